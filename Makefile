@@ -1,0 +1,125 @@
+# Makefile - builds the slate pipeline in the order the data flows:
+#   grammar/ (flex + bison) -> compiler/ -> runtime/ (+ runtime/log/) -> cli/ -> tests/
+#
+#   make            build build/slate, build/libslate.a, build/libslate.so
+#   make test       install missing build dependencies, build, run every test, then
+#                   run the unit tests again under AddressSanitizer + UBSan
+#   make demo       the reference policy on a generated day of events
+#   make install    PREFIX=/usr/local: library, header, pkg-config file, CLI
+#
+# Sources are found by wildcard: a new compiler/*.c, runtime/*.c or
+# tests/unit/test_*.c needs no edit here.
+
+B        ?= build
+SAN      ?=
+PREFIX   ?= /usr/local
+CC       := cc
+
+PKGS     := sqlite3 jansson nettle
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+OPT      ?= -O2 -g
+CFLAGS   := -std=c17 -Wall -Wextra -Werror $(OPT) -fPIC
+CPPFLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icompiler -Iruntime -Igrammar \
+            -Icli -I$(B)/gen $(PKG_CFLAGS) -MMD -MP
+LDLIBS   := $(PKG_LIBS) -lm
+ifeq ($(SAN),1)
+  CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS += -fsanitize=address,undefined
+endif
+
+GEN_C      := $(B)/gen/lexer.c $(B)/gen/parser.c
+COMPILER_C := $(wildcard compiler/*.c)
+RUNTIME_C  := $(wildcard runtime/*.c)
+LOG_C      := $(wildcard runtime/log/*.c)
+CLI_C      := $(wildcard cli/*.c)
+TEST_C     := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+COMPILER_O := $(call obj,$(COMPILER_C)) $(B)/obj/gen/lexer.o $(B)/obj/gen/parser.o
+RUNTIME_O  := $(call obj,$(RUNTIME_C))
+LOG_O      := $(call obj,$(LOG_C))
+CLI_O      := $(call obj,$(CLI_C))
+TESTS      := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_C))
+LIBS       := $(B)/libslatec.a $(B)/libslatelog.a $(B)/libslate.a
+
+.PHONY: all deps test unit-tests run-tests demo clean install
+all: $(B)/slate $(B)/libslate.so
+
+deps:
+	@tools/deps.sh
+
+# ---- grammar: the generated scanner and parser --------------------------------
+$(B)/gen/parser.c $(B)/gen/parser.h: grammar/parser.y
+	@mkdir -p $(B)/gen
+	bison -Wall -Werror --header=$(B)/gen/parser.h -o $(B)/gen/parser.c $<
+
+$(B)/gen/lexer.c $(B)/gen/lexer.h: grammar/lexer.l
+	@mkdir -p $(B)/gen
+	flex --header-file=$(B)/gen/lexer.h -o $(B)/gen/lexer.c $<
+
+# flex's skeleton compares signed with unsigned; that is its code, not ours.
+$(B)/obj/gen/lexer.o: $(B)/gen/lexer.c $(B)/gen/parser.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-sign-compare -Wno-unused-function -c -o $@ $<
+$(B)/obj/gen/parser.o: $(B)/gen/parser.c $(B)/gen/lexer.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Every hand-written object may include the generated headers indirectly.
+$(B)/obj/%.o: %.c | $(B)/gen/parser.h $(B)/gen/lexer.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# ---- libraries and the CLI ------------------------------------------------------
+$(B)/libslatec.a: $(COMPILER_O)
+	$(AR) rcs $@ $^
+$(B)/libslate.a: $(RUNTIME_O)
+	$(AR) rcs $@ $^
+$(B)/libslatelog.a: $(LOG_O)
+	$(AR) rcs $@ $^
+$(B)/libslate.so: $(RUNTIME_O)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libslate.so.0 -o $@ $^ $(LDLIBS)
+
+$(B)/slate: $(CLI_O) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_O) $(LIBS) $(LDLIBS)
+
+# ---- tests ------------------------------------------------------------------------
+# Unit tests may use anything but the CLI's main(): cli objects other than main.o
+# are linked in so command code is testable in process.
+CLI_LIB_O := $(filter-out $(B)/obj/cli/main.o,$(CLI_O))
+$(B)/tests/%: tests/unit/%.c $(CLI_LIB_O) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(CLI_LIB_O) $(LIBS) \
+	    $(LDLIBS) $(CMOCKA_LIBS)
+
+unit-tests: $(TESTS) $(B)/slate
+
+run-tests: unit-tests
+	@tests/run.sh $(B)
+
+test: deps
+	@$(MAKE) --no-print-directory unit-tests
+	@$(MAKE) --no-print-directory B=build/san SAN=1 unit-tests
+	@tests/run.sh build build/san
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tools/demo.sh $(B)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+	    $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(B)/libslate.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(B)/libslate.so $(DESTDIR)$(PREFIX)/lib/libslate.so.0
+	ln -sf libslate.so.0 $(DESTDIR)$(PREFIX)/lib/libslate.so
+	install -m 644 runtime/slate.h $(DESTDIR)$(PREFIX)/include/
+	install -m 755 $(B)/slate $(DESTDIR)$(PREFIX)/bin/
+	sed -e 's|@PREFIX@|$(PREFIX)|' runtime/slate.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/slate.pc
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,18 @@
+/*
+ * check.h - the semantic pass: names, types, ranges and lint warnings.
+ *
+ * Runs on a parsed AST and fills its resolved parts (ast_ident.ref, expression
+ * types, indices, `used` flags).  Lowering may assume a tree that passed without
+ * errors is consistent.  It does not compute calendars or code.
+ */
+#ifndef SLATE_CHECK_H
+#define SLATE_CHECK_H
+
+#include "ast.h"
+#include "diag.h"
+
+/* Check the whole policy, reporting to `d`.  Returns the number of errors found by
+ * this pass (warnings are counted in `d` only). */
+int chk_policy(ast_policy *p, diag_ctx *d);
+
+#endif

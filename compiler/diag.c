@@ -1,0 +1,145 @@
+/*
+ * diag.c - printing diagnostics with the quoted source line and an underline, and
+ * the edit-distance search behind "did you mean" hints.  Knows nothing of the
+ * language itself.
+ */
+#include "diag.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+void diag_init(diag_ctx *d, const char *file, const char *src, size_t len, FILE *out)
+{
+    memset(d, 0, sizeof *d);
+    d->file = file;
+    d->src = src;
+    d->len = len;
+    d->out = out;
+    d->max_errors = 50;
+}
+
+/* Find the start and length of 1-based line `line` in the source. */
+static int find_line(const diag_ctx *d, int line, const char **start, size_t *n)
+{
+    if (!d->src || line < 1) return 0;
+    const char *p = d->src, *end = d->src + d->len;
+    for (int l = 1; l < line; l++) {
+        p = memchr(p, '\n', (size_t)(end - p));
+        if (!p) return 0;
+        p++;
+    }
+    const char *e = memchr(p, '\n', (size_t)(end - p));
+    if (!e) e = end;
+    if (e > p && e[-1] == '\r') e--;
+    *start = p;
+    *n = (size_t)(e - p);
+    return 1;
+}
+
+static void quote_source(const diag_ctx *d, src_loc loc)
+{
+    const char *line;
+    size_t n;
+    if (!find_line(d, loc.line, &line, &n)) return;
+    fprintf(d->out, "%5d | %.*s\n", loc.line, (int)n, line);
+    fputs("      | ", d->out);
+    int col = loc.col < 1 ? 1 : loc.col;
+    /* Keep tabs so the caret lines up with the quoted text. */
+    for (int c = 1; c < col && (size_t)(c - 1) < n; c++)
+        fputc(line[c - 1] == '\t' ? '\t' : ' ', d->out);
+    int end = loc.end_line > loc.line ? (int)n + 1 : loc.end_col;
+    if (end <= col) end = col + 1;
+    fputc('^', d->out);
+    for (int c = col + 1; c < end; c++) fputc('~', d->out);
+    fputc('\n', d->out);
+}
+
+void diag_report(diag_ctx *d, diag_level level, src_loc loc, const char *hint,
+                 const char *fmt, ...)
+{
+    if (level == DIAG_WARNING && d->werror) level = DIAG_ERROR;
+    if (level == DIAG_ERROR) {
+        d->errors++;
+        if (d->max_errors && d->errors > d->max_errors) {
+            if (d->errors == d->max_errors + 1)
+                fprintf(d->out, "%s: too many errors, stopping here\n", d->file);
+            return;
+        }
+    } else if (level == DIAG_WARNING) {
+        d->warnings++;
+    }
+    static const char *const names[] = {"error", "warning", "note"};
+    if (loc.line > 0)
+        fprintf(d->out, "%s:%d:%d: %s: ", d->file, loc.line, loc.col, names[level]);
+    else
+        fprintf(d->out, "%s: %s: ", d->file, names[level]);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(d->out, fmt, ap);
+    va_end(ap);
+    fputc('\n', d->out);
+    quote_source(d, loc);
+    if (hint) fprintf(d->out, "      = hint: %s\n", hint);
+}
+
+void diag_summary(const diag_ctx *d)
+{
+    if (!d->errors && !d->warnings) return;
+    fprintf(d->out, "%s: %d error%s, %d warning%s\n", d->file, d->errors,
+            d->errors == 1 ? "" : "s", d->warnings, d->warnings == 1 ? "" : "s");
+}
+
+/* Optimal string alignment distance (Levenshtein plus transpositions), capped at
+ * 8: only near misses matter, and names are short. */
+static int edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 32 || lb > 32) return 99;
+    int d[33][33];
+    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            int v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v) v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    }
+    return d[la][lb];
+}
+
+void diag_suggest_init(diag_suggest *s, const char *word)
+{
+    s->word = word;
+    s->best = NULL;
+    s->best_dist = 99;
+}
+
+void diag_suggest_add(diag_suggest *s, const char *candidate)
+{
+    if (!candidate || !s->word || strcmp(candidate, s->word) == 0) return;
+    size_t n = strlen(s->word);
+    int limit = n <= 3 ? 1 : n <= 6 ? 2 : 3;
+    int dist = edit_distance(s->word, candidate);
+    if (dist <= limit && dist < s->best_dist) {
+        s->best = candidate;
+        s->best_dist = dist;
+    }
+}
+
+const char *diag_suggest_best(const diag_suggest *s)
+{
+    return s->best;
+}
+
+const char *diag_suggest_hint(const diag_suggest *s, char *buf, size_t size)
+{
+    if (!s->best) return NULL;
+    snprintf(buf, size, "did you mean `%s`?", s->best);
+    return buf;
+}

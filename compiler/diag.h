@@ -1,0 +1,61 @@
+/*
+ * diag.h - diagnostics for policy authors.
+ *
+ * Every message is printed as `file:line:col: error: message`, then the source
+ * line and a `^~~~` underline of the exact span, then an optional `hint:` line, in
+ * the manner of gcc and nftables.  Messages are lowercase, without a full stop, and
+ * quote names with backticks.  A diag_ctx counts what it printed so the caller can
+ * end with a summary and an exit code.  It does not decide what is an error: the
+ * lexer, parser and checker do.
+ */
+#ifndef SLATE_DIAG_H
+#define SLATE_DIAG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "ast.h"
+
+typedef enum diag_level { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } diag_level;
+
+typedef struct diag_ctx {
+    const char *file;  /* name printed before each location */
+    const char *src;   /* the source text, for quoting lines; not owned */
+    size_t len;
+    FILE *out;         /* where messages go (stderr, or a memstream in tests) */
+    int errors, warnings;
+    int max_errors;    /* stop reporting errors past this many (0: no limit) */
+    int werror;        /* treat warnings as errors */
+} diag_ctx;
+
+/* Set up a context over `src` (not copied: it must outlive the context). */
+void diag_init(diag_ctx *d, const char *file, const char *src, size_t len, FILE *out);
+
+/* Print one diagnostic at `loc`.  `hint` may be NULL. */
+void diag_report(diag_ctx *d, diag_level level, src_loc loc, const char *hint,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Shorthands for the common levels. */
+#define diag_error(d, loc, hint, ...) diag_report((d), DIAG_ERROR, (loc), (hint), __VA_ARGS__)
+#define diag_warn(d, loc, hint, ...) diag_report((d), DIAG_WARNING, (loc), (hint), __VA_ARGS__)
+
+/* Print "N errors, M warnings" for the file when there was anything to say. */
+void diag_summary(const diag_ctx *d);
+
+/* "Did you mean" search: feed candidates, then ask for the closest one.  A
+ * candidate counts only if its edit distance is small for the word's length. */
+typedef struct diag_suggest {
+    const char *word;
+    const char *best;
+    int best_dist;
+} diag_suggest;
+
+void diag_suggest_init(diag_suggest *s, const char *word);
+void diag_suggest_add(diag_suggest *s, const char *candidate);
+/* The best candidate, or NULL when nothing is close enough. */
+const char *diag_suggest_best(const diag_suggest *s);
+
+/* Format "did you mean `X`?" into buf for the best candidate; NULL when none. */
+const char *diag_suggest_hint(const diag_suggest *s, char *buf, size_t size);
+
+#endif
