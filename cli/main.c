@@ -2,7 +2,6 @@
  * main.c - `slate`: dispatch to a subcommand in the manner of git.  Knows only the
  * command table (commands.def); each command does its own option parsing.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,17 +31,6 @@ static void usage(FILE *f)
     fprintf(f, "\n"
                "`slate COMMAND --help` describes a command.\n"
                "exit status: 0 ok, 1 input was wrong, 2 usage error, 3 I/O or internal error\n");
-}
-
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "slate %s: ", cmd);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nTry `slate %s --help`.\n", cmd);
-    return EXIT_USAGE;
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,66 @@
+/*
+ * calendar.h - working-time arithmetic over a compiled calendar (runtime side).
+ *
+ * A calendar is compiled (compiler/calbuild.c) into three sorted tables: the
+ * working intervals of a local week, the closed local days, and the zone's UTC
+ * offsets over the policy's validity range.  The runtime therefore needs no tz
+ * data and never calls the C library's time-zone functions.  Instants are UTC
+ * milliseconds since 1970-01-01; working durations are milliseconds.
+ *
+ * Definition: an instant t is working time when its local time t + offset(t) falls
+ * in a weekly interval and its local day is not closed.  Working time between a and
+ * b is the measure of working instants in [a, b).  Because offsets are piecewise
+ * constant in UTC, a DST change simply shortens or lengthens the local day that
+ * contains it; nothing is counted twice or skipped.
+ *
+ * Not here: which calendar a target uses, clocks, timers (see the engine).
+ */
+#ifndef SLATE_CALENDAR_H
+#define SLATE_CALENDAR_H
+
+#include <stdint.h>
+
+#define CAL_WEEK_MS ((int64_t)7 * 86400 * 1000)
+#define CAL_DAY_MS ((int64_t)86400 * 1000)
+
+/* Working interval of the local week, milliseconds from Monday 00:00 local.
+ * Intervals are sorted, disjoint, non-adjacent, inside [0, CAL_WEEK_MS); an
+ * interval spanning midnight Sunday->Monday is stored as two. */
+typedef struct cal_span {
+    int64_t start, end;
+} cal_span;
+
+/* From UTC instant `from` on (until the next entry) local = utc + offset_ms. */
+typedef struct cal_offset {
+    int64_t from;
+    int64_t offset_ms;
+} cal_offset;
+
+typedef struct cal_table {
+    const cal_span *week;     /* weekly working intervals */
+    uint32_t nweek;
+    const int32_t *closed;    /* closed local days, days since 1970-01-01, sorted, unique */
+    uint32_t nclosed;
+    const cal_offset *offsets;/* sorted by `from`; offsets[0].from is INT64_MIN */
+    uint32_t noffsets;        /* at least 1 */
+    int64_t workday_ms;       /* the standard working day: weekly working time divided
+                                 by the number of weekdays that have hours */
+} cal_table;
+
+/* True when instant t is working time. */
+int cal_is_working(const cal_table *c, int64_t t);
+
+/* Working time in [a, b); 0 when b <= a. */
+int64_t cal_between(const cal_table *c, int64_t a, int64_t b);
+
+/* The earliest instant u >= t with cal_between(c, t, u) == work (for work > 0 the
+ * instant the work-th millisecond of working time ends).  work == 0 returns t.
+ * Returns INT64_MAX if the calendar has no working time at all after t. */
+int64_t cal_add(const cal_table *c, int64_t t, int64_t work);
+
+/* Check a table's invariants (sorted, in range, non-empty offsets).  The image
+ * verifier calls this on untrusted tables.  Returns 0 when valid, else a static
+ * message naming the broken invariant. */
+const char *cal_validate(const cal_table *c);
+
+#endif
