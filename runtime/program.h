@@ -1,0 +1,200 @@
+/*
+ * program.h - a loaded, verified policy: the in-memory form the engine and VM read.
+ *
+ * Private to libslate (the public API only sees `slate_program *`).  The loader
+ * (runtime/load.c) builds it from an image and the verifier (runtime/verify.c)
+ * proves every index in it is in range before anything runs, so the engine and
+ * VM index these arrays without checks.  A program is immutable after loading
+ * and may be shared by any number of engines and threads.
+ *
+ * Units: instants are UTC milliseconds since 1970; durations and targets are
+ * milliseconds (of the target's calendar's working time when it has one).
+ *
+ * Index spaces (the contract between compiler and runtime):
+ *   events:    0..AST_NBUILTIN_EVENTS-1 are the built-ins in the order of
+ *              ast_builtin_events (opened=0 ... tick=11), then declared events.
+ *   fields:    declaration order.
+ *   levels:    declaration order, lowest first; a new case starts at level 0.
+ *   clocks:    declared clocks in order, then one slot per distinct `require`
+ *              name, then (if used) one slot for `open review`.
+ *   calendars: declared calendars in order, then the implicit `always` if used.
+ *   strings:   the string pool; every name and message is a pool index.
+ */
+#ifndef SLATE_PROGRAM_H
+#define SLATE_PROGRAM_H
+
+#include <stdint.h>
+
+#include "calendar.h"
+
+#define PROG_NONE 0xFFFFu /* "no calendar / no ladder / no clock" in 16-bit slots */
+#define PROG_NO_CODE (-1) /* "no code block" in pc slots */
+
+enum prog_opcode {
+#define OP(name, operands, meaning) OP_##name,
+#include "opcodes.def"
+#undef OP
+    OP__COUNT
+};
+
+/* One instruction.  Jumps go forward only; every block ends in HALT, TIER or RET. */
+typedef struct vm_instr {
+    uint8_t op;
+    uint8_t a;
+    uint16_t b;
+    int32_t c;
+} vm_instr;
+
+typedef struct prog_string {
+    uint32_t off, len; /* bytes in prog->strtab; not NUL-terminated in the image,
+                          but the loader keeps a NUL after each */
+} prog_string;
+
+enum prog_type { PT_INT = 1, PT_BOOL, PT_STRING, PT_DURATION, PT_ENUM, PT_LEVEL };
+
+typedef struct prog_field {
+    uint32_t name;          /* string */
+    uint8_t type;           /* enum prog_type (not PT_LEVEL) */
+    uint32_t first_value;   /* PT_ENUM: index into prog->enum_values */
+    uint32_t nvalues;
+} prog_field;
+
+enum prog_clock_kind { PCK_DECLARED = 0, PCK_REQUIRE, PCK_REVIEW };
+enum prog_clock_flags {
+    PCF_RESETS_ON_REOPEN = 1, /* `resets on reopened` */
+    PCF_REOPENS = 2           /* starts on `opened`: a `reopened` resumes it */
+};
+
+typedef struct prog_clock {
+    uint32_t name;          /* string */
+    uint8_t kind;           /* enum prog_clock_kind */
+    uint8_t flags;          /* enum prog_clock_flags */
+    int32_t pause_while;    /* pc of a condition block (RET), or PROG_NO_CODE */
+    uint16_t until_event;   /* PCK_REQUIRE/REVIEW: the event that meets it */
+    uint32_t line;          /* declaration line */
+} prog_clock;
+
+enum prog_evop_kind { EVOP_STOP = 0, EVOP_START, EVOP_PAUSE, EVOP_RESUME, EVOP_RESET };
+
+/* What an event type does to one clock.  An event's ops are applied in the
+ * order stored: all STOPs first, then STARTs, PAUSEs, RESUMEs, RESETs, each in
+ * clock order. */
+typedef struct prog_evop {
+    uint16_t clock;
+    uint8_t op;             /* enum prog_evop_kind */
+} prog_evop;
+
+typedef struct prog_event {
+    uint32_t name;          /* string */
+    uint32_t first_op, nops;/* into prog->evops */
+    int32_t rules;          /* pc of the block running this event's rules, or PROG_NO_CODE */
+} prog_event;
+
+enum prog_step_kind {
+    STEP_K_PERCENT = 0,     /* value = percent of the target */
+    STEP_K_BEFORE,          /* value = ms before the target */
+    STEP_K_BREACH,          /* value = ms after the target (0: the breach itself) */
+};
+
+/* One ladder step (or the implicit breach) for one clock of one tier, sorted by
+ * the point it fires at.  The point is measured in the clock's working time. */
+typedef struct prog_step {
+    uint8_t kind;           /* enum prog_step_kind */
+    uint8_t implicit;       /* 1: the breach every target has, with no ladder actions */
+    int64_t value;
+    int32_t code;           /* pc of its actions, or PROG_NO_CODE */
+    uint32_t line;          /* the ladder step's line (the target's for implicit) */
+} prog_step;
+
+typedef struct prog_target {
+    uint16_t clock;
+    uint16_t calendar;      /* PROG_NONE: wall-clock time */
+    int64_t target_ms;      /* working days already converted with the calendar's
+                               standard working day */
+    uint32_t first_step, nsteps; /* into prog->steps; tier targets only */
+    uint32_t line;
+} prog_target;
+
+typedef struct prog_tier {
+    uint32_t name;          /* string */
+    uint32_t first_target, ntargets; /* into prog->targets, at most one per clock */
+    uint16_t ladder;        /* PROG_NONE or the ladder's index (for explanations) */
+    uint32_t line;
+    uint8_t is_default;
+} prog_tier;
+
+typedef struct prog_rule {
+    uint32_t line;
+    uint32_t label;         /* string; 0 = no label (string 0 is "") */
+    uint16_t event;
+} prog_rule;
+
+typedef struct prog_emit {
+    uint32_t name;          /* string */
+    uint32_t nargs;
+    uint32_t first_arg;     /* into prog->emit_args: one prog_type... */
+} prog_emit;
+
+typedef struct prog_emit_arg {
+    uint8_t type;           /* enum prog_type */
+    uint16_t field;         /* PT_ENUM: the field whose enum names the value */
+} prog_emit_arg;
+
+typedef struct slate_program {
+    uint8_t hash[32];        /* SHA-256 of the image: names the policy everywhere */
+    char hash_hex[65];
+    uint32_t name, version, source; /* strings: policy name, version, source file */
+
+    const char *strtab;      /* all strings, each followed by a NUL */
+    const prog_string *strings;
+    uint32_t nstrings;
+    const int64_t *consts;
+    uint32_t nconsts;
+
+    const prog_field *fields;
+    uint32_t nfields;
+    const uint32_t *enum_values;  /* strings */
+    uint32_t nenum_values;
+    const uint32_t *levels;       /* strings */
+    uint32_t nlevels;
+    const prog_event *events;
+    uint32_t nevents;
+    const prog_evop *evops;
+    uint32_t nevops;
+    const prog_clock *clocks;
+    uint32_t nclocks;
+    const cal_table *calendars;
+    const uint32_t *calendar_names; /* strings */
+    uint32_t ncalendars;
+    const prog_target *targets;
+    uint32_t ntargets;
+    const prog_step *steps;
+    uint32_t nsteps;
+    const prog_tier *tiers;
+    uint32_t ntiers;
+    const uint32_t *ladder_names;   /* strings */
+    uint32_t nladders;
+    const prog_rule *rules;
+    uint32_t nrules;
+    const prog_emit *emits;
+    uint32_t nemits;
+    const prog_emit_arg *emit_args;
+    uint32_t nemit_args;
+
+    const vm_instr *code;
+    const uint32_t *code_lines;   /* source line of each instruction */
+    uint32_t ncode;
+    int32_t select;               /* pc of the tier selection block (TIER) */
+    uint32_t nregs;               /* registers any block needs */
+    uint32_t max_steps;           /* verifier: worst-case instructions per event */
+
+    void *owner;                  /* the loader's allocation(s), freed with the program */
+} slate_program;
+
+/* The string with index i (NUL-terminated). */
+static inline const char *prog_str(const slate_program *p, uint32_t i)
+{
+    return p->strtab + p->strings[i].off;
+}
+
+#endif
