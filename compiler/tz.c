@@ -56,7 +56,7 @@ static int64_t floor_div(int64_t a, int64_t b)
 }
 
 /* H. Hinnant's days_from_civil. */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t tz_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = floor_div(y, 400);
@@ -79,7 +79,7 @@ static int64_t year_of_days(int64_t z)
 
 static int is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
-static int month_days(int64_t y, int m)
+int tz_month_days(int64_t y, int m)
 {
     static const int md[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     return m == 2 && is_leap(y) ? 29 : md[m - 1];
@@ -182,13 +182,13 @@ static int parse_rule(const char *s, tz_rule *r)
 /* Local midnight of the rule's day in year y, as days since 1970-01-01. */
 static int64_t rule_day(const tz_rule_date *r, int64_t y)
 {
-    int64_t jan1 = days_from_civil(y, 1, 1);
+    int64_t jan1 = tz_days_from_civil(y, 1, 1);
     if (r->kind == 'J') return jan1 + r->d - 1 + (is_leap(y) && r->d >= 60);
     if (r->kind == 'n') return jan1 + r->d;
-    int64_t first = days_from_civil(y, r->m, 1);
+    int64_t first = tz_days_from_civil(y, r->m, 1);
     int wd = (int)(((first + 4) % 7 + 7) % 7); /* 1970-01-01 was a Thursday (4) */
     int64_t day = 1 + (r->d - wd + 7) % 7 + (int64_t)(r->w - 1) * 7;
-    while (day > month_days(y, r->m)) day -= 7;
+    while (day > tz_month_days(y, r->m)) day -= 7;
     return first + day - 1;
 }
 
