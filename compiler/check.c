@@ -723,16 +723,17 @@ static void warn_shadowed(chk_ctx *c)
 
 static void warn_unused(chk_ctx *c)
 {
+    /* A second declaration of a name is already an error: say nothing more of it. */
     for (ast_clock *k = c->p->clocks; k; k = k->next)
-        if (!k->used)
+        if (!k->used && find_clock(c, k->name.name) == k)
             diag_warn(c->d, k->name.loc, "no tier gives it a target, so it never runs",
                       "clock `%s` is never given a target", k->name.name);
     for (ast_ladder *l = c->p->ladders; l; l = l->next)
-        if (!l->used)
+        if (!l->used && find_ladder(c, l->name.name) == l)
             diag_warn(c->d, l->name.loc, "name it in a tier: `ladder NAME`",
                       "ladder `%s` is never used", l->name.name);
     for (ast_calendar *k = c->p->calendars; k; k = k->next)
-        if (!k->used)
+        if (!k->used && find_calendar(c, k->name.name) == k)
             diag_warn(c->d, k->name.loc, "no target or action counts time in it",
                       "calendar `%s` is never used", k->name.name);
 }
