@@ -44,12 +44,67 @@
 #include "check.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check_int.h"
 #include "tz.h"
+
+/* ---- diagnostics in source order ------------------------------------------------ */
+
+void chk_report(chk_ctx *c, diag_level level, src_loc loc, const char *hint, const char *fmt,
+                ...)
+{
+    if (c->npending == c->cap) {
+        int cap = c->cap ? c->cap * 2 : 16;
+        chk_pending *np = realloc(c->pending, (size_t)cap * sizeof *np);
+        if (!np) {
+            fputs("slate: out of memory\n", stderr);
+            abort();
+        }
+        c->pending = np;
+        c->cap = cap;
+    }
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    chk_pending *q = &c->pending[c->npending];
+    q->level = level;
+    q->loc = loc;
+    q->msg = strdup(msg);
+    q->hint = hint ? strdup(hint) : NULL;
+    q->seq = c->npending++;
+    if (!q->msg || (hint && !q->hint)) {
+        fputs("slate: out of memory\n", stderr);
+        abort();
+    }
+}
+
+static int pending_cmp(const void *a, const void *b)
+{
+    const chk_pending *x = a, *y = b;
+    if (x->loc.line != y->loc.line) return x->loc.line < y->loc.line ? -1 : 1;
+    if (x->loc.col != y->loc.col) return x->loc.col < y->loc.col ? -1 : 1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+void chk_flush(chk_ctx *c)
+{
+    if (c->npending) qsort(c->pending, (size_t)c->npending, sizeof *c->pending, pending_cmp);
+    for (int i = 0; i < c->npending; i++) {
+        chk_pending *q = &c->pending[i];
+        diag_report(c->d, q->level, q->loc, q->hint, "%s", q->msg);
+        free(q->msg);
+        free(q->hint);
+    }
+    free(c->pending);
+    c->pending = NULL;
+    c->npending = c->cap = 0;
+}
 
 /* ---- lookups ------------------------------------------------------------------ */
 
@@ -107,7 +162,7 @@ static void undefined(chk_ctx *c, const ast_ident *id, const char *what,
 {
     char hint[160];
     const char *h = diag_suggest_hint(s, hint, sizeof hint);
-    diag_error(c->d, id->loc, h ? h : fallback, "unknown %s `%s`", what, id->name);
+    chk_error(c, id->loc, h ? h : fallback, "unknown %s `%s`", what, id->name);
 }
 
 static void duplicate(chk_ctx *c, const ast_ident *second, const ast_ident *first,
@@ -116,7 +171,7 @@ static void duplicate(chk_ctx *c, const ast_ident *second, const ast_ident *firs
     char hint[96];
     snprintf(hint, sizeof hint, "`%s` was first declared on line %d", first->name,
              first->loc.line);
-    diag_error(c->d, second->loc, hint, "duplicate %s `%s`", what, second->name);
+    chk_error(c, second->loc, hint, "duplicate %s `%s`", what, second->name);
 }
 
 /* Resolve an event type name; returns its id or -1 (reported). */
@@ -182,7 +237,7 @@ static void check_header(chk_ctx *c)
 {
     if (c->p->name) return;
     src_loc at = {1, 1, 1, 2};
-    diag_error(c->d, at, "start the file with `policy \"NAME\" version \"VERSION\"`",
+    chk_error(c, at, "start the file with `policy \"NAME\" version \"VERSION\"`",
                "missing policy header");
 }
 
@@ -224,7 +279,7 @@ static void declare(chk_ctx *c)
         f->index = i;
         f->name.ref = i;
         if (!strcmp(f->name.name, "level")) {
-            diag_error(c->d, f->name.loc, "every case has a `level` field: it holds the escalation level",
+            chk_error(c, f->name.loc, "every case has a `level` field: it holds the escalation level",
                        "`level` is a built-in field");
             continue;
         }
@@ -242,7 +297,7 @@ static void declare(chk_ctx *c)
                         char hint[96];
                         snprintf(hint, sizeof hint, "`%s` was first declared on line %d",
                                  w->name, w->loc.line);
-                        diag_error(c->d, v->loc, hint, "duplicate value `%s` in enum `%s`",
+                        chk_error(c, v->loc, hint, "duplicate value `%s` in enum `%s`",
                                    v->name, f->name.name);
                         break;
                     }
@@ -256,7 +311,7 @@ static void declare(chk_ctx *c)
     for (ast_ident *e = p->events; e; e = e->next)
         for (int b = 0; b < AST_NBUILTIN_EVENTS; b++)
             if (!strcmp(ast_builtin_events[b], e->name)) {
-                diag_error(c->d, e->loc, "built-in event types need no declaration: remove it",
+                chk_error(c, e->loc, "built-in event types need no declaration: remove it",
                            "`%s` is already a built-in event type", e->name);
                 break;
             }
@@ -323,11 +378,11 @@ static int check_date(chk_ctx *c, const ast_date *dt)
     char text[64];
     chk_src_text(c, dt->loc, text, sizeof text);
     if (dt->year < 1970 || dt->year > 9999) {
-        diag_error(c->d, dt->loc, "years run from 1970 to 9999", "date `%s` is out of range", text);
+        chk_error(c, dt->loc, "years run from 1970 to 9999", "date `%s` is out of range", text);
         return 0;
     }
     if (dt->month < 1 || dt->month > 12) {
-        diag_error(c->d, dt->loc, "months run from 01 to 12", "date `%s` does not exist", text);
+        chk_error(c, dt->loc, "months run from 01 to 12", "date `%s` does not exist", text);
         return 0;
     }
     if (dt->day < 1 || dt->day > days_in_month(dt->year, dt->month)) {
@@ -337,7 +392,7 @@ static int check_date(chk_ctx *c, const ast_date *dt)
         else
             snprintf(hint, sizeof hint, "that month has %d days",
                      days_in_month(dt->year, dt->month));
-        diag_error(c->d, dt->loc, hint, "date `%s` does not exist", text);
+        chk_error(c, dt->loc, hint, "date `%s` does not exist", text);
         return 0;
     }
     return 1;
@@ -408,10 +463,10 @@ static void check_interval_time(chk_ctx *c, const ast_interval *iv)
     char text[64];
     if (iv->start_min < 0 || iv->start_min >= 24 * 60 || iv->end_min < 0 ||
         iv->end_min > 24 * 60) {
-        diag_error(c->d, iv->loc, "times run from 00:00 to 24:00 (24:00 only as an end)",
+        chk_error(c, iv->loc, "times run from 00:00 to 24:00 (24:00 only as an end)",
                    "time out of range in `%s`", chk_src_text(c, iv->loc, text, sizeof text));
     } else if (iv->start_min == iv->end_min) {
-        diag_error(c->d, iv->loc, "write `00:00-24:00` for a whole day",
+        chk_error(c, iv->loc, "write `00:00-24:00` for a whole day",
                    "interval `%s` is empty", chk_src_text(c, iv->loc, text, sizeof text));
     }
 }
@@ -421,7 +476,7 @@ static void check_calendar(chk_ctx *c, ast_calendar *k)
     if (k->zone && !tz_zone_known(k->zone)) {
         char hint[160];
         const char *h = suggest_zone(k->zone, hint, sizeof hint);
-        diag_error(c->d, k->zone_loc,
+        chk_error(c, k->zone_loc,
                    h ? h : "use an IANA zone name such as `Europe/Paris` or `UTC`",
                    "unknown time zone `%s`", k->zone);
     }
@@ -429,7 +484,7 @@ static void check_calendar(chk_ctx *c, ast_calendar *k)
     for (ast_hours *h = k->hours; h; h = h->next) {
         if (h->first_day < 0 || h->first_day > 6 || h->last_day < 0 || h->last_day > 6) {
             char text[64];
-            diag_error(c->d, h->days_loc, "days are `mon` to `sun`", "unknown day `%s`",
+            chk_error(c, h->days_loc, "days are `mon` to `sun`", "unknown day `%s`",
                        chk_src_text(c, h->days_loc, text, sizeof text));
         }
         for (ast_interval *iv = h->intervals; iv; iv = iv->next) {
@@ -438,14 +493,14 @@ static void check_calendar(chk_ctx *c, ast_calendar *k)
         }
     }
     if (!any)
-        diag_error(c->d, k->name.loc, "add working hours, e.g. `hours mon-fri 09:00-18:00`",
+        chk_error(c, k->name.loc, "add working hours, e.g. `hours mon-fri 09:00-18:00`",
                    "calendar `%s` has no working hours", k->name.name);
     for (ast_closed *cl = k->closed; cl; cl = cl->next) {
         int ok = check_date(c, &cl->from);
         if (date_cmp(&cl->from, &cl->to) != 0) ok &= check_date(c, &cl->to);
         if (ok && date_cmp(&cl->from, &cl->to) > 0) {
             char text[64];
-            diag_error(c->d, cl->loc, "write the earlier date first",
+            chk_error(c, cl->loc, "write the earlier date first",
                        "closed range `%s` ends before it starts",
                        chk_src_text(c, cl->loc, text, sizeof text));
         }
@@ -459,10 +514,10 @@ static void check_within(chk_ctx *c, const ast_duration *dur, ast_ident *cal)
 {
     char text[64];
     if (dur->amount <= 0)
-        diag_error(c->d, dur->loc, NULL, "duration `%s` must be longer than zero",
+        chk_error(c, dur->loc, NULL, "duration `%s` must be longer than zero",
                    chk_src_text(c, dur->loc, text, sizeof text));
     else if (dur->unit == DUR_WORKING_DAYS && !cal->name)
-        diag_error(c->d, dur->loc,
+        chk_error(c, dur->loc,
                    "working days count in a calendar: add `on CALENDAR`, e.g. `on business`",
                    "`%s` needs a calendar", chk_src_text(c, dur->loc, text, sizeof text));
     resolve_calendar(c, cal);
@@ -492,7 +547,7 @@ static void check_actions(chk_ctx *c, ast_action *list)
         }
         case ACT_SET: {
             if (!strcmp(a->target.name, "level")) {
-                diag_error(c->d, a->target.loc, "use `escalate to LEVEL` to raise the level",
+                chk_error(c, a->target.loc, "use `escalate to LEVEL` to raise the level",
                            "`level` cannot be set");
                 chk_expr(c, a->value, none);
                 break;
@@ -513,7 +568,7 @@ static void check_actions(chk_ctx *c, ast_action *list)
             if (got.kind != TY_ERROR &&
                 (got.kind != want.kind || (want.kind == TY_ENUM && got.enum_of != f))) {
                 char t1[64], d1[64], d2[64];
-                diag_error(c->d, a->value->loc, NULL, "cannot set `%s` (%s) to `%s` (%s)",
+                chk_error(c, a->value->loc, NULL, "cannot set `%s` (%s) to `%s` (%s)",
                            f->name.name, chk_type_desc(want, d1, sizeof d1),
                            chk_src_text(c, a->value->loc, t1, sizeof t1),
                            chk_type_desc(got, d2, sizeof d2));
@@ -531,7 +586,7 @@ static void check_actions(chk_ctx *c, ast_action *list)
                     snprintf(hint, sizeof hint,
                              "it is met by an event `%s`: declare it in `events { ... }`, "
                              "or add `until EVENT`", a->target.name);
-                    diag_error(c->d, a->target.loc, hint, "unknown event type `%s`",
+                    chk_error(c, a->target.loc, hint, "unknown event type `%s`",
                                a->target.name);
                 }
             }
@@ -549,7 +604,7 @@ static void check_actions(chk_ctx *c, ast_action *list)
 static void check_clock(chk_ctx *c, ast_clock *k)
 {
     if (!k->starts_on)
-        diag_error(c->d, k->name.loc, "add `starts on EVENT`", "clock `%s` never starts",
+        chk_error(c, k->name.loc, "add `starts on EVENT`", "clock `%s` never starts",
                    k->name.name);
     resolve_events(c, k->starts_on);
     resolve_events(c, k->stops_on);
@@ -594,13 +649,13 @@ static void check_ladder(chk_ctx *c, ast_ladder *ld)
         ast_clock *k = resolve_clock(c, &s->clock);
         char text[64];
         if (s->kind == STEP_PERCENT && (s->percent < 1 || s->percent > 100))
-            diag_error(c->d, trigger_loc(s), "use a percentage from 1% to 100%",
+            chk_error(c, trigger_loc(s), "use a percentage from 1% to 100%",
                        "percentage %d%% is out of range", s->percent);
         if (s->kind == STEP_BEFORE && s->offset.amount <= 0)
-            diag_error(c->d, s->offset.loc, NULL, "duration `%s` must be longer than zero",
+            chk_error(c, s->offset.loc, NULL, "duration `%s` must be longer than zero",
                        chk_src_text(c, s->offset.loc, text, sizeof text));
         if (s->kind == STEP_BREACH && s->offset.amount < 0)
-            diag_error(c->d, s->offset.loc, NULL, "duration `%s` must not be negative",
+            chk_error(c, s->offset.loc, NULL, "duration `%s` must not be negative",
                        chk_src_text(c, s->offset.loc, text, sizeof text));
         check_actions(c, s->actions);
         if (!k) continue;
@@ -620,11 +675,11 @@ static void check_ladder(chk_ctx *c, ast_ladder *ld)
         if (order == 0) {
             char hint[96];
             snprintf(hint, sizeof hint, "merge it with the step on line %d", prev->loc.line);
-            diag_error(c->d, trigger_loc(s), hint,
+            chk_error(c, trigger_loc(s), hint,
                        "this step of `%s` fires at the same time as the one on line %d",
                        k->name.name, prev->loc.line);
         } else if (order < 0) {
-            diag_error(c->d, trigger_loc(s),
+            chk_error(c, trigger_loc(s),
                        "order the steps of one clock as they fire: percentages, "
                        "`before breach`, `breach`, `breach + DURATION`",
                        "this step of `%s` fires before the one on line %d", k->name.name,
@@ -642,7 +697,7 @@ static void check_sla(chk_ctx *c, ast_sla *t, ast_sla **default_tier)
         snprintf(hint, sizeof hint,
                  "`%s` on line %d is already the default; give this tier a `when` condition",
                  (*default_tier)->name.name, (*default_tier)->name.loc.line);
-        diag_error(c->d, t->name.loc, hint, "a second default tier `%s`", t->name.name);
+        chk_error(c, t->name.loc, hint, "a second default tier `%s`", t->name.name);
     } else {
         *default_tier = t;
     }
@@ -655,7 +710,7 @@ static void check_sla(chk_ctx *c, ast_sla *t, ast_sla **default_tier)
                     char hint[96];
                     snprintf(hint, sizeof hint, "the first target for `%s` is on line %d",
                              k->name.name, f->clock.loc.line);
-                    diag_error(c->d, g->clock.loc, hint,
+                    chk_error(c, g->clock.loc, hint,
                                "clock `%s` has two targets in tier `%s`", k->name.name,
                                t->name.name);
                     break;
@@ -685,7 +740,7 @@ static void warn_constant(chk_ctx *c, const ast_expr *cond, const char *if_true,
 {
     int v;
     if (!chk_constant_condition(cond, &v)) return;
-    diag_warn(c->d, cond->loc, v ? if_true : if_false, "condition is always %s",
+    chk_warn(c, cond->loc, v ? if_true : if_false, "condition is always %s",
               v ? "true" : "false");
 }
 
@@ -714,7 +769,7 @@ static void warn_shadowed(chk_ctx *c)
                      "`%s` comes first and matches every case that `%s` matches; "
                      "move `%s` above it",
                      e->name.name, t->name.name, t->name.name);
-            diag_warn(c->d, t->name.loc, hint, "tier `%s` is shadowed by `%s` on line %d",
+            chk_warn(c, t->name.loc, hint, "tier `%s` is shadowed by `%s` on line %d",
                       t->name.name, e->name.name, e->name.loc.line);
             break;
         }
@@ -726,15 +781,15 @@ static void warn_unused(chk_ctx *c)
     /* A second declaration of a name is already an error: say nothing more of it. */
     for (ast_clock *k = c->p->clocks; k; k = k->next)
         if (!k->used && find_clock(c, k->name.name) == k)
-            diag_warn(c->d, k->name.loc, "no tier gives it a target, so it never runs",
+            chk_warn(c, k->name.loc, "no tier gives it a target, so it never runs",
                       "clock `%s` is never given a target", k->name.name);
     for (ast_ladder *l = c->p->ladders; l; l = l->next)
         if (!l->used && find_ladder(c, l->name.name) == l)
-            diag_warn(c->d, l->name.loc, "name it in a tier: `ladder NAME`",
+            chk_warn(c, l->name.loc, "name it in a tier: `ladder NAME`",
                       "ladder `%s` is never used", l->name.name);
     for (ast_calendar *k = c->p->calendars; k; k = k->next)
         if (!k->used && find_calendar(c, k->name.name) == k)
-            diag_warn(c->d, k->name.loc, "no target or action counts time in it",
+            chk_warn(c, k->name.loc, "no target or action counts time in it",
                       "calendar `%s` is never used", k->name.name);
 }
 
@@ -754,5 +809,6 @@ int chk_policy(ast_policy *p, diag_ctx *d)
 
     warn_shadowed(&c);
     warn_unused(&c);
+    chk_flush(&c);
     return d->errors - errors0;
 }

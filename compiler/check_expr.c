@@ -120,12 +120,12 @@ static void unknown_name(chk_ctx *c, ast_expr *e)
     if (owner) {
         snprintf(hint, sizeof hint, "`%s` is a value of `%s`; compare it: `%s == %s`", name,
                  owner->name.name, owner->name.name, name);
-        diag_error(c->d, e->loc, hint, "`%s` is not a field", name);
+        chk_error(c, e->loc, hint, "`%s` is not a field", name);
         return;
     }
     if (chk_find_level(c, name) >= 0) {
         snprintf(hint, sizeof hint, "`%s` is a level; compare it: `level >= %s`", name, name);
-        diag_error(c->d, e->loc, hint, "`%s` is not a field", name);
+        chk_error(c, e->loc, hint, "`%s` is not a field", name);
         return;
     }
     diag_suggest s;
@@ -133,7 +133,7 @@ static void unknown_name(chk_ctx *c, ast_expr *e)
     for (const ast_field *f = c->p->fields; f; f = f->next) diag_suggest_add(&s, f->name.name);
     diag_suggest_add(&s, "level");
     h = diag_suggest_hint(&s, hint, sizeof hint);
-    diag_error(c->d, e->loc, h, "unknown field `%s`", name);
+    chk_error(c, e->loc, h, "unknown field `%s`", name);
 }
 
 /* A name that must be one of the values of enum `f` (or, f NULL, a level). */
@@ -167,9 +167,9 @@ static void not_a_value(chk_ctx *c, ast_expr *e, const ast_field *f)
         h = hint;
     }
     if (f)
-        diag_error(c->d, e->loc, h, "`%s` is not a value of `%s`", name, f->name.name);
+        chk_error(c, e->loc, h, "`%s` is not a value of `%s`", name, f->name.name);
     else
-        diag_error(c->d, e->loc, h, "`%s` is not a level", name);
+        chk_error(c, e->loc, h, "`%s` is not a level", name);
 }
 
 static ast_type check_name(chk_ctx *c, ast_expr *e, ast_type expect)
@@ -222,7 +222,7 @@ static void need_bool(chk_ctx *c, const ast_expr *x, const char *op)
 {
     if (x->type.kind == TY_BOOL || x->type.kind == TY_ERROR) return;
     char t1[TEXT_MAX + 8], t2[64];
-    diag_error(c->d, x->loc, NULL, "`%s` needs bool operands, but `%s` is %s", op,
+    chk_error(c, x->loc, NULL, "`%s` needs bool operands, but `%s` is %s", op,
                chk_src_text(c, x->loc, t1, sizeof t1), chk_type_desc(x->type, t2, sizeof t2));
 }
 
@@ -233,7 +233,7 @@ static void mismatch(chk_ctx *c, src_loc loc, const ast_expr *a, const ast_expr 
     if ((a->type.kind == TY_INT && b->type.kind == TY_DURATION) ||
         (a->type.kind == TY_DURATION && b->type.kind == TY_INT))
         hint = "write durations with a unit, e.g. `30m` or `4h`";
-    diag_error(c->d, loc, hint, "cannot compare `%s` (%s) with `%s` (%s)",
+    chk_error(c, loc, hint, "cannot compare `%s` (%s) with `%s` (%s)",
                chk_src_text(c, a->loc, t1, sizeof t1), chk_type_desc(a->type, d1, sizeof d1),
                chk_src_text(c, b->loc, t2, sizeof t2), chk_type_desc(b->type, d2, sizeof d2));
 }
@@ -283,7 +283,7 @@ static ast_type check_cmp(chk_ctx *c, ast_expr *e)
         mismatch(c, e->loc, l, r);
     } else if (e->u.bin.op != CMP_EQ && e->u.bin.op != CMP_NE && !ordered(l->type.kind)) {
         char t1[TEXT_MAX + 8], d1[64];
-        diag_error(c->d, e->loc,
+        chk_error(c, e->loc,
                    "`<`, `<=`, `>` and `>=` compare ints, durations, enum values and levels",
                    "cannot use `%s` on `%s` (%s)", ast_cmp_name(e->u.bin.op),
                    chk_src_text(c, l->loc, t1, sizeof t1), chk_type_desc(l->type, d1, sizeof d1));
@@ -357,7 +357,7 @@ void chk_condition(chk_ctx *c, ast_expr *e)
         snprintf(hint, sizeof hint, "compare it, e.g. `%s >= %s`", text, c->p->levels->name);
         h = hint;
     }
-    diag_error(c->d, e->loc, h, "a condition must be bool, but `%s` is %s", text,
+    chk_error(c, e->loc, h, "a condition must be bool, but `%s` is %s", text,
                chk_type_desc(t, d1, sizeof d1));
 }
 

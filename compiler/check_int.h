@@ -12,6 +12,14 @@
 #include "ast.h"
 #include "diag.h"
 
+/* A diagnostic held back until the pass ends, so they print in source order. */
+typedef struct chk_pending {
+    diag_level level;
+    src_loc loc;
+    char *hint, *msg; /* malloc'd */
+    int seq;          /* report order, to keep the sort stable */
+} chk_pending;
+
 /* State of one run of the checker over one policy. */
 typedef struct chk_ctx {
     ast_policy *p;
@@ -20,7 +28,18 @@ typedef struct chk_ctx {
     int nlevels;    /* declared levels */
     int ncalendars; /* declared calendars (the implicit `always` not included) */
     int always_cal; /* index of the `always` calendar, declared or implicit */
+    chk_pending *pending;
+    int npending, cap;
 } chk_ctx;
+
+/* Queue a diagnostic (printed by chk_flush in line order). */
+void chk_report(chk_ctx *c, diag_level level, src_loc loc, const char *hint, const char *fmt,
+                ...) __attribute__((format(printf, 5, 6)));
+#define chk_error(c, loc, hint, ...) chk_report((c), DIAG_ERROR, (loc), (hint), __VA_ARGS__)
+#define chk_warn(c, loc, hint, ...) chk_report((c), DIAG_WARNING, (loc), (hint), __VA_ARGS__)
+
+/* Print the queued diagnostics sorted by position, and free them. */
+void chk_flush(chk_ctx *c);
 
 /* Lookups by name; NULL or -1 when there is no such name. */
 ast_field *chk_find_field(const chk_ctx *c, const char *name);

@@ -376,6 +376,7 @@ static void test_condition_must_be_bool(void **state)
     tb_free(&t);
 }
 
+/* Diagnostics come out in source order, whichever part of the pass found them. */
 static void test_unknown_event_and_duplicate_clock(void **state)
 {
     (void)state;
@@ -389,14 +390,14 @@ static void test_unknown_event_and_duplicate_clock(void **state)
     AST_APPEND(t.p->clocks, k2);
     target(&t, tier(&t, "a", NULL), "response", 2, 3600);
     assert_string_equal(tb_check(&t),
-                        "t.slate:2:7: error: duplicate clock `response`\n"
-                        "    2 | clock response starts on opened\n"
-                        "      |       ^~~~~~~~\n"
-                        "      = hint: `response` was first declared on line 1\n"
                         "t.slate:1:26: error: unknown event type `opend`\n"
                         "    1 | clock response starts on opend\n"
                         "      |                          ^~~~~\n"
-                        "      = hint: did you mean `opened`?\n");
+                        "      = hint: did you mean `opened`?\n"
+                        "t.slate:2:7: error: duplicate clock `response`\n"
+                        "    2 | clock response starts on opened\n"
+                        "      |       ^~~~~~~~\n"
+                        "      = hint: `response` was first declared on line 1\n");
     tb_free(&t);
 }
 
