@@ -38,6 +38,9 @@
  * calendar is used when a target or action counts in it; a clock when some tier
  * gives it a target; a ladder when some tier names it.
  *
+ * The parser owns the header rule (exactly one `policy` line, first): it sees
+ * every header while the AST keeps only one.
+ *
  * The policy's calendar count, `always` index and default tier are not stored in
  * the AST: code generation recomputes them from the rules above.
  */
@@ -232,14 +235,6 @@ static void resolve_calendar(chk_ctx *c, ast_ident *id)
 }
 
 /* ---- header and namespaces ------------------------------------------------------ */
-
-static void check_header(chk_ctx *c)
-{
-    if (c->p->name) return;
-    src_loc at = {1, 1, 1, 2};
-    chk_error(c, at, "start the file with `policy \"NAME\" version \"VERSION\"`",
-               "missing policy header");
-}
 
 /* Number a list of identifiers and report duplicates within it. */
 static int number_idents(chk_ctx *c, ast_ident *list, int base, const char *what)
@@ -798,7 +793,9 @@ int chk_policy(ast_policy *p, diag_ctx *d)
     chk_ctx c = {.p = p, .d = d};
     int errors0 = d->errors;
 
-    check_header(&c);
+    /* A tree with syntax errors has gaps (a declaration that did not parse is
+     * missing): checking it would only add follow-on errors. */
+    if (d->errors) return 0;
     declare(&c);
     for (ast_calendar *k = p->calendars; k; k = k->next) check_calendar(&c, k);
     for (ast_clock *k = p->clocks; k; k = k->next) check_clock(&c, k);

@@ -175,7 +175,7 @@ static void test_golden_file(void **state)
     snprintf(errpath, sizeof errpath, "%.*s.err", (int)(strlen(path) - strlen(".slate")), path);
     size_t len;
     char *expected = fe_read_file(errpath, &len);
-    if (!expected) fail_msg("%s is missing: write it, or run tests/golden/update.sh and review", errpath);
+    if (!expected) fail_msg("%s is missing: write it, or regenerate with tests/golden/update.sh and review", errpath);
     int errors;
     char *actual = check_output(path, &errors);
     if (strcmp(expected, actual) != 0) {
