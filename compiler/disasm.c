@@ -96,12 +96,14 @@ static void put_instr(FILE *out, const slate_program *p, uint32_t pc)
     const vm_instr *in = &p->code[pc];
     const char *ops = op_operands[in->op];
     int64_t val[3] = {in->a, in->b, in->c};
-    fprintf(out, "%6u %5u  %-9s", pc, p->code_lines[pc], op_names[in->op]);
+    fprintf(out, "%6u %5u  %s", pc, p->code_lines[pc], op_names[in->op]);
     int first = 1;
+    int pad = 9 - (int)strlen(op_names[in->op]);
     for (int k = 0; k < 3; k++) {
         int64_t x = val[k];
         if (ops[k] == '-' || ops[k] == 'y') continue;
-        fputs(first ? " " : ", ", out);
+        if (first) fprintf(out, "%*s ", pad > 0 ? pad : 0, "");
+        else fputs(", ", out);
         first = 0;
         switch (ops[k]) {
         case 'r': fprintf(out, "r%" PRId64, x); break;
@@ -136,7 +138,7 @@ static void put_instr(FILE *out, const slate_program *p, uint32_t pc)
     fputc('\n', out);
 }
 
-static void put_step(FILE *out, const slate_program *p, const prog_target *t, const prog_step *s)
+static void put_step(FILE *out, const prog_target *t, const prog_step *s)
 {
     char d[64], at[64];
     dis_duration(at, sizeof at, vrf_step_point(t->target_ms, s));
@@ -167,9 +169,10 @@ static void put_day(FILE *out, int64_t days)
     fprintf(out, " %04" PRId64 "-%02" PRId64 "-%02" PRId64, y + (m <= 2), m, d);
 }
 
-static void put_clock_time(FILE *out, int64_t ms)
+/* A point of the local week; an interval's end at midnight prints as 24:00. */
+static void put_clock_time(FILE *out, int64_t ms, int is_end)
 {
-    int64_t day = ms / 86400000, min = ms % 86400000 / 60000;
+    int64_t day = (ms - (is_end && ms > 0)) / 86400000, min = (ms - day * 86400000) / 60000;
     fprintf(out, "%s %02" PRId64 ":%02" PRId64, day_names[day % 7], min / 60, min % 60);
 }
 
@@ -196,12 +199,13 @@ static void put_tables(FILE *out, const slate_program *p)
     for (uint32_t i = 0; i < p->nevents; i++) {
         const prog_event *e = &p->events[i];
         if (i < 12 && !e->nops && e->rules == PROG_NO_CODE) continue;
-        fprintf(out, "  %3u %-16s", i, S(e->name));
-        for (uint32_t k = 0; k < e->nops; k++) {
+        fprintf(out, "  %3u %s", i, S(e->name));
+        const char *sep = "  ";
+        for (uint32_t k = 0; k < e->nops; k++, sep = ", ") {
             const prog_evop *o = &p->evops[e->first_op + k];
-            fprintf(out, " %s %s;", evop_names[o->op], S(p->clocks[o->clock].name));
+            fprintf(out, "%s%s %s", sep, evop_names[o->op], S(p->clocks[o->clock].name));
         }
-        if (e->rules != PROG_NO_CODE) fprintf(out, " rules @%d", e->rules);
+        if (e->rules != PROG_NO_CODE) fprintf(out, "%srules @%d", sep, e->rules);
         fputc('\n', out);
     }
     static const char *const kinds[] = {"declared", "require", "review"};
@@ -223,9 +227,9 @@ static void put_tables(FILE *out, const slate_program *p)
                 c->noffsets, c->noffsets == 1 ? "" : "s");
         for (uint32_t k = 0; k < c->nweek; k++) {
             fputs("        hours ", out);
-            put_clock_time(out, c->week[k].start);
+            put_clock_time(out, c->week[k].start, 0);
             fputs(" - ", out);
-            put_clock_time(out, c->week[k].end);
+            put_clock_time(out, c->week[k].end, 1);
             fputc('\n', out);
         }
         if (c->nclosed) {
@@ -245,7 +249,7 @@ static void put_tables(FILE *out, const slate_program *p)
             fputs("      ", out);
             put_target(out, p, g);
             fprintf(out, "  line %u\n", g->line);
-            for (uint32_t j = 0; j < g->nsteps; j++) put_step(out, p, g, &p->steps[g->first_step + j]);
+            for (uint32_t j = 0; j < g->nsteps; j++) put_step(out, g, &p->steps[g->first_step + j]);
         }
     }
     fprintf(out, "\nrules\n");

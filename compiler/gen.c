@@ -102,15 +102,6 @@ static void jl_here(gctx *g, jlist l)
     }
 }
 
-static void jl_merge(gctx *g, jlist *into, jlist l)
-{
-    while (l != JL_EMPTY) {
-        int32_t next = g->cg->code.v[l].c;
-        jl_add(g, into, (uint32_t)l);
-        l = next;
-    }
-}
-
 /* ---- types and leaves -------------------------------------------------------- */
 
 static cty field_type(const cg_program *cg, int f)
@@ -439,12 +430,7 @@ static uint32_t emit_entry(gctx *g, const ast_action *a)
 static uint32_t adhoc_target(gctx *g, const ast_action *a, int slot)
 {
     cg_program *cg = g->cg;
-    uint16_t cal = PROG_NONE;
-    if (a->calendar.name) {
-        int c = cg_calendar(cg, a->calendar.name);
-        if (c < 0) cg_error(cg, a->calendar.loc, "unknown calendar `%s`", a->calendar.name);
-        else cal = (uint16_t)c;
-    }
+    uint16_t cal = cg_calendar_of(cg, &a->calendar);
     int64_t ms = cg_duration_ms(cg, &a->within, cal);
     if (ms <= 0) {
         cg_error(cg, a->within.loc, "duration must be positive and at most %lld ms", (long long)VRF_MAX_MS);

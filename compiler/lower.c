@@ -18,6 +18,7 @@
 #include "calbuild.h"
 #include "emit.h"
 #include "load.h"
+#include "slate.h"
 #include "verify.h"
 
 void *cg_vec_slot(void **v, uint32_t *n, uint32_t *cap, size_t size)
@@ -306,9 +307,15 @@ static void lower_calendars(cg_program *cg)
     if (cg->calendars.n >= PROG_NONE) cg_error(cg, a->header_loc, "too many calendars for the image format");
 }
 
-static uint16_t calendar_of(cg_program *cg, const ast_ident *name)
+/* The calendar a target or action counts in.  Without `on CAL` it is `always`:
+ * the policy's own calendar of that name, or else wall-clock time (PROG_NONE),
+ * which is what the implicit 24x7 UTC `always` measures. */
+uint16_t cg_calendar_of(cg_program *cg, const ast_ident *name)
 {
-    if (!name->name) return PROG_NONE;
+    if (!name->name) {
+        int c = cg_calendar(cg, "always");
+        return c < 0 || c == cg->always_implicit ? PROG_NONE : (uint16_t)c;
+    }
     int c = cg_calendar(cg, name->name);
     if (c < 0) {
         cg_error(cg, name->loc, "unknown calendar `%s`", name->name);
@@ -387,7 +394,7 @@ static void lower_tiers(cg_program *cg)
             const char *cn = cg->strdata.v + cg->strings.v[cg->clocks.v[c].name].off;
             for (const ast_target *g = s->targets; g; g = g->next) {
                 if (strcmp(g->clock.name, cn)) continue;
-                prog_target pt = {(uint16_t)c, calendar_of(cg, &g->calendar), 0, 0, 0, (uint32_t)g->loc.line};
+                prog_target pt = {(uint16_t)c, cg_calendar_of(cg, &g->calendar), 0, 0, 0, (uint32_t)g->loc.line};
                 pt.target_ms = cg_duration_ms(cg, &g->within, pt.calendar);
                 if (pt.target_ms <= 0) {
                     cg_error(cg, g->within.loc, "target must be positive and at most %lld ms",

@@ -12,7 +12,13 @@
 
 /* A growable array; out of memory aborts, as the AST arena does. */
 #define VEC(T) struct { T *v; uint32_t n, cap; }
-#define VEC_PUSH(vec, item) (*(__typeof__((vec).v))cg_vec_slot((void **)&(vec).v, &(vec).n, &(vec).cap, sizeof *(vec).v) = (item), (vec).n - 1)
+#define VEC_PUSH(vec, item)                                                             \
+    __extension__({                                                                     \
+        __typeof__((vec).v) slot_ = cg_vec_slot((void **)&(vec).v, &(vec).n, &(vec).cap, \
+                                                sizeof *(vec).v);                       \
+        *slot_ = (item);                                                                \
+        (uint32_t)((vec).n - 1);                                                        \
+    })
 void *cg_vec_slot(void **v, uint32_t *n, uint32_t *cap, size_t size);
 
 struct cg_program {
@@ -63,6 +69,9 @@ int cg_level(const cg_program *cg, const char *name);
 int cg_clock(const cg_program *cg, const char *name);
 int cg_calendar(const cg_program *cg, const char *name);
 int cg_enum_value(const cg_program *cg, int field, const char *name);
+
+/* The calendar index of `on CAL` (name NULL: the default, see lower.c). */
+uint16_t cg_calendar_of(cg_program *cg, const ast_ident *name);
 
 /* A duration in ms: working days use calendar `cal`'s standard day (24 h when
  * PROG_NONE).  -1 when it exceeds the format's range. */
