@@ -207,6 +207,27 @@ static ast_clock *resolve_clock(chk_ctx *c, ast_ident *id)
     return NULL;
 }
 
+/* The declaration a misspelt name most likely meant (for the unused warnings: a
+ * typo is reported once, as the typo). */
+static void mark_meant(chk_ctx *c, const char *kind, const char *name)
+{
+    diag_suggest s;
+    diag_suggest_init(&s, name);
+    if (!strcmp(kind, "calendar")) {
+        for (const ast_calendar *x = c->p->calendars; x; x = x->next) diag_suggest_add(&s, x->name.name);
+        ast_calendar *k = diag_suggest_best(&s) ? find_calendar(c, diag_suggest_best(&s)) : NULL;
+        if (k) k->used = 1;
+    } else if (!strcmp(kind, "clock")) {
+        for (const ast_clock *x = c->p->clocks; x; x = x->next) diag_suggest_add(&s, x->name.name);
+        ast_clock *k = diag_suggest_best(&s) ? find_clock(c, diag_suggest_best(&s)) : NULL;
+        if (k) k->used = 1;
+    } else {
+        for (const ast_ladder *x = c->p->ladders; x; x = x->next) diag_suggest_add(&s, x->name.name);
+        ast_ladder *k = diag_suggest_best(&s) ? find_ladder(c, diag_suggest_best(&s)) : NULL;
+        if (k) k->used = 1;
+    }
+}
+
 /* Resolve `on CAL` (or its absence: the `always` calendar) and mark it used. */
 static void resolve_calendar(chk_ctx *c, ast_ident *id)
 {
@@ -232,6 +253,7 @@ static void resolve_calendar(chk_ctx *c, ast_ident *id)
     for (const ast_calendar *x = c->p->calendars; x; x = x->next) diag_suggest_add(&s, x->name.name);
     diag_suggest_add(&s, "always");
     undefined(c, id, "calendar", &s, "declare it with `calendar NAME { hours ... }`");
+    mark_meant(c, "calendar", id->name);
 }
 
 /* ---- header and namespaces ------------------------------------------------------ */
@@ -544,7 +566,8 @@ static void check_actions(chk_ctx *c, ast_action *list)
             if (!strcmp(a->target.name, "level")) {
                 chk_error(c, a->target.loc, "use `escalate to LEVEL` to raise the level",
                            "`level` cannot be set");
-                chk_expr(c, a->value, none);
+                ast_type lv = {TY_LEVEL, NULL};
+                chk_expr(c, a->value, lv); /* type it, but say nothing more */
                 break;
             }
             ast_field *f = chk_find_field(c, a->target.name);
@@ -554,7 +577,12 @@ static void check_actions(chk_ctx *c, ast_action *list)
                 for (const ast_field *g = c->p->fields; g; g = g->next)
                     diag_suggest_add(&s, g->name.name);
                 undefined(c, &a->target, "field", &s, "declare it in `case { ... }`");
-                chk_expr(c, a->value, none);
+                /* Without the field a bare value cannot be resolved: no follow-on error. */
+                ast_expr *v = a->value;
+                if (v->kind == EX_NAME && strcmp(v->u.sval, "level") && !chk_find_field(c, v->u.sval))
+                    v->type = none;
+                else
+                    chk_expr(c, v, none);
                 break;
             }
             a->target.ref = f->index;
@@ -644,7 +672,9 @@ static void check_ladder(chk_ctx *c, ast_ladder *ld)
         ast_clock *k = resolve_clock(c, &s->clock);
         char text[64];
         if (s->kind == STEP_PERCENT && (s->percent < 1 || s->percent > 100))
-            chk_error(c, trigger_loc(s), "use a percentage from 1% to 100%",
+            chk_error(c, trigger_loc(s),
+                      s->percent < 1 ? "a step at 0% would fire as the clock starts: use 1% to 100%"
+                                     : "use a percentage from 1% to 100%",
                        "percentage %d%% is out of range", s->percent);
         if (s->kind == STEP_BEFORE && s->offset.amount <= 0)
             chk_error(c, s->offset.loc, NULL, "duration `%s` must be longer than zero",
@@ -698,6 +728,7 @@ static void check_sla(chk_ctx *c, ast_sla *t, ast_sla **default_tier)
     }
     for (ast_target *g = t->targets; g; g = g->next) {
         ast_clock *k = resolve_clock(c, &g->clock);
+        if (!k) mark_meant(c, "clock", g->clock.name);
         if (k) {
             k->used = 1;
             for (ast_target *f = t->targets; f != g; f = f->next)
@@ -724,6 +755,7 @@ static void check_sla(chk_ctx *c, ast_sla *t, ast_sla **default_tier)
             for (const ast_ladder *x = c->p->ladders; x; x = x->next)
                 diag_suggest_add(&s, x->name.name);
             undefined(c, &t->ladder, "ladder", &s, "declare it with `ladder NAME { ... }`");
+            mark_meant(c, "ladder", t->ladder.name);
         }
     } else {
         t->ladder.ref = -1;
