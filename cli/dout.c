@@ -29,6 +29,7 @@ int dout_sink(void *ud, const slate_decision *d)
     dout *o = ud;
     slate_decision copy = *d;
     copy.seq = ++o->seq;
+    if (d->action == SLATE_A_REJECT) o->rejects++;
     if (o->f && !o->write_error) {
         size_t n = slate_decision_json(&copy, o->buf, o->cap);
         if (n + 1 >= o->cap) {
@@ -68,6 +69,5 @@ int dout_reject(dout *o, const slate_program *prog, const slate_event *ev, const
     d.program = prog;
     d.message = reason;
     d.deadline = INT64_MIN;
-    o->rejects++;
     return dout_sink(o, &d);
 }

@@ -23,7 +23,7 @@ typedef struct dout {
     slate_sink next;      /* also receives every decision (renumbered); may be NULL */
     void *next_ud;
     uint64_t seq;         /* the last seq given out */
-    uint64_t rejects;     /* reject decisions made by dout_reject */
+    uint64_t rejects;     /* reject decisions written, the engine's and dout_reject's */
     int write_error;      /* errno of the first failed write, 0 if none */
     char *buf;            /* rendering buffer, grown as needed */
     size_t cap;
