@@ -246,6 +246,11 @@ static const char *tokenize(const char *s, const char *end, toks *out)
         tok t = {buf, 0, -1, 0};
         int first = 1;
         while (s < end && *s != ' ' && *s != '\t') {
+            if ((*s == '[' || *s == '{') && t.eq >= 0 && (size_t)t.eq == n - 1) {
+                /* KEY=[json] / KEY={json}: raw to the next blank */
+                while (s < end && *s != ' ' && *s != '\t') buf[n++] = *s++;
+                break;
+            }
             if (*s == '"') {
                 if (first) t.quoted = 1;
                 else if (t.eq >= 0 && (size_t)t.eq == n - 1) t.vquoted = 1;
@@ -819,9 +824,9 @@ const char *pt_subject_key(const char *a)
     if (!a) return NULL;
     if (!strcmp(a, "sla")) return "tier";
     if (!strcmp(a, "start") || !strcmp(a, "pause") || !strcmp(a, "resume") ||
-        !strcmp(a, "stop") || !strcmp(a, "warn") || !strcmp(a, "breach") ||
-        !strcmp(a, "require") || !strcmp(a, "review"))
+        !strcmp(a, "stop") || !strcmp(a, "warn") || !strcmp(a, "breach"))
         return "clock";
+    if (!strcmp(a, "require") || !strcmp(a, "review")) return "name";
     if (!strcmp(a, "escalate")) return "level";
     if (!strcmp(a, "route") || !strcmp(a, "assign") || !strcmp(a, "notify")) return "to";
     if (!strcmp(a, "set")) return "field";
@@ -836,7 +841,8 @@ static json_t *lookup(json_t *d, const char *k)
     if (v) return v;
     if (!strcmp(k, "level")) return json_object_get(d, "to");
     if (!strcmp(k, "to")) return json_object_get(d, "level");
-    if (!strcmp(k, "name")) return json_object_get(d, "emit");
+    if (!strcmp(k, "name")) return json_object_get(d, "clock");
+    if (!strcmp(k, "clock")) return json_object_get(d, "name");
     return NULL;
 }
 
@@ -1009,7 +1015,7 @@ void pt_print_decision(FILE *out, json_t *d, int offset_min, const char *default
     const char *skey = NULL;
     if (sk) {
         const char *alias = !strcmp(sk, "level") ? "to" : !strcmp(sk, "to") ? "level"
-                          : !strcmp(sk, "name") ? "emit" : sk;
+                          : !strcmp(sk, "name") ? "clock" : "name";
         skey = json_is_string(json_object_get(d, sk)) ? sk
              : json_is_string(json_object_get(d, alias)) ? alias : NULL;
     }
@@ -1042,9 +1048,11 @@ void pt_print_decision(FILE *out, json_t *d, int offset_min, const char *default
         } else if (json_is_null(v)) {
             fprintf(out, " %s=null", k);
         } else {
+            /* arrays and objects: as written when that reads back (no blanks) */
             char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
             fprintf(out, " %s=", k);
-            print_token(out, s ? s : "?");
+            if (s && !strpbrk(s, " \t")) fputs(s, out);
+            else print_token(out, s ? s : "?");
             free(s);
         }
     }

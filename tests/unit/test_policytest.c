@@ -305,9 +305,16 @@ static void test_match(void **state)
                         "{\"action\":\"stop\",\"clock\":\"response\",\"met\":true}"));
     assert_false(matches("expect stop response met=false",
                          "{\"action\":\"stop\",\"clock\":\"response\",\"met\":true}"));
-    assert_true(matches("expect emit corrective_action value=process_review",
+    assert_true(matches("expect emit corrective_action args=process_review",
                         "{\"action\":\"emit\",\"name\":\"corrective_action\","
-                        "\"value\":[\"process_review\"]}"));
+                        "\"args\":[\"process_review\"]}"));
+    assert_true(matches("expect emit corrective_action args=[\"a\",2]",
+                        "{\"action\":\"emit\",\"name\":\"corrective_action\","
+                        "\"args\":[\"a\",2]}"));
+    assert_true(matches("expect require analysis target=2h",
+                        "{\"action\":\"require\",\"name\":\"analysis\",\"target_s\":7200}"));
+    assert_true(matches("expect breach analysis",
+                        "{\"action\":\"breach\",\"clock\":\"analysis\"}"));
     assert_true(matches("expect start follow_up deadline=2025-03-11T12:00",
                         "{\"action\":\"start\",\"clock\":\"follow_up\","
                         "\"deadline\":\"2025-03-11T04:00:00.000Z\"}"));
