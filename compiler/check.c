@@ -1,7 +1,7 @@
 /*
  * check.c - the semantic pass over a parsed policy (parser.y -> here -> lowering):
  * declarations, name resolution, ranges and lint warnings.  Expressions are typed
- * in check_expr.c.
+ * in check_expr.c, calendars checked in check_cal.c.
  *
  * What it fills in the AST is the contract with code generation.  Index spaces,
  * every one counted from 0 in declaration (source) order:
@@ -24,6 +24,7 @@
  *   clock starts/stops/pauses/resumes/resets on   event ids
  *   ladder step clock                               clock index
  *   tier target clock / calendar / tier ladder      clock / calendar / ladder index
+ *                                                   (ladder.ref -1 when there is none)
  *   rule event                                      event id
  *   rule label (`as NAME`)                          the rule's index
  *   escalate to LEVEL                               level index
@@ -41,19 +42,18 @@
  * The parser owns the header rule (exactly one `policy` line, first): it sees
  * every header while the AST keeps only one.
  *
- * The policy's calendar count, `always` index and default tier are not stored in
- * the AST: code generation recomputes them from the rules above.
+ * The policy's calendar count, `always` index and default tier (the one tier
+ * without `when`) are not stored in the AST: code generation recomputes them from
+ * the rules above.  Nothing is filled when the parser reported errors.
  */
 #include "check.h"
 
-#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check_int.h"
-#include "tz.h"
 
 /* ---- diagnostics in source order ------------------------------------------------ */
 
@@ -207,6 +207,27 @@ static ast_clock *resolve_clock(chk_ctx *c, ast_ident *id)
     return NULL;
 }
 
+/* The declaration a misspelt name most likely meant (for the unused warnings: a
+ * typo is reported once, as the typo). */
+static void mark_meant(chk_ctx *c, const char *kind, const char *name)
+{
+    diag_suggest s;
+    diag_suggest_init(&s, name);
+    if (!strcmp(kind, "calendar")) {
+        for (const ast_calendar *x = c->p->calendars; x; x = x->next) diag_suggest_add(&s, x->name.name);
+        ast_calendar *k = diag_suggest_best(&s) ? find_calendar(c, diag_suggest_best(&s)) : NULL;
+        if (k) k->used = 1;
+    } else if (!strcmp(kind, "clock")) {
+        for (const ast_clock *x = c->p->clocks; x; x = x->next) diag_suggest_add(&s, x->name.name);
+        ast_clock *k = diag_suggest_best(&s) ? find_clock(c, diag_suggest_best(&s)) : NULL;
+        if (k) k->used = 1;
+    } else {
+        for (const ast_ladder *x = c->p->ladders; x; x = x->next) diag_suggest_add(&s, x->name.name);
+        ast_ladder *k = diag_suggest_best(&s) ? find_ladder(c, diag_suggest_best(&s)) : NULL;
+        if (k) k->used = 1;
+    }
+}
+
 /* Resolve `on CAL` (or its absence: the `always` calendar) and mark it used. */
 static void resolve_calendar(chk_ctx *c, ast_ident *id)
 {
@@ -232,6 +253,7 @@ static void resolve_calendar(chk_ctx *c, ast_ident *id)
     for (const ast_calendar *x = c->p->calendars; x; x = x->next) diag_suggest_add(&s, x->name.name);
     diag_suggest_add(&s, "always");
     undefined(c, id, "calendar", &s, "declare it with `calendar NAME { hours ... }`");
+    mark_meant(c, "calendar", id->name);
 }
 
 /* ---- header and namespaces ------------------------------------------------------ */
@@ -355,153 +377,6 @@ static void declare(chk_ctx *c)
     }
 }
 
-/* ---- calendars -------------------------------------------------------------------- */
-
-static int leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int n[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && leap(y) ? 29 : n[m - 1];
-}
-
-static int check_date(chk_ctx *c, const ast_date *dt)
-{
-    char text[64];
-    chk_src_text(c, dt->loc, text, sizeof text);
-    if (dt->year < 1970 || dt->year > 9999) {
-        chk_error(c, dt->loc, "years run from 1970 to 9999", "date `%s` is out of range", text);
-        return 0;
-    }
-    if (dt->month < 1 || dt->month > 12) {
-        chk_error(c, dt->loc, "months run from 01 to 12", "date `%s` does not exist", text);
-        return 0;
-    }
-    if (dt->day < 1 || dt->day > days_in_month(dt->year, dt->month)) {
-        char hint[80];
-        if (dt->month == 2 && dt->day == 29)
-            snprintf(hint, sizeof hint, "%d is not a leap year", dt->year);
-        else
-            snprintf(hint, sizeof hint, "that month has %d days",
-                     days_in_month(dt->year, dt->month));
-        chk_error(c, dt->loc, hint, "date `%s` does not exist", text);
-        return 0;
-    }
-    return 1;
-}
-
-static int date_cmp(const ast_date *a, const ast_date *b)
-{
-    if (a->year != b->year) return a->year < b->year ? -1 : 1;
-    if (a->month != b->month) return a->month < b->month ? -1 : 1;
-    return (a->day > b->day) - (a->day < b->day);
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Find the zone closest to an unknown `zone` among the files of its area (or the
- * area names themselves); sorted so the choice does not depend on the directory. */
-static const char *suggest_zone(const char *zone, char *out, size_t size)
-{
-    char dir[1024], area[128];
-    const char *slash = strchr(zone, '/');
-    size_t alen = slash ? (size_t)(slash - zone) : 0;
-    if (alen >= sizeof area) return NULL;
-    memcpy(area, zone, alen);
-    area[alen] = '\0';
-    int n = snprintf(dir, sizeof dir, "%s%s%s", tz_dir(), alen ? "/" : "", area);
-    if (n < 0 || (size_t)n >= sizeof dir) return NULL;
-    DIR *dp = opendir(dir);
-    if (!dp) return NULL;
-    char **names = NULL;
-    size_t count = 0, cap = 0;
-    for (struct dirent *de; (de = readdir(dp));) {
-        if (de->d_name[0] == '.') continue;
-        if (count == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **nn = realloc(names, cap * sizeof *nn);
-            if (!nn) break;
-            names = nn;
-        }
-        size_t l = alen + 1 + strlen(de->d_name) + 1;
-        char *s = malloc(l);
-        if (!s) break;
-        snprintf(s, l, "%s%s%s", area, alen ? "/" : "", de->d_name);
-        names[count++] = s;
-    }
-    closedir(dp);
-    const char *best = NULL;
-    if (count) {
-        qsort(names, count, sizeof *names, name_cmp);
-        diag_suggest s;
-        diag_suggest_init(&s, zone);
-        for (size_t i = 0; i < count; i++)
-            if (tz_zone_known(names[i])) diag_suggest_add(&s, names[i]);
-        if (diag_suggest_best(&s)) {
-            snprintf(out, size, "did you mean `%s`?", diag_suggest_best(&s));
-            best = out;
-        }
-    }
-    for (size_t i = 0; i < count; i++) free(names[i]);
-    free(names);
-    return best;
-}
-
-static void check_interval_time(chk_ctx *c, const ast_interval *iv)
-{
-    char text[64];
-    if (iv->start_min < 0 || iv->start_min >= 24 * 60 || iv->end_min < 0 ||
-        iv->end_min > 24 * 60) {
-        chk_error(c, iv->loc, "times run from 00:00 to 24:00 (24:00 only as an end)",
-                   "time out of range in `%s`", chk_src_text(c, iv->loc, text, sizeof text));
-    } else if (iv->start_min == iv->end_min) {
-        chk_error(c, iv->loc, "write `00:00-24:00` for a whole day",
-                   "interval `%s` is empty", chk_src_text(c, iv->loc, text, sizeof text));
-    }
-}
-
-static void check_calendar(chk_ctx *c, ast_calendar *k)
-{
-    if (k->zone && !tz_zone_known(k->zone)) {
-        char hint[160];
-        const char *h = suggest_zone(k->zone, hint, sizeof hint);
-        chk_error(c, k->zone_loc,
-                   h ? h : "use an IANA zone name such as `Europe/Paris` or `UTC`",
-                   "unknown time zone `%s`", k->zone);
-    }
-    int any = 0;
-    for (ast_hours *h = k->hours; h; h = h->next) {
-        if (h->first_day < 0 || h->first_day > 6 || h->last_day < 0 || h->last_day > 6) {
-            char text[64];
-            chk_error(c, h->days_loc, "days are `mon` to `sun`", "unknown day `%s`",
-                       chk_src_text(c, h->days_loc, text, sizeof text));
-        }
-        for (ast_interval *iv = h->intervals; iv; iv = iv->next) {
-            check_interval_time(c, iv);
-            any = 1;
-        }
-    }
-    if (!any)
-        chk_error(c, k->name.loc, "add working hours, e.g. `hours mon-fri 09:00-18:00`",
-                   "calendar `%s` has no working hours", k->name.name);
-    for (ast_closed *cl = k->closed; cl; cl = cl->next) {
-        int ok = check_date(c, &cl->from);
-        if (date_cmp(&cl->from, &cl->to) != 0) ok &= check_date(c, &cl->to);
-        if (ok && date_cmp(&cl->from, &cl->to) > 0) {
-            char text[64];
-            chk_error(c, cl->loc, "write the earlier date first",
-                       "closed range `%s` ends before it starts",
-                       chk_src_text(c, cl->loc, text, sizeof text));
-        }
-    }
-}
-
 /* ---- durations and actions ------------------------------------------------------- */
 
 /* A duration that must be positive, counted in `cal` (absent: `always`). */
@@ -544,7 +419,8 @@ static void check_actions(chk_ctx *c, ast_action *list)
             if (!strcmp(a->target.name, "level")) {
                 chk_error(c, a->target.loc, "use `escalate to LEVEL` to raise the level",
                            "`level` cannot be set");
-                chk_expr(c, a->value, none);
+                ast_type lv = {TY_LEVEL, NULL};
+                chk_expr(c, a->value, lv); /* type it, but say nothing more */
                 break;
             }
             ast_field *f = chk_find_field(c, a->target.name);
@@ -554,7 +430,12 @@ static void check_actions(chk_ctx *c, ast_action *list)
                 for (const ast_field *g = c->p->fields; g; g = g->next)
                     diag_suggest_add(&s, g->name.name);
                 undefined(c, &a->target, "field", &s, "declare it in `case { ... }`");
-                chk_expr(c, a->value, none);
+                /* Without the field a bare value cannot be resolved: no follow-on error. */
+                ast_expr *v = a->value;
+                if (v->kind == EX_NAME && strcmp(v->u.sval, "level") && !chk_find_field(c, v->u.sval))
+                    v->type = none;
+                else
+                    chk_expr(c, v, none);
                 break;
             }
             a->target.ref = f->index;
@@ -644,7 +525,9 @@ static void check_ladder(chk_ctx *c, ast_ladder *ld)
         ast_clock *k = resolve_clock(c, &s->clock);
         char text[64];
         if (s->kind == STEP_PERCENT && (s->percent < 1 || s->percent > 100))
-            chk_error(c, trigger_loc(s), "use a percentage from 1% to 100%",
+            chk_error(c, trigger_loc(s),
+                      s->percent < 1 ? "a step at 0% would fire as the clock starts: use 1% to 100%"
+                                     : "use a percentage from 1% to 100%",
                        "percentage %d%% is out of range", s->percent);
         if (s->kind == STEP_BEFORE && s->offset.amount <= 0)
             chk_error(c, s->offset.loc, NULL, "duration `%s` must be longer than zero",
@@ -698,6 +581,7 @@ static void check_sla(chk_ctx *c, ast_sla *t, ast_sla **default_tier)
     }
     for (ast_target *g = t->targets; g; g = g->next) {
         ast_clock *k = resolve_clock(c, &g->clock);
+        if (!k) mark_meant(c, "clock", g->clock.name);
         if (k) {
             k->used = 1;
             for (ast_target *f = t->targets; f != g; f = f->next)
@@ -724,6 +608,7 @@ static void check_sla(chk_ctx *c, ast_sla *t, ast_sla **default_tier)
             for (const ast_ladder *x = c->p->ladders; x; x = x->next)
                 diag_suggest_add(&s, x->name.name);
             undefined(c, &t->ladder, "ladder", &s, "declare it with `ladder NAME { ... }`");
+            mark_meant(c, "ladder", t->ladder.name);
         }
     } else {
         t->ladder.ref = -1;
@@ -797,7 +682,7 @@ int chk_policy(ast_policy *p, diag_ctx *d)
      * missing): checking it would only add follow-on errors. */
     if (d->errors) return 0;
     declare(&c);
-    for (ast_calendar *k = p->calendars; k; k = k->next) check_calendar(&c, k);
+    for (ast_calendar *k = p->calendars; k; k = k->next) chk_calendar(&c, k);
     for (ast_clock *k = p->clocks; k; k = k->next) check_clock(&c, k);
     for (ast_ladder *l = p->ladders; l; l = l->next) check_ladder(&c, l);
     ast_sla *default_tier = NULL;

@@ -1,7 +1,7 @@
 /*
  * check_int.h - private interface between the parts of the semantic pass:
- * check.c (declarations, names, ranges, lint) and check_expr.c (expression types,
- * constant conditions, the tier-implication test).  Nothing outside compiler/check*.c
+ * check.c (declarations, names, ranges, lint), check_cal.c (calendars) and
+ * check_expr.c (expression types, constant conditions, the tier-implication test).  Nothing outside compiler/check*.c
  * includes it.
  */
 #ifndef SLATE_CHECK_INT_H
@@ -44,6 +44,9 @@ void chk_flush(chk_ctx *c);
 /* Lookups by name; NULL or -1 when there is no such name. */
 ast_field *chk_find_field(const chk_ctx *c, const char *name);
 int chk_find_level(const chk_ctx *c, const char *name);
+
+/* Check one calendar's zone, hours and closed days (check_cal.c). */
+void chk_calendar(chk_ctx *c, ast_calendar *k);
 
 /* Type an expression and everything below it, filling `type`, `name_kind` and
  * `ref`.  `expect` is the type a bare enum value or level name is resolved against

@@ -190,10 +190,10 @@ static void put_tables(FILE *out, const slate_program *p)
         }
         fputc('\n', out);
     }
-    fprintf(out, "levels  ");
-    for (uint32_t i = 0; i < p->nlevels; i++) fprintf(out, "%s%s", i ? " < " : "", S(p->levels[i]));
-    fprintf(out, "\nladders ");
-    for (uint32_t i = 0; i < p->nladders; i++) fprintf(out, "%s%s", i ? ", " : "", S(p->ladder_names[i]));
+    fprintf(out, "levels");
+    for (uint32_t i = 0; i < p->nlevels; i++) fprintf(out, "%s%s", i ? " < " : " ", S(p->levels[i]));
+    fprintf(out, "\nladders");
+    for (uint32_t i = 0; i < p->nladders; i++) fprintf(out, "%s%s", i ? ", " : " ", S(p->ladder_names[i]));
     static const char *const evop_names[] = {"stop", "start", "pause", "resume", "reset"};
     fprintf(out, "\n\nevents\n");
     for (uint32_t i = 0; i < p->nevents; i++) {

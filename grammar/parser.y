@@ -19,6 +19,9 @@
 %define api.pure full
 %define parse.error custom
 %define parse.lac full
+/* No default reductions: a state reduces only on a token that may follow, so after
+ * an `error` the parser discards tokens until a real resynchronisation point (the
+ * next item of a block, `{`, a declaration) instead of reducing past it. */
 %define lr.default-reduction accepting
 %locations
 %param {gr_state *ps}

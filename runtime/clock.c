@@ -411,27 +411,80 @@ static void emit_sla(slate_engine *e, uint32_t slot)
     eng_emit(e, &d);
 }
 
+static uint16_t run_select(slate_engine *e, uint32_t slot)
+{
+    const slate_program *p = e->prog;
+    e->ctx.slot = slot;
+    int64_t r = p->select == PROG_NO_CODE ? VM_HALTED : eng_run(e, p->select);
+    return r >= 0 && r < (int64_t)p->ntiers ? (uint16_t)r : PROG_NONE;
+}
+
+/* Every declared clock takes the target of the case's (new) tier, settling
+ * first so the time counted so far is kept. */
+static void retarget(slate_engine *e, uint32_t slot)
+{
+    const slate_program *p = e->prog;
+    eng_case *c = cs_case(&e->cs, slot);
+    for (uint32_t ci = 0; ci < e->nclocks; ci++) {
+        if (p->clocks[ci].kind != PCK_DECLARED) continue;
+        eng_clock *k = &case_clocks(e, c)[ci];
+        settle(e, k);
+        k->target = tier_target(p, c->tier, ci);
+        k->since = e->now;
+    }
+}
+
 /* Run the selection block; on a new tier every declared clock takes the new
  * tier's target (settling first, so counted time is kept), `sla` is decided, and
  * the case's timers are recomputed: steps already fired stay fired, steps whose
  * point has already passed come due now. */
 void clk_select(slate_engine *e, uint32_t slot, int force)
 {
-    const slate_program *p = e->prog;
-    e->ctx.slot = slot;
-    int64_t r = p->select == PROG_NO_CODE ? VM_HALTED : eng_run(e, p->select);
-    uint16_t tier = r >= 0 && r < (int64_t)p->ntiers ? (uint16_t)r : PROG_NONE;
+    uint16_t tier = run_select(e, slot);
     eng_case *c = cs_case(&e->cs, slot);
     if (tier == c->tier && !force) return;
     uint16_t old = c->tier;
     c->tier = tier;
-    for (uint32_t ci = 0; ci < e->nclocks; ci++) {
-        if (p->clocks[ci].kind != PCK_DECLARED) continue;
-        eng_clock *k = &case_clocks(e, c)[ci];
-        settle(e, k);
-        k->target = tier_target(p, tier, ci);
-        k->since = e->now;
-    }
+    retarget(e, slot);
     if (tier != PROG_NONE || old != PROG_NONE || force) emit_sla(e, slot);
     clk_schedule_all(e, slot);
+}
+
+static uint64_t sig_mix(uint64_t h, const void *s, size_t n)
+{
+    const unsigned char *b = s;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3u;
+    return (h ^ 0xff) * 0x100000001b3u; /* a separator, so fields cannot run together */
+}
+
+uint64_t clk_sla_sig(const slate_engine *e, uint32_t slot)
+{
+    const slate_program *p = e->prog;
+    const eng_case *c = cs_case(&e->cs, slot);
+    uint64_t h = 0xcbf29ce484222325u;
+    if (c->tier == PROG_NONE) return h;
+    const prog_tier *t = &p->tiers[c->tier];
+    h = sig_mix(h, prog_str(p, t->name), p->strings[t->name].len);
+    for (uint32_t i = 0; i < t->ntargets; i++) {
+        const prog_target *g = &p->targets[t->first_target + i];
+        uint32_t cn = p->clocks[g->clock].name;
+        const char *cal = g->calendar == PROG_NONE ? "" : prog_str(p, p->calendar_names[g->calendar]);
+        h = sig_mix(h, prog_str(p, cn), p->strings[cn].len);
+        h = sig_mix(h, &g->target_ms, sizeof g->target_ms);
+        h = sig_mix(h, cal, strlen(cal));
+    }
+    return h;
+}
+
+void clk_reselect_swapped(slate_engine *e, uint32_t slot, uint64_t old_sig)
+{
+    uint16_t tier = run_select(e, slot);
+    cs_case(&e->cs, slot)->tier = tier;
+    retarget(e, slot);
+    if (clk_sla_sig(e, slot) != old_sig) emit_sla(e, slot);
+}
+
+void clk_settle(const slate_engine *e, eng_clock *k)
+{
+    settle(e, k);
 }

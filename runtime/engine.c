@@ -108,9 +108,9 @@ static void render_value(slate_engine *e, sbuf *b, uint8_t type, uint32_t field,
     }
 }
 
-int eng_scratch_fit(slate_engine *e)
+int eng_scratch_fit(slate_engine *e, const eng_aux *x)
 {
-    size_t need = e->aux.jbase + (size_t)e->aux.maxargs * ((size_t)e->st.maxlen * 6 + 8);
+    size_t need = x->jbase + (size_t)x->maxargs * ((size_t)e->st.maxlen * 6 + 8);
     if (need <= e->jcap) return SLATE_OK;
     char *b = eng_realloc(&e->al, e->jbuf, need);
     if (!b) return SLATE_NOMEM;
@@ -218,7 +218,7 @@ static int act(void *ud, const vm_instr *ins, const int64_t *R, uint32_t rule)
 
 /* Fire every timer due at or before t, each at its own instant, in (instant,
  * case creation, clock) order; then the watermark is t. */
-static void advance(slate_engine *e, int64_t t)
+void eng_advance(slate_engine *e, int64_t t)
 {
     eng_ctx saved = e->ctx;
     e->ctx.event_seq = 0;
@@ -265,11 +265,13 @@ static int reasonf(slate_engine *e, const char *fmt, ...)
 /* Whether the event is too late to use (the reason in e->reason). */
 static int too_late(slate_engine *e, const slate_event *ev)
 {
-    if (e->now != INT64_MIN && ev->at < e->now - e->tolerance) {
+    /* unsigned difference: no overflow whatever the instants */
+    uint64_t behind = (uint64_t)e->now - (uint64_t)ev->at;
+    if (e->now != INT64_MIN && ev->at < e->now && behind > (uint64_t)e->tolerance) {
         char a[40], w[40], late[40], tol[40];
         fmt_time(a, sizeof a, ev->at);
         fmt_time(w, sizeof w, e->now);
-        fmt_dur(late, sizeof late, e->now - ev->at);
+        fmt_dur(late, sizeof late, behind > INT64_MAX ? INT64_MAX : (int64_t)behind);
         fmt_dur(tol, sizeof tol, e->tolerance);
         return reasonf(e, "event time %s is %s before the stream's time %s (tolerance %s)", a,
                        late, w, tol);
@@ -315,7 +317,7 @@ static int preflight(slate_engine *e, const slate_event *ev)
         if (cs_reserve(&e->cs, ev->case_len)) return SLATE_NOMEM;
         if (tq_reserve(e, (size_t)e->cs.cap * e->nclocks)) return SLATE_NOMEM;
     }
-    return eng_scratch_fit(e);
+    return eng_scratch_fit(e, &e->aux);
 }
 
 static uint32_t open_case(slate_engine *e, const slate_event *ev)
@@ -414,7 +416,7 @@ static int check_event(slate_engine *e, const slate_event *ev)
     return SLATE_OK;
 }
 
-static void begin(slate_engine *e, slate_sink sink, void *ud)
+void eng_begin(slate_engine *e, slate_sink sink, void *ud)
 {
     e->ctx = (eng_ctx){sink, ud, SLATE_OK, 0, NULL, 0, ENG_NONE, 0};
 }
@@ -425,7 +427,7 @@ int slate_engine_push(slate_engine *e, const slate_event *ev, slate_sink sink, v
     if (!ev) return fail(e, SLATE_MISUSE, "event is NULL");
     int rc = check_event(e, ev);
     if (rc) return rc;
-    begin(e, sink, ud);
+    eng_begin(e, sink, ud);
     e->ctx.event_seq = ev->seq;
     e->ctx.event_id = ev->id;
     e->ctx.event_id_len = ev->id ? ev->id_len : 0;
@@ -440,22 +442,22 @@ int slate_engine_push(slate_engine *e, const slate_event *ev, slate_sink sink, v
     if (!unusable(e, ev, &slot) && (rc = preflight(e, ev)))
         return fail(e, rc, "out of memory");
     int64_t t = e->now != INT64_MIN && ev->at < e->now ? e->now : ev->at;
-    advance(e, t);
+    eng_advance(e, t);
     if (ev->type == EV_TICK) return e->ctx.rc;
     if (unusable(e, ev, &slot)) {
         reject(e, ev, e->now);
         return e->ctx.rc;
     }
     apply_event(e, ev, slot);
-    advance(e, t); /* steps the event made due at once */
+    eng_advance(e, t); /* steps the event made due at once */
     return e->ctx.rc;
 }
 
 int slate_engine_advance(slate_engine *e, int64_t now, slate_sink sink, void *ud)
 {
     if (!e) return SLATE_MISUSE;
-    begin(e, sink, ud);
-    advance(e, now);
+    eng_begin(e, sink, ud);
+    eng_advance(e, now);
     return e->ctx.rc;
 }
 
@@ -561,7 +563,7 @@ slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opt
     if (ok) ok = cs_init(&e->cs, &e->al, e->stride, opts ? opts->expected_cases : 0) == SLATE_OK;
     if (ok) ok = eng_prepare(e, prog, &e->aux) == SLATE_OK;
     if (ok) ok = tq_reserve(e, (size_t)e->cs.cap * e->nclocks) == SLATE_OK;
-    if (ok) ok = eng_scratch_fit(e) == SLATE_OK;
+    if (ok) ok = eng_scratch_fit(e, &e->aux) == SLATE_OK;
     if (!ok) {
         slate_engine_free(e);
         return NULL;

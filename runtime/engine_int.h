@@ -251,14 +251,19 @@ static inline const tq_entry *tq_top(const slate_engine *e)
     return e->q.n ? &e->q.h[0] : NULL;
 }
 
-/* engine.c: decisions */
+/* engine.c */
+/* Start an API call: decisions go to sink(ud), no case or event yet. */
+void eng_begin(slate_engine *e, slate_sink sink, void *ud);
+/* Fire every timer due at or before t (each at its instant), then now = t. */
+void eng_advance(slate_engine *e, int64_t t);
 void eng_decision_init(slate_engine *e, slate_decision *d, slate_action a, uint32_t line);
 void eng_emit(slate_engine *e, slate_decision *d);
 const char *eng_str(const slate_engine *e, int64_t id);  /* interned id -> string */
 /* Run the code block at pc for the case in e->ctx.slot (actions included). */
 int64_t eng_run(slate_engine *e, int32_t pc);
-/* Make sure the JSON scratch fits the current strings (0 or SLATE_NOMEM). */
-int eng_scratch_fit(slate_engine *e);
+/* Make sure the JSON scratch fits program x's decisions with the strings
+ * interned so far (0 or SLATE_NOMEM). */
+int eng_scratch_fit(slate_engine *e, const eng_aux *x);
 /* Build the tables for program p (interning its strings); 0 or SLATE_NOMEM. */
 int eng_prepare(slate_engine *e, const slate_program *p, eng_aux *x);
 void eng_aux_free(slate_engine *e, eng_aux *x);
@@ -276,6 +281,14 @@ void clk_require(slate_engine *e, uint32_t slot, uint32_t ci, uint32_t target,
 void clk_eval_holds(slate_engine *e, uint32_t slot);
 /* Choose the case's tier again; emit `sla` when it changed (or `force`). */
 void clk_select(slate_engine *e, uint32_t slot, int force);
+/* Hot swap: choose the tier under the new program; emit `sla` only when the tier
+ * name or any target differs from what `old_sig` (clk_sla_sig before) says. */
+void clk_reselect_swapped(slate_engine *e, uint32_t slot, uint64_t old_sig);
+/* A fingerprint of the case's tier: its name and each target (clock name,
+ * target, calendar name), independent of the program's index spaces. */
+uint64_t clk_sla_sig(const slate_engine *e, uint32_t slot);
+/* Settle a clock: fold the time counted so far into `elapsed`, since = now. */
+void clk_settle(const slate_engine *e, eng_clock *k);
 /* Fire the due steps of one clock (its timer came due at e->now). */
 void clk_fire(slate_engine *e, uint32_t slot, uint32_t ci);
 /* Recompute every timer of the case. */

@@ -364,19 +364,19 @@ static void flow(bctx *b, uint32_t to, const uint16_t *s)
         if (d[r] != s[r]) d[r] = (d[r] == RT_UNDEF || s[r] == RT_UNDEF) ? RT_UNDEF : RT_CONFLICT;
 }
 
-static int want(bctx *b, uint32_t pc, const uint16_t *s, uint32_t r, uint16_t type)
-{
-    if (s[r] == type) return 0;
-    if (s[r] == RT_UNDEF) return fail(b->v, "code[%u]: register %u read before it is written", pc, r);
-    return fail(b->v, "code[%u]: register %u is %s, %s expected", pc, r, rt_name(b->v->p, s[r]),
-                rt_name(b->v->p, type));
-}
-
 static int readable(bctx *b, uint32_t pc, const uint16_t *s, uint32_t r)
 {
     if (s[r] == RT_UNDEF) return fail(b->v, "code[%u]: register %u read before it is written", pc, r);
     if (s[r] == RT_CONFLICT) return fail(b->v, "code[%u]: register %u has different types on different paths", pc, r);
     return 0;
+}
+
+static int want(bctx *b, uint32_t pc, const uint16_t *s, uint32_t r, uint16_t type)
+{
+    if (s[r] == type) return 0;
+    if (s[r] == RT_UNDEF || s[r] == RT_CONFLICT) return readable(b, pc, s, r);
+    return fail(b->v, "code[%u]: register %u is %s, %s expected", pc, r, rt_name(b->v->p, s[r]),
+                rt_name(b->v->p, type));
 }
 
 /* The typing rule of instruction `ins` at pc: check reads, apply the write to `s`. */
@@ -411,7 +411,7 @@ static int step_types(bctx *b, uint32_t pc, const vm_instr *ins, uint16_t *s)
         uint32_t x = ins->b, y = (uint32_t)ins->c;
         if (readable(b, pc, s, x) || readable(b, pc, s, y)) return -1;
         if (s[x] != s[y])
-            return fail(b->v, "code[%u]: %s compares a %s with a %s", pc, op_names[ins->op],
+            return fail(b->v, "code[%u]: %s compares %s with %s", pc, op_names[ins->op],
                         rt_name(p, s[x]), rt_name(p, s[y]));
         if (ins->op != OP_EQ && ins->op != OP_NE && (s[x] == RT_BOOL || s[x] == RT_STRING))
             return fail(b->v, "code[%u]: %s orders %s values", pc, op_names[ins->op], rt_name(p, s[x]));

@@ -2,9 +2,10 @@
  * test_check.c - the semantic pass (compiler/check.c, check_expr.c): index spaces
  * and resolved references, expression types, exact messages, ranges and warnings.
  *
- * The trees are built by hand here, with spans taken from a source text that the
- * diagnostics quote, so these tests do not depend on the parser.  Whole-file cases
- * through the parser live in tests/golden/ (see test_golden.c).
+ * Most trees are built by hand, with spans taken from a source text that the
+ * diagnostics quote, so those tests pin the checker alone.  The last tests load
+ * policy text through the parser (fe_load_text) and assert the resolved tree.
+ * Whole-file message cases live in tests/golden/ (see test_golden.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "frontend.h"
 
 /* ---- a tiny tree builder -------------------------------------------------------- */
 
@@ -543,6 +545,132 @@ static void test_set_checks(void **state)
     tb_free(&t);
 }
 
+
+/* ---- through the parser ------------------------------------------------------------ */
+
+typedef struct loaded {
+    fe_unit u;
+    char *out;
+    size_t len;
+    int rc;
+} loaded;
+
+static void load(loaded *l, const char *text)
+{
+    FILE *f = open_memstream(&l->out, &l->len);
+    assert_non_null(f);
+    l->rc = fe_load_text(&l->u, "p.slate", text, strlen(text), f, 0);
+    fclose(f);
+}
+
+static void unload(loaded *l)
+{
+    fe_release(&l->u);
+    free(l->out);
+}
+
+static const char INDEXED[] =
+    "policy \"p\" version \"1\"\n"
+    "calendar business { hours mon-fri 09:00-18:00 }\n"
+    "calendar always { hours mon-sun 00:00-24:00 }\n"
+    "case { tier: enum { vip, high, low } score: int }\n"
+    "levels { agent, specialist, supervisor }\n"
+    "events { analysed, handled }\n"
+    "clock response starts on opened stops on responded, handled\n"
+    "clock resolution starts on opened stops on resolved pauses while score > 3\n"
+    "ladder std { at 50% of resolution notify a \"x\"\n"
+    "             at breach of response escalate to specialist }\n"
+    "sla vip when tier == vip { response within 15m resolution within 2 working days on business ladder std }\n"
+    "sla rest { response within 4h }\n"
+    "on opened when level < supervisor and high == tier as first { require analysed within 2h }\n"
+    "on handled as second { require check within 1h on business until analysed; set tier = low }\n";
+
+static void test_text_index_spaces(void **state)
+{
+    (void)state;
+    loaded l;
+    load(&l, INDEXED);
+    assert_string_equal(l.out, "");
+    assert_int_equal(l.rc, 0);
+    ast_policy *p = l.u.ast;
+    /* calendars: declared order; a declared `always` takes the place of the implicit one */
+    assert_int_equal(p->calendars->index, 0);
+    assert_int_equal(p->calendars->next->index, 1);
+    assert_true(p->calendars->next->used); /* targets without `on` count in `always` */
+    ast_clock *resp = p->clocks, *resol = p->clocks->next;
+    assert_int_equal(resp->stops_on->next->ref, AST_NBUILTIN_EVENTS + 1); /* handled */
+    assert_int_equal(resol->pauses_while->u.bin.l->ref, 1);               /* score */
+    ast_step *st = p->ladders->steps;
+    assert_int_equal(st->clock.ref, 1);
+    assert_int_equal(st->next->clock.ref, 0);
+    assert_int_equal(st->next->actions->target.ref, 1); /* specialist */
+    ast_sla *vip = p->slas, *rest = vip->next;
+    assert_int_equal(vip->ladder.ref, 0);
+    assert_int_equal(vip->targets->calendar.ref, 1);       /* no `on`: `always` */
+    assert_int_equal(vip->targets->next->calendar.ref, 0); /* business */
+    assert_int_equal(vip->targets->next->clock.ref, 1);
+    assert_int_equal(rest->index, 1);
+    assert_int_equal(rest->ladder.ref, -1);
+    ast_rule *r1 = p->rules, *r2 = r1->next;
+    assert_int_equal(r1->event.ref, 0);
+    assert_int_equal(r1->label.ref, 0);
+    assert_int_equal(r2->event.ref, AST_NBUILTIN_EVENTS + 1);
+    assert_int_equal(r2->label.ref, 1);
+    const ast_expr *lv = r1->when->u.bin.l;
+    assert_int_equal(lv->u.bin.l->name_kind, NAME_LEVEL_FIELD);
+    assert_int_equal(lv->u.bin.l->ref, 2);
+    assert_int_equal(lv->u.bin.r->name_kind, NAME_LEVEL);
+    assert_int_equal(lv->u.bin.r->ref, 2);
+    const ast_expr *hv = r1->when->u.bin.r->u.bin.l;
+    assert_int_equal(hv->name_kind, NAME_ENUM_VALUE);
+    assert_int_equal(hv->ref, 1);
+    assert_ptr_equal(hv->type.enum_of, p->fields);
+    /* require NAME without until: met by the event NAME */
+    assert_int_equal(r1->actions->target.ref, AST_NBUILTIN_EVENTS + 0);
+    assert_int_equal(r1->actions->calendar.ref, 1);
+    /* with until: met by that event, and NAME is only a name */
+    assert_int_equal(r2->actions->until.ref, AST_NBUILTIN_EVENTS + 0);
+    assert_int_equal(r2->actions->target.ref, AST_NBUILTIN_EVENTS + 0);
+    assert_int_equal(r2->actions->next->target.ref, 0);
+    assert_int_equal(r2->actions->next->value->ref, 2);
+    unload(&l);
+}
+
+static void test_text_implicit_always(void **state)
+{
+    (void)state;
+    loaded l;
+    load(&l, "policy \"p\" version \"1\"\n"
+             "calendar business { hours mon-fri 09:00-18:00 }\n"
+             "clock response starts on opened stops on responded\n"
+             "sla rest { response within 4h on always }\n"
+             "on opened { open review within 1 working day on business }\n");
+    assert_string_equal(l.out, "");
+    ast_policy *p = l.u.ast;
+    assert_int_equal(p->slas->targets->calendar.ref, 1); /* implicit: after `business` */
+    assert_int_equal(p->rules->actions->calendar.ref, 0);
+    unload(&l);
+}
+
+static void test_text_exact_message(void **state)
+{
+    (void)state;
+    loaded l;
+    load(&l, "policy \"p\" version \"1\"\n"
+             "case { tier: enum { vip, high, low } }\n"
+             "clock response starts on opened stops on responded\n"
+             "sla a when tier == vip { response within 1h }\n"
+             "sla b when tier in (vip) { response within 2h }\n");
+    assert_int_equal(l.rc, 0);
+    assert_string_equal(l.out,
+                        "p.slate:5:5: warning: tier `b` is shadowed by `a` on line 4\n"
+                        "    5 | sla b when tier in (vip) { response within 2h }\n"
+                        "      |     ^\n"
+                        "      = hint: `a` comes first and matches every case that `b` "
+                        "matches; move `b` above it\n");
+    unload(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -558,6 +686,9 @@ int main(void)
         cmocka_unit_test(test_constant_rule),
         cmocka_unit_test(test_skipped_after_syntax_errors),
         cmocka_unit_test(test_set_checks),
+        cmocka_unit_test(test_text_index_spaces),
+        cmocka_unit_test(test_text_implicit_always),
+        cmocka_unit_test(test_text_exact_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,13 +19,9 @@
 #include <string.h>
 
 #include "engine_int.h"
+#include "capture.h"
 #include "progbuild.h"
 #include "slate.h"
-
-#define S INT64_C(1000)
-#define MIN (60 * S)
-#define H (60 * MIN)
-#define DAY (24 * H)
 
 /* ---- time ----------------------------------------------------------------------- */
 
@@ -44,98 +40,6 @@ static int64_t T(int d, int h, int m)
 {
     return days_from_civil(2025, 3, d) * DAY + h * H + m * MIN;
 }
-
-/* ---- capturing decisions ---------------------------------------------------------- */
-
-typedef struct cap {
-    char lines[256][400];
-    slate_decision d[256]; /* pointers inside are stale after the sink returns */
-    int n;
-    int refuse_at;         /* sink returns 1 on this decision number (1-based), 0: never */
-} cap;
-
-static void tfmt(char *buf, size_t size, int64_t ms)
-{
-    char full[40];
-    fmt_time(full, sizeof full, ms);
-    /* 2025-03-10T10:15:00.000Z -> 03-10T10:15 */
-    if (strcmp(full + 16, ":00.000Z") == 0)
-        snprintf(buf, size, "%.11s", full + 5);
-    else
-        snprintf(buf, size, "%.18s", full + 5);
-}
-
-static int sink(void *ud, const slate_decision *d)
-{
-    cap *c = ud;
-    assert_true(c->n < 256);
-    char *l = c->lines[c->n], t[40], dl[48] = "";
-    c->d[c->n] = *d;
-    c->n++;
-    assert_int_equal(d->seq, (uint64_t)c->n + (c->d[0].seq - 1));
-    tfmt(t, sizeof t, d->at);
-    if (d->deadline != INT64_MIN) {
-        char x[40];
-        tfmt(x, sizeof x, d->deadline);
-        snprintf(dl, sizeof dl, " dl=%s", x);
-    }
-    char cs[300] = "-";
-    if (d->case_id) snprintf(cs, sizeof cs, "%.*s", (int)d->case_len, d->case_id);
-    int n = snprintf(l, 400, "%s %s ", t, cs);
-    char *o = l + n;
-    size_t r = 400 - (size_t)n;
-    switch (d->action) {
-    case SLATE_A_SLA: snprintf(o, r, "sla %s %s", d->tier ? d->tier : "-", d->targets); break;
-    case SLATE_A_START: snprintf(o, r, "start %s%s", d->clock, dl); break;
-    case SLATE_A_RESUME: snprintf(o, r, "resume %s%s", d->clock, dl); break;
-    case SLATE_A_PAUSE: snprintf(o, r, "pause %s el=%llds", d->clock, (long long)(d->elapsed_ms / S)); break;
-    case SLATE_A_STOP:
-        snprintf(o, r, "stop %s %s el=%llds", d->clock, d->met ? "met" : "missed",
-                 (long long)(d->elapsed_ms / S));
-        break;
-    case SLATE_A_WARN:
-        if (d->percent)
-            snprintf(o, r, "warn %s %d%%", d->clock, d->percent);
-        else
-            snprintf(o, r, "warn %s before=%llds", d->clock, (long long)(d->before_ms / S));
-        break;
-    case SLATE_A_BREACH:
-        if (d->after_ms)
-            snprintf(o, r, "breach %s +%llds", d->clock, (long long)(d->after_ms / S));
-        else
-            snprintf(o, r, "breach %s", d->clock);
-        break;
-    case SLATE_A_ESCALATE: snprintf(o, r, "escalate %s", d->to); break;
-    case SLATE_A_NOTIFY: snprintf(o, r, "notify %s \"%s\"", d->to, d->message); break;
-    case SLATE_A_ROUTE: snprintf(o, r, "route %s", d->to); break;
-    case SLATE_A_ASSIGN: snprintf(o, r, "assign %s", d->to); break;
-    case SLATE_A_SET: snprintf(o, r, "set %s=%s", d->field, d->value); break;
-    case SLATE_A_REQUIRE: snprintf(o, r, "require %s%s", d->clock, dl); break;
-    case SLATE_A_REVIEW: snprintf(o, r, "review %s%s", d->clock, dl); break;
-    case SLATE_A_EMIT: snprintf(o, r, "emit %s %s", d->field, d->value); break;
-    case SLATE_A_REJECT: snprintf(o, r, "reject %s", d->message); break;
-    case SLATE_A_CLOSE: snprintf(o, r, "close"); break;
-    default: snprintf(o, r, "action %d", (int)d->action);
-    }
-    return c->refuse_at && c->n == c->refuse_at;
-}
-
-static void expect(cap *c, const char *const *want)
-{
-    int n = 0;
-    while (want[n]) n++;
-    for (int i = 0; i < c->n || i < n; i++) {
-        const char *got = i < c->n ? c->lines[i] : "(nothing)";
-        const char *exp = i < n ? want[i] : "(nothing)";
-        if (strcmp(got, exp) != 0) {
-            for (int j = 0; j < c->n; j++) fprintf(stderr, "  got[%d] %s\n", j, c->lines[j]);
-            fail_msg("decision %d:\n   got: %s\n  want: %s", i, got, exp);
-        }
-    }
-    c->n = 0;
-}
-
-#define EXPECT(c, ...) expect((c), (const char *const[]){__VA_ARGS__, NULL})
 
 /* ---- the test program ------------------------------------------------------------- */
 
@@ -176,10 +80,14 @@ static cal_table business(void)
     return (cal_table){business_week, 5, business_closed, 1, utc_offsets, 1, 9 * H};
 }
 
-static slate_program *support(pb *b, int reopen_flags)
+/* variant 1 (for hot swap): a field `region` declared first, so every field index
+ * moves, and a vip response target of 30m. */
+static slate_program *support_v(pb *b, int reopen_flags, int variant)
 {
+    const int fo = variant ? 1 : 0;
     static const char *const tiers[] = {"vip", "std", NULL};
     pb_init(b, "support.slate");
+    if (variant) pb_field(b, "region", PT_STRING, NULL);
     pb_field(b, "tier", PT_ENUM, tiers);
     pb_field(b, "waiting", PT_BOOL, NULL);
     pb_field(b, "note", PT_STRING, NULL);
@@ -218,7 +126,7 @@ static slate_program *support(pb *b, int reopen_flags)
     pb_op(b, OP_HALT, 0, 0, 0);
 
     b->line = 20;
-    b->p.select = pb_op(b, OP_FIELD, 0, F_TIER, 0);
+    b->p.select = pb_op(b, OP_FIELD, 0, (uint16_t)(F_TIER + fo), 0);
     pb_op(b, OP_LOADI, 1, 0, 0);
     pb_op(b, OP_EQ, 2, 0, 1);
     pb_op(b, OP_JMPF, 2, 0, (int32_t)b->ncode + 2);
@@ -226,12 +134,12 @@ static slate_program *support(pb *b, int reopen_flags)
     pb_op(b, OP_TIER, 0, 0, 1);
 
     b->line = 11;
-    b->clocks[C_RESOLUTION].pause_while = pb_op(b, OP_FIELD, 0, F_WAITING, 0);
+    b->clocks[C_RESOLUTION].pause_while = pb_op(b, OP_FIELD, 0, (uint16_t)(F_WAITING + fo), 0);
     pb_op(b, OP_RET, 0, 0, 0);
 
     /* tiers */
     pb_tier(b, "vip", 20, 0);
-    pb_target(b, 1, C_RESPONSE, PROG_NONE, 15 * MIN, 21);
+    pb_target(b, 1, C_RESPONSE, PROG_NONE, variant ? 30 * MIN : 15 * MIN, 21);
     pb_step(b, STEP_K_BREACH, 0, PROG_NO_CODE, 21, 1);
     pb_target(b, 1, C_RESOLUTION, PROG_NONE, 4 * H, 22);
     pb_step(b, STEP_K_PERCENT, 75, c_near, 30, 0);
@@ -254,7 +162,7 @@ static slate_program *support(pb *b, int reopen_flags)
     b->line = 40;
     uint32_t r0 = pb_rule(b, 0, 40, "vip_intake");
     b->events[0].rules = pb_op(b, OP_RULE, 0, 0, (int32_t)r0);
-    pb_op(b, OP_FIELD, 0, F_TIER, 0);
+    pb_op(b, OP_FIELD, 0, (uint16_t)(F_TIER + fo), 0);
     pb_op(b, OP_LOADI, 1, 0, 0);
     pb_op(b, OP_EQ, 2, 0, 1);
     pb_op(b, OP_JMPF, 2, 0, (int32_t)b->ncode + 2);
@@ -264,7 +172,7 @@ static slate_program *support(pb *b, int reopen_flags)
     b->line = 45;
     uint32_t r1 = pb_rule(b, 9, 45, NULL);
     b->events[9].rules = pb_op(b, OP_RULE, 0, 0, (int32_t)r1);
-    pb_op(b, OP_FIELD, 0, F_SCORE, 0);
+    pb_op(b, OP_FIELD, 0, (uint16_t)(F_SCORE + fo), 0);
     pb_op(b, OP_LOADI, 1, 0, 2);
     pb_op(b, OP_LE, 2, 0, 1);
     pb_op(b, OP_JMPF, 2, 0, (int32_t)b->ncode + 3);
@@ -275,14 +183,19 @@ static slate_program *support(pb *b, int reopen_flags)
     b->line = 50;
     uint32_t r2 = pb_rule(b, 2, 50, NULL);
     b->events[2].rules = pb_op(b, OP_RULE, 0, 0, (int32_t)r2);
-    pb_op(b, OP_FIELD, 0, F_NOTE, 0);
+    pb_op(b, OP_FIELD, 0, (uint16_t)(F_NOTE + fo), 0);
     pb_op(b, OP_LOADS, 1, 0, (int32_t)pb_str(b, "make vip"));
     pb_op(b, OP_EQ, 2, 0, 1);
     pb_op(b, OP_JMPF, 2, 0, (int32_t)b->ncode + 3);
     pb_op(b, OP_LOADI, 3, 0, 0);
-    pb_op(b, OP_SET, 3, F_TIER, 0);
+    pb_op(b, OP_SET, 3, (uint16_t)(F_TIER + fo), 0);
     pb_op(b, OP_HALT, 0, 0, 0);
     return pb_finish(b);
+}
+
+static slate_program *support(pb *b, int reopen_flags)
+{
+    return support_v(b, reopen_flags, 0);
 }
 
 /* ---- driving the engine ----------------------------------------------------------- */
@@ -793,6 +706,102 @@ static void test_case_record_size(void **state)
     assert_true(stride <= 256);
 }
 
+static void test_hot_swap(void **state)
+{
+    (void)state;
+    rig *r = rig_new(0, 0);
+    pb *b2 = calloc(1, sizeof *b2);
+    slate_program *v2 = support_v(b2, 0, 1);
+    PUSH(r, "opened", "c1", T(10, 10, 0), "tier=vip", "note=keep me");
+    PUSH(r, "opened", "c2", T(10, 10, 0), "tier=std");
+    PUSH(r, "tick", NULL, T(10, 10, 10));
+    r->c.n = 0;
+    /* vip response becomes 30m: c1 gets a new `sla`, c2 (std, unchanged) none */
+    assert_int_equal(slate_engine_swap(r->e, v2, sink, &r->c), SLATE_OK);
+    EXPECT(&r->c,
+           "03-10T10:10 c1 sla vip [{\"clock\":\"response\",\"target_s\":1800,"
+           "\"deadline\":\"2025-03-10T10:30:00.000Z\"},"
+           "{\"clock\":\"resolution\",\"target_s\":14400,\"deadline\":\"2025-03-10T14:00:00.000Z\"},"
+           "{\"clock\":\"follow_up\",\"target_s\":86400}]");
+    assert_ptr_equal(r->c.d[0].program, v2);
+    assert_int_equal(r->c.d[0].event_seq, 0);
+    /* fields moved by name: c1 is still vip, its note still matches nothing */
+    slate_engine_advance(r->e, T(10, 10, 20), sink, &r->c);
+    assert_int_equal(r->c.n, 0);
+    slate_engine_advance(r->e, T(10, 10, 30), sink, &r->c);
+    EXPECT(&r->c, "03-10T10:30 c1 breach response");
+    assert_ptr_equal(r->c.d[0].program, v2);
+    rig_free(r);
+
+    /* swapping to a tighter target: a step already passed fires at the swap */
+    r = rig_new(0, 0);
+    PUSH(r, "opened", "c1", T(10, 10, 0), "tier=vip");
+    PUSH(r, "responded", "c1", T(10, 10, 5));
+    PUSH(r, "tick", NULL, T(10, 13, 30));
+    r->c.n = 0;
+    pb *b3 = calloc(1, sizeof *b3);
+    slate_program *v3 = support_v(b3, 0, 1);
+    b3->targets[1].target_ms = 3 * H; /* vip resolution 3h: 75% at 2h15m, breach at 3h */
+    assert_int_equal(slate_engine_swap(r->e, v3, sink, &r->c), SLATE_OK);
+    /* 75% fired under the old program (at 13:00) and stays fired */
+    EXPECT(&r->c,
+           "03-10T13:30 c1 sla vip [{\"clock\":\"response\",\"target_s\":1800},"
+           "{\"clock\":\"resolution\",\"target_s\":10800},"
+           "{\"clock\":\"follow_up\",\"target_s\":86400}]",
+           "03-10T13:30 c1 breach resolution", "03-10T13:30 c1 escalate specialist");
+    assert_int_equal(slate_engine_open_cases(r->e), 1);
+    rig_free(r);
+    free(b2);
+    free(b3);
+}
+
+static void test_text_helpers(void **state)
+{
+    (void)state;
+    char buf[128];
+    sbuf b = {buf, sizeof buf, 0};
+    sb_json_str(&b, "a\"b\\c\n\x01\x7f\xe2\x80\xa8\xc3\xa9\xff\xe2\x82", 16);
+    assert_true(sb_done(&b));
+    assert_string_equal(buf, "\"a\\\"b\\\\c\\n\\u0001\\u007f\\u2028\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\"");
+    sbuf small = {buf, 4, 0};
+    sb_str(&small, "abcdef");
+    assert_false(sb_done(&small));
+    assert_string_equal(buf, "abc");
+    assert_int_equal(small.len, 6);
+    fmt_dur(buf, sizeof buf, 0);
+    assert_string_equal(buf, "0s");
+    fmt_dur(buf, sizeof buf, 2 * DAY + 3 * H + 30 * S + 5);
+    assert_string_equal(buf, "2d3h30s5ms");
+    fmt_time(buf, sizeof buf, 0);
+    assert_string_equal(buf, "1970-01-01T00:00:00.000Z");
+    fmt_time(buf, sizeof buf, -1);
+    assert_string_equal(buf, "1969-12-31T23:59:59.999Z");
+    fmt_time(buf, sizeof buf, T(7, 23, 59) + 59 * S + 123);
+    assert_string_equal(buf, "2025-03-07T23:59:59.123Z");
+}
+
+static void test_extreme_times(void **state)
+{
+    (void)state;
+    rig *r = rig_new(INT64_MAX, 0);
+    /* deadlines past the end of time are never due; nothing overflows */
+    assert_int_equal(PUSH(r, "opened", "c1", INT64_MAX - 1000, "tier=vip"), SLATE_OK);
+    assert_int_equal(r->c.n, 4);
+    assert_int_equal(r->c.d[1].deadline, INT64_MIN);
+    r->c.n = 0;
+    assert_int_equal(PUSH(r, "tick", NULL, 0), SLATE_OK); /* inside a near-endless tolerance */
+    assert_int_equal(r->c.n, 0);
+    rig_free(r);
+    r = rig_new(0, 0);
+    PUSH(r, "tick", NULL, INT64_MAX);
+    PUSH(r, "tick", NULL, INT64_MIN);
+    assert_int_equal(r->c.n, 1);
+    assert_non_null(strstr(r->c.lines[0], "reject event time -9223372036854775808 is "));
+    assert_int_equal(slate_engine_advance(r->e, INT64_MIN, sink, &r->c), SLATE_OK);
+    assert_int_equal(slate_engine_now(r->e), INT64_MAX);
+    rig_free(r);
+}
+
 static void test_sink_refusal_keeps_state(void **state)
 {
     (void)state;
@@ -832,7 +841,10 @@ int main(void)
         cmocka_unit_test(test_deterministic_stream),
         cmocka_unit_test(test_steady_state_allocates_nothing),
         cmocka_unit_test(test_case_record_size),
+        cmocka_unit_test(test_hot_swap),
         cmocka_unit_test(test_sink_refusal_keeps_state),
+        cmocka_unit_test(test_text_helpers),
+        cmocka_unit_test(test_extreme_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
