@@ -449,6 +449,11 @@ static void gen_case(gen *g, uint32_t c, int64_t t0, const opts *o)
     /* Reopened by the customer, resolved again. */
     if (chance(r, 0.03)) {
         emit(g, c, &t, t + uniform_ms(r, 2 * HOUR_MS, 30 * HOUR_MS), "reopened", NULL);
+        /* answered and handled again: the clocks resume with what they had */
+        b.n = 0;
+        add_str(g, &b, "agent", agent);
+        emit(g, c, &t, WORK(t, lognormal_ms(r, 4 * MIN_MS, 0.4)), "responded", &b);
+        emit(g, c, &t, WORK(t, lognormal_ms(r, 5 * MIN_MS, 0.4)), "handled", NULL);
         emit(g, c, &t, WORK(t, uniform_ms(r, HOUR_MS, 8 * HOUR_MS)), "resolved", NULL);
         resolved = t;
     }
