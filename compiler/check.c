@@ -24,6 +24,7 @@
  *   clock starts/stops/pauses/resumes/resets on   event ids
  *   ladder step clock                               clock index
  *   tier target clock / calendar / tier ladder      clock / calendar / ladder index
+ *                                                   (ladder.ref -1 when there is none)
  *   rule event                                      event id
  *   rule label (`as NAME`)                          the rule's index
  *   escalate to LEVEL                               level index
@@ -41,8 +42,9 @@
  * The parser owns the header rule (exactly one `policy` line, first): it sees
  * every header while the AST keeps only one.
  *
- * The policy's calendar count, `always` index and default tier are not stored in
- * the AST: code generation recomputes them from the rules above.
+ * The policy's calendar count, `always` index and default tier (the one tier
+ * without `when`) are not stored in the AST: code generation recomputes them from
+ * the rules above.  Nothing is filled when the parser reported errors.
  */
 #include "check.h"
 
