@@ -265,11 +265,13 @@ static int reasonf(slate_engine *e, const char *fmt, ...)
 /* Whether the event is too late to use (the reason in e->reason). */
 static int too_late(slate_engine *e, const slate_event *ev)
 {
-    if (e->now != INT64_MIN && ev->at < e->now - e->tolerance) {
+    /* unsigned difference: no overflow whatever the instants */
+    uint64_t behind = (uint64_t)e->now - (uint64_t)ev->at;
+    if (e->now != INT64_MIN && ev->at < e->now && behind > (uint64_t)e->tolerance) {
         char a[40], w[40], late[40], tol[40];
         fmt_time(a, sizeof a, ev->at);
         fmt_time(w, sizeof w, e->now);
-        fmt_dur(late, sizeof late, e->now - ev->at);
+        fmt_dur(late, sizeof late, behind > INT64_MAX ? INT64_MAX : (int64_t)behind);
         fmt_dur(tol, sizeof tol, e->tolerance);
         return reasonf(e, "event time %s is %s before the stream's time %s (tolerance %s)", a,
                        late, w, tol);

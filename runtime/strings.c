@@ -123,31 +123,81 @@ void sb_str(sbuf *b, const char *s)
     sb_puts(b, s, strlen(s));
 }
 
+/* Length of the well-formed UTF-8 sequence at s[0..n), or 0 when it is not one
+ * (then *bad is the length of the maximal ill-formed subpart, at least 1). */
+static size_t utf8_len(const unsigned char *s, size_t n, size_t *bad)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+    size_t need;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        need = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4)
+        need = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else {
+        *bad = 1;
+        return 0;
+    }
+    size_t i = 1;
+    for (; i < need && i < n; i++) {
+        unsigned char x = s[i];
+        if (x < (i == 1 ? lo : 0x80) || x > (i == 1 ? hi : 0xBF)) break;
+    }
+    if (i == need) return need;
+    *bad = i;
+    return 0;
+}
+
+/* A JSON string with the escapes slate_decision_json uses: quote, backslash,
+ * \b \f \n \r \t, other controls and DEL as \u00XX, U+2028/2029 escaped, and
+ * invalid UTF-8 replaced by U+FFFD per maximal ill-formed subpart, so the
+ * output is valid UTF-8 whatever the case's strings hold. */
 void sb_json_str(sbuf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
     sb_puts(b, "\"", 1);
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
-        sb_puts(b, s + run, i - run);
-        run = i + 1;
-        char esc[6] = {'\\', 0};
-        size_t el = 2;
-        switch (ch) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\t': esc[1] = 't'; break;
-        case '\r': esc[1] = 'r'; break;
-        default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[ch >> 4];
-            esc[5] = hex[ch & 15];
-            el = 6;
+    size_t run = 0, i = 0;
+    while (i < n) {
+        unsigned char ch = u[i];
+        char esc[6];
+        size_t el = 0, skip = 1;
+        if (ch >= 0x20 && ch < 0x7F && ch != '"' && ch != '\\') {
+            i++;
+            continue;
         }
+        if (ch >= 0x80) {
+            size_t bad = 1, len = utf8_len(u + i, n - i, &bad);
+            if (len == 3 && ch == 0xE2 && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9)) {
+                memcpy(esc, u[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
+                el = 6, skip = 3;
+            } else if (len) {
+                i += len;
+                continue;
+            } else {
+                memcpy(esc, "\xEF\xBF\xBD", 3);
+                el = 3, skip = bad;
+            }
+        } else {
+            esc[0] = '\\', el = 2;
+            switch (ch) {
+            case '"': esc[1] = '"'; break;
+            case '\\': esc[1] = '\\'; break;
+            case '\b': esc[1] = 'b'; break;
+            case '\f': esc[1] = 'f'; break;
+            case '\n': esc[1] = 'n'; break;
+            case '\r': esc[1] = 'r'; break;
+            case '\t': esc[1] = 't'; break;
+            default:
+                memcpy(esc + 1, "u00", 3);
+                esc[4] = hex[ch >> 4], esc[5] = hex[ch & 15], el = 6;
+            }
+        }
+        sb_puts(b, s + run, i - run);
         sb_puts(b, esc, el);
+        i += skip;
+        run = i;
     }
     sb_puts(b, s + run, n - run);
     sb_puts(b, "\"", 1);

@@ -755,6 +755,53 @@ static void test_hot_swap(void **state)
     free(b3);
 }
 
+static void test_text_helpers(void **state)
+{
+    (void)state;
+    char buf[128];
+    sbuf b = {buf, sizeof buf, 0};
+    sb_json_str(&b, "a\"b\\c\n\x01\x7f\xe2\x80\xa8\xc3\xa9\xff\xe2\x82", 16);
+    assert_true(sb_done(&b));
+    assert_string_equal(buf, "\"a\\\"b\\\\c\\n\\u0001\\u007f\\u2028\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\"");
+    sbuf small = {buf, 4, 0};
+    sb_str(&small, "abcdef");
+    assert_false(sb_done(&small));
+    assert_string_equal(buf, "abc");
+    assert_int_equal(small.len, 6);
+    fmt_dur(buf, sizeof buf, 0);
+    assert_string_equal(buf, "0s");
+    fmt_dur(buf, sizeof buf, 2 * DAY + 3 * H + 30 * S + 5);
+    assert_string_equal(buf, "2d3h30s5ms");
+    fmt_time(buf, sizeof buf, 0);
+    assert_string_equal(buf, "1970-01-01T00:00:00.000Z");
+    fmt_time(buf, sizeof buf, -1);
+    assert_string_equal(buf, "1969-12-31T23:59:59.999Z");
+    fmt_time(buf, sizeof buf, T(7, 23, 59) + 59 * S + 123);
+    assert_string_equal(buf, "2025-03-07T23:59:59.123Z");
+}
+
+static void test_extreme_times(void **state)
+{
+    (void)state;
+    rig *r = rig_new(INT64_MAX, 0);
+    /* deadlines past the end of time are never due; nothing overflows */
+    assert_int_equal(PUSH(r, "opened", "c1", INT64_MAX - 1000, "tier=vip"), SLATE_OK);
+    assert_int_equal(r->c.n, 4);
+    assert_int_equal(r->c.d[1].deadline, INT64_MIN);
+    r->c.n = 0;
+    assert_int_equal(PUSH(r, "tick", NULL, 0), SLATE_OK); /* inside a near-endless tolerance */
+    assert_int_equal(r->c.n, 0);
+    rig_free(r);
+    r = rig_new(0, 0);
+    PUSH(r, "tick", NULL, INT64_MAX);
+    PUSH(r, "tick", NULL, INT64_MIN);
+    assert_int_equal(r->c.n, 1);
+    assert_non_null(strstr(r->c.lines[0], "reject event time -9223372036854775808 is "));
+    assert_int_equal(slate_engine_advance(r->e, INT64_MIN, sink, &r->c), SLATE_OK);
+    assert_int_equal(slate_engine_now(r->e), INT64_MAX);
+    rig_free(r);
+}
+
 static void test_sink_refusal_keeps_state(void **state)
 {
     (void)state;
@@ -796,6 +843,8 @@ int main(void)
         cmocka_unit_test(test_case_record_size),
         cmocka_unit_test(test_hot_swap),
         cmocka_unit_test(test_sink_refusal_keeps_state),
+        cmocka_unit_test(test_text_helpers),
+        cmocka_unit_test(test_extreme_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
