@@ -456,6 +456,7 @@ static void r_dur(fmt_p *P, sbuf *b, ast_duration d)
         return;
     }
     size_t i = tok_at(P, loc_start(P, d.loc));
+    while (tok_is(P, i, "(")) i++; /* a parenthesised literal in an expression */
     if (i + 1 < P->S.nt && tok_is(P, i + 1, "working")) {
         int64_t h = d.amount / 3600;
         sb_printf(b, "%" PRId64 " working %s", h, h == 1 ? "hour" : "hours");
@@ -698,7 +699,7 @@ static void p_block(fmt_p *P, sbuf *hdr, fitem *it, size_t n, size_t open, size_
     put_code(P, hdr, o + 1);
     P->indent += FMT_INDENT;
     P->blank_ok = 0;
-    qsort(it, n, sizeof *it, cmp_item);
+    if (n) qsort(it, n, sizeof *it, cmp_item);
     for (size_t i = 0; i < n; i++) {
         begin_item(P, it[i].start, it[i].end);
         sbuf b = {0};
