@@ -1,3 +1,696 @@
-/* check.c - placeholder semantic pass (being replaced by the full checker). */
+/*
+ * check.c - the semantic pass over a parsed policy (parser.y -> here -> lowering):
+ * declarations, name resolution, ranges and lint warnings.  Expressions are typed
+ * in check_expr.c, calendars checked in check_cal.c.
+ *
+ * What it fills in the AST is the contract with code generation.  Index spaces,
+ * every one counted from 0 in declaration (source) order:
+ *
+ *   calendars  the declared calendars 0..C-1; when the policy declares no calendar
+ *              named `always`, the implicit 24x7 UTC `always` has index C.  A target,
+ *              `require` or `review` without `on CAL` uses the `always` calendar
+ *              (declared or implicit) and its `calendar.ref` says which index that is.
+ *   fields     the declared case fields 0..F-1; the built-in `level` field is F.
+ *   enum values  0..n-1 within their enum, as declared (this is their order).
+ *   levels     0..L-1 as declared, lowest first.
+ *   events     the built-in types 0..11 in the order of ast_builtin_events
+ *              (opened=0 ... tick=11), then declared event types 12.. in order.
+ *   clocks, ladders, tiers (slas), rules: their own declaration order.
+ *
+ * Each declaration's `index` and its name's `ref` hold its own index.  Uses set
+ * `ref` to the index of what they denote (-1 when the name is unresolved, or is a
+ * free name such as a team in `route`):
+ *
+ *   clock starts/stops/pauses/resumes/resets on   event ids
+ *   ladder step clock                               clock index
+ *   tier target clock / calendar / tier ladder      clock / calendar / ladder index
+ *                                                   (ladder.ref -1 when there is none)
+ *   rule event                                      event id
+ *   rule label (`as NAME`)                          the rule's index
+ *   escalate to LEVEL                               level index
+ *   set FIELD                                       field index
+ *   require NAME ... [until EVENT]                  until.ref: EVENT's id; target.ref:
+ *                                                   the id of the event that meets it
+ *                                                   (EVENT, or the event named NAME)
+ *   require / review calendar                       calendar index (see above)
+ *   route, assign, notify, emit names               -1 (free names)
+ *
+ * Expressions: see ast_name_kind; NAME_LEVEL_FIELD has ref F.  `used` flags: a
+ * calendar is used when a target or action counts in it; a clock when some tier
+ * gives it a target; a ladder when some tier names it.
+ *
+ * The parser owns the header rule (exactly one `policy` line, first): it sees
+ * every header while the AST keeps only one.
+ *
+ * The policy's calendar count, `always` index and default tier (the one tier
+ * without `when`) are not stored in the AST: code generation recomputes them from
+ * the rules above.  Nothing is filled when the parser reported errors.
+ */
 #include "check.h"
-int chk_policy(ast_policy *p, diag_ctx *d) { (void)p; (void)d; return 0; }
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_int.h"
+
+/* ---- diagnostics in source order ------------------------------------------------ */
+
+void chk_report(chk_ctx *c, diag_level level, src_loc loc, const char *hint, const char *fmt,
+                ...)
+{
+    if (c->npending == c->cap) {
+        int cap = c->cap ? c->cap * 2 : 16;
+        chk_pending *np = realloc(c->pending, (size_t)cap * sizeof *np);
+        if (!np) {
+            fputs("slate: out of memory\n", stderr);
+            abort();
+        }
+        c->pending = np;
+        c->cap = cap;
+    }
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    chk_pending *q = &c->pending[c->npending];
+    q->level = level;
+    q->loc = loc;
+    q->msg = strdup(msg);
+    q->hint = hint ? strdup(hint) : NULL;
+    q->seq = c->npending++;
+    if (!q->msg || (hint && !q->hint)) {
+        fputs("slate: out of memory\n", stderr);
+        abort();
+    }
+}
+
+static int pending_cmp(const void *a, const void *b)
+{
+    const chk_pending *x = a, *y = b;
+    if (x->loc.line != y->loc.line) return x->loc.line < y->loc.line ? -1 : 1;
+    if (x->loc.col != y->loc.col) return x->loc.col < y->loc.col ? -1 : 1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+void chk_flush(chk_ctx *c)
+{
+    if (c->npending) qsort(c->pending, (size_t)c->npending, sizeof *c->pending, pending_cmp);
+    for (int i = 0; i < c->npending; i++) {
+        chk_pending *q = &c->pending[i];
+        diag_report(c->d, q->level, q->loc, q->hint, "%s", q->msg);
+        free(q->msg);
+        free(q->hint);
+    }
+    free(c->pending);
+    c->pending = NULL;
+    c->npending = c->cap = 0;
+}
+
+/* ---- lookups ------------------------------------------------------------------ */
+
+ast_field *chk_find_field(const chk_ctx *c, const char *name)
+{
+    for (ast_field *f = c->p->fields; f; f = f->next)
+        if (!strcmp(f->name.name, name)) return f;
+    return NULL;
+}
+
+int chk_find_level(const chk_ctx *c, const char *name)
+{
+    int i = 0;
+    for (const ast_ident *l = c->p->levels; l; l = l->next, i++)
+        if (!strcmp(l->name, name)) return i;
+    return -1;
+}
+
+static int find_event(const chk_ctx *c, const char *name)
+{
+    for (int i = 0; i < AST_NBUILTIN_EVENTS; i++)
+        if (!strcmp(ast_builtin_events[i], name)) return i;
+    int i = AST_NBUILTIN_EVENTS;
+    for (const ast_ident *e = c->p->events; e; e = e->next, i++)
+        if (!strcmp(e->name, name)) return i;
+    return -1;
+}
+
+static ast_calendar *find_calendar(const chk_ctx *c, const char *name)
+{
+    for (ast_calendar *k = c->p->calendars; k; k = k->next)
+        if (!strcmp(k->name.name, name)) return k;
+    return NULL;
+}
+
+static ast_clock *find_clock(const chk_ctx *c, const char *name)
+{
+    for (ast_clock *k = c->p->clocks; k; k = k->next)
+        if (!strcmp(k->name.name, name)) return k;
+    return NULL;
+}
+
+static ast_ladder *find_ladder(const chk_ctx *c, const char *name)
+{
+    for (ast_ladder *k = c->p->ladders; k; k = k->next)
+        if (!strcmp(k->name.name, name)) return k;
+    return NULL;
+}
+
+/* ---- reporting helpers ----------------------------------------------------------- */
+
+/* Report an undefined name with the closest candidate as a hint, or `fallback`. */
+static void undefined(chk_ctx *c, const ast_ident *id, const char *what,
+                      const diag_suggest *s, const char *fallback)
+{
+    char hint[160];
+    const char *h = diag_suggest_hint(s, hint, sizeof hint);
+    chk_error(c, id->loc, h ? h : fallback, "unknown %s `%s`", what, id->name);
+}
+
+static void duplicate(chk_ctx *c, const ast_ident *second, const ast_ident *first,
+                      const char *what)
+{
+    char hint[96];
+    snprintf(hint, sizeof hint, "`%s` was first declared on line %d", first->name,
+             first->loc.line);
+    chk_error(c, second->loc, hint, "duplicate %s `%s`", what, second->name);
+}
+
+/* Resolve an event type name; returns its id or -1 (reported). */
+static int resolve_event(chk_ctx *c, ast_ident *id)
+{
+    id->ref = find_event(c, id->name);
+    if (id->ref >= 0) return id->ref;
+    diag_suggest s;
+    diag_suggest_init(&s, id->name);
+    for (int i = 0; i < AST_NBUILTIN_EVENTS; i++) diag_suggest_add(&s, ast_builtin_events[i]);
+    for (const ast_ident *e = c->p->events; e; e = e->next) diag_suggest_add(&s, e->name);
+    undefined(c, id, "event type", &s, "declare it in `events { ... }`");
+    return -1;
+}
+
+static void resolve_events(chk_ctx *c, ast_ident *list)
+{
+    for (ast_ident *id = list; id; id = id->next) resolve_event(c, id);
+}
+
+static ast_clock *resolve_clock(chk_ctx *c, ast_ident *id)
+{
+    ast_clock *k = find_clock(c, id->name);
+    id->ref = k ? k->index : -1;
+    if (k) return k;
+    diag_suggest s;
+    diag_suggest_init(&s, id->name);
+    for (const ast_clock *x = c->p->clocks; x; x = x->next) diag_suggest_add(&s, x->name.name);
+    undefined(c, id, "clock", &s, "declare it with `clock NAME starts on EVENT ...`");
+    return NULL;
+}
+
+/* The declaration a misspelt name most likely meant (for the unused warnings: a
+ * typo is reported once, as the typo). */
+static void mark_meant(chk_ctx *c, const char *kind, const char *name)
+{
+    diag_suggest s;
+    diag_suggest_init(&s, name);
+    if (!strcmp(kind, "calendar")) {
+        for (const ast_calendar *x = c->p->calendars; x; x = x->next) diag_suggest_add(&s, x->name.name);
+        ast_calendar *k = diag_suggest_best(&s) ? find_calendar(c, diag_suggest_best(&s)) : NULL;
+        if (k) k->used = 1;
+    } else if (!strcmp(kind, "clock")) {
+        for (const ast_clock *x = c->p->clocks; x; x = x->next) diag_suggest_add(&s, x->name.name);
+        ast_clock *k = diag_suggest_best(&s) ? find_clock(c, diag_suggest_best(&s)) : NULL;
+        if (k) k->used = 1;
+    } else {
+        for (const ast_ladder *x = c->p->ladders; x; x = x->next) diag_suggest_add(&s, x->name.name);
+        ast_ladder *k = diag_suggest_best(&s) ? find_ladder(c, diag_suggest_best(&s)) : NULL;
+        if (k) k->used = 1;
+    }
+}
+
+/* Resolve `on CAL` (or its absence: the `always` calendar) and mark it used. */
+static void resolve_calendar(chk_ctx *c, ast_ident *id)
+{
+    if (!id->name) {
+        id->ref = c->always_cal;
+        ast_calendar *a = find_calendar(c, "always");
+        if (a) a->used = 1;
+        return;
+    }
+    ast_calendar *k = find_calendar(c, id->name);
+    if (k) {
+        k->used = 1;
+        id->ref = k->index;
+        return;
+    }
+    if (!strcmp(id->name, "always")) {
+        id->ref = c->always_cal;
+        return;
+    }
+    id->ref = -1;
+    diag_suggest s;
+    diag_suggest_init(&s, id->name);
+    for (const ast_calendar *x = c->p->calendars; x; x = x->next) diag_suggest_add(&s, x->name.name);
+    diag_suggest_add(&s, "always");
+    undefined(c, id, "calendar", &s, "declare it with `calendar NAME { hours ... }`");
+    mark_meant(c, "calendar", id->name);
+}
+
+/* ---- header and namespaces ------------------------------------------------------ */
+
+/* Number a list of identifiers and report duplicates within it. */
+static int number_idents(chk_ctx *c, ast_ident *list, int base, const char *what)
+{
+    int n = 0;
+    for (ast_ident *id = list; id; id = id->next, n++) {
+        id->ref = base + n;
+        for (ast_ident *f = list; f != id; f = f->next)
+            if (!strcmp(f->name, id->name)) {
+                duplicate(c, id, f, what);
+                break;
+            }
+    }
+    return n;
+}
+
+/* Set every declaration's index and report names declared twice. */
+static void declare(chk_ctx *c)
+{
+    ast_policy *p = c->p;
+    int i = 0;
+    for (ast_calendar *k = p->calendars; k; k = k->next, i++) {
+        k->index = i;
+        k->name.ref = i;
+        for (ast_calendar *f = p->calendars; f != k; f = f->next)
+            if (!strcmp(f->name.name, k->name.name)) {
+                duplicate(c, &k->name, &f->name, "calendar");
+                break;
+            }
+    }
+    c->ncalendars = i;
+    ast_calendar *always = find_calendar(c, "always");
+    c->always_cal = always ? always->index : i;
+
+    i = 0;
+    for (ast_field *f = p->fields; f; f = f->next, i++) {
+        f->index = i;
+        f->name.ref = i;
+        if (!strcmp(f->name.name, "level")) {
+            chk_error(c, f->name.loc, "every case has a `level` field: it holds the escalation level",
+                       "`level` is a built-in field");
+            continue;
+        }
+        for (ast_field *g = p->fields; g != f; g = g->next)
+            if (!strcmp(g->name.name, f->name.name)) {
+                duplicate(c, &f->name, &g->name, "field");
+                break;
+            }
+        if (f->kind == TY_ENUM) {
+            int n = 0;
+            for (ast_ident *v = f->values; v; v = v->next, n++) {
+                v->ref = n;
+                for (ast_ident *w = f->values; w != v; w = w->next)
+                    if (!strcmp(w->name, v->name)) {
+                        char hint[96];
+                        snprintf(hint, sizeof hint, "`%s` was first declared on line %d",
+                                 w->name, w->loc.line);
+                        chk_error(c, v->loc, hint, "duplicate value `%s` in enum `%s`",
+                                   v->name, f->name.name);
+                        break;
+                    }
+            }
+            f->nvalues = n;
+        }
+    }
+    c->nfields = i;
+
+    c->nlevels = number_idents(c, p->levels, 0, "level");
+    for (ast_ident *e = p->events; e; e = e->next)
+        for (int b = 0; b < AST_NBUILTIN_EVENTS; b++)
+            if (!strcmp(ast_builtin_events[b], e->name)) {
+                chk_error(c, e->loc, "built-in event types need no declaration: remove it",
+                           "`%s` is already a built-in event type", e->name);
+                break;
+            }
+    number_idents(c, p->events, AST_NBUILTIN_EVENTS, "event type");
+
+    i = 0;
+    for (ast_clock *k = p->clocks; k; k = k->next, i++) {
+        k->index = i;
+        k->name.ref = i;
+        for (ast_clock *f = p->clocks; f != k; f = f->next)
+            if (!strcmp(f->name.name, k->name.name)) {
+                duplicate(c, &k->name, &f->name, "clock");
+                break;
+            }
+    }
+    i = 0;
+    for (ast_ladder *k = p->ladders; k; k = k->next, i++) {
+        k->index = i;
+        k->name.ref = i;
+        for (ast_ladder *f = p->ladders; f != k; f = f->next)
+            if (!strcmp(f->name.name, k->name.name)) {
+                duplicate(c, &k->name, &f->name, "ladder");
+                break;
+            }
+    }
+    i = 0;
+    for (ast_sla *k = p->slas; k; k = k->next, i++) {
+        k->index = i;
+        k->name.ref = i;
+        for (ast_sla *f = p->slas; f != k; f = f->next)
+            if (!strcmp(f->name.name, k->name.name)) {
+                duplicate(c, &k->name, &f->name, "tier");
+                break;
+            }
+    }
+    i = 0;
+    for (ast_rule *r = p->rules; r; r = r->next, i++) {
+        r->index = i;
+        r->label.ref = i;
+        if (!r->label.name) continue;
+        for (ast_rule *f = p->rules; f != r; f = f->next)
+            if (f->label.name && !strcmp(f->label.name, r->label.name)) {
+                duplicate(c, &r->label, &f->label, "rule name");
+                break;
+            }
+    }
+}
+
+/* ---- durations and actions ------------------------------------------------------- */
+
+/* A duration that must be positive, counted in `cal` (absent: `always`). */
+static void check_within(chk_ctx *c, const ast_duration *dur, ast_ident *cal)
+{
+    char text[64];
+    if (dur->amount <= 0)
+        chk_error(c, dur->loc, NULL, "duration `%s` must be longer than zero",
+                   chk_src_text(c, dur->loc, text, sizeof text));
+    else if (dur->unit == DUR_WORKING_DAYS && !cal->name)
+        chk_error(c, dur->loc,
+                   "working days count in a calendar: add `on CALENDAR`, e.g. `on business`",
+                   "`%s` needs a calendar", chk_src_text(c, dur->loc, text, sizeof text));
+    resolve_calendar(c, cal);
+}
+
+static void check_actions(chk_ctx *c, ast_action *list)
+{
+    ast_type none = {TY_ERROR, NULL};
+    for (ast_action *a = list; a; a = a->next) {
+        a->target.ref = -1;
+        a->until.ref = -1;
+        a->calendar.ref = -1;
+        switch (a->kind) {
+        case ACT_ROUTE:
+        case ACT_ASSIGN:
+        case ACT_NOTIFY: break;
+        case ACT_ESCALATE: {
+            a->target.ref = chk_find_level(c, a->target.name);
+            if (a->target.ref >= 0) break;
+            diag_suggest s;
+            diag_suggest_init(&s, a->target.name);
+            for (const ast_ident *l = c->p->levels; l; l = l->next) diag_suggest_add(&s, l->name);
+            undefined(c, &a->target, "level", &s,
+                      c->p->levels ? "`escalate to` names one of the declared `levels`"
+                                   : "declare levels with `levels { ... }`");
+            break;
+        }
+        case ACT_SET: {
+            if (!strcmp(a->target.name, "level")) {
+                chk_error(c, a->target.loc, "use `escalate to LEVEL` to raise the level",
+                           "`level` cannot be set");
+                ast_type lv = {TY_LEVEL, NULL};
+                chk_expr(c, a->value, lv); /* type it, but say nothing more */
+                break;
+            }
+            ast_field *f = chk_find_field(c, a->target.name);
+            if (!f) {
+                diag_suggest s;
+                diag_suggest_init(&s, a->target.name);
+                for (const ast_field *g = c->p->fields; g; g = g->next)
+                    diag_suggest_add(&s, g->name.name);
+                undefined(c, &a->target, "field", &s, "declare it in `case { ... }`");
+                /* Without the field a bare value cannot be resolved: no follow-on error. */
+                ast_expr *v = a->value;
+                if (v->kind == EX_NAME && strcmp(v->u.sval, "level") && !chk_find_field(c, v->u.sval))
+                    v->type = none;
+                else
+                    chk_expr(c, v, none);
+                break;
+            }
+            a->target.ref = f->index;
+            ast_type want = {f->kind, f->kind == TY_ENUM ? f : NULL};
+            ast_type got = chk_expr(c, a->value, want);
+            if (got.kind != TY_ERROR &&
+                (got.kind != want.kind || (want.kind == TY_ENUM && got.enum_of != f))) {
+                char t1[64], d1[64], d2[64];
+                chk_error(c, a->value->loc, NULL, "cannot set `%s` (%s) to `%s` (%s)",
+                           f->name.name, chk_type_desc(want, d1, sizeof d1),
+                           chk_src_text(c, a->value->loc, t1, sizeof t1),
+                           chk_type_desc(got, d2, sizeof d2));
+            }
+            break;
+        }
+        case ACT_REQUIRE:
+            check_within(c, &a->within, &a->calendar);
+            if (a->until.name) {
+                a->target.ref = resolve_event(c, &a->until);
+            } else {
+                a->target.ref = find_event(c, a->target.name);
+                if (a->target.ref < 0) {
+                    char hint[192];
+                    snprintf(hint, sizeof hint,
+                             "it is met by an event `%s`: declare it in `events { ... }`, "
+                             "or add `until EVENT`", a->target.name);
+                    chk_error(c, a->target.loc, hint, "unknown event type `%s`",
+                               a->target.name);
+                }
+            }
+            break;
+        case ACT_REVIEW: check_within(c, &a->within, &a->calendar); break;
+        case ACT_EMIT:
+            for (ast_expr *e = a->value; e; e = e->next) chk_expr(c, e, none);
+            break;
+        }
+    }
+}
+
+/* ---- clocks, ladders, tiers, rules ------------------------------------------------- */
+
+static void check_clock(chk_ctx *c, ast_clock *k)
+{
+    if (!k->starts_on)
+        chk_error(c, k->name.loc, "add `starts on EVENT`", "clock `%s` never starts",
+                   k->name.name);
+    resolve_events(c, k->starts_on);
+    resolve_events(c, k->stops_on);
+    resolve_events(c, k->pauses_on);
+    resolve_events(c, k->resumes_on);
+    resolve_events(c, k->resets_on);
+    if (k->pauses_while) chk_condition(c, k->pauses_while);
+}
+
+/* Where a step fires: percentages of the target, then offsets from the breach. */
+typedef struct step_key {
+    int relative;   /* 0: N% of the target; 1: breach-relative */
+    int64_t value;  /* percent, or signed offset from the breach */
+    ast_dur_unit unit;
+} step_key;
+
+static step_key key_of(const ast_step *s)
+{
+    step_key k = {0, s->percent, DUR_SECONDS};
+    if (s->kind != STEP_PERCENT) {
+        k.relative = 1;
+        k.unit = s->offset.unit;
+        k.value = s->kind == STEP_BEFORE ? -s->offset.amount : s->offset.amount;
+    }
+    return k;
+}
+
+/* The step's trigger, `at ... of CLOCK`, for underlining. */
+static src_loc trigger_loc(const ast_step *s)
+{
+    src_loc l = s->loc;
+    if (s->clock.loc.line == l.line) {
+        l.end_line = l.line;
+        l.end_col = s->clock.loc.end_col;
+    }
+    return l;
+}
+
+static void check_ladder(chk_ctx *c, ast_ladder *ld)
+{
+    for (ast_step *s = ld->steps; s; s = s->next) {
+        ast_clock *k = resolve_clock(c, &s->clock);
+        char text[64];
+        if (s->kind == STEP_PERCENT && (s->percent < 1 || s->percent > 100))
+            chk_error(c, trigger_loc(s),
+                      s->percent < 1 ? "a step at 0% would fire as the clock starts: use 1% to 100%"
+                                     : "use a percentage from 1% to 100%",
+                       "percentage %d%% is out of range", s->percent);
+        if (s->kind == STEP_BEFORE && s->offset.amount <= 0)
+            chk_error(c, s->offset.loc, NULL, "duration `%s` must be longer than zero",
+                       chk_src_text(c, s->offset.loc, text, sizeof text));
+        if (s->kind == STEP_BREACH && s->offset.amount < 0)
+            chk_error(c, s->offset.loc, NULL, "duration `%s` must not be negative",
+                       chk_src_text(c, s->offset.loc, text, sizeof text));
+        check_actions(c, s->actions);
+        if (!k) continue;
+        /* The previous step of the same clock in this ladder. */
+        const ast_step *prev = NULL;
+        for (const ast_step *t = ld->steps; t != s; t = t->next)
+            if (t->clock.ref == k->index) prev = t;
+        if (!prev) continue;
+        step_key a = key_of(prev), b = key_of(s);
+        int order; /* <0: fires earlier than prev, 0: same instant, >0: later, 2: unknown */
+        if (a.relative != b.relative)
+            order = b.relative ? 1 : -1;
+        else if (a.relative && a.unit != b.unit && a.value && b.value)
+            order = 2;
+        else
+            order = (b.value > a.value) - (b.value < a.value);
+        if (order == 0) {
+            char hint[96];
+            snprintf(hint, sizeof hint, "merge it with the step on line %d", prev->loc.line);
+            chk_error(c, trigger_loc(s), hint,
+                       "this step of `%s` fires at the same time as the one on line %d",
+                       k->name.name, prev->loc.line);
+        } else if (order < 0) {
+            chk_error(c, trigger_loc(s),
+                       "order the steps of one clock as they fire: percentages, "
+                       "`before breach`, `breach`, `breach + DURATION`",
+                       "this step of `%s` fires before the one on line %d", k->name.name,
+                       prev->loc.line);
+        }
+    }
+}
+
+static void check_sla(chk_ctx *c, ast_sla *t, ast_sla **default_tier)
+{
+    if (t->when) {
+        chk_condition(c, t->when);
+    } else if (*default_tier) {
+        char hint[160];
+        snprintf(hint, sizeof hint,
+                 "`%s` on line %d is already the default; give this tier a `when` condition",
+                 (*default_tier)->name.name, (*default_tier)->name.loc.line);
+        chk_error(c, t->name.loc, hint, "a second default tier `%s`", t->name.name);
+    } else {
+        *default_tier = t;
+    }
+    for (ast_target *g = t->targets; g; g = g->next) {
+        ast_clock *k = resolve_clock(c, &g->clock);
+        if (!k) mark_meant(c, "clock", g->clock.name);
+        if (k) {
+            k->used = 1;
+            for (ast_target *f = t->targets; f != g; f = f->next)
+                if (f->clock.ref == k->index) {
+                    char hint[96];
+                    snprintf(hint, sizeof hint, "the first target for `%s` is on line %d",
+                             k->name.name, f->clock.loc.line);
+                    chk_error(c, g->clock.loc, hint,
+                               "clock `%s` has two targets in tier `%s`", k->name.name,
+                               t->name.name);
+                    break;
+                }
+        }
+        check_within(c, &g->within, &g->calendar);
+    }
+    if (t->ladder.name) {
+        ast_ladder *l = find_ladder(c, t->ladder.name);
+        t->ladder.ref = l ? l->index : -1;
+        if (l) {
+            l->used = 1;
+        } else {
+            diag_suggest s;
+            diag_suggest_init(&s, t->ladder.name);
+            for (const ast_ladder *x = c->p->ladders; x; x = x->next)
+                diag_suggest_add(&s, x->name.name);
+            undefined(c, &t->ladder, "ladder", &s, "declare it with `ladder NAME { ... }`");
+            mark_meant(c, "ladder", t->ladder.name);
+        }
+    } else {
+        t->ladder.ref = -1;
+    }
+}
+
+static void warn_constant(chk_ctx *c, const ast_expr *cond, const char *if_true,
+                          const char *if_false)
+{
+    int v;
+    if (!chk_constant_condition(cond, &v)) return;
+    chk_warn(c, cond->loc, v ? if_true : if_false, "condition is always %s",
+              v ? "true" : "false");
+}
+
+static void check_rule(chk_ctx *c, ast_rule *r)
+{
+    resolve_event(c, &r->event);
+    if (r->when) {
+        chk_condition(c, r->when);
+        warn_constant(c, r->when, "drop the `when`: the rule runs on every such event",
+                      "the rule never runs");
+    }
+    check_actions(c, r->actions);
+}
+
+/* ---- warnings -------------------------------------------------------------------- */
+
+static void warn_shadowed(chk_ctx *c)
+{
+    for (ast_sla *t = c->p->slas; t; t = t->next) {
+        if (!t->when || chk_has_error(t->when)) continue;
+        for (ast_sla *e = c->p->slas; e != t; e = e->next) {
+            if (!e->when || chk_has_error(e->when)) continue;
+            if (!chk_implies(c, t->when, e->when)) continue;
+            char hint[256];
+            snprintf(hint, sizeof hint,
+                     "`%s` comes first and matches every case that `%s` matches; "
+                     "move `%s` above it",
+                     e->name.name, t->name.name, t->name.name);
+            chk_warn(c, t->name.loc, hint, "tier `%s` is shadowed by `%s` on line %d",
+                      t->name.name, e->name.name, e->name.loc.line);
+            break;
+        }
+    }
+}
+
+static void warn_unused(chk_ctx *c)
+{
+    /* A second declaration of a name is already an error: say nothing more of it. */
+    for (ast_clock *k = c->p->clocks; k; k = k->next)
+        if (!k->used && find_clock(c, k->name.name) == k)
+            chk_warn(c, k->name.loc, "no tier gives it a target, so it never runs",
+                      "clock `%s` is never given a target", k->name.name);
+    for (ast_ladder *l = c->p->ladders; l; l = l->next)
+        if (!l->used && find_ladder(c, l->name.name) == l)
+            chk_warn(c, l->name.loc, "name it in a tier: `ladder NAME`",
+                      "ladder `%s` is never used", l->name.name);
+    for (ast_calendar *k = c->p->calendars; k; k = k->next)
+        if (!k->used && find_calendar(c, k->name.name) == k)
+            chk_warn(c, k->name.loc, "no target or action counts time in it",
+                      "calendar `%s` is never used", k->name.name);
+}
+
+int chk_policy(ast_policy *p, diag_ctx *d)
+{
+    chk_ctx c = {.p = p, .d = d};
+    int errors0 = d->errors;
+
+    /* A tree with syntax errors has gaps (a declaration that did not parse is
+     * missing): checking it would only add follow-on errors. */
+    if (d->errors) return 0;
+    declare(&c);
+    for (ast_calendar *k = p->calendars; k; k = k->next) chk_calendar(&c, k);
+    for (ast_clock *k = p->clocks; k; k = k->next) check_clock(&c, k);
+    for (ast_ladder *l = p->ladders; l; l = l->next) check_ladder(&c, l);
+    ast_sla *default_tier = NULL;
+    for (ast_sla *t = p->slas; t; t = t->next) check_sla(&c, t, &default_tier);
+    for (ast_rule *r = p->rules; r; r = r->next) check_rule(&c, r);
+
+    warn_shadowed(&c);
+    warn_unused(&c);
+    chk_flush(&c);
+    return d->errors - errors0;
+}

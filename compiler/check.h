@@ -11,8 +11,9 @@
 #include "ast.h"
 #include "diag.h"
 
-/* Check the whole policy, reporting to `d`.  Returns the number of errors found by
- * this pass (warnings are counted in `d` only). */
+/* Check the whole policy, reporting to `d` in source order.  Returns the number of
+ * errors found by this pass (warnings are counted in `d` only).  When `d` already
+ * holds errors (the parser's), the tree is incomplete and is not checked: 0. */
 int chk_policy(ast_policy *p, diag_ctx *d);
 
 #endif

@@ -23,6 +23,12 @@
 #define CAL_WEEK_MS ((int64_t)7 * 86400 * 1000)
 #define CAL_DAY_MS ((int64_t)86400 * 1000)
 
+/* The arithmetic's domain: instants in [-CAL_TIME_LIMIT, CAL_TIME_LIMIT) (about
+ * 73 million years either side of 1970).  Nothing outside it is working time, so
+ * every sum and every local time t + offset fits in 64 bits without checks, and
+ * INT64_MAX is free to mean "never". */
+#define CAL_TIME_LIMIT ((int64_t)1 << 61)
+
 /* Working interval of the local week, milliseconds from Monday 00:00 local.
  * Intervals are sorted, disjoint, non-adjacent, inside [0, CAL_WEEK_MS); an
  * interval spanning midnight Sunday->Monday is stored as two. */
@@ -47,15 +53,19 @@ typedef struct cal_table {
                                  by the number of weekdays that have hours */
 } cal_table;
 
-/* True when instant t is working time. */
+/* The functions below assume a table that cal_validate() accepted; they allocate
+ * nothing, keep no state and are safe to call from several threads. */
+
+/* True when instant t is working time (the millisecond [t, t+1) is worked). */
 int cal_is_working(const cal_table *c, int64_t t);
 
 /* Working time in [a, b); 0 when b <= a. */
 int64_t cal_between(const cal_table *c, int64_t a, int64_t b);
 
 /* The earliest instant u >= t with cal_between(c, t, u) == work (for work > 0 the
- * instant the work-th millisecond of working time ends).  work == 0 returns t.
- * Returns INT64_MAX if the calendar has no working time at all after t. */
+ * instant the work-th millisecond of working time ends).  work <= 0 returns t.
+ * Returns INT64_MAX if the calendar has less than `work` working time after t
+ * (in particular when it has none at all, or the sum leaves the domain). */
 int64_t cal_add(const cal_table *c, int64_t t, int64_t work);
 
 /* Check a table's invariants (sorted, in range, non-empty offsets).  The image

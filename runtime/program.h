@@ -52,6 +52,16 @@ typedef struct prog_string {
 
 enum prog_type { PT_INT = 1, PT_BOOL, PT_STRING, PT_DURATION, PT_ENUM, PT_LEVEL };
 
+/* Static type tags in operand b of LOADK/LOADI (letter `y` in opcodes.def): what
+ * the constant is, so the verifier can type registers and the disassembler can
+ * name the value.  PT_INT, PT_BOOL, PT_DURATION, PT_LEVEL as above; an enum value
+ * of field f is PROG_TAG_ENUM + f.  The VM ignores the tag. */
+#define PROG_TAG_ENUM 8u
+
+/* The selection block ends in TIER C with C < ntiers, or C == ntiers meaning "no
+ * tier applies" (no tier matched and the policy has no default tier). */
+#define PROG_NO_TIER(p) ((p)->ntiers)
+
 typedef struct prog_field {
     uint32_t name;          /* string */
     uint8_t type;           /* enum prog_type (not PT_LEVEL) */

@@ -1,0 +1,555 @@
+/*
+ * events.c - the JSON Lines event reader behind events.h.
+ *
+ * Lines are cut by hand from read(2) chunks (so a pipe that delivers a line at a
+ * time is served at once, and an endless line costs no memory past EV_MAX_LINE),
+ * then each is parsed with jansson and checked against the program's schema.
+ * Names are looked up in two small open-addressing tables built once from the
+ * program.  The first problem found on a line is the one reported, in this order:
+ * JSON syntax, `id`, `case` (its value), `type`, `case` (missing), `at`, then the
+ * other keys in the order the line gives them.
+ */
+#include "events.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "program.h"
+#include "timestamp.h"
+
+#define CHUNK (64 * 1024)
+
+/* name -> index, open addressing; slots hold index + 1, 0 when empty. */
+typedef struct name_table {
+    uint32_t *slots;
+    uint32_t mask;
+} name_table;
+
+struct ev_reader {
+    const slate_program *prog;
+    int strict;
+    int tick;             /* event id of `tick`, -1 if the program has none */
+    name_table events, fields;
+
+    slate_value *values;  /* one per declared field at most (duplicates are refused) */
+    json_t *root;         /* the current line's JSON: its strings back the event */
+    char idbuf[24];       /* an integer `id` as text */
+
+    char *line;           /* the line being assembled */
+    size_t line_len, line_cap;
+    char *chunk;          /* bytes read and not yet cut into lines */
+    size_t chunk_pos, chunk_len;
+    int eof;
+    void (*before_read)(void *ud);
+    void *before_read_ud;
+
+    ev_stats st;
+};
+
+/* ---- schema lookups ------------------------------------------------------- */
+
+static uint32_t hash_name(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static const char *event_name(const ev_reader *r, uint32_t i)
+{
+    return prog_str(r->prog, r->prog->events[i].name);
+}
+
+static const char *field_name(const ev_reader *r, uint32_t i)
+{
+    return prog_str(r->prog, r->prog->fields[i].name);
+}
+
+static int table_build(name_table *t, const ev_reader *r, uint32_t n,
+                       const char *(*name)(const ev_reader *, uint32_t))
+{
+    uint32_t cap = 8;
+    while (cap < 2 * n) cap *= 2;
+    t->slots = calloc(cap, sizeof *t->slots);
+    if (!t->slots) return -1;
+    t->mask = cap - 1;
+    for (uint32_t i = 0; i < n; i++) {
+        const char *s = name(r, i);
+        uint32_t h = hash_name(s, strlen(s)) & t->mask;
+        while (t->slots[h]) h = (h + 1) & t->mask;
+        t->slots[h] = i + 1;
+    }
+    return 0;
+}
+
+static int table_find(const name_table *t, const ev_reader *r,
+                      const char *(*name)(const ev_reader *, uint32_t), const char *s,
+                      size_t len)
+{
+    for (uint32_t h = hash_name(s, len) & t->mask; t->slots[h]; h = (h + 1) & t->mask) {
+        const char *cand = name(r, t->slots[h] - 1);
+        if (strlen(cand) == len && memcmp(cand, s, len) == 0) return (int)(t->slots[h] - 1);
+    }
+    return -1;
+}
+
+static int enum_find(const ev_reader *r, const prog_field *f, const char *s, size_t len)
+{
+    for (uint32_t k = 0; k < f->nvalues; k++) {
+        uint32_t str = r->prog->enum_values[f->first_value + k];
+        if (r->prog->strings[str].len == len && memcmp(prog_str(r->prog, str), s, len) == 0)
+            return (int)k;
+    }
+    return -1;
+}
+
+ev_reader *ev_reader_new(const slate_program *prog, int strict)
+{
+    ev_reader *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->prog = prog;
+    r->strict = strict;
+    r->values = calloc(prog->nfields ? prog->nfields : 1, sizeof *r->values);
+    if (!r->values || table_build(&r->events, r, prog->nevents, event_name) ||
+        table_build(&r->fields, r, prog->nfields, field_name)) {
+        ev_reader_free(r);
+        return NULL;
+    }
+    r->tick = table_find(&r->events, r, event_name, "tick", 4);
+    return r;
+}
+
+void ev_reader_free(ev_reader *r)
+{
+    if (!r) return;
+    json_decref(r->root);
+    free(r->events.slots);
+    free(r->fields.slots);
+    free(r->values);
+    free(r->line);
+    free(r->chunk);
+    free(r);
+}
+
+ev_stats ev_reader_stats(const ev_reader *r)
+{
+    return r->st;
+}
+
+void ev_reader_before_read(ev_reader *r, void (*fn)(void *ud), void *ud)
+{
+    r->before_read = fn;
+    r->before_read_ud = ud;
+}
+
+/* ---- messages ------------------------------------------------------------- */
+
+static ev_status reject(ev_reader *r, ev_result *out, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static ev_status reject(ev_reader *r, ev_result *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->reason, sizeof out->reason, fmt, ap);
+    va_end(ap);
+    r->st.rejected++;
+    return EV_REJECT;
+}
+
+/* A user's value for quoting in a message: whole up to 48 bytes, else its first
+ * 45 (cut back to a UTF-8 character boundary) and "...", with control characters
+ * shown as '?'.  dst must hold 49 bytes.  Returns dst. */
+static const char *quote(char *dst, const char *s, size_t len)
+{
+    size_t n = len;
+    if (len > 48) {
+        n = 45;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        dst[i] = c < 0x20 || c == 0x7F ? '?' : (char)c;
+    }
+    if (n < len) memcpy(dst + n, "...", 3), n += 3;
+    dst[n] = '\0';
+    return dst;
+}
+
+static const char *json_kind(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a number with a fraction or exponent";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "something else";
+}
+
+/* "a, b, c" into buf, ending in ", ..." when it does not fit. */
+static const char *name_list(char *buf, size_t size, const ev_reader *r, uint32_t n,
+                             const char *(*name)(const ev_reader *, uint32_t, uint32_t),
+                             uint32_t arg)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (uint32_t i = 0; i < n; i++) {
+        const char *s = name(r, arg, i);
+        size_t len = strlen(s);
+        if (used + len + 2 + 5 + 1 > size) {
+            memcpy(buf + used, ", ...", 6);
+            break;
+        }
+        if (i) buf[used++] = ',', buf[used++] = ' ';
+        memcpy(buf + used, s, len + 1);
+        used += len;
+    }
+    return buf;
+}
+
+static const char *nth_event(const ev_reader *r, uint32_t unused, uint32_t i)
+{
+    (void)unused;
+    return event_name(r, i);
+}
+
+static const char *nth_enum_value(const ev_reader *r, uint32_t field, uint32_t k)
+{
+    const prog_field *f = &r->prog->fields[field];
+    return prog_str(r->prog, r->prog->enum_values[f->first_value + k]);
+}
+
+/* "; did you mean `x`?" for the closest of n names, or "". */
+static const char *suggest(char *buf, size_t size, const ev_reader *r, const char *word,
+                           uint32_t n, const char *(*name)(const ev_reader *, uint32_t))
+{
+    diag_suggest s;
+    diag_suggest_init(&s, word);
+    for (uint32_t i = 0; i < n; i++) diag_suggest_add(&s, name(r, i));
+    const char *best = diag_suggest_best(&s);
+    if (best) snprintf(buf, size, "; did you mean `%s`?", best);
+    else buf[0] = '\0';
+    return buf;
+}
+
+/* ---- values ----------------------------------------------------------------- */
+
+int ev_parse_duration(const char *s, size_t len, int64_t *ms)
+{
+    static const struct {
+        char unit;
+        int64_t ms;
+    } units[] = {{'d', 86400000}, {'h', 3600000}, {'m', 60000}, {'s', 1000}};
+    size_t i = 0, next_unit = 0;
+    int64_t total = 0;
+    if (len == 0) return -1;
+    while (i < len) {
+        size_t start = i;
+        int64_t n = 0;
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            if (n > (INT64_MAX / 1000) / 10) return -1;
+            n = n * 10 + (s[i++] - '0');
+        }
+        if (i == start || i == len) return -1;
+        size_t u = next_unit;
+        while (u < 4 && units[u].unit != s[i]) u++;
+        if (u == 4) return -1; /* unknown unit, or out of order */
+        if (n > INT64_MAX / units[u].ms || total > INT64_MAX - n * units[u].ms) return -1;
+        total += n * units[u].ms;
+        next_unit = u + 1;
+        i++;
+    }
+    *ms = total;
+    return 0;
+}
+
+#define DURATION_HELP "integer seconds or a string like \"4h\" or \"1h30m\""
+
+/* Check `v` against field `fi` and store it.  Returns EV_OK or a rejection. */
+static ev_status field_value(ev_reader *r, ev_result *out, const char *key, int fi,
+                             json_t *v, slate_value *dst)
+{
+    const prog_field *f = &r->prog->fields[fi];
+    char q[64], list[400];
+    dst->field = fi;
+    dst->i = 0;
+    dst->s = NULL;
+    dst->len = 0;
+    switch (f->type) {
+    case PT_INT:
+        if (!json_is_integer(v))
+            return reject(r, out, "`%s`: expected an integer, got %s", key, json_kind(v));
+        dst->i = json_integer_value(v);
+        return EV_OK;
+    case PT_BOOL:
+        if (!json_is_boolean(v))
+            return reject(r, out, "`%s`: expected true or false, got %s", key, json_kind(v));
+        dst->i = json_is_true(v);
+        return EV_OK;
+    case PT_STRING:
+        if (!json_is_string(v))
+            return reject(r, out, "`%s`: expected a string, got %s", key, json_kind(v));
+        dst->s = json_string_value(v);
+        dst->len = json_string_length(v);
+        return EV_OK;
+    case PT_DURATION:
+        if (json_is_integer(v)) {
+            json_int_t sec = json_integer_value(v);
+            if (sec < 0)
+                return reject(r, out, "`%s`: a duration must not be negative", key);
+            if (sec > INT64_MAX / 1000)
+                return reject(r, out, "`%s`: duration out of range", key);
+            dst->i = (int64_t)sec * 1000;
+            return EV_OK;
+        }
+        if (json_is_string(v)) {
+            const char *s = json_string_value(v);
+            size_t len = json_string_length(v);
+            if (ev_parse_duration(s, len, &dst->i) == 0) return EV_OK;
+            return reject(r, out, "`%s`: `%s` is not a duration (expected " DURATION_HELP ")",
+                          key, quote(q, s, len));
+        }
+        return reject(r, out, "`%s`: expected a duration (" DURATION_HELP "), got %s", key,
+                      json_kind(v));
+    case PT_ENUM: {
+        name_list(list, sizeof list, r, f->nvalues, nth_enum_value, (uint32_t)fi);
+        if (!json_is_string(v))
+            return reject(r, out, "`%s`: expected one of %s, got %s", key, list, json_kind(v));
+        const char *s = json_string_value(v);
+        size_t len = json_string_length(v);
+        int k = enum_find(r, f, s, len);
+        if (k < 0)
+            return reject(r, out, "`%s`: unknown value `%s` for enum `%s` (expected one of %s)",
+                          key, quote(q, s, len), key, list);
+        dst->i = k;
+        return EV_OK;
+    }
+    }
+    return reject(r, out, "`%s`: field of a type events cannot carry", key);
+}
+
+/* ---- one line ------------------------------------------------------------- */
+
+static int is_blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return 0;
+    return 1;
+}
+
+static int reserved(const char *k)
+{
+    return !strcmp(k, "case") || !strcmp(k, "type") || !strcmp(k, "at") || !strcmp(k, "id");
+}
+
+ev_status ev_parse_line(ev_reader *r, const char *line, size_t len, ev_result *out)
+{
+    char q[64], list[400], hint[96];
+    memset(&out->ev, 0, sizeof out->ev);
+    out->ev.at = INT64_MIN;
+    out->ev.type = -1;
+    out->undeclared = 0;
+    out->reason[0] = '\0';
+    out->line = ++r->st.lines;
+
+    if (out->line == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+        line += 3; /* a UTF-8 byte order mark */
+        len -= 3;
+    }
+    if (len && line[len - 1] == '\r') len--;
+    if (is_blank(line, len)) return EV_BLANK;
+    out->ev.seq = ++r->st.events;
+
+    json_decref(r->root);
+    json_error_t err;
+    r->root = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+    json_t *root = r->root;
+    if (!root) {
+        if (strstr(err.text, "JSON_ALLOW_NUL"))
+            return reject(r, out, "not JSON: strings may not contain \\u0000 (column %d)",
+                          err.column);
+        return reject(r, out, "not JSON: %s (column %d)", err.text, err.column);
+    }
+    if (!json_is_object(root))
+        return reject(r, out, "not a JSON object (got %s)", json_kind(root));
+
+    /* id: echoed into decisions, so read it first for the rejects too */
+    json_t *v = json_object_get(root, "id");
+    if (v) {
+        if (json_is_string(v)) {
+            out->ev.id = json_string_value(v);
+            out->ev.id_len = json_string_length(v);
+        } else if (json_is_integer(v)) {
+            int n = snprintf(r->idbuf, sizeof r->idbuf, "%" JSON_INTEGER_FORMAT,
+                             json_integer_value(v));
+            out->ev.id = r->idbuf;
+            out->ev.id_len = (size_t)n;
+        } else {
+            return reject(r, out, "`id`: expected a string or an integer, got %s", json_kind(v));
+        }
+    }
+
+    json_t *jcase = json_object_get(root, "case");
+    if (jcase) {
+        if (!json_is_string(jcase))
+            return reject(r, out, "`case`: expected a string, got %s", json_kind(jcase));
+        size_t clen = json_string_length(jcase);
+        if (clen == 0) return reject(r, out, "`case`: must not be empty");
+        if (clen > EV_MAX_CASE)
+            return reject(r, out, "`case`: %zu bytes is longer than the limit of %d", clen,
+                          EV_MAX_CASE);
+        out->ev.case_id = json_string_value(jcase);
+        out->ev.case_len = clen;
+    }
+
+    v = json_object_get(root, "type");
+    if (!v) return reject(r, out, "missing `type`");
+    if (!json_is_string(v))
+        return reject(r, out, "`type`: expected a string, got %s", json_kind(v));
+    const char *type = json_string_value(v);
+    size_t tlen = json_string_length(v);
+    int ty = table_find(&r->events, r, event_name, type, tlen);
+    if (ty < 0) {
+        name_list(list, sizeof list, r, r->prog->nevents, nth_event, 0);
+        return reject(r, out, "`type`: unknown event type `%s` (expected one of %s)%s",
+                      quote(q, type, tlen), list,
+                      suggest(hint, sizeof hint, r, type, r->prog->nevents, event_name));
+    }
+    out->ev.type = ty;
+    if (!jcase && ty != r->tick) return reject(r, out, "missing `case`");
+
+    v = json_object_get(root, "at");
+    if (!v) return reject(r, out, "missing `at`");
+    if (json_is_integer(v)) {
+        json_int_t ms = json_integer_value(v);
+        if (ms < TS_MIN_MS || ms > TS_MAX_MS)
+            return reject(r, out,
+                          "`at`: epoch milliseconds %" JSON_INTEGER_FORMAT
+                          " out of range (years 0000 to 9999)",
+                          ms);
+        out->ev.at = ms;
+    } else if (json_is_string(v)) {
+        char why[96];
+        const char *s = json_string_value(v);
+        size_t slen = json_string_length(v);
+        if (ts_parse_rfc3339(s, slen, &out->ev.at, why, sizeof why) != 0) {
+            out->ev.at = INT64_MIN;
+            return reject(r, out, "`at` is not RFC 3339 or epoch milliseconds: `%s`: %s",
+                          quote(q, s, slen), why);
+        }
+    } else {
+        return reject(r, out, "`at` is not RFC 3339 or epoch milliseconds (got %s)",
+                      json_kind(v));
+    }
+
+    /* the case fields, in the line's order */
+    const char *key;
+    size_t n = 0;
+    json_object_foreach(root, key, v)
+    {
+        if (reserved(key)) continue;
+        int fi = table_find(&r->fields, r, field_name, key, strlen(key));
+        if (fi < 0) {
+            out->undeclared++;
+            r->st.undeclared++;
+            if (r->strict)
+                return reject(r, out, "`%s`: undeclared field (rejected by --strict)%s",
+                              quote(q, key, strlen(key)),
+                              suggest(hint, sizeof hint, r, key, r->prog->nfields, field_name));
+            continue;
+        }
+        ev_status st = field_value(r, out, key, fi, v, &r->values[n]);
+        if (st != EV_OK) return st;
+        n++;
+    }
+    out->ev.values = r->values;
+    out->ev.nvalues = n;
+    return EV_OK;
+}
+
+/* ---- lines from a stream ------------------------------------------------------ */
+
+static int refill(ev_reader *r, FILE *f)
+{
+    if (!r->chunk && !(r->chunk = malloc(CHUNK))) return -1;
+    if (r->before_read) r->before_read(r->before_read_ud);
+    for (;;) {
+        ssize_t got = read(fileno(f), r->chunk, CHUNK);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return -1;
+        r->chunk_pos = 0;
+        r->chunk_len = (size_t)got;
+        if (got == 0) r->eof = 1;
+        return 0;
+    }
+}
+
+static int append(ev_reader *r, const char *s, size_t n)
+{
+    if (n == 0) return 0;
+    if (r->line_len + n > r->line_cap) {
+        size_t cap = r->line_cap ? r->line_cap : 256;
+        while (cap < r->line_len + n) cap *= 2;
+        char *nl = realloc(r->line, cap);
+        if (!nl) return -1;
+        r->line = nl;
+        r->line_cap = cap;
+    }
+    memcpy(r->line + r->line_len, s, n);
+    r->line_len += n;
+    return 0;
+}
+
+ev_status ev_next(ev_reader *r, FILE *f, ev_result *out)
+{
+    for (;;) {
+        int any = 0, complete = 0, too_long = 0;
+        size_t total = 0; /* the line's length, kept or not */
+        r->line_len = 0;
+        while (!complete) {
+            if (r->chunk_pos == r->chunk_len) {
+                if (r->eof) break;
+                if (refill(r, f)) return EV_IOERR;
+                if (r->eof) break;
+            }
+            const char *p = r->chunk + r->chunk_pos;
+            size_t avail = r->chunk_len - r->chunk_pos;
+            const char *nl = memchr(p, '\n', avail);
+            size_t n = nl ? (size_t)(nl - p) : avail;
+            any = 1;
+            total += n;
+            /* keep one byte past the limit: a final '\r' does not count */
+            if (!too_long && total > EV_MAX_LINE + 1) too_long = 1;
+            if (!too_long && append(r, p, n)) {
+                errno = ENOMEM;
+                return EV_IOERR;
+            }
+            r->chunk_pos += n + (nl != NULL);
+            complete = nl != NULL;
+        }
+        if (!any) return EV_EOF;
+        if (!too_long && total == EV_MAX_LINE + 1 && r->line[total - 1] != '\r') too_long = 1;
+        if (too_long) {
+            memset(&out->ev, 0, sizeof out->ev);
+            out->ev.at = INT64_MIN;
+            out->ev.type = -1;
+            out->undeclared = 0;
+            out->line = ++r->st.lines;
+            out->ev.seq = ++r->st.events;
+            return reject(r, out, "line of %zu bytes is longer than the limit of %zu (1 MiB)",
+                          total, EV_MAX_LINE);
+        }
+        ev_status st = ev_parse_line(r, r->line ? r->line : "", r->line_len, out);
+        if (st != EV_BLANK) return st;
+    }
+}

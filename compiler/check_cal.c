@@ -1,0 +1,159 @@
+/*
+ * check_cal.c - the calendar part of the semantic pass: time zones (with a
+ * did-you-mean over the zoneinfo directory), working hours, holidays and their
+ * dates.  Called from check.c; see check_int.h.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_int.h"
+#include "tz.h"
+
+/* ---- calendars -------------------------------------------------------------------- */
+
+static int leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int n[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && leap(y) ? 29 : n[m - 1];
+}
+
+static int check_date(chk_ctx *c, const ast_date *dt)
+{
+    char text[64];
+    chk_src_text(c, dt->loc, text, sizeof text);
+    if (dt->year < 1970 || dt->year > 9999) {
+        chk_error(c, dt->loc, "years run from 1970 to 9999", "date `%s` is out of range", text);
+        return 0;
+    }
+    if (dt->month < 1 || dt->month > 12) {
+        chk_error(c, dt->loc, "months run from 01 to 12", "date `%s` does not exist", text);
+        return 0;
+    }
+    if (dt->day < 1 || dt->day > days_in_month(dt->year, dt->month)) {
+        char hint[80];
+        if (dt->month == 2 && dt->day == 29)
+            snprintf(hint, sizeof hint, "%d is not a leap year", dt->year);
+        else
+            snprintf(hint, sizeof hint, "that month has %d days",
+                     days_in_month(dt->year, dt->month));
+        chk_error(c, dt->loc, hint, "date `%s` does not exist", text);
+        return 0;
+    }
+    return 1;
+}
+
+static int date_cmp(const ast_date *a, const ast_date *b)
+{
+    if (a->year != b->year) return a->year < b->year ? -1 : 1;
+    if (a->month != b->month) return a->month < b->month ? -1 : 1;
+    return (a->day > b->day) - (a->day < b->day);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Find the zone closest to an unknown `zone` among the files of its area (or the
+ * area names themselves); sorted so the choice does not depend on the directory. */
+static const char *suggest_zone(const char *zone, char *out, size_t size)
+{
+    char dir[1024], area[128];
+    const char *slash = strchr(zone, '/');
+    size_t alen = slash ? (size_t)(slash - zone) : 0;
+    if (alen >= sizeof area) return NULL;
+    memcpy(area, zone, alen);
+    area[alen] = '\0';
+    int n = snprintf(dir, sizeof dir, "%s%s%s", tz_dir(), alen ? "/" : "", area);
+    if (n < 0 || (size_t)n >= sizeof dir) return NULL;
+    DIR *dp = opendir(dir);
+    if (!dp) return NULL;
+    char **names = NULL;
+    size_t count = 0, cap = 0;
+    for (struct dirent *de; (de = readdir(dp));) {
+        if (de->d_name[0] == '.') continue;
+        if (count == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **nn = realloc(names, cap * sizeof *nn);
+            if (!nn) break;
+            names = nn;
+        }
+        size_t l = alen + 1 + strlen(de->d_name) + 1;
+        char *s = malloc(l);
+        if (!s) break;
+        snprintf(s, l, "%s%s%s", area, alen ? "/" : "", de->d_name);
+        names[count++] = s;
+    }
+    closedir(dp);
+    const char *best = NULL;
+    if (count) {
+        qsort(names, count, sizeof *names, name_cmp);
+        diag_suggest s;
+        diag_suggest_init(&s, zone);
+        for (size_t i = 0; i < count; i++)
+            if (tz_zone_known(names[i])) diag_suggest_add(&s, names[i]);
+        if (diag_suggest_best(&s)) {
+            snprintf(out, size, "did you mean `%s`?", diag_suggest_best(&s));
+            best = out;
+        }
+    }
+    for (size_t i = 0; i < count; i++) free(names[i]);
+    free(names);
+    return best;
+}
+
+static void check_interval_time(chk_ctx *c, const ast_interval *iv)
+{
+    char text[64];
+    if (iv->start_min < 0 || iv->start_min >= 24 * 60 || iv->end_min < 0 ||
+        iv->end_min > 24 * 60) {
+        chk_error(c, iv->loc, "times run from 00:00 to 24:00 (24:00 only as an end)",
+                   "time out of range in `%s`", chk_src_text(c, iv->loc, text, sizeof text));
+    } else if (iv->start_min == iv->end_min) {
+        chk_error(c, iv->loc, "write `00:00-24:00` for a whole day",
+                   "interval `%s` is empty", chk_src_text(c, iv->loc, text, sizeof text));
+    }
+}
+
+void chk_calendar(chk_ctx *c, ast_calendar *k)
+{
+    if (k->zone && !tz_zone_known(k->zone)) {
+        char hint[160];
+        const char *h = suggest_zone(k->zone, hint, sizeof hint);
+        chk_error(c, k->zone_loc,
+                   h ? h : "use an IANA zone name such as `Europe/Paris` or `UTC`",
+                   "unknown time zone `%s`", k->zone);
+    }
+    int any = 0;
+    for (ast_hours *h = k->hours; h; h = h->next) {
+        if (h->first_day < 0 || h->first_day > 6 || h->last_day < 0 || h->last_day > 6) {
+            char text[64];
+            chk_error(c, h->days_loc, "days are `mon` to `sun`", "unknown day `%s`",
+                       chk_src_text(c, h->days_loc, text, sizeof text));
+        }
+        for (ast_interval *iv = h->intervals; iv; iv = iv->next) {
+            check_interval_time(c, iv);
+            any = 1;
+        }
+    }
+    if (!any)
+        chk_error(c, k->name.loc, "add working hours, e.g. `hours mon-fri 09:00-18:00`",
+                   "calendar `%s` has no working hours", k->name.name);
+    for (ast_closed *cl = k->closed; cl; cl = cl->next) {
+        int ok = check_date(c, &cl->from);
+        if (date_cmp(&cl->from, &cl->to) != 0) ok &= check_date(c, &cl->to);
+        if (ok && date_cmp(&cl->from, &cl->to) > 0) {
+            char text[64];
+            chk_error(c, cl->loc, "write the earlier date first",
+                       "closed range `%s` ends before it starts",
+                       chk_src_text(c, cl->loc, text, sizeof text));
+        }
+    }
+}

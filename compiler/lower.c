@@ -1,0 +1,559 @@
+/*
+ * lower.c - the back end's tables: checked AST -> the index spaces of
+ * runtime/program.h (strings, fields, levels, events and their clock
+ * operations, clocks, calendars, tiers with their targets and ladder steps,
+ * rules, emits), then gen.c for the code, the verifier for the step bound, and
+ * emit.c for the bytes.
+ *
+ * Names are looked up here by name rather than through the checker's indices,
+ * so the index spaces are defined in one place (this file, per program.h) and a
+ * tree that passed the checker is all lowering needs.
+ */
+#include "lower_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "calbuild.h"
+#include "emit.h"
+#include "load.h"
+#include "slate.h"
+#include "verify.h"
+
+void *cg_vec_slot(void **v, uint32_t *n, uint32_t *cap, size_t size)
+{
+    if (*n == *cap) {
+        uint32_t nc = *cap ? *cap * 2 : 16;
+        void *nv = realloc(*v, (size_t)nc * size);
+        if (!nv) {
+            fputs("slate: out of memory\n", stderr);
+            abort();
+        }
+        *v = nv;
+        *cap = nc;
+    }
+    return (char *)*v + (size_t)(*n)++ * size;
+}
+
+void cg_error(cg_program *cg, src_loc loc, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    diag_error(cg->d, loc, NULL, "%s", msg);
+    cg->errors++;
+}
+
+/* ---- strings --------------------------------------------------------------- */
+
+static uint32_t fnv(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
+static void strhash_insert(cg_program *cg, uint32_t idx)
+{
+    const prog_string *ps = &cg->strings.v[idx];
+    uint32_t m = cg->strhash_cap - 1, h = fnv(cg->strdata.v + ps->off, ps->len) & m;
+    while (cg->strhash[h]) h = (h + 1) & m;
+    cg->strhash[h] = idx + 1;
+}
+
+uint32_t cg_str(cg_program *cg, const char *s)
+{
+    size_t n = strlen(s);
+    if (cg->strhash_cap) {
+        uint32_t m = cg->strhash_cap - 1;
+        for (uint32_t h = fnv(s, n) & m; cg->strhash[h]; h = (h + 1) & m) {
+            const prog_string *ps = &cg->strings.v[cg->strhash[h] - 1];
+            if (ps->len == n && !memcmp(cg->strdata.v + ps->off, s, n)) return cg->strhash[h] - 1;
+        }
+    }
+    if (2 * (cg->strings.n + 1) > cg->strhash_cap) {
+        free(cg->strhash);
+        cg->strhash_cap = cg->strhash_cap ? 2 * cg->strhash_cap : 64;
+        cg->strhash = calloc(cg->strhash_cap, sizeof *cg->strhash);
+        if (!cg->strhash) abort();
+        for (uint32_t i = 0; i < cg->strings.n; i++) strhash_insert(cg, i);
+    }
+    prog_string ps = {cg->strdata.n, (uint32_t)n};
+    for (size_t i = 0; i <= n; i++) VEC_PUSH(cg->strdata, s[i]);
+    uint32_t idx = VEC_PUSH(cg->strings, ps);
+    strhash_insert(cg, idx);
+    return idx;
+}
+
+/* ---- lookups ------------------------------------------------------------------ */
+
+int cg_event(const cg_program *cg, const char *name)
+{
+    for (uint32_t i = 0; i < cg->events.n; i++)
+        if (!strcmp(cg->strdata.v + cg->strings.v[cg->events.v[i].name].off, name)) return (int)i;
+    return -1;
+}
+
+int cg_field(const cg_program *cg, const char *name)
+{
+    int i = 0;
+    for (const ast_field *f = cg->ast->fields; f; f = f->next, i++)
+        if (!strcmp(f->name.name, name)) return i;
+    return -1;
+}
+
+int cg_level(const cg_program *cg, const char *name)
+{
+    int i = 0;
+    for (const ast_ident *l = cg->ast->levels; l; l = l->next, i++)
+        if (!strcmp(l->name, name)) return i;
+    return -1;
+}
+
+int cg_clock(const cg_program *cg, const char *name)
+{
+    for (uint32_t i = 0; i < cg->clocks.n; i++)
+        if (!strcmp(cg->strdata.v + cg->strings.v[cg->clocks.v[i].name].off, name)) return (int)i;
+    return -1;
+}
+
+int cg_calendar(const cg_program *cg, const char *name)
+{
+    for (uint32_t i = 0; i < cg->calendar_names.n; i++)
+        if (!strcmp(cg->strdata.v + cg->strings.v[cg->calendar_names.v[i]].off, name)) return (int)i;
+    return -1;
+}
+
+int cg_enum_value(const cg_program *cg, int field, const char *name)
+{
+    int i = 0;
+    for (const ast_field *f = cg->ast->fields; f; f = f->next, i++) {
+        if (i != field) continue;
+        int k = 0;
+        for (const ast_ident *v = f->values; v; v = v->next, k++)
+            if (!strcmp(v->name, name)) return k;
+    }
+    return -1;
+}
+
+int64_t cg_duration_ms(const cg_program *cg, const ast_duration *dur, uint16_t cal)
+{
+    int64_t unit = 1000;
+    if (dur->unit == DUR_WORKING_DAYS)
+        unit = cal == PROG_NONE ? CAL_DAY_MS : cg->calendars.v[cal].workday_ms;
+    if (dur->amount < 0 || (unit && dur->amount > VRF_MAX_MS / unit)) return -1;
+    return dur->amount * unit;
+}
+
+static int ident_in(const ast_ident *list, const char *name)
+{
+    for (; list; list = list->next)
+        if (!strcmp(list->name, name)) return 1;
+    return 0;
+}
+
+/* ---- tables --------------------------------------------------------------- */
+
+static uint8_t prog_type_of(ast_type_kind k)
+{
+    switch (k) {
+    case TY_INT: return PT_INT;
+    case TY_BOOL: return PT_BOOL;
+    case TY_STRING: return PT_STRING;
+    case TY_DURATION: return PT_DURATION;
+    case TY_ENUM: return PT_ENUM;
+    case TY_LEVEL: return PT_LEVEL;
+    default: return 0;
+    }
+}
+
+static void lower_schema(cg_program *cg)
+{
+    const ast_policy *a = cg->ast;
+    for (const ast_field *f = a->fields; f; f = f->next) {
+        prog_field pf = {cg_str(cg, f->name.name), prog_type_of(f->kind), 0, 0};
+        if (f->kind == TY_ENUM) {
+            pf.first_value = cg->enum_values.n;
+            for (const ast_ident *v = f->values; v; v = v->next, pf.nvalues++)
+                VEC_PUSH(cg->enum_values, cg_str(cg, v->name));
+        }
+        VEC_PUSH(cg->fields, pf);
+    }
+    for (const ast_ident *l = a->levels; l; l = l->next) VEC_PUSH(cg->levels, cg_str(cg, l->name));
+    for (const ast_ladder *l = a->ladders; l; l = l->next) VEC_PUSH(cg->ladder_names, cg_str(cg, l->name.name));
+    for (int i = 0; i < AST_NBUILTIN_EVENTS; i++)
+        VEC_PUSH(cg->events, ((prog_event){cg_str(cg, ast_builtin_events[i]), 0, 0, PROG_NO_CODE}));
+    for (const ast_ident *e = a->events; e; e = e->next)
+        VEC_PUSH(cg->events, ((prog_event){cg_str(cg, e->name), 0, 0, PROG_NO_CODE}));
+    if (cg->fields.n >= 0xFFFFu - PROG_TAG_ENUM || cg->events.n > 0xFFFFu || cg->levels.n > 0xFFFFu)
+        cg_error(cg, a->header_loc, "too many fields, events or levels for the image format");
+}
+
+/* Every `require NAME` and `open review` in the rules and ladders, in file order. */
+static void scan_adhoc(cg_program *cg, const ast_action *act)
+{
+    for (; act; act = act->next) {
+        if (act->kind == ACT_REQUIRE && cg_clock(cg, act->target.name) < 0) {
+            const char *until = act->until.name ? act->until.name : act->target.name;
+            int ev = cg_event(cg, until);
+            if (ev < 0) {
+                cg_error(cg, act->loc, "no event `%s` meets the required clock `%s`", until, act->target.name);
+                ev = 0;
+            }
+            VEC_PUSH(cg->clocks, ((prog_clock){cg_str(cg, act->target.name), PCK_REQUIRE, 0, PROG_NO_CODE,
+                                               (uint16_t)ev, (uint32_t)act->loc.line}));
+        } else if (act->kind == ACT_REVIEW && cg->review_slot < 0) {
+            cg->review_slot = (int)cg->clocks.n;
+            VEC_PUSH(cg->clocks, ((prog_clock){cg_str(cg, "review"), PCK_REVIEW, 0, PROG_NO_CODE,
+                                               (uint16_t)cg_event(cg, "reviewed"), (uint32_t)act->loc.line}));
+        }
+    }
+}
+
+static void lower_clocks(cg_program *cg)
+{
+    const ast_policy *a = cg->ast;
+    for (const ast_clock *c = a->clocks; c; c = c->next) {
+        uint8_t flags = 0;
+        if (ident_in(c->starts_on, "opened")) flags |= PCF_REOPENS;
+        if (ident_in(c->resets_on, "reopened")) flags |= PCF_RESETS_ON_REOPEN;
+        VEC_PUSH(cg->clocks, ((prog_clock){cg_str(cg, c->name.name), PCK_DECLARED, flags, PROG_NO_CODE,
+                                           PROG_NONE, (uint32_t)c->loc.line}));
+    }
+    cg->ndeclared_clocks = cg->clocks.n;
+    /* Review last, after every require slot: collect requires first. */
+    int review_seen = 0;
+    for (const ast_rule *r = a->rules; r; r = r->next) {
+        for (const ast_action *x = r->actions; x; x = x->next) review_seen |= x->kind == ACT_REVIEW;
+        for (const ast_action *x = r->actions; x; x = x->next)
+            if (x->kind == ACT_REQUIRE) scan_adhoc(cg, &(ast_action){.kind = ACT_REQUIRE, .loc = x->loc,
+                                                                      .target = x->target, .until = x->until});
+    }
+    for (const ast_ladder *l = a->ladders; l; l = l->next)
+        for (const ast_step *s = l->steps; s; s = s->next) {
+            for (const ast_action *x = s->actions; x; x = x->next) review_seen |= x->kind == ACT_REVIEW;
+            for (const ast_action *x = s->actions; x; x = x->next)
+                if (x->kind == ACT_REQUIRE) scan_adhoc(cg, &(ast_action){.kind = ACT_REQUIRE, .loc = x->loc,
+                                                                          .target = x->target, .until = x->until});
+        }
+    if (review_seen) {
+        src_loc loc = {0, 0, 0, 0};
+        for (const ast_rule *r = a->rules; r && !loc.line; r = r->next)
+            for (const ast_action *x = r->actions; x && !loc.line; x = x->next)
+                if (x->kind == ACT_REVIEW) loc = x->loc;
+        scan_adhoc(cg, &(ast_action){.kind = ACT_REVIEW, .loc = loc});
+    }
+    if (cg->clocks.n >= PROG_NONE) cg_error(cg, a->header_loc, "too many clocks for the image format");
+
+    /* Clock operations per event: STOP, START, PAUSE, RESUME, RESET, each in clock order. */
+    for (uint32_t e = 0; e < cg->events.n; e++) {
+        const char *en = cg->strdata.v + cg->strings.v[cg->events.v[e].name].off;
+        cg->events.v[e].first_op = cg->evops.n;
+        for (int op = EVOP_STOP; op <= EVOP_RESET; op++) {
+            uint16_t ci = 0;
+            for (const ast_clock *c = a->clocks; c; c = c->next, ci++) {
+                const ast_ident *list = op == EVOP_STOP ? c->stops_on : op == EVOP_START ? c->starts_on
+                                      : op == EVOP_PAUSE ? c->pauses_on : op == EVOP_RESUME ? c->resumes_on
+                                      : c->resets_on;
+                if (ident_in(list, en)) VEC_PUSH(cg->evops, ((prog_evop){ci, (uint8_t)op}));
+            }
+        }
+        cg->events.v[e].nops = cg->evops.n - cg->events.v[e].first_op;
+    }
+}
+
+static int names_always(const ast_ident *cal) { return cal->name && !strcmp(cal->name, "always"); }
+
+static int uses_always(const ast_policy *a)
+{
+    for (const ast_sla *s = a->slas; s; s = s->next)
+        for (const ast_target *t = s->targets; t; t = t->next)
+            if (names_always(&t->calendar)) return 1;
+    for (const ast_rule *r = a->rules; r; r = r->next)
+        for (const ast_action *x = r->actions; x; x = x->next)
+            if (names_always(&x->calendar)) return 1;
+    for (const ast_ladder *l = a->ladders; l; l = l->next)
+        for (const ast_step *s = l->steps; s; s = s->next)
+            for (const ast_action *x = s->actions; x; x = x->next)
+                if (names_always(&x->calendar)) return 1;
+    return 0;
+}
+
+static void lower_calendars(cg_program *cg)
+{
+    const ast_policy *a = cg->ast;
+    int declared_always = 0;
+    for (const ast_calendar *c = a->calendars; c; c = c->next) {
+        cal_table t;
+        char err[256];
+        if (calb_build(c, CALB_VALID_FROM_MS, CALB_VALID_TO_MS, &t, err, sizeof err)) {
+            cg_error(cg, c->loc, "calendar `%s`: %s", c->name.name, err);
+            memset(&t, 0, sizeof t);
+        }
+        VEC_PUSH(cg->calendars, t);
+        VEC_PUSH(cg->calendar_names, cg_str(cg, c->name.name));
+        declared_always |= !strcmp(c->name.name, "always");
+    }
+    if (!declared_always && uses_always(a)) {
+        cal_table t;
+        if (calb_always(&t)) abort();
+        cg->always_implicit = (int)cg->calendars.n;
+        VEC_PUSH(cg->calendars, t);
+        VEC_PUSH(cg->calendar_names, cg_str(cg, "always"));
+    }
+    if (cg->calendars.n >= PROG_NONE) cg_error(cg, a->header_loc, "too many calendars for the image format");
+}
+
+/* The calendar a target or action counts in.  Without `on CAL` it is `always`:
+ * the policy's own calendar of that name, or else wall-clock time (PROG_NONE),
+ * which is what the implicit 24x7 UTC `always` measures. */
+uint16_t cg_calendar_of(cg_program *cg, const ast_ident *name)
+{
+    if (!name->name) {
+        int c = cg_calendar(cg, "always");
+        return c < 0 || c == cg->always_implicit ? PROG_NONE : (uint16_t)c;
+    }
+    int c = cg_calendar(cg, name->name);
+    if (c < 0) {
+        cg_error(cg, name->loc, "unknown calendar `%s`", name->name);
+        return PROG_NONE;
+    }
+    return (uint16_t)c;
+}
+
+typedef struct pending_step {
+    prog_step s;
+    const ast_step *src;
+    int64_t at;
+} pending_step;
+
+/* The steps of one tier target: the ladder's steps on its clock and the breach
+ * (the explicit `at breach of C` if there is one, else an implicit one), stably
+ * sorted by the point they fire at. */
+static void lower_steps(cg_program *cg, const ast_ladder *lad, const ast_target *t, prog_target *pt)
+{
+    pending_step buf[64], *ps = buf;
+    size_t n = 0, cap = 64;
+    int have_breach = 0;
+    pt->first_step = cg->steps.n;
+    for (const ast_step *s = lad ? lad->steps : NULL;; s = s->next) {
+        pending_step p = {0};
+        if (!s) {
+            if (have_breach) break;
+            p.s = (prog_step){STEP_K_BREACH, 1, 0, PROG_NO_CODE, (uint32_t)t->loc.line};
+        } else {
+            if (strcmp(s->clock.name, t->clock.name)) continue;
+            int64_t v = s->kind == STEP_PERCENT ? s->percent : cg_duration_ms(cg, &s->offset, pt->calendar);
+            if (v < 0) cg_error(cg, s->loc, "step offset out of range");
+            uint8_t kind = s->kind == STEP_PERCENT ? STEP_K_PERCENT : s->kind == STEP_BEFORE ? STEP_K_BEFORE
+                                                                                           : STEP_K_BREACH;
+            p.s = (prog_step){kind, 0, v < 0 ? 0 : v, PROG_NO_CODE, (uint32_t)s->loc.line};
+            p.src = s;
+            if (kind == STEP_K_BREACH && v == 0) {
+                if (have_breach) continue; /* the checker warns; the first one counts */
+                have_breach = 1;
+            }
+        }
+        p.at = vrf_step_point(pt->target_ms, &p.s);
+        if (n == cap) {
+            pending_step *np = malloc(2 * cap * sizeof *np);
+            if (!np) abort();
+            memcpy(np, ps, n * sizeof *np);
+            if (ps != buf) free(ps);
+            ps = np;
+            cap *= 2;
+        }
+        /* insertion keeps equal points in ladder order, the implicit breach last */
+        size_t i = n++;
+        for (; i > 0 && ps[i - 1].at > p.at; i--) ps[i] = ps[i - 1];
+        ps[i] = p;
+        if (!s) break;
+    }
+    for (size_t i = 0; i < n; i++) {
+        VEC_PUSH(cg->steps, ps[i].s);
+        VEC_PUSH(cg->step_src, ps[i].src);
+    }
+    pt->nsteps = (uint32_t)n;
+    if (ps != buf) free(ps);
+}
+
+static void lower_tiers(cg_program *cg)
+{
+    const ast_policy *a = cg->ast;
+    for (const ast_sla *s = a->slas; s; s = s->next) {
+        const ast_ladder *lad = NULL;
+        uint16_t li = PROG_NONE, k = 0;
+        for (const ast_ladder *l = a->ladders; l && s->ladder.name; l = l->next, k++)
+            if (!strcmp(l->name.name, s->ladder.name)) lad = l, li = k;
+        prog_tier t = {cg_str(cg, s->name.name), cg->targets.n, 0, li, (uint32_t)s->loc.line, s->when == NULL};
+        /* targets in clock order */
+        for (uint32_t c = 0; c < cg->ndeclared_clocks; c++) {
+            const char *cn = cg->strdata.v + cg->strings.v[cg->clocks.v[c].name].off;
+            for (const ast_target *g = s->targets; g; g = g->next) {
+                if (strcmp(g->clock.name, cn)) continue;
+                prog_target pt = {(uint16_t)c, cg_calendar_of(cg, &g->calendar), 0, 0, 0, (uint32_t)g->loc.line};
+                pt.target_ms = cg_duration_ms(cg, &g->within, pt.calendar);
+                if (pt.target_ms <= 0) {
+                    cg_error(cg, g->within.loc, "target must be positive and at most %lld ms",
+                             (long long)VRF_MAX_MS);
+                    pt.target_ms = 1;
+                }
+                lower_steps(cg, lad, g, &pt);
+                VEC_PUSH(cg->targets, pt);
+                t.ntargets++;
+                break;
+            }
+        }
+        for (const ast_target *g = s->targets; g; g = g->next) {
+            int c = cg_clock(cg, g->clock.name);
+            if (c < 0 || (uint32_t)c >= cg->ndeclared_clocks) cg_error(cg, g->clock.loc, "unknown clock `%s`", g->clock.name);
+        }
+        VEC_PUSH(cg->tiers, t);
+    }
+}
+
+static void lower_rules(cg_program *cg)
+{
+    for (const ast_rule *r = cg->ast->rules; r; r = r->next) {
+        int ev = cg_event(cg, r->event.name);
+        if (ev < 0) {
+            cg_error(cg, r->event.loc, "unknown event `%s`", r->event.name);
+            ev = 0;
+        }
+        VEC_PUSH(cg->rules, ((prog_rule){(uint32_t)r->loc.line, r->label.name ? cg_str(cg, r->label.name) : 0,
+                                         (uint16_t)ev}));
+    }
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static void make_view(cg_program *cg)
+{
+    slate_program *p = &cg->view;
+    memset(p, 0, sizeof *p);
+    p->name = cg_str(cg, cg->ast->name ? cg->ast->name : "");
+    p->version = cg_str(cg, cg->ast->version ? cg->ast->version : "");
+    p->source = cg_str(cg, base_name(cg->ast->file ? cg->ast->file : ""));
+#define SETV(field, nfield, vec) (p->field = (vec).v, p->nfield = (vec).n)
+    p->strtab = cg->strdata.v;
+    SETV(strings, nstrings, cg->strings);
+    SETV(consts, nconsts, cg->consts);
+    SETV(fields, nfields, cg->fields);
+    SETV(enum_values, nenum_values, cg->enum_values);
+    SETV(levels, nlevels, cg->levels);
+    SETV(events, nevents, cg->events);
+    SETV(evops, nevops, cg->evops);
+    SETV(clocks, nclocks, cg->clocks);
+    SETV(calendars, ncalendars, cg->calendars);
+    p->calendar_names = cg->calendar_names.v;
+    SETV(targets, ntargets, cg->targets);
+    SETV(steps, nsteps, cg->steps);
+    SETV(tiers, ntiers, cg->tiers);
+    SETV(ladder_names, nladders, cg->ladder_names);
+    SETV(rules, nrules, cg->rules);
+    SETV(emits, nemits, cg->emits);
+    SETV(emit_args, nemit_args, cg->emit_args);
+    SETV(code, ncode, cg->code);
+    p->code_lines = cg->lines.v;
+#undef SETV
+    p->select = cg->select;
+    p->nregs = cg->nregs;
+}
+
+int cg_lower(const ast_policy *ast, diag_ctx *d, cg_program **out)
+{
+    *out = NULL;
+    cg_program *cg = calloc(1, sizeof *cg);
+    if (!cg) return -1;
+    cg->ast = ast;
+    cg->d = d;
+    cg->always_implicit = -1;
+    cg->review_slot = -1;
+    cg->select = PROG_NO_CODE;
+    cg_str(cg, ""); /* string 0 */
+    lower_schema(cg);
+    lower_clocks(cg);
+    lower_calendars(cg);
+    lower_tiers(cg);
+    lower_rules(cg);
+    if (!cg->errors) gen_code(cg);
+    if (!cg->errors) {
+        make_view(cg);
+        char err[256];
+        uint32_t steps;
+        if (vrf_program(&cg->view, &steps, err, sizeof err)) {
+            cg_error(cg, ast->header_loc, "internal error: the generated code fails verification: %s", err);
+        } else {
+            cg->view.max_steps = steps;
+        }
+    }
+    if (cg->errors) {
+        cg_free(cg);
+        return -1;
+    }
+    *out = cg;
+    return 0;
+}
+
+const slate_program *cg_view(const cg_program *cg) { return &cg->view; }
+
+void cg_free(cg_program *cg)
+{
+    if (!cg) return;
+    for (uint32_t i = 0; i < cg->calendars.n; i++) calb_free(&cg->calendars.v[i]);
+    free(cg->strdata.v);
+    free(cg->strings.v);
+    free(cg->strhash);
+    free(cg->consts.v);
+    free(cg->fields.v);
+    free(cg->enum_values.v);
+    free(cg->levels.v);
+    free(cg->events.v);
+    free(cg->evops.v);
+    free(cg->clocks.v);
+    free(cg->calendars.v);
+    free(cg->calendar_names.v);
+    free(cg->targets.v);
+    free(cg->steps.v);
+    free(cg->step_src.v);
+    free(cg->tiers.v);
+    free(cg->ladder_names.v);
+    free(cg->rules.v);
+    free(cg->emits.v);
+    free(cg->emit_args.v);
+    free(cg->code.v);
+    free(cg->lines.v);
+    free(cg);
+}
+
+int cg_compile(const ast_policy *ast, diag_ctx *d, uint8_t **img, size_t *len)
+{
+    cg_program *cg;
+    *img = NULL;
+    *len = 0;
+    if (cg_lower(ast, d, &cg)) return -1;
+    char err[256];
+    int rc = cg_write_image(cg_view(cg), img, len, err, sizeof err);
+    if (rc) {
+        diag_error(d, ast->header_loc, NULL, "cannot write the image: %s", err);
+    } else {
+        slate_program *back;
+        if (load_image(*img, *len, &back, err, sizeof err)) {
+            diag_error(d, ast->header_loc, NULL, "internal error: the image does not load back: %s", err);
+            free(*img);
+            *img = NULL;
+            rc = -1;
+        } else {
+            slate_program_free(back);
+        }
+    }
+    cg_free(cg);
+    return rc;
+}

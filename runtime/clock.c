@@ -1,0 +1,490 @@
+/*
+ * clock.c - clocks over working time, their ladder steps, and SLA selection.
+ *
+ * Part of the engine (see engine_int.h; the rules are in docs/semantics.md).
+ * A clock of a case is idle, active or stopped.  An active clock counts working
+ * time on its target's calendar unless it is paused by an event, held by its
+ * `pauses while` condition, or has no target in the case's tier.  Counting is
+ * kept as (elapsed up to `since`, since): "settling" folds the time counted so
+ * far into `elapsed` and moves `since` to now; every change of whether or on
+ * which calendar a clock counts settles it first.
+ *
+ * Ladder steps (program.h: prog->steps of the tier's target, implicit breach
+ * included; an ad-hoc clock has only its implicit breach) fire when the clock's
+ * working time reaches their point.  Each counting clock has one timer: the
+ * instant its lowest unfired step's point is reached.  Steps are remembered as
+ * fired by key, (kind, value), so a step fires once per clock run even when a tier
+ * change swaps the step list (eng->step_bit maps each step to its key's bit).
+ */
+#include <string.h>
+
+#include "calendar.h"
+#include "engine_int.h"
+#include "vm.h"
+
+#define MAX_GROUP 8 /* steps with one key in one list: implicit + explicit breach */
+
+typedef struct step_view {
+    uint8_t kind;
+    uint8_t implicit;
+    int64_t value;
+    int32_t code;
+    uint32_t line;
+    uint32_t bit;
+} step_view;
+
+static const prog_target *target_of(const slate_engine *e, const eng_clock *k)
+{
+    return k->target == ENG_NONE ? NULL : &e->prog->targets[k->target];
+}
+
+static int64_t work(const slate_engine *e, uint16_t cal, int64_t a, int64_t b)
+{
+    if (b <= a) return 0;
+    if (cal == PROG_NONE) return b - a;
+    return cal_between(&e->prog->calendars[cal], a, b);
+}
+
+static int64_t add_work(const slate_engine *e, uint16_t cal, int64_t t, int64_t w)
+{
+    if (w <= 0) return t;
+    if (cal == PROG_NONE) return t > INT64_MAX - w ? INT64_MAX : t + w;
+    return cal_add(&e->prog->calendars[cal], t, w);
+}
+
+int clk_counting(const eng_clock *k)
+{
+    return k->state == CS_ACTIVE && !k->paused && !k->held && k->target != ENG_NONE;
+}
+
+int64_t clk_elapsed(const slate_engine *e, const eng_clock *k, int64_t t)
+{
+    if (!clk_counting(k)) return k->elapsed;
+    return k->elapsed + work(e, target_of(e, k)->calendar, k->since, t);
+}
+
+/* Fold the working time counted so far into `elapsed`; `since` becomes now. */
+static void settle(const slate_engine *e, eng_clock *k)
+{
+    k->elapsed = clk_elapsed(e, k, e->now);
+    k->since = e->now;
+}
+
+int64_t clk_deadline(const slate_engine *e, const eng_clock *k)
+{
+    if (!clk_counting(k)) return INT64_MIN;
+    const prog_target *t = target_of(e, k);
+    if (k->elapsed >= t->target_ms) return INT64_MIN;
+    int64_t d = add_work(e, t->calendar, k->since, t->target_ms - k->elapsed);
+    return d == INT64_MAX ? INT64_MIN : d;
+}
+
+static eng_clock *clock_at(slate_engine *e, uint32_t slot, uint32_t ci)
+{
+    return &case_clocks(e, cs_case(&e->cs, slot))[ci];
+}
+
+/* ---- steps -------------------------------------------------------------------- */
+
+static uint32_t nsteps(const prog_target *t)
+{
+    return t->nsteps ? t->nsteps : 1;
+}
+
+static void step_at(const slate_engine *e, const prog_target *t, uint32_t i, step_view *v)
+{
+    if (t->nsteps == 0) { /* an ad-hoc clock: only its implicit breach */
+        *v = (step_view){STEP_K_BREACH, 1, 0, PROG_NO_CODE, t->line, e->aux.breach_bit[t->clock]};
+        return;
+    }
+    const prog_step *s = &e->prog->steps[t->first_step + i];
+    *v = (step_view){s->kind, s->implicit, s->value, s->code, s->line,
+                     e->aux.step_bit[t->first_step + i]};
+}
+
+static int64_t step_point(const step_view *v, int64_t target)
+{
+    switch (v->kind) {
+    case STEP_K_PERCENT: return target / 100 * v->value + target % 100 * v->value / 100;
+    case STEP_K_BEFORE: return target > v->value ? target - v->value : 0;
+    default: return target > INT64_MAX - v->value ? INT64_MAX : target + v->value;
+    }
+}
+
+/* The unfired step with the lowest point (the first in list order on a tie):
+ * returns its index or -1. */
+static int next_step(const slate_engine *e, const eng_clock *k, step_view *out, int64_t *point)
+{
+    const prog_target *t = target_of(e, k);
+    int best = -1;
+    for (uint32_t i = 0; i < nsteps(t); i++) {
+        step_view v;
+        step_at(e, t, i, &v);
+        if (k->fired & v.bit) continue;
+        int64_t p = step_point(&v, t->target_ms);
+        if (best < 0 || p < *point) {
+            best = (int)i;
+            *point = p;
+            *out = v;
+        }
+    }
+    return best;
+}
+
+static void schedule(slate_engine *e, uint32_t slot, uint32_t ci)
+{
+    eng_clock *k = clock_at(e, slot, ci);
+    step_view v;
+    int64_t p = 0;
+    if (!clk_counting(k) || next_step(e, k, &v, &p) < 0) {
+        tq_remove(e, slot, ci);
+        return;
+    }
+    settle(e, k);
+    int64_t at = p <= k->elapsed ? e->now
+                                 : add_work(e, target_of(e, k)->calendar, e->now, p - k->elapsed);
+    if (at == INT64_MAX)
+        tq_remove(e, slot, ci); /* the calendar has no working time left */
+    else
+        tq_set(e, slot, ci, at);
+}
+
+void clk_schedule_all(slate_engine *e, uint32_t slot)
+{
+    for (uint32_t ci = 0; ci < e->nclocks; ci++) schedule(e, slot, ci);
+}
+
+void clk_drop_timers(slate_engine *e, uint32_t slot)
+{
+    for (uint32_t ci = 0; ci < e->nclocks; ci++) tq_remove(e, slot, ci);
+}
+
+/* ---- decisions about clocks ---------------------------------------------------- */
+
+static void clock_decision(slate_engine *e, uint32_t slot, uint32_t ci, slate_action a,
+                           uint32_t line, slate_decision *d)
+{
+    const eng_clock *k = clock_at(e, slot, ci);
+    const prog_target *t = target_of(e, k);
+    eng_decision_init(e, d, a, line ? line : e->prog->clocks[ci].line);
+    d->clock = prog_str(e->prog, e->prog->clocks[ci].name);
+    d->target_ms = t ? t->target_ms : 0;
+    d->elapsed_ms = k->elapsed;
+}
+
+static void emit_clock(slate_engine *e, uint32_t slot, uint32_t ci, slate_action a)
+{
+    slate_decision d;
+    clock_decision(e, slot, ci, a, 0, &d);
+    const eng_clock *k = clock_at(e, slot, ci);
+    if (a == SLATE_A_START || a == SLATE_A_RESUME) d.deadline = clk_deadline(e, k);
+    if (a == SLATE_A_STOP) d.met = k->elapsed < d.target_ms;
+    eng_emit(e, &d);
+}
+
+/* Fire the steps of one clock whose points its working time has reached: each key
+ * once, in order of point; a `warn` or `breach` decision, then the actions of
+ * every step with that key. */
+void clk_fire(slate_engine *e, uint32_t slot, uint32_t ci)
+{
+    e->ctx.slot = slot;
+    settle(e, clock_at(e, slot, ci));
+    for (;;) {
+        eng_clock *k = clock_at(e, slot, ci);
+        step_view v;
+        int64_t p = 0;
+        if (!clk_counting(k) || next_step(e, k, &v, &p) < 0 || p > k->elapsed) break;
+        const prog_target *t = target_of(e, k);
+        step_view group[MAX_GROUP];
+        int ng = 0;
+        uint32_t line = 0;
+        int explicit = 0; /* the decision names a ladder step over the implicit breach */
+        for (uint32_t i = 0; i < nsteps(t) && ng < MAX_GROUP; i++) {
+            step_at(e, t, i, &group[ng]);
+            if (group[ng].bit != v.bit) continue;
+            if (!line || (!explicit && !group[ng].implicit)) line = group[ng].line;
+            explicit |= !group[ng].implicit;
+            ng++;
+        }
+        k->fired |= v.bit;
+
+        slate_decision d;
+        clock_decision(e, slot, ci, v.kind == STEP_K_BREACH ? SLATE_A_BREACH : SLATE_A_WARN,
+                       line, &d);
+        if (v.kind == STEP_K_PERCENT) d.percent = (int)v.value;
+        if (v.kind == STEP_K_BEFORE) d.before_ms = v.value;
+        if (v.kind == STEP_K_BREACH) d.after_ms = v.value;
+        eng_emit(e, &d);
+        for (int g = 0; g < ng; g++) {
+            if (group[g].code == PROG_NO_CODE) continue;
+            e->ctx.line = group[g].line;
+            e->ctx.slot = slot;
+            eng_run(e, group[g].code);
+        }
+        e->ctx.line = 0;
+    }
+    schedule(e, slot, ci);
+}
+
+/* ---- clock operations ---------------------------------------------------------- */
+
+static int hold_of(slate_engine *e, uint32_t slot, uint32_t ci)
+{
+    int32_t pc = e->prog->clocks[ci].pause_while;
+    if (pc == PROG_NO_CODE) return 0;
+    e->ctx.slot = slot;
+    return eng_run(e, pc) == 1;
+}
+
+/* Begin a new run: working time 0, no steps fired. */
+static void begin_run(slate_engine *e, uint32_t slot, uint32_t ci)
+{
+    int held = hold_of(e, slot, ci);
+    eng_clock *k = clock_at(e, slot, ci);
+    k->state = CS_ACTIVE;
+    k->elapsed = 0;
+    k->fired = 0;
+    k->paused = 0;
+    k->held = (uint8_t)held;
+    k->since = e->now;
+}
+
+void clk_start(slate_engine *e, uint32_t slot, uint32_t ci)
+{
+    eng_clock *k = clock_at(e, slot, ci);
+    if (k->state == CS_ACTIVE || k->target == ENG_NONE) return;
+    begin_run(e, slot, ci);
+    emit_clock(e, slot, ci, SLATE_A_START);
+    schedule(e, slot, ci);
+}
+
+void clk_stop(slate_engine *e, uint32_t slot, uint32_t ci)
+{
+    eng_clock *k = clock_at(e, slot, ci);
+    if (k->state != CS_ACTIVE) return;
+    settle(e, k);
+    k->state = CS_STOPPED;
+    tq_remove(e, slot, ci);
+    if (k->target != ENG_NONE) emit_clock(e, slot, ci, SLATE_A_STOP);
+}
+
+void clk_pause(slate_engine *e, uint32_t slot, uint32_t ci)
+{
+    eng_clock *k = clock_at(e, slot, ci);
+    if (k->state != CS_ACTIVE || k->paused) return;
+    int was = clk_counting(k);
+    settle(e, k);
+    k->paused = 1;
+    if (was) emit_clock(e, slot, ci, SLATE_A_PAUSE);
+    schedule(e, slot, ci);
+}
+
+void clk_resume(slate_engine *e, uint32_t slot, uint32_t ci)
+{
+    eng_clock *k = clock_at(e, slot, ci);
+    if (k->state != CS_ACTIVE || !k->paused) return;
+    settle(e, k);
+    k->paused = 0;
+    if (clk_counting(k)) emit_clock(e, slot, ci, SLATE_A_RESUME);
+    schedule(e, slot, ci);
+}
+
+void clk_reset(slate_engine *e, uint32_t slot, uint32_t ci)
+{
+    eng_clock *k = clock_at(e, slot, ci);
+    if (k->state != CS_ACTIVE) {
+        k->elapsed = 0;
+        k->fired = 0;
+        k->state = CS_IDLE;
+        return;
+    }
+    settle(e, k);
+    if (k->elapsed == 0 && k->fired == 0) return; /* nothing to reset */
+    k->elapsed = 0;
+    k->fired = 0;
+    if (k->target != ENG_NONE) emit_clock(e, slot, ci, SLATE_A_START);
+    schedule(e, slot, ci);
+}
+
+/* `reopened`: stopped clocks that start on `opened` run again, keeping their
+ * working time and fired steps (`resume`), or from zero when they reset on
+ * reopen (`start`). */
+void clk_reopen(slate_engine *e, uint32_t slot)
+{
+    for (uint32_t ci = 0; ci < e->nclocks; ci++) {
+        const prog_clock *pc = &e->prog->clocks[ci];
+        if (pc->kind != PCK_DECLARED || !(pc->flags & PCF_REOPENS)) continue;
+        eng_clock *k = clock_at(e, slot, ci);
+        if (k->state != CS_STOPPED) continue;
+        if (pc->flags & PCF_RESETS_ON_REOPEN) {
+            begin_run(e, slot, ci);
+            if (clock_at(e, slot, ci)->target != ENG_NONE) emit_clock(e, slot, ci, SLATE_A_START);
+        } else {
+            int held = hold_of(e, slot, ci);
+            k = clock_at(e, slot, ci);
+            k->state = CS_ACTIVE;
+            k->paused = 0;
+            k->held = (uint8_t)held;
+            k->since = e->now;
+            if (clk_counting(k)) emit_clock(e, slot, ci, SLATE_A_RESUME);
+        }
+        schedule(e, slot, ci);
+    }
+}
+
+void clk_require(slate_engine *e, uint32_t slot, uint32_t ci, uint32_t target,
+                 slate_action a, uint32_t line, const char *label)
+{
+    eng_clock *k = clock_at(e, slot, ci);
+    if (k->state == CS_ACTIVE) return; /* already pending: the first deadline stands */
+    k->target = target;
+    begin_run(e, slot, ci);
+    slate_decision d;
+    clock_decision(e, slot, ci, a, line, &d);
+    d.rule_label = label;
+    d.deadline = clk_deadline(e, clock_at(e, slot, ci));
+    eng_emit(e, &d);
+    schedule(e, slot, ci);
+}
+
+void clk_eval_holds(slate_engine *e, uint32_t slot)
+{
+    for (uint32_t ci = 0; ci < e->nclocks; ci++) {
+        if (e->prog->clocks[ci].pause_while == PROG_NO_CODE) continue;
+        if (clock_at(e, slot, ci)->state != CS_ACTIVE) continue;
+        int held = hold_of(e, slot, ci);
+        eng_clock *k = clock_at(e, slot, ci);
+        if (held == k->held) continue;
+        int was = clk_counting(k);
+        settle(e, k);
+        k->held = (uint8_t)held;
+        int is = clk_counting(k);
+        if (was && !is) emit_clock(e, slot, ci, SLATE_A_PAUSE);
+        if (!was && is) emit_clock(e, slot, ci, SLATE_A_RESUME);
+        schedule(e, slot, ci);
+    }
+}
+
+/* ---- SLA selection --------------------------------------------------------------- */
+
+static uint32_t tier_target(const slate_program *p, uint16_t tier, uint32_t ci)
+{
+    if (tier == PROG_NONE) return ENG_NONE;
+    const prog_tier *t = &p->tiers[tier];
+    for (uint32_t i = 0; i < t->ntargets; i++)
+        if (p->targets[t->first_target + i].clock == ci) return t->first_target + i;
+    return ENG_NONE;
+}
+
+static void emit_sla(slate_engine *e, uint32_t slot)
+{
+    eng_case *c = cs_case(&e->cs, slot);
+    const slate_program *p = e->prog;
+    slate_decision d;
+    eng_decision_init(e, &d, SLATE_A_SLA, c->tier == PROG_NONE ? 0 : p->tiers[c->tier].line);
+    sbuf b = {e->jbuf, e->jcap, 0};
+    sb_puts(&b, "[", 1);
+    if (c->tier != PROG_NONE) {
+        const prog_tier *t = &p->tiers[c->tier];
+        d.tier = prog_str(p, t->name);
+        for (uint32_t i = 0; i < t->ntargets; i++) {
+            const prog_target *tg = &p->targets[t->first_target + i];
+            const eng_clock *k = &case_clocks(e, c)[tg->clock];
+            if (i) sb_puts(&b, ",", 1);
+            sb_str(&b, "{\"clock\":");
+            sb_json_str(&b, prog_str(p, p->clocks[tg->clock].name),
+                        p->strings[p->clocks[tg->clock].name].len);
+            sb_str(&b, ",\"target_s\":");
+            sb_int(&b, tg->target_ms / 1000);
+            int64_t dl = clk_deadline(e, k);
+            if (dl != INT64_MIN) {
+                sb_str(&b, ",\"deadline\":\"");
+                sb_time(&b, dl);
+                sb_puts(&b, "\"", 1);
+            }
+            sb_puts(&b, "}", 1);
+        }
+    }
+    sb_puts(&b, "]", 1);
+    sb_done(&b); /* jbuf is sized for every tier of the program */
+    d.targets = e->jbuf;
+    eng_emit(e, &d);
+}
+
+static uint16_t run_select(slate_engine *e, uint32_t slot)
+{
+    const slate_program *p = e->prog;
+    e->ctx.slot = slot;
+    int64_t r = p->select == PROG_NO_CODE ? VM_HALTED : eng_run(e, p->select);
+    return r >= 0 && r < (int64_t)p->ntiers ? (uint16_t)r : PROG_NONE;
+}
+
+/* Every declared clock takes the target of the case's (new) tier, settling
+ * first so the time counted so far is kept. */
+static void retarget(slate_engine *e, uint32_t slot)
+{
+    const slate_program *p = e->prog;
+    eng_case *c = cs_case(&e->cs, slot);
+    for (uint32_t ci = 0; ci < e->nclocks; ci++) {
+        if (p->clocks[ci].kind != PCK_DECLARED) continue;
+        eng_clock *k = &case_clocks(e, c)[ci];
+        settle(e, k);
+        k->target = tier_target(p, c->tier, ci);
+        k->since = e->now;
+    }
+}
+
+/* Run the selection block; on a new tier every declared clock takes the new
+ * tier's target (settling first, so counted time is kept), `sla` is decided, and
+ * the case's timers are recomputed: steps already fired stay fired, steps whose
+ * point has already passed come due now. */
+void clk_select(slate_engine *e, uint32_t slot, int force)
+{
+    uint16_t tier = run_select(e, slot);
+    eng_case *c = cs_case(&e->cs, slot);
+    if (tier == c->tier && !force) return;
+    uint16_t old = c->tier;
+    c->tier = tier;
+    retarget(e, slot);
+    if (tier != PROG_NONE || old != PROG_NONE || force) emit_sla(e, slot);
+    clk_schedule_all(e, slot);
+}
+
+static uint64_t sig_mix(uint64_t h, const void *s, size_t n)
+{
+    const unsigned char *b = s;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3u;
+    return (h ^ 0xff) * 0x100000001b3u; /* a separator, so fields cannot run together */
+}
+
+uint64_t clk_sla_sig(const slate_engine *e, uint32_t slot)
+{
+    const slate_program *p = e->prog;
+    const eng_case *c = cs_case(&e->cs, slot);
+    uint64_t h = 0xcbf29ce484222325u;
+    if (c->tier == PROG_NONE) return h;
+    const prog_tier *t = &p->tiers[c->tier];
+    h = sig_mix(h, prog_str(p, t->name), p->strings[t->name].len);
+    for (uint32_t i = 0; i < t->ntargets; i++) {
+        const prog_target *g = &p->targets[t->first_target + i];
+        uint32_t cn = p->clocks[g->clock].name;
+        const char *cal = g->calendar == PROG_NONE ? "" : prog_str(p, p->calendar_names[g->calendar]);
+        h = sig_mix(h, prog_str(p, cn), p->strings[cn].len);
+        h = sig_mix(h, &g->target_ms, sizeof g->target_ms);
+        h = sig_mix(h, cal, strlen(cal));
+    }
+    return h;
+}
+
+void clk_reselect_swapped(slate_engine *e, uint32_t slot, uint64_t old_sig)
+{
+    uint16_t tier = run_select(e, slot);
+    cs_case(&e->cs, slot)->tier = tier;
+    retarget(e, slot);
+    if (clk_sla_sig(e, slot) != old_sig) emit_sla(e, slot);
+}
+
+void clk_settle(const slate_engine *e, eng_clock *k)
+{
+    settle(e, k);
+}

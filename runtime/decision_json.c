@@ -1,0 +1,345 @@
+/*
+ * decision_json.c - slate_decision_json(): one decision as one line of JSON.
+ *
+ * The last step of the runtime's output: the engine hands decisions to a sink,
+ * and sinks that write text (the CLI, the log's `args` column) render them here so
+ * every tool prints the same bytes.  Like snprintf it never allocates, writes at
+ * most `size` bytes and returns the length it needed.  No JSON library: libslate
+ * does not depend on jansson.
+ *
+ * The shape (docs/io.md, "Decisions out", pins it; INTERFACES.md is the
+ * outside contract).  Keys always appear in this order; a key marked "?" is
+ * left out when it has no value:
+ *
+ *   seq, at, case?, action, rule, event?, id?, then per action:
+ *     sla               tier, targets (the engine's JSON array)
+ *     start, resume     clock, target_s, deadline?
+ *     pause             clock, elapsed_s
+ *     stop              clock, met, elapsed_s, target_s
+ *     warn              clock, percent | before_s, elapsed_s, target_s
+ *     breach            clock, target_s, elapsed_s, after_s (only when > 0)
+ *     escalate          level
+ *     notify            to, message
+ *     route, assign     to
+ *     set               field, value (the engine's JSON value)
+ *     require, review   name (the clock), target_s, deadline?
+ *     emit              name, args (the engine's JSON array)
+ *     reject            reason
+ *     close             -
+ *
+ * Details decided here:
+ *   - `at` and `deadline` are RFC 3339 UTC with milliseconds (timestamp.h).
+ *   - Durations are integer seconds, rounded down (floor, also below zero).
+ *   - `rule` is "FILE:LINE" with FILE the source name the image carries, then
+ *     "#LABEL" when the rule has a label ("service.slate:42#vip_alert"); labels are
+ *     identifiers, so splitting at the last '#' is safe.  A decision that no rule
+ *     made (rule_line 0: a reject) names the policy file alone ("service.slate").
+ *   - `id` is always a JSON string: an integer id given by the sender comes back
+ *     as its decimal digits.
+ *   - A missing string member renders as null rather than breaking the shape.
+ *   - emit's name is taken from `field` (as set's is), or from `to` if the engine
+ *     put it there.
+ *   - Strings are escaped per RFC 8259: `"` and `\`, \b \f \n \r \t, other
+ *     control characters and DEL as \u00XX, U+2028/U+2029 as \u2028/\u2029 (so the
+ *     line is also a valid JavaScript literal).  Invalid UTF-8 is replaced by
+ *     U+FFFD, one per maximal ill-formed subpart (Unicode's recommended practice),
+ *     so the output is always valid UTF-8.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "program.h"
+#include "slate.h"
+#include "timestamp.h"
+
+/* A bounded writer that keeps counting past the end, like snprintf. */
+typedef struct jw {
+    char *buf;
+    size_t size; /* capacity including the NUL */
+    size_t n;    /* bytes needed so far */
+} jw;
+
+static void put(jw *w, const char *s, size_t len)
+{
+    if (w->n < w->size) {
+        size_t room = w->size - 1 - w->n;
+        memcpy(w->buf + w->n, s, len < room ? len : room);
+    }
+    w->n += len;
+}
+
+static void puts_(jw *w, const char *s)
+{
+    put(w, s, strlen(s));
+}
+
+static void put_int(jw *w, int64_t v)
+{
+    char tmp[24];
+    int n = sizeof tmp;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) tmp[--n] = '-';
+    put(w, tmp + n, sizeof tmp - (size_t)n);
+}
+
+/* Length of the well-formed UTF-8 sequence at s[0..len), or 0 if it is not one;
+ * *sub receives the length of the maximal ill-formed subpart (at least 1) when it
+ * is not. */
+static size_t utf8_seq(const unsigned char *s, size_t len, size_t *sub)
+{
+    unsigned char c = s[0];
+    size_t need;
+    unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF) need = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F; /* no surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F; /* nothing past U+10FFFF */
+    } else {
+        *sub = 1;
+        return 0;
+    }
+    size_t i = 1;
+    for (; i < need && i < len; i++) {
+        unsigned char b = s[i];
+        unsigned char l = i == 1 ? lo : 0x80, h = i == 1 ? hi : 0xBF;
+        if (b < l || b > h) break;
+    }
+    if (i == need) return need;
+    *sub = i;
+    return 0;
+}
+
+/* The JSON escape of s[0..len), without quotes. */
+static void put_esc(jw *w, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    size_t run = 0; /* start of the pending run of bytes copied verbatim */
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = p[i];
+        char esc[6];
+        size_t elen = 0, skip = 1;
+        if (c < 0x80) {
+            if (c == '"' || c == '\\') {
+                esc[0] = '\\', esc[1] = (char)c, elen = 2;
+            } else if (c < 0x20 || c == 0x7F) {
+                esc[0] = '\\';
+                switch (c) {
+                case '\b': esc[1] = 'b', elen = 2; break;
+                case '\f': esc[1] = 'f', elen = 2; break;
+                case '\n': esc[1] = 'n', elen = 2; break;
+                case '\r': esc[1] = 'r', elen = 2; break;
+                case '\t': esc[1] = 't', elen = 2; break;
+                default:
+                    esc[1] = 'u', esc[2] = '0', esc[3] = '0';
+                    esc[4] = hex[c >> 4], esc[5] = hex[c & 15], elen = 6;
+                }
+            } else {
+                i++;
+                continue;
+            }
+        } else {
+            size_t sub = 1, n = utf8_seq(p + i, len - i, &sub);
+            if (n == 3 && c == 0xE2 && p[i + 1] == 0x80 && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
+                memcpy(esc, p[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
+                elen = 6, skip = 3;
+            } else if (n) {
+                i += n;
+                continue;
+            } else {
+                memcpy(esc, "\xEF\xBF\xBD", 3); /* U+FFFD */
+                elen = 3, skip = sub;
+            }
+        }
+        put(w, s + run, i - run);
+        put(w, esc, elen);
+        i += skip;
+        run = i;
+    }
+    put(w, s + run, len - run);
+}
+
+static void put_str(jw *w, const char *s, size_t len)
+{
+    put(w, "\"", 1);
+    put_esc(w, s, len);
+    put(w, "\"", 1);
+}
+
+/* ,"key": */
+static void key(jw *w, const char *k)
+{
+    put(w, ",\"", 2);
+    puts_(w, k);
+    put(w, "\":", 2);
+}
+
+static void kstr(jw *w, const char *k, const char *s)
+{
+    key(w, k);
+    if (s) put_str(w, s, strlen(s));
+    else put(w, "null", 4);
+}
+
+static void kint(jw *w, const char *k, int64_t v)
+{
+    key(w, k);
+    put_int(w, v);
+}
+
+static void ksec(jw *w, const char *k, int64_t ms)
+{
+    kint(w, k, ts_floor_div(ms, 1000));
+}
+
+static void ktime(jw *w, const char *k, int64_t ms)
+{
+    char t[TS_FORMAT_MAX + 1];
+    size_t n = ts_format(ms, t);
+    key(w, k);
+    put(w, "\"", 1);
+    put(w, t, n);
+    put(w, "\"", 1);
+}
+
+/* A member the engine already rendered as JSON; `dflt` when it gave none. */
+static void kraw(jw *w, const char *k, const char *json, const char *dflt)
+{
+    key(w, k);
+    puts_(w, json ? json : dflt);
+}
+
+static void rule(jw *w, const slate_decision *d)
+{
+    key(w, "rule");
+    const slate_program *p = d->program;
+    if (!p) {
+        put(w, "null", 4);
+        return;
+    }
+    const char *file = prog_str(p, p->source);
+    put(w, "\"", 1);
+    put_esc(w, file, strlen(file));
+    if (d->rule_line) {
+        put(w, ":", 1);
+        put_int(w, d->rule_line);
+    }
+    if (d->rule_label && d->rule_label[0]) {
+        put(w, "#", 1);
+        put_esc(w, d->rule_label, strlen(d->rule_label));
+    }
+    put(w, "\"", 1);
+}
+
+static const char *const action_names[] = {
+#define X(id, name) name,
+    SLATE_ACTIONS(X)
+#undef X
+};
+
+size_t slate_decision_json(const slate_decision *d, char *buf, size_t size)
+{
+    jw w = {buf, size, 0};
+    put(&w, "{\"seq\":", 7);
+    put_int(&w, (int64_t)d->seq);
+    ktime(&w, "at", d->at);
+    if (d->case_id) {
+        key(&w, "case");
+        put_str(&w, d->case_id, d->case_len);
+    }
+    key(&w, "action");
+    if ((unsigned)d->action < SLATE_A__COUNT) {
+        put(&w, "\"", 1);
+        puts_(&w, action_names[d->action]);
+        put(&w, "\"", 1);
+    } else {
+        put(&w, "null", 4);
+    }
+    rule(&w, d);
+    if (d->event_seq) kint(&w, "event", (int64_t)d->event_seq);
+    if (d->event_id) {
+        key(&w, "id");
+        put_str(&w, d->event_id, d->event_id_len);
+    }
+
+    switch (d->action) {
+    case SLATE_A_SLA:
+        kstr(&w, "tier", d->tier);
+        kraw(&w, "targets", d->targets, "[]");
+        break;
+    case SLATE_A_START:
+    case SLATE_A_RESUME:
+        kstr(&w, "clock", d->clock);
+        ksec(&w, "target_s", d->target_ms);
+        if (d->deadline != INT64_MIN) ktime(&w, "deadline", d->deadline);
+        break;
+    case SLATE_A_PAUSE:
+        kstr(&w, "clock", d->clock);
+        ksec(&w, "elapsed_s", d->elapsed_ms);
+        break;
+    case SLATE_A_STOP:
+        kstr(&w, "clock", d->clock);
+        key(&w, "met");
+        puts_(&w, d->met ? "true" : "false");
+        ksec(&w, "elapsed_s", d->elapsed_ms);
+        ksec(&w, "target_s", d->target_ms);
+        break;
+    case SLATE_A_WARN:
+        kstr(&w, "clock", d->clock);
+        if (d->percent > 0) kint(&w, "percent", d->percent);
+        else ksec(&w, "before_s", d->before_ms);
+        ksec(&w, "elapsed_s", d->elapsed_ms);
+        ksec(&w, "target_s", d->target_ms);
+        break;
+    case SLATE_A_BREACH:
+        kstr(&w, "clock", d->clock);
+        ksec(&w, "target_s", d->target_ms);
+        ksec(&w, "elapsed_s", d->elapsed_ms);
+        if (d->after_ms > 0) ksec(&w, "after_s", d->after_ms);
+        break;
+    case SLATE_A_ESCALATE:
+        kstr(&w, "level", d->to);
+        break;
+    case SLATE_A_NOTIFY:
+        kstr(&w, "to", d->to);
+        kstr(&w, "message", d->message);
+        break;
+    case SLATE_A_ROUTE:
+    case SLATE_A_ASSIGN:
+        kstr(&w, "to", d->to);
+        break;
+    case SLATE_A_SET:
+        kstr(&w, "field", d->field);
+        kraw(&w, "value", d->value, "null");
+        break;
+    case SLATE_A_REQUIRE:
+    case SLATE_A_REVIEW:
+        kstr(&w, "name", d->clock);
+        ksec(&w, "target_s", d->target_ms);
+        if (d->deadline != INT64_MIN) ktime(&w, "deadline", d->deadline);
+        break;
+    case SLATE_A_EMIT:
+        kstr(&w, "name", d->field ? d->field : d->to);
+        kraw(&w, "args", d->value, "[]");
+        break;
+    case SLATE_A_REJECT:
+        kstr(&w, "reason", d->message);
+        break;
+    case SLATE_A_CLOSE:
+    default:
+        break;
+    }
+    put(&w, "}", 1);
+    if (size) buf[w.n < size ? w.n : size - 1] = '\0';
+    return w.n;
+}

@@ -1,0 +1,605 @@
+/*
+ * engine.c - the engine half of slate.h: events in, decisions out.
+ *
+ * The last stage of the runtime: a loaded program (program.h) and a stream of
+ * events become decisions.  This file owns the order of everything that happens
+ * for one event (docs/semantics.md, "Event processing order"): checks, timers,
+ * case creation, fields and SLA selection, clock operations, pause conditions,
+ * rules and their actions, closing.  Clock arithmetic is in clock.c, the case
+ * store in casestore.c, the timer queue in timers.c, hot swap in swap.c.
+ *
+ * The engine never reads the clock: time is the watermark the events move.  It
+ * allocates only while pre-flighting an event (a new case, a string never seen)
+ * and does so before changing anything, so SLATE_NOMEM leaves it unchanged.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "vm.h"
+
+static void *std_realloc(void *ud, void *p, size_t n)
+{
+    (void)ud;
+    if (n == 0) {
+        free(p);
+        return NULL;
+    }
+    return realloc(p, n);
+}
+
+static const slate_allocator std_allocator = {std_realloc, NULL};
+
+static int fail(slate_engine *e, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(slate_engine *e, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->errmsg, sizeof e->errmsg, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* ---- decisions ------------------------------------------------------------------ */
+
+void eng_decision_init(slate_engine *e, slate_decision *d, slate_action a, uint32_t line)
+{
+    memset(d, 0, sizeof *d);
+    d->at = e->now;
+    d->action = a;
+    d->rule_line = line;
+    d->deadline = INT64_MIN;
+    d->program = e->prog;
+    d->event_seq = e->ctx.event_seq;
+    d->event_id = e->ctx.event_id;
+    d->event_id_len = e->ctx.event_id_len;
+    if (e->ctx.slot != ENG_NONE) {
+        const eng_case *c = cs_case(&e->cs, e->ctx.slot);
+        d->case_id = c->id;
+        d->case_len = c->id_len;
+    }
+}
+
+/* Number the decision and hand it to the sink.  Once the sink has refused one,
+ * the rest of the call's decisions are dropped (and not numbered) while the
+ * engine finishes applying the event, so its state stays whole. */
+void eng_emit(slate_engine *e, slate_decision *d)
+{
+    if (e->ctx.rc != SLATE_OK) return;
+    d->seq = ++e->ndecisions;
+    if (e->ctx.sink && e->ctx.sink(e->ctx.ud, d)) e->ctx.rc = SLATE_SINK;
+}
+
+const char *eng_str(const slate_engine *e, int64_t id)
+{
+    return id >= 0 && (uint64_t)id < e->st.n ? e->st.v[id].s : "";
+}
+
+/* The JSON for one value of a field's type: ints, bools, strings, durations in
+ * seconds, enum values and levels by name. */
+static void render_value(slate_engine *e, sbuf *b, uint8_t type, uint32_t field, int64_t v)
+{
+    const slate_program *p = e->prog;
+    switch (type) {
+    case PT_BOOL: sb_str(b, v ? "true" : "false"); break;
+    case PT_STRING: {
+        const char *s = eng_str(e, v);
+        sb_json_str(b, s, strlen(s));
+        break;
+    }
+    case PT_DURATION: sb_int(b, v / 1000); break;
+    case PT_ENUM:
+        if (field < p->nfields && v >= 0 && (uint64_t)v < p->fields[field].nvalues) {
+            uint32_t s = p->enum_values[p->fields[field].first_value + v];
+            sb_json_str(b, prog_str(p, s), p->strings[s].len);
+        } else
+            sb_int(b, v);
+        break;
+    case PT_LEVEL:
+        if (v >= 0 && (uint64_t)v < p->nlevels)
+            sb_json_str(b, prog_str(p, p->levels[v]), p->strings[p->levels[v]].len);
+        else
+            sb_int(b, v);
+        break;
+    default: sb_int(b, v);
+    }
+}
+
+int eng_scratch_fit(slate_engine *e, const eng_aux *x)
+{
+    size_t need = x->jbase + (size_t)x->maxargs * ((size_t)e->st.maxlen * 6 + 8);
+    if (need <= e->jcap) return SLATE_OK;
+    char *b = eng_realloc(&e->al, e->jbuf, need);
+    if (!b) return SLATE_NOMEM;
+    e->jbuf = b;
+    e->jcap = need;
+    return SLATE_OK;
+}
+
+/* ---- running code ----------------------------------------------------------------- */
+
+static int act(void *ud, const vm_instr *ins, const int64_t *R, uint32_t rule);
+
+int64_t eng_run(slate_engine *e, int32_t pc)
+{
+    if (pc == PROG_NO_CODE || e->depth >= ENG_DEPTH) return VM_HALTED;
+    eng_case *c = cs_case(&e->cs, e->ctx.slot);
+    vm_host h = {case_fields(e, c), &c->level, e->aux.str_ids, act, e};
+    uint32_t slot = e->ctx.slot;
+    int64_t *regs = e->aux.regs + (size_t)e->depth * e->aux.nregs;
+    e->depth++;
+    int64_t r = vm_run(e->prog, pc, &h, regs);
+    e->depth--;
+    e->ctx.slot = slot;
+    return r;
+}
+
+/* The VM's callback for every decision instruction.  Only the outermost block
+ * (rules, ladder step actions) decides: selection and pause conditions that
+ * tried to act are ignored. */
+static int act(void *ud, const vm_instr *ins, const int64_t *R, uint32_t rule)
+{
+    slate_engine *e = ud;
+    const slate_program *p = e->prog;
+    if (e->depth > 1) return 0;
+    uint32_t slot = e->ctx.slot;
+    eng_case *c = cs_case(&e->cs, slot);
+    int ruled = rule != UINT32_MAX && rule < p->nrules;
+    uint32_t line = ruled ? p->rules[rule].line : e->ctx.line;
+    const char *label = ruled && p->rules[rule].label ? prog_str(p, p->rules[rule].label) : NULL;
+    slate_decision d;
+    sbuf b = {e->jbuf, e->jcap, 0};
+
+    switch (ins->op) {
+    case OP_ROUTE:
+    case OP_ASSIGN:
+        eng_decision_init(e, &d, ins->op == OP_ROUTE ? SLATE_A_ROUTE : SLATE_A_ASSIGN, line);
+        d.to = prog_str(p, (uint32_t)ins->c);
+        break;
+    case OP_NOTIFY:
+        eng_decision_init(e, &d, SLATE_A_NOTIFY, line);
+        d.to = prog_str(p, ins->b);
+        d.message = prog_str(p, (uint32_t)ins->c);
+        break;
+    case OP_ESCALATE:
+        if (ins->b <= c->level) return 0; /* never lowers, no decision */
+        c->level = ins->b;
+        eng_decision_init(e, &d, SLATE_A_ESCALATE, line);
+        d.to = prog_str(p, p->levels[ins->b]);
+        d.rule_label = label;
+        eng_emit(e, &d);
+        clk_select(e, slot, 0); /* a tier may depend on the level */
+        return 0;
+    case OP_SET: {
+        int64_t *f = &case_fields(e, c)[ins->b];
+        int64_t old = *f;
+        *f = R[ins->a];
+        eng_decision_init(e, &d, SLATE_A_SET, line);
+        d.field = prog_str(p, p->fields[ins->b].name);
+        render_value(e, &b, p->fields[ins->b].type, ins->b, *f);
+        sb_done(&b);
+        d.value = e->jbuf;
+        d.rule_label = label;
+        eng_emit(e, &d);
+        if (old != *f) clk_select(e, slot, 0);
+        return 0;
+    }
+    case OP_REQUIRE:
+    case OP_REVIEW:
+        clk_require(e, slot, ins->b, (uint32_t)ins->c,
+                    ins->op == OP_REQUIRE ? SLATE_A_REQUIRE : SLATE_A_REVIEW, line, label);
+        return 0;
+    case OP_EMIT: {
+        const prog_emit *em = &p->emits[ins->b];
+        eng_decision_init(e, &d, SLATE_A_EMIT, line);
+        d.field = prog_str(p, em->name);
+        sb_puts(&b, "[", 1);
+        for (uint32_t i = 0; i < em->nargs; i++) {
+            const prog_emit_arg *a = &p->emit_args[em->first_arg + i];
+            if (i) sb_puts(&b, ",", 1);
+            render_value(e, &b, a->type, a->field, R[ins->a + i]);
+        }
+        sb_puts(&b, "]", 1);
+        sb_done(&b);
+        d.value = e->jbuf;
+        break;
+    }
+    default: return 0;
+    }
+    d.rule_label = label;
+    eng_emit(e, &d);
+    return 0;
+}
+
+/* ---- time ---------------------------------------------------------------------------- */
+
+/* Fire every timer due at or before t, each at its own instant, in (instant,
+ * case creation, clock) order; then the watermark is t. */
+void eng_advance(slate_engine *e, int64_t t)
+{
+    eng_ctx saved = e->ctx;
+    e->ctx.event_seq = 0;
+    e->ctx.event_id = NULL;
+    e->ctx.event_id_len = 0;
+    for (const tq_entry *top; (top = tq_top(e)) && top->at <= t;) {
+        if (top->at > e->now) e->now = top->at;
+        uint32_t slot = top->slot, ci = top->clock;
+        e->ctx.slot = slot;
+        clk_fire(e, slot, ci);
+        clk_eval_holds(e, slot);
+    }
+    if (t > e->now) e->now = t;
+    saved.rc = e->ctx.rc;
+    e->ctx = saved;
+}
+
+/* ---- events ---------------------------------------------------------------------------- */
+
+static void reject(slate_engine *e, const slate_event *ev, int64_t at)
+{
+    slate_decision d;
+    e->ctx.slot = ENG_NONE;
+    eng_decision_init(e, &d, SLATE_A_REJECT, 0);
+    d.at = at;
+    if (ev->case_id && ev->case_len > 0 && ev->case_len <= ENG_MAX_ID) {
+        d.case_id = ev->case_id;
+        d.case_len = ev->case_len;
+    }
+    d.message = e->reason;
+    eng_emit(e, &d);
+}
+
+static int reasonf(slate_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int reasonf(slate_engine *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->reason, sizeof e->reason, fmt, ap);
+    va_end(ap);
+    return 1;
+}
+
+/* Whether the event is too late to use (the reason in e->reason). */
+static int too_late(slate_engine *e, const slate_event *ev)
+{
+    /* unsigned difference: no overflow whatever the instants */
+    uint64_t behind = (uint64_t)e->now - (uint64_t)ev->at;
+    if (e->now != INT64_MIN && ev->at < e->now && behind > (uint64_t)e->tolerance) {
+        char a[40], w[40], late[40], tol[40];
+        fmt_time(a, sizeof a, ev->at);
+        fmt_time(w, sizeof w, e->now);
+        fmt_dur(late, sizeof late, behind > INT64_MAX ? INT64_MAX : (int64_t)behind);
+        fmt_dur(tol, sizeof tol, e->tolerance);
+        return reasonf(e, "event time %s is %s before the stream's time %s (tolerance %s)", a,
+                       late, w, tol);
+    }
+    return 0;
+}
+
+/* Why the event cannot be used, in e->reason; 0 when it can. */
+static int unusable(slate_engine *e, const slate_event *ev, uint32_t *slot)
+{
+    const slate_program *p = e->prog;
+    const char *tname = prog_str(p, p->events[ev->type].name);
+    if (ev->type == EV_TICK) return 0;
+    if (!ev->case_id || ev->case_len == 0) return reasonf(e, "event `%s` has no case", tname);
+    if (ev->case_len > ENG_MAX_ID)
+        return reasonf(e, "case id is %zu bytes long (at most %d)", ev->case_len, ENG_MAX_ID);
+    for (size_t i = 0; i < ev->nvalues; i++) {
+        const slate_value *v = &ev->values[i];
+        const prog_field *f = &p->fields[v->field];
+        if (f->type == PT_ENUM && (v->i < 0 || (uint64_t)v->i >= f->nvalues))
+            return reasonf(e, "value %lld is not a value of the enum of field `%s`",
+                           (long long)v->i, prog_str(p, f->name));
+    }
+    uint32_t hash = cs_hash(ev->case_id, ev->case_len);
+    *slot = cs_find(&e->cs, ev->case_id, ev->case_len, hash);
+    int len = (int)ev->case_len;
+    if (ev->type == EV_OPENED && *slot != ENG_NONE)
+        return reasonf(e, "case `%.*s` is already open", len, ev->case_id);
+    if (ev->type != EV_OPENED && *slot == ENG_NONE)
+        return reasonf(e, "unknown case `%.*s`", len, ev->case_id);
+    return 0;
+}
+
+/* Everything an event may need to allocate, before it changes anything. */
+static int preflight(slate_engine *e, const slate_event *ev)
+{
+    for (size_t i = 0; i < ev->nvalues; i++) {
+        const slate_value *v = &ev->values[i];
+        if (e->prog->fields[v->field].type != PT_STRING) continue;
+        if (st_intern(&e->st, v->s ? v->s : "", v->s ? v->len : 0) < 0) return SLATE_NOMEM;
+    }
+    if (ev->type == EV_OPENED) {
+        if (cs_reserve(&e->cs, ev->case_len)) return SLATE_NOMEM;
+        if (tq_reserve(e, (size_t)e->cs.cap * e->nclocks)) return SLATE_NOMEM;
+    }
+    return eng_scratch_fit(e, &e->aux);
+}
+
+static uint32_t open_case(slate_engine *e, const slate_event *ev)
+{
+    uint32_t slot = cs_add(&e->cs, ev->case_id, ev->case_len, cs_hash(ev->case_id, ev->case_len));
+    eng_case *c = cs_case(&e->cs, slot);
+    c->created = ++e->ncreated;
+    c->tier = PROG_NONE;
+    eng_clock *k = case_clocks(e, c);
+    for (uint32_t ci = 0; ci < e->nclocks; ci++) {
+        k[ci].target = ENG_NONE;
+        k[ci].heap = ENG_NONE;
+    }
+    return slot;
+}
+
+/* Write the event's fields into the case; 1 when any value changed. */
+static int apply_fields(slate_engine *e, uint32_t slot, const slate_event *ev)
+{
+    int64_t *f = case_fields(e, cs_case(&e->cs, slot));
+    int changed = 0;
+    for (size_t i = 0; i < ev->nvalues; i++) {
+        const slate_value *v = &ev->values[i];
+        int64_t x = v->i;
+        switch (e->prog->fields[v->field].type) {
+        case PT_STRING: x = st_intern(&e->st, v->s ? v->s : "", v->s ? v->len : 0); break;
+        case PT_BOOL: x = x != 0; break;
+        }
+        changed |= f[v->field] != x;
+        f[v->field] = x;
+    }
+    return changed;
+}
+
+static void apply_event(slate_engine *e, const slate_event *ev, uint32_t slot)
+{
+    const slate_program *p = e->prog;
+    const prog_event *pe = &p->events[ev->type];
+    int opened = ev->type == EV_OPENED;
+    if (opened) slot = open_case(e, ev);
+    e->ctx.slot = slot;
+
+    /* fields, then the tier they choose (`sla` before any clock starts) */
+    if (apply_fields(e, slot, ev) || opened) clk_select(e, slot, 0);
+
+    /* clocks: reopening, then the event's operations in stored order (stops,
+     * starts, pauses, resumes, resets), then ad-hoc clocks this event meets */
+    if (ev->type == EV_REOPENED) clk_reopen(e, slot);
+    for (uint32_t i = 0; i < pe->nops; i++) {
+        const prog_evop *op = &p->evops[pe->first_op + i];
+        switch (op->op) {
+        case EVOP_STOP: clk_stop(e, slot, op->clock); break;
+        case EVOP_START: clk_start(e, slot, op->clock); break;
+        case EVOP_PAUSE: clk_pause(e, slot, op->clock); break;
+        case EVOP_RESUME: clk_resume(e, slot, op->clock); break;
+        case EVOP_RESET: clk_reset(e, slot, op->clock); break;
+        }
+    }
+    for (uint32_t ci = 0; ci < e->nclocks; ci++)
+        if (p->clocks[ci].kind != PCK_DECLARED && p->clocks[ci].until_event == ev->type)
+            clk_stop(e, slot, ci);
+    clk_eval_holds(e, slot);
+
+    /* rules in file order; `set` re-selects as it goes */
+    if (pe->rules != PROG_NO_CODE) {
+        e->ctx.slot = slot;
+        eng_run(e, pe->rules);
+        clk_eval_holds(e, slot);
+    }
+
+    if (ev->type == EV_CLOSED) {
+        slate_decision d;
+        e->ctx.slot = slot;
+        eng_decision_init(e, &d, SLATE_A_CLOSE, 0);
+        eng_emit(e, &d);
+        clk_drop_timers(e, slot);
+        cs_remove(&e->cs, slot);
+    }
+    e->ctx.slot = ENG_NONE;
+}
+
+static int check_event(slate_engine *e, const slate_event *ev)
+{
+    const slate_program *p = e->prog;
+    if (ev->type < 0 || (uint32_t)ev->type >= p->nevents)
+        return fail(e, SLATE_MISUSE, "event type %d is not an event of the program", ev->type);
+    if (ev->nvalues && !ev->values) return fail(e, SLATE_MISUSE, "event values are NULL");
+    if (ev->case_len && !ev->case_id) return fail(e, SLATE_MISUSE, "case id is NULL");
+    for (size_t i = 0; i < ev->nvalues; i++) {
+        const slate_value *v = &ev->values[i];
+        if (v->field < 0 || (uint32_t)v->field >= p->nfields)
+            return fail(e, SLATE_MISUSE, "value %zu names field %d, not a field of the program",
+                        i, v->field);
+        if (v->len && !v->s) return fail(e, SLATE_MISUSE, "value %zu: string is NULL", i);
+    }
+    return SLATE_OK;
+}
+
+void eng_begin(slate_engine *e, slate_sink sink, void *ud)
+{
+    e->ctx = (eng_ctx){sink, ud, SLATE_OK, 0, NULL, 0, ENG_NONE, 0};
+}
+
+int slate_engine_push(slate_engine *e, const slate_event *ev, slate_sink sink, void *ud)
+{
+    if (!e) return SLATE_MISUSE;
+    if (!ev) return fail(e, SLATE_MISUSE, "event is NULL");
+    int rc = check_event(e, ev);
+    if (rc) return rc;
+    eng_begin(e, sink, ud);
+    e->ctx.event_seq = ev->seq;
+    e->ctx.event_id = ev->id;
+    e->ctx.event_id_len = ev->id ? ev->id_len : 0;
+    uint32_t slot = ENG_NONE;
+
+    /* too late: rejected at the stream's time, and nothing else happens */
+    if (too_late(e, ev)) {
+        reject(e, ev, e->now);
+        return e->ctx.rc;
+    }
+    /* any other event moves time (firing what is due), then is checked */
+    if (!unusable(e, ev, &slot) && (rc = preflight(e, ev)))
+        return fail(e, rc, "out of memory");
+    int64_t t = e->now != INT64_MIN && ev->at < e->now ? e->now : ev->at;
+    eng_advance(e, t);
+    if (ev->type == EV_TICK) return e->ctx.rc;
+    if (unusable(e, ev, &slot)) {
+        reject(e, ev, e->now);
+        return e->ctx.rc;
+    }
+    apply_event(e, ev, slot);
+    eng_advance(e, t); /* steps the event made due at once */
+    return e->ctx.rc;
+}
+
+int slate_engine_advance(slate_engine *e, int64_t now, slate_sink sink, void *ud)
+{
+    if (!e) return SLATE_MISUSE;
+    eng_begin(e, sink, ud);
+    eng_advance(e, now);
+    return e->ctx.rc;
+}
+
+/* ---- the engine's life ---------------------------------------------------------------- */
+
+/* Give every distinct (kind, value) of a clock's steps, over all tiers, a bit;
+ * (breach, 0) is always bit 0.  A clock with more than 32 distinct steps shares
+ * the last bit among the rest (no real policy comes near). */
+static int step_bits(slate_engine *e, const slate_program *p, eng_aux *x)
+{
+    typedef struct { uint8_t kind; int64_t value; } key;
+    uint32_t nc = p->nclocks ? p->nclocks : 1;
+    key *keys = eng_realloc(&e->al, NULL, sizeof *keys * 32 * nc);
+    uint32_t *nkeys = eng_realloc(&e->al, NULL, sizeof *nkeys * nc);
+    x->step_bit = eng_realloc(&e->al, NULL, sizeof *x->step_bit * (p->nsteps ? p->nsteps : 1));
+    x->breach_bit = eng_realloc(&e->al, NULL, sizeof *x->breach_bit * nc);
+    int rc = SLATE_NOMEM;
+    if (!keys || !nkeys || !x->step_bit || !x->breach_bit) goto out;
+    for (uint32_t c = 0; c < nc; c++) {
+        keys[c * 32] = (key){STEP_K_BREACH, 0};
+        nkeys[c] = 1;
+        x->breach_bit[c] = 1;
+    }
+    for (uint32_t ti = 0; ti < p->ntargets; ti++) {
+        const prog_target *t = &p->targets[ti];
+        key *k = &keys[(size_t)t->clock * 32];
+        for (uint32_t i = 0; i < t->nsteps; i++) {
+            const prog_step *s = &p->steps[t->first_step + i];
+            uint32_t j = 0;
+            while (j < nkeys[t->clock] && !(k[j].kind == s->kind && k[j].value == s->value)) j++;
+            if (j == nkeys[t->clock] && j < 32) k[nkeys[t->clock]++] = (key){s->kind, s->value};
+            x->step_bit[t->first_step + i] = 1u << (j < 32 ? j : 31);
+        }
+    }
+    rc = SLATE_OK;
+out:
+    eng_realloc(&e->al, keys, 0);
+    eng_realloc(&e->al, nkeys, 0);
+    return rc;
+}
+
+void eng_aux_free(slate_engine *e, eng_aux *x)
+{
+    eng_realloc(&e->al, x->str_ids, 0);
+    eng_realloc(&e->al, x->regs, 0);
+    eng_realloc(&e->al, x->step_bit, 0);
+    eng_realloc(&e->al, x->breach_bit, 0);
+    memset(x, 0, sizeof *x);
+}
+
+int eng_prepare(slate_engine *e, const slate_program *p, eng_aux *x)
+{
+    memset(x, 0, sizeof *x);
+    x->nregs = p->nregs ? p->nregs : 1;
+    x->str_ids = eng_realloc(&e->al, NULL, sizeof *x->str_ids * (p->nstrings ? p->nstrings : 1));
+    x->regs = eng_realloc(&e->al, NULL, sizeof *x->regs * x->nregs * ENG_DEPTH);
+    if (!x->str_ids || !x->regs || step_bits(e, p, x)) goto nomem;
+    memset(x->regs, 0, sizeof *x->regs * x->nregs * ENG_DEPTH);
+    for (uint32_t i = 0; i < p->nstrings; i++)
+        if ((x->str_ids[i] = st_intern(&e->st, prog_str(p, i), p->strings[i].len)) < 0)
+            goto nomem;
+    /* JSON scratch: the longest `sla` targets list, and values apart from strings */
+    size_t sla = 0, names = 0;
+    for (uint32_t ti = 0; ti < p->ntiers; ti++) {
+        size_t n = 2;
+        for (uint32_t i = 0; i < p->tiers[ti].ntargets; i++) {
+            const prog_target *t = &p->targets[p->tiers[ti].first_target + i];
+            n += (size_t)p->strings[p->clocks[t->clock].name].len * 6 + 96;
+        }
+        if (n > sla) sla = n;
+    }
+    for (uint32_t i = 0; i < p->nenum_values; i++)
+        if (p->strings[p->enum_values[i]].len > names) names = p->strings[p->enum_values[i]].len;
+    for (uint32_t i = 0; i < p->nlevels; i++)
+        if (p->strings[p->levels[i]].len > names) names = p->strings[p->levels[i]].len;
+    x->maxargs = 1;
+    for (uint32_t i = 0; i < p->nemits; i++)
+        if (p->emits[i].nargs > x->maxargs) x->maxargs = p->emits[i].nargs;
+    x->jbase = (size_t)x->maxargs * (names * 6 + 32) + 64;
+    if (sla > x->jbase) x->jbase = sla;
+    return SLATE_OK;
+nomem:
+    eng_aux_free(e, x);
+    return SLATE_NOMEM;
+}
+
+slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opts *opts)
+{
+    if (!prog) return NULL;
+    slate_allocator al = opts && opts->allocator ? *opts->allocator : std_allocator;
+    slate_engine *e = al.realloc(al.ud, NULL, sizeof *e);
+    if (!e) return NULL;
+    memset(e, 0, sizeof *e);
+    e->al = al;
+    e->prog = prog;
+    e->tolerance = opts && opts->tolerance_ms > 0 ? opts->tolerance_ms : 0;
+    e->now = INT64_MIN;
+    e->nfields = prog->nfields;
+    e->nclocks = prog->nclocks;
+    e->stride = eng_stride(e->nfields, e->nclocks);
+    e->ctx.slot = ENG_NONE;
+    int ok = st_init(&e->st, &e->al) == SLATE_OK;
+    if (ok) ok = cs_init(&e->cs, &e->al, e->stride, opts ? opts->expected_cases : 0) == SLATE_OK;
+    if (ok) ok = eng_prepare(e, prog, &e->aux) == SLATE_OK;
+    if (ok) ok = tq_reserve(e, (size_t)e->cs.cap * e->nclocks) == SLATE_OK;
+    if (ok) ok = eng_scratch_fit(e, &e->aux) == SLATE_OK;
+    if (!ok) {
+        slate_engine_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+void slate_engine_free(slate_engine *e)
+{
+    if (!e) return;
+    slate_allocator al = e->al;
+    if (e->cs.al) cs_free(&e->cs);
+    if (e->st.al) st_free(&e->st);
+    eng_aux_free(e, &e->aux);
+    eng_realloc(&al, e->jbuf, 0);
+    eng_realloc(&al, e->q.h, 0);
+    al.realloc(al.ud, e, 0);
+}
+
+int64_t slate_engine_now(const slate_engine *e)
+{
+    return e ? e->now : INT64_MIN;
+}
+
+size_t slate_engine_open_cases(const slate_engine *e)
+{
+    return e ? e->cs.count : 0;
+}
+
+uint64_t slate_engine_decisions(const slate_engine *e)
+{
+    return e ? e->ndecisions : 0;
+}
+
+const char *slate_errmsg(const slate_engine *e)
+{
+    if (!e) return "no engine (NULL handle)";
+    return e->errmsg[0] ? e->errmsg : "not an error";
+}

@@ -1,0 +1,304 @@
+/*
+ * engine_int.h - the engine's private state, shared by its files.
+ *
+ * Private to libslate.  The engine (runtime/engine.c) turns events into decisions
+ * for one stream of cases.  Its parts, one file each:
+ *
+ *   casestore.c  open cases: a hash table keyed by case id over a slab of
+ *                fixed-size case records, ids in a size-classed arena
+ *   timers.c     the timer queue: a binary heap of each running clock's next
+ *                ladder point, ordered (instant, case creation, clock)
+ *   strings.c    the engine's string interner (registers hold string ids) and the
+ *                text formatting of decisions (RFC 3339 times, JSON)
+ *   clock.c      clock state: start/stop/pause/resume/reset, working time,
+ *                ladder steps and their timers, SLA (re)selection
+ *   engine.c     the public API: events, time, rules, actions, decisions
+ *   swap.c       hot swap of the program under open cases
+ *
+ * All memory comes from the engine's allocator.  Allocation happens only when the
+ * store, the heap or the interner must grow (amortised doubling), when a string is
+ * seen for the first time, and in slate_engine_new/swap/free.
+ */
+#ifndef SLATE_ENGINE_INT_H
+#define SLATE_ENGINE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "program.h"
+#include "slate.h"
+
+/* Built-in event indices (program.h: the order of ast_builtin_events). */
+#define EV_OPENED 0
+#define EV_REOPENED 6
+#define EV_CLOSED 7
+#define EV_TICK 11
+
+#define ENG_NONE UINT32_MAX       /* "no slot / no target / not in the heap" */
+#define ENG_MAX_ID 256            /* longest case id, bytes (INTERFACES.md) */
+
+/* ---- memory ------------------------------------------------------------------ */
+
+/* realloc through the engine's allocator; size 0 frees and returns NULL. */
+void *eng_realloc(const slate_allocator *al, void *p, size_t n);
+
+/* ---- case records ---------------------------------------------------------- */
+
+enum { CS_IDLE = 0, CS_ACTIVE, CS_STOPPED };
+
+/* One clock of one case.  While it counts, its working time is
+ * elapsed + work(since, now) on its target's calendar. */
+typedef struct eng_clock {
+    int64_t elapsed;   /* working ms counted up to `since` */
+    int64_t since;     /* start of the current counting stretch (valid while counting) */
+    uint32_t target;   /* index into prog->targets, ENG_NONE when untargeted */
+    uint32_t heap;     /* position in the timer heap, ENG_NONE when not queued */
+    uint32_t fired;    /* step keys fired in this run (see eng_step_bit) */
+    uint8_t state;     /* CS_IDLE, CS_ACTIVE, CS_STOPPED */
+    uint8_t paused;    /* paused by an event (`pauses on`) */
+    uint8_t held;      /* held by its `pauses while` condition */
+    uint8_t pad;
+} eng_clock;
+
+/* The fixed part of a case record.  The record goes on with
+ * int64_t fields[nfields] and eng_clock clocks[nclocks]; its size is fixed per
+ * program (eng->stride). */
+typedef struct eng_case {
+    const char *id;    /* in the id arena, not NUL-terminated */
+    uint64_t created;  /* creation order, from 1; 0 marks a free slot */
+    int64_t level;     /* escalation level index */
+    uint32_t hash;     /* of the id */
+    uint16_t id_len;
+    uint16_t tier;     /* prog->tiers index or PROG_NONE */
+} eng_case;
+
+/* ---- case store (casestore.c) ---------------------------------------------- */
+
+typedef struct cs_slotref {
+    uint32_t hash;
+    uint32_t slot;     /* ENG_NONE: empty bucket */
+} cs_slotref;
+
+typedef struct cs_chunk cs_chunk;
+struct cs_chunk {
+    cs_chunk *next;    /* arena chunks, newest first; data starts 16 bytes in */
+};
+
+typedef struct cstore {
+    const slate_allocator *al;
+    unsigned char *slab;  /* cap records of `stride` bytes */
+    size_t stride;
+    uint32_t used;        /* slots ever handed out (high-water mark) */
+    uint32_t cap;
+    uint32_t *free;       /* stack of freed slots, capacity cap */
+    uint32_t nfree;
+    cs_slotref *tab;      /* open addressing, linear probing, power-of-2 size */
+    uint32_t tabmask;
+    uint32_t count;       /* open cases */
+    cs_chunk *chunks;     /* id arena */
+    char *bump, *bump_end;
+    char *idfree[6];      /* free lists of id blocks by size class 8..256 */
+} cstore;
+
+int cs_init(cstore *s, const slate_allocator *al, size_t stride, size_t expect);
+void cs_free(cstore *s);
+uint32_t cs_hash(const char *id, size_t len);
+/* Slot of the open case `id`, or ENG_NONE. */
+uint32_t cs_find(const cstore *s, const char *id, size_t len, uint32_t hash);
+/* Make sure one more case fits without allocating (0 or SLATE_NOMEM). */
+int cs_reserve(cstore *s, size_t id_len);
+/* Add a case (after cs_reserve): returns its slot, record zeroed but for the id. */
+uint32_t cs_add(cstore *s, const char *id, size_t len, uint32_t hash);
+/* Remove the case in `slot`: its id block and slot go to the free lists. */
+void cs_remove(cstore *s, uint32_t slot);
+/* Re-layout every record to a new stride (hot swap); `move` copies one record. */
+int cs_restride(cstore *s, size_t stride, void (*move)(void *ud, const void *from, void *to),
+                void *ud);
+
+static inline eng_case *cs_case(const cstore *s, uint32_t slot)
+{
+    return (eng_case *)(void *)(s->slab + (size_t)slot * s->stride);
+}
+
+/* ---- timer queue (timers.c) -------------------------------------------------- */
+
+typedef struct tq_entry {
+    int64_t at;        /* instant the clock's next step is due */
+    uint64_t created;  /* tie-breaker: case creation order */
+    uint32_t slot;     /* case */
+    uint32_t clock;    /* tie-breaker: clock index */
+} tq_entry;
+
+typedef struct tq {
+    tq_entry *h;
+    uint32_t n, cap;
+} tq;
+
+/* ---- strings (strings.c) ------------------------------------------------------ */
+
+typedef struct st_str {
+    const char *s;     /* NUL-terminated copy */
+    uint32_t len;
+    uint32_t hash;
+} st_str;
+
+typedef struct strtab {
+    const slate_allocator *al;
+    st_str *v;         /* id -> string; id 0 is "" */
+    uint32_t n, cap;
+    uint32_t *tab;     /* id + 1 per bucket, 0 empty; power-of-2 size */
+    uint32_t tabmask;
+    cs_chunk *chunks;
+    char *bump, *bump_end;
+    uint32_t maxlen;   /* longest string interned */
+} strtab;
+
+int st_init(strtab *t, const slate_allocator *al);
+void st_free(strtab *t);
+/* The id of the string, interning it if new (-1 when memory runs out). */
+int64_t st_intern(strtab *t, const char *s, size_t len);
+
+/* Formatting into fixed buffers; each returns the length it needed. */
+size_t fmt_time(char *buf, size_t size, int64_t ms);   /* RFC 3339 UTC, ms */
+size_t fmt_dur(char *buf, size_t size, int64_t ms);    /* "2h", "1h30m", "250ms" */
+
+/* A bounded string builder: writes what fits, counts what it needed. */
+typedef struct sbuf {
+    char *p;
+    size_t cap, len;
+} sbuf;
+void sb_puts(sbuf *b, const char *s, size_t n);
+void sb_str(sbuf *b, const char *s);
+void sb_json_str(sbuf *b, const char *s, size_t n);  /* "..." with escapes */
+void sb_int(sbuf *b, int64_t v);
+void sb_time(sbuf *b, int64_t ms);
+/* Terminate: returns 1 when everything fit. */
+int sb_done(sbuf *b);
+
+/* ---- the engine ------------------------------------------------------------- */
+
+/* What the decisions being made now have in common. */
+typedef struct eng_ctx {
+    slate_sink sink;
+    void *ud;
+    int rc;                /* SLATE_OK, or SLATE_SINK once the sink refused */
+    uint64_t event_seq;    /* 0 for timers */
+    const char *event_id;
+    size_t event_id_len;
+    uint32_t slot;         /* the case being worked on, ENG_NONE for none */
+    uint32_t line;         /* the line of a ladder step running its actions */
+} eng_ctx;
+
+/* What the engine derives from a program (built by eng_prepare, swapped whole). */
+typedef struct eng_aux {
+    int64_t *str_ids;      /* program string index -> interned id */
+    int64_t *regs;         /* ENG_DEPTH * prog->nregs scratch registers */
+    uint32_t nregs;
+    uint32_t *step_bit;    /* prog->steps index -> the bit of its key (kind, value) */
+    uint32_t *breach_bit;  /* clock -> the bit of (breach, 0) */
+    size_t jbase;          /* JSON scratch needed apart from interned strings */
+    uint32_t maxargs;      /* most values one decision renders (emit arguments) */
+} eng_aux;
+
+#define ENG_DEPTH 3 /* rules or ladder actions -> selection or pause condition */
+
+struct slate_engine {
+    const slate_program *prog;
+    slate_allocator al;
+    int64_t tolerance;
+    int64_t now;           /* watermark; INT64_MIN before the first event */
+    uint64_t ndecisions;
+    uint64_t ncreated;     /* cases ever created */
+    uint32_t nfields, nclocks;
+    size_t stride;         /* case record size */
+    cstore cs;
+    tq q;
+    strtab st;
+    eng_aux aux;           /* tables derived from the program */
+    int depth;             /* nesting of code blocks being run */
+    char *jbuf;            /* scratch for the JSON members of decisions */
+    size_t jcap;
+    eng_ctx ctx;
+    char reason[1024];     /* reject reasons */
+    char errmsg[256];
+};
+
+static inline int64_t *case_fields(const slate_engine *e, eng_case *c)
+{
+    (void)e;
+    return (int64_t *)(void *)((unsigned char *)c + sizeof(eng_case));
+}
+
+static inline eng_clock *case_clocks(const slate_engine *e, eng_case *c)
+{
+    return (eng_clock *)(void *)((unsigned char *)c + sizeof(eng_case) +
+                                 sizeof(int64_t) * e->nfields);
+}
+
+static inline size_t eng_stride(uint32_t nfields, uint32_t nclocks)
+{
+    size_t n = sizeof(eng_case) + sizeof(int64_t) * nfields + sizeof(eng_clock) * nclocks;
+    return (n + 7) & ~(size_t)7;
+}
+
+/* timers.c */
+int tq_reserve(slate_engine *e, size_t n);
+void tq_set(slate_engine *e, uint32_t slot, uint32_t clock, int64_t at);
+void tq_remove(slate_engine *e, uint32_t slot, uint32_t clock);
+/* The earliest entry, or NULL when the queue is empty. */
+static inline const tq_entry *tq_top(const slate_engine *e)
+{
+    return e->q.n ? &e->q.h[0] : NULL;
+}
+
+/* engine.c */
+/* Start an API call: decisions go to sink(ud), no case or event yet. */
+void eng_begin(slate_engine *e, slate_sink sink, void *ud);
+/* Fire every timer due at or before t (each at its instant), then now = t. */
+void eng_advance(slate_engine *e, int64_t t);
+void eng_decision_init(slate_engine *e, slate_decision *d, slate_action a, uint32_t line);
+void eng_emit(slate_engine *e, slate_decision *d);
+const char *eng_str(const slate_engine *e, int64_t id);  /* interned id -> string */
+/* Run the code block at pc for the case in e->ctx.slot (actions included). */
+int64_t eng_run(slate_engine *e, int32_t pc);
+/* Make sure the JSON scratch fits program x's decisions with the strings
+ * interned so far (0 or SLATE_NOMEM). */
+int eng_scratch_fit(slate_engine *e, const eng_aux *x);
+/* Build the tables for program p (interning its strings); 0 or SLATE_NOMEM. */
+int eng_prepare(slate_engine *e, const slate_program *p, eng_aux *x);
+void eng_aux_free(slate_engine *e, eng_aux *x);
+
+/* clock.c */
+void clk_start(slate_engine *e, uint32_t slot, uint32_t ci);
+void clk_stop(slate_engine *e, uint32_t slot, uint32_t ci);
+void clk_pause(slate_engine *e, uint32_t slot, uint32_t ci);
+void clk_resume(slate_engine *e, uint32_t slot, uint32_t ci);
+void clk_reset(slate_engine *e, uint32_t slot, uint32_t ci);
+void clk_reopen(slate_engine *e, uint32_t slot);
+void clk_require(slate_engine *e, uint32_t slot, uint32_t ci, uint32_t target,
+                 slate_action a, uint32_t line, const char *label);
+/* Re-evaluate every `pauses while` of the case; pause/resume what changed. */
+void clk_eval_holds(slate_engine *e, uint32_t slot);
+/* Choose the case's tier again; emit `sla` when it changed (or `force`). */
+void clk_select(slate_engine *e, uint32_t slot, int force);
+/* Hot swap: choose the tier under the new program; emit `sla` only when the tier
+ * name or any target differs from what `old_sig` (clk_sla_sig before) says. */
+void clk_reselect_swapped(slate_engine *e, uint32_t slot, uint64_t old_sig);
+/* A fingerprint of the case's tier: its name and each target (clock name,
+ * target, calendar name), independent of the program's index spaces. */
+uint64_t clk_sla_sig(const slate_engine *e, uint32_t slot);
+/* Settle a clock: fold the time counted so far into `elapsed`, since = now. */
+void clk_settle(const slate_engine *e, eng_clock *k);
+/* Fire the due steps of one clock (its timer came due at e->now). */
+void clk_fire(slate_engine *e, uint32_t slot, uint32_t ci);
+/* Recompute every timer of the case. */
+void clk_schedule_all(slate_engine *e, uint32_t slot);
+void clk_drop_timers(slate_engine *e, uint32_t slot);
+/* The working time of a clock at instant t. */
+int64_t clk_elapsed(const slate_engine *e, const eng_clock *k, int64_t t);
+int clk_counting(const eng_clock *k);
+/* The instant the clock's working time reaches its target, INT64_MIN if it has
+ * already reached it or is not counting. */
+int64_t clk_deadline(const slate_engine *e, const eng_clock *k);
+
+#endif

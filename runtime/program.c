@@ -1,0 +1,77 @@
+/*
+ * program.c - the program half of the public API (slate.h): names, ids and
+ * types of a loaded program, the library version and result-code strings.
+ * Loading itself is in load.c.  Everything here reads an immutable program, so
+ * any number of threads may call it at once.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "program.h"
+#include "slate.h"
+
+int slate_libversion_number(void) { return SLATE_VERSION_NUMBER; }
+
+const char *slate_errstr(int rc)
+{
+    switch (rc) {
+    case SLATE_OK: return "ok";
+    case SLATE_ERROR: return "input refused";
+    case SLATE_NOMEM: return "out of memory";
+    case SLATE_MISUSE: return "API misuse";
+    case SLATE_SINK: return "stopped by the sink";
+    default: return "unknown result code";
+    }
+}
+
+void slate_free(void *p) { free(p); }
+
+const char *slate_program_hash(const slate_program *prog) { return prog ? prog->hash_hex : NULL; }
+const char *slate_program_name(const slate_program *prog) { return prog ? prog_str(prog, prog->name) : NULL; }
+const char *slate_program_version(const slate_program *prog)
+{
+    return prog ? prog_str(prog, prog->version) : NULL;
+}
+
+/* Names are short and tables small; a linear scan keeps the program free of
+ * extra index structures.  Embedders look ids up once, not per event. */
+static int str_is(const slate_program *p, uint32_t s, const char *name)
+{
+    return strcmp(prog_str(p, s), name) == 0;
+}
+
+int slate_program_event_id(const slate_program *prog, const char *name)
+{
+    if (!prog || !name) return -1;
+    for (uint32_t i = 0; i < prog->nevents; i++)
+        if (str_is(prog, prog->events[i].name, name)) return (int)i;
+    return -1;
+}
+
+int slate_program_field_id(const slate_program *prog, const char *name)
+{
+    if (!prog || !name) return -1;
+    for (uint32_t i = 0; i < prog->nfields; i++)
+        if (str_is(prog, prog->fields[i].name, name)) return (int)i;
+    return -1;
+}
+
+int slate_program_enum_value(const slate_program *prog, int field, const char *name)
+{
+    if (!prog || !name || field < 0 || (uint32_t)field >= prog->nfields) return -1;
+    const prog_field *f = &prog->fields[field];
+    if (f->type != PT_ENUM) return -1;
+    for (uint32_t i = 0; i < f->nvalues; i++)
+        if (str_is(prog, prog->enum_values[f->first_value + i], name)) return (int)i;
+    return -1;
+}
+
+int slate_program_field_type(const slate_program *prog, int field)
+{
+    if (!prog || field < 0 || (uint32_t)field >= prog->nfields) return -1;
+    return prog->fields[field].type; /* PT_* equal SLATE_T_* by construction */
+}
+
+_Static_assert(PT_INT == SLATE_T_INT && PT_BOOL == SLATE_T_BOOL && PT_STRING == SLATE_T_STRING &&
+                   PT_DURATION == SLATE_T_DURATION && PT_ENUM == SLATE_T_ENUM,
+               "prog_type and SLATE_T_* must agree");

@@ -1,0 +1,56 @@
+/*
+ * timestamp.h - instants as text: the strict RFC 3339 reader events use and the
+ * fixed-width UTC writer decisions use.
+ *
+ * Private to slate (libslate and the CLI); not part of the public API.  Instants
+ * are UTC milliseconds since 1970-01-01T00:00:00Z, negative before it.  The
+ * arithmetic is proleptic Gregorian (civil-from-days), so it needs neither
+ * gmtime nor timegm, no time-zone data and no global state.  Nothing allocates.
+ */
+#ifndef SLATE_TIMESTAMP_H
+#define SLATE_TIMESTAMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The instants RFC 3339 can name in UTC: 0000-01-01T00:00:00.000Z and
+ * 9999-12-31T23:59:59.999Z.  The event reader accepts only these. */
+#define TS_MIN_MS INT64_C(-62167219200000)
+#define TS_MAX_MS INT64_C(253402300799999)
+
+/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12, d 1..31;
+ * not validated).  Valid for any year that fits in an int. */
+int64_t ts_days_from_civil(int64_t y, int m, int d);
+
+/* The date of `days` since 1970-01-01 (negative before). */
+void ts_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+
+/* Days in month m (1..12) of year y. */
+int ts_days_in_month(int64_t y, int m);
+
+/* Floor division and the matching non-negative remainder (b > 0). */
+int64_t ts_floor_div(int64_t a, int64_t b);
+
+/* Longest text ts_format() writes, without the NUL: a year of up to 12 digits and
+ * a sign, the extremes of int64 milliseconds. */
+#define TS_FORMAT_MAX 40
+
+/* Write `ms` as RFC 3339 UTC with milliseconds, "2025-03-07T09:00:00.000Z", into
+ * out (TS_FORMAT_MAX + 1 bytes), NUL-terminated; returns the length (24 for years
+ * 0000..9999).  Outside those years the year is written in ISO 8601's expanded
+ * form ("-0001-12-31T...", "+10000-01-01T..."), which is not RFC 3339 but keeps
+ * the output total and ordered. */
+size_t ts_format(int64_t ms, char *out);
+
+/* Parse an RFC 3339 date-time, `len` bytes at s (no NUL needed):
+ *   YYYY-MM-DD "T" HH:MM:SS [ "." 1*DIGIT ] ( "Z" / ("+" / "-") HH:MM )
+ * `T` and `Z` may be lowercase (RFC 3339 section 5.6).  Fractions finer than a
+ * millisecond are truncated (towards the past).  Month, day (leap years
+ * included), hour, minute, second and offset ranges are checked; a leap second
+ * (:60) is refused because instants are POSIX milliseconds; the result must lie
+ * in [TS_MIN_MS, TS_MAX_MS].  Returns 0 and stores *ms, or -1 and writes a
+ * lowercase phrase saying what is wrong ("day 30 out of range for 2025-02") into
+ * why (whysize bytes, may be 0). */
+int ts_parse_rfc3339(const char *s, size_t len, int64_t *ms, char *why, size_t whysize);
+
+#endif

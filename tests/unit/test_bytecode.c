@@ -1,0 +1,455 @@
+/*
+ * test_bytecode.c - the back end and the image: golden disassembly of
+ * tests/bytecode/NAME.slate against NAME.asm, determinism, the writer as the
+ * exact inverse of the loader, the program half of the public API, and one
+ * hand-made corruption per verifier rule, each refused with its message.
+ *
+ * Runs from the repository root, as `make test` does.  After a reviewed change
+ * of the listing, regenerate the .asm files with tests/bytecode/update.sh.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <nettle/sha2.h>
+
+#include "bctest.h"
+#include "disasm.h"
+#include "emit.h"
+#include "image.h"
+#include "load.h"
+#include "slate.h"
+#include "verify.h"
+
+#define BC_DIR "tests/bytecode"
+
+/* ---- golden listings --------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static char *listing(const uint8_t *img, size_t len)
+{
+    slate_program *p;
+    char err[256];
+    if (load_image(img, len, &p, err, sizeof err)) {
+        fprintf(stderr, "load: %s\n", err);
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    dis_program(p, len, f);
+    fclose(f);
+    slate_program_free(p);
+    return buf;
+}
+
+static void report_diff(const char *name, const char *want, const char *got)
+{
+    int line = 1;
+    while (*want && *want == *got) {
+        if (*want == '\n') line++;
+        want++;
+        got++;
+    }
+    const char *we = strchr(want, '\n'), *ge = strchr(got, '\n');
+    fprintf(stderr, "%s.asm: first difference at line %d\n  want: %.*s\n  got:  %.*s\n", name, line,
+            (int)(we ? we - want : (long)strlen(want)), want, (int)(ge ? ge - got : (long)strlen(got)), got);
+}
+
+static void test_golden_listings(void **state)
+{
+    (void)state;
+    DIR *d = opendir(BC_DIR);
+    assert_non_null(d);
+    char *names[256];
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) && n < 256;) {
+        size_t l = strlen(e->d_name);
+        if (l > 6 && !strcmp(e->d_name + l - 6, ".slate")) names[n++] = strndup(e->d_name, l - 6);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    assert_true(n >= 4);
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        char path[512];
+        snprintf(path, sizeof path, BC_DIR "/%s.slate", names[i]);
+        fe_unit u;
+        uint8_t *img = NULL;
+        size_t len = 0;
+        int rc = fe_load(&u, path, stderr, 0);
+        if (rc == 0) rc = cg_compile(u.ast, &u.diag, &img, &len);
+        fe_release(&u);
+        if (rc) {
+            fprintf(stderr, "%s: does not compile\n", path);
+            bad++;
+            free(names[i]);
+            continue;
+        }
+        char *got = listing(img, len);
+        snprintf(path, sizeof path, BC_DIR "/%s.asm", names[i]);
+        char *want = bc_read(path, NULL);
+        if (!want) {
+            fprintf(stderr, "%s: missing (run tests/bytecode/update.sh)\n", path);
+            bad++;
+        } else if (!got || strcmp(want, got)) {
+            report_diff(names[i], want, got ? got : "");
+            bad++;
+        }
+        free(want);
+        free(got);
+        free(img);
+        free(names[i]);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* ---- determinism and the writer ------------------------------------------------ */
+
+static const char service[] =
+    "policy \"service\" version \"2025.1\"\n"
+    "calendar business { zone \"Asia/Shanghai\" hours mon-fri 09:00-18:00 closed 2025-10-01..2025-10-08 }\n"
+    "case { tier: enum { vip, high, medium, low } kind: enum { request, complaint }\n"
+    "       severity: enum { emergency, general } complex: bool waiting: bool score: int }\n"
+    "levels { agent, specialist, supervisor, manager }\n"
+    "events { analysed }\n"
+    "clock response starts on opened stops on responded\n"
+    "clock resolution starts on opened stops on resolved pauses while waiting resets on reopened\n"
+    "ladder standard {\n"
+    "  at 75% of resolution notify assignee \"near\"\n"
+    "  at breach of response escalate to specialist; notify supervisor \"late\"\n"
+    "  at breach of resolution + 4h escalate to manager\n"
+    "}\n"
+    "sla vip_emergency when tier == vip and severity == emergency {\n"
+    "  response within 15m on always; resolution within 4h on always; ladder standard }\n"
+    "sla complaint when kind == complaint { response within 2h on business;\n"
+    "  resolution within 2 working days on business; ladder standard }\n"
+    "sla default { response within 24h on business; resolution within 48h on business }\n"
+    "on opened when kind == complaint { route complaint_desk; require analysed within 2h on business }\n"
+    "on opened when complex { escalate to specialist; notify customer \"4-8 hours\" }\n"
+    "on surveyed when score <= 2 { open review within 1 working day on business; escalate to supervisor }\n"
+    "on updated when not complex { set severity = general; emit touched(tier, score) }\n";
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    uint8_t *a, *b;
+    size_t la, lb;
+    assert_int_equal(bc_compile("service.slate", service, &a, &la), 0);
+    assert_int_equal(bc_compile("service.slate", service, &b, &lb), 0);
+    assert_int_equal(la, lb);
+    assert_memory_equal(a, b, la);
+    /* the directory of the source does not matter, only its name */
+    free(b);
+    assert_int_equal(bc_compile("/some/where/service.slate", service, &b, &lb), 0);
+    assert_int_equal(la, lb);
+    assert_memory_equal(a, b, la);
+    free(a);
+    free(b);
+}
+
+static void test_writer_inverts_loader(void **state)
+{
+    (void)state;
+    uint8_t *a, *b;
+    size_t la, lb;
+    char err[256];
+    assert_int_equal(bc_compile("service.slate", service, &a, &la), 0);
+    slate_program *p;
+    assert_int_equal(load_image(a, la, &p, err, sizeof err), 0);
+    assert_int_equal(cg_write_image(p, &b, &lb, err, sizeof err), 0);
+    assert_int_equal(la, lb);
+    assert_memory_equal(a, b, la);
+    slate_program_free(p);
+    free(a);
+    free(b);
+}
+
+static void test_public_api(void **state)
+{
+    (void)state;
+    uint8_t *img;
+    size_t len;
+    assert_int_equal(bc_compile("service.slate", service, &img, &len), 0);
+    slate_program *p = NULL;
+    char *err = NULL;
+    assert_int_equal(slate_program_load(img, len, &p, &err), SLATE_OK);
+    assert_null(err);
+    assert_string_equal(slate_program_name(p), "service");
+    assert_string_equal(slate_program_version(p), "2025.1");
+    assert_int_equal(strlen(slate_program_hash(p)), 64);
+    assert_int_equal(slate_program_event_id(p, "opened"), 0);
+    assert_int_equal(slate_program_event_id(p, "tick"), 11);
+    assert_int_equal(slate_program_event_id(p, "analysed"), 12);
+    assert_int_equal(slate_program_event_id(p, "nope"), -1);
+    int tier = slate_program_field_id(p, "tier");
+    assert_int_equal(tier, 0);
+    assert_int_equal(slate_program_field_type(p, tier), SLATE_T_ENUM);
+    assert_int_equal(slate_program_field_type(p, slate_program_field_id(p, "score")), SLATE_T_INT);
+    assert_int_equal(slate_program_field_type(p, 99), -1);
+    assert_int_equal(slate_program_enum_value(p, tier, "medium"), 2);
+    assert_int_equal(slate_program_enum_value(p, tier, "nope"), -1);
+    assert_int_equal(slate_program_enum_value(p, slate_program_field_id(p, "score"), "x"), -1);
+    slate_program_free(p);
+
+    img[0] ^= 1;
+    assert_int_equal(slate_program_load(img, len, &p, &err), SLATE_ERROR);
+    assert_null(p);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "bad magic"));
+    slate_free(err);
+    assert_int_equal(slate_program_load(img, len, NULL, NULL), SLATE_MISUSE);
+    assert_int_equal(slate_libversion_number(), SLATE_VERSION_NUMBER);
+    assert_string_equal(slate_errstr(SLATE_NOMEM), "out of memory");
+    free(img);
+    for (int i = 0; i < 12; i++) assert_string_equal(vrf_builtin_events[i], ast_builtin_events[i]);
+}
+
+/* ---- corruptions: image level ------------------------------------------------ */
+
+static void rehash(uint8_t *img, size_t len)
+{
+    struct sha256_ctx h;
+    sha256_init(&h);
+    sha256_update(&h, len - 32, img);
+    sha256_digest(&h, 32, img + len - 32);
+}
+
+static void expect_refused(const uint8_t *img, size_t len, const char *want)
+{
+    slate_program *p = NULL;
+    char err[256];
+    int rc = load_image(img, len, &p, err, sizeof err);
+    if (rc == 0 || !strstr(err, want)) {
+        fprintf(stderr, "want \"%s\", got %s \"%s\"\n", want, rc ? "refusal" : "a program", rc ? err : "");
+        slate_program_free(p);
+        fail();
+    }
+}
+
+/* The directory entry of section id `id` (1-based, in order). */
+static uint8_t *dirent_of(uint8_t *img, int id) { return img + IMG_HEADER_LEN + (size_t)(id - 1) * IMG_DIRENT_LEN; }
+
+static void test_image_corruptions(void **state)
+{
+    (void)state;
+    uint8_t *img;
+    size_t len;
+    assert_int_equal(bc_compile("service.slate", service, &img, &len), 0);
+    uint8_t *c = malloc(len + 64);
+#define FRESH() memcpy(c, img, len)
+    FRESH(); c[1] = 'X';
+    expect_refused(c, len, "header: bad magic");
+    FRESH(); img_put32(c + 8, 2);
+    expect_refused(c, len, "header: format version 2");
+    FRESH(); img_put32(c + 12, 1);
+    expect_refused(c, len, "header: unknown flags");
+    FRESH(); c[len / 2] ^= 0x10;
+    expect_refused(c, len, "trailer: hash mismatch");
+    FRESH();
+    expect_refused(c, len - 1, "but");
+    expect_refused(c, 20, "image too short");
+    expect_refused(NULL, 0, "no image");
+    FRESH(); memset(c + len, 0, 8); img_put32(c + 16, (uint32_t)len + 8); rehash(c, len + 8);
+    expect_refused(c, len + 8, "stray bytes");
+    FRESH(); img_put32(c + 20, 22); rehash(c, len);
+    expect_refused(c, len, "header: 22 sections");
+    FRESH(); img_put32(dirent_of(c, 3), 9); rehash(c, len);
+    expect_refused(c, len, "directory[2]: section id 9");
+    FRESH(); img_put32(dirent_of(c, 4) + 4, img_get32(dirent_of(c, 4) + 4) + 1); rehash(c, len);
+    expect_refused(c, len, "fields: offset");
+    FRESH(); img_put32(dirent_of(c, IMG_S_CODE) + 8, img_get32(dirent_of(c, IMG_S_CODE) + 8) - 8); rehash(c, len);
+    expect_refused(c, len, "code: length");
+    FRESH(); img_put32(dirent_of(c, IMG_S_META) + 8, 0xFFFFFFF0u); rehash(c, len);
+    expect_refused(c, len, "meta: length 4294967280 out of bounds");
+    /* strings must be packed: move string 1 by one byte */
+    FRESH();
+    uint8_t *strs = c + img_get32(dirent_of(c, IMG_S_STRINGS) + 4) + 4;
+    img_put32(strs + 8, img_get32(strs + 8) + 1); rehash(c, len);
+    expect_refused(c, len, "strings[1]: offset");
+    /* the meta record count */
+    FRESH(); img_put32(c + img_get32(dirent_of(c, IMG_S_META) + 4), 2); rehash(c, len);
+    expect_refused(c, len, "meta: length");
+#undef FRESH
+    free(c);
+    free(img);
+}
+
+/* ---- corruptions: program level ------------------------------------------------ */
+
+/* Lower `service`, let `mutate` break one thing, write the image (with a valid
+ * hash) and expect the loader to refuse it with `want` in the message. */
+typedef void (*mutator)(slate_program *p);
+
+static int find_op(const slate_program *p, int op, int nth)
+{
+    for (uint32_t pc = 0; pc < p->ncode; pc++)
+        if (p->code[pc].op == op && nth-- == 0) return (int)pc;
+    fail_msg("no %d-th instruction %d", nth, op);
+    return -1;
+}
+
+#define CODE(p, pc) (((vm_instr *)(p)->code)[pc])
+
+static void check_mutation(mutator mutate, const char *want)
+{
+    bc_unit u;
+    assert_int_equal(bc_lower(&u, "service.slate", service), 0);
+    slate_program *p = (slate_program *)cg_view(u.cg);
+    mutate(p);
+    uint8_t *img;
+    size_t len;
+    char err[256];
+    assert_int_equal(cg_write_image(p, &img, &len, err, sizeof err), 0);
+    expect_refused(img, len, want);
+    free(img);
+    bc_unit_free(&u);
+}
+
+static void m_back_jump(slate_program *p) { int pc = find_op(p, OP_JMPF, 0); CODE(p, pc).c = pc; }
+static void m_out_jump(slate_program *p) { CODE(p, find_op(p, OP_JMPF, 0)).c = (int32_t)p->ncode - 1; }
+static void m_reg_range(slate_program *p) { CODE(p, find_op(p, OP_FIELD, 0)).a = (uint8_t)p->nregs; }
+static void m_string_range(slate_program *p) { CODE(p, find_op(p, OP_NOTIFY, 0)).c = (int32_t)p->nstrings; }
+static void m_type_tag(slate_program *p) { CODE(p, find_op(p, OP_LOADI, 0)).b = PT_INT; }
+static void m_jmpf_enum(slate_program *p) { CODE(p, find_op(p, OP_JMPF, 0)).a = CODE(p, find_op(p, OP_FIELD, 0)).a; }
+static void m_read_undef(slate_program *p)
+{
+    vm_instr *eq = &CODE(p, find_op(p, OP_EQ, 0));
+    eq->b = eq->a; /* the comparison's own result register, not yet written */
+}
+static void m_bad_opcode(slate_program *p) { CODE(p, 0).op = OP__COUNT; }
+static void m_tier_in_rules(slate_program *p)
+{
+    int pc = find_op(p, OP_RULE, 0);
+    while (CODE(p, pc).op != OP_HALT) pc++;
+    CODE(p, pc) = (vm_instr){OP_TIER, 0, 0, 0};
+}
+static void m_no_end(slate_program *p) { CODE(p, p->ncode - 1) = (vm_instr){OP_ROUTE, 0, 0, 1}; }
+static void m_ret_in_select(slate_program *p) { CODE(p, find_op(p, OP_TIER, 0)) = (vm_instr){OP_RET, 0, 0, 0}; }
+static void m_action_in_pause(slate_program *p)
+{
+    CODE(p, p->clocks[1].pause_while) = (vm_instr){OP_NOTIFY, 0, 1, 1};
+}
+static void m_max_steps(slate_program *p) { p->max_steps++; }
+static void m_steps_order(slate_program *p)
+{
+    prog_step *s = (prog_step *)p->steps + p->targets[1].first_step, t = s[0];
+    s[0] = s[1];
+    s[1] = t;
+}
+static void m_evops_order(slate_program *p)
+{
+    prog_evop *o = (prog_evop *)p->evops + p->events[0].first_op, t = o[0];
+    o[0] = o[1];
+    o[1] = t;
+}
+static void m_builtin_name(slate_program *p) { ((prog_event *)p->events)[0].name = p->events[1].name; }
+static void m_dup_field(slate_program *p) { ((prog_field *)p->fields)[1].name = p->fields[0].name; }
+static void m_calendar(slate_program *p) { ((cal_table *)p->calendars)[0].workday_ms += 1; }
+static void m_set_type(slate_program *p) { CODE(p, find_op(p, OP_SET, 0)).b = 4; /* waiting: bool */ }
+static void m_rule_event(slate_program *p) { ((prog_rule *)p->rules)[0].event = 5; }
+static void m_require_target(slate_program *p) { CODE(p, find_op(p, OP_REQUIRE, 0)).c = 0; }
+static void m_immediate(slate_program *p) { CODE(p, find_op(p, OP_LOADI, 0)).c = 99; }
+static void m_unused_operand(slate_program *p) { CODE(p, find_op(p, OP_HALT, 0)).a = 1; }
+static void m_two_defaults(slate_program *p) { ((prog_tier *)p->tiers)[0].is_default = 1; }
+static void m_many_regs(slate_program *p) { p->nregs = 300; }
+static void m_nul_string(slate_program *p) { ((char *)p->strtab)[p->strings[1].off] = '\0'; }
+static void m_emit_arg(slate_program *p) { ((prog_emit_arg *)p->emit_args)[1].type = PT_BOOL; }
+static void m_pause_block_kind(slate_program *p) { ((prog_clock *)p->clocks)[0].pause_while = p->events[0].rules; }
+static void m_target_zero(slate_program *p) { ((prog_target *)p->targets)[0].target_ms = 0; }
+static void m_step_percent(slate_program *p) { ((prog_step *)p->steps)[p->targets[1].first_step].value = 101; }
+static void m_implicit_code(slate_program *p)
+{
+    for (uint32_t i = 0; i < p->nsteps; i++)
+        if (p->steps[i].implicit) {
+            ((prog_step *)p->steps)[i].code = 0;
+            return;
+        }
+    fail();
+}
+static void m_no_breach(slate_program *p)
+{
+    ((prog_target *)p->targets)[0].nsteps = 0;
+}
+static void m_until(slate_program *p) { ((prog_clock *)p->clocks)[2].until_event = 0xFFF0; }
+static void m_select_none(slate_program *p) { p->select = PROG_NO_CODE; }
+static void m_rules_first(slate_program *p) { CODE(p, p->events[0].rules) = (vm_instr){OP_ROUTE, 0, 0, 1}; }
+static void m_tier_range(slate_program *p) { CODE(p, find_op(p, OP_TIER, 0)).c = (int32_t)p->ntiers + 1; }
+static void m_conflict(slate_program *p)
+{
+    /* a register that is an enum on one path and a bool on the other, then read */
+    vm_instr *c = (vm_instr *)p->code;
+    int pc = p->events[0].rules;
+    c[pc + 1] = (vm_instr){OP_FIELD, 0, 3, 0};          /* r0 := complex (bool) */
+    c[pc + 2] = (vm_instr){OP_JMPF, 0, 0, pc + 4};
+    c[pc + 3] = (vm_instr){OP_FIELD, 0, 0, 0};          /* r0 := tier (enum) */
+    c[pc + 4] = (vm_instr){OP_JMPF, 0, 0, pc + 5};      /* reads r0 */
+}
+
+static void test_program_corruptions(void **state)
+{
+    (void)state;
+    static const struct {
+        mutator m;
+        const char *want;
+    } cases[] = {
+        {m_back_jump, "jump backwards"},
+        {m_out_jump, "jump out of its block"},
+        {m_reg_range, "code[0]: register 7 out of range"},
+        {m_string_range, "out of range"},
+        {m_type_tag, "EQ compares tier with int"},
+        {m_jmpf_enum, "is tier, bool expected"},
+        {m_read_undef, "read before it is written"},
+        {m_bad_opcode, "code[0]: bad opcode 27"},
+        {m_tier_in_rules, "TIER in a rules block"},
+        {m_no_end, "block does not end in HALT, TIER or RET"},
+        {m_ret_in_select, "RET in a selection block"},
+        {m_action_in_pause, "NOTIFY in a pause-while block"},
+        {m_max_steps, "meta: max_steps"},
+        {m_steps_order, "not sorted by the point it fires at"},
+        {m_evops_order, "not in STOP, START, PAUSE, RESUME, RESET, clock order"},
+        {m_builtin_name, "events[0]: built-in event `opened` expected"},
+        {m_dup_field, "duplicate name `tier`"},
+        {m_calendar, "calendars[0]: calendar working day does not match"},
+        {m_set_type, "bool expected"},
+        {m_rule_event, "belongs to another event"},
+        {m_require_target, "REQUIRE with a wrong clock or target"},
+        {m_immediate, "immediate 99 out of range"},
+        {m_unused_operand, "operand a must be 0"},
+        {m_two_defaults, "tiers: 2 default tiers"},
+        {m_many_regs, "meta: 300 registers"},
+        {m_nul_string, "strings[1]: contains a NUL byte"},
+        {m_emit_arg, "is int, bool expected"},
+        {m_pause_block_kind, "already used as a rules block"},
+        {m_target_zero, "targets[0]: target 0 ms out of range"},
+        {m_step_percent, "value 101 out of range"},
+        {m_implicit_code, "implicit step that is not a plain breach"},
+        {m_no_breach, "tier target without its breach step"},
+        {m_until, "until event out of range"},
+        {m_select_none, "meta: select: code pc -1 out of range"},
+        {m_rules_first, "rules block does not start with RULE"},
+        {m_tier_range, "tier 4 out of range"},
+        {m_conflict, "different types on different paths"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        print_message("case %zu: %s\n", i, cases[i].want);
+        check_mutation(cases[i].m, cases[i].want);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_golden_listings),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_writer_inverts_loader),
+        cmocka_unit_test(test_public_api),
+        cmocka_unit_test(test_image_corruptions),
+        cmocka_unit_test(test_program_corruptions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

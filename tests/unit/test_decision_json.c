@@ -1,0 +1,426 @@
+/*
+ * test_decision_json.c - slate_decision_json(): the exact bytes of every action,
+ * string escaping, the snprintf contract, and the UTC time writer (leap years,
+ * instants before 1970, the ends of the range).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "program.h"
+#include "slate.h"
+#include "timestamp.h"
+
+/* A program with nothing in it but a string pool naming its source file. */
+static const char strtab[] = "\0svc.slate\0";
+static const prog_string strings[] = {{0, 0}, {1, 9}};
+static slate_program prog;
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&prog, 0, sizeof prog);
+    prog.strtab = strtab;
+    prog.strings = strings;
+    prog.nstrings = 2;
+    prog.source = 1;
+    return 0;
+}
+
+/* 2025-03-07T09:00:00Z */
+#define T0 INT64_C(1741338000000)
+
+static slate_decision base(slate_action a)
+{
+    slate_decision d;
+    memset(&d, 0, sizeof d);
+    d.seq = 7;
+    d.at = T0;
+    d.case_id = "C-1";
+    d.case_len = 3;
+    d.action = a;
+    d.event_seq = 3;
+    d.program = &prog;
+    d.rule_line = 42;
+    d.deadline = INT64_MIN;
+    return d;
+}
+
+static char *render(const slate_decision *d)
+{
+    size_t n = slate_decision_json(d, NULL, 0);
+    char *buf = malloc(n + 1);
+    assert_non_null(buf);
+    assert_int_equal(slate_decision_json(d, buf, n + 1), n);
+    assert_int_equal(strlen(buf), n);
+    return buf;
+}
+
+#define EXPECT(d, json)                                                            \
+    do {                                                                           \
+        char *out_ = render(&(d));                                                 \
+        assert_string_equal(out_, json);                                           \
+        free(out_);                                                                \
+    } while (0)
+
+#define HEAD "{\"seq\":7,\"at\":\"2025-03-07T09:00:00.000Z\",\"case\":\"C-1\","
+
+static void test_sla(void **state)
+{
+    (void)state;
+    slate_decision d = base(SLATE_A_SLA);
+    d.tier = "vip";
+    d.targets = "[{\"clock\":\"response\",\"target_s\":900}]";
+    EXPECT(d, HEAD "\"action\":\"sla\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"tier\":\"vip\",\"targets\":[{\"clock\":\"response\",\"target_s\":900}]}");
+    d.targets = NULL;
+    EXPECT(d, HEAD "\"action\":\"sla\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"tier\":\"vip\",\"targets\":[]}");
+}
+
+static void test_start_resume(void **state)
+{
+    (void)state;
+    slate_decision d = base(SLATE_A_START);
+    d.clock = "response";
+    d.target_ms = 900000;
+    d.deadline = T0 + 900000;
+    EXPECT(d, HEAD "\"action\":\"start\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"clock\":\"response\",\"target_s\":900,"
+                   "\"deadline\":\"2025-03-07T09:15:00.000Z\"}");
+    d.action = SLATE_A_RESUME;
+    d.deadline = INT64_MIN; /* none: the key is left out */
+    EXPECT(d, HEAD "\"action\":\"resume\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"clock\":\"response\",\"target_s\":900}");
+}
+
+static void test_pause_stop(void **state)
+{
+    (void)state;
+    slate_decision d = base(SLATE_A_PAUSE);
+    d.clock = "resolution";
+    d.elapsed_ms = 1999; /* floor: 1 s */
+    EXPECT(d, HEAD "\"action\":\"pause\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"clock\":\"resolution\",\"elapsed_s\":1}");
+    d.action = SLATE_A_STOP;
+    d.met = 1;
+    d.elapsed_ms = 600000;
+    d.target_ms = 900000;
+    EXPECT(d, HEAD "\"action\":\"stop\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"clock\":\"resolution\",\"met\":true,\"elapsed_s\":600,\"target_s\":900}");
+    d.met = 0;
+    d.elapsed_ms = 900001;
+    EXPECT(d, HEAD "\"action\":\"stop\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"clock\":\"resolution\",\"met\":false,\"elapsed_s\":900,\"target_s\":900}");
+}
+
+static void test_warn_breach_timer(void **state)
+{
+    (void)state;
+    slate_decision d = base(SLATE_A_WARN);
+    d.event_seq = 0; /* a timer: no `event` */
+    d.clock = "resolution";
+    d.percent = 75;
+    d.elapsed_ms = 10800000;
+    d.target_ms = 14400000;
+    d.rule_line = 12;
+    EXPECT(d, HEAD "\"action\":\"warn\",\"rule\":\"svc.slate:12\","
+                   "\"clock\":\"resolution\",\"percent\":75,\"elapsed_s\":10800,\"target_s\":14400}");
+    d.percent = 0;
+    d.before_ms = 1800000;
+    EXPECT(d, HEAD "\"action\":\"warn\",\"rule\":\"svc.slate:12\","
+                   "\"clock\":\"resolution\",\"before_s\":1800,\"elapsed_s\":10800,\"target_s\":14400}");
+    d.action = SLATE_A_BREACH;
+    d.elapsed_ms = 14400000;
+    EXPECT(d, HEAD "\"action\":\"breach\",\"rule\":\"svc.slate:12\","
+                   "\"clock\":\"resolution\",\"target_s\":14400,\"elapsed_s\":14400}");
+    d.after_ms = 14400000;
+    d.elapsed_ms = 28800000;
+    EXPECT(d, HEAD "\"action\":\"breach\",\"rule\":\"svc.slate:12\","
+                   "\"clock\":\"resolution\",\"target_s\":14400,\"elapsed_s\":28800,\"after_s\":14400}");
+}
+
+static void test_people_actions(void **state)
+{
+    (void)state;
+    slate_decision d = base(SLATE_A_ESCALATE);
+    d.to = "supervisor";
+    EXPECT(d, HEAD "\"action\":\"escalate\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"level\":\"supervisor\"}");
+    d.action = SLATE_A_NOTIFY;
+    d.to = "customer";
+    d.message = "expected resolution in 4-8 hours";
+    EXPECT(d, HEAD "\"action\":\"notify\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"to\":\"customer\",\"message\":\"expected resolution in 4-8 hours\"}");
+    d.action = SLATE_A_ROUTE;
+    d.to = "complaint_desk";
+    EXPECT(d, HEAD "\"action\":\"route\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"to\":\"complaint_desk\"}");
+    d.action = SLATE_A_ASSIGN;
+    d.to = "alice";
+    EXPECT(d, HEAD "\"action\":\"assign\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"to\":\"alice\"}");
+}
+
+static void test_set_require_review_emit(void **state)
+{
+    (void)state;
+    slate_decision d = base(SLATE_A_SET);
+    d.field = "tier";
+    d.value = "\"vip\"";
+    EXPECT(d, HEAD "\"action\":\"set\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"field\":\"tier\",\"value\":\"vip\"}");
+    d.value = NULL;
+    EXPECT(d, HEAD "\"action\":\"set\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"field\":\"tier\",\"value\":null}");
+
+    d = base(SLATE_A_REQUIRE);
+    d.clock = "analysis";
+    d.target_ms = 7200000;
+    d.deadline = T0 + 7200000;
+    EXPECT(d, HEAD "\"action\":\"require\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"name\":\"analysis\",\"target_s\":7200,"
+                   "\"deadline\":\"2025-03-07T11:00:00.000Z\"}");
+    d.action = SLATE_A_REVIEW;
+    d.clock = "review";
+    EXPECT(d, HEAD "\"action\":\"review\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"name\":\"review\",\"target_s\":7200,"
+                   "\"deadline\":\"2025-03-07T11:00:00.000Z\"}");
+
+    d = base(SLATE_A_EMIT);
+    d.field = "crm_ticket";
+    d.value = "[\"vip\",3]";
+    EXPECT(d, HEAD "\"action\":\"emit\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"name\":\"crm_ticket\",\"args\":[\"vip\",3]}");
+    d.field = NULL;
+    d.to = "crm_ticket";
+    d.value = NULL;
+    EXPECT(d, HEAD "\"action\":\"emit\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"name\":\"crm_ticket\",\"args\":[]}");
+}
+
+static void test_reject_close_and_optional_keys(void **state)
+{
+    (void)state;
+    slate_decision d = base(SLATE_A_REJECT);
+    d.rule_line = 0; /* no rule: the policy file alone */
+    d.message = "missing `case`";
+    d.case_id = NULL;
+    d.event_id = "evt-9";
+    d.event_id_len = 5;
+    EXPECT(d, "{\"seq\":7,\"at\":\"2025-03-07T09:00:00.000Z\",\"action\":\"reject\","
+              "\"rule\":\"svc.slate\",\"event\":3,\"id\":\"evt-9\",\"reason\":\"missing `case`\"}");
+
+    d = base(SLATE_A_CLOSE);
+    d.rule_label = "close_after_survey";
+    EXPECT(d, HEAD "\"action\":\"close\",\"rule\":\"svc.slate:42#close_after_survey\","
+                   "\"event\":3}");
+
+    d.program = NULL;
+    d.rule_label = NULL;
+    EXPECT(d, HEAD "\"action\":\"close\",\"rule\":null,\"event\":3}");
+
+    /* Missing strings render as null; lengths bound ids (no NUL needed). */
+    d = base(SLATE_A_ROUTE);
+    d.case_id = "C-1xxxx";
+    d.event_id = "42zzz";
+    d.event_id_len = 2;
+    EXPECT(d, HEAD "\"action\":\"route\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"id\":\"42\",\"to\":null}");
+}
+
+static void test_escaping(void **state)
+{
+    (void)state;
+    slate_decision d = base(SLATE_A_NOTIFY);
+    d.to = "a\"b\\c/d";
+    d.message = "tab\there\nnl\r\b\f\x01\x1f\x7f end";
+    EXPECT(d, HEAD "\"action\":\"notify\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"to\":\"a\\\"b\\\\c/d\","
+                   "\"message\":\"tab\\there\\nnl\\r\\b\\f\\u0001\\u001f\\u007f end\"}");
+
+    /* Valid UTF-8 passes through; U+2028/2029 are escaped. */
+    d.to = "\xe5\xae\xa2\xe6\x88\xb7 \xf0\x9f\x98\x80";
+    d.message = "a\xe2\x80\xa8" "b\xe2\x80\xa9" "c";
+    EXPECT(d, HEAD "\"action\":\"notify\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"to\":\"\xe5\xae\xa2\xe6\x88\xb7 \xf0\x9f\x98\x80\","
+                   "\"message\":\"a\\u2028b\\u2029c\"}");
+
+    /* Invalid UTF-8: one U+FFFD per maximal ill-formed subpart. */
+#define R "\xef\xbf\xbd"
+    d.to = "\xff";                 /* never valid */
+    d.message = "x\xe5\xae" "y";   /* truncated 3-byte sequence: one replacement */
+    EXPECT(d, HEAD "\"action\":\"notify\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"to\":\"" R "\",\"message\":\"x" R "y\"}");
+    d.to = "\xc0\xaf";             /* overlong '/': two */
+    d.message = "\xed\xa0\x80";    /* a surrogate: three */
+    EXPECT(d, HEAD "\"action\":\"notify\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"to\":\"" R R "\",\"message\":\"" R R R "\"}");
+    d.to = "\xf4\x90\x80\x80";     /* past U+10FFFF: four */
+    d.message = "\xf0\x9f\x98";    /* cut at the end of the string: one */
+    EXPECT(d, HEAD "\"action\":\"notify\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"to\":\"" R R R R "\",\"message\":\"" R "\"}");
+#undef R
+
+    /* The case id may contain anything, NUL included (it has a length). */
+    d = base(SLATE_A_CLOSE);
+    d.case_id = "a\0b";
+    d.case_len = 3;
+    EXPECT(d, "{\"seq\":7,\"at\":\"2025-03-07T09:00:00.000Z\",\"case\":\"a\\u0000b\","
+              "\"action\":\"close\",\"rule\":\"svc.slate:42\",\"event\":3}");
+}
+
+static void test_snprintf_contract(void **state)
+{
+    (void)state;
+    slate_decision d = base(SLATE_A_CLOSE);
+    char *full = render(&d);
+    size_t n = strlen(full);
+    char buf[16];
+    memset(buf, 'Z', sizeof buf);
+    assert_int_equal(slate_decision_json(&d, buf, sizeof buf), n);
+    assert_int_equal(buf[15], '\0');
+    assert_memory_equal(buf, full, 15);
+    memset(buf, 'Z', sizeof buf);
+    assert_int_equal(slate_decision_json(&d, buf, 1), n);
+    assert_int_equal(buf[0], '\0');
+    assert_int_equal(buf[1], 'Z');
+    assert_int_equal(slate_decision_json(&d, buf, 0), n);
+    assert_int_equal(buf[0], '\0');
+
+    /* Exactly enough room, and one byte short. */
+    char *exact = malloc(n + 1);
+    assert_int_equal(slate_decision_json(&d, exact, n + 1), n);
+    assert_string_equal(exact, full);
+    assert_int_equal(slate_decision_json(&d, exact, n), n);
+    assert_int_equal(strlen(exact), n - 1);
+    free(exact);
+    free(full);
+
+    /* Every truncation is a NUL-terminated prefix of the full line. */
+    d = base(SLATE_A_NOTIFY);
+    d.to = "x";
+    d.message = "\n\n\n\n";
+    full = render(&d);
+    n = strlen(full);
+    for (size_t size = 1; size <= n + 1; size++) {
+        char *b = malloc(size);
+        assert_int_equal(slate_decision_json(&d, b, size), n);
+        assert_int_equal(strlen(b), size - 1 < n ? size - 1 : n);
+        assert_memory_equal(b, full, strlen(b));
+        free(b);
+    }
+    free(full);
+
+    /* Extreme numbers. */
+    d = base(SLATE_A_PAUSE);
+    d.seq = UINT64_C(18446744073709551615) >> 1;
+    d.clock = "c";
+    d.elapsed_ms = INT64_MIN;
+    full = render(&d);
+    assert_non_null(strstr(full, "\"seq\":9223372036854775807,"));
+    assert_non_null(strstr(full, "\"elapsed_s\":-9223372036854776}"));
+    free(full);
+    d.elapsed_ms = -1; /* floor, not truncation */
+    full = render(&d);
+    assert_non_null(strstr(full, "\"elapsed_s\":-1}"));
+    free(full);
+}
+
+static void expect_time(int64_t ms, const char *want)
+{
+    char out[TS_FORMAT_MAX + 1];
+    size_t n = ts_format(ms, out);
+    assert_string_equal(out, want);
+    assert_int_equal(n, strlen(want));
+    /* Round trip through the parser within RFC 3339's years. */
+    if (ms >= TS_MIN_MS && ms <= TS_MAX_MS) {
+        int64_t back = 0;
+        char why[128];
+        assert_int_equal(ts_parse_rfc3339(out, n, &back, why, sizeof why), 0);
+        assert_int_equal(back, ms);
+    }
+}
+
+static void test_time_format(void **state)
+{
+    (void)state;
+    expect_time(0, "1970-01-01T00:00:00.000Z");
+    expect_time(T0, "2025-03-07T09:00:00.000Z");
+    expect_time(T0 + 123, "2025-03-07T09:00:00.123Z");
+    expect_time(-1, "1969-12-31T23:59:59.999Z");
+    expect_time(-86400000, "1969-12-31T00:00:00.000Z");
+    expect_time(-86400001, "1969-12-30T23:59:59.999Z");
+    /* leap years: 2024 and 2000 are, 1900 and 2100 are not */
+    expect_time(INT64_C(1709164800000), "2024-02-29T00:00:00.000Z");
+    expect_time(INT64_C(1709251199999), "2024-02-29T23:59:59.999Z");
+    expect_time(INT64_C(951782400000), "2000-02-29T00:00:00.000Z");
+    expect_time(INT64_C(-2203891200000), "1900-03-01T00:00:00.000Z");
+    expect_time(INT64_C(-2203977600000), "1900-02-28T00:00:00.000Z");
+    expect_time(INT64_C(4107542400000), "2100-03-01T00:00:00.000Z");
+    expect_time(INT64_C(4107456000000), "2100-02-28T00:00:00.000Z");
+    expect_time(INT64_C(1735689599999), "2024-12-31T23:59:59.999Z");
+    expect_time(INT64_C(1735689600000), "2025-01-01T00:00:00.000Z");
+    /* pre-1970 and the ends of RFC 3339 */
+    expect_time(INT64_C(-14182516400000), "1520-07-29T12:06:40.000Z");
+    expect_time(TS_MIN_MS, "0000-01-01T00:00:00.000Z");
+    expect_time(TS_MAX_MS, "9999-12-31T23:59:59.999Z");
+    expect_time(INT64_C(-62162035200000), "0000-03-01T00:00:00.000Z"); /* year 0 is leap */
+    expect_time(INT64_C(-62162121600000), "0000-02-29T00:00:00.000Z");
+    /* outside: expanded years */
+    expect_time(TS_MIN_MS - 1, "-0001-12-31T23:59:59.999Z");
+    expect_time(TS_MAX_MS + 1, "+10000-01-01T00:00:00.000Z");
+    char out[TS_FORMAT_MAX + 1];
+    assert_true(ts_format(INT64_MIN, out) <= TS_FORMAT_MAX);
+    assert_string_equal(out, "-292275055-05-16T16:47:04.192Z");
+    assert_true(ts_format(INT64_MAX, out) <= TS_FORMAT_MAX);
+    assert_string_equal(out, "+292278994-08-17T07:12:55.807Z");
+}
+
+/* Every day from 1600 to 2400 goes through civil-from-days and back. */
+static void test_civil_round_trip(void **state)
+{
+    (void)state;
+    int64_t first = ts_days_from_civil(1600, 1, 1), last = ts_days_from_civil(2400, 12, 31);
+    int64_t py;
+    int pm, pd;
+    ts_civil_from_days(first - 1, &py, &pm, &pd);
+    assert_true(py == 1599 && pm == 12 && pd == 31);
+    for (int64_t z = first; z <= last; z++) {
+        int64_t y;
+        int m, d;
+        ts_civil_from_days(z, &y, &m, &d);
+        assert_int_equal(ts_days_from_civil(y, m, d), z);
+        /* consecutive days: next day in month, or the 1st of the next month */
+        if (d == 1) {
+            assert_true(pd == ts_days_in_month(py, pm));
+            assert_true((m == pm + 1 && y == py) || (m == 1 && pm == 12 && y == py + 1));
+        } else {
+            assert_true(d == pd + 1 && m == pm && y == py);
+        }
+        py = y, pm = m, pd = d;
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_sla, setup),
+        cmocka_unit_test_setup(test_start_resume, setup),
+        cmocka_unit_test_setup(test_pause_stop, setup),
+        cmocka_unit_test_setup(test_warn_breach_timer, setup),
+        cmocka_unit_test_setup(test_people_actions, setup),
+        cmocka_unit_test_setup(test_set_require_review_emit, setup),
+        cmocka_unit_test_setup(test_reject_close_and_optional_keys, setup),
+        cmocka_unit_test_setup(test_escaping, setup),
+        cmocka_unit_test_setup(test_snprintf_contract, setup),
+        cmocka_unit_test(test_time_format),
+        cmocka_unit_test(test_civil_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
