@@ -45,9 +45,12 @@ static const char *const kind_names[] = {"event", "policy", "advance"};
 
 struct slate_log {
     sqlite3 *db;
+    /* INSERTs, or in check mode SELECTs of the row at a position */
     sqlite3_stmt *ins_policy, *ins_event, *ins_decision, *has_policy, *set_state;
     unsigned batch, in_batch;
     int in_txn, broken;
+    int check;             /* compare with the stored rows instead of writing */
+    int64_t end_pos;       /* check mode: the stored log's last position */
     uint8_t *key;
     size_t key_len;
     char **opt_keys, **opt_values; /* sealed options (without the `opt.` prefix) */
@@ -78,8 +81,10 @@ struct slate_log {
 
     dlog_row_hook hook;
     void *hook_ud;
-    char errmsg[512];
+    char errmsg[2048];
 };
+
+static int commit_entry(slate_log *log, int64_t pos, int64_t id, const uint8_t head[32]);
 
 void dlog_set_row_hook(slate_log *log, dlog_row_hook fn, void *ud)
 {
@@ -313,12 +318,14 @@ static int load_existing(slate_log *log)
                     SLATE_LOG_SCHEMA_VERSION);
     if (meta_get(log, "pseudonym", v, sizeof v) != 1)
         return fail(log, SLATE_ERROR, "meta has no `pseudonym` setting");
-    if (!strcmp(v, "none") && log->key)
+    if (log->check) {
+        /* replaying what is stored: ids are already what the log keeps */
+    } else if (!strcmp(v, "none") && log->key)
         return fail(log, SLATE_ERROR,
                     "the log stores case ids in clear; it cannot take a pseudonym key");
     if (strcmp(v, "none") && !log->key)
         return fail(log, SLATE_ERROR, "the log stores pseudonyms: give the same key to add to it");
-    if (log->key) {
+    if (log->key && !log->check) {
         char check[65];
         slate_log_pseudonym(log->key, log->key_len, "slate pseudonym key check", 25, check);
         if (meta_get(log, "pseudonym_check", v, sizeof v) != 1 || strcmp(v, check))
@@ -433,8 +440,35 @@ static int prepare(slate_log *log, sqlite3_stmt **st, const char *sql)
     return SLATE_OK;
 }
 
+static void select_sql(dlog_buf *b, const char *table, const char *const *names, size_t n)
+{
+    dlog_buf_puts(b, "SELECT ");
+    for (size_t i = 0; i < n; i++) dlog_buf_printf(b, "%s, ", names[i]);
+    dlog_buf_printf(b, "chain FROM %s WHERE pos = ?1", table);
+}
+
+static int prepare_check(slate_log *log)
+{
+    dlog_buf b = {0};
+    int rc = SLATE_OK;
+    select_sql(&b, "policies", policy_names, DLOG_NPOLICY_COLS);
+    if (!b.failed) rc = prepare(log, &log->ins_policy, b.p);
+    b.len = 0;
+    select_sql(&b, "events", event_names, DLOG_NEVENT_COLS);
+    if (!rc && !b.failed) rc = prepare(log, &log->ins_event, b.p);
+    b.len = 0;
+    select_sql(&b, "decisions", decision_names, DLOG_NDECISION_COLS);
+    if (!rc && !b.failed) rc = prepare(log, &log->ins_decision, b.p);
+    if (!rc && b.failed) rc = fail(log, SLATE_NOMEM, "out of memory");
+    dlog_buf_free(&b);
+    /* the writer stores a policy the first time it sees it: before this position */
+    if (!rc) rc = prepare(log, &log->has_policy, "SELECT 1 FROM policies WHERE hash = ?1 AND pos <= ?2");
+    return rc;
+}
+
 static int prepare_all(slate_log *log)
 {
+    if (log->check) return prepare_check(log);
     dlog_buf b = {0};
     int rc = SLATE_OK;
     insert_sql(&b, "policies", policy_names, DLOG_NPOLICY_COLS);
@@ -473,8 +507,30 @@ static int parse_options(slate_log *log, const char *const *options)
     return SLATE_OK;
 }
 
+/* Check mode: start from the beginning of the stored log. */
+static int rewind_for_check(slate_log *log)
+{
+    char v[80];
+    log->end_pos = log->pos;
+    log->pos = log->entry_id = 0;
+    log->last_event_seq = log->last_decision_seq = 0;
+    log->policy_hash[0] = 0;
+    free(log->policy_file);
+    log->policy_file = NULL;
+    if (meta_get(log, "state.genesis", v, sizeof v) != 1 || strlen(v) != 64)
+        return fail(log, SLATE_ERROR, "meta has no valid state.genesis");
+    for (int i = 0; i < 32; i++) {
+        unsigned x;
+        if (sscanf(v + 2 * i, "%2x", &x) != 1)
+            return fail(log, SLATE_ERROR, "meta has no valid state.genesis");
+        log->head[i] = (uint8_t)x;
+    }
+    return SLATE_OK;
+}
+
 static void free_log(slate_log *log)
 {
+    if (log->check && log->db) sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_finalize(log->ins_policy);
     sqlite3_finalize(log->ins_event);
     sqlite3_finalize(log->ins_decision);
@@ -516,8 +572,9 @@ int slate_log_open_opts(const char *path, const slate_log_opts *opts, slate_log 
         return SLATE_NOMEM;
     }
     log->batch = opts->batch ? opts->batch : 64;
+    log->check = opts->check;
     int rc = parse_options(log, opts->options);
-    if (!rc && opts->pseudonym_key) {
+    if (!rc && opts->pseudonym_key && !log->check) {
         log->key = malloc(opts->pseudonym_key_len ? opts->pseudonym_key_len : 1);
         if (!log->key) rc = fail(log, SLATE_NOMEM, "out of memory");
         else if (opts->pseudonym_key_len)
@@ -525,7 +582,8 @@ int slate_log_open_opts(const char *path, const slate_log_opts *opts, slate_log 
         log->key_len = opts->pseudonym_key_len;
         if (!rc && !log->key_len) rc = fail(log, SLATE_MISUSE, "the pseudonym key is empty");
     }
-    int flags = SQLITE_OPEN_READWRITE | (opts->must_exist ? 0 : SQLITE_OPEN_CREATE);
+    int flags = log->check ? SQLITE_OPEN_READONLY
+                           : SQLITE_OPEN_READWRITE | (opts->must_exist ? 0 : SQLITE_OPEN_CREATE);
     if (!rc && sqlite3_open_v2(path, &log->db, flags, NULL) != SQLITE_OK)
         rc = fail(log, SLATE_ERROR, "%s: %s", path,
                   log->db ? sqlite3_errmsg(log->db) : "cannot open");
@@ -536,24 +594,30 @@ int slate_log_open_opts(const char *path, const slate_log_opts *opts, slate_log 
     /* WAL: auditors may read while the log is written, and a commit appends to
      * the WAL instead of rewriting pages.  FULL syncs the WAL on every commit,
      * which batching makes rare: a committed batch survives a power loss. */
-    if (!rc) rc = exec(log, "PRAGMA journal_mode=WAL");
-    if (!rc) rc = exec(log, opts->sync_normal ? "PRAGMA synchronous=NORMAL"
-                                              : "PRAGMA synchronous=FULL");
-    if (!rc) rc = exec(log, "BEGIN IMMEDIATE");
+    if (!rc && !log->check) rc = exec(log, "PRAGMA journal_mode=WAL");
+    if (!rc && !log->check)
+        rc = exec(log, opts->sync_normal ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+    /* check mode reads one snapshot for the whole replay */
+    if (!rc) rc = exec(log, log->check ? "BEGIN" : "BEGIN IMMEDIATE");
     if (!rc) {
         int64_t ntables = query_int(log, "SELECT count(*) FROM sqlite_master");
         int64_t hasmeta = query_int(log, "SELECT count(*) FROM sqlite_master "
                                          "WHERE type = 'table' AND name = 'meta'");
         if (ntables < 0 || hasmeta < 0)
             rc = sql_fail(log, path);
+        else if (ntables == 0 && log->check)
+            rc = fail(log, SLATE_ERROR, "%s: not a slate decision log", path);
         else if (ntables == 0)
             rc = create_schema(log);
         else if (!hasmeta)
             rc = fail(log, SLATE_ERROR, "%s: not a slate decision log", path);
         else if (!(rc = load_existing(log)))
             rc = load_options(log);
-        if (!rc) rc = exec(log, "COMMIT");
-        else sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
+        if (!rc && log->check) rc = rewind_for_check(log);
+        if (!log->check) {
+            if (!rc) rc = exec(log, "COMMIT");
+            else sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
+        }
     }
     if (!rc) rc = prepare_all(log);
     if (rc) {
@@ -635,8 +699,8 @@ int slate_log_flush(slate_log *log)
 
 static int check_begin(slate_log *log)
 {
-    if (log->broken)
-        return fail(log, SLATE_ERROR, "an earlier write failed; the log takes no more entries");
+    if (log->broken) /* errmsg still says what went wrong */
+        return SLATE_ERROR;
     if (log->open) return fail(log, SLATE_MISUSE, "an entry is already open");
     reset_entry(log);
     log->next_decision = log->last_decision_seq + 1;
@@ -789,32 +853,263 @@ void slate_log_abort(slate_log *log)
     if (log) reset_entry(log);
 }
 
-/* Write the open entry: [policy row], events row, decision rows. */
+/* The column values of a pending decision (`at` holds its time text). */
+static void decision_values(const slate_log *log, const pend *p, int64_t pos, int64_t id,
+                            const char *hash, char at[32], dlog_val dv[DLOG_NDECISION_COLS])
+{
+    dlog_val v[DLOG_NDECISION_COLS] = {
+        ival((int64_t)p->seq),
+        ival(pos),
+        ival(id),
+        p->event_seq ? ival((int64_t)p->event_seq) : sval(NULL),
+        text(log, p->event_id),
+        text(log, p->case_id),
+        ival(p->at),
+        sval(slate_log_time(p->at, at)),
+        text(log, p->rule),
+        ival(p->rule_line),
+        text(log, p->rule_label),
+        sval(action_names[p->action]),
+        text(log, p->clock),
+        text(log, p->tier),
+        text(log, p->args),
+        sval(hash),
+    };
+    memcpy(dv, v, sizeof v);
+}
+
+/* ---- check mode ------------------------------------------------------------- */
+
+/* A column value as text for a message (at most ~300 bytes). */
+static void show_val(dlog_buf *b, const dlog_val *v)
+{
+    switch (v->type) {
+    case DV_NULL: dlog_buf_puts(b, "NULL"); break;
+    case DV_INT: dlog_buf_printf(b, "%" PRId64, v->i); break;
+    case DV_BLOB: dlog_buf_printf(b, "<%zu bytes>", v->n); break;
+    case DV_TEXT:
+        dlog_buf_put(b, v->p, v->n < 300 ? v->n : 300);
+        if (v->n > 300) dlog_buf_puts(b, "...");
+    }
+}
+
+static dlog_val col_val(sqlite3_stmt *st, int i)
+{
+    dlog_val x = {DV_NULL, 0, NULL, 0};
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_NULL: break;
+    case SQLITE_INTEGER:
+        x.type = DV_INT;
+        x.i = sqlite3_column_int64(st, i);
+        break;
+    case SQLITE_BLOB:
+        x.type = DV_BLOB;
+        x.p = sqlite3_column_blob(st, i);
+        x.n = (size_t)sqlite3_column_bytes(st, i);
+        break;
+    default:
+        x.type = DV_TEXT;
+        x.p = sqlite3_column_text(st, i);
+        x.n = (size_t)sqlite3_column_bytes(st, i);
+    }
+    return x;
+}
+
+static int val_eq(const dlog_val *a, const dlog_val *b)
+{
+    if (a->type != b->type) return 0;
+    if (a->type == DV_NULL) return 1;
+    if (a->type == DV_INT) return a->i == b->i;
+    return a->n == b->n && (!a->n || !memcmp(a->p, b->p, a->n));
+}
+
+/* What compare_row found. */
+enum { CMP_SAME = 0, CMP_MISSING, CMP_COLUMN, CMP_CHAIN };
+
+/* Compare v[0..n-1] with the stored row at `pos` (st selects it) and move *head
+ * on.  Column `skip` (or -1) and, when skip >= 0, the chain are not compared
+ * (the caller checks them later).  On CMP_COLUMN, msg gets "`col`: expected X,
+ * found Y"; *stored_skip gets the stored integer of column `skip`.  The
+ * statement is reset on return. */
+static int compare_row(slate_log *log, sqlite3_stmt *st, const char *table,
+                       const char *const *names, const dlog_val *v, size_t n, int64_t pos,
+                       uint8_t head[32], int skip, int64_t *stored_skip, dlog_buf *msg)
+{
+    uint8_t next[32];
+    char hex[65];
+    if (log->hook) log->hook(log->hook_ud, table, pos);
+    dlog_chain(head, table, v, n, next);
+    dlog_hex(next, 32, hex);
+    memcpy(head, next, 32);
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, pos);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return CMP_MISSING;
+    }
+    int r = CMP_SAME;
+    for (size_t i = 0; i < n && r == CMP_SAME; i++) {
+        dlog_val x = col_val(st, (int)i);
+        if ((int)i == skip) {
+            if (stored_skip) *stored_skip = x.type == DV_INT ? x.i : -1;
+            continue;
+        }
+        if (val_eq(&v[i], &x)) continue;
+        dlog_buf_printf(msg, "`%s`: expected ", names[i]);
+        show_val(msg, &v[i]);
+        dlog_buf_puts(msg, ", found ");
+        show_val(msg, &x);
+        r = CMP_COLUMN;
+    }
+    if (r == CMP_SAME && skip < 0) {
+        const unsigned char *c = sqlite3_column_text(st, (int)n);
+        if (!c || strcmp((const char *)c, hex)) r = CMP_CHAIN;
+    }
+    sqlite3_reset(st);
+    return r;
+}
+
+/* What is stored at `pos`, for a message: "decisions row seq 12 (stop ...)". */
+static void describe_pos(slate_log *log, int64_t pos, dlog_buf *b)
+{
+    char sql[640];
+    snprintf(sql, sizeof sql,
+             "SELECT 'decision seq ' || seq || ' (' || action || ' ' || args || ', entry ' || "
+             "entry || ')' FROM decisions WHERE pos = %" PRId64 " UNION ALL "
+             "SELECT 'entry ' || id || ' (' || kind || coalesce(' seq ' || seq, '') || ')' "
+             "FROM events WHERE pos = %" PRId64 " UNION ALL "
+             "SELECT 'policy ' || substr(hash, 1, 12) FROM policies WHERE pos = %" PRId64,
+             pos, pos, pos);
+    char out[600];
+    if (query_text(log, sql, NULL, out, sizeof out) == 1) dlog_buf_puts(b, out);
+    else dlog_buf_puts(b, "nothing (the log ends before it)");
+}
+
+static void describe_pend(const slate_log *log, const pend *p, dlog_buf *b)
+{
+    dlog_buf_printf(b, "decision seq %" PRIu64 " (%s %s)", p->seq, action_names[p->action],
+                    log->arena.p + p->args.off);
+}
+
+/* Check the open entry against the stored rows it would have written. */
+static int check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev,
+                       int64_t *pos, uint8_t head[32], int64_t id, const char *hash)
+{
+    dlog_buf m = {0};
+    int r, rc = SLATE_ERROR;
+    char where[96];
+    if (log->kind == K_EVENT)
+        snprintf(where, sizeof where, "event seq %" PRIu64 " (entry %" PRId64 ")", log->seq, id);
+    else
+        snprintf(where, sizeof where, "the %s entry %" PRId64, kind_names[log->kind], id);
+    if (pol) {
+        ++*pos;
+        r = compare_row(log, log->ins_policy, "policies", policy_names, pol, DLOG_NPOLICY_COLS,
+                        *pos, head, -1, NULL, &m);
+        if (r) {
+            fail(log, SLATE_ERROR, "first divergence at %s, policy %.12s: %s", where, log->pol_hash,
+                 r == CMP_MISSING ? "the log does not store it here" : r == CMP_CHAIN ? "chain differs" : m.p);
+            goto out;
+        }
+    }
+    int64_t ev_pos = ++*pos, stored_n = -1;
+    uint8_t ev_head[32];
+    memcpy(ev_head, head, 32);
+    r = compare_row(log, log->ins_event, "events", event_names, ev, DLOG_NEVENT_COLS, ev_pos, head,
+                    DLOG_NEVENT_COLS - 1, &stored_n, &m);
+    if (r) {
+        if (r == CMP_MISSING) {
+            dlog_buf_puts(&m, "the log holds ");
+            describe_pos(log, ev_pos, &m);
+            dlog_buf_puts(&m, " at that place");
+        }
+        fail(log, SLATE_ERROR, "first divergence at %s: %s", where, m.p ? m.p : "");
+        goto out;
+    }
+    for (size_t i = 0; i < log->npends; i++) {
+        const pend *p = &log->pends[i];
+        int64_t dpos = ++*pos;
+        if ((int64_t)i >= stored_n) {
+            dlog_buf_puts(&m, "the replay made ");
+            describe_pend(log, p, &m);
+            dlog_buf_puts(&m, ", which the log does not hold (it holds ");
+            describe_pos(log, dpos, &m);
+            dlog_buf_puts(&m, " there)");
+            fail(log, SLATE_ERROR, "first divergence at %s, decision seq %" PRIu64 ": %s", where,
+                 p->seq, m.p ? m.p : "");
+            goto out;
+        }
+        dlog_val dv[DLOG_NDECISION_COLS];
+        char at[32];
+        decision_values(log, p, dpos, id, hash, at, dv);
+        /* skip = n: every column compared, the chain not (it hangs on the events
+         * row's, checked last; equal columns give equal chains in a verified log) */
+        r = compare_row(log, log->ins_decision, "decisions", decision_names, dv,
+                        DLOG_NDECISION_COLS, dpos, head, DLOG_NDECISION_COLS, NULL, &m);
+        if (r) {
+            if (r == CMP_MISSING) {
+                dlog_buf_puts(&m, "the log holds ");
+                describe_pos(log, dpos, &m);
+                dlog_buf_puts(&m, " at that place");
+            }
+            fail(log, SLATE_ERROR, "first divergence at %s, decision seq %" PRIu64 ": %s", where,
+                 p->seq, m.p ? m.p : "chain differs");
+            goto out;
+        }
+    }
+    if (stored_n != (int64_t)log->npends) {
+        dlog_buf_printf(&m, "the log holds %" PRId64 " decisions for it, the replay made %zu; the "
+                            "first one the replay did not make is ", stored_n, log->npends);
+        describe_pos(log, ev_pos + 1 + (int64_t)log->npends, &m);
+        fail(log, SLATE_ERROR, "first divergence at %s: %s", where, m.p ? m.p : "");
+        goto out;
+    }
+    /* every column matched: the chain must too, the events row's included */
+    uint8_t h[32];
+    memcpy(h, ev_head, 32);
+    r = compare_row(log, log->ins_event, "events", event_names, ev, DLOG_NEVENT_COLS, ev_pos, h, -1,
+                    NULL, &m);
+    if (r) {
+        fail(log, SLATE_ERROR, "first divergence at %s: the chain hashes differ", where);
+        goto out;
+    }
+    rc = SLATE_OK;
+out:
+    if (m.failed && rc == SLATE_ERROR) fail(log, SLATE_NOMEM, "out of memory");
+    dlog_buf_free(&m);
+    return rc;
+}
+
+/* Write (or in check mode, compare) the open entry: [policy row], events row,
+ * decision rows. */
 static int write_entry(slate_log *log, int64_t *pos, uint8_t head[32], int64_t id)
 {
     int rc = SLATE_OK;
     const char *hash = log->kind == K_POLICY ? log->pol_hash : log->policy_hash;
+    dlog_val pv[DLOG_NPOLICY_COLS];
+    int new_policy = 0;
     if (log->kind == K_POLICY) {
         sqlite3_reset(log->has_policy);
         sqlite3_bind_text(log->has_policy, 1, log->pol_hash, 64, SQLITE_STATIC);
+        if (log->check) sqlite3_bind_int64(log->has_policy, 2, *pos);
         int r = sqlite3_step(log->has_policy);
         sqlite3_reset(log->has_policy);
         if (r != SQLITE_ROW && r != SQLITE_DONE) return sql_fail(log, "cannot read policies");
         if (r == SQLITE_DONE) {
             dlog_val v[DLOG_NPOLICY_COLS] = {
-                ival(++*pos), sval(log->pol_hash), text(log, log->pol_name),
+                ival(*pos + 1), sval(log->pol_hash), text(log, log->pol_name),
                 text(log, log->pol_version), text(log, log->pol_file),
                 text(log, log->pol_source), text(log, log->pol_image)};
             v[6].type = DV_BLOB;
-            rc = insert_row(log, log->ins_policy, "policies", v, DLOG_NPOLICY_COLS, *pos, head);
-            if (rc) return rc;
+            memcpy(pv, v, sizeof v);
+            new_policy = 1;
         }
     }
     char at[32];
     int has_at = log->kind != K_POLICY && log->at != SLATE_LOG_NO_TIME;
     dlog_val ev[DLOG_NEVENT_COLS] = {
         ival(id),
-        ival(++*pos),
+        ival(*pos + 1 + new_policy),
         sval(kind_names[log->kind]),
         log->kind == K_EVENT ? ival((int64_t)log->seq) : sval(NULL),
         has_at ? ival(log->at) : sval(NULL),
@@ -827,27 +1122,20 @@ static int write_entry(slate_log *log, int64_t *pos, uint8_t head[32], int64_t i
         sval(hash),
         ival((int64_t)log->npends),
     };
+    if (log->check) return check_entry(log, new_policy ? pv : NULL, ev, pos, head, id, hash);
+
+    if (new_policy) {
+        ++*pos;
+        rc = insert_row(log, log->ins_policy, "policies", pv, DLOG_NPOLICY_COLS, *pos, head);
+        if (rc) return rc;
+    }
+    ++*pos;
     rc = insert_row(log, log->ins_event, "events", ev, DLOG_NEVENT_COLS, *pos, head);
     for (size_t i = 0; i < log->npends && !rc; i++) {
-        const pend *p = &log->pends[i];
-        dlog_val dv[DLOG_NDECISION_COLS] = {
-            ival((int64_t)p->seq),
-            ival(++*pos),
-            ival(id),
-            p->event_seq ? ival((int64_t)p->event_seq) : sval(NULL),
-            text(log, p->event_id),
-            text(log, p->case_id),
-            ival(p->at),
-            sval(slate_log_time(p->at, at)),
-            text(log, p->rule),
-            ival(p->rule_line),
-            text(log, p->rule_label),
-            sval(action_names[p->action]),
-            text(log, p->clock),
-            text(log, p->tier),
-            text(log, p->args),
-            sval(hash),
-        };
+        dlog_val dv[DLOG_NDECISION_COLS];
+        char dat[32];
+        ++*pos;
+        decision_values(log, &log->pends[i], *pos, id, hash, dat, dv);
         rc = insert_row(log, log->ins_decision, "decisions", dv, DLOG_NDECISION_COLS, *pos, head);
     }
     return rc;
@@ -858,6 +1146,18 @@ int slate_log_end(slate_log *log)
     if (!log) return SLATE_MISUSE;
     if (!log->open) return fail(log, SLATE_MISUSE, "no entry is open");
     int rc = SLATE_OK;
+    if (log->check) {
+        int64_t pos = log->pos, id = log->entry_id + 1;
+        uint8_t head[32];
+        memcpy(head, log->head, 32);
+        rc = write_entry(log, &pos, head, id);
+        if (rc) {
+            log->broken = 1;
+            reset_entry(log);
+            return rc;
+        }
+        return commit_entry(log, pos, id, head);
+    }
     if (!log->in_txn) {
         rc = exec(log, "BEGIN IMMEDIATE");
         if (rc) {
@@ -881,6 +1181,12 @@ int slate_log_end(slate_log *log)
         reset_entry(log);
         return rc;
     }
+    return commit_entry(log, pos, id, head);
+}
+
+/* The entry is written (or matched): move the handle's state past it. */
+static int commit_entry(slate_log *log, int64_t pos, int64_t id, const uint8_t head[32])
+{
     log->pos = pos;
     log->entry_id = id;
     memcpy(log->head, head, 32);
@@ -900,8 +1206,20 @@ int slate_log_end(slate_log *log)
         }
     }
     reset_entry(log);
-    if (++log->in_batch >= log->batch) return slate_log_flush(log);
+    if (!log->check && ++log->in_batch >= log->batch) return slate_log_flush(log);
     return SLATE_OK;
+}
+
+int slate_log_check_end(slate_log *log)
+{
+    if (!log || !log->check) return SLATE_MISUSE;
+    if (log->pos == log->end_pos) return SLATE_OK;
+    dlog_buf m = {0};
+    describe_pos(log, log->pos + 1, &m);
+    fail(log, SLATE_ERROR, "the log holds more than the replay made: %s at pos %" PRId64,
+         m.p ? m.p : "?", log->pos + 1);
+    dlog_buf_free(&m);
+    return SLATE_ERROR;
 }
 
 int slate_log_close(slate_log *log, char **err)

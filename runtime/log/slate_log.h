@@ -51,6 +51,15 @@ typedef struct slate_log_opts {
      * an existing log with a different value of a given key fails. */
     const char *const *options;
     int must_exist;           /* 1: refuse to create a new log */
+    /* 1: check mode, for replay.  The log must exist; it is opened read-only
+     * and the handle starts at its beginning.  Entries are given as for
+     * writing, but slate_log_end() compares every row it would write (through
+     * the same code, so byte for byte) with the row stored at that position,
+     * and returns SLATE_ERROR at the first difference, slate_log_errmsg()
+     * naming it: the entry, the decision seq, the column, expected (the
+     * replay's value) and found (the log's).  Ids are taken as given (never
+     * pseudonymised again).  batch, sync_normal and pseudonym_key are ignored. */
+    int check;
 } slate_log_opts;
 
 /* Open the log at `path`, creating it (with its schema) if it does not exist.
@@ -130,9 +139,15 @@ void slate_log_abort(slate_log *log);
 /* Commit the current batch now.  Returns SLATE_OK or SLATE_ERROR. */
 int slate_log_flush(slate_log *log);
 
+/* Check mode: after the last entry, SLATE_OK if the replay matched every stored
+ * row, SLATE_ERROR (naming the first row left over) if the log holds more. */
+int slate_log_check_end(slate_log *log);
+
 /* ---- state -------------------------------------------------------------- */
 
-/* The last error on this handle ("" when none).  Owned by the handle. */
+/* The last error on this handle ("" when none).  Owned by the handle.  After a
+ * failed write (or a divergence in check mode) the handle takes no more
+ * entries, and this keeps the message of that first failure. */
 const char *slate_log_errmsg(const slate_log *log);
 
 /* The largest input event seq logged (0 when none): resume after it. */

@@ -144,12 +144,12 @@ SYN_FN void syn_event(syn_ctx *c, int64_t at, const char *case_id, const char *t
     slate_log_event ev = {++c->seq, at, type, case_id, case_id ? strlen(case_id) : 0,
                           payload, strlen(payload), reject};
     c->ev = c->seq;
-    if (slate_log_begin_event(c->log, &ev)) c->failed = 1;
+    if (!c->failed && slate_log_begin_event(c->log, &ev)) c->failed = 1;
 }
 
 SYN_FN void syn_end(syn_ctx *c)
 {
-    if (slate_log_end(c->log)) c->failed = 1;
+    if (!c->failed && slate_log_end(c->log)) c->failed = 1;
 }
 
 /* One decision; `timer` makes it a timer's (no event). */
@@ -165,7 +165,7 @@ SYN_FN void syn_d(syn_ctx *c, int64_t at, const char *case_id, slate_action a, u
     d.met = met;
     d.to = to;
     d.message = message;
-    if (slate_log_sink(c->log, &d)) c->failed = 1;
+    if (!c->failed && slate_log_sink(c->log, &d)) c->failed = 1;
 }
 
 SYN_FN void syn_sla(syn_ctx *c, int64_t at, const char *case_id, uint32_t line, const char *tier,
@@ -174,7 +174,7 @@ SYN_FN void syn_sla(syn_ctx *c, int64_t at, const char *case_id, uint32_t line, 
     slate_decision d = syn_dec(c->dseq++, at, case_id, SLATE_A_SLA, c->ev, line);
     d.tier = tier;
     d.targets = targets;
-    if (slate_log_sink(c->log, &d)) c->failed = 1;
+    if (!c->failed && slate_log_sink(c->log, &d)) c->failed = 1;
 }
 
 #define H(n) ((int64_t)(n) * 3600000)
@@ -192,13 +192,15 @@ SYN_FN void syn_sla(syn_ctx *c, int64_t at, const char *case_id, uint32_t line, 
  *   a line that is not JSON (rejected by the reader), and D opened with an
  *   unknown tier (rejected by the engine); then time advanced to Tuesday 18:00.
  * Writes the log at `path` (key may be NULL).  Returns 0 or -1. */
-SYN_FN int syn_scenario(const char *path, const void *key, size_t key_len)
+/* Variants of the stream, for replay checks: what differs from the log. */
+enum { SYN_SAME = 0, SYN_ELAPSED, SYN_NO_ROUTE, SYN_EXTRA, SYN_SHORT };
+
+/* Feed the scenario (or a variant) to an open log; returns 0 or -1. */
+SYN_FN int syn_scenario_feed(slate_log *log, int variant)
 {
-    slate_log_opts opts = {.pseudonym_key = key, .pseudonym_key_len = key_len,
-                           .options = (const char *[]){"tolerance_ms=0", NULL}};
     syn_ctx c = {0};
+    c.log = log;
     c.dseq = 1;
-    if (slate_log_open_opts(path, &opts, &c.log, NULL)) return -1;
     if (syn_policy(c.log, SYN_HASH1, "svc.slate", syn_source)) return -1;
 
     syn_event(&c, SYN_MIN(0), "A", "opened",
@@ -224,7 +226,8 @@ SYN_FN int syn_scenario(const char *path, const void *key, size_t key_len)
     syn_d(&c, SYN_MIN(5), "B", SLATE_A_START, 21, 0, "response", H(2), 0, SYN_MIN(125), 0, NULL, NULL);
     syn_d(&c, SYN_MIN(5), "B", SLATE_A_START, 21, 0, "resolution", H(18), 0,
           SYN_MIN(5) + H(48), 0, NULL, NULL);
-    syn_d(&c, SYN_MIN(5), "B", SLATE_A_ROUTE, 25, 0, NULL, 0, 0, NODL, 0, "complaint_desk", NULL);
+    if (variant != SYN_NO_ROUTE)
+        syn_d(&c, SYN_MIN(5), "B", SLATE_A_ROUTE, 25, 0, NULL, 0, 0, NODL, 0, "complaint_desk", NULL);
     syn_end(&c);
 
     syn_event(&c, SYN_MIN(10), "A", "responded",
@@ -268,7 +271,10 @@ SYN_FN int syn_scenario(const char *path, const void *key, size_t key_len)
 
     syn_event(&c, SYN_MIN(180), "B", "responded",
               "{\"case\":\"B\",\"type\":\"responded\",\"at\":\"2025-03-03T12:00:00Z\"}", NULL);
-    syn_d(&c, SYN_MIN(180), "B", SLATE_A_STOP, 21, 0, "response", H(2), M(175), NODL, 0, NULL, NULL);
+    syn_d(&c, SYN_MIN(180), "B", SLATE_A_STOP, 21, 0, "response", H(2),
+          variant == SYN_ELAPSED ? M(174) : M(175), NODL, 0, NULL, NULL);
+    if (variant == SYN_EXTRA)
+        syn_d(&c, SYN_MIN(180), "B", SLATE_A_NOTIFY, 15, 0, NULL, 0, 0, NODL, 0, "manager", "late");
     syn_end(&c);
 
     syn_event(&c, SYN_MIN(300), "B", "paused",
@@ -313,13 +319,25 @@ SYN_FN int syn_scenario(const char *path, const void *key, size_t key_len)
           "`tier`: unknown value `gold` for enum `tier` (expected one of vip, high, medium, low)");
     syn_end(&c);
 
-    if (slate_log_begin_advance(c.log, SYN_MIN(1980))) c.failed = 1;
-    syn_d(&c, SYN_MIN(1860), "B", SLATE_A_BREACH, 22, 1, "follow_up", H(24), H(24), NODL, 0, NULL,
-          NULL);
-    syn_end(&c);
-
-    if (slate_log_close(c.log, NULL)) return -1;
+    if (variant != SYN_SHORT) {
+        if (!c.failed && slate_log_begin_advance(c.log, SYN_MIN(1980))) c.failed = 1;
+        syn_d(&c, SYN_MIN(1860), "B", SLATE_A_BREACH, 22, 1, "follow_up", H(24), H(24), NODL, 0,
+              NULL, NULL);
+        syn_end(&c);
+    }
     return c.failed ? -1 : 0;
+}
+
+/* Write the scenario's log at `path` (key may be NULL).  Returns 0 or -1. */
+SYN_FN int syn_scenario(const char *path, const void *key, size_t key_len)
+{
+    slate_log_opts opts = {.pseudonym_key = key, .pseudonym_key_len = key_len,
+                           .options = (const char *[]){"tolerance_ms=0", NULL}};
+    slate_log *log;
+    if (slate_log_open_opts(path, &opts, &log, NULL)) return -1;
+    int rc = syn_scenario_feed(log, SYN_SAME);
+    if (slate_log_close(log, NULL)) return -1;
+    return rc;
 }
 
 #undef H

@@ -601,6 +601,66 @@ static void test_pseudonyms(void **state)
     assert_int_equal(sql_int(f->db, "SELECT payload IS NULL FROM events WHERE seq = 99"), 1);
 }
 
+/* ---- check mode (replay) ------------------------------------------------------- */
+
+/* Feed a variant of the scenario to a check-mode handle on the scenario's log;
+ * returns the message of the first divergence, or NULL when all matched. */
+static char *check_variant(const char *path, int variant)
+{
+    slate_log_opts opts = {.check = 1};
+    slate_log *log = NULL;
+    char *err = NULL;
+    assert_int_equal(slate_log_open_opts(path, &opts, &log, &err), SLATE_OK);
+    assert_string_equal(slate_log_option(log, "tolerance_ms"), "0");
+    int rc = syn_scenario_feed(log, variant);
+    if (!rc && slate_log_check_end(log)) rc = -1;
+    char *msg = rc ? strdup(slate_log_errmsg(log)) : NULL;
+    if (msg && getenv("SLATE_TEST_VERBOSE")) fprintf(stderr, "  check: %s\n", msg);
+    slate_log_close(log, NULL);
+    return msg;
+}
+
+static void test_check_mode(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(syn_scenario(f->db, NULL, 0), 0);
+    char *before = sql_text(f->db, "SELECT value FROM meta WHERE key = 'state.chain'");
+    assert_null(check_variant(f->db, SYN_SAME));
+
+    char *m = check_variant(f->db, SYN_ELAPSED);
+    assert_non_null(m);
+    assert_non_null(strstr(m, "event seq 8"));
+    assert_non_null(strstr(m, "decision seq 19"));
+    assert_non_null(strstr(m, "`args`: expected {\"clock\":\"response\",\"target_ms\":7200000,"
+                              "\"elapsed_ms\":10440000,\"met\":false}, found {"));
+    free(m);
+
+    m = check_variant(f->db, SYN_NO_ROUTE); /* the replay lacks decision 7 */
+    assert_non_null(m);
+    assert_non_null(strstr(m, "event seq 2"));
+    assert_non_null(strstr(m, "decision seq 7 (route"));
+    free(m);
+
+    m = check_variant(f->db, SYN_EXTRA);
+    assert_non_null(m);
+    assert_non_null(strstr(m, "event seq 8"));
+    assert_non_null(strstr(m, "the replay made decision seq 20 (notify"));
+    free(m);
+
+    m = check_variant(f->db, SYN_SHORT);
+    assert_non_null(m);
+    assert_non_null(strstr(m, "holds more than the replay made"));
+    assert_non_null(strstr(m, "advance"));
+    free(m);
+
+    /* the log was only read */
+    char *after = sql_text(f->db, "SELECT value FROM meta WHERE key = 'state.chain'");
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK);
+}
+
 /* ---- atomicity ------------------------------------------------------------------ */
 
 /* Counts rows down and kills the process when the count reaches zero. */
@@ -716,6 +776,7 @@ int main(void)
         T(test_tampered_log_refuses_append),
         T(test_independent_recipe),
         T(test_resume_and_swap),
+        T(test_check_mode),
         T(test_batches_commit_between_entries),
         T(test_pseudonyms),
         T(test_atomic_when_killed),
