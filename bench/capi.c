@@ -8,6 +8,9 @@
  *   slate-bench mem   POLICY CASES          bytes per open case, peak RSS
  *   slate-bench scale POLICY OPEN EVENTS RUNS events/s with OPEN open cases
  *   slate-bench compile POLICY RUNS         compile ms, image bytes, load+verify us
+ *   slate-bench jsonl POLICY EVENTS RUNS    what `slate run` does until it lands: the
+ *                                           CLI's JSONL reader, the engine, decisions
+ *                                           rendered as JSON to /dev/null (no log)
  *
  * Timed loops hold no JSON and no log: decisions go to a sink that counts them
  * and folds (action, instant, case length) into a hash.  Each line of output is
@@ -102,6 +105,60 @@ static int run_hand(const slate_program *p, const bs_stream *s, int runs)
     printf("events %zu decisions %llu hash %016llx median_eps %.0f min_eps %.0f max_eps %.0f\n",
            s->n, (unsigned long long)c.n, (unsigned long long)c.h, med, r[0], r[runs - 1]);
     free(r);
+    return 0;
+}
+
+/* ---- the JSONL path ----------------------------------------------------------------- */
+
+#include "events.h"
+
+typedef struct json_out {
+    FILE *f;
+    char buf[8192];
+    uint64_t n;
+} json_out;
+
+static int json_sink(void *ud, const slate_decision *d)
+{
+    json_out *o = ud;
+    size_t n = slate_decision_json(d, o->buf, sizeof o->buf - 1);
+    if (n >= sizeof o->buf - 1) n = sizeof o->buf - 2;
+    o->buf[n] = '\n';
+    fwrite(o->buf, 1, n + 1, o->f);
+    o->n++;
+    return 0;
+}
+
+static int run_jsonl(const slate_program *p, const char *path, int runs)
+{
+    double *r = malloc(sizeof *r * (size_t)runs);
+    json_out *o = malloc(sizeof *o);
+    ev_result *res = malloc(sizeof *res);
+    uint64_t nev = 0;
+    for (int i = 0; i < runs; i++) {
+        FILE *in = fopen(path, "r");
+        o->f = fopen("/dev/null", "w");
+        o->n = 0;
+        if (!in || !o->f) return 3;
+        double t0 = now_s();
+        ev_reader *rd = ev_reader_new(p, 0);
+        slate_engine *e = slate_engine_new(p, NULL);
+        nev = 0;
+        for (ev_status st; (st = ev_next(rd, in, res)) != EV_EOF && st != EV_IOERR; nev++)
+            if (st == EV_OK) slate_engine_push(e, &res->ev, json_sink, o);
+        fflush(o->f);
+        r[i] = (double)nev / (now_s() - t0);
+        slate_engine_free(e);
+        ev_reader_free(rd);
+        fclose(in);
+        fclose(o->f);
+    }
+    double med = median(r, runs);
+    printf("events %llu decisions %llu median_eps %.0f min_eps %.0f max_eps %.0f\n",
+           (unsigned long long)nev, (unsigned long long)o->n, med, r[0], r[runs - 1]);
+    free(r);
+    free(o);
+    free(res);
     return 0;
 }
 
@@ -293,7 +350,7 @@ static int run_compile(const char *path, int runs)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: slate-bench capi|hand|equiv|mem|scale|compile POLICY ...\n");
+        fprintf(stderr, "usage: slate-bench capi|hand|equiv|jsonl|mem|scale|compile POLICY ...\n");
         return 2;
     }
     const char *mode = argv[1];
@@ -305,6 +362,8 @@ int main(int argc, char **argv)
         rc = run_mem(p, (size_t)atol(argv[3]));
     } else if (!strcmp(mode, "scale") && argc > 5) {
         rc = run_scale(p, (size_t)atol(argv[3]), (size_t)atol(argv[4]), atoi(argv[5]));
+    } else if (!strcmp(mode, "jsonl") && argc > 3) {
+        rc = run_jsonl(p, argv[3], argc > 4 ? atoi(argv[4]) : 5);
     } else if (argc > 3) {
         bs_stream s;
         if (bs_load_events(p, argv[3], &s)) return 3;

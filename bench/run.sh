@@ -53,6 +53,9 @@ row "slate C API" "$base" "reference" "$(echo "$capi" | field decisions) decisio
 row "hand-written C (subset)" "$(echo "$hand" | field median_eps)" "$(status "$eq_big" | cut -d' ' -f1) (subset)" \
     "$(echo "$hand" | field decisions) decisions, subset only"
 
+jsonl=$("$SB" jsonl $POL "$D/big.jsonl" "$RUNS" | tee "$R/jsonl.txt")
+row "JSONL reader+engine+JSON" "$(echo "$jsonl" | field median_eps)" "same engine" \
+    "in process: cli/events.c reader, decisions as JSON to /dev/null"
 # the CLI, the log and replay, once they are on this branch
 if "$SLATE" run --help >/dev/null 2>&1; then
     ts=()
