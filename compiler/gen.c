@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "lower_int.h"
+#include "select.h"
 #include "verify.h"
 
 /* The static type of a value: a prog_type, and for PT_ENUM its field. */
@@ -98,6 +99,16 @@ static void jl_here(gctx *g, jlist l)
     while (l != JL_EMPTY) {
         int32_t next = g->cg->code.v[l].c;
         g->cg->code.v[l].c = (int32_t)pc_here(g);
+        l = next;
+    }
+}
+
+/* Move every pending jump of l into *into (both still unplaced). */
+static void jl_merge(gctx *g, jlist *into, jlist l)
+{
+    while (l != JL_EMPTY) {
+        int32_t next = g->cg->code.v[l].c;
+        jl_add(g, into, (uint32_t)l);
         l = next;
     }
 }
@@ -422,6 +433,7 @@ static uint32_t emit_entry(gctx *g, const ast_action *a)
             k++;
         if (k == nargs) return i;
     }
+    if (cg->emits.n == 0xFFFFu) cg_error(cg, a->loc, "too many distinct `emit` decisions for the image format");
     prog_emit pe = {name, nargs, cg->emit_args.n};
     for (uint32_t k = 0; k < nargs; k++) VEC_PUSH(cg->emit_args, args[k]);
     return VEC_PUSH(cg->emits, pe);
@@ -482,7 +494,7 @@ static void gen_action(gctx *g, const ast_action *a)
         break;
     case ACT_EMIT: {
         uint32_t e = emit_entry(g, a), n = cg->emits.v[e].nargs, base = g->next_reg;
-        for (uint32_t i = 0; i < n; i++) reg_new(g, a->loc);
+        for (uint32_t i = 0; i < n || i == 0; i++) reg_new(g, a->loc); /* A must name a register */
         uint32_t i = 0;
         for (const ast_expr *x = a->value; x && i < n; x = x->next, i++) {
             const prog_emit_arg *t = &cg->emit_args.v[cg->emits.v[e].first_arg + i];
@@ -501,29 +513,43 @@ static void gen_actions(gctx *g, const ast_action *a)
 
 /* ---- blocks -------------------------------------------------------------- */
 
-/* The selection block: tiers in file order, the default (or "no tier") last. */
+/* The selection block: tiers in file order, the default (or "no tier") last,
+ * failing conjuncts jumping as the plan (select.c) says. */
 static void gen_select(gctx *g)
 {
     cg_program *cg = g->cg;
     const ast_policy *a = cg->ast;
     cg->select = (int32_t)pc_here(g);
     stmt_begin(g, a->slas ? a->slas->loc.line : a->header_loc.line);
-    for (const ast_sla *s = a->slas; s; s = s->next)
-        if (s->when) collect(g, s->when, (cty){0, 0});
+    sel_plan plan;
+    sel_plan_build(cg, &plan);
+    for (int i = 0; i < plan.n; i++)
+        for (int c = 0; c < plan.t[i].nconj; c++)
+            if (plan.t[i].reached && plan.t[i].target[c] >= 0) collect(g, plan.t[i].conj[c], (cty){0, 0});
     hoist(g);
-    uint32_t def = cg->tiers.n, i = 0;
-    for (const ast_sla *s = a->slas; s; s = s->next, i++) {
-        if (!s->when) {
-            def = i;
-            continue;
+    jlist *pending = malloc(((size_t)plan.n + 1) * sizeof *pending);
+    if (!pending) abort();
+    for (int i = 0; i <= plan.n; i++) pending[i] = JL_EMPTY;
+    for (int i = 0; i < plan.n; i++) {
+        const sel_tier *t = &plan.t[i];
+        jl_here(g, pending[i]);
+        if (!t->reached) continue;
+        g->line = (uint32_t)t->sla->loc.line;
+        for (int c = 0; c < t->nconj; c++) {
+            if (t->target[c] < 0) continue;
+            jlist f = JL_EMPTY;
+            cond_false(g, t->conj[c], &f);
+            jl_merge(g, &pending[t->target[c]], f);
         }
-        jlist f = JL_EMPTY;
-        g->line = (uint32_t)s->loc.line;
-        cond_false(g, s->when, &f);
-        emit(g, OP_TIER, 0, 0, i);
-        jl_here(g, f);
+        emit(g, OP_TIER, 0, 0, t->tier);
     }
-    g->line = (uint32_t)(def < cg->tiers.n ? cg->tiers.v[def].line : (uint32_t)a->header_loc.line);
+    jl_here(g, pending[plan.n]);
+    free(pending);
+    sel_plan_free(&plan);
+    uint32_t def = cg->tiers.n;
+    for (uint32_t i = 0; i < cg->tiers.n; i++)
+        if (cg->tiers.v[i].is_default) def = i;
+    g->line = def < cg->tiers.n ? cg->tiers.v[def].line : (uint32_t)a->header_loc.line;
     emit(g, OP_TIER, 0, 0, def);
 }
 

@@ -51,6 +51,10 @@ static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
 static void atom(sbuf *b, uint64_t *seed)
 {
     uint64_t r = bc_rand(seed);
+    if (r % 16 == 15) { /* a negated test, which the decision tree also reads */
+        put(b, (r >> 8) & 1 ? "not e1 in (a, c)" : "not b2");
+        return;
+    }
     const char *op = ops[(r >> 8) % 6], *eq = (r >> 16) & 1 ? "==" : "!=";
     switch (r % 12) {
     case 0: put(b, "e1 %s %s", op, e1_vals[(r >> 20) % 4]); break;
@@ -105,7 +109,14 @@ static void gen_policy(sbuf *b, uint64_t *seed)
         put(b, "sla t%d ", t);
         if (t != def) {
             put(b, "when ");
-            cond(b, seed, 3);
+            if (bc_rand(seed) % 2) {
+                cond(b, seed, 3);
+            } else { /* a conjunction of simple tests: the decision tree's case */
+                for (int k = 1 + (int)(bc_rand(seed) % 3); k-- > 0;) {
+                    atom(b, seed);
+                    if (k) put(b, " and ");
+                }
+            }
         }
         put(b, " { response within %dh }\n", t + 1);
     }
