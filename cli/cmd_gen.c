@@ -345,7 +345,7 @@ static void gen_case(gen *g, uint32_t c, int64_t t0, const opts *o)
     int major = incident || chance(r, 0.03);
     int emergency = !strcmp(severity, "emergency");
     /* who works on it round the clock: incidents and priority emergencies/technical */
-    int allday = incident || (priority && (emergency || technical));
+    int allday = incident || (priority && (emergency || technical || complex));
 #define WORK(from, dur) (allday ? (from) + (dur) : desk_add((from), (dur)))
 
     add_str(g, &b, "standing", standing);
@@ -363,10 +363,13 @@ static void gen_case(gen *g, uint32_t c, int64_t t0, const opts *o)
     char agent[16];
     snprintf(agent, sizeof agent, "a%03d", (int)(next64(r) % 120) + 1);
 
-    /* First response: mostly well inside target (R16: average under 20 min). */
-    int64_t median = incident ? 6 * MIN_MS : technical ? 9 * MIN_MS : 13 * MIN_MS;
-    int64_t rdelay = lognormal_ms(r, median, 0.8);
-    if (chance(r, 0.04)) rdelay += uniform_ms(r, HOUR_MS, 5 * HOUR_MS); /* a bad day */
+    /* First response: mostly well inside target (R16: average under 20 min);
+     * inquiries at once (R2), technical support within 15 min (R9). */
+    int inquiry = !strcmp(kind, "inquiry");
+    int64_t median = incident ? 5 * MIN_MS : technical ? 6 * MIN_MS : inquiry ? 5 * MIN_MS
+                                                                      : 11 * MIN_MS;
+    int64_t rdelay = lognormal_ms(r, median, 0.5);
+    if (chance(r, 0.02)) rdelay += uniform_ms(r, HOUR_MS, 5 * HOUR_MS); /* a bad day */
     if (complaint) {
         b.n = 0;
         emit(g, c, &t, WORK(t0, uniform_ms(r, 2 * MIN_MS, 25 * MIN_MS)), "accepted", &b);
@@ -402,29 +405,37 @@ static void gen_case(gen *g, uint32_t c, int64_t t0, const opts *o)
             emit(g, c, &t, upd, "updated", &b);
             upd = -1;
         }
-        /* waiting on the customer */
+        int64_t work;
+        if (!strcmp(kind, "feedback")) {
+            /* acknowledged and passed to the team, then analysed (R15) */
+            emit(g, c, &t, WORK(t, uniform_ms(r, 2 * MIN_MS, 15 * MIN_MS)), "handled", NULL);
+            int64_t rep = uniform_ms(r, 2 * HOUR_MS, 20 * HOUR_MS);
+            if (chance(r, 0.05)) rep += uniform_ms(r, 4 * HOUR_MS, 16 * HOUR_MS);
+            emit(g, c, &t, desk_add(t, rep), "reported", NULL);
+            work = uniform_ms(r, 5 * MIN_MS, HOUR_MS);
+        } else if (inquiry && !complex && !technical) {
+            work = uniform_ms(r, 0, 30 * MIN_MS);
+        } else {
+            /* initial handling / a solution: R9's 30 min for technical issues */
+            int64_t hmed = incident ? 8 * MIN_MS : technical ? 7 * MIN_MS
+                         : complex ? HOUR_MS : 2 * HOUR_MS;
+            emit(g, c, &t, WORK(t, lognormal_ms(r, hmed, 0.5)), "handled", NULL);
+            /* R8: a major issue's customer hears back within the working day */
+            if (major || emergency)
+                emit(g, c, &t, WORK(t, uniform_ms(r, 10 * MIN_MS, 3 * HOUR_MS)), "fed_back", NULL);
+            int64_t rmed = !strcmp(kind, "security") ? 50 * MIN_MS
+                         : !strcmp(kind, "outage")   ? 100 * MIN_MS
+                         : priority                  ? 2 * HOUR_MS
+                         : complex                   ? 3 * HOUR_MS
+                         : technical                 ? 5 * HOUR_MS
+                                                     : 4 * HOUR_MS;
+            work = lognormal_ms(r, rmed, 0.6);
+            if (chance(r, 0.03)) work += uniform_ms(r, 4 * HOUR_MS, 40 * HOUR_MS);
+        }
+        /* waiting on the customer (after the first answer and the initial handling) */
         if (!incident && chance(r, 0.15)) {
             emit(g, c, &t, t + uniform_ms(r, 10 * MIN_MS, 2 * HOUR_MS), "paused", NULL);
             emit(g, c, &t, t + uniform_ms(r, 30 * MIN_MS, 20 * HOUR_MS), "resumed", NULL);
-        }
-        int64_t work;
-        if (!strcmp(kind, "feedback")) {
-            emit(g, c, &t, desk_add(t, uniform_ms(r, 2 * HOUR_MS, 30 * HOUR_MS)), "reported",
-                 NULL);
-            work = uniform_ms(r, 5 * MIN_MS, HOUR_MS);
-        } else if (!strcmp(kind, "inquiry") && !complex) {
-            work = uniform_ms(r, 0, 30 * MIN_MS);
-        } else {
-            int64_t hmed = incident ? 12 * MIN_MS : technical ? 18 * MIN_MS : 5 * HOUR_MS;
-            int64_t h = lognormal_ms(r, hmed, 0.7);
-            emit(g, c, &t, WORK(t, h), "handled", NULL);
-            int64_t rmed = !strcmp(kind, "security") ? 70 * MIN_MS
-                         : !strcmp(kind, "outage")   ? 2 * HOUR_MS
-                         : complex                   ? 5 * HOUR_MS
-                         : technical                 ? 7 * HOUR_MS
-                                                     : 9 * HOUR_MS;
-            work = lognormal_ms(r, rmed, 0.8);
-            if (chance(r, 0.05)) work += uniform_ms(r, 4 * HOUR_MS, 40 * HOUR_MS);
         }
         if (upd >= 0) { /* late update: a new agent note, priority raised */
             b.n = 0;
@@ -438,18 +449,23 @@ static void gen_case(gen *g, uint32_t c, int64_t t0, const opts *o)
     /* Reopened by the customer, resolved again. */
     if (chance(r, 0.03)) {
         emit(g, c, &t, t + uniform_ms(r, 2 * HOUR_MS, 30 * HOUR_MS), "reopened", NULL);
+        /* answered and handled again: the clocks resume with what they had */
+        b.n = 0;
+        add_str(g, &b, "agent", agent);
+        emit(g, c, &t, WORK(t, lognormal_ms(r, 4 * MIN_MS, 0.4)), "responded", &b);
+        emit(g, c, &t, WORK(t, lognormal_ms(r, 5 * MIN_MS, 0.4)), "handled", NULL);
         emit(g, c, &t, WORK(t, uniform_ms(r, HOUR_MS, 8 * HOUR_MS)), "resolved", NULL);
         resolved = t;
     }
     (void)resolved;
 
-    if (complaint)
-        emit(g, c, &t, desk_add(t, uniform_ms(r, 30 * MIN_MS, 7 * HOUR_MS)), "fed_back", NULL);
+    /* R20 step 4: the result fed back to the complaining customer. */
+    if (complaint) emit(g, c, &t, desk_add(t, uniform_ms(r, 10 * MIN_MS, 6 * HOUR_MS)), "fed_back", NULL);
 
     /* R14: follow-up visit, most within 24 h. */
-    if (chance(r, 0.92)) {
-        int64_t fu = lognormal_ms(r, 5 * HOUR_MS, 0.9);
-        if (chance(r, 0.07)) fu = uniform_ms(r, 24 * HOUR_MS, 48 * HOUR_MS);
+    if (chance(r, 0.96)) {
+        int64_t fu = lognormal_ms(r, 4 * HOUR_MS, 0.8);
+        if (chance(r, 0.04)) fu = uniform_ms(r, 24 * HOUR_MS, 48 * HOUR_MS);
         emit(g, c, &t, t + fu, "followed_up", NULL);
         /* R22: survey and low scores */
         if (chance(r, 0.35)) {

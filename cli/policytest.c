@@ -592,15 +592,50 @@ out:
     return rc;
 }
 
+/* Remove "." segments and "dir/.." pairs from a path, in place (lexically: the
+ * test file's directory is taken as written). */
+static void normalize_path(char *p)
+{
+    char *seg[256];
+    size_t n = 0;
+    int abs = p[0] == '/';
+    char *save = NULL, *copy = xstrdup(p);
+    for (char *s = strtok_r(copy, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
+        if (!strcmp(s, ".")) continue;
+        if (!strcmp(s, "..") && n > 0 && strcmp(seg[n - 1], "..")) {
+            n--;
+            continue;
+        }
+        if (!strcmp(s, "..") && abs && n == 0) continue; /* "/.." is "/" */
+        if (n < sizeof seg / sizeof seg[0]) seg[n++] = s;
+    }
+    char *o = p;
+    if (abs) *o++ = '/';
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(seg[i]);
+        memmove(o, seg[i], l);
+        o += l;
+        if (i + 1 < n) *o++ = '/';
+    }
+    if (o == p) *o++ = '.';
+    *o = '\0';
+    free(copy);
+}
+
+/* `rel` resolved against the directory of `path`; malloc'd. */
 static char *join_dir(const char *path, const char *rel)
 {
-    if (rel[0] == '/') return xstrdup(rel);
+    char *r;
     const char *slash = strrchr(path, '/');
-    if (!slash) return xstrdup(rel);
-    size_t d = (size_t)(slash - path) + 1;
-    char *r = xrealloc(NULL, d + strlen(rel) + 1);
-    memcpy(r, path, d);
-    strcpy(r + d, rel);
+    if (rel[0] == '/' || !slash) {
+        r = xstrdup(rel);
+    } else {
+        size_t d = (size_t)(slash - path) + 1;
+        r = xrealloc(NULL, d + strlen(rel) + 1);
+        memcpy(r, path, d);
+        strcpy(r + d, rel);
+    }
+    normalize_path(r);
     return r;
 }
 

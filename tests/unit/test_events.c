@@ -471,10 +471,13 @@ static void test_numbering_blank_bom_crlf(void **state)
     ev_reader *r = ev_reader_new(&fx.p, 0);
     assert_int_equal(parse(r, "\xEF\xBB\xBF{\"case\":\"c\",\"type\":\"opened\",\"at\":0}"), EV_OK);
     assert_int_equal(res.line, 1);
+    assert_int_equal(res.raw_len, 38); /* the byte order mark included */
     assert_int_equal(parse(r, ""), EV_BLANK);
     assert_int_equal(parse(r, " \t \r"), EV_BLANK);
     assert_int_equal(parse(r, "{\"case\":\"c\",\"type\":\"opened\",\"at\":0}\r"), EV_OK);
     assert_int_equal(res.line, 4);
+    assert_int_equal(res.raw_len, 36); /* the line as received, '\r' included */
+    assert_memory_equal(res.raw + 34, "}\r", 2);
     assert_int_equal(res.ev.seq, 2);
     /* a BOM past line 1 is not JSON */
     assert_int_equal(parse(r, "\xEF\xBB\xBF{}"), EV_REJECT);
@@ -600,6 +603,7 @@ static void test_long_lines(void **state)
     assert_int_equal(ev_next(r, f, &res), EV_OK);
     assert_int_equal(ev_next(r, f, &res), EV_REJECT);
     assert_string_equal(res.reason, "line of 1048577 bytes is longer than the limit of 1048576 (1 MiB)");
+    assert_null(res.raw);
     assert_int_equal(res.line, 3);
     assert_int_equal(res.ev.seq, 3);
     assert_int_equal(ev_next(r, f, &res), EV_OK);

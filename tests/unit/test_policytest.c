@@ -111,7 +111,7 @@ static void test_parse(void **state)
     int rc = pt_parse("policies/tests/x.test", good, strlen(good), &f, err, sizeof err);
     if (rc) fprintf(stderr, "%s\n", err);
     assert_int_equal(rc, 0);
-    assert_string_equal(f.policy, "policies/tests/../service-2025.slate");
+    assert_string_equal(f.policy, "policies/service-2025.slate");
     assert_int_equal(f.offset_min, 480);
     assert_int_equal(f.ndefaults, 2);
     assert_string_equal(f.defaults[1].key, "channel");
@@ -163,6 +163,29 @@ static void test_parse(void **state)
     assert_int_equal(x->npats, 2);
     assert_string_equal(x->pats[1].subject, "specialist");
     pt_free(&f);
+}
+
+static void test_policy_path(void **state)
+{
+    (void)state;
+    static const struct { const char *file, *rel, *want; } cases[] = {
+        {"a/b/t.test", "../p.slate", "a/p.slate"},
+        {"a/b/t.test", "./p.slate", "a/b/p.slate"},
+        {"t.test", "../p.slate", "../p.slate"},
+        {"../t.test", "../p.slate", "../../p.slate"},
+        {"/x/t.test", "../../p.slate", "/p.slate"},
+        {"a/t.test", "/abs/./p.slate", "/abs/p.slate"},
+        {"a/t.test", "..", "."},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "policy \"%s\"\n", cases[i].rel);
+        pt_file f;
+        char err[256];
+        assert_int_equal(pt_parse(cases[i].file, text, strlen(text), &f, err, sizeof err), 0);
+        assert_string_equal(f.policy, cases[i].want);
+        pt_free(&f);
+    }
 }
 
 static void parse_error(const char *text, const char *want)
@@ -417,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_policy_path),
         cmocka_unit_test(test_event_json),
         cmocka_unit_test(test_match),
         cmocka_unit_test(test_check),

@@ -1,0 +1,555 @@
+/*
+ * audit.c - reading a decision log for the auditor's commands: open and check
+ * it, walk entries and decisions in log order with JSON parsed, quote policy
+ * lines, and render times and durations.  See audit.h.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "cli.h"
+#include "log/slate_log.h"
+
+/* ---- opening -------------------------------------------------------------- */
+
+static char *dup_col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+static int load_policies(aud_log *lg, const char *cmd)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(lg->db, "SELECT hash, name, version, file, source FROM policies "
+                                   "ORDER BY pos", -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "slate %s: %s: %s\n", cmd, lg->path, sqlite3_errmsg(lg->db));
+        return EXIT_INPUT;
+    }
+    int rc = EXIT_OK;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        aud_policy *p = realloc(lg->policies, (lg->npolicies + 1) * sizeof *p);
+        if (!p) {
+            rc = EXIT_IO;
+            break;
+        }
+        lg->policies = p;
+        p = &lg->policies[lg->npolicies++];
+        memset(p, 0, sizeof *p);
+        snprintf(p->hash, sizeof p->hash, "%s", (const char *)sqlite3_column_text(st, 0));
+        p->name = dup_col(st, 1);
+        p->version = dup_col(st, 2);
+        p->file = dup_col(st, 3);
+        p->source = dup_col(st, 4);
+        p->source_len = p->source ? (size_t)sqlite3_column_bytes(st, 4) : 0;
+    }
+    sqlite3_finalize(st);
+    if (rc) fprintf(stderr, "slate %s: out of memory\n", cmd);
+    return rc;
+}
+
+int aud_open(aud_log *lg, const char *cmd, const char *path)
+{
+    memset(lg, 0, sizeof *lg);
+    lg->path = path;
+    FILE *probe = fopen(path, "rb");
+    if (!probe) {
+        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, strerror(errno));
+        return EXIT_IO;
+    }
+    fclose(probe);
+    if (sqlite3_open_v2(path, &lg->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, sqlite3_errmsg(lg->db));
+        aud_close(lg);
+        return EXIT_IO;
+    }
+    sqlite3_busy_timeout(lg->db, 5000);
+    sqlite3_stmt *st;
+    int version = -1;
+    if (sqlite3_prepare_v2(lg->db, "SELECT key, value FROM meta WHERE key IN "
+                                   "('schema_version', 'pseudonym')", -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *k = (const char *)sqlite3_column_text(st, 0);
+            const char *v = (const char *)sqlite3_column_text(st, 1);
+            if (!k || !v) continue;
+            if (!strcmp(k, "schema_version")) version = atoi(v);
+            if (!strcmp(k, "pseudonym")) lg->pseudonyms = strcmp(v, "none") != 0;
+        }
+        sqlite3_finalize(st);
+    }
+    if (version < 0) {
+        fprintf(stderr, "slate %s: %s: not a slate decision log\n", cmd, path);
+        aud_close(lg);
+        return EXIT_INPUT;
+    }
+    if (version != SLATE_LOG_SCHEMA_VERSION) {
+        fprintf(stderr, "slate %s: %s: log schema version %d, this slate reads version %d\n",
+                cmd, path, version, SLATE_LOG_SCHEMA_VERSION);
+        aud_close(lg);
+        return EXIT_INPUT;
+    }
+    int rc = load_policies(lg, cmd);
+    if (rc) aud_close(lg);
+    return rc;
+}
+
+void aud_close(aud_log *lg)
+{
+    for (size_t i = 0; i < lg->npolicies; i++) {
+        free(lg->policies[i].name);
+        free(lg->policies[i].version);
+        free(lg->policies[i].file);
+        free(lg->policies[i].source);
+    }
+    free(lg->policies);
+    sqlite3_close(lg->db);
+    memset(lg, 0, sizeof *lg);
+}
+
+const aud_policy *aud_policy_get(const aud_log *lg, const char *hash)
+{
+    for (size_t i = 0; hash && i < lg->npolicies; i++)
+        if (!strcmp(lg->policies[i].hash, hash)) return &lg->policies[i];
+    return NULL;
+}
+
+void aud_source_line(const aud_policy *p, uint32_t line, char *out, size_t size)
+{
+    out[0] = 0;
+    if (!p || !p->source || !line) return;
+    const char *s = p->source, *end = s + p->source_len;
+    for (uint32_t l = 1; l < line && s < end; l++) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        if (!nl) return;
+        s = nl + 1;
+    }
+    while (s < end && (*s == ' ' || *s == '\t')) s++;
+    size_t rest = s < end ? (size_t)(end - s) : 0;
+    const char *e = rest ? memchr(s, '\n', rest) : NULL;
+    if (!e) e = s + rest;
+    while (e > s && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t')) e--;
+    size_t n = (size_t)(e - s);
+    if (n >= size) n = size - 1;
+    memcpy(out, s, n);
+    out[n] = 0;
+}
+
+/* ---- walking ---------------------------------------------------------------- */
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+static int64_t col_int(sqlite3_stmt *st, int i, int64_t dflt)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? dflt : sqlite3_column_int64(st, i);
+}
+
+static void read_entry(sqlite3_stmt *st, aud_entry *e)
+{
+    e->id = sqlite3_column_int64(st, 0);
+    e->seq = col_int(st, 1, 0);
+    e->kind = col(st, 2);
+    e->at = col_int(st, 3, INT64_MIN);
+    e->case_id = col(st, 4);
+    e->type = col(st, 5);
+    e->status = col(st, 6);
+    e->reason = col(st, 7);
+    e->payload = col(st, 8);
+    e->policy_hash = col(st, 9);
+    e->fields = NULL;
+    if (e->payload) {
+        json_t *j = json_loads(e->payload, JSON_REJECT_DUPLICATES, NULL);
+        if (json_is_object(j)) e->fields = j;
+        else json_decref(j);
+    }
+}
+
+static void read_decision(sqlite3_stmt *st, aud_decision *d)
+{
+    d->seq = sqlite3_column_int64(st, 0);
+    d->entry = sqlite3_column_int64(st, 1);
+    d->event_seq = col_int(st, 2, 0);
+    d->at = sqlite3_column_int64(st, 3);
+    d->case_id = col(st, 4);
+    d->rule = col(st, 5);
+    d->rule_label = col(st, 6);
+    d->action = col(st, 7);
+    d->clock = col(st, 8);
+    d->tier = col(st, 9);
+    d->args_text = col(st, 10);
+    d->policy_hash = col(st, 11);
+    d->event_id = col(st, 12);
+    d->rule_line = (uint32_t)sqlite3_column_int64(st, 13);
+    if (!d->action) d->action = "";
+    d->args = d->args_text ? json_loads(d->args_text, 0, NULL) : NULL;
+    if (!json_is_object(d->args)) {
+        json_decref(d->args);
+        d->args = json_object();
+    }
+}
+
+int aud_walk_log(aud_log *lg, const char *cmd, const aud_walk *w)
+{
+    static const char esql[] =
+        "SELECT id, seq, kind, at_ms, case_id, type, status, reason, payload, policy_hash "
+        "FROM events %s ORDER BY id";
+    static const char dsql[] =
+        "SELECT seq, entry, event_seq, at_ms, case_id, rule, rule_label, action, clock, tier, "
+        "args, policy_hash, event_id, rule_line FROM decisions %s ORDER BY seq";
+    char sql[512];
+    sqlite3_stmt *es = NULL, *ds = NULL;
+    int rc = 0;
+    snprintf(sql, sizeof sql, esql, w->case_id ? "WHERE case_id = ?1 OR kind = 'policy'" : "");
+    if (sqlite3_prepare_v2(lg->db, sql, -1, &es, NULL) != SQLITE_OK) goto sqlerr;
+    snprintf(sql, sizeof sql, dsql, w->case_id ? "WHERE case_id = ?1" : "");
+    if (sqlite3_prepare_v2(lg->db, sql, -1, &ds, NULL) != SQLITE_OK) goto sqlerr;
+    if (w->case_id) {
+        sqlite3_bind_text(es, 1, w->case_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ds, 1, w->case_id, -1, SQLITE_STATIC);
+    }
+    int has_d = sqlite3_step(ds);
+    int has_e = sqlite3_step(es);
+    while (!rc && (has_e == SQLITE_ROW || has_d == SQLITE_ROW)) {
+        /* decisions of entries before this one (outside the walk's filter) first */
+        if (has_d == SQLITE_ROW &&
+            (has_e != SQLITE_ROW || sqlite3_column_int64(ds, 1) < sqlite3_column_int64(es, 0))) {
+            aud_decision d;
+            read_decision(ds, &d);
+            if (w->on_decision) rc = w->on_decision(w->ud, &d);
+            json_decref(d.args);
+            has_d = sqlite3_step(ds);
+            continue;
+        }
+        aud_entry e;
+        read_entry(es, &e);
+        if (w->on_entry) rc = w->on_entry(w->ud, &e);
+        while (!rc && has_d == SQLITE_ROW && sqlite3_column_int64(ds, 1) == e.id) {
+            aud_decision d;
+            read_decision(ds, &d);
+            if (w->on_decision) rc = w->on_decision(w->ud, &d);
+            json_decref(d.args);
+            has_d = sqlite3_step(ds);
+        }
+        json_decref(e.fields);
+        has_e = sqlite3_step(es);
+    }
+    if (!rc && ((has_e != SQLITE_ROW && has_e != SQLITE_DONE) ||
+                (has_d != SQLITE_ROW && has_d != SQLITE_DONE)))
+        goto sqlerr;
+    sqlite3_finalize(es);
+    sqlite3_finalize(ds);
+    return rc;
+sqlerr:
+    fprintf(stderr, "slate %s: %s: %s\n", cmd, lg->path, sqlite3_errmsg(lg->db));
+    sqlite3_finalize(es);
+    sqlite3_finalize(ds);
+    return -1;
+}
+
+int64_t aud_json_int(const json_t *o, const char *key, int64_t dflt)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
+}
+
+const char *aud_json_str(const json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int aud_field_text(const json_t *fields, const char *key, char *out, size_t size)
+{
+    json_t *v = json_object_get(fields, key);
+    if (!v || json_is_null(v)) return 0;
+    if (json_is_string(v)) {
+        snprintf(out, size, "%s", json_string_value(v));
+    } else {
+        char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        snprintf(out, size, "%s", s ? s : "?");
+        free(s);
+    }
+    return 1;
+}
+
+/* ---- time ------------------------------------------------------------------- */
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i])) return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int aud_parse_time(const char *s, int64_t *ms)
+{
+    size_t n = strlen(s);
+    int all_digits = n > 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i]) && !(i == 0 && s[i] == '-' && n > 1)) all_digits = 0;
+    if (all_digits) {
+        errno = 0;
+        long long v = strtoll(s, NULL, 10);
+        if (errno) return -1;
+        *ms = v;
+        return 0;
+    }
+    int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (n < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
+        digits(s + 8, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
+        return -1;
+    if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) return -1;
+    int64_t off = 0;
+    if (n > 10) {
+        const char *t = s + 10;
+        if ((*t != 'T' && *t != 't') || n < 19 || digits(t + 1, 2, &h) || t[3] != ':' ||
+            digits(t + 4, 2, &mi) || t[6] != ':' || digits(t + 7, 2, &sec) || h > 23 ||
+            mi > 59 || sec > 59)
+            return -1;
+        t += 9;
+        if (*t == '.') {
+            int k = 0;
+            for (t++; isdigit((unsigned char)*t); t++, k++)
+                if (k < 3) frac = frac * 10 + (*t - '0');
+            if (!k) return -1;
+            for (; k < 3; k++) frac *= 10;
+        }
+        if ((*t == 'Z' || *t == 'z') && !t[1]) {
+            off = 0;
+        } else if ((*t == '+' || *t == '-') && strlen(t) == 6 && t[3] == ':') {
+            int oh, om;
+            if (digits(t + 1, 2, &oh) || digits(t + 4, 2, &om) || oh > 23 || om > 59) return -1;
+            off = (int64_t)(oh * 60 + om) * 60000 * (*t == '-' ? -1 : 1);
+        } else {
+            return -1;
+        }
+    }
+    *ms = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400000 +
+          (int64_t)(h * 3600 + mi * 60 + sec) * 1000 + frac - off;
+    return 0;
+}
+
+char *aud_time(int64_t ms, char *buf) { return slate_log_time(ms, buf); }
+
+char *aud_dur(int64_t ms, char *buf)
+{
+    if (ms < 0) {
+        snprintf(buf, 32, "-");
+        return buf;
+    }
+    int64_t s = ms / 1000, m = s / 60, h = s / 3600, d = s / 86400;
+    if (s < 60)
+        snprintf(buf, 32, "%" PRId64 "s", s);
+    else if (s < 3600 && s % 60)
+        snprintf(buf, 32, "%" PRId64 "m %02" PRId64 "s", m, s % 60);
+    else if (s < 3600)
+        snprintf(buf, 32, "%" PRId64 "m", m);
+    else if (s < 3 * 86400 && m % 60)
+        snprintf(buf, 32, "%" PRId64 "h %02" PRId64 "m", h, m % 60);
+    else if (s < 3 * 86400)
+        snprintf(buf, 32, "%" PRId64 "h", h);
+    else if (h % 24)
+        snprintf(buf, 32, "%" PRId64 "d %" PRId64 "h", d, h % 24);
+    else
+        snprintf(buf, 32, "%" PRId64 "d", d);
+    return buf;
+}
+
+/* ---- summaries ---------------------------------------------------------------- */
+
+static const char *deadline_text(const aud_decision *d, char *buf, size_t size)
+{
+    const char *dl = aud_json_str(d->args, "deadline");
+    if (dl) snprintf(buf, size, ", deadline %s", dl);
+    else buf[0] = 0;
+    return buf;
+}
+
+void aud_summary(const aud_decision *d, char *buf, size_t size)
+{
+    const char *a = d->action, *clock = d->clock ? d->clock : "?";
+    char t1[32], t2[32], dl[64];
+    int64_t target = aud_json_int(d->args, "target_ms", -1);
+    int64_t elapsed = aud_json_int(d->args, "elapsed_ms", -1);
+    buf[0] = 0;
+    if (!strcmp(a, "sla")) {
+        size_t n = (size_t)snprintf(buf, size, "tier %s", d->tier ? d->tier : "?");
+        json_t *targets = json_object_get(d->args, "targets");
+        size_t i;
+        json_t *t;
+        json_array_foreach(targets, i, t) {
+            const char *c = aud_json_str(t, "clock");
+            int64_t s = aud_json_int(t, "target_s", -1);
+            if (n < size)
+                n += (size_t)snprintf(buf + n, size - n, "%s %s %s", i ? "," : ":", c ? c : "?",
+                                      s < 0 ? "-" : aud_dur(s * 1000, t1));
+        }
+    } else if (!strcmp(a, "start") || !strcmp(a, "require") || !strcmp(a, "review")) {
+        snprintf(buf, size, "%s: target %s%s", clock, aud_dur(target, t1),
+                 deadline_text(d, dl, sizeof dl));
+    } else if (!strcmp(a, "stop")) {
+        int met = json_is_true(json_object_get(d->args, "met"));
+        snprintf(buf, size, "%s: %s at %s (target %s)", clock, met ? "met" : "missed",
+                 aud_dur(elapsed, t1), aud_dur(target, t2));
+    } else if (!strcmp(a, "pause")) {
+        snprintf(buf, size, "%s: paused at %s", clock, aud_dur(elapsed, t1));
+    } else if (!strcmp(a, "resume")) {
+        snprintf(buf, size, "%s: resumed%s", clock, deadline_text(d, dl, sizeof dl));
+    } else if (!strcmp(a, "warn")) {
+        int64_t pc = aud_json_int(d->args, "percent", 0);
+        int64_t before = aud_json_int(d->args, "before_ms", 0);
+        if (pc)
+            snprintf(buf, size, "%s: %" PRId64 "%% of target, at %s (target %s)", clock, pc,
+                     aud_dur(elapsed, t1), aud_dur(target, t2));
+        else
+            snprintf(buf, size, "%s: %s before target, at %s (target %s)", clock,
+                     aud_dur(before, dl), aud_dur(elapsed, t1), aud_dur(target, t2));
+    } else if (!strcmp(a, "breach")) {
+        int64_t after = aud_json_int(d->args, "after_ms", 0);
+        if (after)
+            snprintf(buf, size, "%s: %s past target (target %s)", clock, aud_dur(after, t1),
+                     aud_dur(target, t2));
+        else
+            snprintf(buf, size, "%s: breached at %s (target %s)", clock, aud_dur(elapsed, t1),
+                     aud_dur(target, t2));
+    } else if (!strcmp(a, "escalate")) {
+        const char *level = aud_json_str(d->args, "level");
+        snprintf(buf, size, "to %s", level ? level : "?");
+    } else if (!strcmp(a, "notify")) {
+        const char *to = aud_json_str(d->args, "to"), *msg = aud_json_str(d->args, "message");
+        snprintf(buf, size, "%s%s%s%s", to ? to : "?", msg ? ": \"" : "", msg ? msg : "",
+                 msg ? "\"" : "");
+    } else if (!strcmp(a, "route") || !strcmp(a, "assign")) {
+        const char *to = aud_json_str(d->args, "to");
+        snprintf(buf, size, "to %s", to ? to : "?");
+    } else if (!strcmp(a, "set")) {
+        const char *field = aud_json_str(d->args, "field");
+        char *v = json_dumps(json_object_get(d->args, "value"), JSON_ENCODE_ANY | JSON_COMPACT);
+        snprintf(buf, size, "%s = %s", field ? field : "?", v ? v : "?");
+        free(v);
+    } else if (!strcmp(a, "reject")) {
+        const char *r = aud_json_str(d->args, "reason");
+        snprintf(buf, size, "%s", r ? r : "");
+    } else if (d->args_text && strcmp(d->args_text, "{}")) {
+        snprintf(buf, size, "%s", d->args_text);
+    }
+}
+
+/* ---- map -------------------------------------------------------------------- */
+
+static size_t hash_str(const char *s)
+{
+    size_t h = 1469598103934665603u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static int rehash(aud_map *m, size_t nslots)
+{
+    size_t *slots = calloc(nslots, sizeof *slots);
+    if (!slots) return -1;
+    for (size_t i = 0; i < m->n; i++) {
+        size_t j = hash_str(m->keys[i]) & (nslots - 1);
+        while (slots[j]) j = (j + 1) & (nslots - 1);
+        slots[j] = i + 1;
+    }
+    free(m->slots);
+    m->slots = slots;
+    m->nslots = nslots;
+    return 0;
+}
+
+size_t aud_map_get(const aud_map *m, const char *key)
+{
+    if (!m->nslots) return SIZE_MAX;
+    for (size_t j = hash_str(key) & (m->nslots - 1); m->slots[j]; j = (j + 1) & (m->nslots - 1))
+        if (!strcmp(m->keys[m->slots[j] - 1], key)) return m->slots[j] - 1;
+    return SIZE_MAX;
+}
+
+size_t aud_map_put(aud_map *m, const char *key, int *added)
+{
+    if (added) *added = 0;
+    size_t i = aud_map_get(m, key);
+    if (i != SIZE_MAX) return i;
+    if ((m->n + 1) * 2 > m->nslots && rehash(m, m->nslots ? m->nslots * 2 : 64)) return SIZE_MAX;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 32;
+        char **k = realloc(m->keys, cap * sizeof *k);
+        if (!k) return SIZE_MAX;
+        m->keys = k;
+        m->cap = cap;
+    }
+    char *copy = strdup(key);
+    if (!copy) return SIZE_MAX;
+    m->keys[m->n] = copy;
+    size_t j = hash_str(key) & (m->nslots - 1);
+    while (m->slots[j]) j = (j + 1) & (m->nslots - 1);
+    m->slots[j] = m->n + 1;
+    if (added) *added = 1;
+    return m->n++;
+}
+
+void aud_map_free(aud_map *m)
+{
+    for (size_t i = 0; i < m->n; i++) free(m->keys[i]);
+    free(m->keys);
+    free(m->slots);
+    memset(m, 0, sizeof *m);
+}
+
+unsigned char *aud_read_key(const char *cmd, const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, strerror(errno));
+        return NULL;
+    }
+    unsigned char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            unsigned char *b = realloc(buf, cap);
+            if (!b) {
+                free(buf);
+                fclose(f);
+                fprintf(stderr, "slate %s: out of memory\n", cmd);
+                return NULL;
+            }
+            buf = b;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || n == 0) {
+        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, bad ? "read error" : "the key file is empty");
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}

@@ -1,0 +1,129 @@
+/*
+ * audit.h - what the auditor's commands (replay, diff, explain, report) share:
+ * opening a decision log read-only, walking it in log order with each decision's
+ * arguments parsed, quoting policy source lines, times and durations as text, and
+ * a small string-keyed table.
+ *
+ * Reads the schema of docs/audit-log.md through plain SQL (the writer is
+ * runtime/log/).  Prefix aud_.  Nothing here knows the engine; replay and diff
+ * add that on top (cli/rerun.c).
+ */
+#ifndef SLATE_AUDIT_H
+#define SLATE_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+/* An open log. */
+typedef struct aud_log {
+    sqlite3 *db;
+    const char *path;
+    int pseudonyms;          /* meta pseudonym is not `none` */
+    struct aud_policy *policies; /* every stored policy, in log order */
+    size_t npolicies;
+} aud_log;
+
+typedef struct aud_policy {
+    char hash[65];
+    char *name, *version, *file;
+    char *source;            /* NULL when not stored */
+    size_t source_len;
+} aud_policy;
+
+/* Open `path` read-only and check it is a slate log of a schema this slate
+ * reads.  Prints "slate CMD: ..." on stderr and returns EXIT_IO (unreadable) or
+ * EXIT_INPUT (not a log) on failure, EXIT_OK on success. */
+int aud_open(aud_log *lg, const char *cmd, const char *path);
+void aud_close(aud_log *lg);
+
+/* The stored policy with this hash, or NULL. */
+const aud_policy *aud_policy_get(const aud_log *lg, const char *hash);
+
+/* Line `line` (from 1) of a policy's source, without its newline and leading
+ * blanks, into out; "" when unknown. */
+void aud_source_line(const aud_policy *p, uint32_t line, char *out, size_t size);
+
+/* One row of `events`. */
+typedef struct aud_entry {
+    int64_t id, seq;         /* seq 0: not an input event */
+    const char *kind;        /* event, policy, advance */
+    int64_t at;              /* INT64_MIN when NULL */
+    const char *case_id, *type, *status, *reason, *payload, *policy_hash;
+    json_t *fields;          /* the payload parsed (NULL when absent or not JSON) */
+} aud_entry;
+
+/* One row of `decisions`. */
+typedef struct aud_decision {
+    int64_t seq, entry, event_seq; /* event_seq 0: a timer */
+    int64_t at;
+    const char *case_id, *rule, *rule_label, *action, *clock, *tier, *args_text,
+        *policy_hash, *event_id;
+    uint32_t rule_line;
+    json_t *args;            /* args parsed (an object; never NULL) */
+} aud_decision;
+
+/* Walk the log in log order: for each entry, on_entry, then on_decision for each
+ * of its decisions.  `case_id` (may be NULL) restricts the walk to that case's
+ * entries and decisions.  A callback returning non-zero stops the walk with that
+ * value.  Returns 0, a callback's value, or -1 on a read error (printed). */
+typedef struct aud_walk {
+    const char *case_id;
+    int (*on_entry)(void *ud, const aud_entry *e);
+    int (*on_decision)(void *ud, const aud_decision *d);
+    void *ud;
+} aud_walk;
+int aud_walk_log(aud_log *lg, const char *cmd, const aud_walk *w);
+
+/* Integer member of a JSON object, or `dflt`. */
+int64_t aud_json_int(const json_t *o, const char *key, int64_t dflt);
+/* String member, or NULL. */
+const char *aud_json_str(const json_t *o, const char *key);
+
+/* A payload field as text for grouping: strings as they are, numbers and
+ * booleans in JSON form, into out; returns 0 when absent. */
+int aud_field_text(const json_t *fields, const char *key, char *out, size_t size);
+
+/* ---- text ------------------------------------------------------------------ */
+
+/* Parse a time given on the command line: RFC 3339, a date YYYY-MM-DD (00:00
+ * UTC), or epoch milliseconds.  Returns 0 or -1. */
+int aud_parse_time(const char *s, int64_t *ms);
+
+/* "2025-03-07T09:00:00.000Z" into buf (32 bytes). */
+char *aud_time(int64_t ms, char *buf);
+
+/* A duration for people: "45s", "15m", "2h 05m", "48h", "3d 4h" (rounded down
+ * to the unit shown; days from 72h on), "-" for negative.  buf of 32 bytes. */
+char *aud_dur(int64_t ms, char *buf);
+
+/* A one-line account of what a decision did, from its action and args: "tier
+ * complaint: response 2h, resolution 18h", "response: missed at 2h 55m (target
+ * 2h)", "to specialist", ...  Into buf (size bytes). */
+void aud_summary(const aud_decision *d, char *buf, size_t size);
+
+/* ---- a string-keyed table ---------------------------------------------------- */
+
+/* Maps strings to indices 0..n-1 in insertion order; keys are copied. */
+typedef struct aud_map {
+    char **keys;
+    size_t n, cap;
+    size_t *slots;           /* open addressing: index + 1, 0 empty */
+    size_t nslots;
+} aud_map;
+
+/* The index of `key`, adding it if absent (*added set when not NULL).  Returns
+ * SIZE_MAX when memory runs out. */
+size_t aud_map_put(aud_map *m, const char *key, int *added);
+/* The index of `key` or SIZE_MAX. */
+size_t aud_map_get(const aud_map *m, const char *key);
+void aud_map_free(aud_map *m);
+
+/* Read a pseudonym key file into a malloc'd buffer.  Prints and returns NULL on
+ * failure. */
+unsigned char *aud_read_key(const char *cmd, const char *path, size_t *len);
+
+#endif

@@ -1,0 +1,206 @@
+/*
+ * slate_log.h - the SQLite decision log: the whole API of libslatelog.
+ *
+ * The last stage of the pipeline for hosts that want an audit trail: decisions
+ * from a slate_engine (runtime/slate.h) go through slate_log_sink() into one
+ * SQLite file that auditors verify, replay and report on (docs/audit-log.md
+ * defines the schema and the hash chain byte for byte).  It is kept apart from
+ * libslate so embedders may use their own sink; libslate never depends on it.
+ *
+ * Everything the engine consumes is logged as an *entry* (a row of `events`):
+ * an input event (kind `event`), a policy load or hot swap (kind `policy`), or a
+ * bare advance of time (kind `advance`).  The decisions an entry causes are
+ * collected between slate_log_begin_*() and slate_log_end() and written together
+ * with it, so an entry and all its decisions always commit in one transaction:
+ * after a crash the log holds whole entries, never half of one.  Transactions
+ * are batched (opts.batch entries each); an entry is durable once its batch
+ * commits (slate_log_flush(), slate_log_close(), or the batch filling up).
+ *
+ * One writer per file, one thread per handle.  A handle keeps no global state.
+ */
+#ifndef SLATE_LOG_H
+#define SLATE_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "slate.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The schema this library writes and reads (meta key `schema_version`). */
+#define SLATE_LOG_SCHEMA_VERSION 1
+
+/* "No time known" for slate_log_event.at (an event that could not be parsed). */
+#define SLATE_LOG_NO_TIME INT64_MIN
+
+typedef struct slate_log slate_log;
+
+typedef struct slate_log_opts {
+    unsigned batch;           /* entries per transaction; 0: 64 */
+    int sync_normal;          /* 1: PRAGMA synchronous=NORMAL (a power loss may lose
+                                 the last committed batches); 0: FULL (default) */
+    const void *pseudonym_key;/* non-NULL: case ids are stored as
+                                 HMAC-SHA256(key, id) in lowercase hex */
+    size_t pseudonym_key_len;
+    /* Settings that decide how events are evaluated ("key=value" strings, e.g.
+     * "tolerance_ms=0"), NULL-terminated or NULL.  Stored in `meta` as
+     * `opt.KEY` when the log is created and sealed into the hash chain; opening
+     * an existing log with a different value of a given key fails. */
+    const char *const *options;
+    int must_exist;           /* 1: refuse to create a new log */
+    /* 1: check mode, for replay.  The log must exist; it is opened read-only
+     * and the handle starts at its beginning.  Entries are given as for
+     * writing, but slate_log_end() compares every row it would write (through
+     * the same code, so byte for byte) with the row stored at that position,
+     * and returns SLATE_ERROR at the first difference, slate_log_errmsg()
+     * naming it: the entry, the decision seq, the column, expected (the
+     * replay's value) and found (the log's).  Ids are taken as given (never
+     * pseudonymised again).  batch, sync_normal and pseudonym_key are ignored. */
+    int check;
+} slate_log_opts;
+
+/* Open the log at `path`, creating it (with its schema) if it does not exist.
+ * `opts` may be NULL.  On success *log is a new handle the caller closes with
+ * slate_log_close().  On failure returns SLATE_ERROR (the file is not a slate
+ * log, has another schema version, another pseudonym key or options) or
+ * SLATE_NOMEM, and sets *err (if err is not NULL) to a malloc'd message freed
+ * with slate_log_free(). */
+int slate_log_open(const char *path, slate_log **log, char **err);
+int slate_log_open_opts(const char *path, const slate_log_opts *opts, slate_log **log,
+                        char **err);
+
+/* Commit what is pending and close.  An entry still open (begun, not ended) is
+ * dropped.  Returns SLATE_OK or SLATE_ERROR (the pending batch may be lost);
+ * *err as for open.  The handle is freed in every case; NULL is a no-op. */
+int slate_log_close(slate_log *log, char **err);
+
+/* ---- entries ------------------------------------------------------------- */
+
+/* A policy the engine starts with or swaps to.  The strings need only live for
+ * the call.  `hash` is slate_program_hash() of the loaded image. */
+typedef struct slate_log_policy {
+    const char *hash;         /* 64 lowercase hex digits */
+    const char *name;         /* the policy's declared name, or NULL */
+    const char *version;      /* its declared version, or NULL */
+    const char *file;         /* the source file name decisions cite (`file:line`) */
+    const char *source;       /* the source text, or NULL */
+    size_t source_len;
+    const void *image;        /* the compiled image exactly as loaded */
+    size_t image_len;
+} slate_log_policy;
+
+/* One input event, as received. */
+typedef struct slate_log_event {
+    uint64_t seq;             /* the input's sequence number (from 1, increasing) */
+    int64_t at;               /* its time in UTC ms, or SLATE_LOG_NO_TIME */
+    const char *type;         /* its type name, or NULL when unknown */
+    const char *case_id;      /* its case id (need not be NUL-terminated), or NULL */
+    size_t case_len;
+    const char *payload;      /* the line exactly as received, without the newline */
+    size_t payload_len;
+    const char *reject_reason;/* non-NULL: rejected before reaching the engine */
+} slate_log_event;
+
+/* Begin the entry of a policy load or swap: the policy row is stored the first
+ * time its hash is seen, and an entry of kind `policy` marks the point from
+ * which decisions name it (call before slate_engine_swap(), whose decisions
+ * then belong to this entry).  SLATE_MISUSE if an entry is already open. */
+int slate_log_begin_policy(slate_log *log, const slate_log_policy *p);
+
+/* Begin the entry of an input event (call before slate_engine_push()).  The
+ * event is marked `rejected` if reject_reason is set or if a `reject` decision
+ * for it arrives before slate_log_end(); otherwise `accepted`.  With a
+ * pseudonym key, the case id and the payload's top-level "case" value are
+ * replaced by the pseudonym (a payload that is not a JSON object is stored as
+ * NULL, `redacted`).  SLATE_MISUSE if an entry is open, no policy was begun
+ * yet, or seq is not above the last logged one. */
+int slate_log_begin_event(slate_log *log, const slate_log_event *ev);
+
+/* Begin the entry of slate_engine_advance(eng, now, ...). */
+int slate_log_begin_advance(slate_log *log, int64_t now);
+
+/* A slate_sink: records one decision of the open entry (`ud` is the log).
+ * Decisions must arrive in seq order, gap-free across the whole log.  Returns
+ * 0, or non-zero (and sets the log's error) on misuse or memory exhaustion, so
+ * the engine stops with SLATE_SINK. */
+int slate_log_sink(void *ud, const slate_decision *d);
+
+/* End the open entry: write it and its decisions into the current transaction,
+ * and commit when the batch is full.  On SLATE_ERROR nothing of the entry was
+ * written and the log is unchanged. */
+int slate_log_end(slate_log *log);
+
+/* Drop the open entry and its decisions (nothing is written). */
+void slate_log_abort(slate_log *log);
+
+/* Commit the current batch now.  Returns SLATE_OK or SLATE_ERROR. */
+int slate_log_flush(slate_log *log);
+
+/* Check mode: after the last entry, SLATE_OK if the replay matched every stored
+ * row, SLATE_ERROR (naming the first row left over) if the log holds more. */
+int slate_log_check_end(slate_log *log);
+
+/* ---- state -------------------------------------------------------------- */
+
+/* The last error on this handle ("" when none).  Owned by the handle.  After a
+ * failed write (or a divergence in check mode) the handle takes no more
+ * entries, and this keeps the message of that first failure. */
+const char *slate_log_errmsg(const slate_log *log);
+
+/* The largest input event seq logged (0 when none): resume after it. */
+uint64_t slate_log_last_event_seq(const slate_log *log);
+/* The last decision seq logged (0 when none). */
+uint64_t slate_log_last_decision_seq(const slate_log *log);
+/* The hash of the policy in force, or NULL before any. */
+const char *slate_log_policy_hash(const slate_log *log);
+/* The chain hash of the last row written (64 hex digits; the chain's starting
+ * value when the log is empty), including rows not committed yet. */
+const char *slate_log_head(const slate_log *log);
+/* The value of fixed option `key` as stored in the log, or NULL. */
+const char *slate_log_option(const slate_log *log, const char *key);
+
+/* ---- verification ------------------------------------------------------- */
+
+typedef struct slate_log_summary {
+    uint64_t policies, entries, events, decisions; /* rows checked */
+    uint64_t rejected;                            /* events marked rejected */
+    int64_t first_at, last_at;  /* first and last decision time (ms); 0 when none */
+    char head[65];              /* the recomputed chain head */
+} slate_log_summary;
+
+/* Check the log at `path` without changing it: the schema version, the sealed
+ * options, every row's chain hash in log order, the positions and sequence
+ * numbers for gaps and duplicates, that each entry holds exactly the decisions
+ * it declares, and that the head recorded in `meta` is the last row.  Returns
+ * SLATE_OK, or SLATE_ERROR with *err naming the first problem (its table and
+ * row, and what is wrong: edited, deleted, inserted, truncated), or SLATE_NOMEM.
+ * `sum` (may be NULL) is filled with what was checked. */
+int slate_log_verify(const char *path, slate_log_summary *sum, char **err);
+
+/* ---- helpers the tools share -------------------------------------------- */
+
+/* Format UTC ms as RFC 3339 "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf (at least 32
+ * bytes).  Returns buf. */
+char *slate_log_time(int64_t ms, char *buf);
+
+/* The pseudonym of `id`: HMAC-SHA256(key, id) as 64 lowercase hex digits and a
+ * NUL in out[65]. */
+void slate_log_pseudonym(const void *key, size_t key_len, const char *id, size_t id_len,
+                         char out[65]);
+
+/* Render the action-specific members of a decision as the canonical JSON object
+ * stored in decisions.args (docs/audit-log.md).  Returns a malloc'd string the
+ * caller frees with slate_log_free(), or NULL when memory runs out. */
+char *slate_log_args_json(const slate_decision *d);
+
+/* Free memory this library returned (messages, rendered JSON). */
+void slate_log_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

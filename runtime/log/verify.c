@@ -1,0 +1,457 @@
+/*
+ * verify.c - checks a decision log for tampering without changing it.
+ *
+ * Reads the three chained tables in log order (a merge of their `pos` orders,
+ * one row in memory at a time) and, for each row: its position follows the last
+ * one (a gap is a deleted row, a repeat an inserted one), its table's own
+ * sequence is gap-free (events.id, decisions.seq), it sits where the structure
+ * says (a policy row just before its first policy entry, an entry's decisions
+ * right after it and as many as it declares, each naming the policy in force),
+ * and its chain hash is SHA-256 of the previous hash and its own columns.  The
+ * sealed meta rows must hash to the chain's start, and meta's head must be the
+ * last row.  The first problem found is reported; nothing is repaired.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "dlog.h"
+
+#define NAME_(n, t) #n,
+static const char *const policy_names[] = {DLOG_POLICY_COLS(NAME_)};
+static const char *const event_names[] = {DLOG_EVENT_COLS(NAME_)};
+static const char *const decision_names[] = {DLOG_DECISION_COLS(NAME_)};
+
+enum { T_POLICY, T_EVENT, T_DECISION, T__N };
+
+typedef struct cursor {
+    const char *table;
+    const char *const *names;
+    int ncols;          /* without chain */
+    int pos_col;
+    sqlite3_stmt *st;
+    int has;            /* a row is current */
+    int64_t pos;
+} cursor;
+
+typedef struct vstate {
+    sqlite3 *db;
+    char **err;
+    cursor cur[T__N];
+    dlog_val vals[DLOG_NDECISION_COLS + 1];
+    char (*hashes)[65];  /* policy hashes seen, in order */
+    size_t nhashes, cap;
+} vstate;
+
+static int problem(vstate *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int problem(vstate *v, const char *fmt, ...)
+{
+    if (v->err && !*v->err) {
+        va_list ap;
+        va_start(ap, fmt);
+        char buf[1024];
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        *v->err = strdup(buf);
+    }
+    return SLATE_ERROR;
+}
+
+static int advance(vstate *v, cursor *c)
+{
+    int rc = sqlite3_step(c->st);
+    if (rc == SQLITE_ROW) {
+        c->has = 1;
+        c->pos = sqlite3_column_int64(c->st, c->pos_col);
+        return SLATE_OK;
+    }
+    c->has = 0;
+    if (rc == SQLITE_DONE) return SLATE_OK;
+    return problem(v, "%s: cannot read: %s", c->table, sqlite3_errmsg(v->db));
+}
+
+/* The table's columns must be the schema's, in its order, then `chain`. */
+static int check_columns(vstate *v, const char *table, const char *const *names, int n)
+{
+    char sql[128];
+    sqlite3_stmt *st;
+    snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
+    if (sqlite3_prepare_v2(v->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return problem(v, "schema: %s", sqlite3_errmsg(v->db));
+    int i = 0, ok = 1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        const char *want = i < n ? names[i] : i == n ? "chain" : NULL;
+        if (!want || !name || strcmp(name, want)) ok = 0;
+        i++;
+    }
+    sqlite3_finalize(st);
+    if (!ok || i != n + 1)
+        return problem(v, "schema: table `%s` does not have the columns of schema version %d",
+                       table, SLATE_LOG_SCHEMA_VERSION);
+    return SLATE_OK;
+}
+
+static int open_cursor(vstate *v, int t, const char *table, const char *const *names, int n,
+                       int pos_col)
+{
+    cursor *c = &v->cur[t];
+    c->table = table;
+    c->names = names;
+    c->ncols = n;
+    c->pos_col = pos_col;
+    dlog_buf b = {0};
+    dlog_buf_puts(&b, "SELECT ");
+    for (int i = 0; i < n; i++) dlog_buf_printf(&b, "%s, ", names[i]);
+    dlog_buf_printf(&b, "chain FROM %s ORDER BY pos", table);
+    if (b.failed) return SLATE_NOMEM;
+    int rc = sqlite3_prepare_v2(v->db, b.p, -1, &c->st, NULL);
+    dlog_buf_free(&b);
+    if (rc != SQLITE_OK) return problem(v, "%s: %s", table, sqlite3_errmsg(v->db));
+    return advance(v, c);
+}
+
+/* The current row of c as values for hashing (valid until the next step). */
+static void row_values(vstate *v, cursor *c)
+{
+    for (int i = 0; i < c->ncols; i++) {
+        dlog_val *x = &v->vals[i];
+        memset(x, 0, sizeof *x);
+        switch (sqlite3_column_type(c->st, i)) {
+        case SQLITE_NULL: x->type = DV_NULL; break;
+        case SQLITE_INTEGER:
+            x->type = DV_INT;
+            x->i = sqlite3_column_int64(c->st, i);
+            break;
+        case SQLITE_BLOB:
+            x->type = DV_BLOB;
+            x->p = sqlite3_column_blob(c->st, i);
+            x->n = (size_t)sqlite3_column_bytes(c->st, i);
+            break;
+        default: /* TEXT; a REAL hashes as its text form */
+            x->type = DV_TEXT;
+            x->p = sqlite3_column_text(c->st, i);
+            x->n = (size_t)sqlite3_column_bytes(c->st, i);
+        }
+    }
+}
+
+/* Column i of the current row (after row_values) as text ("" unless TEXT)
+ * and as an integer (0 unless INTEGER). */
+static const char *vstr(const vstate *v, int i)
+{
+    return v->vals[i].type == DV_TEXT ? (const char *)v->vals[i].p : "";
+}
+static int64_t vint(const vstate *v, int i) { return v->vals[i].type == DV_INT ? v->vals[i].i : 0; }
+
+/* A name for the current row in messages: "decisions row seq 12 (pos 40)". */
+static void row_name(const vstate *v, const cursor *c, int t, char *out, size_t size)
+{
+    switch (t) {
+    case T_POLICY:
+        snprintf(out, size, "policies row %.12s (pos %" PRId64 ")", vstr(v, 1), c->pos);
+        break;
+    case T_EVENT:
+        if (v->vals[3].type == DV_INT)
+            snprintf(out, size, "events row id %" PRId64 " (event seq %" PRId64 ", pos %" PRId64 ")",
+                     vint(v, 0), vint(v, 3), c->pos);
+        else
+            snprintf(out, size, "events row id %" PRId64 " (%s entry, pos %" PRId64 ")",
+                     vint(v, 0), vstr(v, 2), c->pos);
+        break;
+    default:
+        snprintf(out, size, "decisions row seq %" PRId64 " (pos %" PRId64 ")", vint(v, 0), c->pos);
+    }
+}
+
+static int seen_policy(vstate *v, const char *hash)
+{
+    for (size_t i = 0; i < v->nhashes; i++)
+        if (!strcmp(v->hashes[i], hash)) return 1;
+    return 0;
+}
+
+static int meta_text(sqlite3 *db, const char *key, char *out, size_t size)
+{
+    sqlite3_stmt *st;
+    int found = 0;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
+        found = 1;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+/* The chain's start from the sealed meta rows. */
+static int genesis(vstate *v, uint8_t out[32])
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(v->db, "SELECT key, value FROM meta "
+                                  "WHERE substr(key, 1, 6) <> 'state.' ORDER BY key",
+                           -1, &st, NULL) != SQLITE_OK)
+        return problem(v, "meta: %s", sqlite3_errmsg(v->db));
+    size_t n = 0, cap = 16;
+    char **keys = calloc(cap, sizeof *keys), **vals = calloc(cap, sizeof *vals);
+    int rc = keys && vals ? SLATE_OK : SLATE_NOMEM;
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) {
+            cap *= 2;
+            char **k2 = realloc(keys, cap * sizeof *keys);
+            if (k2) keys = k2;
+            char **v2 = realloc(vals, cap * sizeof *vals);
+            if (v2) vals = v2;
+            if (!k2 || !v2) {
+                rc = SLATE_NOMEM;
+                break;
+            }
+        }
+        keys[n] = strdup((const char *)sqlite3_column_text(st, 0));
+        vals[n] = strdup((const char *)sqlite3_column_text(st, 1));
+        n++;
+        if (!keys[n - 1] || !vals[n - 1]) rc = SLATE_NOMEM;
+    }
+    sqlite3_finalize(st);
+    if (!rc) dlog_genesis((const char *const *)keys, (const char *const *)vals, n, out);
+    for (size_t i = 0; i < n; i++) {
+        free(keys[i]);
+        free(vals[i]);
+    }
+    free(keys);
+    free(vals);
+    return rc;
+}
+
+/* Which table lost the row at `pos`: the open entry's missing decisions, else
+ * the table whose own sequence skips in the rows that come next. */
+static void name_missing(vstate *v, int64_t pos, int64_t last_id, int64_t last_seq,
+                         int64_t remaining)
+{
+    cursor *e = &v->cur[T_EVENT], *d = &v->cur[T_DECISION];
+    int dgap = d->has && d->pos > pos && sqlite3_column_int64(d->st, 0) != last_seq + 1;
+    if (remaining > 0)
+        problem(v, "decisions row seq %" PRId64 " was deleted (pos %" PRId64 " is missing)",
+                last_seq + 1, pos);
+    else if (e->has && e->pos > pos && sqlite3_column_int64(e->st, 0) != last_id + 1)
+        problem(v, "events row id %" PRId64 " was deleted%s (pos %" PRId64 " is missing)",
+                last_id + 1, dgap ? " with its decisions" : "", pos);
+    else if (dgap)
+        problem(v, "decisions row seq %" PRId64 " was deleted (pos %" PRId64 " is missing)",
+                last_seq + 1, pos);
+    else if (e->has && e->pos == pos + 1 &&
+             !strcmp((const char *)sqlite3_column_text(e->st, 2), "policy") &&
+             !seen_policy(v, (const char *)sqlite3_column_text(e->st, 11)))
+        problem(v, "policies row %.12s was deleted (pos %" PRId64 " is missing)",
+                (const char *)sqlite3_column_text(e->st, 11), pos);
+    else
+        problem(v, "the row at pos %" PRId64 " was deleted (a policies row, or the last "
+                   "events row before it)", pos);
+}
+
+static int run(vstate *v, slate_log_summary *sum)
+{
+    char buf[128];
+    int rc;
+    if (!meta_text(v->db, "schema_version", buf, sizeof buf))
+        return problem(v, "meta: not a slate decision log (no schema_version)");
+    if (atoi(buf) != SLATE_LOG_SCHEMA_VERSION)
+        return problem(v, "meta: schema version %s, this slate reads version %d", buf,
+                       SLATE_LOG_SCHEMA_VERSION);
+    if ((rc = check_columns(v, "policies", policy_names, DLOG_NPOLICY_COLS)) ||
+        (rc = check_columns(v, "events", event_names, DLOG_NEVENT_COLS)) ||
+        (rc = check_columns(v, "decisions", decision_names, DLOG_NDECISION_COLS)))
+        return rc;
+
+    uint8_t head[32];
+    char hex[65], want[80];
+    if ((rc = genesis(v, head))) return rc == SLATE_NOMEM ? rc : SLATE_ERROR;
+    dlog_hex(head, 32, hex);
+    if (!meta_text(v->db, "state.genesis", want, sizeof want) || strcmp(want, hex))
+        return problem(v, "meta: the sealed settings (schema, pseudonym, options) were edited: "
+                          "they no longer hash to state.genesis");
+
+    if ((rc = open_cursor(v, T_POLICY, "policies", policy_names, DLOG_NPOLICY_COLS, 0)) ||
+        (rc = open_cursor(v, T_EVENT, "events", event_names, DLOG_NEVENT_COLS, 1)) ||
+        (rc = open_cursor(v, T_DECISION, "decisions", decision_names, DLOG_NDECISION_COLS, 1)))
+        return rc;
+
+    int64_t expect = 1, last_id = 0, last_seq = 0, last_event_seq = 0;
+    int64_t remaining = 0, entry = 0;  /* decisions the current entry still declares */
+    char policy[65] = "";              /* in force */
+    char entry_policy[65] = "";
+    char pending_policy[65] = "";      /* a policies row waiting for its entry */
+    for (;;) {
+        int t = -1;
+        for (int i = 0; i < T__N; i++)
+            if (v->cur[i].has && (t < 0 || v->cur[i].pos < v->cur[t].pos)) t = i;
+        if (t < 0) break;
+        cursor *c = &v->cur[t];
+        char name[160];
+        row_values(v, c);
+        row_name(v, c, t, name, sizeof name);
+        for (int i = 0; i < T__N; i++)
+            if (i != t && v->cur[i].has && v->cur[i].pos == c->pos) {
+                char other[160];
+                row_values(v, &v->cur[i]);
+                row_name(v, &v->cur[i], i, other, sizeof other);
+                return problem(v, "%s and %s hold the same pos: one of them was inserted", name,
+                               other);
+            }
+        if (c->pos < expect)
+            return problem(v, "%s: pos out of order: a row was inserted", name);
+        if (c->pos > expect) {
+            name_missing(v, expect, last_id, last_seq, remaining);
+            return SLATE_ERROR;
+        }
+
+        /* structure */
+        if (t != T_DECISION && remaining > 0)
+            return problem(v, "events row id %" PRId64 " declares %" PRId64 " more decisions than "
+                              "follow it: a decision was deleted", entry, remaining);
+        if (pending_policy[0] && t != T_EVENT)
+            return problem(v, "policies row %.12s is not followed by its policy entry: "
+                              "a row was inserted or deleted", pending_policy);
+        if (t == T_POLICY) {
+            const char *hash = vstr(v, 1);
+            if (seen_policy(v, hash))
+                return problem(v, "%s: the policy is stored twice: a row was inserted", name);
+            snprintf(pending_policy, sizeof pending_policy, "%s", hash);
+            if (v->nhashes == v->cap) {
+                size_t cap = v->cap ? v->cap * 2 : 4;
+                char(*h)[65] = realloc(v->hashes, cap * sizeof *h);
+                if (!h) return SLATE_NOMEM;
+                v->hashes = h;
+                v->cap = cap;
+            }
+            snprintf(v->hashes[v->nhashes++], 65, "%s", hash);
+            if (sum) sum->policies++;
+        } else if (t == T_EVENT) {
+            int64_t id = vint(v, 0);
+            const char *kind = vstr(v, 2), *hash = vstr(v, 11);
+            if (id != last_id + 1)
+                return problem(v, "%s: expected entry id %" PRId64 ": a row was inserted or "
+                                  "renumbered", name, last_id + 1);
+            last_id = entry = id;
+            remaining = vint(v, 12);
+            if (pending_policy[0] && (strcmp(kind, "policy") || strcmp(pending_policy, hash)))
+                return problem(v, "policies row %.12s is not followed by its policy entry: "
+                                  "a row was inserted or deleted", pending_policy);
+            if (!strcmp(kind, "policy")) {
+                if (!seen_policy(v, hash))
+                    return problem(v, "%s: names policy %.12s, which is not stored before it: "
+                                      "a policies row was deleted", name, hash);
+                snprintf(policy, sizeof policy, "%s", hash);
+            } else {
+                if (!policy[0])
+                    return problem(v, "%s: comes before any policy entry: a row was deleted "
+                                      "or inserted", name);
+                if (strcmp(hash, policy))
+                    return problem(v, "%s: names policy %.12s but %.12s is in force: the row was "
+                                      "edited", name, hash, policy);
+            }
+            if (!strcmp(kind, "event")) {
+                int64_t seq = vint(v, 3);
+                if (v->vals[3].type != DV_INT || seq <= last_event_seq)
+                    return problem(v, "%s: event seq does not increase: a row was inserted or "
+                                      "edited", name);
+                last_event_seq = seq;
+                if (sum) {
+                    sum->events++;
+                    if (!strcmp(vstr(v, 8), "rejected")) sum->rejected++;
+                }
+            }
+            pending_policy[0] = 0;
+            snprintf(entry_policy, sizeof entry_policy, "%s", hash);
+            if (sum) sum->entries++;
+        } else {
+            int64_t seq = vint(v, 0);
+            if (seq != last_seq + 1)
+                return problem(v, "%s: expected decision seq %" PRId64 ": a row was inserted or "
+                                  "renumbered", name, last_seq + 1);
+            last_seq = seq;
+            if (vint(v, 2) != entry || remaining <= 0)
+                return problem(v, "%s: not among the decisions events row id %" PRId64
+                                  " declares: the row was inserted or edited", name, entry);
+            remaining--;
+            if (strcmp(vstr(v, 15), entry_policy))
+                return problem(v, "%s: names a policy other than its entry's: the row was edited",
+                               name);
+            if (sum) {
+                int64_t at = vint(v, 6);
+                if (!sum->decisions) sum->first_at = at;
+                sum->last_at = at;
+                sum->decisions++;
+            }
+        }
+
+        /* the chain */
+        uint8_t next[32];
+        dlog_chain(head, c->table, v->vals, (size_t)c->ncols, next);
+        dlog_hex(next, 32, hex);
+        const unsigned char *stored = sqlite3_column_text(c->st, c->ncols);
+        if (!stored || strcmp(hex, (const char *)stored))
+            return problem(v, "%s: its content does not match its chain hash: the row was edited",
+                           name);
+        memcpy(head, next, 32);
+        expect++;
+        if ((rc = advance(v, c))) return rc;
+    }
+    if (remaining > 0)
+        return problem(v, "events row id %" PRId64 " declares %" PRId64 " more decisions than "
+                          "follow it: a decision was deleted", entry, remaining);
+    if (pending_policy[0])
+        return problem(v, "policies row %.12s is not followed by its policy entry: "
+                          "a row was inserted or deleted", pending_policy);
+
+    int64_t last = expect - 1;
+    if (!meta_text(v->db, "state.pos", buf, sizeof buf))
+        return problem(v, "meta: state.pos is missing");
+    int64_t state_pos = strtoll(buf, NULL, 10);
+    if (state_pos > last)
+        return problem(v, "the log ends at pos %" PRId64 " but meta records %" PRId64
+                          " rows: the last rows were deleted", last, state_pos);
+    if (state_pos < last)
+        return problem(v, "the log holds rows past pos %" PRId64 ", the end meta records: rows "
+                          "were appended outside slate", state_pos);
+    dlog_hex(head, 32, hex);
+    if (!meta_text(v->db, "state.chain", want, sizeof want) || strcmp(want, hex))
+        return problem(v, "meta: state.chain is not the last row's chain hash: meta was edited");
+    if (sum) memcpy(sum->head, hex, 65);
+    return SLATE_OK;
+}
+
+int slate_log_verify(const char *path, slate_log_summary *sum, char **err)
+{
+    vstate v;
+    memset(&v, 0, sizeof v);
+    v.err = err;
+    if (err) *err = NULL;
+    if (sum) memset(sum, 0, sizeof *sum);
+    if (!path) return SLATE_MISUSE;
+    if (sqlite3_open_v2(path, &v.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        problem(&v, "%s: %s", path, v.db ? sqlite3_errmsg(v.db) : "cannot open");
+        sqlite3_close(v.db);
+        return SLATE_ERROR;
+    }
+    sqlite3_busy_timeout(v.db, 5000);
+    /* one read transaction: a consistent snapshot even while a writer appends */
+    int rc = sqlite3_exec(v.db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK
+                 ? run(&v, sum)
+                 : problem(&v, "%s: %s", path, sqlite3_errmsg(v.db));
+    if (rc == SLATE_NOMEM && err) {
+        free(*err);
+        dlog_set_err(err, "out of memory");
+    }
+    for (int i = 0; i < T__N; i++) sqlite3_finalize(v.cur[i].st);
+    sqlite3_exec(v.db, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close(v.db);
+    free(v.hashes);
+    return rc;
+}

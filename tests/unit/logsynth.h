@@ -1,0 +1,347 @@
+/*
+ * logsynth.h - synthetic decision logs for the log and audit tests.
+ *
+ * Builds slate_decision values by hand and feeds them to the log sink, so the
+ * log, its verifier and the audit tools are tested without the engine.  Header
+ * only (static functions): each test executable includes it once.
+ */
+#ifndef SLATE_LOGSYNTH_H
+#define SLATE_LOGSYNTH_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log/slate_log.h"
+
+/* Not every test uses every helper. */
+#define SYN_FN static __attribute__((unused))
+
+#define SYN_HASH1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define SYN_HASH2 "2222222222222222222222222222222222222222222222222222222222222222"
+
+/* A fresh empty directory for the test's files; the path is malloc'd. */
+SYN_FN char *syn_tmpdir(void)
+{
+    char tmpl[] = "/tmp/slate-test-XXXXXX";
+    char *d = mkdtemp(tmpl);
+    return d ? strdup(d) : NULL;
+}
+
+SYN_FN char *syn_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+SYN_FN void syn_rmdir(char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", dir);
+    free(dir);
+}
+
+SYN_FN int syn_policy(slate_log *log, const char *hash, const char *file, const char *source)
+{
+    static const unsigned char image[] = {'S', 'L', 'A', 'T', 0, 1, 2, 3};
+    slate_log_policy p = {hash, "svc", "1", file, source, source ? strlen(source) : 0,
+                          image, sizeof image};
+    int rc = slate_log_begin_policy(log, &p);
+    return rc ? rc : slate_log_end(log);
+}
+
+SYN_FN slate_decision syn_dec(uint64_t seq, int64_t at, const char *case_id, slate_action a,
+                              uint64_t event_seq, uint32_t line)
+{
+    slate_decision d;
+    memset(&d, 0, sizeof d);
+    d.seq = seq;
+    d.at = at;
+    d.case_id = case_id;
+    d.case_len = case_id ? strlen(case_id) : 0;
+    d.action = a;
+    d.event_seq = event_seq;
+    d.rule_line = line;
+    d.deadline = INT64_MIN;
+    return d;
+}
+
+/* Log `n` simple events (case "c<i%3>", event seq first_seq..), each with
+ * i%4 decisions, numbering decisions from *dseq.  Returns 0 or a slate code. */
+SYN_FN int syn_events(slate_log *log, uint64_t first_seq, int n, uint64_t *dseq)
+{
+    for (int i = 0; i < n; i++) {
+        char payload[128], cid[16];
+        uint64_t seq = first_seq + (uint64_t)i;
+        int64_t at = 1740992400000LL + (int64_t)seq * 60000;
+        snprintf(cid, sizeof cid, "c%d", (int)(seq % 3));
+        int len = snprintf(payload, sizeof payload,
+                           "{\"case\":\"%s\",\"type\":\"updated\",\"at\":%lld,\"n\":%d}", cid,
+                           (long long)at, i);
+        slate_log_event ev = {seq, at, "updated", cid, strlen(cid), payload, (size_t)len, NULL};
+        int rc = slate_log_begin_event(log, &ev);
+        if (rc) return rc;
+        for (int k = 0; k < (int)(seq % 4); k++) {
+            slate_decision d = syn_dec((*dseq)++, at, cid, SLATE_A_NOTIFY, seq, 10 + (uint32_t)k);
+            d.to = "supervisor";
+            d.message = "a \"quoted\" message";
+            if (slate_log_sink(log, &d)) return SLATE_ERROR;
+        }
+        rc = slate_log_end(log);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* ---- the scenario the audit tools' golden files describe ----------------------- */
+
+/* Monday 2025-03-03 09:00 UTC, and minutes from it. */
+#define SYN_T0 1740992400000LL
+#define SYN_MIN(m) (SYN_T0 + (int64_t)(m) * 60000)
+
+static const char syn_source[] =
+    "policy \"svc\" version \"1\"\n"                                               /* 1 */
+    "calendar business { zone \"UTC\"; hours mon-fri 09:00-18:00 }\n"                /* 2 */
+    "case {\n"                                                                      /* 3 */
+    "    tier: enum { vip, high, medium, low }\n"                                   /* 4 */
+    "    kind: enum { inquiry, request, complaint, incident, feedback }\n"          /* 5 */
+    "    category: enum { technical, process, communication, quality, attitude, product, other }\n"
+    "    channel: enum { phone, email, chat, onsite, sms, social }\n"               /* 7 */
+    "    score: int\n"                                                              /* 8 */
+    "}\n"                                                                           /* 9 */
+    "clock response   starts on opened   stops on responded\n"                      /* 10 */
+    "clock resolution starts on opened   stops on resolved   pauses while waiting\n" /* 11 */
+    "clock follow_up  starts on resolved stops on followed_up\n"                    /* 12 */
+    "ladder standard {\n"                                                           /* 13 */
+    "    at 75% of resolution    notify assignee \"resolution target near\"\n"      /* 14 */
+    "    at breach of response   escalate to specialist; notify supervisor\n"       /* 15 */
+    "}\n"                                                                           /* 16 */
+    "sla vip when tier == vip {\n"                                                  /* 17 */
+    "    response within 15m; resolution within 4h; follow_up within 24h; ladder standard\n"
+    "}\n"                                                                           /* 19 */
+    "sla complaint when kind == complaint {\n"                                      /* 20 */
+    "    response within 2h on business; resolution within 2 working days on business\n"
+    "    follow_up within 24h; ladder standard\n"                                   /* 22 */
+    "}\n"                                                                           /* 23 */
+    "sla default { response within 24h on business; resolution within 48h on business }\n"
+    "on opened when kind == complaint { route complaint_desk }\n"                   /* 25 */
+    "on surveyed when score <= 2 { open review within 1 working day }\n";           /* 26 */
+
+typedef struct syn_ctx {
+    slate_log *log;
+    uint64_t seq, dseq, ev; /* last event seq, next decision seq, current cause */
+    int failed;
+} syn_ctx;
+
+SYN_FN void syn_event(syn_ctx *c, int64_t at, const char *case_id, const char *type,
+                      const char *payload, const char *reject)
+{
+    slate_log_event ev = {++c->seq, at, type, case_id, case_id ? strlen(case_id) : 0,
+                          payload, strlen(payload), reject};
+    c->ev = c->seq;
+    if (!c->failed && slate_log_begin_event(c->log, &ev)) c->failed = 1;
+}
+
+SYN_FN void syn_end(syn_ctx *c)
+{
+    if (!c->failed && slate_log_end(c->log)) c->failed = 1;
+}
+
+/* One decision; `timer` makes it a timer's (no event). */
+SYN_FN void syn_d(syn_ctx *c, int64_t at, const char *case_id, slate_action a, uint32_t line,
+                  int timer, const char *clock, int64_t target_ms, int64_t elapsed_ms,
+                  int64_t deadline, int met, const char *to, const char *message)
+{
+    slate_decision d = syn_dec(c->dseq++, at, case_id, a, timer ? 0 : c->ev, line);
+    d.clock = clock;
+    d.target_ms = target_ms;
+    d.elapsed_ms = elapsed_ms;
+    d.deadline = deadline;
+    d.met = met;
+    d.to = to;
+    d.message = message;
+    if (!c->failed && slate_log_sink(c->log, &d)) c->failed = 1;
+}
+
+SYN_FN void syn_sla(syn_ctx *c, int64_t at, const char *case_id, uint32_t line, const char *tier,
+                    const char *targets)
+{
+    slate_decision d = syn_dec(c->dseq++, at, case_id, SLATE_A_SLA, c->ev, line);
+    d.tier = tier;
+    d.targets = targets;
+    if (!c->failed && slate_log_sink(c->log, &d)) c->failed = 1;
+}
+
+#define H(n) ((int64_t)(n) * 3600000)
+#define M(n) ((int64_t)(n) * 60000)
+#define NODL INT64_MIN
+
+/* The scenario (times are minutes after Monday 09:00 UTC; business hours are
+ * mon-fri 09-18 UTC):
+ *   A  vip incident, technical, phone: responded in 10m, resolved in 2h50m,
+ *      followed up, score 5.
+ *   B  complaint (medium), attitude, email: response breached at 2h, responded
+ *      at 2h55m, resolution paused 14:00-15:00, resolved at 5h55m of working
+ *      time, score 2 (a review), follow-up breached on Tuesday 16:00.
+ *   C  request (low), technical, chat: responded in 2h, still open.
+ *   a line that is not JSON (rejected by the reader), and D opened with an
+ *   unknown tier (rejected by the engine); then time advanced to Tuesday 18:00.
+ * Writes the log at `path` (key may be NULL).  Returns 0 or -1. */
+/* Variants of the stream, for replay checks: what differs from the log. */
+enum { SYN_SAME = 0, SYN_ELAPSED, SYN_NO_ROUTE, SYN_EXTRA, SYN_SHORT };
+
+/* Feed the scenario (or a variant) to an open log; returns 0 or -1. */
+SYN_FN int syn_scenario_feed(slate_log *log, int variant)
+{
+    syn_ctx c = {0};
+    c.log = log;
+    c.dseq = 1;
+    if (syn_policy(c.log, SYN_HASH1, "svc.slate", syn_source)) return -1;
+
+    syn_event(&c, SYN_MIN(0), "A", "opened",
+              "{\"case\":\"A\",\"type\":\"opened\",\"at\":\"2025-03-03T09:00:00Z\","
+              "\"tier\":\"vip\",\"kind\":\"incident\",\"category\":\"technical\","
+              "\"channel\":\"phone\"}", NULL);
+    syn_sla(&c, SYN_MIN(0), "A", 17, "vip",
+            "[{\"clock\":\"response\",\"target_s\":900,\"deadline\":\"2025-03-03T09:15:00.000Z\"},"
+            "{\"clock\":\"resolution\",\"target_s\":14400,\"deadline\":\"2025-03-03T13:00:00.000Z\"},"
+            "{\"clock\":\"follow_up\",\"target_s\":86400}]");
+    syn_d(&c, SYN_MIN(0), "A", SLATE_A_START, 18, 0, "response", M(15), 0, SYN_MIN(15), 0, NULL, NULL);
+    syn_d(&c, SYN_MIN(0), "A", SLATE_A_START, 18, 0, "resolution", H(4), 0, SYN_MIN(240), 0, NULL, NULL);
+    syn_end(&c);
+
+    syn_event(&c, SYN_MIN(5), "B", "opened",
+              "{\"case\":\"B\",\"type\":\"opened\",\"at\":\"2025-03-03T09:05:00Z\","
+              "\"tier\":\"medium\",\"kind\":\"complaint\",\"category\":\"attitude\","
+              "\"channel\":\"email\"}", NULL);
+    syn_sla(&c, SYN_MIN(5), "B", 20, "complaint",
+            "[{\"clock\":\"response\",\"target_s\":7200,\"deadline\":\"2025-03-03T11:05:00.000Z\"},"
+            "{\"clock\":\"resolution\",\"target_s\":64800,\"deadline\":\"2025-03-05T09:05:00.000Z\"},"
+            "{\"clock\":\"follow_up\",\"target_s\":86400}]");
+    syn_d(&c, SYN_MIN(5), "B", SLATE_A_START, 21, 0, "response", H(2), 0, SYN_MIN(125), 0, NULL, NULL);
+    syn_d(&c, SYN_MIN(5), "B", SLATE_A_START, 21, 0, "resolution", H(18), 0,
+          SYN_MIN(5) + H(48), 0, NULL, NULL);
+    if (variant != SYN_NO_ROUTE)
+        syn_d(&c, SYN_MIN(5), "B", SLATE_A_ROUTE, 25, 0, NULL, 0, 0, NODL, 0, "complaint_desk", NULL);
+    syn_end(&c);
+
+    syn_event(&c, SYN_MIN(10), "A", "responded",
+              "{\"case\":\"A\",\"type\":\"responded\",\"at\":\"2025-03-03T09:10:00Z\"}", NULL);
+    syn_d(&c, SYN_MIN(10), "A", SLATE_A_STOP, 18, 0, "response", M(15), M(10), NODL, 1, NULL, NULL);
+    syn_end(&c);
+
+    syn_event(&c, SYN_MIN(30), "C", "opened",
+              "{\"case\":\"C\",\"type\":\"opened\",\"at\":\"2025-03-03T09:30:00Z\","
+              "\"tier\":\"low\",\"kind\":\"request\",\"category\":\"technical\","
+              "\"channel\":\"chat\"}", NULL);
+    syn_sla(&c, SYN_MIN(30), "C", 24, "default",
+            "[{\"clock\":\"response\",\"target_s\":86400,\"deadline\":\"2025-03-05T15:30:00.000Z\"},"
+            "{\"clock\":\"resolution\",\"target_s\":172800,\"deadline\":\"2025-03-10T12:30:00.000Z\"}]");
+    syn_d(&c, SYN_MIN(30), "C", SLATE_A_START, 24, 0, "response", H(24), 0,
+          SYN_MIN(30) + H(48) + H(6), 0, NULL, NULL);
+    syn_d(&c, SYN_MIN(30), "C", SLATE_A_START, 24, 0, "resolution", H(48), 0,
+          SYN_MIN(30) + H(7 * 24) + H(3), 0, NULL, NULL);
+    syn_end(&c);
+
+    syn_event(&c, SLATE_LOG_NO_TIME, NULL, NULL, "{\"case\": C, oops", "not JSON: invalid token");
+    syn_d(&c, SYN_MIN(30), NULL, SLATE_A_REJECT, 0, 0, NULL, 0, 0, NODL, 0, NULL,
+          "not JSON: invalid token");
+    syn_end(&c);
+
+    syn_event(&c, SYN_MIN(150), "C", "responded",
+              "{\"case\":\"C\",\"type\":\"responded\",\"at\":\"2025-03-03T11:30:00Z\"}", NULL);
+    syn_d(&c, SYN_MIN(125), "B", SLATE_A_BREACH, 21, 1, "response", H(2), H(2), NODL, 0, NULL, NULL);
+    syn_d(&c, SYN_MIN(125), "B", SLATE_A_ESCALATE, 15, 1, NULL, 0, 0, NODL, 0, "specialist", NULL);
+    syn_d(&c, SYN_MIN(125), "B", SLATE_A_NOTIFY, 15, 1, NULL, 0, 0, NODL, 0, "supervisor",
+          "response target breached");
+    syn_d(&c, SYN_MIN(150), "C", SLATE_A_STOP, 24, 0, "response", H(24), H(2), NODL, 1, NULL, NULL);
+    syn_end(&c);
+
+    syn_event(&c, SYN_MIN(170), "A", "resolved",
+              "{\"case\":\"A\",\"type\":\"resolved\",\"at\":\"2025-03-03T11:50:00Z\"}", NULL);
+    syn_d(&c, SYN_MIN(170), "A", SLATE_A_STOP, 18, 0, "resolution", H(4), M(170), NODL, 1, NULL, NULL);
+    syn_d(&c, SYN_MIN(170), "A", SLATE_A_START, 18, 0, "follow_up", H(24), 0, SYN_MIN(170) + H(24),
+          0, NULL, NULL);
+    syn_end(&c);
+
+    syn_event(&c, SYN_MIN(180), "B", "responded",
+              "{\"case\":\"B\",\"type\":\"responded\",\"at\":\"2025-03-03T12:00:00Z\"}", NULL);
+    syn_d(&c, SYN_MIN(180), "B", SLATE_A_STOP, 21, 0, "response", H(2),
+          variant == SYN_ELAPSED ? M(174) : M(175), NODL, 0, NULL, NULL);
+    if (variant == SYN_EXTRA)
+        syn_d(&c, SYN_MIN(180), "B", SLATE_A_NOTIFY, 15, 0, NULL, 0, 0, NODL, 0, "manager", "late");
+    syn_end(&c);
+
+    syn_event(&c, SYN_MIN(300), "B", "paused",
+              "{\"case\":\"B\",\"type\":\"paused\",\"at\":\"2025-03-03T14:00:00Z\"}", NULL);
+    syn_d(&c, SYN_MIN(300), "B", SLATE_A_PAUSE, 11, 0, "resolution", 0, M(295), NODL, 0, NULL, NULL);
+    syn_end(&c);
+
+    syn_event(&c, SYN_MIN(360), "B", "resumed",
+              "{\"case\":\"B\",\"type\":\"resumed\",\"at\":\"2025-03-03T15:00:00Z\"}", NULL);
+    syn_d(&c, SYN_MIN(360), "B", SLATE_A_RESUME, 11, 0, "resolution", 0, 0, SYN_MIN(65) + H(48), 0,
+          NULL, NULL);
+    syn_end(&c);
+
+    syn_event(&c, SYN_MIN(420), "B", "resolved",
+              "{\"case\":\"B\",\"type\":\"resolved\",\"at\":\"2025-03-03T16:00:00Z\"}", NULL);
+    syn_d(&c, SYN_MIN(420), "B", SLATE_A_STOP, 21, 0, "resolution", H(18), M(355), NODL, 1, NULL, NULL);
+    syn_d(&c, SYN_MIN(420), "B", SLATE_A_START, 22, 0, "follow_up", H(24), 0, SYN_MIN(420) + H(24),
+          0, NULL, NULL);
+    syn_end(&c);
+
+    syn_event(&c, SYN_MIN(480), "A", "followed_up",
+              "{\"case\":\"A\",\"type\":\"followed_up\",\"at\":\"2025-03-03T17:00:00Z\"}", NULL);
+    syn_d(&c, SYN_MIN(480), "A", SLATE_A_STOP, 18, 0, "follow_up", H(24), M(310), NODL, 1, NULL, NULL);
+    syn_end(&c);
+
+    syn_event(&c, SYN_MIN(510), "B", "surveyed",
+              "{\"case\":\"B\",\"type\":\"surveyed\",\"at\":\"2025-03-03T17:30:00Z\","
+              "\"score\":2}", NULL);
+    syn_d(&c, SYN_MIN(510), "B", SLATE_A_REVIEW, 26, 0, "review", H(9), 0, SYN_MIN(510) + H(24), 0,
+          NULL, NULL);
+    syn_end(&c);
+
+    syn_event(&c, SYN_MIN(520), "A", "surveyed",
+              "{\"case\":\"A\",\"type\":\"surveyed\",\"at\":\"2025-03-03T17:40:00Z\","
+              "\"score\":5}", NULL);
+    syn_end(&c);
+
+    syn_event(&c, SYN_MIN(1500), "D", "opened",
+              "{\"case\":\"D\",\"type\":\"opened\",\"at\":\"2025-03-04T10:00:00Z\","
+              "\"tier\":\"gold\"}", NULL);
+    syn_d(&c, SYN_MIN(1500), "D", SLATE_A_REJECT, 0, 0, NULL, 0, 0, NODL, 0, NULL,
+          "`tier`: unknown value `gold` for enum `tier` (expected one of vip, high, medium, low)");
+    syn_end(&c);
+
+    if (variant != SYN_SHORT) {
+        if (!c.failed && slate_log_begin_advance(c.log, SYN_MIN(1980))) c.failed = 1;
+        syn_d(&c, SYN_MIN(1860), "B", SLATE_A_BREACH, 22, 1, "follow_up", H(24), H(24), NODL, 0,
+              NULL, NULL);
+        syn_end(&c);
+    }
+    return c.failed ? -1 : 0;
+}
+
+/* Write the scenario's log at `path` (key may be NULL).  Returns 0 or -1. */
+SYN_FN int syn_scenario(const char *path, const void *key, size_t key_len)
+{
+    slate_log_opts opts = {.pseudonym_key = key, .pseudonym_key_len = key_len,
+                           .options = (const char *[]){"tolerance_ms=0", NULL}};
+    slate_log *log;
+    if (slate_log_open_opts(path, &opts, &log, NULL)) return -1;
+    int rc = syn_scenario_feed(log, SYN_SAME);
+    if (slate_log_close(log, NULL)) return -1;
+    return rc;
+}
+
+#undef H
+#undef M
+#undef NODL
+
+#endif
