@@ -114,7 +114,7 @@ int cmd_build(int argc, char **argv)
         slate_program *p;
         char err[256];
         if (load_image(img, len, &p, err, sizeof err) == 0) {
-            fprintf(stderr, "%s: %zu bytes, at most %u steps per event, hash %s\n", path, len, p->max_steps,
+            fprintf(stderr, "%s: %zu bytes, at most %u steps per event or timer, hash %s\n", path, len, p->max_steps,
                     p->hash_hex);
             slate_program_free(p);
         }
