@@ -14,39 +14,9 @@
 
 #include "policytest_int.h"
 #include "slate.h"
+#include "timestamp.h"
 
 /* ---- times and durations --------------------------------------------------------- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static int month_days(int64_t y, int m)
-{
-    static const int md[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 ? 28 + leap : md[m - 1];
-}
 
 /* Read exactly n digits at *s; -1 if they are not there. */
 static int digits(const char **s, int n)
@@ -67,7 +37,7 @@ int pt_parse_time(const char *s, int offset_min, int64_t *ms)
     int mo = digits(&s, 2);
     if (mo < 1 || mo > 12 || *s++ != '-') return -1;
     int d = digits(&s, 2);
-    if (d < 1 || d > month_days(y, mo) || *s++ != 'T') return -1;
+    if (d < 1 || d > ts_days_in_month(y, mo) || *s++ != 'T') return -1;
     int h = digits(&s, 2);
     if (h < 0 || h > 23 || *s++ != ':') return -1;
     int mi = digits(&s, 2);
@@ -101,7 +71,7 @@ int pt_parse_time(const char *s, int offset_min, int64_t *ms)
         off = sign * (oh * 60 + om);
     }
     if (*s) return -1;
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+    int64_t secs = ts_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
     *ms = (secs - (int64_t)off * 60) * 1000 + msec;
     return 0;
 }
@@ -145,7 +115,7 @@ char *pt_format_time(int64_t ms, int offset_min, char *buf, size_t size)
     int64_t rem = local - days * 86400000;
     int64_t y;
     int m, d;
-    civil_from_days(days, &y, &m, &d);
+    ts_civil_from_days(days, &y, &m, &d);
     int h = (int)(rem / 3600000), mi = (int)(rem / 60000 % 60), sec = (int)(rem / 1000 % 60),
         msec = (int)(rem % 1000);
     int n = snprintf(buf, size, "%04lld-%02d-%02dT%02d:%02d", (long long)y, m, d, h, mi);
