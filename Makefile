@@ -7,7 +7,7 @@
 #   make demo       the reference policy on a generated day of events
 #   make install    PREFIX=/usr/local: library, header, pkg-config file, CLI
 #
-# Sources are found by wildcard: a new compiler/*.c, runtime/*.c or
+# Sources are found by wildcard: a new compiler/*.c, grammar/*.c, runtime/*.c or
 # tests/unit/test_*.c needs no edit here.
 
 B        ?= build
@@ -31,7 +31,7 @@ ifeq ($(SAN),1)
 endif
 
 GEN_C      := $(B)/gen/lexer.c $(B)/gen/parser.c
-COMPILER_C := $(wildcard compiler/*.c)
+COMPILER_C := $(wildcard compiler/*.c) $(wildcard grammar/*.c)
 RUNTIME_C  := $(wildcard runtime/*.c)
 LOG_C      := $(wildcard runtime/log/*.c)
 CLI_C      := $(wildcard cli/*.c)
