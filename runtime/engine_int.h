@@ -199,6 +199,8 @@ typedef struct eng_aux {
     size_t jbase;          /* JSON scratch needed apart from interned strings */
     uint32_t maxargs;      /* most values one decision renders (emit arguments) */
     int has_holds;         /* some clock has a `pauses while` condition */
+    uint32_t *until_first; /* event -> first index into until_clock (nevents + 1) */
+    uint32_t *until_clock; /* the ad-hoc clocks each event meets, by event */
 } eng_aux;
 
 #define ENG_DEPTH 3 /* rules or ladder actions -> selection or pause condition */
