@@ -523,6 +523,30 @@ static int until_lists(slate_engine *e, const slate_program *p, eng_aux *x)
     return SLATE_OK;
 }
 
+/* The constant head of each target's member in the `sla` decision's targets
+ * list, rendered once per program: `{"clock":NAME,"target_s":N`. */
+static int sla_frags(slate_engine *e, const slate_program *p, eng_aux *x)
+{
+    size_t n = 1;
+    for (uint32_t ti = 0; ti < p->ntargets; ti++)
+        n += (size_t)p->strings[p->clocks[p->targets[ti].clock].name].len * 6 + 48;
+    x->sla_frag = eng_realloc(&e->al, NULL, n);
+    x->sla_off = eng_realloc(&e->al, NULL, sizeof *x->sla_off * ((size_t)p->ntargets + 1));
+    if (!x->sla_frag || !x->sla_off) return SLATE_NOMEM;
+    sbuf b = {x->sla_frag, n, 0};
+    for (uint32_t ti = 0; ti < p->ntargets; ti++) {
+        const prog_target *tg = &p->targets[ti];
+        x->sla_off[ti] = (uint32_t)b.len;
+        sb_str(&b, "{\"clock\":");
+        sb_json_str(&b, prog_str(p, p->clocks[tg->clock].name),
+                    p->strings[p->clocks[tg->clock].name].len);
+        sb_str(&b, ",\"target_s\":");
+        sb_int(&b, tg->target_ms / 1000);
+    }
+    x->sla_off[p->ntargets] = (uint32_t)b.len;
+    return sb_done(&b) ? SLATE_OK : SLATE_NOMEM; /* always fits: n is an upper bound */
+}
+
 void eng_aux_free(slate_engine *e, eng_aux *x)
 {
     eng_realloc(&e->al, x->str_ids, 0);
@@ -531,6 +555,8 @@ void eng_aux_free(slate_engine *e, eng_aux *x)
     eng_realloc(&e->al, x->breach_bit, 0);
     eng_realloc(&e->al, x->until_first, 0);
     eng_realloc(&e->al, x->until_clock, 0);
+    eng_realloc(&e->al, x->sla_frag, 0);
+    eng_realloc(&e->al, x->sla_off, 0);
     memset(x, 0, sizeof *x);
 }
 
@@ -540,7 +566,9 @@ int eng_prepare(slate_engine *e, const slate_program *p, eng_aux *x)
     x->nregs = p->nregs ? p->nregs : 1;
     x->str_ids = eng_realloc(&e->al, NULL, sizeof *x->str_ids * (p->nstrings ? p->nstrings : 1));
     x->regs = eng_realloc(&e->al, NULL, sizeof *x->regs * x->nregs * ENG_DEPTH);
-    if (!x->str_ids || !x->regs || step_bits(e, p, x) || until_lists(e, p, x)) goto nomem;
+    if (!x->str_ids || !x->regs || step_bits(e, p, x) || until_lists(e, p, x) ||
+        sla_frags(e, p, x))
+        goto nomem;
     memset(x->regs, 0, sizeof *x->regs * x->nregs * ENG_DEPTH);
     for (uint32_t i = 0; i < p->nstrings; i++)
         if ((x->str_ids[i] = st_intern(&e->st, prog_str(p, i), p->strings[i].len)) < 0)

@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "program.h"
 #include "slate.h"
@@ -167,7 +168,14 @@ typedef struct sbuf {
     char *p;
     size_t cap, len;
 } sbuf;
-void sb_puts(sbuf *b, const char *s, size_t n);
+static inline void sb_puts(sbuf *b, const char *s, size_t n)
+{
+    if (b->len < b->cap) {
+        size_t room = b->cap - b->len;
+        memcpy(b->p + b->len, s, n < room ? n : room);
+    }
+    b->len += n;
+}
 void sb_str(sbuf *b, const char *s);
 void sb_json_str(sbuf *b, const char *s, size_t n);  /* "..." with escapes */
 void sb_int(sbuf *b, int64_t v);
@@ -201,6 +209,8 @@ typedef struct eng_aux {
     int has_holds;         /* some clock has a `pauses while` condition */
     uint32_t *until_first; /* event -> first index into until_clock (nevents + 1) */
     uint32_t *until_clock; /* the ad-hoc clocks each event meets, by event */
+    char *sla_frag;        /* per target: `{"clock":NAME,"target_s":N` of `sla` JSON */
+    uint32_t *sla_off;     /* target -> offset in sla_frag (ntargets + 1) */
 } eng_aux;
 
 #define ENG_DEPTH 3 /* rules or ladder actions -> selection or pause condition */
