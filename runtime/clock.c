@@ -189,6 +189,8 @@ void clk_fire(slate_engine *e, uint32_t slot, uint32_t ci)
 {
     e->ctx.slot = slot;
     settle(e, clock_at(e, slot, ci));
+    /* a clock that stopped counting may have left its timer queued (clk_pause):
+     * nothing fires, and schedule() below removes the timer */
     for (;;) {
         eng_clock *k = clock_at(e, slot, ci);
         step_view v;
@@ -276,7 +278,9 @@ void clk_pause(slate_engine *e, uint32_t slot, uint32_t ci)
     settle(e, k);
     k->paused = 1;
     if (was) emit_clock(e, slot, ci, SLATE_A_PAUSE);
-    schedule(e, slot, ci);
+    /* The timer stays queued: a resume moves it (usually a level or two) where a
+     * removal now and an insertion then would cost two sifts.  Should it come due
+     * while the clock is still paused, clk_fire fires nothing and removes it. */
 }
 
 void clk_resume(slate_engine *e, uint32_t slot, uint32_t ci)

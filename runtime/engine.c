@@ -318,7 +318,8 @@ static int preflight(slate_engine *e, const slate_event *ev)
     }
     if (ev->type == EV_OPENED) {
         if (cs_reserve(&e->cs, ev->case_len)) return SLATE_NOMEM;
-        if (tq_reserve(e, (size_t)e->cs.cap * e->nclocks)) return SLATE_NOMEM;
+        /* at most one timer per clock of each open case */
+        if (tq_reserve(e, ((size_t)e->cs.count + 1) * e->nclocks)) return SLATE_NOMEM;
     }
     return eng_scratch_fit(e, &e->aux);
 }

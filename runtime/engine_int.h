@@ -6,7 +6,7 @@
  *
  *   casestore.c  open cases: a hash table keyed by case id over a slab of
  *                fixed-size case records, ids in a size-classed arena
- *   timers.c     the timer queue: a binary heap of each running clock's next
+ *   timers.c     the timer queue: a 4-ary heap of each running clock's next
  *                ladder point, ordered (instant, case creation, clock)
  *   strings.c    the engine's string interner (registers hold string ids) and the
  *                text formatting of decisions (RFC 3339 times, JSON)
@@ -125,8 +125,7 @@ static inline eng_case *cs_case(const cstore *s, uint32_t slot)
 
 typedef struct tq_entry {
     int64_t at;        /* instant the clock's next step is due */
-    uint64_t created;  /* tie-breaker: case creation order */
-    uint32_t slot;     /* case */
+    uint32_t slot;     /* case (tie-breaker: its record's creation order) */
     uint32_t clock;    /* tie-breaker: clock index */
 } tq_entry;
 
@@ -255,6 +254,7 @@ static inline size_t eng_stride(uint32_t nfields, uint32_t nclocks)
 }
 
 /* timers.c */
+/* Make room for n entries (amortised growth); 0 or SLATE_NOMEM. */
 int tq_reserve(slate_engine *e, size_t n);
 void tq_set(slate_engine *e, uint32_t slot, uint32_t clock, int64_t at);
 void tq_remove(slate_engine *e, uint32_t slot, uint32_t clock);
