@@ -619,7 +619,8 @@ slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opt
     int ok = st_init(&e->st, &e->al) == SLATE_OK;
     if (ok) ok = cs_init(&e->cs, &e->al, e->stride, opts ? opts->expected_cases : 0) == SLATE_OK;
     if (ok) ok = eng_prepare(e, prog, &e->aux) == SLATE_OK;
-    if (ok) ok = tq_reserve(e, (size_t)e->cs.cap * e->nclocks) == SLATE_OK;
+    size_t expect = opts && opts->expected_cases <= e->cs.cap ? opts->expected_cases : 0;
+    if (ok) ok = tq_reserve(e, expect * e->nclocks) == SLATE_OK; /* grows with the cases */
     if (ok) ok = eng_scratch_fit(e, &e->aux) == SLATE_OK;
     if (!ok) {
         slate_engine_free(e);

@@ -4,7 +4,7 @@
  * Private to libslate.  The engine (runtime/engine.c) turns events into decisions
  * for one stream of cases.  Its parts, one file each:
  *
- *   casestore.c  open cases: a hash table keyed by case id over a slab of
+ *   casestore.c  open cases: a hash table keyed by case id over pages of
  *                fixed-size case records, ids in a size-classed arena
  *   timers.c     the timer queue: a 4-ary heap of each running clock's next
  *                ladder point, ordered (instant, case creation, clock)
@@ -85,13 +85,20 @@ struct cs_chunk {
     cs_chunk *next;    /* arena chunks, newest first; data starts 16 bytes in */
 };
 
+/* Records live in pages of CS_PAGE records each: growing the store adds a page
+ * and never moves a record, and the slack is at most one page (a slab grown by
+ * doubling kept up to half of itself unused, and copied itself on each growth). */
+#define CS_PAGE_SHIFT 10
+#define CS_PAGE (1u << CS_PAGE_SHIFT)
+
 typedef struct cstore {
     const slate_allocator *al;
-    unsigned char *slab;  /* cap records of `stride` bytes */
+    unsigned char **pages;/* npages pages of CS_PAGE records of `stride` bytes */
+    uint32_t npages, pagecap;
     size_t stride;
     uint32_t used;        /* slots ever handed out (high-water mark) */
-    uint32_t cap;
-    uint32_t *free;       /* stack of freed slots, capacity cap */
+    uint32_t cap;         /* npages * CS_PAGE */
+    uint32_t freehead;    /* freed slots, linked through their records' `hash` */
     uint32_t nfree;
     cs_slotref *tab;      /* open addressing, linear probing, power-of-2 size */
     uint32_t tabmask;
@@ -118,7 +125,8 @@ int cs_restride(cstore *s, size_t stride, void (*move)(void *ud, const void *fro
 
 static inline eng_case *cs_case(const cstore *s, uint32_t slot)
 {
-    return (eng_case *)(void *)(s->slab + (size_t)slot * s->stride);
+    return (eng_case *)(void *)(s->pages[slot >> CS_PAGE_SHIFT] +
+                                (size_t)(slot & (CS_PAGE - 1)) * s->stride);
 }
 
 /* ---- timer queue (timers.c) -------------------------------------------------- */
