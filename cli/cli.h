@@ -20,4 +20,21 @@ enum {
 /* Print "slate NAME: MSG" and a pointer to --help on stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* One option of a command: `-o FILE` when `value` is set, else a flag. */
+typedef struct cli_opt {
+    const char *name;     /* as typed: "-o" */
+    const char **value;   /* receives the argument after it (NULL: a flag) */
+    int *flag;            /* set to 1 when the flag is given */
+    const char *no_value; /* usage message when the argument is missing */
+} cli_opt;
+
+/* Parses argv[1..] of command `cmd`, which takes options and one file: `--help`
+ * or `-h` prints `help` on stdout, the `nopts` options in `opts` are applied, any
+ * other `-x` is an unknown option, and the one operand goes to *file (`what`
+ * names it in "one WHAT at a time" and "no WHAT given").  Returns -1 when the
+ * command should go on, else the exit status to return at once: EXIT_OK after
+ * the help, EXIT_USAGE after a usage error (already reported). */
+int cli_parse_file_args(int argc, char **argv, const char *cmd, const char *help,
+                        const cli_opt *opts, int nopts, const char *what, const char **file);
+
 #endif

@@ -69,24 +69,12 @@ int cmd_build(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL;
     int quiet = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        } else if (!strcmp(argv[i], "-o")) {
-            if (++i == argc) return cli_usage_error("build", "-o needs a file name");
-            out = argv[i];
-        } else if (!strcmp(argv[i], "-q")) {
-            quiet = 1;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_usage_error("build", "unknown option `%s`", argv[i]);
-        } else if (in) {
-            return cli_usage_error("build", "one policy file at a time");
-        } else {
-            in = argv[i];
-        }
-    }
-    if (!in) return cli_usage_error("build", "no policy file given");
+    const cli_opt opts[] = {
+        {"-o", &out, NULL, "-o needs a file name"},
+        {"-q", NULL, &quiet, NULL},
+    };
+    int st = cli_parse_file_args(argc, argv, "build", help, opts, 2, "policy file", &in);
+    if (st >= 0) return st;
 
     fe_unit u;
     int rc = fe_load(&u, in, stderr, 0);

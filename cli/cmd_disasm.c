@@ -32,19 +32,8 @@ static const char help[] =
 int cmd_disasm(int argc, char **argv)
 {
     const char *in = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_usage_error("disasm", "unknown option `%s`", argv[i]);
-        } else if (in) {
-            return cli_usage_error("disasm", "one file at a time");
-        } else {
-            in = argv[i];
-        }
-    }
-    if (!in) return cli_usage_error("disasm", "no file given");
+    int st = cli_parse_file_args(argc, argv, "disasm", help, NULL, 0, "file", &in);
+    if (st >= 0) return st;
 
     size_t len;
     char *bytes = fe_read_file(in, &len);

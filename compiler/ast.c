@@ -65,3 +65,32 @@ const char *ast_cmp_name(ast_cmp_op op)
     static const char *const names[] = {"==", "!=", "<", "<=", ">", ">="};
     return names[op];
 }
+
+int ast_expr_equal(const ast_expr *a, const ast_expr *b, ast_name_eq_fn *name_eq)
+{
+    if (!a || !b) return a == b;
+    if (a->kind != b->kind) return 0;
+    switch (a->kind) {
+    case EX_INT:
+    case EX_BOOL:
+    case EX_DURATION: return a->u.ival == b->u.ival;
+    case EX_STRING: return !strcmp(a->u.sval, b->u.sval);
+    case EX_NAME: return name_eq ? name_eq(a, b) : !strcmp(a->u.sval, b->u.sval);
+    case EX_NOT: return ast_expr_equal(a->u.operand, b->u.operand, name_eq);
+    case EX_AND:
+    case EX_OR:
+        return ast_expr_equal(a->u.bin.l, b->u.bin.l, name_eq) &&
+               ast_expr_equal(a->u.bin.r, b->u.bin.r, name_eq);
+    case EX_CMP:
+        return a->u.bin.op == b->u.bin.op && ast_expr_equal(a->u.bin.l, b->u.bin.l, name_eq) &&
+               ast_expr_equal(a->u.bin.r, b->u.bin.r, name_eq);
+    case EX_IN: {
+        if (!ast_expr_equal(a->u.in.l, b->u.in.l, name_eq)) return 0;
+        const ast_expr *x = a->u.in.items, *y = b->u.in.items;
+        for (; x && y; x = x->next, y = y->next)
+            if (!ast_expr_equal(x, y, name_eq)) return 0;
+        return !x && !y;
+    }
+    }
+    return 0;
+}

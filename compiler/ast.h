@@ -290,4 +290,13 @@ extern const char *const ast_builtin_events[];
 const char *ast_type_name(ast_type_kind k);
 const char *ast_cmp_name(ast_cmp_op op);
 
+/* Whether two EX_NAME nodes name the same thing (1) or not (0). */
+typedef int ast_name_eq_fn(const ast_expr *a, const ast_expr *b);
+
+/* Structural equality of two expressions: 1 when both are NULL, or both have the
+ * same kind, literals, operators and `in` items in order; else 0.  Names are
+ * compared by `name_eq`, or by their spelling when it is NULL (before names are
+ * resolved).  Reads both trees only. */
+int ast_expr_equal(const ast_expr *a, const ast_expr *b, ast_name_eq_fn *name_eq);
+
 #endif

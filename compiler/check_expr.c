@@ -435,33 +435,13 @@ int chk_constant_condition(const ast_expr *e, int *value)
 
 /* ---- implication between tier conditions ------------------------------------- */
 
-/* Structural equality of two typed expressions. */
-static int expr_equal(const ast_expr *a, const ast_expr *b)
+/* Two resolved names are the same: same kind and referent, and (but for fields
+ * and `level`) the same type. */
+static int same_name(const ast_expr *a, const ast_expr *b)
 {
-    if (!a || !b) return a == b;
-    if (a->kind != b->kind) return 0;
-    switch (a->kind) {
-    case EX_INT:
-    case EX_BOOL:
-    case EX_DURATION: return a->u.ival == b->u.ival;
-    case EX_STRING: return !strcmp(a->u.sval, b->u.sval);
-    case EX_NAME: return a->name_kind == b->name_kind && a->ref == b->ref &&
-                         (a->name_kind == NAME_FIELD || a->name_kind == NAME_LEVEL_FIELD ||
-                          same_type(a->type, b->type));
-    case EX_NOT: return expr_equal(a->u.operand, b->u.operand);
-    case EX_AND:
-    case EX_OR: return expr_equal(a->u.bin.l, b->u.bin.l) && expr_equal(a->u.bin.r, b->u.bin.r);
-    case EX_CMP: return a->u.bin.op == b->u.bin.op && expr_equal(a->u.bin.l, b->u.bin.l) &&
-                        expr_equal(a->u.bin.r, b->u.bin.r);
-    case EX_IN: {
-        if (!expr_equal(a->u.in.l, b->u.in.l)) return 0;
-        const ast_expr *x = a->u.in.items, *y = b->u.in.items;
-        for (; x && y; x = x->next, y = y->next)
-            if (!expr_equal(x, y)) return 0;
-        return !x && !y;
-    }
-    }
-    return 0;
+    return a->name_kind == b->name_kind && a->ref == b->ref &&
+           (a->name_kind == NAME_FIELD || a->name_kind == NAME_LEVEL_FIELD ||
+            same_type(a->type, b->type));
 }
 
 #define MAXSET 64
@@ -583,7 +563,7 @@ static void to_atom(const chk_ctx *c, const ast_expr *e, atom *a)
 static int atom_implies(const chk_ctx *c, const ast_expr *b, const ast_expr *a)
 {
     if (a->kind == EX_BOOL && a->u.ival) return 1;
-    if (expr_equal(a, b)) return 1;
+    if (ast_expr_equal(a, b, same_name)) return 1;
     atom x, y; /* x from b (the stronger), y from a */
     to_atom(c, b, &x);
     to_atom(c, a, &y);
@@ -618,7 +598,7 @@ int chk_implies(const chk_ctx *c, const ast_expr *later, const ast_expr *earlier
 {
     enum { MAXC = 32 };
     const ast_expr *a[MAXC], *b[MAXC];
-    if (expr_equal(later, earlier)) return 1;
+    if (ast_expr_equal(later, earlier, same_name)) return 1;
     int na = conjuncts(earlier, a, 0, MAXC), nb = conjuncts(later, b, 0, MAXC);
     if (na > MAXC || nb > MAXC) return 0;
     for (int i = 0; i < na; i++) {

@@ -14,17 +14,6 @@
 #include "image.h"
 #include "verify.h"
 
-static const char *const op_names[] = {
-#define OP(name, operands, meaning) #name,
-#include "opcodes.def"
-#undef OP
-};
-static const char *const op_operands[] = {
-#define OP(name, operands, meaning) operands,
-#include "opcodes.def"
-#undef OP
-};
-
 static const char *const type_names[] = {"?", "int", "bool", "string", "duration", "enum", "level"};
 static const char *const day_names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
@@ -94,11 +83,11 @@ static void put_target(FILE *out, const slate_program *p, const prog_target *t)
 static void put_instr(FILE *out, const slate_program *p, uint32_t pc)
 {
     const vm_instr *in = &p->code[pc];
-    const char *ops = op_operands[in->op];
+    const char *ops = prog_op_operands[in->op];
     int64_t val[3] = {in->a, in->b, in->c};
-    fprintf(out, "%6u %5u  %s", pc, p->code_lines[pc], op_names[in->op]);
+    fprintf(out, "%6u %5u  %s", pc, p->code_lines[pc], prog_op_names[in->op]);
     int first = 1;
-    int pad = 9 - (int)strlen(op_names[in->op]);
+    int pad = 9 - (int)strlen(prog_op_names[in->op]);
     for (int k = 0; k < 3; k++) {
         int64_t x = val[k];
         if (ops[k] == '-' || ops[k] == 'y') continue;

@@ -113,6 +113,26 @@ static fitem *grow_items(fitem *it, size_t n, size_t *cap)
         it[n++] = (fitem){__VA_ARGS__};                \
     } while (0)
 
+/* Opens the layout of a declaration with a `{ ... }` block that spans `loc`
+ * (calendar, ladder, sla, rule): starts the declaration at its first token and
+ * returns the token index of its `{`; *close receives that of the matching `}`. */
+static size_t begin_block(fmt_p *P, src_loc loc, size_t *close)
+{
+    size_t start = loc_start(P, loc), open = open_after(P, start);
+    *close = matching_close(P, open);
+    fmt_begin_decl(P, start, P->S.t[open].off);
+    return open;
+}
+
+/* Appends `when CONDITION ` to a block header (nothing when `when` is NULL). */
+static void put_when(fmt_p *P, sbuf *hdr, const ast_expr *when)
+{
+    if (!when) return;
+    sb_puts(hdr, "when ");
+    fmt_r_expr(P, hdr, when);
+    sb_putc(hdr, ' ');
+}
+
 /* ---- calendar ---- */
 
 static void r_cal_item(fmt_p *P, sbuf *b, const fitem *it, size_t i, size_t n)
@@ -144,9 +164,7 @@ static void r_cal_item(fmt_p *P, sbuf *b, const fitem *it, size_t i, size_t n)
 
 static void p_calendar(fmt_p *P, const ast_calendar *c)
 {
-    size_t start = loc_start(P, c->loc), open = open_after(P, start);
-    size_t close = matching_close(P, open);
-    fmt_begin_decl(P, start, P->S.t[open].off);
+    size_t close, open = begin_block(P, c->loc, &close);
     fitem *it = NULL;
     size_t n = 0, cap = 0;
     if (c->zone) {
@@ -396,9 +414,7 @@ static void r_step(fmt_p *P, sbuf *b, const fitem *it, size_t i, size_t n)
 
 static void p_ladder(fmt_p *P, const ast_ladder *l)
 {
-    size_t start = loc_start(P, l->loc), open = open_after(P, start);
-    size_t close = matching_close(P, open);
-    fmt_begin_decl(P, start, P->S.t[open].off);
+    size_t close, open = begin_block(P, l->loc, &close);
     fitem *it = NULL;
     size_t n = 0, cap = 0;
     for (const ast_step *s = l->steps; s; s = s->next)
@@ -445,9 +461,7 @@ static void r_sla_item(fmt_p *P, sbuf *b, const fitem *it, size_t i, size_t n)
 
 static void p_sla(fmt_p *P, const ast_sla *s)
 {
-    size_t start = loc_start(P, s->loc), open = open_after(P, start);
-    size_t close = matching_close(P, open);
-    fmt_begin_decl(P, start, P->S.t[open].off);
+    size_t close, open = begin_block(P, s->loc, &close);
     fitem *it = NULL;
     size_t n = 0, cap = 0;
     for (const ast_target *t = s->targets; t; t = t->next)
@@ -458,11 +472,7 @@ static void p_sla(fmt_p *P, const ast_sla *s)
     }
     sbuf hdr = {0};
     sb_printf(&hdr, "sla %s ", s->name.name);
-    if (s->when) {
-        sb_puts(&hdr, "when ");
-        fmt_r_expr(P, &hdr, s->when);
-        sb_putc(&hdr, ' ');
-    }
+    put_when(P, &hdr, s->when);
     p_block(P, &hdr, it, n, open, close, r_sla_item);
     free(hdr.p);
     free(it);
@@ -478,20 +488,14 @@ static void r_rule_item(fmt_p *P, sbuf *b, const fitem *it, size_t i, size_t n)
 
 static void p_rule(fmt_p *P, const ast_rule *r)
 {
-    size_t start = loc_start(P, r->loc), open = open_after(P, start);
-    size_t close = matching_close(P, open);
-    fmt_begin_decl(P, start, P->S.t[open].off);
+    size_t close, open = begin_block(P, r->loc, &close);
     fitem *it = NULL;
     size_t n = 0, cap = 0;
     for (const ast_action *a = r->actions; a; a = a->next)
         ADD_ITEM(loc_start(P, a->loc), loc_end(P, a->loc), IT_ACTION, a, 0);
     sbuf hdr = {0};
     sb_printf(&hdr, "on %s ", r->event.name);
-    if (r->when) {
-        sb_puts(&hdr, "when ");
-        fmt_r_expr(P, &hdr, r->when);
-        sb_putc(&hdr, ' ');
-    }
+    put_when(P, &hdr, r->when);
     if (r->label.name) sb_printf(&hdr, "as %s ", r->label.name);
     p_block(P, &hdr, it, n, open, close, r_rule_item);
     free(hdr.p);

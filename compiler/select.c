@@ -23,28 +23,6 @@ typedef struct atom {
     uint64_t dom;   /* every value the variable can have */
 } atom;
 
-static int expr_equal(const ast_expr *a, const ast_expr *b)
-{
-    if (!a || !b) return a == b;
-    if (a->kind != b->kind) return 0;
-    switch (a->kind) {
-    case EX_INT: case EX_BOOL: case EX_DURATION: return a->u.ival == b->u.ival;
-    case EX_STRING: case EX_NAME: return !strcmp(a->u.sval, b->u.sval);
-    case EX_NOT: return expr_equal(a->u.operand, b->u.operand);
-    case EX_AND: case EX_OR: return expr_equal(a->u.bin.l, b->u.bin.l) && expr_equal(a->u.bin.r, b->u.bin.r);
-    case EX_CMP: return a->u.bin.op == b->u.bin.op && expr_equal(a->u.bin.l, b->u.bin.l) &&
-                        expr_equal(a->u.bin.r, b->u.bin.r);
-    case EX_IN: {
-        if (!expr_equal(a->u.in.l, b->u.in.l)) return 0;
-        const ast_expr *x = a->u.in.items, *y = b->u.in.items;
-        for (; x && y; x = x->next, y = y->next)
-            if (!expr_equal(x, y)) return 0;
-        return !x && !y;
-    }
-    }
-    return 0;
-}
-
 /* The variable an expression names (-1 if none) and the size of its domain. */
 static int var_of(const cg_program *cg, const ast_expr *e, int *n)
 {
@@ -144,7 +122,7 @@ static int certainly_false(const sel_tier *t, const uint64_t *k, const ast_expr 
 {
     for (int c = 0; c < t->nconj; c++) {
         if (t->atoms_var[c] >= 0 && !(t->atoms_set[c] & k[t->atoms_var[c]])) return 1;
-        if (failed && expr_equal(t->conj[c], failed)) return 1;
+        if (failed && ast_expr_equal(t->conj[c], failed, NULL)) return 1;
     }
     return 0;
 }

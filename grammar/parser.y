@@ -13,7 +13,8 @@
  * parse_policy()): it counts braces, and when a token that can only start a
  * declaration (`sla`, `clock`, end of file, ...) arrives inside an open block it
  * reports the missing `}` and hands the parser the closing braces, so the next
- * declaration parses cleanly.
+ * declaration parses cleanly.  The actions stay thin: the node builders they call
+ * (gr_mk_*, gr_note_decl, gr_day_index, ...) are in grammar/gbuild.c.
  */
 %require "3.8"
 %define api.prefix {slate_yy}
@@ -71,6 +72,7 @@ typedef struct gr_days { int first, last; src_loc loc; } gr_days;
 #include <stdlib.h>
 #include <string.h>
 
+#include "gbuild.h"
 #include "gsupport.h"
 
 #define YYSTYPE SLATE_YYSTYPE
@@ -100,128 +102,6 @@ static void slate_yyerror(YYLTYPE *loc, gr_state *ps, const char *msg);
 
 /* Short: every action names locations. */
 #define L(l) gr_loc(l)
-
-static void *mk(gr_state *ps, size_t n) { return ast_alloc(ps->pol, n); }
-
-static ast_ident *mk_ident(gr_state *ps, const char *name, YYLTYPE loc)
-{
-    ast_ident *id = mk(ps, sizeof *id);
-    id->name = name;
-    id->loc = L(loc);
-    id->ref = -1;
-    return id;
-}
-
-/* An embedded ident copied from a parsed one (NULL: the absent name). */
-static ast_ident ident_val(const ast_ident *id)
-{
-    ast_ident v = {NULL, {0, 0, 0, 0}, NULL, -1};
-    if (id) {
-        v = *id;
-        v.next = NULL;
-    }
-    return v;
-}
-
-static ast_expr *mk_expr(gr_state *ps, ast_expr_kind k, YYLTYPE loc)
-{
-    ast_expr *e = mk(ps, sizeof *e);
-    e->kind = k;
-    e->loc = L(loc);
-    e->ref = -1;
-    return e;
-}
-
-static ast_expr *mk_bin(gr_state *ps, ast_expr_kind k, ast_expr *l, ast_expr *r,
-                        ast_cmp_op op, YYLTYPE loc)
-{
-    ast_expr *e = mk_expr(ps, k, loc);
-    e->u.bin.l = l;
-    e->u.bin.r = r;
-    e->u.bin.op = op;
-    return e;
-}
-
-static ast_action *mk_action(gr_state *ps, ast_action_kind k, YYLTYPE loc,
-                             const ast_ident *target)
-{
-    ast_action *a = mk(ps, sizeof *a);
-    a->kind = k;
-    a->loc = L(loc);
-    a->target = ident_val(target);
-    a->calendar = ident_val(NULL);
-    a->until = ident_val(NULL);
-    return a;
-}
-
-static ast_step *mk_step(gr_state *ps, ast_step_kind k, YYLTYPE loc, const ast_ident *clock)
-{
-    ast_step *s = mk(ps, sizeof *s);
-    s->kind = k;
-    s->loc = L(loc);
-    s->clock = ident_val(clock);
-    return s;
-}
-
-static ast_duration mk_dur(ast_dur_unit u, int64_t amount, YYLTYPE loc)
-{
-    ast_duration d = {u, amount, L(loc)};
-    return d;
-}
-
-/* `N working hours`: N hours of the calendar's time, in seconds. */
-static ast_duration working_hours(gr_state *ps, int64_t n, YYLTYPE loc)
-{
-    if (n > INT64_MAX / 3600) {
-        diag_error(ps->d, L(loc), NULL, "duration is too long");
-        n = 0;
-    }
-    return mk_dur(DUR_SECONDS, n * 3600, loc);
-}
-
-/* Every declaration passes here: the `policy` header must come first. */
-static void note_decl(gr_state *ps, YYLTYPE kw)
-{
-    if (ps->ndecls++ == 0) ps->first_decl = L(kw);
-}
-
-static void note_header(gr_state *ps, YYLTYPE kw, const char *name, const char *version,
-                        YYLTYPE whole)
-{
-    if (ps->have_header) {
-        char hint[96];
-        snprintf(hint, sizeof hint, "a file holds one policy; its header is on line %d",
-                 ps->header_line);
-        diag_error(ps->d, L(kw), hint, "a second `policy` header");
-        return;
-    }
-    if (ps->ndecls > 0)
-        diag_error(ps->d, L(kw), "move the header to the top of the file",
-                   "the `policy` header must come before every declaration");
-    ps->have_header = 1;
-    ps->header_line = kw.first_line;
-    ps->pol->name = name;
-    ps->pol->version = version;
-    ps->pol->header_loc = L(whole);
-    ps->ndecls++;
-}
-
-static const char *const day_names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-
-/* mon=0 .. sun=6; reports an unknown day and returns 0. */
-static int day_index(gr_state *ps, const char *name, YYLTYPE loc)
-{
-    for (int i = 0; i < 7; i++)
-        if (!strcmp(name, day_names[i])) return i;
-    diag_suggest s;
-    diag_suggest_init(&s, name);
-    for (int i = 0; i < 7; i++) diag_suggest_add(&s, day_names[i]);
-    char hint[64];
-    const char *h = diag_suggest_hint(&s, hint, sizeof hint);
-    diag_error(ps->d, L(loc), h ? h : "days are `mon` `tue` `wed` `thu` `fri` `sat` `sun`",
-               "unknown day `%s`", name);
-    return 0;
-}
 }
 
 /* Keywords.  The quoted aliases are what messages show, in backticks. */
@@ -289,8 +169,8 @@ decl
 /* ---- policy "name" version "v" ---------------------------------------- */
 
 header
-    : T_POLICY T_STRING version_opt     { note_header(ps, @1, $2, $3, @$); }
-    | T_POLICY error                    { note_header(ps, @1, NULL, NULL, @$); }
+    : T_POLICY T_STRING version_opt     { gr_note_header(ps, @1, $2, $3, @$); }
+    | T_POLICY error                    { gr_note_header(ps, @1, NULL, NULL, @$); }
     ;
 
 version_opt
@@ -300,11 +180,11 @@ version_opt
 
 /* Names: identifiers, and the keywords that may double as names. */
 name
-    : T_IDENT                           { $$ = mk_ident(ps, $1, @1); }
-    | T_ZONE                            { $$ = mk_ident(ps, "zone", @1); }
-    | T_HOURS                           { $$ = mk_ident(ps, "hours", @1); }
-    | T_CLOSED                          { $$ = mk_ident(ps, "closed", @1); }
-    | T_REVIEW                          { $$ = mk_ident(ps, "review", @1); }
+    : T_IDENT                           { $$ = gr_mk_ident(ps, $1, @1); }
+    | T_ZONE                            { $$ = gr_mk_ident(ps, "zone", @1); }
+    | T_HOURS                           { $$ = gr_mk_ident(ps, "hours", @1); }
+    | T_CLOSED                          { $$ = gr_mk_ident(ps, "closed", @1); }
+    | T_REVIEW                          { $$ = gr_mk_ident(ps, "review", @1); }
     ;
 
 names
@@ -324,24 +204,24 @@ calendar
     : T_CALENDAR name '{' cal_body '}'
         {
             ast_calendar *c = $4->node;
-            c->name = ident_val($2);
+            c->name = gr_ident_val($2);
             c->hours = $4->hours.head;
             c->closed = $4->closed.head;
             c->loc = L(@$);
             c->index = -1;
             PUSH(ps->calendars, c);
-            note_decl(ps, @1);
+            gr_note_decl(ps, @1);
         }
-    | T_CALENDAR name error '{' cal_body '}'  { note_decl(ps, @1); }
-    | T_CALENDAR name error                   { note_decl(ps, @1); }
-    | T_CALENDAR error                        { note_decl(ps, @1); }
+    | T_CALENDAR name error '{' cal_body '}'  { gr_note_decl(ps, @1); }
+    | T_CALENDAR name error                   { gr_note_decl(ps, @1); }
+    | T_CALENDAR error                        { gr_note_decl(ps, @1); }
     ;
 
 cal_body
     : %empty
         {
-            $$ = mk(ps, sizeof *$$);
-            $$->node = mk(ps, sizeof *$$->node);
+            $$ = gr_alloc(ps, sizeof *$$);
+            $$->node = gr_alloc(ps, sizeof *$$->node);
         }
     | cal_body T_ZONE T_STRING
         {
@@ -358,7 +238,7 @@ cal_body
     | cal_body T_HOURS days intervals
         {
             $$ = $1;
-            ast_hours *h = mk(ps, sizeof *h);
+            ast_hours *h = gr_alloc(ps, sizeof *h);
             h->first_day = $3.first;
             h->last_day = $3.last;
             h->days_loc = $3.loc;
@@ -380,13 +260,13 @@ cal_body
 days
     : T_IDENT
         {
-            $$.first = $$.last = day_index(ps, $1, @1);
+            $$.first = $$.last = gr_day_index(ps, $1, @1);
             $$.loc = L(@$);
         }
     | T_IDENT '-' T_IDENT
         {
-            $$.first = day_index(ps, $1, @1);
-            $$.last = day_index(ps, $3, @3);
+            $$.first = gr_day_index(ps, $1, @1);
+            $$.last = gr_day_index(ps, $3, @3);
             $$.loc = L(@$);
         }
     ;
@@ -399,7 +279,7 @@ intervals
 interval
     : T_TIME '-' T_TIME
         {
-            $$ = mk(ps, sizeof *$$);
+            $$ = gr_alloc(ps, sizeof *$$);
             $$->start_min = (int)$1;
             $$->end_min = (int)$3;
             $$->loc = L(@$);
@@ -414,13 +294,13 @@ closed_list
 closed_item
     : T_DATE
         {
-            $$ = mk(ps, sizeof *$$);
+            $$ = gr_alloc(ps, sizeof *$$);
             $$->from = $$->to = $1;
             $$->loc = L(@$);
         }
     | T_DATE T_DOTDOT T_DATE
         {
-            $$ = mk(ps, sizeof *$$);
+            $$ = gr_alloc(ps, sizeof *$$);
             $$->from = $1;
             $$->to = $3;
             $$->loc = L(@$);
@@ -430,7 +310,7 @@ closed_item
 /* ---- case fields, levels, events ------------------------------------------ */
 
 case_decl
-    : T_CASE '{' case_body '}'          { note_decl(ps, @1); }
+    : T_CASE '{' case_body '}'          { gr_note_decl(ps, @1); }
     ;
 
 case_body
@@ -443,8 +323,8 @@ case_body
 field
     : name ':' type
         {
-            ast_field *f = mk(ps, sizeof *f);
-            f->name = ident_val($1);
+            ast_field *f = gr_alloc(ps, sizeof *f);
+            f->name = gr_ident_val($1);
             f->kind = $3;
             f->type_loc = L(@3);
             f->loc = L(@$);
@@ -470,7 +350,7 @@ type
 levels_decl
     : T_LEVELS '{' names_opt '}'
         {
-            note_decl(ps, @1);
+            gr_note_decl(ps, @1);
             if (ps->have_levels) {
                 char hint[96];
                 snprintf(hint, sizeof hint,
@@ -483,16 +363,16 @@ levels_decl
                 ps->pol->levels = $3.head;
             }
         }
-    | T_LEVELS '{' error '}'            { note_decl(ps, @1); ps->have_levels = 1; }
+    | T_LEVELS '{' error '}'            { gr_note_decl(ps, @1); ps->have_levels = 1; }
     ;
 
 events_decl
     : T_EVENTS '{' names_opt '}'
         {
-            note_decl(ps, @1);
+            gr_note_decl(ps, @1);
             CONCAT(ps->events, $3, ast_ident);
         }
-    | T_EVENTS '{' error '}'            { note_decl(ps, @1); }
+    | T_EVENTS '{' error '}'            { gr_note_decl(ps, @1); }
     ;
 
 /* ---- clocks ----------------------------------------------------------------- */
@@ -501,7 +381,7 @@ clock
     : T_CLOCK name clock_parts
         {
             ast_clock *c = $3->node;
-            c->name = ident_val($2);
+            c->name = gr_ident_val($2);
             c->starts_on = $3->starts.head;
             c->stops_on = $3->stops.head;
             c->pauses_on = $3->pauses.head;
@@ -510,16 +390,16 @@ clock
             c->loc = L(@$);
             c->index = -1;
             PUSH(ps->clocks, c);
-            note_decl(ps, @1);
+            gr_note_decl(ps, @1);
         }
-    | T_CLOCK error                     { note_decl(ps, @1); }
+    | T_CLOCK error                     { gr_note_decl(ps, @1); }
     ;
 
 clock_parts
     : %empty
         {
-            $$ = mk(ps, sizeof *$$);
-            $$->node = mk(ps, sizeof *$$->node);
+            $$ = gr_alloc(ps, sizeof *$$);
+            $$->node = gr_alloc(ps, sizeof *$$->node);
         }
     | clock_parts T_STARTS T_ON names   { $$ = $1; CONCAT($$->starts, $4, ast_ident); }
     | clock_parts T_STOPS T_ON names    { $$ = $1; CONCAT($$->stops, $4, ast_ident); }
@@ -551,17 +431,17 @@ clock_parts
 ladder
     : T_LADDER name '{' ladder_body '}'
         {
-            ast_ladder *l = mk(ps, sizeof *l);
-            l->name = ident_val($2);
+            ast_ladder *l = gr_alloc(ps, sizeof *l);
+            l->name = gr_ident_val($2);
             l->steps = ps->steps.head;
             l->loc = L(@$);
             l->index = -1;
             PUSH(ps->ladders, l);
-            note_decl(ps, @1);
+            gr_note_decl(ps, @1);
         }
-    | T_LADDER name error '{' ladder_body '}'  { note_decl(ps, @1); }
-    | T_LADDER name error                      { note_decl(ps, @1); }
-    | T_LADDER error                           { note_decl(ps, @1); }
+    | T_LADDER name error '{' ladder_body '}'  { gr_note_decl(ps, @1); }
+    | T_LADDER name error                      { gr_note_decl(ps, @1); }
+    | T_LADDER error                           { gr_note_decl(ps, @1); }
     ;
 
 ladder_body
@@ -582,23 +462,23 @@ step
 step_head
     : T_AT T_PERCENT T_OF name
         {
-            $$ = mk_step(ps, STEP_PERCENT, @$, $4);
+            $$ = gr_mk_step(ps, STEP_PERCENT, @$, $4);
             $$->percent = (int)$2;
-            $$->offset = mk_dur(DUR_SECONDS, 0, @2);
+            $$->offset = gr_mk_dur(DUR_SECONDS, 0, @2);
         }
     | T_AT dur T_BEFORE T_BREACH T_OF name
         {
-            $$ = mk_step(ps, STEP_BEFORE, @$, $6);
+            $$ = gr_mk_step(ps, STEP_BEFORE, @$, $6);
             $$->offset = $2;
         }
     | T_AT T_BREACH T_OF name
         {
-            $$ = mk_step(ps, STEP_BREACH, @$, $4);
-            $$->offset = mk_dur(DUR_SECONDS, 0, @4);
+            $$ = gr_mk_step(ps, STEP_BREACH, @$, $4);
+            $$->offset = gr_mk_dur(DUR_SECONDS, 0, @4);
         }
     | T_AT T_BREACH T_OF name '+' dur
         {
-            $$ = mk_step(ps, STEP_BREACH, @$, $4);
+            $$ = gr_mk_step(ps, STEP_BREACH, @$, $4);
             $$->offset = $6;
         }
     ;
@@ -614,19 +494,19 @@ step_actions
 sla
     : T_SLA name when_opt '{' sla_body '}'
         {
-            ast_sla *s = mk(ps, sizeof *s);
-            s->name = ident_val($2);
+            ast_sla *s = gr_alloc(ps, sizeof *s);
+            s->name = gr_ident_val($2);
             s->when = $3;
             s->targets = $5->targets.head;
             s->ladder = $5->ladder;
             s->loc = L(@$);
             s->index = -1;
             PUSH(ps->slas, s);
-            note_decl(ps, @1);
+            gr_note_decl(ps, @1);
         }
-    | T_SLA name error '{' sla_body '}' { note_decl(ps, @1); }
-    | T_SLA name error                  { note_decl(ps, @1); }
-    | T_SLA error                       { note_decl(ps, @1); }
+    | T_SLA name error '{' sla_body '}' { gr_note_decl(ps, @1); }
+    | T_SLA name error                  { gr_note_decl(ps, @1); }
+    | T_SLA error                       { gr_note_decl(ps, @1); }
     ;
 
 when_opt
@@ -637,8 +517,8 @@ when_opt
 sla_body
     : %empty
         {
-            $$ = mk(ps, sizeof *$$);
-            $$->ladder = ident_val(NULL);
+            $$ = gr_alloc(ps, sizeof *$$);
+            $$->ladder = gr_ident_val(NULL);
         }
     | sla_body target                   { $$ = $1; PUSH($$->targets, $2); }
     | sla_body T_LADDER name
@@ -649,7 +529,7 @@ sla_body
                 snprintf(hint, sizeof hint, "the first is on line %d", $$->ladder.loc.line);
                 diag_error(ps->d, L(@2), hint, "a tier has one `ladder`");
             } else {
-                $$->ladder = ident_val($3);
+                $$->ladder = gr_ident_val($3);
             }
         }
     | sla_body ';'                      { $$ = $1; }
@@ -659,10 +539,10 @@ sla_body
 target
     : name T_WITHIN dur cal_opt
         {
-            $$ = mk(ps, sizeof *$$);
-            $$->clock = ident_val($1);
+            $$ = gr_alloc(ps, sizeof *$$);
+            $$->clock = gr_ident_val($1);
             $$->within = $3;
-            $$->calendar = ident_val($4);
+            $$->calendar = gr_ident_val($4);
             $$->loc = L(@$);
         }
     ;
@@ -673,11 +553,11 @@ cal_opt
     ;
 
 dur
-    : T_DURATION                        { $$ = mk_dur(DUR_SECONDS, $1, @1); }
-    | T_INT T_WORKING T_DAYS            { $$ = mk_dur(DUR_WORKING_DAYS, $1, @$); }
-    | T_INT T_WORKING T_DAY             { $$ = mk_dur(DUR_WORKING_DAYS, $1, @$); }
-    | T_INT T_WORKING T_HOURS           { $$ = working_hours(ps, $1, @$); }
-    | T_INT T_WORKING T_HOUR            { $$ = working_hours(ps, $1, @$); }
+    : T_DURATION                        { $$ = gr_mk_dur(DUR_SECONDS, $1, @1); }
+    | T_INT T_WORKING T_DAYS            { $$ = gr_mk_dur(DUR_WORKING_DAYS, $1, @$); }
+    | T_INT T_WORKING T_DAY             { $$ = gr_mk_dur(DUR_WORKING_DAYS, $1, @$); }
+    | T_INT T_WORKING T_HOURS           { $$ = gr_working_hours(ps, $1, @$); }
+    | T_INT T_WORKING T_HOUR            { $$ = gr_working_hours(ps, $1, @$); }
     ;
 
 /* ---- event rules ---------------------------------------------------------------- */
@@ -685,19 +565,19 @@ dur
 rule
     : T_RULE_ON name when_opt as_opt '{' rule_body '}'
         {
-            ast_rule *r = mk(ps, sizeof *r);
-            r->event = ident_val($2);
+            ast_rule *r = gr_alloc(ps, sizeof *r);
+            r->event = gr_ident_val($2);
             r->when = $3;
-            r->label = ident_val($4);
+            r->label = gr_ident_val($4);
             r->actions = $6.head;
             r->loc = L(@$);
             r->index = -1;
             PUSH(ps->rules, r);
-            note_decl(ps, @1);
+            gr_note_decl(ps, @1);
         }
-    | T_RULE_ON name error '{' rule_body '}'  { note_decl(ps, @1); }
-    | T_RULE_ON name error                    { note_decl(ps, @1); }
-    | T_RULE_ON error                         { note_decl(ps, @1); }
+    | T_RULE_ON name error '{' rule_body '}'  { gr_note_decl(ps, @1); }
+    | T_RULE_ON name error                    { gr_note_decl(ps, @1); }
+    | T_RULE_ON error                         { gr_note_decl(ps, @1); }
     ;
 
 as_opt
@@ -715,35 +595,35 @@ rule_body
 /* ---- actions ---------------------------------------------------------------------- */
 
 action
-    : T_ROUTE name                      { $$ = mk_action(ps, ACT_ROUTE, @$, $2); }
-    | T_ASSIGN name                     { $$ = mk_action(ps, ACT_ASSIGN, @$, $2); }
-    | T_ESCALATE T_TO name              { $$ = mk_action(ps, ACT_ESCALATE, @$, $3); }
+    : T_ROUTE name                      { $$ = gr_mk_action(ps, ACT_ROUTE, @$, $2); }
+    | T_ASSIGN name                     { $$ = gr_mk_action(ps, ACT_ASSIGN, @$, $2); }
+    | T_ESCALATE T_TO name              { $$ = gr_mk_action(ps, ACT_ESCALATE, @$, $3); }
     | T_NOTIFY name T_STRING
         {
-            $$ = mk_action(ps, ACT_NOTIFY, @$, $2);
+            $$ = gr_mk_action(ps, ACT_NOTIFY, @$, $2);
             $$->message = $3;
         }
     | T_SET name '=' expr
         {
-            $$ = mk_action(ps, ACT_SET, @$, $2);
+            $$ = gr_mk_action(ps, ACT_SET, @$, $2);
             $$->value = $4;
         }
     | T_REQUIRE name T_WITHIN dur cal_opt until_opt
         {
-            $$ = mk_action(ps, ACT_REQUIRE, @$, $2);
+            $$ = gr_mk_action(ps, ACT_REQUIRE, @$, $2);
             $$->within = $4;
-            $$->calendar = ident_val($5);
-            $$->until = ident_val($6);
+            $$->calendar = gr_ident_val($5);
+            $$->until = gr_ident_val($6);
         }
     | T_OPEN T_REVIEW T_WITHIN dur cal_opt
         {
-            $$ = mk_action(ps, ACT_REVIEW, @$, NULL);
+            $$ = gr_mk_action(ps, ACT_REVIEW, @$, NULL);
             $$->within = $4;
-            $$->calendar = ident_val($5);
+            $$->calendar = gr_ident_val($5);
         }
     | T_EMIT name '(' args_opt ')'
         {
-            $$ = mk_action(ps, ACT_EMIT, @$, $2);
+            $$ = gr_mk_action(ps, ACT_EMIT, @$, $2);
             $$->value = $4.head;
         }
     ;
@@ -766,19 +646,19 @@ args
 /* ---- expressions: or < and < not < comparison, in ------------------------------- */
 
 expr
-    : expr T_OR and_expr                { $$ = mk_bin(ps, EX_OR, $1, $3, CMP_EQ, @$); }
+    : expr T_OR and_expr                { $$ = gr_mk_bin(ps, EX_OR, $1, $3, CMP_EQ, @$); }
     | and_expr
     ;
 
 and_expr
-    : and_expr T_AND not_expr           { $$ = mk_bin(ps, EX_AND, $1, $3, CMP_EQ, @$); }
+    : and_expr T_AND not_expr           { $$ = gr_mk_bin(ps, EX_AND, $1, $3, CMP_EQ, @$); }
     | not_expr
     ;
 
 not_expr
     : T_NOT not_expr
         {
-            $$ = mk_expr(ps, EX_NOT, @$);
+            $$ = gr_mk_expr(ps, EX_NOT, @$);
             $$->u.operand = $2;
         }
     | cmp_expr
@@ -786,10 +666,10 @@ not_expr
 
 cmp_expr
     : atom
-    | atom cmp_op atom                  { $$ = mk_bin(ps, EX_CMP, $1, $3, $2, @$); }
+    | atom cmp_op atom                  { $$ = gr_mk_bin(ps, EX_CMP, $1, $3, $2, @$); }
     | atom T_IN '(' args ')'
         {
-            $$ = mk_expr(ps, EX_IN, @$);
+            $$ = gr_mk_expr(ps, EX_IN, @$);
             $$->u.in.l = $1;
             $$->u.in.items = $4.head;
         }
@@ -807,14 +687,14 @@ cmp_op
 atom
     : name
         {
-            $$ = mk_expr(ps, EX_NAME, @$);
+            $$ = gr_mk_expr(ps, EX_NAME, @$);
             $$->u.sval = $1->name;
         }
-    | T_INT                             { $$ = mk_expr(ps, EX_INT, @$); $$->u.ival = $1; }
-    | T_STRING                          { $$ = mk_expr(ps, EX_STRING, @$); $$->u.sval = $1; }
-    | T_DURATION                        { $$ = mk_expr(ps, EX_DURATION, @$); $$->u.ival = $1; }
-    | T_TRUE                            { $$ = mk_expr(ps, EX_BOOL, @$); $$->u.ival = 1; }
-    | T_FALSE                           { $$ = mk_expr(ps, EX_BOOL, @$); $$->u.ival = 0; }
+    | T_INT                             { $$ = gr_mk_expr(ps, EX_INT, @$); $$->u.ival = $1; }
+    | T_STRING                          { $$ = gr_mk_expr(ps, EX_STRING, @$); $$->u.sval = $1; }
+    | T_DURATION                        { $$ = gr_mk_expr(ps, EX_DURATION, @$); $$->u.ival = $1; }
+    | T_TRUE                            { $$ = gr_mk_expr(ps, EX_BOOL, @$); $$->u.ival = 1; }
+    | T_FALSE                           { $$ = gr_mk_expr(ps, EX_BOOL, @$); $$->u.ival = 0; }
     | '(' expr ')'                      { $$ = $2; $$->loc = L(@$); }
     ;
 

@@ -1,6 +1,7 @@
 /*
  * program.c - the program half of the public API (slate.h): names, ids and
- * types of a loaded program, the library version and result-code strings.
+ * types of a loaded program, the library version and result-code strings, and
+ * the opcode name tables (program.h) shared by the verifier and disassembler.
  * Loading itself is in load.c.  Everything here reads an immutable program, so
  * any number of threads may call it at once.
  */
@@ -9,6 +10,17 @@
 
 #include "program.h"
 #include "slate.h"
+
+const char *const prog_op_names[OP__COUNT] = {
+#define OP(name, operands, meaning) #name,
+#include "opcodes.def"
+#undef OP
+};
+const char *const prog_op_operands[OP__COUNT] = {
+#define OP(name, operands, meaning) operands,
+#include "opcodes.def"
+#undef OP
+};
 
 int slate_libversion_number(void) { return SLATE_VERSION_NUMBER; }
 

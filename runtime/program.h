@@ -37,6 +37,12 @@ enum prog_opcode {
     OP__COUNT
 };
 
+/* Each opcode's name ("LOADK") and its operand letters ("ryk", see opcodes.def),
+ * indexed by enum prog_opcode; for the verifier's messages and the disassembler.
+ * Defined once in program.c from opcodes.def. */
+extern const char *const prog_op_names[OP__COUNT];
+extern const char *const prog_op_operands[OP__COUNT];
+
 /* One instruction.  Jumps go forward only; every block ends in HALT, TIER or RET. */
 typedef struct vm_instr {
     uint8_t op;

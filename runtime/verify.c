@@ -22,17 +22,6 @@ const char *const vrf_builtin_events[12] = {
     "reopened", "closed", "followed_up", "surveyed", "reviewed", "tick",
 };
 
-static const char *const op_names[] = {
-#define OP(name, operands, meaning) #name,
-#include "opcodes.def"
-#undef OP
-};
-static const char *const op_operands[] = {
-#define OP(name, operands, meaning) operands,
-#include "opcodes.def"
-#undef OP
-};
-
 typedef struct vctx {
     const slate_program *p;
     char *err;
@@ -444,10 +433,10 @@ static int step_types(bctx *b, uint32_t pc, const vm_instr *ins, uint16_t *s)
         uint32_t x = ins->b, y = (uint32_t)ins->c;
         if (readable(b, pc, s, x) || readable(b, pc, s, y)) return -1;
         if (s[x] != s[y])
-            return fail(b->v, "code[%u]: %s compares %s with %s", pc, op_names[ins->op],
+            return fail(b->v, "code[%u]: %s compares %s with %s", pc, prog_op_names[ins->op],
                         rt_name(p, s[x]), rt_name(p, s[y]));
         if (ins->op != OP_EQ && ins->op != OP_NE && (s[x] == RT_BOOL || s[x] == RT_STRING))
-            return fail(b->v, "code[%u]: %s orders %s values", pc, op_names[ins->op], rt_name(p, s[x]));
+            return fail(b->v, "code[%u]: %s orders %s values", pc, prog_op_names[ins->op], rt_name(p, s[x]));
         s[ins->a] = RT_BOOL;
         return 0;
     }
@@ -490,8 +479,8 @@ static int check_block(bctx *b)
         uint32_t pc = b->start + i;
         const vm_instr *ins = &p->code[pc];
         if (ins->op >= OP__COUNT) { rc = fail(b->v, "code[%u]: bad opcode %u", pc, ins->op); break; }
-        const char *ops = op_operands[ins->op];
-        const char *name = op_names[ins->op];
+        const char *ops = prog_op_operands[ins->op];
+        const char *name = prog_op_names[ins->op];
         if (check_operand(b, pc, ops[0], 'a', ins->a) || check_operand(b, pc, ops[1], 'b', ins->b) ||
             check_operand(b, pc, ops[2], 'c', ins->c)) { rc = -1; break; }
         int op = ins->op;

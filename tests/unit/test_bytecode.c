@@ -23,6 +23,7 @@
 #include "load.h"
 #include "slate.h"
 #include "verify.h"
+#include "testutil.h"
 
 #define BC_DIR "tests/bytecode"
 
@@ -38,11 +39,9 @@ static char *listing(const uint8_t *img, size_t len)
         fprintf(stderr, "load: %s\n", err);
         return NULL;
     }
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-    dis_program(p, len, f);
-    fclose(f);
+    tu_capture c;
+    dis_program(p, len, tu_open(&c));
+    char *buf = tu_close(&c);
     slate_program_free(p);
     return buf;
 }

@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "frontend.h"
+#include "testutil.h"
 
 /* ---- a tiny tree builder -------------------------------------------------------- */
 
@@ -557,10 +558,10 @@ typedef struct loaded {
 
 static void load(loaded *l, const char *text)
 {
-    FILE *f = open_memstream(&l->out, &l->len);
-    assert_non_null(f);
-    l->rc = fe_load_text(&l->u, "p.slate", text, strlen(text), f, 0);
-    fclose(f);
+    tu_capture c;
+    l->rc = fe_load_text(&l->u, "p.slate", text, strlen(text), tu_open(&c), 0);
+    l->out = tu_close(&c);
+    l->len = c.len;
 }
 
 static void unload(loaded *l)

@@ -14,21 +14,16 @@
 
 #include "program.h"
 #include "slate.h"
+#include "testutil.h"
 #include "timestamp.h"
 
 /* A program with nothing in it but a string pool naming its source file. */
-static const char strtab[] = "\0svc.slate\0";
-static const prog_string strings[] = {{0, 0}, {1, 9}};
 static slate_program prog;
 
 static int setup(void **state)
 {
     (void)state;
-    memset(&prog, 0, sizeof prog);
-    prog.strtab = strtab;
-    prog.strings = strings;
-    prog.nstrings = 2;
-    prog.source = 1;
+    tu_fake_program(&prog);
     return 0;
 }
 

@@ -12,17 +12,16 @@
 #include <string.h>
 
 #include "diag.h"
+#include "testutil.h"
 
 static char *render(const char *src, src_loc loc, const char *hint, diag_level lvl)
 {
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
+    tu_capture c;
+    FILE *f = tu_open(&c);
     diag_ctx d;
     diag_init(&d, "p.slate", src, strlen(src), f);
     diag_report(&d, lvl, loc, hint, "unknown field `%s`", "tierr");
-    fclose(f);
-    return buf;
+    return tu_close(&c);
 }
 
 static void test_caret_under_span(void **state)
@@ -52,9 +51,8 @@ static void test_tabs_kept_and_last_line_without_newline(void **state)
 static void test_counts_and_werror(void **state)
 {
     (void)state;
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
+    tu_capture c;
+    FILE *f = tu_open(&c);
     diag_ctx d;
     diag_init(&d, "p.slate", "", 0, f);
     src_loc none = {0, 0, 0, 0};
@@ -62,7 +60,7 @@ static void test_counts_and_werror(void **state)
     d.werror = 1;
     diag_warn(&d, none, NULL, "b");
     diag_summary(&d);
-    fclose(f);
+    char *buf = tu_close(&c);
     assert_int_equal(d.errors, 1);
     assert_int_equal(d.warnings, 1);
     assert_string_equal(buf, "p.slate: warning: a\np.slate: error: b\n"

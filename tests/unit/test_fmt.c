@@ -18,6 +18,7 @@
 #include "fmt.h"
 #include "frontend.h"
 #include "parse.h"
+#include "testutil.h"
 
 typedef struct res {
     int rc;
@@ -29,12 +30,10 @@ typedef struct res {
 static res run_n(const char *src, size_t len)
 {
     res r;
-    size_t n = 0;
-    r.diag = NULL;
-    FILE *f = open_memstream(&r.diag, &n);
-    assert_non_null(f);
+    tu_capture c;
+    FILE *f = tu_open(&c);
     r.rc = fmt_source("t.slate", src, len, f, &r.out, &r.len);
-    fclose(f);
+    r.diag = tu_close(&c);
     return r;
 }
 

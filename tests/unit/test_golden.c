@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "frontend.h"
+#include "testutil.h"
 
 #define GOLDEN_DIR "tests/golden"
 #define POLICY_DIR "policies"
@@ -81,10 +82,8 @@ static int path_cmp(const void *a, const void *b)
  * The result is malloc'd. */
 static char *check_output(const char *path, int *errors)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&buf, &len);
-    assert_non_null(out);
+    tu_capture c;
+    FILE *out = tu_open(&c);
     fe_unit u;
     int r = fe_load(&u, path, out, 0);
     if (r == 0 && !u.diag.warnings)
@@ -93,8 +92,7 @@ static char *check_output(const char *path, int *errors)
         diag_summary(&u.diag);
     *errors = r == 3 ? 1 : u.diag.errors;
     fe_release(&u);
-    fclose(out);
-    return buf;
+    return tu_close(&c);
 }
 
 /* ---- a line diff for mismatches ---------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "testutil.h"
 
 #define HDR "policy \"p\" version \"1\"\n"
 
@@ -27,14 +28,13 @@ typedef struct parsed {
 static parsed parse_n(const char *src, size_t len)
 {
     parsed r;
-    size_t n = 0;
-    r.out = NULL;
-    FILE *f = open_memstream(&r.out, &n);
+    tu_capture c;
+    FILE *f = tu_open(&c);
     diag_ctx d;
     diag_init(&d, "t.slate", src, len, f);
     d.max_errors = 0;
     r.ast = parse_policy("t.slate", src, len, &d);
-    fclose(f);
+    r.out = tu_close(&c);
     r.errors = d.errors;
     return r;
 }

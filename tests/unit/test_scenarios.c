@@ -26,21 +26,21 @@
 #include "frontend.h"
 #include "lower.h"
 #include "slate.h"
+#include "testutil.h"
 #include "timestamp.h"
 
 /* ---- compiling ------------------------------------------------------------------ */
 
 static slate_program *compile(const char *src)
 {
-    char *diag = NULL;
-    size_t dlen = 0;
-    FILE *out = open_memstream(&diag, &dlen);
+    tu_capture c;
+    FILE *out = tu_open(&c);
     fe_unit u;
     int rc = fe_load_text(&u, "s.slate", src, strlen(src), out, 0);
     uint8_t *img = NULL;
     size_t len = 0;
     if (rc == 0) rc = cg_compile(u.ast, &u.diag, &img, &len) ? 1 : 0;
-    fclose(out);
+    char *diag = tu_close(&c);
     if (rc) fail_msg("policy does not compile:\n%s", diag);
     free(diag);
     fe_release(&u);
