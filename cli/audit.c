@@ -109,6 +109,21 @@ void aud_close(aud_log *lg)
     memset(lg, 0, sizeof *lg);
 }
 
+int aud_meta(const aud_log *lg, const char *key, char *buf, size_t size)
+{
+    sqlite3_stmt *st;
+    int found = 0;
+    if (sqlite3_prepare_v2(lg->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+        found = 1;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
 const aud_policy *aud_policy_get(const aud_log *lg, const char *hash)
 {
     for (size_t i = 0; hash && i < lg->npolicies; i++)

@@ -323,7 +323,7 @@ static int load_existing(slate_log *log)
     } else if (!strcmp(v, "none") && log->key)
         return fail(log, SLATE_ERROR,
                     "the log stores case ids in clear; it cannot take a pseudonym key");
-    if (strcmp(v, "none") && !log->key)
+    if (!log->check && strcmp(v, "none") && !log->key)
         return fail(log, SLATE_ERROR, "the log stores pseudonyms: give the same key to add to it");
     if (log->key && !log->check) {
         char check[65];
@@ -758,7 +758,7 @@ int slate_log_begin_event(slate_log *log, const slate_log_event *ev)
         /* else: redacted (NULL), since the id could not be found to replace */
         dlog_buf_free(&tmp);
     } else {
-        log->payload = keep(log, ev->payload ? ev->payload : "", ev->payload_len);
+        log->payload = keep(log, ev->payload, ev->payload_len); /* NULL stays NULL */
     }
     if (ev->reject_reason) {
         log->rejected = 1;
