@@ -46,7 +46,7 @@ TESTS      := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_C))
 LIBS       := $(B)/libslatec.a $(B)/libslatelog.a $(B)/libslate.a
 
 .PHONY: all deps test unit-tests run-tests demo clean install
-all: $(B)/slate $(B)/libslate.so
+all: $(B)/slate $(B)/libslate.so $(B)/examples/embed
 
 deps:
 	@tools/deps.sh
@@ -86,6 +86,11 @@ $(B)/libslate.so: $(RUNTIME_O)
 $(B)/slate: $(CLI_O) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_O) $(LIBS) $(LDLIBS)
 
+# The embedding example: slate.h and libslate.a only, as an embedder builds it.
+$(B)/examples/embed: examples/embed.c $(B)/libslate.a runtime/slate.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Iruntime -o $@ $< $(B)/libslate.a $(LDLIBS)
+
 # ---- tests ------------------------------------------------------------------------
 # Unit tests may use anything but the CLI's main(): cli objects other than main.o
 # are linked in so command code is testable in process.
@@ -95,7 +100,7 @@ $(B)/tests/%: tests/unit/%.c $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(CLI_LIB_O) $(LIBS) \
 	    $(LDLIBS) $(CMOCKA_LIBS)
 
-unit-tests: $(TESTS) $(B)/slate
+unit-tests: $(TESTS) $(B)/slate $(B)/examples/embed
 
 run-tests: unit-tests
 	@tests/run.sh $(B)
@@ -115,9 +120,11 @@ install: all
 	install -m 644 $(B)/libslate.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(B)/libslate.so $(DESTDIR)$(PREFIX)/lib/libslate.so.0
 	ln -sf libslate.so.0 $(DESTDIR)$(PREFIX)/lib/libslate.so
-	install -m 644 runtime/slate.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 runtime/slate.h runtime/slate_version.h $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(B)/slate $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|' runtime/slate.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/slate.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' \
+	    -e "s|@VERSION@|$$(sed -n 's/^#define SLATE_VERSION \"\(.*\)\"/\1/p' runtime/slate_version.h)|" \
+	    runtime/slate.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/slate.pc
 
 clean:
 	rm -rf build

@@ -361,6 +361,8 @@ ev_status ev_parse_line(ev_reader *r, const char *line, size_t len, ev_result *o
     out->undeclared = 0;
     out->reason[0] = '\0';
     out->line = ++r->st.lines;
+    out->raw = line;
+    out->raw_len = len;
 
     if (out->line == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
         line += 3; /* a UTF-8 byte order mark */
@@ -545,6 +547,8 @@ ev_status ev_next(ev_reader *r, FILE *f, ev_result *out)
             out->ev.type = -1;
             out->undeclared = 0;
             out->line = ++r->st.lines;
+            out->raw = NULL;
+            out->raw_len = 0;
             out->ev.seq = ++r->st.events;
             return reject(r, out, "line of %zu bytes is longer than the limit of %zu (1 MiB)",
                           total, EV_MAX_LINE);

@@ -46,6 +46,10 @@ typedef struct ev_result {
                              case_id, id and at could be read (at = INT64_MIN when
                              it could not), for the reject decision */
     uint64_t line;        /* physical line number, from 1 */
+    const char *raw;      /* the line exactly as received, without its '\n' (a '\r'
+                             and a byte order mark kept); NULL for a line too long
+                             to hold */
+    size_t raw_len;
     size_t undeclared;    /* keys on this line that are not declared fields */
     char reason[EV_REASON_MAX]; /* EV_REJECT: "missing `case`", "`tier`: ..." */
 } ev_result;

@@ -433,6 +433,7 @@ static uint32_t emit_entry(gctx *g, const ast_action *a)
             k++;
         if (k == nargs) return i;
     }
+    if (cg->emits.n == 0xFFFFu) cg_error(cg, a->loc, "too many distinct `emit` decisions for the image format");
     prog_emit pe = {name, nargs, cg->emit_args.n};
     for (uint32_t k = 0; k < nargs; k++) VEC_PUSH(cg->emit_args, args[k]);
     return VEC_PUSH(cg->emits, pe);
@@ -493,7 +494,7 @@ static void gen_action(gctx *g, const ast_action *a)
         break;
     case ACT_EMIT: {
         uint32_t e = emit_entry(g, a), n = cg->emits.v[e].nargs, base = g->next_reg;
-        for (uint32_t i = 0; i < n; i++) reg_new(g, a->loc);
+        for (uint32_t i = 0; i < n || i == 0; i++) reg_new(g, a->loc); /* A must name a register */
         uint32_t i = 0;
         for (const ast_expr *x = a->value; x && i < n; x = x->next, i++) {
             const prog_emit_arg *t = &cg->emit_args.v[cg->emits.v[e].first_arg + i];

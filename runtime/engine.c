@@ -438,13 +438,15 @@ int slate_engine_push(slate_engine *e, const slate_event *ev, slate_sink sink, v
         reject(e, ev, e->now);
         return e->ctx.rc;
     }
-    /* any other event moves time (firing what is due), then is checked */
-    if (!unusable(e, ev, &slot) && (rc = preflight(e, ev)))
-        return fail(e, rc, "out of memory");
+    /* any other event moves time (firing what is due), then is applied or
+     * rejected; timers never open or close cases, so the verdict (and, for a
+     * usable event, everything it must allocate) is settled first */
+    int bad = unusable(e, ev, &slot);
+    if (!bad && (rc = preflight(e, ev))) return fail(e, rc, "out of memory");
     int64_t t = e->now != INT64_MIN && ev->at < e->now ? e->now : ev->at;
     eng_advance(e, t);
     if (ev->type == EV_TICK) return e->ctx.rc;
-    if (unusable(e, ev, &slot)) {
+    if (bad) {
         reject(e, ev, e->now);
         return e->ctx.rc;
     }

@@ -12,6 +12,7 @@
  */
 #include <nettle/sha2.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,8 @@ static void *carve(uint8_t *base, size_t *off, size_t n, size_t size)
     return p;
 }
 
-/* Bytes an array of n objects of `size` takes in the block. */
+/* Bytes an array of n objects of `size` takes in the block (n < 2^32 and size
+ * small, so this cannot overflow a 64-bit size_t; `need` below checks 32-bit). */
 static size_t span(size_t n, size_t size) { return (n * size + 7) & ~(size_t)7; }
 
 #define RANGE_OK(first, n, total) ((uint64_t)(first) + (uint64_t)(n) <= (uint64_t)(total))
@@ -128,6 +130,8 @@ static int decode(lctx *l, const uint8_t *img, size_t len, slate_program **out)
                   span(S(RULES).n, sizeof(prog_rule)) + span(S(EMITS).n, sizeof(prog_emit)) +
                   span(S(EMITARGS).n, sizeof(prog_emit_arg)) + span(S(CODE).n, sizeof(vm_instr)) +
                   span(S(LINES).n, 4);
+    if ((uint64_t)need > SIZE_MAX / 2 || (SIZE_MAX < UINT64_MAX && (uint64_t)len * 8 > SIZE_MAX / 2))
+        return fail(l, "out of memory (image too large for this host)");
     uint8_t *base = malloc(need);
     if (!base) return fail(l, "out of memory (%zu bytes)", need);
     size_t off = 0;

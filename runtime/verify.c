@@ -95,6 +95,9 @@ static int check_unique(vctx *v, const char *what, uint32_t n,
 
 static uint32_t event_name(const slate_program *p, uint32_t i) { return p->events[i].name; }
 static uint32_t field_name(const slate_program *p, uint32_t i) { return p->fields[i].name; }
+static uint32_t clock_name(const slate_program *p, uint32_t i) { return p->clocks[i].name; }
+static uint32_t level_name(const slate_program *p, uint32_t i) { return p->levels[i]; }
+static uint32_t tier_name(const slate_program *p, uint32_t i) { return p->tiers[i].name; }
 
 int64_t vrf_step_point(int64_t target_ms, const prog_step *s)
 {
@@ -118,6 +121,26 @@ static int check_strings(vctx *v)
     return 0;
 }
 
+/* The values of one enum must have distinct names (events name them). */
+static int enum_unique(vctx *v, const prog_field *f)
+{
+    const slate_program *p = v->p;
+    if (f->nvalues < 2) return 0;
+    named *a = malloc((size_t)f->nvalues * sizeof *a);
+    if (!a) return fail(v, "out of memory");
+    for (uint32_t i = 0; i < f->nvalues; i++) {
+        uint32_t s = p->enum_values[f->first_value + i];
+        a[i] = (named){prog_str(p, s), p->strings[s].len, f->first_value + i};
+    }
+    qsort(a, f->nvalues, sizeof *a, cmp_named);
+    int rc = 0;
+    for (uint32_t i = 1; i < f->nvalues && !rc; i++)
+        if (a[i].len == a[i - 1].len && !memcmp(a[i].s, a[i - 1].s, a[i].len))
+            rc = fail(v, "enumvals[%u]: duplicate value `%s` in `%s`", a[i].idx, a[i].s, prog_str(p, f->name));
+    free(a);
+    return rc;
+}
+
 static int check_schema(vctx *v)
 {
     const slate_program *p = v->p;
@@ -134,11 +157,17 @@ static int check_schema(vctx *v)
         }
     }
     if (check_unique(v, "fields", p->nfields, field_name)) return -1;
-    for (uint32_t i = 0; i < p->nenum_values; i++)
-        if (!STR_OK(p, p->enum_values[i])) return fail(v, "enumvals[%u]: name out of range", i);
     if (p->nlevels > 0xFFFFu) return fail(v, "levels: too many (%u)", p->nlevels);
     for (uint32_t i = 0; i < p->nlevels; i++)
         if (!STR_OK(p, p->levels[i])) return fail(v, "levels[%u]: name out of range", i);
+    if (check_unique(v, "levels", p->nlevels, level_name)) return -1;
+    for (uint32_t i = 0; i < p->nfields; i++) {
+        const prog_field *f = &p->fields[i];
+        for (uint32_t k = 0; k < f->nvalues; k++)
+            if (!STR_OK(p, p->enum_values[f->first_value + k]))
+                return fail(v, "enumvals[%u]: name out of range", f->first_value + k);
+        if (enum_unique(v, f)) return -1;
+    }
     for (uint32_t i = 0; i < p->nladders; i++)
         if (!STR_OK(p, p->ladder_names[i])) return fail(v, "ladders[%u]: name out of range", i);
     return 0;
@@ -160,6 +189,8 @@ static int check_events_clocks(vctx *v)
             const prog_evop *o = &p->evops[k];
             if (o->op > EVOP_RESET) return fail(v, "evops[%u]: bad operation %u", k, o->op);
             if (o->clock >= p->nclocks) return fail(v, "evops[%u]: clock %u out of range", k, o->clock);
+            if (p->clocks[o->clock].kind != PCK_DECLARED)
+                return fail(v, "evops[%u]: operation on an ad-hoc clock", k);
             if (k > e->first_op) {
                 const prog_evop *q = o - 1;
                 if (q->op > o->op || (q->op == o->op && q->clock >= o->clock))
@@ -183,7 +214,7 @@ static int check_events_clocks(vctx *v)
                 return fail(v, "clocks[%u]: flags or pause condition on an ad-hoc clock", i);
         }
     }
-    return 0;
+    return check_unique(v, "clocks", p->nclocks, clock_name);
 }
 
 static int check_calendars(vctx *v)
@@ -249,6 +280,7 @@ static int check_sla(vctx *v)
         }
     }
     if (defaults > 1) return fail(v, "tiers: %d default tiers", defaults);
+    if (check_unique(v, "tiers", p->ntiers, tier_name)) return -1;
     for (uint32_t i = 0; i < p->nrules; i++) {
         const prog_rule *r = &p->rules[i];
         if (!STR_OK(p, r->label)) return fail(v, "rules[%u]: label out of range", i);

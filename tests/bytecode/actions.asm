@@ -1,7 +1,7 @@
 policy  "actions" version "4"  (actions.slate)
-hash    b91075035b046eb2bb767fc7fcdaec037ed6f6d363a57387f9934cf767360ed3
-image   2252 bytes, format 1
-code    56 instructions, 6 registers, at most 24 steps per event
+hash    b6e1bd35549de415e44cf48ed9d8e0e61ffdb507e3cfeaeb2063598ffabce3b0
+image   2322 bytes, format 1
+code    59 instructions, 6 registers, at most 24 steps per event
 
 fields
     0 tier             enum {vip, normal}
@@ -17,7 +17,7 @@ events
     2 updated  rules @16
     9 surveyed  rules @38
    12 analysed
-   13 handled
+   13 handled  rules @56
 
 clocks
     0 analysed         require  until analysed  line 18
@@ -35,6 +35,7 @@ rules
     1 on opened           line 21
     2 on updated          line 25
     3 on surveyed         line 32
+    4 on handled          line 36
 
 constants
     0 4000000000
@@ -74,9 +75,10 @@ strings
    31 "nobody"
    32 "pool"
    33 "low_score"
-   34 "actions"
-   35 "4"
-   36 "actions.slate"
+   34 "ping"
+   35 "actions"
+   36 "4"
+   37 "actions.slate"
 
 code
     pc  line  op
@@ -140,3 +142,7 @@ code
     53    34  FIELD     r5, budget
     54    34  EMIT      r0, low_score(int, tier, level, bool, string, duration)
     55    32  HALT
+; on handled
+    56    36  RULE      #4 (line 36)
+    57    36  EMIT      r0, ping()
+    58    36  HALT

@@ -390,6 +390,10 @@ static void m_conflict(slate_program *p)
     c[pc + 4] = (vm_instr){OP_JMPF, 0, 0, pc + 5};      /* reads r0 */
 }
 
+static void m_dup_enum(slate_program *p) { ((uint32_t *)p->enum_values)[1] = p->enum_values[0]; }
+static void m_dup_clock(slate_program *p) { ((prog_clock *)p->clocks)[1].name = p->clocks[0].name; }
+static void m_evop_adhoc(slate_program *p) { ((prog_evop *)p->evops)[0].clock = 2; }
+
 static void test_program_corruptions(void **state)
 {
     (void)state;
@@ -434,6 +438,9 @@ static void test_program_corruptions(void **state)
         {m_rules_first, "rules block does not start with RULE"},
         {m_tier_range, "tier 4 out of range"},
         {m_conflict, "different types on different paths"},
+        {m_dup_enum, "enumvals[1]: duplicate value `vip` in `tier`"},
+        {m_dup_clock, "clocks[1]: duplicate name `response`"},
+        {m_evop_adhoc, "evops[0]: operation on an ad-hoc clock"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         print_message("case %zu: %s\n", i, cases[i].want);

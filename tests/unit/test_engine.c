@@ -696,6 +696,77 @@ static void test_steady_state_allocates_nothing(void **state)
     free(b);
 }
 
+typedef struct flaky {
+    long calls, fail_at, live;
+} flaky;
+
+static void *flaky_realloc(void *ud, void *p, size_t n)
+{
+    flaky *f = ud;
+    if (n == 0) {
+        f->live -= p != NULL;
+        free(p);
+        return NULL;
+    }
+    if (++f->calls == f->fail_at) return NULL;
+    f->live += p == NULL;
+    return realloc(p, n);
+}
+
+/* Every allocation, failing in turn: slate_engine_new returns NULL, push and
+ * swap return SLATE_NOMEM with the engine unchanged, nothing leaks. */
+static void test_out_of_memory_at_every_allocation(void **state)
+{
+    (void)state;
+    pb *b = calloc(1, sizeof *b), *b2 = calloc(1, sizeof *b2);
+    slate_program *p = support(b, 0), *v2 = support_v(b2, 0, 1);
+    int failures = 0;
+    for (long at = 1; at < 400; at++) {
+        flaky f = {0, at, 0};
+        slate_allocator al = {flaky_realloc, &f};
+        slate_engine_opts o = {0, &al, 0};
+        slate_engine *e = slate_engine_new(p, &o);
+        if (e) {
+            char id[32], note[32];
+            for (int i = 0; i < 40; i++) {
+                snprintf(id, sizeof id, "case-%d", i);
+                snprintf(note, sizeof note, "note number %d", i);
+                slate_value v[2] = {{F_TIER, i % 2, NULL, 0}, {F_NOTE, 0, note, strlen(note)}};
+                slate_event ev = {id, strlen(id), 0, T(10, 10, i), NULL, 0, v, 2, (uint64_t)i + 1};
+                size_t open = slate_engine_open_cases(e);
+                uint64_t made = slate_engine_decisions(e);
+                int rc = slate_engine_push(e, &ev, NULL, NULL);
+                if (rc == SLATE_NOMEM) {
+                    failures++;
+                    assert_int_equal(slate_engine_open_cases(e), open);
+                    assert_int_equal(slate_engine_decisions(e), made);
+                    assert_string_equal(slate_errmsg(e), "out of memory");
+                    rc = slate_engine_push(e, &ev, NULL, NULL); /* the next try succeeds */
+                }
+                assert_int_equal(rc, SLATE_OK);
+            }
+            int rc = slate_engine_swap(e, v2, NULL, NULL);
+            if (rc == SLATE_NOMEM) {
+                failures++;
+                rc = slate_engine_swap(e, v2, NULL, NULL);
+            }
+            assert_int_equal(rc, SLATE_OK);
+            assert_int_equal(slate_engine_open_cases(e), 40);
+            slate_engine_free(e);
+        } else {
+            failures++;
+        }
+        assert_int_equal(f.live, 0);
+        if (f.calls < at) { /* every allocation has had its turn */
+            assert_true(at > 30);
+            break;
+        }
+    }
+    assert_true(failures > 10);
+    free(b);
+    free(b2);
+}
+
 static void test_case_record_size(void **state)
 {
     (void)state;
@@ -841,6 +912,7 @@ int main(void)
         cmocka_unit_test(test_deterministic_stream),
         cmocka_unit_test(test_steady_state_allocates_nothing),
         cmocka_unit_test(test_case_record_size),
+        cmocka_unit_test(test_out_of_memory_at_every_allocation),
         cmocka_unit_test(test_hot_swap),
         cmocka_unit_test(test_sink_refusal_keeps_state),
         cmocka_unit_test(test_text_helpers),

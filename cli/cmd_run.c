@@ -1,0 +1,482 @@
+/*
+ * cmd_run.c - `slate run POLICY [EVENTS]`: the whole runtime on a stream of events.
+ *
+ * Compiles the policy (a .slate file, through the same front and back end as
+ * `slate build`) or loads a compiled image (.slc), then feeds the JSON Lines
+ * events (events.h) through one engine (runner.h) and writes every decision as
+ * JSON Lines (dout.h), in order, to stdout or -o FILE, and optionally into the
+ * SQLite decision log.  A line that cannot be used becomes a `reject` decision and
+ * the run goes on; only a broken policy (1), a bad command line (2) or an I/O or
+ * internal failure (3) ends it with a non-zero status.  Standard output carries
+ * decisions only, so it is byte-identical for the same policy and events; notes,
+ * the summary and its timing go to stderr.  docs/io.md has the details.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "events.h"
+#include "frontend.h"
+#include "lower.h"
+#include "program.h"
+#include "runner.h"
+#include "slate.h"
+#include "log/slate_log.h"
+#include "timestamp.h"
+
+static const char help[] =
+    "usage: slate run [OPTIONS] POLICY [EVENTS]\n"
+    "\n"
+    "Run a policy over a stream of case events and print every decision it makes,\n"
+    "one JSON object per line, in order.  POLICY is a .slate file (compiled first)\n"
+    "or a compiled .slc image.  EVENTS is a JSON Lines file, or `-` (the default)\n"
+    "for standard input; it is read as it arrives, so a live stream works.\n"
+    "\n"
+    "Each event line holds `case`, `type`, `at` (RFC 3339 with an offset, or epoch\n"
+    "milliseconds), optionally `id`, and case fields the policy declares.  A line\n"
+    "that cannot be used becomes a `reject` decision with the reason, and the run\n"
+    "goes on.\n"
+    "\n"
+    "  -o FILE             write decisions to FILE instead of standard output\n"
+    "  --until TIME        at the end, advance time to TIME (RFC 3339 or epoch ms)\n"
+    "                      so warnings, breaches and ladder steps due by then fire\n"
+    "  --tolerance DUR     accept events up to DUR older than the latest time seen\n"
+    "                      (\"30s\", \"5m\", \"1h30m\", or seconds); default 0\n"
+    "  --strict            reject events carrying keys the policy does not declare\n"
+    "                      (by default they are ignored and counted)\n"
+    "  --log FILE          also write every event and decision to the SQLite\n"
+    "                      decision log FILE (a new file; docs/audit-log.md)\n"
+    "  --log-batch N       events per log transaction (default 64)\n"
+    "  --log-sync MODE     `full` (default: a committed batch survives a power\n"
+    "                      loss) or `normal` (survives a killed process)\n"
+    "  --pseudonymize-key FILE  store HMAC-SHA256(key, case id) in the log instead\n"
+    "                      of case ids (the key is FILE's bytes)\n"
+    "  -q, --quiet         print nothing on stderr but errors\n"
+    "\n"
+    "exit status: 0 the stream was processed (rejected events included), 1 the\n"
+    "policy has errors (or the log belongs to another run), 2 usage error, 3 I/O or\n"
+    "internal error\n";
+
+/* Notes about rejected lines printed on stderr before the rest are only counted. */
+#define MAX_NOTES 10
+
+typedef struct run_opts {
+    const char *policy, *events, *out, *log, *key_file;
+    int64_t until;        /* INT64_MIN: none */
+    int64_t tolerance_ms;
+    unsigned log_batch;
+    int log_sync_normal, strict, quiet;
+} run_opts;
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int all_digits(const char *s)
+{
+    return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+/* TIME for --until: RFC 3339, or epoch milliseconds. */
+static int parse_time_arg(const char *s, int64_t *ms, char *why, size_t size)
+{
+    if (all_digits(s + (*s == '-'))) {
+        errno = 0;
+        long long v = strtoll(s, NULL, 10);
+        if (errno || v < TS_MIN_MS || v > TS_MAX_MS) {
+            snprintf(why, size, "epoch milliseconds out of range (years 0000 to 9999)");
+            return -1;
+        }
+        *ms = v;
+        return 0;
+    }
+    return ts_parse_rfc3339(s, strlen(s), ms, why, size);
+}
+
+/* DUR for --tolerance: "1h30m" and the like, or plain seconds. */
+static int parse_duration_arg(const char *s, int64_t *ms)
+{
+    if (all_digits(s)) {
+        errno = 0;
+        long long v = strtoll(s, NULL, 10);
+        if (errno || v > INT64_MAX / 1000) return -1;
+        *ms = (int64_t)v * 1000;
+        return 0;
+    }
+    return ev_parse_duration(s, strlen(s), ms);
+}
+
+enum { O_OUT, O_UNTIL, O_TOLERANCE, O_LOG, O_LOG_BATCH, O_LOG_SYNC, O_KEY, O_RESUME, O_NONE };
+
+static int value_option(const char *a, const char **name)
+{
+    static const char *const names[] = {"--output", "--until", "--tolerance", "--log",
+                                        "--log-batch", "--log-sync", "--pseudonymize-key"};
+    if (!strcmp(a, "-o")) return *name = a, O_OUT;
+    for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++) {
+        size_t n = strlen(names[k]);
+        if (!strncmp(a, names[k], n) && (a[n] == '\0' || a[n] == '=')) {
+            *name = names[k];
+            return k;
+        }
+    }
+    return O_NONE;
+}
+
+/* Returns 0, -1 after printing --help, or an exit status. */
+static int parse_args(int argc, char **argv, run_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->until = INT64_MIN;
+    int npos = 0, only_files = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *name = NULL, *val = NULL;
+        int k = only_files ? O_NONE : value_option(a, &name);
+        if (k != O_NONE) {
+            const char *eq = strchr(a, '=');
+            if (eq && k != O_OUT) {
+                val = eq + 1;
+            } else if (i + 1 < argc) {
+                val = argv[++i];
+            } else {
+                return cli_usage_error("run", "option `%s` needs a value", name);
+            }
+        }
+        char why[128];
+        switch (k) {
+        case O_OUT: o->out = val; continue;
+        case O_LOG: o->log = val; continue;
+        case O_KEY: o->key_file = val; continue;
+        case O_UNTIL:
+            if (parse_time_arg(val, &o->until, why, sizeof why))
+                return cli_usage_error("run", "--until: `%s` is not RFC 3339 or epoch "
+                                              "milliseconds: %s", val, why);
+            continue;
+        case O_TOLERANCE:
+            if (parse_duration_arg(val, &o->tolerance_ms))
+                return cli_usage_error("run", "--tolerance: `%s` is not a duration (expected "
+                                              "seconds or e.g. \"30s\", \"5m\", \"1h30m\")", val);
+            continue;
+        case O_LOG_BATCH: {
+            char *end;
+            errno = 0;
+            unsigned long n = strtoul(val, &end, 10);
+            if (!all_digits(val) || errno || n == 0 || n > 1000000)
+                return cli_usage_error("run", "--log-batch: expected 1 to 1000000, not `%s`", val);
+            o->log_batch = (unsigned)n;
+            continue;
+        }
+        case O_LOG_SYNC:
+            if (!strcmp(val, "normal")) o->log_sync_normal = 1;
+            else if (!strcmp(val, "full")) o->log_sync_normal = 0;
+            else return cli_usage_error("run", "--log-sync: expected `full` or `normal`, not `%s`", val);
+            continue;
+        default: break;
+        }
+        if (only_files) {
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(help, stdout);
+            return -1;
+        } else if (!strcmp(a, "--strict")) {
+            o->strict = 1;
+            continue;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            o->quiet = 1;
+            continue;
+        } else if (!strcmp(a, "--resume")) {
+            return cli_usage_error("run", "--resume is not yet available");
+        } else if (!strcmp(a, "--")) {
+            only_files = 1;
+            continue;
+        } else if (a[0] == '-' && a[1]) {
+            return cli_usage_error("run", "unknown option `%s`", a);
+        }
+        if (npos == 0) o->policy = a;
+        else if (npos == 1) o->events = a;
+        npos++;
+    }
+    if (!o->policy) return cli_usage_error("run", "no policy given");
+    if (npos > 2) return cli_usage_error("run", "too many arguments: one policy, one event file");
+    if (!o->events) o->events = "-";
+    if (!o->log && (o->key_file || o->log_batch || o->log_sync_normal))
+        return cli_usage_error("run", "--log-batch, --log-sync and --pseudonymize-key need --log");
+    return 0;
+}
+
+/* The policy as loaded, with what the log keeps of it. */
+typedef struct loaded {
+    slate_program *prog;
+    uint8_t *image;       /* the image bytes as loaded */
+    size_t image_len;
+    char *source;         /* the source text (.slate only) */
+    size_t source_len;
+} loaded;
+
+/* Compile or load the policy.  Returns an exit status; fills *l on EXIT_OK. */
+static int load_policy(const char *path, int quiet, loaded *l)
+{
+    memset(l, 0, sizeof *l);
+    int from_source = ends_with(path, ".slate");
+    if (from_source) {
+        /* Diagnostics are held back so that --quiet can drop warnings. */
+        char *diag = NULL;
+        size_t dlen = 0;
+        FILE *mem = open_memstream(&diag, &dlen);
+        if (!mem) {
+            fprintf(stderr, "slate run: out of memory\n");
+            return EXIT_IO;
+        }
+        fe_unit u;
+        int r = fe_load(&u, path, mem, 0);
+        if (r == 0 && cg_compile(u.ast, &u.diag, &l->image, &l->image_len) != 0) r = 1;
+        if (r == 1 || (!quiet && u.diag.warnings)) {
+            u.diag.out = mem;
+            diag_summary(&u.diag);
+        }
+        if (r == 0) {
+            l->source = u.src; /* keep the text for the log */
+            l->source_len = u.len;
+            u.src = NULL;
+        }
+        fe_release(&u);
+        fclose(mem);
+        if (r || !quiet) fputs(diag, stderr);
+        free(diag);
+        if (r) return r == 3 ? EXIT_IO : EXIT_INPUT;
+    } else {
+        char *bytes = fe_read_file(path, &l->image_len);
+        if (!bytes) {
+            fprintf(stderr, "slate run: cannot read %s: %s\n", path, strerror(errno));
+            return EXIT_IO;
+        }
+        l->image = (uint8_t *)bytes;
+    }
+    char *err = NULL;
+    int rc = slate_program_load(l->image, l->image_len, &l->prog, &err);
+    if (rc == SLATE_OK) return EXIT_OK;
+    if (rc == SLATE_NOMEM) fprintf(stderr, "slate run: out of memory loading %s\n", path);
+    else if (from_source) /* an image we just compiled must load: if not, it is our bug */
+        fprintf(stderr, "slate run: %s: internal error: the compiled image does not load: %s\n",
+                path, err ? err : slate_errstr(rc));
+    else
+        fprintf(stderr, "slate run: %s: not a valid compiled policy: %s\n", path,
+                err ? err : slate_errstr(rc));
+    slate_free(err);
+    return rc == SLATE_ERROR && !from_source ? EXIT_INPUT : EXIT_IO;
+}
+
+static void release_policy(loaded *l)
+{
+    slate_program_free(l->prog);
+    free(l->image);
+    free(l->source);
+}
+
+/* Open the decision log for a new run.  Returns an exit status. */
+static int open_log(const run_opts *o, slate_log **log)
+{
+    char tol[48], strict[16];
+    snprintf(tol, sizeof tol, "tolerance_ms=%lld", (long long)o->tolerance_ms);
+    snprintf(strict, sizeof strict, "strict=%d", o->strict);
+    const char *options[] = {tol, strict, NULL};
+    slate_log_opts lo = {0};
+    lo.batch = o->log_batch;
+    lo.sync_normal = o->log_sync_normal;
+    lo.options = options;
+    char *key = NULL;
+    if (o->key_file) {
+        key = fe_read_file(o->key_file, &lo.pseudonym_key_len);
+        if (!key) {
+            fprintf(stderr, "slate run: cannot read %s: %s\n", o->key_file, strerror(errno));
+            return EXIT_IO;
+        }
+        if (lo.pseudonym_key_len == 0) {
+            fprintf(stderr, "slate run: %s: the pseudonym key is empty\n", o->key_file);
+            free(key);
+            return EXIT_INPUT;
+        }
+        lo.pseudonym_key = key;
+    }
+    char *err = NULL;
+    int rc = slate_log_open_opts(o->log, &lo, log, &err);
+    free(key);
+    if (rc != SLATE_OK) {
+        fprintf(stderr, "slate run: %s: %s\n", o->log, err ? err : slate_errstr(rc));
+        slate_log_free(err);
+        return rc == SLATE_ERROR ? EXIT_INPUT : EXIT_IO;
+    }
+    uint64_t n = slate_log_last_event_seq(*log);
+    if (n > 0) {
+        fprintf(stderr,
+                "slate run: %s already holds %llu events of an earlier run; give a new file "
+                "(continuing a log with --resume is not yet available)\n",
+                o->log, (unsigned long long)n);
+        slate_log_close(*log, NULL);
+        *log = NULL;
+        return EXIT_INPUT;
+    }
+    return EXIT_OK;
+}
+
+/* Before a read that may wait: show the consumer the decisions so far, and
+ * commit the log's batch ("when the input runs dry").  A failure shows at the
+ * next decision or at the end. */
+static void flush_before_read(void *ud)
+{
+    runner *r = ud;
+    if (r->out.f && fflush(r->out.f) != 0 && !r->out.write_error) r->out.write_error = errno;
+    if (r->log) slate_log_flush(r->log);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_opts opt;
+    int status = parse_args(argc, argv, &opt);
+    if (status) return status < 0 ? EXIT_OK : status;
+
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+
+    loaded pol;
+    status = load_policy(opt.policy, opt.quiet, &pol);
+    if (status) return status;
+
+    FILE *in = NULL, *out = NULL;
+    slate_log *log = NULL;
+    ev_reader *rd = NULL;
+    ev_result *res = NULL;
+    runner run;
+    int have_runner = 0;
+    const char *in_name = strcmp(opt.events, "-") ? opt.events : "<stdin>";
+    const char *out_name = opt.out ? opt.out : "<stdout>";
+
+    in = strcmp(opt.events, "-") ? fopen(opt.events, "rb") : stdin;
+    if (!in) {
+        fprintf(stderr, "slate run: cannot read %s: %s\n", opt.events, strerror(errno));
+        status = EXIT_IO;
+        goto done;
+    }
+    if (opt.log && (status = open_log(&opt, &log)) != EXIT_OK) goto done;
+    out = opt.out ? fopen(opt.out, "wb") : stdout;
+    if (!out) {
+        fprintf(stderr, "slate run: cannot write %s: %s\n", opt.out, strerror(errno));
+        status = EXIT_IO;
+        goto done;
+    }
+    setvbuf(out, NULL, _IOFBF, 1 << 20);
+
+    slate_engine_opts eo = {0};
+    eo.tolerance_ms = opt.tolerance_ms;
+    slate_log_policy lp = {0};
+    lp.hash = slate_program_hash(pol.prog);
+    lp.name = slate_program_name(pol.prog);
+    lp.version = slate_program_version(pol.prog);
+    lp.file = prog_str(pol.prog, pol.prog->source);
+    lp.source = pol.source;
+    lp.source_len = pol.source_len;
+    lp.image = pol.image;
+    lp.image_len = pol.image_len;
+    have_runner = 1;
+    if (runner_init(&run, pol.prog, &eo, out, log, &lp)) {
+        fprintf(stderr, "slate run: %s\n", run.err);
+        status = run.failed == SLATE_ERROR ? EXIT_INPUT : EXIT_IO;
+        goto done;
+    }
+    rd = ev_reader_new(pol.prog, opt.strict);
+    res = malloc(sizeof *res);
+    if (!rd || !res) {
+        fprintf(stderr, "slate run: out of memory\n");
+        status = EXIT_IO;
+        goto done;
+    }
+    ev_reader_before_read(rd, flush_before_read, &run);
+
+    uint64_t notes = 0;
+    for (;;) {
+        ev_status st = ev_next(rd, in, res);
+        if (st == EV_EOF) break;
+        if (st == EV_IOERR) {
+            fprintf(stderr, "slate run: cannot read %s: %s\n", in_name, strerror(errno));
+            status = EXIT_IO;
+            goto done;
+        }
+        if (st == EV_REJECT && !opt.quiet && notes++ < MAX_NOTES)
+            fprintf(stderr, "slate run: %s:%llu: rejected: %s\n", in_name,
+                    (unsigned long long)res->line, res->reason);
+        if (runner_feed(&run, res)) {
+            if (run.out.write_error)
+                fprintf(stderr, "slate run: cannot write %s: %s\n", out_name,
+                        strerror(run.out.write_error));
+            else
+                fprintf(stderr, "slate run: %s:%llu: %s\n", in_name,
+                        (unsigned long long)res->line, run.err);
+            status = EXIT_IO;
+            goto done;
+        }
+    }
+    if (opt.until != INT64_MIN && runner_advance(&run, opt.until)) {
+        if (run.out.write_error)
+            fprintf(stderr, "slate run: cannot write %s: %s\n", out_name,
+                    strerror(run.out.write_error));
+        else
+            fprintf(stderr, "slate run: --until: %s\n", run.err);
+        status = EXIT_IO;
+        goto done;
+    }
+    if (fflush(out) != 0 || ferror(out) || run.out.write_error) {
+        fprintf(stderr, "slate run: cannot write %s: %s\n", out_name,
+                strerror(run.out.write_error ? run.out.write_error : errno ? errno : EIO));
+        status = EXIT_IO;
+        goto done;
+    }
+    if (log) {
+        char *err = NULL;
+        int rc = slate_log_close(log, &err);
+        log = NULL;
+        if (rc != SLATE_OK) {
+            fprintf(stderr, "slate run: %s: %s\n", opt.log, err ? err : slate_errstr(rc));
+            slate_log_free(err);
+            status = EXIT_IO;
+            goto done;
+        }
+    }
+
+    if (!opt.quiet) {
+        ev_stats s = ev_reader_stats(rd);
+        if (notes > MAX_NOTES)
+            fprintf(stderr, "slate run: %llu more rejected lines not shown\n",
+                    (unsigned long long)(notes - MAX_NOTES));
+        fprintf(stderr, "slate run: %llu events (%llu rejected), %llu decisions, %zu cases open",
+                (unsigned long long)s.events, (unsigned long long)run.out.rejects,
+                (unsigned long long)run.out.seq, slate_engine_open_cases(run.eng));
+        if (s.undeclared)
+            fprintf(stderr, ", %llu undeclared key%s %s", (unsigned long long)s.undeclared,
+                    s.undeclared == 1 ? "" : "s", opt.strict ? "rejected" : "ignored");
+        fprintf(stderr, ", %.2f s\n", seconds_since(&t0));
+    }
+
+done:
+    if (log) slate_log_close(log, NULL); /* after a failure: commit what is whole */
+    if (out && out != stdout && fclose(out) != 0 && status == EXIT_OK) {
+        fprintf(stderr, "slate run: cannot write %s: %s\n", out_name, strerror(errno));
+        status = EXIT_IO;
+    }
+    if (in && in != stdin) fclose(in);
+    free(res);
+    ev_reader_free(rd);
+    if (have_runner) runner_release(&run);
+    release_policy(&pol);
+    return status;
+}
