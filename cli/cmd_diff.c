@@ -16,7 +16,6 @@
 
 #include "audit.h"
 #include "cli.h"
-#include "logfeed.h"
 #include "rerun.h"
 
 static const char help[] =
@@ -340,14 +339,11 @@ int cmd_diff(int argc, char **argv)
     char opt[64];
     int64_t tol = aud_meta(&lg, "opt.tolerance_ms", opt, sizeof opt) ? strtoll(opt, NULL, 10) : 0;
     int strict = aud_meta(&lg, "opt.strict", opt, sizeof opt) ? atoi(opt) : 0;
-    lf_run r;
-    lf_init(&r, NULL, NULL, tol, strict);
-    r.out.next = on_new;
-    r.out.next_ud = &c;
+    rr_run rr;
+    rr_init(&rr, tol, strict, NULL, on_new, &c, prog); /* rr owns prog now */
     c.side = 1;
     rr_result res;
-    if (!rc) rc = rr_feed(path, &r, prog, 0, &res, "diff");
-    else slate_program_free(prog);
+    if (!rc) rc = rr_feed(path, &rr, &res, "diff");
     if (c.oom) {
         fprintf(stderr, "slate diff: out of memory\n");
         rc = EXIT_IO;
@@ -391,7 +387,7 @@ int cmd_diff(int argc, char **argv)
         if (json) {
             json_t *o = json_object(), *tot = json_object();
             json_object_set_new(o, "log", json_string(path));
-            json_object_set_new(o, "policy", json_string(slate_program_hash(r.prog)));
+            json_object_set_new(o, "policy", json_string(slate_program_hash(rr.fixed)));
             json_object_set_new(o, "events", json_integer((json_int_t)res.events));
             json_object_set_new(o, "cases", jcases);
             json_object_set_new(tot, "cases", json_integer((json_int_t)c.cases.n));
@@ -425,7 +421,7 @@ int cmd_diff(int argc, char **argv)
         }
     }
     json_decref(jcases);
-    lf_free(&r);
+    rr_free(&rr);
     free(c.sides);
     aud_map_free(&c.cases);
     aud_close(&lg);

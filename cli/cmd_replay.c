@@ -12,7 +12,6 @@
 
 #include "audit.h"
 #include "cli.h"
-#include "logfeed.h"
 #include "rerun.h"
 
 static const char help[] =

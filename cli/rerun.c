@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "frontend.h"
 #include "lower.h"
+#include "program.h"
 #include "rerun.h"
 
 int rr_load_policy(const char *path, slate_program **prog, uint8_t **image, size_t *image_len,
@@ -67,14 +68,74 @@ void rr_options(const slate_log *log, int64_t *tolerance_ms, int *strict)
     *strict = s ? atoi(s) : 0;
 }
 
+slate_log_policy rr_policy_info(const slate_program *prog, const void *image, size_t image_len,
+                                const char *source, size_t source_len)
+{
+    slate_log_policy lp = {slate_program_hash(prog), slate_program_name(prog),
+                           slate_program_version(prog), prog_str(prog, prog->source),
+                           source, source_len, image, image_len};
+    return lp;
+}
+
+void rr_init(rr_run *rr, int64_t tolerance_ms, int strict, slate_log *log, slate_sink next,
+             void *next_ud, slate_program *fixed)
+{
+    memset(rr, 0, sizeof *rr);
+    rr->eopts.tolerance_ms = tolerance_ms;
+    rr->strict = strict;
+    rr->log = log;
+    rr->next = next;
+    rr->next_ud = next_ud;
+    rr->fixed = fixed;
+}
+
+void rr_free(rr_run *rr)
+{
+    ev_reader_free(rr->rd);
+    if (rr->started) runner_release(&rr->run);
+    for (size_t i = 0; i < rr->nprogs; i++) slate_program_free(rr->progs[i]);
+    free(rr->progs);
+    slate_program_free(rr->fixed);
+    memset(rr, 0, sizeof *rr);
+}
+
 static char *col_dup(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     return t ? strdup((const char *)t) : NULL;
 }
 
+/* Start, or swap to, `prog` (not owned here); a reader for it replaces the old. */
+static int start_or_swap(rr_run *rr, const slate_program *prog, const slate_log_policy *lp,
+                         const char *path, const char *cmd)
+{
+    int rc;
+    if (!rr->started) {
+        rc = runner_init(&rr->run, prog, &rr->eopts, NULL, rr->log, lp);
+        rr->started = 1;
+        if (!rr->log) {
+            rr->run.out.next = rr->next;
+            rr->run.out.next_ud = rr->next_ud;
+        }
+    } else {
+        rc = runner_swap(&rr->run, prog, lp);
+    }
+    if (rc) {
+        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, rr->run.err);
+        return rc == SLATE_NOMEM ? EXIT_IO : EXIT_INPUT;
+    }
+    ev_reader_free(rr->rd);
+    rr->rd = ev_reader_new(prog, rr->strict);
+    if (!rr->rd) {
+        fprintf(stderr, "slate %s: out of memory\n", cmd);
+        return EXIT_IO;
+    }
+    return EXIT_OK;
+}
+
 /* Load the stored policy `hash` and start (or swap to) it. */
-static int feed_policy(sqlite3 *db, lf_run *r, const char *hash, const char *path, const char *cmd)
+static int feed_policy(sqlite3 *db, rr_run *rr, const char *hash, const char *path,
+                       const char *cmd)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, "SELECT image, source FROM policies WHERE hash = ?1", -1, &st,
@@ -95,7 +156,11 @@ static int feed_policy(sqlite3 *db, lf_run *r, const char *hash, const char *pat
     slate_program *prog = NULL;
     char *err = NULL;
     int rc = EXIT_OK;
-    if (slate_program_load(img, len, &prog, &err)) {
+    slate_program **progs = realloc(rr->progs, (rr->nprogs + 1) * sizeof *progs);
+    if (!progs) {
+        fprintf(stderr, "slate %s: out of memory\n", cmd);
+        rc = EXIT_IO;
+    } else if ((rr->progs = progs, slate_program_load(img, len, &prog, &err))) {
         fprintf(stderr, "slate %s: %s: the stored image of policy %.12s does not load: %s\n", cmd,
                 path, hash, err ? err : "?");
         slate_free(err);
@@ -105,9 +170,10 @@ static int feed_policy(sqlite3 *db, lf_run *r, const char *hash, const char *pat
                 path, hash, slate_program_hash(prog));
         slate_program_free(prog);
         rc = EXIT_INPUT;
-    } else if (lf_policy(r, prog, img, len, src, srclen)) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, r->err);
-        rc = EXIT_INPUT;
+    } else {
+        rr->progs[rr->nprogs++] = prog;
+        slate_log_policy lp = rr_policy_info(prog, img, len, src, srclen);
+        rc = start_or_swap(rr, prog, &lp, path, cmd);
     }
     sqlite3_finalize(st);
     return rc;
@@ -129,8 +195,7 @@ static void opaque_ids(sqlite3 *db, int64_t entry, char **case_id, char **event_
     sqlite3_finalize(st);
 }
 
-int rr_feed(const char *path, lf_run *r, slate_program *fixed, uint64_t upto_seq,
-            rr_result *res, const char *cmd)
+int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
 {
     memset(res, 0, sizeof *res);
     sqlite3 *db = NULL;
@@ -141,11 +206,12 @@ int rr_feed(const char *path, lf_run *r, slate_program *fixed, uint64_t upto_seq
         sqlite3_prepare_v2(db, "SELECT id, kind, seq, at_ms, payload, policy_hash, case_id, reason "
                                "FROM events ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
         fprintf(stderr, "slate %s: %s: %s\n", cmd, path, db ? sqlite3_errmsg(db) : "cannot open");
-        if (fixed) slate_program_free(fixed);
         sqlite3_close(db);
         return EXIT_IO;
     }
-    int step = SQLITE_DONE, fixed_mode = fixed != NULL;
+    ev_result *er = malloc(sizeof *er);
+    if (!er) rc = EXIT_IO;
+    int step = SQLITE_DONE;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0);
         const char *kind = (const char *)sqlite3_column_text(st, 1);
@@ -158,47 +224,67 @@ int rr_feed(const char *path, lf_run *r, slate_program *fixed, uint64_t upto_seq
         if (!kind || !hash) continue;
         if (!strcmp(kind, "policy")) {
             res->policies++;
-            if (!fixed_mode) {
-                rc = feed_policy(db, r, hash, path, cmd);
-            } else if (fixed) { /* diff: one policy throughout, later switches ignored */
-                rc = lf_policy(r, fixed, NULL, 0, NULL, 0) ? EXIT_INPUT : EXIT_OK;
-                if (rc) fprintf(stderr, "slate %s: %s\n", cmd, r->err);
-                fixed = NULL;
+            if (!rr->fixed) {
+                rc = feed_policy(db, rr, hash, path, cmd);
+            } else if (!rr->started) { /* diff: one policy throughout, switches ignored */
+                slate_log_policy lp = rr_policy_info(rr->fixed, NULL, 0, NULL, 0);
+                rc = start_or_swap(rr, rr->fixed, &lp, path, cmd);
             }
-        } else if (!strcmp(kind, "advance")) {
+            continue;
+        }
+        if (!rr->started) {
+            fprintf(stderr, "slate %s: %s: entry %" PRId64 " comes before any policy\n", cmd, path, id);
+            rc = EXIT_INPUT;
+            break;
+        }
+        int frc;
+        if (!strcmp(kind, "advance")) {
             res->advances++;
-            if (lf_advance(r, at)) {
-                fprintf(stderr, "slate %s: %s: %s\n", cmd, path, r->err);
-                rc = EXIT_INPUT;
-            }
+            frc = runner_advance(&rr->run, at);
         } else if (payload) {
-            if (lf_line(r, payload, plen, seq, 0, NULL)) {
-                fprintf(stderr, "slate %s: %s: %s\n", cmd, path, r->err);
-                rc = EXIT_INPUT;
+            res->events++;
+            ev_status est = ev_parse_line(rr->rd, payload, plen, er);
+            er->ev.seq = seq; /* the logged numbering, whatever came before */
+            if (est == EV_REJECT) res->rejected++;
+            if (est == EV_BLANK) {
+                /* a stored blank line cannot come from slate run: feed it as rejected */
+                snprintf(er->reason, sizeof er->reason, "blank line");
+                res->rejected++;
             }
+            frc = runner_feed(&rr->run, er);
         } else {
             char *case_id, *event_id, *reason = col_dup(st, 7);
             const char *stored_case = (const char *)sqlite3_column_text(st, 6);
             opaque_ids(db, id, &case_id, &event_id);
+            memset(er, 0, sizeof *er);
+            er->ev.seq = seq;
+            er->ev.at = at;
+            er->ev.type = -1;
+            er->ev.case_id = stored_case ? stored_case : case_id;
+            er->ev.case_len = er->ev.case_id ? strlen(er->ev.case_id) : 0;
+            er->ev.id = event_id;
+            er->ev.id_len = event_id ? strlen(event_id) : 0;
+            snprintf(er->reason, sizeof er->reason, "%s", reason ? reason : "rejected");
+            res->events++;
+            res->rejected++;
             res->opaque++;
-            if (lf_opaque(r, seq, at, stored_case ? stored_case : case_id, event_id, reason)) {
-                fprintf(stderr, "slate %s: %s: %s\n", cmd, path, r->err);
-                rc = EXIT_INPUT;
-            }
+            frc = runner_feed(&rr->run, er);
             free(case_id);
             free(event_id);
             free(reason);
         }
-        if (upto_seq && seq == upto_seq && !strcmp(kind, "event")) break;
+        if (frc) {
+            fprintf(stderr, "slate %s: %s: %s\n", cmd, path, rr->run.err);
+            rc = frc == SLATE_NOMEM ? EXIT_IO : EXIT_INPUT;
+        }
     }
+    if (!er) fprintf(stderr, "slate %s: out of memory\n", cmd);
     if (!rc && step != SQLITE_ROW && step != SQLITE_DONE) {
         fprintf(stderr, "slate %s: %s: %s\n", cmd, path, sqlite3_errmsg(db));
         rc = EXIT_IO;
     }
-    if (fixed) slate_program_free(fixed); /* the log had no policy entry */
-    res->events = r->events;
-    res->rejected = r->rejected;
-    res->decisions = r->out.seq;
+    free(er);
+    res->decisions = rr->started ? rr->run.out.seq : 0;
     sqlite3_finalize(st);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     sqlite3_close(db);
@@ -218,14 +304,14 @@ int rr_check(const char *path, rr_result *res, const char *cmd)
     int64_t tol;
     int strict;
     rr_options(log, &tol, &strict);
-    lf_run r;
-    lf_init(&r, NULL, log, tol, strict);
-    int rc = rr_feed(path, &r, NULL, 0, res, cmd);
+    rr_run rr;
+    rr_init(&rr, tol, strict, log, NULL, NULL, NULL);
+    int rc = rr_feed(path, &rr, res, cmd);
     if (!rc && slate_log_check_end(log)) {
         fprintf(stderr, "slate %s: %s: %s\n", cmd, path, slate_log_errmsg(log));
         rc = EXIT_INPUT;
     }
-    lf_free(&r);
+    rr_free(&rr);
     slate_log_close(log, NULL);
     return rc;
 }
