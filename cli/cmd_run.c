@@ -217,7 +217,16 @@ typedef struct loaded {
     size_t source_len;
 } loaded;
 
-/* Compile or load the policy.  Returns an exit status; fills *l on EXIT_OK. */
+static void release_policy(loaded *l)
+{
+    slate_program_free(l->prog); /* NULL once lf_policy owns it */
+    free(l->image);
+    free(l->source);
+    memset(l, 0, sizeof *l);
+}
+
+/* Compile or load the policy.  Returns an exit status; fills *l on EXIT_OK (the
+ * caller releases it) and leaves nothing to release otherwise. */
 static int load_policy(const char *path, int quiet, loaded *l)
 {
     memset(l, 0, sizeof *l);
@@ -267,14 +276,8 @@ static int load_policy(const char *path, int quiet, loaded *l)
         fprintf(stderr, "slate run: %s: not a valid compiled policy: %s\n", path,
                 err ? err : slate_errstr(rc));
     slate_free(err);
+    release_policy(l);
     return rc == SLATE_ERROR && !from_source ? EXIT_INPUT : EXIT_IO;
-}
-
-static void release_policy(loaded *l)
-{
-    slate_program_free(l->prog); /* NULL once lf_policy owns it */
-    free(l->image);
-    free(l->source);
 }
 
 /* Open the decision log for a new run.  Returns an exit status. */

@@ -215,6 +215,9 @@ if command -v valgrind >/dev/null && [ "${SKIP_VALGRIND:-0}" != 1 ]; then
     valgrind -q --leak-check=full --error-exitcode=9 "$SLATE" run -q "$T/bad.slate" "$EV" \
         >/dev/null 2>"$T/err"
     [ $? -eq 1 ] || { cat "$T/err" >&2; fail "valgrind on a broken policy"; }
+    valgrind -q --leak-check=full --error-exitcode=9 "$SLATE" run -q "$T/bad.slc" "$EV" \
+        >/dev/null 2>"$T/err"
+    [ $? -eq 1 ] || { cat "$T/err" >&2; fail "valgrind on a corrupt image"; }
 fi
 
 echo "run.sh: $n checks passed"
