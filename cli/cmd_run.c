@@ -2,10 +2,10 @@
  * cmd_run.c - `slate run POLICY [EVENTS]`: the whole runtime on a stream of events.
  *
  * Compiles the policy (a .slate file, through the same front and back end as
- * `slate build`) or loads a compiled image (.slc), then streams the JSON Lines
- * events (events.h) through one engine by the path `slate replay` re-runs
- * (logfeed.h), writing every decision as JSON Lines (dout.h), in order, to stdout
- * or -o FILE, and optionally into the SQLite decision log.  A line that cannot be used becomes a `reject` decision and
+ * `slate build`) or loads a compiled image (.slc), then feeds the JSON Lines
+ * events (events.h) through one engine (runner.h) and writes every decision as
+ * JSON Lines (dout.h), in order, to stdout or -o FILE, and optionally into the
+ * SQLite decision log.  A line that cannot be used becomes a `reject` decision and
  * the run goes on; only a broken policy (1), a bad command line (2) or an I/O or
  * internal failure (3) ends it with a non-zero status.  Standard output carries
  * decisions only, so it is byte-identical for the same policy and events; notes,
@@ -22,7 +22,7 @@
 #include "frontend.h"
 #include "lower.h"
 #include "program.h"
-#include "logfeed.h"
+#include "runner.h"
 #include "slate.h"
 #include "log/slate_log.h"
 #include "timestamp.h"
@@ -217,16 +217,7 @@ typedef struct loaded {
     size_t source_len;
 } loaded;
 
-static void release_policy(loaded *l)
-{
-    slate_program_free(l->prog); /* NULL once lf_policy owns it */
-    free(l->image);
-    free(l->source);
-    memset(l, 0, sizeof *l);
-}
-
-/* Compile or load the policy.  Returns an exit status; fills *l on EXIT_OK (the
- * caller releases it) and leaves nothing to release otherwise. */
+/* Compile or load the policy.  Returns an exit status; fills *l on EXIT_OK. */
 static int load_policy(const char *path, int quiet, loaded *l)
 {
     memset(l, 0, sizeof *l);
@@ -276,8 +267,18 @@ static int load_policy(const char *path, int quiet, loaded *l)
         fprintf(stderr, "slate run: %s: not a valid compiled policy: %s\n", path,
                 err ? err : slate_errstr(rc));
     slate_free(err);
-    release_policy(l);
+    free(l->image); /* nothing is left for the caller to release */
+    free(l->source);
+    l->image = NULL;
+    l->source = NULL;
     return rc == SLATE_ERROR && !from_source ? EXIT_INPUT : EXIT_IO;
+}
+
+static void release_policy(loaded *l)
+{
+    slate_program_free(l->prog);
+    free(l->image);
+    free(l->source);
 }
 
 /* Open the decision log for a new run.  Returns an exit status. */
@@ -331,7 +332,7 @@ static int open_log(const run_opts *o, slate_log **log)
  * next decision or at the end. */
 static void flush_before_read(void *ud)
 {
-    lf_run *r = ud;
+    runner *r = ud;
     if (r->out.f && fflush(r->out.f) != 0 && !r->out.write_error) r->out.write_error = errno;
     if (r->log) slate_log_flush(r->log);
 }
@@ -341,16 +342,6 @@ static double seconds_since(const struct timespec *t0)
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-/* A failure of the run after it started: say what, return EXIT_IO. */
-static int run_failed(const lf_run *r, const char *out_name, const char *where)
-{
-    if (r->out.write_error)
-        fprintf(stderr, "slate run: cannot write %s: %s\n", out_name, strerror(r->out.write_error));
-    else
-        fprintf(stderr, "slate run: %s: %s\n", where, r->err);
-    return EXIT_IO;
 }
 
 int cmd_run(int argc, char **argv)
@@ -368,12 +359,12 @@ int cmd_run(int argc, char **argv)
 
     FILE *in = NULL, *out = NULL;
     slate_log *log = NULL;
+    ev_reader *rd = NULL;
     ev_result *res = NULL;
-    lf_run run;
-    lf_init(&run, NULL, NULL, opt.tolerance_ms, opt.strict);
+    runner run;
+    int have_runner = 0;
     const char *in_name = strcmp(opt.events, "-") ? opt.events : "<stdin>";
     const char *out_name = opt.out ? opt.out : "<stdout>";
-    char where[600];
 
     in = strcmp(opt.events, "-") ? fopen(opt.events, "rb") : stdin;
     if (!in) {
@@ -389,26 +380,36 @@ int cmd_run(int argc, char **argv)
         goto done;
     }
     setvbuf(out, NULL, _IOFBF, 1 << 20);
+
+    slate_engine_opts eo = {0};
+    eo.tolerance_ms = opt.tolerance_ms;
+    slate_log_policy lp = {0};
+    lp.hash = slate_program_hash(pol.prog);
+    lp.name = slate_program_name(pol.prog);
+    lp.version = slate_program_version(pol.prog);
+    lp.file = prog_str(pol.prog, pol.prog->source);
+    lp.source = pol.source;
+    lp.source_len = pol.source_len;
+    lp.image = pol.image;
+    lp.image_len = pol.image_len;
+    have_runner = 1;
+    if (runner_init(&run, pol.prog, &eo, out, log, &lp)) {
+        fprintf(stderr, "slate run: %s\n", run.err);
+        status = run.failed == SLATE_ERROR ? EXIT_INPUT : EXIT_IO;
+        goto done;
+    }
+    rd = ev_reader_new(pol.prog, opt.strict);
     res = malloc(sizeof *res);
-    if (!res) {
+    if (!rd || !res) {
         fprintf(stderr, "slate run: out of memory\n");
         status = EXIT_IO;
         goto done;
     }
-
-    lf_init(&run, out, log, opt.tolerance_ms, opt.strict);
-    slate_program *prog = pol.prog;
-    pol.prog = NULL; /* lf owns it from here, also on failure */
-    if (lf_policy(&run, prog, pol.image, pol.image_len, pol.source, pol.source_len)) {
-        status = run_failed(&run, out_name, opt.policy);
-        goto done;
-    }
-    /* Before waiting for input, show the consumer every decision made so far. */
-    ev_reader_before_read(run.rd, flush_before_read, &run);
+    ev_reader_before_read(rd, flush_before_read, &run);
 
     uint64_t notes = 0;
     for (;;) {
-        ev_status st = ev_next(run.rd, in, res);
+        ev_status st = ev_next(rd, in, res);
         if (st == EV_EOF) break;
         if (st == EV_IOERR) {
             fprintf(stderr, "slate run: cannot read %s: %s\n", in_name, strerror(errno));
@@ -418,14 +419,24 @@ int cmd_run(int argc, char **argv)
         if (st == EV_REJECT && !opt.quiet && notes++ < MAX_NOTES)
             fprintf(stderr, "slate run: %s:%llu: rejected: %s\n", in_name,
                     (unsigned long long)res->line, res->reason);
-        if (lf_result(&run, res, 0, 0, NULL)) {
-            snprintf(where, sizeof where, "%s:%llu", in_name, (unsigned long long)res->line);
-            status = run_failed(&run, out_name, where);
+        if (runner_feed(&run, res)) {
+            if (run.out.write_error)
+                fprintf(stderr, "slate run: cannot write %s: %s\n", out_name,
+                        strerror(run.out.write_error));
+            else
+                fprintf(stderr, "slate run: %s:%llu: %s\n", in_name,
+                        (unsigned long long)res->line, run.err);
+            status = EXIT_IO;
             goto done;
         }
     }
-    if (opt.until != INT64_MIN && lf_advance(&run, opt.until)) {
-        status = run_failed(&run, out_name, "--until");
+    if (opt.until != INT64_MIN && runner_advance(&run, opt.until)) {
+        if (run.out.write_error)
+            fprintf(stderr, "slate run: cannot write %s: %s\n", out_name,
+                    strerror(run.out.write_error));
+        else
+            fprintf(stderr, "slate run: --until: %s\n", run.err);
+        status = EXIT_IO;
         goto done;
     }
     if (fflush(out) != 0 || ferror(out) || run.out.write_error) {
@@ -438,7 +449,6 @@ int cmd_run(int argc, char **argv)
         char *err = NULL;
         int rc = slate_log_close(log, &err);
         log = NULL;
-        run.log = NULL;
         if (rc != SLATE_OK) {
             fprintf(stderr, "slate run: %s: %s\n", opt.log, err ? err : slate_errstr(rc));
             slate_log_free(err);
@@ -448,7 +458,7 @@ int cmd_run(int argc, char **argv)
     }
 
     if (!opt.quiet) {
-        ev_stats s = ev_reader_stats(run.rd);
+        ev_stats s = ev_reader_stats(rd);
         if (notes > MAX_NOTES)
             fprintf(stderr, "slate run: %llu more rejected lines not shown\n",
                     (unsigned long long)(notes - MAX_NOTES));
@@ -469,7 +479,8 @@ done:
     }
     if (in && in != stdin) fclose(in);
     free(res);
-    lf_free(&run);
+    ev_reader_free(rd);
+    if (have_runner) runner_release(&run);
     release_policy(&pol);
     return status;
 }

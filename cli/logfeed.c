@@ -105,32 +105,24 @@ int lf_line(lf_run *r, const char *line, size_t len, uint64_t seq, uint64_t skip
     ev_result res;
     ev_status st = ev_parse_line(r->rd, line, len, &res);
     if (st == EV_BLANK) return SLATE_OK;
-    return lf_result(r, &res, seq, skip_upto, fed);
-}
-
-int lf_result(lf_run *r, ev_result *res, uint64_t seq, uint64_t skip_upto, int *fed)
-{
-    if (fed) *fed = 0;
-    if (!r->eng || !r->rd) return failf(r, SLATE_MISUSE, "no policy loaded");
-    int rejected = res->reason[0] != '\0';
-    res->ev.seq += r->seq_base;
-    if (res->ev.seq <= skip_upto) return SLATE_OK;
-    if (seq) res->ev.seq = seq;
+    res.ev.seq += r->seq_base;
+    if (res.ev.seq <= skip_upto) return SLATE_OK;
+    if (seq) res.ev.seq = seq;
     r->events++;
-    if (rejected) r->rejected++;
-    const char *type = res->ev.type >= 0 && (uint32_t)res->ev.type < r->prog->nevents
-                           ? prog_str(r->prog, r->prog->events[res->ev.type].name)
+    if (st == EV_REJECT) r->rejected++;
+    const char *type = res.ev.type >= 0 && (uint32_t)res.ev.type < r->prog->nevents
+                           ? prog_str(r->prog, r->prog->events[res.ev.type].name)
                            : NULL;
     if (r->log) {
-        slate_log_event le = {res->ev.seq, res->ev.at, type, res->ev.case_id, res->ev.case_len,
-                              res->raw, res->raw_len, rejected ? res->reason : NULL};
+        slate_log_event le = {res.ev.seq, res.ev.at, type, res.ev.case_id, res.ev.case_len,
+                              line, len, st == EV_REJECT ? res.reason : NULL};
         if (slate_log_begin_event(r->log, &le)) return log_fail(r, SLATE_ERROR, "log");
     }
     int rc;
-    if (!rejected) {
-        rc = slate_engine_push(r->eng, &res->ev, dout_sink, &r->out);
+    if (st == EV_OK) {
+        rc = slate_engine_push(r->eng, &res.ev, dout_sink, &r->out);
     } else {
-        rc = dout_reject(&r->out, r->prog, &res->ev, res->reason, reject_at(r, &res->ev))
+        rc = dout_reject(&r->out, r->prog, &res.ev, res.reason, reject_at(r, &res.ev))
                  ? SLATE_SINK : SLATE_OK;
     }
     if (rc) {

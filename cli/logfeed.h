@@ -56,12 +56,6 @@ int lf_policy(lf_run *r, slate_program *prog, const void *image, size_t image_le
  * divergence in check mode, out of memory). */
 int lf_line(lf_run *r, const char *line, size_t len, uint64_t seq, uint64_t skip_upto, int *fed);
 
-/* Feed one line that r->rd already returned (EV_OK or EV_REJECT from ev_next(), for
- * a streamed input), exactly as lf_line does after parsing; the payload logged is
- * res->raw (NULL for a line too long to keep).  A line is a rejection when
- * res->reason is not empty.  res->ev.seq is renumbered in place. */
-int lf_result(lf_run *r, ev_result *res, uint64_t seq, uint64_t skip_upto, int *fed);
-
 /* Replay only: an event the log holds without its payload (a line too long to
  * keep, or one pseudonymisation could not rewrite).  Its rejection is fed as
  * logged: `seq`, time, case, sender id and reason come from the log. */

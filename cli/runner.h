@@ -1,0 +1,50 @@
+/*
+ * runner.h - one engine fed from the event reader: what `slate run` does per
+ * line, kept apart from option parsing so every command that re-runs a stream
+ * (run now; replay and diff over a log's stored payloads) makes exactly the same
+ * decisions, rejected lines included.
+ *
+ * Per non-blank line: the reader's EV_OK event goes to slate_engine_push; an
+ * EV_REJECT line becomes a `reject` decision made here (dout_reject), dated at
+ * the engine's watermark, or the line's own `at` while the engine has seen no
+ * time, or 0 when it has neither.  With a log, every line is one `event` entry
+ * (its payload exactly as received), the policy one `policy` entry at the start,
+ * and each advance one `advance` entry; the decisions of each go to the log
+ * through dout, numbered as written.
+ */
+#ifndef SLATE_RUNNER_H
+#define SLATE_RUNNER_H
+
+#include <stdio.h>
+
+#include "dout.h"
+#include "events.h"
+#include "slate.h"
+#include "log/slate_log.h"
+
+typedef struct runner {
+    const slate_program *prog;
+    slate_engine *eng;
+    slate_log *log;        /* NULL: no log */
+    dout out;
+    int failed;            /* SLATE_* of the first failure, 0 while all is well */
+    char err[256];         /* what failed */
+} runner;
+
+/* Set up an engine over `prog` writing decisions to `out` (may be NULL) and, if
+ * `log` is not NULL, logging to it; with a log, `pol` describes the policy for
+ * its `policy` entry.  Returns 0, or a SLATE_* code with r->err set. */
+int runner_init(runner *r, const slate_program *prog, const slate_engine_opts *opts, FILE *out,
+                slate_log *log, const slate_log_policy *pol);
+
+/* Feed one line the reader returned (EV_OK or EV_REJECT).  Returns 0, or a
+ * SLATE_* code with r->err set (a write failed, the log refused, memory ran
+ * out); after a failure the runner takes nothing more. */
+int runner_feed(runner *r, const ev_result *res);
+
+/* Advance time to `now` (firing due timers) as one entry. */
+int runner_advance(runner *r, int64_t now);
+
+void runner_release(runner *r);
+
+#endif
