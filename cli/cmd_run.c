@@ -275,6 +275,10 @@ static int load_policy(const char *path, int quiet, loaded *l)
         fprintf(stderr, "slate run: %s: not a valid compiled policy: %s\n", path,
                 err ? err : slate_errstr(rc));
     slate_free(err);
+    free(l->image); /* nothing is left for the caller to release */
+    free(l->source);
+    l->image = NULL;
+    l->source = NULL;
     return rc == SLATE_ERROR && !from_source ? EXIT_INPUT : EXIT_IO;
 }
 
