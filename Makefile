@@ -7,7 +7,7 @@
 #   make demo       the reference policy on a generated day of events
 #   make install    PREFIX=/usr/local: library, header, pkg-config file, CLI
 #
-# Sources are found by wildcard: a new compiler/*.c, runtime/*.c or
+# Sources are found by wildcard: a new compiler/*.c, grammar/*.c, runtime/*.c or
 # tests/unit/test_*.c needs no edit here.
 
 B        ?= build
@@ -23,7 +23,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 OPT      ?= -O2 -g
 CFLAGS   := -std=c17 -Wall -Wextra -Werror $(OPT) -fPIC
 CPPFLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icompiler -Iruntime -Igrammar \
-            -Icli -I$(B)/gen $(PKG_CFLAGS) -MMD -MP
+            -Icli -Ibench -I$(B)/gen $(PKG_CFLAGS) -MMD -MP
 LDLIBS   := $(PKG_LIBS) -lm
 ifeq ($(SAN),1)
   CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -31,7 +31,7 @@ ifeq ($(SAN),1)
 endif
 
 GEN_C      := $(B)/gen/lexer.c $(B)/gen/parser.c
-COMPILER_C := $(wildcard compiler/*.c)
+COMPILER_C := $(wildcard compiler/*.c) $(wildcard grammar/*.c)
 RUNTIME_C  := $(wildcard runtime/*.c)
 LOG_C      := $(wildcard runtime/log/*.c)
 CLI_C      := $(wildcard cli/*.c)
@@ -45,7 +45,7 @@ CLI_O      := $(call obj,$(CLI_C))
 TESTS      := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_C))
 LIBS       := $(B)/libslatec.a $(B)/libslatelog.a $(B)/libslate.a
 
-.PHONY: all deps test unit-tests run-tests demo clean install
+.PHONY: all deps test unit-tests run-tests demo clean install bench
 all: $(B)/slate $(B)/libslate.so $(B)/examples/embed
 
 deps:
@@ -95,10 +95,14 @@ $(B)/examples/embed: examples/embed.c $(B)/libslate.a runtime/slate.h
 # Unit tests may use anything but the CLI's main(): cli objects other than main.o
 # are linked in so command code is testable in process.
 CLI_LIB_O := $(filter-out $(B)/obj/cli/main.o,$(CLI_O))
+# The benchmark's hand-written baseline is built with the tests so the
+# equivalence test (test_bench_equiv) keeps it honest in every `make test`.
+BENCH_O := $(call obj,bench/bstream.c bench/handwritten.c)
+$(B)/tests/test_bench_equiv: $(BENCH_O)
 $(B)/tests/%: tests/unit/%.c $(CLI_LIB_O) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(CLI_LIB_O) $(LIBS) \
-	    $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< \
+	    $(filter $(B)/obj/bench/%.o,$^) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(CMOCKA_LIBS)
 
 unit-tests: $(TESTS) $(B)/slate $(B)/examples/embed
 
@@ -113,6 +117,15 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@tools/demo.sh $(B)
+
+# ---- benchmarks (issue 7): an -O2 build of its own, then bench/run.sh ------------
+BENCH_B := build/bench
+bench: deps
+	@$(MAKE) --no-print-directory B=$(BENCH_B) OPT="-O2 -g" all $(BENCH_B)/slate-bench
+	@bench/run.sh $(BENCH_B)
+
+$(B)/slate-bench: $(B)/obj/bench/capi.o $(BENCH_O) $(CLI_LIB_O) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \

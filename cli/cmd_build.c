@@ -10,7 +10,9 @@
 
 #include "cli.h"
 #include "frontend.h"
+#include "load.h"
 #include "lower.h"
+#include "slate.h"
 
 static const char help[] =
     "usage: slate build [-o OUT] [-q] POLICY\n"
@@ -22,7 +24,7 @@ static const char help[] =
     "\n"
     "  -o OUT     write the image to OUT (default: POLICY with .slate replaced by .slc;\n"
     "             `-` writes to standard output)\n"
-    "  -q         print nothing on success\n"
+    "  -q         print nothing on success (else: size, step bound and hash)\n"
     "\n"
     "exit status: 0 built, 1 errors in the policy, 2 usage error, 3 I/O error\n";
 
@@ -109,7 +111,13 @@ int cmd_build(int argc, char **argv)
         fprintf(stderr, "slate build: cannot write %s: %s\n", path ? path : "output", strerror(errno));
         rc = EXIT_IO;
     } else if (!quiet && strcmp(path, "-")) {
-        fprintf(stderr, "%s: %zu bytes\n", path, len);
+        slate_program *p;
+        char err[256];
+        if (load_image(img, len, &p, err, sizeof err) == 0) {
+            fprintf(stderr, "%s: %zu bytes, at most %u steps per event or timer, hash %s\n", path, len, p->max_steps,
+                    p->hash_hex);
+            slate_program_free(p);
+        }
     }
     free(def);
     free(img);

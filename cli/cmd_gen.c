@@ -369,7 +369,7 @@ static void gen_case(gen *g, uint32_t c, int64_t t0, const opts *o)
     int64_t median = incident ? 5 * MIN_MS : technical ? 6 * MIN_MS : inquiry ? 5 * MIN_MS
                                                                       : 11 * MIN_MS;
     int64_t rdelay = lognormal_ms(r, median, 0.5);
-    if (chance(r, 0.02)) rdelay += uniform_ms(r, HOUR_MS, 5 * HOUR_MS); /* a bad day */
+    if (chance(r, 0.01)) rdelay += uniform_ms(r, 30 * MIN_MS, 3 * HOUR_MS); /* a bad day */
     if (complaint) {
         b.n = 0;
         emit(g, c, &t, WORK(t0, uniform_ms(r, 2 * MIN_MS, 25 * MIN_MS)), "accepted", &b);
@@ -388,9 +388,10 @@ static void gen_case(gen *g, uint32_t c, int64_t t0, const opts *o)
         b.n = 0;
         add_str(g, &b, "complaint_type", PICK(r, ctypes, ctype_w));
         if (chance(r, 0.1)) add_str(g, &b, "severity", emergency ? "emergency" : "general");
-        emit(g, c, &t, WORK(t, uniform_ms(r, 15 * MIN_MS, 140 * MIN_MS)), "analysed", &b);
-        int64_t handle = lognormal_ms(r, 3 * HOUR_MS, 0.9);
-        if (chance(r, 0.06)) handle += uniform_ms(r, 16 * HOUR_MS, 30 * HOUR_MS);
+        emit(g, c, &t, WORK(t, uniform_ms(r, 15 * MIN_MS, 80 * MIN_MS)), "analysed", &b);
+        /* R7: handled within 2 working days, on average in under 4 h */
+        int64_t handle = lognormal_ms(r, 2 * HOUR_MS, 0.6);
+        if (chance(r, 0.03)) handle += uniform_ms(r, 8 * HOUR_MS, 20 * HOUR_MS);
         emit(g, c, &t, desk_add(t, handle), "handled", NULL);
         emit(g, c, &t, t + uniform_ms(r, 5 * MIN_MS, 60 * MIN_MS), "resolved", NULL);
         resolved = t;
@@ -406,6 +407,7 @@ static void gen_case(gen *g, uint32_t c, int64_t t0, const opts *o)
             upd = -1;
         }
         int64_t work;
+        int fed = 0;
         if (!strcmp(kind, "feedback")) {
             /* acknowledged and passed to the team, then analysed (R15) */
             emit(g, c, &t, WORK(t, uniform_ms(r, 2 * MIN_MS, 15 * MIN_MS)), "handled", NULL);
@@ -421,8 +423,10 @@ static void gen_case(gen *g, uint32_t c, int64_t t0, const opts *o)
                          : complex ? HOUR_MS : 2 * HOUR_MS;
             emit(g, c, &t, WORK(t, lognormal_ms(r, hmed, 0.5)), "handled", NULL);
             /* R8: a major issue's customer hears back within the working day */
-            if (major || emergency)
+            if (major || emergency) {
                 emit(g, c, &t, WORK(t, uniform_ms(r, 10 * MIN_MS, 3 * HOUR_MS)), "fed_back", NULL);
+                fed = 1;
+            }
             int64_t rmed = !strcmp(kind, "security") ? 50 * MIN_MS
                          : !strcmp(kind, "outage")   ? 100 * MIN_MS
                          : priority                  ? 2 * HOUR_MS
@@ -432,6 +436,8 @@ static void gen_case(gen *g, uint32_t c, int64_t t0, const opts *o)
             work = lognormal_ms(r, rmed, 0.6);
             if (chance(r, 0.03)) work += uniform_ms(r, 4 * HOUR_MS, 40 * HOUR_MS);
         }
+        if ((major || emergency) && !fed)
+            emit(g, c, &t, WORK(t, uniform_ms(r, 10 * MIN_MS, 3 * HOUR_MS)), "fed_back", NULL);
         /* waiting on the customer (after the first answer and the initial handling) */
         if (!incident && chance(r, 0.15)) {
             emit(g, c, &t, t + uniform_ms(r, 10 * MIN_MS, 2 * HOUR_MS), "paused", NULL);
@@ -479,7 +485,7 @@ static void gen_case(gen *g, uint32_t c, int64_t t0, const opts *o)
                 review = 1;
             }
             if (review)
-                emit(g, c, &t, desk_add(t, uniform_ms(r, HOUR_MS, 10 * HOUR_MS)), "reviewed",
+                emit(g, c, &t, desk_add(t, uniform_ms(r, HOUR_MS, 7 * HOUR_MS)), "reviewed",
                      NULL);
         }
     }

@@ -291,7 +291,7 @@ void dis_program(const slate_program *p, size_t image_len, FILE *out)
     fprintf(out, "  (%s)\n", S(p->source));
     fprintf(out, "hash    %s\n", p->hash_hex);
     fprintf(out, "image   %zu bytes, format %u\n", image_len, IMG_FORMAT);
-    fprintf(out, "code    %u instructions, %u registers, at most %u steps per event\n", p->ncode, p->nregs,
+    fprintf(out, "code    %u instructions, %u registers, at most %u steps per event or timer\n", p->ncode, p->nregs,
             p->max_steps);
     put_tables(out, p);
     fprintf(out, "\ncode\n    pc  line  op\n");

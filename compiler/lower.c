@@ -192,25 +192,38 @@ static void lower_schema(cg_program *cg)
         cg_error(cg, a->header_loc, "too many fields, events or levels for the image format");
 }
 
-/* Every `require NAME` and `open review` in the rules and ladders, in file order. */
-static void scan_adhoc(cg_program *cg, const ast_action *act)
+/* Call fn on every action of the policy: the rules' in file order, then the
+ * ladders' steps'. */
+static void each_action(cg_program *cg, void (*fn)(cg_program *, const ast_action *))
 {
-    for (; act; act = act->next) {
-        if (act->kind == ACT_REQUIRE && cg_clock(cg, act->target.name) < 0) {
-            const char *until = act->until.name ? act->until.name : act->target.name;
-            int ev = cg_event(cg, until);
-            if (ev < 0) {
-                cg_error(cg, act->loc, "no event `%s` meets the required clock `%s`", until, act->target.name);
-                ev = 0;
-            }
-            VEC_PUSH(cg->clocks, ((prog_clock){cg_str(cg, act->target.name), PCK_REQUIRE, 0, PROG_NO_CODE,
-                                               (uint16_t)ev, (uint32_t)act->loc.line}));
-        } else if (act->kind == ACT_REVIEW && cg->review_slot < 0) {
-            cg->review_slot = (int)cg->clocks.n;
-            VEC_PUSH(cg->clocks, ((prog_clock){cg_str(cg, "review"), PCK_REVIEW, 0, PROG_NO_CODE,
-                                               (uint16_t)cg_event(cg, "reviewed"), (uint32_t)act->loc.line}));
-        }
+    for (const ast_rule *r = cg->ast->rules; r; r = r->next)
+        for (const ast_action *x = r->actions; x; x = x->next) fn(cg, x);
+    for (const ast_ladder *l = cg->ast->ladders; l; l = l->next)
+        for (const ast_step *s = l->steps; s; s = s->next)
+            for (const ast_action *x = s->actions; x; x = x->next) fn(cg, x);
+}
+
+/* The clock slot of `require NAME`, added at its first use. */
+static void require_slot(cg_program *cg, const ast_action *act)
+{
+    if (act->kind != ACT_REQUIRE || cg_clock(cg, act->target.name) >= 0) return;
+    const char *until = act->until.name ? act->until.name : act->target.name;
+    int ev = cg_event(cg, until);
+    if (ev < 0) {
+        cg_error(cg, act->loc, "no event `%s` meets the required clock `%s`", until, act->target.name);
+        ev = 0;
     }
+    VEC_PUSH(cg->clocks, ((prog_clock){cg_str(cg, act->target.name), PCK_REQUIRE, 0, PROG_NO_CODE,
+                                       (uint16_t)ev, (uint32_t)act->loc.line}));
+}
+
+/* The one clock slot of `open review`, added at its first use. */
+static void review_slot(cg_program *cg, const ast_action *act)
+{
+    if (act->kind != ACT_REVIEW || cg->review_slot >= 0) return;
+    cg->review_slot = (int)cg->clocks.n;
+    VEC_PUSH(cg->clocks, ((prog_clock){cg_str(cg, "review"), PCK_REVIEW, 0, PROG_NO_CODE,
+                                       (uint16_t)cg_event(cg, "reviewed"), (uint32_t)act->loc.line}));
 }
 
 static void lower_clocks(cg_program *cg)
@@ -224,28 +237,8 @@ static void lower_clocks(cg_program *cg)
                                            PROG_NONE, (uint32_t)c->loc.line}));
     }
     cg->ndeclared_clocks = cg->clocks.n;
-    /* Review last, after every require slot: collect requires first. */
-    int review_seen = 0;
-    for (const ast_rule *r = a->rules; r; r = r->next) {
-        for (const ast_action *x = r->actions; x; x = x->next) review_seen |= x->kind == ACT_REVIEW;
-        for (const ast_action *x = r->actions; x; x = x->next)
-            if (x->kind == ACT_REQUIRE) scan_adhoc(cg, &(ast_action){.kind = ACT_REQUIRE, .loc = x->loc,
-                                                                      .target = x->target, .until = x->until});
-    }
-    for (const ast_ladder *l = a->ladders; l; l = l->next)
-        for (const ast_step *s = l->steps; s; s = s->next) {
-            for (const ast_action *x = s->actions; x; x = x->next) review_seen |= x->kind == ACT_REVIEW;
-            for (const ast_action *x = s->actions; x; x = x->next)
-                if (x->kind == ACT_REQUIRE) scan_adhoc(cg, &(ast_action){.kind = ACT_REQUIRE, .loc = x->loc,
-                                                                          .target = x->target, .until = x->until});
-        }
-    if (review_seen) {
-        src_loc loc = {0, 0, 0, 0};
-        for (const ast_rule *r = a->rules; r && !loc.line; r = r->next)
-            for (const ast_action *x = r->actions; x && !loc.line; x = x->next)
-                if (x->kind == ACT_REVIEW) loc = x->loc;
-        scan_adhoc(cg, &(ast_action){.kind = ACT_REVIEW, .loc = loc});
-    }
+    each_action(cg, require_slot); /* every require slot, then the review slot */
+    each_action(cg, review_slot);
     if (cg->clocks.n >= PROG_NONE) cg_error(cg, a->header_loc, "too many clocks for the image format");
 
     /* Clock operations per event: STOP, START, PAUSE, RESUME, RESET, each in clock order. */

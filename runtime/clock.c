@@ -349,6 +349,7 @@ void clk_require(slate_engine *e, uint32_t slot, uint32_t ci, uint32_t target,
 
 void clk_eval_holds(slate_engine *e, uint32_t slot)
 {
+    if (!e->aux.has_holds) return; /* runs per event and per timer: skip the scan */
     for (uint32_t ci = 0; ci < e->nclocks; ci++) {
         if (e->prog->clocks[ci].pause_while == PROG_NO_CODE) continue;
         if (clock_at(e, slot, ci)->state != CS_ACTIVE) continue;

@@ -539,6 +539,8 @@ int eng_prepare(slate_engine *e, const slate_program *p, eng_aux *x)
     for (uint32_t i = 0; i < p->nemits; i++)
         if (p->emits[i].nargs > x->maxargs) x->maxargs = p->emits[i].nargs;
     x->jbase = (size_t)x->maxargs * (names * 6 + 32) + 64;
+    for (uint32_t i = 0; i < p->nclocks; i++)
+        if (p->clocks[i].pause_while != PROG_NO_CODE) x->has_holds = 1;
     if (sla > x->jbase) x->jbase = sla;
     return SLATE_OK;
 nomem:

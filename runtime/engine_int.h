@@ -198,6 +198,7 @@ typedef struct eng_aux {
     uint32_t *breach_bit;  /* clock -> the bit of (breach, 0) */
     size_t jbase;          /* JSON scratch needed apart from interned strings */
     uint32_t maxargs;      /* most values one decision renders (emit arguments) */
+    int has_holds;         /* some clock has a `pauses while` condition */
 } eng_aux;
 
 #define ENG_DEPTH 3 /* rules or ladder actions -> selection or pause condition */

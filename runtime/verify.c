@@ -339,6 +339,7 @@ typedef struct bctx {
     uint16_t *st;         /* (end-start) * nregs types: the state before each pc */
     uint8_t *seen;        /* reached by some path */
     uint32_t *longest;    /* longest path from each pc to the block's end */
+    uint64_t *wlong;      /* scratch for weighted_path() */
 } bctx;
 
 static int is_action(int op)
@@ -544,6 +545,27 @@ static int check_block(bctx *b)
     return 0;
 }
 
+static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
+/* The costliest path through the verified block [s, e): one per instruction,
+ * plus `sel` for each SET or ESCALATE (each may run the selection again).
+ * Jumps are forward, so one backward pass over `w` (e - s entries) suffices. */
+static uint64_t weighted_path(const slate_program *p, uint32_t s, uint32_t e, uint64_t sel, uint64_t *w)
+{
+    for (uint32_t i = e - s; i-- > 0;) {
+        const vm_instr *ins = &p->code[s + i];
+        uint64_t here = 1 + (ins->op == OP_SET || ins->op == OP_ESCALATE ? sel : 0);
+        if (ins->op == OP_HALT || ins->op == OP_TIER || ins->op == OP_RET) {
+            w[i] = here;
+            continue;
+        }
+        uint64_t next = ins->op == OP_JMP ? w[(uint32_t)ins->c - s] : w[i + 1];
+        if ((ins->op == OP_JMPF || ins->op == OP_JMPT) && w[(uint32_t)ins->c - s] > next) next = w[(uint32_t)ins->c - s];
+        w[i] = here + next;
+    }
+    return w[0];
+}
+
 /* Record that `pc` starts a block of `kind` (for BK_RULES, of event `event`). */
 static int mark_entry(vctx *v, uint32_t *info, int32_t pc, int kind, uint32_t event, const char *who)
 {
@@ -563,8 +585,8 @@ static int check_code(vctx *v, uint32_t *max_steps)
     if (p->ncode == 0) return fail(v, "code: empty");
     if (p->nregs > VRF_MAX_REGS) return fail(v, "meta: %u registers (at most %u)", p->nregs, VRF_MAX_REGS);
     uint32_t *info = calloc(p->ncode, sizeof *info);
-    uint32_t *cost = calloc(p->ncode, sizeof *cost);
-    bctx b = {v, 0, 0, p->nregs, 0, 0, NULL, NULL, NULL};
+    uint64_t *cost = calloc(p->ncode, sizeof *cost);
+    bctx b = {v, 0, 0, p->nregs, 0, 0, NULL, NULL, NULL, NULL};
     int rc = 0;
     if (!info || !cost) { rc = fail(v, "out of memory"); goto out; }
     if (mark_entry(v, info, p->select, BK_SELECT, 0, "meta: select")) { rc = -1; goto out; }
@@ -592,7 +614,8 @@ static int check_code(vctx *v, uint32_t *max_steps)
     b.st = malloc((size_t)maxlen * (p->nregs ? p->nregs : 1) * sizeof *b.st);
     b.seen = malloc(maxlen);
     b.longest = malloc((size_t)maxlen * sizeof *b.longest);
-    if (!b.st || !b.seen || !b.longest) { rc = fail(v, "out of memory"); goto out; }
+    b.wlong = malloc((size_t)maxlen * sizeof *b.wlong);
+    if (!b.st || !b.seen || !b.longest || !b.wlong) { rc = fail(v, "out of memory"); goto out; }
     for (uint32_t s = 0, e; s < p->ncode; s = e) {
         for (e = s + 1; e < p->ncode && !info[e]; e++) {}
         b.start = s;
@@ -602,31 +625,36 @@ static int check_code(vctx *v, uint32_t *max_steps)
         if (check_block(&b)) { rc = -1; goto out; }
         cost[s] = b.longest[0];
     }
-    /* The bound: see docs/bytecode.md, "Step bound". */
-    uint64_t total = 2 * (uint64_t)cost[p->select], worst = 0;
+    /* The bound: see docs/bytecode.md, "Step bound".  S = the selection's
+     * longest path, P = every pause condition's, each action block weighted so
+     * that a `set` or `escalate` also pays for the selection it triggers. */
+    uint64_t sel = cost[p->select], pause = 0, worst = 0;
     for (uint32_t i = 0; i < p->nclocks; i++)
-        if (p->clocks[i].pause_while != PROG_NO_CODE) total += 2 * (uint64_t)cost[p->clocks[i].pause_while];
-    for (uint32_t i = 0; i < p->nevents; i++)
-        if (p->events[i].rules != PROG_NO_CODE && cost[p->events[i].rules] > worst) worst = cost[p->events[i].rules];
-    total += worst;
-    worst = 0;
-    for (uint32_t i = 0; i < p->ntiers; i++) {
-        uint64_t sum = 0;
-        const prog_tier *t = &p->tiers[i];
-        for (uint32_t k = t->first_target; k < t->first_target + t->ntargets; k++)
-            for (uint32_t j = p->targets[k].first_step; j < p->targets[k].first_step + p->targets[k].nsteps; j++)
-                if (p->steps[j].code != PROG_NO_CODE) sum += cost[p->steps[j].code];
-        if (sum > worst) worst = sum;
+        if (p->clocks[i].pause_while != PROG_NO_CODE) pause += cost[p->clocks[i].pause_while];
+    for (uint32_t s = 0, e; s < p->ncode; s = e) {
+        for (e = s + 1; e < p->ncode && !info[e]; e++) {}
+        int kind = (int)(info[s] & 7);
+        if (kind == BK_RULES || kind == BK_STEP) cost[s] = weighted_path(p, s, e, sel, b.wlong);
     }
-    total += worst;
-    if (total > UINT32_MAX) { rc = fail(v, "code: step bound overflows"); goto out; }
-    *max_steps = (uint32_t)total;
+    for (uint32_t i = 0; i < p->nevents; i++) {
+        uint64_t unit = (p->events[i].rules != PROG_NO_CODE ? cost[p->events[i].rules] : 0) + sel + 2 * pause;
+        if (unit > worst) worst = unit;
+    }
+    for (uint32_t k = 0; k < p->ntargets; k++) {
+        uint64_t unit = pause;
+        for (uint32_t j = p->targets[k].first_step; j < p->targets[k].first_step + p->targets[k].nsteps; j++)
+            if (p->steps[j].code != PROG_NO_CODE) unit = sat_add(unit, cost[p->steps[j].code]);
+        if (unit > worst) worst = unit;
+    }
+    if (worst > UINT32_MAX) { rc = fail(v, "code: step bound overflows"); goto out; }
+    *max_steps = (uint32_t)worst;
 out:
     free(info);
     free(cost);
     free(b.st);
     free(b.seen);
     free(b.longest);
+    free(b.wlong);
     return rc;
 }
 

@@ -28,8 +28,10 @@
 extern const char *const vrf_builtin_events[12];
 
 /* Check every table and code block of `p` (all arrays filled; max_steps and hash
- * are not looked at).  Returns 0 and stores the worst-case instruction count of
- * one event in *max_steps, or returns -1 with a message such as
+ * are not looked at).  Returns 0 and stores in *max_steps the most VM
+ * instructions one unit of engine work can execute (one event, or one timer
+ * firing a clock's ladder steps; docs/bytecode.md, "Step bound"), or returns -1
+ * with a message such as
  * "code[17]: jump backwards" in err.  Allocates scratch memory with malloc and
  * frees it; -1 with "out of memory" when that fails. */
 int vrf_program(const slate_program *p, uint32_t *max_steps, char *err, size_t errsize);

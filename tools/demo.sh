@@ -3,9 +3,9 @@
 #
 # Called by `make demo`.  Builds policies/service-2025.slate, generates a day of
 # events for about 3000 cases with `slate gen`, runs them through the policy
-# (with the SQLite decision log when `slate run --log` exists), and prints a
-# short report (`slate report` when it exists, else counts computed from the
-# decisions file).  Everything it writes goes to demo-out/ (git-ignored).
+# with `slate run` (and the SQLite decision log when this build's `slate run`
+# has --log), and prints a short report (`slate report` over the log, else
+# counts computed from the decisions file).  Everything it writes goes to demo-out/ (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
@@ -33,23 +33,11 @@ echo "   $OUT/events.jsonl ($(wc -l < "$OUT/events.jsonl") events)"
 echo "== run"
 DECISIONS="$OUT/decisions.jsonl"
 LOG=""
-if has run; then
-    if has run --log; then
-        LOG="$OUT/audit.db"
-        "$S" run --log "$LOG" -o "$DECISIONS" "$OUT/service-2025.slc" "$OUT/events.jsonl"
-    else
-        "$S" run -o "$DECISIONS" "$OUT/service-2025.slc" "$OUT/events.jsonl"
-    fi
+if has run --log; then
+    LOG="$OUT/audit.db"
+    "$S" run --log "$LOG" -o "$DECISIONS" "$OUT/service-2025.slc" "$OUT/events.jsonl"
 else
-    # No `slate run` in this build: push the same events through the same engine
-    # with `slate test` (one test holding every event) and keep its decisions.
-    echo "   (slate run is not in this build: running the events with slate test)"
-    {
-        printf 'policy "../%s"\noffset +08:00\ntest "demo day" {\n' "$POLICY"
-        cat "$OUT/events.jsonl"
-        printf '}\n'
-    } > "$OUT/demo.test"
-    "$S" test -v "$OUT/demo.test" | sed -n 's/^         \([a-z]\)/\1/p' > "$DECISIONS" || true
+    "$S" run -o "$DECISIONS" "$OUT/service-2025.slc" "$OUT/events.jsonl"
 fi
 echo "   $DECISIONS ($(wc -l < "$DECISIONS") decisions)"
 
@@ -57,17 +45,10 @@ echo "== report"
 if [ -n "$LOG" ] && has report; then
     "$S" report "$LOG" | tee "$OUT/report.txt"
 else
-    # The decisions are JSON lines from slate run, or pattern lines from the
-    # fallback; the action is the value of "action" or the first word.
-    if grep -q '^{' "$DECISIONS"; then
-        actions() { sed -n 's/.*"action":"\([a-z_]*\)".*/\1/p' "$DECISIONS"; }
-        breaches() { grep '"action":"breach"' "$DECISIONS" | sed -n 's/.*"clock":"\([a-z_]*\)".*/\1/p'; }
-        tiers() { grep '"action":"sla"' "$DECISIONS" | sed -n 's/.*"tier":"\([a-z_]*\)".*/\1/p'; }
-    else
-        actions() { cut -d' ' -f1 "$DECISIONS"; }
-        breaches() { awk '$1 == "breach" { print $2 }' "$DECISIONS"; }
-        tiers() { awk '$1 == "sla" { print $2 }' "$DECISIONS"; }
-    fi
+    # No log: counts computed from the decisions file.
+    actions() { sed -n 's/.*"action":"\([a-z_]*\)".*/\1/p' "$DECISIONS"; }
+    breaches() { grep '"action":"breach"' "$DECISIONS" | sed -n 's/.*"clock":"\([a-z_]*\)".*/\1/p'; }
+    tiers() { grep '"action":"sla"' "$DECISIONS" | sed -n 's/.*"tier":"\([a-z_]*\)".*/\1/p'; }
     {
         echo "decisions by action:"
         actions | sort | uniq -c | sort -rn | awk '{ printf "  %-10s %7d\n", $2, $1 }'

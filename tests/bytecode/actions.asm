@@ -1,7 +1,7 @@
 policy  "actions" version "4"  (actions.slate)
-hash    b6e1bd35549de415e44cf48ed9d8e0e61ffdb507e3cfeaeb2063598ffabce3b0
+hash    b7c580f17a0e6e9a800e8b24b49e73f6c44eb8c8074136fbbfe17b9582d81f1b
 image   2322 bytes, format 1
-code    59 instructions, 6 registers, at most 24 steps per event
+code    59 instructions, 6 registers, at most 28 steps per event or timer
 
 fields
     0 tier             enum {vip, normal}

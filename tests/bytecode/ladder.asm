@@ -1,7 +1,7 @@
 policy  "ladder" version "3"  (ladder.slate)
-hash    be024d5e1d979903020f7c0732fe4720b941e920506a09305eb495219ecc0c85
+hash    392c2dff917ead9673c93625bfabce46d0f9a47c4ae99a7d5d45aa2a231125ab
 image   2235 bytes, format 1
-code    26 instructions, 5 registers, at most 39 steps per event
+code    26 instructions, 5 registers, at most 23 steps per event or timer
 
 fields
     0 waiting          bool

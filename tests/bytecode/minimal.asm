@@ -1,7 +1,7 @@
 policy  "minimal" version "1"  (minimal.slate)
-hash    cc72bf9ebe714fb49e248aff993604a94450df4f0bc97738fb48c6dcd2f444b2
+hash    a0ccd71a491341c3e53c00ee8b9ad4cd10400dbe398dbf0d64d56d0155bc8c97
 image   1004 bytes, format 1
-code    6 instructions, 1 registers, at most 7 steps per event
+code    6 instructions, 1 registers, at most 6 steps per event or timer
 
 fields
     0 urgent           bool

@@ -1,7 +1,7 @@
 policy  "select" version "5"  (select.slate)
-hash    72215ea82984a01e64babfc1859c276372127436760c9c8ff9fdf0e961004a28
+hash    868e1e389d47ac51a396e0e352ed9ab52531cabcbca653eeb0844eef626bcaee
 image   2200 bytes, format 1
-code    36 instructions, 11 registers, at most 52 steps per event
+code    36 instructions, 11 registers, at most 26 steps per event or timer
 
 fields
     0 tier             enum {vip, high, medium, low}

@@ -1,7 +1,7 @@
 policy  "tiers" version "2"  (tiers.slate)
-hash    103181a49fbabf93a4561abea75635eb53cb6e6a1c2e14e2c9e235f6a7bb1407
+hash    a9e55d009bd1e6e10983203574d59a5ee60f113776ec70b8c90b929390a9e6bb
 image   1997 bytes, format 1
-code    34 instructions, 13 registers, at most 60 steps per event
+code    34 instructions, 13 registers, at most 30 steps per event or timer
 
 fields
     0 tier             enum {vip, high, medium, low}

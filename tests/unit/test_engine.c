@@ -22,23 +22,14 @@
 #include "capture.h"
 #include "progbuild.h"
 #include "slate.h"
+#include "timestamp.h"
 
 /* ---- time ----------------------------------------------------------------------- */
-
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
 
 /* 2025-03-DD HH:MM UTC.  2025-03-07 is a Friday, 03-10 a Monday. */
 static int64_t T(int d, int h, int m)
 {
-    return days_from_civil(2025, 3, d) * DAY + h * H + m * MIN;
+    return ts_days_from_civil(2025, 3, d) * DAY + h * H + m * MIN;
 }
 
 /* ---- the test program ------------------------------------------------------------- */
@@ -76,7 +67,7 @@ static cal_offset utc_offsets[1] = {{INT64_MIN, 0}};
 static cal_table business(void)
 {
     for (int d = 0; d < 5; d++) business_week[d] = (cal_span){d * DAY + 9 * H, d * DAY + 18 * H};
-    business_closed[0] = (int32_t)days_from_civil(2025, 3, 12);
+    business_closed[0] = (int32_t)ts_days_from_civil(2025, 3, 12);
     return (cal_table){business_week, 5, business_closed, 1, utc_offsets, 1, 9 * H};
 }
 

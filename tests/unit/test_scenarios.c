@@ -26,6 +26,7 @@
 #include "frontend.h"
 #include "lower.h"
 #include "slate.h"
+#include "timestamp.h"
 
 /* ---- compiling ------------------------------------------------------------------ */
 
@@ -52,16 +53,6 @@ static slate_program *compile(const char *src)
 
 /* ---- time ------------------------------------------------------------------------ */
 
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /* "2025-03-07T17:00[:SS][Z|+HH:MM|-HH:MM]" -> UTC ms */
 static int64_t at(const char *s)
 {
@@ -72,7 +63,7 @@ static int64_t at(const char *s)
         sscanf(s, ":%d%n", &sec, &n);
         s += n;
     }
-    int64_t t = days_from_civil(y, mo, d) * DAY + h * H + mi * MIN + sec * S;
+    int64_t t = ts_days_from_civil(y, mo, d) * DAY + h * H + mi * MIN + sec * S;
     if (*s == '+' || *s == '-') {
         int oh, om;
         assert_true(sscanf(s + 1, "%d:%d", &oh, &om) == 2);
