@@ -1165,6 +1165,17 @@ int slate_log_end(slate_log *log)
             return rc;
         }
         log->in_txn = 1;
+        /* One writer per log: if another appended since our last commit, our
+         * positions and sequences are stale. */
+        char v[32];
+        if (meta_get(log, "state.pos", v, sizeof v) != 1 || strtoll(v, NULL, 10) != log->pos) {
+            sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
+            log->in_txn = 0;
+            log->broken = 1;
+            reset_entry(log);
+            return fail(log, SLATE_ERROR, "another writer has added to the log since this one "
+                                          "opened it (a log takes one writer at a time)");
+        }
     }
     rc = exec(log, "SAVEPOINT entry");
     int64_t pos = log->pos, id = log->entry_id + 1;

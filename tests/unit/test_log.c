@@ -555,6 +555,23 @@ static void test_batches_commit_between_entries(void **state)
     assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
 }
 
+static void test_one_writer(void **state)
+{
+    fixture *f = *state;
+    write_basic(f->db, NULL);
+    slate_log *a = NULL, *b = NULL;
+    assert_int_equal(slate_log_open(f->db, &a, NULL), SLATE_OK);
+    assert_int_equal(slate_log_open(f->db, &b, NULL), SLATE_OK);
+    uint64_t da = 19, db = 19;
+    assert_int_equal(syn_events(a, 13, 2, &da), SLATE_OK);
+    assert_int_equal(slate_log_flush(a), SLATE_OK);
+    assert_int_equal(syn_events(b, 13, 1, &db), SLATE_ERROR);
+    assert_non_null(strstr(slate_log_errmsg(b), "another writer"));
+    assert_int_equal(slate_log_close(a, NULL), SLATE_OK);
+    slate_log_close(b, NULL);
+    assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK);
+}
+
 /* ---- pseudonyms ------------------------------------------------------------------- */
 
 static void test_pseudonyms(void **state)
@@ -778,6 +795,7 @@ int main(void)
         T(test_resume_and_swap),
         T(test_check_mode),
         T(test_batches_commit_between_entries),
+        T(test_one_writer),
         T(test_pseudonyms),
         T(test_atomic_when_killed),
         T(test_abort_drops_entry),
