@@ -52,6 +52,7 @@ typedef struct cas_side {
     char escalations[512];     /* "specialist at T, ..." */
     uint64_t escalated, breaches, decisions;
     char other[512];           /* notify, route, assign, set, review, ...: "notify supervisor" */
+    uint64_t nother, other_sig;/* all of them, counted and hashed (the text may be cut) */
 } cas_side;
 
 typedef struct diff_ctx {
@@ -88,6 +89,13 @@ static cas_clock *clock_of(cas_side *s, const char *name)
     cas_clock *k = &s->clocks[s->nclocks++];
     snprintf(k->name, sizeof k->name, "%s", name);
     return k;
+}
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+    if (!h) h = 1469598103934665603u;
+    for (; s && *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (h ^ 0xff) * 1099511628211u;
 }
 
 static void append(char *buf, size_t size, const char *text)
@@ -141,7 +149,8 @@ static int fold(diff_ctx *c, const char *case_id, const char *action, const char
         }
         return 0;
     }
-    (void)args_text;
+    s->nother++;
+    s->other_sig = fnv(fnv(fnv(s->other_sig, action), args_text), aud_time(at, t));
     const char *to = aud_json_str(args, "to");
     const char *what = to ? to : clock ? clock : aud_json_str(args, "field");
     if (what && !strcmp(what, action)) what = NULL; /* "review", not "review review" */
@@ -259,6 +268,12 @@ static void compare_case(diff_out *o, const char *case_id, const cas_side *a, co
            b->escalations[0] ? b->escalations : "none");
     report(o, case_id, "other actions", a->other[0] ? a->other : "none",
            b->other[0] ? b->other : "none");
+    if (!strcmp(a->other, b->other) && a->other_sig != b->other_sig) {
+        /* the same list as far as it is shown; their times or arguments differ */
+        snprintf(x, sizeof x, "%" PRIu64 " decisions", a->nother);
+        snprintf(y, sizeof y, "%" PRIu64 " decisions, with other times or arguments", b->nother);
+        report(o, case_id, "other actions", x, y);
+    }
 }
 
 /* ---- the command ----------------------------------------------------------------- */
