@@ -376,6 +376,24 @@ static void test_tamper_inserted_decision(void **state)
     expect_problem(f->db, "decisions row seq 19", "inserted", NULL);
 }
 
+static void test_tamper_inserted_event(void **state)
+{
+    fixture *f = *state;
+    write_basic(f->db, NULL);
+    sql(f->db, "INSERT INTO events SELECT id + 1, pos + 1, kind, seq + 1, at_ms, at, case_id, "
+               "type, status, reason, payload, policy_hash, 0, chain FROM events WHERE id = 13");
+    expect_problem(f->db, "events row id 14", "inserted", NULL);
+}
+
+static void test_tamper_inserted_policy(void **state)
+{
+    fixture *f = *state;
+    write_basic(f->db, NULL);
+    sql(f->db, "INSERT INTO policies SELECT 33, '" SYN_HASH2 "', name, version, file, source, "
+               "image, chain FROM policies");
+    expect_problem(f->db, "policies row 222222222222", "inserted", NULL);
+}
+
 static void test_tamper_inserted_same_pos(void **state)
 {
     fixture *f = *state;
@@ -781,6 +799,8 @@ int main(void)
         T(test_tamper_deleted_decision),
         T(test_tamper_deleted_last_decision),
         T(test_tamper_inserted_decision),
+        T(test_tamper_inserted_event),
+        T(test_tamper_inserted_policy),
         T(test_tamper_inserted_same_pos),
         T(test_tamper_inserted_decision_middle),
         T(test_tamper_edited_payload),
