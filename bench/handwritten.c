@@ -414,10 +414,11 @@ static void resume_clock(hw_engine *h, uint32_t slot, int ci)
     schedule(h, slot, ci);
 }
 
-/* `reopened`: the clocks that start on `opened` and were stopped run on. */
+/* `reopened`: the clocks a resolution stops (handling, resolution) run on;
+ * the response already given stays met. */
 static void reopen(hw_engine *h, uint32_t slot)
 {
-    for (int ci = C_RESPONSE; ci <= C_RESOLUTION; ci++) {
+    for (int ci = C_HANDLING; ci <= C_RESOLUTION; ci++) {
         hclock *k = &h->cases[slot].k[ci];
         if (k->state != STOPPED) continue;
         k->state = ACTIVE;

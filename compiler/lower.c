@@ -231,8 +231,11 @@ static void lower_clocks(cg_program *cg)
     const ast_policy *a = cg->ast;
     for (const ast_clock *c = a->clocks; c; c = c->next) {
         uint8_t flags = 0;
-        if (ident_in(c->starts_on, "opened")) flags |= PCF_REOPENS;
-        if (ident_in(c->resets_on, "reopened")) flags |= PCF_RESETS_ON_REOPEN;
+        /* A reopen undoes a resolution: it brings back what `resolved` stopped
+         * (and started with the case), not a response that was already given. */
+        if (ident_in(c->starts_on, "opened") && ident_in(c->stops_on, "resolved"))
+            flags |= PCF_REOPENS;
+        if (ident_in(c->resets_on, "reopened")) flags |= PCF_RESETS_ON_REOPEN | PCF_REOPENS;
         VEC_PUSH(cg->clocks, ((prog_clock){cg_str(cg, c->name.name), PCK_DECLARED, flags, PROG_NO_CODE,
                                            PROG_NONE, (uint32_t)c->loc.line}));
     }

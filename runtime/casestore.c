@@ -2,11 +2,11 @@
  * casestore.c - the open cases of an engine: a hash table keyed by case id.
  *
  * Part of the engine (see engine_int.h).  Case records have one fixed size per
- * program and live in one slab, addressed by slot number so the slab may move
- * when it grows.  The table maps ids to slots by open addressing with linear
+ * program and live in pages of CS_PAGE records, addressed by slot number; the
+ * store grows a page at a time, so records never move.  The table maps ids to slots by open addressing with linear
  * probing and backward-shift deletion (no tombstones), kept at most half full.
  * Ids are copied into an arena of 64 KiB chunks in blocks of 8..256 bytes; freed
- * blocks and freed slots go to free lists and are reused first, so a stream whose
+ * blocks and freed slots (linked through the free records) go to free lists and are reused first, so a stream whose
  * number of open cases stays level allocates nothing once warmed up.
  */
 #include <string.h>
@@ -67,15 +67,20 @@ static int tab_alloc(cstore *s, uint32_t size)
     return SLATE_OK;
 }
 
-static int slab_grow(cstore *s, uint32_t cap)
+/* Add one page of records (the page table grows by doubling). */
+static int add_page(cstore *s)
 {
-    unsigned char *slab = eng_realloc(s->al, s->slab, s->stride * cap);
-    if (!slab) return SLATE_NOMEM;
-    s->slab = slab;
-    uint32_t *fr = eng_realloc(s->al, s->free, sizeof *fr * cap);
-    if (!fr) return SLATE_NOMEM; /* the bigger slab is kept; cap unchanged */
-    s->free = fr;
-    s->cap = cap;
+    if (s->npages == s->pagecap) {
+        uint32_t n = s->pagecap ? s->pagecap * 2 : 4;
+        unsigned char **pg = eng_realloc(s->al, s->pages, sizeof *pg * n);
+        if (!pg) return SLATE_NOMEM;
+        s->pages = pg;
+        s->pagecap = n;
+    }
+    unsigned char *page = eng_realloc(s->al, NULL, s->stride * CS_PAGE);
+    if (!page) return SLATE_NOMEM;
+    s->pages[s->npages++] = page;
+    s->cap += CS_PAGE;
     return SLATE_OK;
 }
 
@@ -84,11 +89,13 @@ int cs_init(cstore *s, const slate_allocator *al, size_t stride, size_t expect)
     memset(s, 0, sizeof *s);
     s->al = al;
     s->stride = stride;
-    uint32_t cap = 16;
-    while (cap < expect && cap < (1u << 30)) cap <<= 1;
+    s->freehead = ENG_NONE;
+    if (expect > (1u << 30)) expect = 1u << 30;
     uint32_t tsize = 32;
-    while (tsize < 2 * cap) tsize <<= 1;
-    if (slab_grow(s, cap) || tab_alloc(s, tsize)) {
+    while (tsize < 2 * expect) tsize <<= 1;
+    int rc = add_page(s);
+    while (!rc && s->cap < expect) rc = add_page(s);
+    if (rc || tab_alloc(s, tsize)) {
         cs_free(s);
         return SLATE_NOMEM;
     }
@@ -97,8 +104,8 @@ int cs_init(cstore *s, const slate_allocator *al, size_t stride, size_t expect)
 
 void cs_free(cstore *s)
 {
-    eng_realloc(s->al, s->slab, 0);
-    eng_realloc(s->al, s->free, 0);
+    for (uint32_t i = 0; i < s->npages; i++) eng_realloc(s->al, s->pages[i], 0);
+    eng_realloc(s->al, s->pages, 0);
     eng_realloc(s->al, s->tab, 0);
     for (cs_chunk *c = s->chunks, *n; c; c = n) {
         n = c->next;
@@ -121,7 +128,7 @@ uint32_t cs_find(const cstore *s, const char *id, size_t len, uint32_t hash)
 int cs_reserve(cstore *s, size_t id_len)
 {
     if (s->nfree == 0 && s->used == s->cap) {
-        if (s->cap >= (1u << 30) || slab_grow(s, s->cap * 2)) return SLATE_NOMEM;
+        if (s->cap >= (1u << 30) || add_page(s)) return SLATE_NOMEM;
     }
     if ((size_t)(s->count + 1) * 2 > (size_t)s->tabmask + 1) {
         if (tab_alloc(s, (s->tabmask + 1) * 2)) return SLATE_NOMEM;
@@ -154,7 +161,13 @@ static char *id_alloc(cstore *s, size_t len)
 
 uint32_t cs_add(cstore *s, const char *id, size_t len, uint32_t hash)
 {
-    uint32_t slot = s->nfree ? s->free[--s->nfree] : s->used++;
+    uint32_t slot = s->used;
+    if (s->nfree) {
+        slot = s->freehead;
+        s->freehead = cs_case(s, slot)->hash;
+        s->nfree--;
+    } else
+        s->used++;
     eng_case *c = cs_case(s, slot);
     memset(c, 0, s->stride);
     char *copy = id_alloc(s, len);
@@ -193,23 +206,36 @@ void cs_remove(cstore *s, uint32_t slot)
     s->idfree[cls] = blk;
     c->created = 0;
     c->id = NULL;
-    s->free[s->nfree++] = slot;
+    c->hash = s->freehead; /* a free record links the next free slot */
+    s->freehead = slot;
+    s->nfree++;
     s->count--;
 }
 
 int cs_restride(cstore *s, size_t stride, void (*move)(void *ud, const void *from, void *to),
                 void *ud)
 {
-    unsigned char *slab = eng_realloc(s->al, NULL, stride * s->cap);
-    if (!slab) return SLATE_NOMEM;
+    unsigned char **pages = eng_realloc(s->al, NULL, sizeof *pages * s->pagecap);
+    if (!pages) return SLATE_NOMEM;
+    for (uint32_t i = 0; i < s->npages; i++) {
+        if ((pages[i] = eng_realloc(s->al, NULL, stride * CS_PAGE))) continue;
+        while (i > 0) eng_realloc(s->al, pages[--i], 0);
+        eng_realloc(s->al, pages, 0);
+        return SLATE_NOMEM;
+    }
     for (uint32_t i = 0; i < s->used; i++) {
         const eng_case *c = cs_case(s, i);
-        unsigned char *to = slab + (size_t)i * stride;
+        eng_case *to = (eng_case *)(void *)(pages[i >> CS_PAGE_SHIFT] +
+                                            (size_t)(i & (CS_PAGE - 1)) * stride);
         memset(to, 0, stride);
-        if (c->created) move(ud, c, to);
+        if (c->created)
+            move(ud, c, to);
+        else
+            to->hash = c->hash; /* keep the free list */
     }
-    eng_realloc(s->al, s->slab, 0);
-    s->slab = slab;
+    for (uint32_t i = 0; i < s->npages; i++) eng_realloc(s->al, s->pages[i], 0);
+    eng_realloc(s->al, s->pages, 0);
+    s->pages = pages;
     s->stride = stride;
     return SLATE_OK;
 }

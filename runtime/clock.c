@@ -189,6 +189,8 @@ void clk_fire(slate_engine *e, uint32_t slot, uint32_t ci)
 {
     e->ctx.slot = slot;
     settle(e, clock_at(e, slot, ci));
+    /* a clock that stopped counting may have left its timer queued (clk_pause):
+     * nothing fires, and schedule() below removes the timer */
     for (;;) {
         eng_clock *k = clock_at(e, slot, ci);
         step_view v;
@@ -276,7 +278,9 @@ void clk_pause(slate_engine *e, uint32_t slot, uint32_t ci)
     settle(e, k);
     k->paused = 1;
     if (was) emit_clock(e, slot, ci, SLATE_A_PAUSE);
-    schedule(e, slot, ci);
+    /* The timer stays queued: a resume moves it (usually a level or two) where a
+     * removal now and an insertion then would cost two sifts.  Should it come due
+     * while the clock is still paused, clk_fire fires nothing and removes it. */
 }
 
 void clk_resume(slate_engine *e, uint32_t slot, uint32_t ci)
@@ -383,27 +387,28 @@ static void emit_sla(slate_engine *e, uint32_t slot)
     const slate_program *p = e->prog;
     slate_decision d;
     eng_decision_init(e, &d, SLATE_A_SLA, c->tier == PROG_NONE ? 0 : p->tiers[c->tier].line);
+    /* jbuf holds the longest targets list of any tier (eng_prepare), so the
+     * list is written without bounds checks: the constant head of each member
+     * comes pre-rendered (eng_aux.sla_frag), only deadlines are formatted */
     sbuf b = {e->jbuf, e->jcap, 0};
     sb_puts(&b, "[", 1);
     if (c->tier != PROG_NONE) {
         const prog_tier *t = &p->tiers[c->tier];
+        const eng_clock *clocks = case_clocks(e, c);
         d.tier = prog_str(p, t->name);
         for (uint32_t i = 0; i < t->ntargets; i++) {
-            const prog_target *tg = &p->targets[t->first_target + i];
-            const eng_clock *k = &case_clocks(e, c)[tg->clock];
+            uint32_t ti = t->first_target + i;
+            const eng_clock *k = &clocks[p->targets[ti].clock];
             if (i) sb_puts(&b, ",", 1);
-            sb_str(&b, "{\"clock\":");
-            sb_json_str(&b, prog_str(p, p->clocks[tg->clock].name),
-                        p->strings[p->clocks[tg->clock].name].len);
-            sb_str(&b, ",\"target_s\":");
-            sb_int(&b, tg->target_ms / 1000);
+            sb_puts(&b, e->aux.sla_frag + e->aux.sla_off[ti],
+                    e->aux.sla_off[ti + 1] - e->aux.sla_off[ti]);
             int64_t dl = clk_deadline(e, k);
             if (dl != INT64_MIN) {
-                sb_str(&b, ",\"deadline\":\"");
+                sb_puts(&b, ",\"deadline\":\"", 13);
                 sb_time(&b, dl);
-                sb_puts(&b, "\"", 1);
-            }
-            sb_puts(&b, "}", 1);
+                sb_puts(&b, "\"}", 2);
+            } else
+                sb_puts(&b, "}", 1);
         }
     }
     sb_puts(&b, "]", 1);

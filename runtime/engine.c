@@ -47,15 +47,16 @@ static int fail(slate_engine *e, int rc, const char *fmt, ...)
 
 void eng_decision_init(slate_engine *e, slate_decision *d, slate_action a, uint32_t line)
 {
-    memset(d, 0, sizeof *d);
-    d->at = e->now;
-    d->action = a;
-    d->rule_line = line;
-    d->deadline = INT64_MIN;
-    d->program = e->prog;
-    d->event_seq = e->ctx.event_seq;
-    d->event_id = e->ctx.event_id;
-    d->event_id_len = e->ctx.event_id_len;
+    /* one compound literal: the compiler writes the members directly instead of
+     * a memset call followed by stores */
+    *d = (slate_decision){.at = e->now,
+                          .action = a,
+                          .rule_line = line,
+                          .deadline = INT64_MIN,
+                          .program = e->prog,
+                          .event_seq = e->ctx.event_seq,
+                          .event_id = e->ctx.event_id,
+                          .event_id_len = e->ctx.event_id_len};
     if (e->ctx.slot != ENG_NONE) {
         const eng_case *c = cs_case(&e->cs, e->ctx.slot);
         d->case_id = c->id;
@@ -279,8 +280,10 @@ static int too_late(slate_engine *e, const slate_event *ev)
     return 0;
 }
 
-/* Why the event cannot be used, in e->reason; 0 when it can. */
-static int unusable(slate_engine *e, const slate_event *ev, uint32_t *slot)
+/* Why the event cannot be used, in e->reason; 0 when it can.  Looks the case up
+ * once: *slot is its slot (ENG_NONE when not open) and *hash its id's hash, which
+ * open_case reuses. */
+static int unusable(slate_engine *e, const slate_event *ev, uint32_t *slot, uint32_t *hash)
 {
     const slate_program *p = e->prog;
     const char *tname = prog_str(p, p->events[ev->type].name);
@@ -295,8 +298,8 @@ static int unusable(slate_engine *e, const slate_event *ev, uint32_t *slot)
             return reasonf(e, "value %lld is not a value of the enum of field `%s`",
                            (long long)v->i, prog_str(p, f->name));
     }
-    uint32_t hash = cs_hash(ev->case_id, ev->case_len);
-    *slot = cs_find(&e->cs, ev->case_id, ev->case_len, hash);
+    *hash = cs_hash(ev->case_id, ev->case_len);
+    *slot = cs_find(&e->cs, ev->case_id, ev->case_len, *hash);
     int len = (int)ev->case_len;
     if (ev->type == EV_OPENED && *slot != ENG_NONE)
         return reasonf(e, "case `%.*s` is already open", len, ev->case_id);
@@ -315,14 +318,15 @@ static int preflight(slate_engine *e, const slate_event *ev)
     }
     if (ev->type == EV_OPENED) {
         if (cs_reserve(&e->cs, ev->case_len)) return SLATE_NOMEM;
-        if (tq_reserve(e, (size_t)e->cs.cap * e->nclocks)) return SLATE_NOMEM;
+        /* at most one timer per clock of each open case */
+        if (tq_reserve(e, ((size_t)e->cs.count + 1) * e->nclocks)) return SLATE_NOMEM;
     }
     return eng_scratch_fit(e, &e->aux);
 }
 
-static uint32_t open_case(slate_engine *e, const slate_event *ev)
+static uint32_t open_case(slate_engine *e, const slate_event *ev, uint32_t hash)
 {
-    uint32_t slot = cs_add(&e->cs, ev->case_id, ev->case_len, cs_hash(ev->case_id, ev->case_len));
+    uint32_t slot = cs_add(&e->cs, ev->case_id, ev->case_len, hash);
     eng_case *c = cs_case(&e->cs, slot);
     c->created = ++e->ncreated;
     c->tier = PROG_NONE;
@@ -352,12 +356,12 @@ static int apply_fields(slate_engine *e, uint32_t slot, const slate_event *ev)
     return changed;
 }
 
-static void apply_event(slate_engine *e, const slate_event *ev, uint32_t slot)
+static void apply_event(slate_engine *e, const slate_event *ev, uint32_t slot, uint32_t hash)
 {
     const slate_program *p = e->prog;
     const prog_event *pe = &p->events[ev->type];
     int opened = ev->type == EV_OPENED;
-    if (opened) slot = open_case(e, ev);
+    if (opened) slot = open_case(e, ev, hash);
     e->ctx.slot = slot;
 
     /* fields, then the tier they choose (`sla` before any clock starts) */
@@ -376,9 +380,8 @@ static void apply_event(slate_engine *e, const slate_event *ev, uint32_t slot)
         case EVOP_RESET: clk_reset(e, slot, op->clock); break;
         }
     }
-    for (uint32_t ci = 0; ci < e->nclocks; ci++)
-        if (p->clocks[ci].kind != PCK_DECLARED && p->clocks[ci].until_event == ev->type)
-            clk_stop(e, slot, ci);
+    for (uint32_t i = e->aux.until_first[ev->type]; i < e->aux.until_first[ev->type + 1]; i++)
+        clk_stop(e, slot, e->aux.until_clock[i]);
     clk_eval_holds(e, slot);
 
     /* rules in file order; `set` re-selects as it goes */
@@ -431,7 +434,7 @@ int slate_engine_push(slate_engine *e, const slate_event *ev, slate_sink sink, v
     e->ctx.event_seq = ev->seq;
     e->ctx.event_id = ev->id;
     e->ctx.event_id_len = ev->id ? ev->id_len : 0;
-    uint32_t slot = ENG_NONE;
+    uint32_t slot = ENG_NONE, hash = 0;
 
     /* too late: rejected at the stream's time, and nothing else happens */
     if (too_late(e, ev)) {
@@ -441,7 +444,7 @@ int slate_engine_push(slate_engine *e, const slate_event *ev, slate_sink sink, v
     /* any other event moves time (firing what is due), then is applied or
      * rejected; timers never open or close cases, so the verdict (and, for a
      * usable event, everything it must allocate) is settled first */
-    int bad = unusable(e, ev, &slot);
+    int bad = unusable(e, ev, &slot, &hash);
     if (!bad && (rc = preflight(e, ev))) return fail(e, rc, "out of memory");
     int64_t t = e->now != INT64_MIN && ev->at < e->now ? e->now : ev->at;
     eng_advance(e, t);
@@ -450,7 +453,7 @@ int slate_engine_push(slate_engine *e, const slate_event *ev, slate_sink sink, v
         reject(e, ev, e->now);
         return e->ctx.rc;
     }
-    apply_event(e, ev, slot);
+    apply_event(e, ev, slot, hash);
     eng_advance(e, t); /* steps the event made due at once */
     return e->ctx.rc;
 }
@@ -501,12 +504,60 @@ out:
     return rc;
 }
 
+/* For each event type, the ad-hoc clocks it meets (`require ... until EVENT`), in
+ * clock order: the event stops them without a scan of every clock slot. */
+static int until_lists(slate_engine *e, const slate_program *p, eng_aux *x)
+{
+    uint32_t n = 0;
+    for (uint32_t ci = 0; ci < p->nclocks; ci++) n += p->clocks[ci].kind != PCK_DECLARED;
+    x->until_first = eng_realloc(&e->al, NULL, sizeof *x->until_first * ((size_t)p->nevents + 1));
+    x->until_clock = eng_realloc(&e->al, NULL, sizeof *x->until_clock * (n ? n : 1));
+    if (!x->until_first || !x->until_clock) return SLATE_NOMEM;
+    n = 0;
+    for (uint32_t ev = 0; ev < p->nevents; ev++) {
+        x->until_first[ev] = n;
+        for (uint32_t ci = 0; ci < p->nclocks; ci++)
+            if (p->clocks[ci].kind != PCK_DECLARED && p->clocks[ci].until_event == ev)
+                x->until_clock[n++] = ci;
+    }
+    x->until_first[p->nevents] = n;
+    return SLATE_OK;
+}
+
+/* The constant head of each target's member in the `sla` decision's targets
+ * list, rendered once per program: `{"clock":NAME,"target_s":N`. */
+static int sla_frags(slate_engine *e, const slate_program *p, eng_aux *x)
+{
+    size_t n = 1;
+    for (uint32_t ti = 0; ti < p->ntargets; ti++)
+        n += (size_t)p->strings[p->clocks[p->targets[ti].clock].name].len * 6 + 48;
+    x->sla_frag = eng_realloc(&e->al, NULL, n);
+    x->sla_off = eng_realloc(&e->al, NULL, sizeof *x->sla_off * ((size_t)p->ntargets + 1));
+    if (!x->sla_frag || !x->sla_off) return SLATE_NOMEM;
+    sbuf b = {x->sla_frag, n, 0};
+    for (uint32_t ti = 0; ti < p->ntargets; ti++) {
+        const prog_target *tg = &p->targets[ti];
+        x->sla_off[ti] = (uint32_t)b.len;
+        sb_str(&b, "{\"clock\":");
+        sb_json_str(&b, prog_str(p, p->clocks[tg->clock].name),
+                    p->strings[p->clocks[tg->clock].name].len);
+        sb_str(&b, ",\"target_s\":");
+        sb_int(&b, tg->target_ms / 1000);
+    }
+    x->sla_off[p->ntargets] = (uint32_t)b.len;
+    return sb_done(&b) ? SLATE_OK : SLATE_NOMEM; /* always fits: n is an upper bound */
+}
+
 void eng_aux_free(slate_engine *e, eng_aux *x)
 {
     eng_realloc(&e->al, x->str_ids, 0);
     eng_realloc(&e->al, x->regs, 0);
     eng_realloc(&e->al, x->step_bit, 0);
     eng_realloc(&e->al, x->breach_bit, 0);
+    eng_realloc(&e->al, x->until_first, 0);
+    eng_realloc(&e->al, x->until_clock, 0);
+    eng_realloc(&e->al, x->sla_frag, 0);
+    eng_realloc(&e->al, x->sla_off, 0);
     memset(x, 0, sizeof *x);
 }
 
@@ -516,7 +567,9 @@ int eng_prepare(slate_engine *e, const slate_program *p, eng_aux *x)
     x->nregs = p->nregs ? p->nregs : 1;
     x->str_ids = eng_realloc(&e->al, NULL, sizeof *x->str_ids * (p->nstrings ? p->nstrings : 1));
     x->regs = eng_realloc(&e->al, NULL, sizeof *x->regs * x->nregs * ENG_DEPTH);
-    if (!x->str_ids || !x->regs || step_bits(e, p, x)) goto nomem;
+    if (!x->str_ids || !x->regs || step_bits(e, p, x) || until_lists(e, p, x) ||
+        sla_frags(e, p, x))
+        goto nomem;
     memset(x->regs, 0, sizeof *x->regs * x->nregs * ENG_DEPTH);
     for (uint32_t i = 0; i < p->nstrings; i++)
         if ((x->str_ids[i] = st_intern(&e->st, prog_str(p, i), p->strings[i].len)) < 0)
@@ -566,7 +619,8 @@ slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opt
     int ok = st_init(&e->st, &e->al) == SLATE_OK;
     if (ok) ok = cs_init(&e->cs, &e->al, e->stride, opts ? opts->expected_cases : 0) == SLATE_OK;
     if (ok) ok = eng_prepare(e, prog, &e->aux) == SLATE_OK;
-    if (ok) ok = tq_reserve(e, (size_t)e->cs.cap * e->nclocks) == SLATE_OK;
+    size_t expect = opts && opts->expected_cases <= e->cs.cap ? opts->expected_cases : 0;
+    if (ok) ok = tq_reserve(e, expect * e->nclocks) == SLATE_OK; /* grows with the cases */
     if (ok) ok = eng_scratch_fit(e, &e->aux) == SLATE_OK;
     if (!ok) {
         slate_engine_free(e);

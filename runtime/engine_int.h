@@ -4,9 +4,9 @@
  * Private to libslate.  The engine (runtime/engine.c) turns events into decisions
  * for one stream of cases.  Its parts, one file each:
  *
- *   casestore.c  open cases: a hash table keyed by case id over a slab of
+ *   casestore.c  open cases: a hash table keyed by case id over pages of
  *                fixed-size case records, ids in a size-classed arena
- *   timers.c     the timer queue: a binary heap of each running clock's next
+ *   timers.c     the timer queue: a 4-ary heap of each running clock's next
  *                ladder point, ordered (instant, case creation, clock)
  *   strings.c    the engine's string interner (registers hold string ids) and the
  *                text formatting of decisions (RFC 3339 times, JSON)
@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "program.h"
 #include "slate.h"
@@ -84,13 +85,20 @@ struct cs_chunk {
     cs_chunk *next;    /* arena chunks, newest first; data starts 16 bytes in */
 };
 
+/* Records live in pages of CS_PAGE records each: growing the store adds a page
+ * and never moves a record, and the slack is at most one page (a slab grown by
+ * doubling kept up to half of itself unused, and copied itself on each growth). */
+#define CS_PAGE_SHIFT 10
+#define CS_PAGE (1u << CS_PAGE_SHIFT)
+
 typedef struct cstore {
     const slate_allocator *al;
-    unsigned char *slab;  /* cap records of `stride` bytes */
+    unsigned char **pages;/* npages pages of CS_PAGE records of `stride` bytes */
+    uint32_t npages, pagecap;
     size_t stride;
     uint32_t used;        /* slots ever handed out (high-water mark) */
-    uint32_t cap;
-    uint32_t *free;       /* stack of freed slots, capacity cap */
+    uint32_t cap;         /* npages * CS_PAGE */
+    uint32_t freehead;    /* freed slots, linked through their records' `hash` */
     uint32_t nfree;
     cs_slotref *tab;      /* open addressing, linear probing, power-of-2 size */
     uint32_t tabmask;
@@ -117,15 +125,15 @@ int cs_restride(cstore *s, size_t stride, void (*move)(void *ud, const void *fro
 
 static inline eng_case *cs_case(const cstore *s, uint32_t slot)
 {
-    return (eng_case *)(void *)(s->slab + (size_t)slot * s->stride);
+    return (eng_case *)(void *)(s->pages[slot >> CS_PAGE_SHIFT] +
+                                (size_t)(slot & (CS_PAGE - 1)) * s->stride);
 }
 
 /* ---- timer queue (timers.c) -------------------------------------------------- */
 
 typedef struct tq_entry {
     int64_t at;        /* instant the clock's next step is due */
-    uint64_t created;  /* tie-breaker: case creation order */
-    uint32_t slot;     /* case */
+    uint32_t slot;     /* case (tie-breaker: its record's creation order) */
     uint32_t clock;    /* tie-breaker: clock index */
 } tq_entry;
 
@@ -167,7 +175,14 @@ typedef struct sbuf {
     char *p;
     size_t cap, len;
 } sbuf;
-void sb_puts(sbuf *b, const char *s, size_t n);
+static inline void sb_puts(sbuf *b, const char *s, size_t n)
+{
+    if (b->len < b->cap) {
+        size_t room = b->cap - b->len;
+        memcpy(b->p + b->len, s, n < room ? n : room);
+    }
+    b->len += n;
+}
 void sb_str(sbuf *b, const char *s);
 void sb_json_str(sbuf *b, const char *s, size_t n);  /* "..." with escapes */
 void sb_int(sbuf *b, int64_t v);
@@ -199,6 +214,10 @@ typedef struct eng_aux {
     size_t jbase;          /* JSON scratch needed apart from interned strings */
     uint32_t maxargs;      /* most values one decision renders (emit arguments) */
     int has_holds;         /* some clock has a `pauses while` condition */
+    uint32_t *until_first; /* event -> first index into until_clock (nevents + 1) */
+    uint32_t *until_clock; /* the ad-hoc clocks each event meets, by event */
+    char *sla_frag;        /* per target: `{"clock":NAME,"target_s":N` of `sla` JSON */
+    uint32_t *sla_off;     /* target -> offset in sla_frag (ntargets + 1) */
 } eng_aux;
 
 #define ENG_DEPTH 3 /* rules or ladder actions -> selection or pause condition */
@@ -243,6 +262,7 @@ static inline size_t eng_stride(uint32_t nfields, uint32_t nclocks)
 }
 
 /* timers.c */
+/* Make room for n entries (amortised growth); 0 or SLATE_NOMEM. */
 int tq_reserve(slate_engine *e, size_t n);
 void tq_set(slate_engine *e, uint32_t slot, uint32_t clock, int64_t at);
 void tq_remove(slate_engine *e, uint32_t slot, uint32_t clock);

@@ -109,15 +109,6 @@ int64_t st_intern(strtab *t, const char *s, size_t len)
 
 /* ---- formatting ------------------------------------------------------------- */
 
-void sb_puts(sbuf *b, const char *s, size_t n)
-{
-    if (b->len < b->cap) {
-        size_t room = b->cap - b->len;
-        memcpy(b->p + b->len, s, n < room ? n : room);
-    }
-    b->len += n;
-}
-
 void sb_str(sbuf *b, const char *s)
 {
     sb_puts(b, s, strlen(s));
@@ -216,12 +207,10 @@ void sb_int(sbuf *b, int64_t v)
     sb_puts(b, tmp + i, sizeof tmp - i);
 }
 
-static void sb_pad(sbuf *b, int64_t v, int width)
+/* v in `width` decimal digits, zero-padded, at out (v < 10^width). */
+static void put_pad(char *out, int64_t v, int width)
 {
-    char tmp[24];
-    int i = 0;
-    for (; i < width || v; i++, v /= 10) tmp[i] = (char)('0' + v % 10);
-    while (i > 0) sb_puts(b, &tmp[--i], 1);
+    for (int i = width - 1; i >= 0; i--, v /= 10) out[i] = (char)('0' + v % 10);
 }
 
 /* Days since 1970-01-01 -> civil date (H. Hinnant's algorithm). */
@@ -249,20 +238,16 @@ void sb_time(sbuf *b, int64_t ms)
         sb_int(b, ms);
         return;
     }
-    sb_pad(b, y, 4);
-    sb_puts(b, "-", 1);
-    sb_pad(b, m, 2);
-    sb_puts(b, "-", 1);
-    sb_pad(b, d, 2);
-    sb_puts(b, "T", 1);
-    sb_pad(b, rem / 3600000, 2);
-    sb_puts(b, ":", 1);
-    sb_pad(b, rem / 60000 % 60, 2);
-    sb_puts(b, ":", 1);
-    sb_pad(b, rem / 1000 % 60, 2);
-    sb_puts(b, ".", 1);
-    sb_pad(b, rem % 1000, 3);
-    sb_puts(b, "Z", 1);
+    /* YYYY-MM-DDTHH:MM:SS.mmmZ built in place, then one copy */
+    char t[24] = "0000-00-00T00:00:00.000Z";
+    put_pad(t, y, 4);
+    put_pad(t + 5, m, 2);
+    put_pad(t + 8, d, 2);
+    put_pad(t + 11, rem / 3600000, 2);
+    put_pad(t + 14, rem / 60000 % 60, 2);
+    put_pad(t + 17, rem / 1000 % 60, 2);
+    put_pad(t + 20, rem % 1000, 3);
+    sb_puts(b, t, sizeof t);
 }
 
 int sb_done(sbuf *b)

@@ -195,7 +195,7 @@ int slate_engine_swap(slate_engine *e, const slate_program *np, slate_sink sink,
     s.bits = eng_realloc(&e->al, NULL, sizeof *s.bits * 32 * nnc);
     order = eng_realloc(&e->al, NULL, sizeof *order * 3 * ((size_t)e->cs.used + 1));
     if (!s.field_from || !s.clock_from || !s.adhoc_target || !s.bits || !order) goto nomem;
-    if (tq_reserve(e, (size_t)e->cs.cap * np->nclocks) || eng_scratch_fit(e, &nx)) goto nomem;
+    if (tq_reserve(e, (size_t)e->cs.count * np->nclocks) || eng_scratch_fit(e, &nx)) goto nomem;
     build_maps(&s);
 
     /* fold every clock's counting into `elapsed` under the old calendars, and

@@ -1,5 +1,5 @@
 policy  "ladder" version "3"  (ladder.slate)
-hash    392c2dff917ead9673c93625bfabce46d0f9a47c4ae99a7d5d45aa2a231125ab
+hash    720aa38278a2a28a15e3dd30057629f5f1fbc3e08cd16e26242cf63bc1664dfb
 image   2235 bytes, format 1
 code    26 instructions, 5 registers, at most 23 steps per event or timer
 
@@ -20,7 +20,7 @@ events
     8 followed_up  stop follow_up
 
 clocks
-    0 response         declared reopens  line 16
+    0 response         declared  line 16
     1 resolution       declared reopens resets-on-reopen pauses-while @6  line 17
     2 follow_up        declared  line 21
 

@@ -1,5 +1,5 @@
 policy  "select" version "5"  (select.slate)
-hash    868e1e389d47ac51a396e0e352ed9ab52531cabcbca653eeb0844eef626bcaee
+hash    bdb4bd8f388593cadd2935475e5955c4aa8843ba31f46fc417bc7283b1cfbc6e
 image   2200 bytes, format 1
 code    36 instructions, 11 registers, at most 26 steps per event or timer
 
@@ -16,7 +16,7 @@ events
     1 responded  stop response
 
 clocks
-    0 response         declared reopens  line 13
+    0 response         declared  line 13
 
 calendars
 

@@ -1,5 +1,5 @@
 policy  "tiers" version "2"  (tiers.slate)
-hash    a9e55d009bd1e6e10983203574d59a5ee60f113776ec70b8c90b929390a9e6bb
+hash    af0e5c065158c54672680bdd00c8c649f27c6c87815b955c678323bf201c6d51
 image   1997 bytes, format 1
 code    34 instructions, 13 registers, at most 30 steps per event or timer
 
@@ -16,7 +16,7 @@ events
     1 responded  stop response
 
 clocks
-    0 response         declared reopens  line 14
+    0 response         declared  line 14
 
 calendars
 

@@ -341,13 +341,12 @@ static void test_reopen(void **state)
     EXPECT(&r->c, "03-10T11:00 c1 stop resolution met el=3600s",
            "03-10T11:00 c1 start follow_up dl=03-11T11:00");
     EV(r, "reopened", "c1", "2025-03-10T12:00Z");
-    /* every stopped clock that starts on `opened` runs again with its time kept:
-     * response (10m used of 1h) as well as resolution (1h of 4h) */
-    EXPECT(&r->c, "03-10T12:00 c1 resume response dl=03-10T12:50",
-           "03-10T12:00 c1 resume resolution dl=03-10T15:00",
+    /* what the resolution stopped runs again with its time kept (resolution:
+     * 1h of 4h used); the response, met at 10:10, stays met */
+    EXPECT(&r->c, "03-10T12:00 c1 resume resolution dl=03-10T15:00",
            "03-10T12:00 c1 notify assignee \"reopened\"");
     EV(r, "responded", "c1", "2025-03-10T12:05Z");
-    EXPECT(&r->c, "03-10T12:05 c1 stop response met el=900s");
+    EXPECT(&r->c, NULL);
     advance(r, "2025-03-10T15:00Z");
     EXPECT(&r->c, "03-10T13:00 c1 warn resolution 50%",
            "03-10T13:00 c1 notify assignee \"half way\"",
@@ -660,7 +659,7 @@ static void test_determinism(void **state)
     assert_string_equal(slate_program_hash(p), slate_program_hash(q));
     digest a = example_stream(p, NULL, NULL, NULL, 20000);
     digest b = example_stream(q, NULL, NULL, NULL, 20000);
-    assert_true(a.n > 20000);
+    assert_true(a.n > 15000); /* a busy stream, not a trivially empty one */
     assert_true(a.n == b.n);
     assert_true(a.h == b.h);
     slate_program_free(p);
