@@ -3,7 +3,6 @@
  * it, walk entries and decisions in log order with JSON parsed, quote policy
  * lines, and render times and durations.  See audit.h.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "log/slate_log.h"
+#include "timestamp.h"
 
 /* ---- opening -------------------------------------------------------------- */
 
@@ -107,6 +107,21 @@ void aud_close(aud_log *lg)
     free(lg->policies);
     sqlite3_close(lg->db);
     memset(lg, 0, sizeof *lg);
+}
+
+int aud_meta(const aud_log *lg, const char *key, char *buf, size_t size)
+{
+    sqlite3_stmt *st;
+    int found = 0;
+    if (sqlite3_prepare_v2(lg->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+        found = 1;
+    }
+    sqlite3_finalize(st);
+    return found;
 }
 
 const aud_policy *aud_policy_get(const aud_log *lg, const char *hash)
@@ -279,74 +294,24 @@ int aud_field_text(const json_t *fields, const char *key, char *out, size_t size
 
 /* ---- time ------------------------------------------------------------------- */
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i])) return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 int aud_parse_time(const char *s, int64_t *ms)
 {
     size_t n = strlen(s);
-    int all_digits = n > 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isdigit((unsigned char)s[i]) && !(i == 0 && s[i] == '-' && n > 1)) all_digits = 0;
-    if (all_digits) {
+    size_t lead = n > 1 && s[0] == '-';
+    if (n > lead && strspn(s + lead, "0123456789") == n - lead) {
         errno = 0;
         long long v = strtoll(s, NULL, 10);
         if (errno) return -1;
         *ms = v;
         return 0;
     }
-    int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (n < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
-        digits(s + 8, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
-        return -1;
-    if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) return -1;
-    int64_t off = 0;
-    if (n > 10) {
-        const char *t = s + 10;
-        if ((*t != 'T' && *t != 't') || n < 19 || digits(t + 1, 2, &h) || t[3] != ':' ||
-            digits(t + 4, 2, &mi) || t[6] != ':' || digits(t + 7, 2, &sec) || h > 23 ||
-            mi > 59 || sec > 59)
-            return -1;
-        t += 9;
-        if (*t == '.') {
-            int k = 0;
-            for (t++; isdigit((unsigned char)*t); t++, k++)
-                if (k < 3) frac = frac * 10 + (*t - '0');
-            if (!k) return -1;
-            for (; k < 3; k++) frac *= 10;
-        }
-        if ((*t == 'Z' || *t == 'z') && !t[1]) {
-            off = 0;
-        } else if ((*t == '+' || *t == '-') && strlen(t) == 6 && t[3] == ':') {
-            int oh, om;
-            if (digits(t + 1, 2, &oh) || digits(t + 4, 2, &om) || oh > 23 || om > 59) return -1;
-            off = (int64_t)(oh * 60 + om) * 60000 * (*t == '-' ? -1 : 1);
-        } else {
-            return -1;
-        }
+    if (n == 10 && s[4] == '-' && s[7] == '-' && strspn(s, "0123456789-") == 10) {
+        int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+        if (m < 1 || m > 12 || d < 1 || d > ts_days_in_month(y, m)) return -1;
+        *ms = ts_days_from_civil(y, m, d) * 86400000;
+        return 0;
     }
-    *ms = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400000 +
-          (int64_t)(h * 3600 + mi * 60 + sec) * 1000 + frac - off;
-    return 0;
+    return ts_parse_rfc3339(s, n, ms, NULL, 0);
 }
 
 char *aud_time(int64_t ms, char *buf) { return slate_log_time(ms, buf); }

@@ -40,6 +40,9 @@ typedef struct aud_policy {
 int aud_open(aud_log *lg, const char *cmd, const char *path);
 void aud_close(aud_log *lg);
 
+/* The value of meta `key` into buf; 0 when absent. */
+int aud_meta(const aud_log *lg, const char *key, char *buf, size_t size);
+
 /* The stored policy with this hash, or NULL. */
 const aud_policy *aud_policy_get(const aud_log *lg, const char *hash);
 

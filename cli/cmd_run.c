@@ -17,11 +17,14 @@
 #include <string.h>
 #include <time.h>
 
+#include <sqlite3.h>
+
 #include "cli.h"
 #include "events.h"
 #include "frontend.h"
 #include "lower.h"
 #include "program.h"
+#include "rerun.h"
 #include "runner.h"
 #include "slate.h"
 #include "log/slate_log.h"
@@ -49,6 +52,9 @@ static const char help[] =
     "                      (by default they are ignored and counted)\n"
     "  --log FILE          also write every event and decision to the SQLite\n"
     "                      decision log FILE (a new file; docs/audit-log.md)\n"
+    "  --resume            continue the log FILE after a crash or a stop: verify it,\n"
+    "                      rebuild the engine from it, skip the input events it\n"
+    "                      already holds (by sequence number) and go on from there\n"
     "  --log-batch N       events per log transaction (default 64)\n"
     "  --log-sync MODE     `full` (default: a committed batch survives a power\n"
     "                      loss) or `normal` (survives a killed process)\n"
@@ -68,7 +74,7 @@ typedef struct run_opts {
     int64_t until;        /* INT64_MIN: none */
     int64_t tolerance_ms;
     unsigned log_batch;
-    int log_sync_normal, strict, quiet;
+    int log_sync_normal, strict, quiet, resume;
 } run_opts;
 
 static int ends_with(const char *s, const char *suffix)
@@ -189,7 +195,8 @@ static int parse_args(int argc, char **argv, run_opts *o)
             o->quiet = 1;
             continue;
         } else if (!strcmp(a, "--resume")) {
-            return cli_usage_error("run", "--resume is not yet available");
+            o->resume = 1;
+            continue;
         } else if (!strcmp(a, "--")) {
             only_files = 1;
             continue;
@@ -203,8 +210,9 @@ static int parse_args(int argc, char **argv, run_opts *o)
     if (!o->policy) return cli_usage_error("run", "no policy given");
     if (npos > 2) return cli_usage_error("run", "too many arguments: one policy, one event file");
     if (!o->events) o->events = "-";
-    if (!o->log && (o->key_file || o->log_batch || o->log_sync_normal))
-        return cli_usage_error("run", "--log-batch, --log-sync and --pseudonymize-key need --log");
+    if (!o->log && (o->key_file || o->log_batch || o->log_sync_normal || o->resume))
+        return cli_usage_error("run", "--log-batch, --log-sync, --pseudonymize-key and --resume "
+                                      "need --log");
     return 0;
 }
 
@@ -267,6 +275,10 @@ static int load_policy(const char *path, int quiet, loaded *l)
         fprintf(stderr, "slate run: %s: not a valid compiled policy: %s\n", path,
                 err ? err : slate_errstr(rc));
     slate_free(err);
+    free(l->image); /* nothing is left for the caller to release */
+    free(l->source);
+    l->image = NULL;
+    l->source = NULL;
     return rc == SLATE_ERROR && !from_source ? EXIT_INPUT : EXIT_IO;
 }
 
@@ -306,21 +318,81 @@ static int open_log(const run_opts *o, slate_log **log)
     int rc = slate_log_open_opts(o->log, &lo, log, &err);
     free(key);
     if (rc != SLATE_OK) {
-        fprintf(stderr, "slate run: %s: %s\n", o->log, err ? err : slate_errstr(rc));
+        if (err) fprintf(stderr, "slate run: %s\n", err); /* it names the file */
+        else fprintf(stderr, "slate run: %s: %s\n", o->log, slate_errstr(rc));
         slate_log_free(err);
         return rc == SLATE_ERROR ? EXIT_INPUT : EXIT_IO;
     }
     uint64_t n = slate_log_last_event_seq(*log);
-    if (n > 0) {
+    if (n > 0 && !o->resume) {
         fprintf(stderr,
-                "slate run: %s already holds %llu events of an earlier run; give a new file "
-                "(continuing a log with --resume is not yet available)\n",
+                "slate run: %s already holds %llu events of an earlier run; give a new file, "
+                "or --resume to continue it\n",
                 o->log, (unsigned long long)n);
         slate_log_close(*log, NULL);
         *log = NULL;
         return EXIT_INPUT;
     }
     return EXIT_OK;
+}
+
+/* --resume: check the log, then rebuild the engine by replaying it (every row
+ * compared, as `slate replay` does) into rr, whose runner then continues with
+ * `log` as its log.  Returns an exit status. */
+static int rebuild(const run_opts *o, slate_log *log, rr_run *rr)
+{
+    slate_log_summary sum;
+    char *err = NULL;
+    int rc = slate_log_verify(o->log, &sum, &err);
+    if (rc != SLATE_OK) {
+        fprintf(stderr, "slate run: --resume: %s: %s\n", o->log, err ? err : slate_errstr(rc));
+        slate_log_free(err);
+        return rc == SLATE_NOMEM ? EXIT_IO : EXIT_INPUT;
+    }
+    slate_log_opts co = {.check = 1};
+    slate_log *check = NULL;
+    if ((rc = slate_log_open_opts(o->log, &co, &check, &err)) != SLATE_OK) {
+        fprintf(stderr, "slate run: --resume: %s\n", err ? err : slate_errstr(rc));
+        slate_log_free(err);
+        return EXIT_IO;
+    }
+    rr_init(rr, o->tolerance_ms, o->strict, check, NULL, NULL, NULL);
+    rr_result res;
+    int status = rr_feed(o->log, rr, &res, "run");
+    if (!status && slate_log_check_end(check) != SLATE_OK) {
+        fprintf(stderr, "slate run: --resume: %s: %s\n", o->log, slate_log_errmsg(check));
+        status = EXIT_INPUT;
+    }
+    if (!status && !rr->started) {
+        fprintf(stderr, "slate run: --resume: %s holds no policy entry\n", o->log);
+        status = EXIT_INPUT;
+    }
+    slate_log_close(check, NULL);
+    if (status) return status;
+    /* from here on the runner writes to the real log */
+    rr->log = log;
+    rr->run.log = log;
+    rr->run.out.next = slate_log_sink;
+    rr->run.out.next_ud = log;
+    if (!o->quiet)
+        fprintf(stderr, "slate run: --resume: %s verified and replayed: %llu events, %llu "
+                        "decisions; continuing after event %llu\n",
+                o->log, (unsigned long long)res.events, (unsigned long long)res.decisions,
+                (unsigned long long)slate_log_last_event_seq(log));
+    return EXIT_OK;
+}
+
+/* --resume: an input line the log already holds must be the logged event (when
+ * the log keeps payloads in clear), or the input is not the one that was run. */
+static int same_as_logged(sqlite3_stmt *st, const ev_result *res)
+{
+    if (!st || !res->raw) return 1;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)res->ev.seq);
+    if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL) return 1;
+    size_t n = (size_t)sqlite3_column_bytes(st, 0);
+    const void *p = sqlite3_column_text(st, 0);
+    return n == res->raw_len && !memcmp(p, res->raw, n);
 }
 
 /* Before a read that may wait: show the consumer the decisions so far, and
@@ -357,8 +429,13 @@ int cmd_run(int argc, char **argv)
     slate_log *log = NULL;
     ev_reader *rd = NULL;
     ev_result *res = NULL;
-    runner run;
-    int have_runner = 0;
+    runner run, *rp = &run;
+    int have_runner = 0, have_rr = 0;
+    rr_run rr;
+    uint64_t skip_upto = 0;   /* --resume: input events the log already holds */
+    sqlite3 *logged = NULL;   /* --resume: the log, read-only, to compare skipped lines */
+    sqlite3_stmt *logged_st = NULL;
+    int until_logged = 0;     /* --resume: the log ends with this run's --until advance */
     const char *in_name = strcmp(opt.events, "-") ? opt.events : "<stdin>";
     const char *out_name = opt.out ? opt.out : "<stdout>";
 
@@ -388,11 +465,49 @@ int cmd_run(int argc, char **argv)
     lp.source_len = pol.source_len;
     lp.image = pol.image;
     lp.image_len = pol.image_len;
-    have_runner = 1;
-    if (runner_init(&run, pol.prog, &eo, out, log, &lp)) {
-        fprintf(stderr, "slate run: %s\n", run.err);
-        status = run.failed == SLATE_ERROR ? EXIT_INPUT : EXIT_IO;
-        goto done;
+    if (opt.resume && slate_log_policy_hash(log)) {
+        rr_init(&rr, 0, 0, NULL, NULL, NULL, NULL);
+        have_rr = 1;
+        if ((status = rebuild(&opt, log, &rr)) != EXIT_OK) goto done;
+        rp = &rr.run;
+        rp->out.f = out;
+        skip_upto = slate_log_last_event_seq(log);
+        /* a different policy than the log's last: a hot swap, recorded as such */
+        if (strcmp(slate_program_hash(rp->prog), slate_program_hash(pol.prog)) &&
+            runner_swap(rp, pol.prog, &lp)) {
+            fprintf(stderr, "slate run: %s\n", rp->err);
+            status = rp->failed == SLATE_ERROR ? EXIT_INPUT : EXIT_IO;
+            goto done;
+        }
+        char mode[80];
+        if (sqlite3_open_v2(opt.log, &logged, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+            (sqlite3_prepare_v2(logged, "SELECT value FROM meta WHERE key = 'pseudonym'", -1,
+                                &logged_st, NULL) == SQLITE_OK) &&
+            sqlite3_step(logged_st) == SQLITE_ROW) {
+            snprintf(mode, sizeof mode, "%s", (const char *)sqlite3_column_text(logged_st, 0));
+            sqlite3_finalize(logged_st);
+            logged_st = NULL;
+            /* pseudonymised payloads differ from the input by design: not compared */
+            if (!strcmp(mode, "none"))
+                sqlite3_prepare_v2(logged, "SELECT payload FROM events WHERE seq = ?1", -1,
+                                   &logged_st, NULL);
+            /* killed after its --until was logged: that advance is not made twice */
+            sqlite3_stmt *last;
+            if (opt.until != INT64_MIN &&
+                sqlite3_prepare_v2(logged, "SELECT kind = 'advance' AND at_ms = ?1 FROM events "
+                                           "ORDER BY id DESC LIMIT 1", -1, &last, NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(last, 1, opt.until);
+                until_logged = sqlite3_step(last) == SQLITE_ROW && sqlite3_column_int(last, 0);
+                sqlite3_finalize(last);
+            }
+        }
+    } else {
+        have_runner = 1;
+        if (runner_init(&run, pol.prog, &eo, out, log, &lp)) {
+            fprintf(stderr, "slate run: %s\n", run.err);
+            status = run.failed == SLATE_ERROR ? EXIT_INPUT : EXIT_IO;
+            goto done;
+        }
     }
     rd = ev_reader_new(pol.prog, opt.strict);
     res = malloc(sizeof *res);
@@ -401,7 +516,7 @@ int cmd_run(int argc, char **argv)
         status = EXIT_IO;
         goto done;
     }
-    ev_reader_before_read(rd, flush_before_read, &run);
+    ev_reader_before_read(rd, flush_before_read, rp);
 
     uint64_t notes = 0;
     for (;;) {
@@ -412,32 +527,44 @@ int cmd_run(int argc, char **argv)
             status = EXIT_IO;
             goto done;
         }
+        if (res->ev.seq <= skip_upto) {
+            if (!same_as_logged(logged_st, res)) {
+                fprintf(stderr, "slate run: --resume: %s:%llu is not the event %s holds as "
+                                "seq %llu: is this the input of the logged run?\n",
+                        in_name, (unsigned long long)res->line, opt.log,
+                        (unsigned long long)res->ev.seq);
+                status = EXIT_INPUT;
+                goto done;
+            }
+            continue;
+        }
         if (st == EV_REJECT && !opt.quiet && notes++ < MAX_NOTES)
             fprintf(stderr, "slate run: %s:%llu: rejected: %s\n", in_name,
                     (unsigned long long)res->line, res->reason);
-        if (runner_feed(&run, res)) {
-            if (run.out.write_error)
+        until_logged = 0; /* a new event: the advance comes after it */
+        if (runner_feed(rp, res)) {
+            if (rp->out.write_error)
                 fprintf(stderr, "slate run: cannot write %s: %s\n", out_name,
-                        strerror(run.out.write_error));
+                        strerror(rp->out.write_error));
             else
                 fprintf(stderr, "slate run: %s:%llu: %s\n", in_name,
-                        (unsigned long long)res->line, run.err);
+                        (unsigned long long)res->line, rp->err);
             status = EXIT_IO;
             goto done;
         }
     }
-    if (opt.until != INT64_MIN && runner_advance(&run, opt.until)) {
-        if (run.out.write_error)
+    if (opt.until != INT64_MIN && !until_logged && runner_advance(rp, opt.until)) {
+        if (rp->out.write_error)
             fprintf(stderr, "slate run: cannot write %s: %s\n", out_name,
-                    strerror(run.out.write_error));
+                    strerror(rp->out.write_error));
         else
-            fprintf(stderr, "slate run: --until: %s\n", run.err);
+            fprintf(stderr, "slate run: --until: %s\n", rp->err);
         status = EXIT_IO;
         goto done;
     }
-    if (fflush(out) != 0 || ferror(out) || run.out.write_error) {
+    if (fflush(out) != 0 || ferror(out) || rp->out.write_error) {
         fprintf(stderr, "slate run: cannot write %s: %s\n", out_name,
-                strerror(run.out.write_error ? run.out.write_error : errno ? errno : EIO));
+                strerror(rp->out.write_error ? rp->out.write_error : errno ? errno : EIO));
         status = EXIT_IO;
         goto done;
     }
@@ -459,8 +586,8 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "slate run: %llu more rejected lines not shown\n",
                     (unsigned long long)(notes - MAX_NOTES));
         fprintf(stderr, "slate run: %llu events (%llu rejected), %llu decisions, %zu cases open",
-                (unsigned long long)s.events, (unsigned long long)run.out.rejects,
-                (unsigned long long)run.out.seq, slate_engine_open_cases(run.eng));
+                (unsigned long long)s.events, (unsigned long long)rp->out.rejects,
+                (unsigned long long)rp->out.seq, slate_engine_open_cases(rp->eng));
         if (s.undeclared)
             fprintf(stderr, ", %llu undeclared key%s %s", (unsigned long long)s.undeclared,
                     s.undeclared == 1 ? "" : "s", opt.strict ? "rejected" : "ignored");
@@ -477,6 +604,9 @@ done:
     free(res);
     ev_reader_free(rd);
     if (have_runner) runner_release(&run);
+    if (have_rr) rr_free(&rr);
+    sqlite3_finalize(logged_st);
+    sqlite3_close(logged);
     release_policy(&pol);
     return status;
 }

@@ -364,8 +364,10 @@ ev_status ev_parse_line(ev_reader *r, const char *line, size_t len, ev_result *o
     out->raw = line;
     out->raw_len = len;
 
-    if (out->line == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
-        line += 3; /* a UTF-8 byte order mark */
+    /* A UTF-8 byte order mark before the first event.  Not "on line 1": a replay
+     * feeds only the logged (non-blank) lines, and must read them the same way. */
+    if (r->st.events == 0 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+        line += 3;
         len -= 3;
     }
     if (len && line[len - 1] == '\r') len--;

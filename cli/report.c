@@ -377,11 +377,11 @@ void rep_text(const rep_model *m, const char *path, FILE *f)
     text_clock_block(f, m, "resolution", "resolution", "resolution rate");
     text_clock_block(f, m, "follow-up", "follow_up", "follow-up rate");
 
-    fprintf(f, "\n%-14s %7s %7s %5s %7s %8s %5s %7s  %-8s %s\n", "clocks", "started", "stopped",
+    fprintf(f, "\n%-18s %7s %7s %5s %7s %8s %5s %7s  %-8s %s\n", "clocks", "started", "stopped",
             "met", "met%", "breached", "open", "pending", "average", "p90");
     for (size_t i = 0; i < m->clock_names.n; i++) {
         const rep_clock *c = &m->clocks[i];
-        fprintf(f, "  %-12s %7" PRIu64 " %7" PRIu64 " %5" PRIu64 " %7s %8" PRIu64 " %5" PRIu64
+        fprintf(f, "  %-16s %7" PRIu64 " %7" PRIu64 " %5" PRIu64 " %7s %8" PRIu64 " %5" PRIu64
                    " %7" PRIu64 "  %-8s %s\n",
                 m->clock_names.keys[i], c->starts, c->stops, c->met,
                 fmt_pct(ratio(c->met, met_base(c)), p), c->breaches, c->open_breached, c->pending,

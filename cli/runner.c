@@ -94,6 +94,21 @@ int runner_feed(runner *r, const ev_result *res)
     return 0;
 }
 
+int runner_swap(runner *r, const slate_program *prog, const slate_log_policy *pol)
+{
+    if (r->failed) return r->failed;
+    int rc;
+    if (r->log && (rc = slate_log_begin_policy(r->log, pol)) != SLATE_OK) return log_failed(r, rc);
+    rc = slate_engine_swap(r->eng, prog, dout_sink, &r->out);
+    if (rc != SLATE_OK) {
+        if (r->log) slate_log_abort(r->log);
+        return engine_failed(r, rc, "swapping the policy");
+    }
+    r->prog = prog;
+    if (r->log && (rc = slate_log_end(r->log)) != SLATE_OK) return log_failed(r, rc);
+    return 0;
+}
+
 int runner_advance(runner *r, int64_t now)
 {
     if (r->failed) return r->failed;

@@ -42,6 +42,12 @@ int runner_init(runner *r, const slate_program *prog, const slate_engine_opts *o
  * out); after a failure the runner takes nothing more. */
 int runner_feed(runner *r, const ev_result *res);
 
+/* Hot-swap to `prog` (slate_engine_swap) as one `policy` entry described by
+ * `pol` (with a log); the re-selections the swap makes are its decisions.  The
+ * caller reads later lines with a reader for `prog`.  Returns 0 or a SLATE_*
+ * code with r->err set. */
+int runner_swap(runner *r, const slate_program *prog, const slate_log_policy *pol);
+
 /* Advance time to `now` (firing due timers) as one entry. */
 int runner_advance(runner *r, int64_t now);
 

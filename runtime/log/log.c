@@ -323,7 +323,7 @@ static int load_existing(slate_log *log)
     } else if (!strcmp(v, "none") && log->key)
         return fail(log, SLATE_ERROR,
                     "the log stores case ids in clear; it cannot take a pseudonym key");
-    if (strcmp(v, "none") && !log->key)
+    if (!log->check && strcmp(v, "none") && !log->key)
         return fail(log, SLATE_ERROR, "the log stores pseudonyms: give the same key to add to it");
     if (log->key && !log->check) {
         char check[65];
@@ -758,7 +758,7 @@ int slate_log_begin_event(slate_log *log, const slate_log_event *ev)
         /* else: redacted (NULL), since the id could not be found to replace */
         dlog_buf_free(&tmp);
     } else {
-        log->payload = keep(log, ev->payload ? ev->payload : "", ev->payload_len);
+        log->payload = keep(log, ev->payload, ev->payload_len); /* NULL stays NULL */
     }
     if (ev->reject_reason) {
         log->rejected = 1;
@@ -1165,6 +1165,17 @@ int slate_log_end(slate_log *log)
             return rc;
         }
         log->in_txn = 1;
+        /* One writer per log: if another appended since our last commit, our
+         * positions and sequences are stale. */
+        char v[32];
+        if (meta_get(log, "state.pos", v, sizeof v) != 1 || strtoll(v, NULL, 10) != log->pos) {
+            sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
+            log->in_txn = 0;
+            log->broken = 1;
+            reset_entry(log);
+            return fail(log, SLATE_ERROR, "another writer has added to the log since this one "
+                                          "opened it (a log takes one writer at a time)");
+        }
     }
     rc = exec(log, "SAVEPOINT entry");
     int64_t pos = log->pos, id = log->entry_id + 1;

@@ -99,7 +99,8 @@ typedef struct slate_log_event {
     const char *type;         /* its type name, or NULL when unknown */
     const char *case_id;      /* its case id (need not be NUL-terminated), or NULL */
     size_t case_len;
-    const char *payload;      /* the line exactly as received, without the newline */
+    const char *payload;      /* the line exactly as received, without the newline;
+                                 NULL when it was not kept (too long to hold) */
     size_t payload_len;
     const char *reject_reason;/* non-NULL: rejected before reaching the engine */
 } slate_log_event;

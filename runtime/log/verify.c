@@ -282,6 +282,9 @@ static int run(vstate *v, slate_log_summary *sum)
         (rc = open_cursor(v, T_DECISION, "decisions", decision_names, DLOG_NDECISION_COLS, 1)))
         return rc;
 
+    /* rows past the head meta records were added outside slate */
+    int64_t head_pos = meta_text(v->db, "state.pos", buf, sizeof buf) ? strtoll(buf, NULL, 10)
+                                                                       : INT64_MAX;
     int64_t expect = 1, last_id = 0, last_seq = 0, last_event_seq = 0;
     int64_t remaining = 0, entry = 0;  /* decisions the current entry still declares */
     char policy[65] = "";              /* in force */
@@ -306,6 +309,9 @@ static int run(vstate *v, slate_log_summary *sum)
             }
         if (c->pos < expect)
             return problem(v, "%s: pos out of order: a row was inserted", name);
+        if (c->pos > head_pos && c->pos == expect)
+            return problem(v, "%s: past the last row meta records (pos %" PRId64 "): the row was "
+                              "inserted outside slate", name, head_pos);
         if (c->pos > expect) {
             name_missing(v, expect, last_id, last_seq, remaining);
             return SLATE_ERROR;

@@ -184,6 +184,18 @@ if command -v python3 >/dev/null && [ -f tools/verify-log.py ]; then
     step
     python3 tools/verify-log.py "$T/a.db" >/dev/null || fail "tools/verify-log.py refuses the log"
 fi
+# slate replay re-derives every row of the logs, the CLI's rejects and a line
+# too long to keep included
+expect_rc 0 "$SLATE" replay "$T/a.db"
+grep -q 'replay matches: 19 events' "$T/out" "$T/err" || fail "replay: $(cat "$T/out" "$T/err")"
+printf '\xef\xbb\xbf\n' >"$T/odd.jsonl"          # a BOM alone: a blank line
+sed -n 1p "$EV" | sed 's/^/\xef\xbb\xbf/' >>"$T/odd.jsonl"   # a BOM before the first event
+cat "$T/long.jsonl" >>"$T/odd.jsonl"
+printf 'not json\r\n{"case":"B","type":"updated","at":"2025-03-07T09:00:02Z","x":1}\n' >>"$T/odd.jsonl"
+expect_rc 0 "$SLATE" run -q "$POL" "$T/odd.jsonl" --until $UNTIL --log "$T/odd.db"
+expect_rc 0 "$SLATE" replay "$T/odd.db"
+expect_rc 0 "$SLATE" run -q "$POL" "$EV" --strict --tolerance 5m --log "$T/strict.db"
+expect_rc 0 "$SLATE" replay "$T/strict.db"
 expect_rc 1 "$SLATE" run -q "$POL" "$EV" --log "$T/a.db"
 grep -q 'already holds 19 events' "$T/err" || fail "a used log was not refused"
 printf 'k3y' >"$T/key"
@@ -203,6 +215,9 @@ if command -v valgrind >/dev/null && [ "${SKIP_VALGRIND:-0}" != 1 ]; then
     valgrind -q --leak-check=full --error-exitcode=9 "$SLATE" run -q "$T/bad.slate" "$EV" \
         >/dev/null 2>"$T/err"
     [ $? -eq 1 ] || { cat "$T/err" >&2; fail "valgrind on a broken policy"; }
+    valgrind -q --leak-check=full --error-exitcode=9 "$SLATE" run -q "$T/bad.slc" "$EV" \
+        >/dev/null 2>"$T/err"
+    [ $? -eq 1 ] || { cat "$T/err" >&2; fail "valgrind on a corrupt image"; }
 fi
 
 echo "run.sh: $n checks passed"

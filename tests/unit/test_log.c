@@ -376,6 +376,24 @@ static void test_tamper_inserted_decision(void **state)
     expect_problem(f->db, "decisions row seq 19", "inserted", NULL);
 }
 
+static void test_tamper_inserted_event(void **state)
+{
+    fixture *f = *state;
+    write_basic(f->db, NULL);
+    sql(f->db, "INSERT INTO events SELECT id + 1, pos + 1, kind, seq + 1, at_ms, at, case_id, "
+               "type, status, reason, payload, policy_hash, 0, chain FROM events WHERE id = 13");
+    expect_problem(f->db, "events row id 14", "inserted", NULL);
+}
+
+static void test_tamper_inserted_policy(void **state)
+{
+    fixture *f = *state;
+    write_basic(f->db, NULL);
+    sql(f->db, "INSERT INTO policies SELECT 33, '" SYN_HASH2 "', name, version, file, source, "
+               "image, chain FROM policies");
+    expect_problem(f->db, "policies row 222222222222", "inserted", NULL);
+}
+
 static void test_tamper_inserted_same_pos(void **state)
 {
     fixture *f = *state;
@@ -553,6 +571,23 @@ static void test_batches_commit_between_entries(void **state)
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events"), 6);
     assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK); /* a reader meanwhile */
     assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
+}
+
+static void test_one_writer(void **state)
+{
+    fixture *f = *state;
+    write_basic(f->db, NULL);
+    slate_log *a = NULL, *b = NULL;
+    assert_int_equal(slate_log_open(f->db, &a, NULL), SLATE_OK);
+    assert_int_equal(slate_log_open(f->db, &b, NULL), SLATE_OK);
+    uint64_t da = 19, db = 19;
+    assert_int_equal(syn_events(a, 13, 2, &da), SLATE_OK);
+    assert_int_equal(slate_log_flush(a), SLATE_OK);
+    assert_int_equal(syn_events(b, 13, 1, &db), SLATE_ERROR);
+    assert_non_null(strstr(slate_log_errmsg(b), "another writer"));
+    assert_int_equal(slate_log_close(a, NULL), SLATE_OK);
+    slate_log_close(b, NULL);
+    assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK);
 }
 
 /* ---- pseudonyms ------------------------------------------------------------------- */
@@ -764,6 +799,8 @@ int main(void)
         T(test_tamper_deleted_decision),
         T(test_tamper_deleted_last_decision),
         T(test_tamper_inserted_decision),
+        T(test_tamper_inserted_event),
+        T(test_tamper_inserted_policy),
         T(test_tamper_inserted_same_pos),
         T(test_tamper_inserted_decision_middle),
         T(test_tamper_edited_payload),
@@ -778,6 +815,7 @@ int main(void)
         T(test_resume_and_swap),
         T(test_check_mode),
         T(test_batches_commit_between_entries),
+        T(test_one_writer),
         T(test_pseudonyms),
         T(test_atomic_when_killed),
         T(test_abort_drops_entry),

@@ -1,0 +1,72 @@
+/*
+ * rerun.h - feeding a decision log's stored entries back through the runner
+ * (cli/runner.c, the code `slate run` uses): the loop under `slate replay`
+ * (every row checked by a check-mode log), `slate diff` (another policy,
+ * decisions collected) and `slate run --resume` (the engine rebuilt before new
+ * input).  Prefix rr_.
+ */
+#ifndef SLATE_RERUN_H
+#define SLATE_RERUN_H
+
+#include <stdint.h>
+
+#include "events.h"
+#include "runner.h"
+
+typedef struct rr_result {
+    uint64_t events, rejected;  /* event entries fed, and of those rejected */
+    uint64_t policies;          /* policy entries in the log */
+    uint64_t advances;          /* advance entries */
+    uint64_t decisions;         /* decisions made (the last seq) */
+    uint64_t opaque;            /* events stored without payload (fed as logged) */
+} rr_result;
+
+/* A runner fed from a log, with the programs it loaded. */
+typedef struct rr_run {
+    runner run;                 /* valid once `started` */
+    int started;
+    slate_engine_opts eopts;
+    int strict;
+    slate_log *log;             /* entries go here (a check-mode handle), or NULL */
+    slate_sink next;            /* without a log: decisions go here after numbering */
+    void *next_ud;
+    slate_program *fixed;       /* diff: the one policy run throughout (owned) */
+    slate_program **progs;      /* loaded from the log, owned */
+    size_t nprogs;
+    ev_reader *rd;              /* reads stored payloads for the program in force */
+} rr_run;
+
+/* Set up with the engine options, a log (check mode or NULL), or without one a
+ * sink for the decisions (may be NULL); `fixed` (owned from now on, may be
+ * NULL) replaces every policy of the log. */
+void rr_init(rr_run *rr, int64_t tolerance_ms, int strict, slate_log *log, slate_sink next,
+             void *next_ud, slate_program *fixed);
+void rr_free(rr_run *rr);
+
+/* Feed every entry of the log at `path`, in order.  Policy entries load the
+ * stored image (which must hash to its name) and start or swap it; with
+ * `fixed`, the first starts `fixed` and later ones are ignored.  Prints
+ * "slate CMD: PATH: ..." and returns EXIT_INPUT (divergence, bad image, a
+ * refused entry) or EXIT_IO on failure, EXIT_OK otherwise. */
+int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd);
+
+/* Replay the log at `path` in check mode with the options it records: EXIT_OK
+ * when every row matches, else the first divergence printed and EXIT_INPUT. */
+int rr_check(const char *path, rr_result *res, const char *cmd);
+
+/* The log's evaluation options (opt.tolerance_ms, opt.strict). */
+void rr_options(const slate_log *log, int64_t *tolerance_ms, int *strict);
+
+/* Load a policy for running: a .slate file is compiled in memory (diagnostics
+ * on stderr), anything else is read as an image.  On success *prog is loaded and
+ * *image (malloc'd), *source (malloc'd, NULL for an image) are what the log
+ * records.  Returns EXIT_OK, EXIT_INPUT (errors in the policy, image refused) or
+ * EXIT_IO (printed as "slate CMD: ..."). */
+int rr_load_policy(const char *path, slate_program **prog, uint8_t **image, size_t *image_len,
+                   char **source, size_t *source_len, const char *cmd);
+
+/* What the log records of a loaded policy (pointers into prog and the args). */
+slate_log_policy rr_policy_info(const slate_program *prog, const void *image, size_t image_len,
+                                const char *source, size_t source_len);
+
+#endif

@@ -1,0 +1,486 @@
+/*
+ * test_replay.c - the decision log through the whole pipeline: tests/audit/
+ * svc.slate compiled in memory, tests/audit/svc.events.jsonl fed through the
+ * event reader and the engine into a log (cli/logfeed.c, what `slate run --log`
+ * does), then `slate replay`, `explain`, `report` and `diff` on that log:
+ * golden outputs, a replay that matches, forged logs whose chain was rebuilt
+ * (only replay can tell), pseudonyms, a hot swap, and diff against svc2.slate.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "cli.h"
+#include "log/dlog.h"
+#include "runner.h"
+#include "logsynth.h"
+#include "rerun.h"
+
+#define UNTIL 1741111200000LL /* 2025-03-04T18:00:00Z */
+
+typedef struct fixture {
+    char *dir, *db, *out;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->dir = syn_tmpdir();
+    f->db = syn_path(f->dir, "audit.db");
+    f->out = syn_path(f->dir, "out.txt");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    syn_rmdir(f->dir);
+    free(f->db);
+    free(f->out);
+    free(f);
+    return 0;
+}
+
+/* Feed the scenario's events to a new log through the runner, as `slate run
+ * --log` does: policy `p1`, and from event `swap_at` on (0: never) policy `p2`
+ * (a hot swap, which slate run cannot do yet).  `key` may be NULL. */
+static void build_log(const char *db, const char *p1, const char *p2, uint64_t swap_at,
+                      const char *key)
+{
+    const char *opts_list[] = {"tolerance_ms=0", "strict=0", NULL};
+    slate_log_opts opts = {.options = opts_list, .batch = 4};
+    if (key) {
+        opts.pseudonym_key = key;
+        opts.pseudonym_key_len = strlen(key);
+    }
+    slate_log *log = NULL;
+    char *err = NULL;
+    assert_int_equal(slate_log_open_opts(db, &opts, &log, &err), SLATE_OK);
+    slate_program *progs[2] = {NULL, NULL};
+    uint8_t *img;
+    char *src;
+    size_t len, srclen;
+    assert_int_equal(rr_load_policy(p1, &progs[0], &img, &len, &src, &srclen, "test"), EXIT_OK);
+    slate_log_policy lp = rr_policy_info(progs[0], img, len, src, srclen);
+    slate_engine_opts eo = {0};
+    runner run;
+    if (runner_init(&run, progs[0], &eo, NULL, log, &lp)) fail_msg("%s", run.err);
+    free(img);
+    free(src);
+    ev_reader *rd = ev_reader_new(progs[0], 0);
+    ev_result *res = malloc(sizeof *res);
+    FILE *in = fopen("tests/audit/svc.events.jsonl", "r");
+    assert_non_null(in);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    uint64_t seq = 0;
+    while ((n = getline(&line, &cap, in)) > 0) {
+        if (line[n - 1] == '\n') n--;
+        if (swap_at && seq + 1 == swap_at && !progs[1]) {
+            assert_int_equal(rr_load_policy(p2, &progs[1], &img, &len, &src, &srclen, "test"),
+                             EXIT_OK);
+            lp = rr_policy_info(progs[1], img, len, src, srclen);
+            if (runner_swap(&run, progs[1], &lp)) fail_msg("%s", run.err);
+            free(img);
+            free(src);
+            ev_reader_free(rd);
+            rd = ev_reader_new(progs[1], 0);
+        }
+        if (ev_parse_line(rd, line, (size_t)n, res) == EV_BLANK) continue;
+        res->ev.seq = ++seq;
+        if (runner_feed(&run, res)) fail_msg("%s", run.err);
+    }
+    if (runner_advance(&run, UNTIL)) fail_msg("%s", run.err);
+    free(line);
+    free(res);
+    fclose(in);
+    ev_reader_free(rd);
+    runner_release(&run);
+    slate_program_free(progs[0]);
+    slate_program_free(progs[1]);
+    assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return NULL;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t got = fread(s, 1, (size_t)n, fp);
+    s[got] = 0;
+    fclose(fp);
+    return s;
+}
+
+/* Run a command in process, stdout and stderr to files; *out gets stdout and
+ * *err stderr (may be NULL), with the test directory's path removed. */
+static int run_cmd(fixture *f, char **out, char **errout, int (*cmd)(int, char **), ...)
+{
+    char *argv[16];
+    int argc = 0;
+    va_list ap;
+    va_start(ap, cmd);
+    for (char *a; argc < 15 && (a = va_arg(ap, char *));) argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    char *errpath = syn_path(f->dir, "err.txt");
+    fflush(stdout);
+    fflush(stderr);
+    int so = dup(1), se = dup(2);
+    int fd = open(f->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fe = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fe, 2);
+    close(fd);
+    close(fe);
+    int rc = cmd(argc, argv);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(so, 1);
+    dup2(se, 2);
+    close(so);
+    close(se);
+    char *texts[2] = {slurp(f->out), slurp(errpath)};
+    size_t dl = strlen(f->dir);
+    for (int i = 0; i < 2; i++)
+        for (char *p; (p = strstr(texts[i], f->dir));) memmove(p, p + dl + 1, strlen(p + dl + 1) + 1);
+    *out = texts[0];
+    if (errout) *errout = texts[1];
+    else free(texts[1]);
+    free(errpath);
+    return rc;
+}
+
+/* Replace every 12-digit prefix of `hash` in s with `name` (the same length),
+ * so goldens do not change with the compiler's image layout. */
+static void mask_hash(char *s, const char *hash, const char *name)
+{
+    char pre[13];
+    snprintf(pre, sizeof pre, "%.12s", hash);
+    for (char *p; (p = strstr(s, pre));) memcpy(p, name, 12);
+}
+
+/* The policy hashes of tests/audit/svc.slate and svc2.slate as compiled now. */
+static void policy_hash(const char *path, char out[65])
+{
+    slate_program *prog;
+    uint8_t *img;
+    char *src;
+    size_t len, srclen;
+    assert_int_equal(rr_load_policy(path, &prog, &img, &len, &src, &srclen, "test"), EXIT_OK);
+    snprintf(out, 65, "%s", slate_program_hash(prog));
+    slate_program_free(prog);
+    free(img);
+    free(src);
+}
+
+static void golden(const char *name, char *got)
+{
+    char h1[65], h2[65];
+    policy_hash("tests/audit/svc.slate", h1);
+    policy_hash("tests/audit/svc2.slate", h2);
+    mask_hash(got, h1, "<svc.slate> ");
+    mask_hash(got, h2, "<svc2.slate>");
+    char path[256];
+    snprintf(path, sizeof path, "tests/audit/%s", name);
+    if (getenv("SLATE_UPDATE_GOLDEN")) {
+        FILE *fp = fopen(path, "w");
+        assert_non_null(fp);
+        fputs(got, fp);
+        fclose(fp);
+        return;
+    }
+    char *want = slurp(path);
+    if (!want) fail_msg("missing golden file %s (SLATE_UPDATE_GOLDEN=1 writes it)", path);
+    if (strcmp(want, got)) {
+        fprintf(stderr, "--- %s\n%s--- got\n%s", path, want, got);
+        fail_msg("output differs from %s", path);
+    }
+    free(want);
+}
+
+static void sql(const char *path, const char *stmt)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char *msg = NULL;
+    if (sqlite3_exec(db, stmt, NULL, NULL, &msg) != SQLITE_OK) fail_msg("%s: %s", stmt, msg);
+    sqlite3_close(db);
+}
+
+/* Recompute every chain hash and meta's head, as a forger with write access
+ * would after editing rows. */
+static void rechain(const char *path)
+{
+    static const char *const tables[] = {"policies", "events", "decisions"};
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    uint8_t head[32];
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='state.genesis'", -1,
+                                        &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    const char *g = (const char *)sqlite3_column_text(st, 0);
+    for (int i = 0; i < 32; i++) {
+        unsigned x;
+        sscanf(g + 2 * i, "%2x", &x);
+        head[i] = (uint8_t)x;
+    }
+    sqlite3_finalize(st);
+    int64_t pos = 0;
+    for (;; pos++) {
+        int found = 0;
+        for (int t = 0; t < 3 && !found; t++) {
+            char q[128];
+            snprintf(q, sizeof q, "SELECT * FROM %s WHERE pos = %lld", tables[t], (long long)pos + 1);
+            assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+            if (sqlite3_step(st) == SQLITE_ROW) {
+                found = 1;
+                int n = sqlite3_column_count(st) - 1;
+                dlog_val v[32];
+                for (int i = 0; i < n; i++) {
+                    memset(&v[i], 0, sizeof v[i]);
+                    switch (sqlite3_column_type(st, i)) {
+                    case SQLITE_NULL: v[i].type = DV_NULL; break;
+                    case SQLITE_INTEGER:
+                        v[i].type = DV_INT;
+                        v[i].i = sqlite3_column_int64(st, i);
+                        break;
+                    case SQLITE_BLOB:
+                        v[i].type = DV_BLOB;
+                        v[i].p = sqlite3_column_blob(st, i);
+                        v[i].n = (size_t)sqlite3_column_bytes(st, i);
+                        break;
+                    default:
+                        v[i].type = DV_TEXT;
+                        v[i].p = sqlite3_column_text(st, i);
+                        v[i].n = (size_t)sqlite3_column_bytes(st, i);
+                    }
+                }
+                dlog_chain(head, tables[t], v, (size_t)n, head);
+                char hex[65], u[256];
+                dlog_hex(head, 32, hex);
+                sqlite3_finalize(st);
+                snprintf(u, sizeof u, "UPDATE %s SET chain = '%s' WHERE pos = %lld", tables[t], hex,
+                         (long long)pos + 1);
+                assert_int_equal(sqlite3_exec(db, u, NULL, NULL, NULL), SQLITE_OK);
+                snprintf(u, sizeof u, "UPDATE meta SET value = '%s' WHERE key = 'state.chain';"
+                                      "UPDATE meta SET value = '%lld' WHERE key = 'state.pos'",
+                         hex, (long long)pos + 1);
+                assert_int_equal(sqlite3_exec(db, u, NULL, NULL, NULL), SQLITE_OK);
+            } else {
+                sqlite3_finalize(st);
+            }
+        }
+        if (!found) break;
+    }
+    sqlite3_close(db);
+}
+
+/* ---- replay ------------------------------------------------------------------- */
+
+static void test_replay_matches(void **state)
+{
+    fixture *f = *state;
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    char *out;
+    assert_int_equal(run_cmd(f, &out, NULL, cmd_replay, "replay", f->db, NULL), EXIT_OK);
+    assert_non_null(strstr(out, "audit.db: replay matches: 15 events (2 rejected), 1 policy "
+                                "entries, 28 decisions"));
+    free(out);
+    /* the same input gives the same log, head included */
+    char *again = syn_path(f->dir, "again.db");
+    build_log(again, "tests/audit/svc.slate", NULL, 0, NULL);
+    slate_log_summary a, b;
+    assert_int_equal(slate_log_verify(f->db, &a, NULL), SLATE_OK);
+    assert_int_equal(slate_log_verify(again, &b, NULL), SLATE_OK);
+    assert_string_equal(a.head, b.head);
+    free(again);
+}
+
+static void test_replay_forged_decision(void **state)
+{
+    fixture *f = *state;
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    /* B's late response made to look on time, chain rebuilt: only replay sees it */
+    sql(f->db, "UPDATE decisions SET args = replace(args, '\"met\":false', '\"met\":true') "
+               "WHERE seq = 19");
+    rechain(f->db);
+    assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK);
+    char *out, *err;
+    assert_int_equal(run_cmd(f, &out, &err, cmd_replay, "replay", f->db, NULL), EXIT_INPUT);
+    assert_non_null(strstr(err, "first divergence at event seq 8 (entry 9), decision seq 19: "
+                                "`args`: expected {\"clock\":\"response\",\"target_ms\":7200000,"
+                                "\"elapsed_ms\":10500000,\"met\":false}, found {"));
+    free(out);
+    free(err);
+}
+
+static void test_replay_forged_event(void **state)
+{
+    fixture *f = *state;
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    /* B's response moved earlier in the payload, chain rebuilt */
+    sql(f->db, "UPDATE events SET payload = replace(payload, '12:00:00Z', '10:00:00Z') "
+               "WHERE seq = 8");
+    rechain(f->db);
+    char *out, *err;
+    assert_int_equal(run_cmd(f, &out, &err, cmd_replay, "replay", f->db, NULL), EXIT_INPUT);
+    assert_non_null(strstr(err, "first divergence at event seq 8"));
+    free(out);
+    free(err);
+}
+
+static void test_replay_edited_not_rechained(void **state)
+{
+    fixture *f = *state;
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    sql(f->db, "UPDATE events SET payload = replace(payload, 'attitude', 'process') WHERE seq = 2");
+    char *out, *err;
+    assert_int_equal(run_cmd(f, &out, &err, cmd_replay, "replay", f->db, NULL), EXIT_INPUT);
+    assert_non_null(strstr(err, "events row id 3 (event seq 2, pos 7): its content does not "
+                                "match its chain hash: the row was edited"));
+    free(out);
+    free(err);
+}
+
+static void test_replay_pseudonyms(void **state)
+{
+    fixture *f = *state;
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, "k3y");
+    char *out;
+    assert_int_equal(run_cmd(f, &out, NULL, cmd_replay, "replay", f->db, NULL), EXIT_OK);
+    free(out);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM events WHERE payload LIKE "
+                                            "'%\"case\":\"B\"%' OR case_id = 'B'", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void test_replay_swap(void **state)
+{
+    fixture *f = *state;
+    build_log(f->db, "tests/audit/svc.slate", "tests/audit/svc2.slate", 7, NULL);
+    char *out;
+    assert_int_equal(run_cmd(f, &out, NULL, cmd_replay, "replay", f->db, NULL), EXIT_OK);
+    assert_non_null(strstr(out, "2 policy entries"));
+    free(out);
+}
+
+static void test_replay_of_slate_run(void **state)
+{
+    fixture *f = *state;
+    char *out, *err;
+    assert_int_equal(run_cmd(f, &out, &err, cmd_run, "run", "-q", "--log", f->db, "--until",
+                             "2025-03-04T18:00:00Z", "tests/audit/svc.slate",
+                             "tests/audit/svc.events.jsonl", NULL),
+                     EXIT_OK);
+    free(out);
+    free(err);
+    assert_int_equal(run_cmd(f, &out, &err, cmd_replay, "replay", f->db, NULL), EXIT_OK);
+    assert_non_null(strstr(out, "replay matches: 15 events (2 rejected), 1 policy entries, "
+                                "28 decisions"));
+    free(out);
+    free(err);
+    /* the runner's log and slate run's log are the same log */
+    char *mine = syn_path(f->dir, "mine.db");
+    build_log(mine, "tests/audit/svc.slate", NULL, 0, NULL);
+    slate_log_summary a, b;
+    assert_int_equal(slate_log_verify(f->db, &a, NULL), SLATE_OK);
+    assert_int_equal(slate_log_verify(mine, &b, NULL), SLATE_OK);
+    assert_string_equal(a.head, b.head);
+    free(mine);
+}
+
+/* ---- explain, report, diff on the real log ---------------------------------------- */
+
+static void test_goldens(void **state)
+{
+    fixture *f = *state;
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    char *out;
+    assert_int_equal(run_cmd(f, &out, NULL, cmd_explain, "explain", f->db, "B", NULL), EXIT_OK);
+    golden("svc.explain-B.txt", out);
+    free(out);
+    assert_int_equal(run_cmd(f, &out, NULL, cmd_report, "report", f->db, NULL), EXIT_OK);
+    golden("svc.report.txt", out);
+    free(out);
+    /* The engine's stream is the synthetic scenario of test_audit.c (see the hand
+     * computation there) plus what the synthetic log leaves out: B's review
+     * breaches at Tuesday 17:30 (9 working hours after Monday 17:30), so 3
+     * breaches, all of tier complaint. */
+    assert_int_equal(run_cmd(f, &out, NULL, cmd_report, "report", "--json", f->db, NULL), EXIT_OK);
+    json_t *r = json_loads(out, 0, NULL);
+    assert_non_null(r);
+    json_t *clocks = json_object_get(r, "clocks"), *br = json_object_get(r, "breaches");
+    assert_true(json_real_value(json_object_get(json_object_get(clocks, "response"), "met_pct")) == 66.7);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(clocks, "response"), "avg_s")), 6100);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(clocks, "resolution"), "avg_s")), 15750);
+    assert_int_equal(json_integer_value(json_object_get(br, "total")), 3);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(br, "by_tier"), "complaint")), 3);
+    json_decref(r);
+    free(out);
+    assert_int_equal(run_cmd(f, &out, NULL, cmd_diff, "diff", "--policy", "tests/audit/svc2.slate",
+                             f->db, NULL),
+                     EXIT_OK);
+    golden("svc.diff.txt", out);
+    free(out);
+}
+
+static void test_diff(void **state)
+{
+    fixture *f = *state;
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    char *out;
+    /* the same policy: no case differs */
+    assert_int_equal(run_cmd(f, &out, NULL, cmd_diff, "diff", "--exit-code", "--policy",
+                             "tests/audit/svc.slate", f->db, NULL),
+                     EXIT_OK);
+    assert_non_null(strstr(out, "4 compared, 0 differ"));
+    free(out);
+    assert_int_equal(run_cmd(f, &out, NULL, cmd_diff, "diff", "--exit-code", "--json", "--policy",
+                             "tests/audit/svc2.slate", f->db, NULL),
+                     EXIT_INPUT);
+    json_t *j = json_loads(out, 0, NULL);
+    assert_non_null(j);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "totals"),
+                                                        "cases_differing")),
+                     2);
+    json_t *cases = json_object_get(j, "cases");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 0), "case")), "A");
+    json_decref(j);
+    free(out);
+    char *err;
+    assert_int_equal(run_cmd(f, &out, &err, cmd_diff, "diff", f->db, NULL), EXIT_USAGE);
+    free(out);
+    free(err);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_replay_matches),   T(test_replay_forged_decision), T(test_replay_forged_event),
+        T(test_replay_edited_not_rechained), T(test_replay_pseudonyms), T(test_replay_swap),
+        T(test_replay_of_slate_run),
+        T(test_goldens),          T(test_diff),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
