@@ -267,6 +267,9 @@ static int load_policy(const char *path, int quiet, loaded *l)
         fprintf(stderr, "slate run: %s: not a valid compiled policy: %s\n", path,
                 err ? err : slate_errstr(rc));
     slate_free(err);
+    free(l->image);
+    free(l->source);
+    memset(l, 0, sizeof *l);
     return rc == SLATE_ERROR && !from_source ? EXIT_INPUT : EXIT_IO;
 }
 
