@@ -45,7 +45,7 @@ CLI_O      := $(call obj,$(CLI_C))
 TESTS      := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_C))
 LIBS       := $(B)/libslatec.a $(B)/libslatelog.a $(B)/libslate.a
 
-.PHONY: all deps test unit-tests run-tests demo clean install bench
+.PHONY: all deps test unit-tests run-tests demo clean install bench fuzz fuzz-build
 all: $(B)/slate $(B)/libslate.so $(B)/examples/embed
 
 deps:
@@ -126,6 +126,28 @@ bench: deps
 
 $(B)/slate-bench: $(B)/obj/bench/capi.o $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- fuzzing (not part of `make test`): libFuzzer targets in build/fuzz/ ------
+# The whole library is rebuilt with clang under ASan + UBSan and libFuzzer's
+# coverage; each target runs FUZZ_SECONDS (FUZZ_JOBS at a time).  The harness
+# bodies are tests/fuzz/harness.c; test_fuzz_regress replays tests/fuzz/regress/.
+# -Wno-sizeof-pointer-memaccess: clang (not gcc) flags casestore.c's free-list
+# links, memcpy(p, &head, sizeof p), which are meant.
+FUZZ_B       := build/fuzz
+FUZZ_TARGETS ?= frontend load events fmt
+FUZZ_SECONDS ?= 60
+FUZZ_OPT     := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all -Wno-sizeof-pointer-memaccess \
+                -fsanitize=fuzzer-no-link,address,undefined
+fuzz: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang OPT="$(FUZZ_OPT)" fuzz-build
+	@FUZZ_JOBS=$${FUZZ_JOBS:-1} tests/fuzz/run.sh $(FUZZ_B) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: $(patsubst %,$(B)/fuzz_%,$(FUZZ_TARGETS))
+
+$(B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.c tests/fuzz/harness.h $(CLI_LIB_O) $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< tests/fuzz/harness.c \
+	    $(CLI_LIB_O) $(LIBS) $(LDLIBS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \

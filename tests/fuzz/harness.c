@@ -1,0 +1,413 @@
+/*
+ * harness.c - the fuzz targets' bodies (see harness.h).
+ *
+ * Compiled twice: with libFuzzer into build/fuzz/fuzz_* by `make fuzz`, and
+ * included by tests/unit/test_fuzz_regress.c, which replays the regression
+ * corpus in `make test`.  A broken invariant prints "fuzz: ..." and aborts.
+ *
+ * The engine is driven by a small PRNG seeded from the input's bytes, so an
+ * input always makes the same events: a crash found by the frontend or load
+ * target replays exactly from the file alone.
+ */
+#include "harness.h"
+
+#include <nettle/sha2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "disasm.h"
+#include "events.h"
+#include "fmt.h"
+#include "frontend.h"
+#include "image.h"
+#include "load.h"
+#include "lower.h"
+#include "parse.h"
+#include "program.h"
+#include "runner.h"
+#include "slate.h"
+#include "vm.h"
+
+static void fz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void fz_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("fuzz: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    abort();
+}
+
+/* Diagnostics are produced (their formatting is code under test) but dropped. */
+static FILE *sink_file(void)
+{
+    static FILE *null;
+    if (!null) null = fopen("/dev/null", "w");
+    if (!null) fz_fail("cannot open /dev/null");
+    return null;
+}
+
+/* ---- a deterministic event driver ---------------------------------------- */
+
+typedef struct rng {
+    uint64_t s;
+} rng;
+
+static uint64_t rng_next(rng *r)
+{
+    /* splitmix64 */
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t seed_of(const uint8_t *data, size_t size)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 1099511628211ull;
+    return h;
+}
+
+typedef struct drive_state {
+    uint64_t last_seq;
+    char *json;
+    size_t cap;
+} drive_state;
+
+/* Every decision: numbered gap-free, renders as JSON of the length it claims. */
+static int drive_sink(void *ud, const slate_decision *d)
+{
+    drive_state *s = ud;
+    if (d->seq != s->last_seq + 1)
+        fz_fail("decision seq %llu after %llu", (unsigned long long)d->seq,
+                (unsigned long long)s->last_seq);
+    s->last_seq = d->seq;
+    if ((unsigned)d->action >= SLATE_A__COUNT) fz_fail("decision action %d", (int)d->action);
+    size_t need = slate_decision_json(d, s->json, s->cap);
+    if (need >= s->cap) {
+        char *nj = realloc(s->json, need + 1);
+        if (!nj) fz_fail("out of memory");
+        s->json = nj;
+        s->cap = need + 1;
+        if (slate_decision_json(d, s->json, s->cap) != need) fz_fail("decision json length changed");
+    }
+    if (strlen(s->json) != need) fz_fail("decision json has a NUL inside or a wrong length");
+    if (need < 2 || s->json[0] != '{' || s->json[need - 1] != '}')
+        fz_fail("decision json is not an object: %s", s->json);
+    return 0;
+}
+
+static const char *const case_ids[] = {"c1", "c2", "c-3", "\xc3\xa9", ""};
+static const char *const strings[] = {"", "x", "nobody", "night \"shift\"\n", "\xff\xfe"};
+static const int64_t ints[] = {0, 1, -1, 2, 3, 4, 5, 42, INT64_MAX, INT64_MIN, 1000000};
+
+/* Push `n` synthetic events of program `p` through a new engine, then advance
+ * a month, swap the program for itself and advance again.  Every call must
+ * succeed: the events are well-formed, so SLATE_MISUSE would be an engine bug. */
+static void drive(const slate_program *p, uint64_t seed, int n)
+{
+    rng r = {seed};
+    slate_engine_opts o = {0};
+    o.tolerance_ms = (int64_t)(rng_next(&r) % 3) * 60000;
+    slate_engine *e = slate_engine_new(p, &o);
+    if (!e) fz_fail("slate_engine_new failed");
+    drive_state st = {0, NULL, 0};
+    slate_value vals[4];
+    int64_t at = 1735689600000; /* 2025-01-01T00:00:00Z */
+    int nevents = (int)p->nevents;
+    int tick = slate_program_event_id(p, "tick");
+    for (int i = 0; i < n && nevents > 0; i++) {
+        slate_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.type = (int)(rng_next(&r) % (uint64_t)nevents);
+        if (i < 2) ev.type = slate_program_event_id(p, "opened");
+        if (ev.type < 0) ev.type = 0;
+        const char *cid = case_ids[rng_next(&r) % (sizeof case_ids / sizeof *case_ids)];
+        if (ev.type != tick) {
+            ev.case_id = cid;
+            ev.case_len = strlen(cid);
+        }
+        uint64_t step = rng_next(&r) % 8;
+        at += step == 0 ? -60000 : step < 4 ? (int64_t)(rng_next(&r) % 3600000)
+                                            : (int64_t)(rng_next(&r) % (3 * 86400000ll));
+        ev.at = at;
+        ev.seq = (uint64_t)i + 1;
+        size_t nv = p->nfields ? rng_next(&r) % 5 : 0;
+        for (size_t k = 0; k < nv; k++) {
+            slate_value *v = &vals[k];
+            memset(v, 0, sizeof *v);
+            v->field = (int)(rng_next(&r) % p->nfields);
+            const char *s;
+            switch (slate_program_field_type(p, v->field)) {
+            case SLATE_T_BOOL: v->i = (int64_t)(rng_next(&r) & 1); break;
+            case SLATE_T_STRING:
+                s = strings[rng_next(&r) % (sizeof strings / sizeof *strings)];
+                v->s = s;
+                v->len = strlen(s);
+                break;
+            case SLATE_T_ENUM: v->i = (int64_t)(rng_next(&r) % (p->fields[v->field].nvalues + 1));
+                if (v->i >= (int64_t)p->fields[v->field].nvalues) v->i = 0;
+                break;
+            case SLATE_T_DURATION: v->i = (int64_t)(rng_next(&r) % (7 * 86400000ll)); break;
+            default: v->i = ints[rng_next(&r) % (sizeof ints / sizeof *ints)]; break;
+            }
+        }
+        ev.values = vals;
+        ev.nvalues = nv;
+        int rc = slate_engine_push(e, &ev, drive_sink, &st);
+        if (rc != SLATE_OK) fz_fail("push %d: %s (%s)", i, slate_errstr(rc), slate_errmsg(e));
+    }
+    int rc = slate_engine_advance(e, at + 31 * 86400000ll, drive_sink, &st);
+    if (rc != SLATE_OK) fz_fail("advance: %s (%s)", slate_errstr(rc), slate_errmsg(e));
+    rc = slate_engine_swap(e, p, drive_sink, &st);
+    if (rc != SLATE_OK) fz_fail("swap: %s (%s)", slate_errstr(rc), slate_errmsg(e));
+    rc = slate_engine_advance(e, at + 400 * 86400000ll, drive_sink, &st);
+    if (rc != SLATE_OK) fz_fail("advance after swap: %s (%s)", slate_errstr(rc), slate_errmsg(e));
+    if (slate_engine_decisions(e) != st.last_seq) fz_fail("decision count differs from the sink's");
+    slate_engine_free(e);
+    free(st.json);
+}
+
+/* ---- frontend: text -> ... -> engine ------------------------------------- */
+
+int fz_frontend(const uint8_t *data, size_t size)
+{
+    fe_unit u;
+    int rc = fe_load_text(&u, "fuzz.slate", (const char *)data, size, sink_file(), 0);
+    if (rc == 3) fz_fail("front end ran out of memory on %zu bytes", size);
+    if (rc == 1 && u.diag.errors == 0) fz_fail("front end failed without an error");
+    if (rc == 0 && u.diag.errors) fz_fail("front end passed with %d errors", u.diag.errors);
+    if (rc == 0) {
+        uint8_t *img = NULL;
+        size_t len = 0;
+        int before = u.diag.errors;
+        if (cg_compile(u.ast, &u.diag, &img, &len) == 0) {
+            slate_program *p = NULL;
+            char *err = NULL;
+            if (slate_program_load(img, len, &p, &err) != SLATE_OK)
+                fz_fail("compiled image does not load: %s", err ? err : "?");
+            dis_program(p, len, sink_file());
+            drive(p, seed_of(data, size), 48);
+            slate_program_free(p);
+            free(img);
+        } else if (u.diag.errors == before) {
+            fz_fail("back end failed without an error");
+        }
+    }
+    fe_release(&u);
+    return 0;
+}
+
+/* ---- load: image bytes -> loader -> VM and engine ------------------------ */
+
+static int act(void *ud, const vm_instr *ins, const int64_t *regs, uint32_t rule)
+{
+    (void)ud, (void)ins, (void)regs, (void)rule;
+    return 0;
+}
+
+/* When the last byte is odd the length field and the trailing hash are fixed
+ * up first, so the decoder and verifier proper see the bytes (the hash would
+ * refuse almost every input otherwise). */
+int fz_load(const uint8_t *data, size_t size)
+{
+    uint8_t *img = malloc(size ? size : 1);
+    if (!img) return 0;
+    memcpy(img, data, size);
+    if (size >= IMG_HEADER_LEN + IMG_HASH_LEN && (img[size - 1] & 1)) {
+        img_put32(img + 16, (uint32_t)size);
+        struct sha256_ctx h;
+        sha256_init(&h);
+        sha256_update(&h, size - IMG_HASH_LEN, img);
+        sha256_digest(&h, IMG_HASH_LEN, img + size - IMG_HASH_LEN);
+    }
+    slate_program *p;
+    char err[256] = "";
+    if (load_image(img, size, &p, err, sizeof err)) {
+        if (!err[0]) fz_fail("image refused without a message");
+        char *perr = NULL;
+        slate_program *q = NULL;
+        if (slate_program_load(img, size, &q, &perr) == SLATE_OK)
+            fz_fail("slate_program_load accepts what load_image refuses: %s", err);
+        if (!perr || !perr[0]) fz_fail("slate_program_load refused without a message");
+        slate_free(perr);
+    } else {
+        int64_t *f = calloc(p->nfields + 1, sizeof *f), *ids = calloc(p->nstrings + 1, sizeof *ids);
+        int64_t *r = calloc(p->nregs + 1, sizeof *r), level = 0;
+        if (!f || !ids || !r) fz_fail("out of memory");
+        vm_host h = {f, &level, ids, act, NULL};
+        vm_run(p, p->select, &h, r);
+        for (uint32_t e = 0; e < p->nevents; e++)
+            if (p->events[e].rules != PROG_NO_CODE) vm_run(p, p->events[e].rules, &h, r);
+        for (uint32_t c = 0; c < p->nclocks; c++)
+            if (p->clocks[c].pause_while != PROG_NO_CODE) vm_run(p, p->clocks[c].pause_while, &h, r);
+        for (uint32_t s = 0; s < p->nsteps; s++)
+            if (p->steps[s].code != PROG_NO_CODE) vm_run(p, p->steps[s].code, &h, r);
+        free(f);
+        free(ids);
+        free(r);
+        dis_program(p, size, sink_file());
+        drive(p, seed_of(data, size), 32);
+        slate_program_free(p);
+    }
+    free(img);
+    return 0;
+}
+
+/* ---- events: JSON Lines -> reader -> runner, on a fixed policy ----------- */
+
+static const char events_policy[] =
+    "policy \"fuzz\" version \"1\"\n"
+    "calendar business { zone \"Europe/Paris\" hours mon-fri 09:00-12:00, 13:00-18:00 closed 2025-12-25 }\n"
+    "case { tier: enum { vip, high, medium, low } kind: enum { request, complaint, incident }\n"
+    "       complex: bool waiting: bool score: int agent: string budget: duration }\n"
+    "levels { agent, specialist, supervisor, manager }\n"
+    "events { analysed, handled }\n"
+    "clock response starts on opened stops on responded\n"
+    "clock resolution starts on opened stops on resolved, closed pauses on paused resumes on resumed\n"
+    "      pauses while waiting or score < 0 resets on reopened\n"
+    "ladder standard {\n"
+    "  at 50% of resolution notify assignee \"half\"\n"
+    "  at 10m before breach of response notify assignee \"soon\"\n"
+    "  at breach of response escalate to specialist; notify supervisor \"late\"\n"
+    "  at breach of resolution + 4h escalate to manager\n"
+    "}\n"
+    "sla vip when tier == vip { response within 15m on always; resolution within 4h; ladder standard }\n"
+    "sla complaint when kind in (complaint, incident) and not complex {\n"
+    "  response within 2h on business; resolution within 2 working days on business; ladder standard }\n"
+    "sla default { response within 24h on business; resolution within 48h on business }\n"
+    "on opened when kind == complaint as intake { route complaint_desk; require analysed within 2h on business }\n"
+    "on opened when complex or agent == \"nobody\" { escalate to specialist; notify customer \"4-8 hours\" }\n"
+    "on surveyed when score <= 2 { open review within 1 working day on business }\n"
+    "on updated when not complex { set budget = 2h; emit touched(tier, score, level, agent, budget) }\n";
+
+static slate_program *events_prog;
+
+static const slate_program *events_program(void)
+{
+    if (events_prog) return events_prog;
+    fe_unit u;
+    uint8_t *img = NULL;
+    size_t len = 0;
+    if (fe_load_text(&u, "fuzz.slate", events_policy, sizeof events_policy - 1, stderr, 0) ||
+        cg_compile(u.ast, &u.diag, &img, &len))
+        fz_fail("the events target's policy does not compile");
+    fe_release(&u);
+    char *err = NULL;
+    if (slate_program_load(img, len, &events_prog, &err) != SLATE_OK)
+        fz_fail("the events target's policy does not load: %s", err ? err : "?");
+    free(img);
+    return events_prog;
+}
+
+/* The first byte picks --strict and the tolerance; the rest is the stream. */
+int fz_events(const uint8_t *data, size_t size)
+{
+    const slate_program *p = events_program();
+    int strict = size && (data[0] & 1);
+    slate_engine_opts o = {0};
+    o.tolerance_ms = size && (data[0] & 2) ? 300000 : 0;
+    if (size) data++, size--;
+    runner run;
+    if (runner_init(&run, p, &o, NULL, NULL, NULL)) fz_fail("runner_init: %s", run.err);
+    ev_reader *rd = ev_reader_new(p, strict);
+    ev_result *res = malloc(sizeof *res);
+    if (!rd || !res) fz_fail("out of memory");
+    uint64_t events = 0, rejected = 0;
+    const char *s = (const char *)data, *end = s + size;
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+        ev_status st = ev_parse_line(rd, s, n, res);
+        if (st == EV_REJECT) {
+            rejected++;
+            if (!res->reason[0]) fz_fail("line %llu rejected without a reason",
+                                         (unsigned long long)res->line);
+            if (memchr(res->reason, '\n', strlen(res->reason)))
+                fz_fail("reason holds a newline: %s", res->reason);
+        } else if (st != EV_OK && st != EV_BLANK) {
+            fz_fail("ev_parse_line returned %d", (int)st);
+        }
+        if (st != EV_BLANK) {
+            events++;
+            if (res->ev.seq != events) fz_fail("seq %llu, expected %llu",
+                                               (unsigned long long)res->ev.seq,
+                                               (unsigned long long)events);
+            if (runner_feed(&run, res)) fz_fail("runner_feed: %s", run.err);
+        }
+        s += n + 1;
+    }
+    if (runner_advance(&run, slate_engine_now(run.eng) + 90 * 86400000ll))
+        fz_fail("runner_advance: %s", run.err);
+    ev_stats stats = ev_reader_stats(rd);
+    if (stats.events != events || stats.rejected != rejected)
+        fz_fail("reader stats disagree: %llu/%llu events, %llu/%llu rejected",
+                (unsigned long long)stats.events, (unsigned long long)events,
+                (unsigned long long)stats.rejected, (unsigned long long)rejected);
+    runner_release(&run);
+    ev_reader_free(rd);
+    free(res);
+    return 0;
+}
+
+/* ---- fmt: canonical text parses to the same tree and is a fixed point ---- */
+
+static char *dump_of(const char *src, size_t len, int *errors)
+{
+    diag_ctx d;
+    diag_init(&d, "fuzz.slate", src, len, sink_file());
+    ast_policy *a = parse_policy("fuzz.slate", src, len, &d);
+    if (!a) fz_fail("parse_policy ran out of memory");
+    *errors = d.errors;
+    char *dump = d.errors ? NULL : fmt_ast_dump(a);
+    ast_free(a);
+    return dump;
+}
+
+int fz_fmt(const uint8_t *data, size_t size)
+{
+    char *out = NULL;
+    size_t out_len = 0;
+    int rc = fmt_source("fuzz.slate", (const char *)data, size, sink_file(), &out, &out_len);
+    int errors;
+    char *d0 = dump_of((const char *)data, size, &errors);
+    if (rc == 3) fz_fail("fmt: internal failure (the result does not parse back)");
+    if (rc == 1) {
+        if (!errors) fz_fail("fmt refused a source the parser accepts");
+        if (out) fz_fail("fmt refused but returned text");
+    } else if (rc == 0) {
+        if (errors) fz_fail("fmt formatted a source with %d syntax errors", errors);
+        /* A comment may hold any byte but newline, NUL included, and fmt keeps
+         * comments as written: so the length, not strlen, is the contract. */
+        if (!out || out[out_len] != '\0') fz_fail("fmt result is not NUL-terminated");
+        int errors1;
+        char *d1 = dump_of(out, out_len, &errors1);
+        if (errors1) fz_fail("fmt output does not parse:\n%s", out);
+        if (strcmp(d0, d1)) fz_fail("fmt output parses to another tree:\n%s", out);
+        char *out2 = NULL;
+        size_t out2_len = 0;
+        if (fmt_source("fuzz.slate", out, out_len, sink_file(), &out2, &out2_len))
+            fz_fail("fmt refuses its own output:\n%s", out);
+        if (out2_len != out_len || memcmp(out, out2, out_len))
+            fz_fail("fmt is not idempotent:\n%s\n----\n%s", out, out2);
+        free(out2);
+        free(d1);
+    } else {
+        fz_fail("fmt returned %d", rc);
+    }
+    free(d0);
+    free(out);
+    return 0;
+}
+
+void fz_teardown(void)
+{
+    slate_program_free(events_prog);
+    events_prog = NULL;
+}

@@ -1,0 +1,175 @@
+/*
+ * test_fuzz_regress.c - replays the fuzzers' findings on every `make test`.
+ *
+ * Every file of tests/fuzz/regress/TARGET/ (an input that once crashed, leaked,
+ * hung or broke an invariant, minimised) and of tests/fuzz/seeds/TARGET/ goes
+ * through the same harness function as the libFuzzer target TARGET
+ * (tests/fuzz/harness.c), here compiled without libFuzzer; the frontend and fmt
+ * targets also get the repository's policies.  A broken invariant aborts with
+ * "fuzz: ..." after the file's name; the sanitizer build checks memory.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../fuzz/harness.c"
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Run fn over every regular file in `dir` whose name ends in `suffix` (all when
+ * NULL), in sorted order.  Returns the number run; a missing dir runs none. */
+static int replay_dir(const char *dir, const char *suffix,
+                      int (*fn)(const uint8_t *, size_t))
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        size_t len = strlen(e->d_name);
+        if (suffix && (len < strlen(suffix) || strcmp(e->d_name + len - strlen(suffix), suffix)))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            names = realloc(names, cap * sizeof *names);
+            assert_non_null(names);
+        }
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (n) qsort(names, n, sizeof *names, by_name);
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        size_t len;
+        char *bytes = fe_read_file(path, &len);
+        assert_non_null(bytes);
+        fprintf(stderr, "  %s\n", path); /* names the culprit if the harness aborts */
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        fn((const uint8_t *)bytes, len);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        /* The fuzzers' timeout is 1 s under sanitizers; allow slow machines 5. */
+        if (s > 5.0) fail_msg("%s took %.1f s", path, s);
+        free(bytes);
+        free(names[i]);
+    }
+    free(names);
+    return (int)n;
+}
+
+static void test_frontend(void **state)
+{
+    (void)state;
+    replay_dir("tests/fuzz/regress/frontend", NULL, fz_frontend);
+    assert_true(replay_dir("policies", ".slate", fz_frontend) > 0);
+    replay_dir("tests/bytecode", ".slate", fz_frontend);
+}
+
+static void test_load(void **state)
+{
+    (void)state;
+    replay_dir("tests/fuzz/regress/load", NULL, fz_load);
+}
+
+static void test_events(void **state)
+{
+    (void)state;
+    replay_dir("tests/fuzz/regress/events", NULL, fz_events);
+    assert_true(replay_dir("tests/fuzz/seeds/events", NULL, fz_events) > 0);
+}
+
+static void test_fmt(void **state)
+{
+    (void)state;
+    replay_dir("tests/fuzz/regress/fmt", NULL, fz_fmt);
+    assert_true(replay_dir("policies", ".slate", fz_fmt) > 0);
+    replay_dir("tests/fmt", ".slate", fz_fmt);
+}
+
+/* Known open findings whose fix belongs to another branch: the files of
+ * tests/fuzz/pending/TARGET/ fail today.  Skipped until fixed (then the file moves
+ * to regress/); SLATE_FUZZ_PENDING=1 runs them. */
+static void test_pending(void **state)
+{
+    (void)state;
+    if (!getenv("SLATE_FUZZ_PENDING")) skip();
+    replay_dir("tests/fuzz/pending/frontend", NULL, fz_frontend);
+    replay_dir("tests/fuzz/pending/fmt", NULL, fz_fmt);
+}
+
+/* Known open: a chain of 60,000 `or` is accepted by the parser (left recursion
+ * does not grow bison's stack) and overflows the C stack in the checker's
+ * recursion.  Skipped until the parser limits it; SLATE_FUZZ_PENDING=1 runs it. */
+static void test_long_or_chain(void **state)
+{
+    (void)state;
+    if (!getenv("SLATE_FUZZ_PENDING")) skip();
+    size_t cap = 4 << 20, n = 0;
+    char *src = malloc(cap);
+    assert_non_null(src);
+    n += (size_t)snprintf(src, cap, "policy \"big\" version \"1\"\ncase { score: int }\n"
+                          "clock response starts on opened stops on responded\n"
+                          "sla d { response within 1h }\non opened when score == 0");
+    for (int i = 0; i < 200000; i++) n += (size_t)snprintf(src + n, cap - n, " or score == 1");
+    n += (size_t)snprintf(src + n, cap - n, " { route desk }\n");
+    fz_frontend((const uint8_t *)src, n);
+    free(src);
+}
+
+/* Known open: the checker is quadratic in the number of tiers (the shadowed-tier
+ * lint and the duplicate-name scans), so a policy of 10,000 tiers takes seconds
+ * and one of 100,000 takes hours (docs/robustness.md).  Skipped until fixed;
+ * SLATE_FUZZ_PENDING=1 runs it. */
+static void test_many_tiers(void **state)
+{
+    (void)state;
+    if (!getenv("SLATE_FUZZ_PENDING")) skip();
+    size_t cap = 1 << 20, n = 0;
+    char *src = malloc(cap);
+    assert_non_null(src);
+    n += (size_t)snprintf(src, cap, "policy \"big\" version \"1\"\ncase { score: int }\n"
+                          "clock response starts on opened stops on responded\n");
+    for (int i = 0; i < 10000; i++)
+        n += (size_t)snprintf(src + n, cap - n, "sla t%d when score == %d { response within 1h }\n",
+                              i, i);
+    fe_unit u;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(fe_load_text(&u, "big.slate", src, n, sink_file(), 0), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    fe_release(&u);
+    free(src);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (s > 1.0) fail_msg("checking 10,000 tiers took %.1f s", s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_frontend),
+        cmocka_unit_test(test_load),
+        cmocka_unit_test(test_events),
+        cmocka_unit_test(test_fmt),
+        cmocka_unit_test(test_many_tiers),
+        cmocka_unit_test(test_long_or_chain),
+        cmocka_unit_test(test_pending),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    fz_teardown();
+    return rc;
+}
