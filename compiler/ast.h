@@ -100,6 +100,9 @@ typedef struct ast_expr {
     } u;
     struct ast_expr *next; /* next item in an `in (...)` list or `emit` arguments */
 
+    int depth;             /* `and`/`or` nesting below this node (parser), so a
+                              long chain is refused before any pass recurses on it */
+
     /* filled by the checker */
     ast_type type;
     ast_name_kind name_kind;
@@ -261,6 +264,10 @@ typedef struct ast_policy {
 
     arena mem;           /* owns every node and string above */
 } ast_policy;
+
+/* The longest `and`/`or` chain a condition may have: every later pass walks
+ * expressions recursively, and the C stack is the limit that matters. */
+#define AST_MAX_EXPR_DEPTH 1000
 
 /* Allocate an empty policy whose arena will own the tree; NULL when out of memory. */
 ast_policy *ast_new(const char *file);

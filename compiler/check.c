@@ -258,17 +258,60 @@ static void resolve_calendar(chk_ctx *c, ast_ident *id)
 
 /* ---- header and namespaces ------------------------------------------------------ */
 
+/* First declarations by name, so duplicates are found in linear time: a
+ * generated policy with 100,000 tiers must not cost a quadratic scan.  Storage
+ * comes from the policy's arena and dies with it. */
+typedef struct nameset {
+    const ast_ident **slot;
+    size_t cap, n;
+    ast_policy *p;
+} nameset;
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* Record `id`; returns the earlier identifier of the same name, or NULL. */
+static const ast_ident *nameset_add(nameset *set, const ast_ident *id)
+{
+    if ((set->n + 1) * 2 > set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 64;
+        const ast_ident **slot = ast_alloc(set->p, cap * sizeof *slot);
+        for (size_t i = 0; i < set->cap; i++) {
+            if (!set->slot[i]) continue;
+            size_t j = name_hash(set->slot[i]->name) & (cap - 1);
+            while (slot[j]) j = (j + 1) & (cap - 1);
+            slot[j] = set->slot[i];
+        }
+        set->slot = slot;
+        set->cap = cap;
+    }
+    size_t j = name_hash(id->name) & (set->cap - 1);
+    for (; set->slot[j]; j = (j + 1) & (set->cap - 1))
+        if (!strcmp(set->slot[j]->name, id->name)) return set->slot[j];
+    set->slot[j] = id;
+    set->n++;
+    return NULL;
+}
+
+/* Report `id` if `set` already holds its name. */
+static void declare_once(chk_ctx *c, nameset *set, const ast_ident *id, const char *what)
+{
+    const ast_ident *first = nameset_add(set, id);
+    if (first) duplicate(c, id, first, what);
+}
+
 /* Number a list of identifiers and report duplicates within it. */
 static int number_idents(chk_ctx *c, ast_ident *list, int base, const char *what)
 {
+    nameset set = {.p = c->p};
     int n = 0;
     for (ast_ident *id = list; id; id = id->next, n++) {
         id->ref = base + n;
-        for (ast_ident *f = list; f != id; f = f->next)
-            if (!strcmp(f->name, id->name)) {
-                duplicate(c, id, f, what);
-                break;
-            }
+        declare_once(c, &set, id, what);
     }
     return n;
 }
@@ -277,15 +320,13 @@ static int number_idents(chk_ctx *c, ast_ident *list, int base, const char *what
 static void declare(chk_ctx *c)
 {
     ast_policy *p = c->p;
+    nameset calendars = {.p = p}, fields = {.p = p}, clocks = {.p = p}, ladders = {.p = p},
+            tiers = {.p = p}, labels = {.p = p};
     int i = 0;
     for (ast_calendar *k = p->calendars; k; k = k->next, i++) {
         k->index = i;
         k->name.ref = i;
-        for (ast_calendar *f = p->calendars; f != k; f = f->next)
-            if (!strcmp(f->name.name, k->name.name)) {
-                duplicate(c, &k->name, &f->name, "calendar");
-                break;
-            }
+        declare_once(c, &calendars, &k->name, "calendar");
     }
     c->ncalendars = i;
     ast_calendar *always = find_calendar(c, "always");
@@ -300,11 +341,7 @@ static void declare(chk_ctx *c)
                        "`level` is a built-in field");
             continue;
         }
-        for (ast_field *g = p->fields; g != f; g = g->next)
-            if (!strcmp(g->name.name, f->name.name)) {
-                duplicate(c, &f->name, &g->name, "field");
-                break;
-            }
+        declare_once(c, &fields, &f->name, "field");
         if (f->kind == TY_ENUM) {
             int n = 0;
             for (ast_ident *v = f->values; v; v = v->next, n++) {
@@ -338,42 +375,25 @@ static void declare(chk_ctx *c)
     for (ast_clock *k = p->clocks; k; k = k->next, i++) {
         k->index = i;
         k->name.ref = i;
-        for (ast_clock *f = p->clocks; f != k; f = f->next)
-            if (!strcmp(f->name.name, k->name.name)) {
-                duplicate(c, &k->name, &f->name, "clock");
-                break;
-            }
+        declare_once(c, &clocks, &k->name, "clock");
     }
     i = 0;
     for (ast_ladder *k = p->ladders; k; k = k->next, i++) {
         k->index = i;
         k->name.ref = i;
-        for (ast_ladder *f = p->ladders; f != k; f = f->next)
-            if (!strcmp(f->name.name, k->name.name)) {
-                duplicate(c, &k->name, &f->name, "ladder");
-                break;
-            }
+        declare_once(c, &ladders, &k->name, "ladder");
     }
     i = 0;
     for (ast_sla *k = p->slas; k; k = k->next, i++) {
         k->index = i;
         k->name.ref = i;
-        for (ast_sla *f = p->slas; f != k; f = f->next)
-            if (!strcmp(f->name.name, k->name.name)) {
-                duplicate(c, &k->name, &f->name, "tier");
-                break;
-            }
+        declare_once(c, &tiers, &k->name, "tier");
     }
     i = 0;
     for (ast_rule *r = p->rules; r; r = r->next, i++) {
         r->index = i;
         r->label.ref = i;
-        if (!r->label.name) continue;
-        for (ast_rule *f = p->rules; f != r; f = f->next)
-            if (f->label.name && !strcmp(f->label.name, r->label.name)) {
-                duplicate(c, &r->label, &f->label, "rule name");
-                break;
-            }
+        if (r->label.name) declare_once(c, &labels, &r->label, "rule name");
     }
 }
 
@@ -637,11 +657,22 @@ static void check_rule(chk_ctx *c, ast_rule *r)
 
 /* ---- warnings -------------------------------------------------------------------- */
 
+/* Pairs of tiers the shadowing lint compares at most: it is quadratic by nature,
+ * and a generated policy of 100,000 tiers must still check in a second. */
+#define CHK_SHADOW_PAIRS 2000000L
+
 static void warn_shadowed(chk_ctx *c)
 {
+    long budget = CHK_SHADOW_PAIRS;
     for (ast_sla *t = c->p->slas; t; t = t->next) {
         if (!t->when || chk_has_error(t->when)) continue;
         for (ast_sla *e = c->p->slas; e != t; e = e->next) {
+            if (--budget < 0) {
+                chk_report(c, DIAG_NOTE, t->name.loc, NULL,
+                           "too many tiers to look for shadowed ones: stopped at `%s`",
+                           t->name.name);
+                return;
+            }
             if (!e->when || chk_has_error(e->when)) continue;
             if (!chk_implies(c, t->when, e->when)) continue;
             char hint[256];

@@ -55,11 +55,24 @@ static inline void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((forma
 static inline void sb_printf(sbuf *b, const char *fmt, ...)
 {
     char tmp[128];
-    va_list ap;
+    va_list ap, again;
     va_start(ap, fmt);
+    va_copy(again, ap);
     int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
-    if (n > 0) sb_putn(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+    if (n > 0 && (size_t)n < sizeof tmp) {
+        sb_putn(b, tmp, (size_t)n);
+    } else if (n > 0) { /* names have no length limit: never cut them */
+        char *big = malloc((size_t)n + 1);
+        if (!big) {
+            fputs("slate: out of memory\n", stderr);
+            abort();
+        }
+        vsnprintf(big, (size_t)n + 1, fmt, again);
+        sb_putn(b, big, (size_t)n);
+        free(big);
+    }
+    va_end(again);
 }
 
 static inline void sb_pad(sbuf *b, int n)

@@ -48,6 +48,13 @@ ast_expr *gr_mk_bin(gr_state *ps, ast_expr_kind k, ast_expr *l, ast_expr *r,
     e->u.bin.l = l;
     e->u.bin.r = r;
     e->u.bin.op = op;
+    if (k == EX_AND || k == EX_OR) {
+        int dl = l ? l->depth : 0, dr = r ? r->depth : 0;
+        e->depth = 1 + (dl > dr ? dl : dr);
+        if (e->depth == AST_MAX_EXPR_DEPTH + 1) /* report once per chain */
+            diag_error(ps->d, e->loc, "split the condition, or use `in (...)` for a list of values",
+                       "the condition is too long: more than %d `and`/`or`", AST_MAX_EXPR_DEPTH);
+    }
     return e;
 }
 
