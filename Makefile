@@ -109,9 +109,11 @@ unit-tests: $(TESTS) $(B)/slate $(B)/examples/embed
 run-tests: unit-tests
 	@tests/run.sh $(B)
 
+# The builds use every core; the tests themselves run one suite at a time.
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
-	@$(MAKE) --no-print-directory unit-tests
-	@$(MAKE) --no-print-directory B=build/san SAN=1 unit-tests
+	@$(MAKE) --no-print-directory -j$(JOBS) unit-tests
+	@$(MAKE) --no-print-directory -j$(JOBS) B=build/san SAN=1 unit-tests
 	@tests/run.sh build build/san
 
 demo: deps
