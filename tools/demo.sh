@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# demo.sh BUILD_DIR - the reference policy on a generated day of events.
+# demo.sh BUILD_DIR - the reference policy on a generated day of events, end to end.
 #
-# Called by `make demo`.  Builds policies/service-2025.slate, generates a day of
-# events for about 3000 cases with `slate gen`, runs them through the policy
-# with `slate run` (and the SQLite decision log when this build's `slate run`
-# has --log), and prints a short report (`slate report` over the log, else
-# counts computed from the decisions file).  Everything it writes goes to demo-out/ (git-ignored).
+# Called by `make demo`: builds policies/service-2025.slate, generates a day of
+# case openings (about 3000 cases, with their whole life cycles) with `slate gen`,
+# runs them through the policy with the SQLite decision log, prints the
+# compliance report (also written as HTML), verifies the log as an auditor would
+# (`slate replay`), and tells the story of one complaint (`slate explain`).
+# Everything it writes goes to demo-out/ (git-ignored).  It installs nothing:
+# `make demo` has already made sure the dependencies are there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
@@ -17,7 +19,6 @@ SEED=${DEMO_SEED:-2025}
 START=2025-03-10T00:00:00+08:00 # a Monday
 
 [ -x "$S" ] || { echo "demo: $S not found; run make first" >&2; exit 3; }
-has() { "$S" "$1" --help 2>/dev/null | grep -q -- "${2:-usage}"; }
 t0=$(date +%s.%N)
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -26,37 +27,27 @@ echo "== build: $POLICY"
 "$S" build -q -o "$OUT/service-2025.slc" "$POLICY"
 echo "   $OUT/service-2025.slc ($(wc -c < "$OUT/service-2025.slc") bytes)"
 
-echo "== generate: $CASES cases from $START (seed $SEED)"
+echo "== generate: $CASES cases opened from $START (seed $SEED)"
 "$S" gen --seed "$SEED" --cases "$CASES" --start "$START" --policy "$POLICY" -o "$OUT/events.jsonl"
 echo "   $OUT/events.jsonl ($(wc -l < "$OUT/events.jsonl") events)"
 
-echo "== run"
+echo "== run, with the decision log"
 DECISIONS="$OUT/decisions.jsonl"
-LOG=""
-if has run --log; then
-    LOG="$OUT/audit.db"
-    "$S" run --log "$LOG" -o "$DECISIONS" "$OUT/service-2025.slc" "$OUT/events.jsonl"
-else
-    "$S" run -o "$DECISIONS" "$OUT/service-2025.slc" "$OUT/events.jsonl"
-fi
+LOG="$OUT/audit.db"
+"$S" run --log "$LOG" --log-sync normal -o "$DECISIONS" "$OUT/service-2025.slc" "$OUT/events.jsonl"
 echo "   $DECISIONS ($(wc -l < "$DECISIONS") decisions)"
 
 echo "== report"
-if [ -n "$LOG" ] && has report; then
-    "$S" report "$LOG" | tee "$OUT/report.txt"
-else
-    # No log: counts computed from the decisions file.
-    actions() { sed -n 's/.*"action":"\([a-z_]*\)".*/\1/p' "$DECISIONS"; }
-    breaches() { grep '"action":"breach"' "$DECISIONS" | sed -n 's/.*"clock":"\([a-z_]*\)".*/\1/p'; }
-    tiers() { grep '"action":"sla"' "$DECISIONS" | sed -n 's/.*"tier":"\([a-z_]*\)".*/\1/p'; }
-    {
-        echo "decisions by action:"
-        actions | sort | uniq -c | sort -rn | awk '{ printf "  %-10s %7d\n", $2, $1 }'
-        echo "SLA tiers chosen (first choice and re-selections):"
-        tiers | sort | uniq -c | sort -rn | awk '{ printf "  %-20s %5d\n", $2, $1 }'
-        echo "breaches by clock:"
-        breaches | sort | uniq -c | sort -rn | awk '{ printf "  %-16s %5d\n", $2, $1 }'
-    } | tee "$OUT/report.txt"
+"$S" report --html "$OUT/report.html" "$LOG" | tee "$OUT/report.txt"
+
+echo "== audit: replay the log and check every decision and the hash chain"
+"$S" replay "$LOG"
+
+CASE=$(sed -n 's/.*"case":"\([^"]*\)".*"kind":"complaint".*/\1/p' "$OUT/events.jsonl" | head -1)
+if [ -n "$CASE" ]; then
+    echo "== explain: the story of complaint $CASE (first lines; all in $OUT/explain.txt)"
+    "$S" explain "$LOG" "$CASE" > "$OUT/explain.txt"
+    head -25 "$OUT/explain.txt"
 fi
 
 t1=$(date +%s.%N)
