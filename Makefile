@@ -81,7 +81,7 @@ $(B)/libslate.a: $(RUNTIME_O)
 $(B)/libslatelog.a: $(LOG_O)
 	$(AR) rcs $@ $^
 $(B)/libslate.so: $(RUNTIME_O)
-	$(CC) -shared $(LDFLAGS) -Wl,-soname,libslate.so.0 -o $@ $^ $(LDLIBS)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libslate.so.0 -o $@ $^ -lnettle -lm
 
 $(B)/slate: $(CLI_O) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_O) $(LIBS) $(LDLIBS)
