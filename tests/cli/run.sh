@@ -49,7 +49,7 @@ if command -v jq >/dev/null; then
 fi
 
 # ---- byte-identical: repeated runs, .slc, -o, stdin, chunked and live input ----
-for i in 1 2 3; do
+for i in 1 2 3 4 5 6 7 8 9 10; do
     expect_rc 0 "$SLATE" run -q "$POL" "$EV" --until $UNTIL
     cmp -s "$T/out" "$T/golden" || fail "run $i differs"
     [ -s "$T/err" ] && fail "--quiet printed: $(cat "$T/err")"
