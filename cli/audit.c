@@ -412,6 +412,15 @@ void aud_summary(const aud_decision *d, char *buf, size_t size)
         char *v = json_dumps(json_object_get(d->args, "value"), JSON_ENCODE_ANY | JSON_COMPACT);
         snprintf(buf, size, "%s = %s", field ? field : "?", v ? v : "?");
         free(v);
+    } else if (!strcmp(a, "emit")) { /* the log keeps emit as field (name) and value (args) */
+        const char *name = aud_json_str(d->args, "field");
+        char *v = json_dumps(json_object_get(d->args, "value"), JSON_ENCODE_ANY | JSON_COMPACT);
+        size_t n = v ? strlen(v) : 0;
+        if (v && n >= 2 && v[0] == '[') /* show name(a, b) as the policy wrote it */
+            snprintf(buf, size, "%s(%.*s)", name ? name : "?", (int)(n - 2), v + 1);
+        else
+            snprintf(buf, size, "%s %s", name ? name : "?", v ? v : "");
+        free(v);
     } else if (!strcmp(a, "reject")) {
         const char *r = aud_json_str(d->args, "reason");
         snprintf(buf, size, "%s", r ? r : "");
