@@ -73,7 +73,25 @@ if "$SLATE" run --help 2>&1 | grep -q -- --log && "$SLATE" replay --help >/dev/n
 else
     echo "slate run --log / replay   not measured: the SQLite log's \`run --log\` and \`replay\` have not landed"
 fi
-echo "Lua 5.4 / LuaJIT / CLIPS / json-rules-engine: not done (bench/RESULTS.md)"
+
+# ---- peer baselines: the hand-written subset in other rule/script engines --------
+# Each is equivalence-checked on the small and the big stream before its time is
+# shown; one that is missing its package (bench/deps.sh) is skipped with the reason.
+echo "peer baselines (the subset above; events/s of the per-event work, events pre-parsed):"
+lua_peer() { # lua_peer NAME BINARY PACKAGE
+    if [ ! -x "$2" ]; then
+        printf '%-26s skipped: %s not built (package %s missing? run bench/deps.sh)\n' "$1" "$2" "$3"
+        return
+    fi
+    local qs qb t
+    qs=$("$2" equiv $POL "$D/small.jsonl" 2>/dev/null | tee "$R/$(basename "$2")-equiv-small.txt")
+    qb=$("$2" equiv $POL "$D/big.jsonl" 2>/dev/null | tee "$R/$(basename "$2")-equiv-big.txt")
+    t=$("$2" time $POL "$D/big.jsonl" "$RUNS" | tee "$R/$(basename "$2").txt")
+    row "$1" "$(echo "$t" | field median_eps)" "$(status "$qs" | cut -d' ' -f1)/$(status "$qb" | cut -d' ' -f1)" \
+        "$(echo "$t" | field decisions) decisions; equivalence small/big; bench/lua/policy.lua"
+}
+lua_peer "Lua 5.4 (embedded)" "$B/slate-lua54" "liblua5.4-dev"
+lua_peer "LuaJIT 2.1 (embedded)" "$B/slate-luajit" "libluajit-5.1-dev"
 echo
 
 # ---- memory and scale -----------------------------------------------------------------
