@@ -84,14 +84,34 @@ lua_peer() { # lua_peer NAME BINARY PACKAGE
         return
     fi
     local qs qb t
-    qs=$("$2" equiv $POL "$D/small.jsonl" 2>/dev/null | tee "$R/$(basename "$2")-equiv-small.txt")
-    qb=$("$2" equiv $POL "$D/big.jsonl" 2>/dev/null | tee "$R/$(basename "$2")-equiv-big.txt")
+    qs=$("$2" equiv $POL "$D/small.jsonl" 2>/dev/null | tee "$R/$(basename "$2")-equiv-small.txt" || true)
+    qb=$("$2" equiv $POL "$D/big.jsonl" 2>/dev/null | tee "$R/$(basename "$2")-equiv-big.txt" || true)
     t=$("$2" time $POL "$D/big.jsonl" "$RUNS" | tee "$R/$(basename "$2").txt")
     row "$1" "$(echo "$t" | field median_eps)" "$(status "$qs" | cut -d' ' -f1)/$(status "$qb" | cut -d' ' -f1)" \
         "$(echo "$t" | field decisions) decisions; equivalence small/big; bench/lua/policy.lua"
 }
 lua_peer "Lua 5.4 (embedded)" "$B/slate-lua54" "liblua5.4-dev"
 lua_peer "LuaJIT 2.1 (embedded)" "$B/slate-luajit" "libluajit-5.1-dev"
+# json-rules-engine: the tiers as its rules, the clocks in plain JS; Node prints its
+# decisions and slate-peercheck compares them with slate's
+PC=$B/slate-peercheck
+if ! command -v node >/dev/null; then
+    printf '%-26s skipped: no node\n' "json-rules-engine (Node)"
+elif [ ! -d "$B/node_modules/json-rules-engine" ]; then
+    printf '%-26s skipped: %s missing (bench/deps.sh runs npm install)\n' "json-rules-engine (Node)" \
+        "$B/node_modules/json-rules-engine"
+else
+    "$PC" calendar $POL > "$D/calendar.json"
+    node_js() { NODE_PATH=$B/node_modules node bench/node/policy.js "$D/calendar.json" "$@"; }
+    node_js "$D/small.jsonl" decisions > "$R/node-small.dec"
+    node_js "$D/big.jsonl" decisions > "$R/node-big.dec"
+    qs=$("$PC" check $POL "$D/small.jsonl" "$R/node-small.dec" | tee "$R/node-equiv-small.txt" || true)
+    qb=$("$PC" check $POL "$D/big.jsonl" "$R/node-big.dec" | tee "$R/node-equiv-big.txt" || true)
+    t=$(node_js "$D/big.jsonl" time "$RUNS" | tee "$R/node.txt")
+    row "json-rules-engine (Node)" "$(echo "$t" | field median_eps)" \
+        "$(status "$qs" | cut -d' ' -f1)/$(status "$qb" | cut -d' ' -f1)" \
+        "$(echo "$t" | field decisions) decisions; node $(node --version); bench/node/policy.js"
+fi
 echo
 
 # ---- memory and scale -----------------------------------------------------------------
