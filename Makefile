@@ -132,9 +132,16 @@ $(B)/slate-bench: $(B)/obj/bench/capi.o $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 # the packages bench/deps.sh could install; `make test` needs none of them.
 havepc = $(shell pkg-config --exists $(1) 2>/dev/null && echo y)
 BENCH_PEERS := $(if $(call havepc,lua5.4),$(B)/slate-lua54) \
-               $(if $(call havepc,luajit),$(B)/slate-luajit)
+               $(if $(call havepc,luajit),$(B)/slate-luajit) \
+               $(if $(wildcard /usr/include/clips/clips.h),$(B)/slate-clips)
 .PHONY: bench-peers
-bench-peers: $(BENCH_PEERS)
+bench-peers: $(BENCH_PEERS) $(B)/slate-peercheck
+# CLIPS's headers are old C: built without -Werror's extra warnings on them.
+$(B)/slate-clips: bench/embed_clips.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -isystem /usr/include/clips $(LDFLAGS) -o $@ $< \
+	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) /usr/lib/libclips.a -lm
+$(B)/slate-peercheck: $(B)/obj/bench/peercheck.o $(BENCH_O) $(CLI_LIB_O) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/slate-lua54: bench/embed_lua.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags lua5.4) $(LDFLAGS) -o $@ $< \
 	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(shell pkg-config --libs lua5.4)

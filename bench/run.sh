@@ -112,6 +112,25 @@ else
         "$(status "$qs" | cut -d' ' -f1)/$(status "$qb" | cut -d' ' -f1)" \
         "$(echo "$t" | field decisions) decisions; node $(node --version); bench/node/policy.js"
 fi
+# CLIPS through its C API: ~1-2k events/s, so it is timed and checked on the small
+# stream (a big run takes ~7 minutes; BENCH_CLIPS_BIG=1 checks the big one too), and
+# its ratio is to the slate C API on that same small stream
+if [ ! -x "$B/slate-clips" ]; then
+    printf '%-26s skipped: %s not built (package libclips-dev missing? run bench/deps.sh)\n' \
+        "CLIPS 6.30 (embedded)" "$B/slate-clips"
+else
+    qs=$("$B/slate-clips" equiv $POL "$D/small.jsonl" | tee "$R/clips-equiv-small.txt" || true)
+    qb="not checked"
+    if [ "${BENCH_CLIPS_BIG:-0}" = 1 ]; then
+        qb=$("$B/slate-clips" equiv $POL "$D/big.jsonl" | tee "$R/clips-equiv-big.txt" || true)
+    fi
+    t=$("$B/slate-clips" time $POL "$D/small.jsonl" "$RUNS" | tee "$R/clips.txt")
+    cs=$("$SB" capi $POL "$D/small.jsonl" "$RUNS" | tee "$R/capi-small.txt" | field median_eps)
+    awk -v n="CLIPS 6.30 (embedded)" -v e="$(echo "$t" | field median_eps)" -v b="$cs" \
+        -v q="$(status "$qs" | cut -d' ' -f1)/$(case "$qb" in "equiv equal"*) echo equal;; "not checked") echo -;; *) echo DIFFERENT;; esac)" \
+        -v x="SMALL stream ($nsmall events); ratio to slate C API on it ($cs events/s); bench/clips/policy.clp" \
+        'BEGIN { printf "%-26s %12.0f %8.2f  %-22s %s\n", n, e, e / b, q, x }'
+fi
 echo
 
 # ---- memory and scale -----------------------------------------------------------------
