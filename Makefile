@@ -123,7 +123,8 @@ demo: deps
 # ---- benchmarks (issue 7): an -O2 build of its own, then bench/run.sh ------------
 BENCH_B := build/bench
 bench: deps
-	@$(MAKE) --no-print-directory B=$(BENCH_B) OPT="-O2 -g" all $(BENCH_B)/slate-bench
+	@bench/deps.sh $(BENCH_B) || echo "bench: bench/deps.sh failed; peers without their packages are skipped"
+	@$(MAKE) --no-print-directory B=$(BENCH_B) OPT="-O2 -g" all $(BENCH_B)/slate-bench bench-peers
 	@bench/run.sh $(BENCH_B)
 
 $(B)/slate-bench: $(B)/obj/bench/capi.o $(BENCH_O) $(CLI_LIB_O) $(LIBS)
@@ -150,6 +151,27 @@ fuzz-build: $(patsubst %,$(B)/fuzz_%,$(FUZZ_TARGETS))
 $(B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.c tests/fuzz/harness.h $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< tests/fuzz/harness.c \
 	    $(CLI_LIB_O) $(LIBS) $(LDLIBS)
+
+# The peer baselines (bench/RESULTS.md): built only by `make bench`, and only for
+# the packages bench/deps.sh could install; `make test` needs none of them.
+havepc = $(shell pkg-config --exists $(1) 2>/dev/null && echo y)
+BENCH_PEERS := $(if $(call havepc,lua5.4),$(B)/slate-lua54) \
+               $(if $(call havepc,luajit),$(B)/slate-luajit) \
+               $(if $(wildcard /usr/include/clips/clips.h),$(B)/slate-clips)
+.PHONY: bench-peers
+bench-peers: $(BENCH_PEERS) $(B)/slate-peercheck
+# CLIPS's headers are old C: built without -Werror's extra warnings on them.
+$(B)/slate-clips: bench/embed_clips.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -isystem /usr/include/clips $(LDFLAGS) -o $@ $< \
+	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) /usr/lib/libclips.a -lm
+$(B)/slate-peercheck: $(B)/obj/bench/peercheck.o $(BENCH_O) $(CLI_LIB_O) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/slate-lua54: bench/embed_lua.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags lua5.4) $(LDFLAGS) -o $@ $< \
+	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(shell pkg-config --libs lua5.4)
+$(B)/slate-luajit: bench/embed_lua.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags luajit) $(LDFLAGS) -o $@ $< \
+	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(shell pkg-config --libs luajit)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \

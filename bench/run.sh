@@ -73,7 +73,64 @@ if "$SLATE" run --help 2>&1 | grep -q -- --log && "$SLATE" replay --help >/dev/n
 else
     echo "slate run --log / replay   not measured: the SQLite log's \`run --log\` and \`replay\` have not landed"
 fi
-echo "Lua 5.4 / LuaJIT / CLIPS / json-rules-engine: not done (bench/RESULTS.md)"
+
+# ---- peer baselines: the hand-written subset in other rule/script engines --------
+# Each is equivalence-checked on the small and the big stream before its time is
+# shown; one that is missing its package (bench/deps.sh) is skipped with the reason.
+echo "peer baselines (the subset above; events/s of the per-event work, events pre-parsed):"
+lua_peer() { # lua_peer NAME BINARY PACKAGE
+    if [ ! -x "$2" ]; then
+        printf '%-26s skipped: %s not built (package %s missing? run bench/deps.sh)\n' "$1" "$2" "$3"
+        return
+    fi
+    local qs qb t
+    qs=$("$2" equiv $POL "$D/small.jsonl" 2>/dev/null | tee "$R/$(basename "$2")-equiv-small.txt" || true)
+    qb=$("$2" equiv $POL "$D/big.jsonl" 2>/dev/null | tee "$R/$(basename "$2")-equiv-big.txt" || true)
+    t=$("$2" time $POL "$D/big.jsonl" "$RUNS" | tee "$R/$(basename "$2").txt")
+    row "$1" "$(echo "$t" | field median_eps)" "$(status "$qs" | cut -d' ' -f1)/$(status "$qb" | cut -d' ' -f1)" \
+        "$(echo "$t" | field decisions) decisions; equivalence small/big; bench/lua/policy.lua"
+}
+lua_peer "Lua 5.4 (embedded)" "$B/slate-lua54" "liblua5.4-dev"
+lua_peer "LuaJIT 2.1 (embedded)" "$B/slate-luajit" "libluajit-5.1-dev"
+# json-rules-engine: the tiers as its rules, the clocks in plain JS; Node prints its
+# decisions and slate-peercheck compares them with slate's
+PC=$B/slate-peercheck
+if ! command -v node >/dev/null; then
+    printf '%-26s skipped: no node\n' "json-rules-engine (Node)"
+elif [ ! -d "$B/node_modules/json-rules-engine" ]; then
+    printf '%-26s skipped: %s missing (bench/deps.sh runs npm install)\n' "json-rules-engine (Node)" \
+        "$B/node_modules/json-rules-engine"
+else
+    "$PC" calendar $POL > "$D/calendar.json"
+    node_js() { NODE_PATH=$B/node_modules node bench/node/policy.js "$D/calendar.json" "$@"; }
+    node_js "$D/small.jsonl" decisions > "$R/node-small.dec"
+    node_js "$D/big.jsonl" decisions > "$R/node-big.dec"
+    qs=$("$PC" check $POL "$D/small.jsonl" "$R/node-small.dec" | tee "$R/node-equiv-small.txt" || true)
+    qb=$("$PC" check $POL "$D/big.jsonl" "$R/node-big.dec" | tee "$R/node-equiv-big.txt" || true)
+    t=$(node_js "$D/big.jsonl" time "$RUNS" | tee "$R/node.txt")
+    row "json-rules-engine (Node)" "$(echo "$t" | field median_eps)" \
+        "$(status "$qs" | cut -d' ' -f1)/$(status "$qb" | cut -d' ' -f1)" \
+        "$(echo "$t" | field decisions) decisions; node $(node --version); bench/node/policy.js"
+fi
+# CLIPS through its C API: ~1-2k events/s, so it is timed and checked on the small
+# stream (a big run takes ~7 minutes; BENCH_CLIPS_BIG=1 checks the big one too), and
+# its ratio is to the slate C API on that same small stream
+if [ ! -x "$B/slate-clips" ]; then
+    printf '%-26s skipped: %s not built (package libclips-dev missing? run bench/deps.sh)\n' \
+        "CLIPS 6.30 (embedded)" "$B/slate-clips"
+else
+    qs=$("$B/slate-clips" equiv $POL "$D/small.jsonl" | tee "$R/clips-equiv-small.txt" || true)
+    qb="not checked"
+    if [ "${BENCH_CLIPS_BIG:-0}" = 1 ]; then
+        qb=$("$B/slate-clips" equiv $POL "$D/big.jsonl" | tee "$R/clips-equiv-big.txt" || true)
+    fi
+    t=$("$B/slate-clips" time $POL "$D/small.jsonl" "$RUNS" | tee "$R/clips.txt")
+    cs=$("$SB" capi $POL "$D/small.jsonl" "$RUNS" | tee "$R/capi-small.txt" | field median_eps)
+    awk -v n="CLIPS 6.30 (embedded)" -v e="$(echo "$t" | field median_eps)" -v b="$cs" \
+        -v q="$(status "$qs" | cut -d' ' -f1)/$(case "$qb" in "equiv equal"*) echo equal;; "not checked") echo -;; *) echo DIFFERENT;; esac)" \
+        -v x="SMALL stream ($nsmall events); ratio to slate C API on it ($cs events/s); bench/clips/policy.clp" \
+        'BEGIN { printf "%-26s %12.0f %8.2f  %-22s %s\n", n, e, e / b, q, x }'
+fi
 echo
 
 # ---- memory and scale -----------------------------------------------------------------
