@@ -77,6 +77,10 @@ ev_status ev_next(ev_reader *r, FILE *f, ev_result *out);
  * so a consumer of a live stream sees the decisions of every line read so far. */
 void ev_reader_before_read(ev_reader *r, void (*fn)(void *ud), void *ud);
 
+/* Turn the fast path for plain flat lines off (0) or on (1, the default).  Both
+ * give the same results (docs/io.md); off is for tests that prove it. */
+void ev_reader_set_fast(ev_reader *r, int on);
+
 /* Totals so far. */
 typedef struct ev_stats {
     uint64_t lines;       /* physical lines, blank ones included */
