@@ -44,6 +44,8 @@ struct ev_reader {
     size_t nmem, mem_cap;
     char *scratch;        /* fast path: a copy of the line, its strings NUL-ended */
     size_t scratch_cap;
+    uint32_t *seen;       /* fast path: seen[slot + 5] == gen when the line has it */
+    uint32_t gen;
     char idbuf[24];       /* an integer `id` as text */
 
     char *line;           /* the line being assembled */
@@ -69,8 +71,12 @@ typedef struct jval {
 struct member {
     const char *key; /* NUL-terminated */
     size_t klen;
+    int slot;        /* a declared field's index, or one of the K_ below */
     jval v;
 };
+
+/* member.slot of the reserved keys and of an undeclared one */
+enum { K_UNDECLARED = -1, K_ID = -2, K_CASE = -3, K_TYPE = -4, K_AT = -5 };
 
 /* ---- schema lookups ------------------------------------------------------- */
 
@@ -137,7 +143,8 @@ ev_reader *ev_reader_new(const slate_program *prog, int strict)
     r->strict = strict;
     r->fast = 1;
     r->values = calloc(prog->nfields ? prog->nfields : 1, sizeof *r->values);
-    if (!r->values || table_build(&r->events, r, prog->nevents, event_name) ||
+    r->seen = calloc((size_t)prog->nfields + 5, sizeof *r->seen);
+    if (!r->values || !r->seen || table_build(&r->events, r, prog->nevents, event_name) ||
         table_build(&r->fields, r, prog->nfields, field_name)) {
         ev_reader_free(r);
         return NULL;
@@ -155,6 +162,7 @@ void ev_reader_free(ev_reader *r)
     free(r->values);
     free(r->mem);
     free(r->scratch);
+    free(r->seen);
     free(r->line);
     free(r->chunk);
     free(r);
@@ -351,15 +359,19 @@ static ev_status field_value(ev_reader *r, ev_result *out, const char *key, int 
         return reject(r, out, "`%s`: expected a duration (" DURATION_HELP "), got %s", key,
                       json_kind(v));
     case PT_ENUM: {
-        name_list(list, sizeof list, r, f->nvalues, nth_enum_value, (uint32_t)fi);
         if (v->kind != JSON_STRING)
-            return reject(r, out, "`%s`: expected one of %s, got %s", key, list, json_kind(v));
+            return reject(r, out, "`%s`: expected one of %s, got %s", key,
+                          name_list(list, sizeof list, r, f->nvalues, nth_enum_value,
+                                    (uint32_t)fi),
+                          json_kind(v));
         const char *s = v->s;
         size_t len = v->len;
         int k = enum_find(r, f, s, len);
         if (k < 0)
             return reject(r, out, "`%s`: unknown value `%s` for enum `%s` (expected one of %s)",
-                          key, quote(q, s, len), key, list);
+                          key, quote(q, s, len), key,
+                          name_list(list, sizeof list, r, f->nvalues, nth_enum_value,
+                                    (uint32_t)fi));
         dst->i = k;
         return EV_OK;
     }
@@ -376,12 +388,16 @@ static int is_blank(const char *s, size_t len)
     return 1;
 }
 
-static int is_key(const struct member *m, const char *k, size_t klen);
-
-static int reserved(const struct member *m)
+/* What key s[0..len) is: a reserved key (K_ID ...), a declared field's index, or
+ * K_UNDECLARED.  Reserved names win over fields of the same name. */
+static int classify(const ev_reader *r, const char *s, size_t len)
 {
-    return is_key(m, "case", 4) || is_key(m, "type", 4) || is_key(m, "at", 2) ||
-           is_key(m, "id", 2);
+    if (len == 2 && s[0] == 'i' && s[1] == 'd') return K_ID;
+    if (len == 2 && s[0] == 'a' && s[1] == 't') return K_AT;
+    if (len == 4 && memcmp(s, "case", 4) == 0) return K_CASE;
+    if (len == 4 && memcmp(s, "type", 4) == 0) return K_TYPE;
+    int fi = table_find(&r->fields, r, field_name, s, len);
+    return fi >= 0 ? fi : K_UNDECLARED;
 }
 
 static int grow_members(ev_reader *r)
@@ -410,21 +426,41 @@ static int sp(char c)
     return c == ' ' || c == '\t';
 }
 
-static int plain(unsigned char c)
-{
-    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
-}
-
 static int digit(char c)
 {
     return c >= '0' && c <= '9';
 }
 
+/* The end of the run of plain bytes (printable ASCII but '"' and '\\') from p,
+ * eight bytes at a time: a word's
+ * lowest flagged byte (below 0x20, '"', '\\', DEL, above 0x7F) is exact, so its
+ * position is the answer.  Reads past `end`, which r->scratch allows: the line is
+ * followed there by 8 NUL bytes, which stop the scan. */
+static char *plain_run(char *p)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    for (;;) {
+        uint64_t x, q, b, d;
+        memcpy(&x, p, 8);
+        q = x ^ (ones * '"');
+        b = x ^ (ones * '\\');
+        d = x ^ (ones * 0x7F);
+        uint64_t bad = (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) |
+                        ((d - ones) & ~d) | x) &
+                       high;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        if (bad) return p + (__builtin_clzll(bad) >> 3);
+#else
+        if (bad) return p + (__builtin_ctzll(bad) >> 3);
+#endif
+        p += 8;
+    }
+}
+
 /* A string at *pp (on its opening quote): NUL-terminates it in place. */
 static char *scan_string(char **pp, const char *end, size_t *len)
 {
-    char *p = *pp + 1, *s = p;
-    while (p < end && plain((unsigned char)*p)) p++;
+    char *p = plain_run(*pp + 1), *s = *pp + 1;
     if (p == end || *p != '"') return NULL;
     *len = (size_t)(p - s);
     *p = '\0';
@@ -434,19 +470,23 @@ static char *scan_string(char **pp, const char *end, size_t *len)
 
 static int scan_flat(ev_reader *r, const char *line, size_t len)
 {
-    if (len + 1 > r->scratch_cap) {
+    if (len + 8 > r->scratch_cap) {
         size_t cap = r->scratch_cap ? r->scratch_cap : 1024;
-        while (cap < len + 1) cap *= 2;
+        while (cap < len + 8) cap *= 2;
         char *ns = realloc(r->scratch, cap);
         if (!ns) return -1;
         r->scratch = ns;
         r->scratch_cap = cap;
     }
     memcpy(r->scratch, line, len);
-    r->scratch[len] = '\0';
+    memset(r->scratch + len, 0, 8);
     char *p = r->scratch;
     const char *end = p + len;
     r->nmem = 0;
+    if (++r->gen == 0) {
+        memset(r->seen, 0, ((size_t)r->prog->nfields + 5) * sizeof *r->seen);
+        r->gen = 1;
+    }
     while (p < end && sp(*p)) p++;
     if (p == end || *p != '{') return -1;
     p++;
@@ -490,12 +530,23 @@ static int scan_flat(ev_reader *r, const char *line, size_t len)
             } else {
                 return -1;
             }
-            for (size_t k = 0; k < r->nmem; k++)
-                if (r->mem[k].klen == klen && memcmp(r->mem[k].key, key, klen) == 0) return -1;
+            /* a key twice: jansson's message; declared and reserved keys by
+             * their slot, undeclared ones by name */
+            int slot = classify(r, key, klen);
+            if (slot == K_UNDECLARED) {
+                for (size_t k = 0; k < r->nmem; k++)
+                    if (r->mem[k].slot == K_UNDECLARED && r->mem[k].klen == klen &&
+                        memcmp(r->mem[k].key, key, klen) == 0)
+                        return -1;
+            } else {
+                if (r->seen[slot + 5] == r->gen) return -1;
+                r->seen[slot + 5] = r->gen;
+            }
             if (r->nmem == r->mem_cap && grow_members(r)) return -1;
             struct member *m = &r->mem[r->nmem++];
             m->key = key;
             m->klen = klen;
+            m->slot = slot;
             m->v = v;
             while (p < end && sp(*p)) p++;
             if (p == end) return -1;
@@ -569,6 +620,7 @@ static int members_of(ev_reader *r, json_t *root)
         struct member *m = &r->mem[r->nmem++];
         m->key = key;
         m->klen = strlen(key);
+        m->slot = classify(r, key, m->klen);
         m->v.kind = json_typeof(v);
         m->v.s = NULL;
         m->v.len = 0;
@@ -583,11 +635,6 @@ static int members_of(ev_reader *r, json_t *root)
     return 0;
 }
 
-static int is_key(const struct member *m, const char *k, size_t klen)
-{
-    return m->klen == klen && memcmp(m->key, k, klen) == 0;
-}
-
 /* Everything after the JSON syntax, on r->mem, the same for both paths. */
 static ev_status check_members(ev_reader *r, ev_result *out)
 {
@@ -595,11 +642,13 @@ static ev_status check_members(ev_reader *r, ev_result *out)
     const jval *vid = NULL, *jcase = NULL, *vtype = NULL, *vat = NULL;
     for (size_t k = 0; k < r->nmem; k++) {
         const struct member *m = &r->mem[k];
-        if (m->klen > 4) continue;
-        if (is_key(m, "id", 2)) vid = &m->v;
-        else if (is_key(m, "case", 4)) jcase = &m->v;
-        else if (is_key(m, "type", 4)) vtype = &m->v;
-        else if (is_key(m, "at", 2)) vat = &m->v;
+        switch (m->slot) {
+        case K_ID: vid = &m->v; break;
+        case K_CASE: jcase = &m->v; break;
+        case K_TYPE: vtype = &m->v; break;
+        case K_AT: vat = &m->v; break;
+        default: break;
+        }
     }
 
     /* id: echoed into decisions, so read it first for the rejects too */
@@ -674,8 +723,8 @@ static ev_status check_members(ev_reader *r, ev_result *out)
     for (size_t k = 0; k < r->nmem; k++) {
         const struct member *m = &r->mem[k];
         const char *key = m->key;
-        if (reserved(m)) continue;
-        int fi = table_find(&r->fields, r, field_name, key, m->klen);
+        int fi = m->slot;
+        if (fi < K_UNDECLARED) continue; /* reserved */
         if (fi < 0) {
             out->undeclared++;
             r->st.undeclared++;

@@ -792,9 +792,30 @@ static void test_fast_path_equals_jansson(void **state)
     };
     static const char spice[] = "{}[]\":,\\0123456789-+.eEtTzZ \t\r\x00\x7f\xc3\xa9\xff"
                                 "truefalsnul\x01\x1f";
+    static const char *const edges[] = {
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"tier\":\"vip\",\"tier\":\"low\"}",
+        "{\"id\":1,\"case\":\"a\",\"id\":2,\"type\":\"opened\",\"at\":1}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"zz\":1,\"zz\":2}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"at\":1}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"zz\":1,\"zy\":2,\"zz\":3}",
+        "{\"case\":\"abcdefghijklmnopq\",\"type\":\"opened\",\"at\":999999999999999999}",
+        "{\"case\":\"abcdefgh\\ijklmnopq\",\"type\":\"opened\",\"at\":1}",
+        "{\"case\":\"abcdefghij\x7fklmnopq\",\"type\":\"opened\",\"at\":1}",
+        "{\"case\":\"abcdefghij\xc3\xa9klmnopq\",\"type\":\"opened\",\"at\":1}",
+        "{\"case\":\"abcdefghij\x1fklmnopq\",\"type\":\"opened\",\"at\":1}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"score\":-9223372036854775808}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"score\":1.0}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"score\":-}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"complex\":truefalse}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1}x",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,}",
+        "{}", " {\t} ", "[]", "{\"case\":\"a\"\n}",
+    };
     for (int strict = 0; strict <= 1; strict++) {
         ev_reader *fast = ev_reader_new(&fx.p, strict), *slow = ev_reader_new(&fx.p, strict);
         ev_reader_set_fast(slow, 0);
+        for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++)
+            diff_lines(fast, slow, edges[e], strlen(edges[e]));
         rng_state = 0x9E3779B97F4A7C15u; /* test_mutants' lines first */
         size_t ok = 0;
         char line[512];
