@@ -152,14 +152,38 @@ static int plain_byte(unsigned char c)
     return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
 }
 
+/* The length of the run of plain bytes at p[0..len): eight at a time while eight
+ * remain (a word's lowest flagged byte is exact), then one at a time. */
+static size_t plain_len(const unsigned char *p, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    size_t i = 0;
+    for (; len - i >= 8; i += 8) {
+        uint64_t x, q, b, d;
+        memcpy(&x, p + i, 8);
+        q = x ^ (ones * '"');
+        b = x ^ (ones * '\\');
+        d = x ^ (ones * 0x7F);
+        uint64_t bad = (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) |
+                        ((d - ones) & ~d) | x) &
+                       high;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        if (bad) return i + (size_t)(__builtin_clzll(bad) >> 3);
+#else
+        if (bad) return i + (size_t)(__builtin_ctzll(bad) >> 3);
+#endif
+    }
+    while (i < len && plain_byte(p[i])) i++;
+    return i;
+}
+
 /* The JSON escape of s[0..len), without quotes. */
 static void put_esc(jw *w, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
     size_t run = 0; /* start of the pending run of bytes copied verbatim */
-    size_t i = 0;
-    while (i < len && plain_byte(p[i])) i++; /* the usual case: all plain */
+    size_t i = plain_len(p, len); /* the usual case: all plain */
     while (i < len) {
         unsigned char c = p[i];
         char esc[6];
