@@ -3,7 +3,9 @@
  *
  * Lines are cut by hand from read(2) chunks (so a pipe that delivers a line at a
  * time is served at once, and an endless line costs no memory past EV_MAX_LINE),
- * then each is parsed with jansson and checked against the program's schema.
+ * then each is parsed and checked against the program's schema.  A line in the
+ * plainest flat shape is scanned here (scan_flat); any other goes to jansson;
+ * both fill the same member list, which one checker (check_members) reads.
  * Names are looked up in two small open-addressing tables built once from the
  * program.  The first problem found on a line is the one reported, in this order:
  * JSON syntax, `id`, `case` (its value), `type`, `case` (missing), `at`, then the

@@ -2,7 +2,8 @@
  * events.h - the JSON Lines event reader: text in, slate_event out.
  *
  * The first step of `slate run` (and of anything else that feeds events from
- * text).  It reads one JSON object per line with jansson, checks every key
+ * text).  It reads one JSON object per line (jansson, or for the plainest flat
+ * lines an exact scanner in front of it: docs/io.md), checks every key
  * against the program's schema (event types, field names and types, enum
  * values), and fills a slate_event the engine can take as it is.  A line it
  * cannot use is not an error of the run: it comes back as EV_REJECT with a
