@@ -45,7 +45,7 @@ int dout_sink(void *ud, const slate_decision *d)
             slate_decision_json(&copy, o->buf, o->cap);
         }
         o->buf[n] = '\n';
-        if (fwrite(o->buf, 1, n + 1, o->f) != n + 1) {
+        if (fwrite_unlocked(o->buf, 1, n + 1, o->f) != n + 1) {
             o->write_error = errno ? errno : EIO;
             return 1;
         }

@@ -3,7 +3,9 @@
  *
  * Lines are cut by hand from read(2) chunks (so a pipe that delivers a line at a
  * time is served at once, and an endless line costs no memory past EV_MAX_LINE),
- * then each is parsed with jansson and checked against the program's schema.
+ * then each is parsed and checked against the program's schema.  A line in the
+ * plainest flat shape is scanned here (scan_flat); any other goes to jansson;
+ * both fill the same member list, which one checker (check_members) reads.
  * Names are looked up in two small open-addressing tables built once from the
  * program.  The first problem found on a line is the one reported, in this order:
  * JSON syntax, `id`, `case` (its value), `type`, `case` (missing), `at`, then the
@@ -37,7 +39,15 @@ struct ev_reader {
     name_table events, fields;
 
     slate_value *values;  /* one per declared field at most (duplicates are refused) */
-    json_t *root;         /* the current line's JSON: its strings back the event */
+    json_t *root;         /* the current line's JSON (slow path): its strings back
+                             the event */
+    int fast;             /* try the flat-object scanner before jansson (default) */
+    struct member *mem;   /* the current line's members, in the line's order */
+    size_t nmem, mem_cap;
+    char *scratch;        /* fast path: a copy of the line, its strings NUL-ended */
+    size_t scratch_cap;
+    uint32_t *seen;       /* fast path: seen[slot + 5] == gen when the line has it */
+    uint32_t gen;
     char idbuf[24];       /* an integer `id` as text */
 
     char *line;           /* the line being assembled */
@@ -50,6 +60,25 @@ struct ev_reader {
 
     ev_stats st;
 };
+
+/* One member of the line's object, whichever path read it.  `kind` is jansson's
+ * json_type; the fast path makes only strings, integers, true and false. */
+typedef struct jval {
+    json_type kind;
+    const char *s; /* JSON_STRING: the value, NUL-terminated */
+    size_t len;
+    json_int_t i;  /* JSON_INTEGER */
+} jval;
+
+struct member {
+    const char *key; /* NUL-terminated */
+    size_t klen;
+    int slot;        /* a declared field's index, or one of the K_ below */
+    jval v;
+};
+
+/* member.slot of the reserved keys and of an undeclared one */
+enum { K_UNDECLARED = -1, K_ID = -2, K_CASE = -3, K_TYPE = -4, K_AT = -5 };
 
 /* ---- schema lookups ------------------------------------------------------- */
 
@@ -114,8 +143,10 @@ ev_reader *ev_reader_new(const slate_program *prog, int strict)
     if (!r) return NULL;
     r->prog = prog;
     r->strict = strict;
+    r->fast = 1;
     r->values = calloc(prog->nfields ? prog->nfields : 1, sizeof *r->values);
-    if (!r->values || table_build(&r->events, r, prog->nevents, event_name) ||
+    r->seen = calloc((size_t)prog->nfields + 5, sizeof *r->seen);
+    if (!r->values || !r->seen || table_build(&r->events, r, prog->nevents, event_name) ||
         table_build(&r->fields, r, prog->nfields, field_name)) {
         ev_reader_free(r);
         return NULL;
@@ -131,9 +162,17 @@ void ev_reader_free(ev_reader *r)
     free(r->events.slots);
     free(r->fields.slots);
     free(r->values);
+    free(r->mem);
+    free(r->scratch);
+    free(r->seen);
     free(r->line);
     free(r->chunk);
     free(r);
+}
+
+void ev_reader_set_fast(ev_reader *r, int on)
+{
+    r->fast = on;
 }
 
 ev_stats ev_reader_stats(const ev_reader *r)
@@ -181,9 +220,9 @@ static const char *quote(char *dst, const char *s, size_t len)
     return dst;
 }
 
-static const char *json_kind(const json_t *v)
+static const char *json_kind(const jval *v)
 {
-    switch (json_typeof(v)) {
+    switch (v->kind) {
     case JSON_OBJECT: return "an object";
     case JSON_ARRAY: return "an array";
     case JSON_STRING: return "a string";
@@ -277,7 +316,7 @@ int ev_parse_duration(const char *s, size_t len, int64_t *ms)
 
 /* Check `v` against field `fi` and store it.  Returns EV_OK or a rejection. */
 static ev_status field_value(ev_reader *r, ev_result *out, const char *key, int fi,
-                             json_t *v, slate_value *dst)
+                             const jval *v, slate_value *dst)
 {
     const prog_field *f = &r->prog->fields[fi];
     char q[64], list[400];
@@ -287,24 +326,24 @@ static ev_status field_value(ev_reader *r, ev_result *out, const char *key, int 
     dst->len = 0;
     switch (f->type) {
     case PT_INT:
-        if (!json_is_integer(v))
+        if (v->kind != JSON_INTEGER)
             return reject(r, out, "`%s`: expected an integer, got %s", key, json_kind(v));
-        dst->i = json_integer_value(v);
+        dst->i = v->i;
         return EV_OK;
     case PT_BOOL:
-        if (!json_is_boolean(v))
+        if (v->kind != JSON_TRUE && v->kind != JSON_FALSE)
             return reject(r, out, "`%s`: expected true or false, got %s", key, json_kind(v));
-        dst->i = json_is_true(v);
+        dst->i = v->kind == JSON_TRUE;
         return EV_OK;
     case PT_STRING:
-        if (!json_is_string(v))
+        if (v->kind != JSON_STRING)
             return reject(r, out, "`%s`: expected a string, got %s", key, json_kind(v));
-        dst->s = json_string_value(v);
-        dst->len = json_string_length(v);
+        dst->s = v->s;
+        dst->len = v->len;
         return EV_OK;
     case PT_DURATION:
-        if (json_is_integer(v)) {
-            json_int_t sec = json_integer_value(v);
+        if (v->kind == JSON_INTEGER) {
+            json_int_t sec = v->i;
             if (sec < 0)
                 return reject(r, out, "`%s`: a duration must not be negative", key);
             if (sec > INT64_MAX / 1000)
@@ -312,9 +351,9 @@ static ev_status field_value(ev_reader *r, ev_result *out, const char *key, int 
             dst->i = (int64_t)sec * 1000;
             return EV_OK;
         }
-        if (json_is_string(v)) {
-            const char *s = json_string_value(v);
-            size_t len = json_string_length(v);
+        if (v->kind == JSON_STRING) {
+            const char *s = v->s;
+            size_t len = v->len;
             if (ev_parse_duration(s, len, &dst->i) == 0) return EV_OK;
             return reject(r, out, "`%s`: `%s` is not a duration (expected " DURATION_HELP ")",
                           key, quote(q, s, len));
@@ -322,15 +361,19 @@ static ev_status field_value(ev_reader *r, ev_result *out, const char *key, int 
         return reject(r, out, "`%s`: expected a duration (" DURATION_HELP "), got %s", key,
                       json_kind(v));
     case PT_ENUM: {
-        name_list(list, sizeof list, r, f->nvalues, nth_enum_value, (uint32_t)fi);
-        if (!json_is_string(v))
-            return reject(r, out, "`%s`: expected one of %s, got %s", key, list, json_kind(v));
-        const char *s = json_string_value(v);
-        size_t len = json_string_length(v);
+        if (v->kind != JSON_STRING)
+            return reject(r, out, "`%s`: expected one of %s, got %s", key,
+                          name_list(list, sizeof list, r, f->nvalues, nth_enum_value,
+                                    (uint32_t)fi),
+                          json_kind(v));
+        const char *s = v->s;
+        size_t len = v->len;
         int k = enum_find(r, f, s, len);
         if (k < 0)
             return reject(r, out, "`%s`: unknown value `%s` for enum `%s` (expected one of %s)",
-                          key, quote(q, s, len), key, list);
+                          key, quote(q, s, len), key,
+                          name_list(list, sizeof list, r, f->nvalues, nth_enum_value,
+                                    (uint32_t)fi));
         dst->i = k;
         return EV_OK;
     }
@@ -347,14 +390,186 @@ static int is_blank(const char *s, size_t len)
     return 1;
 }
 
-static int reserved(const char *k)
+/* What key s[0..len) is: a reserved key (K_ID ...), a declared field's index, or
+ * K_UNDECLARED.  Reserved names win over fields of the same name. */
+static int classify(const ev_reader *r, const char *s, size_t len)
 {
-    return !strcmp(k, "case") || !strcmp(k, "type") || !strcmp(k, "at") || !strcmp(k, "id");
+    if (len == 2 && s[0] == 'i' && s[1] == 'd') return K_ID;
+    if (len == 2 && s[0] == 'a' && s[1] == 't') return K_AT;
+    if (len == 4 && memcmp(s, "case", 4) == 0) return K_CASE;
+    if (len == 4 && memcmp(s, "type", 4) == 0) return K_TYPE;
+    int fi = table_find(&r->fields, r, field_name, s, len);
+    return fi >= 0 ? fi : K_UNDECLARED;
 }
+
+static int grow_members(ev_reader *r)
+{
+    size_t cap = r->mem_cap ? 2 * r->mem_cap : 32;
+    struct member *nm = realloc(r->mem, cap * sizeof *nm);
+    if (!nm) return -1;
+    r->mem = nm;
+    r->mem_cap = cap;
+    return 0;
+}
+
+/* ---- the fast path: a flat object in the plainest JSON ----------------------- */
+
+/* The fast path reads only what it can read exactly as jansson would: one object
+ * of members whose keys and string values are printable ASCII without escapes,
+ * whose numbers are integers of at most 18 digits, and `true` / `false`; spaces
+ * and tabs between tokens; no duplicate key.  Anything else (escapes, non-ASCII,
+ * nesting, null, fractions, exponents, big numbers, other white space, syntax
+ * errors) returns -1 and the line goes to jansson, so rejections and their
+ * messages come from jansson alone.  Strings are NUL-terminated in r->scratch, a
+ * copy of the line (the line itself is kept intact for the log). */
+
+static int sp(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static int digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* The end of the run of plain bytes (printable ASCII but '"' and '\\') from p,
+ * eight bytes at a time: a word's
+ * lowest flagged byte (below 0x20, '"', '\\', DEL, above 0x7F) is exact, so its
+ * position is the answer.  Reads past `end`, which r->scratch allows: the line is
+ * followed there by 8 NUL bytes, which stop the scan. */
+static char *plain_run(char *p)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    for (;;) {
+        uint64_t x, q, b, d;
+        memcpy(&x, p, 8);
+        q = x ^ (ones * '"');
+        b = x ^ (ones * '\\');
+        d = x ^ (ones * 0x7F);
+        uint64_t bad = (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) |
+                        ((d - ones) & ~d) | x) &
+                       high;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        if (bad) return p + (__builtin_clzll(bad) >> 3);
+#else
+        if (bad) return p + (__builtin_ctzll(bad) >> 3);
+#endif
+        p += 8;
+    }
+}
+
+/* A string at *pp (on its opening quote): NUL-terminates it in place. */
+static char *scan_string(char **pp, const char *end, size_t *len)
+{
+    char *p = plain_run(*pp + 1), *s = *pp + 1;
+    if (p == end || *p != '"') return NULL;
+    *len = (size_t)(p - s);
+    *p = '\0';
+    *pp = p + 1;
+    return s;
+}
+
+static int scan_flat(ev_reader *r, const char *line, size_t len)
+{
+    if (len + 8 > r->scratch_cap) {
+        size_t cap = r->scratch_cap ? r->scratch_cap : 1024;
+        while (cap < len + 8) cap *= 2;
+        char *ns = realloc(r->scratch, cap);
+        if (!ns) return -1;
+        r->scratch = ns;
+        r->scratch_cap = cap;
+    }
+    memcpy(r->scratch, line, len);
+    memset(r->scratch + len, 0, 8);
+    char *p = r->scratch;
+    const char *end = p + len;
+    r->nmem = 0;
+    if (++r->gen == 0) {
+        memset(r->seen, 0, ((size_t)r->prog->nfields + 5) * sizeof *r->seen);
+        r->gen = 1;
+    }
+    while (p < end && sp(*p)) p++;
+    if (p == end || *p != '{') return -1;
+    p++;
+    while (p < end && sp(*p)) p++;
+    if (p < end && *p == '}') {
+        p++;
+    } else {
+        for (;;) {
+            if (p == end || *p != '"') return -1;
+            size_t klen;
+            char *key = scan_string(&p, end, &klen);
+            if (!key) return -1;
+            while (p < end && sp(*p)) p++;
+            if (p == end || *p != ':') return -1;
+            p++;
+            while (p < end && sp(*p)) p++;
+            if (p == end) return -1;
+            jval v = {JSON_STRING, NULL, 0, 0};
+            if (*p == '"') {
+                v.s = scan_string(&p, end, &v.len);
+                if (!v.s) return -1;
+            } else if (*p == '-' || digit(*p)) {
+                int neg = *p == '-';
+                if (neg) p++;
+                if (p == end || !digit(*p)) return -1;
+                if (*p == '0' && p + 1 < end && digit(p[1])) return -1;
+                const char *d0 = p;
+                json_int_t n = 0;
+                while (p < end && digit(*p)) {
+                    if (p - d0 >= 18) return -1;
+                    n = n * 10 + (*p++ - '0');
+                }
+                v.kind = JSON_INTEGER;
+                v.i = neg ? -n : n;
+            } else if (end - p >= 4 && memcmp(p, "true", 4) == 0) {
+                v.kind = JSON_TRUE;
+                p += 4;
+            } else if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
+                v.kind = JSON_FALSE;
+                p += 5;
+            } else {
+                return -1;
+            }
+            /* a key twice: jansson's message; declared and reserved keys by
+             * their slot, undeclared ones by name */
+            int slot = classify(r, key, klen);
+            if (slot == K_UNDECLARED) {
+                for (size_t k = 0; k < r->nmem; k++)
+                    if (r->mem[k].slot == K_UNDECLARED && r->mem[k].klen == klen &&
+                        memcmp(r->mem[k].key, key, klen) == 0)
+                        return -1;
+            } else {
+                if (r->seen[slot + 5] == r->gen) return -1;
+                r->seen[slot + 5] = r->gen;
+            }
+            if (r->nmem == r->mem_cap && grow_members(r)) return -1;
+            struct member *m = &r->mem[r->nmem++];
+            m->key = key;
+            m->klen = klen;
+            m->slot = slot;
+            m->v = v;
+            while (p < end && sp(*p)) p++;
+            if (p == end) return -1;
+            if (*p == '}') {
+                p++;
+                break;
+            }
+            if (*p != ',') return -1;
+            p++;
+            while (p < end && sp(*p)) p++;
+        }
+    }
+    while (p < end && sp(*p)) p++;
+    return p == end ? 0 : -1;
+}
+
+static int members_of(ev_reader *r, json_t *root);
+static ev_status check_members(ev_reader *r, ev_result *out);
 
 ev_status ev_parse_line(ev_reader *r, const char *line, size_t len, ev_result *out)
 {
-    char q[64], list[400], hint[96];
     memset(&out->ev, 0, sizeof out->ev);
     out->ev.at = INT64_MIN;
     out->ev.type = -1;
@@ -375,27 +590,77 @@ ev_status ev_parse_line(ev_reader *r, const char *line, size_t len, ev_result *o
     out->ev.seq = ++r->st.events;
 
     json_decref(r->root);
-    json_error_t err;
-    r->root = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
-    json_t *root = r->root;
-    if (!root) {
-        if (strstr(err.text, "JSON_ALLOW_NUL"))
-            return reject(r, out, "not JSON: strings may not contain \\u0000 (column %d)",
-                          err.column);
-        return reject(r, out, "not JSON: %s (column %d)", err.text, err.column);
+    r->root = NULL;
+    if (!r->fast || scan_flat(r, line, len) != 0) {
+        json_error_t err;
+        r->root = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+        json_t *root = r->root;
+        if (!root) {
+            if (strstr(err.text, "JSON_ALLOW_NUL"))
+                return reject(r, out, "not JSON: strings may not contain \\u0000 (column %d)",
+                              err.column);
+            return reject(r, out, "not JSON: %s (column %d)", err.text, err.column);
+        }
+        if (!json_is_object(root)) {
+            jval k = {json_typeof(root), NULL, 0, 0};
+            return reject(r, out, "not a JSON object (got %s)", json_kind(&k));
+        }
+        if (members_of(r, root)) return reject(r, out, "out of memory");
     }
-    if (!json_is_object(root))
-        return reject(r, out, "not a JSON object (got %s)", json_kind(root));
+    return check_members(r, out);
+}
+
+/* The members of the jansson object `root`, in its order, into r->mem. */
+static int members_of(ev_reader *r, json_t *root)
+{
+    const char *key;
+    json_t *v;
+    r->nmem = 0;
+    json_object_foreach(root, key, v)
+    {
+        if (r->nmem == r->mem_cap && grow_members(r)) return -1;
+        struct member *m = &r->mem[r->nmem++];
+        m->key = key;
+        m->klen = strlen(key);
+        m->slot = classify(r, key, m->klen);
+        m->v.kind = json_typeof(v);
+        m->v.s = NULL;
+        m->v.len = 0;
+        m->v.i = 0;
+        if (json_is_string(v)) {
+            m->v.s = json_string_value(v);
+            m->v.len = json_string_length(v);
+        } else if (json_is_integer(v)) {
+            m->v.i = json_integer_value(v);
+        }
+    }
+    return 0;
+}
+
+/* Everything after the JSON syntax, on r->mem, the same for both paths. */
+static ev_status check_members(ev_reader *r, ev_result *out)
+{
+    char q[64], list[400], hint[96];
+    const jval *vid = NULL, *jcase = NULL, *vtype = NULL, *vat = NULL;
+    for (size_t k = 0; k < r->nmem; k++) {
+        const struct member *m = &r->mem[k];
+        switch (m->slot) {
+        case K_ID: vid = &m->v; break;
+        case K_CASE: jcase = &m->v; break;
+        case K_TYPE: vtype = &m->v; break;
+        case K_AT: vat = &m->v; break;
+        default: break;
+        }
+    }
 
     /* id: echoed into decisions, so read it first for the rejects too */
-    json_t *v = json_object_get(root, "id");
+    const jval *v = vid;
     if (v) {
-        if (json_is_string(v)) {
-            out->ev.id = json_string_value(v);
-            out->ev.id_len = json_string_length(v);
-        } else if (json_is_integer(v)) {
-            int n = snprintf(r->idbuf, sizeof r->idbuf, "%" JSON_INTEGER_FORMAT,
-                             json_integer_value(v));
+        if (v->kind == JSON_STRING) {
+            out->ev.id = v->s;
+            out->ev.id_len = v->len;
+        } else if (v->kind == JSON_INTEGER) {
+            int n = snprintf(r->idbuf, sizeof r->idbuf, "%" JSON_INTEGER_FORMAT, v->i);
             out->ev.id = r->idbuf;
             out->ev.id_len = (size_t)n;
         } else {
@@ -403,25 +668,24 @@ ev_status ev_parse_line(ev_reader *r, const char *line, size_t len, ev_result *o
         }
     }
 
-    json_t *jcase = json_object_get(root, "case");
     if (jcase) {
-        if (!json_is_string(jcase))
+        if (jcase->kind != JSON_STRING)
             return reject(r, out, "`case`: expected a string, got %s", json_kind(jcase));
-        size_t clen = json_string_length(jcase);
+        size_t clen = jcase->len;
         if (clen == 0) return reject(r, out, "`case`: must not be empty");
         if (clen > EV_MAX_CASE)
             return reject(r, out, "`case`: %zu bytes is longer than the limit of %d", clen,
                           EV_MAX_CASE);
-        out->ev.case_id = json_string_value(jcase);
+        out->ev.case_id = jcase->s;
         out->ev.case_len = clen;
     }
 
-    v = json_object_get(root, "type");
+    v = vtype;
     if (!v) return reject(r, out, "missing `type`");
-    if (!json_is_string(v))
+    if (v->kind != JSON_STRING)
         return reject(r, out, "`type`: expected a string, got %s", json_kind(v));
-    const char *type = json_string_value(v);
-    size_t tlen = json_string_length(v);
+    const char *type = v->s;
+    size_t tlen = v->len;
     int ty = table_find(&r->events, r, event_name, type, tlen);
     if (ty < 0) {
         name_list(list, sizeof list, r, r->prog->nevents, nth_event, 0);
@@ -432,20 +696,20 @@ ev_status ev_parse_line(ev_reader *r, const char *line, size_t len, ev_result *o
     out->ev.type = ty;
     if (!jcase && ty != r->tick) return reject(r, out, "missing `case`");
 
-    v = json_object_get(root, "at");
+    v = vat;
     if (!v) return reject(r, out, "missing `at`");
-    if (json_is_integer(v)) {
-        json_int_t ms = json_integer_value(v);
+    if (v->kind == JSON_INTEGER) {
+        json_int_t ms = v->i;
         if (ms < TS_MIN_MS || ms > TS_MAX_MS)
             return reject(r, out,
                           "`at`: epoch milliseconds %" JSON_INTEGER_FORMAT
                           " out of range (years 0000 to 9999)",
                           ms);
         out->ev.at = ms;
-    } else if (json_is_string(v)) {
+    } else if (v->kind == JSON_STRING) {
         char why[96];
-        const char *s = json_string_value(v);
-        size_t slen = json_string_length(v);
+        const char *s = v->s;
+        size_t slen = v->len;
         if (ts_parse_rfc3339(s, slen, &out->ev.at, why, sizeof why) != 0) {
             out->ev.at = INT64_MIN;
             return reject(r, out, "`at` is not RFC 3339 or epoch milliseconds: `%s`: %s",
@@ -457,22 +721,22 @@ ev_status ev_parse_line(ev_reader *r, const char *line, size_t len, ev_result *o
     }
 
     /* the case fields, in the line's order */
-    const char *key;
     size_t n = 0;
-    json_object_foreach(root, key, v)
-    {
-        if (reserved(key)) continue;
-        int fi = table_find(&r->fields, r, field_name, key, strlen(key));
+    for (size_t k = 0; k < r->nmem; k++) {
+        const struct member *m = &r->mem[k];
+        const char *key = m->key;
+        int fi = m->slot;
+        if (fi < K_UNDECLARED) continue; /* reserved */
         if (fi < 0) {
             out->undeclared++;
             r->st.undeclared++;
             if (r->strict)
                 return reject(r, out, "`%s`: undeclared field (rejected by --strict)%s",
-                              quote(q, key, strlen(key)),
+                              quote(q, key, m->klen),
                               suggest(hint, sizeof hint, r, key, r->prog->nfields, field_name));
             continue;
         }
-        ev_status st = field_value(r, out, key, fi, v, &r->values[n]);
+        ev_status st = field_value(r, out, key, fi, &m->v, &r->values[n]);
         if (st != EV_OK) return st;
         n++;
     }

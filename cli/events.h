@@ -2,7 +2,8 @@
  * events.h - the JSON Lines event reader: text in, slate_event out.
  *
  * The first step of `slate run` (and of anything else that feeds events from
- * text).  It reads one JSON object per line with jansson, checks every key
+ * text).  It reads one JSON object per line (jansson, or for the plainest flat
+ * lines an exact scanner in front of it: docs/io.md), checks every key
  * against the program's schema (event types, field names and types, enum
  * values), and fills a slate_event the engine can take as it is.  A line it
  * cannot use is not an error of the run: it comes back as EV_REJECT with a
@@ -76,6 +77,10 @@ ev_status ev_next(ev_reader *r, FILE *f, ev_result *out);
 /* Call fn(ud) before each read(2) that may block, e.g. to flush buffered output
  * so a consumer of a live stream sees the decisions of every line read so far. */
 void ev_reader_before_read(ev_reader *r, void (*fn)(void *ud), void *ud);
+
+/* Turn the fast path for plain flat lines off (0) or on (1, the default).  Both
+ * give the same results (docs/io.md); off is for tests that prove it. */
+void ev_reader_set_fast(ev_reader *r, int on);
 
 /* Totals so far. */
 typedef struct ev_stats {

@@ -59,7 +59,7 @@ typedef struct jw {
     size_t n;    /* bytes needed so far */
 } jw;
 
-static void put(jw *w, const char *s, size_t len)
+static void put_slow(jw *w, const char *s, size_t len)
 {
     if (w->n < w->size) {
         size_t room = w->size - 1 - w->n;
@@ -68,20 +68,47 @@ static void put(jw *w, const char *s, size_t len)
     w->n += len;
 }
 
+/* The common case inline: the whole piece fits. */
+static inline void put(jw *w, const char *s, size_t len)
+{
+    if (w->n + len < w->size) {
+        memcpy(w->buf + w->n, s, len);
+        w->n += len;
+    } else {
+        put_slow(w, s, len);
+    }
+}
+
+/* A string literal, its length known at compile time. */
+#define PUTL(w, lit) put((w), (lit), sizeof(lit) - 1)
+
 static void puts_(jw *w, const char *s)
 {
     put(w, s, strlen(s));
 }
+
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
 
 static void put_int(jw *w, int64_t v)
 {
     char tmp[24];
     int n = sizeof tmp;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[--n] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    while (u >= 100) {
+        unsigned r = (unsigned)(u % 100);
+        u /= 100;
+        n -= 2;
+        memcpy(tmp + n, digit_pairs + 2 * r, 2);
+    }
+    if (u >= 10) {
+        n -= 2;
+        memcpy(tmp + n, digit_pairs + 2 * u, 2);
+    } else {
+        tmp[--n] = (char)('0' + u);
+    }
     if (v < 0) tmp[--n] = '-';
     put(w, tmp + n, sizeof tmp - (size_t)n);
 }
@@ -118,13 +145,45 @@ static size_t utf8_seq(const unsigned char *s, size_t len, size_t *sub)
     return 0;
 }
 
+/* Bytes put_esc copies as they are without looking further: printable ASCII
+ * other than '"' and '\\'. */
+static int plain_byte(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+}
+
+/* The length of the run of plain bytes at p[0..len): eight at a time while eight
+ * remain (a word's lowest flagged byte is exact), then one at a time. */
+static size_t plain_len(const unsigned char *p, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    size_t i = 0;
+    for (; len - i >= 8; i += 8) {
+        uint64_t x, q, b, d;
+        memcpy(&x, p + i, 8);
+        q = x ^ (ones * '"');
+        b = x ^ (ones * '\\');
+        d = x ^ (ones * 0x7F);
+        uint64_t bad = (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) |
+                        ((d - ones) & ~d) | x) &
+                       high;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        if (bad) return i + (size_t)(__builtin_clzll(bad) >> 3);
+#else
+        if (bad) return i + (size_t)(__builtin_ctzll(bad) >> 3);
+#endif
+    }
+    while (i < len && plain_byte(p[i])) i++;
+    return i;
+}
+
 /* The JSON escape of s[0..len), without quotes. */
 static void put_esc(jw *w, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
     size_t run = 0; /* start of the pending run of bytes copied verbatim */
-    size_t i = 0;
+    size_t i = plain_len(p, len); /* the usual case: all plain */
     while (i < len) {
         unsigned char c = p[i];
         char esc[6];
@@ -171,78 +230,73 @@ static void put_esc(jw *w, const char *s, size_t len)
 
 static void put_str(jw *w, const char *s, size_t len)
 {
-    put(w, "\"", 1);
+    PUTL(w, "\"");
     put_esc(w, s, len);
-    put(w, "\"", 1);
+    PUTL(w, "\"");
 }
 
-/* ,"key": */
-static void key(jw *w, const char *k)
-{
-    put(w, ",\"", 2);
-    puts_(w, k);
-    put(w, "\":", 2);
-}
+/* ,"key": (k a string literal) */
+#define key(w, k) PUTL((w), ",\"" k "\":")
 
-static void kstr(jw *w, const char *k, const char *s)
+static void vstr(jw *w, const char *s)
 {
-    key(w, k);
     if (s) put_str(w, s, strlen(s));
-    else put(w, "null", 4);
+    else PUTL(w, "null");
 }
 
-static void kint(jw *w, const char *k, int64_t v)
+/* The instant as "..." (RFC 3339); the usual years written in place. */
+static void vtime(jw *w, int64_t ms)
 {
-    key(w, k);
-    put_int(w, v);
-}
-
-static void ksec(jw *w, const char *k, int64_t ms)
-{
-    kint(w, k, ts_floor_div(ms, 1000));
-}
-
-static void ktime(jw *w, const char *k, int64_t ms)
-{
+    if (w->n + TS_FORMAT_MAX + 2 < w->size) {
+        w->buf[w->n] = '"';
+        size_t n = ts_format(ms, w->buf + w->n + 1);
+        w->buf[w->n + 1 + n] = '"';
+        w->n += n + 2;
+        return;
+    }
     char t[TS_FORMAT_MAX + 1];
     size_t n = ts_format(ms, t);
-    key(w, k);
-    put(w, "\"", 1);
+    PUTL(w, "\"");
     put(w, t, n);
-    put(w, "\"", 1);
+    PUTL(w, "\"");
 }
 
+/* The members, by key (a string literal). */
+#define kstr(w, k, s) (key(w, k), vstr((w), (s)))
+#define kint(w, k, v) (key(w, k), put_int((w), (v)))
+#define ksec(w, k, ms) kint(w, k, ts_floor_div((ms), 1000))
+#define ktime(w, k, ms) (key(w, k), vtime((w), (ms)))
 /* A member the engine already rendered as JSON; `dflt` when it gave none. */
-static void kraw(jw *w, const char *k, const char *json, const char *dflt)
-{
-    key(w, k);
-    puts_(w, json ? json : dflt);
-}
+#define kraw(w, k, json, dflt) (key(w, k), puts_((w), (json) ? (json) : (dflt)))
 
 static void rule(jw *w, const slate_decision *d)
 {
     key(w, "rule");
     const slate_program *p = d->program;
     if (!p) {
-        put(w, "null", 4);
+        PUTL(w, "null");
         return;
     }
     const char *file = prog_str(p, p->source);
-    put(w, "\"", 1);
+    PUTL(w, "\"");
     put_esc(w, file, strlen(file));
     if (d->rule_line) {
-        put(w, ":", 1);
+        PUTL(w, ":");
         put_int(w, d->rule_line);
     }
     if (d->rule_label && d->rule_label[0]) {
-        put(w, "#", 1);
+        PUTL(w, "#");
         put_esc(w, d->rule_label, strlen(d->rule_label));
     }
-    put(w, "\"", 1);
+    PUTL(w, "\"");
 }
 
-static const char *const action_names[] = {
-#define X(id, name) name,
+/* The actions as JSON strings, quotes included. */
+static const struct {
+    const char *json;
+    size_t len;
+} action_json[] = {
+#define X(id, name) {"\"" name "\"", sizeof(name) + 1},
     SLATE_ACTIONS(X)
 #undef X
 };
@@ -250,7 +304,7 @@ static const char *const action_names[] = {
 size_t slate_decision_json(const slate_decision *d, char *buf, size_t size)
 {
     jw w = {buf, size, 0};
-    put(&w, "{\"seq\":", 7);
+    PUTL(&w, "{\"seq\":");
     put_int(&w, (int64_t)d->seq);
     ktime(&w, "at", d->at);
     if (d->case_id) {
@@ -259,11 +313,9 @@ size_t slate_decision_json(const slate_decision *d, char *buf, size_t size)
     }
     key(&w, "action");
     if ((unsigned)d->action < SLATE_A__COUNT) {
-        put(&w, "\"", 1);
-        puts_(&w, action_names[d->action]);
-        put(&w, "\"", 1);
+        put(&w, action_json[d->action].json, action_json[d->action].len);
     } else {
-        put(&w, "null", 4);
+        PUTL(&w, "null");
     }
     rule(&w, d);
     if (d->event_seq) kint(&w, "event", (int64_t)d->event_seq);
@@ -290,7 +342,8 @@ size_t slate_decision_json(const slate_decision *d, char *buf, size_t size)
     case SLATE_A_STOP:
         kstr(&w, "clock", d->clock);
         key(&w, "met");
-        puts_(&w, d->met ? "true" : "false");
+        if (d->met) PUTL(&w, "true");
+        else PUTL(&w, "false");
         ksec(&w, "elapsed_s", d->elapsed_ms);
         ksec(&w, "target_s", d->target_ms);
         break;
@@ -339,7 +392,7 @@ size_t slate_decision_json(const slate_decision *d, char *buf, size_t size)
     default:
         break;
     }
-    put(&w, "}", 1);
+    PUTL(&w, "}");
     if (size) buf[w.n < size ? w.n : size - 1] = '\0';
     return w.n;
 }

@@ -9,6 +9,7 @@
 #include "timestamp.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #define DAY_MS INT64_C(86400000)
 
@@ -68,8 +69,56 @@ static size_t put_uint(char *out, uint64_t v, int width)
     return (size_t)n;
 }
 
+/* Two digits of v (0..99). */
+static void put2(char *out, unsigned v)
+{
+    out[0] = (char)('0' + v / 10);
+    out[1] = (char)('0' + v % 10);
+}
+
 size_t ts_format(int64_t ms, char *out)
 {
+    /* The last two instants written, per thread: decisions come in runs at one
+     * instant (every decision of one event), alternating with their deadlines. */
+    static _Thread_local int64_t last_ms[2] = {INT64_MIN, INT64_MIN};
+    static _Thread_local char last[2][24];
+    static _Thread_local unsigned victim;
+    for (int k = 0; k < 2; k++)
+        if (ms == last_ms[k]) {
+            memcpy(out, last[k], 24);
+            out[24] = '\0';
+            return 24;
+        }
+    if (ms >= TS_MIN_MS && ms <= TS_MAX_MS) {
+        /* years 0000..9999, the fixed 24 bytes written in place */
+        int64_t days = ts_floor_div(ms, DAY_MS);
+        unsigned rem = (unsigned)(ms - days * DAY_MS); /* no overflow in this range */
+        int64_t y;
+        int mo, d;
+        ts_civil_from_days(days, &y, &mo, &d);
+        unsigned yy = (unsigned)y, sec = rem / 1000, msec = rem % 1000;
+        put2(out, yy / 100);
+        put2(out + 2, yy % 100);
+        out[4] = '-';
+        put2(out + 5, (unsigned)mo);
+        out[7] = '-';
+        put2(out + 8, (unsigned)d);
+        out[10] = 'T';
+        put2(out + 11, sec / 3600);
+        out[13] = ':';
+        put2(out + 14, sec / 60 % 60);
+        out[16] = ':';
+        put2(out + 17, sec % 60);
+        out[19] = '.';
+        out[20] = (char)('0' + msec / 100);
+        put2(out + 21, msec % 100);
+        out[23] = 'Z';
+        out[24] = '\0';
+        victim ^= 1;
+        memcpy(last[victim], out, 24);
+        last_ms[victim] = ms;
+        return 24;
+    }
     int64_t days = ts_floor_div(ms, DAY_MS);
     int64_t rem = ms % DAY_MS; /* [0, DAY_MS); no days * DAY_MS: it overflows at INT64_MIN */
     if (rem < 0) rem += DAY_MS;

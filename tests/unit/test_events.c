@@ -727,6 +727,127 @@ static void test_mutants(void **state)
     ev_reader_free(r);
 }
 
+/* ---- the fast path against jansson ------------------------------------------ */
+
+static void same_result(ev_status a, const ev_result *x, ev_status b, const ev_result *y,
+                        const char *line, size_t len)
+{
+    if (a != b || strcmp(x->reason, y->reason) != 0)
+        fail_msg("fast %d `%s` / jansson %d `%s` on: %.*s", a, x->reason, b, y->reason,
+                 (int)len, line);
+    assert_int_equal(x->line, y->line);
+    assert_int_equal(x->ev.seq, y->ev.seq);
+    assert_int_equal(x->ev.type, y->ev.type);
+    assert_true(x->ev.at == y->ev.at);
+    assert_int_equal(x->undeclared, y->undeclared);
+    assert_int_equal(x->ev.case_len, y->ev.case_len);
+    assert_int_equal(!x->ev.case_id, !y->ev.case_id);
+    if (x->ev.case_id) {
+        assert_memory_equal(x->ev.case_id, y->ev.case_id, x->ev.case_len);
+        assert_int_equal(x->ev.case_id[x->ev.case_len], '\0');
+    }
+    assert_int_equal(x->ev.id_len, y->ev.id_len);
+    assert_int_equal(!x->ev.id, !y->ev.id);
+    if (x->ev.id) assert_memory_equal(x->ev.id, y->ev.id, x->ev.id_len);
+    if (a != EV_OK) return;
+    assert_int_equal(x->ev.nvalues, y->ev.nvalues);
+    for (size_t i = 0; i < x->ev.nvalues; i++) {
+        const slate_value *u = &x->ev.values[i], *v = &y->ev.values[i];
+        assert_int_equal(u->field, v->field);
+        assert_true(u->i == v->i);
+        assert_int_equal(u->len, v->len);
+        assert_int_equal(!u->s, !v->s);
+        if (u->s) {
+            assert_memory_equal(u->s, v->s, u->len);
+            assert_int_equal(u->s[u->len], '\0');
+        }
+    }
+}
+
+/* The same lines through both readers: every result equal, field by field. */
+static size_t diff_lines(ev_reader *fast, ev_reader *slow, const char *line, size_t len)
+{
+    static ev_result x, y;
+    ev_status a = ev_parse_line(fast, line, len, &x);
+    ev_status b = ev_parse_line(slow, line, len, &y);
+    same_result(a, &x, b, &y, line, len);
+    return a == EV_OK;
+}
+
+/* 100,000 mutants of the test_mutants seeds and 100,000 of plain flat lines (the
+ * fast path's shape, so most mutants exercise its edges), each read with the fast
+ * path and with jansson alone, in lenient and strict readers. */
+static void test_fast_path_equals_jansson(void **state)
+{
+    (void)state;
+    static const char *const seeds[] = {
+        "{\"id\":\"e1\",\"case\":\"C-1\",\"type\":\"opened\",\"at\":\"2025-03-07T17:00:00.123+08:00\","
+        "\"tier\":\"vip\",\"complex\":true,\"score\":2,\"agent\":\"\\u00e9\\n\",\"budget\":\"1h30m\"}",
+        "{\"type\":\"tick\",\"at\":1741338000000}",
+        "{\"case\":\"x\",\"type\":\"analysed\",\"at\":\"2024-02-29T23:59:59Z\",\"budget\":3600,\"kind\":\"complaint\"}",
+        "{\"case\":\"C000001\",\"type\":\"opened\",\"at\":\"2025-03-10T00:02:39+08:00\",\"id\":\"e0000001\","
+        "\"tier\":\"low\",\"kind\":\"inquiry\",\"agent\":\"bob\",\"complex\":false,\"score\":-17}",
+        " { \"id\" : 123456789012345678 , \"case\":\"c\",\t\"type\":\"updated\" ,\"at\":-0,\"x\":1 }\t",
+        "{\"id\":-9,\"case\":\"C\",\"type\":\"resolved\",\"at\":1741338000000,\"budget\":\"2d\",\"zzz\":true}",
+    };
+    static const char spice[] = "{}[]\":,\\0123456789-+.eEtTzZ \t\r\x00\x7f\xc3\xa9\xff"
+                                "truefalsnul\x01\x1f";
+    static const char *const edges[] = {
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"tier\":\"vip\",\"tier\":\"low\"}",
+        "{\"id\":1,\"case\":\"a\",\"id\":2,\"type\":\"opened\",\"at\":1}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"zz\":1,\"zz\":2}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"at\":1}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"zz\":1,\"zy\":2,\"zz\":3}",
+        "{\"case\":\"abcdefghijklmnopq\",\"type\":\"opened\",\"at\":999999999999999999}",
+        "{\"case\":\"abcdefgh\\ijklmnopq\",\"type\":\"opened\",\"at\":1}",
+        "{\"case\":\"abcdefghij\x7fklmnopq\",\"type\":\"opened\",\"at\":1}",
+        "{\"case\":\"abcdefghij\xc3\xa9klmnopq\",\"type\":\"opened\",\"at\":1}",
+        "{\"case\":\"abcdefghij\x1fklmnopq\",\"type\":\"opened\",\"at\":1}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"score\":-9223372036854775808}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"score\":1.0}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"score\":-}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"complex\":truefalse}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1}x",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,}",
+        "{}", " {\t} ", "[]", "{\"case\":\"a\"\n}",
+    };
+    for (int strict = 0; strict <= 1; strict++) {
+        ev_reader *fast = ev_reader_new(&fx.p, strict), *slow = ev_reader_new(&fx.p, strict);
+        ev_reader_set_fast(slow, 0);
+        for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++)
+            diff_lines(fast, slow, edges[e], strlen(edges[e]));
+        rng_state = 0x9E3779B97F4A7C15u; /* test_mutants' lines first */
+        size_t ok = 0;
+        char line[512];
+        for (int iter = 0; iter < 200000; iter++) {
+            int plain = iter >= 100000;
+            const char *seed = seeds[plain ? 3 + rnd(3) : rnd(3)];
+            size_t len = strlen(seed);
+            memcpy(line, seed, len);
+            for (int m = 0, nm = 1 + (int)rnd(plain ? 2 : 4); m < nm; m++) {
+                size_t at = len ? rnd((uint32_t)len) : 0;
+                switch (rnd(plain ? 6 : 5)) {
+                case 0: if (len) line[at] = spice[rnd(sizeof spice - 1)]; break;
+                case 1: if (len < sizeof line - 1) {
+                            memmove(line + at + 1, line + at, len - at);
+                            line[at] = spice[rnd(sizeof spice - 1)];
+                            len++;
+                        } break;
+                case 2: if (len) { memmove(line + at, line + at + 1, len - at - 1); len--; } break;
+                case 3: len = at; break;
+                case 4: if (len) line[at] ^= (char)(1u << rnd(8)); break;
+                case 5: break; /* unchanged */
+                }
+            }
+            ok += diff_lines(fast, slow, line, len);
+        }
+        assert_true(ok > 5000); /* enough lines get all the way through */
+        ev_reader_free(fast);
+        ev_reader_free(slow);
+    }
+}
+
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -743,6 +864,7 @@ int main(void)
         cmocka_unit_test_setup(test_stream, setup),
         cmocka_unit_test_setup(test_long_lines, setup),
         cmocka_unit_test_setup(test_mutants, setup),
+        cmocka_unit_test_setup(test_fast_path_equals_jansson, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
