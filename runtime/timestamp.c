@@ -78,17 +78,6 @@ static void put2(char *out, unsigned v)
 
 size_t ts_format(int64_t ms, char *out)
 {
-    /* The last two instants written, per thread: decisions come in runs at one
-     * instant (every decision of one event), alternating with their deadlines. */
-    static _Thread_local int64_t last_ms[2] = {INT64_MIN, INT64_MIN};
-    static _Thread_local char last[2][24];
-    static _Thread_local unsigned victim;
-    for (int k = 0; k < 2; k++)
-        if (ms == last_ms[k]) {
-            memcpy(out, last[k], 24);
-            out[24] = '\0';
-            return 24;
-        }
     if (ms >= TS_MIN_MS && ms <= TS_MAX_MS) {
         /* years 0000..9999, the fixed 24 bytes written in place */
         int64_t days = ts_floor_div(ms, DAY_MS);
@@ -114,9 +103,6 @@ size_t ts_format(int64_t ms, char *out)
         put2(out + 21, msec % 100);
         out[23] = 'Z';
         out[24] = '\0';
-        victim ^= 1;
-        memcpy(last[victim], out, 24);
-        last_ms[victim] = ms;
         return 24;
     }
     int64_t days = ts_floor_div(ms, DAY_MS);
