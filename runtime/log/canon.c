@@ -3,7 +3,7 @@
  * chain is computed over, the chain's starting value, the canonical JSON of a
  * decision's arguments, RFC 3339 times, and pseudonyms.
  *
- * Everything here is a pure function of its arguments, so the writer (log.c),
+ * Everything here is a pure function of its arguments, so the writer (log_write.c),
  * the verifier (verify.c) and the audit tools compute identical bytes.  The
  * definitions are the ones docs/audit-log.md gives; change both together.
  */

@@ -114,7 +114,7 @@ void dlog_args(dlog_buf *b, const slate_decision *d);
 int dlog_replace_case(const char *payload, size_t len, const void *key, size_t key_len,
                       dlog_buf *out);
 
-/* ---- log.c -------------------------------------------------------------- */
+/* ---- log.c (the writer; its internals are in log_int.h) ------------------ */
 
 /* Tests only: called before each row is inserted, with the table and log
  * position, so a test can kill the process mid-entry. */

@@ -1,0 +1,139 @@
+/*
+ * log_int.h - the writer's handle and the helpers its files share (prefix dlog_).
+ *
+ * The writer is split by responsibility: log.c (public entry points, errors,
+ * state), log_schema.c (opening: schema, existing logs, options, statements),
+ * log_write.c (entries, the decision sink, writing and committing rows) and
+ * log_check.c (check mode: comparing with stored rows).  Only those four files
+ * include this header; it is not an API, and the verifier, canon.c and the
+ * tests see the log through dlog.h and slate_log.h alone.
+ */
+#ifndef SLATE_LOG_INT_H
+#define SLATE_LOG_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "dlog.h"
+
+#define DLOG_NONE SIZE_MAX /* "no string" for an arena offset */
+
+/* A string in the entry arena: offset and length, or off == DLOG_NONE for NULL. */
+typedef struct dlog_astr {
+    size_t off, len;
+} dlog_astr;
+
+/* A decision of the open entry, waiting for slate_log_end(). */
+typedef struct dlog_pend {
+    uint64_t seq, event_seq;
+    int64_t at;
+    uint32_t rule_line;
+    slate_action action;
+    dlog_astr event_id, case_id, rule, rule_label, clock, tier, args;
+} dlog_pend;
+
+/* What the open entry records. */
+enum dlog_kind { DLOG_K_EVENT, DLOG_K_POLICY, DLOG_K_ADVANCE };
+/* The entry kinds, as the events table's `kind` column names them. */
+extern const char *const dlog_kind_names[];
+
+/* The handle: one open log, the state it continues from, and the open entry. */
+struct slate_log {
+    sqlite3 *db;
+    /* INSERTs, or in check mode SELECTs of the row at a position */
+    sqlite3_stmt *ins_policy, *ins_event, *ins_decision, *has_policy, *set_state;
+    unsigned batch, in_batch;
+    int in_txn, broken;
+    int check;             /* compare with the stored rows instead of writing */
+    int64_t end_pos;       /* check mode: the stored log's last position */
+    uint8_t *key;
+    size_t key_len;
+    char **opt_keys, **opt_values; /* sealed options (without the `opt.` prefix) */
+    size_t nopts;
+
+    /* What is written (committed or in the open transaction). */
+    int64_t pos, entry_id;
+    uint64_t last_event_seq, last_decision_seq;
+    uint8_t head[32];
+    char head_hex[65];
+    char policy_hash[65];  /* "" before any policy */
+    char *policy_file;
+
+    /* The open entry. */
+    int open;
+    enum dlog_kind kind;
+    uint64_t seq;
+    int64_t at;
+    dlog_astr type, case_id, payload, reason;
+    int rejected;
+    slate_log_policy pol;     /* DLOG_K_POLICY: pointers into `arena` (see end()) */
+    dlog_astr pol_name, pol_version, pol_file, pol_source, pol_image;
+    char pol_hash[65];
+    dlog_buf arena;
+    dlog_pend *pends;
+    size_t npends, cap_pends;
+    uint64_t next_decision;   /* seq expected next in this entry */
+
+    dlog_row_hook hook;
+    void *hook_ud;
+    char errmsg[2048];
+};
+
+/* ---- log.c: errors ------------------------------------------------------- */
+
+/* Format a message into log->errmsg and return rc (so `return dlog_fail(...)`). */
+int dlog_fail(slate_log *log, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* dlog_fail() with "what: <SQLite's message>"; returns SLATE_ERROR. */
+int dlog_sql_fail(slate_log *log, const char *what);
+
+/* Run sql (no results); on error sets errmsg and returns SLATE_ERROR. */
+int dlog_exec(slate_log *log, const char *sql);
+
+/* ---- log_schema.c: opening ----------------------------------------------- */
+
+/* Column names in schema order (DLOG_*_COLS), for SQL and messages. */
+extern const char *const dlog_policy_names[];
+extern const char *const dlog_event_names[];
+extern const char *const dlog_decision_names[];
+
+/* A single text value from a query with one `?1` text parameter (param may be
+ * NULL for none), copied into out (truncated to size); 1 found, 0 no row, -1
+ * error.  errmsg is not set. */
+int dlog_query_text(slate_log *log, const char *sql, const char *param, char *out,
+                    size_t size);
+
+/* The meta row's value for key, as dlog_query_text(). */
+int dlog_meta_get(slate_log *log, const char *key, char *out, size_t size);
+
+/* Finalize the statements, close the database (rolling back check mode's read
+ * transaction) and free the handle and all it owns.  Does not flush. */
+void dlog_free_log(slate_log *log);
+
+/* ---- log_write.c: entries ------------------------------------------------ */
+
+/* Action names indexed by slate_action (SLATE_ACTIONS order). */
+extern const char *const dlog_action_names[];
+
+/* Forget the open entry (its arena strings and pending decisions). */
+void dlog_reset_entry(slate_log *log);
+
+/* The column values of pending decision p at pos in entry id, under policy
+ * hash.  Text values point into the arena, `hash` and `at` (which receives the
+ * time text), so all must outlive dv. */
+void dlog_decision_values(const slate_log *log, const dlog_pend *p, int64_t pos, int64_t id,
+                          const char *hash, char at[32], dlog_val dv[DLOG_NDECISION_COLS]);
+
+/* ---- log_check.c: check mode --------------------------------------------- */
+
+/* Check mode: compare the open entry's rows (pol, the policy row or NULL; ev,
+ * the events row; then its pending decisions) with those stored after *pos,
+ * moving *pos and head on as slate_log_end() would when writing.  Returns
+ * SLATE_OK, or SLATE_ERROR (SLATE_NOMEM) with errmsg naming the first
+ * divergence. */
+int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, int64_t *pos,
+                     uint8_t head[32], int64_t id, const char *hash);
+
+#endif

@@ -1,0 +1,495 @@
+/*
+ * log_schema.c - opening a decision log: creates the schema and the sealed meta
+ * rows of a new log, or checks an existing one against the handle's key and
+ * options and loads the state the writer continues from (in check mode, rewinds
+ * to the start); parses options and prepares the statements the writer uses.
+ *
+ * Not here: writing entries (log_write.c) or comparing them (log_check.c); the
+ * column lists themselves are declared once in dlog.h.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log_int.h"
+
+/* ---- schema ----------------------------------------------------------------- */
+
+static void create_sql(dlog_buf *b, const char *table, const char *const *names,
+                       const char *const *types, size_t n)
+{
+    dlog_buf_printf(b, "CREATE TABLE %s (\n", table);
+    for (size_t i = 0; i < n; i++) dlog_buf_printf(b, "  %s %s,\n", names[i], types[i]);
+    dlog_buf_puts(b, "  chain TEXT NOT NULL\n);\n");
+}
+
+static void insert_sql(dlog_buf *b, const char *table, const char *const *names, size_t n)
+{
+    dlog_buf_printf(b, "INSERT INTO %s (", table);
+    for (size_t i = 0; i < n; i++) dlog_buf_printf(b, "%s, ", names[i]);
+    dlog_buf_puts(b, "chain) VALUES (");
+    for (size_t i = 0; i <= n; i++) dlog_buf_printf(b, "%s?%zu", i ? ", " : "", i + 1);
+    dlog_buf_puts(b, ")");
+}
+
+#define NAME_(n, t) #n,
+#define TYPE_(n, t) t,
+const char *const dlog_policy_names[] = {DLOG_POLICY_COLS(NAME_)};
+static const char *const policy_types[] = {DLOG_POLICY_COLS(TYPE_)};
+const char *const dlog_event_names[] = {DLOG_EVENT_COLS(NAME_)};
+static const char *const event_types[] = {DLOG_EVENT_COLS(TYPE_)};
+const char *const dlog_decision_names[] = {DLOG_DECISION_COLS(NAME_)};
+static const char *const decision_types[] = {DLOG_DECISION_COLS(TYPE_)};
+
+/* Create tables and the sealed meta rows of a new log (inside a transaction). */
+static int create_schema(slate_log *log)
+{
+    dlog_buf b = {0};
+    dlog_buf_puts(&b, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n");
+    create_sql(&b, "policies", dlog_policy_names, policy_types, DLOG_NPOLICY_COLS);
+    create_sql(&b, "events", dlog_event_names, event_types, DLOG_NEVENT_COLS);
+    create_sql(&b, "decisions", dlog_decision_names, decision_types, DLOG_NDECISION_COLS);
+    dlog_buf_puts(&b, "CREATE INDEX events_case ON events(case_id);\n"
+                      "CREATE INDEX decisions_case ON decisions(case_id);\n"
+                      "CREATE INDEX decisions_entry ON decisions(entry);\n");
+    if (b.failed) {
+        dlog_buf_free(&b);
+        return dlog_fail(log, SLATE_NOMEM, "out of memory");
+    }
+    int rc = dlog_exec(log, b.p);
+    dlog_buf_free(&b);
+    if (rc) return rc;
+
+    /* Sealed meta: these rows never change and start the chain. */
+    size_t n = 3 + (log->key ? 1 : 0) + log->nopts;
+    const char **keys = calloc(n, sizeof *keys), **vals = calloc(n, sizeof *vals);
+    char **owned = calloc(n, sizeof *owned);
+    char check[65], ver[16];
+    if (!keys || !vals || !owned) {
+        free(keys);
+        free(vals);
+        free(owned);
+        return dlog_fail(log, SLATE_NOMEM, "out of memory");
+    }
+    size_t k = 0;
+    snprintf(ver, sizeof ver, "%d", SLATE_LOG_SCHEMA_VERSION);
+    keys[k] = "schema_version", vals[k++] = ver;
+    keys[k] = "slate_version", vals[k++] = SLATE_VERSION;
+    keys[k] = "pseudonym", vals[k++] = log->key ? "hmac-sha256" : "none";
+    if (log->key) {
+        slate_log_pseudonym(log->key, log->key_len, "slate pseudonym key check", 25, check);
+        keys[k] = "pseudonym_check", vals[k++] = check;
+    }
+    for (size_t i = 0; i < log->nopts; i++) {
+        size_t len = strlen(log->opt_keys[i]) + 5;
+        owned[i] = malloc(len);
+        if (!owned[i]) {
+            rc = dlog_fail(log, SLATE_NOMEM, "out of memory");
+            goto out;
+        }
+        snprintf(owned[i], len, "opt.%s", log->opt_keys[i]);
+        keys[k] = owned[i], vals[k++] = log->opt_values[i];
+    }
+    /* Sort the pairs by key (bytewise, as SQLite's ORDER BY key does). */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
+            const char *t = keys[j];
+            keys[j] = keys[j - 1], keys[j - 1] = t;
+            t = vals[j];
+            vals[j] = vals[j - 1], vals[j - 1] = t;
+        }
+    uint8_t genesis[32];
+    char genesis_hex[65];
+    dlog_genesis(keys, vals, n, genesis);
+    dlog_hex(genesis, 32, genesis_hex);
+
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(log->db, "INSERT INTO meta (key, value) VALUES (?1, ?2)", -1, &st,
+                           NULL) != SQLITE_OK) {
+        rc = dlog_sql_fail(log, "cannot create the log");
+        goto out;
+    }
+    const char *state[][2] = {{"state.pos", "0"}, {"state.chain", genesis_hex},
+                              {"state.genesis", genesis_hex}, {"state.writer", SLATE_VERSION}};
+    for (size_t i = 0; i < n + 4 && !rc; i++) {
+        const char *key = i < n ? keys[i] : state[i - n][0];
+        const char *val = i < n ? vals[i] : state[i - n][1];
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, val, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE) rc = dlog_sql_fail(log, "cannot create the log");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    memcpy(log->head, genesis, 32);
+    memcpy(log->head_hex, genesis_hex, 65);
+out:
+    for (size_t i = 0; i < log->nopts; i++) free(owned[i]);
+    free(owned);
+    free(keys);
+    free(vals);
+    return rc;
+}
+
+/* A single text value from a query with one `?1` text parameter, copied into
+ * out; 1 found, 0 no row, -1 error. */
+int dlog_query_text(slate_log *log, const char *sql, const char *param, char *out,
+                    size_t size)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(log->db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    if (param) sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        snprintf(out, size, "%s", t ? (const char *)t : "");
+        rc = 1;
+    } else {
+        rc = rc == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int64_t query_int(slate_log *log, const char *sql)
+{
+    char buf[32];
+    if (dlog_query_text(log, sql, NULL, buf, sizeof buf) != 1) return -1;
+    return strtoll(buf, NULL, 10);
+}
+
+int dlog_meta_get(slate_log *log, const char *key, char *out, size_t size)
+{
+    return dlog_query_text(log, "SELECT value FROM meta WHERE key = ?1", key, out, size);
+}
+
+/* Check an existing log against this handle's key and options, and load the
+ * state the writer continues from. */
+static int load_existing(slate_log *log)
+{
+    char v[256];
+    if (dlog_meta_get(log, "schema_version", v, sizeof v) != 1)
+        return dlog_fail(log, SLATE_ERROR, "not a slate decision log (no schema_version)");
+    if (atoi(v) != SLATE_LOG_SCHEMA_VERSION)
+        return dlog_fail(log, SLATE_ERROR, "log schema version %s, this slate reads version %d", v,
+                    SLATE_LOG_SCHEMA_VERSION);
+    if (dlog_meta_get(log, "pseudonym", v, sizeof v) != 1)
+        return dlog_fail(log, SLATE_ERROR, "meta has no `pseudonym` setting");
+    if (log->check) {
+        /* replaying what is stored: ids are already what the log keeps */
+    } else if (!strcmp(v, "none") && log->key)
+        return dlog_fail(log, SLATE_ERROR,
+                    "the log stores case ids in clear; it cannot take a pseudonym key");
+    if (!log->check && strcmp(v, "none") && !log->key)
+        return dlog_fail(log, SLATE_ERROR, "the log stores pseudonyms: give the same key to add to it");
+    if (log->key && !log->check) {
+        char check[65];
+        slate_log_pseudonym(log->key, log->key_len, "slate pseudonym key check", 25, check);
+        if (dlog_meta_get(log, "pseudonym_check", v, sizeof v) != 1 || strcmp(v, check))
+            return dlog_fail(log, SLATE_ERROR, "the pseudonym key differs from the one the log was "
+                                          "written with");
+    }
+    for (size_t i = 0; i < log->nopts; i++) {
+        char key[256];
+        snprintf(key, sizeof key, "opt.%s", log->opt_keys[i]);
+        int r = dlog_meta_get(log, key, v, sizeof v);
+        if (r != 1)
+            return dlog_fail(log, SLATE_ERROR, "the log was written without option `%s`",
+                        log->opt_keys[i]);
+        if (strcmp(v, log->opt_values[i]))
+            return dlog_fail(log, SLATE_ERROR, "option `%s` is %s in the log, not %s",
+                        log->opt_keys[i], v, log->opt_values[i]);
+    }
+    if (dlog_meta_get(log, "state.pos", v, sizeof v) != 1)
+        return dlog_fail(log, SLATE_ERROR, "meta has no state.pos");
+    log->pos = strtoll(v, NULL, 10);
+    if (dlog_meta_get(log, "state.chain", log->head_hex, sizeof log->head_hex) != 1 ||
+        strlen(log->head_hex) != 64)
+        return dlog_fail(log, SLATE_ERROR, "meta has no valid state.chain");
+    for (int i = 0; i < 32; i++) {
+        unsigned x;
+        if (sscanf(log->head_hex + 2 * i, "%2x", &x) != 1)
+            return dlog_fail(log, SLATE_ERROR, "meta has no valid state.chain");
+        log->head[i] = (uint8_t)x;
+    }
+
+    /* The head must be the last row: otherwise rows were added or removed
+     * behind the writer's back, and appending would hide it. */
+    int64_t maxpos = query_int(log, "SELECT max(m) FROM (SELECT max(pos) m FROM policies "
+                                    "UNION ALL SELECT max(pos) FROM events "
+                                    "UNION ALL SELECT max(pos) FROM decisions)");
+    if (maxpos < 0) maxpos = 0;
+    int64_t nrows = query_int(log, "SELECT (SELECT count(*) FROM policies) + "
+                                   "(SELECT count(*) FROM events) + (SELECT count(*) FROM decisions)");
+    if (maxpos != log->pos || nrows != log->pos)
+        return dlog_fail(log, SLATE_ERROR,
+                    "the log holds %" PRId64 " rows up to pos %" PRId64 " but meta records %" PRId64
+                    ": it was changed outside slate (`slate replay` names the damage)",
+                    nrows, maxpos, log->pos);
+    if (log->pos > 0) {
+        char sql[256], chain[80] = "";
+        snprintf(sql, sizeof sql,
+                 "SELECT chain FROM policies WHERE pos = %" PRId64 " UNION ALL "
+                 "SELECT chain FROM events WHERE pos = %" PRId64 " UNION ALL "
+                 "SELECT chain FROM decisions WHERE pos = %" PRId64,
+                 log->pos, log->pos, log->pos);
+        if (dlog_query_text(log, sql, NULL, chain, sizeof chain) != 1 || strcmp(chain, log->head_hex))
+            return dlog_fail(log, SLATE_ERROR,
+                        "the log's last row does not carry the recorded chain head: it was "
+                        "changed outside slate (`slate replay` names the damage)");
+    }
+    log->entry_id = query_int(log, "SELECT coalesce(max(id), 0) FROM events");
+    log->last_event_seq = (uint64_t)query_int(log, "SELECT coalesce(max(seq), 0) FROM events");
+    log->last_decision_seq =
+        (uint64_t)query_int(log, "SELECT coalesce(max(seq), 0) FROM decisions");
+    if (dlog_query_text(log, "SELECT policy_hash FROM events ORDER BY id DESC LIMIT 1", NULL,
+                   log->policy_hash, sizeof log->policy_hash) < 0)
+        return dlog_sql_fail(log, "cannot read the log");
+    if (log->policy_hash[0]) {
+        char file[1024];
+        int r = dlog_query_text(log, "SELECT coalesce(file, '') FROM policies WHERE hash = ?1",
+                           log->policy_hash, file, sizeof file);
+        if (r != 1)
+            return dlog_fail(log, SLATE_ERROR, "policy %.12s is named by events but not stored",
+                        log->policy_hash);
+        log->policy_file = strdup(file);
+        if (!log->policy_file) return dlog_fail(log, SLATE_NOMEM, "out of memory");
+    }
+    return SLATE_OK;
+}
+
+/* Replace the handle's options with all those sealed in the log. */
+static int load_options(slate_log *log)
+{
+    for (size_t i = 0; i < log->nopts; i++) {
+        free(log->opt_keys[i]);
+        free(log->opt_values[i]);
+    }
+    free(log->opt_keys);
+    free(log->opt_values);
+    log->opt_keys = log->opt_values = NULL;
+    log->nopts = 0;
+    int64_t n = query_int(log, "SELECT count(*) FROM meta WHERE substr(key, 1, 4) = 'opt.'");
+    if (n <= 0) return n < 0 ? dlog_sql_fail(log, "cannot read meta") : SLATE_OK;
+    log->opt_keys = calloc((size_t)n, sizeof *log->opt_keys);
+    log->opt_values = calloc((size_t)n, sizeof *log->opt_values);
+    if (!log->opt_keys || !log->opt_values) return dlog_fail(log, SLATE_NOMEM, "out of memory");
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(log->db, "SELECT substr(key, 5), value FROM meta "
+                                    "WHERE substr(key, 1, 4) = 'opt.' ORDER BY key",
+                           -1, &st, NULL) != SQLITE_OK)
+        return dlog_sql_fail(log, "cannot read meta");
+    int rc = SLATE_OK;
+    while (log->nopts < (size_t)n && sqlite3_step(st) == SQLITE_ROW) {
+        size_t i = log->nopts++;
+        log->opt_keys[i] = strdup((const char *)sqlite3_column_text(st, 0));
+        log->opt_values[i] = strdup((const char *)sqlite3_column_text(st, 1));
+        if (!log->opt_keys[i] || !log->opt_values[i]) rc = dlog_fail(log, SLATE_NOMEM, "out of memory");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int prepare(slate_log *log, sqlite3_stmt **st, const char *sql)
+{
+    if (sqlite3_prepare_v3(log->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+        return dlog_sql_fail(log, "cannot prepare statement");
+    return SLATE_OK;
+}
+
+static void select_sql(dlog_buf *b, const char *table, const char *const *names, size_t n)
+{
+    dlog_buf_puts(b, "SELECT ");
+    for (size_t i = 0; i < n; i++) dlog_buf_printf(b, "%s, ", names[i]);
+    dlog_buf_printf(b, "chain FROM %s WHERE pos = ?1", table);
+}
+
+static int prepare_check(slate_log *log)
+{
+    dlog_buf b = {0};
+    int rc = SLATE_OK;
+    select_sql(&b, "policies", dlog_policy_names, DLOG_NPOLICY_COLS);
+    if (!b.failed) rc = prepare(log, &log->ins_policy, b.p);
+    b.len = 0;
+    select_sql(&b, "events", dlog_event_names, DLOG_NEVENT_COLS);
+    if (!rc && !b.failed) rc = prepare(log, &log->ins_event, b.p);
+    b.len = 0;
+    select_sql(&b, "decisions", dlog_decision_names, DLOG_NDECISION_COLS);
+    if (!rc && !b.failed) rc = prepare(log, &log->ins_decision, b.p);
+    if (!rc && b.failed) rc = dlog_fail(log, SLATE_NOMEM, "out of memory");
+    dlog_buf_free(&b);
+    /* the writer stores a policy the first time it sees it: before this position */
+    if (!rc) rc = prepare(log, &log->has_policy, "SELECT 1 FROM policies WHERE hash = ?1 AND pos <= ?2");
+    return rc;
+}
+
+static int prepare_all(slate_log *log)
+{
+    if (log->check) return prepare_check(log);
+    dlog_buf b = {0};
+    int rc = SLATE_OK;
+    insert_sql(&b, "policies", dlog_policy_names, DLOG_NPOLICY_COLS);
+    if (!b.failed) rc = prepare(log, &log->ins_policy, b.p);
+    b.len = 0;
+    insert_sql(&b, "events", dlog_event_names, DLOG_NEVENT_COLS);
+    if (!rc && !b.failed) rc = prepare(log, &log->ins_event, b.p);
+    b.len = 0;
+    insert_sql(&b, "decisions", dlog_decision_names, DLOG_NDECISION_COLS);
+    if (!rc && !b.failed) rc = prepare(log, &log->ins_decision, b.p);
+    if (!rc && b.failed) rc = dlog_fail(log, SLATE_NOMEM, "out of memory");
+    dlog_buf_free(&b);
+    if (!rc) rc = prepare(log, &log->has_policy, "SELECT 1 FROM policies WHERE hash = ?1");
+    if (!rc) rc = prepare(log, &log->set_state, "UPDATE meta SET value = ?2 WHERE key = ?1");
+    return rc;
+}
+
+static int parse_options(slate_log *log, const char *const *options)
+{
+    size_t n = 0;
+    while (options && options[n]) n++;
+    if (!n) return SLATE_OK;
+    log->opt_keys = calloc(n, sizeof *log->opt_keys);
+    log->opt_values = calloc(n, sizeof *log->opt_values);
+    if (!log->opt_keys || !log->opt_values) return dlog_fail(log, SLATE_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(options[i], '=');
+        if (!eq || eq == options[i])
+            return dlog_fail(log, SLATE_MISUSE, "option `%s` is not key=value", options[i]);
+        log->opt_keys[i] = strndup(options[i], (size_t)(eq - options[i]));
+        log->opt_values[i] = strdup(eq + 1);
+        log->nopts = i + 1;
+        if (!log->opt_keys[i] || !log->opt_values[i])
+            return dlog_fail(log, SLATE_NOMEM, "out of memory");
+    }
+    return SLATE_OK;
+}
+
+/* Check mode: start from the beginning of the stored log. */
+static int rewind_for_check(slate_log *log)
+{
+    char v[80];
+    log->end_pos = log->pos;
+    log->pos = log->entry_id = 0;
+    log->last_event_seq = log->last_decision_seq = 0;
+    log->policy_hash[0] = 0;
+    free(log->policy_file);
+    log->policy_file = NULL;
+    if (dlog_meta_get(log, "state.genesis", v, sizeof v) != 1 || strlen(v) != 64)
+        return dlog_fail(log, SLATE_ERROR, "meta has no valid state.genesis");
+    for (int i = 0; i < 32; i++) {
+        unsigned x;
+        if (sscanf(v + 2 * i, "%2x", &x) != 1)
+            return dlog_fail(log, SLATE_ERROR, "meta has no valid state.genesis");
+        log->head[i] = (uint8_t)x;
+    }
+    return SLATE_OK;
+}
+
+void dlog_free_log(slate_log *log)
+{
+    if (log->check && log->db) sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_finalize(log->ins_policy);
+    sqlite3_finalize(log->ins_event);
+    sqlite3_finalize(log->ins_decision);
+    sqlite3_finalize(log->has_policy);
+    sqlite3_finalize(log->set_state);
+    sqlite3_close(log->db);
+    for (size_t i = 0; i < log->nopts; i++) {
+        free(log->opt_keys[i]);
+        free(log->opt_values[i]);
+    }
+    free(log->opt_keys);
+    free(log->opt_values);
+    free(log->key);
+    free(log->policy_file);
+    dlog_buf_free(&log->arena);
+    free(log->pends);
+    free(log);
+}
+
+int slate_log_open(const char *path, slate_log **log, char **err)
+{
+    return slate_log_open_opts(path, NULL, log, err);
+}
+
+int slate_log_open_opts(const char *path, const slate_log_opts *opts, slate_log **out,
+                        char **err)
+{
+    static const slate_log_opts defaults = {0};
+    if (!opts) opts = &defaults;
+    if (err) *err = NULL;
+    if (!out || !path) {
+        dlog_set_err(err, "slate_log_open: NULL argument");
+        return SLATE_MISUSE;
+    }
+    *out = NULL;
+    slate_log *log = calloc(1, sizeof *log);
+    if (!log) {
+        dlog_set_err(err, "out of memory");
+        return SLATE_NOMEM;
+    }
+    log->batch = opts->batch ? opts->batch : 64;
+    log->check = opts->check;
+    int rc = parse_options(log, opts->options);
+    if (!rc && opts->pseudonym_key && !log->check) {
+        log->key = malloc(opts->pseudonym_key_len ? opts->pseudonym_key_len : 1);
+        if (!log->key) rc = dlog_fail(log, SLATE_NOMEM, "out of memory");
+        else if (opts->pseudonym_key_len)
+            memcpy(log->key, opts->pseudonym_key, opts->pseudonym_key_len);
+        log->key_len = opts->pseudonym_key_len;
+        if (!rc && !log->key_len) rc = dlog_fail(log, SLATE_MISUSE, "the pseudonym key is empty");
+    }
+    int flags = log->check ? SQLITE_OPEN_READONLY
+                           : SQLITE_OPEN_READWRITE | (opts->must_exist ? 0 : SQLITE_OPEN_CREATE);
+    if (!rc && sqlite3_open_v2(path, &log->db, flags, NULL) != SQLITE_OK)
+        rc = dlog_fail(log, SLATE_ERROR, "%s: %s", path,
+                  log->db ? sqlite3_errmsg(log->db) : "cannot open");
+    if (!rc) {
+        sqlite3_busy_timeout(log->db, 5000);
+        sqlite3_extended_result_codes(log->db, 1);
+    }
+    /* WAL: auditors may read while the log is written, and a commit appends to
+     * the WAL instead of rewriting pages.  FULL syncs the WAL on every commit,
+     * which batching makes rare: a committed batch survives a power loss. */
+    if (!rc && !log->check) rc = dlog_exec(log, "PRAGMA journal_mode=WAL");
+    if (!rc && !log->check)
+        rc = dlog_exec(log, opts->sync_normal ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+    /* check mode reads one snapshot for the whole replay */
+    if (!rc) rc = dlog_exec(log, log->check ? "BEGIN" : "BEGIN IMMEDIATE");
+    if (!rc) {
+        int64_t ntables = query_int(log, "SELECT count(*) FROM sqlite_master");
+        int64_t hasmeta = query_int(log, "SELECT count(*) FROM sqlite_master "
+                                         "WHERE type = 'table' AND name = 'meta'");
+        if (ntables < 0 || hasmeta < 0)
+            rc = dlog_sql_fail(log, path);
+        else if (ntables == 0 && log->check)
+            rc = dlog_fail(log, SLATE_ERROR, "%s: not a slate decision log", path);
+        else if (ntables == 0)
+            rc = create_schema(log);
+        else if (!hasmeta)
+            rc = dlog_fail(log, SLATE_ERROR, "%s: not a slate decision log", path);
+        else if (!(rc = load_existing(log)))
+            rc = load_options(log);
+        if (!rc && log->check) rc = rewind_for_check(log);
+        if (!log->check) {
+            if (!rc) rc = dlog_exec(log, "COMMIT");
+            else sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
+        }
+    }
+    if (!rc) rc = prepare_all(log);
+    if (rc) {
+        if (strncmp(log->errmsg, path, strlen(path)))
+            dlog_set_err(err, "%s: %s", path, log->errmsg);
+        else
+            dlog_set_err(err, "%s", log->errmsg);
+        dlog_free_log(log);
+        return rc;
+    }
+    dlog_hex(log->head, 32, log->head_hex);
+    *out = log;
+    return SLATE_OK;
+}
+
