@@ -42,14 +42,14 @@ static int64_t work(const slate_engine *e, uint16_t cal, int64_t a, int64_t b)
 {
     if (b <= a) return 0;
     if (cal == PROG_NONE) return b - a;
-    return cal_between(&e->prog->calendars[cal], a, b);
+    return cal_between_pre(&e->prog->calendars[cal], e->aux.cal_sums + e->aux.cal_off[cal], a, b);
 }
 
 static int64_t add_work(const slate_engine *e, uint16_t cal, int64_t t, int64_t w)
 {
     if (w <= 0) return t;
     if (cal == PROG_NONE) return t > INT64_MAX - w ? INT64_MAX : t + w;
-    return cal_add(&e->prog->calendars[cal], t, w);
+    return cal_add_pre(&e->prog->calendars[cal], e->aux.cal_sums + e->aux.cal_off[cal], t, w);
 }
 
 int clk_counting(const eng_clock *k)
