@@ -224,6 +224,17 @@ typedef struct eng_aux {
 
 #define ENG_DEPTH 3 /* rules or ladder actions -> selection or pause condition */
 
+/* The last few cal_add results (clock.c add_work): a clock start asks for the
+ * START deadline and then for its breach timer, a tier change for each target's
+ * `sla` deadline and then for the same timers: the same (calendar, from, work)
+ * twice.  A pure function, so memoising cannot change a decision; emptied when
+ * the program (and so the calendars) changes.  w == 0 marks an empty entry. */
+#define ENG_ADDMEMO 4
+typedef struct eng_addmemo {
+    int64_t t, w, r;
+    uint32_t cal;
+} eng_addmemo;
+
 struct slate_engine {
     const slate_program *prog;
     slate_allocator al;
@@ -241,6 +252,8 @@ struct slate_engine {
     char *jbuf;            /* scratch for the JSON members of decisions */
     size_t jcap;
     eng_ctx ctx;
+    eng_addmemo addmemo[ENG_ADDMEMO];
+    uint32_t addmemo_next;
     char reason[1024];     /* reject reasons */
     char errmsg[256];
 };
