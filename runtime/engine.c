@@ -60,7 +60,7 @@ void eng_decision_init(slate_engine *e, slate_decision *d, slate_action a, uint3
                           .event_id_len = e->ctx.event_id_len};
     if (e->ctx.slot != ENG_NONE) {
         const eng_case *c = cs_case(&e->cs, e->ctx.slot);
-        d->case_id = c->id;
+        d->case_id = case_id(c);
         d->case_len = c->id_len;
     }
 }

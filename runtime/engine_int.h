@@ -65,7 +65,11 @@ typedef struct eng_clock {
  * int64_t fields[nfields] and eng_clock clocks[nclocks]; its size is fixed per
  * program (eng->stride). */
 typedef struct eng_case {
-    const char *id;    /* in the id arena, not NUL-terminated */
+    union {            /* not NUL-terminated; read it with case_id() */
+        const char *id;          /* id_len > CS_INLINE_ID: in the id arena */
+        char idin[16];           /* id_len <= CS_INLINE_ID: the id itself, so a
+                                    lookup does not miss on the arena */
+    };
     uint64_t created;  /* creation order, from 1; 0 marks a free slot */
     int64_t level;     /* escalation level index */
     uint32_t hash;     /* of the id */
@@ -122,6 +126,13 @@ void cs_remove(cstore *s, uint32_t slot);
 /* Re-layout every record to a new stride (hot swap); `move` copies one record. */
 int cs_restride(cstore *s, size_t stride, void (*move)(void *ud, const void *from, void *to),
                 void *ud);
+
+#define CS_INLINE_ID 16 /* sizeof(((eng_case *)0)->idin) */
+
+static inline const char *case_id(const eng_case *c)
+{
+    return c->id_len <= CS_INLINE_ID ? c->idin : c->id;
+}
 
 static inline eng_case *cs_case(const cstore *s, uint32_t slot)
 {
