@@ -65,60 +65,112 @@ static uint32_t closed_lower(const cal_table *c, int64_t day)
     return lo;
 }
 
-static int64_t week_total(const cal_table *c)
+/* The week as the arithmetic sees it: the spans and their prefix sums.  The engine
+ * passes sums it computed once per program (cal_prefix); cal_between and cal_add
+ * compute them per call into a buffer on the stack, so both run the same code
+ * below (and the brute-force tests check it).  Only a table of more than
+ * STACK_SPANS spans without precomputed sums falls back to linear scans. */
+#define STACK_SPANS 64
+
+typedef struct wk {
+    const cal_span *w;
+    const int64_t *sums; /* n + 1 entries, sums[n] == total; NULL: scan linearly */
+    uint32_t n;
+    int64_t total;
+} wk;
+
+static void wk_init(wk *k, const cal_table *c, const int64_t *sums, int64_t buf[STACK_SPANS + 1])
 {
-    int64_t t = 0;
-    for (uint32_t i = 0; i < c->nweek; i++) t += c->week[i].end - c->week[i].start;
-    return t;
+    k->w = c->week;
+    k->n = c->nweek;
+    if (sums) {
+        k->sums = sums;
+    } else if (c->nweek <= STACK_SPANS) {
+        buf[0] = 0;
+        for (uint32_t i = 0; i < c->nweek; i++) buf[i + 1] = buf[i] + (c->week[i].end - c->week[i].start);
+        k->sums = buf;
+    } else {
+        int64_t t = 0;
+        for (uint32_t i = 0; i < c->nweek; i++) t += c->week[i].end - c->week[i].start;
+        k->sums = NULL;
+        k->total = t;
+        return;
+    }
+    k->total = k->sums[c->nweek];
 }
 
-/* Working ms of the local week in [0, pos), 0 <= pos <= CAL_WEEK_MS. */
-static int64_t week_cum(const cal_table *c, int64_t pos)
+/* Working ms of the local week in [0, pos), 0 <= pos <= CAL_WEEK_MS: the spans
+ * wholly before pos from the prefix sums, plus the part of the one span that
+ * contains pos (binary search for the first span ending after pos). */
+static int64_t week_cum(const wk *k, int64_t pos)
 {
-    int64_t acc = 0;
-    for (uint32_t i = 0; i < c->nweek && c->week[i].start < pos; i++)
-        acc += min64(pos, c->week[i].end) - c->week[i].start;
-    return acc;
+    if (!k->sums) {
+        int64_t acc = 0;
+        for (uint32_t i = 0; i < k->n && k->w[i].start < pos; i++)
+            acc += min64(pos, k->w[i].end) - k->w[i].start;
+        return acc;
+    }
+    uint32_t lo = 0, hi = k->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (k->w[mid].end <= pos) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == k->n) return k->total;
+    int64_t s = k->w[lo].start;
+    return k->sums[lo] + (pos > s ? pos - s : 0);
 }
 
 /* Working ms from MON0 to local instant L, closed days ignored (negative before
  * MON0).  |L| < 2^61 + 1 day, so nothing overflows. */
-static int64_t cum(const cal_table *c, int64_t total, int64_t L)
+static int64_t cum(const wk *k, int64_t L)
 {
     int64_t x = L - MON0;
     int64_t w = fdiv(x, CAL_WEEK_MS);
-    return w * total + week_cum(c, x - w * CAL_WEEK_MS);
+    return w * k->total + week_cum(k, x - w * CAL_WEEK_MS);
 }
 
 /* The earliest local instant L with cum(L) == v (v is reached: total > 0). */
-static int64_t cum_inverse(const cal_table *c, int64_t total, int64_t v)
+static int64_t cum_inverse(const wk *k, int64_t v)
 {
     /* The week whose working time takes the cumulative count from k*total to
-     * (k+1)*total and reaches v: k = ceil(v / total) - 1, so 0 < rem <= total. */
-    int64_t k = -fdiv(-v, total) - 1;
-    int64_t rem = v - k * total, acc = 0, pos = 0;
-    for (uint32_t i = 0; i < c->nweek; i++) {
-        int64_t len = c->week[i].end - c->week[i].start;
-        if (acc + len >= rem) {
-            pos = c->week[i].start + (rem - acc);
-            break;
+     * (k+1)*total and reaches v: q = ceil(v / total) - 1, so 0 < rem <= total. */
+    int64_t q = -fdiv(-v, k->total) - 1;
+    int64_t rem = v - q * k->total, pos = 0;
+    if (k->sums) {
+        /* the first span i whose end brings the sum to rem: sums[i + 1] >= rem */
+        uint32_t lo = 0, hi = k->n - 1;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (k->sums[mid + 1] >= rem) hi = mid;
+            else lo = mid + 1;
         }
-        acc += len;
+        pos = k->w[lo].start + (rem - k->sums[lo]);
+    } else {
+        int64_t acc = 0;
+        for (uint32_t i = 0; i < k->n; i++) {
+            int64_t len = k->w[i].end - k->w[i].start;
+            if (acc + len >= rem) {
+                pos = k->w[i].start + (rem - acc);
+                break;
+            }
+            acc += len;
+        }
     }
-    return MON0 + k * CAL_WEEK_MS + pos;
+    return MON0 + q * CAL_WEEK_MS + pos;
 }
 
 /* Working ms in the local range [l0, l1), closed days excluded. */
-static int64_t local_between(const cal_table *c, int64_t total, int64_t l0, int64_t l1)
+static int64_t local_between(const cal_table *c, const wk *k, int64_t l0, int64_t l1)
 {
     if (l1 <= l0) return 0;
-    int64_t m = cum(c, total, l1) - cum(c, total, l0);
+    int64_t m = cum(k, l1) - cum(k, l0);
     if (m == 0 || c->nclosed == 0) return m;
     int64_t d1 = fdiv(l1 - 1, CAL_DAY_MS);
     for (uint32_t i = closed_lower(c, fdiv(l0, CAL_DAY_MS));
          i < c->nclosed && c->closed[i] <= d1; i++) {
         int64_t ds = (int64_t)c->closed[i] * CAL_DAY_MS;
-        m -= cum(c, total, min64(l1, ds + CAL_DAY_MS)) - cum(c, total, max64(l0, ds));
+        m -= cum(k, min64(l1, ds + CAL_DAY_MS)) - cum(k, max64(l0, ds));
     }
     return m;
 }
@@ -127,27 +179,37 @@ static int64_t local_between(const cal_table *c, int64_t total, int64_t l0, int6
  * the earliest local L in (l0, l1] with local_between(l0, L) == *r when the range
  * holds that much, else INT64_MAX with *r reduced by the range's working time.
  * Closed days are visited only up to the answer, so a short addition is cheap
- * even in a long segment with many holidays ahead. */
-static int64_t local_consume(const cal_table *c, int64_t total, int64_t l0, int64_t l1,
+ * even in a long segment with many holidays ahead.  cum(cur) is carried along
+ * (ccur) rather than recomputed. */
+static int64_t local_consume(const cal_table *c, const wk *k, int64_t l0, int64_t l1,
                              int64_t *r)
 {
-    int64_t cur = l0;
+    int64_t cur = l0, ccur = cum(k, l0);
     for (uint32_t i = closed_lower(c, fdiv(l0, CAL_DAY_MS)); i < c->nclosed; i++) {
         int64_t ds = (int64_t)c->closed[i] * CAL_DAY_MS;
         if (ds >= l1) break;
         if (ds > cur) {
-            int64_t m = cum(c, total, ds) - cum(c, total, cur);
-            if (m >= *r) return cum_inverse(c, total, cum(c, total, cur) + *r);
+            int64_t m = cum(k, ds) - ccur;
+            if (m >= *r) return cum_inverse(k, ccur + *r);
             *r -= m;
         }
-        cur = max64(cur, ds + CAL_DAY_MS);
+        if (ds + CAL_DAY_MS > cur) {
+            cur = ds + CAL_DAY_MS;
+            ccur = cum(k, cur);
+        }
     }
     if (cur < l1) {
-        int64_t base = cum(c, total, cur), m = cum(c, total, l1) - base;
-        if (m >= *r) return cum_inverse(c, total, base + *r);
+        int64_t m = cum(k, l1) - ccur;
+        if (m >= *r) return cum_inverse(k, ccur + *r);
         *r -= m;
     }
     return INT64_MAX;
+}
+
+void cal_prefix(const cal_table *c, int64_t *sums)
+{
+    sums[0] = 0;
+    for (uint32_t i = 0; i < c->nweek; i++) sums[i + 1] = sums[i] + (c->week[i].end - c->week[i].start);
 }
 
 int cal_is_working(const cal_table *c, int64_t t)
@@ -169,16 +231,23 @@ int cal_is_working(const cal_table *c, int64_t t)
 
 int64_t cal_between(const cal_table *c, int64_t a, int64_t b)
 {
+    return cal_between_pre(c, NULL, a, b);
+}
+
+int64_t cal_between_pre(const cal_table *c, const int64_t *sums, int64_t a, int64_t b)
+{
     a = max64(a, -LIM);
     b = min64(b, LIM);
     if (b <= a) return 0;
-    int64_t total = week_total(c);
-    if (total == 0) return 0;
+    int64_t buf[STACK_SPANS + 1];
+    wk k;
+    wk_init(&k, c, sums, buf);
+    if (k.total == 0) return 0;
     int64_t sum = 0;
     for (uint32_t i = off_index(c, a); a < b; i++) {
         int64_t e = i + 1 < c->noffsets ? min64(c->offsets[i + 1].from, b) : b;
         int64_t o = c->offsets[i].offset_ms;
-        sum += local_between(c, total, a + o, e + o);
+        sum += local_between(c, &k, a + o, e + o);
         a = e;
     }
     return sum;
@@ -186,15 +255,22 @@ int64_t cal_between(const cal_table *c, int64_t a, int64_t b)
 
 int64_t cal_add(const cal_table *c, int64_t t, int64_t work)
 {
+    return cal_add_pre(c, NULL, t, work);
+}
+
+int64_t cal_add_pre(const cal_table *c, const int64_t *sums, int64_t t, int64_t work)
+{
     if (work <= 0) return t;
     if (t >= LIM) return INT64_MAX;
-    int64_t total = week_total(c);
-    if (total == 0) return INT64_MAX;
+    int64_t buf[STACK_SPANS + 1];
+    wk k;
+    wk_init(&k, c, sums, buf);
+    if (k.total == 0) return INT64_MAX;
     int64_t s = max64(t, -LIM);
     for (uint32_t i = off_index(c, s);; i++) {
         int64_t e = i + 1 < c->noffsets ? min64(c->offsets[i + 1].from, LIM) : LIM;
         int64_t o = c->offsets[i].offset_ms;
-        int64_t l = local_consume(c, total, s + o, e + o, &work);
+        int64_t l = local_consume(c, &k, s + o, e + o, &work);
         if (l != INT64_MAX) return l - o;
         if (e >= LIM) return INT64_MAX;
         s = e;

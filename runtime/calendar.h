@@ -68,6 +68,14 @@ int64_t cal_between(const cal_table *c, int64_t a, int64_t b);
  * (in particular when it has none at all, or the sum leaves the domain). */
 int64_t cal_add(const cal_table *c, int64_t t, int64_t work);
 
+/* The same two functions with the table's weekly prefix sums precomputed by the
+ * caller (the engine keeps them beside the program, so the image format does not
+ * change): sums has nweek + 1 entries filled by cal_prefix(), or is NULL, and then
+ * these compute them per call into a stack buffer, as cal_between/cal_add do. */
+void cal_prefix(const cal_table *c, int64_t *sums);
+int64_t cal_between_pre(const cal_table *c, const int64_t *sums, int64_t a, int64_t b);
+int64_t cal_add_pre(const cal_table *c, const int64_t *sums, int64_t t, int64_t work);
+
 /* Check a table's invariants (sorted, in range, non-empty offsets).  The image
  * verifier calls this on untrusted tables.  Returns 0 when valid, else a static
  * message naming the broken invariant. */

@@ -121,7 +121,7 @@ uint32_t cs_find(const cstore *s, const char *id, size_t len, uint32_t hash)
         if (r->slot == ENG_NONE) return ENG_NONE;
         if (r->hash != hash) continue;
         const eng_case *c = cs_case(s, r->slot);
-        if (c->id_len == len && memcmp(c->id, id, len) == 0) return r->slot;
+        if (c->id_len == len && memcmp(case_id(c), id, len) == 0) return r->slot;
     }
 }
 
@@ -133,6 +133,7 @@ int cs_reserve(cstore *s, size_t id_len)
     if ((size_t)(s->count + 1) * 2 > (size_t)s->tabmask + 1) {
         if (tab_alloc(s, (s->tabmask + 1) * 2)) return SLATE_NOMEM;
     }
+    if (id_len <= CS_INLINE_ID) return SLATE_OK; /* kept in the record */
     int cls = size_class(id_len);
     size_t need = (size_t)8 << cls;
     if (!s->idfree[cls] && (size_t)(s->bump_end - s->bump) < need) {
@@ -170,9 +171,13 @@ uint32_t cs_add(cstore *s, const char *id, size_t len, uint32_t hash)
         s->used++;
     eng_case *c = cs_case(s, slot);
     memset(c, 0, s->stride);
-    char *copy = id_alloc(s, len);
-    memcpy(copy, id, len);
-    c->id = copy;
+    if (len <= CS_INLINE_ID) {
+        memcpy(c->idin, id, len);
+    } else {
+        char *copy = id_alloc(s, len);
+        memcpy(copy, id, len);
+        c->id = copy;
+    }
     c->id_len = (uint16_t)len;
     c->hash = hash;
     uint32_t b = hash & s->tabmask;
@@ -200,10 +205,12 @@ void cs_remove(cstore *s, uint32_t slot)
         }
     }
     s->tab[hole].slot = ENG_NONE;
-    int cls = size_class(c->id_len);
-    char *blk = (char *)c->id;
-    memcpy(blk, &s->idfree[cls], sizeof blk);
-    s->idfree[cls] = blk;
+    if (c->id_len > CS_INLINE_ID) {
+        int cls = size_class(c->id_len);
+        char *blk = (char *)c->id;
+        memcpy(blk, &s->idfree[cls], sizeof blk);
+        s->idfree[cls] = blk;
+    }
     c->created = 0;
     c->id = NULL;
     c->hash = s->freehead; /* a free record links the next free slot */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "engine_int.h"
 #include "vm.h"
 
@@ -59,7 +60,7 @@ void eng_decision_init(slate_engine *e, slate_decision *d, slate_action a, uint3
                           .event_id_len = e->ctx.event_id_len};
     if (e->ctx.slot != ENG_NONE) {
         const eng_case *c = cs_case(&e->cs, e->ctx.slot);
-        d->case_id = c->id;
+        d->case_id = case_id(c);
         d->case_len = c->id_len;
     }
 }
@@ -548,6 +549,24 @@ static int sla_frags(slate_engine *e, const slate_program *p, eng_aux *x)
     return sb_done(&b) ? SLATE_OK : SLATE_NOMEM; /* always fits: n is an upper bound */
 }
 
+/* Each calendar's weekly prefix sums, so cal_between/cal_add do not rebuild them
+ * on every call (calendar.h: cal_prefix). */
+static int cal_sums(slate_engine *e, const slate_program *p, eng_aux *x)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < p->ncalendars; i++) n += (size_t)p->calendars[i].nweek + 1;
+    x->cal_sums = eng_realloc(&e->al, NULL, sizeof *x->cal_sums * (n ? n : 1));
+    x->cal_off = eng_realloc(&e->al, NULL, sizeof *x->cal_off * (p->ncalendars ? p->ncalendars : 1));
+    if (!x->cal_sums || !x->cal_off) return SLATE_NOMEM;
+    n = 0;
+    for (uint32_t i = 0; i < p->ncalendars; i++) {
+        x->cal_off[i] = (uint32_t)n;
+        cal_prefix(&p->calendars[i], x->cal_sums + n);
+        n += (size_t)p->calendars[i].nweek + 1;
+    }
+    return SLATE_OK;
+}
+
 void eng_aux_free(slate_engine *e, eng_aux *x)
 {
     eng_realloc(&e->al, x->str_ids, 0);
@@ -558,6 +577,8 @@ void eng_aux_free(slate_engine *e, eng_aux *x)
     eng_realloc(&e->al, x->until_clock, 0);
     eng_realloc(&e->al, x->sla_frag, 0);
     eng_realloc(&e->al, x->sla_off, 0);
+    eng_realloc(&e->al, x->cal_sums, 0);
+    eng_realloc(&e->al, x->cal_off, 0);
     memset(x, 0, sizeof *x);
 }
 
@@ -568,7 +589,7 @@ int eng_prepare(slate_engine *e, const slate_program *p, eng_aux *x)
     x->str_ids = eng_realloc(&e->al, NULL, sizeof *x->str_ids * (p->nstrings ? p->nstrings : 1));
     x->regs = eng_realloc(&e->al, NULL, sizeof *x->regs * x->nregs * ENG_DEPTH);
     if (!x->str_ids || !x->regs || step_bits(e, p, x) || until_lists(e, p, x) ||
-        sla_frags(e, p, x))
+        sla_frags(e, p, x) || cal_sums(e, p, x))
         goto nomem;
     memset(x->regs, 0, sizeof *x->regs * x->nregs * ENG_DEPTH);
     for (uint32_t i = 0; i < p->nstrings; i++)

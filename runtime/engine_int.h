@@ -65,7 +65,11 @@ typedef struct eng_clock {
  * int64_t fields[nfields] and eng_clock clocks[nclocks]; its size is fixed per
  * program (eng->stride). */
 typedef struct eng_case {
-    const char *id;    /* in the id arena, not NUL-terminated */
+    union {            /* not NUL-terminated; read it with case_id() */
+        const char *id;          /* id_len > CS_INLINE_ID: in the id arena */
+        char idin[16];           /* id_len <= CS_INLINE_ID: the id itself, so a
+                                    lookup does not miss on the arena */
+    };
     uint64_t created;  /* creation order, from 1; 0 marks a free slot */
     int64_t level;     /* escalation level index */
     uint32_t hash;     /* of the id */
@@ -122,6 +126,13 @@ void cs_remove(cstore *s, uint32_t slot);
 /* Re-layout every record to a new stride (hot swap); `move` copies one record. */
 int cs_restride(cstore *s, size_t stride, void (*move)(void *ud, const void *from, void *to),
                 void *ud);
+
+#define CS_INLINE_ID 16 /* sizeof(((eng_case *)0)->idin) */
+
+static inline const char *case_id(const eng_case *c)
+{
+    return c->id_len <= CS_INLINE_ID ? c->idin : c->id;
+}
 
 static inline eng_case *cs_case(const cstore *s, uint32_t slot)
 {
@@ -218,9 +229,22 @@ typedef struct eng_aux {
     uint32_t *until_clock; /* the ad-hoc clocks each event meets, by event */
     char *sla_frag;        /* per target: `{"clock":NAME,"target_s":N` of `sla` JSON */
     uint32_t *sla_off;     /* target -> offset in sla_frag (ntargets + 1) */
+    int64_t *cal_sums;     /* every calendar's weekly prefix sums (cal_prefix) */
+    uint32_t *cal_off;     /* calendar -> its first entry in cal_sums */
 } eng_aux;
 
 #define ENG_DEPTH 3 /* rules or ladder actions -> selection or pause condition */
+
+/* The last few cal_add results (clock.c add_work): a clock start asks for the
+ * START deadline and then for its breach timer, a tier change for each target's
+ * `sla` deadline and then for the same timers: the same (calendar, from, work)
+ * twice.  A pure function, so memoising cannot change a decision; emptied when
+ * the program (and so the calendars) changes.  w == 0 marks an empty entry. */
+#define ENG_ADDMEMO 4
+typedef struct eng_addmemo {
+    int64_t t, w, r;
+    uint32_t cal;
+} eng_addmemo;
 
 struct slate_engine {
     const slate_program *prog;
@@ -239,6 +263,8 @@ struct slate_engine {
     char *jbuf;            /* scratch for the JSON members of decisions */
     size_t jcap;
     eng_ctx ctx;
+    eng_addmemo addmemo[ENG_ADDMEMO];
+    uint32_t addmemo_next;
     char reason[1024];     /* reject reasons */
     char errmsg[256];
 };

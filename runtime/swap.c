@@ -218,6 +218,7 @@ int slate_engine_swap(slate_engine *e, const slate_program *np, slate_sink sink,
     eng_aux_free(e, &e->aux);
     e->aux = nx;
     e->prog = np;
+    memset(e->addmemo, 0, sizeof e->addmemo); /* results under the old calendars */
     e->nfields = np->nfields;
     e->nclocks = np->nclocks;
     e->stride = stride;
