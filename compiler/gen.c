@@ -280,8 +280,7 @@ static void hoist(gctx *g)
 
 /* ---- conditions ------------------------------------------------------------ */
 
-static void cond_false(gctx *g, const ast_expr *e, jlist *f);
-static void cond_true(gctx *g, const ast_expr *e, jlist *t);
+static void cond_jump(gctx *g, const ast_expr *e, int sense, jlist *to);
 static void val_into(gctx *g, const ast_expr *e, cty want, uint32_t dst);
 
 static const int cmp_ops[] = {OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE};
@@ -326,54 +325,41 @@ static void in_jumps(gctx *g, const ast_expr *e, int sense, jlist *out)
     g->next_reg = save;
 }
 
-static void cond_false(gctx *g, const ast_expr *e, jlist *f)
+/* Emit jumps to `to` taken when `e` evaluates to `sense` (1: true, 0: false);
+ * control falls through otherwise.  `and`/`or` short-circuit: for the operator
+ * whose result `sense` decides at the first matching operand (`or` for true,
+ * `and` for false) both operands jump straight to `to`; for the other, the left
+ * operand's opposite outcome skips the right one. */
+static void cond_jump(gctx *g, const ast_expr *e, int sense, jlist *to)
 {
     switch (e->kind) {
     case EX_AND:
-        cond_false(g, e->u.bin.l, f);
-        cond_false(g, e->u.bin.r, f);
+    case EX_OR:
+        if ((e->kind == EX_OR) == sense) {
+            cond_jump(g, e->u.bin.l, sense, to);
+            cond_jump(g, e->u.bin.r, sense, to);
+        } else {
+            jlist skip = JL_EMPTY;
+            cond_jump(g, e->u.bin.l, !sense, &skip);
+            cond_jump(g, e->u.bin.r, sense, to);
+            jl_here(g, skip);
+        }
         return;
-    case EX_OR: {
-        jlist t = JL_EMPTY;
-        cond_true(g, e->u.bin.l, &t);
-        cond_false(g, e->u.bin.r, f);
-        jl_here(g, t);
-        return;
-    }
-    case EX_NOT: cond_true(g, e->u.operand, f); return;
-    case EX_IN: in_jumps(g, e, 0, f); return;
+    case EX_NOT: cond_jump(g, e->u.operand, !sense, to); return;
+    case EX_IN: in_jumps(g, e, sense, to); return;
     default: {
         uint32_t save = g->next_reg;
         uint32_t r = operand(g, e, (cty){PT_BOOL, 0});
-        jump_to(g, f, OP_JMPF, r);
+        jump_to(g, to, sense ? OP_JMPT : OP_JMPF, r);
         g->next_reg = save;
     }
     }
 }
 
-static void cond_true(gctx *g, const ast_expr *e, jlist *t)
+/* Jumps to `f` taken when `e` is false. */
+static void cond_false(gctx *g, const ast_expr *e, jlist *f)
 {
-    switch (e->kind) {
-    case EX_OR:
-        cond_true(g, e->u.bin.l, t);
-        cond_true(g, e->u.bin.r, t);
-        return;
-    case EX_AND: {
-        jlist f = JL_EMPTY;
-        cond_false(g, e->u.bin.l, &f);
-        cond_true(g, e->u.bin.r, t);
-        jl_here(g, f);
-        return;
-    }
-    case EX_NOT: cond_false(g, e->u.operand, t); return;
-    case EX_IN: in_jumps(g, e, 1, t); return;
-    default: {
-        uint32_t save = g->next_reg;
-        uint32_t r = operand(g, e, (cty){PT_BOOL, 0});
-        jump_to(g, t, OP_JMPT, r);
-        g->next_reg = save;
-    }
-    }
+    cond_jump(g, e, 0, f);
 }
 
 /* dst := the value of e (want: the type expected, for bare enum values). */
