@@ -35,6 +35,7 @@
 
 #include "cli.h"
 #include "logsynth.h"
+#include "testutil.h"
 
 typedef struct fixture {
     char *dir, *db, *out;
@@ -61,20 +62,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, fp);
-    s[got] = 0;
-    fclose(fp);
-    return s;
-}
-
 /* Run a command in process with stdout going to f->out; returns its exit code
  * and sets *text to the output with the test directory's path removed. */
 static int run_cmd(fixture *f, char **text, int (*cmd)(int, char **), ...)
@@ -95,7 +82,7 @@ static int run_cmd(fixture *f, char **text, int (*cmd)(int, char **), ...)
     fflush(stdout);
     dup2(saved, 1);
     close(saved);
-    char *s = slurp(f->out);
+    char *s = tu_slurp(f->out);
     size_t dl = strlen(f->dir);
     for (char *p; (p = strstr(s, f->dir));) memmove(p, p + dl + 1, strlen(p + dl + 1) + 1);
     *text = s;
@@ -106,20 +93,7 @@ static void golden(const char *name, const char *got)
 {
     char path[256];
     snprintf(path, sizeof path, "tests/audit/%s", name);
-    if (getenv("SLATE_UPDATE_GOLDEN")) {
-        FILE *fp = fopen(path, "w");
-        assert_non_null(fp);
-        fputs(got, fp);
-        fclose(fp);
-        return;
-    }
-    char *want = slurp(path);
-    if (!want) fail_msg("missing golden file %s (SLATE_UPDATE_GOLDEN=1 writes it)", path);
-    if (strcmp(want, got)) {
-        fprintf(stderr, "--- %s\n%s--- got\n%s", path, want, got);
-        fail_msg("output differs from %s", path);
-    }
-    free(want);
+    tu_golden(path, got);
 }
 
 static void test_report_golden(void **state)
@@ -226,7 +200,7 @@ static void test_report_html(void **state)
     char *out, *html = syn_path(f->dir, "r.html");
     assert_int_equal(run_cmd(f, &out, cmd_report, "report", "--html", html, f->db, NULL), EXIT_OK);
     free(out);
-    char *page = slurp(html);
+    char *page = tu_slurp(html);
     assert_non_null(page);
     assert_non_null(strstr(page, "<svg"));
     assert_non_null(strstr(page, ">attitude</text>"));

@@ -20,6 +20,7 @@
 #include "log/dlog.h"
 #include "runner.h"
 #include "logsynth.h"
+#include "testutil.h"
 #include "rerun.h"
 
 #define UNTIL 1741111200000LL /* 2025-03-04T18:00:00Z */
@@ -109,20 +110,6 @@ static void build_log(const char *db, const char *p1, const char *p2, uint64_t s
     assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, fp);
-    s[got] = 0;
-    fclose(fp);
-    return s;
-}
-
 /* Run a command in process, stdout and stderr to files; *out gets stdout and
  * *err stderr (may be NULL), with the test directory's path removed. */
 static int run_cmd(fixture *f, char **out, char **errout, int (*cmd)(int, char **), ...)
@@ -151,7 +138,7 @@ static int run_cmd(fixture *f, char **out, char **errout, int (*cmd)(int, char *
     dup2(se, 2);
     close(so);
     close(se);
-    char *texts[2] = {slurp(f->out), slurp(errpath)};
+    char *texts[2] = {tu_slurp(f->out), tu_slurp(errpath)};
     size_t dl = strlen(f->dir);
     for (int i = 0; i < 2; i++)
         for (char *p; (p = strstr(texts[i], f->dir));) memmove(p, p + dl + 1, strlen(p + dl + 1) + 1);
@@ -194,20 +181,7 @@ static void golden(const char *name, char *got)
     mask_hash(got, h2, "<svc2.slate>");
     char path[256];
     snprintf(path, sizeof path, "tests/audit/%s", name);
-    if (getenv("SLATE_UPDATE_GOLDEN")) {
-        FILE *fp = fopen(path, "w");
-        assert_non_null(fp);
-        fputs(got, fp);
-        fclose(fp);
-        return;
-    }
-    char *want = slurp(path);
-    if (!want) fail_msg("missing golden file %s (SLATE_UPDATE_GOLDEN=1 writes it)", path);
-    if (strcmp(want, got)) {
-        fprintf(stderr, "--- %s\n%s--- got\n%s", path, want, got);
-        fail_msg("output differs from %s", path);
-    }
-    free(want);
+    tu_golden(path, got);
 }
 
 static void sql(const char *path, const char *stmt)

@@ -8,6 +8,7 @@
 #define SLATE_TESTUTIL_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "program.h"
@@ -48,6 +49,41 @@ static inline void tu_fake_program(slate_program *p)
     p->strings = strings;
     p->nstrings = 2;
     p->source = 1;
+}
+
+/* A whole file, NUL-terminated, malloc'd; NULL when it cannot be read. */
+static inline char *tu_slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return NULL;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *s = malloc((size_t)(n < 0 ? 0 : n) + 1);
+    size_t got = s ? fread(s, 1, (size_t)(n < 0 ? 0 : n), fp) : 0;
+    if (s) s[got] = 0;
+    fclose(fp);
+    return s;
+}
+
+/* Compare `got` with the golden file at `path` (printing both when they
+ * differ), or rewrite the file when SLATE_UPDATE_GOLDEN is set. */
+static inline void tu_golden(const char *path, const char *got)
+{
+    if (getenv("SLATE_UPDATE_GOLDEN")) {
+        FILE *fp = fopen(path, "w");
+        assert_non_null(fp);
+        fputs(got, fp);
+        fclose(fp);
+        return;
+    }
+    char *want = tu_slurp(path);
+    if (!want) fail_msg("missing golden file %s (SLATE_UPDATE_GOLDEN=1 writes it)", path);
+    if (strcmp(want, got)) {
+        fprintf(stderr, "--- %s\n%s--- got\n%s", path, want, got);
+        fail_msg("output differs from %s", path);
+    }
+    free(want);
 }
 
 #endif
