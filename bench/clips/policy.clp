@@ -412,8 +412,10 @@
   (if (counting ?k) then (emit-clock ?c resume ?k))
   (schedule ?c ?k))
 
+;; `reopened`: the clocks a resolution stops (handling, resolution) run on;
+;; the response already given stays met
 (deffunction reopen-clocks (?c)
-  (loop-for-count (?ci 1 3)
+  (loop-for-count (?ci 2 3)
     (bind ?k (clock-of ?c ?ci))
     (if (eq (send ?k get-state) stopped) then
       (send ?k put-state active)

@@ -459,9 +459,10 @@ local function new(calspec, sink)
     schedule(c, k)
   end
 
-  -- `reopened`: the clocks that start on `opened` and were stopped run on
+  -- `reopened`: the clocks a resolution stops (handling, resolution) run on;
+  -- the response already given stays met
   local function reopen(c)
-    for ci = 1, 3 do
+    for ci = 2, 3 do
       local k = c.k[ci]
       if k.state == STOPPED then
         k.state, k.paused, k.since = ACTIVE, false, now

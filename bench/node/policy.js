@@ -306,8 +306,10 @@ function newPolicy(calspec, sink) {
     if (counting(k)) emit(c, 'resume', k);
     schedule(c, k);
   }
+  // `reopened`: the clocks a resolution stops (handling, resolution) run on;
+  // the response already given stays met
   function reopen(c) {
-    for (let ci = 0; ci < 3; ci++) {
+    for (let ci = 1; ci < 3; ci++) {
       const k = c.k[ci];
       if (k.state !== STOPPED) continue;
       k.state = ACTIVE; k.paused = false; k.since = now;
