@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "events.h"
 #include "frontend.h"
@@ -277,4 +278,53 @@ long bs_compare(const bs_list *a, const bs_list *b, char *msg, size_t size)
     }
     snprintf(msg, size, "%zu decisions equal", a->n);
     return -1;
+}
+
+int bs_subset_sink(void *ud, const slate_decision *d)
+{
+    bs_dec x;
+    if (bs_from_slate(d, &x)) bs_push(ud, &x);
+    return 0;
+}
+
+int bs_report_equiv(bs_list *a, bs_list *b, unsigned long long slate_total, const char *peer)
+{
+    char msg[512];
+    long at = bs_compare(a, b, msg, sizeof msg);
+    printf("equiv %s compared %zu slate_total %llu msg %s\n", at < 0 ? "equal" : "DIFFERENT",
+           a->n, slate_total, msg);
+    if (peer && at >= 0 && (size_t)at < a->n) {
+        const bs_dec *x = &a->v[at];
+        for (int side = 0; side < 2; side++) {
+            const bs_list *l = side ? b : a;
+            for (size_t i = 0; i < l->n; i++)
+                if (l->v[i].case_hash == x->case_hash)
+                    fprintf(stderr, "%s %zu %s action=%d at=%lld clock=%d tier=%d\n",
+                            side ? peer : "slate", i, l->v[i].case_id, l->v[i].action,
+                            (long long)l->v[i].at, l->v[i].clock, l->v[i].tier);
+        }
+    }
+    free(a->v);
+    free(b->v);
+    a->v = b->v = NULL;
+    return at < 0 ? 0 : 1;
+}
+
+double bs_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+double bs_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }

@@ -75,4 +75,18 @@ void bs_push(bs_list *l, const bs_dec *d);
  * differs (or the shorter length), and writes a description into msg. */
 long bs_compare(const bs_list *a, const bs_list *b, char *msg, size_t size);
 
+/* A slate_sink collecting the compared subset into the bs_list `ud`. */
+int bs_subset_sink(void *ud, const slate_decision *d);
+
+/* Compare slate's subset `a` with a baseline's `b` and print the `equiv` line
+ * every driver prints; when they differ and `peer` is not NULL, both sides'
+ * decisions of the first differing case go to stderr, labelled `slate` and
+ * `peer`.  Frees both lists.  Returns 0 when equal, 1 when not. */
+int bs_report_equiv(bs_list *a, bs_list *b, unsigned long long slate_total, const char *peer);
+
+/* Monotonic seconds, for timing runs. */
+double bs_now(void);
+/* The median of n values (sorts v in place). */
+double bs_median(double *v, int n);
+
 #endif

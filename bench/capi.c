@@ -27,25 +27,6 @@
 #include "program.h"
 #include "slate.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* ---- sinks -------------------------------------------------------------------- */
 
 typedef struct counter {
@@ -76,12 +57,12 @@ static int run_capi(const slate_program *p, const bs_stream *s, int runs)
     for (int i = 0; i < runs; i++) {
         slate_engine *e = slate_engine_new(p, NULL);
         c = (counter){0, 0};
-        double t0 = now_s();
+        double t0 = bs_now();
         for (size_t j = 0; j < s->n; j++) slate_engine_push(e, &s->ev[j], count_sink, &c);
-        r[i] = (double)s->n / (now_s() - t0);
+        r[i] = (double)s->n / (bs_now() - t0);
         slate_engine_free(e);
     }
-    double med = median(r, runs); /* sorts r */
+    double med = bs_median(r, runs); /* sorts r */
     printf("events %zu decisions %llu hash %016llx median_eps %.0f min_eps %.0f max_eps %.0f\n",
            s->n, (unsigned long long)c.n, (unsigned long long)c.h, med, r[0], r[runs - 1]);
     free(r);
@@ -96,12 +77,12 @@ static int run_hand(const slate_program *p, const bs_stream *s, int runs)
         hw_engine *h = hw_new(p, 0);
         if (!h) return 3;
         c = (counter){0, 0};
-        double t0 = now_s();
+        double t0 = bs_now();
         for (size_t j = 0; j < s->n; j++) hw_push(h, &s->ev[j], hw_count_sink, &c);
-        r[i] = (double)s->n / (now_s() - t0);
+        r[i] = (double)s->n / (bs_now() - t0);
         hw_free(h);
     }
-    double med = median(r, runs); /* sorts r */
+    double med = bs_median(r, runs); /* sorts r */
     printf("events %zu decisions %llu hash %016llx median_eps %.0f min_eps %.0f max_eps %.0f\n",
            s->n, (unsigned long long)c.n, (unsigned long long)c.h, med, r[0], r[runs - 1]);
     free(r);
@@ -140,20 +121,20 @@ static int run_jsonl(const slate_program *p, const char *path, int runs)
         o->f = fopen("/dev/null", "w");
         o->n = 0;
         if (!in || !o->f) return 3;
-        double t0 = now_s();
+        double t0 = bs_now();
         ev_reader *rd = ev_reader_new(p, 0);
         slate_engine *e = slate_engine_new(p, NULL);
         nev = 0;
         for (ev_status st; (st = ev_next(rd, in, res)) != EV_EOF && st != EV_IOERR; nev++)
             if (st == EV_OK) slate_engine_push(e, &res->ev, json_sink, o);
         fflush(o->f);
-        r[i] = (double)nev / (now_s() - t0);
+        r[i] = (double)nev / (bs_now() - t0);
         slate_engine_free(e);
         ev_reader_free(rd);
         fclose(in);
         fclose(o->f);
     }
-    double med = median(r, runs);
+    double med = bs_median(r, runs);
     printf("events %llu decisions %llu median_eps %.0f min_eps %.0f max_eps %.0f\n",
            (unsigned long long)nev, (unsigned long long)o->n, med, r[0], r[runs - 1]);
     free(r);
@@ -163,13 +144,6 @@ static int run_jsonl(const slate_program *p, const char *path, int runs)
 }
 
 /* ---- equivalence ------------------------------------------------------------------ */
-
-static int slate_subset_sink(void *ud, const slate_decision *d)
-{
-    bs_dec x;
-    if (bs_from_slate(d, &x)) bs_push(ud, &x);
-    return 0;
-}
 
 static void hw_subset_sink(void *ud, const hw_dec *d)
 {
@@ -185,18 +159,13 @@ static int run_equiv(const slate_program *p, const bs_stream *s)
     hw_engine *h = hw_new(p, 0);
     if (!e || !h) return 3;
     for (size_t j = 0; j < s->n; j++) {
-        slate_engine_push(e, &s->ev[j], slate_subset_sink, &a);
+        slate_engine_push(e, &s->ev[j], bs_subset_sink, &a);
         hw_push(h, &s->ev[j], hw_subset_sink, &b);
     }
-    char msg[512];
-    long at = bs_compare(&a, &b, msg, sizeof msg);
-    printf("equiv %s compared %zu slate_total %llu msg %s\n", at < 0 ? "equal" : "DIFFERENT",
-           a.n, (unsigned long long)slate_engine_decisions(e), msg);
+    int rc = bs_report_equiv(&a, &b, (unsigned long long)slate_engine_decisions(e), NULL);
     slate_engine_free(e);
     hw_free(h);
-    free(a.v);
-    free(b.v);
-    return at < 0 ? 0 : 1;
+    return rc;
 }
 
 /* ---- memory ------------------------------------------------------------------------ */
@@ -292,12 +261,12 @@ static int run_scale(const slate_program *p, size_t open, size_t nev, int runs)
             if (j + 1 < nev)
                 work[j + 1] = (slate_event){c->case_id, c->case_len, resumed, ++t, NULL, 0, NULL, 0, j + 2};
         }
-        double s0 = now_s();
+        double s0 = bs_now();
         for (size_t j = 0; j < nev; j++) slate_engine_push(e, &work[j], count_sink, &k);
-        r[i] = (double)nev / (now_s() - s0);
+        r[i] = (double)nev / (bs_now() - s0);
         slate_engine_free(e);
     }
-    printf("open %zu events %zu median_eps %.0f\n", open, nev, median(r, runs));
+    printf("open %zu events %zu median_eps %.0f\n", open, nev, bs_median(r, runs));
     free(r);
     free(work);
     free(ev);
@@ -318,7 +287,7 @@ static int run_compile(const char *path, int runs)
     double *tc = malloc(sizeof *tc * (size_t)runs), *tl = malloc(sizeof *tl * (size_t)runs);
     size_t imglen = 0;
     for (int i = 0; i < runs; i++) {
-        double t0 = now_s();
+        double t0 = bs_now();
         fe_unit u;
         FILE *null = fopen("/dev/null", "w");
         int rc = fe_load_text(&u, path, src, len, null, 0);
@@ -326,21 +295,21 @@ static int run_compile(const char *path, int runs)
         if (rc == 0) rc = cg_compile(u.ast, &u.diag, &img, &imglen) ? 1 : 0;
         fe_release(&u);
         fclose(null);
-        tc[i] = now_s() - t0;
+        tc[i] = bs_now() - t0;
         if (rc) {
             fprintf(stderr, "bench: %s does not compile\n", path);
             return 1;
         }
         slate_program *p = NULL;
-        t0 = now_s();
+        t0 = bs_now();
         int lr = slate_program_load(img, imglen, &p, NULL);
-        tl[i] = now_s() - t0;
+        tl[i] = bs_now() - t0;
         if (lr != SLATE_OK) return 1;
         slate_program_free(p);
         free(img);
     }
-    printf("compile_ms %.2f image_bytes %zu load_verify_us %.1f\n", median(tc, runs) * 1e3,
-           imglen, median(tl, runs) * 1e6);
+    printf("compile_ms %.2f image_bytes %zu load_verify_us %.1f\n", bs_median(tc, runs) * 1e3,
+           imglen, bs_median(tl, runs) * 1e6);
     free(tc);
     free(tl);
     free(src);

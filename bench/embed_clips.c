@@ -29,19 +29,6 @@
 #define POLICY_CLP "bench/clips/policy.clp"
 #endif
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* ---- decisions out of CLIPS -------------------------------------------------------- */
 
 static bs_list *collected; /* equiv: the decisions; NULL while timing */
@@ -226,22 +213,14 @@ static int run_time(host *h, const bs_stream *s, int runs)
     for (int i = 0; i < runs; i++) {
         host_reset(h);
         ndecisions = 0;
-        double t0 = now_s();
+        double t0 = bs_now();
         for (size_t j = 0; j < s->n; j++) host_push(h, &s->ev[j]);
-        r[i] = (double)s->n / (now_s() - t0);
+        r[i] = (double)s->n / (bs_now() - t0);
     }
-    qsort(r, (size_t)runs, sizeof *r, cmp_double);
-    double med = runs % 2 ? r[runs / 2] : (r[runs / 2 - 1] + r[runs / 2]) / 2;
+    double med = bs_median(r, runs); /* sorts r */
     printf("events %zu decisions %lld median_eps %.0f min_eps %.0f max_eps %.0f\n", s->n,
            ndecisions, med, r[0], r[runs - 1]);
     free(r);
-    return 0;
-}
-
-static int subset_sink(void *ud, const slate_decision *d)
-{
-    bs_dec x;
-    if (bs_from_slate(d, &x)) bs_push(ud, &x);
     return 0;
 }
 
@@ -250,19 +229,14 @@ static int run_equiv(host *h, const bs_stream *s)
     bs_list a = {0}, b = {0};
     slate_engine *e = slate_engine_new(h->prog, NULL);
     if (!e) return 3;
-    for (size_t j = 0; j < s->n; j++) slate_engine_push(e, &s->ev[j], subset_sink, &a);
+    for (size_t j = 0; j < s->n; j++) slate_engine_push(e, &s->ev[j], bs_subset_sink, &a);
     host_reset(h);
     collected = &b;
     for (size_t j = 0; j < s->n; j++) host_push(h, &s->ev[j]);
     collected = NULL;
-    char msg[512];
-    long at = bs_compare(&a, &b, msg, sizeof msg);
-    printf("equiv %s compared %zu slate_total %llu msg %s\n", at < 0 ? "equal" : "DIFFERENT", a.n,
-           (unsigned long long)slate_engine_decisions(e), msg);
+    int rc = bs_report_equiv(&a, &b, (unsigned long long)slate_engine_decisions(e), NULL);
     slate_engine_free(e);
-    free(a.v);
-    free(b.v);
-    return at < 0 ? 0 : 1;
+    return rc;
 }
 
 int main(int argc, char **argv)
