@@ -117,8 +117,29 @@ void fmt_put_code(fmt_p *P, const sbuf *b, size_t end)
     P->blank_ok = 1;
 }
 
-/* Join the lines; trailing comments of neighbouring lines at one indentation are
- * aligned two columns past the longest of their code. */
+/* Where a run of trailing comments starting at line `i` ends, and the width of its
+ * longest code.  A run is the neighbouring lines of code at one indentation that
+ * each end in a comment (a line without one ends it, as in gofmt's tabwriter), cut
+ * short before a line that would push the run's comments past FMT_WIDTH: so one
+ * long line does not drag a whole block of short ones far to the right. */
+static size_t comment_run(const fmt_p *P, size_t i, size_t last, size_t *width)
+{
+    size_t j = i, w = 0, c = 0;
+    while (j < last) {
+        const fline *l = &P->ln[j];
+        if (l->kind != FL_CODE || !l->com || l->indent != P->ln[i].indent) break;
+        size_t lw = strlen(l->code), lc = l->com->len;
+        size_t nw = lw > w ? lw : w, nc = lc > c ? lc : c;
+        if (j > i && nw + 2 + nc > FMT_WIDTH) break;
+        w = nw, c = nc;
+        j++;
+    }
+    *width = w;
+    return j;
+}
+
+/* Join the lines, aligning each run of trailing comments two columns past the
+ * longest code in it. */
 char *fmt_assemble(fmt_p *P, size_t *len)
 {
     sbuf b = {0};
@@ -127,11 +148,7 @@ char *fmt_assemble(fmt_p *P, size_t *len)
     while (last > first && P->ln[last - 1].kind == FL_BLANK) last--;
     size_t i = first;
     while (i < last) {
-        size_t j = i, w = 0;
-        while (j < last && P->ln[j].kind == FL_CODE && P->ln[j].indent == P->ln[i].indent) {
-            if (P->ln[j].com && strlen(P->ln[j].code) > w) w = strlen(P->ln[j].code);
-            j++;
-        }
+        size_t w = 0, j = comment_run(P, i, last, &w);
         if (j == i) j = i + 1;
         for (size_t k = i; k < j; k++) {
             const fline *l = &P->ln[k];

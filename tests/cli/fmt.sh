@@ -93,5 +93,9 @@ for f in policies/*.slate tests/fmt/*.slate; do
     cmp -s "$tmp/1" "$tmp/2" || fail "$f: not idempotent"
 done
 
+# the bundled policies are the examples authors copy: they are kept in fmt's layout
+"$SLATE" fmt --check policies/*.slate >"$tmp/out" 2>&1 ||
+    fail "policies not in fmt layout (run: slate fmt -w policies/*.slate): $(cat "$tmp/out")"
+
 [ "$fails" -eq 0 ] && echo "fmt.sh: ok"
 [ "$fails" -eq 0 ]

@@ -220,10 +220,21 @@ static void test_comment_placement(void **state)
     /* a block holding only a comment is not collapsed to {} */
     expect_fmt("policy \"p\"\non a {\n# later\n}\n",
                "policy \"p\"\n\non a {\n    # later\n}\n");
-    /* trailing comments of neighbouring lines line up */
+    /* trailing comments of neighbouring lines line up; a line without one ends
+     * the run (d's comment is not pushed out by `longer`) */
     expect_fmt("policy \"p\"\ncase {\na: int # 1\nlonger: bool # 2\nc: string\nd: int # 4\n}\n",
                "policy \"p\"\n\ncase {\n    a:      int   # 1\n    longer: bool  # 2\n"
-               "    c:      string\n    d:      int   # 4\n}\n");
+               "    c:      string\n    d:      int  # 4\n}\n");
+    /* a line that would push the run's comments past 100 columns starts a new run:
+     * `b` (75 columns of code) would put a's and c's 40-column comments at 117 */
+    expect_fmt("policy \"p\"\ncase {\n"
+               "a: int # 1234567890123456789012345678901234567\n"
+               "b: enum { v000000001, v000000002, v000000003, v000000004, v000000005 } # 2\n"
+               "c: int # 1234567890123456789012345678901234567\n}\n",
+               "policy \"p\"\n\ncase {\n"
+               "    a: int  # 1234567890123456789012345678901234567\n"
+               "    b: enum { v000000001, v000000002, v000000003, v000000004, v000000005 }  # 2\n"
+               "    c: int  # 1234567890123456789012345678901234567\n}\n");
     /* between clock clauses, under the clauses */
     expect_fmt("policy \"p\"\nclock c starts on a # s\n# why\nstops on b\n",
                "policy \"p\"\n\nclock c starts on a  # s\n        # why\n        stops on b\n");
