@@ -190,10 +190,13 @@ echo
 
 # ---- memory and scale -----------------------------------------------------------------
 echo "memory (counting slate_allocator; N cases opened, none closed):"
-for n in 10000 100000; do "$SB" mem $POL $n | tee -a "$R/mem.txt" | sed 's/^/  /'; done
-m3=$("$SB" mem bench/policies/three-clocks.slate 100000 | tee -a "$R/mem.txt")
-echo "  3 clocks: $m3"
-bpc3=$(echo "$m3" | field bytes_per_case)
+: > "$R/mem.txt"
+for n in 10000 100000 1000000; do "$SB" mem $POL $n | tee -a "$R/mem.txt" | sed 's/^/  service-2025: /'; done
+for n in 10000 100000 1000000; do
+    "$SB" mem bench/policies/three-clocks.slate $n | tee -a "$R/mem.txt" | sed 's/^/  3 clocks: /'
+done
+# the goal is for 3 clocks; the largest figure of the three sizes is the one judged
+bpc3=$(awk '$4 == 3 { if ($8 > m) m = $8 } END { print m }' "$R/mem.txt")
 echo "scale (pause/resume on random open cases, 200k events, median of $RUNS):"
 : > "$R/scale.txt"
 for n in 10000 100000 1000000; do "$SB" scale $POL $n 200000 "$RUNS" | tee -a "$R/scale.txt" | sed 's/^/  /'; done
