@@ -42,6 +42,27 @@ int64_t ts_floor_div(int64_t a, int64_t b);
  * the output total and ordered. */
 size_t ts_format(int64_t ms, char *out);
 
+/* The date ts_format last wrote through this memo, so that a run of instants on
+ * the same day (most of a stream's) skips the calendar arithmetic.  The caller
+ * owns it (no global state); ts_memo_init before first use. */
+typedef struct ts_memo {
+    int64_t day;   /* days since 1970-01-01 of `date`; INT64_MIN: none yet */
+    char date[11]; /* "YYYY-MM-DDT" (the reader's memo: "YYYY-MM-DD" as given) */
+    char time[13]; /* ts_format_memo: "HH:MM:SS.mmmZ" of `ms` */
+    int64_t ms;    /* ts_format_memo: the instant last written */
+} ts_memo;
+
+void ts_memo_init(ts_memo *m);
+
+/* ts_format(ms, out), exactly, using and updating the memo. */
+size_t ts_format_memo(int64_t ms, char *out, ts_memo *m);
+
+/* The date ts_parse_rfc3339 last accepted through this memo: a line whose
+ * "YYYY-MM-DD" is the same skips checking and converting it again.  The caller
+ * owns it; ts_memo_init before first use (date is then never matched). */
+int ts_parse_rfc3339_memo(const char *s, size_t len, int64_t *ms, char *why, size_t whysize,
+                          ts_memo *m);
+
 /* Parse an RFC 3339 date-time, `len` bytes at s (no NUL needed):
  *   YYYY-MM-DD "T" HH:MM:SS [ "." 1*DIGIT ] ( "Z" / ("+" / "-") HH:MM )
  * `T` and `Z` may be lowercase (RFC 3339 section 5.6).  Fractions finer than a
