@@ -6,9 +6,9 @@
  * then each is parsed and checked against the program's schema.  A line in the
  * plainest flat shape is scanned here (scan_flat); any other goes to jansson;
  * both fill the same member list, which one checker (check_members) reads.
- * Names are looked up in two small open-addressing tables built once from the
- * program.  The first problem found on a line is the one reported, in this order:
- * JSON syntax, `id`, `case` (its value), `type`, `case` (missing), `at`, then the
+ * Names (fields, event types, enum values) are looked up in one small
+ * open-addressing table built once from the program.  The first problem found
+ * on a line is the one reported, in this order: JSON syntax, `id`, `case` (its value), `type`, `case` (missing), `at`, then the
  * other keys in the order the line gives them.
  */
 #include "events.h"
@@ -29,9 +29,23 @@
 
 #define CHUNK (64 * 1024)
 
-/* name -> index, open addressing; slots hold index + 1, 0 when empty. */
+/* Every name a line may spell, in one open-addressing table: keys (the declared
+ * fields; classify() knows the reserved ones), event types, and each enum field's values.  The
+ * hash reads the length and three bytes, not every byte; a name of up to 16
+ * bytes is compared as two zero-padded words when the text has 16 readable bytes
+ * after its start (the fast path's scratch copy), else by memcmp. */
+typedef struct tname {
+    const char *s;  /* NUL-terminated; NULL: an empty slot */
+    uint32_t len;
+    uint32_t tag;   /* T_KEY, T_EVENT, or T_ENUM + the field's index */
+    int val;        /* what the name stands for (a member slot, event or enum index) */
+    uint64_t w[2];  /* names of up to 16 bytes: those bytes, zero-padded */
+} tname;
+
+enum { T_KEY = 0, T_EVENT = 1, T_ENUM = 2 };
+
 typedef struct name_table {
-    uint32_t *slots;
+    tname *slots;
     uint32_t mask;
 } name_table;
 
@@ -39,7 +53,8 @@ struct ev_reader {
     const slate_program *prog;
     int strict;
     int tick;             /* event id of `tick`, -1 if the program has none */
-    name_table events, fields;
+    name_table names;     /* keys, event types and enum values */
+    int padded;           /* the current line's strings are in r->scratch */
 
     slate_value *values;  /* one per declared field at most (duplicates are refused) */
     json_t *root;         /* the current line's JSON (slow path): its strings back
@@ -86,11 +101,13 @@ enum { K_UNDECLARED = -1, K_ID = -2, K_CASE = -3, K_TYPE = -4, K_AT = -5 };
 
 /* ---- schema lookups ------------------------------------------------------- */
 
-static uint32_t hash_name(const char *s, size_t len)
+static inline uint32_t hash_name(uint32_t tag, const char *s, size_t len)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
+    uint32_t h = tag * 0x9E3779B1u ^ (uint32_t)len * 0x85EBCA77u;
+    if (len)
+        h ^= (unsigned char)s[0] * 0xC2B2AE3Du ^ (unsigned char)s[len - 1] * 0x27D4EB2Fu ^
+             (unsigned char)s[len / 2] * 0x165667B1u;
+    return h ^ (h >> 15);
 }
 
 static const char *event_name(const ev_reader *r, uint32_t i)
@@ -103,40 +120,84 @@ static const char *field_name(const ev_reader *r, uint32_t i)
     return prog_str(r->prog, r->prog->fields[i].name);
 }
 
-static int table_build(name_table *t, const ev_reader *r, uint32_t n,
-                       const char *(*name)(const ev_reader *, uint32_t))
+/* The mask of a word's first n (0..8) bytes in memory order. */
+static inline uint64_t first_bytes(size_t n)
 {
-    uint32_t cap = 8;
+    if (n >= 8) return ~(uint64_t)0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return n ? ~(uint64_t)0 << (8 * (8 - n)) : 0;
+#else
+    return ((uint64_t)1 << (8 * n)) - 1;
+#endif
+}
+
+/* Add a name, unless the tag already has it (the first one stays). */
+static void table_add(name_table *t, uint32_t tag, const char *s, size_t len, int val)
+{
+    uint32_t h = hash_name(tag, s, len) & t->mask;
+    for (; t->slots[h].s; h = (h + 1) & t->mask) {
+        const tname *e = &t->slots[h];
+        if (e->tag == tag && e->len == len && memcmp(e->s, s, len) == 0) return;
+    }
+    tname *e = &t->slots[h];
+    e->s = s;
+    e->len = (uint32_t)len;
+    e->tag = tag;
+    e->val = val;
+    if (len <= 16) {
+        char pad[16] = {0};
+        memcpy(pad, s, len);
+        memcpy(e->w, pad, 16);
+    }
+}
+
+static int table_build(name_table *t, const ev_reader *r)
+{
+    const slate_program *p = r->prog;
+    size_t n = (size_t)p->nevents + p->nfields;
+    for (uint32_t i = 0; i < p->nfields; i++)
+        if (p->fields[i].type == PT_ENUM) n += p->fields[i].nvalues;
+    size_t cap = 16;
     while (cap < 2 * n) cap *= 2;
     t->slots = calloc(cap, sizeof *t->slots);
     if (!t->slots) return -1;
-    t->mask = cap - 1;
-    for (uint32_t i = 0; i < n; i++) {
-        const char *s = name(r, i);
-        uint32_t h = hash_name(s, strlen(s)) & t->mask;
-        while (t->slots[h]) h = (h + 1) & t->mask;
-        t->slots[h] = i + 1;
+    t->mask = (uint32_t)(cap - 1);
+    for (uint32_t i = 0; i < p->nfields; i++) {
+        const char *s = field_name(r, i);
+        table_add(t, T_KEY, s, strlen(s), (int)i);
+    }
+    for (uint32_t i = 0; i < p->nevents; i++) {
+        const char *s = event_name(r, i);
+        table_add(t, T_EVENT, s, strlen(s), (int)i);
+    }
+    for (uint32_t i = 0; i < p->nfields; i++) {
+        const prog_field *f = &p->fields[i];
+        if (f->type != PT_ENUM) continue;
+        for (uint32_t k = 0; k < f->nvalues; k++) {
+            uint32_t str = p->enum_values[f->first_value + k];
+            table_add(t, T_ENUM + i, prog_str(p, str), p->strings[str].len, (int)k);
+        }
     }
     return 0;
 }
 
-static int table_find(const name_table *t, const ev_reader *r,
-                      const char *(*name)(const ev_reader *, uint32_t), const char *s,
-                      size_t len)
+/* The value of name s[0..len) under `tag`, or -1.  `padded`: 16 bytes from s
+ * may be read. */
+static inline int table_find(const name_table *t, uint32_t tag, const char *s, size_t len,
+                             int padded)
 {
-    for (uint32_t h = hash_name(s, len) & t->mask; t->slots[h]; h = (h + 1) & t->mask) {
-        const char *cand = name(r, t->slots[h] - 1);
-        if (strlen(cand) == len && memcmp(cand, s, len) == 0) return (int)(t->slots[h] - 1);
+    uint64_t a = 0, b = 0;
+    int words = padded && len <= 16;
+    if (words) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + 8, 8);
+        a &= first_bytes(len);
+        b &= len > 8 ? first_bytes(len - 8) : 0;
     }
-    return -1;
-}
-
-static int enum_find(const ev_reader *r, const prog_field *f, const char *s, size_t len)
-{
-    for (uint32_t k = 0; k < f->nvalues; k++) {
-        uint32_t str = r->prog->enum_values[f->first_value + k];
-        if (r->prog->strings[str].len == len && memcmp(prog_str(r->prog, str), s, len) == 0)
-            return (int)k;
+    for (uint32_t h = hash_name(tag, s, len) & t->mask; t->slots[h].s; h = (h + 1) & t->mask) {
+        const tname *e = &t->slots[h];
+        if (e->len != len || e->tag != tag) continue;
+        if (words ? e->w[0] == a && e->w[1] == b : memcmp(e->s, s, len) == 0) return e->val;
     }
     return -1;
 }
@@ -151,12 +212,11 @@ ev_reader *ev_reader_new(const slate_program *prog, int strict)
     ts_memo_init(&r->at_memo);
     r->values = calloc(prog->nfields ? prog->nfields : 1, sizeof *r->values);
     r->seen = calloc((size_t)prog->nfields + 5, sizeof *r->seen);
-    if (!r->values || !r->seen || table_build(&r->events, r, prog->nevents, event_name) ||
-        table_build(&r->fields, r, prog->nfields, field_name)) {
+    if (!r->values || !r->seen || table_build(&r->names, r)) {
         ev_reader_free(r);
         return NULL;
     }
-    r->tick = table_find(&r->events, r, event_name, "tick", 4);
+    r->tick = table_find(&r->names, T_EVENT, "tick", 4, 0);
     return r;
 }
 
@@ -164,8 +224,7 @@ void ev_reader_free(ev_reader *r)
 {
     if (!r) return;
     json_decref(r->root);
-    free(r->events.slots);
-    free(r->fields.slots);
+    free(r->names.slots);
     free(r->values);
     free(r->mem);
     free(r->scratch);
@@ -373,7 +432,7 @@ static ev_status field_value(ev_reader *r, ev_result *out, const char *key, int 
                           json_kind(v));
         const char *s = v->s;
         size_t len = v->len;
-        int k = enum_find(r, f, s, len);
+        int k = table_find(&r->names, T_ENUM + (uint32_t)fi, s, len, r->padded);
         if (k < 0)
             return reject(r, out, "`%s`: unknown value `%s` for enum `%s` (expected one of %s)",
                           key, quote(q, s, len), key,
@@ -397,13 +456,13 @@ static int is_blank(const char *s, size_t len)
 
 /* What key s[0..len) is: a reserved key (K_ID ...), a declared field's index, or
  * K_UNDECLARED.  Reserved names win over fields of the same name. */
-static int classify(const ev_reader *r, const char *s, size_t len)
+static int classify(const ev_reader *r, const char *s, size_t len, int padded)
 {
     if (len == 2 && s[0] == 'i' && s[1] == 'd') return K_ID;
     if (len == 2 && s[0] == 'a' && s[1] == 't') return K_AT;
     if (len == 4 && memcmp(s, "case", 4) == 0) return K_CASE;
     if (len == 4 && memcmp(s, "type", 4) == 0) return K_TYPE;
-    int fi = table_find(&r->fields, r, field_name, s, len);
+    int fi = table_find(&r->names, T_KEY, s, len, padded);
     return fi >= 0 ? fi : K_UNDECLARED;
 }
 
@@ -559,7 +618,7 @@ static int scan_flat(ev_reader *r, const char *line, size_t len)
             }
             /* a key twice: jansson's message; declared and reserved keys by
              * their slot, undeclared ones by name */
-            int slot = classify(r, key, klen);
+            int slot = classify(r, key, klen, 1);
             if (slot == K_UNDECLARED) {
                 for (size_t k = 0; k < r->nmem; k++)
                     if (r->mem[k].slot == K_UNDECLARED && r->mem[k].klen == klen &&
@@ -616,7 +675,8 @@ ev_status ev_parse_line(ev_reader *r, const char *line, size_t len, ev_result *o
 
     json_decref(r->root);
     r->root = NULL;
-    if (!r->fast || scan_flat(r, line, len) != 0) {
+    r->padded = r->fast && scan_flat(r, line, len) == 0;
+    if (!r->padded) {
         json_error_t err;
         r->root = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
         json_t *root = r->root;
@@ -647,7 +707,7 @@ static int members_of(ev_reader *r, json_t *root)
         struct member *m = &r->mem[r->nmem++];
         m->key = key;
         m->klen = strlen(key);
-        m->slot = classify(r, key, m->klen);
+        m->slot = classify(r, key, m->klen, 0);
         m->v.kind = json_typeof(v);
         m->v.s = NULL;
         m->v.len = 0;
@@ -711,7 +771,7 @@ static ev_status check_members(ev_reader *r, ev_result *out)
         return reject(r, out, "`type`: expected a string, got %s", json_kind(v));
     const char *type = v->s;
     size_t tlen = v->len;
-    int ty = table_find(&r->events, r, event_name, type, tlen);
+    int ty = table_find(&r->names, T_EVENT, type, tlen, r->padded);
     if (ty < 0) {
         name_list(list, sizeof list, r, r->prog->nevents, nth_event, 0);
         return reject(r, out, "`type`: unknown event type `%s` (expected one of %s)%s",
