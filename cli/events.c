@@ -8,8 +8,9 @@
  * both fill the same member list, which one checker (check_members) reads.
  * Names (fields, event types, enum values) are looked up in one small
  * open-addressing table built once from the program.  The first problem found
- * on a line is the one reported, in this order: JSON syntax, `id`, `case` (its value), `type`, `case` (missing), `at`, then the
- * other keys in the order the line gives them.
+ * on a line is the one reported, in this order: JSON syntax, `id`, `case` (its
+ * value), `type`, `case` (missing), `at`, then the other keys in the order the
+ * line gives them.
  */
 #include "events.h"
 
