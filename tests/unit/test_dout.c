@@ -151,6 +151,7 @@ static void test_write_failure(void **state)
     assert_int_not_equal(dout_flush(&o), 0);
 
     /* A failure while gathering: the line that does not fit forces the write. */
+    dout_release(&o);
     dout_init(&o, f, NULL, NULL);
     char *big = malloc(100001);
     memset(big, 'q', 100000);
