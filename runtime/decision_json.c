@@ -142,6 +142,37 @@ static void put_int(jw *w, int64_t v)
     put(w, s, n);
 }
 
+/* A non-negative count (seq, event) through its memo: the digits of the last
+ * one again, or incremented in place when it is one more. */
+static void put_count(jw *w, uint64_t v, dj_count *c)
+{
+    if (v > INT64_MAX) { /* as put_int writes it */
+        put_int(w, (int64_t)v);
+        return;
+    }
+    if (v != c->v || !c->len) {
+        size_t i = 0;
+        if (v == c->v + 1 && c->len) {
+            i = c->len;
+            while (i > 0 && c->text[i - 1] == '9') c->text[--i] = '0';
+            if (i > 0) c->text[i - 1]++;
+        }
+        if (i == 0) { /* none yet, not one more, or all nines */
+            char tmp[24];
+            char *s = digits_back(tmp + sizeof tmp, v);
+            c->len = (size_t)(tmp + sizeof tmp - s);
+            memcpy(c->text, s, c->len);
+        }
+        c->v = v;
+    }
+    if (w->n + sizeof c->text < w->size) {
+        memcpy(w->buf + w->n, c->text, sizeof c->text); /* fixed size; the rest is written over */
+        w->n += c->len;
+    } else {
+        put(w, c->text, c->len);
+    }
+}
+
 /* Length of the well-formed UTF-8 sequence at s[0..len), or 0 if it is not one;
  * *sub receives the length of the maximal ill-formed subpart (at least 1) when it
  * is not. */
@@ -442,6 +473,8 @@ void dj_memo_init(dj_memo *m)
     m->file_len = 0;
     ts_memo_init(&m->at);
     ts_memo_init(&m->deadline);
+    memset(&m->seq, 0, sizeof m->seq);
+    memset(&m->event, 0, sizeof m->event);
 }
 
 size_t slate_decision_json(const slate_decision *d, char *buf, size_t size)
@@ -455,7 +488,7 @@ size_t dj_render(const slate_decision *d, uint64_t seq, char *buf, size_t size, 
 {
     jw w = {buf, size, 0};
     PUTL(&w, "{\"seq\":");
-    put_int(&w, (int64_t)seq);
+    put_count(&w, seq, &m->seq);
     ktime(&w, "at", d->at, &m->at);
     if (d->case_id) {
         key(&w, "case");
@@ -468,7 +501,10 @@ size_t dj_render(const slate_decision *d, uint64_t seq, char *buf, size_t size, 
         PUTL(&w, "null");
     }
     rule(&w, d, m);
-    if (d->event_seq) kint(&w, "event", (int64_t)d->event_seq);
+    if (d->event_seq) {
+        key(&w, "event");
+        put_count(&w, d->event_seq, &m->event);
+    }
     if (d->event_id) {
         key(&w, "id");
         put_str(&w, d->event_id, d->event_id_len);

@@ -445,8 +445,16 @@ static void test_memo_same_bytes(void **state)
     static const slate_action acts[] = {SLATE_A_START, SLATE_A_STOP, SLATE_A_REQUIRE,
                                         SLATE_A_ROUTE, SLATE_A_REJECT};
     t = T0;
+    uint64_t seq = 0, ev = 0;
     for (int i = 0; i < 3000; i++) {
         slate_decision d = base(acts[i % 5]);
+        /* mostly one more (through 9, 99, 999), sometimes a jump, a repeat,
+         * the top of int64 and past it */
+        seq = i % 97 == 0 ? seq + 37 : i % 89 == 0 ? seq : seq + 1;
+        if (i == 2000) seq = INT64_MAX - 3;
+        if (i % 3 == 0) ev = i % 500 == 0 ? UINT64_MAX - (uint64_t)(i % 2) : ev + 1 + (uint64_t)(i % 11 == 0) * 8;
+        d.seq = seq;
+        d.event_seq = i % 13 == 0 ? 0 : ev;
         d.at = t = next_instant(&x, t);
         d.deadline = i % 3 ? next_instant(&x, t) : INT64_MIN;
         d.clock = "response";
@@ -462,7 +470,6 @@ static void test_memo_same_bytes(void **state)
         size_t size = n + 1 - (size_t)(i % 40 < (int)n ? i % 40 : 0);
         char *got = malloc(size);
         assert_non_null(got);
-        uint64_t seq = 7;
         assert_int_equal(dj_render(&d, seq, got, size, &m), n);
         assert_int_equal(strlen(got), size - 1);
         assert_memory_equal(got, want, size - 1);
