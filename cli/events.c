@@ -457,12 +457,15 @@ static int is_blank(const char *s, size_t len)
 
 /* What key s[0..len) is: a reserved key (K_ID ...), a declared field's index, or
  * K_UNDECLARED.  Reserved names win over fields of the same name. */
-static int classify(const ev_reader *r, const char *s, size_t len, int padded)
+static inline int classify(const ev_reader *r, const char *s, size_t len, int padded)
 {
-    if (len == 2 && s[0] == 'i' && s[1] == 'd') return K_ID;
-    if (len == 2 && s[0] == 'a' && s[1] == 't') return K_AT;
-    if (len == 4 && memcmp(s, "case", 4) == 0) return K_CASE;
-    if (len == 4 && memcmp(s, "type", 4) == 0) return K_TYPE;
+    if (len == 2) {
+        if (s[0] == 'i' && s[1] == 'd') return K_ID;
+        if (s[0] == 'a' && s[1] == 't') return K_AT;
+    } else if (len == 4) {
+        if (memcmp(s, "case", 4) == 0) return K_CASE;
+        if (memcmp(s, "type", 4) == 0) return K_TYPE;
+    }
     int fi = table_find(&r->names, T_KEY, s, len, padded);
     return fi >= 0 ? fi : K_UNDECLARED;
 }
@@ -486,7 +489,9 @@ static int grow_members(ev_reader *r)
  * nesting, null, fractions, exponents, big numbers, other white space, syntax
  * errors) returns -1 and the line goes to jansson, so rejections and their
  * messages come from jansson alone.  Strings are NUL-terminated in r->scratch, a
- * copy of the line (the line itself is kept intact for the log). */
+ * copy of the line (the line itself is kept intact for the log), which ends in
+ * SCAN_PAD NUL bytes: a NUL is no token's first byte, so the scan meets the end
+ * of the line at one without comparing against it at every step. */
 
 static int sp(char c)
 {
@@ -574,23 +579,22 @@ static int scan_flat(ev_reader *r, const char *line, size_t len)
         memset(r->seen, 0, ((size_t)r->prog->nfields + 5) * sizeof *r->seen);
         r->gen = 1;
     }
-    while (p < end && sp(*p)) p++;
-    if (p == end || *p != '{') return -1;
+    while (sp(*p)) p++;
+    if (*p != '{') return -1;
     p++;
-    while (p < end && sp(*p)) p++;
-    if (p < end && *p == '}') {
+    while (sp(*p)) p++;
+    if (*p == '}') {
         p++;
     } else {
         for (;;) {
-            if (p == end || *p != '"') return -1;
+            if (*p != '"') return -1;
             size_t klen;
             char *key = scan_string(&p, end, &klen);
             if (!key) return -1;
-            while (p < end && sp(*p)) p++;
-            if (p == end || *p != ':') return -1;
+            while (sp(*p)) p++;
+            if (*p != ':') return -1;
             p++;
-            while (p < end && sp(*p)) p++;
-            if (p == end) return -1;
+            while (sp(*p)) p++;
             jval v = {JSON_STRING, NULL, 0, 0};
             if (*p == '"') {
                 v.s = scan_string(&p, end, &v.len);
@@ -598,20 +602,20 @@ static int scan_flat(ev_reader *r, const char *line, size_t len)
             } else if (*p == '-' || digit(*p)) {
                 int neg = *p == '-';
                 if (neg) p++;
-                if (p == end || !digit(*p)) return -1;
-                if (*p == '0' && p + 1 < end && digit(p[1])) return -1;
+                if (!digit(*p)) return -1;
+                if (*p == '0' && digit(p[1])) return -1;
                 const char *d0 = p;
                 json_int_t n = 0;
-                while (p < end && digit(*p)) {
+                while (digit(*p)) {
                     if (p - d0 >= 18) return -1;
                     n = n * 10 + (*p++ - '0');
                 }
                 v.kind = JSON_INTEGER;
                 v.i = neg ? -n : n;
-            } else if (end - p >= 4 && memcmp(p, "true", 4) == 0) {
+            } else if (memcmp(p, "true", 4) == 0) {
                 v.kind = JSON_TRUE;
                 p += 4;
-            } else if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
+            } else if (memcmp(p, "false", 5) == 0) {
                 v.kind = JSON_FALSE;
                 p += 5;
             } else {
@@ -635,18 +639,17 @@ static int scan_flat(ev_reader *r, const char *line, size_t len)
             m->klen = klen;
             m->slot = slot;
             m->v = v;
-            while (p < end && sp(*p)) p++;
-            if (p == end) return -1;
+            while (sp(*p)) p++;
             if (*p == '}') {
                 p++;
                 break;
             }
             if (*p != ',') return -1;
             p++;
-            while (p < end && sp(*p)) p++;
+            while (sp(*p)) p++;
         }
     }
-    while (p < end && sp(*p)) p++;
+    while (sp(*p)) p++;
     return p == end ? 0 : -1;
 }
 
