@@ -870,6 +870,17 @@ static int append(ev_reader *r, const char *s, size_t n)
 ev_status ev_next(ev_reader *r, FILE *f, ev_result *out)
 {
     for (;;) {
+        if (r->chunk_pos < r->chunk_len) {
+            /* the usual case: the whole line is in the chunk, parsed where it is */
+            const char *p = r->chunk + r->chunk_pos;
+            const char *nl = memchr(p, '\n', r->chunk_len - r->chunk_pos);
+            if (nl && (size_t)(nl - p) <= EV_MAX_LINE) {
+                r->chunk_pos += (size_t)(nl - p) + 1;
+                ev_status st = ev_parse_line(r, p, (size_t)(nl - p), out);
+                if (st != EV_BLANK) return st;
+                continue;
+            }
+        }
         int any = 0, complete = 0, too_long = 0;
         size_t total = 0; /* the line's length, kept or not */
         r->line_len = 0;
