@@ -388,10 +388,56 @@ static void put_str(jw *w, const char *s, size_t len)
 /* ,"key": (k a string literal) */
 #define key(w, k) PUTL((w), ",\"" k "\":")
 
-static void vstr(jw *w, const char *s)
+/* The slot of a program string or rule. */
+static inline dj_text *text_slot(dj_text *slots, const char *key, uint32_t line)
 {
-    if (s) put_str(w, s, strlen(s));
-    else PUTL(w, "null");
+    uint64_t k = ((uint64_t)(uintptr_t)key ^ (uint64_t)line << 32) * 0x9E3779B97F4A7C15u;
+    return &slots[k >> (64 - 6)];
+}
+
+/* Does s lie in the memo's program's string table? */
+static inline int in_strtab(const dj_memo *m, const char *s)
+{
+    return (uintptr_t)s - m->lo < m->span;
+}
+
+/* Copy a slot's text (a fixed-size copy when there is room). */
+static inline void put_text(jw *w, const dj_text *t)
+{
+    if (w->n + DJ_TEXT < w->size) {
+        memcpy(w->buf + w->n, t->text, DJ_TEXT); /* the rest is written over */
+        w->n += t->len;
+    } else {
+        put(w, t->text, t->len);
+    }
+}
+
+/* Finish filling a slot from its rendering in fw. */
+static void text_done(dj_text *t, const jw *fw)
+{
+    t->len = fw->n < DJ_TEXT ? (uint32_t)fw->n : UINT32_MAX;
+}
+
+static void vstr(jw *w, const char *s, dj_memo *m)
+{
+    if (!s) {
+        PUTL(w, "null");
+        return;
+    }
+    if (in_strtab(m, s)) {
+        dj_text *t = text_slot(m->str, s, 0);
+        if (t->key != s || !t->len) {
+            jw fw = {t->text, DJ_TEXT, 0};
+            put_str(&fw, s, strlen(s));
+            t->key = s;
+            text_done(t, &fw);
+        }
+        if (t->len != UINT32_MAX) {
+            put_text(w, t);
+            return;
+        }
+    }
+    put_str(w, s, strlen(s));
 }
 
 /* The instant as "..." (RFC 3339); the usual years written in place. */
@@ -412,7 +458,7 @@ static void vtime(jw *w, int64_t ms, ts_memo *tm)
 }
 
 /* The members, by key (a string literal). */
-#define kstr(w, k, s) (key(w, k), vstr((w), (s)))
+#define kstr(w, k, s) (key(w, k), vstr((w), (s), m))
 #define kint(w, k, v) (key(w, k), put_int((w), (v)))
 #define ksec(w, k, ms) kint(w, k, ts_floor_div((ms), 1000))
 #define ktime(w, k, ms, tm) (key(w, k), vtime((w), (ms), (tm)))
@@ -420,6 +466,7 @@ static void vtime(jw *w, int64_t ms, ts_memo *tm)
 #define kraw(w, k, json, dflt) (key(w, k), puts_((w), (json) ? (json) : (dflt)))
 
 /* The memo's `"FILE` of program p. */
+/* The memo's `"FILE` of program p, and where p's strings lie. */
 static void memo_file(dj_memo *m, const slate_program *p)
 {
     const char *file = prog_str(p, p->source);
@@ -428,6 +475,29 @@ static void memo_file(dj_memo *m, const slate_program *p)
     put_esc(&fw, file, strlen(file));
     m->file_len = fw.n < sizeof m->file ? fw.n : SIZE_MAX;
     m->prog = p;
+    if (m->texts) {
+        size_t end = 0;
+        for (uint32_t i = 0; i < p->nstrings; i++) {
+            size_t e = (size_t)p->strings[i].off + p->strings[i].len + 1;
+            if (e > end) end = e;
+        }
+        m->lo = (uintptr_t)p->strtab;
+        m->span = end;
+    }
+}
+
+/* What follows the file in `rule`: ":LINE", "#LABEL", the closing quote. */
+static void rule_tail(jw *w, uint32_t line, const char *label)
+{
+    if (line) {
+        PUTL(w, ":");
+        put_int(w, line);
+    }
+    if (label) {
+        PUTL(w, "#");
+        put_esc(w, label, strlen(label));
+    }
+    PUTL(w, "\"");
 }
 
 static void rule(jw *w, const slate_decision *d, dj_memo *m)
@@ -446,15 +516,22 @@ static void rule(jw *w, const slate_decision *d, dj_memo *m)
         PUTL(w, "\"");
         put_esc(w, file, strlen(file));
     }
-    if (d->rule_line) {
-        PUTL(w, ":");
-        put_int(w, d->rule_line);
+    const char *label = d->rule_label && d->rule_label[0] ? d->rule_label : NULL;
+    if (m->texts && (!label || in_strtab(m, label))) {
+        dj_text *t = text_slot(m->rule, label, d->rule_line);
+        if (t->key != label || t->line != d->rule_line || !t->len) {
+            jw fw = {t->text, DJ_TEXT, 0};
+            rule_tail(&fw, d->rule_line, label);
+            t->key = label;
+            t->line = d->rule_line;
+            text_done(t, &fw);
+        }
+        if (t->len != UINT32_MAX) {
+            put_text(w, t);
+            return;
+        }
     }
-    if (d->rule_label && d->rule_label[0]) {
-        PUTL(w, "#");
-        put_esc(w, d->rule_label, strlen(d->rule_label));
-    }
-    PUTL(w, "\"");
+    rule_tail(w, d->rule_line, label);
 }
 
 /* The actions as JSON strings, quotes included. */
@@ -467,7 +544,8 @@ static const struct {
 #undef X
 };
 
-void dj_memo_init(dj_memo *m)
+/* The memo's scalars; the text slots only when `texts`. */
+static void memo_start(dj_memo *m, int texts)
 {
     m->prog = NULL;
     m->file_len = 0;
@@ -475,12 +553,23 @@ void dj_memo_init(dj_memo *m)
     ts_memo_init(&m->deadline);
     memset(&m->seq, 0, sizeof m->seq);
     memset(&m->event, 0, sizeof m->event);
+    m->texts = texts;
+    m->lo = m->span = 0; /* no string is the program's until memo_file */
+    if (texts) {
+        memset(m->str, 0, sizeof m->str);
+        memset(m->rule, 0, sizeof m->rule);
+    }
+}
+
+void dj_memo_init(dj_memo *m)
+{
+    memo_start(m, 1);
 }
 
 size_t slate_decision_json(const slate_decision *d, char *buf, size_t size)
 {
-    dj_memo m;
-    dj_memo_init(&m);
+    dj_memo m; /* a one-off: its text slots are left alone */
+    memo_start(&m, 0);
     return dj_render(d, d->seq, buf, size, &m);
 }
 

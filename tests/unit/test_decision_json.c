@@ -506,6 +506,57 @@ static void test_parse_memo(void **state)
     }
 }
 
+/* Program strings (clock, to, labels) are kept rendered in the memo's slots by
+ * address: the bytes stay slate_decision_json's, for short and long strings,
+ * escapes, the length at the slot's limit, and two programs taking turns. */
+static void test_memo_program_strings(void **state)
+{
+    (void)state;
+    static const char tab[] =
+        "\0a.slate\0b \"x\".slate\0response\0desk\0vip_alert\0a\"b\xe2\x80\xa8\xff\0"
+        "sixty-two-bytes-of-text-that-fill-a-slot-to-its-last-byte-xxx\0"
+        "sixty-one-bytes-of-text-that-fill-a-slot-to-its-last-byte-xx\0"
+        "a string long enough not to fit in one slot of the memo, not even close\0";
+    prog_string strs[16];
+    uint32_t n = 0, off = 0;
+    while (off < sizeof tab - 1) {
+        uint32_t len = (uint32_t)strlen(tab + off);
+        strs[n].off = off;
+        strs[n].len = len;
+        n++;
+        off += len + 1;
+    }
+    slate_program pa, pb;
+    memset(&pa, 0, sizeof pa);
+    pa.strtab = tab;
+    pa.strings = strs;
+    pa.nstrings = n;
+    pa.source = 1;
+    pb = pa;
+    pb.source = 2;
+    dj_memo m;
+    dj_memo_init(&m);
+    uint64_t x = 9;
+    for (int i = 0; i < 5000; i++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        unsigned r = (unsigned)(x >> 33);
+        slate_decision d = base(r % 2 ? SLATE_A_ROUTE : SLATE_A_STOP);
+        d.program = r % 7 ? &pa : &pb;
+        d.to = tab + strs[3 + r / 2 % (n - 3)].off;
+        d.clock = r % 5 ? tab + strs[3 + r / 3 % (n - 3)].off : "not-in-the-table";
+        d.rule_label = r % 3 == 0 ? NULL : r % 3 == 1 ? tab + strs[3 + r / 5 % (n - 3)].off : "lit";
+        d.rule_line = r / 7 % 4 == 0 ? 0 : r % 50;
+        char *want = render(&d);
+        size_t len = strlen(want);
+        char *got = malloc(len + 1);
+        assert_non_null(got);
+        assert_int_equal(dj_render(&d, d.seq, got, len + 1, &m), len);
+        assert_string_equal(got, want);
+        free(got);
+        free(want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -522,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_civil_round_trip),
         cmocka_unit_test_setup(test_memo_same_bytes, setup),
         cmocka_unit_test(test_parse_memo),
+        cmocka_unit_test_setup(test_memo_program_strings, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
