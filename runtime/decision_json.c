@@ -509,7 +509,10 @@ static void rule(jw *w, const slate_decision *d, dj_memo *m)
         return;
     }
     if (p != m->prog) memo_file(m, p);
-    if (m->file_len != SIZE_MAX) {
+    if (m->file_len < DJ_FILE_MAX / 2 && w->n + DJ_FILE_MAX / 2 < w->size) {
+        memcpy(w->buf + w->n, m->file, DJ_FILE_MAX / 2); /* fixed size; the rest is written over */
+        w->n += m->file_len;
+    } else if (m->file_len != SIZE_MAX) {
         put(w, m->file, m->file_len);
     } else {
         const char *file = prog_str(p, p->source);
@@ -534,12 +537,13 @@ static void rule(jw *w, const slate_decision *d, dj_memo *m)
     rule_tail(w, d->rule_line, label);
 }
 
-/* The actions as JSON strings, quotes included. */
+/* The `action` members, padded to a fixed size for a fixed-size copy. */
+#define ACTION_TEXT 32
 static const struct {
-    const char *json;
+    char json[ACTION_TEXT];
     size_t len;
 } action_json[] = {
-#define X(id, name) {"\"" name "\"", sizeof(name) + 1},
+#define X(id, name) {",\"action\":\"" name "\"", sizeof(name) + 11},
     SLATE_ACTIONS(X)
 #undef X
 };
@@ -583,10 +587,15 @@ size_t dj_render(const slate_decision *d, uint64_t seq, char *buf, size_t size, 
         key(&w, "case");
         put_str(&w, d->case_id, d->case_len);
     }
-    key(&w, "action");
     if ((unsigned)d->action < SLATE_A__COUNT) {
-        put(&w, action_json[d->action].json, action_json[d->action].len);
+        if (w.n + ACTION_TEXT < w.size) {
+            memcpy(w.buf + w.n, action_json[d->action].json, ACTION_TEXT);
+            w.n += action_json[d->action].len;
+        } else {
+            put(&w, action_json[d->action].json, action_json[d->action].len);
+        }
     } else {
+        key(&w, "action");
         PUTL(&w, "null");
     }
     rule(&w, d, m);
