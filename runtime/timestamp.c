@@ -180,6 +180,14 @@ size_t ts_format(int64_t ms, char *out)
 
 /* ---- parsing -------------------------------------------------------------- */
 
+/* Two decimal digits at s[at..]; -1 unless both are there and are digits. */
+static inline int two_digits(const char *s, size_t len, size_t at)
+{
+    if (at + 2 > len) return -1;
+    unsigned a = (unsigned)(unsigned char)s[at] - '0', b = (unsigned)(unsigned char)s[at + 1] - '0';
+    return a <= 9 && b <= 9 ? (int)(a * 10 + b) : -1;
+}
+
 /* `count` decimal digits at s[at..]; -1 unless all are there and are digits. */
 static int fixed_digits(const char *s, size_t len, size_t at, int count)
 {
@@ -248,9 +256,9 @@ int ts_parse_rfc3339_memo(const char *s, size_t len, int64_t *ms, char *why, siz
     if (s[10] == ' ') return fail(why, whysize, "expected `T` between date and time, not a space");
     if (s[10] != 'T' && s[10] != 't') return fail(why, whysize, "expected `T` after the date");
 
-    int h = fixed_digits(s, len, 11, 2);
-    int mi = fixed_digits(s, len, 14, 2);
-    int se = fixed_digits(s, len, 17, 2);
+    int h = two_digits(s, len, 11);
+    int mi = two_digits(s, len, 14);
+    int se = two_digits(s, len, 17);
     if (h < 0 || mi < 0 || se < 0 || s[13] != ':' || s[16] != ':')
         return fail(why, whysize, "expected the time as HH:MM:SS");
     if (h > 23) {
@@ -285,8 +293,8 @@ int ts_parse_rfc3339_memo(const char *s, size_t len, int64_t *ms, char *why, siz
     if (s[i] == 'Z' || s[i] == 'z') {
         i++;
     } else if (s[i] == '+' || s[i] == '-') {
-        int oh = fixed_digits(s, len, i + 1, 2);
-        int om = fixed_digits(s, len, i + 4, 2);
+        int oh = two_digits(s, len, i + 1);
+        int om = two_digits(s, len, i + 4);
         if (oh < 0 || om < 0 || s[i + 3] != ':')
             return fail(why, whysize, "expected the UTC offset as +HH:MM or -HH:MM");
         if (oh > 23 || om > 59) return fail(why, whysize, "UTC offset out of range");
