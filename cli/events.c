@@ -511,7 +511,7 @@ static int digit(char c)
  * the scan. */
 #define SCAN_PAD 16
 #ifdef __SSE2__
-static char *plain_run(char *p)
+static inline char *plain_run(char *p)
 {
     const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
     /* c - 0xA0 as signed bytes: 0x20..0x7E map to -128..-34, all others above */
@@ -527,7 +527,7 @@ static char *plain_run(char *p)
     }
 }
 #else
-static char *plain_run(char *p)
+static inline char *plain_run(char *p)
 {
     const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
     for (;;) {
@@ -550,7 +550,7 @@ static char *plain_run(char *p)
 #endif
 
 /* A string at *pp (on its opening quote): NUL-terminates it in place. */
-static char *scan_string(char **pp, const char *end, size_t *len)
+static inline char *scan_string(char **pp, const char *end, size_t *len)
 {
     char *p = plain_run(*pp + 1), *s = *pp + 1;
     if (p == end || *p != '"') return NULL;
