@@ -443,6 +443,13 @@ static void vstr(jw *w, const char *s, dj_memo *m)
 /* The instant as "..." (RFC 3339); the usual years written in place. */
 static void vtime(jw *w, int64_t ms, ts_memo *tm)
 {
+    if (ms == tm->ms && w->n + 26 < w->size) { /* the instant last written here */
+        w->buf[w->n] = '"';
+        memcpy(w->buf + w->n + 1, tm->text, 24);
+        w->buf[w->n + 25] = '"';
+        w->n += 26;
+        return;
+    }
     if (w->n + TS_FORMAT_MAX + 2 < w->size) {
         w->buf[w->n] = '"';
         size_t n = ts_format_memo(ms, w->buf + w->n + 1, tm);

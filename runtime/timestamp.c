@@ -124,14 +124,13 @@ size_t ts_format_memo(int64_t ms, char *out, ts_memo *m)
     if (ms != m->ms) {
         int64_t days = ts_floor_div(ms, DAY_MS);
         if (days != m->day) {
-            put_date(m->date, days);
+            put_date(m->text, days);
             m->day = days;
         }
-        put_time(m->time, (unsigned)(ms - days * DAY_MS)); /* no overflow in this range */
+        put_time(m->text + 11, (unsigned)(ms - days * DAY_MS)); /* no overflow in this range */
         m->ms = ms;
     }
-    memcpy(out, m->date, 11);
-    memcpy(out + 11, m->time, 13);
+    memcpy(out, m->text, 24);
     out[24] = '\0';
     return 24;
 }
@@ -242,12 +241,12 @@ int ts_parse_rfc3339_memo(const char *s, size_t len, int64_t *ms, char *why, siz
                           ts_memo *m)
 {
     int64_t day;
-    if (m && len >= 10 && m->day != INT64_MIN && memcmp(s, m->date, 10) == 0) {
+    if (m && len >= 10 && m->day != INT64_MIN && memcmp(s, m->text, 10) == 0) {
         day = m->day; /* the same text as a date already checked */
     } else {
         if (parse_date(s, len, &day, why, whysize)) return -1;
         if (m) {
-            memcpy(m->date, s, 10);
+            memcpy(m->text, s, 10);
             m->day = day;
         }
     }

@@ -46,10 +46,10 @@ size_t ts_format(int64_t ms, char *out);
  * the same day (most of a stream's) skips the calendar arithmetic.  The caller
  * owns it (no global state); ts_memo_init before first use. */
 typedef struct ts_memo {
-    int64_t day;   /* days since 1970-01-01 of `date`; INT64_MIN: none yet */
-    char date[11]; /* "YYYY-MM-DDT" (the reader's memo: "YYYY-MM-DD" as given) */
-    char time[13]; /* ts_format_memo: "HH:MM:SS.mmmZ" of `ms` */
-    int64_t ms;    /* ts_format_memo: the instant last written */
+    int64_t day;   /* days since 1970-01-01 of the date in `text`; INT64_MIN: none yet */
+    int64_t ms;    /* ts_format_memo: the instant `text` holds; INT64_MIN: none */
+    char text[24]; /* ts_format_memo: "YYYY-MM-DDTHH:MM:SS.mmmZ" of `ms`; the
+                      reader's memo: "YYYY-MM-DD" as given */
 } ts_memo;
 
 void ts_memo_init(ts_memo *m);
