@@ -31,10 +31,11 @@
 #define CHUNK (64 * 1024)
 
 /* Every name a line may spell, in one open-addressing table: keys (the declared
- * fields; classify() knows the reserved ones), event types, and each enum field's values.  The
- * hash reads the length and three bytes, not every byte; a name of up to 16
- * bytes is compared as two zero-padded words when the text has 16 readable bytes
- * after its start (the fast path's scratch copy), else by memcmp. */
+ * fields; classify() knows the reserved ones), event types, and each enum
+ * field's values.  The hash reads the length and three bytes, not every byte; a
+ * name of up to 16 bytes is compared as two zero-padded words when the text has
+ * 16 readable bytes after its start (the fast path's scratch copy), else by
+ * memcmp. */
 typedef struct tname {
     const char *s;  /* NUL-terminated; NULL: an empty slot */
     uint32_t len;

@@ -4,11 +4,12 @@
  *
  * Private to slate (libslate and the CLI); not part of the public API.  The memo
  * keeps what the previous decisions already worked out: the policy file name
- * escaped as the `rule` key writes it, and the last date of `at` and of
+ * escaped as the `rule` key writes it, the last instant of `at` and of
  * `deadline` as text, the last `seq` and `event` numbers as digits, and the
- * renderings of the program's strings and rules met so far.  It is the caller's, like every other piece of state
- * (libslate keeps none of its own), and it changes only speed: the bytes are
- * exactly slate_decision_json's.  Not here: buffering or writing (dout.c).
+ * renderings of the program's strings and rules met so far.  It is the
+ * caller's, like every other piece of state (libslate keeps none of its own),
+ * and it changes only speed: the bytes are exactly slate_decision_json's.  Not
+ * here: buffering or writing (dout.c).
  */
 #ifndef SLATE_DECISION_JSON_H
 #define SLATE_DECISION_JSON_H

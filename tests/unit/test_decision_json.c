@@ -452,7 +452,8 @@ static void test_memo_same_bytes(void **state)
          * the top of int64 and past it */
         seq = i % 97 == 0 ? seq + 37 : i % 89 == 0 ? seq : seq + 1;
         if (i == 2000) seq = INT64_MAX - 3;
-        if (i % 3 == 0) ev = i % 500 == 0 ? UINT64_MAX - (uint64_t)(i % 2) : ev + 1 + (uint64_t)(i % 11 == 0) * 8;
+        if (i % 3 == 0)
+            ev = i % 500 == 0 ? UINT64_MAX - (uint64_t)(i % 2) : ev + 1 + (uint64_t)(i % 11 == 0) * 8;
         d.seq = seq;
         d.event_seq = i % 13 == 0 ? 0 : ev;
         d.at = t = next_instant(&x, t);
