@@ -13,13 +13,6 @@
 
 #define DAY_MS INT64_C(86400000)
 
-int64_t ts_floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    if ((a % b) != 0 && ((a < 0) != (b < 0))) q--;
-    return q;
-}
-
 int64_t ts_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;

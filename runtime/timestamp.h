@@ -28,8 +28,13 @@ void ts_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 /* Days in month m (1..12) of year y. */
 int ts_days_in_month(int64_t y, int m);
 
-/* Floor division and the matching non-negative remainder (b > 0). */
-int64_t ts_floor_div(int64_t a, int64_t b);
+/* Floor division (b > 0); inline, being on every decision's path. */
+static inline int64_t ts_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    if ((a % b) != 0 && ((a < 0) != (b < 0))) q--;
+    return q;
+}
 
 /* Longest text ts_format() writes, without the NUL: a year of up to 12 digits and
  * a sign, the extremes of int64 milliseconds. */
