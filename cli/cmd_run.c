@@ -401,7 +401,8 @@ static int same_as_logged(sqlite3_stmt *st, const ev_result *res)
 static void flush_before_read(void *ud)
 {
     runner *r = ud;
-    if (r->out.f && fflush(r->out.f) != 0 && !r->out.write_error) r->out.write_error = errno;
+    if (r->out.f && dout_flush(&r->out) == 0 && fflush(r->out.f) != 0 && !r->out.write_error)
+        r->out.write_error = errno;
     if (r->log) slate_log_flush(r->log);
 }
 
@@ -562,7 +563,7 @@ int cmd_run(int argc, char **argv)
         status = EXIT_IO;
         goto done;
     }
-    if (fflush(out) != 0 || ferror(out) || rp->out.write_error) {
+    if (dout_flush(&rp->out) || fflush(out) != 0 || ferror(out) || rp->out.write_error) {
         fprintf(stderr, "slate run: cannot write %s: %s\n", out_name,
                 strerror(rp->out.write_error ? rp->out.write_error : errno ? errno : EIO));
         status = EXIT_IO;
@@ -596,6 +597,7 @@ int cmd_run(int argc, char **argv)
 
 done:
     if (log) slate_log_close(log, NULL); /* after a failure: commit what is whole */
+    if ((have_runner || rp != &run) && rp->out.f) dout_flush(&rp->out); /* and show what is made */
     if (out && out != stdout && fclose(out) != 0 && status == EXIT_OK) {
         fprintf(stderr, "slate run: cannot write %s: %s\n", out_name, strerror(errno));
         status = EXIT_IO;

@@ -9,6 +9,11 @@
  * numbers every decision it writes, the engine's and its own, from 1 without
  * gaps, in the order they happen.  Decisions are otherwise passed through
  * unchanged.  See docs/io.md.
+ *
+ * The lines are gathered in dout's own buffer and handed to the FILE a buffer
+ * at a time (one copy per line fewer than a write per line): whoever flushes f
+ * calls dout_flush first.  A failed write shows at that flush, or at the
+ * decision whose line did not fit, and stops the engine from then on.
  */
 #ifndef SLATE_DOUT_H
 #define SLATE_DOUT_H
@@ -16,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "decision_json.h"
 #include "slate.h"
 
 typedef struct dout {
@@ -25,14 +31,22 @@ typedef struct dout {
     uint64_t seq;         /* the last seq given out */
     uint64_t rejects;     /* reject decisions written, the engine's and dout_reject's */
     int write_error;      /* errno of the first failed write, 0 if none */
-    char *buf;            /* rendering buffer, grown as needed */
-    size_t cap;
-    char small[2048];
+    char *buf;            /* lines not yet handed to f (allocated at the first) */
+    size_t len, cap;
+    dj_memo memo;         /* what rendering the previous decisions worked out */
 } dout;
 
 /* Set up writing to f (not owned). */
 void dout_init(dout *o, FILE *f, slate_sink next, void *next_ud);
 void dout_release(dout *o);
+
+/* Hand the lines gathered so far to f (not fflush: the caller does that).
+ * Returns 0, or -1 with o->write_error set. */
+int dout_flush(dout *o);
+
+/* Forget what the memo knows of programs: call it when a program whose
+ * decisions dout may have rendered is freed (a later one may take its address). */
+void dout_forget(dout *o);
 
 /* The slate_sink: number, render and write `d`, then pass it on.  Returns non-zero
  * (stopping the engine) when writing failed or the next sink said stop. */

@@ -6,10 +6,11 @@
  * then each is parsed and checked against the program's schema.  A line in the
  * plainest flat shape is scanned here (scan_flat); any other goes to jansson;
  * both fill the same member list, which one checker (check_members) reads.
- * Names are looked up in two small open-addressing tables built once from the
- * program.  The first problem found on a line is the one reported, in this order:
- * JSON syntax, `id`, `case` (its value), `type`, `case` (missing), `at`, then the
- * other keys in the order the line gives them.
+ * Names (fields, event types, enum values) are looked up in one small
+ * open-addressing table built once from the program.  The first problem found
+ * on a line is the one reported, in this order: JSON syntax, `id`, `case` (its
+ * value), `type`, `case` (missing), `at`, then the other keys in the order the
+ * line gives them.
  */
 #include "events.h"
 
@@ -19,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "diag.h"
 #include "program.h"
@@ -26,9 +30,24 @@
 
 #define CHUNK (64 * 1024)
 
-/* name -> index, open addressing; slots hold index + 1, 0 when empty. */
+/* Every name a line may spell, in one open-addressing table: keys (the declared
+ * fields; classify() knows the reserved ones), event types, and each enum
+ * field's values.  The hash reads the length and three bytes, not every byte; a
+ * name of up to 16 bytes is compared as two zero-padded words when the text has
+ * 16 readable bytes after its start (the fast path's scratch copy), else by
+ * memcmp. */
+typedef struct tname {
+    const char *s;  /* NUL-terminated; NULL: an empty slot */
+    uint32_t len;
+    uint32_t tag;   /* T_KEY, T_EVENT, or T_ENUM + the field's index */
+    int val;        /* what the name stands for (a member slot, event or enum index) */
+    uint64_t w[2];  /* names of up to 16 bytes: those bytes, zero-padded */
+} tname;
+
+enum { T_KEY = 0, T_EVENT = 1, T_ENUM = 2 };
+
 typedef struct name_table {
-    uint32_t *slots;
+    tname *slots;
     uint32_t mask;
 } name_table;
 
@@ -36,7 +55,8 @@ struct ev_reader {
     const slate_program *prog;
     int strict;
     int tick;             /* event id of `tick`, -1 if the program has none */
-    name_table events, fields;
+    name_table names;     /* keys, event types and enum values */
+    int padded;           /* the current line's strings are in r->scratch */
 
     slate_value *values;  /* one per declared field at most (duplicates are refused) */
     json_t *root;         /* the current line's JSON (slow path): its strings back
@@ -49,6 +69,7 @@ struct ev_reader {
     uint32_t *seen;       /* fast path: seen[slot + 5] == gen when the line has it */
     uint32_t gen;
     char idbuf[24];       /* an integer `id` as text */
+    ts_memo at_memo;      /* the last `at` date read: most lines repeat it */
 
     char *line;           /* the line being assembled */
     size_t line_len, line_cap;
@@ -82,11 +103,13 @@ enum { K_UNDECLARED = -1, K_ID = -2, K_CASE = -3, K_TYPE = -4, K_AT = -5 };
 
 /* ---- schema lookups ------------------------------------------------------- */
 
-static uint32_t hash_name(const char *s, size_t len)
+static inline uint32_t hash_name(uint32_t tag, const char *s, size_t len)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
+    uint32_t h = tag * 0x9E3779B1u ^ (uint32_t)len * 0x85EBCA77u;
+    if (len)
+        h ^= (unsigned char)s[0] * 0xC2B2AE3Du ^ (unsigned char)s[len - 1] * 0x27D4EB2Fu ^
+             (unsigned char)s[len / 2] * 0x165667B1u;
+    return h ^ (h >> 15);
 }
 
 static const char *event_name(const ev_reader *r, uint32_t i)
@@ -99,40 +122,84 @@ static const char *field_name(const ev_reader *r, uint32_t i)
     return prog_str(r->prog, r->prog->fields[i].name);
 }
 
-static int table_build(name_table *t, const ev_reader *r, uint32_t n,
-                       const char *(*name)(const ev_reader *, uint32_t))
+/* The mask of a word's first n (0..8) bytes in memory order. */
+static inline uint64_t first_bytes(size_t n)
 {
-    uint32_t cap = 8;
+    if (n >= 8) return ~(uint64_t)0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return n ? ~(uint64_t)0 << (8 * (8 - n)) : 0;
+#else
+    return ((uint64_t)1 << (8 * n)) - 1;
+#endif
+}
+
+/* Add a name, unless the tag already has it (the first one stays). */
+static void table_add(name_table *t, uint32_t tag, const char *s, size_t len, int val)
+{
+    uint32_t h = hash_name(tag, s, len) & t->mask;
+    for (; t->slots[h].s; h = (h + 1) & t->mask) {
+        const tname *e = &t->slots[h];
+        if (e->tag == tag && e->len == len && memcmp(e->s, s, len) == 0) return;
+    }
+    tname *e = &t->slots[h];
+    e->s = s;
+    e->len = (uint32_t)len;
+    e->tag = tag;
+    e->val = val;
+    if (len <= 16) {
+        char pad[16] = {0};
+        memcpy(pad, s, len);
+        memcpy(e->w, pad, 16);
+    }
+}
+
+static int table_build(name_table *t, const ev_reader *r)
+{
+    const slate_program *p = r->prog;
+    size_t n = (size_t)p->nevents + p->nfields;
+    for (uint32_t i = 0; i < p->nfields; i++)
+        if (p->fields[i].type == PT_ENUM) n += p->fields[i].nvalues;
+    size_t cap = 16;
     while (cap < 2 * n) cap *= 2;
     t->slots = calloc(cap, sizeof *t->slots);
     if (!t->slots) return -1;
-    t->mask = cap - 1;
-    for (uint32_t i = 0; i < n; i++) {
-        const char *s = name(r, i);
-        uint32_t h = hash_name(s, strlen(s)) & t->mask;
-        while (t->slots[h]) h = (h + 1) & t->mask;
-        t->slots[h] = i + 1;
+    t->mask = (uint32_t)(cap - 1);
+    for (uint32_t i = 0; i < p->nfields; i++) {
+        const char *s = field_name(r, i);
+        table_add(t, T_KEY, s, strlen(s), (int)i);
+    }
+    for (uint32_t i = 0; i < p->nevents; i++) {
+        const char *s = event_name(r, i);
+        table_add(t, T_EVENT, s, strlen(s), (int)i);
+    }
+    for (uint32_t i = 0; i < p->nfields; i++) {
+        const prog_field *f = &p->fields[i];
+        if (f->type != PT_ENUM) continue;
+        for (uint32_t k = 0; k < f->nvalues; k++) {
+            uint32_t str = p->enum_values[f->first_value + k];
+            table_add(t, T_ENUM + i, prog_str(p, str), p->strings[str].len, (int)k);
+        }
     }
     return 0;
 }
 
-static int table_find(const name_table *t, const ev_reader *r,
-                      const char *(*name)(const ev_reader *, uint32_t), const char *s,
-                      size_t len)
+/* The value of name s[0..len) under `tag`, or -1.  `padded`: 16 bytes from s
+ * may be read. */
+static inline int table_find(const name_table *t, uint32_t tag, const char *s, size_t len,
+                             int padded)
 {
-    for (uint32_t h = hash_name(s, len) & t->mask; t->slots[h]; h = (h + 1) & t->mask) {
-        const char *cand = name(r, t->slots[h] - 1);
-        if (strlen(cand) == len && memcmp(cand, s, len) == 0) return (int)(t->slots[h] - 1);
+    uint64_t a = 0, b = 0;
+    int words = padded && len <= 16;
+    if (words) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + 8, 8);
+        a &= first_bytes(len);
+        b &= len > 8 ? first_bytes(len - 8) : 0;
     }
-    return -1;
-}
-
-static int enum_find(const ev_reader *r, const prog_field *f, const char *s, size_t len)
-{
-    for (uint32_t k = 0; k < f->nvalues; k++) {
-        uint32_t str = r->prog->enum_values[f->first_value + k];
-        if (r->prog->strings[str].len == len && memcmp(prog_str(r->prog, str), s, len) == 0)
-            return (int)k;
+    for (uint32_t h = hash_name(tag, s, len) & t->mask; t->slots[h].s; h = (h + 1) & t->mask) {
+        const tname *e = &t->slots[h];
+        if (e->len != len || e->tag != tag) continue;
+        if (words ? e->w[0] == a && e->w[1] == b : memcmp(e->s, s, len) == 0) return e->val;
     }
     return -1;
 }
@@ -144,14 +211,14 @@ ev_reader *ev_reader_new(const slate_program *prog, int strict)
     r->prog = prog;
     r->strict = strict;
     r->fast = 1;
+    ts_memo_init(&r->at_memo);
     r->values = calloc(prog->nfields ? prog->nfields : 1, sizeof *r->values);
     r->seen = calloc((size_t)prog->nfields + 5, sizeof *r->seen);
-    if (!r->values || !r->seen || table_build(&r->events, r, prog->nevents, event_name) ||
-        table_build(&r->fields, r, prog->nfields, field_name)) {
+    if (!r->values || !r->seen || table_build(&r->names, r)) {
         ev_reader_free(r);
         return NULL;
     }
-    r->tick = table_find(&r->events, r, event_name, "tick", 4);
+    r->tick = table_find(&r->names, T_EVENT, "tick", 4, 0);
     return r;
 }
 
@@ -159,8 +226,7 @@ void ev_reader_free(ev_reader *r)
 {
     if (!r) return;
     json_decref(r->root);
-    free(r->events.slots);
-    free(r->fields.slots);
+    free(r->names.slots);
     free(r->values);
     free(r->mem);
     free(r->scratch);
@@ -368,7 +434,7 @@ static ev_status field_value(ev_reader *r, ev_result *out, const char *key, int 
                           json_kind(v));
         const char *s = v->s;
         size_t len = v->len;
-        int k = enum_find(r, f, s, len);
+        int k = table_find(&r->names, T_ENUM + (uint32_t)fi, s, len, r->padded);
         if (k < 0)
             return reject(r, out, "`%s`: unknown value `%s` for enum `%s` (expected one of %s)",
                           key, quote(q, s, len), key,
@@ -392,13 +458,16 @@ static int is_blank(const char *s, size_t len)
 
 /* What key s[0..len) is: a reserved key (K_ID ...), a declared field's index, or
  * K_UNDECLARED.  Reserved names win over fields of the same name. */
-static int classify(const ev_reader *r, const char *s, size_t len)
+static inline int classify(const ev_reader *r, const char *s, size_t len, int padded)
 {
-    if (len == 2 && s[0] == 'i' && s[1] == 'd') return K_ID;
-    if (len == 2 && s[0] == 'a' && s[1] == 't') return K_AT;
-    if (len == 4 && memcmp(s, "case", 4) == 0) return K_CASE;
-    if (len == 4 && memcmp(s, "type", 4) == 0) return K_TYPE;
-    int fi = table_find(&r->fields, r, field_name, s, len);
+    if (len == 2) {
+        if (s[0] == 'i' && s[1] == 'd') return K_ID;
+        if (s[0] == 'a' && s[1] == 't') return K_AT;
+    } else if (len == 4) {
+        if (memcmp(s, "case", 4) == 0) return K_CASE;
+        if (memcmp(s, "type", 4) == 0) return K_TYPE;
+    }
+    int fi = table_find(&r->names, T_KEY, s, len, padded);
     return fi >= 0 ? fi : K_UNDECLARED;
 }
 
@@ -421,7 +490,9 @@ static int grow_members(ev_reader *r)
  * nesting, null, fractions, exponents, big numbers, other white space, syntax
  * errors) returns -1 and the line goes to jansson, so rejections and their
  * messages come from jansson alone.  Strings are NUL-terminated in r->scratch, a
- * copy of the line (the line itself is kept intact for the log). */
+ * copy of the line (the line itself is kept intact for the log), which ends in
+ * SCAN_PAD NUL bytes: a NUL is no token's first byte, so the scan meets the end
+ * of the line at one without comparing against it at every step. */
 
 static int sp(char c)
 {
@@ -434,11 +505,30 @@ static int digit(char c)
 }
 
 /* The end of the run of plain bytes (printable ASCII but '"' and '\\') from p,
- * eight bytes at a time: a word's
- * lowest flagged byte (below 0x20, '"', '\\', DEL, above 0x7F) is exact, so its
- * position is the answer.  Reads past `end`, which r->scratch allows: the line is
- * followed there by 8 NUL bytes, which stop the scan. */
-static char *plain_run(char *p)
+ * sixteen bytes at a time with SSE2 (every x86-64 has it), else eight in a
+ * 64-bit word: the lowest flagged byte (below 0x20, '"', '\\', DEL, above
+ * 0x7F) is exact, so its position is the answer.  Reads past `end`, which
+ * r->scratch allows: the line is followed there by SCAN_PAD NUL bytes, which stop
+ * the scan. */
+#define SCAN_PAD 16
+#ifdef __SSE2__
+static inline char *plain_run(char *p)
+{
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    /* c - 0xA0 as signed bytes: 0x20..0x7E map to -128..-34, all others above */
+    const __m128i shift = _mm_set1_epi8((char)0xA0), last = _mm_set1_epi8(-34);
+    for (;;) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i out = _mm_cmpgt_epi8(_mm_sub_epi8(x, shift), last);
+        __m128i bad = _mm_or_si128(out, _mm_or_si128(_mm_cmpeq_epi8(x, quote),
+                                                      _mm_cmpeq_epi8(x, bslash)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(bad);
+        if (mask) return p + __builtin_ctz(mask);
+        p += 16;
+    }
+}
+#else
+static inline char *plain_run(char *p)
 {
     const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
     for (;;) {
@@ -458,9 +548,10 @@ static char *plain_run(char *p)
         p += 8;
     }
 }
+#endif
 
 /* A string at *pp (on its opening quote): NUL-terminates it in place. */
-static char *scan_string(char **pp, const char *end, size_t *len)
+static inline char *scan_string(char **pp, const char *end, size_t *len)
 {
     char *p = plain_run(*pp + 1), *s = *pp + 1;
     if (p == end || *p != '"') return NULL;
@@ -472,16 +563,16 @@ static char *scan_string(char **pp, const char *end, size_t *len)
 
 static int scan_flat(ev_reader *r, const char *line, size_t len)
 {
-    if (len + 8 > r->scratch_cap) {
+    if (len + SCAN_PAD > r->scratch_cap) {
         size_t cap = r->scratch_cap ? r->scratch_cap : 1024;
-        while (cap < len + 8) cap *= 2;
+        while (cap < len + SCAN_PAD) cap *= 2;
         char *ns = realloc(r->scratch, cap);
         if (!ns) return -1;
         r->scratch = ns;
         r->scratch_cap = cap;
     }
     memcpy(r->scratch, line, len);
-    memset(r->scratch + len, 0, 8);
+    memset(r->scratch + len, 0, SCAN_PAD);
     char *p = r->scratch;
     const char *end = p + len;
     r->nmem = 0;
@@ -489,23 +580,22 @@ static int scan_flat(ev_reader *r, const char *line, size_t len)
         memset(r->seen, 0, ((size_t)r->prog->nfields + 5) * sizeof *r->seen);
         r->gen = 1;
     }
-    while (p < end && sp(*p)) p++;
-    if (p == end || *p != '{') return -1;
+    while (sp(*p)) p++;
+    if (*p != '{') return -1;
     p++;
-    while (p < end && sp(*p)) p++;
-    if (p < end && *p == '}') {
+    while (sp(*p)) p++;
+    if (*p == '}') {
         p++;
     } else {
         for (;;) {
-            if (p == end || *p != '"') return -1;
+            if (*p != '"') return -1;
             size_t klen;
             char *key = scan_string(&p, end, &klen);
             if (!key) return -1;
-            while (p < end && sp(*p)) p++;
-            if (p == end || *p != ':') return -1;
+            while (sp(*p)) p++;
+            if (*p != ':') return -1;
             p++;
-            while (p < end && sp(*p)) p++;
-            if (p == end) return -1;
+            while (sp(*p)) p++;
             jval v = {JSON_STRING, NULL, 0, 0};
             if (*p == '"') {
                 v.s = scan_string(&p, end, &v.len);
@@ -513,20 +603,20 @@ static int scan_flat(ev_reader *r, const char *line, size_t len)
             } else if (*p == '-' || digit(*p)) {
                 int neg = *p == '-';
                 if (neg) p++;
-                if (p == end || !digit(*p)) return -1;
-                if (*p == '0' && p + 1 < end && digit(p[1])) return -1;
+                if (!digit(*p)) return -1;
+                if (*p == '0' && digit(p[1])) return -1;
                 const char *d0 = p;
                 json_int_t n = 0;
-                while (p < end && digit(*p)) {
+                while (digit(*p)) {
                     if (p - d0 >= 18) return -1;
                     n = n * 10 + (*p++ - '0');
                 }
                 v.kind = JSON_INTEGER;
                 v.i = neg ? -n : n;
-            } else if (end - p >= 4 && memcmp(p, "true", 4) == 0) {
+            } else if (memcmp(p, "true", 4) == 0) {
                 v.kind = JSON_TRUE;
                 p += 4;
-            } else if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
+            } else if (memcmp(p, "false", 5) == 0) {
                 v.kind = JSON_FALSE;
                 p += 5;
             } else {
@@ -534,7 +624,7 @@ static int scan_flat(ev_reader *r, const char *line, size_t len)
             }
             /* a key twice: jansson's message; declared and reserved keys by
              * their slot, undeclared ones by name */
-            int slot = classify(r, key, klen);
+            int slot = classify(r, key, klen, 1);
             if (slot == K_UNDECLARED) {
                 for (size_t k = 0; k < r->nmem; k++)
                     if (r->mem[k].slot == K_UNDECLARED && r->mem[k].klen == klen &&
@@ -550,18 +640,17 @@ static int scan_flat(ev_reader *r, const char *line, size_t len)
             m->klen = klen;
             m->slot = slot;
             m->v = v;
-            while (p < end && sp(*p)) p++;
-            if (p == end) return -1;
+            while (sp(*p)) p++;
             if (*p == '}') {
                 p++;
                 break;
             }
             if (*p != ',') return -1;
             p++;
-            while (p < end && sp(*p)) p++;
+            while (sp(*p)) p++;
         }
     }
-    while (p < end && sp(*p)) p++;
+    while (sp(*p)) p++;
     return p == end ? 0 : -1;
 }
 
@@ -591,7 +680,8 @@ ev_status ev_parse_line(ev_reader *r, const char *line, size_t len, ev_result *o
 
     json_decref(r->root);
     r->root = NULL;
-    if (!r->fast || scan_flat(r, line, len) != 0) {
+    r->padded = r->fast && scan_flat(r, line, len) == 0;
+    if (!r->padded) {
         json_error_t err;
         r->root = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
         json_t *root = r->root;
@@ -622,7 +712,7 @@ static int members_of(ev_reader *r, json_t *root)
         struct member *m = &r->mem[r->nmem++];
         m->key = key;
         m->klen = strlen(key);
-        m->slot = classify(r, key, m->klen);
+        m->slot = classify(r, key, m->klen, 0);
         m->v.kind = json_typeof(v);
         m->v.s = NULL;
         m->v.len = 0;
@@ -686,7 +776,7 @@ static ev_status check_members(ev_reader *r, ev_result *out)
         return reject(r, out, "`type`: expected a string, got %s", json_kind(v));
     const char *type = v->s;
     size_t tlen = v->len;
-    int ty = table_find(&r->events, r, event_name, type, tlen);
+    int ty = table_find(&r->names, T_EVENT, type, tlen, r->padded);
     if (ty < 0) {
         name_list(list, sizeof list, r, r->prog->nevents, nth_event, 0);
         return reject(r, out, "`type`: unknown event type `%s` (expected one of %s)%s",
@@ -710,7 +800,7 @@ static ev_status check_members(ev_reader *r, ev_result *out)
         char why[96];
         const char *s = v->s;
         size_t slen = v->len;
-        if (ts_parse_rfc3339(s, slen, &out->ev.at, why, sizeof why) != 0) {
+        if (ts_parse_rfc3339_memo(s, slen, &out->ev.at, why, sizeof why, &r->at_memo) != 0) {
             out->ev.at = INT64_MIN;
             return reject(r, out, "`at` is not RFC 3339 or epoch milliseconds: `%s`: %s",
                           quote(q, s, slen), why);
@@ -781,6 +871,17 @@ static int append(ev_reader *r, const char *s, size_t n)
 ev_status ev_next(ev_reader *r, FILE *f, ev_result *out)
 {
     for (;;) {
+        if (r->chunk_pos < r->chunk_len) {
+            /* the usual case: the whole line is in the chunk, parsed where it is */
+            const char *p = r->chunk + r->chunk_pos;
+            const char *nl = memchr(p, '\n', r->chunk_len - r->chunk_pos);
+            if (nl && (size_t)(nl - p) <= EV_MAX_LINE) {
+                r->chunk_pos += (size_t)(nl - p) + 1;
+                ev_status st = ev_parse_line(r, p, (size_t)(nl - p), out);
+                if (st != EV_BLANK) return st;
+                continue;
+            }
+        }
         int any = 0, complete = 0, too_long = 0;
         size_t total = 0; /* the line's length, kept or not */
         r->line_len = 0;

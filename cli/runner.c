@@ -105,6 +105,7 @@ int runner_swap(runner *r, const slate_program *prog, const slate_log_policy *po
         return engine_failed(r, rc, "swapping the policy");
     }
     r->prog = prog;
+    dout_forget(&r->out); /* the old program may go before the run ends */
     if (r->log && (rc = slate_log_end(r->log)) != SLATE_OK) return log_failed(r, rc);
     return 0;
 }

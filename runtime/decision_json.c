@@ -5,7 +5,9 @@
  * and sinks that write text (the CLI, the log's `args` column) render them here so
  * every tool prints the same bytes.  Like snprintf it never allocates, writes at
  * most `size` bytes and returns the length it needed.  No JSON library: libslate
- * does not depend on jansson.
+ * does not depend on jansson.  dj_render (decision_json.h) is the same with a
+ * caller's memo of the policy file's escape and the last dates written, for a
+ * sink that renders decision after decision; the bytes do not depend on it.
  *
  * The shape (docs/io.md, "Decisions out", pins it; INTERFACES.md is the
  * outside contract).  Keys always appear in this order; a key marked "?" is
@@ -47,7 +49,11 @@
  */
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
+#include "decision_json.h"
 #include "program.h"
 #include "slate.h"
 #include "timestamp.h"
@@ -92,25 +98,79 @@ static const char digit_pairs[201] = "000102030405060708091011121314151617181920
                                      "50515253545556575859606162636465666768697071727374"
                                      "75767778798081828384858687888990919293949596979899";
 
-static void put_int(jw *w, int64_t v)
+/* The decimal digits of u, written backwards ending at `end`; returns the
+ * start.  Two digits a step, in 32 bits once the value fits. */
+static inline char *digits_back(char *end, uint64_t u)
 {
-    char tmp[24];
-    int n = sizeof tmp;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    while (u >= 100) {
+    while (u > UINT32_MAX) {
         unsigned r = (unsigned)(u % 100);
         u /= 100;
-        n -= 2;
-        memcpy(tmp + n, digit_pairs + 2 * r, 2);
+        end -= 2;
+        memcpy(end, digit_pairs + 2 * r, 2);
     }
-    if (u >= 10) {
-        n -= 2;
-        memcpy(tmp + n, digit_pairs + 2 * u, 2);
+    uint32_t v = (uint32_t)u;
+    while (v >= 100) {
+        uint32_t q = v / 100;
+        unsigned r = v - q * 100;
+        v = q;
+        end -= 2;
+        memcpy(end, digit_pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        end -= 2;
+        memcpy(end, digit_pairs + 2 * v, 2);
     } else {
-        tmp[--n] = (char)('0' + u);
+        *--end = (char)('0' + v);
     }
-    if (v < 0) tmp[--n] = '-';
-    put(w, tmp + n, sizeof tmp - (size_t)n);
+    return end;
+}
+
+static void put_int(jw *w, int64_t v)
+{
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    char tmp[48];
+    char *s = digits_back(tmp + 24, u);
+    if (v < 0) *--s = '-';
+    size_t n = (size_t)(tmp + 24 - s);
+    if (w->n + 24 < w->size) {
+        /* the usual case: a fixed-size copy (the bytes past n are written over
+         * later or lie past the end) */
+        memcpy(w->buf + w->n, s, 24);
+        w->n += n;
+        return;
+    }
+    put(w, s, n);
+}
+
+/* A non-negative count (seq, event) through its memo: the digits of the last
+ * one again, or incremented in place when it is one more. */
+static void put_count(jw *w, uint64_t v, dj_count *c)
+{
+    if (v > INT64_MAX) { /* as put_int writes it */
+        put_int(w, (int64_t)v);
+        return;
+    }
+    if (v != c->v || !c->len) {
+        size_t i = 0;
+        if (v == c->v + 1 && c->len) {
+            i = c->len;
+            while (i > 0 && c->text[i - 1] == '9') c->text[--i] = '0';
+            if (i > 0) c->text[i - 1]++;
+        }
+        if (i == 0) { /* none yet, not one more, or all nines */
+            char tmp[24];
+            char *s = digits_back(tmp + sizeof tmp, v);
+            c->len = (size_t)(tmp + sizeof tmp - s);
+            memcpy(c->text, s, c->len);
+        }
+        c->v = v;
+    }
+    if (w->n + sizeof c->text < w->size) {
+        memcpy(w->buf + w->n, c->text, sizeof c->text); /* fixed size; the rest is written over */
+        w->n += c->len;
+    } else {
+        put(w, c->text, c->len);
+    }
 }
 
 /* Length of the well-formed UTF-8 sequence at s[0..len), or 0 if it is not one;
@@ -152,28 +212,109 @@ static int plain_byte(unsigned char c)
     return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
 }
 
-/* The length of the run of plain bytes at p[0..len): eight at a time while eight
- * remain (a word's lowest flagged byte is exact), then one at a time. */
-static size_t plain_len(const unsigned char *p, size_t len)
+/* The high bit of each byte of the word x that put_esc cannot copy as it is
+ * (below 0x20, '"', '\\', DEL, above 0x7F); the lowest one is exact. */
+static inline uint64_t not_plain(uint64_t x)
 {
     const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7F);
+    return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) |
+            ((d - ones) & ~d) | x) &
+           high;
+}
+
+/* The byte index of the first flagged byte of a non-zero not_plain() word. */
+static inline size_t first_flagged(uint64_t bad)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (size_t)(__builtin_clzll(bad) >> 3);
+#else
+    return (size_t)(__builtin_ctzll(bad) >> 3);
+#endif
+}
+
+/* The length of the run of plain bytes at p[0..len): eight at a time while eight
+ * remain, then one at a time. */
+static size_t plain_len(const unsigned char *p, size_t len)
+{
     size_t i = 0;
     for (; len - i >= 8; i += 8) {
-        uint64_t x, q, b, d;
+        uint64_t x;
         memcpy(&x, p + i, 8);
-        q = x ^ (ones * '"');
-        b = x ^ (ones * '\\');
-        d = x ^ (ones * 0x7F);
-        uint64_t bad = (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) |
-                        ((d - ones) & ~d) | x) &
-                       high;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-        if (bad) return i + (size_t)(__builtin_clzll(bad) >> 3);
-#else
-        if (bad) return i + (size_t)(__builtin_ctzll(bad) >> 3);
-#endif
+        uint64_t bad = not_plain(x);
+        if (bad) return i + first_flagged(bad);
     }
     while (i < len && plain_byte(p[i])) i++;
+    return i;
+}
+
+#ifdef __SSE2__
+/* The bits (one per byte) of the bytes of v put_esc cannot copy as they are. */
+static inline unsigned not_plain16(__m128i v)
+{
+    /* c - 0xA0 as signed bytes: 0x20..0x7E map to -128..-34, all others above */
+    __m128i out = _mm_cmpgt_epi8(_mm_sub_epi8(v, _mm_set1_epi8((char)0xA0)), _mm_set1_epi8(-34));
+    __m128i bad = _mm_or_si128(out, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+    return (unsigned)_mm_movemask_epi8(bad);
+}
+#endif
+
+/* When s[0..len) fits as it is: copies its plain prefix into place while
+ * finding where it ends, and returns that length (len: all of it).  Copies whole
+ * words, the last one overlapping the one before, and may copy bytes past the
+ * prefix: they lie inside the room checked and the caller writes over them.
+ * Never reads outside s[0..len). */
+static size_t copy_plain(char *o, const unsigned char *p, size_t len)
+{
+#ifdef __SSE2__
+    unsigned m;
+    if (len >= 16) {
+        size_t i = 0;
+        __m128i v;
+        for (; len - i > 16; i += 16) {
+            v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            _mm_storeu_si128((__m128i *)(void *)(o + i), v);
+            if ((m = not_plain16(v))) return i + (size_t)__builtin_ctz(m);
+        }
+        v = _mm_loadu_si128((const __m128i *)(const void *)(p + len - 16));
+        _mm_storeu_si128((__m128i *)(void *)(o + len - 16), v);
+        return (m = not_plain16(v)) ? len - 16 + (size_t)__builtin_ctz(m) : len;
+    }
+    if (len >= 8) {
+        /* the first 8 bytes and the last 8 (overlapping) in one vector */
+        uint64_t lo, hi;
+        memcpy(&lo, p, 8);
+        memcpy(&hi, p + len - 8, 8);
+        memcpy(o, &lo, 8);
+        memcpy(o + len - 8, &hi, 8);
+        if (!not_plain16(_mm_set_epi64x((long long)hi, (long long)lo))) return len;
+        return plain_len(p, len);
+    }
+#else
+    uint64_t x, bad;
+    if (len >= 8) {
+        size_t i = 0;
+        for (; len - i > 8; i += 8) {
+            memcpy(&x, p + i, 8);
+            memcpy(o + i, &x, 8);
+            if ((bad = not_plain(x))) return i + first_flagged(bad);
+        }
+        memcpy(&x, p + len - 8, 8);
+        memcpy(o + len - 8, &x, 8);
+        return (bad = not_plain(x)) ? len - 8 + first_flagged(bad) : len;
+    }
+#endif
+    if (len >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + len - 4, 4);
+        memcpy(o, &lo, 4);
+        memcpy(o + len - 4, &hi, 4);
+        if (!not_plain((uint64_t)lo << 32 | hi)) return len;
+    }
+    size_t i = 0;
+    while (i < len && plain_byte(p[i])) o[i] = (char)p[i], i++;
     return i;
 }
 
@@ -182,8 +323,17 @@ static void put_esc(jw *w, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
-    size_t run = 0; /* start of the pending run of bytes copied verbatim */
-    size_t i = plain_len(p, len); /* the usual case: all plain */
+    size_t i, run; /* run: start of the pending run of bytes copied verbatim */
+    if (w->n + len < w->size) {
+        /* the usual case: all plain, copied in place */
+        i = copy_plain(w->buf + w->n, p, len);
+        w->n += i;
+        if (i == len) return;
+        run = i;
+    } else {
+        run = 0;
+        i = plain_len(p, len);
+    }
     while (i < len) {
         unsigned char c = p[i];
         char esc[6];
@@ -238,38 +388,126 @@ static void put_str(jw *w, const char *s, size_t len)
 /* ,"key": (k a string literal) */
 #define key(w, k) PUTL((w), ",\"" k "\":")
 
-static void vstr(jw *w, const char *s)
+/* The slot of a program string or rule. */
+static inline dj_text *text_slot(dj_text *slots, const char *key, uint32_t line)
 {
-    if (s) put_str(w, s, strlen(s));
-    else PUTL(w, "null");
+    uint64_t k = ((uint64_t)(uintptr_t)key ^ (uint64_t)line << 32) * 0x9E3779B97F4A7C15u;
+    return &slots[k >> (64 - 6)];
+}
+
+/* Does s lie in the memo's program's string table? */
+static inline int in_strtab(const dj_memo *m, const char *s)
+{
+    return (uintptr_t)s - m->lo < m->span;
+}
+
+/* Copy a slot's text (a fixed-size copy when there is room). */
+static inline void put_text(jw *w, const dj_text *t)
+{
+    if (w->n + DJ_TEXT < w->size) {
+        memcpy(w->buf + w->n, t->text, DJ_TEXT); /* the rest is written over */
+        w->n += t->len;
+    } else {
+        put(w, t->text, t->len);
+    }
+}
+
+/* Finish filling a slot from its rendering in fw. */
+static void text_done(dj_text *t, const jw *fw)
+{
+    t->len = fw->n < DJ_TEXT ? (uint32_t)fw->n : UINT32_MAX;
+}
+
+static void vstr(jw *w, const char *s, dj_memo *m)
+{
+    if (!s) {
+        PUTL(w, "null");
+        return;
+    }
+    if (in_strtab(m, s)) {
+        dj_text *t = text_slot(m->str, s, 0);
+        if (t->key != s || !t->len) {
+            jw fw = {t->text, DJ_TEXT, 0};
+            put_str(&fw, s, strlen(s));
+            t->key = s;
+            text_done(t, &fw);
+        }
+        if (t->len != UINT32_MAX) {
+            put_text(w, t);
+            return;
+        }
+    }
+    put_str(w, s, strlen(s));
 }
 
 /* The instant as "..." (RFC 3339); the usual years written in place. */
-static void vtime(jw *w, int64_t ms)
+static void vtime(jw *w, int64_t ms, ts_memo *tm)
 {
+    if (ms == tm->ms && w->n + 26 < w->size) { /* the instant last written here */
+        w->buf[w->n] = '"';
+        memcpy(w->buf + w->n + 1, tm->text, 24);
+        w->buf[w->n + 25] = '"';
+        w->n += 26;
+        return;
+    }
     if (w->n + TS_FORMAT_MAX + 2 < w->size) {
         w->buf[w->n] = '"';
-        size_t n = ts_format(ms, w->buf + w->n + 1);
+        size_t n = ts_format_memo(ms, w->buf + w->n + 1, tm);
         w->buf[w->n + 1 + n] = '"';
         w->n += n + 2;
         return;
     }
     char t[TS_FORMAT_MAX + 1];
-    size_t n = ts_format(ms, t);
+    size_t n = ts_format_memo(ms, t, tm);
     PUTL(w, "\"");
     put(w, t, n);
     PUTL(w, "\"");
 }
 
 /* The members, by key (a string literal). */
-#define kstr(w, k, s) (key(w, k), vstr((w), (s)))
+#define kstr(w, k, s) (key(w, k), vstr((w), (s), m))
 #define kint(w, k, v) (key(w, k), put_int((w), (v)))
 #define ksec(w, k, ms) kint(w, k, ts_floor_div((ms), 1000))
-#define ktime(w, k, ms) (key(w, k), vtime((w), (ms)))
+#define ktime(w, k, ms, tm) (key(w, k), vtime((w), (ms), (tm)))
 /* A member the engine already rendered as JSON; `dflt` when it gave none. */
 #define kraw(w, k, json, dflt) (key(w, k), puts_((w), (json) ? (json) : (dflt)))
 
-static void rule(jw *w, const slate_decision *d)
+/* The memo's `"FILE` of program p. */
+/* The memo's `"FILE` of program p, and where p's strings lie. */
+static void memo_file(dj_memo *m, const slate_program *p)
+{
+    const char *file = prog_str(p, p->source);
+    jw fw = {m->file, sizeof m->file, 0};
+    PUTL(&fw, "\"");
+    put_esc(&fw, file, strlen(file));
+    m->file_len = fw.n < sizeof m->file ? fw.n : SIZE_MAX;
+    m->prog = p;
+    if (m->texts) {
+        size_t end = 0;
+        for (uint32_t i = 0; i < p->nstrings; i++) {
+            size_t e = (size_t)p->strings[i].off + p->strings[i].len + 1;
+            if (e > end) end = e;
+        }
+        m->lo = (uintptr_t)p->strtab;
+        m->span = end;
+    }
+}
+
+/* What follows the file in `rule`: ":LINE", "#LABEL", the closing quote. */
+static void rule_tail(jw *w, uint32_t line, const char *label)
+{
+    if (line) {
+        PUTL(w, ":");
+        put_int(w, line);
+    }
+    if (label) {
+        PUTL(w, "#");
+        put_esc(w, label, strlen(label));
+    }
+    PUTL(w, "\"");
+}
+
+static void rule(jw *w, const slate_decision *d, dj_memo *m)
 {
     key(w, "rule");
     const slate_program *p = d->program;
@@ -277,48 +515,101 @@ static void rule(jw *w, const slate_decision *d)
         PUTL(w, "null");
         return;
     }
-    const char *file = prog_str(p, p->source);
-    PUTL(w, "\"");
-    put_esc(w, file, strlen(file));
-    if (d->rule_line) {
-        PUTL(w, ":");
-        put_int(w, d->rule_line);
+    if (p != m->prog) memo_file(m, p);
+    if (m->file_len < DJ_FILE_MAX / 2 && w->n + DJ_FILE_MAX / 2 < w->size) {
+        memcpy(w->buf + w->n, m->file, DJ_FILE_MAX / 2); /* fixed size; the rest is written over */
+        w->n += m->file_len;
+    } else if (m->file_len != SIZE_MAX) {
+        put(w, m->file, m->file_len);
+    } else {
+        const char *file = prog_str(p, p->source);
+        PUTL(w, "\"");
+        put_esc(w, file, strlen(file));
     }
-    if (d->rule_label && d->rule_label[0]) {
-        PUTL(w, "#");
-        put_esc(w, d->rule_label, strlen(d->rule_label));
+    const char *label = d->rule_label && d->rule_label[0] ? d->rule_label : NULL;
+    if (m->texts && (!label || in_strtab(m, label))) {
+        dj_text *t = text_slot(m->rule, label, d->rule_line);
+        if (t->key != label || t->line != d->rule_line || !t->len) {
+            jw fw = {t->text, DJ_TEXT, 0};
+            rule_tail(&fw, d->rule_line, label);
+            t->key = label;
+            t->line = d->rule_line;
+            text_done(t, &fw);
+        }
+        if (t->len != UINT32_MAX) {
+            put_text(w, t);
+            return;
+        }
     }
-    PUTL(w, "\"");
+    rule_tail(w, d->rule_line, label);
 }
 
-/* The actions as JSON strings, quotes included. */
+/* The `action` members, padded to a fixed size for a fixed-size copy. */
+#define ACTION_TEXT 32
 static const struct {
-    const char *json;
+    char json[ACTION_TEXT];
     size_t len;
 } action_json[] = {
-#define X(id, name) {"\"" name "\"", sizeof(name) + 1},
+#define X(id, name) {",\"action\":\"" name "\"", sizeof(name) + 11},
     SLATE_ACTIONS(X)
 #undef X
 };
 
+/* The memo's scalars; the text slots only when `texts`. */
+static void memo_start(dj_memo *m, int texts)
+{
+    m->prog = NULL;
+    m->file_len = 0;
+    ts_memo_init(&m->at);
+    ts_memo_init(&m->deadline);
+    memset(&m->seq, 0, sizeof m->seq);
+    memset(&m->event, 0, sizeof m->event);
+    m->texts = texts;
+    m->lo = m->span = 0; /* no string is the program's until memo_file */
+    if (texts) {
+        memset(m->str, 0, sizeof m->str);
+        memset(m->rule, 0, sizeof m->rule);
+    }
+}
+
+void dj_memo_init(dj_memo *m)
+{
+    memo_start(m, 1);
+}
+
 size_t slate_decision_json(const slate_decision *d, char *buf, size_t size)
+{
+    dj_memo m; /* a one-off: its text slots are left alone */
+    memo_start(&m, 0);
+    return dj_render(d, d->seq, buf, size, &m);
+}
+
+size_t dj_render(const slate_decision *d, uint64_t seq, char *buf, size_t size, dj_memo *m)
 {
     jw w = {buf, size, 0};
     PUTL(&w, "{\"seq\":");
-    put_int(&w, (int64_t)d->seq);
-    ktime(&w, "at", d->at);
+    put_count(&w, seq, &m->seq);
+    ktime(&w, "at", d->at, &m->at);
     if (d->case_id) {
         key(&w, "case");
         put_str(&w, d->case_id, d->case_len);
     }
-    key(&w, "action");
     if ((unsigned)d->action < SLATE_A__COUNT) {
-        put(&w, action_json[d->action].json, action_json[d->action].len);
+        if (w.n + ACTION_TEXT < w.size) {
+            memcpy(w.buf + w.n, action_json[d->action].json, ACTION_TEXT);
+            w.n += action_json[d->action].len;
+        } else {
+            put(&w, action_json[d->action].json, action_json[d->action].len);
+        }
     } else {
+        key(&w, "action");
         PUTL(&w, "null");
     }
-    rule(&w, d);
-    if (d->event_seq) kint(&w, "event", (int64_t)d->event_seq);
+    rule(&w, d, m);
+    if (d->event_seq) {
+        key(&w, "event");
+        put_count(&w, d->event_seq, &m->event);
+    }
     if (d->event_id) {
         key(&w, "id");
         put_str(&w, d->event_id, d->event_id_len);
@@ -333,7 +624,7 @@ size_t slate_decision_json(const slate_decision *d, char *buf, size_t size)
     case SLATE_A_RESUME:
         kstr(&w, "clock", d->clock);
         ksec(&w, "target_s", d->target_ms);
-        if (d->deadline != INT64_MIN) ktime(&w, "deadline", d->deadline);
+        if (d->deadline != INT64_MIN) ktime(&w, "deadline", d->deadline, &m->deadline);
         break;
     case SLATE_A_PAUSE:
         kstr(&w, "clock", d->clock);
@@ -379,7 +670,7 @@ size_t slate_decision_json(const slate_decision *d, char *buf, size_t size)
     case SLATE_A_REVIEW:
         kstr(&w, "name", d->clock);
         ksec(&w, "target_s", d->target_ms);
-        if (d->deadline != INT64_MIN) ktime(&w, "deadline", d->deadline);
+        if (d->deadline != INT64_MIN) ktime(&w, "deadline", d->deadline, &m->deadline);
         break;
     case SLATE_A_EMIT:
         kstr(&w, "name", d->field ? d->field : d->to);

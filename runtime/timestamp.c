@@ -13,13 +13,6 @@
 
 #define DAY_MS INT64_C(86400000)
 
-int64_t ts_floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    if ((a % b) != 0 && ((a < 0) != (b < 0))) q--;
-    return q;
-}
-
 int64_t ts_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
@@ -69,11 +62,70 @@ static size_t put_uint(char *out, uint64_t v, int width)
     return (size_t)n;
 }
 
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
 /* Two digits of v (0..99). */
 static void put2(char *out, unsigned v)
 {
-    out[0] = (char)('0' + v / 10);
-    out[1] = (char)('0' + v % 10);
+    memcpy(out, digit_pairs + 2 * v, 2);
+}
+
+/* "YYYY-MM-DDT" of `days` (years 0000..9999) at out. */
+static void put_date(char *out, int64_t days)
+{
+    int64_t y;
+    int mo, d;
+    ts_civil_from_days(days, &y, &mo, &d);
+    unsigned yy = (unsigned)y;
+    put2(out, yy / 100);
+    put2(out + 2, yy % 100);
+    out[4] = '-';
+    put2(out + 5, (unsigned)mo);
+    out[7] = '-';
+    put2(out + 8, (unsigned)d);
+    out[10] = 'T';
+}
+
+/* "HH:MM:SS.mmmZ" of `rem` ms into the day at out. */
+static void put_time(char *out, unsigned rem)
+{
+    unsigned sec = rem / 1000, msec = rem % 1000;
+    put2(out, sec / 3600);
+    out[2] = ':';
+    put2(out + 3, sec / 60 % 60);
+    out[5] = ':';
+    put2(out + 6, sec % 60);
+    out[8] = '.';
+    out[9] = (char)('0' + msec / 100);
+    put2(out + 10, msec % 100);
+    out[12] = 'Z';
+}
+
+void ts_memo_init(ts_memo *m)
+{
+    memset(m, 0, sizeof *m);
+    m->day = INT64_MIN;
+    m->ms = INT64_MIN; /* outside TS_MIN_MS..TS_MAX_MS: never matches */
+}
+
+size_t ts_format_memo(int64_t ms, char *out, ts_memo *m)
+{
+    if (ms < TS_MIN_MS || ms > TS_MAX_MS) return ts_format(ms, out);
+    if (ms != m->ms) {
+        int64_t days = ts_floor_div(ms, DAY_MS);
+        if (days != m->day) {
+            put_date(m->text, days);
+            m->day = days;
+        }
+        put_time(m->text + 11, (unsigned)(ms - days * DAY_MS)); /* no overflow in this range */
+        m->ms = ms;
+    }
+    memcpy(out, m->text, 24);
+    out[24] = '\0';
+    return 24;
 }
 
 size_t ts_format(int64_t ms, char *out)
@@ -81,27 +133,8 @@ size_t ts_format(int64_t ms, char *out)
     if (ms >= TS_MIN_MS && ms <= TS_MAX_MS) {
         /* years 0000..9999, the fixed 24 bytes written in place */
         int64_t days = ts_floor_div(ms, DAY_MS);
-        unsigned rem = (unsigned)(ms - days * DAY_MS); /* no overflow in this range */
-        int64_t y;
-        int mo, d;
-        ts_civil_from_days(days, &y, &mo, &d);
-        unsigned yy = (unsigned)y, sec = rem / 1000, msec = rem % 1000;
-        put2(out, yy / 100);
-        put2(out + 2, yy % 100);
-        out[4] = '-';
-        put2(out + 5, (unsigned)mo);
-        out[7] = '-';
-        put2(out + 8, (unsigned)d);
-        out[10] = 'T';
-        put2(out + 11, sec / 3600);
-        out[13] = ':';
-        put2(out + 14, sec / 60 % 60);
-        out[16] = ':';
-        put2(out + 17, sec % 60);
-        out[19] = '.';
-        out[20] = (char)('0' + msec / 100);
-        put2(out + 21, msec % 100);
-        out[23] = 'Z';
+        put_date(out, days);
+        put_time(out + 11, (unsigned)(ms - days * DAY_MS)); /* no overflow in this range */
         out[24] = '\0';
         return 24;
     }
@@ -139,6 +172,14 @@ size_t ts_format(int64_t ms, char *out)
 
 /* ---- parsing -------------------------------------------------------------- */
 
+/* Two decimal digits at s[at..]; -1 unless both are there and are digits. */
+static inline int two_digits(const char *s, size_t len, size_t at)
+{
+    if (at + 2 > len) return -1;
+    unsigned a = (unsigned)(unsigned char)s[at] - '0', b = (unsigned)(unsigned char)s[at + 1] - '0';
+    return a <= 9 && b <= 9 ? (int)(a * 10 + b) : -1;
+}
+
 /* `count` decimal digits at s[at..]; -1 unless all are there and are digits. */
 static int fixed_digits(const char *s, size_t len, size_t at, int count)
 {
@@ -158,7 +199,8 @@ static int fail(char *why, size_t size, const char *msg)
     return -1;
 }
 
-int ts_parse_rfc3339(const char *s, size_t len, int64_t *ms, char *why, size_t whysize)
+/* The date part: checks "YYYY-MM-DD" at s and returns its day number in *day. */
+static int parse_date(const char *s, size_t len, int64_t *day, char *why, size_t whysize)
 {
     static const char *const month_names[12] = {
         "January", "February", "March",     "April",   "May",      "June",
@@ -179,14 +221,36 @@ int ts_parse_rfc3339(const char *s, size_t len, int64_t *ms, char *why, size_t w
                      month_names[mo - 1], y, ts_days_in_month(y, mo));
         return -1;
     }
+    *day = ts_days_from_civil(y, mo, d);
+    return 0;
+}
+
+int ts_parse_rfc3339(const char *s, size_t len, int64_t *ms, char *why, size_t whysize)
+{
+    return ts_parse_rfc3339_memo(s, len, ms, why, whysize, NULL);
+}
+
+int ts_parse_rfc3339_memo(const char *s, size_t len, int64_t *ms, char *why, size_t whysize,
+                          ts_memo *m)
+{
+    int64_t day;
+    if (m && len >= 10 && m->day != INT64_MIN && memcmp(s, m->text, 10) == 0) {
+        day = m->day; /* the same text as a date already checked */
+    } else {
+        if (parse_date(s, len, &day, why, whysize)) return -1;
+        if (m) {
+            memcpy(m->text, s, 10);
+            m->day = day;
+        }
+    }
 
     if (len == 10) return fail(why, whysize, "missing the time (THH:MM:SS and an offset)");
     if (s[10] == ' ') return fail(why, whysize, "expected `T` between date and time, not a space");
     if (s[10] != 'T' && s[10] != 't') return fail(why, whysize, "expected `T` after the date");
 
-    int h = fixed_digits(s, len, 11, 2);
-    int mi = fixed_digits(s, len, 14, 2);
-    int se = fixed_digits(s, len, 17, 2);
+    int h = two_digits(s, len, 11);
+    int mi = two_digits(s, len, 14);
+    int se = two_digits(s, len, 17);
     if (h < 0 || mi < 0 || se < 0 || s[13] != ':' || s[16] != ':')
         return fail(why, whysize, "expected the time as HH:MM:SS");
     if (h > 23) {
@@ -221,8 +285,8 @@ int ts_parse_rfc3339(const char *s, size_t len, int64_t *ms, char *why, size_t w
     if (s[i] == 'Z' || s[i] == 'z') {
         i++;
     } else if (s[i] == '+' || s[i] == '-') {
-        int oh = fixed_digits(s, len, i + 1, 2);
-        int om = fixed_digits(s, len, i + 4, 2);
+        int oh = two_digits(s, len, i + 1);
+        int om = two_digits(s, len, i + 4);
         if (oh < 0 || om < 0 || s[i + 3] != ':')
             return fail(why, whysize, "expected the UTC offset as +HH:MM or -HH:MM");
         if (oh > 23 || om > 59) return fail(why, whysize, "UTC offset out of range");
@@ -234,7 +298,7 @@ int ts_parse_rfc3339(const char *s, size_t len, int64_t *ms, char *why, size_t w
     }
     if (i != len) return fail(why, whysize, "unexpected text after the UTC offset");
 
-    int64_t t = ts_days_from_civil(y, mo, d) * DAY_MS +
+    int64_t t = day * DAY_MS +
                 (((int64_t)h * 60 + mi) * 60 + se) * 1000 + frac - offset_min * 60000;
     if (t < TS_MIN_MS || t > TS_MAX_MS)
         return fail(why, whysize, "outside the years 0000 to 9999 in UTC");

@@ -28,8 +28,13 @@ void ts_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 /* Days in month m (1..12) of year y. */
 int ts_days_in_month(int64_t y, int m);
 
-/* Floor division and the matching non-negative remainder (b > 0). */
-int64_t ts_floor_div(int64_t a, int64_t b);
+/* Floor division (b > 0); inline, being on every decision's path. */
+static inline int64_t ts_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    if ((a % b) != 0 && ((a < 0) != (b < 0))) q--;
+    return q;
+}
 
 /* Longest text ts_format() writes, without the NUL: a year of up to 12 digits and
  * a sign, the extremes of int64 milliseconds. */
@@ -41,6 +46,27 @@ int64_t ts_floor_div(int64_t a, int64_t b);
  * form ("-0001-12-31T...", "+10000-01-01T..."), which is not RFC 3339 but keeps
  * the output total and ordered. */
 size_t ts_format(int64_t ms, char *out);
+
+/* The date ts_format last wrote through this memo, so that a run of instants on
+ * the same day (most of a stream's) skips the calendar arithmetic.  The caller
+ * owns it (no global state); ts_memo_init before first use. */
+typedef struct ts_memo {
+    int64_t day;   /* days since 1970-01-01 of the date in `text`; INT64_MIN: none yet */
+    int64_t ms;    /* ts_format_memo: the instant `text` holds; INT64_MIN: none */
+    char text[24]; /* ts_format_memo: "YYYY-MM-DDTHH:MM:SS.mmmZ" of `ms`; the
+                      reader's memo: "YYYY-MM-DD" as given */
+} ts_memo;
+
+void ts_memo_init(ts_memo *m);
+
+/* ts_format(ms, out), exactly, using and updating the memo. */
+size_t ts_format_memo(int64_t ms, char *out, ts_memo *m);
+
+/* The date ts_parse_rfc3339 last accepted through this memo: a line whose
+ * "YYYY-MM-DD" is the same skips checking and converting it again.  The caller
+ * owns it; ts_memo_init before first use (date is then never matched). */
+int ts_parse_rfc3339_memo(const char *s, size_t len, int64_t *ms, char *why, size_t whysize,
+                          ts_memo *m);
 
 /* Parse an RFC 3339 date-time, `len` bytes at s (no NUL needed):
  *   YYYY-MM-DD "T" HH:MM:SS [ "." 1*DIGIT ] ( "Z" / ("+" / "-") HH:MM )

@@ -1,7 +1,8 @@
 /*
  * test_decision_json.c - slate_decision_json(): the exact bytes of every action,
  * string escaping, the snprintf contract, and the UTC time writer (leap years,
- * instants before 1970, the ends of the range).
+ * instants before 1970, the ends of the range); the memo versions (dj_render,
+ * ts_format_memo, ts_parse_rfc3339_memo) give exactly the same results.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decision_json.h"
 #include "program.h"
 #include "slate.h"
 #include "testutil.h"
@@ -402,6 +404,160 @@ static void test_civil_round_trip(void **state)
     }
 }
 
+
+/* A pseudo-random walk of instants: repeats, the same day, other days, the ends
+ * of the range and past them. */
+static int64_t next_instant(uint64_t *x, int64_t prev)
+{
+    *x = *x * 6364136223846793005u + 1442695040888963407u;
+    unsigned r = (unsigned)(*x >> 33);
+    switch (r % 8) {
+    case 0:
+    case 1: return prev;
+    case 2: return prev + (int64_t)(r % 1000);
+    case 3: return prev + (int64_t)(r % 86400000);
+    case 4: return prev - (int64_t)(r % 86400000);
+    case 5: return (int64_t)(r % 4000) * 86400000 - INT64_C(100000000000) + (int64_t)(r % 7);
+    case 6: return r % 2 ? TS_MAX_MS + (int64_t)(r % 3) - 1 : TS_MIN_MS - (int64_t)(r % 3) + 1;
+    default: return T0 + (int64_t)(r % 100000);
+    }
+}
+
+static void test_memo_same_bytes(void **state)
+{
+    (void)state;
+    ts_memo tm;
+    ts_memo_init(&tm);
+    uint64_t x = 1;
+    int64_t t = T0;
+    for (int i = 0; i < 200000; i++) {
+        t = next_instant(&x, t);
+        char a[TS_FORMAT_MAX + 1], b[TS_FORMAT_MAX + 1];
+        size_t na = ts_format(t, a), nb = ts_format_memo(t, b, &tm);
+        assert_int_equal(na, nb);
+        assert_string_equal(a, b);
+    }
+
+    /* Whole decisions through one memo, `seq` given apart, in buffers of every
+     * size around the line's. */
+    dj_memo m;
+    dj_memo_init(&m);
+    static const slate_action acts[] = {SLATE_A_START, SLATE_A_STOP, SLATE_A_REQUIRE,
+                                        SLATE_A_ROUTE, SLATE_A_REJECT};
+    t = T0;
+    uint64_t seq = 0, ev = 0;
+    for (int i = 0; i < 3000; i++) {
+        slate_decision d = base(acts[i % 5]);
+        /* mostly one more (through 9, 99, 999), sometimes a jump, a repeat,
+         * the top of int64 and past it */
+        seq = i % 97 == 0 ? seq + 37 : i % 89 == 0 ? seq : seq + 1;
+        if (i == 2000) seq = INT64_MAX - 3;
+        if (i % 3 == 0)
+            ev = i % 500 == 0 ? UINT64_MAX - (uint64_t)(i % 2) : ev + 1 + (uint64_t)(i % 11 == 0) * 8;
+        d.seq = seq;
+        d.event_seq = i % 13 == 0 ? 0 : ev;
+        d.at = t = next_instant(&x, t);
+        d.deadline = i % 3 ? next_instant(&x, t) : INT64_MIN;
+        d.clock = "response";
+        d.to = i % 7 ? "desk" : "a\"b\xe2\x80\xa8\xff tail that is long enough";
+        d.message = "why";
+        d.rule_label = i % 2 ? "vip_alert" : NULL;
+        d.rule_line = (uint32_t)i;
+        d.target_ms = (int64_t)i * 977 - 50000;
+        d.elapsed_ms = -(int64_t)i;
+        char *want = render(&d);
+        size_t n = strlen(want);
+        d.seq = 1; /* dj_render's own seq wins */
+        size_t size = n + 1 - (size_t)(i % 40 < (int)n ? i % 40 : 0);
+        char *got = malloc(size);
+        assert_non_null(got);
+        assert_int_equal(dj_render(&d, seq, got, size, &m), n);
+        assert_int_equal(strlen(got), size - 1);
+        assert_memory_equal(got, want, size - 1);
+        free(got);
+        free(want);
+    }
+}
+
+static void test_parse_memo(void **state)
+{
+    (void)state;
+    static const char *const lines[] = {
+        "2025-03-10T00:02:39+08:00", "2025-03-10T23:59:59.999Z", "2025-03-10",
+        "2025-03-10 10:00:00Z",      "2025-03-10T24:00:00Z",     "2025-03-10T10:00:60Z",
+        "2025-03-10T10:00:00",       "2025-03-10T10:00:00+25:00", "2025-03-10x",
+        "2025-03-1",                 "2025-02-29T00:00:00Z",     "2024-02-29T00:00:00Z",
+        "2024-02-29T00:00:00.5z",    "0000-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01",
+        "2025-13-10T00:00:00Z",      "2025-03-10T00:00:00Zjunk", "2025-03-10t01:02:03.1234Z",
+    };
+    size_t n = sizeof lines / sizeof lines[0];
+    ts_memo m;
+    ts_memo_init(&m);
+    uint64_t x = 5;
+    for (int i = 0; i < 2000; i++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        const char *s = lines[(x >> 33) % n];
+        int64_t a = -7, b = -7;
+        char wa[96] = "", wb[96] = "";
+        int ra = ts_parse_rfc3339(s, strlen(s), &a, wa, sizeof wa);
+        int rb = ts_parse_rfc3339_memo(s, strlen(s), &b, wb, sizeof wb, &m);
+        assert_int_equal(ra, rb);
+        assert_int_equal(a, b);
+        assert_string_equal(wa, wb);
+    }
+}
+
+/* Program strings (clock, to, labels) are kept rendered in the memo's slots by
+ * address: the bytes stay slate_decision_json's, for short and long strings,
+ * escapes, the length at the slot's limit, and two programs taking turns. */
+static void test_memo_program_strings(void **state)
+{
+    (void)state;
+    static const char tab[] =
+        "\0a.slate\0b \"x\".slate\0response\0desk\0vip_alert\0a\"b\xe2\x80\xa8\xff\0"
+        "sixty-two-bytes-of-text-that-fill-a-slot-to-its-last-byte-xxx\0"
+        "sixty-one-bytes-of-text-that-fill-a-slot-to-its-last-byte-xx\0"
+        "a string long enough not to fit in one slot of the memo, not even close\0";
+    prog_string strs[16];
+    uint32_t n = 0, off = 0;
+    while (off < sizeof tab - 1) {
+        uint32_t len = (uint32_t)strlen(tab + off);
+        strs[n].off = off;
+        strs[n].len = len;
+        n++;
+        off += len + 1;
+    }
+    slate_program pa, pb;
+    memset(&pa, 0, sizeof pa);
+    pa.strtab = tab;
+    pa.strings = strs;
+    pa.nstrings = n;
+    pa.source = 1;
+    pb = pa;
+    pb.source = 2;
+    dj_memo m;
+    dj_memo_init(&m);
+    uint64_t x = 9;
+    for (int i = 0; i < 5000; i++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        unsigned r = (unsigned)(x >> 33);
+        slate_decision d = base(r % 2 ? SLATE_A_ROUTE : SLATE_A_STOP);
+        d.program = r % 7 ? &pa : &pb;
+        d.to = tab + strs[3 + r / 2 % (n - 3)].off;
+        d.clock = r % 5 ? tab + strs[3 + r / 3 % (n - 3)].off : "not-in-the-table";
+        d.rule_label = r % 3 == 0 ? NULL : r % 3 == 1 ? tab + strs[3 + r / 5 % (n - 3)].off : "lit";
+        d.rule_line = r / 7 % 4 == 0 ? 0 : r % 50;
+        char *want = render(&d);
+        size_t len = strlen(want);
+        char *got = malloc(len + 1);
+        assert_non_null(got);
+        assert_int_equal(dj_render(&d, d.seq, got, len + 1, &m), len);
+        assert_string_equal(got, want);
+        free(got);
+        free(want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -416,6 +572,9 @@ int main(void)
         cmocka_unit_test_setup(test_snprintf_contract, setup),
         cmocka_unit_test(test_time_format),
         cmocka_unit_test(test_civil_round_trip),
+        cmocka_unit_test_setup(test_memo_same_bytes, setup),
+        cmocka_unit_test(test_parse_memo),
+        cmocka_unit_test_setup(test_memo_program_strings, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

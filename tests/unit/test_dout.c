@@ -77,6 +77,9 @@ static void test_numbering_and_rejects(void **state)
     assert_int_equal(dout_reject(&o, &prog, &ev, "missing `case`", 1000), 0);
     d = route(2, "desk2"); /* the engine's own count does not matter */
     assert_int_equal(dout_sink(&o, &d), 0);
+    fflush(f);
+    assert_int_equal(len, 0); /* gathered until dout_flush */
+    assert_int_equal(dout_flush(&o), 0);
     fclose(f);
 
     assert_string_equal(
@@ -112,6 +115,7 @@ static void test_long_decision_and_stop(void **state)
     slate_decision d = route(1, big);
     assert_int_equal(dout_sink(&o, &d), 0);
     assert_int_equal(dout_sink(&o, &d), 1); /* the next sink said stop */
+    assert_int_equal(dout_flush(&o), 0);
     fclose(f);
     char *nl = strchr(text, '\n');
     assert_non_null(nl);
@@ -140,9 +144,24 @@ static void test_write_failure(void **state)
     dout o;
     dout_init(&o, f, NULL, NULL);
     slate_decision d = route(1, "x");
-    assert_int_not_equal(dout_sink(&o, &d), 0);
+    assert_int_equal(dout_sink(&o, &d), 0); /* gathered */
+    assert_int_not_equal(dout_flush(&o), 0);
     assert_int_equal(o.write_error, ENOSPC);
     assert_int_not_equal(dout_sink(&o, &d), 0); /* and stays failed */
+    assert_int_not_equal(dout_flush(&o), 0);
+
+    /* A failure while gathering: the line that does not fit forces the write. */
+    dout_release(&o);
+    dout_init(&o, f, NULL, NULL);
+    char *big = malloc(100001);
+    memset(big, 'q', 100000);
+    big[100000] = '\0';
+    d = route(1, big);
+    assert_int_equal(dout_sink(&o, &d), 0);
+    assert_int_not_equal(dout_sink(&o, &d), 0);
+    assert_int_equal(o.write_error, ENOSPC);
+    dout_release(&o);
+    free(big);
     dout_release(&o);
     fclose(f);
 }
