@@ -9,8 +9,9 @@
  * only, so one pass in pc order sees every predecessor of an instruction before
  * the instruction itself).  Only the registers a block names are tracked, and a
  * state is saved only at jump targets, so the cost is linear in the block and
- * does not grow with the program's register count.  A backward pass computes
- * the block's longest path, from which the per-event step bound is summed.
+ * does not grow with the program's register count.  A backward pass over each
+ * verified block computes its longest (weighted) path, from which the
+ * per-event step bound is summed.
  */
 #include "verify.h"
 
@@ -334,7 +335,6 @@ typedef struct bctx {
     uint16_t *st;         /* per slot, `width` types: the state a jump delivers */
     size_t stcap, seencap;/* entries allocated in st and slot_seen */
     uint16_t *cur;        /* `width` types: the state flowing through the pass */
-    uint32_t *longest;    /* longest path from each pc to the block's end */
     uint64_t *wlong;      /* scratch for weighted_path() */
 } bctx;
 
@@ -520,7 +520,7 @@ static int plan_block(bctx *b, uint32_t *nslots)
     return 0;
 }
 
-/* Check the block [start, end) and compute its longest path (b->longest[0]).
+/* Check the block [start, end).
  * One forward pass in pc order: the state before each instruction is the merge
  * of the fall-through state (b->cur) and of the states jumps saved in its slot,
  * all of which come from lower pcs. */
@@ -583,22 +583,7 @@ static int check_block(bctx *b)
         }
         reach = !term && op != OP_JMP;
     }
-    if (rc) return rc;
-    for (uint32_t i = n; i-- > 0;) {
-        const vm_instr *ins = &p->code[b->start + i];
-        uint32_t here;
-        if (ins->op == OP_HALT || ins->op == OP_TIER || ins->op == OP_RET) here = 1;
-        else if (ins->op == OP_JMP) here = 1 + b->longest[(uint32_t)ins->c - b->start];
-        else {
-            here = 1 + b->longest[i + 1];
-            if (ins->op == OP_JMPF || ins->op == OP_JMPT) {
-                uint32_t t = 1 + b->longest[(uint32_t)ins->c - b->start];
-                if (t > here) here = t;
-            }
-        }
-        b->longest[i] = here;
-    }
-    return 0;
+    return rc;
 }
 
 static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
@@ -669,9 +654,8 @@ static int check_code(vctx *v, uint32_t *max_steps)
         { rc = fail(v, "code: a block of %u instructions is too large to verify", maxlen); goto out; }
     b.slot = malloc((size_t)maxlen * sizeof *b.slot);
     b.cur = malloc((p->nregs ? p->nregs : 1) * sizeof *b.cur);
-    b.longest = malloc((size_t)maxlen * sizeof *b.longest);
     b.wlong = malloc((size_t)maxlen * sizeof *b.wlong);
-    if (!b.slot || !b.cur || !b.longest || !b.wlong) { rc = fail(v, "out of memory"); goto out; }
+    if (!b.slot || !b.cur || !b.wlong) { rc = fail(v, "out of memory"); goto out; }
     for (uint32_t s = 0, e; s < p->ncode; s = e) {
         for (e = s + 1; e < p->ncode && !info[e]; e++) {}
         b.start = s;
@@ -679,7 +663,9 @@ static int check_code(vctx *v, uint32_t *max_steps)
         b.kind = (int)(info[s] & 7);
         b.event = info[s] >> 3;
         if (check_block(&b)) { rc = -1; goto out; }
-        cost[s] = b.longest[0];
+        /* A selection or pause block holds no action: its weighted path with
+         * no selection cost is its longest path. */
+        if (b.kind == BK_SELECT || b.kind == BK_PAUSE) cost[s] = weighted_path(p, s, e, 0, b.wlong);
     }
     /* The bound: see docs/bytecode.md, "Step bound".  S = the selection's
      * longest path, P = every pause condition's, each action block weighted so
@@ -711,7 +697,6 @@ out:
     free(b.slot_seen);
     free(b.st);
     free(b.cur);
-    free(b.longest);
     free(b.wlong);
     return rc;
 }
