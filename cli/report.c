@@ -2,6 +2,12 @@
  * report.c - computes the measures of report.h from a decision log in one walk
  * (log order), and renders them as text, JSON and a self-contained HTML page
  * with inline SVG bar charts.
+ *
+ * Whether a case is a complaint is known only once its whole history is read (a
+ * later event, or a rule's `set kind = complaint`, can make it one), so the walk
+ * keeps per case and per case-clock counts and the complaint figures are summed
+ * from them at the end.  It does not read the policy: the `kind` field and its
+ * value `complaint` are the reference policy's names (docs/audit-log.md).
  */
 #include <inttypes.h>
 #include <math.h>
@@ -15,18 +21,31 @@
 
 typedef struct rep_case {
     int in;                 /* in the window */
+    int complaint;          /* its kind was `complaint` at some point */
+    uint64_t scores, satisfied; /* integer `score` answers; of them 4 or 5 */
     char tier[64], kind[64], category[64], channel[64];
 } rep_case;
 
 enum { CC_IDLE, CC_RUNNING, CC_BREACHED, CC_STOPPED };
+/* One clock of one case: its decisions, counted so that they can be added to
+ * the complaint figures once the case is known to be a complaint. */
 typedef struct rep_cc {
-    size_t clock;
-    int state, ever_started, ever_stopped, complaint;
+    size_t clock, case_ix;
+    int state, ever_started, ever_stopped;
+    uint64_t starts, stops, met, breaches;
 } rep_cc;
+
+/* The elapsed time of one stop decision and the case-clock it belongs to. */
+typedef struct cc_elapsed {
+    size_t cc;
+    int64_t ms;
+} cc_elapsed;
 
 typedef struct builder {
     rep_model *m;
     int oom;
+    cc_elapsed *stops;
+    size_t nstops, capstops;
 } builder;
 
 static int vals_push(rep_vals *v, int64_t x)
@@ -94,7 +113,7 @@ static rep_case *case_get(builder *b, const char *id, int create)
     return &v[i];
 }
 
-static rep_cc *cc_get(builder *b, const char *case_id, size_t clock)
+static rep_cc *cc_get(builder *b, const char *case_id, size_t case_ix, size_t clock)
 {
     rep_model *m = b->m;
     char key[600];
@@ -108,8 +127,27 @@ static rep_cc *cc_get(builder *b, const char *case_id, size_t clock)
         m->cc_v = v;
         memset(&v[i], 0, sizeof v[i]);
         v[i].clock = clock;
+        v[i].case_ix = case_ix;
     }
     return &m->cc_v[i];
+}
+
+static int stops_push(builder *b, size_t cc, int64_t ms)
+{
+    if (b->nstops == b->capstops) {
+        size_t cap = b->capstops ? b->capstops * 2 : 64;
+        cc_elapsed *p = realloc(b->stops, cap * sizeof *p);
+        if (!p) return -1;
+        b->stops = p;
+        b->capstops = cap;
+    }
+    b->stops[b->nstops++] = (cc_elapsed){cc, ms};
+    return 0;
+}
+
+static void note_kind(rep_case *c)
+{
+    if (!strcmp(c->kind, "complaint")) c->complaint = 1;
 }
 
 static int on_entry(void *ud, const aud_entry *e)
@@ -128,12 +166,7 @@ static int on_entry(void *ud, const aud_entry *e)
     if (!c) {
         if (!(c = case_get(b, e->case_id, 1))) return b->oom = 1, -1;
         c->in = in_window;
-        if (c->in) {
-            m->cases++;
-            if (e->fields && aud_json_str(e->fields, "kind") &&
-                !strcmp(aud_json_str(e->fields, "kind"), "complaint"))
-                m->complaints++;
-        }
+        if (c->in) m->cases++;
     }
     if (!c->in) return 0;
     m->events++;
@@ -142,16 +175,26 @@ static int on_entry(void *ud, const aud_entry *e)
     aud_field_text(e->fields, "kind", c->kind, sizeof c->kind);
     aud_field_text(e->fields, "category", c->category, sizeof c->category);
     aud_field_text(e->fields, "channel", c->channel, sizeof c->channel);
+    note_kind(c);
     json_t *score = json_object_get(e->fields, "score");
     if (json_is_integer(score)) {
         json_int_t s = json_integer_value(score);
         m->scores[s >= 1 && s <= 5 ? s : 0]++;
-        if (!strcmp(c->kind, "complaint")) {
-            m->complaint_scores++;
-            if (s >= 4) m->complaint_satisfied++;
-        }
+        c->scores++;
+        if (s >= 4) c->satisfied++;
     }
     return 0;
+}
+
+/* A rule's `set` changes the case's field as an event payload would. */
+static void apply_set(rep_case *c, const aud_decision *d)
+{
+    const char *field = aud_json_str(d->args, "field");
+    if (!field) return;
+    if (!strcmp(field, "kind")) aud_field_text(d->args, "value", c->kind, sizeof c->kind);
+    else if (!strcmp(field, "category")) aud_field_text(d->args, "value", c->category, sizeof c->category);
+    else if (!strcmp(field, "channel")) aud_field_text(d->args, "value", c->channel, sizeof c->channel);
+    note_kind(c);
 }
 
 static int on_decision(void *ud, const aud_decision *d)
@@ -161,8 +204,12 @@ static int on_decision(void *ud, const aud_decision *d)
     if (!d->case_id) return 0;
     rep_case *c = case_get(b, d->case_id, 0);
     if (!c || !c->in) return 0;
-    int complaint = !strcmp(c->kind, "complaint");
+    size_t case_ix = (size_t)(c - m->case_v);
     const char *a = d->action;
+    if (!strcmp(a, "set")) {
+        apply_set(c, d);
+        return 0;
+    }
     if (!strcmp(a, "sla") && d->tier) {
         snprintf(c->tier, sizeof c->tier, "%s", d->tier);
         return 0;
@@ -179,33 +226,30 @@ static int on_decision(void *ud, const aud_decision *d)
     int breach = !strcmp(a, "breach") && aud_json_int(d->args, "after_ms", 0) == 0;
     if (!start && !stop && !breach) return 0;
     size_t ci = clock_index(b, d->clock);
-    rep_cc *cc = ci == SIZE_MAX ? NULL : cc_get(b, d->case_id, ci);
+    rep_cc *cc = ci == SIZE_MAX ? NULL : cc_get(b, d->case_id, case_ix, ci);
     if (!cc) return b->oom = 1, -1;
-    rep_clock *k[2] = {&m->clocks[ci], complaint ? &m->complaint_clocks[ci] : NULL};
-    for (int i = 0; i < 2; i++) {
-        rep_clock *x = k[i];
-        if (!x) continue;
-        if (start) {
-            x->starts++;
-            if (!cc->ever_started) x->cases_started++;
-        } else if (stop) {
-            x->stops++;
-            if (json_is_true(json_object_get(d->args, "met"))) x->met++;
-            if (!cc->ever_stopped) x->cases_stopped++;
-            if (vals_push(&x->elapsed, aud_json_int(d->args, "elapsed_ms", 0)))
-                return b->oom = 1, -1;
-        } else {
-            x->breaches++;
-        }
-    }
-    cc->complaint = complaint;
+    rep_clock *x = &m->clocks[ci];
     if (start) {
+        x->starts++;
+        if (!cc->ever_started) x->cases_started++;
+        cc->starts++;
         cc->ever_started = 1;
         cc->state = CC_RUNNING;
     } else if (stop) {
+        int met = json_is_true(json_object_get(d->args, "met"));
+        int64_t ms = aud_json_int(d->args, "elapsed_ms", 0);
+        x->stops++;
+        x->met += (uint64_t)met;
+        if (!cc->ever_stopped) x->cases_stopped++;
+        if (vals_push(&x->elapsed, ms) || stops_push(b, (size_t)(cc - m->cc_v), ms))
+            return b->oom = 1, -1;
+        cc->stops++;
+        cc->met += (uint64_t)met;
         cc->ever_stopped = 1;
         cc->state = CC_STOPPED;
     } else {
+        x->breaches++;
+        cc->breaches++;
         cc->state = CC_BREACHED;
         m->breaches++;
         if (count(&m->by_tier, c->tier) || count(&m->by_category, c->category) ||
@@ -234,9 +278,26 @@ int rep_build(rep_model *m, aud_log *lg, int64_t from, int64_t to)
                                 i ? ", " : "", p->name ? p->name : "?",
                                 p->version ? p->version : "?", p->hash);
     }
-    builder b = {m, 0};
+    builder b = {m, 0, NULL, 0, 0};
     aud_walk w = {NULL, on_entry, on_decision, &b};
     int rc = aud_walk_log(lg, "report", &w);
+    if (!b.oom && !rc) {
+        /* The complaint figures: every decision of a case that ever was one. */
+        for (size_t i = 0; i < m->cases_map.n; i++) {
+            const rep_case *c = &m->case_v[i];
+            if (!c->in || !c->complaint) continue;
+            m->complaints++;
+            m->complaint_scores += c->scores;
+            m->complaint_satisfied += c->satisfied;
+        }
+        for (size_t i = 0; i < b.nstops && !b.oom; i++) {
+            const rep_cc *cc = &m->cc_v[b.stops[i].cc];
+            if (m->case_v[cc->case_ix].complaint &&
+                vals_push(&m->complaint_clocks[cc->clock].elapsed, b.stops[i].ms))
+                b.oom = 1;
+        }
+    }
+    free(b.stops);
     if (b.oom) {
         fprintf(stderr, "slate report: out of memory\n");
         return EXIT_IO;
@@ -244,7 +305,17 @@ int rep_build(rep_model *m, aud_log *lg, int64_t from, int64_t to)
     if (rc) return EXIT_IO;
     for (size_t i = 0; i < m->case_clock.n; i++) {
         rep_cc *cc = &m->cc_v[i];
-        rep_clock *k[2] = {&m->clocks[cc->clock], cc->complaint ? &m->complaint_clocks[cc->clock] : NULL};
+        int complaint = m->case_v[cc->case_ix].complaint;
+        if (complaint) {
+            rep_clock *k = &m->complaint_clocks[cc->clock];
+            k->starts += cc->starts;
+            k->stops += cc->stops;
+            k->met += cc->met;
+            k->breaches += cc->breaches;
+            k->cases_started += (uint64_t)cc->ever_started;
+            k->cases_stopped += (uint64_t)cc->ever_stopped;
+        }
+        rep_clock *k[2] = {&m->clocks[cc->clock], complaint ? &m->complaint_clocks[cc->clock] : NULL};
         for (int j = 0; j < 2; j++) {
             if (!k[j]) continue;
             if (cc->state == CC_BREACHED) k[j]->open_breached++;

@@ -7,8 +7,10 @@
  * Per clock: `met %` = stops with met / (stops + breaches never stopped);
  * `rate` = cases whose clock stopped / cases whose clock started; average and p90
  * (nearest rank) over the working time of stop decisions.  Case fields (kind,
- * category, channel, score) come from the event payloads, as they stood when a
- * decision was made; the tier is the SLA tier last chosen for the case.
+ * category, channel) come from the event payloads and the rules' `set`
+ * decisions, as they stood when a decision was made; the tier is the SLA tier
+ * last chosen for the case.  A complaint is a case whose `kind` was `complaint`
+ * at any point; all of its decisions and scores count in the complaint figures.
  */
 #ifndef SLATE_REPORT_H
 #define SLATE_REPORT_H

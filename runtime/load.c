@@ -7,8 +7,9 @@
  * docs/bytecode.md.  The input is untrusted: every length is checked against the
  * bytes actually given before it is read, with 64-bit arithmetic, and the
  * encoding is canonical (sections contiguous and in order, strings packed), so
- * one valid image has exactly one byte form.  The whole program (the struct and
- * all its arrays) lives in one malloc'd block.
+ * one valid image has exactly one byte form for a given stated step bound (the
+ * bound may be any value the verifier proves sufficient).  The whole program
+ * (the struct and all its arrays) lives in one malloc'd block.
  */
 #include <nettle/sha2.h>
 #include <stdarg.h>
@@ -321,8 +322,12 @@ int load_image(const void *bytes, size_t len, slate_program **prog, char *err, s
         free(p->owner);
         return -1;
     }
-    if (steps != p->max_steps) {
-        fail(&l, "meta: max_steps %u but the code allows %u", p->max_steps, steps);
+    /* The stored bound is a claim the code must stay within, not a value to
+     * reproduce: a bound at least the verifier's is sound, so images written
+     * when the computation was looser still load (docs/bytecode.md, "Step
+     * bound").  One below it would understate the work of an event: refused. */
+    if (steps > p->max_steps) {
+        fail(&l, "meta: max_steps %u is below the code's bound of %u", p->max_steps, steps);
         free(p->owner);
         return -1;
     }

@@ -202,8 +202,9 @@ typedef struct slate_program {
     uint32_t ncode;
     int32_t select;               /* pc of the tier selection block (TIER) */
     uint32_t nregs;               /* registers any block needs */
-    uint32_t max_steps;           /* verifier: worst-case VM instructions of one event or
-                                     timer (docs/bytecode.md, "Step bound") */
+    uint32_t max_steps;           /* the image's stated bound on the VM instructions of one
+                                     event or timer; the loader proves the code's bound is
+                                     at most this (docs/bytecode.md, "Step bound") */
 
     void *owner;                  /* the loader's allocation(s), freed with the program */
 } slate_program;

@@ -7,8 +7,11 @@
  * then the code, cut into blocks at every entry point a table names, each block
  * checked by one forward pass that carries a type per register (jumps go forward
  * only, so one pass in pc order sees every predecessor of an instruction before
- * the instruction itself).  The same pass computes the block's longest path,
- * from which the per-event step bound is summed.
+ * the instruction itself).  Only the registers a block names are tracked, and a
+ * state is saved only at jump targets, so the cost is linear in the block and
+ * does not grow with the program's register count.  A backward pass over each
+ * verified block computes its longest (weighted) path, from which the
+ * per-event step bound is summed.
  */
 #include "verify.h"
 
@@ -325,9 +328,13 @@ typedef struct bctx {
     uint32_t start, end, nregs;
     int kind;
     uint32_t event;       /* BK_RULES: the event the block belongs to */
-    uint16_t *st;         /* (end-start) * nregs types: the state before each pc */
-    uint8_t *seen;        /* reached by some path */
-    uint32_t *longest;    /* longest path from each pc to the block's end */
+    uint32_t width;       /* registers this block names (<= nregs): the rest stay
+                             undefined and are never read, so are not tracked */
+    uint32_t *slot;       /* per pc: index of its saved state if a jump targets it */
+    uint8_t *slot_seen;   /* per slot: some jump has delivered a state */
+    uint16_t *st;         /* per slot, `width` types: the state a jump delivers */
+    size_t stcap, seencap;/* entries allocated in st and slot_seen */
+    uint16_t *cur;        /* `width` types: the state flowing through the pass */
     uint64_t *wlong;      /* scratch for weighted_path() */
 } bctx;
 
@@ -373,16 +380,17 @@ static int check_operand(bctx *b, uint32_t pc, char l, char which, int64_t x)
     return 0;
 }
 
-/* Merge state `s` into the state before block-relative pc `to`. */
-static void flow(bctx *b, uint32_t to, const uint16_t *s)
+#define NO_SLOT UINT32_MAX
+
+/* Merge state `s` into saved state `d` (`seen`: d holds a state already). */
+static void merge(uint32_t width, uint16_t *d, uint8_t *seen, const uint16_t *s)
 {
-    uint16_t *d = b->st + (size_t)to * b->nregs;
-    if (!b->seen[to]) {
-        memcpy(d, s, b->nregs * sizeof *d);
-        b->seen[to] = 1;
+    if (!*seen) {
+        memcpy(d, s, width * sizeof *d);
+        *seen = 1;
         return;
     }
-    for (uint32_t r = 0; r < b->nregs; r++)
+    for (uint32_t r = 0; r < width; r++)
         if (d[r] != s[r]) d[r] = (d[r] == RT_UNDEF || s[r] == RT_UNDEF) ? RT_UNDEF : RT_CONFLICT;
 }
 
@@ -464,16 +472,67 @@ static int step_types(bctx *b, uint32_t pc, const vm_instr *ins, uint16_t *s)
     }
 }
 
-/* Check the block [start, end) and compute its longest path (b->longest[0]). */
+/* Before the pass over [start, end): the registers the block names (b->width)
+ * and a state slot for each pc a forward jump inside the block targets.  Operands
+ * are not trusted yet: out-of-range ones are ignored here and refused by the
+ * pass, so every register an accepted block reads or writes is below width.
+ * Only jump targets need a saved state (everything else is reached by falling
+ * through, carried in b->cur), so memory and time are O(block + targets *
+ * width), not O(block * nregs). */
+static int plan_block(bctx *b, uint32_t *nslots)
+{
+    const slate_program *p = b->v->p;
+    uint32_t n = b->end - b->start, width = 0, ns = 0;
+    for (uint32_t i = 0; i < n; i++) b->slot[i] = NO_SLOT;
+    for (uint32_t i = 0; i < n; i++) {
+        const vm_instr *ins = &p->code[b->start + i];
+        if (ins->op >= OP__COUNT) continue;
+        const char *ops = prog_op_operands[ins->op];
+        int64_t x[3] = {ins->a, ins->b, ins->c};
+        for (int k = 0; k < 3; k++) {
+            if (ops[k] == 'r' && x[k] >= 0 && x[k] < (int64_t)b->nregs && (uint32_t)x[k] >= width)
+                width = (uint32_t)x[k] + 1;
+            if (ops[k] == 'j' && x[k] > (int64_t)(b->start + i) && x[k] < (int64_t)b->end &&
+                b->slot[x[k] - b->start] == NO_SLOT)
+                b->slot[x[k] - b->start] = ns++;
+        }
+        if (ins->op == OP_EMIT && ins->b < p->nemits) {
+            uint64_t top = (uint64_t)ins->a + p->emits[ins->b].nargs;
+            if (top <= b->nregs && top > width) width = (uint32_t)top;
+        }
+    }
+    b->width = width;
+    size_t need = (size_t)ns * (width ? width : 1);
+    if (need > b->stcap) {
+        uint16_t *st = realloc(b->st, need * sizeof *st);
+        if (!st) return fail(b->v, "out of memory");
+        b->st = st;
+        b->stcap = need;
+    }
+    if (ns > b->seencap) {
+        uint8_t *seen = realloc(b->slot_seen, ns);
+        if (!seen) return fail(b->v, "out of memory");
+        b->slot_seen = seen;
+        b->seencap = ns;
+    }
+    if (ns) memset(b->slot_seen, 0, ns);
+    *nslots = ns;
+    return 0;
+}
+
+/* Check the block [start, end).
+ * One forward pass in pc order: the state before each instruction is the merge
+ * of the fall-through state (b->cur) and of the states jumps saved in its slot,
+ * all of which come from lower pcs. */
 static int check_block(bctx *b)
 {
     const slate_program *p = b->v->p;
-    uint32_t n = b->end - b->start;
-    uint16_t *cur = malloc(b->nregs ? b->nregs * sizeof *cur : 1);
-    if (!cur) return fail(b->v, "out of memory");
-    memset(b->seen, 0, n);
-    memset(b->st, 0, (size_t)n * b->nregs * sizeof *b->st); /* RT_UNDEF */
-    b->seen[0] = 1;
+    uint32_t n = b->end - b->start, nslots;
+    if (plan_block(b, &nslots)) return -1;
+    uint32_t width = b->width;
+    uint16_t *cur = b->cur;
+    memset(cur, 0, (width ? width : 1) * sizeof *cur); /* RT_UNDEF */
+    int reach = 1; /* the block's entry reaches pc 0 */
     int rc = 0;
     for (uint32_t i = 0; i < n && !rc; i++) {
         uint32_t pc = b->start + i;
@@ -509,29 +568,22 @@ static int check_block(bctx *b)
             }
         }
         if (i == n - 1 && !term) { rc = fail(b->v, "code[%u]: block does not end in HALT, TIER or RET", pc); break; }
-        if (!b->seen[i]) continue; /* unreachable: checked statically only */
-        memcpy(cur, b->st + (size_t)i * b->nregs, b->nregs * sizeof *cur);
-        if (step_types(b, pc, ins, cur)) { rc = -1; break; }
-        if (op == OP_JMP || op == OP_JMPF || op == OP_JMPT) flow(b, (uint32_t)ins->c - b->start, cur);
-        if (!term && op != OP_JMP) flow(b, i + 1, cur);
-    }
-    free(cur);
-    if (rc) return rc;
-    for (uint32_t i = n; i-- > 0;) {
-        const vm_instr *ins = &p->code[b->start + i];
-        uint32_t here;
-        if (ins->op == OP_HALT || ins->op == OP_TIER || ins->op == OP_RET) here = 1;
-        else if (ins->op == OP_JMP) here = 1 + b->longest[(uint32_t)ins->c - b->start];
-        else {
-            here = 1 + b->longest[i + 1];
-            if (ins->op == OP_JMPF || ins->op == OP_JMPT) {
-                uint32_t t = 1 + b->longest[(uint32_t)ins->c - b->start];
-                if (t > here) here = t;
-            }
+        uint32_t sl = b->slot[i];
+        if (sl != NO_SLOT && b->slot_seen[sl]) {
+            uint16_t *saved = b->st + (size_t)sl * width;
+            if (reach) merge(width, saved, &b->slot_seen[sl], cur);
+            memcpy(cur, saved, width * sizeof *cur);
+            reach = 1;
         }
-        b->longest[i] = here;
+        if (!reach) continue; /* unreachable: checked statically only */
+        if (step_types(b, pc, ins, cur)) { rc = -1; break; }
+        if (op == OP_JMP || op == OP_JMPF || op == OP_JMPT) {
+            uint32_t t = b->slot[(uint32_t)ins->c - b->start];
+            merge(width, b->st + (size_t)t * width, &b->slot_seen[t], cur);
+        }
+        reach = !term && op != OP_JMP;
     }
-    return 0;
+    return rc;
 }
 
 static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
@@ -575,7 +627,7 @@ static int check_code(vctx *v, uint32_t *max_steps)
     if (p->nregs > VRF_MAX_REGS) return fail(v, "meta: %u registers (at most %u)", p->nregs, VRF_MAX_REGS);
     uint32_t *info = calloc(p->ncode, sizeof *info);
     uint64_t *cost = calloc(p->ncode, sizeof *cost);
-    bctx b = {v, 0, 0, p->nregs, 0, 0, NULL, NULL, NULL, NULL};
+    bctx b = {.v = v, .nregs = p->nregs};
     int rc = 0;
     if (!info || !cost) { rc = fail(v, "out of memory"); goto out; }
     if (mark_entry(v, info, p->select, BK_SELECT, 0, "meta: select")) { rc = -1; goto out; }
@@ -600,11 +652,10 @@ static int check_code(vctx *v, uint32_t *max_steps)
     }
     if ((uint64_t)maxlen * (p->nregs ? p->nregs : 1) > (UINT64_C(1) << 26))
         { rc = fail(v, "code: a block of %u instructions is too large to verify", maxlen); goto out; }
-    b.st = malloc((size_t)maxlen * (p->nregs ? p->nregs : 1) * sizeof *b.st);
-    b.seen = malloc(maxlen);
-    b.longest = malloc((size_t)maxlen * sizeof *b.longest);
+    b.slot = malloc((size_t)maxlen * sizeof *b.slot);
+    b.cur = malloc((p->nregs ? p->nregs : 1) * sizeof *b.cur);
     b.wlong = malloc((size_t)maxlen * sizeof *b.wlong);
-    if (!b.st || !b.seen || !b.longest || !b.wlong) { rc = fail(v, "out of memory"); goto out; }
+    if (!b.slot || !b.cur || !b.wlong) { rc = fail(v, "out of memory"); goto out; }
     for (uint32_t s = 0, e; s < p->ncode; s = e) {
         for (e = s + 1; e < p->ncode && !info[e]; e++) {}
         b.start = s;
@@ -612,7 +663,9 @@ static int check_code(vctx *v, uint32_t *max_steps)
         b.kind = (int)(info[s] & 7);
         b.event = info[s] >> 3;
         if (check_block(&b)) { rc = -1; goto out; }
-        cost[s] = b.longest[0];
+        /* A selection or pause block holds no action: its weighted path with
+         * no selection cost is its longest path. */
+        if (b.kind == BK_SELECT || b.kind == BK_PAUSE) cost[s] = weighted_path(p, s, e, 0, b.wlong);
     }
     /* The bound: see docs/bytecode.md, "Step bound".  S = the selection's
      * longest path, P = every pause condition's, each action block weighted so
@@ -640,9 +693,10 @@ static int check_code(vctx *v, uint32_t *max_steps)
 out:
     free(info);
     free(cost);
+    free(b.slot);
+    free(b.slot_seen);
     free(b.st);
-    free(b.seen);
-    free(b.longest);
+    free(b.cur);
     free(b.wlong);
     return rc;
 }

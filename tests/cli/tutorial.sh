@@ -129,7 +129,7 @@ has o '  2025-03-10T12:00:00.000Z  complaint, by helpdesk.slate:45 (event 7)'
 has o '    2025-03-10T11:00:00.000Z  stop      1h 55m worked  met at 1h 55m (target 8h)  [helpdesk.slate:25, event 6]'
 has o '    2025-03-11T10:00:00.000Z  stop          6h worked  met at 6h (target 8h)  [helpdesk.slate:75, event 8]'
 slate report audit.db > o 2>&1 || fail "report"
-has o 'cases                2 (complaints: 1, 50.0%)'
+has o 'cases                2 (complaints: 2, 100.0%)'
 has o '  target met         100.0%  (2 of 2)'
 has o '  resolution rate    50.0%   (1 of 2 cases)'
 has o '  by tier            complaint 1'

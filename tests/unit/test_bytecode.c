@@ -333,7 +333,8 @@ static void m_action_in_pause(slate_program *p)
 {
     CODE(p, p->clocks[1].pause_while) = (vm_instr){OP_NOTIFY, 0, 1, 1};
 }
-static void m_max_steps(slate_program *p) { p->max_steps++; }
+static void m_max_steps(slate_program *p) { p->max_steps--; }
+static void m_max_steps_zero(slate_program *p) { p->max_steps = 0; }
 static void m_steps_order(slate_program *p)
 {
     prog_step *s = (prog_step *)p->steps + p->targets[1].first_step, t = s[0];
@@ -393,6 +394,34 @@ static void m_dup_enum(slate_program *p) { ((uint32_t *)p->enum_values)[1] = p->
 static void m_dup_clock(slate_program *p) { ((prog_clock *)p->clocks)[1].name = p->clocks[0].name; }
 static void m_evop_adhoc(slate_program *p) { ((prog_evop *)p->evops)[0].clock = 2; }
 
+/* The stated step bound is a claim the loader checks, not a value it must
+ * reproduce: an image whose bound is larger than the code needs (written by a
+ * compiler whose bound was looser) loads and keeps its stated bound; one below
+ * the code's bound is refused (test_program_corruptions). */
+static void test_max_steps_larger_loads(void **state)
+{
+    (void)state;
+    bc_unit u;
+    assert_int_equal(bc_lower(&u, "service.slate", service), 0);
+    slate_program *p = (slate_program *)cg_view(u.cg);
+    uint32_t exact = p->max_steps;
+    const uint32_t stated[] = {exact, exact + 1, exact * 2, UINT32_MAX};
+    for (size_t i = 0; i < sizeof stated / sizeof stated[0]; i++) {
+        p->max_steps = stated[i];
+        uint8_t *img;
+        size_t len;
+        char err[256];
+        assert_int_equal(cg_write_image(p, &img, &len, err, sizeof err), 0);
+        slate_program *q = NULL;
+        if (load_image(img, len, &q, err, sizeof err)) fail_msg("bound %u refused: %s", stated[i], err);
+        assert_int_equal(q->max_steps, stated[i]);
+        slate_program_free(q);
+        free(img);
+    }
+    p->max_steps = exact;
+    bc_unit_free(&u);
+}
+
 static void test_program_corruptions(void **state)
 {
     (void)state;
@@ -412,7 +441,8 @@ static void test_program_corruptions(void **state)
         {m_no_end, "block does not end in HALT, TIER or RET"},
         {m_ret_in_select, "RET in a selection block"},
         {m_action_in_pause, "NOTIFY in a pause-while block"},
-        {m_max_steps, "meta: max_steps"},
+        {m_max_steps, "meta: max_steps 42 is below the code's bound of 43"},
+        {m_max_steps_zero, "meta: max_steps 0 is below the code's bound of 43"},
         {m_steps_order, "not sorted by the point it fires at"},
         {m_evops_order, "not in STOP, START, PAUSE, RESUME, RESET, clock order"},
         {m_builtin_name, "events[0]: built-in event `opened` expected"},
@@ -456,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_public_api),
         cmocka_unit_test(test_image_corruptions),
         cmocka_unit_test(test_program_corruptions),
+        cmocka_unit_test(test_max_steps_larger_loads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
