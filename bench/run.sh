@@ -139,6 +139,7 @@ for n in 10000 100000; do "$SB" mem $POL $n | tee -a "$R/mem.txt" | sed 's/^/  /
 "$SB" mem bench/policies/three-clocks.slate 100000 | tee -a "$R/mem.txt" | sed 's/^/  3 clocks: /'
 echo "scale (pause/resume on random open cases, 200k events, median of $RUNS):"
 for n in 10000 100000 1000000; do "$SB" scale $POL $n 200000 "$RUNS" | tee -a "$R/scale.txt" | sed 's/^/  /'; done
+for n in 10000 100000 1000000; do "$SB" scale-hand $POL $n 200000 "$RUNS" | tee -a "$R/scale.txt" | sed 's/^/  /'; done
 echo
 
 # ---- compile, image, load+verify ---------------------------------------------------------
