@@ -42,7 +42,7 @@ static int64_t work(const slate_engine *e, uint16_t cal, int64_t a, int64_t b)
 {
     if (b <= a) return 0;
     if (cal == PROG_NONE) return b - a;
-    return cal_between_pre(&e->prog->calendars[cal], e->aux.cal_sums + e->aux.cal_off[cal], a, b);
+    return cal_between_pre(&e->prog->calendars[cal], &e->aux.cal_pre[cal], a, b);
 }
 
 static int64_t add_work(const slate_engine *ce, uint16_t cal, int64_t t, int64_t w)
@@ -55,7 +55,7 @@ static int64_t add_work(const slate_engine *ce, uint16_t cal, int64_t t, int64_t
         const eng_addmemo *m = &e->addmemo[i];
         if (m->t == t && m->w == w && m->cal == cal) return m->r;
     }
-    int64_t r = cal_add_pre(&e->prog->calendars[cal], e->aux.cal_sums + e->aux.cal_off[cal], t, w);
+    int64_t r = cal_add_pre(&e->prog->calendars[cal], &e->aux.cal_pre[cal], t, w);
     e->addmemo[e->addmemo_next] = (eng_addmemo){t, w, r, cal};
     e->addmemo_next = (e->addmemo_next + 1) % ENG_ADDMEMO;
     return r;

@@ -549,20 +549,19 @@ static int sla_frags(slate_engine *e, const slate_program *p, eng_aux *x)
     return sb_done(&b) ? SLATE_OK : SLATE_NOMEM; /* always fits: n is an upper bound */
 }
 
-/* Each calendar's weekly prefix sums, so cal_between/cal_add do not rebuild them
- * on every call (calendar.h: cal_prefix). */
-static int cal_sums(slate_engine *e, const slate_program *p, eng_aux *x)
+/* Each calendar's derived tables (calendar.h: cal_pre), so cal_between/cal_add
+ * neither rebuild the weekly sums nor search on every call. */
+static int cal_tables(slate_engine *e, const slate_program *p, eng_aux *x)
 {
     size_t n = 0;
-    for (uint32_t i = 0; i < p->ncalendars; i++) n += (size_t)p->calendars[i].nweek + 1;
-    x->cal_sums = eng_realloc(&e->al, NULL, sizeof *x->cal_sums * (n ? n : 1));
-    x->cal_off = eng_realloc(&e->al, NULL, sizeof *x->cal_off * (p->ncalendars ? p->ncalendars : 1));
-    if (!x->cal_sums || !x->cal_off) return SLATE_NOMEM;
+    for (uint32_t i = 0; i < p->ncalendars; i++) n += cal_pre_size(&p->calendars[i]);
+    x->cal_mem = eng_realloc(&e->al, NULL, n ? n : 8);
+    x->cal_pre = eng_realloc(&e->al, NULL, sizeof *x->cal_pre * (p->ncalendars ? p->ncalendars : 1));
+    if (!x->cal_mem || !x->cal_pre) return SLATE_NOMEM;
     n = 0;
     for (uint32_t i = 0; i < p->ncalendars; i++) {
-        x->cal_off[i] = (uint32_t)n;
-        cal_prefix(&p->calendars[i], x->cal_sums + n);
-        n += (size_t)p->calendars[i].nweek + 1;
+        cal_pre_init(&p->calendars[i], (char *)x->cal_mem + n, &x->cal_pre[i]);
+        n += cal_pre_size(&p->calendars[i]);
     }
     return SLATE_OK;
 }
@@ -577,8 +576,8 @@ void eng_aux_free(slate_engine *e, eng_aux *x)
     eng_realloc(&e->al, x->until_clock, 0);
     eng_realloc(&e->al, x->sla_frag, 0);
     eng_realloc(&e->al, x->sla_off, 0);
-    eng_realloc(&e->al, x->cal_sums, 0);
-    eng_realloc(&e->al, x->cal_off, 0);
+    eng_realloc(&e->al, x->cal_mem, 0);
+    eng_realloc(&e->al, x->cal_pre, 0);
     memset(x, 0, sizeof *x);
 }
 
@@ -589,7 +588,7 @@ int eng_prepare(slate_engine *e, const slate_program *p, eng_aux *x)
     x->str_ids = eng_realloc(&e->al, NULL, sizeof *x->str_ids * (p->nstrings ? p->nstrings : 1));
     x->regs = eng_realloc(&e->al, NULL, sizeof *x->regs * x->nregs * ENG_DEPTH);
     if (!x->str_ids || !x->regs || step_bits(e, p, x) || until_lists(e, p, x) ||
-        sla_frags(e, p, x) || cal_sums(e, p, x))
+        sla_frags(e, p, x) || cal_tables(e, p, x))
         goto nomem;
     memset(x->regs, 0, sizeof *x->regs * x->nregs * ENG_DEPTH);
     for (uint32_t i = 0; i < p->nstrings; i++)

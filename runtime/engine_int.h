@@ -229,8 +229,8 @@ typedef struct eng_aux {
     uint32_t *until_clock; /* the ad-hoc clocks each event meets, by event */
     char *sla_frag;        /* per target: `{"clock":NAME,"target_s":N` of `sla` JSON */
     uint32_t *sla_off;     /* target -> offset in sla_frag (ntargets + 1) */
-    int64_t *cal_sums;     /* every calendar's weekly prefix sums (cal_prefix) */
-    uint32_t *cal_off;     /* calendar -> its first entry in cal_sums */
+    void *cal_mem;         /* every calendar's derived tables (cal_pre_init) */
+    struct cal_pre *cal_pre; /* calendar -> its tables, pointing into cal_mem */
 } eng_aux;
 
 #define ENG_DEPTH 3 /* rules or ladder actions -> selection or pause condition */
