@@ -61,14 +61,20 @@ static int64_t add_work(const slate_engine *ce, uint16_t cal, int64_t t, int64_t
     return r;
 }
 
-int clk_counting(const eng_clock *k)
+/* Inline here: asked on every settle, schedule and deadline. */
+static inline int counting(const eng_clock *k)
 {
     return k->state == CS_ACTIVE && !k->paused && !k->held && k->target != ENG_NONE;
 }
 
+int clk_counting(const eng_clock *k)
+{
+    return counting(k);
+}
+
 int64_t clk_elapsed(const slate_engine *e, const eng_clock *k, int64_t t)
 {
-    if (!clk_counting(k)) return k->elapsed;
+    if (!counting(k)) return k->elapsed;
     return k->elapsed + work(e, target_of(e, k)->calendar, k->since, t);
 }
 
@@ -81,7 +87,7 @@ static void settle(const slate_engine *e, eng_clock *k)
 
 int64_t clk_deadline(const slate_engine *e, const eng_clock *k)
 {
-    if (!clk_counting(k)) return INT64_MIN;
+    if (!counting(k)) return INT64_MIN;
     const prog_target *t = target_of(e, k);
     if (k->elapsed >= t->target_ms) return INT64_MIN;
     int64_t d = add_work(e, t->calendar, k->since, t->target_ms - k->elapsed);
@@ -145,7 +151,7 @@ static void schedule(slate_engine *e, uint32_t slot, uint32_t ci)
     eng_clock *k = clock_at(e, slot, ci);
     step_view v;
     int64_t p = 0;
-    if (!clk_counting(k) || next_step(e, k, &v, &p) < 0) {
+    if (!counting(k) || next_step(e, k, &v, &p) < 0) {
         tq_remove(e, slot, ci);
         return;
     }
@@ -160,12 +166,19 @@ static void schedule(slate_engine *e, uint32_t slot, uint32_t ci)
 
 void clk_schedule_all(slate_engine *e, uint32_t slot)
 {
-    for (uint32_t ci = 0; ci < e->nclocks; ci++) schedule(e, slot, ci);
+    /* most slots of a case are idle (service-2025: 14 slots, 10 of them
+     * require/review clocks): an idle clock without a timer has nothing to
+     * schedule, so skip it without the call */
+    const eng_clock *k = case_clocks(e, cs_case(&e->cs, slot));
+    for (uint32_t ci = 0; ci < e->nclocks; ci++)
+        if (k[ci].heap != ENG_NONE || counting(&k[ci])) schedule(e, slot, ci);
 }
 
 void clk_drop_timers(slate_engine *e, uint32_t slot)
 {
-    for (uint32_t ci = 0; ci < e->nclocks; ci++) tq_remove(e, slot, ci);
+    const eng_clock *k = case_clocks(e, cs_case(&e->cs, slot));
+    for (uint32_t ci = 0; ci < e->nclocks; ci++)
+        if (k[ci].heap != ENG_NONE) tq_remove(e, slot, ci);
 }
 
 /* ---- decisions about clocks ---------------------------------------------------- */
@@ -204,7 +217,7 @@ void clk_fire(slate_engine *e, uint32_t slot, uint32_t ci)
         eng_clock *k = clock_at(e, slot, ci);
         step_view v;
         int64_t p = 0;
-        if (!clk_counting(k) || next_step(e, k, &v, &p) < 0 || p > k->elapsed) break;
+        if (!counting(k) || next_step(e, k, &v, &p) < 0 || p > k->elapsed) break;
         const prog_target *t = target_of(e, k);
         step_view group[MAX_GROUP];
         int ng = 0;
@@ -283,7 +296,7 @@ void clk_pause(slate_engine *e, uint32_t slot, uint32_t ci)
 {
     eng_clock *k = clock_at(e, slot, ci);
     if (k->state != CS_ACTIVE || k->paused) return;
-    int was = clk_counting(k);
+    int was = counting(k);
     settle(e, k);
     k->paused = 1;
     if (was) emit_clock(e, slot, ci, SLATE_A_PAUSE);
@@ -298,7 +311,7 @@ void clk_resume(slate_engine *e, uint32_t slot, uint32_t ci)
     if (k->state != CS_ACTIVE || !k->paused) return;
     settle(e, k);
     k->paused = 0;
-    if (clk_counting(k)) emit_clock(e, slot, ci, SLATE_A_RESUME);
+    if (counting(k)) emit_clock(e, slot, ci, SLATE_A_RESUME);
     schedule(e, slot, ci);
 }
 
@@ -339,7 +352,7 @@ void clk_reopen(slate_engine *e, uint32_t slot)
             k->paused = 0;
             k->held = (uint8_t)held;
             k->since = e->now;
-            if (clk_counting(k)) emit_clock(e, slot, ci, SLATE_A_RESUME);
+            if (counting(k)) emit_clock(e, slot, ci, SLATE_A_RESUME);
         }
         schedule(e, slot, ci);
     }
@@ -369,10 +382,10 @@ void clk_eval_holds(slate_engine *e, uint32_t slot)
         int held = hold_of(e, slot, ci);
         eng_clock *k = clock_at(e, slot, ci);
         if (held == k->held) continue;
-        int was = clk_counting(k);
+        int was = counting(k);
         settle(e, k);
         k->held = (uint8_t)held;
-        int is = clk_counting(k);
+        int is = counting(k);
         if (was && !is) emit_clock(e, slot, ci, SLATE_A_PAUSE);
         if (!was && is) emit_clock(e, slot, ci, SLATE_A_RESUME);
         schedule(e, slot, ci);
