@@ -46,18 +46,50 @@ static int fail(slate_engine *e, int rc, const char *fmt, ...)
 
 /* ---- decisions ------------------------------------------------------------------ */
 
+/* The members eng_decision_init sets add up to the struct less its two 4-byte
+ * holes (after `action` and `rule_line`): a member added anywhere, holes
+ * included, breaks this until eng_decision_init sets it too. */
+#define DM(m) sizeof(((slate_decision *)0)->m)
+_Static_assert(DM(seq) + DM(at) + DM(case_id) + DM(case_len) + DM(action) + DM(event_seq) +
+                       DM(event_id) + DM(event_id_len) + DM(program) + DM(rule_line) +
+                       DM(rule_label) + DM(clock) + DM(tier) + DM(to) + DM(message) + DM(field) +
+                       DM(value) + DM(target_ms) + DM(deadline) + DM(elapsed_ms) + DM(met) +
+                       DM(percent) + DM(before_ms) + DM(after_ms) + DM(targets) + 8 ==
+                   sizeof(slate_decision),
+               "slate_decision changed: set the new member in eng_decision_init");
+#undef DM
+
 void eng_decision_init(slate_engine *e, slate_decision *d, slate_action a, uint32_t line)
 {
-    /* one compound literal: the compiler writes the members directly instead of
-     * a memset call followed by stores */
-    *d = (slate_decision){.at = e->now,
-                          .action = a,
-                          .rule_line = line,
-                          .deadline = INT64_MIN,
-                          .program = e->prog,
-                          .event_seq = e->ctx.event_seq,
-                          .event_id = e->ctx.event_id,
-                          .event_id_len = e->ctx.event_id_len};
+    /* Every member stored once, no zeroing first: a memset or a compound literal
+     * of the 192-byte struct compiles to `rep stos` (slow to start for so few
+     * bytes) and is then overwritten in part.  The assertion above makes a new
+     * member of slate_decision a compile error until it is set here too. */
+    d->seq = 0;
+    d->at = e->now;
+    d->case_id = NULL;
+    d->case_len = 0;
+    d->action = a;
+    d->event_seq = e->ctx.event_seq;
+    d->event_id = e->ctx.event_id;
+    d->event_id_len = e->ctx.event_id_len;
+    d->program = e->prog;
+    d->rule_line = line;
+    d->rule_label = NULL;
+    d->clock = NULL;
+    d->tier = NULL;
+    d->to = NULL;
+    d->message = NULL;
+    d->field = NULL;
+    d->value = NULL;
+    d->target_ms = 0;
+    d->deadline = INT64_MIN;
+    d->elapsed_ms = 0;
+    d->met = 0;
+    d->percent = 0;
+    d->before_ms = 0;
+    d->after_ms = 0;
+    d->targets = NULL;
     if (e->ctx.slot != ENG_NONE) {
         const eng_case *c = cs_case(&e->cs, e->ctx.slot);
         d->case_id = case_id(c);
