@@ -127,23 +127,23 @@ static int64_t step_point(const step_view *v, int64_t target)
 }
 
 /* The unfired step with the lowest point (the first in list order on a tie):
- * returns its index or -1. */
+ * returns its index or -1.  The verifier has checked that a target's steps are
+ * sorted by point (verify.c), so that is simply the first unfired step in list
+ * order, and only its point is computed. */
 static int next_step(const slate_engine *e, const eng_clock *k, step_view *out, int64_t *point)
 {
     const prog_target *t = target_of(e, k);
-    int best = -1;
-    for (uint32_t i = 0; i < nsteps(t); i++) {
-        step_view v;
-        step_at(e, t, i, &v);
-        if (k->fired & v.bit) continue;
-        int64_t p = step_point(&v, t->target_ms);
-        if (best < 0 || p < *point) {
-            best = (int)i;
-            *point = p;
-            *out = v;
-        }
+    uint32_t i = 0, n = nsteps(t);
+    if (t->nsteps) {
+        const uint32_t *bit = e->aux.step_bit + t->first_step;
+        while (i < n && (k->fired & bit[i])) i++;
+    } else if (k->fired & e->aux.breach_bit[t->clock]) {
+        i = n;
     }
-    return best;
+    if (i == n) return -1;
+    step_at(e, t, i, out);
+    *point = step_point(out, t->target_ms);
+    return (int)i;
 }
 
 static void schedule(slate_engine *e, uint32_t slot, uint32_t ci)

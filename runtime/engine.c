@@ -254,6 +254,11 @@ static int act(void *ud, const vm_instr *ins, const int64_t *R, uint32_t rule)
  * case creation, clock) order; then the watermark is t. */
 void eng_advance(slate_engine *e, int64_t t)
 {
+    const tq_entry *first = tq_top(e);
+    if (!first || first->at > t) { /* nothing due (most calls): no context to save */
+        if (t > e->now) e->now = t;
+        return;
+    }
     eng_ctx saved = e->ctx;
     e->ctx.event_seq = 0;
     e->ctx.event_id = NULL;
