@@ -152,16 +152,16 @@ static void schedule(slate_engine *e, uint32_t slot, uint32_t ci)
     step_view v;
     int64_t p = 0;
     if (!counting(k) || next_step(e, k, &v, &p) < 0) {
-        tq_remove(e, slot, ci);
+        tq_remove(e, k);
         return;
     }
     settle(e, k);
     int64_t at = p <= k->elapsed ? e->now
                                  : add_work(e, target_of(e, k)->calendar, e->now, p - k->elapsed);
     if (at == INT64_MAX)
-        tq_remove(e, slot, ci); /* the calendar has no working time left */
+        tq_remove(e, k); /* the calendar has no working time left */
     else
-        tq_set(e, slot, ci, at);
+        tq_set(e, slot, ci, k, at);
 }
 
 void clk_schedule_all(slate_engine *e, uint32_t slot)
@@ -176,17 +176,16 @@ void clk_schedule_all(slate_engine *e, uint32_t slot)
 
 void clk_drop_timers(slate_engine *e, uint32_t slot)
 {
-    const eng_clock *k = case_clocks(e, cs_case(&e->cs, slot));
+    eng_clock *k = case_clocks(e, cs_case(&e->cs, slot));
     for (uint32_t ci = 0; ci < e->nclocks; ci++)
-        if (k[ci].heap != ENG_NONE) tq_remove(e, slot, ci);
+        if (k[ci].heap != ENG_NONE) tq_remove(e, &k[ci]);
 }
 
 /* ---- decisions about clocks ---------------------------------------------------- */
 
-static void clock_decision(slate_engine *e, uint32_t slot, uint32_t ci, slate_action a,
+static void clock_decision(slate_engine *e, uint32_t ci, const eng_clock *k, slate_action a,
                            uint32_t line, slate_decision *d)
 {
-    const eng_clock *k = clock_at(e, slot, ci);
     const prog_target *t = target_of(e, k);
     eng_decision_init(e, d, a, line ? line : e->prog->clocks[ci].line);
     d->clock = prog_str(e->prog, e->prog->clocks[ci].name);
@@ -197,8 +196,8 @@ static void clock_decision(slate_engine *e, uint32_t slot, uint32_t ci, slate_ac
 static void emit_clock(slate_engine *e, uint32_t slot, uint32_t ci, slate_action a)
 {
     slate_decision d;
-    clock_decision(e, slot, ci, a, 0, &d);
     const eng_clock *k = clock_at(e, slot, ci);
+    clock_decision(e, ci, k, a, 0, &d);
     if (a == SLATE_A_START || a == SLATE_A_RESUME) d.deadline = clk_deadline(e, k);
     if (a == SLATE_A_STOP) d.met = k->elapsed < d.target_ms;
     eng_emit(e, &d);
@@ -233,8 +232,8 @@ void clk_fire(slate_engine *e, uint32_t slot, uint32_t ci)
         k->fired |= v.bit;
 
         slate_decision d;
-        clock_decision(e, slot, ci, v.kind == STEP_K_BREACH ? SLATE_A_BREACH : SLATE_A_WARN,
-                       line, &d);
+        clock_decision(e, ci, k, v.kind == STEP_K_BREACH ? SLATE_A_BREACH : SLATE_A_WARN, line,
+                       &d);
         if (v.kind == STEP_K_PERCENT) d.percent = (int)v.value;
         if (v.kind == STEP_K_BEFORE) d.before_ms = v.value;
         if (v.kind == STEP_K_BREACH) d.after_ms = v.value;
@@ -288,7 +287,7 @@ void clk_stop(slate_engine *e, uint32_t slot, uint32_t ci)
     if (k->state != CS_ACTIVE) return;
     settle(e, k);
     k->state = CS_STOPPED;
-    tq_remove(e, slot, ci);
+    tq_remove(e, k);
     if (k->target != ENG_NONE) emit_clock(e, slot, ci, SLATE_A_STOP);
 }
 
@@ -366,9 +365,10 @@ void clk_require(slate_engine *e, uint32_t slot, uint32_t ci, uint32_t target,
     k->target = target;
     begin_run(e, slot, ci);
     slate_decision d;
-    clock_decision(e, slot, ci, a, line, &d);
+    k = clock_at(e, slot, ci); /* again after begin_run ran code, as elsewhere here */
+    clock_decision(e, ci, k, a, line, &d);
     d.rule_label = label;
-    d.deadline = clk_deadline(e, clock_at(e, slot, ci));
+    d.deadline = clk_deadline(e, k);
     eng_emit(e, &d);
     schedule(e, slot, ci);
 }

@@ -290,8 +290,9 @@ static inline size_t eng_stride(uint32_t nfields, uint32_t nclocks)
 /* timers.c */
 /* Make room for n entries (amortised growth); 0 or SLATE_NOMEM. */
 int tq_reserve(slate_engine *e, size_t n);
-void tq_set(slate_engine *e, uint32_t slot, uint32_t clock, int64_t at);
-void tq_remove(slate_engine *e, uint32_t slot, uint32_t clock);
+/* k is the clock's state in the case's record (its `heap` is the entry's place). */
+void tq_set(slate_engine *e, uint32_t slot, uint32_t clock, eng_clock *k, int64_t at);
+void tq_remove(slate_engine *e, eng_clock *k);
 /* The earliest entry, or NULL when the queue is empty. */
 static inline const tq_entry *tq_top(const slate_engine *e)
 {
