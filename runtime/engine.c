@@ -205,7 +205,7 @@ static int act(void *ud, const vm_instr *ins, const int64_t *R, uint32_t rule)
         d.to = prog_str(p, p->levels[ins->b]);
         d.rule_label = label;
         eng_emit(e, &d);
-        clk_select(e, slot, 0); /* a tier may depend on the level */
+        if (e->aux.sel_level) clk_select(e, slot, 0); /* a tier may depend on the level */
         return 0;
     case OP_SET: {
         int64_t *f = &case_fields(e, c)[ins->b];
@@ -218,7 +218,7 @@ static int act(void *ud, const vm_instr *ins, const int64_t *R, uint32_t rule)
         d.value = e->jbuf;
         d.rule_label = label;
         eng_emit(e, &d);
-        if (old != *f) clk_select(e, slot, 0);
+        if (old != *f && e->aux.sel_field[ins->b]) clk_select(e, slot, 0);
         return 0;
     }
     case OP_REQUIRE:
@@ -376,7 +376,8 @@ static uint32_t open_case(slate_engine *e, const slate_event *ev, uint32_t hash)
     return slot;
 }
 
-/* Write the event's fields into the case; 1 when any value changed. */
+/* Write the event's fields into the case; 1 when a value the selection reads
+ * changed (eng_aux.sel_field: any other change cannot change the tier). */
 static int apply_fields(slate_engine *e, uint32_t slot, const slate_event *ev)
 {
     int64_t *f = case_fields(e, cs_case(&e->cs, slot));
@@ -388,7 +389,7 @@ static int apply_fields(slate_engine *e, uint32_t slot, const slate_event *ev)
         case PT_STRING: x = st_intern(&e->st, v->s ? v->s : "", v->s ? v->len : 0); break;
         case PT_BOOL: x = x != 0; break;
         }
-        changed |= f[v->field] != x;
+        changed |= (f[v->field] != x) & e->aux.sel_field[v->field];
         f[v->field] = x;
     }
     return changed;
@@ -603,6 +604,39 @@ static int cal_tables(slate_engine *e, const slate_program *p, eng_aux *x)
     return SLATE_OK;
 }
 
+/* Which fields, and whether the level, the selection block reads.  The
+ * selection is a pure function of them (the verifier allows no action in it, and
+ * the VM reads nothing else of a case), and the case's tier is always its result
+ * on the case's current fields and level (chosen at `opened`, again whenever
+ * what it reads changes, and by hot swap): so a change to anything else cannot
+ * change the tier, and clk_select need not run the block for it.  Jumps only go
+ * forward (verified), so one pass in code order finds every reachable
+ * instruction of the block. */
+static int sel_inputs(slate_engine *e, const slate_program *p, eng_aux *x)
+{
+    size_t nf = p->nfields ? p->nfields : 1;
+    x->sel_field = eng_realloc(&e->al, NULL, nf);
+    if (!x->sel_field) return SLATE_NOMEM;
+    memset(x->sel_field, 0, nf);
+    x->sel_level = 0;
+    if (p->select == PROG_NO_CODE) return SLATE_OK;
+    uint8_t *seen = eng_realloc(&e->al, NULL, p->ncode);
+    if (!seen) return SLATE_NOMEM;
+    memset(seen, 0, p->ncode);
+    seen[p->select] = 1;
+    for (uint32_t pc = (uint32_t)p->select; pc < p->ncode; pc++) {
+        if (!seen[pc]) continue;
+        const vm_instr *ins = &p->code[pc];
+        if (ins->op == OP_FIELD) x->sel_field[ins->b] = 1;
+        if (ins->op == OP_LEVEL) x->sel_level = 1;
+        if (ins->op == OP_JMP || ins->op == OP_JMPF || ins->op == OP_JMPT) seen[ins->c] = 1;
+        int ends = ins->op == OP_JMP || ins->op == OP_HALT || ins->op == OP_TIER || ins->op == OP_RET;
+        if (!ends && pc + 1 < p->ncode) seen[pc + 1] = 1;
+    }
+    eng_realloc(&e->al, seen, 0);
+    return SLATE_OK;
+}
+
 void eng_aux_free(slate_engine *e, eng_aux *x)
 {
     eng_realloc(&e->al, x->str_ids, 0);
@@ -613,6 +647,7 @@ void eng_aux_free(slate_engine *e, eng_aux *x)
     eng_realloc(&e->al, x->until_clock, 0);
     eng_realloc(&e->al, x->sla_frag, 0);
     eng_realloc(&e->al, x->sla_off, 0);
+    eng_realloc(&e->al, x->sel_field, 0);
     eng_realloc(&e->al, x->cal_mem, 0);
     eng_realloc(&e->al, x->cal_pre, 0);
     memset(x, 0, sizeof *x);
@@ -625,7 +660,7 @@ int eng_prepare(slate_engine *e, const slate_program *p, eng_aux *x)
     x->str_ids = eng_realloc(&e->al, NULL, sizeof *x->str_ids * (p->nstrings ? p->nstrings : 1));
     x->regs = eng_realloc(&e->al, NULL, sizeof *x->regs * x->nregs * ENG_DEPTH);
     if (!x->str_ids || !x->regs || step_bits(e, p, x) || until_lists(e, p, x) ||
-        sla_frags(e, p, x) || cal_tables(e, p, x))
+        sla_frags(e, p, x) || cal_tables(e, p, x) || sel_inputs(e, p, x))
         goto nomem;
     memset(x->regs, 0, sizeof *x->regs * x->nregs * ENG_DEPTH);
     for (uint32_t i = 0; i < p->nstrings; i++)
