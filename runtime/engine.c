@@ -252,13 +252,8 @@ static int act(void *ud, const vm_instr *ins, const int64_t *R, uint32_t rule)
 
 /* Fire every timer due at or before t, each at its own instant, in (instant,
  * case creation, clock) order; then the watermark is t. */
-void eng_advance(slate_engine *e, int64_t t)
+void eng_advance_due(slate_engine *e, int64_t t)
 {
-    const tq_entry *first = tq_top(e);
-    if (!first || first->at > t) { /* nothing due (most calls): no context to save */
-        if (t > e->now) e->now = t;
-        return;
-    }
     eng_ctx saved = e->ctx;
     e->ctx.event_seq = 0;
     e->ctx.event_id = NULL;
@@ -349,17 +344,24 @@ static int unusable(slate_engine *e, const slate_event *ev, uint32_t *slot, uint
 /* Everything an event may need to allocate, before it changes anything. */
 static int preflight(slate_engine *e, const slate_event *ev)
 {
+    int strings = 0;
     for (size_t i = 0; i < ev->nvalues; i++) {
         const slate_value *v = &ev->values[i];
         if (e->prog->fields[v->field].type != PT_STRING) continue;
         if (st_intern(&e->st, v->s ? v->s : "", v->s ? v->len : 0) < 0) return SLATE_NOMEM;
+        strings = 1;
     }
+    /* the JSON scratch depends on the longest interned string: it was fitted when
+     * the program's strings were interned (new, swap) and whenever an event
+     * brought strings, so only a string value of this event can call for more
+     * (and a string reaches a case, to be rendered, only with such an event) */
+    if (strings && eng_scratch_fit(e, &e->aux)) return SLATE_NOMEM;
     if (ev->type == EV_OPENED) {
         if (cs_reserve(&e->cs, ev->case_len)) return SLATE_NOMEM;
         /* at most one timer per clock of each open case */
         if (tq_reserve(e, ((size_t)e->cs.count + 1) * e->nclocks)) return SLATE_NOMEM;
     }
-    return eng_scratch_fit(e, &e->aux);
+    return SLATE_OK;
 }
 
 static uint32_t open_case(slate_engine *e, const slate_event *ev, uint32_t hash)
