@@ -453,8 +453,8 @@ static void retarget(slate_engine *e, uint32_t slot)
 {
     const slate_program *p = e->prog;
     eng_case *c = cs_case(&e->cs, slot);
-    for (uint32_t ci = 0; ci < e->nclocks; ci++) {
-        if (p->clocks[ci].kind != PCK_DECLARED) continue;
+    for (uint32_t i = 0; i < e->aux.ndeclared; i++) { /* not the require/review slots */
+        uint32_t ci = e->aux.declared[i];
         eng_clock *k = &case_clocks(e, c)[ci];
         settle(e, k);
         k->target = tier_target(p, c->tier, ci);

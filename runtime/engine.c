@@ -546,14 +546,19 @@ out:
 }
 
 /* For each event type, the ad-hoc clocks it meets (`require ... until EVENT`), in
- * clock order: the event stops them without a scan of every clock slot. */
+ * clock order: the event stops them without a scan of every clock slot.  Also
+ * the declared clocks, which a tier change retargets (the same reason). */
 static int until_lists(slate_engine *e, const slate_program *p, eng_aux *x)
 {
     uint32_t n = 0;
     for (uint32_t ci = 0; ci < p->nclocks; ci++) n += p->clocks[ci].kind != PCK_DECLARED;
     x->until_first = eng_realloc(&e->al, NULL, sizeof *x->until_first * ((size_t)p->nevents + 1));
     x->until_clock = eng_realloc(&e->al, NULL, sizeof *x->until_clock * (n ? n : 1));
-    if (!x->until_first || !x->until_clock) return SLATE_NOMEM;
+    x->declared = eng_realloc(&e->al, NULL, sizeof *x->declared * (p->nclocks ? p->nclocks : 1));
+    if (!x->until_first || !x->until_clock || !x->declared) return SLATE_NOMEM;
+    x->ndeclared = 0;
+    for (uint32_t ci = 0; ci < p->nclocks; ci++)
+        if (p->clocks[ci].kind == PCK_DECLARED) x->declared[x->ndeclared++] = ci;
     n = 0;
     for (uint32_t ev = 0; ev < p->nevents; ev++) {
         x->until_first[ev] = n;
@@ -649,6 +654,7 @@ void eng_aux_free(slate_engine *e, eng_aux *x)
     eng_realloc(&e->al, x->until_clock, 0);
     eng_realloc(&e->al, x->sla_frag, 0);
     eng_realloc(&e->al, x->sla_off, 0);
+    eng_realloc(&e->al, x->declared, 0);
     eng_realloc(&e->al, x->sel_field, 0);
     eng_realloc(&e->al, x->cal_mem, 0);
     eng_realloc(&e->al, x->cal_pre, 0);

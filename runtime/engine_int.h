@@ -229,6 +229,8 @@ typedef struct eng_aux {
     uint32_t *until_clock; /* the ad-hoc clocks each event meets, by event */
     char *sla_frag;        /* per target: `{"clock":NAME,"target_s":N` of `sla` JSON */
     uint32_t *sla_off;     /* target -> offset in sla_frag (ntargets + 1) */
+    uint32_t *declared;    /* the declared clocks (tier targets), in index order */
+    uint32_t ndeclared;
     uint8_t *sel_field;    /* field -> 1 when the selection block reads it */
     int sel_level;         /* the selection block reads the escalation level */
     void *cal_mem;         /* every calendar's derived tables (cal_pre_init) */
