@@ -310,10 +310,18 @@ int bs_report_equiv(bs_list *a, bs_list *b, unsigned long long slate_total, cons
     return at < 0 ? 0 : 1;
 }
 
+/* BENCH_CLOCK=cpu: the process's CPU time instead of the wall clock, for a
+ * shared machine whose other load would otherwise count as ours (time spent
+ * descheduled); caches shared with the other load still slow us down. */
 double bs_now(void)
 {
+    static int cpu = -1;
+    if (cpu < 0) {
+        const char *v = getenv("BENCH_CLOCK");
+        cpu = v && !strcmp(v, "cpu");
+    }
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 

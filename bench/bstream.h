@@ -84,7 +84,8 @@ int bs_subset_sink(void *ud, const slate_decision *d);
  * `peer`.  Frees both lists.  Returns 0 when equal, 1 when not. */
 int bs_report_equiv(bs_list *a, bs_list *b, unsigned long long slate_total, const char *peer);
 
-/* Monotonic seconds, for timing runs. */
+/* Seconds for timing runs: monotonic wall clock, or with BENCH_CLOCK=cpu the
+ * process CPU time (a shared, loaded machine). */
 double bs_now(void);
 /* The median of n values (sorts v in place). */
 double bs_median(double *v, int n);

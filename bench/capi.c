@@ -7,6 +7,9 @@
  *   slate-bench equiv POLICY EVENTS         compare the subset (bstream.h)
  *   slate-bench mem   POLICY CASES          bytes per open case, peak RSS
  *   slate-bench scale POLICY OPEN EVENTS RUNS events/s with OPEN open cases
+ *   slate-bench scale-hand POLICY OPEN EVENTS RUNS  the same for bench/handwritten.c
+ *                                           (the hardware's own curve: what a
+ *                                           hand-coded engine loses to cache misses)
  *   slate-bench compile POLICY RUNS         compile ms, image bytes, load+verify us
  *   slate-bench jsonl POLICY EVENTS RUNS    what `slate run` does until it lands: the
  *                                           CLI's JSONL reader, the engine, decisions
@@ -235,7 +238,19 @@ static int run_mem(const slate_program *p, size_t ncases)
 
 /* ---- scale ---------------------------------------------------------------------------- */
 
-static int run_scale(const slate_program *p, size_t open, size_t nev, int runs)
+/* The timed loop, out of line so that a profiler can collect it alone:
+ *   valgrind --tool=callgrind --cache-sim=yes --toggle-collect=scale_work ... */
+__attribute__((noinline)) static void scale_work(slate_engine *e, hw_engine *h,
+                                                 const slate_event *work, size_t nev, counter *k)
+{
+    if (h)
+        for (size_t j = 0; j < nev; j++) hw_push(h, &work[j], hw_count_sink, k);
+    else
+        for (size_t j = 0; j < nev; j++) slate_engine_push(e, &work[j], count_sink, k);
+}
+
+/* hand != 0: the same workload through bench/handwritten.c. */
+static int run_scale(const slate_program *p, size_t open, size_t nev, int runs, int hand)
 {
     int paused = slate_program_event_id(p, "paused"), resumed = slate_program_event_id(p, "resumed");
     if (paused < 0 || resumed < 0) return 3;
@@ -247,9 +262,13 @@ static int run_scale(const slate_program *p, size_t open, size_t nev, int runs)
     uint64_t x = 88172645463325252u;
     for (int i = 0; i < runs; i++) {
         slate_engine_opts o = {0, NULL, open};
-        slate_engine *e = slate_engine_new(p, &o);
+        slate_engine *e = hand ? NULL : slate_engine_new(p, &o);
+        hw_engine *h = hand ? hw_new(p, open) : NULL;
+        if (!e && !h) return 3;
         counter k = {0, 0};
-        for (size_t j = 0; j < open; j++) slate_engine_push(e, &ev[j], count_sink, &k);
+        for (size_t j = 0; j < open; j++)
+            if (h) hw_push(h, &ev[j], hw_count_sink, &k);
+            else slate_engine_push(e, &ev[j], count_sink, &k);
         /* pause/resume pairs on random open cases, 1 ms apart after the last open:
          * no target is reached in the window, so this measures lookup, clock and
          * timer-heap work against the number of open cases */
@@ -262,11 +281,13 @@ static int run_scale(const slate_program *p, size_t open, size_t nev, int runs)
                 work[j + 1] = (slate_event){c->case_id, c->case_len, resumed, ++t, NULL, 0, NULL, 0, j + 2};
         }
         double s0 = bs_now();
-        for (size_t j = 0; j < nev; j++) slate_engine_push(e, &work[j], count_sink, &k);
+        scale_work(e, h, work, nev, &k);
         r[i] = (double)nev / (bs_now() - s0);
         slate_engine_free(e);
+        hw_free(h);
     }
-    printf("open %zu events %zu median_eps %.0f\n", open, nev, bs_median(r, runs));
+    printf("%s open %zu events %zu median_eps %.0f\n", hand ? "hand" : "slate", open, nev,
+           bs_median(r, runs));
     free(r);
     free(work);
     free(ev);
@@ -319,7 +340,7 @@ static int run_compile(const char *path, int runs)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: slate-bench capi|hand|equiv|jsonl|mem|scale|compile POLICY ...\n");
+        fprintf(stderr, "usage: slate-bench capi|hand|equiv|jsonl|mem|scale|scale-hand|compile POLICY ...\n");
         return 2;
     }
     const char *mode = argv[1];
@@ -329,8 +350,9 @@ int main(int argc, char **argv)
     int rc = 2;
     if (!strcmp(mode, "mem") && argc > 3) {
         rc = run_mem(p, (size_t)atol(argv[3]));
-    } else if (!strcmp(mode, "scale") && argc > 5) {
-        rc = run_scale(p, (size_t)atol(argv[3]), (size_t)atol(argv[4]), atoi(argv[5]));
+    } else if ((!strcmp(mode, "scale") || !strcmp(mode, "scale-hand")) && argc > 5) {
+        rc = run_scale(p, (size_t)atol(argv[3]), (size_t)atol(argv[4]), atoi(argv[5]),
+                       !strcmp(mode, "scale-hand"));
     } else if (!strcmp(mode, "jsonl") && argc > 3) {
         rc = run_jsonl(p, argv[3], argc > 4 ? atoi(argv[4]) : 5);
     } else if (argc > 3) {

@@ -22,13 +22,16 @@
 /* 1970-01-05 00:00 local time, the first Monday of the epoch (1970-01-01 was a
  * Thursday); weeks are counted from it. */
 #define MON0 (4 * CAL_DAY_MS)
+#define HOUR_MS ((int64_t)3600 * 1000)
 #define LIM CAL_TIME_LIMIT
 
 /* Floor division and modulo for b > 0, correct for negative a (before 1970). */
-static int64_t fdiv(int64_t a, int64_t b)
+static inline int64_t fdiv(int64_t a, int64_t b)
 {
+    /* one division: the remainder from the quotient (b is mostly a constant,
+     * and the compiler then multiplies instead of dividing) */
     int64_t q = a / b;
-    return (a % b != 0 && a < 0) ? q - 1 : q;
+    return a - q * b < 0 ? q - 1 : q;
 }
 
 static int64_t fmod_pos(int64_t a, int64_t b)
@@ -53,9 +56,13 @@ static uint32_t off_index(const cal_table *c, int64_t t)
     return lo;
 }
 
-/* Index of the first closed day >= day (nclosed when none). */
-static uint32_t closed_lower(const cal_table *c, int64_t day)
+/* Index of the first closed day >= day (nclosed when none).  With the
+ * precomputed index (cal_pre) a lookup; days outside the closed range need none. */
+static uint32_t closed_lower(const cal_table *c, const uint32_t *idx, int64_t day)
 {
+    if (c->nclosed == 0 || day <= c->closed[0]) return 0;
+    if (day > c->closed[c->nclosed - 1]) return c->nclosed;
+    if (idx) return idx[day - c->closed[0]];
     uint32_t lo = 0, hi = c->nclosed;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -66,25 +73,29 @@ static uint32_t closed_lower(const cal_table *c, int64_t day)
 }
 
 /* The week as the arithmetic sees it: the spans and their prefix sums.  The engine
- * passes sums it computed once per program (cal_prefix); cal_between and cal_add
- * compute them per call into a buffer on the stack, so both run the same code
- * below (and the brute-force tests check it).  Only a table of more than
+ * passes tables it computed once per program (cal_pre_init); cal_between and
+ * cal_add compute the sums per call into a buffer on the stack, so both run the
+ * same code below (and the brute-force tests check it).  Only a table of more than
  * STACK_SPANS spans without precomputed sums falls back to linear scans. */
 #define STACK_SPANS 64
 
 typedef struct wk {
     const cal_span *w;
     const int64_t *sums; /* n + 1 entries, sums[n] == total; NULL: scan linearly */
+    const uint32_t *hour_span; /* cal_pre.hour_span or NULL */
+    const uint32_t *closed_idx; /* cal_pre.closed_idx or NULL */
     uint32_t n;
     int64_t total;
 } wk;
 
-static void wk_init(wk *k, const cal_table *c, const int64_t *sums, int64_t buf[STACK_SPANS + 1])
+static void wk_init(wk *k, const cal_table *c, const cal_pre *pre, int64_t buf[STACK_SPANS + 1])
 {
     k->w = c->week;
     k->n = c->nweek;
-    if (sums) {
-        k->sums = sums;
+    k->hour_span = pre ? pre->hour_span : NULL;
+    k->closed_idx = pre ? pre->closed_idx : NULL;
+    if (pre) {
+        k->sums = pre->sums;
     } else if (c->nweek <= STACK_SPANS) {
         buf[0] = 0;
         for (uint32_t i = 0; i < c->nweek; i++) buf[i + 1] = buf[i] + (c->week[i].end - c->week[i].start);
@@ -111,10 +122,17 @@ static int64_t week_cum(const wk *k, int64_t pos)
         return acc;
     }
     uint32_t lo = 0, hi = k->n;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (k->w[mid].end <= pos) lo = mid + 1;
-        else hi = mid;
+    if (k->hour_span) {
+        /* the first span ending after the hour's start, then the few (usually
+         * none) that end inside the hour before pos */
+        lo = k->hour_span[pos / HOUR_MS];
+        while (lo < k->n && k->w[lo].end <= pos) lo++;
+    } else {
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (k->w[mid].end <= pos) lo = mid + 1;
+            else hi = mid;
+        }
     }
     if (lo == k->n) return k->total;
     int64_t s = k->w[lo].start;
@@ -167,7 +185,7 @@ static int64_t local_between(const cal_table *c, const wk *k, int64_t l0, int64_
     int64_t m = cum(k, l1) - cum(k, l0);
     if (m == 0 || c->nclosed == 0) return m;
     int64_t d1 = fdiv(l1 - 1, CAL_DAY_MS);
-    for (uint32_t i = closed_lower(c, fdiv(l0, CAL_DAY_MS));
+    for (uint32_t i = closed_lower(c, k->closed_idx, fdiv(l0, CAL_DAY_MS));
          i < c->nclosed && c->closed[i] <= d1; i++) {
         int64_t ds = (int64_t)c->closed[i] * CAL_DAY_MS;
         m -= cum(k, min64(l1, ds + CAL_DAY_MS)) - cum(k, max64(l0, ds));
@@ -185,7 +203,7 @@ static int64_t local_consume(const cal_table *c, const wk *k, int64_t l0, int64_
                              int64_t *r)
 {
     int64_t cur = l0, ccur = cum(k, l0);
-    for (uint32_t i = closed_lower(c, fdiv(l0, CAL_DAY_MS)); i < c->nclosed; i++) {
+    for (uint32_t i = closed_lower(c, k->closed_idx, fdiv(l0, CAL_DAY_MS)); i < c->nclosed; i++) {
         int64_t ds = (int64_t)c->closed[i] * CAL_DAY_MS;
         if (ds >= l1) break;
         if (ds > cur) {
@@ -206,10 +224,42 @@ static int64_t local_consume(const cal_table *c, const wk *k, int64_t l0, int64_
     return INT64_MAX;
 }
 
-void cal_prefix(const cal_table *c, int64_t *sums)
+/* Days the closed-day index may cover (about 180 years): beyond it, search. */
+#define CLOSED_IDX_MAX ((int64_t)1 << 16)
+
+static size_t closed_idx_len(const cal_table *c)
 {
+    if (c->nclosed == 0) return 0;
+    int64_t n = (int64_t)c->closed[c->nclosed - 1] - c->closed[0] + 1;
+    return n <= CLOSED_IDX_MAX ? (size_t)n : 0;
+}
+
+size_t cal_pre_size(const cal_table *c)
+{
+    size_t n = sizeof(int64_t) * ((size_t)c->nweek + 1) +
+               sizeof(uint32_t) * (CAL_WEEK_HOURS + 1 + closed_idx_len(c));
+    return (n + 7) & ~(size_t)7;
+}
+
+void cal_pre_init(const cal_table *c, void *mem, cal_pre *pre)
+{
+    int64_t *sums = mem;
+    uint32_t *hours = (uint32_t *)(void *)(sums + c->nweek + 1);
+    uint32_t *idx = hours + CAL_WEEK_HOURS + 1;
     sums[0] = 0;
     for (uint32_t i = 0; i < c->nweek; i++) sums[i + 1] = sums[i] + (c->week[i].end - c->week[i].start);
+    uint32_t s = 0;
+    for (int64_t h = 0; h <= CAL_WEEK_HOURS; h++) {
+        while (s < c->nweek && c->week[s].end <= h * HOUR_MS) s++;
+        hours[h] = s;
+    }
+    size_t nidx = closed_idx_len(c);
+    uint32_t j = 0;
+    for (size_t d = 0; d < nidx; d++) {
+        while (j < c->nclosed && c->closed[j] < c->closed[0] + (int64_t)d) j++;
+        idx[d] = j;
+    }
+    *pre = (cal_pre){sums, hours, nidx ? idx : NULL};
 }
 
 int cal_is_working(const cal_table *c, int64_t t)
@@ -217,7 +267,7 @@ int cal_is_working(const cal_table *c, int64_t t)
     if (t < -LIM || t >= LIM) return 0;
     int64_t l = t + c->offsets[off_index(c, t)].offset_ms;
     int64_t day = fdiv(l, CAL_DAY_MS);
-    uint32_t k = closed_lower(c, day);
+    uint32_t k = closed_lower(c, NULL, day);
     if (k < c->nclosed && c->closed[k] == day) return 0;
     int64_t pos = fmod_pos(l - MON0, CAL_WEEK_MS);
     uint32_t lo = 0, hi = c->nweek; /* first span with end > pos */
@@ -234,14 +284,14 @@ int64_t cal_between(const cal_table *c, int64_t a, int64_t b)
     return cal_between_pre(c, NULL, a, b);
 }
 
-int64_t cal_between_pre(const cal_table *c, const int64_t *sums, int64_t a, int64_t b)
+int64_t cal_between_pre(const cal_table *c, const cal_pre *pre, int64_t a, int64_t b)
 {
     a = max64(a, -LIM);
     b = min64(b, LIM);
     if (b <= a) return 0;
     int64_t buf[STACK_SPANS + 1];
     wk k;
-    wk_init(&k, c, sums, buf);
+    wk_init(&k, c, pre, buf);
     if (k.total == 0) return 0;
     int64_t sum = 0;
     for (uint32_t i = off_index(c, a); a < b; i++) {
@@ -258,13 +308,13 @@ int64_t cal_add(const cal_table *c, int64_t t, int64_t work)
     return cal_add_pre(c, NULL, t, work);
 }
 
-int64_t cal_add_pre(const cal_table *c, const int64_t *sums, int64_t t, int64_t work)
+int64_t cal_add_pre(const cal_table *c, const cal_pre *pre, int64_t t, int64_t work)
 {
     if (work <= 0) return t;
     if (t >= LIM) return INT64_MAX;
     int64_t buf[STACK_SPANS + 1];
     wk k;
-    wk_init(&k, c, sums, buf);
+    wk_init(&k, c, pre, buf);
     if (k.total == 0) return INT64_MAX;
     int64_t s = max64(t, -LIM);
     for (uint32_t i = off_index(c, s);; i++) {

@@ -18,6 +18,7 @@
 #ifndef SLATE_CALENDAR_H
 #define SLATE_CALENDAR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define CAL_WEEK_MS ((int64_t)7 * 86400 * 1000)
@@ -68,13 +69,31 @@ int64_t cal_between(const cal_table *c, int64_t a, int64_t b);
  * (in particular when it has none at all, or the sum leaves the domain). */
 int64_t cal_add(const cal_table *c, int64_t t, int64_t work);
 
-/* The same two functions with the table's weekly prefix sums precomputed by the
- * caller (the engine keeps them beside the program, so the image format does not
- * change): sums has nweek + 1 entries filled by cal_prefix(), or is NULL, and then
- * these compute them per call into a stack buffer, as cal_between/cal_add do. */
-void cal_prefix(const cal_table *c, int64_t *sums);
-int64_t cal_between_pre(const cal_table *c, const int64_t *sums, int64_t a, int64_t b);
-int64_t cal_add_pre(const cal_table *c, const int64_t *sums, int64_t t, int64_t work);
+/* The same two functions with tables derived from the calendar precomputed by
+ * the caller (the engine keeps them beside the program, so the image format does
+ * not change): the weekly prefix sums, an index from each hour of the week to
+ * the first span that ends after it (so finding a position's span is a lookup
+ * and a step or two instead of a binary search), and an index from each day
+ * between the first and last closed day to the number of closed days before it
+ * (so the closed days a range meets are found without a binary search).  `pre`
+ * may be NULL, and then these compute the sums per call into a stack buffer and
+ * search, as cal_between/cal_add do.  The results are the same either way. */
+#define CAL_WEEK_HOURS (7 * 24)
+typedef struct cal_pre {
+    const int64_t *sums;        /* nweek + 1 entries: sums[i] = working ms of spans < i */
+    const uint32_t *hour_span;  /* CAL_WEEK_HOURS + 1 entries: the first span whose end
+                                   is after the hour's start (nweek when none) */
+    const uint32_t *closed_idx; /* closed[nclosed - 1] - closed[0] + 1 entries: closed
+                                   days before day closed[0] + i; NULL when none or
+                                   when the range is too long to index */
+} cal_pre;
+
+/* Bytes cal_pre_init needs for table c (a multiple of 8). */
+size_t cal_pre_size(const cal_table *c);
+/* Fill `mem` (cal_pre_size bytes, 8-byte aligned) and point *pre into it. */
+void cal_pre_init(const cal_table *c, void *mem, cal_pre *pre);
+int64_t cal_between_pre(const cal_table *c, const cal_pre *pre, int64_t a, int64_t b);
+int64_t cal_add_pre(const cal_table *c, const cal_pre *pre, int64_t t, int64_t work);
 
 /* Check a table's invariants (sorted, in range, non-empty offsets).  The image
  * verifier calls this on untrusted tables.  Returns 0 when valid, else a static

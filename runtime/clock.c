@@ -42,7 +42,7 @@ static int64_t work(const slate_engine *e, uint16_t cal, int64_t a, int64_t b)
 {
     if (b <= a) return 0;
     if (cal == PROG_NONE) return b - a;
-    return cal_between_pre(&e->prog->calendars[cal], e->aux.cal_sums + e->aux.cal_off[cal], a, b);
+    return cal_between_pre(&e->prog->calendars[cal], &e->aux.cal_pre[cal], a, b);
 }
 
 static int64_t add_work(const slate_engine *ce, uint16_t cal, int64_t t, int64_t w)
@@ -55,20 +55,26 @@ static int64_t add_work(const slate_engine *ce, uint16_t cal, int64_t t, int64_t
         const eng_addmemo *m = &e->addmemo[i];
         if (m->t == t && m->w == w && m->cal == cal) return m->r;
     }
-    int64_t r = cal_add_pre(&e->prog->calendars[cal], e->aux.cal_sums + e->aux.cal_off[cal], t, w);
+    int64_t r = cal_add_pre(&e->prog->calendars[cal], &e->aux.cal_pre[cal], t, w);
     e->addmemo[e->addmemo_next] = (eng_addmemo){t, w, r, cal};
     e->addmemo_next = (e->addmemo_next + 1) % ENG_ADDMEMO;
     return r;
 }
 
-int clk_counting(const eng_clock *k)
+/* Inline here: asked on every settle, schedule and deadline. */
+static inline int counting(const eng_clock *k)
 {
     return k->state == CS_ACTIVE && !k->paused && !k->held && k->target != ENG_NONE;
 }
 
+int clk_counting(const eng_clock *k)
+{
+    return counting(k);
+}
+
 int64_t clk_elapsed(const slate_engine *e, const eng_clock *k, int64_t t)
 {
-    if (!clk_counting(k)) return k->elapsed;
+    if (!counting(k)) return k->elapsed;
     return k->elapsed + work(e, target_of(e, k)->calendar, k->since, t);
 }
 
@@ -81,7 +87,7 @@ static void settle(const slate_engine *e, eng_clock *k)
 
 int64_t clk_deadline(const slate_engine *e, const eng_clock *k)
 {
-    if (!clk_counting(k)) return INT64_MIN;
+    if (!counting(k)) return INT64_MIN;
     const prog_target *t = target_of(e, k);
     if (k->elapsed >= t->target_ms) return INT64_MIN;
     int64_t d = add_work(e, t->calendar, k->since, t->target_ms - k->elapsed);
@@ -121,23 +127,23 @@ static int64_t step_point(const step_view *v, int64_t target)
 }
 
 /* The unfired step with the lowest point (the first in list order on a tie):
- * returns its index or -1. */
+ * returns its index or -1.  The verifier has checked that a target's steps are
+ * sorted by point (verify.c), so that is simply the first unfired step in list
+ * order, and only its point is computed. */
 static int next_step(const slate_engine *e, const eng_clock *k, step_view *out, int64_t *point)
 {
     const prog_target *t = target_of(e, k);
-    int best = -1;
-    for (uint32_t i = 0; i < nsteps(t); i++) {
-        step_view v;
-        step_at(e, t, i, &v);
-        if (k->fired & v.bit) continue;
-        int64_t p = step_point(&v, t->target_ms);
-        if (best < 0 || p < *point) {
-            best = (int)i;
-            *point = p;
-            *out = v;
-        }
+    uint32_t i = 0, n = nsteps(t);
+    if (t->nsteps) {
+        const uint32_t *bit = e->aux.step_bit + t->first_step;
+        while (i < n && (k->fired & bit[i])) i++;
+    } else if (k->fired & e->aux.breach_bit[t->clock]) {
+        i = n;
     }
-    return best;
+    if (i == n) return -1;
+    step_at(e, t, i, out);
+    *point = step_point(out, t->target_ms);
+    return (int)i;
 }
 
 static void schedule(slate_engine *e, uint32_t slot, uint32_t ci)
@@ -145,35 +151,41 @@ static void schedule(slate_engine *e, uint32_t slot, uint32_t ci)
     eng_clock *k = clock_at(e, slot, ci);
     step_view v;
     int64_t p = 0;
-    if (!clk_counting(k) || next_step(e, k, &v, &p) < 0) {
-        tq_remove(e, slot, ci);
+    if (!counting(k) || next_step(e, k, &v, &p) < 0) {
+        tq_remove(e, k);
         return;
     }
     settle(e, k);
     int64_t at = p <= k->elapsed ? e->now
                                  : add_work(e, target_of(e, k)->calendar, e->now, p - k->elapsed);
     if (at == INT64_MAX)
-        tq_remove(e, slot, ci); /* the calendar has no working time left */
+        tq_remove(e, k); /* the calendar has no working time left */
     else
-        tq_set(e, slot, ci, at);
+        tq_set(e, slot, ci, k, at);
 }
 
 void clk_schedule_all(slate_engine *e, uint32_t slot)
 {
-    for (uint32_t ci = 0; ci < e->nclocks; ci++) schedule(e, slot, ci);
+    /* most slots of a case are idle (service-2025: 14 slots, 10 of them
+     * require/review clocks): an idle clock without a timer has nothing to
+     * schedule, so skip it without the call */
+    const eng_clock *k = case_clocks(e, cs_case(&e->cs, slot));
+    for (uint32_t ci = 0; ci < e->nclocks; ci++)
+        if (k[ci].heap != ENG_NONE || counting(&k[ci])) schedule(e, slot, ci);
 }
 
 void clk_drop_timers(slate_engine *e, uint32_t slot)
 {
-    for (uint32_t ci = 0; ci < e->nclocks; ci++) tq_remove(e, slot, ci);
+    eng_clock *k = case_clocks(e, cs_case(&e->cs, slot));
+    for (uint32_t ci = 0; ci < e->nclocks; ci++)
+        if (k[ci].heap != ENG_NONE) tq_remove(e, &k[ci]);
 }
 
 /* ---- decisions about clocks ---------------------------------------------------- */
 
-static void clock_decision(slate_engine *e, uint32_t slot, uint32_t ci, slate_action a,
+static void clock_decision(slate_engine *e, uint32_t ci, const eng_clock *k, slate_action a,
                            uint32_t line, slate_decision *d)
 {
-    const eng_clock *k = clock_at(e, slot, ci);
     const prog_target *t = target_of(e, k);
     eng_decision_init(e, d, a, line ? line : e->prog->clocks[ci].line);
     d->clock = prog_str(e->prog, e->prog->clocks[ci].name);
@@ -184,8 +196,8 @@ static void clock_decision(slate_engine *e, uint32_t slot, uint32_t ci, slate_ac
 static void emit_clock(slate_engine *e, uint32_t slot, uint32_t ci, slate_action a)
 {
     slate_decision d;
-    clock_decision(e, slot, ci, a, 0, &d);
     const eng_clock *k = clock_at(e, slot, ci);
+    clock_decision(e, ci, k, a, 0, &d);
     if (a == SLATE_A_START || a == SLATE_A_RESUME) d.deadline = clk_deadline(e, k);
     if (a == SLATE_A_STOP) d.met = k->elapsed < d.target_ms;
     eng_emit(e, &d);
@@ -204,7 +216,7 @@ void clk_fire(slate_engine *e, uint32_t slot, uint32_t ci)
         eng_clock *k = clock_at(e, slot, ci);
         step_view v;
         int64_t p = 0;
-        if (!clk_counting(k) || next_step(e, k, &v, &p) < 0 || p > k->elapsed) break;
+        if (!counting(k) || next_step(e, k, &v, &p) < 0 || p > k->elapsed) break;
         const prog_target *t = target_of(e, k);
         step_view group[MAX_GROUP];
         int ng = 0;
@@ -220,8 +232,8 @@ void clk_fire(slate_engine *e, uint32_t slot, uint32_t ci)
         k->fired |= v.bit;
 
         slate_decision d;
-        clock_decision(e, slot, ci, v.kind == STEP_K_BREACH ? SLATE_A_BREACH : SLATE_A_WARN,
-                       line, &d);
+        clock_decision(e, ci, k, v.kind == STEP_K_BREACH ? SLATE_A_BREACH : SLATE_A_WARN, line,
+                       &d);
         if (v.kind == STEP_K_PERCENT) d.percent = (int)v.value;
         if (v.kind == STEP_K_BEFORE) d.before_ms = v.value;
         if (v.kind == STEP_K_BREACH) d.after_ms = v.value;
@@ -275,7 +287,7 @@ void clk_stop(slate_engine *e, uint32_t slot, uint32_t ci)
     if (k->state != CS_ACTIVE) return;
     settle(e, k);
     k->state = CS_STOPPED;
-    tq_remove(e, slot, ci);
+    tq_remove(e, k);
     if (k->target != ENG_NONE) emit_clock(e, slot, ci, SLATE_A_STOP);
 }
 
@@ -283,7 +295,7 @@ void clk_pause(slate_engine *e, uint32_t slot, uint32_t ci)
 {
     eng_clock *k = clock_at(e, slot, ci);
     if (k->state != CS_ACTIVE || k->paused) return;
-    int was = clk_counting(k);
+    int was = counting(k);
     settle(e, k);
     k->paused = 1;
     if (was) emit_clock(e, slot, ci, SLATE_A_PAUSE);
@@ -298,7 +310,7 @@ void clk_resume(slate_engine *e, uint32_t slot, uint32_t ci)
     if (k->state != CS_ACTIVE || !k->paused) return;
     settle(e, k);
     k->paused = 0;
-    if (clk_counting(k)) emit_clock(e, slot, ci, SLATE_A_RESUME);
+    if (counting(k)) emit_clock(e, slot, ci, SLATE_A_RESUME);
     schedule(e, slot, ci);
 }
 
@@ -339,7 +351,7 @@ void clk_reopen(slate_engine *e, uint32_t slot)
             k->paused = 0;
             k->held = (uint8_t)held;
             k->since = e->now;
-            if (clk_counting(k)) emit_clock(e, slot, ci, SLATE_A_RESUME);
+            if (counting(k)) emit_clock(e, slot, ci, SLATE_A_RESUME);
         }
         schedule(e, slot, ci);
     }
@@ -353,9 +365,10 @@ void clk_require(slate_engine *e, uint32_t slot, uint32_t ci, uint32_t target,
     k->target = target;
     begin_run(e, slot, ci);
     slate_decision d;
-    clock_decision(e, slot, ci, a, line, &d);
+    k = clock_at(e, slot, ci); /* again after begin_run ran code, as elsewhere here */
+    clock_decision(e, ci, k, a, line, &d);
     d.rule_label = label;
-    d.deadline = clk_deadline(e, clock_at(e, slot, ci));
+    d.deadline = clk_deadline(e, k);
     eng_emit(e, &d);
     schedule(e, slot, ci);
 }
@@ -369,10 +382,10 @@ void clk_eval_holds(slate_engine *e, uint32_t slot)
         int held = hold_of(e, slot, ci);
         eng_clock *k = clock_at(e, slot, ci);
         if (held == k->held) continue;
-        int was = clk_counting(k);
+        int was = counting(k);
         settle(e, k);
         k->held = (uint8_t)held;
-        int is = clk_counting(k);
+        int is = counting(k);
         if (was && !is) emit_clock(e, slot, ci, SLATE_A_PAUSE);
         if (!was && is) emit_clock(e, slot, ci, SLATE_A_RESUME);
         schedule(e, slot, ci);
@@ -440,8 +453,8 @@ static void retarget(slate_engine *e, uint32_t slot)
 {
     const slate_program *p = e->prog;
     eng_case *c = cs_case(&e->cs, slot);
-    for (uint32_t ci = 0; ci < e->nclocks; ci++) {
-        if (p->clocks[ci].kind != PCK_DECLARED) continue;
+    for (uint32_t i = 0; i < e->aux.ndeclared; i++) { /* not the require/review slots */
+        uint32_t ci = e->aux.declared[i];
         eng_clock *k = &case_clocks(e, c)[ci];
         settle(e, k);
         k->target = tier_target(p, c->tier, ci);

@@ -46,18 +46,50 @@ static int fail(slate_engine *e, int rc, const char *fmt, ...)
 
 /* ---- decisions ------------------------------------------------------------------ */
 
+/* The members eng_decision_init sets add up to the struct less its two 4-byte
+ * holes (after `action` and `rule_line`): a member added anywhere, holes
+ * included, breaks this until eng_decision_init sets it too. */
+#define DM(m) sizeof(((slate_decision *)0)->m)
+_Static_assert(DM(seq) + DM(at) + DM(case_id) + DM(case_len) + DM(action) + DM(event_seq) +
+                       DM(event_id) + DM(event_id_len) + DM(program) + DM(rule_line) +
+                       DM(rule_label) + DM(clock) + DM(tier) + DM(to) + DM(message) + DM(field) +
+                       DM(value) + DM(target_ms) + DM(deadline) + DM(elapsed_ms) + DM(met) +
+                       DM(percent) + DM(before_ms) + DM(after_ms) + DM(targets) + 8 ==
+                   sizeof(slate_decision),
+               "slate_decision changed: set the new member in eng_decision_init");
+#undef DM
+
 void eng_decision_init(slate_engine *e, slate_decision *d, slate_action a, uint32_t line)
 {
-    /* one compound literal: the compiler writes the members directly instead of
-     * a memset call followed by stores */
-    *d = (slate_decision){.at = e->now,
-                          .action = a,
-                          .rule_line = line,
-                          .deadline = INT64_MIN,
-                          .program = e->prog,
-                          .event_seq = e->ctx.event_seq,
-                          .event_id = e->ctx.event_id,
-                          .event_id_len = e->ctx.event_id_len};
+    /* Every member stored once, no zeroing first: a memset or a compound literal
+     * of the 192-byte struct compiles to `rep stos` (slow to start for so few
+     * bytes) and is then overwritten in part.  The assertion above makes a new
+     * member of slate_decision a compile error until it is set here too. */
+    d->seq = 0;
+    d->at = e->now;
+    d->case_id = NULL;
+    d->case_len = 0;
+    d->action = a;
+    d->event_seq = e->ctx.event_seq;
+    d->event_id = e->ctx.event_id;
+    d->event_id_len = e->ctx.event_id_len;
+    d->program = e->prog;
+    d->rule_line = line;
+    d->rule_label = NULL;
+    d->clock = NULL;
+    d->tier = NULL;
+    d->to = NULL;
+    d->message = NULL;
+    d->field = NULL;
+    d->value = NULL;
+    d->target_ms = 0;
+    d->deadline = INT64_MIN;
+    d->elapsed_ms = 0;
+    d->met = 0;
+    d->percent = 0;
+    d->before_ms = 0;
+    d->after_ms = 0;
+    d->targets = NULL;
     if (e->ctx.slot != ENG_NONE) {
         const eng_case *c = cs_case(&e->cs, e->ctx.slot);
         d->case_id = case_id(c);
@@ -173,7 +205,7 @@ static int act(void *ud, const vm_instr *ins, const int64_t *R, uint32_t rule)
         d.to = prog_str(p, p->levels[ins->b]);
         d.rule_label = label;
         eng_emit(e, &d);
-        clk_select(e, slot, 0); /* a tier may depend on the level */
+        if (e->aux.sel_level) clk_select(e, slot, 0); /* a tier may depend on the level */
         return 0;
     case OP_SET: {
         int64_t *f = &case_fields(e, c)[ins->b];
@@ -186,7 +218,7 @@ static int act(void *ud, const vm_instr *ins, const int64_t *R, uint32_t rule)
         d.value = e->jbuf;
         d.rule_label = label;
         eng_emit(e, &d);
-        if (old != *f) clk_select(e, slot, 0);
+        if (old != *f && e->aux.sel_field[ins->b]) clk_select(e, slot, 0);
         return 0;
     }
     case OP_REQUIRE:
@@ -220,7 +252,7 @@ static int act(void *ud, const vm_instr *ins, const int64_t *R, uint32_t rule)
 
 /* Fire every timer due at or before t, each at its own instant, in (instant,
  * case creation, clock) order; then the watermark is t. */
-void eng_advance(slate_engine *e, int64_t t)
+void eng_advance_due(slate_engine *e, int64_t t)
 {
     eng_ctx saved = e->ctx;
     e->ctx.event_seq = 0;
@@ -312,17 +344,24 @@ static int unusable(slate_engine *e, const slate_event *ev, uint32_t *slot, uint
 /* Everything an event may need to allocate, before it changes anything. */
 static int preflight(slate_engine *e, const slate_event *ev)
 {
+    int strings = 0;
     for (size_t i = 0; i < ev->nvalues; i++) {
         const slate_value *v = &ev->values[i];
         if (e->prog->fields[v->field].type != PT_STRING) continue;
         if (st_intern(&e->st, v->s ? v->s : "", v->s ? v->len : 0) < 0) return SLATE_NOMEM;
+        strings = 1;
     }
+    /* the JSON scratch depends on the longest interned string: it was fitted when
+     * the program's strings were interned (new, swap) and whenever an event
+     * brought strings, so only a string value of this event can call for more
+     * (and a string reaches a case, to be rendered, only with such an event) */
+    if (strings && eng_scratch_fit(e, &e->aux)) return SLATE_NOMEM;
     if (ev->type == EV_OPENED) {
         if (cs_reserve(&e->cs, ev->case_len)) return SLATE_NOMEM;
         /* at most one timer per clock of each open case */
         if (tq_reserve(e, ((size_t)e->cs.count + 1) * e->nclocks)) return SLATE_NOMEM;
     }
-    return eng_scratch_fit(e, &e->aux);
+    return SLATE_OK;
 }
 
 static uint32_t open_case(slate_engine *e, const slate_event *ev, uint32_t hash)
@@ -339,7 +378,8 @@ static uint32_t open_case(slate_engine *e, const slate_event *ev, uint32_t hash)
     return slot;
 }
 
-/* Write the event's fields into the case; 1 when any value changed. */
+/* Write the event's fields into the case; 1 when a value the selection reads
+ * changed (eng_aux.sel_field: any other change cannot change the tier). */
 static int apply_fields(slate_engine *e, uint32_t slot, const slate_event *ev)
 {
     int64_t *f = case_fields(e, cs_case(&e->cs, slot));
@@ -351,7 +391,7 @@ static int apply_fields(slate_engine *e, uint32_t slot, const slate_event *ev)
         case PT_STRING: x = st_intern(&e->st, v->s ? v->s : "", v->s ? v->len : 0); break;
         case PT_BOOL: x = x != 0; break;
         }
-        changed |= f[v->field] != x;
+        changed |= (f[v->field] != x) & e->aux.sel_field[v->field];
         f[v->field] = x;
     }
     return changed;
@@ -506,14 +546,19 @@ out:
 }
 
 /* For each event type, the ad-hoc clocks it meets (`require ... until EVENT`), in
- * clock order: the event stops them without a scan of every clock slot. */
+ * clock order: the event stops them without a scan of every clock slot.  Also
+ * the declared clocks, which a tier change retargets (the same reason). */
 static int until_lists(slate_engine *e, const slate_program *p, eng_aux *x)
 {
     uint32_t n = 0;
     for (uint32_t ci = 0; ci < p->nclocks; ci++) n += p->clocks[ci].kind != PCK_DECLARED;
     x->until_first = eng_realloc(&e->al, NULL, sizeof *x->until_first * ((size_t)p->nevents + 1));
     x->until_clock = eng_realloc(&e->al, NULL, sizeof *x->until_clock * (n ? n : 1));
-    if (!x->until_first || !x->until_clock) return SLATE_NOMEM;
+    x->declared = eng_realloc(&e->al, NULL, sizeof *x->declared * (p->nclocks ? p->nclocks : 1));
+    if (!x->until_first || !x->until_clock || !x->declared) return SLATE_NOMEM;
+    x->ndeclared = 0;
+    for (uint32_t ci = 0; ci < p->nclocks; ci++)
+        if (p->clocks[ci].kind == PCK_DECLARED) x->declared[x->ndeclared++] = ci;
     n = 0;
     for (uint32_t ev = 0; ev < p->nevents; ev++) {
         x->until_first[ev] = n;
@@ -549,21 +594,53 @@ static int sla_frags(slate_engine *e, const slate_program *p, eng_aux *x)
     return sb_done(&b) ? SLATE_OK : SLATE_NOMEM; /* always fits: n is an upper bound */
 }
 
-/* Each calendar's weekly prefix sums, so cal_between/cal_add do not rebuild them
- * on every call (calendar.h: cal_prefix). */
-static int cal_sums(slate_engine *e, const slate_program *p, eng_aux *x)
+/* Each calendar's derived tables (calendar.h: cal_pre), so cal_between/cal_add
+ * neither rebuild the weekly sums nor search on every call. */
+static int cal_tables(slate_engine *e, const slate_program *p, eng_aux *x)
 {
     size_t n = 0;
-    for (uint32_t i = 0; i < p->ncalendars; i++) n += (size_t)p->calendars[i].nweek + 1;
-    x->cal_sums = eng_realloc(&e->al, NULL, sizeof *x->cal_sums * (n ? n : 1));
-    x->cal_off = eng_realloc(&e->al, NULL, sizeof *x->cal_off * (p->ncalendars ? p->ncalendars : 1));
-    if (!x->cal_sums || !x->cal_off) return SLATE_NOMEM;
+    for (uint32_t i = 0; i < p->ncalendars; i++) n += cal_pre_size(&p->calendars[i]);
+    x->cal_mem = eng_realloc(&e->al, NULL, n ? n : 8);
+    x->cal_pre = eng_realloc(&e->al, NULL, sizeof *x->cal_pre * (p->ncalendars ? p->ncalendars : 1));
+    if (!x->cal_mem || !x->cal_pre) return SLATE_NOMEM;
     n = 0;
     for (uint32_t i = 0; i < p->ncalendars; i++) {
-        x->cal_off[i] = (uint32_t)n;
-        cal_prefix(&p->calendars[i], x->cal_sums + n);
-        n += (size_t)p->calendars[i].nweek + 1;
+        cal_pre_init(&p->calendars[i], (char *)x->cal_mem + n, &x->cal_pre[i]);
+        n += cal_pre_size(&p->calendars[i]);
     }
+    return SLATE_OK;
+}
+
+/* Which fields, and whether the level, the selection block reads.  The
+ * selection is a pure function of them (the verifier allows no action in it, and
+ * the VM reads nothing else of a case), and the case's tier is always its result
+ * on the case's current fields and level (chosen at `opened`, again whenever
+ * what it reads changes, and by hot swap): so a change to anything else cannot
+ * change the tier, and clk_select need not run the block for it.  Jumps only go
+ * forward (verified), so one pass in code order finds every reachable
+ * instruction of the block. */
+static int sel_inputs(slate_engine *e, const slate_program *p, eng_aux *x)
+{
+    size_t nf = p->nfields ? p->nfields : 1;
+    x->sel_field = eng_realloc(&e->al, NULL, nf);
+    if (!x->sel_field) return SLATE_NOMEM;
+    memset(x->sel_field, 0, nf);
+    x->sel_level = 0;
+    if (p->select == PROG_NO_CODE) return SLATE_OK;
+    uint8_t *seen = eng_realloc(&e->al, NULL, p->ncode);
+    if (!seen) return SLATE_NOMEM;
+    memset(seen, 0, p->ncode);
+    seen[p->select] = 1;
+    for (uint32_t pc = (uint32_t)p->select; pc < p->ncode; pc++) {
+        if (!seen[pc]) continue;
+        const vm_instr *ins = &p->code[pc];
+        if (ins->op == OP_FIELD) x->sel_field[ins->b] = 1;
+        if (ins->op == OP_LEVEL) x->sel_level = 1;
+        if (ins->op == OP_JMP || ins->op == OP_JMPF || ins->op == OP_JMPT) seen[ins->c] = 1;
+        int ends = ins->op == OP_JMP || ins->op == OP_HALT || ins->op == OP_TIER || ins->op == OP_RET;
+        if (!ends && pc + 1 < p->ncode) seen[pc + 1] = 1;
+    }
+    eng_realloc(&e->al, seen, 0);
     return SLATE_OK;
 }
 
@@ -577,8 +654,10 @@ void eng_aux_free(slate_engine *e, eng_aux *x)
     eng_realloc(&e->al, x->until_clock, 0);
     eng_realloc(&e->al, x->sla_frag, 0);
     eng_realloc(&e->al, x->sla_off, 0);
-    eng_realloc(&e->al, x->cal_sums, 0);
-    eng_realloc(&e->al, x->cal_off, 0);
+    eng_realloc(&e->al, x->declared, 0);
+    eng_realloc(&e->al, x->sel_field, 0);
+    eng_realloc(&e->al, x->cal_mem, 0);
+    eng_realloc(&e->al, x->cal_pre, 0);
     memset(x, 0, sizeof *x);
 }
 
@@ -589,7 +668,7 @@ int eng_prepare(slate_engine *e, const slate_program *p, eng_aux *x)
     x->str_ids = eng_realloc(&e->al, NULL, sizeof *x->str_ids * (p->nstrings ? p->nstrings : 1));
     x->regs = eng_realloc(&e->al, NULL, sizeof *x->regs * x->nregs * ENG_DEPTH);
     if (!x->str_ids || !x->regs || step_bits(e, p, x) || until_lists(e, p, x) ||
-        sla_frags(e, p, x) || cal_sums(e, p, x))
+        sla_frags(e, p, x) || cal_tables(e, p, x) || sel_inputs(e, p, x))
         goto nomem;
     memset(x->regs, 0, sizeof *x->regs * x->nregs * ENG_DEPTH);
     for (uint32_t i = 0; i < p->nstrings; i++)

@@ -229,8 +229,12 @@ typedef struct eng_aux {
     uint32_t *until_clock; /* the ad-hoc clocks each event meets, by event */
     char *sla_frag;        /* per target: `{"clock":NAME,"target_s":N` of `sla` JSON */
     uint32_t *sla_off;     /* target -> offset in sla_frag (ntargets + 1) */
-    int64_t *cal_sums;     /* every calendar's weekly prefix sums (cal_prefix) */
-    uint32_t *cal_off;     /* calendar -> its first entry in cal_sums */
+    uint32_t *declared;    /* the declared clocks (tier targets), in index order */
+    uint32_t ndeclared;
+    uint8_t *sel_field;    /* field -> 1 when the selection block reads it */
+    int sel_level;         /* the selection block reads the escalation level */
+    void *cal_mem;         /* every calendar's derived tables (cal_pre_init) */
+    struct cal_pre *cal_pre; /* calendar -> its tables, pointing into cal_mem */
 } eng_aux;
 
 #define ENG_DEPTH 3 /* rules or ladder actions -> selection or pause condition */
@@ -290,8 +294,9 @@ static inline size_t eng_stride(uint32_t nfields, uint32_t nclocks)
 /* timers.c */
 /* Make room for n entries (amortised growth); 0 or SLATE_NOMEM. */
 int tq_reserve(slate_engine *e, size_t n);
-void tq_set(slate_engine *e, uint32_t slot, uint32_t clock, int64_t at);
-void tq_remove(slate_engine *e, uint32_t slot, uint32_t clock);
+/* k is the clock's state in the case's record (its `heap` is the entry's place). */
+void tq_set(slate_engine *e, uint32_t slot, uint32_t clock, eng_clock *k, int64_t at);
+void tq_remove(slate_engine *e, eng_clock *k);
 /* The earliest entry, or NULL when the queue is empty. */
 static inline const tq_entry *tq_top(const slate_engine *e)
 {
@@ -301,8 +306,18 @@ static inline const tq_entry *tq_top(const slate_engine *e)
 /* engine.c */
 /* Start an API call: decisions go to sink(ud), no case or event yet. */
 void eng_begin(slate_engine *e, slate_sink sink, void *ud);
-/* Fire every timer due at or before t (each at its instant), then now = t. */
-void eng_advance(slate_engine *e, int64_t t);
+/* Fire every timer due at or before t (each at its instant), then now = t.
+ * Inline: most calls (two per event) find nothing due. */
+void eng_advance_due(slate_engine *e, int64_t t);
+static inline void eng_advance(slate_engine *e, int64_t t)
+{
+    const tq_entry *first = tq_top(e);
+    if (first && first->at <= t) {
+        eng_advance_due(e, t);
+        return;
+    }
+    if (t > e->now) e->now = t;
+}
 void eng_decision_init(slate_engine *e, slate_decision *d, slate_action a, uint32_t line);
 void eng_emit(slate_engine *e, slate_decision *d);
 const char *eng_str(const slate_engine *e, int64_t id);  /* interned id -> string */

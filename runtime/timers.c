@@ -80,10 +80,10 @@ int tq_reserve(slate_engine *e, size_t n)
     return SLATE_OK;
 }
 
-/* Queue (or move) the clock's timer to instant `at`. */
-void tq_set(slate_engine *e, uint32_t slot, uint32_t clock, int64_t at)
+/* Queue (or move) the clock's timer to instant `at`; k is that clock's state
+ * (the caller has it, so the record is not looked up again). */
+void tq_set(slate_engine *e, uint32_t slot, uint32_t clock, eng_clock *k, int64_t at)
 {
-    eng_clock *k = &case_clocks(e, cs_case(&e->cs, slot))[clock];
     tq_entry t = {at, slot, clock};
     if (k->heap == ENG_NONE) {
         uint32_t i = e->q.n++; /* capacity reserved with the case */
@@ -98,9 +98,8 @@ void tq_set(slate_engine *e, uint32_t slot, uint32_t clock, int64_t at)
         sift_down(e, i, t);
 }
 
-void tq_remove(slate_engine *e, uint32_t slot, uint32_t clock)
+void tq_remove(slate_engine *e, eng_clock *k)
 {
-    eng_clock *k = &case_clocks(e, cs_case(&e->cs, slot))[clock];
     uint32_t i = k->heap;
     if (i == ENG_NONE) return;
     k->heap = ENG_NONE;

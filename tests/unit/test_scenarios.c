@@ -289,6 +289,47 @@ static void test_pause_while_waiting_across_a_night(void **state)
     finish(r);
 }
 
+/* The engine re-runs the tier selection only when something it reads changes
+ * (engine.c sel_inputs): a field the selection does not read changes nothing, a
+ * field it reads (by an event or by `set`) and the level (by `escalate`) choose
+ * the tier again. */
+static const char *const selinputs =
+    "policy \"sel\" version \"1\"\n"
+    "case { prio: enum { normal, high } note: string other: int }\n"
+    "levels { agent, supervisor }\n"
+    "clock response starts on opened stops on responded\n"
+    "sla escalated when level >= supervisor { response within 10m }\n"
+    "sla fast when prio == high { response within 30m }\n"
+    "sla normal { response within 2h }\n"
+    "on updated when note == \"raise\" { escalate to supervisor }\n"
+    "on updated when note == \"high\" { set prio = high }\n"
+    "on updated when note == \"other\" { set other = 7 }\n";
+
+static void test_selection_reruns_only_on_what_it_reads(void **state)
+{
+    (void)state;
+    run *r = start(selinputs, 0);
+    EV(r, "opened", "c1", "2025-03-10T10:00Z");
+    EXPECT(&r->c,
+           "03-10T10:00 c1 sla normal [{\"clock\":\"response\",\"target_s\":7200}]",
+           "03-10T10:00 c1 start response dl=03-10T12:00");
+    EV(r, "updated", "c1", "2025-03-10T10:01Z", "other=3");
+    EV(r, "updated", "c1", "2025-03-10T10:02Z", "note=other");
+    EXPECT(&r->c, "03-10T10:02 c1 set other=7");
+    EV(r, "updated", "c1", "2025-03-10T10:03Z", "note=high");
+    EXPECT(&r->c, "03-10T10:03 c1 set prio=\"high\"",
+           "03-10T10:03 c1 sla fast [{\"clock\":\"response\",\"target_s\":1800"
+           DL("10T10:30:00") "}]");
+    EV(r, "updated", "c1", "2025-03-10T10:04Z", "prio=normal", "note=");
+    EXPECT(&r->c, "03-10T10:04 c1 sla normal [{\"clock\":\"response\",\"target_s\":7200"
+                  DL("10T12:00:00") "}]");
+    EV(r, "updated", "c1", "2025-03-10T10:05Z", "note=raise");
+    EXPECT(&r->c, "03-10T10:05 c1 escalate supervisor",
+           "03-10T10:05 c1 sla escalated [{\"clock\":\"response\",\"target_s\":600"
+           DL("10T10:10:00") "}]");
+    finish(r);
+}
+
 static void test_priority_raised_mid_case(void **state)
 {
     (void)state;
@@ -688,6 +729,7 @@ int main(void)
         cmocka_unit_test(test_holiday_inside_two_working_days),
         cmocka_unit_test(test_pause_while_waiting_across_a_night),
         cmocka_unit_test(test_priority_raised_mid_case),
+        cmocka_unit_test(test_selection_reruns_only_on_what_it_reads),
         cmocka_unit_test(test_tier_downgraded_after_breach),
         cmocka_unit_test(test_reopen),
         cmocka_unit_test(test_timers_fire_with_no_event_for_the_case),
