@@ -489,6 +489,7 @@ int slate_log_open_opts(const char *path, const slate_log_opts *opts, slate_log 
         return rc;
     }
     dlog_hex(log->head, 32, log->head_hex);
+    dlog_remember_committed(log);
     *out = log;
     return SLATE_OK;
 }
