@@ -431,7 +431,7 @@ int slate_log_open_opts(const char *path, const slate_log_opts *opts, slate_log 
         dlog_set_err(err, "out of memory");
         return SLATE_NOMEM;
     }
-    log->batch = opts->batch ? opts->batch : 64;
+    log->batch = opts->batch ? opts->batch : 1024;
     log->check = opts->check;
     int rc = parse_options(log, opts->options);
     if (!rc && opts->pseudonym_key && !log->check) {
