@@ -48,6 +48,8 @@ struct slate_log {
     int in_txn, broken;
     int check;             /* compare with the stored rows instead of writing */
     int64_t end_pos;       /* check mode: the stored log's last position */
+    int64_t at_pos[3];     /* check mode: the row the policies, events, decisions
+                              SELECTs stand on (0: none), read forward in pos order */
     uint8_t *key;
     size_t key_len;
     char **opt_keys, **opt_values; /* sealed options (without the `opt.` prefix) */

@@ -441,7 +441,7 @@ int slate_log_verify(const char *path, slate_log_summary *sum, char **err)
     if (err) *err = NULL;
     if (sum) memset(sum, 0, sizeof *sum);
     if (!path) return SLATE_MISUSE;
-    if (sqlite3_open_v2(path, &v.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &v.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         problem(&v, "%s: %s", path, v.db ? sqlite3_errmsg(v.db) : "cannot open");
         sqlite3_close(v.db);
         return SLATE_ERROR;
