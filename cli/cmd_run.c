@@ -56,7 +56,7 @@ static const char help[] =
     "  --resume            continue the log FILE after a crash or a stop: verify it,\n"
     "                      rebuild the engine from it, skip the input events it\n"
     "                      already holds (by sequence number) and go on from there\n"
-    "  --log-batch N       events per log transaction (default 1024)\n"
+    "  --log-batch N       events per log transaction (default 4096)\n"
     "  --log-sync MODE     `full` (default: a committed batch survives a power\n"
     "                      loss) or `normal` (survives a killed process)\n"
     "  --pseudonymize-key FILE  store HMAC-SHA256(key, case id) in the log instead\n"
