@@ -24,15 +24,29 @@
  * The same digits as printf's %" PRId64 ", without its cost per call. */
 static size_t i64_dec(int64_t v, char *out)
 {
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
     char tmp[24];
-    size_t n = 0, k = 0;
+    size_t n = sizeof tmp, k = 0;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do tmp[n++] = (char)('0' + u % 10); while (u /= 10);
+    while (u >= 100) { /* two digits per division */
+        unsigned r = (unsigned)(u % 100);
+        u /= 100;
+        tmp[--n] = pairs[2 * r + 1];
+        tmp[--n] = pairs[2 * r];
+    }
+    if (u >= 10) {
+        tmp[--n] = pairs[2 * u + 1];
+        tmp[--n] = pairs[2 * u];
+    } else {
+        tmp[--n] = (char)('0' + u);
+    }
     if (v < 0) out[k++] = '-';
-    while (n) out[k++] = tmp[--n];
-    return k;
+    memcpy(out + k, tmp + n, sizeof tmp - n);
+    return k + sizeof tmp - n;
 }
-
 
 static int buf_reserve(dlog_buf *b, size_t extra)
 {
