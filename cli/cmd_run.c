@@ -12,6 +12,7 @@
  * the summary and its timing go to stderr.  docs/io.md has the details.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,7 @@ static const char help[] =
     "  --resume            continue the log FILE after a crash or a stop: verify it,\n"
     "                      rebuild the engine from it, skip the input events it\n"
     "                      already holds (by sequence number) and go on from there\n"
-    "  --log-batch N       events per log transaction (default 64)\n"
+    "  --log-batch N       events per log transaction (default 4096)\n"
     "  --log-sync MODE     `full` (default: a committed batch survives a power\n"
     "                      loss) or `normal` (survives a killed process)\n"
     "  --pseudonymize-key FILE  store HMAC-SHA256(key, case id) in the log instead\n"
@@ -395,15 +396,25 @@ static int same_as_logged(sqlite3_stmt *st, const ev_result *res)
     return n == res->raw_len && !memcmp(p, res->raw, n);
 }
 
-/* Before a read that may wait: show the consumer the decisions so far, and
- * commit the log's batch ("when the input runs dry").  A failure shows at the
- * next decision or at the end. */
+/* What flush_before_read() needs: the runner and the input it reads. */
+typedef struct before_read {
+    runner *r;
+    int fd;
+} before_read;
+
+/* Before a read: show the consumer the decisions so far, and commit the log's
+ * batch when the input has run dry (nothing to read right now).  A file, or a
+ * pipe with data waiting, does not commit a batch early: a commit per 64 KiB
+ * read cost more than the batches themselves.  A failure shows at the next
+ * decision or at the end. */
 static void flush_before_read(void *ud)
 {
-    runner *r = ud;
+    before_read *b = ud;
+    runner *r = b->r;
     if (r->out.f && dout_flush(&r->out) == 0 && fflush(r->out.f) != 0 && !r->out.write_error)
         r->out.write_error = errno;
-    if (r->log) slate_log_flush(r->log);
+    struct pollfd p = {b->fd, POLLIN, 0};
+    if (r->log && poll(&p, 1, 0) <= 0) slate_log_flush(r->log);
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -517,7 +528,8 @@ int cmd_run(int argc, char **argv)
         status = EXIT_IO;
         goto done;
     }
-    ev_reader_before_read(rd, flush_before_read, rp);
+    before_read br = {rp, fileno(in)};
+    ev_reader_before_read(rd, flush_before_read, &br);
 
     uint64_t notes = 0;
     for (;;) {

@@ -201,7 +201,7 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     int rc = EXIT_OK;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
         sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "SELECT id, kind, seq, at_ms, payload, policy_hash, case_id, reason "
                                "FROM events ORDER BY id", -1, &st, NULL) != SQLITE_OK) {

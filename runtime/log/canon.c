@@ -20,6 +20,34 @@
 
 /* ---- buffers ------------------------------------------------------------ */
 
+/* Decimal digits of v into out (at least 21 bytes), no NUL; returns the count.
+ * The same digits as printf's %" PRId64 ", without its cost per call. */
+static size_t i64_dec(int64_t v, char *out)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    char tmp[24];
+    size_t n = sizeof tmp, k = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    while (u >= 100) { /* two digits per division */
+        unsigned r = (unsigned)(u % 100);
+        u /= 100;
+        tmp[--n] = pairs[2 * r + 1];
+        tmp[--n] = pairs[2 * r];
+    }
+    if (u >= 10) {
+        tmp[--n] = pairs[2 * u + 1];
+        tmp[--n] = pairs[2 * u];
+    } else {
+        tmp[--n] = (char)('0' + u);
+    }
+    if (v < 0) out[k++] = '-';
+    memcpy(out + k, tmp + n, sizeof tmp - n);
+    return k + sizeof tmp - n;
+}
+
 static int buf_reserve(dlog_buf *b, size_t extra)
 {
     if (b->failed) return -1;
@@ -110,54 +138,85 @@ void dlog_hex(const uint8_t *b, size_t n, char *out)
     out[2 * n] = 0;
 }
 
+/* The bytes of one chain step are gathered here and given to SHA-256 in large
+ * pieces: the netstrings of a row are many short writes, and the hash's
+ * per-call cost dominated them.  The bytes hashed are the same. */
+typedef struct hbuf {
+    struct sha256_ctx h;
+    size_t len;
+    uint8_t b[1024];
+} hbuf;
+
+static void hb_put(hbuf *hb, const void *p, size_t n)
+{
+    if (hb->len + n > sizeof hb->b) {
+        sha256_update(&hb->h, hb->len, hb->b);
+        hb->len = 0;
+        if (n > sizeof hb->b / 2) {
+            sha256_update(&hb->h, n, p);
+            return;
+        }
+    }
+    memcpy(hb->b + hb->len, p, n);
+    hb->len += n;
+}
+
 /* ns(x) = decimal length ":" bytes ","  for text, blobs and integers (their
  * decimal form); "~" for NULL. */
-static void ns(struct sha256_ctx *h, const dlog_val *v)
+static void ns(hbuf *hb, const dlog_val *v)
 {
-    char num[32];
+    char num[24], len[24];
     const void *p = v->p;
     size_t n = v->n;
     if (v->type == DV_NULL) {
-        sha256_update(h, 1, (const uint8_t *)"~");
+        hb_put(hb, "~", 1);
         return;
     }
     if (v->type == DV_INT) {
-        n = (size_t)snprintf(num, sizeof num, "%" PRId64, v->i);
+        n = i64_dec(v->i, num);
         p = num;
     }
-    char len[32];
-    int ln = snprintf(len, sizeof len, "%zu:", n);
-    sha256_update(h, (size_t)ln, (const uint8_t *)len);
-    if (n) sha256_update(h, n, p);
-    sha256_update(h, 1, (const uint8_t *)",");
+    size_t ln = i64_dec((int64_t)n, len);
+    len[ln++] = ':';
+    hb_put(hb, len, ln);
+    if (n) hb_put(hb, p, n);
+    hb_put(hb, ",", 1);
+}
+
+static void hb_digest(hbuf *hb, uint8_t out[32])
+{
+    if (hb->len) sha256_update(&hb->h, hb->len, hb->b);
+    sha256_digest(&hb->h, SHA256_DIGEST_SIZE, out);
 }
 
 void dlog_chain(const uint8_t prev[32], const char *table, const dlog_val *v, size_t n,
                 uint8_t out[32])
 {
-    struct sha256_ctx h;
-    sha256_init(&h);
-    sha256_update(&h, 32, prev);
+    hbuf hb;
+    sha256_init(&hb.h);
+    hb.len = 0;
+    hb_put(&hb, prev, 32);
     dlog_val t = {DV_TEXT, 0, table, strlen(table)};
-    ns(&h, &t);
-    for (size_t i = 0; i < n; i++) ns(&h, &v[i]);
-    sha256_digest(&h, SHA256_DIGEST_SIZE, out);
+    ns(&hb, &t);
+    for (size_t i = 0; i < n; i++) ns(&hb, &v[i]);
+    hb_digest(&hb, out);
 }
 
 void dlog_genesis(const char *const *keys, const char *const *values, size_t n,
                   uint8_t out[32])
 {
-    struct sha256_ctx h;
-    sha256_init(&h);
+    hbuf hb;
+    sha256_init(&hb.h);
+    hb.len = 0;
     dlog_val tag = {DV_TEXT, 0, "slate-log", 9};
-    ns(&h, &tag);
+    ns(&hb, &tag);
     for (size_t i = 0; i < n; i++) {
         dlog_val k = {DV_TEXT, 0, keys[i], strlen(keys[i])};
         dlog_val v = {DV_TEXT, 0, values[i], strlen(values[i])};
-        ns(&h, &k);
-        ns(&h, &v);
+        ns(&hb, &k);
+        ns(&hb, &v);
     }
-    sha256_digest(&h, SHA256_DIGEST_SIZE, out);
+    hb_digest(&hb, out);
 }
 
 void slate_log_pseudonym(const void *key, size_t key_len, const char *id, size_t id_len,
@@ -198,6 +257,25 @@ char *slate_log_time(int64_t ms, char *buf)
     unsigned mo, d;
     civil(days, &y, &mo, &d);
     unsigned s = (unsigned)(rem / 1000);
+    if (y >= 0 && y <= 9999) {
+        /* the common case, formatted by hand: this runs twice per decision */
+        unsigned f[] = {(unsigned)y / 100, (unsigned)y % 100, mo, d, s / 3600, s / 60 % 60, s % 60};
+        static const char sep[] = {0, 0, '-', '-', 'T', ':', ':'}; /* before each field */
+        char *o = buf;
+        for (int i = 0; i < 7; i++) {
+            if (sep[i]) *o++ = sep[i];
+            *o++ = (char)('0' + f[i] / 10);
+            *o++ = (char)('0' + f[i] % 10);
+        }
+        unsigned ms3 = (unsigned)(rem % 1000);
+        *o++ = '.';
+        *o++ = (char)('0' + ms3 / 100);
+        *o++ = (char)('0' + ms3 / 10 % 10);
+        *o++ = (char)('0' + ms3 % 10);
+        *o++ = 'Z';
+        *o = 0;
+        return buf;
+    }
     char tmp[80]; /* the widest year of an int64 of ms still fits in 32 bytes */
     snprintf(tmp, sizeof tmp, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%03uZ", y, mo, d, s / 3600,
              s / 60 % 60, s % 60, (unsigned)(rem % 1000));
@@ -231,11 +309,21 @@ static unsigned always(slate_action a)
 
 /* A string member; `raw` members already hold JSON and are copied as they are
  * when they look like it (an array, object, number, true/false/null or string). */
+/* `,"key":` (no comma before the first member).  Built with puts rather than
+ * printf: args are formatted once per decision. */
+static void key_of(dlog_buf *b, int *first, const char *key)
+{
+    if (!*first) dlog_buf_put(b, ",", 1);
+    *first = 0;
+    dlog_buf_put(b, "\"", 1);
+    dlog_buf_puts(b, key);
+    dlog_buf_put(b, "\":", 2);
+}
+
 static void str_member(dlog_buf *b, int *first, const char *key, const char *v, int raw)
 {
     if (!v) return;
-    dlog_buf_printf(b, "%s\"%s\":", *first ? "" : ",", key);
-    *first = 0;
+    key_of(b, first, key);
     if (raw && *v && strchr("[{\"-0123456789tfn", *v))
         dlog_buf_puts(b, v);
     else
@@ -244,8 +332,9 @@ static void str_member(dlog_buf *b, int *first, const char *key, const char *v, 
 
 static void int_member(dlog_buf *b, int *first, const char *key, int64_t v)
 {
-    dlog_buf_printf(b, "%s\"%s\":%" PRId64, *first ? "" : ",", key, v);
-    *first = 0;
+    char num[24];
+    key_of(b, first, key);
+    dlog_buf_put(b, num, i64_dec(v, num));
 }
 
 /*
@@ -275,14 +364,15 @@ void dlog_args(dlog_buf *b, const slate_decision *d)
     if ((m & M_TARGET) || d->target_ms) int_member(b, &first, "target_ms", d->target_ms);
     if ((m & M_ELAPSED) || d->elapsed_ms) int_member(b, &first, "elapsed_ms", d->elapsed_ms);
     if ((m & M_MET) || d->met) {
-        dlog_buf_printf(b, "%s\"met\":%s", first ? "" : ",", d->met ? "true" : "false");
-        first = 0;
+        key_of(b, &first, "met");
+        dlog_buf_puts(b, d->met ? "true" : "false");
     }
     if (d->deadline != INT64_MIN && ((m & M_DEADLINE) || d->deadline != 0)) {
         char t[32];
-        dlog_buf_printf(b, "%s\"deadline\":\"%s\"", first ? "" : ",",
-                        slate_log_time(d->deadline, t));
-        first = 0;
+        key_of(b, &first, "deadline");
+        dlog_buf_put(b, "\"", 1);
+        dlog_buf_puts(b, slate_log_time(d->deadline, t));
+        dlog_buf_put(b, "\"", 1);
     }
     dlog_buf_puts(b, "}");
 }

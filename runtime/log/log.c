@@ -5,9 +5,9 @@
  * (check mode); log_int.h holds the handle they share.
  *
  * Invariants of the whole writer:
- *  - rows are written only in slate_log_end(), inside a SAVEPOINT within the
- *    batch transaction, so a commit (which happens only between entries) never
- *    holds part of an entry;
+ *  - rows are written only in slate_log_end(), into the batch transaction, and
+ *    a commit happens only between entries; a write that fails part way through
+ *    an entry rolls the whole batch back, so a commit never holds part of one;
  *  - `pos` numbers every row of policies, events and decisions in log order,
  *    from 1 and gap-free; each row's chain hash extends the previous row's;
  *  - meta's state.pos and state.chain name the last row, and change in the

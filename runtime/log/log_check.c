@@ -64,14 +64,38 @@ static int val_eq(const dlog_val *a, const dlog_val *b)
 /* What compare_row found. */
 enum { CMP_SAME = 0, CMP_MISSING, CMP_COLUMN, CMP_CHAIN };
 
-/* Compare v[0..n-1] with the stored row at `pos` (st selects it) and move *head
- * on.  Column `skip` (or -1) and, when skip >= 0, the chain are not compared
- * (the caller checks them later).  On CMP_COLUMN, msg gets "`col`: expected X,
- * found Y"; *stored_skip gets the stored integer of column `skip`.  The
- * statement is reset on return. */
-static int compare_row(slate_log *log, sqlite3_stmt *st, const char *table,
+/* Put st (table t: 0 policies, 1 events, 2 decisions; its pos is column
+ * pos_col) on the stored row at `pos`: 1 found, 0 not there.  Positions are
+ * asked for in increasing order, so this is a step forward on one scan; a
+ * position behind the scan restarts it there. */
+static int seek_row(slate_log *log, sqlite3_stmt *st, int t, int pos_col, int64_t pos)
+{
+    int64_t *at = &log->at_pos[t];
+    if (*at == pos) return 1;
+    if (*at == 0 || *at > pos) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, pos);
+        *at = 0;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        *at = sqlite3_column_int64(st, pos_col);
+        if (*at >= pos) return *at == pos;
+    }
+    sqlite3_reset(st);
+    *at = 0;
+    return 0;
+}
+
+/* Compare v[0..n-1] with the stored row at `pos` (st selects it, table index
+ * t) and move *head on.  Column `skip` (or -1) is not compared; the chain is
+ * compared only when chain_out is NULL, else the stored and computed chains
+ * are copied out for the caller to compare later.  On CMP_COLUMN, msg gets
+ * "`col`: expected X, found Y"; *stored_skip gets the stored integer of
+ * column `skip`. */
+static int compare_row(slate_log *log, sqlite3_stmt *st, int t, const char *table,
                        const char *const *names, const dlog_val *v, size_t n, int64_t pos,
-                       uint8_t head[32], int skip, int64_t *stored_skip, dlog_buf *msg)
+                       uint8_t head[32], int skip, int64_t *stored_skip, char chain_out[2][65],
+                       dlog_buf *msg)
 {
     uint8_t next[32];
     char hex[65];
@@ -79,12 +103,7 @@ static int compare_row(slate_log *log, sqlite3_stmt *st, const char *table,
     dlog_chain(head, table, v, n, next);
     dlog_hex(next, 32, hex);
     memcpy(head, next, 32);
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, pos);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_reset(st);
-        return CMP_MISSING;
-    }
+    if (!seek_row(log, st, t, t == 0 ? 0 : 1, pos)) return CMP_MISSING;
     int r = CMP_SAME;
     for (size_t i = 0; i < n && r == CMP_SAME; i++) {
         dlog_val x = col_val(st, (int)i);
@@ -99,11 +118,13 @@ static int compare_row(slate_log *log, sqlite3_stmt *st, const char *table,
         show_val(msg, &x);
         r = CMP_COLUMN;
     }
-    if (r == CMP_SAME && skip < 0) {
-        const unsigned char *c = sqlite3_column_text(st, (int)n);
-        if (!c || strcmp((const char *)c, hex)) r = CMP_CHAIN;
+    const unsigned char *c = sqlite3_column_text(st, (int)n);
+    if (chain_out) {
+        memcpy(chain_out[0], hex, 65);
+        snprintf(chain_out[1], 65, "%s", c ? (const char *)c : "");
+    } else if (r == CMP_SAME && (!c || strcmp((const char *)c, hex))) {
+        r = CMP_CHAIN;
     }
-    sqlite3_reset(st);
     return r;
 }
 
@@ -142,8 +163,8 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
         snprintf(where, sizeof where, "the %s entry %" PRId64, dlog_kind_names[log->kind], id);
     if (pol) {
         ++*pos;
-        r = compare_row(log, log->ins_policy, "policies", dlog_policy_names, pol, DLOG_NPOLICY_COLS,
-                        *pos, head, -1, NULL, &m);
+        r = compare_row(log, log->ins_policy, 0, "policies", dlog_policy_names, pol,
+                        DLOG_NPOLICY_COLS, *pos, head, -1, NULL, NULL, &m);
         if (r) {
             dlog_fail(log, SLATE_ERROR, "first divergence at %s, policy %.12s: %s", where, log->pol_hash,
                  r == CMP_MISSING ? "the log does not store it here" : r == CMP_CHAIN ? "chain differs" : m.p);
@@ -151,10 +172,9 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
         }
     }
     int64_t ev_pos = ++*pos, stored_n = -1;
-    uint8_t ev_head[32];
-    memcpy(ev_head, head, 32);
-    r = compare_row(log, log->ins_event, "events", dlog_event_names, ev, DLOG_NEVENT_COLS, ev_pos, head,
-                    DLOG_NEVENT_COLS - 1, &stored_n, &m);
+    char ev_chain[2][65]; /* computed, stored: compared once all columns matched */
+    r = compare_row(log, log->ins_event, 1, "events", dlog_event_names, ev, DLOG_NEVENT_COLS, ev_pos,
+                    head, DLOG_NEVENT_COLS - 1, &stored_n, ev_chain, &m);
     if (r) {
         if (r == CMP_MISSING) {
             dlog_buf_puts(&m, "the log holds ");
@@ -182,8 +202,9 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
         dlog_decision_values(log, p, dpos, id, hash, at, dv);
         /* skip = n: every column compared, the chain not (it hangs on the events
          * row's, checked last; equal columns give equal chains in a verified log) */
-        r = compare_row(log, log->ins_decision, "decisions", dlog_decision_names, dv,
-                        DLOG_NDECISION_COLS, dpos, head, DLOG_NDECISION_COLS, NULL, &m);
+        char dchain[2][65]; /* not compared: see above */
+        r = compare_row(log, log->ins_decision, 2, "decisions", dlog_decision_names, dv,
+                        DLOG_NDECISION_COLS, dpos, head, DLOG_NDECISION_COLS, NULL, dchain, &m);
         if (r) {
             if (r == CMP_MISSING) {
                 dlog_buf_puts(&m, "the log holds ");
@@ -202,12 +223,9 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
         dlog_fail(log, SLATE_ERROR, "first divergence at %s: %s", where, m.p ? m.p : "");
         goto out;
     }
-    /* every column matched: the chain must too, the events row's included */
-    uint8_t h[32];
-    memcpy(h, ev_head, 32);
-    r = compare_row(log, log->ins_event, "events", dlog_event_names, ev, DLOG_NEVENT_COLS, ev_pos, h, -1,
-                    NULL, &m);
-    if (r) {
+    /* every column matched: the chain must too, the events row's included
+     * (its ndecisions column was checked against stored_n above) */
+    if (strcmp(ev_chain[0], ev_chain[1])) {
         dlog_fail(log, SLATE_ERROR, "first divergence at %s: the chain hashes differ", where);
         goto out;
     }

@@ -48,6 +48,8 @@ struct slate_log {
     int in_txn, broken;
     int check;             /* compare with the stored rows instead of writing */
     int64_t end_pos;       /* check mode: the stored log's last position */
+    int64_t at_pos[3];     /* check mode: the row the policies, events, decisions
+                              SELECTs stand on (0: none), read forward in pos order */
     uint8_t *key;
     size_t key_len;
     char **opt_keys, **opt_values; /* sealed options (without the `opt.` prefix) */
@@ -60,6 +62,14 @@ struct slate_log {
     char head_hex[65];
     char policy_hash[65];  /* "" before any policy */
     char *policy_file;
+    /* The same at the last commit: a failed write rolls the open batch back
+     * and the handle's state with it. */
+    struct dlog_committed {
+        int64_t pos, entry_id;
+        uint64_t last_event_seq, last_decision_seq;
+        uint8_t head[32];
+        char policy_hash[65];
+    } committed;
 
     /* The open entry. */
     int open;
@@ -116,6 +126,9 @@ void dlog_free_log(slate_log *log);
 
 /* Action names indexed by slate_action (SLATE_ACTIONS order). */
 extern const char *const dlog_action_names[];
+
+/* Note the handle's state as the committed one (after opening, after COMMIT). */
+void dlog_remember_committed(slate_log *log);
 
 /* Forget the open entry (its arena strings and pending decisions). */
 void dlog_reset_entry(slate_log *log);

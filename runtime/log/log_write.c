@@ -1,8 +1,8 @@
 /*
  * log_write.c - the entries of a decision log: begins an entry, collects its
  * decisions from the engine's sink in the entry arena, and at slate_log_end()
- * writes the policy, events and decision rows with their chain hashes inside a
- * SAVEPOINT of the batched transaction, then commits the handle's state.
+ * writes the policy, events and decision rows with their chain hashes into the
+ * batched transaction, then commits the handle's state.
  *
  * Not here: opening or schema (log_schema.c); in check mode the rows are built
  * here but compared by log_check.c, which writes nothing.
@@ -73,7 +73,7 @@ static int insert_row(slate_log *log, sqlite3_stmt *st, const char *table, const
     dlog_chain(head, table, v, n, next);
     dlog_hex(next, 32, hex);
     sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    /* every parameter is bound below: no sqlite3_clear_bindings() needed */
     for (size_t i = 0; i < n; i++) {
         int c = (int)i + 1;
         switch (v[i].type) {
@@ -83,7 +83,7 @@ static int insert_row(slate_log *log, sqlite3_stmt *st, const char *table, const
         case DV_BLOB: sqlite3_bind_blob64(st, c, v[i].p, v[i].n, SQLITE_STATIC); break;
         }
     }
-    sqlite3_bind_text(st, (int)n + 1, hex, 64, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, (int)n + 1, hex, 64, SQLITE_STATIC); /* outlives the step */
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
@@ -105,6 +105,41 @@ static int set_state(slate_log *log, const char *key, const char *value)
     return rc == SQLITE_DONE ? SLATE_OK : dlog_sql_fail(log, "cannot update meta");
 }
 
+/* The handle's state is what is committed: note it, for rollback_batch(). */
+void dlog_remember_committed(slate_log *log)
+{
+    struct dlog_committed *c = &log->committed;
+    c->pos = log->pos;
+    c->entry_id = log->entry_id;
+    c->last_event_seq = log->last_event_seq;
+    c->last_decision_seq = log->last_decision_seq;
+    memcpy(c->head, log->head, 32);
+    memcpy(c->policy_hash, log->policy_hash, 65);
+}
+
+/* A write or the commit failed: roll the open batch back (none of its entries
+ * was acknowledged: `slate run --resume` processes them again), put the handle's
+ * state back to the last commit, and refuse further entries.  errmsg is kept. */
+static void rollback_batch(slate_log *log)
+{
+    char keepmsg[sizeof log->errmsg];
+    memcpy(keepmsg, log->errmsg, sizeof keepmsg);
+    if (log->in_txn) sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
+    memcpy(log->errmsg, keepmsg, sizeof keepmsg);
+    struct dlog_committed *c = &log->committed;
+    log->pos = c->pos;
+    log->entry_id = c->entry_id;
+    log->last_event_seq = c->last_event_seq;
+    log->last_decision_seq = c->last_decision_seq;
+    memcpy(log->head, c->head, 32);
+    dlog_hex(log->head, 32, log->head_hex);
+    memcpy(log->policy_hash, c->policy_hash, 65);
+    log->in_txn = 0;
+    log->in_batch = 0;
+    log->broken = 1;
+    dlog_reset_entry(log);
+}
+
 int slate_log_flush(slate_log *log)
 {
     if (!log) return SLATE_MISUSE;
@@ -116,9 +151,10 @@ int slate_log_flush(slate_log *log)
     if (!rc) rc = set_state(log, "state.writer", SLATE_VERSION);
     if (!rc) rc = dlog_exec(log, "COMMIT");
     if (rc) {
-        sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
-        log->broken = 1;
+        rollback_batch(log);
+        return rc;
     }
+    dlog_remember_committed(log);
     log->in_txn = 0;
     log->in_batch = 0;
     return rc;
@@ -251,9 +287,18 @@ int slate_log_sink(void *ud, const slate_decision *d)
         const char *file = log->kind == DLOG_K_POLICY
                                ? (log->pol_file.off == DLOG_NONE ? "" : log->arena.p + log->pol_file.off)
                                : (log->policy_file ? log->policy_file : "");
-        char rule[1100];
-        int n = snprintf(rule, sizeof rule, "%s:%" PRIu32, file, d->rule_line);
-        p->rule = keep(log, rule, (size_t)n < sizeof rule ? (size_t)n : sizeof rule - 1);
+        /* "file:line", as snprintf("%s:%u") into 1100 bytes would give */
+        char rule[1100], num[12];
+        size_t fl = strnlen(file, sizeof rule - 1), k = sizeof num;
+        uint32_t line = d->rule_line;
+        do num[--k] = (char)('0' + line % 10); while (line /= 10);
+        memcpy(rule, file, fl);
+        size_t n = fl;
+        if (n < sizeof rule - 1) rule[n++] = ':';
+        size_t dl = sizeof num - k;
+        if (dl > sizeof rule - 1 - n) dl = sizeof rule - 1 - n;
+        memcpy(rule + n, num + k, dl);
+        p->rule = keep(log, rule, n + dl);
     }
     p->rule_label = keeps(log, d->rule_label);
     p->clock = keeps(log, d->clock);
@@ -403,19 +448,16 @@ int slate_log_end(slate_log *log)
                                           "opened it (a log takes one writer at a time)");
         }
     }
-    rc = dlog_exec(log, "SAVEPOINT entry");
+    /* No SAVEPOINT per entry: it copied every page an entry touched into a
+     * statement journal, a third of the writer's time.  A failure part way
+     * through an entry rolls back the whole batch instead, so a commit still
+     * never holds part of an entry. */
     int64_t pos = log->pos, id = log->entry_id + 1;
     uint8_t head[32];
     memcpy(head, log->head, 32);
-    if (!rc) rc = write_entry(log, &pos, head, id);
-    if (!rc) rc = dlog_exec(log, "RELEASE entry");
+    rc = write_entry(log, &pos, head, id);
     if (rc) {
-        char keepmsg[sizeof log->errmsg];
-        memcpy(keepmsg, log->errmsg, sizeof keepmsg);
-        sqlite3_exec(log->db, "ROLLBACK TO entry; RELEASE entry", NULL, NULL, NULL);
-        memcpy(log->errmsg, keepmsg, sizeof keepmsg);
-        log->broken = 1;
-        dlog_reset_entry(log);
+        rollback_batch(log);
         return rc;
     }
     return commit_entry(log, pos, id, head);

@@ -39,7 +39,7 @@ extern "C" {
 typedef struct slate_log slate_log;
 
 typedef struct slate_log_opts {
-    unsigned batch;           /* entries per transaction; 0: 64 */
+    unsigned batch;           /* entries per transaction; 0: 4096 */
     int sync_normal;          /* 1: PRAGMA synchronous=NORMAL (a power loss may lose
                                  the last committed batches); 0: FULL (default) */
     const void *pseudonym_key;/* non-NULL: case ids are stored as

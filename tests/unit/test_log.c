@@ -764,6 +764,42 @@ static void test_atomic_when_killed(void **state)
     }
 }
 
+/* A write that fails part way through an entry (here a trigger refuses
+ * decision 9, the second of event 6) rolls back the whole open batch: the log
+ * keeps the committed batches, no part of the failed entry, and the handle's
+ * state is the committed one. */
+static void test_failed_write_rolls_back_batch(void **state)
+{
+    fixture *f = *state;
+    slate_log *log = NULL;
+    assert_int_equal(slate_log_open(f->db, &log, NULL), SLATE_OK);
+    assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", NULL), SLATE_OK);
+    assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
+    sql(f->db, "CREATE TRIGGER refuse BEFORE INSERT ON decisions WHEN NEW.seq = 9 "
+               "BEGIN SELECT RAISE(ABORT, 'refused'); END");
+
+    slate_log_opts opts = {.batch = 4};
+    assert_int_equal(slate_log_open_opts(f->db, &opts, &log, NULL), SLATE_OK);
+    uint64_t dseq = 1;
+    /* events 1-4 (decisions 1-6) commit as a batch; 5 is pending; 6 fails */
+    assert_int_not_equal(syn_events(log, 1, 6, &dseq), SLATE_OK);
+    assert_non_null(strstr(slate_log_errmsg(log), "refused"));
+    assert_int_equal(slate_log_last_event_seq(log), 4);
+    assert_int_equal(slate_log_last_decision_seq(log), 6);
+    char *head = sql_text(f->db, "SELECT value FROM meta WHERE key = 'state.chain'");
+    assert_string_equal(slate_log_head(log), head);
+    free(head);
+    /* the handle refuses further entries */
+    slate_log_event ev = {7, 0, "opened", "a", 1, "{}", 2, NULL};
+    assert_int_not_equal(slate_log_begin_event(log, &ev), SLATE_OK);
+    assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
+
+    sql(f->db, "DROP TRIGGER refuse");
+    check_whole(f->db);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events"), 5);
+    assert_int_equal(sql_int(f->db, "SELECT max(seq) FROM decisions"), 6);
+}
+
 static void test_abort_drops_entry(void **state)
 {
     fixture *f = *state;
@@ -819,6 +855,7 @@ int main(void)
         T(test_pseudonyms),
         T(test_atomic_when_killed),
         T(test_abort_drops_entry),
+        T(test_failed_write_rolls_back_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
