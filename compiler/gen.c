@@ -13,6 +13,12 @@
  * condition, an action).  In a statement's conditions every leaf (a field,
  * `level`, a constant) is loaded once, into a register hoisted to the start of
  * the statement, and shared by every comparison that reads it.
+ *
+ * A comparison in a condition is one fused compare-and-jump (opcodes.def):
+ * a field against a small constant of its type reads the field itself
+ * (FJEQ.., so its leaves are not hoisted at all), anything else compares two
+ * registers (JEQ..); a comparison used as a value still computes into a
+ * register (EQ..).  Same machine compare either way, one dispatch fewer.
  */
 #include <string.h>
 
