@@ -90,13 +90,20 @@ static void put_instr(FILE *out, const slate_program *p, uint32_t pc)
     int pad = 9 - (int)strlen(prog_op_names[in->op]);
     for (int k = 0; k < 3; k++) {
         int64_t x = val[k];
-        if (ops[k] == '-' || ops[k] == 'y') continue;
+        if (ops[k] == '-' || ops[k] == 'y' || ops[k] == 'v') continue; /* v: printed after its field */
         if (first) fprintf(out, "%*s ", pad > 0 ? pad : 0, "");
         else fputs(", ", out);
         first = 0;
         switch (ops[k]) {
         case 'r': fprintf(out, "r%" PRId64, x); break;
-        case 'f': fputs(S(p->fields[x].name), out); break;
+        case 'f':
+            fputs(S(p->fields[x].name), out);
+            if (ops[0] == 'v') { /* FJEQ..: `kind, complaint (kind)` */
+                const prog_field *f = &p->fields[x];
+                fputs(", ", out);
+                put_value(out, p, f->type == PT_ENUM ? (uint16_t)(PROG_TAG_ENUM + x) : f->type, in->a);
+            }
+            break;
         case 'l': fputs(S(p->levels[x]), out); break;
         case 's': put_quoted(out, S((uint32_t)x)); break;
         case 'k': put_value(out, p, in->b, p->consts[x]); break;
@@ -279,7 +286,7 @@ void dis_program(const slate_program *p, size_t image_len, FILE *out)
     put_quoted(out, S(p->version));
     fprintf(out, "  (%s)\n", S(p->source));
     fprintf(out, "hash    %s\n", p->hash_hex);
-    fprintf(out, "image   %zu bytes, format %u\n", image_len, IMG_FORMAT);
+    fprintf(out, "image   %zu bytes, format %u\n", image_len, p->format);
     fprintf(out, "code    %u instructions, %u registers, at most %u steps per event or timer\n", p->ncode, p->nregs,
             p->max_steps);
     put_tables(out, p);

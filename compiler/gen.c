@@ -13,6 +13,12 @@
  * condition, an action).  In a statement's conditions every leaf (a field,
  * `level`, a constant) is loaded once, into a register hoisted to the start of
  * the statement, and shared by every comparison that reads it.
+ *
+ * A comparison in a condition is one fused compare-and-jump (opcodes.def):
+ * a field against a small constant of its type reads the field itself
+ * (FJEQ.., so its leaves are not hoisted at all), anything else compares two
+ * registers (JEQ..); a comparison used as a value still computes into a
+ * register (EQ..).  Same machine compare either way, one dispatch fewer.
  */
 #include <string.h>
 
@@ -236,10 +242,77 @@ static uint32_t leaf_reg(gctx *g, const ast_expr *e, cty want)
     return r;
 }
 
+/* ---- fused compare-and-jumps ---------------------------------------------------- */
+
+/* Comparison kinds (ast cmp op = index into cmp_ops): EQ NE LT LE GT GE.
+ * cmp_not[k] holds exactly when k does not (integers: no unordered values);
+ * cmp_swap[k] is k with its operands exchanged. */
+static const int cmp_not[] = {1, 0, 5, 4, 3, 2};
+static const int cmp_swap[] = {0, 1, 4, 5, 2, 3};
+
+/* A field-immediate comparison: `field <kind> imm`, as FJEQ.. encodes it. */
+typedef struct fused {
+    uint16_t field;
+    uint8_t imm;
+    int kind;
+} fused;
+
+/* Can `l <kind> r` (each in the context cmp_into gives it) be one FJEQ..?  Only
+ * a case field against a LOADI constant of the field's own type that fits the
+ * 8-bit operand (enum values, bools, small ints), either way round; never a
+ * string field (strings are interned ids, not immediates) nor `level`. */
+static int fuse_cmp(gctx *g, const ast_expr *l, const ast_expr *r, int kind, fused *out)
+{
+    cty tl = type_of(g->cg, l), tr = type_of(g->cg, r);
+    leaf a, b;
+    if (!leaf_of(g, l, tl.pt ? tl : tr, &a) || !leaf_of(g, r, tr.pt ? tr : tl, &b)) return 0;
+    if (a.op == OP_LOADI && b.op == OP_FIELD) {
+        leaf t = a;
+        a = b;
+        b = t;
+        kind = cmp_swap[kind];
+    }
+    if (a.op != OP_FIELD || b.op != OP_LOADI || b.value < 0 || b.value > UINT8_MAX) return 0;
+    cty ft = field_type(g->cg, a.b);
+    if (ft.pt == PT_STRING || b.b != tag_of(ft) || (ft.pt == PT_BOOL && kind > 1)) return 0;
+    *out = (fused){a.b, (uint8_t)b.value, kind};
+    return 1;
+}
+
+/* `e` (a condition) is a bare bool field: its test is `field != 0`. */
+static int fuse_bool(gctx *g, const ast_expr *e, fused *out)
+{
+    int f;
+    if (!is_field_name(g->cg, e, &f) || f < 0 || g->cg->fields.v[f].type != PT_BOOL) return 0;
+    *out = (fused){(uint16_t)f, 0, 1};
+    return 1;
+}
+
+/* An `in` item as a comparison `x == item`. */
+static int fuse_item(gctx *g, const ast_expr *e, const ast_expr *item, fused *out)
+{
+    cty t = type_of(g->cg, e->u.in.l);
+    leaf a, b;
+    if (!leaf_of(g, e->u.in.l, t, &a) || !leaf_of(g, item, t, &b) || a.op != OP_FIELD) return 0;
+    if (b.op != OP_LOADI || b.value < 0 || b.value > UINT8_MAX) return 0;
+    cty ft = field_type(g->cg, a.b);
+    if (ft.pt == PT_STRING || b.b != tag_of(ft)) return 0;
+    *out = (fused){a.b, (uint8_t)b.value, 0};
+    return 1;
+}
+
+/* Emit FJ<kind> (negated unless `sense`) into jump list *to. */
+static void jump_fused(gctx *g, const fused *f, int sense, jlist *to)
+{
+    int k = sense ? f->kind : cmp_not[f->kind];
+    jl_add(g, to, emit(g, OP_FJEQ + k, f->imm, f->field, 0));
+}
+
 /* Collect the leaves of a condition (as leaf_reg will ask for them). */
 static void collect(gctx *g, const ast_expr *e, cty want)
 {
     leaf l;
+    fused fu;
     switch (e->kind) {
     case EX_NOT: collect(g, e->u.operand, (cty){0, 0}); return;
     case EX_AND:
@@ -248,6 +321,9 @@ static void collect(gctx *g, const ast_expr *e, cty want)
         collect(g, e->u.bin.r, (cty){0, 0});
         return;
     case EX_CMP: {
+        /* a fused comparison reads the field itself; in a value context
+         * (cmp_into) its leaves load on demand instead */
+        if (fuse_cmp(g, e->u.bin.l, e->u.bin.r, e->u.bin.op, &fu)) return;
         cty tl = type_of(g->cg, e->u.bin.l), tr = type_of(g->cg, e->u.bin.r);
         collect(g, e->u.bin.l, tl.pt ? tl : tr);
         collect(g, e->u.bin.r, tr.pt ? tr : tl);
@@ -255,11 +331,17 @@ static void collect(gctx *g, const ast_expr *e, cty want)
     }
     case EX_IN: {
         cty t = type_of(g->cg, e->u.in.l);
-        collect(g, e->u.in.l, t);
-        for (const ast_expr *i = e->u.in.items; i; i = i->next) collect(g, i, t);
+        int all = 1;
+        for (const ast_expr *i = e->u.in.items; i; i = i->next)
+            if (!fuse_item(g, e, i, &fu)) {
+                all = 0;
+                collect(g, i, t);
+            }
+        if (!all) collect(g, e->u.in.l, t);
         return;
     }
     default:
+        if (want.pt == 0 && fuse_bool(g, e, &fu)) return; /* a bare bool field as a condition */
         if (!leaf_of(g, e, want, &l)) return;
         for (int i = 0; i < g->nleaves; i++)
             if (g->leaves[i].op == l.op && g->leaves[i].b == l.b && g->leaves[i].value == l.value) return;
@@ -306,20 +388,27 @@ static void cmp_into(gctx *g, const ast_expr *e, uint32_t dst)
     if (g->next_reg > save && dst < save) g->next_reg = save;
 }
 
-/* Jump to *f when `x in (items)` is false (sense 0) or to *t when true (sense 1). */
+/* Jump to *out when `x in (items)` is true (sense 1) or false (sense 0): one
+ * `x == item` jump per item, fused with the field when it can be. */
 static void in_jumps(gctx *g, const ast_expr *e, int sense, jlist *out)
 {
     cty t = type_of(g->cg, e->u.in.l);
     uint32_t save = g->next_reg;
-    uint32_t x = operand(g, e->u.in.l, t);
-    uint32_t tmp = reg_new(g, e->loc);
+    uint32_t x = UINT32_MAX; /* x's register, loaded on first need */
     jlist hit = JL_EMPTY;
     for (const ast_expr *i = e->u.in.items; i; i = i->next) {
+        /* sense 1: any match jumps out; sense 0: a match skips the rest, only
+         * the last item's mismatch jumps out */
+        int match = sense || i->next;
+        jlist *to = sense ? out : i->next ? &hit : out;
+        fused fu;
+        if (fuse_item(g, e, i, &fu)) {
+            jump_fused(g, &fu, match, to);
+            continue;
+        }
+        if (x == UINT32_MAX) x = operand(g, e->u.in.l, t);
         uint32_t v = operand(g, i, t);
-        emit(g, OP_EQ, tmp, x, v);
-        if (sense) jump_to(g, out, OP_JMPT, tmp);
-        else if (i->next) jump_to(g, &hit, OP_JMPT, tmp);
-        else jump_to(g, out, OP_JMPF, tmp);
+        jl_add(g, to, emit(g, match ? OP_JEQ : OP_JNE, x, v, 0));
     }
     jl_here(g, hit);
     g->next_reg = save;
@@ -347,7 +436,27 @@ static void cond_jump(gctx *g, const ast_expr *e, int sense, jlist *to)
         return;
     case EX_NOT: cond_jump(g, e->u.operand, !sense, to); return;
     case EX_IN: in_jumps(g, e, sense, to); return;
+    case EX_CMP: {
+        fused fu;
+        if (fuse_cmp(g, e->u.bin.l, e->u.bin.r, e->u.bin.op, &fu)) {
+            jump_fused(g, &fu, sense, to);
+            return;
+        }
+        cty tl = type_of(g->cg, e->u.bin.l), tr = type_of(g->cg, e->u.bin.r);
+        uint32_t save = g->next_reg;
+        uint32_t a = operand(g, e->u.bin.l, tl.pt ? tl : tr);
+        uint32_t b = operand(g, e->u.bin.r, tr.pt ? tr : tl);
+        int k = sense ? (int)e->u.bin.op : cmp_not[e->u.bin.op];
+        jl_add(g, to, emit(g, OP_JEQ + k, a, b, 0));
+        g->next_reg = save;
+        return;
+    }
     default: {
+        fused fu;
+        if (fuse_bool(g, e, &fu)) { /* JMPT/JMPF on the raw value: != 0 / == 0 */
+            jump_fused(g, &fu, sense, to);
+            return;
+        }
         uint32_t save = g->next_reg;
         uint32_t r = operand(g, e, (cty){PT_BOOL, 0});
         jump_to(g, to, sense ? OP_JMPT : OP_JMPF, r);

@@ -17,6 +17,7 @@
 
 #include "calbuild.h"
 #include "emit.h"
+#include "image.h"
 #include "load.h"
 #include "slate.h"
 #include "verify.h"
@@ -461,6 +462,7 @@ static void make_view(cg_program *cg)
 #undef SETV
     p->select = cg->select;
     p->nregs = cg->nregs;
+    p->format = IMG_FORMAT; /* the format the image writer produces */
 }
 
 int cg_lower(const ast_policy *ast, diag_ctx *d, cg_program **out)

@@ -634,9 +634,9 @@ static int sel_inputs(slate_engine *e, const slate_program *p, eng_aux *x)
     for (uint32_t pc = (uint32_t)p->select; pc < p->ncode; pc++) {
         if (!seen[pc]) continue;
         const vm_instr *ins = &p->code[pc];
-        if (ins->op == OP_FIELD) x->sel_field[ins->b] = 1;
+        if (prog_op_reads_field(ins->op)) x->sel_field[ins->b] = 1;
         if (ins->op == OP_LEVEL) x->sel_level = 1;
-        if (ins->op == OP_JMP || ins->op == OP_JMPF || ins->op == OP_JMPT) seen[ins->c] = 1;
+        if (prog_op_jumps(ins->op)) seen[ins->c] = 1;
         int ends = ins->op == OP_JMP || ins->op == OP_HALT || ins->op == OP_TIER || ins->op == OP_RET;
         if (!ends && pc + 1 < p->ncode) seen[pc + 1] = 1;
     }

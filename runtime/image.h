@@ -21,7 +21,12 @@
 
 #define IMG_MAGIC "SLATEBC" /* plus its NUL: 8 bytes */
 #define IMG_MAGIC_LEN 8
-#define IMG_FORMAT 1u
+/* Format 2 added the fused compare-and-jump opcodes (JEQ.., FJEQ..); the layout
+ * is unchanged, so the loader reads format 1 images too (their code simply
+ * never uses the new opcodes).  An older runtime refuses a format 2 image by
+ * its version instead of by an unknown opcode. */
+#define IMG_FORMAT 2u
+#define IMG_FORMAT_OLDEST 1u
 #define IMG_HEADER_LEN 24u  /* magic, version, flags, length, section count */
 #define IMG_DIRENT_LEN 12u
 #define IMG_HASH_LEN 32u

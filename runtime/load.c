@@ -73,8 +73,9 @@ static int decode(lctx *l, const uint8_t *img, size_t len, slate_program **out)
     if (memcmp(img, IMG_MAGIC, IMG_MAGIC_LEN)) return fail(l, "header: bad magic (not a slate image)");
     uint32_t version = img_get32(img + 8), flags = img_get32(img + 12);
     uint32_t total = img_get32(img + 16), nsec = img_get32(img + 20);
-    if (version != IMG_FORMAT)
-        return fail(l, "header: format version %u (this runtime reads %u)", version, IMG_FORMAT);
+    if (version < IMG_FORMAT_OLDEST || version > IMG_FORMAT)
+        return fail(l, "header: format version %u (this runtime reads %u to %u)", version, IMG_FORMAT_OLDEST,
+                    IMG_FORMAT);
     if (flags) return fail(l, "header: unknown flags %#x", flags);
     if (total != len) return fail(l, "header: length %u but %zu bytes given (truncated?)", total, len);
     if (len > IMG_MAX_LEN) return fail(l, "header: image too large");
@@ -297,6 +298,7 @@ static int decode(lctx *l, const uint8_t *img, size_t len, slate_program **out)
     p->select = (int32_t)img_get32(m + 12);
     p->nregs = img_get32(m + 16);
     p->max_steps = img_get32(m + 20);
+    p->format = version;
 #undef S
 
     memcpy(p->hash, digest, sizeof p->hash);

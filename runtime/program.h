@@ -43,6 +43,21 @@ enum prog_opcode {
 extern const char *const prog_op_names[OP__COUNT];
 extern const char *const prog_op_operands[OP__COUNT];
 
+/* Opcode classes, from opcodes.def's operand letters (so a new jump or field
+ * reader cannot be missed): any jump (operand c is a target), a conditional one
+ * (falls through as well), and one that reads case field B directly. */
+static inline int prog_op_jumps(int op) { return prog_op_operands[op][2] == 'j'; }
+static inline int prog_op_cond_jump(int op) { return prog_op_jumps(op) && op != OP_JMP; }
+static inline int prog_op_reads_field(int op) { return op == OP_FIELD || prog_op_operands[op][0] == 'v'; }
+
+/* The fused compare-and-jumps, indexed by comparison kind (EQ, NE, LT, LE, GT, GE). */
+_Static_assert(OP_NE == OP_EQ + 1 && OP_LT == OP_EQ + 2 && OP_LE == OP_EQ + 3 && OP_GT == OP_EQ + 4 &&
+                   OP_GE == OP_EQ + 5 && OP_JGE == OP_JEQ + 5 && OP_FJGE == OP_FJEQ + 5,
+               "comparison families must list EQ, NE, LT, LE, GT, GE in order");
+/* Opcodes from here on came with image format 2; format 1 images may not use them. */
+#define PROG_OP_FORMAT2 OP_JEQ
+_Static_assert(OP_FJGE == OP__COUNT - 1 && OP_JEQ > OP_RET, "format 2 opcodes come last");
+
 /* One instruction.  Jumps go forward only; every block ends in HALT, TIER or RET. */
 typedef struct vm_instr {
     uint8_t op;
@@ -205,6 +220,9 @@ typedef struct slate_program {
     uint32_t max_steps;           /* the image's stated bound on the VM instructions of one
                                      event or timer; the loader proves the code's bound is
                                      at most this (docs/bytecode.md, "Step bound") */
+
+    uint32_t format;              /* the image's format version (image.h): format 1 code
+                                     may not use the fused jumps */
 
     void *owner;                  /* the loader's allocation(s), freed with the program */
 } slate_program;

@@ -380,6 +380,31 @@ static int check_operand(bctx *b, uint32_t pc, char l, char which, int64_t x)
     return 0;
 }
 
+/* The immediate of a field-immediate jump (FJEQ..) against its field's type:
+ * the same ranges LOADI's immediates have, and the same comparisons the
+ * register compares allow.  Checked on every instruction, reachable or not,
+ * after the operands are known to be in range. */
+static int check_field_imm(bctx *b, uint32_t pc, const vm_instr *ins)
+{
+    const slate_program *p = b->v->p;
+    const prog_field *f = &p->fields[ins->b];
+    int order = ins->op != OP_FJEQ && ins->op != OP_FJNE;
+    const char *name = prog_op_names[ins->op];
+    switch (f->type) {
+    case PT_INT:
+    case PT_DURATION: return 0;
+    case PT_BOOL:
+        if (order) return fail(b->v, "code[%u]: %s orders bool values", pc, name);
+        if (ins->a > 1) return fail(b->v, "code[%u]: immediate %u out of range for a bool", pc, ins->a);
+        return 0;
+    case PT_ENUM:
+        if (ins->a >= f->nvalues)
+            return fail(b->v, "code[%u]: immediate %u out of range for field %u", pc, ins->a, ins->b);
+        return 0;
+    default: return fail(b->v, "code[%u]: %s compares a string field with an immediate", pc, name);
+    }
+}
+
 #define NO_SLOT UINT32_MAX
 
 /* Merge state `s` into saved state `d` (`seen`: d holds a state already). */
@@ -446,6 +471,16 @@ static int step_types(bctx *b, uint32_t pc, const vm_instr *ins, uint16_t *s)
         if (ins->op != OP_EQ && ins->op != OP_NE && (s[x] == RT_BOOL || s[x] == RT_STRING))
             return fail(b->v, "code[%u]: %s orders %s values", pc, prog_op_names[ins->op], rt_name(p, s[x]));
         s[ins->a] = RT_BOOL;
+        return 0;
+    }
+    case OP_JEQ: case OP_JNE: case OP_JLT: case OP_JLE: case OP_JGT: case OP_JGE: {
+        uint32_t x = ins->a, y = ins->b;
+        if (readable(b, pc, s, x) || readable(b, pc, s, y)) return -1;
+        if (s[x] != s[y])
+            return fail(b->v, "code[%u]: %s compares %s with %s", pc, prog_op_names[ins->op],
+                        rt_name(p, s[x]), rt_name(p, s[y]));
+        if (ins->op != OP_JEQ && ins->op != OP_JNE && (s[x] == RT_BOOL || s[x] == RT_STRING))
+            return fail(b->v, "code[%u]: %s orders %s values", pc, prog_op_names[ins->op], rt_name(p, s[x]));
         return 0;
     }
     case OP_NOT:
@@ -542,6 +577,11 @@ static int check_block(bctx *b)
         const char *name = prog_op_names[ins->op];
         if (check_operand(b, pc, ops[0], 'a', ins->a) || check_operand(b, pc, ops[1], 'b', ins->b) ||
             check_operand(b, pc, ops[2], 'c', ins->c)) { rc = -1; break; }
+        if (ops[0] == 'v' && check_field_imm(b, pc, ins)) { rc = -1; break; }
+        if (p->format < 2 && ins->op >= PROG_OP_FORMAT2) {
+            rc = fail(b->v, "code[%u]: %s in a format %u image", pc, name, p->format);
+            break;
+        }
         int op = ins->op;
         int term = op == OP_HALT || op == OP_TIER || op == OP_RET;
         if (i == 0 && b->kind == BK_RULES && op != OP_RULE) {
@@ -577,7 +617,7 @@ static int check_block(bctx *b)
         }
         if (!reach) continue; /* unreachable: checked statically only */
         if (step_types(b, pc, ins, cur)) { rc = -1; break; }
-        if (op == OP_JMP || op == OP_JMPF || op == OP_JMPT) {
+        if (prog_op_jumps(op)) {
             uint32_t t = b->slot[(uint32_t)ins->c - b->start];
             merge(width, b->st + (size_t)t * width, &b->slot_seen[t], cur);
         }
@@ -601,7 +641,7 @@ static uint64_t weighted_path(const slate_program *p, uint32_t s, uint32_t e, ui
             continue;
         }
         uint64_t next = ins->op == OP_JMP ? w[(uint32_t)ins->c - s] : w[i + 1];
-        if ((ins->op == OP_JMPF || ins->op == OP_JMPT) && w[(uint32_t)ins->c - s] > next) next = w[(uint32_t)ins->c - s];
+        if (prog_op_cond_jump(ins->op) && w[(uint32_t)ins->c - s] > next) next = w[(uint32_t)ins->c - s];
         w[i] = here + next;
     }
     return w[0];

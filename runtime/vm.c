@@ -53,6 +53,19 @@ dispatch:
     vmcase(JMP) ip = code + ip->c; goto again;
     vmcase(JMPF) if (!R[ip->a]) { ip = code + ip->c; goto again; } vmnext();
     vmcase(JMPT) if (R[ip->a]) { ip = code + ip->c; goto again; } vmnext();
+    /* Fused compare-and-jumps: the same machine compare as EQ.. then JMPT. */
+    vmcase(JEQ) if (R[ip->a] == R[ip->b]) { ip = code + ip->c; goto again; } vmnext();
+    vmcase(JNE) if (R[ip->a] != R[ip->b]) { ip = code + ip->c; goto again; } vmnext();
+    vmcase(JLT) if (R[ip->a] < R[ip->b]) { ip = code + ip->c; goto again; } vmnext();
+    vmcase(JLE) if (R[ip->a] <= R[ip->b]) { ip = code + ip->c; goto again; } vmnext();
+    vmcase(JGT) if (R[ip->a] > R[ip->b]) { ip = code + ip->c; goto again; } vmnext();
+    vmcase(JGE) if (R[ip->a] >= R[ip->b]) { ip = code + ip->c; goto again; } vmnext();
+    vmcase(FJEQ) if (host->fields[ip->b] == (int64_t)ip->a) { ip = code + ip->c; goto again; } vmnext();
+    vmcase(FJNE) if (host->fields[ip->b] != (int64_t)ip->a) { ip = code + ip->c; goto again; } vmnext();
+    vmcase(FJLT) if (host->fields[ip->b] < (int64_t)ip->a) { ip = code + ip->c; goto again; } vmnext();
+    vmcase(FJLE) if (host->fields[ip->b] <= (int64_t)ip->a) { ip = code + ip->c; goto again; } vmnext();
+    vmcase(FJGT) if (host->fields[ip->b] > (int64_t)ip->a) { ip = code + ip->c; goto again; } vmnext();
+    vmcase(FJGE) if (host->fields[ip->b] >= (int64_t)ip->a) { ip = code + ip->c; goto again; } vmnext();
     vmcase(RULE) rule = (uint32_t)ip->c; vmnext();
     vmcase(ROUTE) vmcase(ASSIGN) vmcase(ESCALATE) vmcase(NOTIFY) vmcase(SET)
     vmcase(REQUIRE) vmcase(REVIEW) vmcase(EMIT)

@@ -1,7 +1,7 @@
 policy  "actions" version "4"  (actions.slate)
-hash    b7c580f17a0e6e9a800e8b24b49e73f6c44eb8c8074136fbbfe17b9582d81f1b
-image   2322 bytes, format 1
-code    59 instructions, 6 registers, at most 28 steps per event or timer
+hash    555b23554a69841257e155a529eb9a376790a84c3ac3c07a71ec79290775cdd9
+image   2202 bytes, format 2
+code    49 instructions, 6 registers, at most 26 steps per event or timer
 
 fields
     0 tier             enum {vip, normal}
@@ -14,10 +14,10 @@ ladders
 
 events
     0 opened  rules @1
-    2 updated  rules @16
-    9 surveyed  rules @38
+    2 updated  rules @12
+    9 surveyed  rules @32
    12 analysed
-   13 handled  rules @56
+   13 handled  rules @46
 
 clocks
     0 analysed         require  until analysed  line 18
@@ -91,58 +91,48 @@ code
      4    18  REQUIRE   analysed, #0 (analysed within 2h on always)
      5    19  REQUIRE   triage, #1 (triage within 30m)
      6    21  RULE      #1 (line 21)
-     7    21  FIELD     r0, complex
-     8    21  FIELD     r1, tier
-     9    21  LOADI     r2, vip (tier)
-    10    21  JMPF      r0, ->15
-    11    21  EQ        r3, r1, r2
-    12    21  JMPF      r3, ->15
-    13    22  ESCALATE  specialist
-    14    23  NOTIFY    "supervisor", "complex vip case"
-    15    21  HALT
+     7    21  FJEQ      complex, false, ->11
+     8    21  FJNE      tier, vip (tier), ->11
+     9    22  ESCALATE  specialist
+    10    23  NOTIFY    "supervisor", "complex vip case"
+    11    21  HALT
 ; on updated
-    16    25  RULE      #2 (line 25)
-    17    25  FIELD     r0, agent
-    18    25  LOADS     r1, "nobody"
-    19    25  FIELD     r2, budget
-    20    25  LOADI     r3, 2h
-    21    25  EQ        r4, r0, r1
-    22    25  JMPT      r4, ->25
-    23    25  GT        r4, r2, r3
-    24    25  JMPF      r4, ->37
-    25    26  LOADI     r0, normal (tier)
-    26    26  SET       r0, tier
-    27    27  FIELD     r1, score
-    28    27  LOADI     r2, 3
-    29    27  LT        r0, r1, r2
-    30    27  SET       r0, complex
-    31    28  LOADI     r0, 1h30m
-    32    28  SET       r0, budget
-    33    29  LOADS     r0, "pool"
-    34    29  SET       r0, agent
-    35    30  LOADK     r0, 4000000000
-    36    30  SET       r0, score
-    37    25  HALT
+    12    25  RULE      #2 (line 25)
+    13    25  FIELD     r0, agent
+    14    25  LOADS     r1, "nobody"
+    15    25  FIELD     r2, budget
+    16    25  LOADI     r3, 2h
+    17    25  JEQ       r0, r1, ->19
+    18    25  JLE       r2, r3, ->31
+    19    26  LOADI     r0, normal (tier)
+    20    26  SET       r0, tier
+    21    27  FIELD     r1, score
+    22    27  LOADI     r2, 3
+    23    27  LT        r0, r1, r2
+    24    27  SET       r0, complex
+    25    28  LOADI     r0, 1h30m
+    26    28  SET       r0, budget
+    27    29  LOADS     r0, "pool"
+    28    29  SET       r0, agent
+    29    30  LOADK     r0, 4000000000
+    30    30  SET       r0, score
+    31    25  HALT
 ; on surveyed
-    38    32  RULE      #3 (line 32)
-    39    32  FIELD     r0, score
-    40    32  LOADI     r1, 2
-    41    32  LEVEL     r2
-    42    32  LOADI     r3, supervisor
-    43    32  LE        r4, r0, r1
-    44    32  JMPF      r4, ->55
-    45    32  LT        r4, r2, r3
-    46    32  JMPF      r4, ->55
-    47    33  REVIEW    review, #2 (review within 8h)
-    48    34  FIELD     r0, score
-    49    34  FIELD     r1, tier
-    50    34  LEVEL     r2
-    51    34  FIELD     r3, complex
-    52    34  FIELD     r4, agent
-    53    34  FIELD     r5, budget
-    54    34  EMIT      r0, low_score(int, tier, level, bool, string, duration)
-    55    32  HALT
+    32    32  RULE      #3 (line 32)
+    33    32  LEVEL     r0
+    34    32  LOADI     r1, supervisor
+    35    32  FJGT      score, 2, ->45
+    36    32  JGE       r0, r1, ->45
+    37    33  REVIEW    review, #2 (review within 8h)
+    38    34  FIELD     r0, score
+    39    34  FIELD     r1, tier
+    40    34  LEVEL     r2
+    41    34  FIELD     r3, complex
+    42    34  FIELD     r4, agent
+    43    34  FIELD     r5, budget
+    44    34  EMIT      r0, low_score(int, tier, level, bool, string, duration)
+    45    32  HALT
 ; on handled
-    56    36  RULE      #4 (line 36)
-    57    36  EMIT      r0, ping()
-    58    36  HALT
+    46    36  RULE      #4 (line 36)
+    47    36  EMIT      r0, ping()
+    48    36  HALT

@@ -1,7 +1,7 @@
 policy  "ladder" version "3"  (ladder.slate)
-hash    720aa38278a2a28a15e3dd30057629f5f1fbc3e08cd16e26242cf63bc1664dfb
-image   2235 bytes, format 1
-code    26 instructions, 5 registers, at most 23 steps per event or timer
+hash    44532411772bdf8a8a9c17b39789065aea0dd224bc00c2864c249bf480df55e3
+image   2151 bytes, format 2
+code    19 instructions, 1 registers, at most 13 steps per event or timer
 
 fields
     0 waiting          bool
@@ -21,7 +21,7 @@ events
 
 clocks
     0 response         declared  line 16
-    1 resolution       declared reopens resets-on-reopen pauses-while @6  line 17
+    1 resolution       declared reopens resets-on-reopen pauses-while @3  line 17
     2 follow_up        declared  line 21
 
 calendars
@@ -41,24 +41,24 @@ calendars
 tiers (selection @0)
     0 gold             ladder standard  line 31
       response within 1h on office  line 32
-        at 30m before breach (30m) @15  line 26
-        at breach (1h) @17  line 27
+        at 30m before breach (30m) @8  line 26
+        at breach (1h) @10  line 27
       resolution within 16h on office  line 33
-        at 50% (8h) @20  line 24
-        at 75% (12h) @22  line 25
+        at 50% (8h) @13  line 24
+        at 75% (12h) @15  line 25
         at breach (16h) implicit  line 33
-        at breach + 4h (20h) @24  line 28
+        at breach + 4h (20h) @17  line 28
       follow_up within 1d  line 34
         at breach (1d) implicit  line 34
     1 silver           default ladder standard  line 37
       response within 20m on office  line 37
-        at 30m before breach (0s) @15  line 26
-        at breach (20m) @17  line 27
+        at 30m before breach (0s) @8  line 26
+        at breach (20m) @10  line 27
       resolution within 16h on office  line 37
-        at 50% (8h) @20  line 24
-        at 75% (12h) @22  line 25
+        at 50% (8h) @13  line 24
+        at 75% (12h) @15  line 25
         at breach (16h) implicit  line 37
-        at breach + 4h (20h) @24  line 28
+        at breach + 4h (20h) @17  line 28
 
 rules
 
@@ -101,35 +101,28 @@ strings
 code
     pc  line  op
 ; tier selection
-     0    31  FIELD     r0, tier
-     1    31  LOADI     r1, gold (tier)
-     2    31  EQ        r2, r0, r1
-     3    31  JMPF      r2, ->5
-     4    31  TIER      gold
-     5    37  TIER      silver
+     0    31  FJNE      tier, gold (tier), ->2
+     1    31  TIER      gold
+     2    37  TIER      silver
 ; clock resolution pauses while
-     6    19  FIELD     r0, waiting
-     7    19  FIELD     r1, tier
-     8    19  LOADI     r2, silver (tier)
-     9    19  LOADI     r3, false
-    10    19  JMPT      r0, ->13
-    11    19  EQ        r4, r1, r2
-    12    19  JMPF      r4, ->14
-    13    19  LOADI     r3, true
-    14    19  RET       r3
+     3    19  LOADI     r0, false
+     4    19  FJNE      waiting, false, ->6
+     5    19  FJNE      tier, silver (tier), ->7
+     6    19  LOADI     r0, true
+     7    19  RET       r0
 ; ladder step, line 26
-    15    26  NOTIFY    "assignee", "30 minutes left"
-    16    26  HALT
+     8    26  NOTIFY    "assignee", "30 minutes left"
+     9    26  HALT
 ; ladder step, line 27
-    17    27  ESCALATE  specialist
-    18    27  NOTIFY    "supervisor", "response breached"
-    19    27  HALT
+    10    27  ESCALATE  specialist
+    11    27  NOTIFY    "supervisor", "response breached"
+    12    27  HALT
 ; ladder step, line 24
-    20    24  NOTIFY    "assignee", "half way"
-    21    24  HALT
+    13    24  NOTIFY    "assignee", "half way"
+    14    24  HALT
 ; ladder step, line 25
-    22    25  NOTIFY    "assignee", "resolution target near"
-    23    25  HALT
+    15    25  NOTIFY    "assignee", "resolution target near"
+    16    25  HALT
 ; ladder step, line 28
-    24    28  ESCALATE  manager
-    25    28  HALT
+    17    28  ESCALATE  manager
+    18    28  HALT

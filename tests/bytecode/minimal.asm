@@ -1,7 +1,7 @@
 policy  "minimal" version "1"  (minimal.slate)
-hash    a0ccd71a491341c3e53c00ee8b9ad4cd10400dbe398dbf0d64d56d0155bc8c97
-image   1004 bytes, format 1
-code    6 instructions, 1 registers, at most 6 steps per event or timer
+hash    c17a89ee2d81d759b84468b17f82d42fb62a46977a5c88629cbbccce45082a1f
+image   992 bytes, format 2
+code    5 instructions, 0 registers, at most 5 steps per event or timer
 
 fields
     0 urgent           bool
@@ -46,7 +46,6 @@ code
      0     2  TIER      (no tier)
 ; on opened
      1     6  RULE      #0 (line 6)
-     2     6  FIELD     r0, urgent
-     3     6  JMPF      r0, ->5
-     4     6  ROUTE     "front_desk"
-     5     6  HALT
+     2     6  FJEQ      urgent, false, ->4
+     3     6  ROUTE     "front_desk"
+     4     6  HALT

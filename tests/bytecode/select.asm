@@ -1,7 +1,7 @@
 policy  "select" version "5"  (select.slate)
-hash    bdb4bd8f388593cadd2935475e5955c4aa8843ba31f46fc417bc7283b1cfbc6e
-image   2200 bytes, format 1
-code    36 instructions, 11 registers, at most 26 steps per event or timer
+hash    dca03694ab10555cb685e6b5c1e586dcd0c6445058706f68cbdfa56cfe0d4644
+image   1996 bytes, format 2
+code    19 instructions, 0 registers, at most 10 steps per event or timer
 
 fields
     0 tier             enum {vip, high, medium, low}
@@ -89,39 +89,22 @@ strings
 code
     pc  line  op
 ; tier selection
-     0    15  FIELD     r0, tier
-     1    15  LOADI     r1, vip (tier)
-     2    15  FIELD     r2, severity
-     3    15  LOADI     r3, emergency (severity)
-     4    15  LOADI     r4, general (severity)
-     5    15  FIELD     r5, complex
-     6    15  LOADI     r6, high (tier)
-     7    15  LOADI     r7, routine (severity)
-     8    15  FIELD     r8, kind
-     9    15  LOADI     r9, complaint (kind)
-    10    15  EQ        r10, r0, r1
-    11    15  JMPF      r10, ->20
-    12    15  EQ        r10, r2, r3
-    13    15  JMPF      r10, ->15
-    14    15  TIER      vip_emergency
-    15    16  EQ        r10, r2, r4
-    16    16  JMPF      r10, ->18
-    17    16  TIER      vip_general
-    18    17  JMPF      r5, ->24
-    19    17  TIER      vip_complex
-    20    18  EQ        r10, r0, r6
-    21    18  JMPF      r10, ->29
-    22    18  JMPT      r5, ->24
-    23    18  TIER      high
-    24    19  EQ        r10, r2, r4
-    25    19  JMPT      r10, ->28
-    26    19  EQ        r10, r2, r7
-    27    19  JMPF      r10, ->29
-    28    19  TIER      upper
-    29    20  EQ        r10, r8, r9
-    30    20  JMPF      r10, ->33
-    31    20  JMPF      r5, ->33
-    32    20  TIER      complaint
-    33    21  JMPT      r5, ->35
-    34    21  TIER      plain
-    35    22  TIER      rest
+     0    15  FJNE      tier, vip (tier), ->7
+     1    15  FJNE      severity, emergency (severity), ->3
+     2    15  TIER      vip_emergency
+     3    16  FJNE      severity, general (severity), ->5
+     4    16  TIER      vip_general
+     5    17  FJEQ      complex, false, ->10
+     6    17  TIER      vip_complex
+     7    18  FJNE      tier, high (tier), ->13
+     8    18  FJNE      complex, false, ->10
+     9    18  TIER      high
+    10    19  FJEQ      severity, general (severity), ->12
+    11    19  FJNE      severity, routine (severity), ->13
+    12    19  TIER      upper
+    13    20  FJNE      kind, complaint (kind), ->16
+    14    20  FJEQ      complex, false, ->16
+    15    20  TIER      complaint
+    16    21  FJNE      complex, false, ->18
+    17    21  TIER      plain
+    18    22  TIER      rest

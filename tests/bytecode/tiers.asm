@@ -1,7 +1,7 @@
 policy  "tiers" version "2"  (tiers.slate)
-hash    af0e5c065158c54672680bdd00c8c649f27c6c87815b955c678323bf201c6d51
-image   1997 bytes, format 1
-code    34 instructions, 13 registers, at most 30 steps per event or timer
+hash    7f5d5f1a31a68f9ffdf60078e701167fb1413c2f07908bfc3d24162a1c93d2f1
+image   1781 bytes, format 2
+code    16 instructions, 2 registers, at most 12 steps per event or timer
 
 fields
     0 tier             enum {vip, high, medium, low}
@@ -80,37 +80,19 @@ strings
 code
     pc  line  op
 ; tier selection
-     0    16  FIELD     r0, tier
-     1    16  LOADI     r1, vip (tier)
-     2    16  FIELD     r2, severity
-     3    16  LOADI     r3, emergency (severity)
-     4    16  LOADI     r4, high (tier)
-     5    16  FIELD     r5, complex
-     6    16  LOADI     r6, routine (severity)
-     7    16  LEVEL     r7
-     8    16  LOADI     r8, supervisor
-     9    16  FIELD     r9, score
-    10    16  LOADI     r10, 3
-    11    16  LOADI     r11, 5
-    12    16  EQ        r12, r0, r1
-    13    16  JMPF      r12, ->17
-    14    16  EQ        r12, r2, r3
-    15    16  JMPF      r12, ->17
-    16    16  TIER      vip_emergency
-    17    18  EQ        r12, r0, r1
-    18    18  JMPT      r12, ->24
-    19    18  EQ        r12, r0, r4
-    20    18  JMPT      r12, ->24
-    21    18  JMPF      r5, ->25
-    22    18  EQ        r12, r2, r6
-    23    18  JMPT      r12, ->25
-    24    18  TIER      upper
-    25    19  GE        r12, r7, r8
-    26    19  JMPF      r12, ->28
-    27    19  TIER      escalated
-    28    20  GT        r12, r9, r10
-    29    20  JMPF      r12, ->33
-    30    20  NE        r12, r9, r11
-    31    20  JMPF      r12, ->33
-    32    20  TIER      scored
-    33    17  TIER      fallback
+     0    16  LEVEL     r0
+     1    16  LOADI     r1, supervisor
+     2    16  FJNE      tier, vip (tier), ->5
+     3    16  FJNE      severity, emergency (severity), ->5
+     4    16  TIER      vip_emergency
+     5    18  FJEQ      tier, vip (tier), ->9
+     6    18  FJEQ      tier, high (tier), ->9
+     7    18  FJEQ      complex, false, ->10
+     8    18  FJEQ      severity, routine (severity), ->10
+     9    18  TIER      upper
+    10    19  JLT       r0, r1, ->12
+    11    19  TIER      escalated
+    12    20  FJLE      score, 3, ->15
+    13    20  FJEQ      score, 5, ->15
+    14    20  TIER      scored
+    15    17  TIER      fallback

@@ -117,14 +117,14 @@ printf '%s\n' 'policy "sloppy" version "1"' '' 'case {' '    kind: enum { questi
     'clock response starts on opened' '               stops on responded' '' 'sla standard {' \
     '    response within 2h' '}' | cmp -s - o || { cat o; fail "fmt output"; }
 slate build helpdesk.slate > o 2>&1 || fail "build"
-has o 'helpdesk.slc: 6564 bytes, at most 44 steps per event or timer, hash b4e7e6f0ab22cd428d19809e243c96375296734ff70a626c62be35042ed1a06f'
+has o 'helpdesk.slc: 6336 bytes, at most 23 steps per event or timer, hash ed9dc9873ff801f1f9053fb901a3e5a061b19f309824052a63b62452617c2eb8'
 slate run --log audit.db helpdesk.slc rules.jsonl --until 2025-03-12T00:00:00Z > decisions.jsonl 2> e || fail "run --log"
 has e 'slate run: 8 events (0 rejected), 28 decisions, 2 cases open, T s'
 slate replay audit.db > o 2>&1 || { cat o; fail "replay"; }
-has o 'audit.db: chain verified: 39 rows, head 8a6f2684e71099a42a858052e0ba9dfe3cf9c58c244749a36bb5e5779b6832d2'
+has o 'audit.db: chain verified: 39 rows, head 90e0e72e748958c0217732697b533c0a0dfddfa413f1f5ad4493df240e9b2dac'
 has o 'audit.db: replay matches: 8 events (0 rejected), 1 policy entries, 28 decisions'
 slate explain audit.db c11 > o 2>&1 || fail "explain"
-has o 'policy helpdesk 7 (b4e7e6f0ab22) from helpdesk.slate'
+has o 'policy helpdesk 7 (ed9dc9873ff8) from helpdesk.slate'
 has o '  2025-03-10T12:00:00.000Z  complaint, by helpdesk.slate:45 (event 7)'
 has o '    2025-03-10T11:00:00.000Z  stop      1h 55m worked  met at 1h 55m (target 8h)  [helpdesk.slate:25, event 6]'
 has o '    2025-03-11T10:00:00.000Z  stop          6h worked  met at 6h (target 8h)  [helpdesk.slate:75, event 8]'

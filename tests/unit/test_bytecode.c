@@ -23,6 +23,7 @@
 #include "load.h"
 #include "slate.h"
 #include "verify.h"
+#include "vm.h"
 #include "testutil.h"
 
 #define BC_DIR "tests/bytecode"
@@ -113,7 +114,7 @@ static const char service[] =
     "policy \"service\" version \"2025.1\"\n"
     "calendar business { zone \"Asia/Shanghai\" hours mon-fri 09:00-18:00 closed 2025-10-01..2025-10-08 }\n"
     "case { tier: enum { vip, high, medium, low } kind: enum { request, complaint }\n"
-    "       severity: enum { emergency, general } complex: bool waiting: bool score: int }\n"
+    "       severity: enum { emergency, general } complex: bool waiting: bool score: int agent: string }\n"
     "levels { agent, specialist, supervisor, manager }\n"
     "events { analysed }\n"
     "clock response starts on opened stops on responded\n"
@@ -131,7 +132,10 @@ static const char service[] =
     "on opened when kind == complaint { route complaint_desk; require analysed within 2h on business }\n"
     "on opened when complex { escalate to specialist; notify customer \"4-8 hours\" }\n"
     "on surveyed when score <= 2 { open review within 1 working day on business; escalate to supervisor }\n"
-    "on updated when not complex { set severity = general; emit touched(tier, score) }\n";
+    "on updated when not complex { set severity = general; emit touched(tier, score) }\n"
+    /* register compare-and-jumps (a large int, a string, `level`) and a
+     * comparison used as a value */
+    "on resolved when score > 1000 or agent == \"nobody\" or level >= supervisor { set waiting = tier == vip }\n";
 
 static void test_deterministic(void **state)
 {
@@ -243,8 +247,13 @@ static void test_image_corruptions(void **state)
 #define FRESH() memcpy(c, img, len)
     FRESH(); c[1] = 'X';
     expect_refused(c, len, "header: bad magic");
-    FRESH(); img_put32(c + 8, 2);
-    expect_refused(c, len, "header: format version 2");
+    FRESH(); img_put32(c + 8, IMG_FORMAT + 1);
+    expect_refused(c, len, "header: format version 3 (this runtime reads 1 to 2)");
+    FRESH(); img_put32(c + 8, 0);
+    expect_refused(c, len, "header: format version 0");
+    /* a format 1 image may not use the fused jumps format 2 added */
+    FRESH(); img_put32(c + 8, 1); rehash(c, len);
+    expect_refused(c, len, "in a format 1 image");
     FRESH(); img_put32(c + 12, 1);
     expect_refused(c, len, "header: unknown flags");
     FRESH(); c[len / 2] ^= 0x10;
@@ -275,6 +284,129 @@ static void test_image_corruptions(void **state)
     expect_refused(c, len, "meta: length");
 #undef FRESH
     free(c);
+    free(img);
+}
+
+/* ---- image formats ------------------------------------------------------------ */
+
+/* Every tier the selection of `p` returns, for all values of the four fields of
+ * tests/bytecode/select.slate (4 x 3 x 2 x 2). */
+static void select_table(const slate_program *p, int64_t out[48])
+{
+    int64_t fields[4], level = 0, regs[256] = {0}, ids[1] = {0};
+    vm_host h = {fields, &level, ids, NULL, NULL};
+    int i = 0;
+    for (fields[0] = 0; fields[0] < 4; fields[0]++)
+        for (fields[1] = 0; fields[1] < 3; fields[1]++)
+            for (fields[2] = 0; fields[2] < 2; fields[2]++)
+                for (fields[3] = 0; fields[3] < 2; fields[3]++) out[i++] = vm_run(p, p->select, &h, regs);
+}
+
+/* An image written by the compiler before format 2 (select-format1.img, built
+ * from select.slate at commit d4d3dc2) still loads, uses none of the fused
+ * jumps, and selects exactly as the same source compiled today, which does. */
+static void test_format1_image(void **state)
+{
+    (void)state;
+    size_t len = 0, nlen = 0;
+    char *old = bc_read(BC_DIR "/select-format1.img", &len), err[256];
+    assert_non_null(old);
+    slate_program *p, *q;
+    if (load_image((const uint8_t *)old, len, &p, err, sizeof err)) fail_msg("format 1 image refused: %s", err);
+    assert_int_equal(p->format, 1);
+    for (uint32_t pc = 0; pc < p->ncode; pc++) assert_true(p->code[pc].op < PROG_OP_FORMAT2);
+    char *src = bc_read(BC_DIR "/select.slate", NULL);
+    uint8_t *img;
+    assert_non_null(src);
+    assert_int_equal(bc_compile("select.slate", src, &img, &nlen), 0);
+    assert_int_equal(load_image(img, nlen, &q, err, sizeof err), 0);
+    assert_int_equal(q->format, IMG_FORMAT);
+    int fused = 0;
+    for (uint32_t pc = 0; pc < q->ncode; pc++) fused += q->code[pc].op >= PROG_OP_FORMAT2;
+    assert_true(fused > 0);
+    int64_t a[48], b[48];
+    select_table(p, a);
+    select_table(q, b);
+    assert_memory_equal(a, b, sizeof a);
+    slate_program_free(p);
+    slate_program_free(q);
+    free(img);
+    free(src);
+    free(old);
+}
+
+/* ---- the fused jumps' semantics ------------------------------------------------- */
+
+static int route_bits(void *ud, const vm_instr *ins, const int64_t *regs, uint32_t rule)
+{
+    (void)ins;
+    (void)regs;
+    *(uint32_t *)ud |= 1u << rule;
+    return 0;
+}
+
+/* Each rule tests one comparison the code generator fuses (or, for `n > 300`
+ * and `n >= 1000000`, compares in registers); the VM must fire exactly the rules
+ * whose condition holds, including on a case whose fields were never set
+ * (every field at its zero: first enum value, false, 0). */
+static const char fused_src[] =
+    "policy \"fused\" version \"1\"\n"
+    "case { k: enum { a, b, c } f: bool n: int }\n"
+    "on opened when k == b { route r0 }\n"
+    "on opened when k != b { route r1 }\n"
+    "on opened when k < b { route r2 }\n"
+    "on opened when k <= b { route r3 }\n"
+    "on opened when k > b { route r4 }\n"
+    "on opened when k >= b { route r5 }\n"
+    "on opened when f { route r6 }\n"
+    "on opened when not f { route r7 }\n"
+    "on opened when f == false { route r8 }\n"
+    "on opened when 3 < n { route r9 }\n"
+    "on opened when n <= 255 { route r10 }\n"
+    "on opened when n > 300 { route r11 }\n"
+    "on opened when n >= 1000000 { route r12 }\n"
+    "on opened when k in (a, c) { route r13 }\n"
+    "on opened when not (k in (a, c)) { route r14 }\n"
+    "on opened when n in (0, 256) or k == c and f { route r15 }\n";
+
+static uint32_t fused_want(int64_t k, int64_t f, int64_t n)
+{
+    int c[16] = {k == 1, k != 1, k < 1, k <= 1, k > 1, k >= 1, f != 0, f == 0, f == 0, 3 < n, n <= 255,
+                 n > 300, n >= 1000000, k == 0 || k == 2, !(k == 0 || k == 2), n == 0 || n == 256 || (k == 2 && f)};
+    uint32_t w = 0;
+    for (int i = 0; i < 16; i++) w |= (uint32_t)c[i] << i;
+    return w;
+}
+
+static void test_fused_semantics(void **state)
+{
+    (void)state;
+    uint8_t *img;
+    size_t len;
+    char err[256];
+    slate_program *p;
+    assert_int_equal(bc_compile("fused.slate", fused_src, &img, &len), 0);
+    assert_int_equal(load_image(img, len, &p, err, sizeof err), 0);
+    int seen[OP__COUNT] = {0};
+    for (uint32_t pc = 0; pc < p->ncode; pc++) seen[p->code[pc].op]++;
+    for (int op = OP_FJEQ; op <= OP_FJGE; op++)
+        if (!seen[op]) fail_msg("no %s generated", prog_op_names[op]);
+    assert_true(seen[OP_JGT] + seen[OP_JLE] > 0 && seen[OP_JGE] + seen[OP_JLT] > 0);
+    assert_int_equal(seen[OP_EQ] + seen[OP_NE] + seen[OP_LT] + seen[OP_LE] + seen[OP_GT] + seen[OP_GE], 0);
+    static const int64_t ns[] = {0, -2, -1, 3, 4, 255, 256, 300, 301, 999999, 1000000, INT64_MIN, INT64_MAX};
+    int64_t regs[256] = {0}, ids[64] = {0}, level = 0;
+    for (int64_t k = 0; k < 3; k++)
+        for (int64_t f = 0; f < 2; f++)
+            for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+                int64_t fields[3] = {k, f, ns[i]};
+                uint32_t got = 0;
+                vm_host h = {fields, &level, ids, route_bits, &got};
+                assert_int_equal(vm_run(p, p->events[0].rules, &h, regs), VM_HALTED);
+                if (got != fused_want(k, f, ns[i]))
+                    fail_msg("k=%lld f=%lld n=%lld: rules %#x, want %#x", (long long)k, (long long)f,
+                             (long long)ns[i], got, fused_want(k, f, ns[i]));
+            }
+    slate_program_free(p);
     free(img);
 }
 
@@ -309,17 +441,48 @@ static void check_mutation(mutator mutate, const char *want)
     bc_unit_free(&u);
 }
 
-static void m_back_jump(slate_program *p) { int pc = find_op(p, OP_JMPF, 0); CODE(p, pc).c = pc; }
-static void m_out_jump(slate_program *p) { CODE(p, find_op(p, OP_JMPF, 0)).c = (int32_t)p->ncode - 1; }
+/* The first jump of any kind (the fused ones, which most conditions compile to). */
+static int find_jump(const slate_program *p)
+{
+    for (uint32_t pc = 0; pc < p->ncode; pc++)
+        if (prog_op_jumps(p->code[pc].op)) return (int)pc;
+    fail_msg("no jump");
+    return -1;
+}
+
+static void m_back_jump(slate_program *p) { int pc = find_jump(p); CODE(p, pc).c = pc; }
+static void m_out_jump(slate_program *p) { CODE(p, find_jump(p)).c = (int32_t)p->ncode - 1; }
 static void m_reg_range(slate_program *p) { CODE(p, find_op(p, OP_FIELD, 0)).a = (uint8_t)p->nregs; }
 static void m_string_range(slate_program *p) { CODE(p, find_op(p, OP_NOTIFY, 0)).c = (int32_t)p->nstrings; }
-static void m_type_tag(slate_program *p) { CODE(p, find_op(p, OP_LOADI, 0)).b = PT_INT; }
-static void m_jmpf_enum(slate_program *p) { CODE(p, find_op(p, OP_JMPF, 0)).a = CODE(p, find_op(p, OP_FIELD, 0)).a; }
+static void m_type_tag(slate_program *p) { CODE(p, find_op(p, OP_EQ, 0) - 1).b = PT_INT; /* LOADI vip */ }
+static void m_jmpf_enum(slate_program *p)
+{
+    int pc = p->events[0].rules;
+    CODE(p, pc + 1) = (vm_instr){OP_FIELD, 0, 0, 0};      /* r0 := tier (enum) */
+    CODE(p, pc + 2) = (vm_instr){OP_JMPF, 0, 0, pc + 4};
+}
 static void m_read_undef(slate_program *p)
 {
-    vm_instr *eq = &CODE(p, find_op(p, OP_EQ, 0));
-    eq->b = eq->a; /* the comparison's own result register, not yet written */
+    CODE(p, p->clocks[1].pause_while + 1).a = 1; /* RET r1: only r0 is written */
 }
+/* The fused jumps: field-immediate (FJEQ..) and register (JEQ..) forms. */
+static void m_fj_enum_imm(slate_program *p) { CODE(p, find_op(p, OP_FJNE, 0)).a = 4; /* tier has 4 values */ }
+static void m_fj_bool_imm(slate_program *p) { CODE(p, find_op(p, OP_FJEQ, 0)).a = 2; /* complex */ }
+static void m_fj_bool_order(slate_program *p) { CODE(p, find_op(p, OP_FJEQ, 0)).op = OP_FJLT; }
+static void m_fj_string(slate_program *p) { CODE(p, find_op(p, OP_FJNE, 0)).b = 6; /* agent */ }
+static void m_fj_field(slate_program *p) { CODE(p, find_op(p, OP_FJNE, 0)).b = (uint16_t)p->nfields; }
+static void m_fj_unused(slate_program *p)
+{
+    /* an unreachable field-immediate jump is still checked: the selection's
+     * first tier's tests skip pc 3, which follows only TIER */
+    CODE(p, 0).c = 4;
+    CODE(p, 1).c = 4;
+    CODE(p, 3) = (vm_instr){OP_FJEQ, 9, 0, 5};
+}
+static void m_j_types(slate_program *p) { CODE(p, find_op(p, OP_JEQ, 0)).b = 0; /* string vs score */ }
+static void m_j_order(slate_program *p) { CODE(p, find_op(p, OP_JEQ, 0)).op = OP_JLT; }
+static void m_j_back(slate_program *p) { int pc = find_op(p, OP_JGT, 0); CODE(p, pc).c = pc - 1; }
+static void m_j_reg(slate_program *p) { CODE(p, find_op(p, OP_JGT, 0)).b = (uint16_t)p->nregs; }
 static void m_bad_opcode(slate_program *p) { CODE(p, 0).op = OP__COUNT; }
 static void m_tier_in_rules(slate_program *p)
 {
@@ -431,18 +594,18 @@ static void test_program_corruptions(void **state)
     } cases[] = {
         {m_back_jump, "jump backwards"},
         {m_out_jump, "jump out of its block"},
-        {m_reg_range, "code[0]: register 7 out of range"},
+        {m_reg_range, "code[19]: register 6 out of range"},
         {m_string_range, "out of range"},
         {m_type_tag, "EQ compares tier with int"},
-        {m_jmpf_enum, "is tier, bool expected"},
+        {m_jmpf_enum, "register 0 is tier, bool expected"},
         {m_read_undef, "read before it is written"},
-        {m_bad_opcode, "code[0]: bad opcode 27"},
+        {m_bad_opcode, "code[0]: bad opcode 39"},
         {m_tier_in_rules, "TIER in a rules block"},
         {m_no_end, "block does not end in HALT, TIER or RET"},
         {m_ret_in_select, "RET in a selection block"},
         {m_action_in_pause, "NOTIFY in a pause-while block"},
-        {m_max_steps, "meta: max_steps 42 is below the code's bound of 43"},
-        {m_max_steps_zero, "meta: max_steps 0 is below the code's bound of 43"},
+        {m_max_steps, "meta: max_steps 26 is below the code's bound of 27"},
+        {m_max_steps_zero, "meta: max_steps 0 is below the code's bound of 27"},
         {m_steps_order, "not sorted by the point it fires at"},
         {m_evops_order, "not in STOP, START, PAUSE, RESUME, RESET, clock order"},
         {m_builtin_name, "events[0]: built-in event `opened` expected"},
@@ -470,6 +633,16 @@ static void test_program_corruptions(void **state)
         {m_dup_enum, "enumvals[1]: duplicate value `vip` in `tier`"},
         {m_dup_clock, "clocks[1]: duplicate name `response`"},
         {m_evop_adhoc, "evops[0]: operation on an ad-hoc clock"},
+        {m_fj_enum_imm, "code[0]: immediate 4 out of range for field 0"},
+        {m_fj_bool_imm, "code[11]: immediate 2 out of range for a bool"},
+        {m_fj_bool_order, "code[11]: FJLT orders bool values"},
+        {m_fj_string, "code[0]: FJNE compares a string field with an immediate"},
+        {m_fj_field, "code[0]: field 7 out of range"},
+        {m_fj_unused, "code[3]: immediate 9 out of range for field 0"},
+        {m_j_types, "code[31]: JEQ compares string with int"},
+        {m_j_order, "code[31]: JLT orders string values"},
+        {m_j_back, "code[30]: jump backwards"},
+        {m_j_reg, "code[30]: register 6 out of range"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         print_message("case %zu: %s\n", i, cases[i].want);
@@ -487,6 +660,8 @@ int main(void)
         cmocka_unit_test(test_image_corruptions),
         cmocka_unit_test(test_program_corruptions),
         cmocka_unit_test(test_max_steps_larger_loads),
+        cmocka_unit_test(test_format1_image),
+        cmocka_unit_test(test_fused_semantics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

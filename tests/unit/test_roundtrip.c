@@ -56,7 +56,8 @@ static void atom(sbuf *b, uint64_t *seed)
         return;
     }
     const char *op = ops[(r >> 8) % 6], *eq = (r >> 16) & 1 ? "==" : "!=";
-    switch (r % 12) {
+    static const int big[] = {0, 255, 256, 300, 100000}; /* either side of the fused jumps' 8-bit immediate */
+    switch (r % 13) {
     case 0: put(b, "e1 %s %s", op, e1_vals[(r >> 20) % 4]); break;
     case 1: put(b, "e2 %s %s", eq, e2_vals[(r >> 20) % 3]); break;
     case 2: put(b, "e1 in (%s, %s)", e1_vals[(r >> 20) % 4], e1_vals[(r >> 24) % 4]); break;
@@ -68,6 +69,10 @@ static void atom(sbuf *b, uint64_t *seed)
     case 8: put(b, "dur %s %dh", op, (int)((r >> 20) % 4)); break;
     case 9: put(b, "level %s %s", op, lv[(r >> 20) % 3]); break;
     case 10: put(b, "n in (%d, %d, %d)", (int)((r >> 20) % 5), (int)((r >> 24) % 5), (int)((r >> 28) % 7)); break;
+    case 11:
+        if ((r >> 28) & 1) put(b, "n %s %d", op, big[(r >> 20) % 5]);
+        else put(b, "%d %s n", big[(r >> 20) % 5], op); /* constant first: the operands swap */
+        break;
     default: put(b, "%s == e1", e1_vals[(r >> 20) % 4]); break;
     }
 }
@@ -229,6 +234,10 @@ static void check_policy(const char *src, uint64_t *seed)
         v.f[2] = (int64_t)(r >> 8 & 1);
         v.f[3] = (int64_t)(r >> 9 & 1);
         v.f[4] = (int64_t)((r >> 12) % 11) - 2;
+        if ((r >> 40) % 4 == 0) { /* around the 8-bit immediates and far beyond */
+            static const int64_t nb[] = {255, 256, 299, 300, 301, 100000, -256, INT64_MIN, INT64_MAX};
+            v.f[4] = nb[(r >> 44) % 9];
+        }
         v.f[5] = (int64_t)(r >> 20) % 3;
         v.f[6] = (int64_t)((r >> 24) % 5) * 1800000; /* 0 .. 2h in half hours */
         v.level = (int64_t)(r >> 32) % 3;
