@@ -87,6 +87,7 @@ void rr_init(rr_run *rr, int64_t tolerance_ms, int strict, slate_log *log, slate
     rr->next = next;
     rr->next_ud = next_ud;
     rr->fixed = fixed;
+    rr->msg = stderr;
 }
 
 void rr_free(rr_run *rr)
@@ -121,13 +122,13 @@ static int start_or_swap(rr_run *rr, const slate_program *prog, const slate_log_
         rc = runner_swap(&rr->run, prog, lp);
     }
     if (rc) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, rr->run.err);
+        fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, rr->run.err);
         return rc == SLATE_NOMEM ? EXIT_IO : EXIT_INPUT;
     }
     ev_reader_free(rr->rd);
     rr->rd = ev_reader_new(prog, rr->strict);
     if (!rr->rd) {
-        fprintf(stderr, "slate %s: out of memory\n", cmd);
+        fprintf(rr->msg, "slate %s: out of memory\n", cmd);
         return EXIT_IO;
     }
     return EXIT_OK;
@@ -140,12 +141,12 @@ static int feed_policy(sqlite3 *db, rr_run *rr, const char *hash, const char *pa
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, "SELECT image, source FROM policies WHERE hash = ?1", -1, &st,
                            NULL) != SQLITE_OK) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, sqlite3_errmsg(db));
+        fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, sqlite3_errmsg(db));
         return EXIT_IO;
     }
     sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        fprintf(stderr, "slate %s: %s: policy %.12s is not stored\n", cmd, path, hash);
+        fprintf(rr->msg, "slate %s: %s: policy %.12s is not stored\n", cmd, path, hash);
         sqlite3_finalize(st);
         return EXIT_INPUT;
     }
@@ -158,15 +159,15 @@ static int feed_policy(sqlite3 *db, rr_run *rr, const char *hash, const char *pa
     int rc = EXIT_OK;
     slate_program **progs = realloc(rr->progs, (rr->nprogs + 1) * sizeof *progs);
     if (!progs) {
-        fprintf(stderr, "slate %s: out of memory\n", cmd);
+        fprintf(rr->msg, "slate %s: out of memory\n", cmd);
         rc = EXIT_IO;
     } else if ((rr->progs = progs, slate_program_load(img, len, &prog, &err))) {
-        fprintf(stderr, "slate %s: %s: the stored image of policy %.12s does not load: %s\n", cmd,
+        fprintf(rr->msg, "slate %s: %s: the stored image of policy %.12s does not load: %s\n", cmd,
                 path, hash, err ? err : "?");
         slate_free(err);
         rc = EXIT_INPUT;
     } else if (strcmp(slate_program_hash(prog), hash)) {
-        fprintf(stderr, "slate %s: %s: the stored image of policy %.12s hashes to %.12s\n", cmd,
+        fprintf(rr->msg, "slate %s: %s: the stored image of policy %.12s hashes to %.12s\n", cmd,
                 path, hash, slate_program_hash(prog));
         slate_program_free(prog);
         rc = EXIT_INPUT;
@@ -205,7 +206,7 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
         sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "SELECT id, kind, seq, at_ms, payload, policy_hash, case_id, reason "
                                "FROM events ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, db ? sqlite3_errmsg(db) : "cannot open");
+        fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, db ? sqlite3_errmsg(db) : "cannot open");
         sqlite3_close(db);
         return EXIT_IO;
     }
@@ -233,7 +234,7 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
             continue;
         }
         if (!rr->started) {
-            fprintf(stderr, "slate %s: %s: entry %" PRId64 " comes before any policy\n", cmd, path, id);
+            fprintf(rr->msg, "slate %s: %s: entry %" PRId64 " comes before any policy\n", cmd, path, id);
             rc = EXIT_INPUT;
             break;
         }
@@ -274,13 +275,13 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
             free(reason);
         }
         if (frc) {
-            fprintf(stderr, "slate %s: %s: %s\n", cmd, path, rr->run.err);
+            fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, rr->run.err);
             rc = frc == SLATE_NOMEM ? EXIT_IO : EXIT_INPUT;
         }
     }
-    if (!er) fprintf(stderr, "slate %s: out of memory\n", cmd);
+    if (!er) fprintf(rr->msg, "slate %s: out of memory\n", cmd);
     if (!rc && step != SQLITE_ROW && step != SQLITE_DONE) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, sqlite3_errmsg(db));
+        fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, sqlite3_errmsg(db));
         rc = EXIT_IO;
     }
     free(er);
@@ -291,27 +292,51 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
     return rc;
 }
 
-int rr_check(const char *path, rr_result *res, const char *cmd)
+int rr_check(const char *path, rr_result *res, slate_log_summary *sum, const char *cmd)
 {
-    slate_log_opts opts = {.check = 1};
+    memset(res, 0, sizeof *res);
+    /* The replay's messages wait here: a problem verification finds anywhere
+     * in the log is named instead, as when the log was verified first. */
+    char *text = NULL, *verr = NULL;
+    size_t len = 0;
+    FILE *msg = open_memstream(&text, &len);
+    if (!msg) {
+        fprintf(stderr, "slate %s: out of memory\n", cmd);
+        return EXIT_IO;
+    }
+    slate_log_opts opts = {.check = 1, .verify = 1};
     slate_log *log = NULL;
     char *err = NULL;
+    int rc, vrc;
     if (slate_log_open_opts(path, &opts, &log, &err)) {
-        fprintf(stderr, "slate %s: %s\n", cmd, err ? err : "cannot open the log");
+        fprintf(msg, "slate %s: %s\n", cmd, err ? err : "cannot open the log");
         slate_log_free(err);
-        return EXIT_INPUT;
-    }
-    int64_t tol;
-    int strict;
-    rr_options(log, &tol, &strict);
-    rr_run rr;
-    rr_init(&rr, tol, strict, log, NULL, NULL, NULL);
-    int rc = rr_feed(path, &rr, res, cmd);
-    if (!rc && slate_log_check_end(log)) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, slate_log_errmsg(log));
         rc = EXIT_INPUT;
+        vrc = slate_log_verify(path, sum, &verr); /* no one pass: verify alone */
+    } else {
+        int64_t tol;
+        int strict;
+        rr_options(log, &tol, &strict);
+        rr_run rr;
+        rr_init(&rr, tol, strict, log, NULL, NULL, NULL);
+        rr.msg = msg;
+        rc = rr_feed(path, &rr, res, cmd);
+        if (!rc && slate_log_check_end(log)) {
+            fprintf(msg, "slate %s: %s: %s\n", cmd, path, slate_log_errmsg(log));
+            rc = EXIT_INPUT;
+        }
+        vrc = slate_log_check_verify(log, sum, &verr);
+        rr_free(&rr);
+        slate_log_close(log, NULL);
     }
-    rr_free(&rr);
-    slate_log_close(log, NULL);
+    fclose(msg);
+    if (vrc) {
+        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, verr ? verr : "cannot verify");
+        rc = vrc == SLATE_NOMEM ? EXIT_IO : EXIT_INPUT;
+    } else if (rc && text) {
+        fwrite(text, 1, len, stderr);
+    }
+    free(text);
+    slate_log_free(verr);
     return rc;
 }

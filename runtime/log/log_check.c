@@ -1,7 +1,10 @@
 /*
  * log_check.c - check mode, used by replay: compares the rows an entry would
  * write with those stored at the same positions, and names the first
- * divergence (a column, a missing or extra row, or the chain).
+ * divergence (a column, a missing or extra row, or the chain).  Opened with
+ * `verify`, the stored rows come from the verifier (verify.c), which checks
+ * each one's chain as it is read: each row is then read and hashed once, and
+ * the replay's rows are compared with verified ones instead of hashed again.
  *
  * Not here: building the rows (log_write.c) or opening the log read-only
  * (log_schema.c).  Nothing here writes to the database.
@@ -62,7 +65,24 @@ static int val_eq(const dlog_val *a, const dlog_val *b)
 }
 
 /* What compare_row found. */
-enum { CMP_SAME = 0, CMP_MISSING, CMP_COLUMN, CMP_CHAIN };
+enum { CMP_SAME = 0, CMP_MISSING, CMP_COLUMN, CMP_CHAIN, CMP_TAMPERED };
+
+/* Verify mode: move the verifier on to the row at `pos` (rows are asked for in
+ * increasing order, and the verifier stands on the last one given).  1 it is
+ * in table t, 0 the log holds no such row, -1 the verifier found a problem at
+ * or before it (kept for slate_log_check_verify()). */
+static int verified_row(slate_log *log, int t, int64_t pos)
+{
+    dlog_vrow *r = &log->vrow;
+    while (r->pos < pos) {
+        if (dlog_verifier_next(log->ver, r)) return -1;
+        if (r->table < 0) {
+            r->pos = INT64_MAX; /* the end: nothing more to find */
+            return 0;
+        }
+    }
+    return r->pos == pos && r->table == t;
+}
 
 /* Put st (table t: 0 policies, 1 events, 2 decisions; its pos is column
  * pos_col) on the stored row at `pos`: 1 found, 0 not there.  Positions are
@@ -99,14 +119,27 @@ static int compare_row(slate_log *log, sqlite3_stmt *st, int t, const char *tabl
 {
     uint8_t next[32];
     char hex[65];
+    const dlog_val *sv = NULL; /* verify mode: the stored row's values */
     if (log->hook) log->hook(log->hook_ud, table, pos);
-    dlog_chain(head, table, v, n, next);
-    dlog_hex(next, 32, hex);
-    memcpy(head, next, 32);
-    if (!seek_row(log, st, t, t == 0 ? 0 : 1, pos)) return CMP_MISSING;
+    if (log->ver) {
+        /* No hash of the replay's row: the verifier hashed the stored one and
+         * matched its chain, so where every column is equal (else this is a
+         * divergence) the replay's chain is the stored one. */
+        int f = verified_row(log, t, pos);
+        if (f < 0) return CMP_TAMPERED;
+        if (!f) return CMP_MISSING;
+        sv = log->vrow.vals;
+        memcpy(head, log->vrow.head, 32);
+        dlog_hex(head, 32, hex);
+    } else {
+        dlog_chain(head, table, v, n, next);
+        dlog_hex(next, 32, hex);
+        memcpy(head, next, 32);
+        if (!seek_row(log, st, t, t == 0 ? 0 : 1, pos)) return CMP_MISSING;
+    }
     int r = CMP_SAME;
     for (size_t i = 0; i < n && r == CMP_SAME; i++) {
-        dlog_val x = col_val(st, (int)i);
+        dlog_val x = sv ? sv[i] : col_val(st, (int)i);
         if ((int)i == skip) {
             if (stored_skip) *stored_skip = x.type == DV_INT ? x.i : -1;
             continue;
@@ -117,6 +150,13 @@ static int compare_row(slate_log *log, sqlite3_stmt *st, int t, const char *tabl
         dlog_buf_puts(msg, ", found ");
         show_val(msg, &x);
         r = CMP_COLUMN;
+    }
+    if (sv) {
+        if (chain_out) {
+            memcpy(chain_out[0], hex, 65);
+            memcpy(chain_out[1], hex, 65);
+        }
+        return r;
     }
     const unsigned char *c = sqlite3_column_text(st, (int)n);
     if (chain_out) {
@@ -165,6 +205,7 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
         ++*pos;
         r = compare_row(log, log->ins_policy, 0, "policies", dlog_policy_names, pol,
                         DLOG_NPOLICY_COLS, *pos, head, -1, NULL, NULL, &m);
+        if (r == CMP_TAMPERED) goto tampered;
         if (r) {
             dlog_fail(log, SLATE_ERROR, "first divergence at %s, policy %.12s: %s", where, log->pol_hash,
                  r == CMP_MISSING ? "the log does not store it here" : r == CMP_CHAIN ? "chain differs" : m.p);
@@ -175,6 +216,7 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
     char ev_chain[2][65]; /* computed, stored: compared once all columns matched */
     r = compare_row(log, log->ins_event, 1, "events", dlog_event_names, ev, DLOG_NEVENT_COLS, ev_pos,
                     head, DLOG_NEVENT_COLS - 1, &stored_n, ev_chain, &m);
+    if (r == CMP_TAMPERED) goto tampered;
     if (r) {
         if (r == CMP_MISSING) {
             dlog_buf_puts(&m, "the log holds ");
@@ -205,6 +247,7 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
         char dchain[2][65]; /* not compared: see above */
         r = compare_row(log, log->ins_decision, 2, "decisions", dlog_decision_names, dv,
                         DLOG_NDECISION_COLS, dpos, head, DLOG_NDECISION_COLS, NULL, dchain, &m);
+        if (r == CMP_TAMPERED) goto tampered;
         if (r) {
             if (r == CMP_MISSING) {
                 dlog_buf_puts(&m, "the log holds ");
@@ -230,10 +273,22 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
         goto out;
     }
     rc = SLATE_OK;
+    goto out;
+tampered:
+    dlog_fail(log, SLATE_ERROR, "the stored log fails verification at or before pos %" PRId64
+                                " (slate_log_check_verify() names the problem)", *pos);
 out:
     if (m.failed && rc == SLATE_ERROR) dlog_fail(log, SLATE_NOMEM, "out of memory");
     dlog_buf_free(&m);
     return rc;
+}
+
+int slate_log_check_verify(slate_log *log, slate_log_summary *sum, char **err)
+{
+    if (err) *err = NULL;
+    if (sum) memset(sum, 0, sizeof *sum);
+    if (!log || !log->check || !log->ver) return SLATE_MISUSE;
+    return dlog_verifier_finish(log->ver, sum, err);
 }
 
 int slate_log_check_end(slate_log *log)

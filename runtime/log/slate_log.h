@@ -60,6 +60,14 @@ typedef struct slate_log_opts {
      * replay's value) and found (the log's).  Ids are taken as given (never
      * pseudonymised again).  batch, sync_normal and pseudonym_key are ignored. */
     int check;
+    /* 1 (with check): verify the stored log in the same pass, so each row is
+     * read and hashed once.  Every row check mode reads is first put through
+     * slate_log_verify()'s checks; a row that fails them stops the replay
+     * (slate_log_end() returns SLATE_ERROR), and slate_log_check_verify(),
+     * called last, verifies what the replay did not read and gives
+     * slate_log_verify()'s result.  A divergence the replay reports stands
+     * only if that result is SLATE_OK: verification names tampering first. */
+    int verify;
 } slate_log_opts;
 
 /* Open the log at `path`, creating it (with its schema) if it does not exist.
@@ -180,6 +188,13 @@ typedef struct slate_log_summary {
  * row, and what is wrong: edited, deleted, inserted, truncated), or SLATE_NOMEM.
  * `sum` (may be NULL) is filled with what was checked. */
 int slate_log_verify(const char *path, slate_log_summary *sum, char **err);
+
+/* Check mode opened with `verify`: verify the stored rows the replay did not
+ * read (all of them after a divergence) and the log's end, and return what
+ * slate_log_verify() returns for this log (the same *sum, the same first
+ * problem in *err, freed with slate_log_free()).  Call after the last entry or
+ * after the replay stopped; SLATE_MISUSE without check and verify. */
+int slate_log_check_verify(slate_log *log, slate_log_summary *sum, char **err);
 
 /* ---- helpers the tools share -------------------------------------------- */
 
