@@ -213,15 +213,41 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
     ev_result *er = malloc(sizeof *er);
     if (!er) rc = EXIT_IO;
     int step = SQLITE_DONE;
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        const char *kind = (const char *)sqlite3_column_text(st, 1);
-        uint64_t seq = (uint64_t)sqlite3_column_int64(st, 2);
-        int64_t at = sqlite3_column_type(st, 3) == SQLITE_NULL ? INT64_MIN
-                                                               : sqlite3_column_int64(st, 3);
-        const char *payload = (const char *)sqlite3_column_text(st, 4);
-        size_t plen = (size_t)sqlite3_column_bytes(st, 4);
-        const char *hash = (const char *)sqlite3_column_text(st, 5);
+    slate_log_stored e;
+    while (!rc) {
+        if (rr->from_log) { /* the check log's verifying scan: no second read */
+            if (slate_log_check_next(rr->log, &e)) {
+                fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, slate_log_errmsg(rr->log));
+                rc = EXIT_INPUT;
+                break;
+            }
+            if (!e.found) break;
+            if (!e.kind || !e.policy_hash) { /* only a rebuilt schema allows it */
+                fprintf(rr->msg, "slate %s: %s: entry %" PRId64 " has no kind or policy\n", cmd,
+                        path, e.id);
+                rc = EXIT_INPUT;
+                break;
+            }
+        } else {
+            if ((step = sqlite3_step(st)) != SQLITE_ROW) break;
+            e.id = sqlite3_column_int64(st, 0);
+            e.kind = (const char *)sqlite3_column_text(st, 1);
+            e.seq = sqlite3_column_int64(st, 2);
+            e.at = sqlite3_column_type(st, 3) == SQLITE_NULL ? INT64_MIN
+                                                              : sqlite3_column_int64(st, 3);
+            e.payload = (const char *)sqlite3_column_text(st, 4);
+            e.payload_len = (size_t)sqlite3_column_bytes(st, 4);
+            e.policy_hash = (const char *)sqlite3_column_text(st, 5);
+            e.case_id = (const char *)sqlite3_column_text(st, 6);
+            e.reason = (const char *)sqlite3_column_text(st, 7);
+        }
+        int64_t id = e.id;
+        const char *kind = e.kind;
+        uint64_t seq = (uint64_t)e.seq;
+        int64_t at = e.at;
+        const char *payload = e.payload;
+        size_t plen = e.payload_len;
+        const char *hash = e.policy_hash;
         if (!kind || !hash) continue;
         if (!strcmp(kind, "policy")) {
             res->policies++;
@@ -254,8 +280,8 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
             }
             frc = runner_feed(&rr->run, er);
         } else {
-            char *case_id, *event_id, *reason = col_dup(st, 7);
-            const char *stored_case = (const char *)sqlite3_column_text(st, 6);
+            char *case_id, *event_id, *reason = e.reason ? strdup(e.reason) : NULL;
+            const char *stored_case = e.case_id;
             opaque_ids(db, id, &case_id, &event_id);
             memset(er, 0, sizeof *er);
             er->ev.seq = seq;
@@ -280,7 +306,7 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
         }
     }
     if (!er) fprintf(rr->msg, "slate %s: out of memory\n", cmd);
-    if (!rc && step != SQLITE_ROW && step != SQLITE_DONE) {
+    if (!rc && !rr->from_log && step != SQLITE_ROW && step != SQLITE_DONE) {
         fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, sqlite3_errmsg(db));
         rc = EXIT_IO;
     }
@@ -320,6 +346,7 @@ int rr_check(const char *path, rr_result *res, slate_log_summary *sum, const cha
         rr_run rr;
         rr_init(&rr, tol, strict, log, NULL, NULL, NULL);
         rr.msg = msg;
+        rr.from_log = 1;
         rc = rr_feed(path, &rr, res, cmd);
         if (!rc && slate_log_check_end(log)) {
             fprintf(msg, "slate %s: %s: %s\n", cmd, path, slate_log_errmsg(log));

@@ -36,6 +36,8 @@ typedef struct rr_run {
     size_t nprogs;
     ev_reader *rd;              /* reads stored payloads for the program in force */
     FILE *msg;                  /* where rr_feed's messages go (stderr after rr_init) */
+    int from_log;               /* entries come from `log` (check mode with verify:
+                                   slate_log_check_next), not a second read */
 } rr_run;
 
 /* Set up with the engine options, a log (check mode or NULL), or without one a

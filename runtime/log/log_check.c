@@ -291,6 +291,69 @@ int slate_log_check_verify(slate_log *log, slate_log_summary *sum, char **err)
     return dlog_verifier_finish(log->ver, sum, err);
 }
 
+/* Column x as sqlite3_column_text() would give it (NULL for NULL; an integer
+ * as its decimal text, kept in the handle's `stored` buffer at *off). */
+static void stored_text(slate_log *log, const dlog_val *x, size_t *off)
+{
+    *off = DLOG_NONE;
+    if (x->type == DV_NULL) return;
+    *off = log->stored.len;
+    if (x->type == DV_INT) dlog_buf_printf(&log->stored, "%" PRId64, x->i);
+    else dlog_buf_put(&log->stored, x->p, x->n);
+    dlog_buf_put(&log->stored, "", 1);
+}
+
+/* Column x as sqlite3_column_int64() would give it. */
+static int64_t stored_int(const dlog_val *x)
+{
+    if (x->type == DV_INT) return x->i;
+    if (x->type == DV_NULL) return 0;
+    char buf[32];
+    size_t n = x->n < sizeof buf - 1 ? x->n : sizeof buf - 1;
+    memcpy(buf, x->p, n);
+    buf[n] = 0;
+    return strtoll(buf, NULL, 10);
+}
+
+int slate_log_check_next(slate_log *log, slate_log_stored *e)
+{
+    memset(e, 0, sizeof *e);
+    if (!log || !log->check || !log->ver) return SLATE_MISUSE;
+    const dlog_val *v;
+    int rc = dlog_verifier_next_event(log->ver, &v);
+    if (rc == SLATE_MISUSE)
+        return dlog_fail(log, rc, "the entry read last was not given to the log");
+    if (rc)
+        return dlog_fail(log, rc, "the stored log fails verification (slate_log_check_verify() "
+                                  "names the problem)");
+    if (!v) return SLATE_OK;
+    /* the text columns, converted as the replay read them with SQL (only a
+     * forged row holds another type; the comparison then names it) */
+    enum { ID = 0, KIND = 2, SEQ = 3, AT_MS = 4, CASE = 6, REASON = 9, PAYLOAD = 10, HASH = 11 };
+    static const int cols[] = {KIND, CASE, REASON, PAYLOAD, HASH};
+    const char **outs[] = {&e->kind, &e->case_id, &e->reason, &e->payload, &e->policy_hash};
+    size_t offs[5];
+    int all_text = 1;
+    for (int i = 0; i < 5; i++)
+        if (v[cols[i]].type != DV_TEXT && v[cols[i]].type != DV_NULL) all_text = 0;
+    if (all_text) { /* the usual row: point at SQLite's own (NUL-terminated) text */
+        for (int i = 0; i < 5; i++) *outs[i] = v[cols[i]].type == DV_TEXT ? v[cols[i]].p : NULL;
+    } else {
+        log->stored.len = 0;
+        for (int i = 0; i < 5; i++) stored_text(log, &v[cols[i]], &offs[i]);
+        if (log->stored.failed) return dlog_fail(log, SLATE_NOMEM, "out of memory");
+        for (int i = 0; i < 5; i++)
+            *outs[i] = offs[i] == DLOG_NONE ? NULL : log->stored.p + offs[i];
+    }
+    e->found = 1;
+    e->id = stored_int(&v[ID]);
+    e->seq = stored_int(&v[SEQ]);
+    e->at = v[AT_MS].type == DV_NULL ? SLATE_LOG_NO_TIME : stored_int(&v[AT_MS]);
+    e->payload_len = e->payload ? (v[PAYLOAD].type == DV_INT ? strlen(e->payload)
+                                                              : v[PAYLOAD].n) : 0;
+    return SLATE_OK;
+}
+
 int slate_log_check_end(slate_log *log)
 {
     if (!log || !log->check) return SLATE_MISUSE;

@@ -66,6 +66,13 @@ int dlog_verifier_open(sqlite3 *db, dlog_verifier **out);
  * row->table -1 at the end of the rows; SLATE_ERROR/NOMEM at the first problem. */
 int dlog_verifier_next(dlog_verifier *v, dlog_vrow *row);
 
+/* The next events row in log order after the one this gave last, for the
+ * replay to feed (*vals NULL after the last), read from the verifier's own
+ * scan and verified when the replay's check reaches it.  The row given last
+ * must have been compared (the verifier stands on it): SLATE_MISUSE if not.
+ * *vals is valid until the verifier moves past the row. */
+int dlog_verifier_next_event(dlog_verifier *v, const dlog_val **vals);
+
 /* Verify the rows not read yet and the end (meta's last position and head):
  * the result slate_log_verify() gives for the same log, *sum and *err (may be
  * NULL) as it fills them. */
@@ -86,7 +93,8 @@ struct slate_log {
                               SELECTs stand on (0: none), read forward in pos order */
     dlog_verifier *ver;    /* check mode with `verify`: stored rows come from here,
                               verified as read, instead of the SELECTs above */
-    dlog_vrow vrow;        /* the verifier's current row (table -1: none yet) */
+    dlog_vrow vrow;        /* the verifier's current row as check mode last saw it */
+    dlog_buf stored;       /* slate_log_check_next(): columns converted to text */
     uint8_t *key;
     size_t key_len;
     char **opt_keys, **opt_values; /* sealed options (without the `opt.` prefix) */

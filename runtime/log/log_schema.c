@@ -392,6 +392,7 @@ static int rewind_for_check(slate_log *log)
 void dlog_free_log(slate_log *log)
 {
     dlog_verifier_free(log->ver);
+    dlog_buf_free(&log->stored);
     if (log->check && log->db) sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_finalize(log->ins_policy);
     sqlite3_finalize(log->ins_event);

@@ -196,6 +196,28 @@ int slate_log_verify(const char *path, slate_log_summary *sum, char **err);
  * after the replay stopped; SLATE_MISUSE without check and verify. */
 int slate_log_check_verify(slate_log *log, slate_log_summary *sum, char **err);
 
+/* A stored entry (one events row) as check mode reads it for the replay to
+ * give.  Strings are NULL where the column is NULL; they and the struct's
+ * contents are valid until the next call on the handle. */
+typedef struct slate_log_stored {
+    int found;                /* 0: the log holds no more entries */
+    int64_t id;
+    const char *kind;         /* "event", "policy" or "advance" */
+    int64_t seq;              /* event seq; 0 when none */
+    int64_t at;               /* UTC ms, or SLATE_LOG_NO_TIME when none */
+    const char *case_id, *reason, *policy_hash;
+    const char *payload;      /* the input line as received, or NULL */
+    size_t payload_len;
+} slate_log_stored;
+
+/* Check mode opened with `verify`: the next stored entry in log order, for
+ * the replay to give next (begin it, feed the engine, slate_log_end()).  Read
+ * from the scan that verifies the log, so a replay reads each row once; the
+ * row is verified when slate_log_end() compares it.  Every entry returned must
+ * be given before the next call (else SLATE_MISUSE); SLATE_ERROR when the log
+ * failed verification (slate_log_check_verify() names the problem). */
+int slate_log_check_next(slate_log *log, slate_log_stored *e);
+
 /* ---- helpers the tools share -------------------------------------------- */
 
 /* Format UTC ms as RFC 3339 "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf (at least 32

@@ -52,6 +52,8 @@ struct dlog_verifier {
     cursor cur[T__N];
     int t;               /* the current (verified, not yet stepped) row's table, or -1 */
     dlog_val vals[DLOG_NDECISION_COLS + 1];
+    dlog_val given[DLOG_NEVENT_COLS]; /* the events row dlog_verifier_next_event() gave */
+    int64_t given_pos;
     char (*hashes)[65];  /* policy hashes seen, in order */
     size_t nhashes, cap;
     uint8_t head[32];    /* the chain through the current row */
@@ -133,30 +135,34 @@ static int open_cursor(vstate *v, int t, const char *table, const char *const *n
     return advance(v, c);
 }
 
-/* The current row of c as values for hashing (valid until the next step). */
-static void row_values(vstate *v, cursor *c)
+/* The current row of st (n columns) as values (valid until the next step).
+ * Each column is read with the accessor of its type, so nothing converts. */
+static void load_values(sqlite3_stmt *st, int n, dlog_val *out)
 {
-    for (int i = 0; i < c->ncols; i++) {
-        dlog_val *x = &v->vals[i];
+    for (int i = 0; i < n; i++) {
+        dlog_val *x = &out[i];
         memset(x, 0, sizeof *x);
-        switch (sqlite3_column_type(c->st, i)) {
+        switch (sqlite3_column_type(st, i)) {
         case SQLITE_NULL: x->type = DV_NULL; break;
         case SQLITE_INTEGER:
             x->type = DV_INT;
-            x->i = sqlite3_column_int64(c->st, i);
+            x->i = sqlite3_column_int64(st, i);
             break;
         case SQLITE_BLOB:
             x->type = DV_BLOB;
-            x->p = sqlite3_column_blob(c->st, i);
-            x->n = (size_t)sqlite3_column_bytes(c->st, i);
+            x->p = sqlite3_column_blob(st, i);
+            x->n = (size_t)sqlite3_column_bytes(st, i);
             break;
         default: /* TEXT; a REAL hashes as its text form */
             x->type = DV_TEXT;
-            x->p = sqlite3_column_text(c->st, i);
-            x->n = (size_t)sqlite3_column_bytes(c->st, i);
+            x->p = sqlite3_column_text(st, i);
+            x->n = (size_t)sqlite3_column_bytes(st, i);
         }
     }
 }
+
+/* The current row of c as values for hashing (valid until the next step). */
+static void row_values(vstate *v, cursor *c) { load_values(c->st, c->ncols, v->vals); }
 
 /* Column i of the current row (after row_values) as text ("" unless TEXT)
  * and as an integer (0 unless INTEGER). */
@@ -496,6 +502,25 @@ int dlog_verifier_next(dlog_verifier *v, dlog_vrow *row)
     row->pos = c->pos;
     row->vals = v->vals;
     row->head = v->head;
+    return SLATE_OK;
+}
+
+int dlog_verifier_next_event(dlog_verifier *v, const dlog_val **vals)
+{
+    *vals = NULL;
+    if (v->rc) return v->rc;
+    cursor *c = &v->cur[T_EVENT];
+    if (c->has && c->pos == v->given_pos) {
+        /* the row given last, compared since: the verifier stands on it, or
+         * the caller skipped it (then it would never be verified) */
+        if (v->t != T_EVENT) return SLATE_MISUSE;
+        v->t = -1;
+        if (sticky(v, advance(v, c))) return v->rc;
+    }
+    if (!c->has) return SLATE_OK;
+    load_values(c->st, c->ncols, v->given);
+    v->given_pos = c->pos;
+    *vals = v->given;
     return SLATE_OK;
 }
 
