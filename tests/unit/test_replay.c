@@ -393,6 +393,29 @@ static void test_check_verify_is_verify(void **state)
     slate_log_close(log, NULL);
 }
 
+/* Two decisions whose positions were swapped: read by seq (the verifier's
+ * fast order) the log looks different than in pos order, and the problem must
+ * be named as in pos order: the row at the first position has the wrong seq. */
+static void test_verify_names_problems_in_pos_order(void **state)
+{
+    fixture *f = *state;
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    sql(f->db, "CREATE TEMP TABLE t AS SELECT seq, pos FROM decisions WHERE seq IN (5, 9);"
+               "UPDATE decisions SET pos = -pos WHERE seq IN (5, 9);"
+               "UPDATE decisions SET pos = (SELECT pos FROM t WHERE t.seq = 14 - decisions.seq) "
+               "WHERE seq IN (5, 9)");
+    char *verr = NULL;
+    assert_int_equal(slate_log_verify(f->db, NULL, &verr), SLATE_ERROR);
+    assert_non_null(strstr(verr, "decisions row seq 9 ("));
+    assert_non_null(strstr(verr, "expected decision seq 5"));
+    char *out, *err;
+    assert_int_equal(run_cmd(f, &out, &err, cmd_replay, "replay", f->db, NULL), EXIT_INPUT);
+    assert_non_null(strstr(err, verr));
+    slate_log_free(verr);
+    free(out);
+    free(err);
+}
+
 static void test_replay_pseudonyms(void **state)
 {
     fixture *f = *state;
@@ -518,7 +541,7 @@ int main(void)
         T(test_replay_matches),   T(test_replay_forged_decision), T(test_replay_forged_event),
         T(test_replay_edited_not_rechained), T(test_replay_pseudonyms), T(test_replay_swap),
         T(test_replay_of_slate_run), T(test_replay_names_tampering_before_divergence),
-        T(test_check_verify_is_verify),
+        T(test_check_verify_is_verify), T(test_verify_names_problems_in_pos_order),
         T(test_goldens),          T(test_diff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
