@@ -130,7 +130,6 @@ static int compare_row(slate_log *log, sqlite3_stmt *st, int t, const char *tabl
         if (!f) return CMP_MISSING;
         sv = log->vrow.vals;
         memcpy(head, log->vrow.head, 32);
-        dlog_hex(head, 32, hex);
     } else {
         dlog_chain(head, table, v, n, next);
         dlog_hex(next, 32, hex);
@@ -152,10 +151,7 @@ static int compare_row(slate_log *log, sqlite3_stmt *st, int t, const char *tabl
         r = CMP_COLUMN;
     }
     if (sv) {
-        if (chain_out) {
-            memcpy(chain_out[0], hex, 65);
-            memcpy(chain_out[1], hex, 65);
-        }
+        if (chain_out) chain_out[0][0] = chain_out[1][0] = 0; /* equal: see above */
         return r;
     }
     const unsigned char *c = sqlite3_column_text(st, (int)n);
