@@ -2,12 +2,13 @@
  * verify.c - checks a decision log for tampering without changing it.
  *
  * Reads the three chained tables in log order (a merge of their `pos` orders,
- * one row in memory at a time) and, for each row: its position follows the last
- * one (a gap is a deleted row, a repeat an inserted one), its table's own
- * sequence is gap-free (events.id, decisions.seq), it sits where the structure
- * says (a policy row just before its first policy entry, an entry's decisions
- * right after it and as many as it declares, each naming the policy in force),
- * and its chain hash is SHA-256 of the previous hash and its own columns.  The
+ * one row in memory at a time; events and decisions are read in id/seq order,
+ * which is pos order unless a problem will be found: see begin()) and, for
+ * each row: its position follows the last one (a gap is a deleted row, a
+ * repeat an inserted one), its table's own sequence is gap-free (events.id,
+ * decisions.seq), it sits where the structure says (a policy row just before
+ * its first policy entry, an entry's decisions right after it and as many as
+ * it declares, each naming the policy in force), and its chain hash is SHA-256 of the previous hash and its own columns.  The
  * sealed meta rows must hash to the chain's start, and meta's head must be the
  * last row.  The first problem found is reported; nothing is repaired.
  *
