@@ -87,6 +87,7 @@ void rr_init(rr_run *rr, int64_t tolerance_ms, int strict, slate_log *log, slate
     rr->next = next;
     rr->next_ud = next_ud;
     rr->fixed = fixed;
+    rr->msg = stderr;
 }
 
 void rr_free(rr_run *rr)
@@ -121,13 +122,13 @@ static int start_or_swap(rr_run *rr, const slate_program *prog, const slate_log_
         rc = runner_swap(&rr->run, prog, lp);
     }
     if (rc) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, rr->run.err);
+        fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, rr->run.err);
         return rc == SLATE_NOMEM ? EXIT_IO : EXIT_INPUT;
     }
     ev_reader_free(rr->rd);
     rr->rd = ev_reader_new(prog, rr->strict);
     if (!rr->rd) {
-        fprintf(stderr, "slate %s: out of memory\n", cmd);
+        fprintf(rr->msg, "slate %s: out of memory\n", cmd);
         return EXIT_IO;
     }
     return EXIT_OK;
@@ -140,12 +141,12 @@ static int feed_policy(sqlite3 *db, rr_run *rr, const char *hash, const char *pa
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, "SELECT image, source FROM policies WHERE hash = ?1", -1, &st,
                            NULL) != SQLITE_OK) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, sqlite3_errmsg(db));
+        fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, sqlite3_errmsg(db));
         return EXIT_IO;
     }
     sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        fprintf(stderr, "slate %s: %s: policy %.12s is not stored\n", cmd, path, hash);
+        fprintf(rr->msg, "slate %s: %s: policy %.12s is not stored\n", cmd, path, hash);
         sqlite3_finalize(st);
         return EXIT_INPUT;
     }
@@ -158,15 +159,15 @@ static int feed_policy(sqlite3 *db, rr_run *rr, const char *hash, const char *pa
     int rc = EXIT_OK;
     slate_program **progs = realloc(rr->progs, (rr->nprogs + 1) * sizeof *progs);
     if (!progs) {
-        fprintf(stderr, "slate %s: out of memory\n", cmd);
+        fprintf(rr->msg, "slate %s: out of memory\n", cmd);
         rc = EXIT_IO;
     } else if ((rr->progs = progs, slate_program_load(img, len, &prog, &err))) {
-        fprintf(stderr, "slate %s: %s: the stored image of policy %.12s does not load: %s\n", cmd,
+        fprintf(rr->msg, "slate %s: %s: the stored image of policy %.12s does not load: %s\n", cmd,
                 path, hash, err ? err : "?");
         slate_free(err);
         rc = EXIT_INPUT;
     } else if (strcmp(slate_program_hash(prog), hash)) {
-        fprintf(stderr, "slate %s: %s: the stored image of policy %.12s hashes to %.12s\n", cmd,
+        fprintf(rr->msg, "slate %s: %s: the stored image of policy %.12s hashes to %.12s\n", cmd,
                 path, hash, slate_program_hash(prog));
         slate_program_free(prog);
         rc = EXIT_INPUT;
@@ -205,22 +206,48 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
         sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "SELECT id, kind, seq, at_ms, payload, policy_hash, case_id, reason "
                                "FROM events ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, db ? sqlite3_errmsg(db) : "cannot open");
+        fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, db ? sqlite3_errmsg(db) : "cannot open");
         sqlite3_close(db);
         return EXIT_IO;
     }
     ev_result *er = malloc(sizeof *er);
     if (!er) rc = EXIT_IO;
     int step = SQLITE_DONE;
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        const char *kind = (const char *)sqlite3_column_text(st, 1);
-        uint64_t seq = (uint64_t)sqlite3_column_int64(st, 2);
-        int64_t at = sqlite3_column_type(st, 3) == SQLITE_NULL ? INT64_MIN
-                                                               : sqlite3_column_int64(st, 3);
-        const char *payload = (const char *)sqlite3_column_text(st, 4);
-        size_t plen = (size_t)sqlite3_column_bytes(st, 4);
-        const char *hash = (const char *)sqlite3_column_text(st, 5);
+    slate_log_stored e;
+    while (!rc) {
+        if (rr->from_log) { /* the check log's verifying scan: no second read */
+            if (slate_log_check_next(rr->log, &e)) {
+                fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, slate_log_errmsg(rr->log));
+                rc = EXIT_INPUT;
+                break;
+            }
+            if (!e.found) break;
+            if (!e.kind || !e.policy_hash) { /* only a rebuilt schema allows it */
+                fprintf(rr->msg, "slate %s: %s: entry %" PRId64 " has no kind or policy\n", cmd,
+                        path, e.id);
+                rc = EXIT_INPUT;
+                break;
+            }
+        } else {
+            if ((step = sqlite3_step(st)) != SQLITE_ROW) break;
+            e.id = sqlite3_column_int64(st, 0);
+            e.kind = (const char *)sqlite3_column_text(st, 1);
+            e.seq = sqlite3_column_int64(st, 2);
+            e.at = sqlite3_column_type(st, 3) == SQLITE_NULL ? INT64_MIN
+                                                              : sqlite3_column_int64(st, 3);
+            e.payload = (const char *)sqlite3_column_text(st, 4);
+            e.payload_len = (size_t)sqlite3_column_bytes(st, 4);
+            e.policy_hash = (const char *)sqlite3_column_text(st, 5);
+            e.case_id = (const char *)sqlite3_column_text(st, 6);
+            e.reason = (const char *)sqlite3_column_text(st, 7);
+        }
+        int64_t id = e.id;
+        const char *kind = e.kind;
+        uint64_t seq = (uint64_t)e.seq;
+        int64_t at = e.at;
+        const char *payload = e.payload;
+        size_t plen = e.payload_len;
+        const char *hash = e.policy_hash;
         if (!kind || !hash) continue;
         if (!strcmp(kind, "policy")) {
             res->policies++;
@@ -233,7 +260,7 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
             continue;
         }
         if (!rr->started) {
-            fprintf(stderr, "slate %s: %s: entry %" PRId64 " comes before any policy\n", cmd, path, id);
+            fprintf(rr->msg, "slate %s: %s: entry %" PRId64 " comes before any policy\n", cmd, path, id);
             rc = EXIT_INPUT;
             break;
         }
@@ -253,8 +280,8 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
             }
             frc = runner_feed(&rr->run, er);
         } else {
-            char *case_id, *event_id, *reason = col_dup(st, 7);
-            const char *stored_case = (const char *)sqlite3_column_text(st, 6);
+            char *case_id, *event_id, *reason = e.reason ? strdup(e.reason) : NULL;
+            const char *stored_case = e.case_id;
             opaque_ids(db, id, &case_id, &event_id);
             memset(er, 0, sizeof *er);
             er->ev.seq = seq;
@@ -274,13 +301,13 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
             free(reason);
         }
         if (frc) {
-            fprintf(stderr, "slate %s: %s: %s\n", cmd, path, rr->run.err);
+            fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, rr->run.err);
             rc = frc == SLATE_NOMEM ? EXIT_IO : EXIT_INPUT;
         }
     }
-    if (!er) fprintf(stderr, "slate %s: out of memory\n", cmd);
-    if (!rc && step != SQLITE_ROW && step != SQLITE_DONE) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, sqlite3_errmsg(db));
+    if (!er) fprintf(rr->msg, "slate %s: out of memory\n", cmd);
+    if (!rc && !rr->from_log && step != SQLITE_ROW && step != SQLITE_DONE) {
+        fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, sqlite3_errmsg(db));
         rc = EXIT_IO;
     }
     free(er);
@@ -291,27 +318,52 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
     return rc;
 }
 
-int rr_check(const char *path, rr_result *res, const char *cmd)
+int rr_check(const char *path, rr_result *res, slate_log_summary *sum, const char *cmd)
 {
-    slate_log_opts opts = {.check = 1};
+    memset(res, 0, sizeof *res);
+    /* The replay's messages wait here: a problem verification finds anywhere
+     * in the log is named instead, as when the log was verified first. */
+    char *text = NULL, *verr = NULL;
+    size_t len = 0;
+    FILE *msg = open_memstream(&text, &len);
+    if (!msg) {
+        fprintf(stderr, "slate %s: out of memory\n", cmd);
+        return EXIT_IO;
+    }
+    slate_log_opts opts = {.check = 1, .verify = 1};
     slate_log *log = NULL;
     char *err = NULL;
+    int rc, vrc;
     if (slate_log_open_opts(path, &opts, &log, &err)) {
-        fprintf(stderr, "slate %s: %s\n", cmd, err ? err : "cannot open the log");
+        fprintf(msg, "slate %s: %s\n", cmd, err ? err : "cannot open the log");
         slate_log_free(err);
-        return EXIT_INPUT;
-    }
-    int64_t tol;
-    int strict;
-    rr_options(log, &tol, &strict);
-    rr_run rr;
-    rr_init(&rr, tol, strict, log, NULL, NULL, NULL);
-    int rc = rr_feed(path, &rr, res, cmd);
-    if (!rc && slate_log_check_end(log)) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, slate_log_errmsg(log));
         rc = EXIT_INPUT;
+        vrc = slate_log_verify(path, sum, &verr); /* no one pass: verify alone */
+    } else {
+        int64_t tol;
+        int strict;
+        rr_options(log, &tol, &strict);
+        rr_run rr;
+        rr_init(&rr, tol, strict, log, NULL, NULL, NULL);
+        rr.msg = msg;
+        rr.from_log = 1;
+        rc = rr_feed(path, &rr, res, cmd);
+        if (!rc && slate_log_check_end(log)) {
+            fprintf(msg, "slate %s: %s: %s\n", cmd, path, slate_log_errmsg(log));
+            rc = EXIT_INPUT;
+        }
+        vrc = slate_log_check_verify(log, sum, &verr);
+        rr_free(&rr);
+        slate_log_close(log, NULL);
     }
-    rr_free(&rr);
-    slate_log_close(log, NULL);
+    fclose(msg);
+    if (vrc) {
+        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, verr ? verr : "cannot verify");
+        rc = vrc == SLATE_NOMEM ? EXIT_IO : EXIT_INPUT;
+    } else if (rc && text) {
+        fwrite(text, 1, len, stderr);
+    }
+    free(text);
+    slate_log_free(verr);
     return rc;
 }

@@ -9,6 +9,7 @@
 #define SLATE_RERUN_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "events.h"
 #include "runner.h"
@@ -34,6 +35,9 @@ typedef struct rr_run {
     slate_program **progs;      /* loaded from the log, owned */
     size_t nprogs;
     ev_reader *rd;              /* reads stored payloads for the program in force */
+    FILE *msg;                  /* where rr_feed's messages go (stderr after rr_init) */
+    int from_log;               /* entries come from `log` (check mode with verify:
+                                   slate_log_check_next), not a second read */
 } rr_run;
 
 /* Set up with the engine options, a log (check mode or NULL), or without one a
@@ -50,9 +54,12 @@ void rr_free(rr_run *rr);
  * refused entry) or EXIT_IO on failure, EXIT_OK otherwise. */
 int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd);
 
-/* Replay the log at `path` in check mode with the options it records: EXIT_OK
- * when every row matches, else the first divergence printed and EXIT_INPUT. */
-int rr_check(const char *path, rr_result *res, const char *cmd);
+/* Verify the log at `path` and replay it in check mode with the options it
+ * records, in one pass over its rows (slate_log_opts.verify).  EXIT_OK when
+ * the log verifies (*sum as slate_log_verify() fills it) and every row
+ * matches; else the first problem printed, verification's first (tampering)
+ * before the replay's (divergence), and EXIT_INPUT (EXIT_IO). */
+int rr_check(const char *path, rr_result *res, slate_log_summary *sum, const char *cmd);
 
 /* The log's evaluation options (opt.tolerance_ms, opt.strict). */
 void rr_options(const slate_log *log, int64_t *tolerance_ms, int *strict);

@@ -1,7 +1,10 @@
 /*
  * log_check.c - check mode, used by replay: compares the rows an entry would
  * write with those stored at the same positions, and names the first
- * divergence (a column, a missing or extra row, or the chain).
+ * divergence (a column, a missing or extra row, or the chain).  Opened with
+ * `verify`, the stored rows come from the verifier (verify.c), which checks
+ * each one's chain as it is read: each row is then read and hashed once, and
+ * the replay's rows are compared with verified ones instead of hashed again.
  *
  * Not here: building the rows (log_write.c) or opening the log read-only
  * (log_schema.c).  Nothing here writes to the database.
@@ -62,7 +65,24 @@ static int val_eq(const dlog_val *a, const dlog_val *b)
 }
 
 /* What compare_row found. */
-enum { CMP_SAME = 0, CMP_MISSING, CMP_COLUMN, CMP_CHAIN };
+enum { CMP_SAME = 0, CMP_MISSING, CMP_COLUMN, CMP_CHAIN, CMP_TAMPERED };
+
+/* Verify mode: move the verifier on to the row at `pos` (rows are asked for in
+ * increasing order, and the verifier stands on the last one given).  1 it is
+ * in table t, 0 the log holds no such row, -1 the verifier found a problem at
+ * or before it (kept for slate_log_check_verify()). */
+static int verified_row(slate_log *log, int t, int64_t pos)
+{
+    dlog_vrow *r = &log->vrow;
+    while (r->pos < pos) {
+        if (dlog_verifier_next(log->ver, r)) return -1;
+        if (r->table < 0) {
+            r->pos = INT64_MAX; /* the end: nothing more to find */
+            return 0;
+        }
+    }
+    return r->pos == pos && r->table == t;
+}
 
 /* Put st (table t: 0 policies, 1 events, 2 decisions; its pos is column
  * pos_col) on the stored row at `pos`: 1 found, 0 not there.  Positions are
@@ -99,14 +119,26 @@ static int compare_row(slate_log *log, sqlite3_stmt *st, int t, const char *tabl
 {
     uint8_t next[32];
     char hex[65];
+    const dlog_val *sv = NULL; /* verify mode: the stored row's values */
     if (log->hook) log->hook(log->hook_ud, table, pos);
-    dlog_chain(head, table, v, n, next);
-    dlog_hex(next, 32, hex);
-    memcpy(head, next, 32);
-    if (!seek_row(log, st, t, t == 0 ? 0 : 1, pos)) return CMP_MISSING;
+    if (log->ver) {
+        /* No hash of the replay's row: the verifier hashed the stored one and
+         * matched its chain, so where every column is equal (else this is a
+         * divergence) the replay's chain is the stored one. */
+        int f = verified_row(log, t, pos);
+        if (f < 0) return CMP_TAMPERED;
+        if (!f) return CMP_MISSING;
+        sv = log->vrow.vals;
+        memcpy(head, log->vrow.head, 32);
+    } else {
+        dlog_chain(head, table, v, n, next);
+        dlog_hex(next, 32, hex);
+        memcpy(head, next, 32);
+        if (!seek_row(log, st, t, t == 0 ? 0 : 1, pos)) return CMP_MISSING;
+    }
     int r = CMP_SAME;
     for (size_t i = 0; i < n && r == CMP_SAME; i++) {
-        dlog_val x = col_val(st, (int)i);
+        dlog_val x = sv ? sv[i] : col_val(st, (int)i);
         if ((int)i == skip) {
             if (stored_skip) *stored_skip = x.type == DV_INT ? x.i : -1;
             continue;
@@ -117,6 +149,10 @@ static int compare_row(slate_log *log, sqlite3_stmt *st, int t, const char *tabl
         dlog_buf_puts(msg, ", found ");
         show_val(msg, &x);
         r = CMP_COLUMN;
+    }
+    if (sv) {
+        if (chain_out) chain_out[0][0] = chain_out[1][0] = 0; /* equal: see above */
+        return r;
     }
     const unsigned char *c = sqlite3_column_text(st, (int)n);
     if (chain_out) {
@@ -165,6 +201,7 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
         ++*pos;
         r = compare_row(log, log->ins_policy, 0, "policies", dlog_policy_names, pol,
                         DLOG_NPOLICY_COLS, *pos, head, -1, NULL, NULL, &m);
+        if (r == CMP_TAMPERED) goto tampered;
         if (r) {
             dlog_fail(log, SLATE_ERROR, "first divergence at %s, policy %.12s: %s", where, log->pol_hash,
                  r == CMP_MISSING ? "the log does not store it here" : r == CMP_CHAIN ? "chain differs" : m.p);
@@ -175,6 +212,7 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
     char ev_chain[2][65]; /* computed, stored: compared once all columns matched */
     r = compare_row(log, log->ins_event, 1, "events", dlog_event_names, ev, DLOG_NEVENT_COLS, ev_pos,
                     head, DLOG_NEVENT_COLS - 1, &stored_n, ev_chain, &m);
+    if (r == CMP_TAMPERED) goto tampered;
     if (r) {
         if (r == CMP_MISSING) {
             dlog_buf_puts(&m, "the log holds ");
@@ -205,6 +243,7 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
         char dchain[2][65]; /* not compared: see above */
         r = compare_row(log, log->ins_decision, 2, "decisions", dlog_decision_names, dv,
                         DLOG_NDECISION_COLS, dpos, head, DLOG_NDECISION_COLS, NULL, dchain, &m);
+        if (r == CMP_TAMPERED) goto tampered;
         if (r) {
             if (r == CMP_MISSING) {
                 dlog_buf_puts(&m, "the log holds ");
@@ -230,10 +269,85 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
         goto out;
     }
     rc = SLATE_OK;
+    goto out;
+tampered:
+    dlog_fail(log, SLATE_ERROR, "the stored log fails verification at or before pos %" PRId64
+                                " (slate_log_check_verify() names the problem)", *pos);
 out:
     if (m.failed && rc == SLATE_ERROR) dlog_fail(log, SLATE_NOMEM, "out of memory");
     dlog_buf_free(&m);
     return rc;
+}
+
+int slate_log_check_verify(slate_log *log, slate_log_summary *sum, char **err)
+{
+    if (err) *err = NULL;
+    if (sum) memset(sum, 0, sizeof *sum);
+    if (!log || !log->check || !log->ver) return SLATE_MISUSE;
+    return dlog_verifier_finish(log->ver, sum, err);
+}
+
+/* Column x as sqlite3_column_text() would give it (NULL for NULL; an integer
+ * as its decimal text, kept in the handle's `stored` buffer at *off). */
+static void stored_text(slate_log *log, const dlog_val *x, size_t *off)
+{
+    *off = DLOG_NONE;
+    if (x->type == DV_NULL) return;
+    *off = log->stored.len;
+    if (x->type == DV_INT) dlog_buf_printf(&log->stored, "%" PRId64, x->i);
+    else dlog_buf_put(&log->stored, x->p, x->n);
+    dlog_buf_put(&log->stored, "", 1);
+}
+
+/* Column x as sqlite3_column_int64() would give it. */
+static int64_t stored_int(const dlog_val *x)
+{
+    if (x->type == DV_INT) return x->i;
+    if (x->type == DV_NULL) return 0;
+    char buf[32];
+    size_t n = x->n < sizeof buf - 1 ? x->n : sizeof buf - 1;
+    memcpy(buf, x->p, n);
+    buf[n] = 0;
+    return strtoll(buf, NULL, 10);
+}
+
+int slate_log_check_next(slate_log *log, slate_log_stored *e)
+{
+    memset(e, 0, sizeof *e);
+    if (!log || !log->check || !log->ver) return SLATE_MISUSE;
+    const dlog_val *v;
+    int rc = dlog_verifier_next_event(log->ver, &v);
+    if (rc == SLATE_MISUSE)
+        return dlog_fail(log, rc, "the entry read last was not given to the log");
+    if (rc)
+        return dlog_fail(log, rc, "the stored log fails verification (slate_log_check_verify() "
+                                  "names the problem)");
+    if (!v) return SLATE_OK;
+    /* the text columns, converted as the replay read them with SQL (only a
+     * forged row holds another type; the comparison then names it) */
+    enum { ID = 0, KIND = 2, SEQ = 3, AT_MS = 4, CASE = 6, REASON = 9, PAYLOAD = 10, HASH = 11 };
+    static const int cols[] = {KIND, CASE, REASON, PAYLOAD, HASH};
+    const char **outs[] = {&e->kind, &e->case_id, &e->reason, &e->payload, &e->policy_hash};
+    size_t offs[5];
+    int all_text = 1;
+    for (int i = 0; i < 5; i++)
+        if (v[cols[i]].type != DV_TEXT && v[cols[i]].type != DV_NULL) all_text = 0;
+    if (all_text) { /* the usual row: point at SQLite's own (NUL-terminated) text */
+        for (int i = 0; i < 5; i++) *outs[i] = v[cols[i]].type == DV_TEXT ? v[cols[i]].p : NULL;
+    } else {
+        log->stored.len = 0;
+        for (int i = 0; i < 5; i++) stored_text(log, &v[cols[i]], &offs[i]);
+        if (log->stored.failed) return dlog_fail(log, SLATE_NOMEM, "out of memory");
+        for (int i = 0; i < 5; i++)
+            *outs[i] = offs[i] == DLOG_NONE ? NULL : log->stored.p + offs[i];
+    }
+    e->found = 1;
+    e->id = stored_int(&v[ID]);
+    e->seq = stored_int(&v[SEQ]);
+    e->at = v[AT_MS].type == DV_NULL ? SLATE_LOG_NO_TIME : stored_int(&v[AT_MS]);
+    e->payload_len = e->payload ? (v[PAYLOAD].type == DV_INT ? strlen(e->payload)
+                                                              : v[PAYLOAD].n) : 0;
+    return SLATE_OK;
 }
 
 int slate_log_check_end(slate_log *log)

@@ -5,8 +5,9 @@
  * state), log_schema.c (opening: schema, existing logs, options, statements),
  * log_write.c (entries, the decision sink, writing and committing rows) and
  * log_check.c (check mode: comparing with stored rows).  Only those four files
- * include this header; it is not an API, and the verifier, canon.c and the
- * tests see the log through dlog.h and slate_log.h alone.
+ * and verify.c (whose incremental verifier check mode drives) include this
+ * header; it is not an API, and canon.c and the tests see the log through
+ * dlog.h and slate_log.h alone.
  */
 #ifndef SLATE_LOG_INT_H
 #define SLATE_LOG_INT_H
@@ -39,6 +40,46 @@ enum dlog_kind { DLOG_K_EVENT, DLOG_K_POLICY, DLOG_K_ADVANCE };
 /* The entry kinds, as the events table's `kind` column names them. */
 extern const char *const dlog_kind_names[];
 
+/* ---- verify.c: the verifier, one row at a time ----------------------------- */
+
+typedef struct dlog_verifier dlog_verifier;
+
+/* A row the verifier has just verified: its table (0 policies, 1 events,
+ * 2 decisions; -1 when the log has no more rows), its position, its columns in
+ * schema order (without chain) and the chain through it (= its stored chain).
+ * Valid until the next call on the verifier. */
+typedef struct dlog_vrow {
+    int table;
+    int64_t pos;
+    const dlog_val *vals;
+    const uint8_t *head;
+} dlog_vrow;
+
+/* Start verifying the log open on db, inside the caller's read transaction:
+ * schema, sealed meta, the chain's start.  *out is the verifier (NULL only on
+ * SLATE_NOMEM), which the caller frees with dlog_verifier_free() whatever the
+ * result.  A problem found (SLATE_ERROR) is kept: every later call returns it,
+ * and dlog_verifier_finish() hands out its message. */
+int dlog_verifier_open(sqlite3 *db, dlog_verifier **out);
+
+/* Verify the next row in log order and make it current (*row).  SLATE_OK with
+ * row->table -1 at the end of the rows; SLATE_ERROR/NOMEM at the first problem. */
+int dlog_verifier_next(dlog_verifier *v, dlog_vrow *row);
+
+/* The next events row in log order after the one this gave last, for the
+ * replay to feed (*vals NULL after the last), read from the verifier's own
+ * scan and verified when the replay's check reaches it.  The row given last
+ * must have been compared (the verifier stands on it): SLATE_MISUSE if not.
+ * *vals is valid until the verifier moves past the row. */
+int dlog_verifier_next_event(dlog_verifier *v, const dlog_val **vals);
+
+/* Verify the rows not read yet and the end (meta's last position and head):
+ * the result slate_log_verify() gives for the same log, *sum and *err (may be
+ * NULL) as it fills them. */
+int dlog_verifier_finish(dlog_verifier *v, slate_log_summary *sum, char **err);
+
+void dlog_verifier_free(dlog_verifier *v);
+
 /* The handle: one open log, the state it continues from, and the open entry. */
 struct slate_log {
     sqlite3 *db;
@@ -50,6 +91,10 @@ struct slate_log {
     int64_t end_pos;       /* check mode: the stored log's last position */
     int64_t at_pos[3];     /* check mode: the row the policies, events, decisions
                               SELECTs stand on (0: none), read forward in pos order */
+    dlog_verifier *ver;    /* check mode with `verify`: stored rows come from here,
+                              verified as read, instead of the SELECTs above */
+    dlog_vrow vrow;        /* the verifier's current row as check mode last saw it */
+    dlog_buf stored;       /* slate_log_check_next(): columns converted to text */
     uint8_t *key;
     size_t key_len;
     char **opt_keys, **opt_values; /* sealed options (without the `opt.` prefix) */

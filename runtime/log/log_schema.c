@@ -391,6 +391,8 @@ static int rewind_for_check(slate_log *log)
 
 void dlog_free_log(slate_log *log)
 {
+    dlog_verifier_free(log->ver);
+    dlog_buf_free(&log->stored);
     if (log->check && log->db) sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_finalize(log->ins_policy);
     sqlite3_finalize(log->ins_event);
@@ -491,6 +493,11 @@ int slate_log_open_opts(const char *path, const slate_log_opts *opts, slate_log 
         }
     }
     if (!rc) rc = prepare_all(log);
+    /* verify mode: a problem the verifier finds is kept for the replay to meet
+     * (and slate_log_check_verify() to name); only running out of memory fails here */
+    if (!rc && log->check && opts->verify &&
+        dlog_verifier_open(log->db, &log->ver) == SLATE_NOMEM)
+        rc = dlog_fail(log, SLATE_NOMEM, "out of memory");
     if (rc) {
         if (strncmp(log->errmsg, path, strlen(path)))
             dlog_set_err(err, "%s: %s", path, log->errmsg);

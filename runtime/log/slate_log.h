@@ -60,6 +60,14 @@ typedef struct slate_log_opts {
      * replay's value) and found (the log's).  Ids are taken as given (never
      * pseudonymised again).  batch, sync_normal and pseudonym_key are ignored. */
     int check;
+    /* 1 (with check): verify the stored log in the same pass, so each row is
+     * read and hashed once.  Every row check mode reads is first put through
+     * slate_log_verify()'s checks; a row that fails them stops the replay
+     * (slate_log_end() returns SLATE_ERROR), and slate_log_check_verify(),
+     * called last, verifies what the replay did not read and gives
+     * slate_log_verify()'s result.  A divergence the replay reports stands
+     * only if that result is SLATE_OK: verification names tampering first. */
+    int verify;
 } slate_log_opts;
 
 /* Open the log at `path`, creating it (with its schema) if it does not exist.
@@ -180,6 +188,35 @@ typedef struct slate_log_summary {
  * row, and what is wrong: edited, deleted, inserted, truncated), or SLATE_NOMEM.
  * `sum` (may be NULL) is filled with what was checked. */
 int slate_log_verify(const char *path, slate_log_summary *sum, char **err);
+
+/* Check mode opened with `verify`: verify the stored rows the replay did not
+ * read (all of them after a divergence) and the log's end, and return what
+ * slate_log_verify() returns for this log (the same *sum, the same first
+ * problem in *err, freed with slate_log_free()).  Call after the last entry or
+ * after the replay stopped; SLATE_MISUSE without check and verify. */
+int slate_log_check_verify(slate_log *log, slate_log_summary *sum, char **err);
+
+/* A stored entry (one events row) as check mode reads it for the replay to
+ * give.  Strings are NULL where the column is NULL; they and the struct's
+ * contents are valid until the next call on the handle. */
+typedef struct slate_log_stored {
+    int found;                /* 0: the log holds no more entries */
+    int64_t id;
+    const char *kind;         /* "event", "policy" or "advance" */
+    int64_t seq;              /* event seq; 0 when none */
+    int64_t at;               /* UTC ms, or SLATE_LOG_NO_TIME when none */
+    const char *case_id, *reason, *policy_hash;
+    const char *payload;      /* the input line as received, or NULL */
+    size_t payload_len;
+} slate_log_stored;
+
+/* Check mode opened with `verify`: the next stored entry in log order, for
+ * the replay to give next (begin it, feed the engine, slate_log_end()).  Read
+ * from the scan that verifies the log, so a replay reads each row once; the
+ * row is verified when slate_log_end() compares it.  Every entry returned must
+ * be given before the next call (else SLATE_MISUSE); SLATE_ERROR when the log
+ * failed verification (slate_log_check_verify() names the problem). */
+int slate_log_check_next(slate_log *log, slate_log_stored *e);
 
 /* ---- helpers the tools share -------------------------------------------- */
 

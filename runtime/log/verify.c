@@ -2,14 +2,19 @@
  * verify.c - checks a decision log for tampering without changing it.
  *
  * Reads the three chained tables in log order (a merge of their `pos` orders,
- * one row in memory at a time) and, for each row: its position follows the last
- * one (a gap is a deleted row, a repeat an inserted one), its table's own
- * sequence is gap-free (events.id, decisions.seq), it sits where the structure
- * says (a policy row just before its first policy entry, an entry's decisions
- * right after it and as many as it declares, each naming the policy in force),
- * and its chain hash is SHA-256 of the previous hash and its own columns.  The
+ * one row in memory at a time; events and decisions are read in id/seq order,
+ * which is pos order unless a problem will be found: see begin()) and, for
+ * each row: its position follows the last one (a gap is a deleted row, a
+ * repeat an inserted one), its table's own sequence is gap-free (events.id,
+ * decisions.seq), it sits where the structure says (a policy row just before
+ * its first policy entry, an entry's decisions right after it and as many as
+ * it declares, each naming the policy in force), and its chain hash is SHA-256 of the previous hash and its own columns.  The
  * sealed meta rows must hash to the chain's start, and meta's head must be the
  * last row.  The first problem found is reported; nothing is repaired.
+ *
+ * The same verifier runs incrementally inside check mode (log_check.c), which
+ * compares the replay's rows with the rows it has just verified, so a replay
+ * reads and hashes each stored row once (dlog_verifier_*, log_int.h).
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -19,7 +24,7 @@
 
 #include <sqlite3.h>
 
-#include "dlog.h"
+#include "log_int.h"
 
 #define NAME_(n, t) #n,
 static const char *const policy_names[] = {DLOG_POLICY_COLS(NAME_)};
@@ -38,25 +43,42 @@ typedef struct cursor {
     int64_t pos;
 } cursor;
 
-typedef struct vstate {
+/* The verifier: its cursors, the state carried from row to row, and the
+ * first problem (sticky: once found, every call returns it). */
+struct dlog_verifier {
     sqlite3 *db;
-    char **err;
+    char *err;           /* the first problem, malloc'd, or NULL */
+    int rc;              /* SLATE_OK until a problem: then its code */
+    int ended;           /* every row was read and the end checks ran */
+    int by_rowid;        /* events and decisions read in id/seq order (see begin()) */
     cursor cur[T__N];
+    int t;               /* the current (verified, not yet stepped) row's table, or -1 */
     dlog_val vals[DLOG_NDECISION_COLS + 1];
+    dlog_val given[DLOG_NEVENT_COLS]; /* the events row dlog_verifier_next_event() gave */
+    int64_t given_pos;
     char (*hashes)[65];  /* policy hashes seen, in order */
     size_t nhashes, cap;
-} vstate;
+    uint8_t head[32];    /* the chain through the current row */
+    int64_t head_pos;    /* state.pos: rows past it were added outside slate */
+    int64_t expect, last_id, last_seq, last_event_seq;
+    int64_t remaining, entry; /* decisions the current entry still declares */
+    char policy[65];          /* in force */
+    char entry_policy[65];
+    char pending_policy[65];  /* a policies row waiting for its entry */
+    slate_log_summary sum;
+};
+typedef struct dlog_verifier vstate;
 
 static int problem(vstate *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int problem(vstate *v, const char *fmt, ...)
 {
-    if (v->err && !*v->err) {
+    if (!v->err) {
         va_list ap;
         va_start(ap, fmt);
         char buf[1024];
         vsnprintf(buf, sizeof buf, fmt, ap);
         va_end(ap);
-        *v->err = strdup(buf);
+        v->err = strdup(buf);
     }
     return SLATE_ERROR;
 }
@@ -97,7 +119,7 @@ static int check_columns(vstate *v, const char *table, const char *const *names,
 }
 
 static int open_cursor(vstate *v, int t, const char *table, const char *const *names, int n,
-                       int pos_col)
+                       int pos_col, const char *order)
 {
     cursor *c = &v->cur[t];
     c->table = table;
@@ -107,7 +129,7 @@ static int open_cursor(vstate *v, int t, const char *table, const char *const *n
     dlog_buf b = {0};
     dlog_buf_puts(&b, "SELECT ");
     for (int i = 0; i < n; i++) dlog_buf_printf(&b, "%s, ", names[i]);
-    dlog_buf_printf(&b, "chain FROM %s ORDER BY pos", table);
+    dlog_buf_printf(&b, "chain FROM %s ORDER BY %s", table, order);
     if (b.failed) return SLATE_NOMEM;
     int rc = sqlite3_prepare_v2(v->db, b.p, -1, &c->st, NULL);
     dlog_buf_free(&b);
@@ -115,29 +137,52 @@ static int open_cursor(vstate *v, int t, const char *table, const char *const *n
     return advance(v, c);
 }
 
-/* The current row of c as values for hashing (valid until the next step). */
-static void row_values(vstate *v, cursor *c)
+/* The current row of st (n columns) as values (valid until the next step).
+ * Each column is read with the accessor of its type, so nothing converts. */
+static void load_values(sqlite3_stmt *st, int n, dlog_val *out)
 {
-    for (int i = 0; i < c->ncols; i++) {
-        dlog_val *x = &v->vals[i];
+    for (int i = 0; i < n; i++) {
+        dlog_val *x = &out[i];
         memset(x, 0, sizeof *x);
-        switch (sqlite3_column_type(c->st, i)) {
+        switch (sqlite3_column_type(st, i)) {
         case SQLITE_NULL: x->type = DV_NULL; break;
         case SQLITE_INTEGER:
             x->type = DV_INT;
-            x->i = sqlite3_column_int64(c->st, i);
+            x->i = sqlite3_column_int64(st, i);
             break;
         case SQLITE_BLOB:
             x->type = DV_BLOB;
-            x->p = sqlite3_column_blob(c->st, i);
-            x->n = (size_t)sqlite3_column_bytes(c->st, i);
+            x->p = sqlite3_column_blob(st, i);
+            x->n = (size_t)sqlite3_column_bytes(st, i);
             break;
         default: /* TEXT; a REAL hashes as its text form */
             x->type = DV_TEXT;
-            x->p = sqlite3_column_text(c->st, i);
-            x->n = (size_t)sqlite3_column_bytes(c->st, i);
+            x->p = sqlite3_column_text(st, i);
+            x->n = (size_t)sqlite3_column_bytes(st, i);
         }
     }
+}
+
+/* The current row of c as values for hashing (valid until the next step);
+ * an events row dlog_verifier_next_event() read already is not read again. */
+static void row_values(vstate *v, cursor *c)
+{
+    if (c == &v->cur[T_EVENT] && c->pos == v->given_pos)
+        memcpy(v->vals, v->given, sizeof v->given);
+    else
+        load_values(c->st, c->ncols, v->vals);
+}
+
+/* stored == the lowercase hex of h (what strcmp with dlog_hex's text tells),
+ * without formatting it: done for every row. */
+static int chain_is(const uint8_t h[32], const unsigned char *stored)
+{
+    static const char digits[] = "0123456789abcdef";
+    if (!stored) return 0;
+    for (int i = 0; i < 32; i++)
+        if (stored[2 * i] != digits[h[i] >> 4] || stored[2 * i + 1] != digits[h[i] & 15])
+            return 0;
+    return stored[64] == 0;
 }
 
 /* Column i of the current row (after row_values) as text ("" unless TEXT)
@@ -255,7 +300,8 @@ static void name_missing(vstate *v, int64_t pos, int64_t last_id, int64_t last_s
                    "events row before it)", pos);
 }
 
-static int run(vstate *v, slate_log_summary *sum)
+/* The checks before the first row: schema, sealed meta, the cursors. */
+static int begin(vstate *v)
 {
     char buf[128];
     int rc;
@@ -269,158 +315,173 @@ static int run(vstate *v, slate_log_summary *sum)
         (rc = check_columns(v, "decisions", decision_names, DLOG_NDECISION_COLS)))
         return rc;
 
-    uint8_t head[32];
     char hex[65], want[80];
-    if ((rc = genesis(v, head))) return rc == SLATE_NOMEM ? rc : SLATE_ERROR;
-    dlog_hex(head, 32, hex);
+    if ((rc = genesis(v, v->head))) return rc == SLATE_NOMEM ? rc : SLATE_ERROR;
+    dlog_hex(v->head, 32, hex);
     if (!meta_text(v->db, "state.genesis", want, sizeof want) || strcmp(want, hex))
         return problem(v, "meta: the sealed settings (schema, pseudonym, options) were edited: "
                           "they no longer hash to state.genesis");
 
-    if ((rc = open_cursor(v, T_POLICY, "policies", policy_names, DLOG_NPOLICY_COLS, 0)) ||
-        (rc = open_cursor(v, T_EVENT, "events", event_names, DLOG_NEVENT_COLS, 1)) ||
-        (rc = open_cursor(v, T_DECISION, "decisions", decision_names, DLOG_NDECISION_COLS, 1)))
+    /* By rowid, events and decisions are read straight from their tables; in
+     * pos order, through the pos index with a lookup of every row (~10% of a
+     * replay).  In a sound log the two orders are the same (ids and seqs follow
+     * pos, which is checked), and where they are not a problem is found: then
+     * dlog_verifier_finish() verifies again in pos order, which names it. */
+    if ((rc = open_cursor(v, T_POLICY, "policies", policy_names, DLOG_NPOLICY_COLS, 0, "pos")) ||
+        (rc = open_cursor(v, T_EVENT, "events", event_names, DLOG_NEVENT_COLS, 1,
+                          v->by_rowid ? "id" : "pos")) ||
+        (rc = open_cursor(v, T_DECISION, "decisions", decision_names, DLOG_NDECISION_COLS, 1,
+                          v->by_rowid ? "seq" : "pos")))
         return rc;
 
     /* rows past the head meta records were added outside slate */
-    int64_t head_pos = meta_text(v->db, "state.pos", buf, sizeof buf) ? strtoll(buf, NULL, 10)
-                                                                       : INT64_MAX;
-    int64_t expect = 1, last_id = 0, last_seq = 0, last_event_seq = 0;
-    int64_t remaining = 0, entry = 0;  /* decisions the current entry still declares */
-    char policy[65] = "";              /* in force */
-    char entry_policy[65] = "";
-    char pending_policy[65] = "";      /* a policies row waiting for its entry */
-    for (;;) {
-        int t = -1;
-        for (int i = 0; i < T__N; i++)
-            if (v->cur[i].has && (t < 0 || v->cur[i].pos < v->cur[t].pos)) t = i;
-        if (t < 0) break;
-        cursor *c = &v->cur[t];
-        char name[160];
-        /* the row's name only for a message: formatting it for every row cost
-         * ~3% of a replay.  NAME is valid while v->vals hold this row. */
-#define NAME (row_name(v, c, t, name, sizeof name), name)
-        row_values(v, c);
-        for (int i = 0; i < T__N; i++)
-            if (i != t && v->cur[i].has && v->cur[i].pos == c->pos) {
-                char other[160];
-                row_name(v, c, t, name, sizeof name);
-                row_values(v, &v->cur[i]);
-                row_name(v, &v->cur[i], i, other, sizeof other);
-                return problem(v, "%s and %s hold the same pos: one of them was inserted", name,
-                               other);
-            }
-        if (c->pos < expect)
-            return problem(v, "%s: pos out of order: a row was inserted", NAME);
-        if (c->pos > head_pos && c->pos == expect)
-            return problem(v, "%s: past the last row meta records (pos %" PRId64 "): the row was "
-                              "inserted outside slate", NAME, head_pos);
-        if (c->pos > expect) {
-            name_missing(v, expect, last_id, last_seq, remaining);
-            return SLATE_ERROR;
-        }
+    v->head_pos = meta_text(v->db, "state.pos", buf, sizeof buf) ? strtoll(buf, NULL, 10)
+                                                                  : INT64_MAX;
+    v->expect = 1;
+    return SLATE_OK;
+}
 
-        /* structure */
-        if (t != T_DECISION && remaining > 0)
-            return problem(v, "events row id %" PRId64 " declares %" PRId64 " more decisions than "
-                              "follow it: a decision was deleted", entry, remaining);
-        if (pending_policy[0] && t != T_EVENT)
-            return problem(v, "policies row %.12s is not followed by its policy entry: "
-                              "a row was inserted or deleted", pending_policy);
-        if (t == T_POLICY) {
-            const char *hash = vstr(v, 1);
-            if (seen_policy(v, hash))
-                return problem(v, "%s: the policy is stored twice: a row was inserted", NAME);
-            snprintf(pending_policy, sizeof pending_policy, "%s", hash);
-            if (v->nhashes == v->cap) {
-                size_t cap = v->cap ? v->cap * 2 : 4;
-                char(*h)[65] = realloc(v->hashes, cap * sizeof *h);
-                if (!h) return SLATE_NOMEM;
-                v->hashes = h;
-                v->cap = cap;
-            }
-            snprintf(v->hashes[v->nhashes++], 65, "%s", hash);
-            if (sum) sum->policies++;
-        } else if (t == T_EVENT) {
-            int64_t id = vint(v, 0);
-            const char *kind = vstr(v, 2), *hash = vstr(v, 11);
-            if (id != last_id + 1)
-                return problem(v, "%s: expected entry id %" PRId64 ": a row was inserted or "
-                                  "renumbered", NAME, last_id + 1);
-            last_id = entry = id;
-            remaining = vint(v, 12);
-            if (pending_policy[0] && (strcmp(kind, "policy") || strcmp(pending_policy, hash)))
-                return problem(v, "policies row %.12s is not followed by its policy entry: "
-                                  "a row was inserted or deleted", pending_policy);
-            if (!strcmp(kind, "policy")) {
-                if (!seen_policy(v, hash))
-                    return problem(v, "%s: names policy %.12s, which is not stored before it: "
-                                      "a policies row was deleted", NAME, hash);
-                snprintf(policy, sizeof policy, "%s", hash);
-            } else {
-                if (!policy[0])
-                    return problem(v, "%s: comes before any policy entry: a row was deleted "
-                                      "or inserted", NAME);
-                if (strcmp(hash, policy))
-                    return problem(v, "%s: names policy %.12s but %.12s is in force: the row was "
-                                      "edited", NAME, hash, policy);
-            }
-            if (!strcmp(kind, "event")) {
-                int64_t seq = vint(v, 3);
-                if (v->vals[3].type != DV_INT || seq <= last_event_seq)
-                    return problem(v, "%s: event seq does not increase: a row was inserted or "
-                                      "edited", NAME);
-                last_event_seq = seq;
-                if (sum) {
-                    sum->events++;
-                    if (!strcmp(vstr(v, 8), "rejected")) sum->rejected++;
-                }
-            }
-            pending_policy[0] = 0;
-            snprintf(entry_policy, sizeof entry_policy, "%s", hash);
-            if (sum) sum->entries++;
-        } else {
-            int64_t seq = vint(v, 0);
-            if (seq != last_seq + 1)
-                return problem(v, "%s: expected decision seq %" PRId64 ": a row was inserted or "
-                                  "renumbered", NAME, last_seq + 1);
-            last_seq = seq;
-            if (vint(v, 2) != entry || remaining <= 0)
-                return problem(v, "%s: not among the decisions events row id %" PRId64
-                                  " declares: the row was inserted or edited", NAME, entry);
-            remaining--;
-            if (strcmp(vstr(v, 15), entry_policy))
-                return problem(v, "%s: names a policy other than its entry's: the row was edited",
-                               NAME);
-            if (sum) {
-                int64_t at = vint(v, 6);
-                if (!sum->decisions) sum->first_at = at;
-                sum->last_at = at;
-                sum->decisions++;
-            }
-        }
-
-        /* the chain */
-        uint8_t next[32];
-        dlog_chain(head, c->table, v->vals, (size_t)c->ncols, next);
-        dlog_hex(next, 32, hex);
-        const unsigned char *stored = sqlite3_column_text(c->st, c->ncols);
-        if (!stored || strcmp(hex, (const char *)stored))
-            return problem(v, "%s: its content does not match its chain hash: the row was edited",
-                           NAME);
-        memcpy(head, next, 32);
-        expect++;
-        if ((rc = advance(v, c))) return rc;
+/* Step past the current row, then verify the next one in log order, which
+ * becomes current (v->t; -1 when there is none) with its columns in v->vals. */
+static int next_row(vstate *v)
+{
+    int rc;
+    if (v->t >= 0) {
+        int prev = v->t;
+        v->t = -1;
+        if ((rc = advance(v, &v->cur[prev]))) return rc;
     }
-#undef NAME
-    if (remaining > 0)
-        return problem(v, "events row id %" PRId64 " declares %" PRId64 " more decisions than "
-                          "follow it: a decision was deleted", entry, remaining);
-    if (pending_policy[0])
-        return problem(v, "policies row %.12s is not followed by its policy entry: "
-                          "a row was inserted or deleted", pending_policy);
+    int t = -1;
+    for (int i = 0; i < T__N; i++)
+        if (v->cur[i].has && (t < 0 || v->cur[i].pos < v->cur[t].pos)) t = i;
+    if (t < 0) return SLATE_OK;
+    cursor *c = &v->cur[t];
+    slate_log_summary *sum = &v->sum;
+    char name[160];
+    /* the row's name only for a message: formatting it for every row cost
+     * ~3% of a replay.  NAME is valid while v->vals hold this row. */
+#define NAME (row_name(v, c, t, name, sizeof name), name)
+    row_values(v, c);
+    for (int i = 0; i < T__N; i++)
+        if (i != t && v->cur[i].has && v->cur[i].pos == c->pos) {
+            char other[160];
+            row_name(v, c, t, name, sizeof name);
+            row_values(v, &v->cur[i]);
+            row_name(v, &v->cur[i], i, other, sizeof other);
+            return problem(v, "%s and %s hold the same pos: one of them was inserted", name,
+                           other);
+        }
+    if (c->pos < v->expect)
+        return problem(v, "%s: pos out of order: a row was inserted", NAME);
+    if (c->pos > v->head_pos && c->pos == v->expect)
+        return problem(v, "%s: past the last row meta records (pos %" PRId64 "): the row was "
+                          "inserted outside slate", NAME, v->head_pos);
+    if (c->pos > v->expect) {
+        name_missing(v, v->expect, v->last_id, v->last_seq, v->remaining);
+        return SLATE_ERROR;
+    }
 
-    int64_t last = expect - 1;
+    /* structure */
+    if (t != T_DECISION && v->remaining > 0)
+        return problem(v, "events row id %" PRId64 " declares %" PRId64 " more decisions than "
+                          "follow it: a decision was deleted", v->entry, v->remaining);
+    if (v->pending_policy[0] && t != T_EVENT)
+        return problem(v, "policies row %.12s is not followed by its policy entry: "
+                          "a row was inserted or deleted", v->pending_policy);
+    if (t == T_POLICY) {
+        const char *hash = vstr(v, 1);
+        if (seen_policy(v, hash))
+            return problem(v, "%s: the policy is stored twice: a row was inserted", NAME);
+        snprintf(v->pending_policy, sizeof v->pending_policy, "%s", hash);
+        if (v->nhashes == v->cap) {
+            size_t cap = v->cap ? v->cap * 2 : 4;
+            char(*h)[65] = realloc(v->hashes, cap * sizeof *h);
+            if (!h) return SLATE_NOMEM;
+            v->hashes = h;
+            v->cap = cap;
+        }
+        snprintf(v->hashes[v->nhashes++], 65, "%s", hash);
+        sum->policies++;
+    } else if (t == T_EVENT) {
+        int64_t id = vint(v, 0);
+        const char *kind = vstr(v, 2), *hash = vstr(v, 11);
+        if (id != v->last_id + 1)
+            return problem(v, "%s: expected entry id %" PRId64 ": a row was inserted or "
+                              "renumbered", NAME, v->last_id + 1);
+        v->last_id = v->entry = id;
+        v->remaining = vint(v, 12);
+        if (v->pending_policy[0] && (strcmp(kind, "policy") || strcmp(v->pending_policy, hash)))
+            return problem(v, "policies row %.12s is not followed by its policy entry: "
+                              "a row was inserted or deleted", v->pending_policy);
+        if (!strcmp(kind, "policy")) {
+            if (!seen_policy(v, hash))
+                return problem(v, "%s: names policy %.12s, which is not stored before it: "
+                                  "a policies row was deleted", NAME, hash);
+            snprintf(v->policy, sizeof v->policy, "%s", hash);
+        } else {
+            if (!v->policy[0])
+                return problem(v, "%s: comes before any policy entry: a row was deleted "
+                                  "or inserted", NAME);
+            if (strcmp(hash, v->policy))
+                return problem(v, "%s: names policy %.12s but %.12s is in force: the row was "
+                                  "edited", NAME, hash, v->policy);
+        }
+        if (!strcmp(kind, "event")) {
+            int64_t seq = vint(v, 3);
+            if (v->vals[3].type != DV_INT || seq <= v->last_event_seq)
+                return problem(v, "%s: event seq does not increase: a row was inserted or "
+                                  "edited", NAME);
+            v->last_event_seq = seq;
+            sum->events++;
+            if (!strcmp(vstr(v, 8), "rejected")) sum->rejected++;
+        }
+        v->pending_policy[0] = 0;
+        snprintf(v->entry_policy, sizeof v->entry_policy, "%s", hash);
+        sum->entries++;
+    } else {
+        int64_t seq = vint(v, 0);
+        if (seq != v->last_seq + 1)
+            return problem(v, "%s: expected decision seq %" PRId64 ": a row was inserted or "
+                              "renumbered", NAME, v->last_seq + 1);
+        v->last_seq = seq;
+        if (vint(v, 2) != v->entry || v->remaining <= 0)
+            return problem(v, "%s: not among the decisions events row id %" PRId64
+                              " declares: the row was inserted or edited", NAME, v->entry);
+        v->remaining--;
+        if (strcmp(vstr(v, 15), v->entry_policy))
+            return problem(v, "%s: names a policy other than its entry's: the row was edited",
+                           NAME);
+        int64_t at = vint(v, 6);
+        if (!sum->decisions) sum->first_at = at;
+        sum->last_at = at;
+        sum->decisions++;
+    }
+
+    /* the chain */
+    uint8_t next[32];
+    dlog_chain(v->head, c->table, v->vals, (size_t)c->ncols, next);
+    if (!chain_is(next, sqlite3_column_text(c->st, c->ncols)))
+        return problem(v, "%s: its content does not match its chain hash: the row was edited",
+                       NAME);
+#undef NAME
+    memcpy(v->head, next, 32);
+    v->expect++;
+    v->t = t;
+    return SLATE_OK;
+}
+
+/* The checks after the last row: nothing left open, meta's end and head. */
+static int finish(vstate *v)
+{
+    char buf[128], hex[65], want[80];
+    if (v->remaining > 0)
+        return problem(v, "events row id %" PRId64 " declares %" PRId64 " more decisions than "
+                          "follow it: a decision was deleted", v->entry, v->remaining);
+    if (v->pending_policy[0])
+        return problem(v, "policies row %.12s is not followed by its policy entry: "
+                          "a row was inserted or deleted", v->pending_policy);
+
+    int64_t last = v->expect - 1;
     if (!meta_text(v->db, "state.pos", buf, sizeof buf))
         return problem(v, "meta: state.pos is missing");
     int64_t state_pos = strtoll(buf, NULL, 10);
@@ -430,38 +491,146 @@ static int run(vstate *v, slate_log_summary *sum)
     if (state_pos < last)
         return problem(v, "the log holds rows past pos %" PRId64 ", the end meta records: rows "
                           "were appended outside slate", state_pos);
-    dlog_hex(head, 32, hex);
+    dlog_hex(v->head, 32, hex);
     if (!meta_text(v->db, "state.chain", want, sizeof want) || strcmp(want, hex))
         return problem(v, "meta: state.chain is not the last row's chain hash: meta was edited");
-    if (sum) memcpy(sum->head, hex, 65);
+    memcpy(v->sum.head, hex, 65);
     return SLATE_OK;
+}
+
+/* Keep the first problem's code: every later call returns it. */
+static int sticky(vstate *v, int rc)
+{
+    if (rc && !v->rc) v->rc = rc;
+    return v->rc;
+}
+
+static vstate *new_verifier(sqlite3 *db, int by_rowid)
+{
+    vstate *v = calloc(1, sizeof *v);
+    if (!v) return NULL;
+    v->db = db;
+    v->t = -1;
+    v->by_rowid = by_rowid;
+    sticky(v, begin(v));
+    return v;
+}
+
+int dlog_verifier_open(sqlite3 *db, dlog_verifier **out)
+{
+    *out = new_verifier(db, 1);
+    return *out ? (*out)->rc : SLATE_NOMEM;
+}
+
+int dlog_verifier_next(dlog_verifier *v, dlog_vrow *row)
+{
+    memset(row, 0, sizeof *row);
+    row->table = -1;
+    if (v->rc || v->ended) return v->rc;
+    int rc = sticky(v, next_row(v));
+    if (rc || v->t < 0) return rc;
+    const cursor *c = &v->cur[v->t];
+    row->table = v->t;
+    row->pos = c->pos;
+    row->vals = v->vals;
+    row->head = v->head;
+    return SLATE_OK;
+}
+
+int dlog_verifier_next_event(dlog_verifier *v, const dlog_val **vals)
+{
+    *vals = NULL;
+    if (v->rc) return v->rc;
+    cursor *c = &v->cur[T_EVENT];
+    if (c->has && c->pos == v->given_pos) {
+        /* the row given last, compared since: the verifier stands on it, or
+         * the caller skipped it (then it would never be verified) */
+        if (v->t != T_EVENT) return SLATE_MISUSE;
+        v->t = -1;
+        if (sticky(v, advance(v, c))) return v->rc;
+    }
+    if (!c->has) return SLATE_OK;
+    load_values(c->st, c->ncols, v->given);
+    v->given_pos = c->pos;
+    *vals = v->given;
+    return SLATE_OK;
+}
+
+/* Verify every row not read yet, then the end. */
+static void verify_rest(vstate *v)
+{
+    while (!v->rc && !v->ended) {
+        if (sticky(v, next_row(v))) break;
+        if (v->t < 0) {
+            v->ended = 1;
+            sticky(v, finish(v));
+        }
+    }
+}
+
+int dlog_verifier_finish(dlog_verifier *v, slate_log_summary *sum, char **err)
+{
+    if (err) *err = NULL;
+    if (!v) return SLATE_NOMEM;
+    verify_rest(v);
+    if (v->rc == SLATE_ERROR && v->by_rowid) {
+        /* found reading by rowid: name the first problem in pos order, the
+         * log's own, as a verifier reading only in pos order would */
+        vstate *w = new_verifier(v->db, 0);
+        if (w) verify_rest(w);
+        free(v->err);
+        v->err = w ? w->err : NULL;
+        v->rc = w ? w->rc : SLATE_NOMEM;
+        if (w) {
+            v->sum = w->sum;
+            w->err = NULL;
+        }
+        v->by_rowid = 0;
+        dlog_verifier_free(w);
+    }
+    if (sum) *sum = v->sum;
+    if (v->rc == SLATE_NOMEM) {
+        if (err) dlog_set_err(err, "out of memory");
+    } else if (v->rc && err) {
+        *err = v->err ? strdup(v->err) : NULL; /* kept: a later call names it again */
+        if (!*err) dlog_set_err(err, "out of memory");
+    }
+    return v->rc;
+}
+
+void dlog_verifier_free(dlog_verifier *v)
+{
+    if (!v) return;
+    for (int i = 0; i < T__N; i++) sqlite3_finalize(v->cur[i].st);
+    free(v->hashes);
+    free(v->err);
+    free(v);
 }
 
 int slate_log_verify(const char *path, slate_log_summary *sum, char **err)
 {
-    vstate v;
-    memset(&v, 0, sizeof v);
-    v.err = err;
     if (err) *err = NULL;
     if (sum) memset(sum, 0, sizeof *sum);
     if (!path) return SLATE_MISUSE;
-    if (sqlite3_open_v2(path, &v.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        problem(&v, "%s: %s", path, v.db ? sqlite3_errmsg(v.db) : "cannot open");
-        sqlite3_close(v.db);
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        if (err) dlog_set_err(err, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+        sqlite3_close(db);
         return SLATE_ERROR;
     }
-    sqlite3_busy_timeout(v.db, 5000);
+    sqlite3_busy_timeout(db, 5000);
+    int rc;
     /* one read transaction: a consistent snapshot even while a writer appends */
-    int rc = sqlite3_exec(v.db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK
-                 ? run(&v, sum)
-                 : problem(&v, "%s: %s", path, sqlite3_errmsg(v.db));
-    if (rc == SLATE_NOMEM && err) {
-        free(*err);
-        dlog_set_err(err, "out of memory");
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        if (err) dlog_set_err(err, "%s: %s", path, sqlite3_errmsg(db));
+        rc = SLATE_ERROR;
+    } else {
+        dlog_verifier *v;
+        dlog_verifier_open(db, &v);
+        rc = dlog_verifier_finish(v, sum, err);
+        dlog_verifier_free(v);
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     }
-    for (int i = 0; i < T__N; i++) sqlite3_finalize(v.cur[i].st);
-    sqlite3_exec(v.db, "COMMIT", NULL, NULL, NULL);
-    sqlite3_close(v.db);
-    free(v.hashes);
+    sqlite3_close(db);
     return rc;
 }

@@ -329,6 +329,93 @@ static void test_replay_edited_not_rechained(void **state)
     free(err);
 }
 
+/* A forged decision (chain rebuilt: only the replay sees it) and, later in the
+ * log, an edit that breaks the chain: verifying in the replay's pass must still
+ * name the tampering, as verifying first did, not the earlier divergence. */
+static void test_replay_names_tampering_before_divergence(void **state)
+{
+    fixture *f = *state;
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    sql(f->db, "UPDATE decisions SET args = replace(args, '\"met\":false', '\"met\":true') "
+               "WHERE seq = 19");
+    rechain(f->db);
+    sql(f->db, "UPDATE events SET reason = 'x' WHERE id = (SELECT max(id) FROM events)");
+    char *verr = NULL;
+    assert_int_equal(slate_log_verify(f->db, NULL, &verr), SLATE_ERROR);
+    char *out, *err;
+    assert_int_equal(run_cmd(f, &out, &err, cmd_replay, "replay", f->db, NULL), EXIT_INPUT);
+    assert_non_null(strstr(err, verr));
+    assert_non_null(strstr(err, "the row was edited"));
+    assert_null(strstr(err, "divergence"));
+    slate_log_free(verr);
+    free(out);
+    free(err);
+}
+
+/* slate_log_check_verify() with nothing replayed verifies the whole log, and
+ * gives slate_log_verify()'s result: its summary, or its first problem. */
+static void test_check_verify_is_verify(void **state)
+{
+    fixture *f = *state;
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    slate_log_opts opts = {.check = 1, .verify = 1};
+    for (int tampered = 0; tampered < 2; tampered++) {
+        /* an edit: a deleted row would already fail the open (row count) */
+        if (tampered) sql(f->db, "UPDATE decisions SET args = args || ' ' WHERE seq = 10");
+        slate_log_summary a, b;
+        char *ea = NULL, *eb = NULL;
+        int ra = slate_log_verify(f->db, &a, &ea);
+        slate_log *log;
+        assert_int_equal(slate_log_open_opts(f->db, &opts, &log, NULL), SLATE_OK);
+        int rb = slate_log_check_verify(log, &b, &eb);
+        assert_int_equal(ra, tampered ? SLATE_ERROR : SLATE_OK);
+        assert_int_equal(ra, rb);
+        if (tampered) {
+            assert_string_equal(ea, eb);
+        } else {
+            assert_memory_equal(&a, &b, sizeof a);
+            assert_true(a.decisions > 0);
+        }
+        /* a second call gives the same */
+        slate_log_free(eb);
+        eb = NULL;
+        assert_int_equal(slate_log_check_verify(log, NULL, &eb), ra);
+        if (tampered) assert_string_equal(ea, eb);
+        slate_log_free(ea);
+        slate_log_free(eb);
+        slate_log_close(log, NULL);
+    }
+    /* without verify it is misuse */
+    slate_log_opts plain = {.check = 1};
+    slate_log *log;
+    assert_int_equal(slate_log_open_opts(f->db, &plain, &log, NULL), SLATE_OK);
+    assert_int_equal(slate_log_check_verify(log, NULL, NULL), SLATE_MISUSE);
+    slate_log_close(log, NULL);
+}
+
+/* Two decisions whose positions were swapped: read by seq (the verifier's
+ * fast order) the log looks different than in pos order, and the problem must
+ * be named as in pos order: the row at the first position has the wrong seq. */
+static void test_verify_names_problems_in_pos_order(void **state)
+{
+    fixture *f = *state;
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    sql(f->db, "CREATE TEMP TABLE t AS SELECT seq, pos FROM decisions WHERE seq IN (5, 9);"
+               "UPDATE decisions SET pos = -pos WHERE seq IN (5, 9);"
+               "UPDATE decisions SET pos = (SELECT pos FROM t WHERE t.seq = 14 - decisions.seq) "
+               "WHERE seq IN (5, 9)");
+    char *verr = NULL;
+    assert_int_equal(slate_log_verify(f->db, NULL, &verr), SLATE_ERROR);
+    assert_non_null(strstr(verr, "decisions row seq 9 ("));
+    assert_non_null(strstr(verr, "expected decision seq 5"));
+    char *out, *err;
+    assert_int_equal(run_cmd(f, &out, &err, cmd_replay, "replay", f->db, NULL), EXIT_INPUT);
+    assert_non_null(strstr(err, verr));
+    slate_log_free(verr);
+    free(out);
+    free(err);
+}
+
 static void test_replay_pseudonyms(void **state)
 {
     fixture *f = *state;
@@ -453,7 +540,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_replay_matches),   T(test_replay_forged_decision), T(test_replay_forged_event),
         T(test_replay_edited_not_rechained), T(test_replay_pseudonyms), T(test_replay_swap),
-        T(test_replay_of_slate_run),
+        T(test_replay_of_slate_run), T(test_replay_names_tampering_before_divergence),
+        T(test_check_verify_is_verify), T(test_verify_names_problems_in_pos_order),
         T(test_goldens),          T(test_diff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
