@@ -143,6 +143,10 @@ static void rollback_batch(slate_log *log)
 int slate_log_flush(slate_log *log)
 {
     if (!log) return SLATE_MISUSE;
+    /* a failed write rolled the open batch back: say so again at every flush and
+     * at close, or a failure at an idle-time flush whose caller ignores it would
+     * leave the entries since the last commit silently unwritten */
+    if (log->broken) return SLATE_ERROR; /* errmsg still says what went wrong */
     if (!log->in_txn) return SLATE_OK;
     char pos[32];
     snprintf(pos, sizeof pos, "%" PRId64, log->pos);

@@ -56,6 +56,7 @@ struct dlog_verifier {
     dlog_val vals[DLOG_NDECISION_COLS + 1];
     dlog_val given[DLOG_NEVENT_COLS]; /* the events row dlog_verifier_next_event() gave */
     int64_t given_pos;
+    int has_given;       /* given/given_pos hold a row (a pos of 0 is a row too) */
     char (*hashes)[65];  /* policy hashes seen, in order */
     size_t nhashes, cap;
     uint8_t head[32];    /* the chain through the current row */
@@ -89,6 +90,16 @@ static int advance(vstate *v, cursor *c)
     if (rc == SQLITE_ROW) {
         c->has = 1;
         c->pos = sqlite3_column_int64(c->st, c->pos_col);
+        /* slate writes integers only; a pos of another type (a BLOB '14' hashes
+         * as 14 but sorts after every integer) would make the id/seq order
+         * and the pos order differ unnoticed */
+        if (sqlite3_column_type(c->st, c->pos_col) != SQLITE_INTEGER)
+            return problem(v, "%s: the row at pos %" PRId64 " stores its pos as %s, not an "
+                              "integer: it was edited outside slate", c->table, c->pos,
+                           sqlite3_column_type(c->st, c->pos_col) == SQLITE_BLOB ? "a blob"
+                           : sqlite3_column_type(c->st, c->pos_col) == SQLITE_TEXT ? "text"
+                           : sqlite3_column_type(c->st, c->pos_col) == SQLITE_FLOAT ? "a real"
+                                                                                  : "NULL");
         return SLATE_OK;
     }
     c->has = 0;
@@ -167,7 +178,7 @@ static void load_values(sqlite3_stmt *st, int n, dlog_val *out)
  * an events row dlog_verifier_next_event() read already is not read again. */
 static void row_values(vstate *v, cursor *c)
 {
-    if (c == &v->cur[T_EVENT] && c->pos == v->given_pos)
+    if (c == &v->cur[T_EVENT] && v->has_given && c->pos == v->given_pos)
         memcpy(v->vals, v->given, sizeof v->given);
     else
         load_values(c->st, c->ncols, v->vals);
@@ -542,7 +553,7 @@ int dlog_verifier_next_event(dlog_verifier *v, const dlog_val **vals)
     *vals = NULL;
     if (v->rc) return v->rc;
     cursor *c = &v->cur[T_EVENT];
-    if (c->has && c->pos == v->given_pos) {
+    if (c->has && v->has_given && c->pos == v->given_pos) {
         /* the row given last, compared since: the verifier stands on it, or
          * the caller skipped it (then it would never be verified) */
         if (v->t != T_EVENT) return SLATE_MISUSE;
@@ -552,6 +563,7 @@ int dlog_verifier_next_event(dlog_verifier *v, const dlog_val **vals)
     if (!c->has) return SLATE_OK;
     load_values(c->st, c->ncols, v->given);
     v->given_pos = c->pos;
+    v->has_given = 1;
     *vals = v->given;
     return SLATE_OK;
 }

@@ -349,6 +349,23 @@ static void test_tamper_edited_decision_rehashed(void **state)
     expect_problem(f->db, "decisions row seq 7", "edited", NULL);
 }
 
+static void test_tamper_blob_pos(void **state)
+{
+    /* a BLOB '5' hashes as the integer 5 but sorts after every integer */
+    fixture *f = *state;
+    write_basic(f->db, NULL);
+    sql(f->db, "UPDATE decisions SET pos = CAST(pos AS BLOB) WHERE seq = 5");
+    expect_problem(f->db, "decisions row seq 5", "deleted", NULL);
+}
+
+static void test_tamper_event_pos_zero(void **state)
+{
+    fixture *f = *state;
+    write_basic(f->db, NULL);
+    sql(f->db, "UPDATE events SET pos = 0 WHERE id = 3");
+    expect_problem(f->db, "events row id 3", "out of order", NULL);
+}
+
 static void test_tamper_deleted_decision(void **state)
 {
     fixture *f = *state;
@@ -792,12 +809,41 @@ static void test_failed_write_rolls_back_batch(void **state)
     /* the handle refuses further entries */
     slate_log_event ev = {7, 0, "opened", "a", 1, "{}", 2, NULL};
     assert_int_not_equal(slate_log_begin_event(log, &ev), SLATE_OK);
-    assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
+    /* and close says again that the batch was lost */
+    char *err = NULL;
+    assert_int_equal(slate_log_close(log, &err), SLATE_ERROR);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "refused"));
+    slate_log_free(err);
 
     sql(f->db, "DROP TRIGGER refuse");
     check_whole(f->db);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events"), 5);
     assert_int_equal(sql_int(f->db, "SELECT max(seq) FROM decisions"), 6);
+}
+
+static void test_failed_commit_reported_at_close(void **state)
+{
+    /* a commit that fails where the caller ignores the result (a flush while
+     * the input is idle) must still fail the close */
+    fixture *f = *state;
+    slate_log *log = NULL;
+    assert_int_equal(slate_log_open(f->db, &log, NULL), SLATE_OK);
+    assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", NULL), SLATE_OK);
+    assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
+    sql(f->db, "CREATE TRIGGER refuse BEFORE UPDATE ON meta WHEN NEW.key = 'state.pos' "
+               "BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    assert_int_equal(slate_log_open(f->db, &log, NULL), SLATE_OK);
+    uint64_t dseq = 1;
+    assert_int_equal(syn_events(log, 1, 2, &dseq), SLATE_OK);
+    assert_int_not_equal(slate_log_flush(log), SLATE_OK); /* ignored by the caller */
+    char *err = NULL;
+    assert_int_equal(slate_log_close(log, &err), SLATE_ERROR);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "disk full"));
+    slate_log_free(err);
+    sql(f->db, "DROP TRIGGER refuse");
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events"), 1);
 }
 
 static void test_abort_drops_entry(void **state)
@@ -832,6 +878,8 @@ int main(void)
         T(test_reject_marks_event),
         T(test_tamper_edited_decision),
         T(test_tamper_edited_decision_rehashed),
+        T(test_tamper_blob_pos),
+        T(test_tamper_event_pos_zero),
         T(test_tamper_deleted_decision),
         T(test_tamper_deleted_last_decision),
         T(test_tamper_inserted_decision),
@@ -854,6 +902,7 @@ int main(void)
         T(test_one_writer),
         T(test_pseudonyms),
         T(test_atomic_when_killed),
+        T(test_failed_commit_reported_at_close),
         T(test_abort_drops_entry),
         T(test_failed_write_rolls_back_batch),
     };
