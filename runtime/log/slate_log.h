@@ -145,7 +145,10 @@ int slate_log_end(slate_log *log);
 /* Drop the open entry and its decisions (nothing is written). */
 void slate_log_abort(slate_log *log);
 
-/* Commit the current batch now.  Returns SLATE_OK or SLATE_ERROR. */
+/* Commit the current batch now.  Returns SLATE_OK or SLATE_ERROR.  After a
+ * failed write or commit (the open batch was rolled back) every later flush and
+ * the close return SLATE_ERROR too, so a caller that ignores one result still
+ * learns at close that entries were lost. */
 int slate_log_flush(slate_log *log);
 
 /* Check mode: after the last entry, SLATE_OK if the replay matched every stored
