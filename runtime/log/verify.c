@@ -89,17 +89,18 @@ static int advance(vstate *v, cursor *c)
     int rc = sqlite3_step(c->st);
     if (rc == SQLITE_ROW) {
         c->has = 1;
-        c->pos = sqlite3_column_int64(c->st, c->pos_col);
         /* slate writes integers only; a pos of another type (a BLOB '14' hashes
          * as 14 but sorts after every integer) would make the id/seq order
-         * and the pos order differ unnoticed */
-        if (sqlite3_column_type(c->st, c->pos_col) != SQLITE_INTEGER)
+         * and the pos order differ unnoticed.  The type is read first: SQLite
+         * documents it as meaningless after a conversion. */
+        static const char *const types[] = {"?", "an integer", "a real", "text", "a blob",
+                                            "NULL"};
+        int type = sqlite3_column_type(c->st, c->pos_col);
+        c->pos = sqlite3_column_int64(c->st, c->pos_col);
+        if (type != SQLITE_INTEGER)
             return problem(v, "%s: the row at pos %" PRId64 " stores its pos as %s, not an "
                               "integer: it was edited outside slate", c->table, c->pos,
-                           sqlite3_column_type(c->st, c->pos_col) == SQLITE_BLOB ? "a blob"
-                           : sqlite3_column_type(c->st, c->pos_col) == SQLITE_TEXT ? "text"
-                           : sqlite3_column_type(c->st, c->pos_col) == SQLITE_FLOAT ? "a real"
-                                                                                  : "NULL");
+                           types[type >= 1 && type <= 5 ? type : 0]);
         return SLATE_OK;
     }
     c->has = 0;
