@@ -1,5 +1,6 @@
 # Makefile - builds the slate pipeline in the order the data flows:
-#   grammar/ (flex + bison) -> compiler/ -> runtime/ (+ runtime/log/) -> cli/ -> tests/
+#   grammar/ (flex + bison) -> compiler/ -> bytecode/ -> runtime/ -> runtime/log/,
+#   with io/ audit/ policytest/ import/ under the commands in cli/ (see "modules")
 #
 #   make            build build/slate, build/libslate.a, build/libslate.so
 #   make test       install missing build dependencies, build, run every test, then
@@ -7,7 +8,7 @@
 #   make demo       the reference policy on a generated day of events
 #   make install    PREFIX=/usr/local: library, header, pkg-config file, CLI
 #
-# Sources are found by wildcard: a new compiler/*.c, grammar/*.c, runtime/*.c or
+# Sources are found by wildcard: a new .c file in a module's folder or a new
 # tests/unit/test_*.c needs no edit here.
 
 B        ?= build
@@ -22,19 +23,67 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 OPT      ?= -O2 -g
 CFLAGS   := -std=c17 -Wall -Wextra -Werror $(OPT) -fPIC
-CPPFLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icompiler -Iruntime -Igrammar \
-            -Icli -Ibench -I$(B)/gen $(PKG_CFLAGS) -MMD -MP
+CPPFLAGS  = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude $(MODINC) $(PKG_CFLAGS) -MMD -MP
 LDLIBS   := $(PKG_LIBS) -lm
 ifeq ($(SAN),1)
   CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS += -fsanitize=address,undefined
 endif
 
+# ---- modules ---------------------------------------------------------------------
+# One folder, one job (README "Layout").  Each module sees its own headers, the
+# public ones in include/, and the headers of the modules it is listed as using
+# here, nothing else: a file that includes another module's private header does
+# not compile (tests/cli/layering.sh checks that it fails).
+#
+#   common/       civil dates, RFC 3339 instants, working-time calendars
+#   bytecode/     the image format: opcodes, program tables, loader, verifier
+#   grammar/      flex + bison: policy text -> AST
+#   compiler/     AST -> checked, lowered, verified image (include/slatec.h)
+#   runtime/      the engine: cases, clocks, timers, VM (include/slate.h); its
+#                 export/ holds the one header other modules may use beyond slate.h
+#   runtime/log/  the SQLite decision log: writer, verifier, reader
+#   io/           events in (JSON Lines), decisions out, the event-stream runner
+#   audit/        replay, diff, explain and report over a decision log
+#   policytest/   the .test policy-test language
+#   import/       public service logs (CSV) -> events
+#   cli/          the `slate` commands, one cmd_NAME.c each, over the above
+INC_common      := -Icommon
+INC_bytecode    := -Ibytecode $(INC_common)
+INC_runtime     := -Iruntime -Iruntime/export $(INC_bytecode)
+INC_log         := -Iruntime/log $(INC_common)
+INC_grammar     := -Igrammar -Icompiler -I$(B)/gen $(INC_bytecode)
+INC_compiler    := -Icompiler -Igrammar -I$(B)/gen $(INC_bytecode)
+INC_io          := -Iio -Iruntime/export $(INC_common) -Ibytecode -Icompiler
+INC_audit       := -Iaudit -Iio -Iruntime/export $(INC_common) -Ibytecode -Icompiler
+INC_policytest  := -Ipolicytest $(INC_common)
+INC_import      := -Iimport $(INC_common) -Icompiler
+INC_cli         := -Icli -Iio -Iruntime/export -Iaudit -Ipolicytest -Iimport $(INC_common) -Ibytecode -Icompiler \
+                   -Igrammar -I$(B)/gen
+# White-box: the unit tests, the fuzz harness and the benchmarks see every module.
+INC_all         := -Itests/unit -Ibench $(INC_cli) -Iruntime -Iruntime/log
+
+$(B)/obj/common/%.o:     MODINC = $(INC_common)
+$(B)/obj/bytecode/%.o:   MODINC = $(INC_bytecode)
+$(B)/obj/runtime/%.o:    MODINC = $(INC_runtime)
+$(B)/obj/runtime/log/%.o: MODINC = $(INC_log)
+$(B)/obj/grammar/%.o:    MODINC = $(INC_grammar)
+$(B)/obj/gen/%.o:        MODINC = $(INC_grammar)
+$(B)/obj/compiler/%.o:   MODINC = $(INC_compiler)
+$(B)/obj/io/%.o:         MODINC = $(INC_io)
+$(B)/obj/audit/%.o:      MODINC = $(INC_audit)
+$(B)/obj/policytest/%.o: MODINC = $(INC_policytest)
+$(B)/obj/import/%.o:     MODINC = $(INC_import)
+$(B)/obj/cli/%.o:        MODINC = $(INC_cli)
+$(B)/obj/bench/%.o:      MODINC = $(INC_all)
+
 GEN_C      := $(B)/gen/lexer.c $(B)/gen/parser.c
 COMPILER_C := $(wildcard compiler/*.c) $(wildcard grammar/*.c)
-RUNTIME_C  := $(wildcard runtime/*.c)
+RUNTIME_C  := $(wildcard common/*.c) $(wildcard bytecode/*.c) $(wildcard runtime/*.c)
 LOG_C      := $(wildcard runtime/log/*.c)
-CLI_C      := $(wildcard cli/*.c)
+TOOLS_C    := $(wildcard io/*.c) $(wildcard audit/*.c) $(wildcard policytest/*.c) \
+              $(wildcard import/*.c)
+CLI_C      := $(wildcard cli/*.c) $(TOOLS_C)
 TEST_C     := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -87,9 +136,9 @@ $(B)/slate: $(CLI_O) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_O) $(LIBS) $(LDLIBS)
 
 # The embedding example: slate.h and libslate.a only, as an embedder builds it.
-$(B)/examples/embed: examples/embed.c $(B)/libslate.a runtime/slate.h
+$(B)/examples/embed: examples/embed.c $(B)/libslate.a include/slate.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -Iruntime -o $@ $< $(B)/libslate.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Iinclude -o $@ $< $(B)/libslate.a $(LDLIBS)
 
 # ---- tests ------------------------------------------------------------------------
 # Unit tests may use anything but the CLI's main(): cli objects other than main.o
@@ -99,9 +148,10 @@ CLI_LIB_O := $(filter-out $(B)/obj/cli/main.o,$(CLI_O))
 # equivalence test (test_bench_equiv) keeps it honest in every `make test`.
 BENCH_O := $(call obj,bench/bstream.c bench/handwritten.c)
 $(B)/tests/test_bench_equiv: $(BENCH_O)
+$(B)/tests/%: MODINC = $(INC_all)
 $(B)/tests/%: tests/unit/%.c $(CLI_LIB_O) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(filter $(B)/obj/bench/%.o,$^) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(CMOCKA_LIBS)
 
 unit-tests: $(TESTS) $(B)/slate $(B)/examples/embed
@@ -148,6 +198,7 @@ fuzz: deps
 
 fuzz-build: $(patsubst %,$(B)/fuzz_%,$(FUZZ_TARGETS))
 
+$(B)/fuzz_%: MODINC = $(INC_all)
 $(B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.c tests/fuzz/harness.h $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< tests/fuzz/harness.c \
 	    $(CLI_LIB_O) $(LIBS) $(LDLIBS)
@@ -161,14 +212,17 @@ BENCH_PEERS := $(if $(call havepc,lua5.4),$(B)/slate-lua54) \
 .PHONY: bench-peers
 bench-peers: $(BENCH_PEERS) $(B)/slate-peercheck
 # CLIPS's headers are old C: built without -Werror's extra warnings on them.
+$(B)/slate-clips: MODINC = $(INC_all)
 $(B)/slate-clips: bench/embed_clips.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -isystem /usr/include/clips $(LDFLAGS) -o $@ $< \
 	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) /usr/lib/libclips.a -lm
 $(B)/slate-peercheck: $(B)/obj/bench/peercheck.o $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/slate-lua54: MODINC = $(INC_all)
 $(B)/slate-lua54: bench/embed_lua.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags lua5.4) $(LDFLAGS) -o $@ $< \
 	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(shell pkg-config --libs lua5.4)
+$(B)/slate-luajit: MODINC = $(INC_all)
 $(B)/slate-luajit: bench/embed_lua.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags luajit) $(LDFLAGS) -o $@ $< \
 	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(shell pkg-config --libs luajit)
@@ -179,11 +233,11 @@ install: all
 	install -m 644 $(B)/libslate.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(B)/libslate.so $(DESTDIR)$(PREFIX)/lib/libslate.so.0
 	ln -sf libslate.so.0 $(DESTDIR)$(PREFIX)/lib/libslate.so
-	install -m 644 runtime/slate.h runtime/slate_version.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/slate.h include/slate_version.h $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(B)/slate $(DESTDIR)$(PREFIX)/bin/
 	sed -e 's|@PREFIX@|$(PREFIX)|' \
-	    -e "s|@VERSION@|$$(sed -n 's/^#define SLATE_VERSION \"\(.*\)\"/\1/p' runtime/slate_version.h)|" \
-	    runtime/slate.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/slate.pc
+	    -e "s|@VERSION@|$$(sed -n 's/^#define SLATE_VERSION \"\(.*\)\"/\1/p' include/slate_version.h)|" \
+	    include/slate.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/slate.pc
 
 clean:
 	rm -rf build

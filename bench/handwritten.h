@@ -4,7 +4,7 @@
  *
  * It decides the subset of bstream.h (tiers, and the four declared clocks with
  * their ladder warnings and breaches) exactly as slate does: same tier order,
- * same working-time arithmetic (runtime/calendar.h on the program's compiled
+ * same working-time arithmetic (common/calendar.h on the program's compiled
  * `business` calendar), same timer order (instant, case creation, clock).  It
  * takes the same pre-parsed slate_event structs; the program is read only at
  * hw_new (field ids, enum value checks, the calendar table).

@@ -81,7 +81,7 @@ row "slate C API" "$base" 1 "reference" "$decisions decisions, all actions; pre-
 row "hand-written C (subset)" "$(m_eps hand)" "$(m_ratio hand)" "$(status "$eq_big" | cut -d' ' -f1) (subset)" \
     "$(head -1 "$R/hand.txt" | field decisions) decisions, subset only (bench/handwritten.c)"
 row "JSONL reader+engine+JSON" "$(m_eps jsonl)" "$(m_ratio jsonl)" "same engine" \
-    "in process: cli/events.c reader, decisions as JSON to /dev/null"
+    "in process: io/events.c reader, decisions as JSON to /dev/null"
 row "slate run (JSONL)" "$(m_eps cli)" "$(m_ratio cli)" "same engine" \
     "the CLI: start-up, compile, parse, decision JSON to /dev/null"
 

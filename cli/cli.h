@@ -6,12 +6,7 @@
 #ifndef SLATE_CLI_H
 #define SLATE_CLI_H
 
-enum {
-    EXIT_OK = 0,     /* success */
-    EXIT_INPUT = 1,  /* the input was wrong: policy errors, failed checks or tests */
-    EXIT_USAGE = 2,  /* bad command line */
-    EXIT_IO = 3      /* I/O or internal error */
-};
+#include "status.h"
 
 #define CMD(name, fn, summary) int fn(int argc, char **argv);
 #include "commands.def"

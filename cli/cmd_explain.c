@@ -12,7 +12,7 @@
 
 #include "audit.h"
 #include "cli.h"
-#include "log/slate_log.h"
+#include "slate_log.h"
 
 static const char help[] =
     "usage: slate explain [--pseudonymize-key FILE] AUDIT.DB CASE\n"

@@ -5,7 +5,7 @@
  * The formats are the three data sets of the realism tests (docs/realism.md):
  * `volvo` (BPI Challenge 2013, Volvo IT incidents), `servicenow` (the UCI
  * incident event log) and `nyc311` (NYC 311 service requests).  Each has its
- * reader in cli/import_FORMAT.c.  Zip archives are not read here: the data sets
+ * reader in import/import_FORMAT.c.  Zip archives are not read here: the data sets
  * ship zipped, and `unzip -p ARCHIVE MEMBER | slate import FORMAT -` is both
  * simpler and more robust than a zip reader of our own (docs/realism.md says
  * why).  The output is the same bytes for the same input.

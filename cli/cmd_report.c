@@ -1,6 +1,6 @@
 /*
  * cmd_report.c - `slate report AUDIT.DB`: the service-level measures of a
- * decision log (cli/report.c computes them) as text, JSON or an HTML page.
+ * decision log (audit/report.c computes them) as text, JSON or an HTML page.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -28,7 +28,7 @@
 #include "rerun.h"
 #include "runner.h"
 #include "slate.h"
-#include "log/slate_log.h"
+#include "slate_log.h"
 #include "timestamp.h"
 
 static const char help[] =

@@ -2,15 +2,15 @@
  * cmd_test.c - `slate test [PATH...]`: run the policy tests (`*.test` files,
  * docs/policy-tests.md) and report rule coverage.
  *
- * For each file: parse it (cli/policytest.c), compile the policy it names once
+ * For each file: parse it (policytest/policytest.c), compile the policy it names once
  * (front end, cg_compile, slate_program_load: the same bytes `slate build`
  * writes), then run each test on a fresh engine with a virtual clock: events go
- * through the JSON event reader of `slate run` (cli/events.c) into
+ * through the JSON event reader of `slate run` (io/events.c) into
  * slate_engine_push, `until` into slate_engine_advance, and decisions through
- * cli/dout.c (numbering, reader rejects) into a list of JSON objects that the
+ * io/dout.c (numbering, reader rejects) into a list of JSON objects that the
  * expectations are checked against.  Coverage is read off the decisions'
  * rule_line against the program's rule, tier and ladder-step tables
- * (runtime/program.h).
+ * (bytecode/program.h).
  */
 #include <dirent.h>
 #include <errno.h>

@@ -2,7 +2,7 @@
  * calbuild.c - the calendar compiler: `calendar` AST -> cal_table (calbuild.h).
  *
  * Place in the pipeline: reads a checked ast_calendar; produces the three sorted
- * tables runtime/calendar.c works on.  Weekly hours become millisecond spans of a
+ * tables common/calendar.c works on.  Weekly hours become millisecond spans of a
  * local week starting Monday 00:00 (an interval whose end is not after its start
  * runs past midnight into the next day; Sunday's runs into Monday and is stored as
  * two spans); overlapping or touching spans are merged.  Closed date ranges become

@@ -1,7 +1,7 @@
 /*
  * disasm.c - the disassembler behind disasm.h and `slate disasm`.
  *
- * Operand decoding is driven by the operand letters of runtime/opcodes.def, so a
+ * Operand decoding is driven by the operand letters of bytecode/opcodes.def, so a
  * new opcode is printed without an edit here.  Each code block is introduced by
  * a comment saying what it is (the selection, an event's rules, a clock's pause
  * condition, a ladder step), so the listing reads like the policy.

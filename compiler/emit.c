@@ -1,5 +1,5 @@
 /*
- * emit.c - serialise a slate_program to an image (see emit.h, runtime/image.h).
+ * emit.c - serialise a slate_program to an image (see emit.h, bytecode/image.h).
  *
  * One pass per section, in directory order, each writing its u32 record count
  * and fixed-size little-endian records; the header and directory are filled in

@@ -1,6 +1,6 @@
 /*
  * lower.c - the back end's tables: checked AST -> the index spaces of
- * runtime/program.h (strings, fields, levels, events and their clock
+ * bytecode/program.h (strings, fields, levels, events and their clock
  * operations, clocks, calendars, tiers with their targets and ladder steps,
  * rules, emits), then gen.c for the code, the verifier for the step bound, and
  * emit.c for the bytes.

@@ -22,7 +22,7 @@
   ?*nheap* = 0
   ?*hcap* = 0)
 
-;;; ---- working-time arithmetic (runtime/calendar.c) --------------------------
+;;; ---- working-time arithmetic (common/calendar.c) --------------------------
 
 (deffunction fdiv (?a ?b)
   (bind ?q (div ?a ?b))

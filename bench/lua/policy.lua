@@ -32,7 +32,7 @@ local H_ = 60 * M_
 local WD = 8 * H_ -- the business calendar's working day
 
 ---------------------------------------------------------------------------
--- Working-time arithmetic (runtime/calendar.c, in Lua)
+-- Working-time arithmetic (common/calendar.c, in Lua)
 ---------------------------------------------------------------------------
 
 local DAY = 86400 * 1000

@@ -19,7 +19,7 @@ const { Engine } = require('json-rules-engine');
 
 const M_ = 60000, H_ = 60 * M_, WD = 8 * H_;
 
-// ---- working-time arithmetic (runtime/calendar.c) -------------------------------
+// ---- working-time arithmetic (common/calendar.c) -------------------------------
 const DAY = 86400000, WEEK = 7 * DAY, MON0 = 4 * DAY, LIM = 2 ** 61;
 const floor = Math.floor;
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log/slate_log.h"
+#include "slate_log.h"
 
 /* Not every test uses every helper. */
 #define SYN_FN static __attribute__((unused))

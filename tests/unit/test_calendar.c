@@ -1,5 +1,5 @@
 /*
- * test_calendar.c - working-time arithmetic (runtime/calendar.c) and the calendar
+ * test_calendar.c - working-time arithmetic (common/calendar.c) and the calendar
  * compiler (compiler/calbuild.c): hand-worked cases in real zones, edge cases,
  * cal_validate, and property tests against a minute-by-minute brute force over
  * random calendars with random closed days and synthetic offset changes.

@@ -1,6 +1,6 @@
 /*
- * test_import.c - the CSV reader (cli/csv.c) and the importers' shared helpers
- * (cli/import.c): RFC 4180 quoting, byte order mark, CRLF, blank lines, errors;
+ * test_import.c - the CSV reader (import/csv.c) and the importers' shared helpers
+ * (import/import.c): RFC 4180 quoting, byte order mark, CRLF, blank lines, errors;
  * RFC 3339 output at an offset; New York local time to UTC across both daylight
  * saving changes; the collector's time order; and each importer on a small
  * hand-written file (the real data sets are exercised by tests/cli/realism.sh).

@@ -1,7 +1,7 @@
 /*
  * image.h - the on-disk bytecode image: section ids, record sizes, byte order.
  *
- * The image writer (compiler/emit.c) and the loader (runtime/load.c) are the only
+ * The image writer (compiler/emit.c) and the loader (bytecode/load.c) are the only
  * two places that know the byte layout; docs/bytecode.md describes it for people.
  * Everything is little-endian and read byte by byte, so the image needs no
  * alignment and the host's byte order does not matter.

@@ -10,7 +10,7 @@
 
 #include <sqlite3.h>
 
-#include "cli.h"
+#include "status.h"
 #include "frontend.h"
 #include "lower.h"
 #include "program.h"

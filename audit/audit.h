@@ -6,7 +6,7 @@
  *
  * Reads the schema of docs/audit-log.md through plain SQL (the writer is
  * runtime/log/).  Prefix aud_.  Nothing here knows the engine; replay and diff
- * add that on top (cli/rerun.c).
+ * add that on top (audit/rerun.c).
  */
 #ifndef SLATE_AUDIT_H
 #define SLATE_AUDIT_H

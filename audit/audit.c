@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "audit.h"
-#include "cli.h"
-#include "log/slate_log.h"
+#include "status.h"
+#include "slate_log.h"
 #include "timestamp.h"
 
 /* ---- opening -------------------------------------------------------------- */

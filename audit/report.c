@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "status.h"
 #include "report.h"
 
 #define NOVAL "(none)"

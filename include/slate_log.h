@@ -2,7 +2,7 @@
  * slate_log.h - the SQLite decision log: the whole API of libslatelog.
  *
  * The last stage of the pipeline for hosts that want an audit trail: decisions
- * from a slate_engine (runtime/slate.h) go through slate_log_sink() into one
+ * from a slate_engine (include/slate.h) go through slate_log_sink() into one
  * SQLite file that auditors verify, replay and report on (docs/audit-log.md
  * defines the schema and the hash chain byte for byte).  It is kept apart from
  * libslate so embedders may use their own sink; libslate never depends on it.

@@ -1,6 +1,6 @@
 /*
  * csv.h - a small reader of comma-separated values (RFC 4180) for the importers
- * (`slate import`, cli/import_*.c).
+ * (`slate import`, import/import_*.c).
  *
  * Reads one record at a time from a FILE: fields may be quoted ("a, b"), quotes
  * are doubled inside quotes (""), a quoted field may span lines; records end in

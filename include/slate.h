@@ -10,7 +10,7 @@
  * whose string fields it has seen before.
  *
  * Not here: compiling policies (the `slate build` command and libslatec), JSON
- * parsing of events, the SQLite decision log (runtime/log/slate_log.h).
+ * parsing of events, the SQLite decision log (include/slate_log.h).
  */
 #ifndef SLATE_H
 #define SLATE_H

@@ -1,6 +1,6 @@
 /*
  * import.h - what the importers of `slate import` share (cli/cmd_import.c,
- * cli/import_*.c): a collector of events that sorts them into one time-ordered
+ * import/import_*.c): a collector of events that sorts them into one time-ordered
  * stream of JSON Lines (INTERFACES.md), a side file of per-case reference data
  * kept out of the events, counters for the summary, and time conversions.
  *
@@ -95,7 +95,7 @@ void imp_zone_free(imp_zone *z);
  * the change, so 02:30 becomes 03:30 of the new offset.  Returns the instant. */
 int64_t imp_zone_utc(const imp_zone *z, int64_t local_ms, int *offset_min);
 
-/* The format readers, one per data set (cli/import_FORMAT.c).  Each reads every
+/* The format readers, one per data set (import/import_FORMAT.c).  Each reads every
  * record of r into im, counting into st.  Returns 0, or -1 with a message in err
  * (a malformed file: missing columns, a CSV error). */
 int imp_volvo(csv_reader *r, imp *im, imp_stats *st, char *err, size_t errsize);

@@ -2,7 +2,7 @@
  * verify.h - prove a program safe to run before anything runs it.
  *
  * Private to libslate (and used by the compiler to check its own output).  The
- * loader (runtime/load.c) decodes an untrusted image into a slate_program and
+ * loader (bytecode/load.c) decodes an untrusted image into a slate_program and
  * calls vrf_program() on it; only a program that passes is handed to the engine,
  * which then indexes its tables without checks.  The checks follow libpcap's
  * bpf_validate(): every index in range, jumps forward and inside their block,

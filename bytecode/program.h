@@ -2,7 +2,7 @@
  * program.h - a loaded, verified policy: the in-memory form the engine and VM read.
  *
  * Private to libslate (the public API only sees `slate_program *`).  The loader
- * (runtime/load.c) builds it from an image and the verifier (runtime/verify.c)
+ * (bytecode/load.c) builds it from an image and the verifier (bytecode/verify.c)
  * proves every index in it is in range before anything runs, so the engine and
  * VM index these arrays without checks.  A program is immutable after loading
  * and may be shared by any number of engines and threads.

@@ -20,7 +20,7 @@
 #include "dout.h"
 #include "events.h"
 #include "slate.h"
-#include "log/slate_log.h"
+#include "slate_log.h"
 
 typedef struct runner {
     const slate_program *prog;

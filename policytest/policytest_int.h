@@ -1,6 +1,6 @@
 /*
  * policytest_int.h - what the files behind policytest.h share (private to
- * cli/policytest*.c): allocation that aborts on failure and a strict integer
+ * policytest/policytest*.c): allocation that aborts on failure and a strict integer
  * reader.  Everything is static inline so nothing new is exported; nothing
  * outside those files includes this header.
  */

@@ -1,9 +1,9 @@
 /*
- * load.c - image bytes -> slate_program (runtime/program.h), then the verifier.
+ * load.c - image bytes -> slate_program (bytecode/program.h), then the verifier.
  *
  * Place in the pipeline: `slate build` writes an image (compiler/emit.c); an
  * embedder hands its bytes to slate_program_load(), which decodes them here and
- * runs runtime/verify.c before returning.  The layout is in image.h and
+ * runs bytecode/verify.c before returning.  The layout is in image.h and
  * docs/bytecode.md.  The input is untrusted: every length is checked against the
  * bytes actually given before it is read, with 64-bit arithmetic, and the
  * encoding is canonical (sections contiguous and in order, strings packed), so

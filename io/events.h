@@ -14,7 +14,7 @@
  * is an input event and gets the next `seq` (from 1), rejected ones included, so
  * the decisions' `event` keys name the same events whatever the blank lines.
  *
- * It reads the schema through runtime/program.h because the public API has no
+ * It reads the schema through bytecode/program.h because the public API has no
  * way to list names (needed for "expected one of ..." messages); see the API
  * proposal in docs/io.md.  Not here: time order, unknown cases, tolerance (the
  * engine judges those).

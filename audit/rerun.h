@@ -1,6 +1,6 @@
 /*
  * rerun.h - feeding a decision log's stored entries back through the runner
- * (cli/runner.c, the code `slate run` uses): the loop under `slate replay`
+ * (io/runner.c, the code `slate run` uses): the loop under `slate replay`
  * (every row checked by a check-mode log), `slate diff` (another policy,
  * decisions collected) and `slate run --resume` (the engine rebuilt before new
  * input).  Prefix rr_.
