@@ -87,3 +87,93 @@ int slate_program_field_type(const slate_program *prog, int field)
 _Static_assert(PT_INT == SLATE_T_INT && PT_BOOL == SLATE_T_BOOL && PT_STRING == SLATE_T_STRING &&
                    PT_DURATION == SLATE_T_DURATION && PT_ENUM == SLATE_T_ENUM,
                "prog_type and SLATE_T_* must agree");
+
+/* ---- program schema: names by id (slate.h) ------------------------------------- */
+
+/* Whether id indexes a table of n entries. */
+static int in_range(int id, uint32_t n) { return id >= 0 && (uint32_t)id < n; }
+
+const char *slate_program_source(const slate_program *prog)
+{
+    return prog ? prog_str(prog, prog->source) : NULL;
+}
+
+int slate_program_event_count(const slate_program *prog) { return prog ? (int)prog->nevents : -1; }
+
+const char *slate_program_event_name(const slate_program *prog, int event)
+{
+    if (!prog || !in_range(event, prog->nevents)) return NULL;
+    return prog_str(prog, prog->events[event].name);
+}
+
+int slate_program_field_count(const slate_program *prog) { return prog ? (int)prog->nfields : -1; }
+
+const char *slate_program_field_name(const slate_program *prog, int field)
+{
+    if (!prog || !in_range(field, prog->nfields)) return NULL;
+    return prog_str(prog, prog->fields[field].name);
+}
+
+int slate_program_enum_count(const slate_program *prog, int field)
+{
+    if (!prog || !in_range(field, prog->nfields) || prog->fields[field].type != PT_ENUM) return -1;
+    return (int)prog->fields[field].nvalues;
+}
+
+const char *slate_program_enum_name(const slate_program *prog, int field, int value)
+{
+    int n = slate_program_enum_count(prog, field);
+    if (n < 0 || !in_range(value, (uint32_t)n)) return NULL;
+    return prog_str(prog, prog->enum_values[prog->fields[field].first_value + (uint32_t)value]);
+}
+
+int slate_program_clock_count(const slate_program *prog) { return prog ? (int)prog->nclocks : -1; }
+
+const char *slate_program_clock_name(const slate_program *prog, int clock)
+{
+    if (!prog || !in_range(clock, prog->nclocks)) return NULL;
+    return prog_str(prog, prog->clocks[clock].name);
+}
+
+int slate_program_clock_id(const slate_program *prog, const char *name)
+{
+    if (!prog || !name) return -1;
+    for (uint32_t i = 0; i < prog->nclocks; i++)
+        if (str_is(prog, prog->clocks[i].name, name)) return (int)i;
+    return -1;
+}
+
+int slate_program_tier_count(const slate_program *prog) { return prog ? (int)prog->ntiers : -1; }
+
+const char *slate_program_tier_name(const slate_program *prog, int tier)
+{
+    if (!prog || !in_range(tier, prog->ntiers)) return NULL;
+    return prog_str(prog, prog->tiers[tier].name);
+}
+
+int slate_program_tier_id(const slate_program *prog, const char *name)
+{
+    if (!prog || !name) return -1;
+    for (uint32_t i = 0; i < prog->ntiers; i++)
+        if (str_is(prog, prog->tiers[i].name, name)) return (int)i;
+    return -1;
+}
+
+int slate_program_calendar_count(const slate_program *prog)
+{
+    return prog ? (int)prog->ncalendars : -1;
+}
+
+const char *slate_program_calendar_name(const slate_program *prog, int calendar)
+{
+    if (!prog || !in_range(calendar, prog->ncalendars)) return NULL;
+    return prog_str(prog, prog->calendar_names[calendar]);
+}
+
+int slate_program_calendar_id(const slate_program *prog, const char *name)
+{
+    if (!prog || !name) return -1;
+    for (uint32_t i = 0; i < prog->ncalendars; i++)
+        if (str_is(prog, prog->calendar_names[i], name)) return (int)i;
+    return -1;
+}

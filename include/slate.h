@@ -71,6 +71,45 @@ int slate_program_field_type(const slate_program *prog, int field);
 /* Free memory the library returned (error messages). */
 void slate_free(void *p);
 
+/* ---- program schema: names by id ----------------------------------------- */
+
+/* What a program declares, for tools that read or write events and decisions
+ * (readers, printers, other engines fed the same stream).  Ids are dense,
+ * 0..count-1, and are the ones slate_event and slate_value carry.  Every
+ * function checks its arguments: a NULL program or an id out of range gives
+ * NULL (names) or -1 (counts, ids, lines); it never crashes.  Names are owned by
+ * the program.  All of these read the immutable program and are thread-safe.
+ *
+ * Events: the built-in ones first (opened, ..., tick), then the declared ones.
+ * Fields: the declared case fields; any event may carry any of them, so the
+ * program has no separate "event fields".  Clocks: the declared ones, then one
+ * per distinct `require` name, then (if the policy uses it) `review`.
+ * Calendars: the declared ones, then `always` if the policy uses it. */
+
+/* The policy source file the image was compiled from (as given to the compiler). */
+const char *slate_program_source(const slate_program *prog);
+
+int slate_program_event_count(const slate_program *prog);
+const char *slate_program_event_name(const slate_program *prog, int event);
+
+int slate_program_field_count(const slate_program *prog);
+const char *slate_program_field_name(const slate_program *prog, int field);
+/* The number of values of enum field `field`; -1 when it is not an enum. */
+int slate_program_enum_count(const slate_program *prog, int field);
+const char *slate_program_enum_name(const slate_program *prog, int field, int value);
+
+int slate_program_clock_count(const slate_program *prog);
+const char *slate_program_clock_name(const slate_program *prog, int clock);
+int slate_program_clock_id(const slate_program *prog, const char *name);
+
+int slate_program_tier_count(const slate_program *prog);
+const char *slate_program_tier_name(const slate_program *prog, int tier);
+int slate_program_tier_id(const slate_program *prog, const char *name);
+
+int slate_program_calendar_count(const slate_program *prog);
+const char *slate_program_calendar_name(const slate_program *prog, int calendar);
+int slate_program_calendar_id(const slate_program *prog, const char *name);
+
 /* ---- events -------------------------------------------------------------- */
 
 /* One field value carried by an event.  Ints, bools (0/1), durations (ms) and
