@@ -13,7 +13,6 @@
 #include "status.h"
 #include "frontend.h"
 #include "lower.h"
-#include "program.h"
 #include "rerun.h"
 
 int rr_load_policy(const char *path, slate_program **prog, uint8_t **image, size_t *image_len,
@@ -72,7 +71,7 @@ slate_log_policy rr_policy_info(const slate_program *prog, const void *image, si
                                 const char *source, size_t source_len)
 {
     slate_log_policy lp = {slate_program_hash(prog), slate_program_name(prog),
-                           slate_program_version(prog), prog_str(prog, prog->source),
+                           slate_program_version(prog), slate_program_source(prog),
                            source, source_len, image, image_len};
     return lp;
 }

@@ -27,7 +27,6 @@
 
 #include "bstream.h"
 #include "handwritten.h"
-#include "program.h"
 #include "slate.h"
 
 /* ---- sinks -------------------------------------------------------------------- */
@@ -228,7 +227,7 @@ static int run_mem(const slate_program *p, size_t ncases)
     getrusage(RUSAGE_SELF, &ru);
     printf("cases %zu clocks_per_case %d engine_bytes %zu bytes_per_case %.1f peak_bytes %zu "
            "rss_kb %ld\n",
-           open, (int)p->nclocks, c.live - base,
+           open, slate_program_clock_count(p), c.live - base,
            (double)(c.live - base) / (double)(open ? open : 1), c.peak, ru.ru_maxrss);
     slate_engine_free(e);
     free(ev);

@@ -22,7 +22,7 @@
 #include "clips.h"
 
 #include "bstream.h"
-#include "program.h"
+#include "program_info.h"
 #include "slate.h"
 
 #ifndef POLICY_CLP
@@ -100,9 +100,7 @@ static void sb_int(sb *b, long long v)
 static void host_calendar(host *h)
 {
     const slate_program *p = h->prog;
-    const cal_table *c = NULL;
-    for (uint32_t i = 0; i < p->ncalendars; i++)
-        if (!strcmp(prog_str(p, p->calendar_names[i]), "business")) c = &p->calendars[i];
+    const cal_table *c = pi_calendar(p, slate_program_calendar_id(p, "business"));
     if (!c) {
         fprintf(stderr, "clips: the program has no `business` calendar\n");
         exit(3);
@@ -173,7 +171,7 @@ static void host_push(host *h, const slate_event *ev)
     const slate_program *p = h->prog;
     sb b = {h->buf, 0, h->cap};
     sb_str(&b, "(event (type ");
-    sb_str(&b, prog_str(p, p->events[ev->type].name));
+    sb_str(&b, slate_program_event_name(p, ev->type));
     sb_str(&b, ") (case ");
     if (ev->case_id && ev->case_len)
         sb_put(&b, ev->case_id, ev->case_len);
@@ -186,12 +184,11 @@ static void host_push(host *h, const slate_event *ev)
         const slate_value *v = &ev->values[i];
         int f = v->field < 64 ? h->field_slot[v->field] : -1;
         if (f < 0) continue;
-        const prog_field *pf = &p->fields[v->field];
         sb_str(&b, " (");
         sb_str(&b, fields[f]);
         sb_str(&b, " ");
-        if (pf->type == PT_ENUM)
-            sb_str(&b, prog_str(p, p->enum_values[pf->first_value + v->i]));
+        if (slate_program_field_type(p, v->field) == SLATE_T_ENUM)
+            sb_str(&b, slate_program_enum_name(p, v->field, (int)v->i));
         else
             sb_str(&b, v->i ? "TRUE" : "FALSE");
         sb_str(&b, ")");

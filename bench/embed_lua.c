@@ -27,7 +27,7 @@
 #include <lualib.h>
 
 #include "bstream.h"
-#include "program.h"
+#include "program_info.h"
 #include "slate.h"
 
 #ifndef POLICY_LUA
@@ -83,10 +83,7 @@ static void push_calendar(lua_State *L, const cal_table *c)
 static void host_engine(host *h)
 {
     lua_State *L = h->L;
-    const cal_table *biz = NULL;
-    for (uint32_t i = 0; i < h->prog->ncalendars; i++)
-        if (!strcmp(prog_str(h->prog, h->prog->calendar_names[i]), "business"))
-            biz = &h->prog->calendars[i];
+    const cal_table *biz = pi_calendar(h->prog, slate_program_calendar_id(h->prog, "business"));
     if (!biz) {
         fprintf(stderr, "lua: the program has no `business` calendar\n");
         exit(3);
@@ -121,7 +118,7 @@ static void host_push(host *h, const slate_event *ev)
     lua_State *L = h->L;
     const slate_program *p = h->prog;
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->push_ref);
-    lua_pushstring(L, prog_str(p, p->events[ev->type].name));
+    lua_pushstring(L, slate_program_event_name(p, ev->type));
     if (ev->case_id)
         lua_pushlstring(L, ev->case_id, ev->case_len);
     else
@@ -131,14 +128,13 @@ static void host_push(host *h, const slate_event *ev)
         lua_createtable(L, 0, (int)ev->nvalues);
         for (size_t i = 0; i < ev->nvalues; i++) {
             const slate_value *v = &ev->values[i];
-            const prog_field *f = &p->fields[v->field];
-            switch (f->type) {
-            case PT_ENUM: lua_pushstring(L, prog_str(p, p->enum_values[f->first_value + v->i])); break;
-            case PT_BOOL: lua_pushboolean(L, v->i != 0); break;
-            case PT_STRING: lua_pushlstring(L, v->s, v->len); break;
+            switch (slate_program_field_type(p, v->field)) {
+            case SLATE_T_ENUM: lua_pushstring(L, slate_program_enum_name(p, v->field, (int)v->i)); break;
+            case SLATE_T_BOOL: lua_pushboolean(L, v->i != 0); break;
+            case SLATE_T_STRING: lua_pushlstring(L, v->s, v->len); break;
             default: lua_pushinteger(L, (lua_Integer)v->i); break;
             }
-            lua_setfield(L, -2, prog_str(p, f->name));
+            lua_setfield(L, -2, slate_program_field_name(p, v->field));
         }
     } else {
         lua_pushnil(L);

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "calendar.h"
-#include "program.h"
+#include "program_info.h"
 
 /* ---- the policy, by hand ------------------------------------------------------- */
 
@@ -639,9 +639,7 @@ hw_engine *hw_new(const slate_program *prog, size_t expected_cases)
             return NULL;
         }
     h->ev_handled = slate_program_event_id(prog, "handled");
-    for (uint32_t i = 0; i < prog->ncalendars; i++)
-        if (!strcmp(prog_str(prog, prog->calendar_names[i]), "business"))
-            h->biz = &prog->calendars[i];
+    h->biz = pi_calendar(prog, slate_program_calendar_id(prog, "business"));
     if (!h->biz || h->ev_handled < 0) {
         fprintf(stderr, "handwritten: not the service-2025 policy\n");
         free(h);

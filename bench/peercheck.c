@@ -21,14 +21,14 @@
 #include <string.h>
 
 #include "bstream.h"
-#include "program.h"
+#include "program_info.h"
 #include "slate.h"
 
 static int print_calendar(const slate_program *p)
 {
-    for (uint32_t i = 0; i < p->ncalendars; i++) {
-        if (strcmp(prog_str(p, p->calendar_names[i]), "business")) continue;
-        const cal_table *c = &p->calendars[i];
+    for (int i = 0; i < slate_program_calendar_count(p); i++) {
+        if (strcmp(slate_program_calendar_name(p, i), "business")) continue;
+        const cal_table *c = pi_calendar(p, i);
         printf("{\"week\":[");
         for (uint32_t j = 0; j < c->nweek; j++)
             printf("%s%" PRId64 ",%" PRId64, j ? "," : "", c->week[j].start, c->week[j].end);

@@ -24,7 +24,6 @@
 #include "events.h"
 #include "frontend.h"
 #include "lower.h"
-#include "program.h"
 #include "rerun.h"
 #include "runner.h"
 #include "slate.h"
@@ -472,7 +471,7 @@ int cmd_run(int argc, char **argv)
     lp.hash = slate_program_hash(pol.prog);
     lp.name = slate_program_name(pol.prog);
     lp.version = slate_program_version(pol.prog);
-    lp.file = prog_str(pol.prog, pol.prog->source);
+    lp.file = slate_program_source(pol.prog);
     lp.source = pol.source;
     lp.source_len = pol.source_len;
     lp.image = pol.image;

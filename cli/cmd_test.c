@@ -27,7 +27,7 @@
 #include "frontend.h"
 #include "lower.h"
 #include "policytest.h"
-#include "program.h"
+#include "program_info.h"
 #include "slate.h"
 
 static const char help[] =
@@ -311,14 +311,14 @@ static int run_test(const pt_file *f, const pt_test *t, policy *pol, int verbose
 
 /* ---- coverage ------------------------------------------------------------------------ */
 
-static const char *step_text(const prog_step *s, char *buf, size_t size)
+static const char *step_text(const pi_step *s, char *buf, size_t size)
 {
     char d[32];
     switch (s->kind) {
-    case STEP_K_PERCENT:
+    case PI_STEP_PERCENT:
         snprintf(buf, size, "at %lld%%", (long long)s->value);
         break;
-    case STEP_K_BEFORE:
+    case PI_STEP_BEFORE:
         snprintf(buf, size, "at %s before breach", pt_format_duration(s->value, d, sizeof d));
         break;
     default:
@@ -344,42 +344,41 @@ static int by_line(const void *a, const void *b)
 static double report_coverage(const policy *pol)
 {
     const slate_program *p = pol->prog;
+    int nrules = pi_rule_count(p), ntiers = slate_program_tier_count(p), nsteps = 0;
+    for (int i = 0; i < ntiers; i++) nsteps += pi_step_count(p, i);
     /* Items, deduplicated by line: a ladder step shared by several tiers counts once. */
     uint8_t *seen = calloc(pol->nlines, 1);
-    cov_item *items = calloc((size_t)p->nrules + p->ntiers + p->nsteps + 1, sizeof *items);
+    cov_item *items = calloc((size_t)nrules + (size_t)ntiers + (size_t)nsteps + 1, sizeof *items);
     if (!seen || !items) abort();
     size_t n = 0;
     unsigned covered = 0;
-    for (uint32_t i = 0; i < p->nrules; i++) {
-        uint32_t l = p->rules[i].line;
+    for (int i = 0; i < nrules; i++) {
+        uint32_t l = (uint32_t)pi_rule_line(p, i);
         if (l >= pol->nlines || seen[l]) continue;
         seen[l] = 1;
         items[n].line = l;
-        snprintf(items[n++].text, sizeof items->text, "rule   %s",
-                 p->rules[i].label ? prog_str(p, p->rules[i].label) : "(no name)");
+        const char *label = pi_rule_label(p, i);
+        snprintf(items[n++].text, sizeof items->text, "rule   %s", label ? label : "(no name)");
     }
-    for (uint32_t i = 0; i < p->ntiers; i++) {
-        uint32_t l = p->tiers[i].line;
+    for (int i = 0; i < ntiers; i++) {
+        uint32_t l = (uint32_t)pi_tier_line(p, i);
         if (l >= pol->nlines || seen[l]) continue;
         seen[l] = 1;
         items[n].line = l;
-        snprintf(items[n++].text, sizeof items->text, "tier   %s", prog_str(p, p->tiers[i].name));
+        snprintf(items[n++].text, sizeof items->text, "tier   %s", slate_program_tier_name(p, i));
     }
-    for (uint32_t i = 0; i < p->ntiers; i++) {
-        const prog_tier *t = &p->tiers[i];
-        for (uint32_t k = 0; k < t->ntargets; k++) {
-            const prog_target *tg = &p->targets[t->first_target + k];
-            for (uint32_t j = 0; j < tg->nsteps; j++) {
-                const prog_step *s = &p->steps[tg->first_step + j];
-                uint32_t l = s->line;
-                if (s->implicit || l >= pol->nlines || seen[l]) continue;
-                seen[l] = 1;
-                char b[64];
-                items[n].line = l;
-                snprintf(items[n++].text, sizeof items->text, "step   ladder %s: %s of %s",
-                         t->ladder != PROG_NONE ? prog_str(p, p->ladder_names[t->ladder]) : "?",
-                         step_text(s, b, sizeof b), prog_str(p, p->clocks[tg->clock].name));
-            }
+    for (int i = 0; i < ntiers; i++) {
+        const char *ladder = pi_tier_ladder(p, i);
+        pi_step s;
+        for (int j = 0; pi_step_get(p, i, j, &s) == 0; j++) {
+            uint32_t l = (uint32_t)s.line;
+            if (s.implicit || l >= pol->nlines || seen[l]) continue;
+            seen[l] = 1;
+            char b[64];
+            items[n].line = l;
+            snprintf(items[n++].text, sizeof items->text, "step   ladder %s: %s of %s",
+                     ladder ? ladder : "?", step_text(&s, b, sizeof b),
+                     slate_program_clock_name(p, s.clock));
         }
     }
     qsort(items, n, sizeof *items, by_line);

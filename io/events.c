@@ -25,7 +25,6 @@
 #endif
 
 #include "diag.h"
-#include "program.h"
 #include "timestamp.h"
 
 #define CHUNK (64 * 1024)
@@ -53,6 +52,8 @@ typedef struct name_table {
 
 struct ev_reader {
     const slate_program *prog;
+    uint32_t nevents, nfields;
+    uint8_t *ftype;       /* each field's SLATE_T_*, read once per value */
     int strict;
     int tick;             /* event id of `tick`, -1 if the program has none */
     name_table names;     /* keys, event types and enum values */
@@ -114,12 +115,12 @@ static inline uint32_t hash_name(uint32_t tag, const char *s, size_t len)
 
 static const char *event_name(const ev_reader *r, uint32_t i)
 {
-    return prog_str(r->prog, r->prog->events[i].name);
+    return slate_program_event_name(r->prog, (int)i);
 }
 
 static const char *field_name(const ev_reader *r, uint32_t i)
 {
-    return prog_str(r->prog, r->prog->fields[i].name);
+    return slate_program_field_name(r->prog, (int)i);
 }
 
 /* The mask of a word's first n (0..8) bytes in memory order. */
@@ -156,28 +157,27 @@ static void table_add(name_table *t, uint32_t tag, const char *s, size_t len, in
 static int table_build(name_table *t, const ev_reader *r)
 {
     const slate_program *p = r->prog;
-    size_t n = (size_t)p->nevents + p->nfields;
-    for (uint32_t i = 0; i < p->nfields; i++)
-        if (p->fields[i].type == PT_ENUM) n += p->fields[i].nvalues;
+    size_t n = (size_t)r->nevents + r->nfields;
+    for (uint32_t i = 0; i < r->nfields; i++)
+        if (r->ftype[i] == SLATE_T_ENUM) n += (size_t)slate_program_enum_count(p, (int)i);
     size_t cap = 16;
     while (cap < 2 * n) cap *= 2;
     t->slots = calloc(cap, sizeof *t->slots);
     if (!t->slots) return -1;
     t->mask = (uint32_t)(cap - 1);
-    for (uint32_t i = 0; i < p->nfields; i++) {
+    for (uint32_t i = 0; i < r->nfields; i++) {
         const char *s = field_name(r, i);
         table_add(t, T_KEY, s, strlen(s), (int)i);
     }
-    for (uint32_t i = 0; i < p->nevents; i++) {
+    for (uint32_t i = 0; i < r->nevents; i++) {
         const char *s = event_name(r, i);
         table_add(t, T_EVENT, s, strlen(s), (int)i);
     }
-    for (uint32_t i = 0; i < p->nfields; i++) {
-        const prog_field *f = &p->fields[i];
-        if (f->type != PT_ENUM) continue;
-        for (uint32_t k = 0; k < f->nvalues; k++) {
-            uint32_t str = p->enum_values[f->first_value + k];
-            table_add(t, T_ENUM + i, prog_str(p, str), p->strings[str].len, (int)k);
+    for (uint32_t i = 0; i < r->nfields; i++) {
+        int nv = slate_program_enum_count(p, (int)i);
+        for (int k = 0; k < nv; k++) {
+            const char *s = slate_program_enum_name(p, (int)i, k);
+            table_add(t, T_ENUM + i, s, strlen(s), k);
         }
     }
     return 0;
@@ -212,9 +212,16 @@ ev_reader *ev_reader_new(const slate_program *prog, int strict)
     r->strict = strict;
     r->fast = 1;
     ts_memo_init(&r->at_memo);
-    r->values = calloc(prog->nfields ? prog->nfields : 1, sizeof *r->values);
-    r->seen = calloc((size_t)prog->nfields + 5, sizeof *r->seen);
-    if (!r->values || !r->seen || table_build(&r->names, r)) {
+    int ne = slate_program_event_count(prog), nf = slate_program_field_count(prog);
+    r->nevents = ne > 0 ? (uint32_t)ne : 0;
+    r->nfields = nf > 0 ? (uint32_t)nf : 0;
+    r->ftype = calloc(r->nfields ? r->nfields : 1, 1);
+    r->values = calloc(r->nfields ? r->nfields : 1, sizeof *r->values);
+    r->seen = calloc((size_t)r->nfields + 5, sizeof *r->seen);
+    if (r->ftype)
+        for (uint32_t i = 0; i < r->nfields; i++)
+            r->ftype[i] = (uint8_t)slate_program_field_type(prog, (int)i);
+    if (!r->ftype || !r->values || !r->seen || table_build(&r->names, r)) {
         ev_reader_free(r);
         return NULL;
     }
@@ -227,6 +234,7 @@ void ev_reader_free(ev_reader *r)
     if (!r) return;
     json_decref(r->root);
     free(r->names.slots);
+    free(r->ftype);
     free(r->values);
     free(r->mem);
     free(r->scratch);
@@ -330,8 +338,7 @@ static const char *nth_event(const ev_reader *r, uint32_t unused, uint32_t i)
 
 static const char *nth_enum_value(const ev_reader *r, uint32_t field, uint32_t k)
 {
-    const prog_field *f = &r->prog->fields[field];
-    return prog_str(r->prog, r->prog->enum_values[f->first_value + k]);
+    return slate_program_enum_name(r->prog, (int)field, (int)k);
 }
 
 /* "; did you mean `x`?" for the closest of n names, or "". */
@@ -384,30 +391,29 @@ int ev_parse_duration(const char *s, size_t len, int64_t *ms)
 static ev_status field_value(ev_reader *r, ev_result *out, const char *key, int fi,
                              const jval *v, slate_value *dst)
 {
-    const prog_field *f = &r->prog->fields[fi];
     char q[64], list[400];
     dst->field = fi;
     dst->i = 0;
     dst->s = NULL;
     dst->len = 0;
-    switch (f->type) {
-    case PT_INT:
+    switch (r->ftype[fi]) {
+    case SLATE_T_INT:
         if (v->kind != JSON_INTEGER)
             return reject(r, out, "`%s`: expected an integer, got %s", key, json_kind(v));
         dst->i = v->i;
         return EV_OK;
-    case PT_BOOL:
+    case SLATE_T_BOOL:
         if (v->kind != JSON_TRUE && v->kind != JSON_FALSE)
             return reject(r, out, "`%s`: expected true or false, got %s", key, json_kind(v));
         dst->i = v->kind == JSON_TRUE;
         return EV_OK;
-    case PT_STRING:
+    case SLATE_T_STRING:
         if (v->kind != JSON_STRING)
             return reject(r, out, "`%s`: expected a string, got %s", key, json_kind(v));
         dst->s = v->s;
         dst->len = v->len;
         return EV_OK;
-    case PT_DURATION:
+    case SLATE_T_DURATION:
         if (v->kind == JSON_INTEGER) {
             json_int_t sec = v->i;
             if (sec < 0)
@@ -426,11 +432,11 @@ static ev_status field_value(ev_reader *r, ev_result *out, const char *key, int 
         }
         return reject(r, out, "`%s`: expected a duration (" DURATION_HELP "), got %s", key,
                       json_kind(v));
-    case PT_ENUM: {
+    case SLATE_T_ENUM: {
+        uint32_t nv = (uint32_t)slate_program_enum_count(r->prog, fi);
         if (v->kind != JSON_STRING)
             return reject(r, out, "`%s`: expected one of %s, got %s", key,
-                          name_list(list, sizeof list, r, f->nvalues, nth_enum_value,
-                                    (uint32_t)fi),
+                          name_list(list, sizeof list, r, nv, nth_enum_value, (uint32_t)fi),
                           json_kind(v));
         const char *s = v->s;
         size_t len = v->len;
@@ -438,8 +444,7 @@ static ev_status field_value(ev_reader *r, ev_result *out, const char *key, int 
         if (k < 0)
             return reject(r, out, "`%s`: unknown value `%s` for enum `%s` (expected one of %s)",
                           key, quote(q, s, len), key,
-                          name_list(list, sizeof list, r, f->nvalues, nth_enum_value,
-                                    (uint32_t)fi));
+                          name_list(list, sizeof list, r, nv, nth_enum_value, (uint32_t)fi));
         dst->i = k;
         return EV_OK;
     }
@@ -577,7 +582,7 @@ static int scan_flat(ev_reader *r, const char *line, size_t len)
     const char *end = p + len;
     r->nmem = 0;
     if (++r->gen == 0) {
-        memset(r->seen, 0, ((size_t)r->prog->nfields + 5) * sizeof *r->seen);
+        memset(r->seen, 0, ((size_t)r->nfields + 5) * sizeof *r->seen);
         r->gen = 1;
     }
     while (sp(*p)) p++;
@@ -778,10 +783,10 @@ static ev_status check_members(ev_reader *r, ev_result *out)
     size_t tlen = v->len;
     int ty = table_find(&r->names, T_EVENT, type, tlen, r->padded);
     if (ty < 0) {
-        name_list(list, sizeof list, r, r->prog->nevents, nth_event, 0);
+        name_list(list, sizeof list, r, r->nevents, nth_event, 0);
         return reject(r, out, "`type`: unknown event type `%s` (expected one of %s)%s",
                       quote(q, type, tlen), list,
-                      suggest(hint, sizeof hint, r, type, r->prog->nevents, event_name));
+                      suggest(hint, sizeof hint, r, type, r->nevents, event_name));
     }
     out->ev.type = ty;
     if (!jcase && ty != r->tick) return reject(r, out, "missing `case`");
@@ -823,7 +828,7 @@ static ev_status check_members(ev_reader *r, ev_result *out)
             if (r->strict)
                 return reject(r, out, "`%s`: undeclared field (rejected by --strict)%s",
                               quote(q, key, m->klen),
-                              suggest(hint, sizeof hint, r, key, r->prog->nfields, field_name));
+                              suggest(hint, sizeof hint, r, key, r->nfields, field_name));
             continue;
         }
         ev_status st = field_value(r, out, key, fi, &m->v, &r->values[n]);

@@ -7,8 +7,6 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "program.h"
-
 static int failf(runner *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int failf(runner *r, int rc, const char *fmt, ...)
 {
@@ -67,7 +65,7 @@ int runner_feed(runner *r, const ev_result *res)
         memset(&le, 0, sizeof le);
         le.seq = ev->seq;
         le.at = ev->at != INT64_MIN ? ev->at : SLATE_LOG_NO_TIME;
-        le.type = ev->type >= 0 ? prog_str(r->prog, r->prog->events[ev->type].name) : NULL;
+        le.type = slate_program_event_name(r->prog, ev->type); /* NULL: not known */
         le.case_id = ev->case_id;
         le.case_len = ev->case_len;
         le.payload = res->raw;
