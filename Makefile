@@ -23,7 +23,8 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 OPT      ?= -O2 -g
 CFLAGS   := -std=c17 -Wall -Wextra -Werror $(OPT) -fPIC
-CPPFLAGS  = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude $(MODINC) $(PKG_CFLAGS) -MMD -MP
+MODFLAGS  = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude $(MODINC) $(PKG_CFLAGS)
+CPPFLAGS  = $(MODFLAGS) -MMD -MP
 LDLIBS   := $(PKG_LIBS) -lm
 ifeq ($(SAN),1)
   CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -41,7 +42,7 @@ endif
 #   grammar/      flex + bison: policy text -> AST
 #   compiler/     AST -> checked, lowered, verified image (include/slatec.h)
 #   runtime/      the engine: cases, clocks, timers, VM (include/slate.h); its
-#                 export/ holds the one header other modules may use beyond slate.h
+#                 export/ holds the headers other modules may use beyond slate.h
 #   runtime/log/  the SQLite decision log: writer, verifier, reader
 #   io/           events in (JSON Lines), decisions out, the event-stream runner
 #   audit/        replay, diff, explain and report over a decision log
@@ -54,13 +55,19 @@ INC_runtime     := -Iruntime -Iruntime/export $(INC_bytecode)
 INC_log         := -Iruntime/log $(INC_common)
 INC_grammar     := -Igrammar -Icompiler -I$(B)/gen $(INC_bytecode)
 INC_compiler    := -Icompiler -Igrammar -I$(B)/gen $(INC_bytecode)
-INC_io          := -Iio -Iruntime/export $(INC_common) -Ibytecode -Icompiler
+# -Icompiler in io: diag.h's "did you mean" for unknown names.  -Ibytecode in
+# audit, cli and bench only because compiler/lower.h includes program.h (and
+# cmd_build/cmd_disasm use load.h, image.h) until include/slatec.h replaces them.
+INC_io          := -Iio -Iruntime/export $(INC_common) -Icompiler
 INC_audit       := -Iaudit -Iio -Iruntime/export $(INC_common) -Ibytecode -Icompiler
 INC_policytest  := -Ipolicytest $(INC_common)
 INC_import      := -Iimport $(INC_common) -Icompiler
 INC_cli         := -Icli -Iio -Iruntime/export -Iaudit -Ipolicytest -Iimport $(INC_common) -Ibytecode -Icompiler \
                    -Igrammar -I$(B)/gen
-# White-box: the unit tests, the fuzz harness and the benchmarks see every module.
+# The benchmark drivers: the event reader, the public and export headers, and
+# the compiler.
+INC_bench       := -Ibench -Iio -Iruntime/export $(INC_common) -Icompiler -Ibytecode
+# White-box: the unit tests and the fuzz harness see every module.
 INC_all         := -Itests/unit -Ibench $(INC_cli) -Iruntime -Iruntime/log
 
 $(B)/obj/common/%.o:     MODINC = $(INC_common)
@@ -75,7 +82,15 @@ $(B)/obj/audit/%.o:      MODINC = $(INC_audit)
 $(B)/obj/policytest/%.o: MODINC = $(INC_policytest)
 $(B)/obj/import/%.o:     MODINC = $(INC_import)
 $(B)/obj/cli/%.o:        MODINC = $(INC_cli)
-$(B)/obj/bench/%.o:      MODINC = $(INC_all)
+$(B)/obj/bench/%.o:      MODINC = $(INC_bench)
+
+# The flags a module's files compile with, for tests/cli/layering.sh (so it does
+# not repeat the lists above):  make -s print-flags MOD=io  (MOD: a suffix of INC_*)
+.PHONY: print-flags
+print-flags: MODINC = $(INC_$(MOD))
+print-flags:
+	@$(if $(filter undefined,$(origin INC_$(MOD))),echo "print-flags: no module INC_$(MOD)" >&2; exit 2)
+	@echo $(MODFLAGS) $(CFLAGS)
 
 GEN_C      := $(B)/gen/lexer.c $(B)/gen/parser.c
 COMPILER_C := $(wildcard compiler/*.c) $(wildcard grammar/*.c)
@@ -212,17 +227,17 @@ BENCH_PEERS := $(if $(call havepc,lua5.4),$(B)/slate-lua54) \
 .PHONY: bench-peers
 bench-peers: $(BENCH_PEERS) $(B)/slate-peercheck
 # CLIPS's headers are old C: built without -Werror's extra warnings on them.
-$(B)/slate-clips: MODINC = $(INC_all)
+$(B)/slate-clips: MODINC = $(INC_bench)
 $(B)/slate-clips: bench/embed_clips.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -isystem /usr/include/clips $(LDFLAGS) -o $@ $< \
 	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) /usr/lib/libclips.a -lm
 $(B)/slate-peercheck: $(B)/obj/bench/peercheck.o $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(B)/slate-lua54: MODINC = $(INC_all)
+$(B)/slate-lua54: MODINC = $(INC_bench)
 $(B)/slate-lua54: bench/embed_lua.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags lua5.4) $(LDFLAGS) -o $@ $< \
 	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(shell pkg-config --libs lua5.4)
-$(B)/slate-luajit: MODINC = $(INC_all)
+$(B)/slate-luajit: MODINC = $(INC_bench)
 $(B)/slate-luajit: bench/embed_lua.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags luajit) $(LDFLAGS) -o $@ $< \
 	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(shell pkg-config --libs luajit)
