@@ -341,6 +341,14 @@ static const char *nth_enum_value(const ev_reader *r, uint32_t field, uint32_t k
     return slate_program_enum_name(r->prog, (int)field, (int)k);
 }
 
+/* The number of values of enum field `field`, for messages only: an accepted
+ * value is found by table_find alone. */
+static uint32_t n_enum_values(const ev_reader *r, int field)
+{
+    int n = slate_program_enum_count(r->prog, field);
+    return n > 0 ? (uint32_t)n : 0;
+}
+
 /* "; did you mean `x`?" for the closest of n names, or "". */
 static const char *suggest(char *buf, size_t size, const ev_reader *r, const char *word,
                            uint32_t n, const char *(*name)(const ev_reader *, uint32_t))
@@ -433,10 +441,10 @@ static ev_status field_value(ev_reader *r, ev_result *out, const char *key, int 
         return reject(r, out, "`%s`: expected a duration (" DURATION_HELP "), got %s", key,
                       json_kind(v));
     case SLATE_T_ENUM: {
-        uint32_t nv = (uint32_t)slate_program_enum_count(r->prog, fi);
         if (v->kind != JSON_STRING)
             return reject(r, out, "`%s`: expected one of %s, got %s", key,
-                          name_list(list, sizeof list, r, nv, nth_enum_value, (uint32_t)fi),
+                          name_list(list, sizeof list, r, n_enum_values(r, fi), nth_enum_value,
+                                    (uint32_t)fi),
                           json_kind(v));
         const char *s = v->s;
         size_t len = v->len;
@@ -444,7 +452,8 @@ static ev_status field_value(ev_reader *r, ev_result *out, const char *key, int 
         if (k < 0)
             return reject(r, out, "`%s`: unknown value `%s` for enum `%s` (expected one of %s)",
                           key, quote(q, s, len), key,
-                          name_list(list, sizeof list, r, nv, nth_enum_value, (uint32_t)fi));
+                          name_list(list, sizeof list, r, n_enum_values(r, fi), nth_enum_value,
+                                    (uint32_t)fi));
         dst->i = k;
         return EV_OK;
     }
