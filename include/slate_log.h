@@ -16,6 +16,9 @@
  * are batched (opts.batch entries each); an entry is durable once its batch
  * commits (slate_log_flush(), slate_log_close(), or the batch filling up).
  *
+ * Tools that report on a log read it through a reader (slate_log_read_open(),
+ * cursors: "reading" below), never with SQL of their own.
+ *
  * One writer per file, one thread per handle.  A handle keeps no global state.
  */
 #ifndef SLATE_LOG_H
