@@ -500,7 +500,8 @@ int cmd_run(int argc, char **argv)
         /* killed after its --until was logged: that advance is not made twice */
         slate_log_stored last = {0};
         if (opt.until != INT64_MIN && slate_log_read_last(logged, &last)) {
-            fprintf(stderr, "slate run: --resume: %s: %s\n", opt.log, slate_log_read_errmsg(logged));
+            fprintf(stderr, "slate run: --resume: %s: %s\n", opt.log,
+                    slate_log_read_errmsg(logged));
             status = EXIT_IO;
             goto done;
         }
