@@ -1,7 +1,7 @@
 /*
- * audit.c - reading a decision log for the auditor's commands: open and check
- * it, walk entries and decisions in log order with JSON parsed, quote policy
- * lines, and render times and durations.  See audit.h.
+ * audit.c - reading a decision log for the auditor's commands: open it through
+ * the log reader, walk entries and decisions in log order with JSON parsed,
+ * quote policy lines, and render times and durations.  See audit.h.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -10,128 +10,47 @@
 
 #include "audit.h"
 #include "status.h"
-#include "slate_log.h"
 #include "timestamp.h"
 
 /* ---- opening -------------------------------------------------------------- */
-
-static char *dup_col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? strdup((const char *)t) : NULL;
-}
-
-static int load_policies(aud_log *lg, const char *cmd)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(lg->db, "SELECT hash, name, version, file, source FROM policies "
-                                   "ORDER BY pos", -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, lg->path, sqlite3_errmsg(lg->db));
-        return EXIT_INPUT;
-    }
-    int rc = EXIT_OK;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        aud_policy *p = realloc(lg->policies, (lg->npolicies + 1) * sizeof *p);
-        if (!p) {
-            rc = EXIT_IO;
-            break;
-        }
-        lg->policies = p;
-        p = &lg->policies[lg->npolicies++];
-        memset(p, 0, sizeof *p);
-        snprintf(p->hash, sizeof p->hash, "%s", (const char *)sqlite3_column_text(st, 0));
-        p->name = dup_col(st, 1);
-        p->version = dup_col(st, 2);
-        p->file = dup_col(st, 3);
-        p->source = dup_col(st, 4);
-        p->source_len = p->source ? (size_t)sqlite3_column_bytes(st, 4) : 0;
-    }
-    sqlite3_finalize(st);
-    if (rc) fprintf(stderr, "slate %s: out of memory\n", cmd);
-    return rc;
-}
 
 int aud_open(aud_log *lg, const char *cmd, const char *path)
 {
     memset(lg, 0, sizeof *lg);
     lg->path = path;
-    FILE *probe = fopen(path, "rb");
-    if (!probe) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, strerror(errno));
-        return EXIT_IO;
+    char *err = NULL;
+    int rc = slate_log_read_open(path, NULL, &lg->rd, &err);
+    if (rc) {
+        fprintf(stderr, "slate %s: %s\n", cmd, err ? err : slate_errstr(rc));
+        slate_log_free(err);
+        /* the file's content is at fault unless it could not be read at all */
+        return rc == SLATE_LOG_IOERR || rc == SLATE_NOMEM ? EXIT_IO : EXIT_INPUT;
     }
-    fclose(probe);
-    if (sqlite3_open_v2(path, &lg->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, sqlite3_errmsg(lg->db));
-        aud_close(lg);
-        return EXIT_IO;
-    }
-    sqlite3_busy_timeout(lg->db, 5000);
-    sqlite3_stmt *st;
-    int version = -1;
-    if (sqlite3_prepare_v2(lg->db, "SELECT key, value FROM meta WHERE key IN "
-                                   "('schema_version', 'pseudonym')", -1, &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            const char *k = (const char *)sqlite3_column_text(st, 0);
-            const char *v = (const char *)sqlite3_column_text(st, 1);
-            if (!k || !v) continue;
-            if (!strcmp(k, "schema_version")) version = atoi(v);
-            if (!strcmp(k, "pseudonym")) lg->pseudonyms = strcmp(v, "none") != 0;
-        }
-        sqlite3_finalize(st);
-    }
-    if (version < 0) {
-        fprintf(stderr, "slate %s: %s: not a slate decision log\n", cmd, path);
-        aud_close(lg);
-        return EXIT_INPUT;
-    }
-    if (version != SLATE_LOG_SCHEMA_VERSION) {
-        fprintf(stderr, "slate %s: %s: log schema version %d, this slate reads version %d\n",
-                cmd, path, version, SLATE_LOG_SCHEMA_VERSION);
-        aud_close(lg);
-        return EXIT_INPUT;
-    }
-    int rc = load_policies(lg, cmd);
-    if (rc) aud_close(lg);
-    return rc;
+    const char *ps = slate_log_read_meta(lg->rd, "pseudonym");
+    lg->pseudonyms = ps && strcmp(ps, "none") != 0;
+    lg->npolicies = slate_log_read_policies(lg->rd, &lg->policies);
+    return EXIT_OK;
 }
 
 void aud_close(aud_log *lg)
 {
-    for (size_t i = 0; i < lg->npolicies; i++) {
-        free(lg->policies[i].name);
-        free(lg->policies[i].version);
-        free(lg->policies[i].file);
-        free(lg->policies[i].source);
-    }
-    free(lg->policies);
-    sqlite3_close(lg->db);
+    slate_log_read_close(lg->rd);
     memset(lg, 0, sizeof *lg);
 }
 
 int aud_meta(const aud_log *lg, const char *key, char *buf, size_t size)
 {
-    sqlite3_stmt *st;
-    int found = 0;
-    if (sqlite3_prepare_v2(lg->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
-        found = 1;
-    }
-    sqlite3_finalize(st);
-    return found;
+    const char *v = slate_log_read_meta(lg->rd, key);
+    if (v) snprintf(buf, size, "%s", v);
+    return v != NULL;
 }
 
-const aud_policy *aud_policy_get(const aud_log *lg, const char *hash)
+const slate_log_policy *aud_policy_get(const aud_log *lg, const char *hash)
 {
-    for (size_t i = 0; hash && i < lg->npolicies; i++)
-        if (!strcmp(lg->policies[i].hash, hash)) return &lg->policies[i];
-    return NULL;
+    return slate_log_read_policy(lg->rd, hash);
 }
 
-void aud_source_line(const aud_policy *p, uint32_t line, char *out, size_t size)
+void aud_source_line(const slate_log_policy *p, uint32_t line, char *out, size_t size)
 {
     out[0] = 0;
     if (!p || !p->source || !line) return;
@@ -154,28 +73,18 @@ void aud_source_line(const aud_policy *p, uint32_t line, char *out, size_t size)
 
 /* ---- walking ---------------------------------------------------------------- */
 
-static const char *col(sqlite3_stmt *st, int i)
+static void read_entry(const slate_log_stored *r, aud_entry *e)
 {
-    return (const char *)sqlite3_column_text(st, i);
-}
-
-static int64_t col_int(sqlite3_stmt *st, int i, int64_t dflt)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? dflt : sqlite3_column_int64(st, i);
-}
-
-static void read_entry(sqlite3_stmt *st, aud_entry *e)
-{
-    e->id = sqlite3_column_int64(st, 0);
-    e->seq = col_int(st, 1, 0);
-    e->kind = col(st, 2);
-    e->at = col_int(st, 3, INT64_MIN);
-    e->case_id = col(st, 4);
-    e->type = col(st, 5);
-    e->status = col(st, 6);
-    e->reason = col(st, 7);
-    e->payload = col(st, 8);
-    e->policy_hash = col(st, 9);
+    e->id = r->id;
+    e->seq = r->seq;
+    e->kind = r->kind;
+    e->at = r->at;
+    e->case_id = r->case_id;
+    e->type = r->type;
+    e->status = r->status;
+    e->reason = r->reason;
+    e->payload = r->payload;
+    e->policy_hash = r->policy_hash;
     e->fields = NULL;
     if (e->payload) {
         json_t *j = json_loads(e->payload, JSON_REJECT_DUPLICATES, NULL);
@@ -184,23 +93,22 @@ static void read_entry(sqlite3_stmt *st, aud_entry *e)
     }
 }
 
-static void read_decision(sqlite3_stmt *st, aud_decision *d)
+static void read_decision(const slate_log_stored_decision *r, aud_decision *d)
 {
-    d->seq = sqlite3_column_int64(st, 0);
-    d->entry = sqlite3_column_int64(st, 1);
-    d->event_seq = col_int(st, 2, 0);
-    d->at = sqlite3_column_int64(st, 3);
-    d->case_id = col(st, 4);
-    d->rule = col(st, 5);
-    d->rule_label = col(st, 6);
-    d->action = col(st, 7);
-    d->clock = col(st, 8);
-    d->tier = col(st, 9);
-    d->args_text = col(st, 10);
-    d->policy_hash = col(st, 11);
-    d->event_id = col(st, 12);
-    d->rule_line = (uint32_t)sqlite3_column_int64(st, 13);
-    if (!d->action) d->action = "";
+    d->seq = r->seq;
+    d->entry = r->entry;
+    d->event_seq = r->event_seq;
+    d->at = r->at;
+    d->case_id = r->case_id;
+    d->rule = r->rule;
+    d->rule_label = r->rule_label;
+    d->action = r->action ? r->action : "";
+    d->clock = r->clock;
+    d->tier = r->tier;
+    d->args_text = r->args;
+    d->policy_hash = r->policy_hash;
+    d->event_id = r->event_id;
+    d->rule_line = r->rule_line;
     d->args = d->args_text ? json_loads(d->args_text, 0, NULL) : NULL;
     if (!json_is_object(d->args)) {
         json_decref(d->args);
@@ -210,60 +118,35 @@ static void read_decision(sqlite3_stmt *st, aud_decision *d)
 
 int aud_walk_log(aud_log *lg, const char *cmd, const aud_walk *w)
 {
-    static const char esql[] =
-        "SELECT id, seq, kind, at_ms, case_id, type, status, reason, payload, policy_hash "
-        "FROM events %s ORDER BY id";
-    static const char dsql[] =
-        "SELECT seq, entry, event_seq, at_ms, case_id, rule, rule_label, action, clock, tier, "
-        "args, policy_hash, event_id, rule_line FROM decisions %s ORDER BY seq";
-    char sql[512];
-    sqlite3_stmt *es = NULL, *ds = NULL;
-    int rc = 0;
-    snprintf(sql, sizeof sql, esql, w->case_id ? "WHERE case_id = ?1 OR kind = 'policy'" : "");
-    if (sqlite3_prepare_v2(lg->db, sql, -1, &es, NULL) != SQLITE_OK) goto sqlerr;
-    snprintf(sql, sizeof sql, dsql, w->case_id ? "WHERE case_id = ?1" : "");
-    if (sqlite3_prepare_v2(lg->db, sql, -1, &ds, NULL) != SQLITE_OK) goto sqlerr;
-    if (w->case_id) {
-        sqlite3_bind_text(es, 1, w->case_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ds, 1, w->case_id, -1, SQLITE_STATIC);
-    }
-    int has_d = sqlite3_step(ds);
-    int has_e = sqlite3_step(es);
-    while (!rc && (has_e == SQLITE_ROW || has_d == SQLITE_ROW)) {
-        /* decisions of entries before this one (outside the walk's filter) first */
-        if (has_d == SQLITE_ROW &&
-            (has_e != SQLITE_ROW || sqlite3_column_int64(ds, 1) < sqlite3_column_int64(es, 0))) {
+    slate_log_scan scan = {0};
+    scan.case_id = w->case_id;
+    scan.case_len = w->case_id ? strlen(w->case_id) : 0;
+    slate_log_cursor *cur;
+    int rc = slate_log_cursor_open(lg->rd, &scan, &cur);
+    slate_log_row row;
+    while (!rc && !(rc = slate_log_cursor_next(cur, &row)) && row.what) {
+        if (row.what == SLATE_LOG_SCAN_ENTRIES) {
+            aud_entry e;
+            read_entry(&row.entry, &e);
+            if (w->on_entry) rc = w->on_entry(w->ud, &e);
+            json_decref(e.fields);
+        } else {
             aud_decision d;
-            read_decision(ds, &d);
+            read_decision(&row.decision, &d);
             if (w->on_decision) rc = w->on_decision(w->ud, &d);
             json_decref(d.args);
-            has_d = sqlite3_step(ds);
-            continue;
         }
-        aud_entry e;
-        read_entry(es, &e);
-        if (w->on_entry) rc = w->on_entry(w->ud, &e);
-        while (!rc && has_d == SQLITE_ROW && sqlite3_column_int64(ds, 1) == e.id) {
-            aud_decision d;
-            read_decision(ds, &d);
-            if (w->on_decision) rc = w->on_decision(w->ud, &d);
-            json_decref(d.args);
-            has_d = sqlite3_step(ds);
+        if (rc) { /* a callback's value: not a read error */
+            slate_log_cursor_close(cur);
+            return rc;
         }
-        json_decref(e.fields);
-        has_e = sqlite3_step(es);
     }
-    if (!rc && ((has_e != SQLITE_ROW && has_e != SQLITE_DONE) ||
-                (has_d != SQLITE_ROW && has_d != SQLITE_DONE)))
-        goto sqlerr;
-    sqlite3_finalize(es);
-    sqlite3_finalize(ds);
-    return rc;
-sqlerr:
-    fprintf(stderr, "slate %s: %s: %s\n", cmd, lg->path, sqlite3_errmsg(lg->db));
-    sqlite3_finalize(es);
-    sqlite3_finalize(ds);
-    return -1;
+    slate_log_cursor_close(cur);
+    if (rc) {
+        fprintf(stderr, "slate %s: %s: %s\n", cmd, lg->path, slate_log_read_errmsg(lg->rd));
+        return -1;
+    }
+    return 0;
 }
 
 int64_t aud_json_int(const json_t *o, const char *key, int64_t dflt)

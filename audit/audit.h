@@ -4,9 +4,11 @@
  * arguments parsed, quoting policy source lines, times and durations as text, and
  * a small string-keyed table.
  *
- * Reads the schema of docs/audit-log.md through plain SQL (the writer is
- * runtime/log/).  Prefix aud_.  Nothing here knows the engine; replay and diff
- * add that on top (audit/rerun.c).
+ * Reads the log through the reader of include/slate_log.h (no SQL here: the
+ * schema and its queries live in runtime/log/), adding what the commands share
+ * on top: payloads and args parsed as JSON, the pseudonym setting.  Prefix
+ * aud_.  Nothing here knows the engine; replay and diff add that on top
+ * (audit/rerun.c).
  */
 #ifndef SLATE_AUDIT_H
 #define SLATE_AUDIT_H
@@ -16,23 +18,18 @@
 #include <stdio.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
+
+#include "slate_log.h"
 
 /* An open log. */
 typedef struct aud_log {
-    sqlite3 *db;
+    slate_log_reader *rd;
     const char *path;
     int pseudonyms;          /* meta pseudonym is not `none` */
-    struct aud_policy *policies; /* every stored policy, in log order */
+    const slate_log_policy *policies; /* every stored policy, in log order (the
+                                         reader's; source NULL when not stored) */
     size_t npolicies;
 } aud_log;
-
-typedef struct aud_policy {
-    char hash[65];
-    char *name, *version, *file;
-    char *source;            /* NULL when not stored */
-    size_t source_len;
-} aud_policy;
 
 /* Open `path` read-only and check it is a slate log of a schema this slate
  * reads.  Prints "slate CMD: ..." on stderr and returns EXIT_IO (unreadable) or
@@ -44,11 +41,11 @@ void aud_close(aud_log *lg);
 int aud_meta(const aud_log *lg, const char *key, char *buf, size_t size);
 
 /* The stored policy with this hash, or NULL. */
-const aud_policy *aud_policy_get(const aud_log *lg, const char *hash);
+const slate_log_policy *aud_policy_get(const aud_log *lg, const char *hash);
 
 /* Line `line` (from 1) of a policy's source, without its newline and leading
  * blanks, into out; "" when unknown. */
-void aud_source_line(const aud_policy *p, uint32_t line, char *out, size_t size);
+void aud_source_line(const slate_log_policy *p, uint32_t line, char *out, size_t size);
 
 /* One row of `events`. */
 typedef struct aud_entry {

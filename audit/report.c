@@ -273,10 +273,10 @@ int rep_build(rep_model *m, aud_log *lg, int64_t from, int64_t to)
     m->first_at = m->last_at = INT64_MIN;
     size_t len = 0;
     for (size_t i = 0; i < lg->npolicies && len < sizeof m->policies - 80; i++) {
-        const aud_policy *p = &lg->policies[i];
+        const slate_log_policy *p = &lg->policies[i];
         len += (size_t)snprintf(m->policies + len, sizeof m->policies - len, "%s%s %s (%.12s)",
                                 i ? ", " : "", p->name ? p->name : "?",
-                                p->version ? p->version : "?", p->hash);
+                                p->version ? p->version : "?", p->hash ? p->hash : "?");
     }
     builder b = {m, 0, NULL, 0, 0};
     aud_walk w = {NULL, on_entry, on_decision, &b};

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "status.h"
 #include "frontend.h"
 #include "lower.h"
@@ -99,12 +97,6 @@ void rr_free(rr_run *rr)
     memset(rr, 0, sizeof *rr);
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? strdup((const char *)t) : NULL;
-}
-
 /* Start, or swap to, `prog` (not owned here); a reader for it replaces the old. */
 static int start_or_swap(rr_run *rr, const slate_program *prog, const slate_log_policy *lp,
                          const char *path, const char *cmd)
@@ -134,25 +126,14 @@ static int start_or_swap(rr_run *rr, const slate_program *prog, const slate_log_
 }
 
 /* Load the stored policy `hash` and start (or swap to) it. */
-static int feed_policy(sqlite3 *db, rr_run *rr, const char *hash, const char *path,
+static int feed_policy(slate_log_reader *rd, rr_run *rr, const char *hash, const char *path,
                        const char *cmd)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT image, source FROM policies WHERE hash = ?1", -1, &st,
-                           NULL) != SQLITE_OK) {
-        fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, sqlite3_errmsg(db));
-        return EXIT_IO;
-    }
-    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    const slate_log_policy *sp = slate_log_read_policy(rd, hash);
+    if (!sp) {
         fprintf(rr->msg, "slate %s: %s: policy %.12s is not stored\n", cmd, path, hash);
-        sqlite3_finalize(st);
         return EXIT_INPUT;
     }
-    const void *img = sqlite3_column_blob(st, 0);
-    size_t len = (size_t)sqlite3_column_bytes(st, 0);
-    const char *src = (const char *)sqlite3_column_text(st, 1);
-    size_t srclen = src ? (size_t)sqlite3_column_bytes(st, 1) : 0;
     slate_program *prog = NULL;
     char *err = NULL;
     int rc = EXIT_OK;
@@ -160,7 +141,7 @@ static int feed_policy(sqlite3 *db, rr_run *rr, const char *hash, const char *pa
     if (!progs) {
         fprintf(rr->msg, "slate %s: out of memory\n", cmd);
         rc = EXIT_IO;
-    } else if ((rr->progs = progs, slate_program_load(img, len, &prog, &err))) {
+    } else if ((rr->progs = progs, slate_program_load(sp->image, sp->image_len, &prog, &err))) {
         fprintf(rr->msg, "slate %s: %s: the stored image of policy %.12s does not load: %s\n", cmd,
                 path, hash, err ? err : "?");
         slate_free(err);
@@ -172,47 +153,68 @@ static int feed_policy(sqlite3 *db, rr_run *rr, const char *hash, const char *pa
         rc = EXIT_INPUT;
     } else {
         rr->progs[rr->nprogs++] = prog;
-        slate_log_policy lp = rr_policy_info(prog, img, len, src, srclen);
+        slate_log_policy lp = rr_policy_info(prog, sp->image, sp->image_len, sp->source,
+                                             sp->source_len);
         rc = start_or_swap(rr, prog, &lp, path, cmd);
     }
-    sqlite3_finalize(st);
     return rc;
 }
 
-/* The stored reject of an event kept without payload: its case and sender id. */
-static void opaque_ids(sqlite3 *db, int64_t entry, char **case_id, char **event_id)
+/* A malloc'd copy of n bytes (and a NUL), or NULL for NULL or no memory. */
+static char *copy_text(const char *s, size_t n)
 {
-    sqlite3_stmt *st;
-    *case_id = *event_id = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT case_id, event_id FROM decisions WHERE entry = ?1 AND "
-                               "action = 'reject' ORDER BY seq LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-        return;
-    sqlite3_bind_int64(st, 1, entry);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *case_id = col_dup(st, 0);
-        *event_id = col_dup(st, 1);
+    char *c = s ? malloc(n + 1) : NULL;
+    if (c) {
+        memcpy(c, s, n);
+        c[n] = 0;
     }
-    sqlite3_finalize(st);
+    return c;
+}
+
+/* The stored reject of an event kept without payload: its case and sender id
+ * (copies, with their lengths). */
+static void opaque_ids(slate_log_reader *rd, int64_t entry, char **case_id, size_t *case_len,
+                       char **event_id, size_t *event_id_len)
+{
+    *case_id = *event_id = NULL;
+    *case_len = *event_id_len = 0;
+    slate_log_scan scan = {.rows = SLATE_LOG_SCAN_DECISIONS, .entry = entry};
+    slate_log_cursor *cur;
+    slate_log_row row;
+    if (slate_log_cursor_open(rd, &scan, &cur)) return;
+    while (!slate_log_cursor_next(cur, &row) && row.what) {
+        const slate_log_stored_decision *d = &row.decision;
+        if (!d->action || strcmp(d->action, "reject")) continue;
+        *case_id = copy_text(d->case_id, d->case_len);
+        *case_len = *case_id ? d->case_len : 0;
+        *event_id = copy_text(d->event_id, d->event_id_len);
+        *event_id_len = *event_id ? d->event_id_len : 0;
+        break;
+    }
+    slate_log_cursor_close(cur);
 }
 
 int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
 {
     memset(res, 0, sizeof *res);
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
+    slate_log_reader *rd = NULL;
+    slate_log_cursor *cur = NULL;
+    char *err = NULL;
     int rc = EXIT_OK;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-        sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT id, kind, seq, at_ms, payload, policy_hash, case_id, reason "
-                               "FROM events ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
-        fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, db ? sqlite3_errmsg(db) : "cannot open");
-        sqlite3_close(db);
+    slate_log_scan entries = {.rows = SLATE_LOG_SCAN_ENTRIES};
+    if (slate_log_read_open(path, NULL, &rd, &err) ||
+        (!rr->from_log && slate_log_cursor_open(rd, &entries, &cur))) {
+        if (err) fprintf(rr->msg, "slate %s: %s\n", cmd, err);
+        else fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, slate_log_read_errmsg(rd));
+        slate_log_free(err);
+        slate_log_read_close(rd);
         return EXIT_IO;
     }
     ev_result *er = malloc(sizeof *er);
     if (!er) rc = EXIT_IO;
-    int step = SQLITE_DONE;
+    int read_failed = 0;
     slate_log_stored e;
+    slate_log_row row;
     while (!rc) {
         if (rr->from_log) { /* the check log's verifying scan: no second read */
             if (slate_log_check_next(rr->log, &e)) {
@@ -228,17 +230,12 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
                 break;
             }
         } else {
-            if ((step = sqlite3_step(st)) != SQLITE_ROW) break;
-            e.id = sqlite3_column_int64(st, 0);
-            e.kind = (const char *)sqlite3_column_text(st, 1);
-            e.seq = sqlite3_column_int64(st, 2);
-            e.at = sqlite3_column_type(st, 3) == SQLITE_NULL ? INT64_MIN
-                                                              : sqlite3_column_int64(st, 3);
-            e.payload = (const char *)sqlite3_column_text(st, 4);
-            e.payload_len = (size_t)sqlite3_column_bytes(st, 4);
-            e.policy_hash = (const char *)sqlite3_column_text(st, 5);
-            e.case_id = (const char *)sqlite3_column_text(st, 6);
-            e.reason = (const char *)sqlite3_column_text(st, 7);
+            if (slate_log_cursor_next(cur, &row)) {
+                read_failed = 1;
+                break;
+            }
+            if (!row.what) break;
+            e = row.entry;
         }
         int64_t id = e.id;
         const char *kind = e.kind;
@@ -251,7 +248,7 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
         if (!strcmp(kind, "policy")) {
             res->policies++;
             if (!rr->fixed) {
-                rc = feed_policy(db, rr, hash, path, cmd);
+                rc = feed_policy(rd, rr, hash, path, cmd);
             } else if (!rr->started) { /* diff: one policy throughout, switches ignored */
                 slate_log_policy lp = rr_policy_info(rr->fixed, NULL, 0, NULL, 0);
                 rc = start_or_swap(rr, rr->fixed, &lp, path, cmd);
@@ -280,16 +277,16 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
             frc = runner_feed(&rr->run, er);
         } else {
             char *case_id, *event_id, *reason = e.reason ? strdup(e.reason) : NULL;
-            const char *stored_case = e.case_id;
-            opaque_ids(db, id, &case_id, &event_id);
+            size_t case_len, event_id_len;
+            opaque_ids(rd, id, &case_id, &case_len, &event_id, &event_id_len);
             memset(er, 0, sizeof *er);
             er->ev.seq = seq;
             er->ev.at = at;
             er->ev.type = -1;
-            er->ev.case_id = stored_case ? stored_case : case_id;
-            er->ev.case_len = er->ev.case_id ? strlen(er->ev.case_id) : 0;
+            er->ev.case_id = e.case_id ? e.case_id : case_id;
+            er->ev.case_len = e.case_id ? e.case_len : case_len;
             er->ev.id = event_id;
-            er->ev.id_len = event_id ? strlen(event_id) : 0;
+            er->ev.id_len = event_id_len;
             snprintf(er->reason, sizeof er->reason, "%s", reason ? reason : "rejected");
             res->events++;
             res->rejected++;
@@ -305,15 +302,14 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
         }
     }
     if (!er) fprintf(rr->msg, "slate %s: out of memory\n", cmd);
-    if (!rc && !rr->from_log && step != SQLITE_ROW && step != SQLITE_DONE) {
-        fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, sqlite3_errmsg(db));
+    if (!rc && read_failed) {
+        fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, slate_log_read_errmsg(rd));
         rc = EXIT_IO;
     }
     free(er);
     res->decisions = rr->started ? rr->run.out.seq : 0;
-    sqlite3_finalize(st);
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    sqlite3_close(db);
+    slate_log_cursor_close(cur);
+    slate_log_read_close(rd);
     return rc;
 }
 

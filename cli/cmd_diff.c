@@ -375,7 +375,8 @@ int cmd_diff(int argc, char **argv)
             for (size_t i = 0; i < lg.npolicies; i++)
                 printf("  the log was decided by %s %s (%.12s)\n",
                        lg.policies[i].name ? lg.policies[i].name : "?",
-                       lg.policies[i].version ? lg.policies[i].version : "?", lg.policies[i].hash);
+                       lg.policies[i].version ? lg.policies[i].version : "?",
+                       lg.policies[i].hash ? lg.policies[i].hash : "?");
             if (res.policies > 1)
                 printf("  (the log switches policy %" PRIu64 " times; %s decides throughout)\n",
                        res.policies - 1, newname);

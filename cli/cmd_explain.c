@@ -80,7 +80,7 @@ static int on_entry(void *ud, const aud_entry *e)
     story *s = ud;
     char t[32], fields[512];
     if (!strcmp(e->kind, "policy")) {
-        const aud_policy *p = aud_policy_get(s->lg, e->policy_hash);
+        const slate_log_policy *p = aud_policy_get(s->lg, e->policy_hash);
         if (s->nentries)
             fprintf(s->events, "  %-5s %-24s policy switched to %s %s (%.12s)\n", "-", "-",
                     p && p->name ? p->name : "?", p && p->version ? p->version : "?",
@@ -128,7 +128,7 @@ static int on_decision(void *ud, const aud_decision *d)
     story *s = ud;
     char t[32], sum[512], line[512], cause[32], e1[32];
     s->ndecisions++;
-    const aud_policy *p = aud_policy_get(s->lg, d->policy_hash);
+    const slate_log_policy *p = aud_policy_get(s->lg, d->policy_hash);
     aud_summary(d, sum, sizeof sum);
     aud_source_line(p, d->rule_line, line, sizeof line);
     if (d->event_seq) snprintf(cause, sizeof cause, "event %" PRId64, d->event_seq);
@@ -190,16 +190,9 @@ static int is_hex64(const char *s)
 
 static int case_exists(aud_log *lg, const char *id)
 {
-    sqlite3_stmt *st;
-    int found = 0;
-    if (sqlite3_prepare_v2(lg->db, "SELECT 1 FROM events WHERE case_id = ?1 UNION ALL "
-                                   "SELECT 1 FROM decisions WHERE case_id = ?1 LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return found;
+    uint64_t entries, decisions;
+    if (slate_log_read_case(lg->rd, id, strlen(id), &entries, &decisions)) return -1;
+    return entries + decisions > 0;
 }
 
 /* Copy a memstream's text to out and release it. */
@@ -284,9 +277,9 @@ int cmd_explain(int argc, char **argv)
     if (id != case_arg) fprintf(out, " (pseudonym %s)", id);
     fprintf(out, " in %s\n", path);
     for (size_t i = 0; i < lg.npolicies; i++) {
-        const aud_policy *p = &lg.policies[i];
+        const slate_log_policy *p = &lg.policies[i];
         fprintf(out, "policy %s %s (%.12s) from %s\n", p->name ? p->name : "?",
-                p->version ? p->version : "?", p->hash, p->file ? p->file : "?");
+                p->version ? p->version : "?", p->hash ? p->hash : "?", p->file ? p->file : "?");
     }
     fprintf(out, "\nevents (%zu)\n", s.nentries);
     flush_section(s.events, &ebuf, out);

@@ -18,8 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
 #include "cli.h"
 #include "events.h"
 #include "frontend.h"
@@ -384,15 +382,12 @@ static int rebuild(const run_opts *o, slate_log *log, rr_run *rr)
 
 /* --resume: an input line the log already holds must be the logged event (when
  * the log keeps payloads in clear), or the input is not the one that was run. */
-static int same_as_logged(sqlite3_stmt *st, const ev_result *res)
+static int same_as_logged(slate_log_reader *logged, const ev_result *res)
 {
-    if (!st || !res->raw) return 1;
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)res->ev.seq);
-    if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL) return 1;
-    size_t n = (size_t)sqlite3_column_bytes(st, 0);
-    const void *p = sqlite3_column_text(st, 0);
-    return n == res->raw_len && !memcmp(p, res->raw, n);
+    slate_log_stored e;
+    if (!logged || !res->raw) return 1;
+    if (slate_log_read_event(logged, res->ev.seq, &e) || !e.found || !e.payload) return 1;
+    return e.payload_len == res->raw_len && !memcmp(e.payload, res->raw, e.payload_len);
 }
 
 /* What flush_before_read() needs: the runner and the input it reads. */
@@ -444,8 +439,8 @@ int cmd_run(int argc, char **argv)
     int have_runner = 0, have_rr = 0;
     rr_run rr;
     uint64_t skip_upto = 0;   /* --resume: input events the log already holds */
-    sqlite3 *logged = NULL;   /* --resume: the log, read-only, to compare skipped lines */
-    sqlite3_stmt *logged_st = NULL;
+    slate_log_reader *logged = NULL; /* --resume: the log as it was, to compare skipped lines */
+    int compare_logged = 0;   /* ... when it keeps payloads in clear */
     int until_logged = 0;     /* --resume: the log ends with this run's --until advance */
     const char *in_name = strcmp(opt.events, "-") ? opt.events : "<stdin>";
     const char *out_name = opt.out ? opt.out : "<stdout>";
@@ -490,28 +485,27 @@ int cmd_run(int argc, char **argv)
             status = rp->failed == SLATE_ERROR ? EXIT_INPUT : EXIT_IO;
             goto done;
         }
-        char mode[80];
-        if (sqlite3_open_v2(opt.log, &logged, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-            (sqlite3_prepare_v2(logged, "SELECT value FROM meta WHERE key = 'pseudonym'", -1,
-                                &logged_st, NULL) == SQLITE_OK) &&
-            sqlite3_step(logged_st) == SQLITE_ROW) {
-            snprintf(mode, sizeof mode, "%s", (const char *)sqlite3_column_text(logged_st, 0));
-            sqlite3_finalize(logged_st);
-            logged_st = NULL;
-            /* pseudonymised payloads differ from the input by design: not compared */
-            if (!strcmp(mode, "none"))
-                sqlite3_prepare_v2(logged, "SELECT payload FROM events WHERE seq = ?1", -1,
-                                   &logged_st, NULL);
-            /* killed after its --until was logged: that advance is not made twice */
-            sqlite3_stmt *last;
-            if (opt.until != INT64_MIN &&
-                sqlite3_prepare_v2(logged, "SELECT kind = 'advance' AND at_ms = ?1 FROM events "
-                                           "ORDER BY id DESC LIMIT 1", -1, &last, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(last, 1, opt.until);
-                until_logged = sqlite3_step(last) == SQLITE_ROW && sqlite3_column_int(last, 0);
-                sqlite3_finalize(last);
-            }
+        char *err = NULL;
+        int rrc = slate_log_read_open(opt.log, NULL, &logged, &err);
+        if (rrc != SLATE_OK) {
+            fprintf(stderr, "slate run: --resume: %s\n", err ? err : slate_errstr(rrc));
+            slate_log_free(err);
+            status = rrc == SLATE_ERROR ? EXIT_INPUT : EXIT_IO;
+            goto done;
         }
+        /* pseudonymised payloads differ from the input by design: not compared */
+        const char *mode = slate_log_read_meta(logged, "pseudonym");
+        compare_logged = mode && !strcmp(mode, "none");
+        /* killed after its --until was logged: that advance is not made twice */
+        slate_log_stored last = {0};
+        if (opt.until != INT64_MIN && slate_log_read_last(logged, &last)) {
+            fprintf(stderr, "slate run: --resume: %s: %s\n", opt.log,
+                    slate_log_read_errmsg(logged));
+            status = EXIT_IO;
+            goto done;
+        }
+        until_logged = opt.until != INT64_MIN && last.found && last.kind &&
+                       !strcmp(last.kind, "advance") && last.at == opt.until;
     } else {
         have_runner = 1;
         if (runner_init(&run, pol.prog, &eo, out, log, &lp)) {
@@ -540,7 +534,7 @@ int cmd_run(int argc, char **argv)
             goto done;
         }
         if (res->ev.seq <= skip_upto) {
-            if (!same_as_logged(logged_st, res)) {
+            if (!same_as_logged(compare_logged ? logged : NULL, res)) {
                 fprintf(stderr, "slate run: --resume: %s:%llu is not the event %s holds as "
                                 "seq %llu: is this the input of the logged run?\n",
                         in_name, (unsigned long long)res->line, opt.log,
@@ -554,6 +548,8 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "slate run: %s:%llu: rejected: %s\n", in_name,
                     (unsigned long long)res->line, res->reason);
         until_logged = 0; /* a new event: the advance comes after it */
+        slate_log_read_close(logged); /* past the logged events: no snapshot held while writing */
+        logged = NULL;
         if (runner_feed(rp, res)) {
             if (rp->out.write_error)
                 fprintf(stderr, "slate run: cannot write %s: %s\n", out_name,
@@ -565,6 +561,8 @@ int cmd_run(int argc, char **argv)
             goto done;
         }
     }
+    slate_log_read_close(logged);
+    logged = NULL;
     if (opt.until != INT64_MIN && !until_logged && runner_advance(rp, opt.until)) {
         if (rp->out.write_error)
             fprintf(stderr, "slate run: cannot write %s: %s\n", out_name,
@@ -618,8 +616,7 @@ done:
     ev_reader_free(rd);
     if (have_runner) runner_release(&run);
     if (have_rr) rr_free(&rr);
-    sqlite3_finalize(logged_st);
-    sqlite3_close(logged);
+    slate_log_read_close(logged);
     release_policy(&pol);
     return status;
 }

@@ -16,6 +16,9 @@
  * are batched (opts.batch entries each); an entry is durable once its batch
  * commits (slate_log_flush(), slate_log_close(), or the batch filling up).
  *
+ * Tools that report on a log read it through a reader (slate_log_read_open(),
+ * cursors: "reading" below), never with SQL of their own.
+ *
  * One writer per file, one thread per handle.  A handle keeps no global state.
  */
 #ifndef SLATE_LOG_H
@@ -199,11 +202,14 @@ int slate_log_verify(const char *path, slate_log_summary *sum, char **err);
  * after the replay stopped; SLATE_MISUSE without check and verify. */
 int slate_log_check_verify(slate_log *log, slate_log_summary *sum, char **err);
 
-/* A stored entry (one events row) as check mode reads it for the replay to
- * give.  Strings are NULL where the column is NULL; they and the struct's
- * contents are valid until the next call on the handle. */
+/* A stored entry (one events row), as check mode reads it for the replay to
+ * give and as a reader (below) hands it out.  Strings are NULL where the column
+ * is NULL, else NUL-terminated; those that come from the input (case id,
+ * payload) may hold NUL bytes and have a length.  They and the struct's
+ * contents are valid until the next call that gives a row on the same handle
+ * (for a reader: the same function or cursor). */
 typedef struct slate_log_stored {
-    int found;                /* 0: the log holds no more entries */
+    int found;                /* 0: the log holds no more entries (no such entry) */
     int64_t id;
     const char *kind;         /* "event", "policy" or "advance" */
     int64_t seq;              /* event seq; 0 when none */
@@ -211,6 +217,11 @@ typedef struct slate_log_stored {
     const char *case_id, *reason, *policy_hash;
     const char *payload;      /* the input line as received, or NULL */
     size_t payload_len;
+    int64_t pos;              /* its place in the log (docs/audit-log.md) */
+    size_t case_len;
+    const char *type;         /* the event's type name, or NULL */
+    const char *status;       /* "accepted", "rejected", or NULL (not an event) */
+    int64_t ndecisions;       /* the decisions it caused, stored right after it */
 } slate_log_stored;
 
 /* Check mode opened with `verify`: the next stored entry in log order, for
@@ -220,6 +231,134 @@ typedef struct slate_log_stored {
  * be given before the next call (else SLATE_MISUSE); SLATE_ERROR when the log
  * failed verification (slate_log_check_verify() names the problem). */
 int slate_log_check_next(slate_log *log, slate_log_stored *e);
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* A reader: a log opened read-only for the tools that report on it (audit,
+ * `slate run --resume`), so they need neither SQL nor sqlite3.h.  It reads one
+ * snapshot, taken when it opens: rows a writer commits later are not seen.
+ * Rows are plain structs whose strings are borrowed (see slate_log_stored);
+ * policies and meta values live as long as the reader.  Opening checks that
+ * the file is a slate log of this schema version; it verifies the hash chain
+ * only when asked (slate_log_read_opts.verify).  One thread per reader. */
+typedef struct slate_log_reader slate_log_reader;
+
+/* slate_log_read_open(): the file could not be opened or read.  Unlike
+ * SLATE_ERROR (not a log this library reads) it says nothing of the content. */
+#define SLATE_LOG_IOERR 16
+
+typedef struct slate_log_read_opts {
+    /* 1: verify the log as slate_log_verify() does, in the snapshot the reader
+     * then reads, and refuse it (SLATE_ERROR, *err naming the first problem)
+     * when it fails: what the reader hands out is then what was verified. */
+    int verify;
+    slate_log_summary *summary; /* with verify: filled as slate_log_verify() does
+                                   (may be NULL) */
+} slate_log_read_opts;
+
+/* Open the log at `path` read-only (`opts` may be NULL).  Reads meta and every
+ * policy row.  Returns SLATE_OK with *rd set, or SLATE_LOG_IOERR (the file
+ * cannot be opened), SLATE_ERROR (not a slate decision log, a schema version
+ * this library does not read, a table that cannot be read, a failed
+ * verification) or SLATE_NOMEM, with *err (if err is not NULL) a malloc'd
+ * message freed with slate_log_free(): "PATH: what is wrong" ("out of memory"
+ * alone for SLATE_NOMEM). */
+int slate_log_read_open(const char *path, const slate_log_read_opts *opts, slate_log_reader **rd,
+                        char **err);
+
+/* Close the reader.  Close its cursors first.  NULL is a no-op. */
+void slate_log_read_close(slate_log_reader *rd);
+
+/* The reader's last error ("" when none): SQLite's message for a failed read. */
+const char *slate_log_read_errmsg(const slate_log_reader *rd);
+
+/* The value of meta row `key` (e.g. "pseudonym", "opt.tolerance_ms"), or NULL. */
+const char *slate_log_read_meta(const slate_log_reader *rd, const char *key);
+
+/* Every stored policy in log order: *list (an array of the returned count;
+ * hash is NULL only in a forged row). */
+size_t slate_log_read_policies(const slate_log_reader *rd, const slate_log_policy **list);
+
+/* The stored policy with this hash, or NULL. */
+const slate_log_policy *slate_log_read_policy(const slate_log_reader *rd, const char *hash);
+
+/* What the log holds, as stored (not verified). */
+typedef struct slate_log_info {
+    uint64_t policies, entries, decisions; /* rows in each table */
+    uint64_t last_event_seq;    /* the largest input event seq (0 when none) */
+    uint64_t last_decision_seq; /* the largest decision seq (0 when none) */
+    int64_t pos;                /* meta's state.pos: the last row's position */
+    char head[65];              /* meta's state.chain: the chain through that row */
+} slate_log_info;
+int slate_log_read_info(slate_log_reader *rd, slate_log_info *info);
+
+/* The entry of input event `seq` (e->found 0 when the log has none), and the
+ * last entry in log order (e->found 0 when the log is empty).  SLATE_OK or
+ * SLATE_ERROR (slate_log_read_errmsg()).  *e is valid until the next call of
+ * the same function. */
+int slate_log_read_event(slate_log_reader *rd, uint64_t seq, slate_log_stored *e);
+int slate_log_read_last(slate_log_reader *rd, slate_log_stored *e);
+
+/* How many entries and decisions name case `case_id` (len bytes), found by
+ * the case index.  SLATE_OK or SLATE_ERROR. */
+int slate_log_read_case(slate_log_reader *rd, const char *case_id, size_t len,
+                        uint64_t *entries, uint64_t *decisions);
+
+/* A stored decision (one decisions row); strings as in slate_log_stored. */
+typedef struct slate_log_stored_decision {
+    int64_t seq, pos;
+    int64_t entry;            /* the id of the entry that caused it */
+    int64_t event_seq;        /* that entry's input event seq; 0 for a timer */
+    const char *event_id;     /* the event's own id, or NULL */
+    size_t event_id_len;
+    const char *case_id;
+    size_t case_len;
+    int64_t at;               /* UTC ms */
+    const char *rule;         /* the rule's name, or NULL (built-in) */
+    uint32_t rule_line;       /* its line in the policy source, or 0 */
+    const char *rule_label;
+    const char *action;       /* "sla", "start", ..., "reject" */
+    const char *clock, *tier;
+    const char *args;         /* the canonical args object (docs/audit-log.md) */
+    size_t args_len;
+    const char *policy_hash;
+} slate_log_stored_decision;
+
+/* A cursor: rows of a reader in log order, each entry followed by its
+ * decisions.  What it walks: */
+#define SLATE_LOG_SCAN_ENTRIES 1
+#define SLATE_LOG_SCAN_DECISIONS 2
+typedef struct slate_log_scan {
+    unsigned rows;            /* SLATE_LOG_SCAN_* or'ed; 0: both */
+    /* non-NULL: only entries and decisions of this case (by its index), and
+     * every policy entry; a decision of the case whose entry is not (a timer
+     * fired by another case's event or an advance) comes where the entry
+     * would be */
+    const char *case_id;
+    size_t case_len;
+    int64_t entry;            /* non-zero: only this entry and its decisions */
+} slate_log_scan;
+
+typedef struct slate_log_cursor slate_log_cursor;
+
+/* One row from a cursor: `what` is 0 at the end, SLATE_LOG_SCAN_ENTRIES when
+ * `entry` holds the row, SLATE_LOG_SCAN_DECISIONS when `decision` does. */
+typedef struct slate_log_row {
+    unsigned what;
+    slate_log_stored entry;
+    slate_log_stored_decision decision;
+} slate_log_row;
+
+/* Open a cursor (`scan` NULL: every row).  SLATE_OK, SLATE_ERROR (a table
+ * cannot be read: slate_log_read_errmsg()) or SLATE_NOMEM. */
+int slate_log_cursor_open(slate_log_reader *rd, const slate_log_scan *scan,
+                          slate_log_cursor **cur);
+
+/* The next row into *row, valid until the next call on the cursor.  SLATE_OK
+ * (row->what 0 after the last), SLATE_ERROR (slate_log_read_errmsg()). */
+int slate_log_cursor_next(slate_log_cursor *cur, slate_log_row *row);
+
+void slate_log_cursor_close(slate_log_cursor *cur);
 
 /* ---- helpers the tools share -------------------------------------------- */
 

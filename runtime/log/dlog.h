@@ -65,6 +65,15 @@ enum {
     DLOG_NDECISION_COLS = 0 DLOG_DECISION_COLS(DLOG_COUNT_)
 };
 
+/* Column indices in schema order, for code that reads rows by column:
+ * DLOG_PO_hash, DLOG_EV_kind, DLOG_DE_args, ... */
+#define DLOG_PO_IDX_(name, type) DLOG_PO_##name,
+#define DLOG_EV_IDX_(name, type) DLOG_EV_##name,
+#define DLOG_DE_IDX_(name, type) DLOG_DE_##name,
+enum { DLOG_POLICY_COLS(DLOG_PO_IDX_) };
+enum { DLOG_EVENT_COLS(DLOG_EV_IDX_) };
+enum { DLOG_DECISION_COLS(DLOG_DE_IDX_) };
+
 /* Meta keys starting with this prefix change as the log grows; every other meta
  * row is sealed into the chain's starting value when the log is created. */
 #define DLOG_STATE_PREFIX "state."

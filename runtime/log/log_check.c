@@ -311,6 +311,12 @@ static int64_t stored_int(const dlog_val *x)
     return strtoll(buf, NULL, 10);
 }
 
+/* The length of column x as given in `text` (an integer: its decimal text). */
+static size_t text_len(const dlog_val *x, const char *text)
+{
+    return !text ? 0 : x->type == DV_INT ? strlen(text) : x->n;
+}
+
 int slate_log_check_next(slate_log *log, slate_log_stored *e)
 {
     memset(e, 0, sizeof *e);
@@ -325,28 +331,33 @@ int slate_log_check_next(slate_log *log, slate_log_stored *e)
     if (!v) return SLATE_OK;
     /* the text columns, converted as the replay read them with SQL (only a
      * forged row holds another type; the comparison then names it) */
-    enum { ID = 0, KIND = 2, SEQ = 3, AT_MS = 4, CASE = 6, REASON = 9, PAYLOAD = 10, HASH = 11 };
-    static const int cols[] = {KIND, CASE, REASON, PAYLOAD, HASH};
-    const char **outs[] = {&e->kind, &e->case_id, &e->reason, &e->payload, &e->policy_hash};
-    size_t offs[5];
+    static const int cols[] = {DLOG_EV_kind,   DLOG_EV_case_id, DLOG_EV_reason,
+                               DLOG_EV_payload, DLOG_EV_policy_hash, DLOG_EV_type,
+                               DLOG_EV_status};
+    enum { NTEXT = sizeof cols / sizeof *cols };
+    const char **outs[NTEXT] = {&e->kind,        &e->case_id, &e->reason, &e->payload,
+                                &e->policy_hash, &e->type,    &e->status};
+    size_t offs[NTEXT];
     int all_text = 1;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < NTEXT; i++)
         if (v[cols[i]].type != DV_TEXT && v[cols[i]].type != DV_NULL) all_text = 0;
     if (all_text) { /* the usual row: point at SQLite's own (NUL-terminated) text */
-        for (int i = 0; i < 5; i++) *outs[i] = v[cols[i]].type == DV_TEXT ? v[cols[i]].p : NULL;
+        for (int i = 0; i < NTEXT; i++) *outs[i] = v[cols[i]].type == DV_TEXT ? v[cols[i]].p : NULL;
     } else {
         log->stored.len = 0;
-        for (int i = 0; i < 5; i++) stored_text(log, &v[cols[i]], &offs[i]);
+        for (int i = 0; i < NTEXT; i++) stored_text(log, &v[cols[i]], &offs[i]);
         if (log->stored.failed) return dlog_fail(log, SLATE_NOMEM, "out of memory");
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < NTEXT; i++)
             *outs[i] = offs[i] == DLOG_NONE ? NULL : log->stored.p + offs[i];
     }
     e->found = 1;
-    e->id = stored_int(&v[ID]);
-    e->seq = stored_int(&v[SEQ]);
-    e->at = v[AT_MS].type == DV_NULL ? SLATE_LOG_NO_TIME : stored_int(&v[AT_MS]);
-    e->payload_len = e->payload ? (v[PAYLOAD].type == DV_INT ? strlen(e->payload)
-                                                              : v[PAYLOAD].n) : 0;
+    e->id = stored_int(&v[DLOG_EV_id]);
+    e->pos = stored_int(&v[DLOG_EV_pos]);
+    e->seq = stored_int(&v[DLOG_EV_seq]);
+    e->at = v[DLOG_EV_at_ms].type == DV_NULL ? SLATE_LOG_NO_TIME : stored_int(&v[DLOG_EV_at_ms]);
+    e->ndecisions = stored_int(&v[DLOG_EV_ndecisions]);
+    e->payload_len = text_len(&v[DLOG_EV_payload], e->payload);
+    e->case_len = text_len(&v[DLOG_EV_case_id], e->case_id);
     return SLATE_OK;
 }
 

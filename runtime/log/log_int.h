@@ -4,10 +4,11 @@
  * The writer is split by responsibility: log.c (public entry points, errors,
  * state), log_schema.c (opening: schema, existing logs, options, statements),
  * log_write.c (entries, the decision sink, writing and committing rows) and
- * log_check.c (check mode: comparing with stored rows).  Only those four files
- * and verify.c (whose incremental verifier check mode drives) include this
- * header; it is not an API, and canon.c and the tests see the log through
- * dlog.h and slate_log.h alone.
+ * log_check.c (check mode: comparing with stored rows).  Only those four files,
+ * verify.c (whose incremental verifier check mode drives) and log_read.c (the
+ * reader, which shares the column names and the verifier) include this header;
+ * it is not an API, and canon.c and the tests see the log through dlog.h and
+ * slate_log.h alone.
  */
 #ifndef SLATE_LOG_INT_H
 #define SLATE_LOG_INT_H
