@@ -25,6 +25,7 @@
 #endif
 
 #include "diag.h"
+#include "termsafe.h"
 #include "timestamp.h"
 
 #define CHUNK (64 * 1024)
@@ -277,7 +278,8 @@ static ev_status reject(ev_reader *r, ev_result *out, const char *fmt, ...)
 
 /* A user's value for quoting in a message: whole up to 48 bytes, else its first
  * 45 (cut back to a UTF-8 character boundary) and "...", with control characters
- * shown as '?'.  dst must hold 49 bytes.  Returns dst. */
+ * shown as '?' (term_safe(), so the reason is safe on `run`'s stderr and wherever
+ * the log is read).  dst must hold 49 bytes.  Returns dst. */
 static const char *quote(char *dst, const char *s, size_t len)
 {
     size_t n = len;
@@ -285,12 +287,8 @@ static const char *quote(char *dst, const char *s, size_t len)
         n = 45;
         while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
     }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        dst[i] = c < 0x20 || c == 0x7F ? '?' : (char)c;
-    }
-    if (n < len) memcpy(dst + n, "...", 3), n += 3;
-    dst[n] = '\0';
+    term_safe(dst, n + 1, s, n);
+    if (n < len) strcat(dst, "...");
     return dst;
 }
 
