@@ -16,14 +16,17 @@ char *fe_read_file(const char *path, size_t *len)
     if (!f) return NULL;
     size_t cap = 1 << 14, n = 0;
     char *buf = malloc(cap);
+    int err = 0;
     while (buf) {
+        errno = 0;
         n += fread(buf + n, 1, cap - n - 1, f);
+        /* the system's reason ("Is a directory"), not a generic one */
+        if (ferror(f)) err = errno ? errno : EIO;
         if (n < cap - 1) break;
         char *nb = realloc(buf, cap *= 2);
         if (!nb) { free(buf); buf = NULL; errno = ENOMEM; }
         buf = nb;
     }
-    int err = ferror(f) ? EIO : 0;
     if (f != stdin) fclose(f);
     if (!buf) return NULL;
     if (err) { free(buf); errno = err; return NULL; }
