@@ -239,8 +239,14 @@ int slate_log_check_next(slate_log *log, slate_log_stored *e);
  * snapshot, taken when it opens: rows a writer commits later are not seen.
  * Rows are plain structs whose strings are borrowed (see slate_log_stored);
  * policies and meta values live as long as the reader.  Opening checks that
- * the file is a slate log of this schema version; it verifies the hash chain
- * only when asked (slate_log_read_opts.verify).  One thread per reader. */
+ * the file is a slate log of this schema version whose schema is exactly the
+ * one slate creates (no table or index missing, none changed, no view, trigger
+ * or other object added); it verifies the hash chain only when asked
+ * (slate_log_read_opts.verify).  Where the file or its directory cannot be
+ * written (a read-only mount) it is opened immutable, so nothing is locked or
+ * created; elsewhere the -wal and -shm files SQLite makes beside it for a
+ * reader are removed at close unless a writer still uses them.  One thread per
+ * reader. */
 typedef struct slate_log_reader slate_log_reader;
 
 /* slate_log_read_open(): the file could not be opened or read.  Unlike
@@ -254,15 +260,23 @@ typedef struct slate_log_read_opts {
     int verify;
     slate_log_summary *summary; /* with verify: filled as slate_log_verify() does
                                    (may be NULL) */
+    /* 1: the caller knows the file cannot change while it is read: open it
+     * immutable (no lock, nothing created) even where it could be written.
+     * (A -wal holding rows the file does not is read all the same.) */
+    int immutable;
 } slate_log_read_opts;
 
 /* Open the log at `path` read-only (`opts` may be NULL).  Reads meta and every
  * policy row.  Returns SLATE_OK with *rd set, or SLATE_LOG_IOERR (the file
- * cannot be opened), SLATE_ERROR (not a slate decision log, a schema version
- * this library does not read, a table that cannot be read, a failed
- * verification) or SLATE_NOMEM, with *err (if err is not NULL) a malloc'd
- * message freed with slate_log_free(): "PATH: what is wrong" ("out of memory"
- * alone for SLATE_NOMEM). */
+ * cannot be opened: missing, a directory, unreadable), SLATE_ERROR (not a
+ * slate decision log, a schema version this library does not read, a schema
+ * object missing, changed or added: "schema: table `decisions` is missing", a
+ * table that cannot be read, a failed verification: "the log does not verify:
+ * <the first problem, as slate_log_verify() names it>") or SLATE_NOMEM, with
+ * *err (if err is not NULL) a malloc'd message freed with slate_log_free():
+ * "PATH: what is wrong" ("out of memory" alone for SLATE_NOMEM).  A verified
+ * reader hands out only what was verified: its case scans read the tables, not
+ * the case indexes (the chain does not cover indexes). */
 int slate_log_read_open(const char *path, const slate_log_read_opts *opts, slate_log_reader **rd,
                         char **err);
 

@@ -5,8 +5,9 @@
  * state), log_schema.c (opening: schema, existing logs, options, statements),
  * log_write.c (entries, the decision sink, writing and committing rows) and
  * log_check.c (check mode: comparing with stored rows).  Only those four files,
- * verify.c (whose incremental verifier check mode drives) and log_read.c (the
- * reader, which shares the column names and the verifier) include this header;
+ * verify.c (whose incremental verifier check mode drives), log_read.c (the
+ * reader, which shares the column names and the verifier) and log_open.c
+ * (opening for reading) include this header;
  * it is not an API, and canon.c and the tests see the log through dlog.h and
  * slate_log.h alone.
  */
@@ -84,6 +85,7 @@ void dlog_verifier_free(dlog_verifier *v);
 /* The handle: one open log, the state it continues from, and the open entry. */
 struct slate_log {
     sqlite3 *db;
+    char *ro_cleanup;      /* check mode: dlog_close_ro()'s path, or NULL */
     /* INSERTs, or in check mode SELECTs of the row at a position */
     sqlite3_stmt *ins_policy, *ins_event, *ins_decision, *has_policy, *set_state;
     unsigned batch, in_batch;
@@ -148,7 +150,35 @@ int dlog_sql_fail(slate_log *log, const char *what);
 /* Run sql (no results); on error sets errmsg and returns SLATE_ERROR. */
 int dlog_exec(slate_log *log, const char *sql);
 
-/* ---- log_schema.c: opening ----------------------------------------------- */
+/* ---- log_open.c: opening for reading ----------------------------------------- */
+
+/* Open the log at `path` for reading: read-only, and immutable (nothing locked
+ * or created) when `immutable` is set or the file or its directory cannot be
+ * written.  Returns SLATE_OK with *db open (busy timeout set) and *cleanup a
+ * malloc'd path or NULL, both for dlog_close_ro(); or SLATE_LOG_IOERR (msg: the
+ * system's or SQLite's reason: missing, a directory, unreadable), SLATE_ERROR
+ * (msg: not a regular file) or SLATE_NOMEM, with *db NULL.  A file that is no
+ * database opens: its first read says so. */
+int dlog_open_ro(const char *path, int immutable, sqlite3 **db, char **cleanup, char *msg,
+                 size_t size);
+
+/* Close what dlog_open_ro() opened, then remove the -wal and -shm files SQLite
+ * made beside the log for it when no one else uses them (frees cleanup). */
+void dlog_close_ro(sqlite3 *db, char *cleanup);
+
+/* ---- log_schema.c: the schema, opening ---------------------------------------- */
+
+/* Check that sqlite_master lists exactly the objects slate creates (tables,
+ * their indexes, each with the SQL slate creates it with) and nothing else: no
+ * other table, index, view or trigger.  Returns SLATE_OK, SLATE_ERROR with msg
+ * naming the first object that is extra, changed or missing ("schema: table
+ * `decisions` is missing"), or SLATE_NOMEM. */
+int dlog_check_schema(sqlite3 *db, char *msg, size_t size);
+
+/* Check meta's schema_version value (NULL: no such row): SLATE_OK when it is
+ * the version this library reads, else SLATE_ERROR with msg saying what it is
+ * (a version number, or a value that is not one). */
+int dlog_check_version(const char *v, char *msg, size_t size);
 
 /* Column names in schema order (DLOG_*_COLS), for SQL and messages. */
 extern const char *const dlog_policy_names[];

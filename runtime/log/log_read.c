@@ -26,6 +26,8 @@
 
 struct slate_log_reader {
     sqlite3 *db;
+    char *cleanup;                 /* for dlog_close_ro() */
+    int verified;                  /* opened with verify: rows come from verified tables only */
     char *path;
     char **meta_keys, **meta_vals; /* meta rows in table order */
     size_t nmeta;
@@ -42,6 +44,7 @@ struct slate_log_cursor {
     int e_state, d_state;          /* the last sqlite3_step() result; 0 not stepped */
     int e_given, d_given;          /* the current row was handed out: step first */
     int64_t entry;                 /* the id of the entry handed out last */
+    int64_t only_entry;            /* slate_log_scan.entry */
     int failed;
 };
 
@@ -260,12 +263,16 @@ static int open_log(slate_log_reader *rd, const slate_log_read_opts *opts)
     }
     int rc = load_meta(rd);
     if (rc == SLATE_NOMEM) return rd_fail(rd, rc, "out of memory");
-    const char *v = slate_log_read_meta(rd, "schema_version");
-    int version = v ? atoi(v) : -1;
-    if (rc || version < 0) return rd_fail(rd, SLATE_ERROR, "not a slate decision log");
-    if (version != SLATE_LOG_SCHEMA_VERSION)
-        return rd_fail(rd, SLATE_ERROR, "log schema version %d, this slate reads version %d",
-                       version, SLATE_LOG_SCHEMA_VERSION);
+    if (rc) return rd_fail(rd, SLATE_ERROR, "not a slate decision log");
+    char msg[512];
+    if (dlog_check_version(slate_log_read_meta(rd, "schema_version"), msg, sizeof msg))
+        return rd_fail(rd, SLATE_ERROR, "%s", msg);
+    /* a table missing, or an object slate does not create (a view in a
+     * table's place, an index that answers otherwise), is named here, before
+     * any of it is read */
+    rc = dlog_check_schema(rd->db, msg, sizeof msg);
+    if (rc == SLATE_NOMEM) return rd_fail(rd, rc, "out of memory");
+    if (rc) return rd_fail(rd, rc, "%s", msg);
     if (opts && opts->verify) {
         dlog_verifier *ver;
         char *err = NULL;
@@ -273,9 +280,10 @@ static int open_log(slate_log_reader *rd, const slate_log_read_opts *opts)
         rc = dlog_verifier_finish(ver, opts->summary, &err);
         dlog_verifier_free(ver);
         if (rc == SLATE_NOMEM) rd_fail(rd, rc, "out of memory");
-        else if (rc) rd_fail(rd, rc, "%s", err ? err : "the log fails verification");
+        else if (rc) rd_fail(rd, rc, "the log does not verify: %s", err ? err : "?");
         slate_log_free(err);
         if (rc) return rc;
+        rd->verified = 1;
     }
     return load_policies(rd);
 }
@@ -289,29 +297,17 @@ int slate_log_read_open(const char *path, const slate_log_read_opts *opts, slate
         return SLATE_MISUSE;
     }
     *out = NULL;
-    /* a missing or unreadable file is named by the system's reason, and SQLite
-     * does not create or touch anything for it */
-    FILE *probe = fopen(path, "rb");
-    if (!probe) {
-        dlog_set_err(err, "%s: %s", path, strerror(errno));
-        return SLATE_LOG_IOERR;
-    }
-    fclose(probe);
     slate_log_reader *rd = calloc(1, sizeof *rd);
     if (!rd || !(rd->path = strdup(path))) {
         free(rd);
         dlog_set_err(err, "out of memory");
         return SLATE_NOMEM;
     }
-    int rc = SLATE_OK;
-    /* NOMUTEX: one thread per reader (slate_log.h) */
-    if (sqlite3_open_v2(path, &rd->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
-        rc = rd_fail(rd, SLATE_LOG_IOERR, "%s", rd->db ? sqlite3_errmsg(rd->db) : "cannot open");
-    } else {
-        sqlite3_busy_timeout(rd->db, 5000);
-        rc = open_log(rd, opts);
-    }
+    /* a missing or unreadable file is named by the system's reason, and SQLite
+     * does not create or touch anything for it */
+    int rc = dlog_open_ro(path, opts && opts->immutable, &rd->db, &rd->cleanup, rd->errmsg,
+                          sizeof rd->errmsg);
+    if (!rc) rc = open_log(rd, opts);
     if (rc) {
         if (rc == SLATE_NOMEM) dlog_set_err(err, "out of memory");
         else dlog_set_err(err, "%s: %s", path, rd->errmsg);
@@ -327,7 +323,7 @@ void slate_log_read_close(slate_log_reader *rd)
     if (!rd) return;
     sqlite3_finalize(rd->by_seq);
     sqlite3_finalize(rd->last);
-    sqlite3_close(rd->db); /* ends the read transaction */
+    dlog_close_ro(rd->db, rd->cleanup); /* ends the read transaction */
     for (size_t i = 0; i < rd->nmeta; i++) {
         free(rd->meta_keys[i]);
         free(rd->meta_vals[i]);
@@ -424,8 +420,15 @@ static int lookup_entry(slate_log_reader *rd, sqlite3_stmt **st, const char *whe
 
 int slate_log_read_event(slate_log_reader *rd, uint64_t seq, slate_log_stored *e)
 {
-    /* by the UNIQUE index on seq */
-    return lookup_entry(rd, rd ? &rd->by_seq : NULL, " WHERE seq = ?1", 1, (int64_t)seq, e);
+    /* by the UNIQUE index on seq, which the chain does not cover: the row it
+     * finds must be the one asked for */
+    int rc = lookup_entry(rd, rd ? &rd->by_seq : NULL, " WHERE seq = ?1", 1, (int64_t)seq, e);
+    if (!rc && e->found && e->seq != (int64_t)seq) {
+        memset(e, 0, sizeof *e);
+        return rd_fail(rd, SLATE_ERROR, "the index of events.seq gives event seq %" PRIu64
+                                        " another row: the file was changed outside slate", seq);
+    }
+    return rc;
 }
 
 int slate_log_read_last(slate_log_reader *rd, slate_log_stored *e)
@@ -464,7 +467,14 @@ static int scan_stmt(slate_log_reader *rd, const slate_log_scan *s, int events, 
     if (events) select_cols(&b, "events", dlog_event_names, DLOG_NEVENT_COLS);
     else select_cols(&b, "decisions", dlog_decision_names, DLOG_NDECISION_COLS);
     const char *and = " WHERE ";
-    if (s->case_id) {
+    if (s->case_id && rd->verified) {
+        /* The chain covers the tables, not their indexes: a verified reader
+         * finds a case by reading every row (unary + keeps SQLite off the
+         * index), so an index changed outside slate cannot add or hide rows. */
+        dlog_buf_puts(&b, events ? " WHERE (+case_id = ?1 OR (+case_id IS NULL AND kind = 'policy'))"
+                                 : " WHERE +case_id = ?1");
+        and = " AND ";
+    } else if (s->case_id) {
         /* Policy entries have no case id: the first term lets the case index
          * find them with the case's rows (a scan of the table otherwise); the
          * second keeps out other rows without one (advances, rejected lines). */
@@ -473,6 +483,8 @@ static int scan_stmt(slate_log_reader *rd, const slate_log_scan *s, int events, 
                                  : " WHERE case_id = ?1");
         and = " AND ";
     }
+    /* an entry's decisions by their index; their rows are checked against it
+     * as they are read (slate_log_cursor_next) */
     if (s->entry) dlog_buf_printf(&b, "%s%s = ?2", and, events ? "id" : "entry");
     /* id and seq are the rowids: log order without a sort or an index */
     dlog_buf_puts(&b, events ? " ORDER BY id" : " ORDER BY seq");
@@ -495,6 +507,7 @@ int slate_log_cursor_open(slate_log_reader *rd, const slate_log_scan *scan,
     slate_log_cursor *c = calloc(1, sizeof *c);
     if (!c) return rd_fail(rd, SLATE_NOMEM, "out of memory");
     c->rd = rd;
+    c->only_entry = scan->entry;
     c->e_state = c->d_state = SQLITE_DONE;
     int rc = SLATE_OK;
     if (rows & SLATE_LOG_SCAN_ENTRIES) {
@@ -537,6 +550,12 @@ int slate_log_cursor_next(slate_log_cursor *c, slate_log_row *row)
     }
     int d_row = c->d_state == SQLITE_ROW;
     int64_t d_entry = d_row ? sqlite3_column_int64(c->ds, DLOG_DE_entry) : 0;
+    if (d_row && c->only_entry && d_entry != c->only_entry) {
+        c->failed = 1;
+        return rd_fail(c->rd, SLATE_ERROR, "the index of decisions.entry gives entry %" PRId64
+                                           " a row of entry %" PRId64 ": the file was changed "
+                                           "outside slate", c->only_entry, d_entry);
+    }
     if (c->e_given && d_row && d_entry == c->entry) { /* a decision of the entry given */
         read_decision(c->ds, &row->decision);
         row->what = SLATE_LOG_SCAN_DECISIONS;

@@ -19,12 +19,56 @@
 
 /* ---- schema ----------------------------------------------------------------- */
 
-static void create_sql(dlog_buf *b, const char *table, const char *const *names,
-                       const char *const *types, size_t n)
+#define NAME_(n, t) #n,
+#define TYPE_(n, t) t,
+const char *const dlog_policy_names[] = {DLOG_POLICY_COLS(NAME_)};
+static const char *const policy_types[] = {DLOG_POLICY_COLS(TYPE_)};
+const char *const dlog_event_names[] = {DLOG_EVENT_COLS(NAME_)};
+static const char *const event_types[] = {DLOG_EVENT_COLS(TYPE_)};
+const char *const dlog_decision_names[] = {DLOG_DECISION_COLS(NAME_)};
+static const char *const decision_types[] = {DLOG_DECISION_COLS(TYPE_)};
+
+/* One object of the schema as sqlite_master lists it.  sql NULL: an index
+ * SQLite makes itself for a UNIQUE or non-integer PRIMARY KEY column. */
+typedef struct schema_obj {
+    const char *type, *table;
+    char name[48];
+    char *sql;
+} schema_obj;
+
+enum { NSCHEMA_MAX = 20 };
+
+static void add_obj(schema_obj *o, size_t *n, const char *type, const char *table,
+                    const char *name, char *sql)
 {
-    dlog_buf_printf(b, "CREATE TABLE %s (\n", table);
-    for (size_t i = 0; i < n; i++) dlog_buf_printf(b, "  %s %s,\n", names[i], types[i]);
-    dlog_buf_puts(b, "  chain TEXT NOT NULL\n);\n");
+    schema_obj *x = &o[(*n)++];
+    x->type = type;
+    x->table = table;
+    snprintf(x->name, sizeof x->name, "%s", name);
+    x->sql = sql;
+}
+
+/* A table of dlog.h's column lists (then `chain`), and the indexes its
+ * constraints make, numbered as SQLite numbers them: in column order. */
+static int add_table(schema_obj *o, size_t *n, const char *table, const char *const *names,
+                     const char *const *types, size_t ncols)
+{
+    dlog_buf b = {0};
+    dlog_buf_printf(&b, "CREATE TABLE %s (\n", table);
+    for (size_t i = 0; i < ncols; i++) dlog_buf_printf(&b, "  %s %s,\n", names[i], types[i]);
+    dlog_buf_puts(&b, "  chain TEXT NOT NULL\n)");
+    dlog_buf_put(&b, "", 1);
+    if (b.failed) return SLATE_NOMEM;
+    add_obj(o, n, "table", table, table, b.p);
+    int k = 0;
+    for (size_t i = 0; i < ncols; i++)
+        if (strstr(types[i], "UNIQUE") ||
+            (strstr(types[i], "PRIMARY KEY") && strncmp(types[i], "INTEGER PRIMARY KEY", 19))) {
+            char name[48];
+            snprintf(name, sizeof name, "sqlite_autoindex_%s_%d", table, ++k);
+            add_obj(o, n, "index", table, name, NULL);
+        }
+    return SLATE_OK;
 }
 
 static void insert_sql(dlog_buf *b, const char *table, const char *const *names, size_t n)
@@ -36,26 +80,125 @@ static void insert_sql(dlog_buf *b, const char *table, const char *const *names,
     dlog_buf_puts(b, ")");
 }
 
-#define NAME_(n, t) #n,
-#define TYPE_(n, t) t,
-const char *const dlog_policy_names[] = {DLOG_POLICY_COLS(NAME_)};
-static const char *const policy_types[] = {DLOG_POLICY_COLS(TYPE_)};
-const char *const dlog_event_names[] = {DLOG_EVENT_COLS(NAME_)};
-static const char *const event_types[] = {DLOG_EVENT_COLS(TYPE_)};
-const char *const dlog_decision_names[] = {DLOG_DECISION_COLS(NAME_)};
-static const char *const decision_types[] = {DLOG_DECISION_COLS(TYPE_)};
+static void free_objects(schema_obj *o, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(o[i].sql);
+}
+
+/* Every object of the schema, in the order they are created.  The SQL of each
+ * is the statement that creates it, as SQLite keeps it in sqlite_master. */
+static int schema_objects(schema_obj *o, size_t *n)
+{
+    *n = 0;
+    static const char *const index_sql[][3] = {
+        {"events_case", "events", "CREATE INDEX events_case ON events(case_id)"},
+        {"decisions_case", "decisions", "CREATE INDEX decisions_case ON decisions(case_id)"},
+        {"decisions_entry", "decisions", "CREATE INDEX decisions_entry ON decisions(entry)"},
+    };
+    char *meta = strdup("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    if (!meta) return SLATE_NOMEM;
+    add_obj(o, n, "table", "meta", "meta", meta);
+    add_obj(o, n, "index", "meta", "sqlite_autoindex_meta_1", NULL);
+    int rc = add_table(o, n, "policies", dlog_policy_names, policy_types, DLOG_NPOLICY_COLS);
+    if (!rc) rc = add_table(o, n, "events", dlog_event_names, event_types, DLOG_NEVENT_COLS);
+    if (!rc)
+        rc = add_table(o, n, "decisions", dlog_decision_names, decision_types, DLOG_NDECISION_COLS);
+    for (size_t i = 0; !rc && i < sizeof index_sql / sizeof *index_sql; i++) {
+        char *sql = strdup(index_sql[i][2]);
+        if (!sql) rc = SLATE_NOMEM;
+        else add_obj(o, n, "index", index_sql[i][1], index_sql[i][0], sql);
+    }
+    if (rc) free_objects(o, *n);
+    return rc;
+}
+
+int dlog_check_schema(sqlite3 *db, char *msg, size_t size)
+{
+    schema_obj want[NSCHEMA_MAX];
+    size_t n;
+    int seen[NSCHEMA_MAX] = {0};
+    if (schema_objects(want, &n)) return SLATE_NOMEM;
+    sqlite3_stmt *st;
+    int rc = SLATE_OK, step;
+    if (sqlite3_prepare_v2(db, "SELECT type, name, tbl_name, sql FROM sqlite_master", -1, &st,
+                           NULL) != SQLITE_OK) {
+        snprintf(msg, size, "schema: %s", sqlite3_errmsg(db));
+        free_objects(want, n);
+        return SLATE_ERROR;
+    }
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *type = (const char *)sqlite3_column_text(st, 0);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        const char *table = (const char *)sqlite3_column_text(st, 2);
+        const char *sql = (const char *)sqlite3_column_text(st, 3);
+        if (!type) type = "?";
+        if (!name) name = "?";
+        size_t i = 0;
+        while (i < n && (strcmp(want[i].type, type) || strcmp(want[i].name, name))) i++;
+        if (i == n) {
+            /* a trigger would run on the writer's inserts, a view or an index
+             * change what a query reads: none of them is covered by the chain */
+            int on = table && strcmp(table, name);
+            snprintf(msg, size, "schema: the log holds %s `%s`%s%s%s, which slate does not "
+                                "create: it was added outside slate",
+                     type, name, on ? " on `" : "", on ? table : "", on ? "`" : "");
+            rc = SLATE_ERROR;
+        } else if (!table || strcmp(table, want[i].table) || (!sql) != (!want[i].sql) ||
+                   (sql && strcmp(sql, want[i].sql))) {
+            snprintf(msg, size, "schema: %s `%s` is not the one slate creates: it was changed "
+                                "outside slate", type, name);
+            rc = SLATE_ERROR;
+        } else {
+            seen[i] = 1;
+        }
+    }
+    if (!rc && step != SQLITE_DONE) {
+        snprintf(msg, size, "schema: %s", sqlite3_errmsg(db));
+        rc = SLATE_ERROR;
+    }
+    sqlite3_finalize(st);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (!seen[i]) {
+            int on = strcmp(want[i].table, want[i].name);
+            snprintf(msg, size, "schema: %s `%s`%s%s%s is missing", want[i].type, want[i].name,
+                     on ? " on `" : "", on ? want[i].table : "", on ? "`" : "");
+            rc = SLATE_ERROR;
+        }
+    free_objects(want, n);
+    return rc;
+}
+
+int dlog_check_version(const char *v, char *msg, size_t size)
+{
+    if (!v) {
+        snprintf(msg, size, "not a slate decision log (meta has no schema_version)");
+        return SLATE_ERROR;
+    }
+    size_t n = strlen(v);
+    if (!n || n > 9 || strspn(v, "0123456789") != n) {
+        snprintf(msg, size, "meta's schema_version is `%.40s`%s, not a version number: not a "
+                            "log this slate reads (it reads version %d)",
+                 v, n > 40 ? "..." : "", SLATE_LOG_SCHEMA_VERSION);
+        return SLATE_ERROR;
+    }
+    if (atoi(v) != SLATE_LOG_SCHEMA_VERSION) {
+        snprintf(msg, size, "log schema version %s, this slate reads version %d", v,
+                 SLATE_LOG_SCHEMA_VERSION);
+        return SLATE_ERROR;
+    }
+    return SLATE_OK;
+}
 
 /* Create tables and the sealed meta rows of a new log (inside a transaction). */
 static int create_schema(slate_log *log)
 {
+    schema_obj objs[NSCHEMA_MAX];
+    size_t nobjs;
+    if (schema_objects(objs, &nobjs)) return dlog_fail(log, SLATE_NOMEM, "out of memory");
     dlog_buf b = {0};
-    dlog_buf_puts(&b, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n");
-    create_sql(&b, "policies", dlog_policy_names, policy_types, DLOG_NPOLICY_COLS);
-    create_sql(&b, "events", dlog_event_names, event_types, DLOG_NEVENT_COLS);
-    create_sql(&b, "decisions", dlog_decision_names, decision_types, DLOG_NDECISION_COLS);
-    dlog_buf_puts(&b, "CREATE INDEX events_case ON events(case_id);\n"
-                      "CREATE INDEX decisions_case ON decisions(case_id);\n"
-                      "CREATE INDEX decisions_entry ON decisions(entry);\n");
+    for (size_t i = 0; i < nobjs; i++)
+        if (objs[i].sql) dlog_buf_printf(&b, "%s;\n", objs[i].sql);
+    free_objects(objs, nobjs);
     if (b.failed) {
         dlog_buf_free(&b);
         return dlog_fail(log, SLATE_NOMEM, "out of memory");
@@ -170,12 +313,16 @@ int dlog_meta_get(slate_log *log, const char *key, char *out, size_t size)
  * state the writer continues from. */
 static int load_existing(slate_log *log)
 {
-    char v[256];
-    if (dlog_meta_get(log, "schema_version", v, sizeof v) != 1)
-        return dlog_fail(log, SLATE_ERROR, "not a slate decision log (no schema_version)");
-    if (atoi(v) != SLATE_LOG_SCHEMA_VERSION)
-        return dlog_fail(log, SLATE_ERROR, "log schema version %s, this slate reads version %d", v,
-                    SLATE_LOG_SCHEMA_VERSION);
+    char v[256], msg[512];
+    int found = dlog_meta_get(log, "schema_version", v, sizeof v);
+    if (found < 0) return dlog_sql_fail(log, "cannot read meta");
+    if (dlog_check_version(found ? v : NULL, msg, sizeof msg))
+        return dlog_fail(log, SLATE_ERROR, "%s", msg);
+    /* a trigger would run on every row written, and the replay's check reads
+     * through the schema: it must be exactly the one slate creates */
+    int rc = dlog_check_schema(log->db, msg, sizeof msg);
+    if (rc) return rc == SLATE_NOMEM ? dlog_fail(log, rc, "out of memory")
+                                     : dlog_fail(log, rc, "%s", msg);
     if (dlog_meta_get(log, "pseudonym", v, sizeof v) != 1)
         return dlog_fail(log, SLATE_ERROR, "meta has no `pseudonym` setting");
     if (log->check) {
@@ -399,7 +546,8 @@ void dlog_free_log(slate_log *log)
     sqlite3_finalize(log->ins_decision);
     sqlite3_finalize(log->has_policy);
     sqlite3_finalize(log->set_state);
-    sqlite3_close(log->db);
+    if (log->check) dlog_close_ro(log->db, log->ro_cleanup);
+    else sqlite3_close(log->db);
     for (size_t i = 0; i < log->nopts; i++) {
         free(log->opt_keys[i]);
         free(log->opt_values[i]);
@@ -445,14 +593,19 @@ int slate_log_open_opts(const char *path, const slate_log_opts *opts, slate_log 
         log->key_len = opts->pseudonym_key_len;
         if (!rc && !log->key_len) rc = dlog_fail(log, SLATE_MISUSE, "the pseudonym key is empty");
     }
-    int flags = log->check ? SQLITE_OPEN_READONLY
-                           : SQLITE_OPEN_READWRITE | (opts->must_exist ? 0 : SQLITE_OPEN_CREATE);
+    int flags = SQLITE_OPEN_READWRITE | (opts->must_exist ? 0 : SQLITE_OPEN_CREATE);
     /* NOMUTEX: a handle is used by one thread at a time (slate_log.h), and the
      * mutex around every sqlite3_* call cost ~8% of a replay */
     flags |= SQLITE_OPEN_NOMUTEX;
-    if (!rc && sqlite3_open_v2(path, &log->db, flags, NULL) != SQLITE_OK)
+    if (!rc && log->check) {
+        /* as the readers open it: read-only, immutable where it cannot change */
+        char msg[1024];
+        int orc = dlog_open_ro(path, 0, &log->db, &log->ro_cleanup, msg, sizeof msg);
+        if (orc) rc = dlog_fail(log, orc == SLATE_NOMEM ? orc : SLATE_ERROR, "%s: %s", path, msg);
+    } else if (!rc && sqlite3_open_v2(path, &log->db, flags, NULL) != SQLITE_OK) {
         rc = dlog_fail(log, SLATE_ERROR, "%s: %s", path,
                   log->db ? sqlite3_errmsg(log->db) : "cannot open");
+    }
     if (!rc) {
         sqlite3_busy_timeout(log->db, 5000);
         sqlite3_extended_result_codes(log->db, 1);

@@ -30,12 +30,17 @@
 static const char *const policy_names[] = {DLOG_POLICY_COLS(NAME_)};
 static const char *const event_names[] = {DLOG_EVENT_COLS(NAME_)};
 static const char *const decision_names[] = {DLOG_DECISION_COLS(NAME_)};
+#define TYPE_(n, t) t,
+static const char *const policy_types[] = {DLOG_POLICY_COLS(TYPE_)};
+static const char *const event_types[] = {DLOG_EVENT_COLS(TYPE_)};
+static const char *const decision_types[] = {DLOG_DECISION_COLS(TYPE_)};
 
 enum { T_POLICY, T_EVENT, T_DECISION, T__N };
 
 typedef struct cursor {
     const char *table;
     const char *const *names;
+    unsigned char want[DLOG_NDECISION_COLS]; /* the storage class each column declares */
     int ncols;          /* without chain */
     int pos_col;
     sqlite3_stmt *st;
@@ -54,7 +59,9 @@ struct dlog_verifier {
     cursor cur[T__N];
     int t;               /* the current (verified, not yet stepped) row's table, or -1 */
     dlog_val vals[DLOG_NDECISION_COLS + 1];
+    unsigned char types[DLOG_NDECISION_COLS + 1]; /* their SQLite storage classes */
     dlog_val given[DLOG_NEVENT_COLS]; /* the events row dlog_verifier_next_event() gave */
+    unsigned char given_types[DLOG_NEVENT_COLS];
     int64_t given_pos;
     int has_given;       /* given/given_pos hold a row (a pos of 0 is a row too) */
     char (*hashes)[65];  /* policy hashes seen, in order */
@@ -84,6 +91,20 @@ static int problem(vstate *v, const char *fmt, ...)
     return SLATE_ERROR;
 }
 
+static const char *type_name(int type)
+{
+    static const char *const names[] = {"?", "an integer", "a real", "text", "a blob", "NULL"};
+    return names[type >= 1 && type <= 5 ? type : 0];
+}
+
+/* The storage class a column declared "INTEGER ...", "TEXT ..." or "BLOB ..." holds. */
+static int decl_type(const char *decl)
+{
+    return !strncmp(decl, "INTEGER", 7) ? SQLITE_INTEGER
+           : !strncmp(decl, "BLOB", 4)  ? SQLITE_BLOB
+                                        : SQLITE_TEXT;
+}
+
 static int advance(vstate *v, cursor *c)
 {
     int rc = sqlite3_step(c->st);
@@ -93,14 +114,12 @@ static int advance(vstate *v, cursor *c)
          * as 14 but sorts after every integer) would make the id/seq order
          * and the pos order differ unnoticed.  The type is read first: SQLite
          * documents it as meaningless after a conversion. */
-        static const char *const types[] = {"?", "an integer", "a real", "text", "a blob",
-                                            "NULL"};
         int type = sqlite3_column_type(c->st, c->pos_col);
         c->pos = sqlite3_column_int64(c->st, c->pos_col);
         if (type != SQLITE_INTEGER)
             return problem(v, "%s: the row at pos %" PRId64 " stores its pos as %s, not an "
                               "integer: it was edited outside slate", c->table, c->pos,
-                           types[type >= 1 && type <= 5 ? type : 0]);
+                           type_name(type));
         return SLATE_OK;
     }
     c->has = 0;
@@ -108,34 +127,61 @@ static int advance(vstate *v, cursor *c)
     return problem(v, "%s: cannot read: %s", c->table, sqlite3_errmsg(v->db));
 }
 
-/* The table's columns must be the schema's, in its order, then `chain`. */
-static int check_columns(vstate *v, const char *table, const char *const *names, int n)
+/* Meta's rows are the ones slate writes: keys and values text without a NUL
+ * byte (the genesis hashes them as C strings: a NUL would hide what follows
+ * it, a blob or a NULL key would escape it), and of the state rows, which the
+ * chain does not seal, exactly those the writer keeps. */
+static int check_meta(vstate *v)
 {
-    char sql[128];
+    static const char *const state_keys[] = {"state.chain", "state.genesis", "state.pos",
+                                             "state.writer"};
+    enum { NSTATE = sizeof state_keys / sizeof *state_keys };
+    int seen[NSTATE] = {0};
     sqlite3_stmt *st;
-    snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
-    if (sqlite3_prepare_v2(v->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return problem(v, "schema: %s", sqlite3_errmsg(v->db));
-    int i = 0, ok = 1;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 1);
-        const char *want = i < n ? names[i] : i == n ? "chain" : NULL;
-        if (!want || !name || strcmp(name, want)) ok = 0;
-        i++;
+    if (sqlite3_prepare_v2(v->db, "SELECT key, value FROM meta ORDER BY key", -1, &st, NULL) !=
+        SQLITE_OK)
+        return problem(v, "meta: %s", sqlite3_errmsg(v->db));
+    int rc = SLATE_OK, step;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        int kt = sqlite3_column_type(st, 0), vt = sqlite3_column_type(st, 1);
+        const char *key = (const char *)sqlite3_column_text(st, 0);
+        size_t klen = (size_t)sqlite3_column_bytes(st, 0);
+        const char *val = (const char *)sqlite3_column_text(st, 1);
+        size_t vlen = (size_t)sqlite3_column_bytes(st, 1);
+        if (kt != SQLITE_TEXT || vt != SQLITE_TEXT || !key || !val || strlen(key) != klen ||
+            strlen(val) != vlen) {
+            rc = problem(v, "meta: the row `%.40s` is not text as slate writes it (a NULL, a "
+                            "number, a blob or a NUL byte): it was edited outside slate",
+                         key ? key : "NULL");
+            break;
+        }
+        if (strncmp(key, DLOG_STATE_PREFIX, strlen(DLOG_STATE_PREFIX))) continue;
+        size_t i = 0;
+        while (i < NSTATE && strcmp(key, state_keys[i])) i++;
+        if (i == NSTATE)
+            rc = problem(v, "meta: `%.40s` is not a row slate writes: it was added outside slate",
+                         key);
+        else if (!strcmp(key, "state.pos") &&
+                 (!vlen || strspn(val, "0123456789") != vlen || (vlen > 1 && val[0] == '0')))
+            rc = problem(v, "meta: state.pos `%.40s` is not a position: it was edited outside "
+                            "slate", val);
+        else
+            seen[i] = 1;
     }
+    if (!rc && step != SQLITE_DONE) rc = problem(v, "meta: %s", sqlite3_errmsg(v->db));
     sqlite3_finalize(st);
-    if (!ok || i != n + 1)
-        return problem(v, "schema: table `%s` does not have the columns of schema version %d",
-                       table, SLATE_LOG_SCHEMA_VERSION);
-    return SLATE_OK;
+    for (int i = 0; !rc && i < NSTATE; i++)
+        if (!seen[i]) rc = problem(v, "meta: %s is missing", state_keys[i]);
+    return rc;
 }
 
-static int open_cursor(vstate *v, int t, const char *table, const char *const *names, int n,
-                       int pos_col, const char *order)
+static int open_cursor(vstate *v, int t, const char *table, const char *const *names,
+                       const char *const *types, int n, int pos_col, const char *order)
 {
     cursor *c = &v->cur[t];
     c->table = table;
     c->names = names;
+    for (int i = 0; i < n; i++) c->want[i] = (unsigned char)decl_type(types[i]);
     c->ncols = n;
     c->pos_col = pos_col;
     dlog_buf b = {0};
@@ -151,12 +197,13 @@ static int open_cursor(vstate *v, int t, const char *table, const char *const *n
 
 /* The current row of st (n columns) as values (valid until the next step).
  * Each column is read with the accessor of its type, so nothing converts. */
-static void load_values(sqlite3_stmt *st, int n, dlog_val *out)
+static void load_values(sqlite3_stmt *st, int n, dlog_val *out, unsigned char *types)
 {
     for (int i = 0; i < n; i++) {
         dlog_val *x = &out[i];
         memset(x, 0, sizeof *x);
-        switch (sqlite3_column_type(st, i)) {
+        types[i] = (unsigned char)sqlite3_column_type(st, i);
+        switch (types[i]) {
         case SQLITE_NULL: x->type = DV_NULL; break;
         case SQLITE_INTEGER:
             x->type = DV_INT;
@@ -179,10 +226,12 @@ static void load_values(sqlite3_stmt *st, int n, dlog_val *out)
  * an events row dlog_verifier_next_event() read already is not read again. */
 static void row_values(vstate *v, cursor *c)
 {
-    if (c == &v->cur[T_EVENT] && v->has_given && c->pos == v->given_pos)
+    if (c == &v->cur[T_EVENT] && v->has_given && c->pos == v->given_pos) {
         memcpy(v->vals, v->given, sizeof v->given);
-    else
-        load_values(c->st, c->ncols, v->vals);
+        memcpy(v->types, v->given_types, sizeof v->given_types);
+    } else {
+        load_values(c->st, c->ncols, v->vals, v->types);
+    }
 }
 
 /* stored == the lowercase hex of h (what strcmp with dlog_hex's text tells),
@@ -315,17 +364,15 @@ static void name_missing(vstate *v, int64_t pos, int64_t last_id, int64_t last_s
 /* The checks before the first row: schema, sealed meta, the cursors. */
 static int begin(vstate *v)
 {
-    char buf[128];
-    int rc;
-    if (!meta_text(v->db, "schema_version", buf, sizeof buf))
-        return problem(v, "meta: not a slate decision log (no schema_version)");
-    if (atoi(buf) != SLATE_LOG_SCHEMA_VERSION)
-        return problem(v, "meta: schema version %s, this slate reads version %d", buf,
-                       SLATE_LOG_SCHEMA_VERSION);
-    if ((rc = check_columns(v, "policies", policy_names, DLOG_NPOLICY_COLS)) ||
-        (rc = check_columns(v, "events", event_names, DLOG_NEVENT_COLS)) ||
-        (rc = check_columns(v, "decisions", decision_names, DLOG_NDECISION_COLS)))
-        return rc;
+    char buf[128], msg[512];
+    int rc, found = meta_text(v->db, "schema_version", buf, sizeof buf);
+    if (dlog_check_version(found ? buf : NULL, msg, sizeof msg))
+        return problem(v, "meta: %s", msg);
+    /* the exact schema: the chain covers rows, not the objects around them (a
+     * trigger, a view in a table's place, an index that answers otherwise) */
+    if ((rc = dlog_check_schema(v->db, msg, sizeof msg)))
+        return rc == SLATE_NOMEM ? rc : problem(v, "%s", msg);
+    if ((rc = check_meta(v))) return rc;
 
     char hex[65], want[80];
     if ((rc = genesis(v, v->head))) return rc == SLATE_NOMEM ? rc : SLATE_ERROR;
@@ -339,11 +386,12 @@ static int begin(vstate *v)
      * replay).  In a sound log the two orders are the same (ids and seqs follow
      * pos, which is checked), and where they are not a problem is found: then
      * dlog_verifier_finish() verifies again in pos order, which names it. */
-    if ((rc = open_cursor(v, T_POLICY, "policies", policy_names, DLOG_NPOLICY_COLS, 0, "pos")) ||
-        (rc = open_cursor(v, T_EVENT, "events", event_names, DLOG_NEVENT_COLS, 1,
+    if ((rc = open_cursor(v, T_POLICY, "policies", policy_names, policy_types, DLOG_NPOLICY_COLS,
+                          0, "pos")) ||
+        (rc = open_cursor(v, T_EVENT, "events", event_names, event_types, DLOG_NEVENT_COLS, 1,
                           v->by_rowid ? "id" : "pos")) ||
-        (rc = open_cursor(v, T_DECISION, "decisions", decision_names, DLOG_NDECISION_COLS, 1,
-                          v->by_rowid ? "seq" : "pos")))
+        (rc = open_cursor(v, T_DECISION, "decisions", decision_names, decision_types,
+                          DLOG_NDECISION_COLS, 1, v->by_rowid ? "seq" : "pos")))
         return rc;
 
     /* rows past the head meta records were added outside slate */
@@ -391,6 +439,17 @@ static int next_row(vstate *v)
     if (c->pos > v->expect) {
         name_missing(v, v->expect, v->last_id, v->last_seq, v->remaining);
         return SLATE_ERROR;
+    }
+
+    /* the storage classes slate writes: the chain hashes a text and a blob of
+     * the same bytes alike, and a REAL as its text */
+    for (int i = 0; i <= c->ncols; i++) {
+        int type = i < c->ncols ? v->types[i] : sqlite3_column_type(c->st, c->ncols);
+        int want = i < c->ncols ? c->want[i] : SQLITE_TEXT;
+        if (type != want && type != SQLITE_NULL)
+            return problem(v, "%s: `%s` is stored as %s, not %s: the row was edited outside slate",
+                           NAME, i < c->ncols ? c->names[i] : "chain", type_name(type),
+                           type_name(want));
     }
 
     /* structure */
@@ -562,7 +621,7 @@ int dlog_verifier_next_event(dlog_verifier *v, const dlog_val **vals)
         if (sticky(v, advance(v, c))) return v->rc;
     }
     if (!c->has) return SLATE_OK;
-    load_values(c->st, c->ncols, v->given);
+    load_values(c->st, c->ncols, v->given, v->given_types);
     v->given_pos = c->pos;
     v->has_given = 1;
     *vals = v->given;
@@ -626,13 +685,12 @@ int slate_log_verify(const char *path, slate_log_summary *sum, char **err)
     if (sum) memset(sum, 0, sizeof *sum);
     if (!path) return SLATE_MISUSE;
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        if (err) dlog_set_err(err, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
-        sqlite3_close(db);
-        return SLATE_ERROR;
+    char *cleanup, msg[1024];
+    int rc = dlog_open_ro(path, 0, &db, &cleanup, msg, sizeof msg);
+    if (rc) {
+        if (err) dlog_set_err(err, "%s: %s", path, msg);
+        return rc == SLATE_NOMEM ? rc : SLATE_ERROR;
     }
-    sqlite3_busy_timeout(db, 5000);
-    int rc;
     /* one read transaction: a consistent snapshot even while a writer appends */
     if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
         if (err) dlog_set_err(err, "%s: %s", path, sqlite3_errmsg(db));
@@ -644,6 +702,6 @@ int slate_log_verify(const char *path, slate_log_summary *sum, char **err)
         dlog_verifier_free(v);
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     }
-    sqlite3_close(db);
+    dlog_close_ro(db, cleanup);
     return rc;
 }

@@ -792,11 +792,12 @@ static void test_failed_write_rolls_back_batch(void **state)
     assert_int_equal(slate_log_open(f->db, &log, NULL), SLATE_OK);
     assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", NULL), SLATE_OK);
     assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
-    sql(f->db, "CREATE TRIGGER refuse BEFORE INSERT ON decisions WHEN NEW.seq = 9 "
-               "BEGIN SELECT RAISE(ABORT, 'refused'); END");
 
     slate_log_opts opts = {.batch = 4};
     assert_int_equal(slate_log_open_opts(f->db, &opts, &log, NULL), SLATE_OK);
+    /* added once the writer is open: opening refuses a log with a trigger */
+    sql(f->db, "CREATE TRIGGER refuse BEFORE INSERT ON decisions WHEN NEW.seq = 9 "
+               "BEGIN SELECT RAISE(ABORT, 'refused'); END");
     uint64_t dseq = 1;
     /* events 1-4 (decisions 1-6) commit as a batch; 5 is pending; 6 fails */
     assert_int_not_equal(syn_events(log, 1, 6, &dseq), SLATE_OK);
@@ -831,9 +832,10 @@ static void test_failed_commit_reported_at_close(void **state)
     assert_int_equal(slate_log_open(f->db, &log, NULL), SLATE_OK);
     assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", NULL), SLATE_OK);
     assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
+    assert_int_equal(slate_log_open(f->db, &log, NULL), SLATE_OK);
+    /* added once the writer is open: opening refuses a log with a trigger */
     sql(f->db, "CREATE TRIGGER refuse BEFORE UPDATE ON meta WHEN NEW.key = 'state.pos' "
                "BEGIN SELECT RAISE(ABORT, 'disk full'); END");
-    assert_int_equal(slate_log_open(f->db, &log, NULL), SLATE_OK);
     uint64_t dseq = 1;
     assert_int_equal(syn_events(log, 1, 2, &dseq), SLATE_OK);
     assert_int_not_equal(slate_log_flush(log), SLATE_OK); /* ignored by the caller */

@@ -1,0 +1,336 @@
+/*
+ * test_loghostile.c - decision logs changed outside slate, as the reader, the
+ * verifier, replay's check mode and the writer (`run --resume`) meet them
+ * (issue 12): objects added to or missing from the schema, a schema_version
+ * that is no number, meta rows slate does not write, values stored as another
+ * type than slate writes (which the chain alone does not see), an index that
+ * answers for another table, and how the files are opened (immutable, no -wal
+ * or -shm left behind, a directory, a FIFO).  The CLI side is
+ * tests/cli/hostile-log.sh.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "logsynth.h"
+
+typedef struct fixture {
+    char *dir, *base, *db;
+} fixture;
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+static int exists(const char *path, const char *suffix)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s%s", path, suffix);
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->dir = syn_tmpdir();
+    f->base = syn_path(f->dir, "base.db");
+    f->db = syn_path(f->dir, "audit.db");
+    assert_int_equal(syn_scenario(f->base, NULL, 0), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    syn_rmdir(f->dir);
+    free(f->base);
+    free(f->db);
+    free(f);
+    return 0;
+}
+
+/* A fresh copy of the scenario's log at f->db, then `stmt` run on it. */
+static void fresh(fixture *f, const char *stmt)
+{
+    unlink(f->db);
+    copy_file(f->base, f->db);
+    if (!stmt) return;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    char *msg = NULL;
+    if (sqlite3_exec(db, stmt, NULL, NULL, &msg) != SQLITE_OK) fail_msg("%s: %s", stmt, msg);
+    sqlite3_close(db);
+}
+
+static void says(const char *err, const char *want)
+{
+    assert_non_null(err);
+    if (!strstr(err, want)) fail_msg("`%s` does not say `%s`", err, want);
+}
+
+/* Every door refuses the log, naming `want`: the reader (with and without
+ * verification), slate_log_verify(), replay's check mode and the writer. */
+static void all_refuse(const char *path, const char *want)
+{
+    slate_log_reader *rd = NULL;
+    char *err = NULL;
+    slate_log_read_opts vo = {.verify = 1};
+    assert_int_equal(slate_log_read_open(path, NULL, &rd, &err), SLATE_ERROR);
+    says(err, want);
+    slate_log_free(err);
+    assert_int_equal(slate_log_read_open(path, &vo, &rd, &err), SLATE_ERROR);
+    says(err, want);
+    slate_log_free(err);
+    assert_int_equal(slate_log_verify(path, NULL, &err), SLATE_ERROR);
+    says(err, want);
+    slate_log_free(err);
+    slate_log *log = NULL;
+    slate_log_opts co = {.check = 1, .verify = 1};
+    assert_int_equal(slate_log_open_opts(path, &co, &log, &err), SLATE_ERROR);
+    says(err, want);
+    slate_log_free(err);
+    slate_log_opts wo = {.must_exist = 1};
+    assert_int_equal(slate_log_open_opts(path, &wo, &log, &err), SLATE_ERROR);
+    says(err, want);
+    slate_log_free(err);
+}
+
+/* Only verification refuses it (the reader opens it when not asked to verify). */
+static void verify_refuses(const char *path, const char *want)
+{
+    slate_log_reader *rd = NULL;
+    char *err = NULL;
+    slate_log_read_opts vo = {.verify = 1};
+    assert_int_equal(slate_log_read_open(path, &vo, &rd, &err), SLATE_ERROR);
+    says(err, want);
+    says(err, "the log does not verify");
+    slate_log_free(err);
+    assert_int_equal(slate_log_verify(path, NULL, &err), SLATE_ERROR);
+    says(err, want);
+    slate_log_free(err);
+    assert_int_equal(slate_log_read_open(path, NULL, &rd, &err), SLATE_OK);
+    slate_log_read_close(rd);
+}
+
+/* Issue 12, defect 3: a trigger (it would rewrite rows as `run --resume`
+ * writes), a view, an index, a table: every object slate does not create is
+ * refused by name, and so is one missing or changed. */
+static void test_schema_objects(void **state)
+{
+    fixture *f = *state;
+    fresh(f, "CREATE TRIGGER t AFTER INSERT ON events BEGIN "
+             "UPDATE decisions SET args = '{}' WHERE seq = 1; END");
+    all_refuse(f->db, "schema: the log holds trigger `t` on `events`, which slate does not "
+                      "create");
+    fresh(f, "CREATE VIEW v AS SELECT * FROM decisions");
+    all_refuse(f->db, "view `v`");
+    fresh(f, "CREATE INDEX extra ON events(type)");
+    all_refuse(f->db, "index `extra` on `events`");
+    fresh(f, "CREATE TABLE notes (x)");
+    all_refuse(f->db, "table `notes`");
+    fresh(f, "ANALYZE");
+    all_refuse(f->db, "table `sqlite_stat1`");
+    fresh(f, "DROP INDEX decisions_entry");
+    all_refuse(f->db, "schema: index `decisions_entry` on `decisions` is missing");
+    /* defect 9: a missing table is the input's fault, named */
+    fresh(f, "DROP TABLE decisions");
+    all_refuse(f->db, "schema: table `decisions` is missing");
+    /* a table rebuilt without a constraint (the rows and the chain intact) */
+    fresh(f, "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, "
+             "'status TEXT CHECK (status IN (''accepted'',''rejected''))', 'status TEXT') "
+             "WHERE name = 'events'");
+    all_refuse(f->db, "schema: table `events` is not the one slate creates");
+    fresh(f, NULL);
+    assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK);
+}
+
+/* Defect 9: a schema_version that is not a number is named as it is, not as
+ * "version 0". */
+static void test_version_text(void **state)
+{
+    fixture *f = *state;
+    fresh(f, "UPDATE meta SET value = 'abc' WHERE key = 'schema_version'");
+    all_refuse(f->db, "schema_version is `abc`, not a version number");
+    fresh(f, "UPDATE meta SET value = '7' WHERE key = 'schema_version'");
+    all_refuse(f->db, "log schema version 7, this slate reads version 1");
+    fresh(f, "DELETE FROM meta WHERE key = 'schema_version'");
+    all_refuse(f->db, "not a slate decision log");
+}
+
+/* Meta rows the chain cannot seal must still be the ones slate writes. */
+static void test_meta_rows(void **state)
+{
+    fixture *f = *state;
+    fresh(f, "INSERT INTO meta VALUES ('state.note', 'x')");
+    verify_refuses(f->db, "meta: `state.note` is not a row slate writes");
+    fresh(f, "INSERT INTO meta VALUES (NULL, 'x')");
+    verify_refuses(f->db, "meta: the row `NULL` is not text");
+    /* a sealed value as a blob of the same bytes hashes the same */
+    fresh(f, "UPDATE meta SET value = CAST(value AS BLOB) WHERE key = 'pseudonym'");
+    verify_refuses(f->db, "meta: the row `pseudonym` is not text");
+    /* a NUL byte would cut the sealed value the genesis hashes */
+    fresh(f, "UPDATE meta SET value = value || char(0) || 'x' WHERE key = 'pseudonym'");
+    verify_refuses(f->db, "meta: the row `pseudonym` is not text");
+    fresh(f, "UPDATE meta SET value = value || 'x' WHERE key = 'state.pos'");
+    verify_refuses(f->db, "is not a position");
+    fresh(f, "DELETE FROM meta WHERE key = 'state.writer'");
+    verify_refuses(f->db, "meta: state.writer is missing");
+}
+
+/* A value stored as another storage class than slate writes, with the same
+ * bytes, hashes alike: the verifier names the type. */
+static void test_value_types(void **state)
+{
+    fixture *f = *state;
+    fresh(f, "UPDATE decisions SET args = CAST(args AS BLOB) WHERE seq = 3");
+    verify_refuses(f->db, "decisions row seq 3 (pos");
+    verify_refuses(f->db, "`args` is stored as a blob, not text");
+    fresh(f, "UPDATE events SET chain = CAST(chain AS BLOB) WHERE id = 2");
+    verify_refuses(f->db, "`chain` is stored as a blob, not text");
+    fresh(f, "UPDATE policies SET image = CAST(image AS TEXT)");
+    verify_refuses(f->db, "`image` is stored as text, not a blob");
+    fresh(f, "UPDATE decisions SET rule_line = rule_line + 0.5 WHERE seq = 2");
+    verify_refuses(f->db, "`rule_line` is stored as a real, not an integer");
+}
+
+/* Rows of one case from a reader, as "E<id>" and "D<seq>" words. */
+static void case_rows(slate_log_reader *rd, const char *case_id, char *out, size_t size)
+{
+    slate_log_scan scan = {.case_id = case_id, .case_len = strlen(case_id)};
+    slate_log_cursor *cur;
+    assert_int_equal(slate_log_cursor_open(rd, &scan, &cur), SLATE_OK);
+    slate_log_row row;
+    size_t n = 0;
+    out[0] = 0;
+    while (slate_log_cursor_next(cur, &row) == SLATE_OK && row.what && n < size)
+        n += (size_t)snprintf(out + n, size - n, "%s%c%" PRId64, n ? " " : "",
+                              row.what == SLATE_LOG_SCAN_ENTRIES ? 'E' : 'D',
+                              row.what == SLATE_LOG_SCAN_ENTRIES ? row.entry.id
+                                                                 : row.decision.seq);
+    slate_log_cursor_close(cur);
+}
+
+/* The chain covers tables, not indexes: with the case indexes swapped (the
+ * rows and the chain untouched, so the log verifies), a verified reader still
+ * finds exactly the case's rows, and an entry's decisions found through an
+ * index that answers for another table are refused. */
+static void test_indexes_not_trusted(void **state)
+{
+    fixture *f = *state;
+    char want[2048], got[2048];
+    fresh(f, NULL);
+    slate_log_read_opts vo = {.verify = 1};
+    slate_log_reader *rd = NULL;
+    assert_int_equal(slate_log_read_open(f->db, &vo, &rd, NULL), SLATE_OK);
+    case_rows(rd, "B", want, sizeof want);
+    slate_log_read_close(rd);
+    assert_non_null(strchr(want, 'D'));
+
+    fresh(f, "CREATE TEMP TABLE r AS SELECT name, rootpage FROM main.sqlite_master "
+             "  WHERE name IN ('events_case', 'decisions_case');"
+             "PRAGMA writable_schema = ON;"
+             "UPDATE main.sqlite_master SET rootpage = (SELECT rootpage FROM r "
+             "  WHERE name = 'decisions_case') WHERE name = 'events_case';"
+             "UPDATE main.sqlite_master SET rootpage = (SELECT rootpage FROM r "
+             "  WHERE name = 'events_case') WHERE name = 'decisions_case';");
+    assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK);
+    /* through the indexes the case's rows are others (what the test guards) */
+    assert_int_equal(slate_log_read_open(f->db, NULL, &rd, NULL), SLATE_OK);
+    case_rows(rd, "B", got, sizeof got);
+    slate_log_read_close(rd);
+    assert_string_not_equal(got, want);
+    assert_int_equal(slate_log_read_open(f->db, &vo, &rd, NULL), SLATE_OK);
+    case_rows(rd, "B", got, sizeof got);
+    slate_log_read_close(rd);
+    assert_string_equal(got, want);
+}
+
+/* The reader's files: nothing left beside the log, immutable on request, a
+ * -wal holding rows read even then, a writer's files left alone. */
+static void test_files(void **state)
+{
+    fixture *f = *state;
+    fresh(f, NULL);
+    slate_log_reader *rd = NULL;
+    slate_log_info info, ref;
+    assert_int_equal(slate_log_read_open(f->db, NULL, &rd, NULL), SLATE_OK);
+    assert_int_equal(slate_log_read_info(rd, &ref), SLATE_OK);
+    slate_log_read_close(rd);
+    assert_false(exists(f->db, "-wal"));
+    assert_false(exists(f->db, "-shm"));
+    slate_log_read_opts io = {.verify = 1, .immutable = 1};
+    assert_int_equal(slate_log_read_open(f->db, &io, &rd, NULL), SLATE_OK);
+    assert_false(exists(f->db, "-wal")); /* immutable: nothing created, even open */
+    slate_log_read_close(rd);
+    assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK);
+    assert_false(exists(f->db, "-wal"));
+    assert_false(exists(f->db, "-shm"));
+
+    /* a writer appends and stays open: its files are its own */
+    slate_log_opts wo = {.must_exist = 1, .batch = 1};
+    slate_log *log = NULL;
+    assert_int_equal(slate_log_open_opts(f->db, &wo, &log, NULL), SLATE_OK);
+    uint64_t dseq = ref.last_decision_seq + 1;
+    assert_int_equal(syn_events(log, ref.last_event_seq + 1, 2, &dseq), 0);
+    assert_int_equal(slate_log_flush(log), SLATE_OK);
+    assert_true(exists(f->db, "-wal"));
+    assert_int_equal(slate_log_read_open(f->db, NULL, &rd, NULL), SLATE_OK);
+    slate_log_read_close(rd);
+    assert_true(exists(f->db, "-wal"));
+    /* a copy of the file with its -wal, as a killed writer leaves them: the
+     * rows in the -wal are read, immutable or not */
+    char *copy = syn_path(f->dir, "copy.db"), *copy_wal = syn_path(f->dir, "copy.db-wal");
+    char wal[4096];
+    snprintf(wal, sizeof wal, "%s-wal", f->db);
+    copy_file(f->db, copy);
+    copy_file(wal, copy_wal);
+    assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
+    assert_false(exists(f->db, "-wal"));
+    assert_int_equal(slate_log_read_open(copy, &io, &rd, NULL), SLATE_OK);
+    assert_int_equal(slate_log_read_info(rd, &info), SLATE_OK);
+    assert_int_equal(info.entries, ref.entries + 2);
+    slate_log_read_close(rd);
+    free(copy);
+    free(copy_wal);
+
+    /* not files a log can be */
+    char *err = NULL;
+    assert_int_equal(slate_log_read_open(f->dir, NULL, &rd, &err), SLATE_LOG_IOERR);
+    says(err, "Is a directory");
+    slate_log_free(err);
+    char *fifo = syn_path(f->dir, "fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(slate_log_read_open(fifo, NULL, &rd, &err), SLATE_ERROR);
+    says(err, "not a regular file");
+    slate_log_free(err);
+    free(fifo);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_schema_objects, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_meta_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_value_types, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_indexes_not_trusted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
