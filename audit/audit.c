@@ -10,21 +10,31 @@
 
 #include "audit.h"
 #include "status.h"
+#include "termsafe.h"
 #include "timestamp.h"
 
 /* ---- opening -------------------------------------------------------------- */
 
-int aud_open(aud_log *lg, const char *cmd, const char *path)
+int aud_open(aud_log *lg, const char *cmd, const char *path, int verify)
 {
     memset(lg, 0, sizeof *lg);
     lg->path = path;
     char *err = NULL;
-    int rc = slate_log_read_open(path, NULL, &lg->rd, &err);
+    /* verified in the snapshot the command then reads, so what it reports is
+     * what was verified */
+    slate_log_read_opts opts = {.verify = verify == AUD_VERIFY};
+    int rc = slate_log_read_open(path, &opts, &lg->rd, &err);
     if (rc) {
-        fprintf(stderr, "slate %s: %s\n", cmd, err ? err : slate_errstr(rc));
+        aud_txt t = {0};
+        fprintf(stderr, "slate %s: %s\n", cmd, aud_txt_s(&t, err ? err : slate_errstr(rc)));
         slate_log_free(err);
         /* the file's content is at fault unless it could not be read at all */
         return rc == SLATE_LOG_IOERR || rc == SLATE_NOMEM ? EXIT_IO : EXIT_INPUT;
+    }
+    lg->verified = verify == AUD_VERIFY;
+    if (verify == AUD_NO_VERIFY) {
+        aud_txt t = {0};
+        fprintf(stderr, "slate %s: %s: warning: %s\n", cmd, aud_txt_s(&t, path), AUD_UNVERIFIED);
     }
     const char *ps = slate_log_read_meta(lg->rd, "pseudonym");
     lg->pseudonyms = ps && strcmp(ps, "none") != 0;
@@ -143,7 +153,9 @@ int aud_walk_log(aud_log *lg, const char *cmd, const aud_walk *w)
     }
     slate_log_cursor_close(cur);
     if (rc) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, lg->path, slate_log_read_errmsg(lg->rd));
+        aud_txt t = {0};
+        fprintf(stderr, "slate %s: %s: %s\n", cmd, aud_txt_s(&t, lg->path),
+                aud_txt_s(&t, slate_log_read_errmsg(lg->rd)));
         return -1;
     }
     return 0;
@@ -173,6 +185,26 @@ int aud_field_text(const json_t *fields, const char *key, char *out, size_t size
         free(s);
     }
     return 1;
+}
+
+/* ---- text for people ---------------------------------------------------------- */
+
+const char *aud_txt_s(aud_txt *t, const char *s)
+{
+    char *b = t->buf[t->next++ % AUD_TXT_N];
+    return term_safe_str(b, sizeof t->buf[0], s, "?");
+}
+
+json_t *aud_json_text(const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    if (!j && s) {
+        size_t n = strlen(s);
+        char *safe = malloc(n + 1);
+        if (safe) j = json_string(term_safe(safe, n + 1, s, n));
+        free(safe);
+    }
+    return j;
 }
 
 /* ---- time ------------------------------------------------------------------- */

@@ -6,9 +6,11 @@
  *
  * Reads the log through the reader of include/slate_log.h (no SQL here: the
  * schema and its queries live in runtime/log/), adding what the commands share
- * on top: payloads and args parsed as JSON, the pseudonym setting.  Prefix
- * aud_.  Nothing here knows the engine; replay and diff add that on top
- * (audit/rerun.c).
+ * on top: payloads and args parsed as JSON, the pseudonym setting, the
+ * verification every command does before it reports (and the warning each of
+ * its outputs carries when told not to), and text from the log made safe for a
+ * terminal.  Prefix aud_.  Nothing here knows the engine; replay and diff add
+ * that on top (audit/rerun.c).
  */
 #ifndef SLATE_AUDIT_H
 #define SLATE_AUDIT_H
@@ -25,17 +27,34 @@
 typedef struct aud_log {
     slate_log_reader *rd;
     const char *path;
+    int verified;            /* its hash chain was verified on open (0: --no-verify) */
     int pseudonyms;          /* meta pseudonym is not `none` */
     const slate_log_policy *policies; /* every stored policy, in log order (the
                                          reader's; source NULL when not stored) */
     size_t npolicies;
 } aud_log;
 
+/* How aud_open() treats the hash chain. */
+enum {
+    AUD_NO_VERIFY = 0,  /* --no-verify: read it unverified, AUD_UNVERIFIED on stderr */
+    AUD_VERIFY = 1,     /* verify it first (every reader's default) */
+    AUD_CALLER_VERIFIES /* replay: open only to check it is a log; it verifies next */
+};
+
 /* Open `path` read-only and check it is a slate log of a schema this slate
- * reads.  Prints "slate CMD: ..." on stderr and returns EXIT_IO (unreadable) or
- * EXIT_INPUT (not a log) on failure, EXIT_OK on success. */
-int aud_open(aud_log *lg, const char *cmd, const char *path);
+ * reads; with AUD_VERIFY, verify its hash chain in the snapshot then read, and
+ * refuse it when that fails (a reader reports nothing from a log it has not
+ * verified).  Prints "slate CMD: ..." on stderr and returns EXIT_IO
+ * (unreadable) or EXIT_INPUT (not a log, a schema object missing or added, the
+ * first problem verification found) on failure, EXIT_OK on success. */
+int aud_open(aud_log *lg, const char *cmd, const char *path, int verify);
 void aud_close(aud_log *lg);
+
+/* What every output of a command run with --no-verify says (its text, JSON and
+ * HTML, and stderr): the figures may come from a changed log. */
+#define AUD_UNVERIFIED                                                                    \
+    "NOT VERIFIED (--no-verify): the hash chain of this log was not checked, so what "  \
+    "follows may come from a log changed after slate wrote it"
 
 /* The value of meta `key` into buf; 0 when absent. */
 int aud_meta(const aud_log *lg, const char *key, char *buf, size_t size);
@@ -88,6 +107,23 @@ const char *aud_json_str(const json_t *o, const char *key);
 int aud_field_text(const json_t *fields, const char *key, char *out, size_t size);
 
 /* ---- text ------------------------------------------------------------------ */
+
+/* Text from a log for people: every string a command prints from the log (ids,
+ * names, reasons, policy lines) goes through aud_txt_s(), which shows control
+ * characters and invalid UTF-8 as '?' (common/termsafe.h), so a value cannot
+ * drive the terminal or start a line of its own.  A copy lives in one of the
+ * rotating buffers of `t` (declared `aud_txt t = {0};`), valid for AUD_TXT_N
+ * calls; NULL shows as "?". */
+#define AUD_TXT_N 8
+typedef struct aud_txt {
+    unsigned next;
+    char buf[AUD_TXT_N][2048];
+} aud_txt;
+const char *aud_txt_s(aud_txt *t, const char *s);
+
+/* A JSON string of s: as it is when it is UTF-8, else as aud_txt_s() shows it
+ * (jansson takes UTF-8 only).  New reference, or NULL when memory runs out. */
+json_t *aud_json_text(const char *s);
 
 /* Parse a time given on the command line: RFC 3339, a date YYYY-MM-DD (00:00
  * UTC), or epoch milliseconds.  Returns 0 or -1. */

@@ -16,6 +16,7 @@
 
 #include "status.h"
 #include "report.h"
+#include "termsafe.h"
 
 #define NOVAL "(none)"
 
@@ -64,7 +65,8 @@ static int vals_push(rep_vals *v, int64_t x)
 static int count(rep_counts *c, const char *key)
 {
     int added;
-    size_t i = aud_map_put(&c->keys, key, &added);
+    char safe[256]; /* the key as every rendering shows it (one count per shown key) */
+    size_t i = aud_map_put(&c->keys, term_safe_str(safe, sizeof safe, key, NULL), &added);
     if (i == SIZE_MAX) return -1;
     if (added) {
         uint64_t *n = realloc(c->n, c->keys.cap * sizeof *n);
@@ -80,7 +82,8 @@ static size_t clock_index(builder *b, const char *name)
 {
     rep_model *m = b->m;
     int added;
-    size_t i = aud_map_put(&m->clock_names, name, &added);
+    char safe[256]; /* as every rendering shows it */
+    size_t i = aud_map_put(&m->clock_names, term_safe_str(safe, sizeof safe, name, NULL), &added);
     if (i == SIZE_MAX) return i;
     if (added) {
         rep_clock *c = realloc(m->clocks, m->clock_names.cap * sizeof *c);
@@ -274,9 +277,10 @@ int rep_build(rep_model *m, aud_log *lg, int64_t from, int64_t to)
     size_t len = 0;
     for (size_t i = 0; i < lg->npolicies && len < sizeof m->policies - 80; i++) {
         const slate_log_policy *p = &lg->policies[i];
+        aud_txt t = {0};
         len += (size_t)snprintf(m->policies + len, sizeof m->policies - len, "%s%s %s (%.12s)",
-                                i ? ", " : "", p->name ? p->name : "?",
-                                p->version ? p->version : "?", p->hash ? p->hash : "?");
+                                i ? ", " : "", aud_txt_s(&t, p->name), aud_txt_s(&t, p->version),
+                                aud_txt_s(&t, p->hash));
     }
     builder b = {m, 0, NULL, 0, 0};
     aud_walk w = {NULL, on_entry, on_decision, &b};
@@ -427,7 +431,9 @@ static void text_clock_block(FILE *f, const rep_model *m, const char *title, con
 void rep_text(const rep_model *m, const char *path, FILE *f)
 {
     char t1[32], t2[32], p[16], d1[32], d2[32], d3[32];
-    fprintf(f, "slate report: %s\n", path);
+    aud_txt txt = {0};
+    if (m->unverified) fprintf(f, "%s\n", AUD_UNVERIFIED);
+    fprintf(f, "slate report: %s\n", aud_txt_s(&txt, path));
     if (m->from != INT64_MIN || m->to != INT64_MAX)
         fprintf(f, "%-20s cases opened from %s to %s\n", "window",
                 m->from == INT64_MIN ? "the start" : aud_time(m->from, t1),
@@ -533,7 +539,11 @@ json_t *rep_json(const rep_model *m, const char *path)
 {
     char t[32];
     json_t *o = json_object();
-    json_object_set_new(o, "log", json_string(path));
+    if (m->unverified) {
+        json_object_set_new(o, "verified", json_false());
+        json_object_set_new(o, "warning", json_string(AUD_UNVERIFIED));
+    }
+    json_object_set_new(o, "log", aud_json_text(path));
     json_object_set_new(o, "from", m->from == INT64_MIN ? json_null() : json_string(aud_time(m->from, t)));
     json_object_set_new(o, "to", m->to == INT64_MAX ? json_null() : json_string(aud_time(m->to, t)));
     json_object_set_new(o, "first_event", m->first_at == INT64_MIN ? json_null()
@@ -584,8 +594,11 @@ json_t *rep_json(const rep_model *m, const char *path)
 
 /* ---- HTML ----------------------------------------------------------------------- */
 
-static void html_esc(FILE *f, const char *s)
+static void html_esc(FILE *f, const char *text)
 {
+    size_t n = strlen(text);
+    char *safe = malloc(n + 1); /* no control character or invalid UTF-8 on the page */
+    const char *s = safe ? term_safe(safe, n + 1, text, n) : "?";
     for (; *s; s++) {
         switch (*s) {
         case '<': fputs("&lt;", f); break;
@@ -595,6 +608,7 @@ static void html_esc(FILE *f, const char *s)
         default: fputc(*s, f);
         }
     }
+    free(safe);
 }
 
 /* A horizontal bar chart: one bar per label, scaled to the largest value;
@@ -660,8 +674,13 @@ void rep_html(const rep_model *m, const char *path, FILE *f)
           "table{border-collapse:collapse;margin:1em 0}th,td{padding:3px 10px;text-align:left;"
           "border-bottom:1px solid #ddd}td.n{text-align:right}\n"
           "figure{margin:1em 0}figcaption{font-weight:bold}svg text{font:12px sans-serif}\n"
-          ".bar{fill:#3b7dd8}.none{color:#888}\n</style></head><body>\n<h1>SLA report</h1>\n"
-          "<table>\n", f);
+          ".bar{fill:#3b7dd8}.none{color:#888}\n</style></head><body>\n<h1>SLA report</h1>\n", f);
+    if (m->unverified) {
+        fputs("<p style=\"background:#fdd;border:2px solid #c00;padding:.5em;font-weight:bold\">", f);
+        html_esc(f, AUD_UNVERIFIED);
+        fputs("</p>\n", f);
+    }
+    fputs("<table>\n", f);
     html_row(f, "log", path);
     if (m->first_at != INT64_MIN) {
         snprintf(buf, sizeof buf, "%s .. %s", aud_time(m->first_at, t1), aud_time(m->last_at, t2));

@@ -53,6 +53,7 @@ typedef struct rep_model {
     uint64_t scores[6];         /* [1..5]; [0]: other values */
     uint64_t complaint_scores, complaint_satisfied;
     char policies[512];         /* "svc 1 (1a2b3c4d5e6f), ..." */
+    int unverified;             /* read with --no-verify: every rendering says so */
 
     /* working state */
     aud_map cases_map;          /* case id -> index */
@@ -66,7 +67,11 @@ typedef struct rep_model {
 int rep_build(rep_model *m, aud_log *lg, int64_t from, int64_t to);
 void rep_free(rep_model *m);
 
-/* Write the model as text, as a JSON value (new reference), or as an HTML page. */
+/* Write the model as text, as a JSON value (new reference), or as an HTML page.
+ * Names and values from the log (clocks, tiers, categories, policies) are kept
+ * as aud_txt_s() shows them, so no rendering carries a control character or
+ * invalid UTF-8.  With `unverified`, the text starts with AUD_UNVERIFIED, the
+ * JSON has "verified": false and "warning", the page a banner. */
 void rep_text(const rep_model *m, const char *path, FILE *out);
 json_t *rep_json(const rep_model *m, const char *path);
 void rep_html(const rep_model *m, const char *path, FILE *out);

@@ -4,11 +4,13 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "status.h"
+#include "termsafe.h"
 #include "frontend.h"
 #include "lower.h"
 #include "rerun.h"
@@ -56,6 +58,23 @@ int rr_load_policy(const char *path, slate_program **prog, uint8_t **image, size
         return EXIT_INPUT;
     }
     return EXIT_OK;
+}
+
+/* "slate CMD: PATH: <message>" on f, the message and path made terminal-safe:
+ * messages quote the log (ids, payload values, the columns a divergence names). */
+static void say(FILE *f, const char *cmd, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void say(FILE *f, const char *cmd, const char *path, const char *fmt, ...)
+{
+    char msg[2048], safe[2048], where[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    term_safe_str(safe, sizeof safe, msg, NULL);
+    if (path) fprintf(f, "slate %s: %s: %s\n", cmd, term_safe_str(where, sizeof where, path, NULL),
+                      safe);
+    else fprintf(f, "slate %s: %s\n", cmd, safe);
 }
 
 void rr_options(const slate_log *log, int64_t *tolerance_ms, int *strict)
@@ -113,13 +132,13 @@ static int start_or_swap(rr_run *rr, const slate_program *prog, const slate_log_
         rc = runner_swap(&rr->run, prog, lp);
     }
     if (rc) {
-        fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, rr->run.err);
+        say(rr->msg, cmd, path, "%s", rr->run.err);
         return rc == SLATE_NOMEM ? EXIT_IO : EXIT_INPUT;
     }
     ev_reader_free(rr->rd);
     rr->rd = ev_reader_new(prog, rr->strict);
     if (!rr->rd) {
-        fprintf(rr->msg, "slate %s: out of memory\n", cmd);
+        say(rr->msg, cmd, NULL, "out of memory");
         return EXIT_IO;
     }
     return EXIT_OK;
@@ -131,7 +150,7 @@ static int feed_policy(slate_log_reader *rd, rr_run *rr, const char *hash, const
 {
     const slate_log_policy *sp = slate_log_read_policy(rd, hash);
     if (!sp) {
-        fprintf(rr->msg, "slate %s: %s: policy %.12s is not stored\n", cmd, path, hash);
+        say(rr->msg, cmd, path, "policy %.12s is not stored", hash);
         return EXIT_INPUT;
     }
     slate_program *prog = NULL;
@@ -139,16 +158,16 @@ static int feed_policy(slate_log_reader *rd, rr_run *rr, const char *hash, const
     int rc = EXIT_OK;
     slate_program **progs = realloc(rr->progs, (rr->nprogs + 1) * sizeof *progs);
     if (!progs) {
-        fprintf(rr->msg, "slate %s: out of memory\n", cmd);
+        say(rr->msg, cmd, NULL, "out of memory");
         rc = EXIT_IO;
     } else if ((rr->progs = progs, slate_program_load(sp->image, sp->image_len, &prog, &err))) {
-        fprintf(rr->msg, "slate %s: %s: the stored image of policy %.12s does not load: %s\n", cmd,
-                path, hash, err ? err : "?");
+        say(rr->msg, cmd, path, "the stored image of policy %.12s does not load: %s", hash,
+            err ? err : "?");
         slate_free(err);
         rc = EXIT_INPUT;
     } else if (strcmp(slate_program_hash(prog), hash)) {
-        fprintf(rr->msg, "slate %s: %s: the stored image of policy %.12s hashes to %.12s\n", cmd,
-                path, hash, slate_program_hash(prog));
+        say(rr->msg, cmd, path, "the stored image of policy %.12s hashes to %.12s", hash,
+            slate_program_hash(prog));
         slate_program_free(prog);
         rc = EXIT_INPUT;
     } else {
@@ -202,12 +221,13 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
     char *err = NULL;
     int rc = EXIT_OK;
     slate_log_scan entries = {.rows = SLATE_LOG_SCAN_ENTRIES};
-    if (slate_log_read_open(path, NULL, &rd, &err) ||
+    if (rr->reader) rd = rr->reader;
+    if ((!rd && slate_log_read_open(path, NULL, &rd, &err)) ||
         (!rr->from_log && slate_log_cursor_open(rd, &entries, &cur))) {
-        if (err) fprintf(rr->msg, "slate %s: %s\n", cmd, err);
-        else fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, slate_log_read_errmsg(rd));
+        if (err) say(rr->msg, cmd, NULL, "%s", err);
+        else say(rr->msg, cmd, path, "%s", slate_log_read_errmsg(rd));
         slate_log_free(err);
-        slate_log_read_close(rd);
+        if (rd != rr->reader) slate_log_read_close(rd);
         return EXIT_IO;
     }
     ev_result *er = malloc(sizeof *er);
@@ -218,14 +238,13 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
     while (!rc) {
         if (rr->from_log) { /* the check log's verifying scan: no second read */
             if (slate_log_check_next(rr->log, &e)) {
-                fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, slate_log_errmsg(rr->log));
+                say(rr->msg, cmd, path, "%s", slate_log_errmsg(rr->log));
                 rc = EXIT_INPUT;
                 break;
             }
             if (!e.found) break;
             if (!e.kind || !e.policy_hash) { /* only a rebuilt schema allows it */
-                fprintf(rr->msg, "slate %s: %s: entry %" PRId64 " has no kind or policy\n", cmd,
-                        path, e.id);
+                say(rr->msg, cmd, path, "entry %" PRId64 " has no kind or policy", e.id);
                 rc = EXIT_INPUT;
                 break;
             }
@@ -256,7 +275,7 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
             continue;
         }
         if (!rr->started) {
-            fprintf(rr->msg, "slate %s: %s: entry %" PRId64 " comes before any policy\n", cmd, path, id);
+            say(rr->msg, cmd, path, "entry %" PRId64 " comes before any policy", id);
             rc = EXIT_INPUT;
             break;
         }
@@ -297,19 +316,19 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
             free(reason);
         }
         if (frc) {
-            fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, rr->run.err);
+            say(rr->msg, cmd, path, "%s", rr->run.err);
             rc = frc == SLATE_NOMEM ? EXIT_IO : EXIT_INPUT;
         }
     }
-    if (!er) fprintf(rr->msg, "slate %s: out of memory\n", cmd);
+    if (!er) say(rr->msg, cmd, NULL, "out of memory");
     if (!rc && read_failed) {
-        fprintf(rr->msg, "slate %s: %s: %s\n", cmd, path, slate_log_read_errmsg(rd));
+        say(rr->msg, cmd, path, "%s", slate_log_read_errmsg(rd));
         rc = EXIT_IO;
     }
     free(er);
     res->decisions = rr->started ? rr->run.out.seq : 0;
     slate_log_cursor_close(cur);
-    slate_log_read_close(rd);
+    if (rd != rr->reader) slate_log_read_close(rd);
     return rc;
 }
 
@@ -330,7 +349,7 @@ int rr_check(const char *path, rr_result *res, slate_log_summary *sum, const cha
     char *err = NULL;
     int rc, vrc;
     if (slate_log_open_opts(path, &opts, &log, &err)) {
-        fprintf(msg, "slate %s: %s\n", cmd, err ? err : "cannot open the log");
+        say(msg, cmd, NULL, "%s", err ? err : "cannot open the log");
         slate_log_free(err);
         rc = EXIT_INPUT;
         vrc = slate_log_verify(path, sum, &verr); /* no one pass: verify alone */
@@ -344,7 +363,7 @@ int rr_check(const char *path, rr_result *res, slate_log_summary *sum, const cha
         rr.from_log = 1;
         rc = rr_feed(path, &rr, res, cmd);
         if (!rc && slate_log_check_end(log)) {
-            fprintf(msg, "slate %s: %s: %s\n", cmd, path, slate_log_errmsg(log));
+            say(msg, cmd, path, "%s", slate_log_errmsg(log));
             rc = EXIT_INPUT;
         }
         vrc = slate_log_check_verify(log, sum, &verr);
@@ -353,7 +372,7 @@ int rr_check(const char *path, rr_result *res, slate_log_summary *sum, const cha
     }
     fclose(msg);
     if (vrc) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, verr ? verr : "cannot verify");
+        say(stderr, cmd, path, "%s", verr ? verr : "cannot verify");
         rc = vrc == SLATE_NOMEM ? EXIT_IO : EXIT_INPUT;
     } else if (rc && text) {
         fwrite(text, 1, len, stderr);

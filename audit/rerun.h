@@ -38,6 +38,8 @@ typedef struct rr_run {
     FILE *msg;                  /* where rr_feed's messages go (stderr after rr_init) */
     int from_log;               /* entries come from `log` (check mode with verify:
                                    slate_log_check_next), not a second read */
+    slate_log_reader *reader;   /* borrowed: read this open reader (diff: the one
+                                   verified), not a new one (a new snapshot) */
 } rr_run;
 
 /* Set up with the engine options, a log (check mode or NULL), or without one a
@@ -47,11 +49,12 @@ void rr_init(rr_run *rr, int64_t tolerance_ms, int strict, slate_log *log, slate
              void *next_ud, slate_program *fixed);
 void rr_free(rr_run *rr);
 
-/* Feed every entry of the log at `path`, in order.  Policy entries load the
- * stored image (which must hash to its name) and start or swap it; with
- * `fixed`, the first starts `fixed` and later ones are ignored.  Prints
- * "slate CMD: PATH: ..." and returns EXIT_INPUT (divergence, bad image, a
- * refused entry) or EXIT_IO on failure, EXIT_OK otherwise. */
+/* Feed every entry of the log at `path` (read through rr->reader when set), in
+ * order.  Policy entries load the stored image (which must hash to its name)
+ * and start or swap it; with `fixed`, the first starts `fixed` and later ones
+ * are ignored.  Prints "slate CMD: PATH: ..." (terminal-safe: the log's text
+ * with control characters shown as '?') and returns EXIT_INPUT (divergence,
+ * bad image, a refused entry) or EXIT_IO on failure, EXIT_OK otherwise. */
 int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd);
 
 /* Verify the log at `path` and replay it in check mode with the options it

@@ -19,21 +19,23 @@
 #include "rerun.h"
 
 static const char help[] =
-    "usage: slate diff [--json] [--exit-code] --policy NEW AUDIT.DB\n"
+    "usage: slate diff [--json] [--exit-code] [--no-verify] --policy NEW AUDIT.DB\n"
     "\n"
     "Re-run the events recorded in a decision log under another policy (NEW, a\n"
     ".slate file or a compiled .slc image) and report per case what it decides\n"
     "differently from the log: the SLA tier, each clock's target and deadline,\n"
     "breaches, whether the target was met, escalations and other decisions; then\n"
     "totals.  The log's options (tolerance, strict) are used; policy switches\n"
-    "recorded in the log are ignored: NEW decides throughout.\n"
+    "recorded in the log are ignored: NEW decides throughout.  The log's hash chain\n"
+    "is verified first: a log that fails is refused, its first bad row named.\n"
     "\n"
     "  --policy NEW   the policy to compare with (required)\n"
     "  --json         print the differences as JSON\n"
     "  --exit-code    exit 1 when some case differs\n"
+    "  --no-verify    compare without verifying the chain; the output says so\n"
     "\n"
-    "exit status: 0 ok (1 with --exit-code and differences), 1 bad policy or log,\n"
-    "2 usage error, 3 I/O error\n";
+    "exit status: 0 ok (1 with --exit-code and differences), 1 bad policy, not a\n"
+    "decision log or it fails verification, 2 usage error, 3 I/O error\n";
 
 #define MAXC 32 /* clocks tracked per case */
 
@@ -216,6 +218,7 @@ typedef struct diff_out {
     FILE *f;
     json_t *jcase;             /* --json: the case's difference list */
     int ndiff;
+    aud_txt txt;               /* the log's text as a terminal may show it */
 } diff_out;
 
 static void report(diff_out *o, const char *case_id, const char *what, const char *old,
@@ -224,13 +227,14 @@ static void report(diff_out *o, const char *case_id, const char *what, const cha
     if (!strcmp(old, new_)) return;
     if (o->jcase) {
         json_t *d = json_object();
-        json_object_set_new(d, "what", json_string(what));
-        json_object_set_new(d, "log", json_string(old));
-        json_object_set_new(d, "new", json_string(new_));
+        json_object_set_new(d, "what", aud_json_text(what));
+        json_object_set_new(d, "log", aud_json_text(old));
+        json_object_set_new(d, "new", aud_json_text(new_));
         json_array_append_new(o->jcase, d);
     } else {
-        if (!o->ndiff) fprintf(o->f, "case %s\n", case_id);
-        fprintf(o->f, "  %-22s %s -> %s\n", what, old, new_);
+        if (!o->ndiff) fprintf(o->f, "case %s\n", aud_txt_s(&o->txt, case_id));
+        fprintf(o->f, "  %-22s %s -> %s\n", aud_txt_s(&o->txt, what), aud_txt_s(&o->txt, old),
+                aud_txt_s(&o->txt, new_));
     }
     o->ndiff++;
 }
@@ -304,7 +308,7 @@ static void pct(uint64_t a, uint64_t b, char *buf)
 int cmd_diff(int argc, char **argv)
 {
     const char *path = NULL, *policy = NULL;
-    int json = 0, exit_code = 0;
+    int json = 0, exit_code = 0, verify = AUD_VERIFY;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -314,6 +318,8 @@ int cmd_diff(int argc, char **argv)
             json = 1;
         } else if (!strcmp(a, "--exit-code")) {
             exit_code = 1;
+        } else if (!strcmp(a, "--no-verify")) {
+            verify = AUD_NO_VERIFY;
         } else if (!strcmp(a, "--policy")) {
             if (i + 1 >= argc) return cli_usage_error("diff", "`--policy` needs a file");
             policy = argv[++i];
@@ -329,7 +335,7 @@ int cmd_diff(int argc, char **argv)
     if (!policy) return cli_usage_error("diff", "`--policy NEW` is required");
 
     aud_log lg;
-    int rc = aud_open(&lg, "diff", path);
+    int rc = aud_open(&lg, "diff", path, verify);
     if (rc) return rc;
     slate_program *prog;
     uint8_t *img;
@@ -356,6 +362,7 @@ int cmd_diff(int argc, char **argv)
     int strict = aud_meta(&lg, "opt.strict", opt, sizeof opt) ? atoi(opt) : 0;
     rr_run rr;
     rr_init(&rr, tol, strict, NULL, on_new, &c, prog); /* rr owns prog now */
+    rr.reader = lg.rd; /* the snapshot verified and read above, not a new one */
     c.side = 1;
     rr_result res;
     if (!rc) rc = rr_feed(path, &rr, &res, "diff");
@@ -368,41 +375,55 @@ int cmd_diff(int argc, char **argv)
     totals t[2];
     memset(t, 0, sizeof t);
     json_t *jcases = json ? json_array() : NULL;
+    aud_txt txt = {0};
     if (!rc) {
         if (!json) {
-            printf("slate diff: %s: %" PRIu64 " events replayed under %s\n", path, res.events,
-                   newname);
+            const char *new_t = aud_txt_s(&txt, newname);
+            if (!lg.verified) printf("%s\n", AUD_UNVERIFIED);
+            printf("slate diff: %s: %" PRIu64 " events replayed under %s\n", aud_txt_s(&txt, path),
+                   res.events, new_t);
             for (size_t i = 0; i < lg.npolicies; i++)
                 printf("  the log was decided by %s %s (%.12s)\n",
-                       lg.policies[i].name ? lg.policies[i].name : "?",
-                       lg.policies[i].version ? lg.policies[i].version : "?",
-                       lg.policies[i].hash ? lg.policies[i].hash : "?");
+                       aud_txt_s(&txt, lg.policies[i].name), aud_txt_s(&txt, lg.policies[i].version),
+                       aud_txt_s(&txt, lg.policies[i].hash));
             if (res.policies > 1)
                 printf("  (the log switches policy %" PRIu64 " times; %s decides throughout)\n",
-                       res.policies - 1, newname);
+                       res.policies - 1, new_t);
             putchar('\n');
         }
-        for (size_t i = 0; i < c.cases.n; i++) {
-            diff_out o = {stdout, json ? json_array() : NULL, 0};
-            compare_case(&o, c.cases.keys[i], &c.sides[i][0], &c.sides[i][1]);
+        diff_out *o = calloc(1, sizeof *o); /* its text buffers are large for the stack */
+        for (size_t i = 0; o && i < c.cases.n; i++) {
+            o->f = stdout;
+            o->jcase = json ? json_array() : NULL;
+            o->ndiff = 0;
+            compare_case(o, c.cases.keys[i], &c.sides[i][0], &c.sides[i][1]);
             add_totals(&t[0], &c.sides[i][0]);
             add_totals(&t[1], &c.sides[i][1]);
-            if (o.ndiff) differing++;
-            if (json && o.ndiff) {
+            if (o->ndiff) differing++;
+            if (json && o->ndiff) {
                 json_t *jc = json_object();
-                json_object_set_new(jc, "case", json_string(c.cases.keys[i]));
-                json_object_set_new(jc, "differences", o.jcase);
+                json_object_set_new(jc, "case", aud_json_text(c.cases.keys[i]));
+                json_object_set_new(jc, "differences", o->jcase);
                 json_array_append_new(jcases, jc);
             } else {
-                json_decref(o.jcase);
+                json_decref(o->jcase);
             }
         }
+        if (!o) {
+            fprintf(stderr, "slate diff: out of memory\n");
+            rc = EXIT_IO;
+        }
+        free(o);
         char p0[16], p1[16];
         pct(t[0].met, t[0].measured, p0);
         pct(t[1].met, t[1].measured, p1);
         if (json) {
             json_t *o = json_object(), *tot = json_object();
-            json_object_set_new(o, "log", json_string(path));
+            if (!lg.verified) {
+                json_object_set_new(o, "verified", json_false());
+                json_object_set_new(o, "warning", json_string(AUD_UNVERIFIED));
+            }
+            json_object_set_new(o, "log", aud_json_text(path));
             json_object_set_new(o, "policy", json_string(slate_program_hash(rr.fixed)));
             json_object_set_new(o, "events", json_integer((json_int_t)res.events));
             json_object_set_new(o, "cases", jcases);

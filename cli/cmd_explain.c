@@ -13,20 +13,28 @@
 #include "audit.h"
 #include "cli.h"
 #include "slate_log.h"
+#include "termsafe.h"
+
+/* The log's text as a terminal may show it (in on_entry and on_decision). */
+#define T(x) aud_txt_s(&s->txt, (x))
 
 static const char help[] =
-    "usage: slate explain [--pseudonymize-key FILE] AUDIT.DB CASE\n"
+    "usage: slate explain [--pseudonymize-key FILE] [--no-verify] AUDIT.DB CASE\n"
     "\n"
     "Tell the story of one case from a decision log: the events received (and why\n"
     "any was rejected), the SLA tier chosen and the policy line that chose it, each\n"
     "clock's timeline (start, pause, resume, warn, breach, stop) with the working\n"
     "time elapsed, and every decision with the rule (file:line) that made it.\n"
+    "The whole log's hash chain is verified first (a row changed anywhere may\n"
+    "change the story): a log that fails is refused, its first bad row named.\n"
     "\n"
     "  --pseudonymize-key FILE  the log stores case ids as pseudonyms: look CASE up\n"
     "                           by its pseudonym under this key\n"
+    "  --no-verify              tell the story without verifying the chain; the\n"
+    "                           output says so\n"
     "\n"
-    "exit status: 0 ok, 1 no such case or not a decision log, 2 usage error,\n"
-    "3 I/O error\n";
+    "exit status: 0 ok, 1 no such case, not a decision log, it fails verification\n"
+    "or the key is not the log's, 2 usage error, 3 I/O error\n";
 
 /* A memstream: its buffer and length must stay put while it is open. */
 typedef struct section {
@@ -37,6 +45,7 @@ typedef struct section {
 
 typedef struct story {
     aud_log *lg;
+    aud_txt txt;               /* the log's text as a terminal may show it */
     FILE *events, *tiers, *decisions;
     aud_map clocks;            /* per-clock timelines, in order of first appearance */
     section **timeline;
@@ -62,9 +71,11 @@ static void field_list(const json_t *fields, char *out, size_t size)
     out[0] = 0;
     json_object_foreach((json_t *)fields, key, v) {
         if (!strcmp(key, "case") || !strcmp(key, "type") || !strcmp(key, "at")) continue;
-        char val[128];
+        char val[128], k[128], v[128];
         aud_field_text(fields, key, val, sizeof val);
-        if (n < size) n += (size_t)snprintf(out + n, size - n, "%s%s=%s", n ? " " : "", key, val);
+        term_safe_str(k, sizeof k, key, NULL);
+        term_safe_str(v, sizeof v, val, NULL);
+        if (n < size) n += (size_t)snprintf(out + n, size - n, "%s%s=%s", n ? " " : "", k, v);
     }
 }
 
@@ -83,8 +94,7 @@ static int on_entry(void *ud, const aud_entry *e)
         const slate_log_policy *p = aud_policy_get(s->lg, e->policy_hash);
         if (s->nentries)
             fprintf(s->events, "  %-5s %-24s policy switched to %s %s (%.12s)\n", "-", "-",
-                    p && p->name ? p->name : "?", p && p->version ? p->version : "?",
-                    e->policy_hash ? e->policy_hash : "?");
+                    T(p ? p->name : NULL), T(p ? p->version : NULL), T(e->policy_hash));
         s->policy = e->policy_hash;
         return 0;
     }
@@ -92,11 +102,10 @@ static int on_entry(void *ud, const aud_entry *e)
     field_list(e->fields, fields, sizeof fields);
     char row[1024];
     snprintf(row, sizeof row, "  %-5" PRId64 " %-24s %-12s %s%s", e->seq, time_or_dash(e->at, t),
-             e->type ? e->type : "?", e->status && !strcmp(e->status, "rejected") ? "REJECTED " : "",
-             fields);
+             T(e->type), e->status && !strcmp(e->status, "rejected") ? "REJECTED " : "", fields);
     fprintf(s->events, "%s\n", rstrip(row));
     if (e->status && !strcmp(e->status, "rejected") && e->reason)
-        fprintf(s->events, "        reason: %s\n", e->reason);
+        fprintf(s->events, "        reason: %s\n", T(e->reason));
     return 0;
 }
 
@@ -133,24 +142,24 @@ static int on_decision(void *ud, const aud_decision *d)
     aud_source_line(p, d->rule_line, line, sizeof line);
     if (d->event_seq) snprintf(cause, sizeof cause, "event %" PRId64, d->event_seq);
     else snprintf(cause, sizeof cause, "timer");
-    const char *rule = d->rule ? d->rule : "-";
-    fprintf(s->decisions, "  %-5" PRId64 " %-24s %-9s %s\n", d->seq, aud_time(d->at, t), d->action,
-            sum);
+    const char *rule = d->rule ? T(d->rule) : "-";
+    const char *sum_t = T(sum), *line_t = T(line);
+    fprintf(s->decisions, "  %-5" PRId64 " %-24s %-9s %s\n", d->seq, aud_time(d->at, t),
+            T(d->action), sum_t);
     fprintf(s->decisions, "        %s%s%s, %s%s%s\n", rule, d->rule_label ? "#" : "",
-            d->rule_label ? d->rule_label : "", cause, line[0] ? ": " : "", line);
+            d->rule_label ? T(d->rule_label) : "", cause, line[0] ? ": " : "", line_t);
 
     if (!strcmp(d->action, "sla")) {
-        fprintf(s->tiers, "  %s  %s, by %s (%s)\n", aud_time(d->at, t), d->tier ? d->tier : "?",
-                rule, cause);
-        if (line[0]) fprintf(s->tiers, "      %s\n", line);
+        fprintf(s->tiers, "  %s  %s, by %s (%s)\n", aud_time(d->at, t), T(d->tier), rule, cause);
+        if (line[0]) fprintf(s->tiers, "      %s\n", line_t);
         json_t *targets = json_object_get(d->args, "targets"), *x;
         size_t i;
         json_array_foreach(targets, i, x) {
             const char *c = aud_json_str(x, "clock"), *dl = aud_json_str(x, "deadline");
             int64_t ts = aud_json_int(x, "target_s", -1);
             char row[256];
-            snprintf(row, sizeof row, "      %-12s %-8s%s%s", c ? c : "?",
-                     ts < 0 ? "-" : aud_dur(ts * 1000, e1), dl ? " deadline " : "", dl ? dl : "");
+            snprintf(row, sizeof row, "      %-12s %-8s%s%s", T(c),
+                     ts < 0 ? "-" : aud_dur(ts * 1000, e1), dl ? " deadline " : "", dl ? T(dl) : "");
             fprintf(s->tiers, "%s\n", rstrip(row));
         }
         return 0;
@@ -176,7 +185,7 @@ static int on_decision(void *ud, const aud_decision *d)
     size_t cl = strlen(d->clock);
     if (!strncmp(sum, d->clock, cl) && sum[cl] == ':') what = sum + cl + 2;
     fprintf(f, "    %s  %-7s %8s worked  %s  [%s, %s]\n", aud_time(d->at, t), d->action,
-            elapsed < 0 ? "?" : aud_dur(elapsed, e1), what, rule, cause);
+            elapsed < 0 ? "?" : aud_dur(elapsed, e1), T(what), rule, cause);
     return 0;
 }
 
@@ -188,11 +197,14 @@ static int is_hex64(const char *s)
     return 1;
 }
 
-static int case_exists(aud_log *lg, const char *id)
+/* The key's check value is the one the log was written with: a wrong key finds
+ * no case, and should say why.  A log without the value cannot tell (1). */
+static int key_matches(const aud_log *lg, const unsigned char *key, size_t len)
 {
-    uint64_t entries, decisions;
-    if (slate_log_read_case(lg->rd, id, strlen(id), &entries, &decisions)) return -1;
-    return entries + decisions > 0;
+    char check[65], stored[80];
+    if (!aud_meta(lg, "pseudonym_check", stored, sizeof stored)) return 1;
+    slate_log_pseudonym(key, len, "slate pseudonym key check", 25, check);
+    return !strcmp(check, stored);
 }
 
 /* Copy a memstream's text to out and release it. */
@@ -207,11 +219,14 @@ static void flush_section(FILE *f, char **buf, FILE *out)
 int cmd_explain(int argc, char **argv)
 {
     const char *path = NULL, *case_arg = NULL, *keyfile = NULL;
+    int verify = AUD_VERIFY;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(help, stdout);
             return EXIT_OK;
+        } else if (!strcmp(a, "--no-verify")) {
+            verify = AUD_NO_VERIFY;
         } else if (!strcmp(a, "--pseudonymize-key")) {
             if (i + 1 >= argc) return cli_usage_error("explain", "`%s` needs a file", a);
             keyfile = argv[++i];
@@ -228,33 +243,40 @@ int cmd_explain(int argc, char **argv)
     if (!path || !case_arg) return cli_usage_error("explain", "need a decision log and a case id");
 
     aud_log lg;
-    int rc = aud_open(&lg, "explain", path);
+    int rc = aud_open(&lg, "explain", path, verify);
     if (rc) return rc;
+    aud_txt txt = {0};
+    const char *path_t = aud_txt_s(&txt, path), *case_t = aud_txt_s(&txt, case_arg);
     char pseud[65];
     const char *id = case_arg;
-    if (keyfile) {
+    if (keyfile && !lg.pseudonyms) {
+        fprintf(stderr, "slate explain: %s stores case ids in clear: give CASE without "
+                        "--pseudonymize-key\n", path_t);
+        aud_close(&lg);
+        return EXIT_USAGE;
+    } else if (keyfile) {
         size_t klen;
         unsigned char *key = aud_read_key("explain", keyfile, &klen);
         if (!key) {
             aud_close(&lg);
             return EXIT_IO;
         }
+        int same = key_matches(&lg, key, klen);
         slate_log_pseudonym(key, klen, case_arg, strlen(case_arg), pseud);
         free(key);
+        if (!same) {
+            fprintf(stderr, "slate explain: %s: the pseudonym key differs from the one %s was "
+                            "written with (the log's key check value does not match)\n",
+                    aud_txt_s(&txt, keyfile), path_t);
+            aud_close(&lg);
+            return EXIT_INPUT;
+        }
         id = pseud;
     } else if (lg.pseudonyms && !is_hex64(case_arg)) {
         fprintf(stderr, "slate explain: %s stores case ids as pseudonyms: give "
-                        "--pseudonymize-key FILE, or the pseudonym itself\n", path);
+                        "--pseudonymize-key FILE, or the pseudonym itself\n", path_t);
         aud_close(&lg);
         return EXIT_USAGE;
-    }
-    int found = case_exists(&lg, id);
-    if (found <= 0) {
-        fprintf(stderr, found < 0 ? "slate explain: %s: cannot read the log\n"
-                                  : "slate explain: no case `%s` in %s\n",
-                found < 0 ? path : case_arg, path);
-        aud_close(&lg);
-        return found < 0 ? EXIT_IO : EXIT_INPUT;
     }
 
     story s;
@@ -271,15 +293,35 @@ int cmd_explain(int argc, char **argv)
     }
     aud_walk w = {id, on_entry, on_decision, &s};
     int wrc = aud_walk_log(&lg, "explain", &w);
+    if (!wrc && !s.oom && !s.nentries && !s.ndecisions) {
+        /* the walk read every row of the case (policy entries aside): none */
+        fprintf(stderr, "slate explain: no case `%s` in %s\n", case_t, path_t);
+        fclose(s.events);
+        fclose(s.tiers);
+        fclose(s.decisions);
+        free(ebuf);
+        free(tbuf);
+        free(dbuf);
+        for (size_t i = 0; i < s.ntimeline; i++) {
+            fclose(s.timeline[i]->f);
+            free(s.timeline[i]->buf);
+            free(s.timeline[i]);
+        }
+        free(s.timeline);
+        aud_map_free(&s.clocks);
+        aud_close(&lg);
+        return EXIT_INPUT;
+    }
 
     FILE *out = stdout;
-    fprintf(out, "case %s", case_arg);
+    if (!lg.verified) fprintf(out, "%s\n", AUD_UNVERIFIED);
+    fprintf(out, "case %s", case_t);
     if (id != case_arg) fprintf(out, " (pseudonym %s)", id);
-    fprintf(out, " in %s\n", path);
+    fprintf(out, " in %s\n", path_t);
     for (size_t i = 0; i < lg.npolicies; i++) {
         const slate_log_policy *p = &lg.policies[i];
-        fprintf(out, "policy %s %s (%.12s) from %s\n", p->name ? p->name : "?",
-                p->version ? p->version : "?", p->hash ? p->hash : "?", p->file ? p->file : "?");
+        fprintf(out, "policy %s %s (%.12s) from %s\n", aud_txt_s(&txt, p->name),
+                aud_txt_s(&txt, p->version), aud_txt_s(&txt, p->hash), aud_txt_s(&txt, p->file));
     }
     fprintf(out, "\nevents (%zu)\n", s.nentries);
     flush_section(s.events, &ebuf, out);
@@ -290,7 +332,7 @@ int cmd_explain(int argc, char **argv)
     fprintf(out, "\nclocks (working time elapsed)\n");
     if (!s.clocks.n) fprintf(out, "  none\n");
     for (size_t i = 0; i < s.ntimeline; i++) {
-        fprintf(out, "  %s\n", s.clocks.keys[i]);
+        fprintf(out, "  %s\n", aud_txt_s(&txt, s.clocks.keys[i]));
         flush_section(s.timeline[i]->f, &s.timeline[i]->buf, out);
         free(s.timeline[i]);
     }

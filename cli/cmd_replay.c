@@ -50,7 +50,7 @@ int cmd_replay(int argc, char **argv)
     if (!path) return cli_usage_error("replay", "no decision log given");
 
     aud_log lg;
-    int rc = aud_open(&lg, "replay", path);
+    int rc = aud_open(&lg, "replay", path, AUD_CALLER_VERIFIES);
     if (rc) return rc;
     aud_close(&lg);
 
@@ -60,14 +60,16 @@ int cmd_replay(int argc, char **argv)
     rc = rr_check(path, &res, &sum, "replay");
     if (rc) return rc;
     if (!quiet) {
-        printf("%s: chain verified: %" PRIu64 " rows, head %s\n", path,
+        aud_txt t = {0};
+        const char *name = aud_txt_s(&t, path);
+        printf("%s: chain verified: %" PRIu64 " rows, head %s\n", name,
                sum.policies + sum.entries + sum.decisions, sum.head);
         printf("%s: replay matches: %" PRIu64 " events (%" PRIu64 " rejected), %" PRIu64
                " policy entries, %" PRIu64 " decisions\n",
-               path, res.events, res.rejected, res.policies, res.decisions);
+               name, res.events, res.rejected, res.policies, res.decisions);
         if (res.opaque)
             printf("%s: %" PRIu64 " events were stored without payload; their rejections were "
-                   "taken as logged\n", path, res.opaque);
+                   "taken as logged\n", name, res.opaque);
     }
     if (fflush(stdout)) {
         fprintf(stderr, "slate replay: stdout: %s\n", strerror(errno));
