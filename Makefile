@@ -169,6 +169,9 @@ $(B)/tests/%: tests/unit/%.c $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(filter $(B)/obj/bench/%.o,$^) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(CMOCKA_LIBS)
 
+# The fuzz harness bodies test_fuzz_regress includes (test binaries keep no .d files).
+$(B)/tests/test_fuzz_regress: tests/fuzz/harness.c tests/fuzz/logread.c tests/fuzz/harness.h
+
 unit-tests: $(TESTS) $(B)/slate $(B)/examples/embed
 
 run-tests: unit-tests
@@ -198,11 +201,12 @@ $(B)/slate-bench: $(B)/obj/bench/capi.o $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 # ---- fuzzing (not part of `make test`): libFuzzer targets in build/fuzz/ ------
 # The whole library is rebuilt with clang under ASan + UBSan and libFuzzer's
 # coverage; each target runs FUZZ_SECONDS (FUZZ_JOBS at a time).  The harness
-# bodies are tests/fuzz/harness.c; test_fuzz_regress replays tests/fuzz/regress/.
+# bodies are tests/fuzz/harness.c (and logread.c, the log readers' target);
+# test_fuzz_regress replays tests/fuzz/regress/.
 # -Wno-sizeof-pointer-memaccess: clang (not gcc) flags casestore.c's free-list
 # links, memcpy(p, &head, sizeof p), which are meant.
 FUZZ_B       := build/fuzz
-FUZZ_TARGETS ?= frontend load events fmt
+FUZZ_TARGETS ?= frontend load events fmt logread
 FUZZ_SECONDS ?= 60
 FUZZ_OPT     := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all -Wno-sizeof-pointer-memaccess \
                 -fsanitize=fuzzer-no-link,address,undefined
@@ -214,8 +218,10 @@ fuzz: deps
 fuzz-build: $(patsubst %,$(B)/fuzz_%,$(FUZZ_TARGETS))
 
 $(B)/fuzz_%: MODINC = $(INC_all)
-$(B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.c tests/fuzz/harness.h $(CLI_LIB_O) $(LIBS)
+$(B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.c tests/fuzz/logread.c tests/fuzz/harness.h \
+             $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< tests/fuzz/harness.c \
+	    tests/fuzz/logread.c \
 	    $(CLI_LIB_O) $(LIBS) $(LDLIBS)
 
 # The peer baselines (bench/RESULTS.md): built only by `make bench`, and only for

@@ -32,6 +32,8 @@ seed() {
         for f in policies/*.slate tests/bytecode/*.slate; do
             "$slate" build -q -o "$c/seed-$(basename "$f" .slate).slc" "$f" 2>/dev/null || true
         done ;;
+    logread)
+        cp tests/fuzz/seeds/logread/* "$c/" ;;
     events)
         cp tests/fuzz/seeds/events/* "$c/"
         for s in 1 2 3; do

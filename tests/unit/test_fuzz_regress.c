@@ -4,7 +4,7 @@
  * Every file of tests/fuzz/regress/TARGET/ (an input that once crashed, leaked,
  * hung or broke an invariant, minimised) and of tests/fuzz/seeds/TARGET/ goes
  * through the same harness function as the libFuzzer target TARGET
- * (tests/fuzz/harness.c), here compiled without libFuzzer; the frontend and fmt
+ * (tests/fuzz/harness.c, logread.c), here compiled without libFuzzer; the frontend and fmt
  * targets also get the repository's policies.  A broken invariant aborts with
  * "fuzz: ..." after the file's name; the sanitizer build checks memory.
  */
@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "../fuzz/harness.c"
+#include "../fuzz/logread.c"
 
 static int by_name(const void *a, const void *b)
 {
@@ -101,6 +102,13 @@ static void test_fmt(void **state)
     replay_dir("tests/fmt", ".slate", fz_fmt);
 }
 
+static void test_logread(void **state)
+{
+    (void)state;
+    replay_dir("tests/fuzz/regress/logread", NULL, fz_logread);
+    assert_true(replay_dir("tests/fuzz/seeds/logread", NULL, fz_logread) > 0);
+}
+
 /* Known open findings whose fix belongs to another branch: the files of
  * tests/fuzz/pending/TARGET/ fail today.  Skipped until fixed (then the file moves
  * to regress/); SLATE_FUZZ_PENDING=1 runs them. */
@@ -160,6 +168,7 @@ int main(void)
         cmocka_unit_test(test_load),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_fmt),
+        cmocka_unit_test(test_logread),
         cmocka_unit_test(test_many_tiers),
         cmocka_unit_test(test_long_or_chain),
         cmocka_unit_test(test_pending),
