@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # valgrind.sh - the CLI under valgrind's memcheck: no invalid access, no use of
 # uninitialised memory and no leak (definite, indirect or possible) in check,
-# build, disasm, fmt, test and run, on good input and on the error paths (syntax
-# and semantic errors, rejected event lines, a corrupt image).  Each command must
+# build, disasm, fmt, test, run and the log's readers, on good input and on the
+# error paths (syntax and semantic errors, rejected event lines, a corrupt image,
+# a tampered log).  Each command must
 # also exit with its documented status.  Skipped when valgrind is not installed.
 # Takes about 15 s on an idle machine.
 set -u
@@ -48,6 +49,19 @@ vg 0 "run from source" "$SLATE" run -q policies/service-2025.slate "$tmp/events.
 vg 0 "run an image, with rejected lines and a log" \
     "$SLATE" run -q --log "$tmp/log.db" "$tmp/s.slc" "$tmp/bad.jsonl"
 vg 1 "run a cut image" "$SLATE" run -q "$tmp/cut.slc" "$tmp/events.jsonl"
+# the readers: verified, unverified, refused (issue 12)
+vg 0 "replay" "$SLATE" replay "$tmp/log.db"
+vg 0 "report" "$SLATE" report --json "$tmp/log.db"
+vg 0 "explain" "$SLATE" explain "$tmp/log.db" C000001
+vg 0 "diff" "$SLATE" diff --policy policies/example.slate "$tmp/log.db"
+cp "$tmp/log.db" "$tmp/bad.db"
+if command -v sqlite3 >/dev/null 2>&1; then
+    sqlite3 "$tmp/bad.db" "UPDATE decisions SET args = '{}' WHERE seq = 3"
+    vg 1 "report of a tampered log" "$SLATE" report "$tmp/bad.db"
+    vg 1 "explain of a tampered log" "$SLATE" explain "$tmp/bad.db" C000001
+    vg 0 "explain --no-verify" "$SLATE" explain --no-verify "$tmp/bad.db" C000001
+    vg 1 "diff of a tampered log" "$SLATE" diff --policy "$tmp/s.slc" "$tmp/bad.db"
+fi
 
 [ "$fails" -eq 0 ] || { echo "valgrind.sh: $fails failed"; exit 1; }
 echo "valgrind.sh: ok"
