@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "runner.h"
 #include "slate.h"
 #include "slate_log.h"
+#include "termsafe.h"
 #include "timestamp.h"
 
 static const char help[] =
@@ -287,6 +289,19 @@ static void release_policy(loaded *l)
     free(l->source);
 }
 
+/* "slate run: MESSAGE" for a message of the log's library: it may quote what
+ * the log holds (an object's name, a stored value), so it is terminal-safe. */
+static void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void log_error(const char *fmt, ...)
+{
+    char msg[2048], safe[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "slate run: %s\n", term_safe_str(safe, sizeof safe, msg, NULL));
+}
+
 /* Open the decision log for a new run.  Returns an exit status. */
 static int open_log(const run_opts *o, slate_log **log)
 {
@@ -316,7 +331,7 @@ static int open_log(const run_opts *o, slate_log **log)
     int rc = slate_log_open_opts(o->log, &lo, log, &err);
     free(key);
     if (rc != SLATE_OK) {
-        if (err) fprintf(stderr, "slate run: %s\n", err); /* it names the file */
+        if (err) log_error("%s", err); /* it names the file */
         else fprintf(stderr, "slate run: %s: %s\n", o->log, slate_errstr(rc));
         slate_log_free(err);
         return rc == SLATE_ERROR ? EXIT_INPUT : EXIT_IO;
@@ -343,14 +358,14 @@ static int rebuild(const run_opts *o, slate_log *log, rr_run *rr)
     char *err = NULL;
     int rc = slate_log_verify(o->log, &sum, &err);
     if (rc != SLATE_OK) {
-        fprintf(stderr, "slate run: --resume: %s: %s\n", o->log, err ? err : slate_errstr(rc));
+        log_error("--resume: %s: %s", o->log, err ? err : slate_errstr(rc));
         slate_log_free(err);
         return rc == SLATE_NOMEM ? EXIT_IO : EXIT_INPUT;
     }
     slate_log_opts co = {.check = 1};
     slate_log *check = NULL;
     if ((rc = slate_log_open_opts(o->log, &co, &check, &err)) != SLATE_OK) {
-        fprintf(stderr, "slate run: --resume: %s\n", err ? err : slate_errstr(rc));
+        log_error("--resume: %s", err ? err : slate_errstr(rc));
         slate_log_free(err);
         return EXIT_IO;
     }
@@ -358,7 +373,7 @@ static int rebuild(const run_opts *o, slate_log *log, rr_run *rr)
     rr_result res;
     int status = rr_feed(o->log, rr, &res, "run");
     if (!status && slate_log_check_end(check) != SLATE_OK) {
-        fprintf(stderr, "slate run: --resume: %s: %s\n", o->log, slate_log_errmsg(check));
+        log_error("--resume: %s: %s", o->log, slate_log_errmsg(check));
         status = EXIT_INPUT;
     }
     if (!status && !rr->started) {
@@ -488,7 +503,7 @@ int cmd_run(int argc, char **argv)
         char *err = NULL;
         int rrc = slate_log_read_open(opt.log, NULL, &logged, &err);
         if (rrc != SLATE_OK) {
-            fprintf(stderr, "slate run: --resume: %s\n", err ? err : slate_errstr(rrc));
+            log_error("--resume: %s", err ? err : slate_errstr(rrc));
             slate_log_free(err);
             status = rrc == SLATE_ERROR ? EXIT_INPUT : EXIT_IO;
             goto done;
@@ -499,8 +514,7 @@ int cmd_run(int argc, char **argv)
         /* killed after its --until was logged: that advance is not made twice */
         slate_log_stored last = {0};
         if (opt.until != INT64_MIN && slate_log_read_last(logged, &last)) {
-            fprintf(stderr, "slate run: --resume: %s: %s\n", opt.log,
-                    slate_log_read_errmsg(logged));
+            log_error("--resume: %s: %s", opt.log, slate_log_read_errmsg(logged));
             status = EXIT_IO;
             goto done;
         }

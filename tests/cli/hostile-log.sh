@@ -132,6 +132,9 @@ schema() { # schema NAME SQL WANT
 schema trigger "CREATE TRIGGER t AFTER INSERT ON events BEGIN \
     UPDATE decisions SET args = '{}' WHERE seq = 1; END" "trigger \`t\` on \`events\`"
 schema view "CREATE VIEW v AS SELECT 1" "view \`v\`"
+# an object named with a terminal escape: named, but safely
+schema escape "CREATE VIEW \"$(printf '\033[2J')x\" AS SELECT 1" "view \`?[2Jx\`"
+has_controls "$tmp/err" && fail "run --resume prints control characters: $(cat -A "$tmp/err")"
 schema index "CREATE INDEX i ON decisions(action)" "index \`i\` on \`decisions\`"
 
 # ---- defect 9 (readers): what is wrong with the log, exit 1 -----------------------
