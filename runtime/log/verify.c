@@ -138,10 +138,13 @@ static int check_meta(vstate *v)
     enum { NSTATE = sizeof state_keys / sizeof *state_keys };
     int seen[NSTATE] = {0};
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(v->db, "SELECT key, value FROM meta ORDER BY key", -1, &st, NULL) !=
+    /* `+key`: sorted from the table itself, not its key index (which the
+     * chain does not cover), so a key the table holds twice is seen */
+    if (sqlite3_prepare_v2(v->db, "SELECT key, value FROM meta ORDER BY +key", -1, &st, NULL) !=
         SQLITE_OK)
         return problem(v, "meta: %s", sqlite3_errmsg(v->db));
     int rc = SLATE_OK, step;
+    char last[128] = "";
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         int kt = sqlite3_column_type(st, 0), vt = sqlite3_column_type(st, 1);
         const char *key = (const char *)sqlite3_column_text(st, 0);
@@ -155,6 +158,12 @@ static int check_meta(vstate *v)
                          key ? key : "NULL");
             break;
         }
+        if (!strncmp(key, last, sizeof last)) {
+            rc = problem(v, "meta: the key `%.40s` is stored twice: the file was changed "
+                            "outside slate", key);
+            break;
+        }
+        snprintf(last, sizeof last, "%s", key);
         if (strncmp(key, DLOG_STATE_PREFIX, strlen(DLOG_STATE_PREFIX))) continue;
         size_t i = 0;
         while (i < NSTATE && strcmp(key, state_keys[i])) i++;
@@ -301,7 +310,7 @@ static int genesis(vstate *v, uint8_t out[32])
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(v->db, "SELECT key, value FROM meta "
-                                  "WHERE substr(key, 1, 6) <> 'state.' ORDER BY key",
+                                  "WHERE substr(key, 1, 6) <> 'state.' ORDER BY +key",
                            -1, &st, NULL) != SQLITE_OK)
         return problem(v, "meta: %s", sqlite3_errmsg(v->db));
     size_t n = 0, cap = 16;
