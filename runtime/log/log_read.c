@@ -204,7 +204,7 @@ static int load_policies(slate_log_reader *rd)
 {
     dlog_buf b = {0};
     select_cols(&b, "policies", dlog_policy_names, DLOG_NPOLICY_COLS);
-    dlog_buf_puts(&b, " ORDER BY pos");
+    dlog_buf_puts(&b, " ORDER BY +pos"); /* from the table (as the verifier reads it) */
     sqlite3_stmt *st;
     int rc = prepare(rd, &b, &st), step = SQLITE_DONE;
     dlog_buf_free(&b);

@@ -395,8 +395,10 @@ static int begin(vstate *v)
      * replay).  In a sound log the two orders are the same (ids and seqs follow
      * pos, which is checked), and where they are not a problem is found: then
      * dlog_verifier_finish() verifies again in pos order, which names it. */
+    /* policies sorted from the table, not the pos index the chain does not
+     * cover (a handful of rows): every row the table holds is verified */
     if ((rc = open_cursor(v, T_POLICY, "policies", policy_names, policy_types, DLOG_NPOLICY_COLS,
-                          0, "pos")) ||
+                          0, "+pos")) ||
         (rc = open_cursor(v, T_EVENT, "events", event_names, event_types, DLOG_NEVENT_COLS, 1,
                           v->by_rowid ? "id" : "pos")) ||
         (rc = open_cursor(v, T_DECISION, "decisions", decision_names, decision_types,
