@@ -87,7 +87,7 @@ static void read_entry(const slate_log_stored *r, aud_entry *e)
 {
     e->id = r->id;
     e->seq = r->seq;
-    e->kind = r->kind;
+    e->kind = r->kind ? r->kind : ""; /* NULL only in a file read unverified */
     e->at = r->at;
     e->case_id = r->case_id;
     e->type = r->type;

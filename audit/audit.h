@@ -69,7 +69,7 @@ void aud_source_line(const slate_log_policy *p, uint32_t line, char *out, size_t
 /* One row of `events`. */
 typedef struct aud_entry {
     int64_t id, seq;         /* seq 0: not an input event */
-    const char *kind;        /* event, policy, advance */
+    const char *kind;        /* event, policy, advance ("" when NULL: never NULL) */
     int64_t at;              /* INT64_MIN when NULL */
     const char *case_id, *type, *status, *reason, *payload, *policy_hash;
     json_t *fields;          /* the payload parsed (NULL when absent or not JSON) */
