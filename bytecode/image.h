@@ -72,7 +72,9 @@ enum img_record_size {
 #include "image.def"
 };
 
-/* Little-endian accessors on unaligned bytes. */
+/* Little-endian accessors on unaligned bytes.  Spelled out byte by byte (not
+ * as loops) so that compilers merge them into one load or store where the host
+ * allows; the result never depends on the host's byte order. */
 static inline void img_put16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)v;
@@ -80,11 +82,15 @@ static inline void img_put16(uint8_t *p, uint16_t v)
 }
 static inline void img_put32(uint8_t *p, uint32_t v)
 {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
 }
 static inline void img_put64(uint8_t *p, uint64_t v)
 {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+    img_put32(p, (uint32_t)v);
+    img_put32(p + 4, (uint32_t)(v >> 32));
 }
 static inline uint16_t img_get16(const uint8_t *p)
 {
@@ -92,15 +98,11 @@ static inline uint16_t img_get16(const uint8_t *p)
 }
 static inline uint32_t img_get32(const uint8_t *p)
 {
-    uint32_t v = 0;
-    for (int i = 3; i >= 0; i--) v = v << 8 | p[i];
-    return v;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 static inline uint64_t img_get64(const uint8_t *p)
 {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
+    return (uint64_t)img_get32(p) | (uint64_t)img_get32(p + 4) << 32;
 }
 
 #endif

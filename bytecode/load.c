@@ -3,13 +3,16 @@
  *
  * Place in the pipeline: `slate build` writes an image (compiler/emit.c); an
  * embedder hands its bytes to slate_program_load(), which decodes them here and
- * runs bytecode/verify.c before returning.  The layout is in image.h and
- * docs/bytecode.md.  The input is untrusted: every length is checked against the
- * bytes actually given before it is read, with 64-bit arithmetic, and the
- * encoding is canonical (sections contiguous and in order, strings packed), so
- * one valid image has exactly one byte form for a given stated step bound (the
- * bound may be any value the verifier proves sufficient).  The whole program
- * (the struct and all its arrays) lives in one malloc'd block.
+ * runs bytecode/verify.c before returning.  The sections and their records are
+ * those of image.def (docs/bytecode.md for people): the directory check and the
+ * walk that decodes them are expansions of it; written by hand here are the
+ * header, the rules across sections and the CUSTOM sections.  The input is
+ * untrusted: every length is checked against the bytes actually given before it
+ * is read, with 64-bit arithmetic, and the encoding is canonical (sections
+ * contiguous and in order, strings packed), so one valid image has exactly one
+ * byte form for a given stated step bound (the bound may be any value the
+ * verifier proves sufficient).  The whole program (the struct and all its
+ * arrays) lives in one malloc'd block.  Values are the verifier's business.
  */
 #include <nettle/sha2.h>
 #include <stdarg.h>
@@ -148,22 +151,27 @@ static int walk(dctx *d)
     d->off = 0;
     d->p = carve(d, 1, sizeof(slate_program));
     if (d->base) memset(d->p, 0, sizeof *d->p);
+/* The section is copied to locals first: stores into uint8_t members may alias
+ * anything, and would otherwise make every record reload d->s. */
 #define TABLE(id, num, name, type, array, count)                                  \
     {                                                                             \
-        type *a = carve(d, S(id).n, sizeof *a);                                   \
+        const uint8_t *rec = S(id).rec;                                           \
+        uint32_t n = S(id).n;                                                     \
+        type *a = carve(d, n, sizeof *a);                                         \
         if (a) {                                                                  \
-            for (uint32_t i = 0; i < S(id).n; i++)                                \
-                img_get_##id(S(id).rec + (size_t)i * IMG_SIZE_##id, &a[i]);       \
+            for (uint32_t i = 0; i < n; i++, rec += IMG_SIZE_##id)                \
+                img_get_##id(rec, &a[i]);                                         \
             d->p->array = a;                                                      \
-            d->p->count = S(id).n;                                                \
+            d->p->count = n;                                                      \
         }                                                                         \
     }
 #define SLICES(id, num, name, type, parent, nparent, array, count)                \
     {                                                                             \
-        type *a = carve(d, S(id).n, sizeof *a);                                   \
-        if (a)                                                                    \
-            for (uint32_t i = 0; i < S(id).n; i++)                                \
-                img_get_##id(S(id).rec + (size_t)i * IMG_SIZE_##id, &a[i]);       \
+        const uint8_t *rec = S(id).rec;                                           \
+        uint32_t n = S(id).n;                                                     \
+        type *a = carve(d, n, sizeof *a);                                         \
+        for (uint32_t i = 0; a && i < n; i++, rec += IMG_SIZE_##id)               \
+            img_get_##id(rec, &a[i]);                                             \
         d->slices[IMG_S_##id - 1] = a;                                            \
     }
 #include "image.def"
