@@ -128,7 +128,7 @@ static int rd_CALENDARS(dctx *d)
             !RANGE_OK(r.first_offset, r.noffsets, S(CALOFFSETS).n))
             return fail(d->l, "calendars[%u]: tables out of range", i);
         names[i] = r.name;
-        cals[i] = (cal_table){week + r.first_week, r.nweek,   closed + r.first_closed, r.nclosed,
+        cals[i] = (cal_table){week + r.first_week, r.nweek, closed + r.first_closed, r.nclosed,
                               offs + r.first_offset, r.noffsets, r.workday_ms};
     }
     d->p->calendars = cals;
