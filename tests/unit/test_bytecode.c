@@ -20,6 +20,7 @@
 #include "disasm.h"
 #include "emit.h"
 #include "image.h"
+#include "image_rec.h"
 #include "load.h"
 #include "slate.h"
 #include "verify.h"
@@ -285,6 +286,115 @@ static void test_image_corruptions(void **state)
 #undef FRESH
     free(c);
     free(img);
+}
+
+/* A copy of `img` with `delta` records added at the end of section `id`
+ * (zeros) or, for delta < 0, its last ones dropped, and the directory, the
+ * length and the hash made right again: an image whose every section holds
+ * whole records, so only the loader's rules across sections can refuse it. */
+static uint8_t *resized(const uint8_t *img, size_t len, int id, int delta, size_t *nlen)
+{
+    static const uint32_t size[] = {
+#define SECTION(id, num, name, type) IMG_SIZE_##id,
+#include "image.def"
+    };
+    long add = (long)delta * (long)size[id - 1];
+    *nlen = (size_t)((long)len + add);
+    uint8_t *c = calloc(*nlen, 1);
+    size_t at = IMG_HEADER_LEN + IMG_NSECTIONS * IMG_DIRENT_LEN;
+    memcpy(c, img, at);
+    for (int i = 1; i <= (int)IMG_NSECTIONS; i++) {
+        const uint8_t *e = img + IMG_HEADER_LEN + (size_t)(i - 1) * IMG_DIRENT_LEN;
+        uint32_t off = img_get32(e + 4), slen = img_get32(e + 8), nslen = i == id ? (uint32_t)(slen + add) : slen;
+        memcpy(c + at, img + off, nslen < slen ? nslen : slen);
+        if (i == id) img_put32(c + at, img_get32(img + off) + (uint32_t)delta);
+        img_put32(dirent_of(c, i) + 4, (uint32_t)at);
+        img_put32(dirent_of(c, i) + 8, nslen);
+        at += nslen;
+    }
+    img_put32(c + 16, (uint32_t)*nlen);
+    rehash(c, *nlen);
+    return c;
+}
+
+/* The loader's checks that record sizes alone cannot make: image.def's rules
+ * across sections (counts that must agree, packed strings, calendar slices). */
+static void test_image_cross_sections(void **state)
+{
+    (void)state;
+    uint8_t *img, *c;
+    size_t len, n;
+    char want[64];
+    assert_int_equal(bc_compile("service.slate", service, &img, &len), 0);
+    /* the unchanged copy loads: resized() itself breaks nothing */
+    slate_program *p;
+    char err[256];
+    c = resized(img, len, IMG_S_LEVELS, 0, &n);
+    assert_int_equal(n, len);
+    assert_memory_equal(c, img, len);
+    free(c);
+    c = resized(img, len, IMG_S_META, 1, &n);
+    expect_refused(c, n, "meta: 2 records (1 expected)");
+    free(c);
+    assert_int_equal(load_image(img, len, &p, err, sizeof err), 0);
+    snprintf(want, sizeof want, "lines: %u entries for %u instructions", p->ncode - 1, p->ncode);
+    c = resized(img, len, IMG_S_LINES, -1, &n);
+    expect_refused(c, n, want);
+    free(c);
+    snprintf(want, sizeof want, "strings[%u]: runs past the string data", p->nstrings - 1);
+    c = resized(img, len, IMG_S_STRDATA, -1, &n);
+    expect_refused(c, n, want);
+    free(c);
+    c = resized(img, len, IMG_S_STRDATA, 3, &n);
+    expect_refused(c, n, "strdata: 3 unused bytes");
+    free(c);
+    /* a calendar's slices must lie inside calweek, calclosed and caloffsets */
+    assert_true(p->ncalendars >= 2);
+    for (int t = 0; t < 3; t++) {
+        c = malloc(len);
+        memcpy(c, img, len);
+        uint8_t *rec = c + img_get32(dirent_of(c, IMG_S_CALENDARS) + 4) + 4 + IMG_SIZE_CALENDARS;
+        img_calendar cal;
+        img_get_CALENDARS(rec, &cal);
+        if (t == 0) cal.nweek++;
+        if (t == 1) cal.first_closed = UINT32_MAX; /* first + count overflows 32 bits */
+        if (t == 2) cal.noffsets = UINT32_MAX;
+        img_put_CALENDARS(rec, &cal);
+        rehash(c, len);
+        expect_refused(c, len, "calendars[1]: tables out of range");
+        free(c);
+    }
+    slate_program_free(p);
+    free(img);
+}
+
+/* docs/bytecode.md's table of sections says what image.def says: each id,
+ * name and record size, in order. */
+static void test_docs_match_image_def(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t id, size;
+        const char *name;
+    } want[] = {
+#define SECTION(id, num, name, type) {num, IMG_SIZE_##id, name},
+#include "image.def"
+    };
+    char *doc = bc_read("docs/bytecode.md", NULL);
+    assert_non_null(doc);
+    uint32_t rows = 0;
+    for (char *line = strtok(doc, "\n"); line; line = strtok(NULL, "\n")) {
+        unsigned id, size;
+        char name[32];
+        if (sscanf(line, "| %u | %31[a-z] | %u |", &id, name, &size) != 3) continue;
+        assert_true(rows < IMG_NSECTIONS);
+        if (id != want[rows].id || strcmp(name, want[rows].name) || size != want[rows].size)
+            fail_msg("docs/bytecode.md: row \"%s\": want | %u | %s | %u |", line, want[rows].id, want[rows].name,
+                     want[rows].size);
+        rows++;
+    }
+    assert_int_equal(rows, IMG_NSECTIONS);
+    free(doc);
 }
 
 /* ---- image formats ------------------------------------------------------------ */
@@ -658,6 +768,8 @@ int main(void)
         cmocka_unit_test(test_writer_inverts_loader),
         cmocka_unit_test(test_public_api),
         cmocka_unit_test(test_image_corruptions),
+        cmocka_unit_test(test_image_cross_sections),
+        cmocka_unit_test(test_docs_match_image_def),
         cmocka_unit_test(test_program_corruptions),
         cmocka_unit_test(test_max_steps_larger_loads),
         cmocka_unit_test(test_format1_image),
