@@ -181,7 +181,6 @@ size_t jstr_escape(char *out, size_t room, const char *s, size_t len)
     const unsigned char *p = (const unsigned char *)s;
     jout w = {out, room, 0};
     size_t i, run; /* run: start of the pending run of bytes copied verbatim */
-    if (len == 0) return 0;
     if (len <= room) {
         /* the usual case: all plain, copied in place */
         i = copy_plain(out, p, len);

@@ -173,13 +173,13 @@ static void put_count(jw *w, uint64_t v, dj_count *c)
 }
 
 /* The JSON escape of s[0..len), without quotes (jsonstr.h). */
-static void put_esc(jw *w, const char *s, size_t len)
+static inline void put_esc(jw *w, const char *s, size_t len)
 {
     size_t room = w->n < w->size ? w->size - 1 - w->n : 0;
     w->n += jstr_escape(room ? w->buf + w->n : NULL, room, s, len);
 }
 
-static void put_str(jw *w, const char *s, size_t len)
+static inline void put_str(jw *w, const char *s, size_t len)
 {
     PUTL(w, "\"");
     put_esc(w, s, len);
