@@ -203,7 +203,7 @@ static int feed(const rig *r, both *b, const hostile *h, size_t nh)
     int64_t at = 1741338000000LL;
     uint64_t seq = 0;
     for (size_t i = 0; i < nh && !rc; i++) {
-        char cid[16];
+        char cid[24];
         snprintf(cid, sizeof cid, "o%zu", i);
         slate_value v = {r->agent, 0, h[i].s, h[i].len};
         slate_event op = {cid, strlen(cid), opened, at, NULL, 0, &v, 1, ++seq};
