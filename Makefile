@@ -37,7 +37,8 @@ endif
 # here, nothing else: a file that includes another module's private header does
 # not compile (tests/cli/layering.sh checks that it fails).
 #
-#   common/       civil dates, RFC 3339 instants, working-time calendars
+#   common/       civil dates, RFC 3339 instants, JSON string escaping, working-time
+#                 calendars
 #   bytecode/     the image format: opcodes, program tables, loader, verifier
 #   grammar/      flex + bison: policy text -> AST
 #   compiler/     AST -> checked, lowered, verified image (include/slatec.h)

@@ -11,8 +11,8 @@
  * milliseconds (of the target's calendar's working time when it has one).
  *
  * Index spaces (the contract between compiler and runtime):
- *   events:    0..AST_NBUILTIN_EVENTS-1 are the built-ins in the order of
- *              ast_builtin_events (opened=0 ... tick=11), then declared events.
+ *   events:    0..PROG_NBUILTIN_EVENTS-1 are the built-ins in the order of
+ *              builtins.def (opened=0 ... tick=11), then declared events.
  *   fields:    declaration order.
  *   levels:    declaration order, lowest first; a new case starts at level 0.
  *   clocks:    declared clocks in order, then one slot per distinct `require`
@@ -29,6 +29,14 @@
 
 #define PROG_NONE 0xFFFFu /* "no calendar / no ladder / no clock" in 16-bit slots */
 #define PROG_NO_CODE (-1) /* "no code block" in pc slots */
+
+/* How many built-in events an image starts its events with (builtins.def). */
+enum {
+#define BUILTIN_EVENT(id, name, meaning) +1
+    PROG_NBUILTIN_EVENTS = 0
+#include "builtins.def"
+#undef BUILTIN_EVENT
+};
 
 enum prog_opcode {
 #define OP(name, operands, meaning) OP_##name,

@@ -20,9 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const vrf_builtin_events[12] = {
-    "opened", "responded", "updated", "paused", "resumed", "resolved",
-    "reopened", "closed", "followed_up", "surveyed", "reviewed", "tick",
+const char *const vrf_builtin_events[PROG_NBUILTIN_EVENTS] = {
+#define BUILTIN_EVENT(id, name, meaning) name,
+#include "builtins.def"
+#undef BUILTIN_EVENT
 };
 
 typedef struct vctx {
@@ -168,12 +169,13 @@ static int check_schema(vctx *v)
 static int check_events_clocks(vctx *v)
 {
     const slate_program *p = v->p;
-    if (p->nevents < 12 || p->nevents > 0xFFFFu)
-        return fail(v, "events: %u events (the 12 built-ins and at most 65535 in all)", p->nevents);
+    if (p->nevents < PROG_NBUILTIN_EVENTS || p->nevents > 0xFFFFu)
+        return fail(v, "events: %u events (the %d built-ins and at most 65535 in all)", p->nevents,
+                    PROG_NBUILTIN_EVENTS);
     for (uint32_t i = 0; i < p->nevents; i++) {
         const prog_event *e = &p->events[i];
         if (!STR_OK(p, e->name)) return fail(v, "events[%u]: name out of range", i);
-        if (i < 12 && strcmp(prog_str(p, e->name), vrf_builtin_events[i]))
+        if (i < PROG_NBUILTIN_EVENTS && strcmp(prog_str(p, e->name), vrf_builtin_events[i]))
             return fail(v, "events[%u]: built-in event `%s` expected", i, vrf_builtin_events[i]);
         if (!RANGE_OK(e->first_op, e->nops, p->nevops))
             return fail(v, "events[%u]: clock operations out of range", i);

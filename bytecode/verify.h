@@ -23,9 +23,9 @@
  * step arithmetic below free of overflow. */
 #define VRF_MAX_MS INT64_C(1000000000000000)
 
-/* The names of the built-in events, ids 0..11 (compiler/ast.c's
- * ast_builtin_events, repeated here so the runtime does not need the compiler). */
-extern const char *const vrf_builtin_events[12];
+/* The names of the built-in events, ids 0..PROG_NBUILTIN_EVENTS-1 (builtins.def;
+ * the verifier's own expansion, so the runtime does not need the compiler). */
+extern const char *const vrf_builtin_events[PROG_NBUILTIN_EVENTS];
 
 /* Check every table and code block of `p` (all arrays filled; max_steps and hash
  * are not looked at).  Returns 0 and stores in *max_steps the most VM

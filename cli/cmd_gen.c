@@ -25,6 +25,7 @@
 #include "cli.h"
 #include "frontend.h"
 #include "policytest.h"
+#include "timestamp.h"
 
 static const char help[] =
     "usage: slate gen [OPTIONS]\n"
@@ -507,12 +508,7 @@ static int by_time(const void *a, const void *b)
 /* An RFC 3339 time in Beijing time, whole seconds: 2025-03-10T09:15:00+08:00. */
 static void fmt_time(int64_t ms, char *buf, size_t size)
 {
-    int64_t local = ms + CST_MS;
-    int64_t day = local / DAY_MS, sod = local % DAY_MS / 1000;
-    char date[40];
-    pt_format_time(day * DAY_MS, 0, date, sizeof date); /* YYYY-MM-DDT00:00Z */
-    snprintf(buf, size, "%.10sT%02d:%02d:%02d+08:00", date, (int)(sod / 3600),
-             (int)(sod / 60 % 60), (int)(sod % 60));
+    ts_format_offset(ms, (int)(CST_MS / 60000), TS_SECONDS, buf, size);
 }
 
 static int parse_num(const char *s, double lo, double hi, double *v)

@@ -289,9 +289,15 @@ void *ast_alloc(ast_policy *p, size_t size);
         *pp_ = (item);                                           \
     } while (0)
 
-/* The built-in event types, in the order their ids are numbered. */
-extern const char *const ast_builtin_events[];
-#define AST_NBUILTIN_EVENTS 12
+/* The built-in event types (bytecode/builtins.def), in the order their ids are
+ * numbered. */
+enum {
+#define BUILTIN_EVENT(id, name, meaning) +1
+    AST_NBUILTIN_EVENTS = 0
+#include "builtins.def"
+#undef BUILTIN_EVENT
+};
+extern const char *const ast_builtin_events[AST_NBUILTIN_EVENTS];
 
 /* Lowercase names for diagnostics. */
 const char *ast_type_name(ast_type_kind k);

@@ -29,11 +29,13 @@
 #include "program.h"
 #include "slate.h"
 
-/* Built-in event indices (program.h: the order of ast_builtin_events). */
-#define EV_OPENED 0
-#define EV_REOPENED 6
-#define EV_CLOSED 7
-#define EV_TICK 11
+/* Built-in event indices (EV_OPENED, EV_TICK, ...): builtins.def's order, the
+ * ids an image gives them. */
+enum {
+#define BUILTIN_EVENT(id, name, meaning) EV_##id,
+#include "builtins.def"
+#undef BUILTIN_EVENT
+};
 
 #define ENG_NONE UINT32_MAX       /* "no slot / no target / not in the heap" */
 #define ENG_MAX_ID 256            /* longest case id, bytes (INTERFACES.md) */

@@ -29,7 +29,7 @@
 /* 2025-03-DD HH:MM UTC.  2025-03-07 is a Friday, 03-10 a Monday. */
 static int64_t T(int d, int h, int m)
 {
-    return ts_days_from_civil(2025, 3, d) * DAY + h * H + m * MIN;
+    return civil_to_days(2025, 3, d) * DAY + h * H + m * MIN;
 }
 
 /* ---- the test program ------------------------------------------------------------- */
@@ -67,7 +67,7 @@ static cal_offset utc_offsets[1] = {{INT64_MIN, 0}};
 static cal_table business(void)
 {
     for (int d = 0; d < 5; d++) business_week[d] = (cal_span){d * DAY + 9 * H, d * DAY + 18 * H};
-    business_closed[0] = (int32_t)ts_days_from_civil(2025, 3, 12);
+    business_closed[0] = (int32_t)civil_to_days(2025, 3, 12);
     return (cal_table){business_week, 5, business_closed, 1, utc_offsets, 1, 9 * H};
 }
 
@@ -858,7 +858,7 @@ static void test_extreme_times(void **state)
     PUSH(r, "tick", NULL, INT64_MAX);
     PUSH(r, "tick", NULL, INT64_MIN);
     assert_int_equal(r->c.n, 1);
-    assert_non_null(strstr(r->c.lines[0], "reject event time -9223372036854775808 is "));
+    assert_non_null(strstr(r->c.lines[0], "reject event time -292275055-05-16T16:47:04.192Z is "));
     assert_int_equal(slate_engine_advance(r->e, INT64_MIN, sink, &r->c), SLATE_OK);
     assert_int_equal(slate_engine_now(r->e), INT64_MAX);
     rig_free(r);

@@ -63,7 +63,7 @@ static int64_t at(const char *s)
         sscanf(s, ":%d%n", &sec, &n);
         s += n;
     }
-    int64_t t = ts_days_from_civil(y, mo, d) * DAY + h * H + mi * MIN + sec * S;
+    int64_t t = civil_to_days(y, mo, d) * DAY + h * H + mi * MIN + sec * S;
     if (*s == '+' || *s == '-') {
         int oh, om;
         assert_true(sscanf(s + 1, "%d:%d", &oh, &om) == 2);
