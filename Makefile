@@ -56,10 +56,10 @@ INC_runtime     := -Iruntime -Iruntime/export $(INC_bytecode)
 INC_log         := -Iruntime/log $(INC_common)
 INC_grammar     := -Igrammar -Icompiler -I$(B)/gen $(INC_bytecode)
 INC_compiler    := -Icompiler -Igrammar -I$(B)/gen $(INC_bytecode)
-# -Icompiler in io: diag.h's "did you mean" for unknown names.  -Ibytecode in
+# -Ibytecode in
 # audit, cli and bench only because compiler/lower.h includes program.h (and
 # cmd_build/cmd_disasm use load.h, image.h) until include/slatec.h replaces them.
-INC_io          := -Iio -Iruntime/export $(INC_common) -Icompiler
+INC_io          := -Iio -Iruntime/export $(INC_common)
 INC_audit       := -Iaudit -Iio -Iruntime/export $(INC_common) -Ibytecode -Icompiler
 INC_policytest  := -Ipolicytest $(INC_common)
 INC_import      := -Iimport $(INC_common) -Icompiler

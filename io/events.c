@@ -24,7 +24,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "diag.h"
+#include "suggest.h"
 #include "timestamp.h"
 
 #define CHUNK (64 * 1024)

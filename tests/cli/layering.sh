@@ -28,7 +28,7 @@ SRC_DIRS="include common bytecode grammar compiler runtime io audit policytest i
 # (-Ibytecode stays in audit, cli and bench until include/slatec.h replaces
 # compiler/lower.h there; then program.h belongs in their forbidden lists.)
 MODULES='
-io|io|events.h dout.h runner.h decision_json.h program_info.h slate.h slate_log.h timestamp.h calendar.h status.h diag.h|program.h load.h verify.h image.h engine_int.h vm.h log_int.h dlog.h policytest_int.h rerun.h cli.h gstate.h
+io|io|events.h dout.h runner.h decision_json.h program_info.h slate.h slate_log.h timestamp.h calendar.h status.h suggest.h|program.h diag.h lower.h load.h verify.h image.h engine_int.h vm.h log_int.h dlog.h policytest_int.h rerun.h cli.h gstate.h
 audit|audit|audit.h report.h rerun.h events.h runner.h dout.h slate_log.h decision_json.h program_info.h status.h|engine_int.h vm.h log_int.h dlog.h policytest_int.h cli.h gstate.h import.h
 policytest|policytest|policytest.h policytest_int.h slate.h timestamp.h status.h|program.h engine_int.h log_int.h lower.h events.h decision_json.h cli.h audit.h
 import|import|import.h csv.h tz.h calendar.h timestamp.h status.h|program.h engine_int.h log_int.h events.h cli.h policytest_int.h decision_json.h
