@@ -48,6 +48,15 @@ static void give_counts(slatec_opts *o, const slatec_opts *mine, const fe_unit *
     o->warnings = u->diag.warnings;
 }
 
+const char *slatec_errstr(int rc)
+{
+    switch (rc) {
+    case SLATEC_IO: return "cannot read the file";
+    case SLATEC_INTERNAL: return "internal error";
+    default: return slate_errstr(rc);
+    }
+}
+
 char *slatec_read_file(const char *path, size_t *len)
 {
     if (!path || !len) {

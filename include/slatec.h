@@ -35,6 +35,10 @@ extern "C" {
 #define SLATEC_IO 16       /* the file could not be read (reported) */
 #define SLATEC_INTERNAL 17 /* slate found a fault of its own (reported): please report it */
 
+/* A short English description of any of these codes (slate_errstr() for the
+ * shared ones). */
+const char *slatec_errstr(int rc);
+
 /* Options and counts, for every call that takes them.  Set `size` (the
  * initialiser below does) so that a library built with a larger struct knows
  * which members the caller has; members past `size` take their zero default,

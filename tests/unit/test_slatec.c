@@ -342,6 +342,9 @@ static void test_opts_size(void **state)
     assert_int_equal(slatec_check(NULL, "t.slate", good, strlen(good)), SLATE_OK);
     assert_int_equal(slatec_check(NULL, NULL, good, strlen(good)), SLATE_MISUSE);
     assert_int_equal(slatec_compile(NULL, NULL, good, strlen(good), &p, NULL, NULL), SLATE_MISUSE);
+    assert_string_equal(slatec_errstr(SLATE_MISUSE), slate_errstr(SLATE_MISUSE));
+    assert_string_equal(slatec_errstr(SLATEC_IO), "cannot read the file");
+    assert_string_not_equal(slatec_errstr(SLATEC_INTERNAL), slatec_errstr(12345));
 }
 
 static void test_fmt_and_disasm(void **state)
