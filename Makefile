@@ -6,7 +6,8 @@
 #   make test       install missing build dependencies, build, run every test, then
 #                   run the unit tests again under AddressSanitizer + UBSan
 #   make demo       the reference policy on a generated day of events
-#   make install    PREFIX=/usr/local: library, header, pkg-config file, CLI
+#   make install    PREFIX=/usr/local: libslate (+ slate.h, pkg-config file), libslatec
+#                   (+ slatec.h; link -lslatec -lslate -lnettle -lm), the CLI
 #
 # Sources are found by wildcard: a new .c file in a module's folder or a new
 # tests/unit/test_*.c needs no edit here.
@@ -56,20 +57,18 @@ INC_runtime     := -Iruntime -Iruntime/export $(INC_bytecode)
 INC_log         := -Iruntime/log $(INC_common)
 INC_grammar     := -Igrammar -Icompiler -I$(B)/gen $(INC_bytecode)
 INC_compiler    := -Icompiler -Igrammar -I$(B)/gen $(INC_bytecode)
-# -Ibytecode in
-# audit, cli and bench only because compiler/lower.h includes program.h (and
-# cmd_build/cmd_disasm use load.h, image.h) until include/slatec.h replaces them.
+# audit, cli and the benchmark drivers compile policies through include/slatec.h
+# only; io finds "did you mean" in common/suggest.h.
 INC_io          := -Iio -Iruntime/export $(INC_common)
-INC_audit       := -Iaudit -Iio -Iruntime/export $(INC_common) -Ibytecode -Icompiler
+INC_audit       := -Iaudit -Iio -Iruntime/export $(INC_common)
 INC_policytest  := -Ipolicytest $(INC_common)
 INC_import      := -Iimport $(INC_common) -Icompiler
-INC_cli         := -Icli -Iio -Iruntime/export -Iaudit -Ipolicytest -Iimport $(INC_common) -Ibytecode -Icompiler \
-                   -Igrammar -I$(B)/gen
-# The benchmark drivers: the event reader, the public and export headers, and
-# the compiler.
-INC_bench       := -Ibench -Iio -Iruntime/export $(INC_common) -Icompiler -Ibytecode
+INC_cli         := -Icli -Iio -Iruntime/export -Iaudit -Ipolicytest -Iimport $(INC_common)
+# The benchmark drivers: the event reader and the public and export headers.
+INC_bench       := -Ibench -Iio -Iruntime/export $(INC_common)
 # White-box: the unit tests and the fuzz harness see every module.
-INC_all         := -Itests/unit -Ibench $(INC_cli) -Iruntime -Iruntime/log
+INC_all         := -Itests/unit -Ibench $(INC_cli) -Icompiler -Igrammar -I$(B)/gen -Ibytecode \
+                   -Iruntime -Iruntime/log
 
 $(B)/obj/common/%.o:     MODINC = $(INC_common)
 $(B)/obj/bytecode/%.o:   MODINC = $(INC_bytecode)
@@ -249,7 +248,8 @@ install: all
 	install -m 644 $(B)/libslate.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(B)/libslate.so $(DESTDIR)$(PREFIX)/lib/libslate.so.0
 	ln -sf libslate.so.0 $(DESTDIR)$(PREFIX)/lib/libslate.so
-	install -m 644 include/slate.h include/slate_version.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(B)/libslatec.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/slate.h include/slate_version.h include/slatec.h $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(B)/slate $(DESTDIR)$(PREFIX)/bin/
 	sed -e 's|@PREFIX@|$(PREFIX)|' \
 	    -e "s|@VERSION@|$$(sed -n 's/^#define SLATE_VERSION \"\(.*\)\"/\1/p' include/slate_version.h)|" \

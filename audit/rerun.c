@@ -9,52 +9,36 @@
 #include <string.h>
 
 #include "status.h"
-#include "frontend.h"
-#include "lower.h"
 #include "rerun.h"
+#include "slatec.h"
 
 int rr_load_policy(const char *path, slate_program **prog, uint8_t **image, size_t *image_len,
                    char **source, size_t *source_len, const char *cmd)
 {
-    *prog = NULL;
-    *image = NULL;
     *source = NULL;
-    *image_len = *source_len = 0;
-    size_t n = strlen(path);
-    if (n > 6 && !strcmp(path + n - 6, ".slate")) {
-        fe_unit u;
-        int rc = fe_load(&u, path, stderr, 0);
-        if (rc) {
-            if (rc != 3) diag_summary(&u.diag);
-            fe_release(&u);
-            return rc == 3 ? EXIT_IO : EXIT_INPUT;
-        }
-        if (cg_compile(u.ast, &u.diag, image, image_len)) {
-            diag_summary(&u.diag);
-            fe_release(&u);
-            return EXIT_INPUT;
-        }
-        *source = u.src; /* keep the text: the log stores it */
-        *source_len = u.len;
-        u.src = NULL;
-        fe_release(&u);
-    } else {
-        *image = (uint8_t *)fe_read_file(path, image_len);
-        if (!*image) {
-            fprintf(stderr, "slate %s: %s: %s\n", cmd, path, strerror(errno));
-            return EXIT_IO;
-        }
-    }
-    char *err = NULL;
-    if (slate_program_load(*image, *image_len, prog, &err)) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, err ? err : "the image does not load");
-        slate_free(err);
-        free(*image);
-        free(*source);
+    *source_len = 0;
+    size_t len;
+    char *bytes = slatec_read_file(path, &len);
+    if (!bytes) {
+        *prog = NULL;
         *image = NULL;
-        *source = NULL;
-        return EXIT_INPUT;
+        *image_len = 0;
+        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, strerror(errno));
+        return EXIT_IO;
     }
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = stderr;
+    o.summary = 1;
+    char *err = NULL;
+    int rc = slatec_load(&o, path, bytes, len, prog, image, image_len, &err);
+    if (err) fprintf(stderr, "slate %s: %s: %s\n", cmd, path, err);
+    slate_free(err);
+    if (rc != SLATE_OK || slatec_is_image(bytes, len)) {
+        free(bytes);
+        return rc == SLATE_OK ? EXIT_OK : rc == SLATE_ERROR ? EXIT_INPUT : EXIT_IO;
+    }
+    *source = bytes; /* keep the text: the log stores it */
+    *source_len = len;
     return EXIT_OK;
 }
 

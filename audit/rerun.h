@@ -64,10 +64,10 @@ int rr_check(const char *path, rr_result *res, slate_log_summary *sum, const cha
 /* The log's evaluation options (opt.tolerance_ms, opt.strict). */
 void rr_options(const slate_log *log, int64_t *tolerance_ms, int *strict);
 
-/* Load a policy for running: a .slate file is compiled in memory (diagnostics
- * on stderr), anything else is read as an image.  On success *prog is loaded and
- * *image (malloc'd), *source (malloc'd, NULL for an image) are what the log
- * records.  Returns EXIT_OK, EXIT_INPUT (errors in the policy, image refused) or
+/* Load a policy for running: source is compiled in memory (diagnostics on
+ * stderr) and an image is loaded, told apart by their bytes (slatec_load()).
+ * On success *prog is loaded and *image (malloc'd), *source (malloc'd, NULL
+ * for an image) are what the log records.  Returns EXIT_OK, EXIT_INPUT (errors in the policy, image refused) or
  * EXIT_IO (printed as "slate CMD: ..."). */
 int rr_load_policy(const char *path, slate_program **prog, uint8_t **image, size_t *image_len,
                    char **source, size_t *source_len, const char *cmd);

@@ -7,6 +7,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "slatec.h"
+
+int cli_compile_status(int rc)
+{
+    return rc == SLATE_OK ? EXIT_OK : rc == SLATE_ERROR ? EXIT_INPUT : EXIT_IO;
+}
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {

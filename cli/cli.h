@@ -12,6 +12,11 @@
 #include "commands.def"
 #undef CMD
 
+/* The exit status for a libslatec result code (include/slatec.h): 0 ok, 1 the
+ * policy has errors or the image is refused, 3 unreadable file, memory or an
+ * internal fault. */
+int cli_compile_status(int rc);
+
 /* Print "slate NAME: MSG" and a pointer to --help on stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -23,8 +23,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "frontend.h"
 #include "policytest.h"
+#include "slate.h"
+#include "slatec.h"
 #include "timestamp.h"
 
 static const char help[] =
@@ -178,23 +179,18 @@ typedef struct gen {
     gen_event *ev;
     size_t nev, cap;
     /* --policy filter: NULL for "everything" */
-    ast_policy *pol;
+    slate_program *pol;
 } gen;
 
-static const ast_field *policy_field(const gen *g, const char *name)
+/* Whether `json_value` is the JSON string of a value of enum field `field`. */
+static int policy_enum_has(const gen *g, int field, const char *json_value)
 {
-    for (const ast_field *f = g->pol->fields; f; f = f->next)
-        if (!strcmp(f->name.name, name)) return f;
-    return NULL;
-}
-
-static int policy_has_event(const gen *g, const char *type)
-{
-    for (int i = 0; i < AST_NBUILTIN_EVENTS; i++)
-        if (!strcmp(ast_builtin_events[i], type)) return 1;
-    for (const ast_ident *e = g->pol->events; e; e = e->next)
-        if (!strcmp(e->name, type)) return 1;
-    return 0;
+    char name[96];
+    size_t n = strlen(json_value);
+    if (n < 2 || n - 2 >= sizeof name || json_value[0] != '"' || json_value[n - 1] != '"') return 0;
+    memcpy(name, json_value + 1, n - 2);
+    name[n - 2] = '\0';
+    return slate_program_enum_value(g->pol, field, name) >= 0;
 }
 
 /* Field text being built for one event. */
@@ -206,17 +202,10 @@ typedef struct fbuf {
 static void add_field(const gen *g, fbuf *b, const char *key, const char *json_value)
 {
     if (g->pol) {
-        const ast_field *f = policy_field(g, key);
-        if (!f) return;
-        if (f->kind == TY_ENUM) {
-            int found = 0;
-            for (const ast_ident *v = f->values; v && !found; v = v->next) {
-                size_t l = strlen(v->name);
-                found = json_value[0] == '"' && !strncmp(json_value + 1, v->name, l) &&
-                        json_value[l + 1] == '"' && !json_value[l + 2];
-            }
-            if (!found) return;
-        }
+        int f = slate_program_field_id(g->pol, key);
+        if (f < 0) return;
+        if (slate_program_field_type(g->pol, f) == SLATE_T_ENUM && !policy_enum_has(g, f, json_value))
+            return;
     }
     int n = snprintf(b->s + b->n, sizeof b->s - b->n, ",\"%s\":%s", key, json_value);
     if (n > 0 && b->n + (size_t)n < sizeof b->s) b->n += (size_t)n;
@@ -243,7 +232,7 @@ static void emit(gen *g, uint32_t c, int64_t *t, int64_t at, const char *type, f
     at -= at % 1000; /* whole seconds */
     if (at < *t) at += 1000;
     *t = at;
-    if (g->pol && !policy_has_event(g, type)) return;
+    if (g->pol && slate_program_event_id(g->pol, type) < 0) return;
     if (g->nev == g->cap) {
         g->cap = g->cap ? g->cap * 2 : 4096;
         g->ev = realloc(g->ev, g->cap * sizeof *g->ev);
@@ -567,16 +556,12 @@ int cmd_gen(int argc, char **argv)
     gen g;
     memset(&g, 0, sizeof g);
     g.r.s = o.seed;
-    fe_unit u;
-    memset(&u, 0, sizeof u);
     if (o.policy) {
-        int rc = fe_load(&u, o.policy, stderr, 0);
-        if (rc) {
-            if (rc != 3) diag_summary(&u.diag);
-            fe_release(&u);
-            return rc;
-        }
-        g.pol = u.ast;
+        slatec_opts co = SLATEC_OPTS_INIT;
+        co.diag = stderr;
+        co.summary = 1;
+        int rc = slatec_compile(&co, o.policy, NULL, 0, &g.pol, NULL, NULL);
+        if (rc != SLATE_OK) return cli_compile_status(rc);
     }
 
     /* Arrivals: a Poisson process thinned by the hour-of-day intensity. */
@@ -595,7 +580,7 @@ int cmd_gen(int argc, char **argv)
     FILE *out = o.out ? fopen(o.out, "w") : stdout;
     if (!out) {
         fprintf(stderr, "slate gen: cannot write %s: %s\n", o.out, strerror(errno));
-        fe_release(&u);
+        slate_program_free(g.pol);
         return EXIT_IO;
     }
     char ts[64];
@@ -614,6 +599,6 @@ int cmd_gen(int argc, char **argv)
     } else if (out == stdout && fflush(stdout)) {
         rc = EXIT_IO;
     }
-    fe_release(&u);
+    slate_program_free(g.pol);
     return rc;
 }

@@ -1,8 +1,8 @@
 /*
  * cmd_run.c - `slate run POLICY [EVENTS]`: the whole runtime on a stream of events.
  *
- * Compiles the policy (a .slate file, through the same front and back end as
- * `slate build`) or loads a compiled image (.slc), then feeds the JSON Lines
+ * Compiles the policy (source, as `slate build` compiles it) or loads a compiled
+ * image, whichever its bytes hold (slatec_load()), then feeds the JSON Lines
  * events (events.h) through one engine (runner.h) and writes every decision as
  * JSON Lines (dout.h), in order, to stdout or -o FILE, and optionally into the
  * SQLite decision log.  A line that cannot be used becomes a `reject` decision and
@@ -20,12 +20,11 @@
 
 #include "cli.h"
 #include "events.h"
-#include "frontend.h"
-#include "lower.h"
 #include "rerun.h"
 #include "runner.h"
 #include "slate.h"
 #include "slate_log.h"
+#include "slatec.h"
 #include "timestamp.h"
 
 static const char help[] =
@@ -74,12 +73,6 @@ typedef struct run_opts {
     unsigned log_batch;
     int log_sync_normal, strict, quiet, resume;
 } run_opts;
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
 
 static int all_digits(const char *s)
 {
@@ -223,61 +216,44 @@ typedef struct loaded {
     size_t source_len;
 } loaded;
 
-/* Compile or load the policy.  Returns an exit status; fills *l on EXIT_OK. */
+/* Compile or load the policy, told apart by its bytes (slatec_load()), not its
+ * name.  Returns an exit status; fills *l on EXIT_OK. */
 static int load_policy(const char *path, int quiet, loaded *l)
 {
     memset(l, 0, sizeof *l);
-    int from_source = ends_with(path, ".slate");
-    if (from_source) {
-        /* Diagnostics are held back so that --quiet can drop warnings. */
-        char *diag = NULL;
-        size_t dlen = 0;
-        FILE *mem = open_memstream(&diag, &dlen);
-        if (!mem) {
-            fprintf(stderr, "slate run: out of memory\n");
-            return EXIT_IO;
-        }
-        fe_unit u;
-        int r = fe_load(&u, path, mem, 0);
-        if (r == 0 && cg_compile(u.ast, &u.diag, &l->image, &l->image_len) != 0) r = 1;
-        if (r == 1 || (!quiet && u.diag.warnings)) {
-            u.diag.out = mem;
-            diag_summary(&u.diag);
-        }
-        if (r == 0) {
-            l->source = u.src; /* keep the text for the log */
-            l->source_len = u.len;
-            u.src = NULL;
-        }
-        fe_release(&u);
-        fclose(mem);
-        if (r || !quiet) fputs(diag, stderr);
-        free(diag);
-        if (r) return r == 3 ? EXIT_IO : EXIT_INPUT;
-    } else {
-        char *bytes = fe_read_file(path, &l->image_len);
-        if (!bytes) {
-            fprintf(stderr, "slate run: cannot read %s: %s\n", path, strerror(errno));
-            return EXIT_IO;
-        }
-        l->image = (uint8_t *)bytes;
+    size_t len;
+    char *bytes = slatec_read_file(path, &len);
+    if (!bytes) {
+        fprintf(stderr, "slate run: cannot read %s: %s\n", path, strerror(errno));
+        return EXIT_IO;
     }
+    /* Diagnostics are held back so that --quiet can drop warnings. */
+    char *diag = NULL;
+    size_t dlen = 0;
+    FILE *mem = open_memstream(&diag, &dlen);
+    if (!mem) {
+        fprintf(stderr, "slate run: out of memory\n");
+        free(bytes);
+        return EXIT_IO;
+    }
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = mem;
+    o.summary = 1;
     char *err = NULL;
-    int rc = slate_program_load(l->image, l->image_len, &l->prog, &err);
-    if (rc == SLATE_OK) return EXIT_OK;
+    int rc = slatec_load(&o, path, bytes, len, &l->prog, &l->image, &l->image_len, &err);
+    fclose(mem);
+    if (rc != SLATE_OK || !quiet) fputs(diag, stderr);
+    free(diag);
     if (rc == SLATE_NOMEM) fprintf(stderr, "slate run: out of memory loading %s\n", path);
-    else if (from_source) /* an image we just compiled must load: if not, it is our bug */
-        fprintf(stderr, "slate run: %s: internal error: the compiled image does not load: %s\n",
-                path, err ? err : slate_errstr(rc));
-    else
-        fprintf(stderr, "slate run: %s: not a valid compiled policy: %s\n", path,
-                err ? err : slate_errstr(rc));
+    else if (err) fprintf(stderr, "slate run: %s: not a valid compiled policy: %s\n", path, err);
     slate_free(err);
-    free(l->image); /* nothing is left for the caller to release */
-    free(l->source);
-    l->image = NULL;
-    l->source = NULL;
-    return rc == SLATE_ERROR && !from_source ? EXIT_INPUT : EXIT_IO;
+    if (rc != SLATE_OK || slatec_is_image(bytes, len)) {
+        free(bytes);
+        return cli_compile_status(rc);
+    }
+    l->source = bytes; /* keep the text for the log */
+    l->source_len = len;
+    return EXIT_OK;
 }
 
 static void release_policy(loaded *l)
@@ -300,7 +276,7 @@ static int open_log(const run_opts *o, slate_log **log)
     lo.options = options;
     char *key = NULL;
     if (o->key_file) {
-        key = fe_read_file(o->key_file, &lo.pseudonym_key_len);
+        key = slatec_read_file(o->key_file, &lo.pseudonym_key_len);
         if (!key) {
             fprintf(stderr, "slate run: cannot read %s: %s\n", o->key_file, strerror(errno));
             return EXIT_IO;

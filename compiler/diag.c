@@ -61,13 +61,14 @@ void diag_report(diag_ctx *d, diag_level level, src_loc loc, const char *hint,
     if (level == DIAG_ERROR) {
         d->errors++;
         if (d->max_errors && d->errors > d->max_errors) {
-            if (d->errors == d->max_errors + 1)
+            if (d->errors == d->max_errors + 1 && d->out)
                 fprintf(d->out, "%s: too many errors, stopping here\n", d->file);
             return;
         }
     } else if (level == DIAG_WARNING) {
         d->warnings++;
     }
+    if (!d->out) return; /* counted only */
     static const char *const names[] = {"error", "warning", "note"};
     if (loc.line > 0)
         fprintf(d->out, "%s:%d:%d: %s: ", d->file, loc.line, loc.col, names[level]);
@@ -84,7 +85,7 @@ void diag_report(diag_ctx *d, diag_level level, src_loc loc, const char *hint,
 
 void diag_summary(const diag_ctx *d)
 {
-    if (!d->errors && !d->warnings) return;
+    if ((!d->errors && !d->warnings) || !d->out) return;
     fprintf(d->out, "%s: %d error%s, %d warning%s\n", d->file, d->errors,
             d->errors == 1 ? "" : "s", d->warnings, d->warnings == 1 ? "" : "s");
 }

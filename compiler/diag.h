@@ -23,7 +23,7 @@ typedef struct diag_ctx {
     const char *file;  /* name printed before each location */
     const char *src;   /* the source text, for quoting lines; not owned */
     size_t len;
-    FILE *out;         /* where messages go (stderr, or a memstream in tests) */
+    FILE *out;         /* where messages go (stderr, a memstream; NULL: nowhere) */
     int errors, warnings;
     int max_errors;    /* stop reporting errors past this many (0: no limit) */
     int werror;        /* treat warnings as errors */

@@ -18,7 +18,6 @@
 #include "calbuild.h"
 #include "emit.h"
 #include "image.h"
-#include "load.h"
 #include "slate.h"
 #include "verify.h"
 
@@ -539,19 +538,7 @@ int cg_compile(const ast_policy *ast, diag_ctx *d, uint8_t **img, size_t *len)
     if (cg_lower(ast, d, &cg)) return -1;
     char err[256];
     int rc = cg_write_image(cg_view(cg), img, len, err, sizeof err);
-    if (rc) {
-        diag_error(d, ast->header_loc, NULL, "cannot write the image: %s", err);
-    } else {
-        slate_program *back;
-        if (load_image(*img, *len, &back, err, sizeof err)) {
-            diag_error(d, ast->header_loc, NULL, "internal error: the image does not load back: %s", err);
-            free(*img);
-            *img = NULL;
-            rc = -1;
-        } else {
-            slate_program_free(back);
-        }
-    }
+    if (rc) diag_error(d, ast->header_loc, NULL, "cannot write the image: %s", err);
     cg_free(cg);
     return rc;
 }

@@ -9,8 +9,8 @@
  * state, and allocates nothing while it evaluates an event whose case exists and
  * whose string fields it has seen before.
  *
- * Not here: compiling policies (the `slate build` command and libslatec), JSON
- * parsing of events, the SQLite decision log (include/slate_log.h).
+ * Not here: compiling policies (libslatec, include/slatec.h; `slate build`),
+ * JSON parsing of events, the SQLite decision log (include/slate_log.h).
  */
 #ifndef SLATE_H
 #define SLATE_H

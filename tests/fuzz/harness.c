@@ -21,14 +21,13 @@
 #include "disasm.h"
 #include "events.h"
 #include "fmt.h"
-#include "frontend.h"
 #include "image.h"
 #include "load.h"
-#include "lower.h"
 #include "parse.h"
 #include "program.h"
 #include "runner.h"
 #include "slate.h"
+#include "slatec.h"
 #include "vm.h"
 
 static void fz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -178,29 +177,28 @@ static void drive(const slate_program *p, uint64_t seed, int n)
 
 int fz_frontend(const uint8_t *data, size_t size)
 {
-    fe_unit u;
-    int rc = fe_load_text(&u, "fuzz.slate", (const char *)data, size, sink_file(), 0);
-    if (rc == 3) fz_fail("front end ran out of memory on %zu bytes", size);
-    if (rc == 1 && u.diag.errors == 0) fz_fail("front end failed without an error");
-    if (rc == 0 && u.diag.errors) fz_fail("front end passed with %d errors", u.diag.errors);
-    if (rc == 0) {
-        uint8_t *img = NULL;
-        size_t len = 0;
-        int before = u.diag.errors;
-        if (cg_compile(u.ast, &u.diag, &img, &len) == 0) {
-            slate_program *p = NULL;
-            char *err = NULL;
-            if (slate_program_load(img, len, &p, &err) != SLATE_OK)
-                fz_fail("compiled image does not load: %s", err ? err : "?");
-            dis_program(p, len, sink_file());
-            drive(p, seed_of(data, size), 48);
-            slate_program_free(p);
-            free(img);
-        } else if (u.diag.errors == before) {
-            fz_fail("back end failed without an error");
-        }
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = sink_file();
+    slate_program *p = NULL;
+    uint8_t *img = NULL;
+    size_t len = 0;
+    const char *src = data ? (const char *)data : ""; /* NULL would mean "read the file" */
+    int rc = slatec_compile(&o, "fuzz.slate", src, size, &p, &img, &len);
+    if (rc == SLATE_NOMEM) fz_fail("the compiler ran out of memory on %zu bytes", size);
+    if (rc == SLATE_ERROR && o.errors == 0) fz_fail("compiling failed without an error");
+    if (rc == SLATE_OK && o.errors) fz_fail("compiling passed with %d errors", o.errors);
+    if (rc != SLATE_OK && rc != SLATE_ERROR) fz_fail("compiling returned %d", rc);
+    if (rc == SLATE_OK) {
+        /* The program is the one loaded from these bytes: so is a second load. */
+        slate_program *q = NULL;
+        if (slate_program_load(img, len, &q, NULL) != SLATE_OK) fz_fail("the compiled image does not load");
+        if (strcmp(slate_program_hash(p), slate_program_hash(q))) fz_fail("the program is not the image's");
+        slate_program_free(q);
+        slatec_disasm(p, len, sink_file());
+        drive(p, seed_of(data, size), 48);
+        slate_program_free(p);
+        free(img);
     }
-    fe_release(&u);
     return 0;
 }
 
@@ -292,17 +290,11 @@ static slate_program *events_prog;
 static const slate_program *events_program(void)
 {
     if (events_prog) return events_prog;
-    fe_unit u;
-    uint8_t *img = NULL;
-    size_t len = 0;
-    if (fe_load_text(&u, "fuzz.slate", events_policy, sizeof events_policy - 1, stderr, 0) ||
-        cg_compile(u.ast, &u.diag, &img, &len))
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = stderr;
+    if (slatec_compile(&o, "fuzz.slate", events_policy, sizeof events_policy - 1, &events_prog, NULL,
+                       NULL) != SLATE_OK)
         fz_fail("the events target's policy does not compile");
-    fe_release(&u);
-    char *err = NULL;
-    if (slate_program_load(img, len, &events_prog, &err) != SLATE_OK)
-        fz_fail("the events target's policy does not load: %s", err ? err : "?");
-    free(img);
     return events_prog;
 }
 

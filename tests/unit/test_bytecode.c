@@ -79,12 +79,11 @@ static void test_golden_listings(void **state)
     for (int i = 0; i < n; i++) {
         char path[512];
         snprintf(path, sizeof path, BC_DIR "/%s.slate", names[i]);
-        fe_unit u;
+        slatec_opts o = SLATEC_OPTS_INIT;
+        o.diag = stderr;
         uint8_t *img = NULL;
         size_t len = 0;
-        int rc = fe_load(&u, path, stderr, 0);
-        if (rc == 0) rc = cg_compile(u.ast, &u.diag, &img, &len);
-        fe_release(&u);
+        int rc = slatec_compile(&o, path, NULL, 0, NULL, &img, &len);
         if (rc) {
             fprintf(stderr, "%s: does not compile\n", path);
             bad++;

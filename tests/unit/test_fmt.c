@@ -18,6 +18,7 @@
 #include "fmt.h"
 #include "frontend.h"
 #include "parse.h"
+#include "slatec.h"
 #include "testutil.h"
 
 typedef struct res {
@@ -108,7 +109,7 @@ static void check_stable(const char *path, const char *src, size_t len)
 
 static char *slurp(const char *path, size_t *len)
 {
-    char *s = fe_read_file(path, len);
+    char *s = slatec_read_file(path, len);
     if (!s) fprintf(stderr, "cannot read %s\n", path);
     assert_non_null(s);
     return s;

@@ -55,7 +55,7 @@ static int replay_dir(const char *dir, const char *suffix,
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         size_t len;
-        char *bytes = fe_read_file(path, &len);
+        char *bytes = slatec_read_file(path, &len);
         assert_non_null(bytes);
         fprintf(stderr, "  %s\n", path); /* names the culprit if the harness aborts */
         struct timespec t0, t1;
@@ -146,10 +146,10 @@ static void test_many_tiers(void **state)
         n += (size_t)snprintf(src + n, cap - n, "sla t%d when score == %d { response within 1h }\n",
                               i, i);
     n += (size_t)snprintf(src + n, cap - n, "sla t5 { response within 2h }\n");
-    fe_unit u;
-    assert_int_equal(fe_load_text(&u, "big.slate", src, n, sink_file(), 0), 1);
-    assert_int_equal(u.diag.errors, 1); /* the second `t5` */
-    fe_release(&u);
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = sink_file();
+    assert_int_equal(slatec_check(&o, "big.slate", src, n), SLATE_ERROR);
+    assert_int_equal(o.errors, 1); /* the second `t5` */
     free(src);
 }
 

@@ -26,6 +26,7 @@
 #include "frontend.h"
 #include "lower.h"
 #include "slate.h"
+#include "slatec.h"
 #include "testutil.h"
 #include "timestamp.h"
 
@@ -604,7 +605,7 @@ static int digest_sink(void *ud, const slate_decision *d)
 static slate_program *example(void)
 {
     size_t len;
-    char *src = fe_read_file("policies/example.slate", &len);
+    char *src = slatec_read_file("policies/example.slate", &len);
     assert_non_null(src);
     slate_program *p = compile(src);
     free(src);
