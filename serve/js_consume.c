@@ -178,7 +178,8 @@ sjs_status sjs_consumer_state_of(sjs_consumer *k, sjs_consumer_state *st, sjs_er
     memset(st, 0, sizeof *st);
     jsConsumerInfo *ci = NULL;
     jsErrCode jerr = 0;
-    natsStatus ns = natsSubscription_GetConsumerInfo(&ci, k->sub, NULL, &jerr);
+    /* by name: libnats 3.4.1 does not record the consumer of a bound subscription */
+    natsStatus ns = js_GetConsumerInfo(&ci, k->c->js, k->stream, k->durable, NULL, &jerr);
     if (ns != NATS_OK) {
         jsConsumerInfo_Destroy(ci);
         return sjs__nats(err, ns, jerr, "consumer %s of stream %s", k->durable, k->stream);
