@@ -219,7 +219,8 @@ static int publish_line(run *r, const line *l, unsigned long long lineno)
     }
     classify(r, l, lineno, &v);
     r->unreadable += (unsigned long long)v.unreadable;
-    if (v.partition >= 0) return send_to(r, (unsigned)v.partition, v.id, l->buf, l->len, NULL, NULL);
+    if (v.partition >= 0)
+        return send_to(r, (unsigned)v.partition, v.id, l->buf, l->len, NULL, NULL);
     r->ticks++;
     for (unsigned p = 0; p < r->nparts; p++)
         if (send_to(r, p, v.id, l->buf, l->len, NULL, NULL)) return -1;

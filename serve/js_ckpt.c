@@ -226,7 +226,8 @@ sjs_status sjs_ckpt_load(sjs_ckpt *s, unsigned p, void **blob, sjs_ckpt_info *in
         return sjs__fail(err, SJS_CORRUPT, "checkpoint of partition %u: %s is %s", p, key,
                          bad ? "malformed" : "another partition's");
     char *buf = malloc(m.len ? m.len : 1);
-    if (!buf) return sjs__fail(err, SJS_NOMEM, "out of memory for a checkpoint of %zu bytes", m.len);
+    if (!buf)
+        return sjs__fail(err, SJS_NOMEM, "out of memory for a checkpoint of %zu bytes", m.len);
     st = read_chunks(s, &m, buf, err);
     char sha[65];
     if (st == SJS_OK) {
