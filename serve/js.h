@@ -72,8 +72,11 @@ typedef struct sjs_opts {
     const char *name;    /* the connection's name, shown by the server; NULL: "slate" */
     int64_t timeout_ms;  /* total time to keep trying to connect and to find
                             JetStream ready; 0: 10000 */
-    int64_t request_ms;  /* wait for a JetStream API answer or a publish ack;
-                            0: 5000 */
+    int64_t request_ms;  /* how long a stream or consumer request is retried
+                            while it times out or no JetStream answers (a
+                            leader election, a reconnection), each try waiting
+                            at most 5 s; and the default wait for a publish
+                            ack.  0: 5000 */
     FILE *log;           /* where notices go: the first failed attempt and that
                             it keeps retrying, disconnections and reconnections
                             later on; NULL: nowhere */

@@ -91,6 +91,23 @@ int64_t sjs__now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
+    }
+}
+
+int sjs__retry(sjs_status s, int64_t deadline, int64_t *backoff)
+{
+    if (s != SJS_TIMEOUT && s != SJS_UNREACHABLE) return 0;
+    int64_t left = deadline - sjs__now_ms();
+    if (left <= 0) return 0;
+    sleep_ms(*backoff < left ? *backoff : left);
+    *backoff = *backoff * 2 > 1000 ? 1000 : *backoff * 2;
+    return 1;
+}
+
 int sjs__token_ok(const char *s, size_t max)
 {
     size_t n = s ? strlen(s) : 0;
@@ -165,13 +182,27 @@ static void close_nc(conn_full *f)
     f->pub.nc = NULL;
 }
 
+/* The comma-separated URLs of `urls` as the server list (SetURL takes one). */
+static natsStatus set_servers(natsOptions *o, const char *urls)
+{
+    char buf[2048];
+    const char *list[32];
+    int n = 0;
+    snprintf(buf, sizeof buf, "%s", urls);
+    for (char *save = NULL, *u = strtok_r(buf, ", ", &save); u && n < 32;
+         u = strtok_r(NULL, ", ", &save))
+        list[n++] = u;
+    if (n == 0) return NATS_INVALID_ARG;
+    return natsOptions_SetServers(o, list, n);
+}
+
 static natsStatus make_options(natsOptions **o, const sjs_opts *opts, conn_full *f,
                                int64_t attempt_ms)
 {
     natsStatus ns = natsOptions_Create(o);
     if (ns != NATS_OK) return ns;
-    const char *url = opts && opts->url ? opts->url : SJS_DEFAULT_URL;
-    if ((ns = natsOptions_SetURL(*o, url)) != NATS_OK) return ns;
+    if ((ns = set_servers(*o, opts && opts->url ? opts->url : SJS_DEFAULT_URL)) != NATS_OK)
+        return ns;
     if ((ns = natsOptions_SetName(*o, opts && opts->name ? opts->name : "slate")) != NATS_OK)
         return ns;
     if ((ns = natsOptions_SetTimeout(*o, attempt_ms)) != NATS_OK) return ns;
@@ -206,7 +237,7 @@ static sjs_status attempt(conn_full *f, const sjs_opts *opts, int64_t attempt_ms
     if (ns == NATS_OK) {
         /* later requests wait the full request time */
         jsCtx_Destroy(f->pub.js);
-        jo.Wait = f->pub.request_ms;
+        jo.Wait = f->pub.attempt_ms;
         ns = natsConnection_JetStream(&f->pub.js, f->pub.nc, &jo);
         if (ns == NATS_OK) return SJS_OK;
     }
@@ -219,13 +250,6 @@ static sjs_status attempt(conn_full *f, const sjs_opts *opts, int64_t attempt_ms
     return s == SJS_OK ? SJS_ERROR : s;
 }
 
-static void sleep_ms(int64_t ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
-    }
-}
-
 sjs_status sjs_connect(const sjs_opts *opts, sjs_conn **out, sjs_err *err)
 {
     *out = NULL;
@@ -234,6 +258,7 @@ sjs_status sjs_connect(const sjs_opts *opts, sjs_conn **out, sjs_err *err)
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
     f->pub.request_ms = opts && opts->request_ms > 0 ? opts->request_ms : 5000;
+    f->pub.attempt_ms = f->pub.request_ms < 5000 ? f->pub.request_ms : 5000;
     f->pub.log = opts ? opts->log : NULL;
     snprintf(f->pub.who, sizeof f->pub.who, "%s", opts && opts->who ? opts->who : "slate");
     const char *url = opts && opts->url ? opts->url : SJS_DEFAULT_URL;

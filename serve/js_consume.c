@@ -92,7 +92,10 @@ sjs_status sjs_consumer_open(sjs_conn *c, const char *stream, const sjs_consumer
         return sjs__fail(err, SJS_ERROR, "consumer name `%s` must be 1 to 63 of A-Z a-z 0-9 _ -",
                          opts->durable ? opts->durable : "");
     if (strlen(stream) >= 64) return sjs__fail(err, SJS_ERROR, "stream name too long");
-    sjs_status s = ensure_durable(c, stream, opts, err);
+    int64_t deadline = sjs__now_ms() + c->request_ms, backoff = 100;
+    sjs_status s;
+    while (sjs__retry(s = ensure_durable(c, stream, opts, err), deadline, &backoff)) {
+    }
     if (s != SJS_OK) return s;
     sjs_consumer *k = calloc(1, sizeof *k);
     if (!k) return sjs__fail(err, SJS_NOMEM, "out of memory");

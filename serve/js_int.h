@@ -13,7 +13,8 @@
 struct sjs_conn {
     natsConnection *nc;
     jsCtx *js;            /* for management requests and key-value stores */
-    int64_t request_ms;
+    int64_t request_ms;   /* total wait for an answer, retries included */
+    int64_t attempt_ms;   /* one request's wait: min(request_ms, 5 s) */
     FILE *log;
     char who[64];
 };
@@ -27,6 +28,12 @@ sjs_status sjs__fail(sjs_err *err, sjs_status s, const char *fmt, ...)
  * in *err.  jerr (0 when unknown) is JetStream's own error code. */
 sjs_status sjs__nats(sjs_err *err, natsStatus ns, jsErrCode jerr, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* For the retry loops of management requests: if s is transient (a timeout,
+ * no responders while a leader is elected, a reconnection under way) and
+ * *deadline (monotonic ms) is not reached, sleep *backoff ms (doubling it, up to
+ * 1 s) and return 1 to try again; else 0. */
+int sjs__retry(sjs_status s, int64_t deadline, int64_t *backoff);
 
 /* Monotonic milliseconds (for deadlines; not wall-clock time). */
 int64_t sjs__now_ms(void);

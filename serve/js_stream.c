@@ -91,6 +91,36 @@ static sjs_status compare(const expected *e, const jsStreamConfig *h, sjs_err *e
     return SJS_OK;
 }
 
+/* One try of sjs_stream_ensure. */
+static sjs_status ensure_once(sjs_conn *c, expected *e, int *created, sjs_err *err)
+{
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    natsStatus ns = js_GetStreamInfo(&si, c->js, e->name, NULL, &jerr);
+    if (ns == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
+        jerr = 0;
+        ns = js_AddStream(&si, c->js, &e->cfg, NULL, &jerr);
+        if (ns == NATS_OK) {
+            if (created) *created = 1;
+        } else if (jerr == JSStreamNameExistErr) { /* created meanwhile by another */
+            jsStreamInfo_Destroy(si);
+            si = NULL;
+            ns = js_GetStreamInfo(&si, c->js, e->name, NULL, &jerr);
+        } else if (jerr == JSStreamSubjectOverlapErr) {
+            return sjs__fail(err, SJS_MISMATCH,
+                             "stream %s cannot be created: another stream already takes "
+                             "subject %s", e->name, e->subject);
+        }
+    }
+    if (ns != NATS_OK) {
+        jsStreamInfo_Destroy(si);
+        return sjs__nats(err, ns, jerr, "stream %s", e->name);
+    }
+    sjs_status s = compare(e, si->Config, err);
+    jsStreamInfo_Destroy(si);
+    return s;
+}
+
 sjs_status sjs_stream_ensure(sjs_conn *c, const sjs_stream_spec *spec, int *created,
                              sjs_err *err)
 {
@@ -100,30 +130,10 @@ sjs_status sjs_stream_ensure(sjs_conn *c, const sjs_stream_spec *spec, int *crea
                          spec->partition, spec->nparts, SJS_MAX_PARTS);
     expected e;
     expect(&e, spec);
-    jsStreamInfo *si = NULL;
-    jsErrCode jerr = 0;
-    natsStatus ns = js_GetStreamInfo(&si, c->js, e.name, NULL, &jerr);
-    if (ns == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
-        jerr = 0;
-        ns = js_AddStream(&si, c->js, &e.cfg, NULL, &jerr);
-        if (ns == NATS_OK) {
-            if (created) *created = 1;
-        } else if (jerr == JSStreamNameExistErr) { /* created meanwhile by another */
-            jsStreamInfo_Destroy(si);
-            si = NULL;
-            ns = js_GetStreamInfo(&si, c->js, e.name, NULL, &jerr);
-        } else if (jerr == JSStreamSubjectOverlapErr) {
-            return sjs__fail(err, SJS_MISMATCH,
-                             "stream %s cannot be created: another stream already takes "
-                             "subject %s", e.name, e.subject);
-        }
+    int64_t deadline = sjs__now_ms() + c->request_ms, backoff = 100;
+    sjs_status s;
+    while (sjs__retry(s = ensure_once(c, &e, created, err), deadline, &backoff)) {
     }
-    if (ns != NATS_OK) {
-        jsStreamInfo_Destroy(si);
-        return sjs__nats(err, ns, jerr, "stream %s", e.name);
-    }
-    sjs_status s = compare(&e, si->Config, err);
-    jsStreamInfo_Destroy(si);
     return s;
 }
 
@@ -133,7 +143,13 @@ sjs_status sjs_stream_state_of(sjs_conn *c, const char *stream, sjs_stream_state
     memset(st, 0, sizeof *st);
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
-    natsStatus ns = js_GetStreamInfo(&si, c->js, stream, NULL, &jerr);
+    natsStatus ns;
+    int64_t deadline = sjs__now_ms() + c->request_ms, backoff = 100;
+    while ((ns = js_GetStreamInfo(&si, c->js, stream, NULL, &jerr)) != NATS_OK &&
+           sjs__retry(sjs__nats(NULL, ns, jerr, "-"), deadline, &backoff)) {
+        jsStreamInfo_Destroy(si);
+        si = NULL;
+    }
     if (ns != NATS_OK) {
         jsStreamInfo_Destroy(si);
         return sjs__nats(err, ns, jerr, "stream %s", stream);

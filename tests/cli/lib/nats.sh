@@ -86,7 +86,8 @@ _nats_reap() { # _nats_reap I SECONDS: wait for server I to exit, SIGKILL after 
         n=$((n + 1))
     done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    n=0
+    while kill -0 "$pid" 2>/dev/null && [ $n -lt 20 ]; do sleep 0.1; n=$((n + 1)); done
     NATS_PIDS[$1]=""
 }
 
@@ -103,9 +104,9 @@ _nats_conf() {
         echo "jetstream { store_dir: \"$NATS_DIR/store$i\", max_memory_store: 64MB, max_file_store: 4GB }"
         if [ "$n" -gt 1 ]; then
             local routes="" r
-            for r in "$@"; do routes="$routes nats-route://127.0.0.1:$r"; done
+            for r in "$@"; do routes="${routes:+$routes, }\"nats-route://127.0.0.1:$r\""; done
             local args=("$@")
-            echo "cluster { name: slate-test, listen: 127.0.0.1:${args[$i]}, routes: [$routes ] }"
+            echo "cluster { name: slate-test, listen: 127.0.0.1:${args[$i]}, routes: [$routes] }"
         fi
     } >"$conf"
     NATS_CONF[$i]=$conf
@@ -114,6 +115,7 @@ _nats_conf() {
 _nats_launch() { # _nats_launch I
     "$NATS_SERVER" -c "${NATS_CONF[$1]}" >>"$NATS_DIR/s$1.log" 2>&1 &
     NATS_PIDS[$1]=$!
+    disown "$!" # still reaped by bash, but no "Killed" job notice on stderr
 }
 
 nats_ready() {
