@@ -245,6 +245,12 @@ static int publish_all(run *r, FILE *in, const char *in_name)
             status = EXIT_IO;
             break;
         }
+        if (sjs_pub_failed(r->pub)) { /* the rest would fail too, one timeout each */
+            fprintf(stderr, "slate publish: stopped at line %llu: messages are not being "
+                    "stored\n", r->lines);
+            status = EXIT_IO;
+            break;
+        }
     }
     if (rc < 0) {
         fprintf(stderr, "slate publish: cannot read %s: %s\n", in_name,
@@ -266,9 +272,8 @@ static void summary(const run *r, const sjs_pub_stats *st)
             (unsigned long long)st->sent, (unsigned long long)st->stored,
             (unsigned long long)st->duplicates, (unsigned long long)st->failed);
     for (unsigned p = 0; p < r->nparts; p++)
-        fprintf(stderr, "slate publish: partition %u: %llu stored, %llu duplicates%s\n", p,
-                r->parts[p].stored, r->parts[p].duplicates,
-                r->parts[p].failed ? ", some failed" : "");
+        fprintf(stderr, "slate publish: partition %u: %llu stored, %llu duplicates, %llu failed\n",
+                p, r->parts[p].stored, r->parts[p].duplicates, r->parts[p].failed);
 }
 
 /* ---- options ---------------------------------------------------------------- */

@@ -204,6 +204,12 @@ sjs_status sjs_pub_send(sjs_pub *p, const char *subject, const char *msg_id, con
  * sent again with the same ids: what was stored after all is not stored twice. */
 sjs_status sjs_pub_wait(sjs_pub *p, int64_t timeout_ms, sjs_pub_stats *st, sjs_err *err);
 
+/* Messages that failed so far (refused, or not acknowledged in time).  A
+ * sender that stops at the first failure bounds its time when the servers are
+ * gone: a send waits for a free slot in the window, which only the ack timeout
+ * of an earlier message makes once nothing answers.  Any thread. */
+uint64_t sjs_pub_failed(sjs_pub *p);
+
 /* Close (waiting for nothing: call sjs_pub_wait first). */
 void sjs_pub_close(sjs_pub *p);
 

@@ -36,10 +36,10 @@ static void ack_handler(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
         a.seq = pa->Sequence;
         a.duplicate = pa->Duplicate;
     } else {
-        a.error = pae && pae->ErrText && *pae->ErrText ? pae->ErrText
-                  : pae && pae->Err == NATS_TIMEOUT    ? "no acknowledgement in time"
-                  : pae                                 ? natsStatus_GetText(pae->Err)
-                                                        : "unknown failure";
+        a.error = !pae                               ? "unknown failure"
+                  : pae->Err == NATS_TIMEOUT            ? "no acknowledgement in time"
+                  : pae->ErrText && *pae->ErrText       ? pae->ErrText
+                                                        : natsStatus_GetText(pae->Err);
     }
     pthread_mutex_lock(&p->mu);
     if (a.error) {
@@ -117,6 +117,14 @@ sjs_status sjs_pub_send(sjs_pub *p, const char *subject, const char *msg_id, con
     if (ns != NATS_OK) return sjs__nats(err, ns, 0, "publish to %s", subject);
     p->st.sent++;
     return SJS_OK;
+}
+
+uint64_t sjs_pub_failed(sjs_pub *p)
+{
+    pthread_mutex_lock(&p->mu);
+    uint64_t n = p->st.failed;
+    pthread_mutex_unlock(&p->mu);
+    return n;
 }
 
 /* Take back what is still unacknowledged (no handler will see it now) and count

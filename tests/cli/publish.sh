@@ -5,8 +5,9 @@
 # page); publishing the same file again stores nothing; a malformed line, a line
 # without a case and an over-long line go to partition 0 and a tick to every
 # partition; a stream layout made for another partition count is refused (exit
-# 1); a server that is down gives a clear message and exit 3 within the
-# timeout.  Run by tests/run.sh with $SLATE set; skipped without nats-server.
+# 1); a server that is down, or killed half-way, gives a clear message and
+# exit 3 within the timeout; valgrind (when installed) finds nothing.  Run by
+# tests/run.sh with $SLATE set; skipped without nats-server.
 set -u
 SLATE=${SLATE:?set SLATE to the slate binary}
 cd "$(dirname "$0")/../.."
@@ -78,8 +79,13 @@ while read -r p n; do
     grep -q "partition $p: $n stored, 0 duplicates" "$tmp/err1" || fail "summary of partition $p"
 done <"$tmp/got"
 
-# 2. the same file again: nothing new stored, everything a duplicate
-"$SLATE" publish --partitions 4 --nats "$NATS_URL" "$tmp/ev.jsonl" 2>"$tmp/err2" ||
+# 2. the same file again: nothing new stored, everything a duplicate (under
+#    valgrind's memcheck when it is installed: no leak, no invalid access)
+VG=()
+command -v valgrind >/dev/null 2>&1 &&
+    VG=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible
+        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99)
+"${VG[@]}" "$SLATE" publish --partitions 4 --nats "$NATS_URL" "$tmp/ev.jsonl" 2>"$tmp/err2" ||
     fail "second publish exited $?: $(cat "$tmp/err2")"
 grep -q "$lines messages: 0 stored, $lines duplicates, 0 failed" "$tmp/err2" ||
     fail "second summary: $(cat "$tmp/err2")"
@@ -146,4 +152,31 @@ nats_stop 0
 "$SLATE" publish --nats "$NATS_URL" --timeout 1 "$tmp/ev.jsonl" 2>"$tmp/err7"
 rc=$?
 [ $rc -eq 3 ] || fail "stopped server: exit $rc, expected 3"
+
+# 8. the server killed half-way through a large file: the publisher notices,
+#    stops, says what was not stored, and exits 3 within a few timeouts
+nats_restart 0 || fail "restart"
+"$SLATE" gen --seed 4 --cases 30000 -o "$tmp/big.jsonl" || fail "gen"
+"$SLATE" publish --partitions 4 --nats "$NATS_URL" --timeout 2 "$tmp/big.jsonl" 2>"$tmp/err8" &
+pub=$!
+total() { stored 2>/dev/null | awk '{s += $2} END {print s + 0}'; }
+base=$(total)
+for i in $(seq 1 200); do
+    [ "$(total)" -gt $((base + 2000)) ] && break
+    kill -0 $pub 2>/dev/null || break
+    sleep 0.05
+done
+if kill -0 $pub 2>/dev/null; then
+    nats_kill 0
+    killed=$SECONDS
+    wait $pub
+    rc=$?
+    [ $rc -eq 3 ] || fail "killed server: exit $rc, expected 3: $(cat "$tmp/err8")"
+    [ $((SECONDS - killed)) -le 12 ] || fail "killed server: $((SECONDS - killed)) s to give up"
+    grep -q "messages not stored; the first: no acknowledgement in time" "$tmp/err8" ||
+        fail "killed server message: $(cat "$tmp/err8")"
+    grep -q "publishing the same file again is safe" "$tmp/err8" || fail "no advice: $(cat "$tmp/err8")"
+else
+    wait $pub # finished before it could be killed: nothing to check here
+fi
 exit 0
