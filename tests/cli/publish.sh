@@ -82,7 +82,7 @@ done <"$tmp/got"
 # 2. the same file again: nothing new stored, everything a duplicate (under
 #    valgrind's memcheck when it is installed: no leak, no invalid access)
 VG=()
-command -v valgrind >/dev/null 2>&1 &&
+command -v valgrind >/dev/null 2>&1 && ! ldd "$SLATE" 2>/dev/null | grep -q libasan &&
     VG=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible
         --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99)
 "${VG[@]}" "$SLATE" publish --partitions 4 --nats "$NATS_URL" "$tmp/ev.jsonl" 2>"$tmp/err2" ||
