@@ -1,6 +1,6 @@
 # Makefile - builds the slate pipeline in the order the data flows:
 #   grammar/ (flex + bison) -> compiler/ -> bytecode/ -> runtime/ -> runtime/log/,
-#   with io/ audit/ policytest/ import/ under the commands in cli/ (see "modules")
+#   with io/ audit/ policytest/ import/ serve/ under the commands in cli/ (see "modules")
 #
 #   make            build build/slate, build/libslate.a, build/libslate.so
 #   make test       install missing build dependencies, build, run every test, then
@@ -21,6 +21,9 @@ PKGS     := sqlite3 jansson nettle
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+# The NATS client is linked only into what holds the commands (the CLI, the tests,
+# the benchmark and fuzz binaries built from cli/ objects), never into libslate.
+NATS_LIBS := $(shell pkg-config --libs libnats 2>/dev/null || echo -lnats)
 
 OPT      ?= -O2 -g
 CFLAGS   := -std=c17 -Wall -Wextra -Werror $(OPT) -fPIC
@@ -50,6 +53,9 @@ endif
 #   audit/        replay, diff, explain and report over a decision log
 #   policytest/   the .test policy-test language
 #   import/       public service logs (CSV) -> events
+#   serve/        the live service's transport: the partition function and the
+#                 NATS JetStream layer (streams, publish, consumers, leases,
+#                 checkpoints) under `slate publish` and `slate serve`
 #   cli/          the `slate` commands, one cmd_NAME.c each, over the above
 INC_common      := -Icommon
 INC_bytecode    := -Ibytecode $(INC_common)
@@ -63,7 +69,8 @@ INC_io          := -Iio -Iruntime/export $(INC_common)
 INC_audit       := -Iaudit -Iio -Iruntime/export $(INC_common)
 INC_policytest  := -Ipolicytest $(INC_common)
 INC_import      := -Iimport $(INC_common) -Icompiler
-INC_cli         := -Icli -Iio -Iruntime/export -Iaudit -Ipolicytest -Iimport $(INC_common)
+INC_serve       := -Iserve
+INC_cli         := -Icli -Iio -Iruntime/export -Iaudit -Ipolicytest -Iimport -Iserve $(INC_common)
 # The benchmark drivers: the event reader and the public and export headers.
 INC_bench       := -Ibench -Iio -Iruntime/export $(INC_common)
 # White-box: the unit tests and the fuzz harness see every module.
@@ -81,6 +88,7 @@ $(B)/obj/io/%.o:         MODINC = $(INC_io)
 $(B)/obj/audit/%.o:      MODINC = $(INC_audit)
 $(B)/obj/policytest/%.o: MODINC = $(INC_policytest)
 $(B)/obj/import/%.o:     MODINC = $(INC_import)
+$(B)/obj/serve/%.o:      MODINC = $(INC_serve)
 $(B)/obj/cli/%.o:        MODINC = $(INC_cli)
 $(B)/obj/bench/%.o:      MODINC = $(INC_bench)
 
@@ -97,7 +105,7 @@ COMPILER_C := $(wildcard compiler/*.c) $(wildcard grammar/*.c)
 RUNTIME_C  := $(wildcard common/*.c) $(wildcard bytecode/*.c) $(wildcard runtime/*.c)
 LOG_C      := $(wildcard runtime/log/*.c)
 TOOLS_C    := $(wildcard io/*.c) $(wildcard audit/*.c) $(wildcard policytest/*.c) \
-              $(wildcard import/*.c)
+              $(wildcard import/*.c) $(wildcard serve/*.c)
 CLI_C      := $(wildcard cli/*.c) $(TOOLS_C)
 TEST_C     := $(wildcard tests/unit/test_*.c)
 
@@ -148,7 +156,7 @@ $(B)/libslate.so: $(RUNTIME_O)
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,libslate.so.0 -o $@ $^ -lnettle -lm
 
 $(B)/slate: $(CLI_O) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_O) $(LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_O) $(LIBS) $(LDLIBS) $(NATS_LIBS)
 
 # The embedding example: slate.h and libslate.a only, as an embedder builds it.
 $(B)/examples/embed: examples/embed.c $(B)/libslate.a include/slate.h
@@ -167,7 +175,7 @@ $(B)/tests/%: MODINC = $(INC_all)
 $(B)/tests/%: tests/unit/%.c $(CLI_LIB_O) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
-	    $(filter $(B)/obj/bench/%.o,$^) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(CMOCKA_LIBS)
+	    $(filter $(B)/obj/bench/%.o,$^) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(NATS_LIBS) $(CMOCKA_LIBS)
 
 unit-tests: $(TESTS) $(B)/slate $(B)/examples/embed
 
@@ -193,7 +201,7 @@ bench: deps
 	@bench/run.sh $(BENCH_B)
 
 $(B)/slate-bench: $(B)/obj/bench/capi.o $(BENCH_O) $(CLI_LIB_O) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NATS_LIBS)
 
 # ---- fuzzing (not part of `make test`): libFuzzer targets in build/fuzz/ ------
 # The whole library is rebuilt with clang under ASan + UBSan and libFuzzer's
@@ -216,7 +224,7 @@ fuzz-build: $(patsubst %,$(B)/fuzz_%,$(FUZZ_TARGETS))
 $(B)/fuzz_%: MODINC = $(INC_all)
 $(B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.c tests/fuzz/harness.h $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< tests/fuzz/harness.c \
-	    $(CLI_LIB_O) $(LIBS) $(LDLIBS)
+	    $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(NATS_LIBS)
 
 # The peer baselines (bench/RESULTS.md): built only by `make bench`, and only for
 # the packages bench/deps.sh could install; `make test` needs none of them.
@@ -230,17 +238,17 @@ bench-peers: $(BENCH_PEERS) $(B)/slate-peercheck
 $(B)/slate-clips: MODINC = $(INC_bench)
 $(B)/slate-clips: bench/embed_clips.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -isystem /usr/include/clips $(LDFLAGS) -o $@ $< \
-	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) /usr/lib/libclips.a -lm
+	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(NATS_LIBS) /usr/lib/libclips.a -lm
 $(B)/slate-peercheck: $(B)/obj/bench/peercheck.o $(BENCH_O) $(CLI_LIB_O) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NATS_LIBS)
 $(B)/slate-lua54: MODINC = $(INC_bench)
 $(B)/slate-lua54: bench/embed_lua.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags lua5.4) $(LDFLAGS) -o $@ $< \
-	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(shell pkg-config --libs lua5.4)
+	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(NATS_LIBS) $(shell pkg-config --libs lua5.4)
 $(B)/slate-luajit: MODINC = $(INC_bench)
 $(B)/slate-luajit: bench/embed_lua.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags luajit) $(LDFLAGS) -o $@ $< \
-	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(shell pkg-config --libs luajit)
+	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(NATS_LIBS) $(shell pkg-config --libs luajit)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
