@@ -144,7 +144,8 @@ typedef struct slate_decision {
 } slate_decision;
 
 /* Receives decisions in order.  Return 0 to go on; non-zero stops processing
- * with SLATE_SINK (the engine's state stays consistent: the decision counted). */
+ * with SLATE_SINK (the engine's state stays consistent: the decision counted).
+ * What a sink may call is listed under "re-entrancy and threads" below. */
 typedef int (*slate_sink)(void *ud, const slate_decision *d);
 
 /* Render a decision as one line of JSON (no newline) per docs/semantics.md.
@@ -193,6 +194,29 @@ uint64_t slate_engine_decisions(const slate_engine *eng);
 
 /* A description of the engine's last SLATE_ERROR / SLATE_MISUSE. */
 const char *slate_errmsg(const slate_engine *eng);
+
+/* ---- re-entrancy and threads ------------------------------------------------
+ *
+ * A sink runs inside slate_engine_push, _advance or _swap, while the engine is
+ * between two steps of the event.  From a sink, the application MAY call:
+ *   - slate_decision_json, slate_errstr, slate_libversion_number, slate_free;
+ *   - every slate_program_* lookup (a program is immutable);
+ *   - the read-only engine queries (slate_engine_now, _open_cases, _decisions,
+ *     slate_errmsg) on any engine, its own included: they see the engine part way
+ *     through the call (the watermark at the decision's instant, a case being
+ *     closed still counted);
+ *   - any function on a DIFFERENT engine (feeding decisions of one engine into
+ *     another is fine).
+ * It MAY NOT call slate_engine_push, _advance, _swap or _free on the engine whose
+ * sink it is: each refuses with SLATE_MISUSE (slate_errmsg says so) and changes
+ * nothing; slate_engine_free, which has no result, leaves the engine allocated
+ * and valid (free it after the call returns).  Nor may it free the program the
+ * engine runs.  To act on a decision, queue it and act after the call returns;
+ * to stop early, return non-zero (SLATE_SINK).
+ *
+ * Threads: a program may be shared by any number of threads and engines.  One
+ * engine is used by one thread at a time; calls on it must not overlap (the
+ * re-entrancy check above is not a lock and does not detect two threads). */
 
 #ifdef __cplusplus
 }

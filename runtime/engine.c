@@ -465,10 +465,16 @@ void eng_begin(slate_engine *e, slate_sink sink, void *ud)
     e->ctx = (eng_ctx){sink, ud, SLATE_OK, 0, NULL, 0, ENG_NONE, 0};
 }
 
-int slate_engine_push(slate_engine *e, const slate_event *ev, slate_sink sink, void *ud)
+int eng_reentered(slate_engine *e, const char *fn)
 {
-    if (!e) return SLATE_MISUSE;
-    if (!ev) return fail(e, SLATE_MISUSE, "event is NULL");
+    return fail(e, SLATE_MISUSE,
+                "%s: a call on this engine is in progress (a sink may not call into "
+                "its own engine)",
+                fn);
+}
+
+static int push(slate_engine *e, const slate_event *ev, slate_sink sink, void *ud)
+{
     int rc = check_event(e, ev);
     if (rc) return rc;
     eng_begin(e, sink, ud);
@@ -499,11 +505,28 @@ int slate_engine_push(slate_engine *e, const slate_event *ev, slate_sink sink, v
     return e->ctx.rc;
 }
 
+/* The entry points hold e->busy while they run, so a sink that calls back into
+ * its own engine is refused instead of finding a case, a page or the context
+ * half changed under the call it is inside. */
+int slate_engine_push(slate_engine *e, const slate_event *ev, slate_sink sink, void *ud)
+{
+    if (!e) return SLATE_MISUSE;
+    if (e->busy) return eng_reentered(e, "slate_engine_push");
+    if (!ev) return fail(e, SLATE_MISUSE, "event is NULL");
+    e->busy = 1;
+    int rc = push(e, ev, sink, ud);
+    e->busy = 0;
+    return rc;
+}
+
 int slate_engine_advance(slate_engine *e, int64_t now, slate_sink sink, void *ud)
 {
     if (!e) return SLATE_MISUSE;
+    if (e->busy) return eng_reentered(e, "slate_engine_advance");
+    e->busy = 1;
     eng_begin(e, sink, ud);
     eng_advance(e, now);
+    e->busy = 0;
     return e->ctx.rc;
 }
 
@@ -732,6 +755,10 @@ slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opt
 void slate_engine_free(slate_engine *e)
 {
     if (!e) return;
+    if (e->busy) { /* from a sink: the call it is inside still needs the engine */
+        eng_reentered(e, "slate_engine_free");
+        return;
+    }
     slate_allocator al = e->al;
     if (e->cs.al) cs_free(&e->cs);
     if (e->st.al) st_free(&e->st);

@@ -264,6 +264,7 @@ struct slate_engine {
     strtab st;
     eng_aux aux;           /* tables derived from the program */
     int depth;             /* nesting of code blocks being run */
+    int busy;              /* an entry point is running (slate.h, "Re-entrancy") */
     char *jbuf;            /* scratch for the JSON members of decisions */
     size_t jcap;
     eng_ctx ctx;
@@ -304,6 +305,9 @@ static inline const tq_entry *tq_top(const slate_engine *e)
 }
 
 /* engine.c */
+/* Refuse an entry point called while another runs on the same engine (from its
+ * sink): SLATE_MISUSE, with errmsg naming `fn`. */
+int eng_reentered(slate_engine *e, const char *fn);
 /* Start an API call: decisions go to sink(ud), no case or event yet. */
 void eng_begin(slate_engine *e, slate_sink sink, void *ud);
 /* Fire every timer due at or before t (each at its instant), then now = t.

@@ -176,13 +176,8 @@ static void build_maps(swap *s)
     build_bit_map(s);
 }
 
-int slate_engine_swap(slate_engine *e, const slate_program *np, slate_sink sink, void *ud)
+static int swap_program(slate_engine *e, const slate_program *np, slate_sink sink, void *ud)
 {
-    if (!e) return SLATE_MISUSE;
-    if (!np) {
-        snprintf(e->errmsg, sizeof e->errmsg, "swap to a NULL program");
-        return SLATE_MISUSE;
-    }
     swap s = {e, e->prog, np, e->nfields, e->nclocks, NULL, NULL, NULL, NULL, NULL};
     eng_aux nx;
     uint64_t *order = NULL;
@@ -242,4 +237,18 @@ nomem:
 nomem_early:
     snprintf(e->errmsg, sizeof e->errmsg, "out of memory");
     return SLATE_NOMEM;
+}
+
+int slate_engine_swap(slate_engine *e, const slate_program *np, slate_sink sink, void *ud)
+{
+    if (!e) return SLATE_MISUSE;
+    if (e->busy) return eng_reentered(e, "slate_engine_swap");
+    if (!np) {
+        snprintf(e->errmsg, sizeof e->errmsg, "swap to a NULL program");
+        return SLATE_MISUSE;
+    }
+    e->busy = 1; /* held through the swap: its sink may not call back in */
+    int rc = swap_program(e, np, sink, ud);
+    e->busy = 0;
+    return rc;
 }
