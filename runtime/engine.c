@@ -533,39 +533,35 @@ int slate_engine_advance(slate_engine *e, int64_t now, slate_sink sink, void *ud
 /* ---- the engine's life ---------------------------------------------------------------- */
 
 /* Give every distinct (kind, value) of a clock's steps, over all tiers, a bit;
- * (breach, 0) is always bit 0.  A clock with more than 32 distinct steps shares
- * the last bit among the rest (no real policy comes near). */
+ * (breach, 0) is always bit 0.  A clock with more than ENG_KEYS distinct steps
+ * shares the last bit among the rest (no real policy comes near).  The keys are
+ * kept (eng_aux.keys) so a hot swap can map fired bits by key. */
 static int step_bits(slate_engine *e, const slate_program *p, eng_aux *x)
 {
-    typedef struct { uint8_t kind; int64_t value; } key;
     uint32_t nc = p->nclocks ? p->nclocks : 1;
-    key *keys = eng_realloc(&e->al, NULL, sizeof *keys * 32 * nc);
-    uint32_t *nkeys = eng_realloc(&e->al, NULL, sizeof *nkeys * nc);
+    x->keys = eng_realloc(&e->al, NULL, sizeof *x->keys * ENG_KEYS * nc);
+    x->nkeys = eng_realloc(&e->al, NULL, sizeof *x->nkeys * nc);
     x->step_bit = eng_realloc(&e->al, NULL, sizeof *x->step_bit * (p->nsteps ? p->nsteps : 1));
     x->breach_bit = eng_realloc(&e->al, NULL, sizeof *x->breach_bit * nc);
-    int rc = SLATE_NOMEM;
-    if (!keys || !nkeys || !x->step_bit || !x->breach_bit) goto out;
+    if (!x->keys || !x->nkeys || !x->step_bit || !x->breach_bit) return SLATE_NOMEM;
     for (uint32_t c = 0; c < nc; c++) {
-        keys[c * 32] = (key){STEP_K_BREACH, 0};
-        nkeys[c] = 1;
+        x->keys[c * ENG_KEYS] = (eng_stepkey){0, STEP_K_BREACH};
+        x->nkeys[c] = 1;
         x->breach_bit[c] = 1;
     }
     for (uint32_t ti = 0; ti < p->ntargets; ti++) {
         const prog_target *t = &p->targets[ti];
-        key *k = &keys[(size_t)t->clock * 32];
+        eng_stepkey *k = &x->keys[(size_t)t->clock * ENG_KEYS];
+        uint8_t *n = &x->nkeys[t->clock];
         for (uint32_t i = 0; i < t->nsteps; i++) {
             const prog_step *s = &p->steps[t->first_step + i];
             uint32_t j = 0;
-            while (j < nkeys[t->clock] && !(k[j].kind == s->kind && k[j].value == s->value)) j++;
-            if (j == nkeys[t->clock] && j < 32) k[nkeys[t->clock]++] = (key){s->kind, s->value};
-            x->step_bit[t->first_step + i] = 1u << (j < 32 ? j : 31);
+            while (j < *n && !(k[j].kind == s->kind && k[j].value == s->value)) j++;
+            if (j == *n && j < ENG_KEYS) k[(*n)++] = (eng_stepkey){s->value, s->kind};
+            x->step_bit[t->first_step + i] = 1u << (j < ENG_KEYS ? j : ENG_KEYS - 1);
         }
     }
-    rc = SLATE_OK;
-out:
-    eng_realloc(&e->al, keys, 0);
-    eng_realloc(&e->al, nkeys, 0);
-    return rc;
+    return SLATE_OK;
 }
 
 /* For each event type, the ad-hoc clocks it meets (`require ... until EVENT`), in
@@ -673,6 +669,8 @@ void eng_aux_free(slate_engine *e, eng_aux *x)
     eng_realloc(&e->al, x->regs, 0);
     eng_realloc(&e->al, x->step_bit, 0);
     eng_realloc(&e->al, x->breach_bit, 0);
+    eng_realloc(&e->al, x->keys, 0);
+    eng_realloc(&e->al, x->nkeys, 0);
     eng_realloc(&e->al, x->until_first, 0);
     eng_realloc(&e->al, x->until_clock, 0);
     eng_realloc(&e->al, x->sla_frag, 0);

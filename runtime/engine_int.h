@@ -54,7 +54,7 @@ typedef struct eng_clock {
     int64_t since;     /* start of the current counting stretch (valid while counting) */
     uint32_t target;   /* index into prog->targets, ENG_NONE when untargeted */
     uint32_t heap;     /* position in the timer heap, ENG_NONE when not queued */
-    uint32_t fired;    /* step keys fired in this run (see eng_step_bit) */
+    uint32_t fired;    /* step keys fired in this run (eng_aux.keys: bit -> key) */
     uint8_t state;     /* CS_IDLE, CS_ACTIVE, CS_STOPPED */
     uint8_t paused;    /* paused by an event (`pauses on`) */
     uint8_t held;      /* held by its `pauses while` condition */
@@ -215,6 +215,16 @@ typedef struct eng_ctx {
     uint32_t line;         /* the line of a ladder step running its actions */
 } eng_ctx;
 
+/* A ladder step's identity within a clock: its kind and value (percent, ms
+ * before, ms after).  A clock's fired record is a bit set over these keys, so a
+ * step fires once per run whatever tier, ladder or program (hot swap) it is in. */
+typedef struct eng_stepkey {
+    int64_t value;
+    uint8_t kind;
+} eng_stepkey;
+
+#define ENG_KEYS 32 /* bits of eng_clock.fired: keys per clock */
+
 /* What the engine derives from a program (built by eng_prepare, swapped whole). */
 typedef struct eng_aux {
     int64_t *str_ids;      /* program string index -> interned id */
@@ -222,6 +232,10 @@ typedef struct eng_aux {
     uint32_t nregs;
     uint32_t *step_bit;    /* prog->steps index -> the bit of its key (kind, value) */
     uint32_t *breach_bit;  /* clock -> the bit of (breach, 0) */
+    eng_stepkey *keys;     /* clock * ENG_KEYS + bit -> the key of that bit: the
+                              program's steps, then keys a swap carried over that
+                              the program lacks but an open case has fired */
+    uint8_t *nkeys;        /* clock -> keys in use */
     size_t jbase;          /* JSON scratch needed apart from interned strings */
     uint32_t maxargs;      /* most values one decision renders (emit arguments) */
     int has_holds;         /* some clock has a `pauses while` condition */
