@@ -92,10 +92,10 @@ RUNTIME_O  := $(call obj,$(RUNTIME_C))
 LOG_O      := $(call obj,$(LOG_C))
 CLI_O      := $(call obj,$(CLI_C))
 TESTS      := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_C))
-LIBS       := $(B)/libslatec.a $(B)/libslatelog.a $(B)/libslate.a
+LIBS       := $(B)/libslatec.a $(B)/obj/libslatelog-all.a $(B)/obj/libslate-all.a
 
 .PHONY: all deps test unit-tests run-tests demo clean install bench fuzz fuzz-build
-all: $(B)/slate $(B)/libslate.so $(B)/examples/embed
+all: $(B)/slate $(B)/libslate.so $(B)/libslate.a $(B)/libslatelog.a $(B)/examples/embed
 
 deps:
 	@tools/deps.sh
@@ -123,12 +123,31 @@ $(B)/obj/%.o: %.c | $(B)/gen/parser.h $(B)/gen/lexer.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # ---- libraries and the CLI ------------------------------------------------------
+# libslate and libslatelog export only what include/slate.h and slate_log.h mark
+# SLATE_API: their objects are compiled with hidden visibility, which the shared
+# library honours, and each static archive is one object, partially linked
+# (ld -r) with every hidden name made local (objcopy --localize-hidden), so an
+# application's own `st_init` neither replaces the library's nor clashes with it
+# (tests/cli/symbols.sh).  libslatelog gets private copies of the common/ helpers
+# it may use.  The CLI, the tests and the benchmarks call internals, so they link
+# the plain archives of the same objects in $(B)/obj/ (LIBS).
+OBJCOPY    ?= objcopy
+COMMON_O   := $(call obj,$(wildcard common/*.c))
+$(RUNTIME_O) $(LOG_O): CFLAGS += -fvisibility=hidden
+# $(call public_archive,OBJECTS): the recipe of a public static library $@
+public_archive = $(LD) -r -o $(@:.a=.o) $(1) && $(OBJCOPY) --localize-hidden $(@:.a=.o) && \
+                 rm -f $@ && $(AR) rcs $@ $(@:.a=.o) && rm -f $(@:.a=.o)
+
 $(B)/libslatec.a: $(COMPILER_O)
 	$(AR) rcs $@ $^
+$(B)/obj/libslate-all.a: $(RUNTIME_O)
+	rm -f $@ && $(AR) rcs $@ $^
+$(B)/obj/libslatelog-all.a: $(LOG_O)
+	rm -f $@ && $(AR) rcs $@ $^
 $(B)/libslate.a: $(RUNTIME_O)
-	$(AR) rcs $@ $^
-$(B)/libslatelog.a: $(LOG_O)
-	$(AR) rcs $@ $^
+	$(call public_archive,$^)
+$(B)/libslatelog.a: $(LOG_O) $(COMMON_O)
+	$(call public_archive,$^)
 $(B)/libslate.so: $(RUNTIME_O)
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,libslate.so.0 -o $@ $^ -lnettle -lm
 
@@ -154,7 +173,7 @@ $(B)/tests/%: tests/unit/%.c $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(filter $(B)/obj/bench/%.o,$^) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(CMOCKA_LIBS)
 
-unit-tests: $(TESTS) $(B)/slate $(B)/examples/embed
+unit-tests: $(TESTS) $(B)/slate $(B)/examples/embed $(B)/libslate.so $(B)/libslatelog.a
 
 run-tests: unit-tests
 	@tests/run.sh $(B)

@@ -24,6 +24,17 @@
 extern "C" {
 #endif
 
+/* Marks what libslate (and libslatelog) export.  The libraries are built with
+ * -fvisibility=hidden, so nothing else they define is visible to an application,
+ * and their static archives have every other name made local (Makefile). */
+#ifndef SLATE_API
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define SLATE_API __attribute__((visibility("default")))
+#else
+#define SLATE_API
+#endif
+#endif
+
 /* Result codes. */
 #define SLATE_OK 0       /* success */
 #define SLATE_ERROR 1    /* the input was refused (bad image, bad event); see errmsg */
@@ -32,10 +43,10 @@ extern "C" {
 #define SLATE_SINK 4     /* the sink returned non-zero: processing stopped there */
 
 /* The library's version at run time; compare with SLATE_VERSION_NUMBER. */
-int slate_libversion_number(void);
+SLATE_API int slate_libversion_number(void);
 
 /* A short English description of a result code. */
-const char *slate_errstr(int rc);
+SLATE_API const char *slate_errstr(int rc);
 
 /* ---- programs ------------------------------------------------------------ */
 
@@ -44,21 +55,21 @@ typedef struct slate_program slate_program;
 /* Verify `len` bytes of a compiled image and load it.  The bytes are copied; the
  * caller may free them afterwards.  On failure returns SLATE_ERROR (or NOMEM) and,
  * if err is not NULL, a malloc'd message the caller frees with slate_free(). */
-int slate_program_load(const void *bytes, size_t len, slate_program **prog, char **err);
+SLATE_API int slate_program_load(const void *bytes, size_t len, slate_program **prog, char **err);
 
 /* Release a program.  Every engine using it must have been freed or swapped. */
-void slate_program_free(slate_program *prog);
+SLATE_API void slate_program_free(slate_program *prog);
 
 /* The SHA-256 of the image as 64 lowercase hex digits (owned by the program). */
-const char *slate_program_hash(const slate_program *prog);
-const char *slate_program_name(const slate_program *prog);
-const char *slate_program_version(const slate_program *prog);
+SLATE_API const char *slate_program_hash(const slate_program *prog);
+SLATE_API const char *slate_program_name(const slate_program *prog);
+SLATE_API const char *slate_program_version(const slate_program *prog);
 
 /* Look up ids by name, for building events: -1 when unknown. */
-int slate_program_event_id(const slate_program *prog, const char *name);
-int slate_program_field_id(const slate_program *prog, const char *name);
+SLATE_API int slate_program_event_id(const slate_program *prog, const char *name);
+SLATE_API int slate_program_field_id(const slate_program *prog, const char *name);
 /* The value index of `name` in the enum of field `field`, -1 when unknown. */
-int slate_program_enum_value(const slate_program *prog, int field, const char *name);
+SLATE_API int slate_program_enum_value(const slate_program *prog, int field, const char *name);
 
 /* Field types, as slate_program_field_type returns them. */
 #define SLATE_T_INT 1
@@ -66,10 +77,10 @@ int slate_program_enum_value(const slate_program *prog, int field, const char *n
 #define SLATE_T_STRING 3
 #define SLATE_T_DURATION 4 /* milliseconds */
 #define SLATE_T_ENUM 5
-int slate_program_field_type(const slate_program *prog, int field);
+SLATE_API int slate_program_field_type(const slate_program *prog, int field);
 
 /* Free memory the library returned (error messages). */
-void slate_free(void *p);
+SLATE_API void slate_free(void *p);
 
 /* ---- events -------------------------------------------------------------- */
 
@@ -151,7 +162,7 @@ typedef int (*slate_sink)(void *ud, const slate_decision *d);
 /* Render a decision as one line of JSON (no newline) per docs/semantics.md.
  * Returns the length it needed; writes at most size bytes, NUL-terminated when
  * size > 0 (like snprintf). */
-size_t slate_decision_json(const slate_decision *d, char *buf, size_t size);
+SLATE_API size_t slate_decision_json(const slate_decision *d, char *buf, size_t size);
 
 /* ---- engines ------------------------------------------------------------- */
 
@@ -170,30 +181,32 @@ typedef struct slate_engine_opts {
 
 /* A new engine running `prog` (which must outlive it or be swapped out).  `opts`
  * may be NULL.  Returns NULL when memory runs out. */
-slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opts *opts);
-void slate_engine_free(slate_engine *eng);
+SLATE_API slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opts *opts);
+SLATE_API void slate_engine_free(slate_engine *eng);
 
 /* Apply one event: fire every timer due at or before its time, then the event.
  * An unusable event becomes one `reject` decision and SLATE_OK is returned (the
  * event is recorded as rejected); SLATE_MISUSE for a malformed struct. */
-int slate_engine_push(slate_engine *eng, const slate_event *ev, slate_sink sink, void *ud);
+SLATE_API int slate_engine_push(slate_engine *eng, const slate_event *ev, slate_sink sink,
+                                void *ud);
 
 /* Advance time to `now` (like a tick), firing due timers. */
-int slate_engine_advance(slate_engine *eng, int64_t now, slate_sink sink, void *ud);
+SLATE_API int slate_engine_advance(slate_engine *eng, int64_t now, slate_sink sink, void *ud);
 
 /* Replace the program between events: open cases keep their fields (by name),
  * clocks (by name) and levels, are re-matched to the new tiers (an `sla` decision
  * for each case whose tier or targets changed), and later decisions name the new
  * policy's hash. */
-int slate_engine_swap(slate_engine *eng, const slate_program *prog, slate_sink sink, void *ud);
+SLATE_API int slate_engine_swap(slate_engine *eng, const slate_program *prog, slate_sink sink,
+                                void *ud);
 
 /* The current watermark (ms), the number of open cases, decisions made. */
-int64_t slate_engine_now(const slate_engine *eng);
-size_t slate_engine_open_cases(const slate_engine *eng);
-uint64_t slate_engine_decisions(const slate_engine *eng);
+SLATE_API int64_t slate_engine_now(const slate_engine *eng);
+SLATE_API size_t slate_engine_open_cases(const slate_engine *eng);
+SLATE_API uint64_t slate_engine_decisions(const slate_engine *eng);
 
 /* A description of the engine's last SLATE_ERROR / SLATE_MISUSE. */
-const char *slate_errmsg(const slate_engine *eng);
+SLATE_API const char *slate_errmsg(const slate_engine *eng);
 
 /* ---- re-entrancy and threads ------------------------------------------------
  *
