@@ -93,11 +93,17 @@ typedef struct slate_value {
     size_t len;
 } slate_value;
 
+/* The instants the engine accepts: 0000-01-01T00:00:00.000Z to
+ * 9999-12-31T23:59:59.999Z, the years RFC 3339 (and so the JSON event reader)
+ * can name.  An event or advance outside them is refused with SLATE_MISUSE. */
+#define SLATE_AT_MIN INT64_C(-62167219200000)
+#define SLATE_AT_MAX INT64_C(253402300799999)
+
 typedef struct slate_event {
     const char *case_id;   /* not NUL-terminated necessarily; NULL only for `tick` */
     size_t case_len;
     int type;              /* slate_program_event_id() */
-    int64_t at;            /* UTC milliseconds since 1970 */
+    int64_t at;            /* UTC milliseconds since 1970, SLATE_AT_MIN..SLATE_AT_MAX */
     const char *id;        /* sender's event id, echoed in decisions; may be NULL */
     size_t id_len;
     const slate_value *values;
@@ -173,10 +179,19 @@ typedef struct slate_allocator {
     void *ud;
 } slate_allocator;
 
+/* How far one push or advance may move the engine's time forward by default:
+ * 30 days.  One event dated years ahead would otherwise breach every open case
+ * and make every later event late. */
+#define SLATE_MAX_JUMP_DEFAULT_MS (INT64_C(30) * 24 * 3600 * 1000)
+
 typedef struct slate_engine_opts {
     int64_t tolerance_ms;  /* how far behind the watermark an event may be (0) */
     const slate_allocator *allocator; /* NULL: the C library's */
     size_t expected_cases; /* pre-size the case store (0: small) */
+    int64_t max_jump_ms;   /* how far forward one push or advance may move the
+                              watermark: 0 = SLATE_MAX_JUMP_DEFAULT_MS, < 0 = no
+                              limit.  The first event or advance sets the time
+                              wherever it falls. */
 } slate_engine_opts;
 
 /* A new engine running `prog` (which must outlive it or be swapped out).  `opts`
@@ -186,11 +201,16 @@ SLATE_API void slate_engine_free(slate_engine *eng);
 
 /* Apply one event: fire every timer due at or before its time, then the event.
  * An unusable event becomes one `reject` decision and SLATE_OK is returned (the
- * event is recorded as rejected); SLATE_MISUSE for a malformed struct. */
+ * event is recorded as rejected); SLATE_MISUSE for a malformed struct (an `at`
+ * outside SLATE_AT_MIN..SLATE_AT_MAX included); SLATE_ERROR, deciding nothing
+ * and leaving the engine's time where it was, for an event (a `tick` too) that
+ * would move the time forward by more than the engine's max_jump_ms. */
 SLATE_API int slate_engine_push(slate_engine *eng, const slate_event *ev, slate_sink sink,
                                 void *ud);
 
-/* Advance time to `now` (like a tick), firing due timers. */
+/* Advance time to `now` (like a tick), firing due timers.  The same refusals as
+ * for an event's `at`: SLATE_MISUSE outside SLATE_AT_MIN..SLATE_AT_MAX, and
+ * SLATE_ERROR (nothing done) past the max_jump_ms limit. */
 SLATE_API int slate_engine_advance(slate_engine *eng, int64_t now, slate_sink sink, void *ud);
 
 /* Replace the program between events: open cases keep their fields (by name),

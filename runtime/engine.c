@@ -19,6 +19,7 @@
 
 #include "calendar.h"
 #include "engine_int.h"
+#include "timestamp.h"
 #include "vm.h"
 
 static void *std_realloc(void *ud, void *p, size_t n)
@@ -460,6 +461,27 @@ static int check_event(slate_engine *e, const slate_event *ev)
     return SLATE_OK;
 }
 
+/* Whether the engine may move its time to t: SLATE_MISUSE outside the years
+ * 0000-9999 (so no clock arithmetic can overflow), SLATE_ERROR for a jump
+ * forward past the limit (one stray instant would breach every open case and
+ * make every later event late); nothing has changed either way. */
+static int check_time(slate_engine *e, int64_t t, const char *what)
+{
+    if (t < TS_MIN_MS || t > TS_MAX_MS)
+        return fail(e, SLATE_MISUSE, "%s %lld ms is outside the years 0000-9999", what,
+                    (long long)t);
+    if (e->now != INT64_MIN && t > e->now && t - e->now > e->max_jump) {
+        char a[40], w[40], by[40], lim[40];
+        fmt_time(a, sizeof a, t);
+        fmt_time(w, sizeof w, e->now);
+        fmt_dur(by, sizeof by, t - e->now);
+        fmt_dur(lim, sizeof lim, e->max_jump);
+        return fail(e, SLATE_ERROR, "%s %s is %s after the engine's time %s (limit %s): refused",
+                    what, a, by, w, lim);
+    }
+    return SLATE_OK;
+}
+
 void eng_begin(slate_engine *e, slate_sink sink, void *ud)
 {
     e->ctx = (eng_ctx){sink, ud, SLATE_OK, 0, NULL, 0, ENG_NONE, 0};
@@ -476,6 +498,7 @@ int eng_reentered(slate_engine *e, const char *fn)
 static int push(slate_engine *e, const slate_event *ev, slate_sink sink, void *ud)
 {
     int rc = check_event(e, ev);
+    if (!rc) rc = check_time(e, ev->at, "event time");
     if (rc) return rc;
     eng_begin(e, sink, ud);
     e->ctx.event_seq = ev->seq;
@@ -523,6 +546,8 @@ int slate_engine_advance(slate_engine *e, int64_t now, slate_sink sink, void *ud
 {
     if (!e) return SLATE_MISUSE;
     if (e->busy) return eng_reentered(e, "slate_engine_advance");
+    int rc = check_time(e, now, "advance to");
+    if (rc) return rc;
     e->busy = 1;
     eng_begin(e, sink, ud);
     eng_advance(e, now);
@@ -732,6 +757,9 @@ slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opt
     e->al = al;
     e->prog = prog;
     e->tolerance = opts && opts->tolerance_ms > 0 ? opts->tolerance_ms : 0;
+    e->max_jump = !opts || opts->max_jump_ms == 0 ? SLATE_MAX_JUMP_DEFAULT_MS
+                  : opts->max_jump_ms < 0         ? INT64_MAX
+                                                  : opts->max_jump_ms;
     e->now = INT64_MIN;
     e->nfields = prog->nfields;
     e->nclocks = prog->nclocks;

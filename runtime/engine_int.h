@@ -268,6 +268,7 @@ struct slate_engine {
     const slate_program *prog;
     slate_allocator al;
     int64_t tolerance;
+    int64_t max_jump;      /* how far one call may move `now` forward (INT64_MAX: any) */
     int64_t now;           /* watermark; INT64_MIN before the first event */
     uint64_t ndecisions;
     uint64_t ncreated;     /* cases ever created */

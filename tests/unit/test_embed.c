@@ -379,12 +379,102 @@ static void test_swap_round_trips_on_a_stream(void **state)
     slate_program_free(b);
 }
 
+/* ---- 4. instants the C API refuses ------------------------------------------------ */
+
+static void test_instants_outside_0000_9999_are_refused(void **state)
+{
+    (void)state;
+    slate_program *p = compile(policy_src);
+    slate_engine *e = slate_engine_new(p, NULL);
+    transcript tr = {0};
+    slate_value v[2];
+    /* a case opened at INT64_MIN + 1 and answered in 2025 once overflowed the
+     * elapsed time (elapsed_s -9223370295286376); INT64_MIN itself was taken */
+    int64_t bad[] = {INT64_MIN, INT64_MIN + 1, SLATE_AT_MIN - 1, SLATE_AT_MAX + 1, INT64_MAX};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        slate_event ev = mkev(p, "opened", "c1", bad[i], "vip", NULL, v);
+        assert_int_equal(slate_engine_push(e, &ev, record_sink, &tr), SLATE_MISUSE);
+        assert_non_null(strstr(slate_errmsg(e), "0000-9999"));
+        slate_event tick = mkev(p, "tick", NULL, bad[i], NULL, NULL, v);
+        assert_int_equal(slate_engine_push(e, &tick, record_sink, &tr), SLATE_MISUSE);
+        assert_int_equal(slate_engine_advance(e, bad[i], record_sink, &tr), SLATE_MISUSE);
+    }
+    assert_null(tr.text);
+    assert_int_equal(slate_engine_open_cases(e), 0);
+    assert_true(slate_engine_now(e) == INT64_MIN);
+    /* the edges themselves are instants like any other */
+    slate_event first = mkev(p, "opened", "c1", SLATE_AT_MIN, "vip", NULL, v);
+    assert_int_equal(slate_engine_push(e, &first, record_sink, &tr), SLATE_OK);
+    slate_engine_free(e);
+    e = slate_engine_new(p, &(slate_engine_opts){.max_jump_ms = -1});
+    assert_int_equal(slate_engine_push(e, &first, record_sink, &tr), SLATE_OK);
+    slate_event done = mkev(p, "resolved", "c1", SLATE_AT_MAX, NULL, NULL, v);
+    assert_int_equal(slate_engine_push(e, &done, record_sink, &tr), SLATE_OK);
+    assert_non_null(strstr(tr.text, "\"action\":\"stop\""));
+    assert_non_null(strstr(tr.text, "\"met\":false"));
+    slate_engine_free(e);
+    free(tr.text);
+    slate_program_free(p);
+}
+
+static void test_forward_jump_limit(void **state)
+{
+    (void)state;
+    slate_program *p = compile(policy_src);
+    slate_value v[2];
+    transcript tr = {0};
+    slate_engine *e = slate_engine_new(p, NULL);
+    slate_event o = mkev(p, "opened", "c1", T(3, 10, 0), "vip", NULL, v);
+    assert_int_equal(slate_engine_push(e, &o, record_sink, &tr), SLATE_OK);
+    uint64_t n = slate_engine_decisions(e);
+    /* a tick, an event and an advance in year 9999 (or a day past the limit) are
+     * refused with SLATE_ERROR: no decision, the time stays */
+    int64_t far[] = {SLATE_AT_MAX, T(3, 10, 0) + SLATE_MAX_JUMP_DEFAULT_MS + 1};
+    for (int i = 0; i < 2; i++) {
+        slate_event tick = mkev(p, "tick", NULL, far[i], NULL, NULL, v);
+        assert_int_equal(slate_engine_push(e, &tick, record_sink, &tr), SLATE_ERROR);
+        assert_non_null(strstr(slate_errmsg(e), "(limit 30d): refused"));
+        slate_event c2 = mkev(p, "opened", "c2", far[i], "std", NULL, v);
+        assert_int_equal(slate_engine_push(e, &c2, record_sink, &tr), SLATE_ERROR);
+        assert_int_equal(slate_engine_advance(e, far[i], record_sink, &tr), SLATE_ERROR);
+        assert_true(slate_engine_now(e) == T(3, 10, 0));
+        assert_int_equal(slate_engine_decisions(e), n);
+        assert_int_equal(slate_engine_open_cases(e), 1);
+    }
+    /* exactly the limit is allowed, and the limit counts from the new time */
+    assert_int_equal(slate_engine_advance(e, T(3, 10, 0) + SLATE_MAX_JUMP_DEFAULT_MS, record_sink,
+                                          &tr),
+                     SLATE_OK);
+    assert_true(slate_engine_decisions(e) > n); /* the ladder fired */
+    assert_int_equal(slate_engine_advance(e, T(3, 10, 0) + 2 * SLATE_MAX_JUMP_DEFAULT_MS,
+                                          record_sink, &tr),
+                     SLATE_OK);
+    slate_engine_free(e);
+
+    /* configurable: an hour; or none at all */
+    e = slate_engine_new(p, &(slate_engine_opts){.max_jump_ms = HOUR});
+    assert_int_equal(slate_engine_push(e, &o, record_sink, &tr), SLATE_OK);
+    assert_int_equal(slate_engine_advance(e, T(3, 11, 0), record_sink, &tr), SLATE_OK);
+    assert_int_equal(slate_engine_advance(e, T(3, 12, 1), record_sink, &tr), SLATE_ERROR);
+    assert_non_null(strstr(slate_errmsg(e), "(limit 1h): refused"));
+    slate_engine_free(e);
+    e = slate_engine_new(p, &(slate_engine_opts){.max_jump_ms = -1});
+    assert_int_equal(slate_engine_push(e, &o, record_sink, &tr), SLATE_OK);
+    assert_int_equal(slate_engine_advance(e, SLATE_AT_MAX, record_sink, &tr), SLATE_OK);
+    assert_true(slate_engine_now(e) == SLATE_AT_MAX);
+    slate_engine_free(e);
+    free(tr.text);
+    slate_program_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sink_cannot_reenter),
         cmocka_unit_test(test_swap_away_and_back_keeps_fired_steps),
         cmocka_unit_test(test_swap_round_trips_on_a_stream),
+        cmocka_unit_test(test_instants_outside_0000_9999_are_refused),
+        cmocka_unit_test(test_forward_jump_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
