@@ -7,7 +7,8 @@
  * case ids) and turns events into decisions through a caller-supplied sink.  The
  * runtime never reads the wall clock, never draws random numbers, keeps no global
  * state, and allocates nothing while it evaluates an event whose case exists and
- * whose string fields it has seen before.
+ * whose string fields it has seen before (but when it gives memory back after a
+ * peak: see "memory" below).
  *
  * Not here: compiling policies (the `slate build` command and libslatec), JSON
  * parsing of events, the SQLite decision log (include/slate_log.h).
@@ -250,6 +251,31 @@ SLATE_API const char *slate_errmsg(const slate_engine *eng);
  * Threads: a program may be shared by any number of threads and engines.  One
  * engine is used by one thread at a time; calls on it must not overlap (the
  * re-entrancy check above is not a lock and does not detect two threads). */
+
+/* ---- memory -------------------------------------------------------------------
+ *
+ * An engine takes all its memory from its allocator (slate_engine_opts) and
+ * slate_engine_free gives all of it back.  What it holds is bounded by its open
+ * cases, not by how long it has run or how many events it has seen:
+ *   - the case records (one size per program: docs/semantics.md, "Memory"), their
+ *     ids, and at most one timer per clock of each open case;
+ *   - the string values open cases hold, and the program's strings.  Strings no
+ *     open case holds any more are freed by a sweep, which runs once as many new
+ *     strings (or bytes of them) have come as the last sweep kept, at least 4096
+ *     strings or 256 KiB: so about twice the strings in use, at most;
+ *   - room for their peak: the case store grows 1024 records at a time and, once
+ *     the open cases fall under a quarter of its room, gives back the room above
+ *     twice their number (never below expected_cases); the case table, the timer
+ *     queue and the id arena shrink with it.
+ * Not bounded by the open cases: the tables derived from the program (replaced
+ * by a swap; a program's own memory is the caller's), and a scratch buffer for
+ * decision JSON of about six times the longest string in use.  Nothing is kept
+ * per event or per decision.
+ *
+ * Memory is given back at the end of slate_engine_push, so a push that brings a
+ * string never seen, or closes a case when the store is far below its peak, may
+ * allocate (a smaller table, the strings or ids repacked); if that fails the
+ * memory is simply kept.  Other events on existing cases allocate nothing. */
 
 #ifdef __cplusplus
 }

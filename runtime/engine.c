@@ -110,7 +110,8 @@ void eng_emit(slate_engine *e, slate_decision *d)
 
 const char *eng_str(const slate_engine *e, int64_t id)
 {
-    return id >= 0 && (uint64_t)id < e->st.n ? e->st.v[id].s : "";
+    const char *s = id >= 0 && (uint64_t)id < e->st.n ? e->st.v[id].s : NULL;
+    return s ? s : ""; /* NULL: a free id, which nothing in use holds */
 }
 
 /* The JSON for one value of a field's type: ints, bools, strings, durations in
@@ -461,25 +462,32 @@ static int check_event(slate_engine *e, const slate_event *ev)
     return SLATE_OK;
 }
 
-/* Whether the engine may move its time to t: SLATE_MISUSE outside the years
- * 0000-9999 (so no clock arithmetic can overflow), SLATE_ERROR for a jump
- * forward past the limit (one stray instant would breach every open case and
- * make every later event late); nothing has changed either way. */
-static int check_time(slate_engine *e, int64_t t, const char *what)
+/* Why the engine may not move its time to t (check_time said it may not). */
+static __attribute__((noinline, cold)) int time_refused(slate_engine *e, int64_t t,
+                                                        const char *what)
 {
     if (t < TS_MIN_MS || t > TS_MAX_MS)
         return fail(e, SLATE_MISUSE, "%s %lld ms is outside the years 0000-9999", what,
                     (long long)t);
-    if (e->now != INT64_MIN && t > e->now && t - e->now > e->max_jump) {
-        char a[40], w[40], by[40], lim[40];
-        fmt_time(a, sizeof a, t);
-        fmt_time(w, sizeof w, e->now);
-        fmt_dur(by, sizeof by, t - e->now);
-        fmt_dur(lim, sizeof lim, e->max_jump);
-        return fail(e, SLATE_ERROR, "%s %s is %s after the engine's time %s (limit %s): refused",
-                    what, a, by, w, lim);
-    }
-    return SLATE_OK;
+    char a[40], w[40], by[40], lim[40];
+    fmt_time(a, sizeof a, t);
+    fmt_time(w, sizeof w, e->now);
+    fmt_dur(by, sizeof by, t - e->now);
+    fmt_dur(lim, sizeof lim, e->max_jump);
+    return fail(e, SLATE_ERROR, "%s %s is %s after the engine's time %s (limit %s): refused",
+                what, a, by, w, lim);
+}
+
+/* Whether the engine may move its time to t: SLATE_MISUSE outside the years
+ * 0000-9999 (so no clock arithmetic can overflow), SLATE_ERROR for a jump
+ * forward past the limit (one stray instant would breach every open case and
+ * make every later event late); nothing has changed either way. */
+static inline int check_time(slate_engine *e, int64_t t, const char *what)
+{
+    if (t >= TS_MIN_MS && t <= TS_MAX_MS &&
+        (e->now == INT64_MIN || t <= e->now || t - e->now <= e->max_jump))
+        return SLATE_OK;
+    return time_refused(e, t, what);
 }
 
 void eng_begin(slate_engine *e, slate_sink sink, void *ud)
@@ -525,6 +533,7 @@ static int push(slate_engine *e, const slate_event *ev, slate_sink sink, void *u
     }
     apply_event(e, ev, slot, hash);
     eng_advance(e, t); /* steps the event made due at once */
+    if (__builtin_expect(e->st.sweep_due | cs_shrink_due(&e->cs), 0)) eng_trim(e, 0);
     return e->ctx.rc;
 }
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -467,6 +468,212 @@ static void test_forward_jump_limit(void **state)
     slate_program_free(p);
 }
 
+/* ---- 5. memory that comes back ----------------------------------------------------- */
+
+/* An allocator that knows how many bytes are live (a size header on each block). */
+typedef struct meter {
+    size_t live, peak;
+} meter;
+
+static void *meter_realloc(void *ud, void *p, size_t n)
+{
+    meter *m = ud;
+    unsigned char *h = p ? (unsigned char *)p - 16 : NULL;
+    size_t old = 0;
+    if (h) memcpy(&old, h, sizeof old);
+    if (n == 0) {
+        free(h);
+        m->live -= old;
+        return NULL;
+    }
+    unsigned char *q = realloc(h, n + 16);
+    if (!q) return NULL;
+    memcpy(q, &n, sizeof n);
+    m->live = m->live - old + n;
+    if (m->live > m->peak) m->peak = m->live;
+    return q + 16;
+}
+
+static void test_strings_no_case_holds_are_freed(void **state)
+{
+    (void)state;
+    slate_program *p = compile(policy_src);
+    meter m = {0, 0};
+    slate_allocator al = {meter_realloc, &m};
+    slate_engine *e = slate_engine_new(p, &(slate_engine_opts){.allocator = &al});
+    slate_value v[2];
+    char id[32], agent[32];
+    int64_t t = T(3, 10, 0);
+    for (int i = 0; i < 1000; i++) {
+        snprintf(id, sizeof id, "case-%d", i);
+        slate_event ev = mkev(p, "opened", id, t, "std", "nobody", v);
+        assert_int_equal(slate_engine_push(e, &ev, NULL, NULL), SLATE_OK);
+    }
+    size_t base = m.live;
+    m.peak = base;
+    /* a million distinct agents, each held by its case until the next update */
+    for (int i = 0; i < 1000000; i++) {
+        snprintf(id, sizeof id, "case-%d", i % 1000);
+        snprintf(agent, sizeof agent, "agent-%d", i);
+        slate_event ev = mkev(p, "updated", id, t + i / 100, NULL, agent, v);
+        assert_int_equal(slate_engine_push(e, &ev, NULL, NULL), SLATE_OK);
+    }
+    /* once 44 MB; now the interner holds about what the cases hold */
+    if (m.peak - base > 1024 * 1024 || m.live > base + 512 * 1024)
+        fail_msg("live %zu bytes, peak %zu, after opening %zu", m.live, m.peak, base);
+    /* and the strings still in use are intact: the last agent of each case */
+    int agent_f = slate_program_field_id(p, "agent");
+    for (int c = 0; c < 1000; c += 111) {
+        snprintf(id, sizeof id, "case-%d", c);
+        snprintf(agent, sizeof agent, "agent-%d", 999000 + c);
+        slate_event ev = mkev(p, "updated", id, t + 10000, NULL, agent, v);
+        assert_int_equal(ev.values[0].field, agent_f);
+        size_t before = m.live;
+        assert_int_equal(slate_engine_push(e, &ev, NULL, NULL), SLATE_OK);
+        assert_int_equal(m.live, before); /* seen: the case already holds it */
+    }
+    slate_engine_free(e);
+    assert_int_equal(m.live, 0);
+    slate_program_free(p);
+}
+
+/* Decisions about the cases named keep-*, as JSON without `seq`. */
+static int keep_sink(void *ud, const slate_decision *d)
+{
+    if (!d->case_id || d->case_len < 5 || memcmp(d->case_id, "keep-", 5) != 0) return 0;
+    transcript one = {0};
+    tr_add(&one, d);
+    transcript *t = ud;
+    const char *rest = strchr(one.text, ',');
+    size_t n = strlen(rest);
+    t->text = realloc(t->text, t->len + n + 1);
+    memcpy(t->text + t->len, rest, n + 1);
+    t->len += n;
+    free(one.text);
+    return 0;
+}
+
+static void test_case_store_shrinks_after_its_peak(void **state)
+{
+    (void)state;
+    slate_program *p = compile(policy_src);
+    meter m = {0, 0};
+    slate_allocator al = {meter_realloc, &m};
+    slate_engine *e = slate_engine_new(p, &(slate_engine_opts){.allocator = &al});
+    slate_engine *ref = slate_engine_new(p, NULL);
+    transcript got = {0}, want = {0};
+    size_t base = m.live;
+    slate_value v[2];
+    char id[64];
+    /* 100,000 cases with long ids, ten of them kept open throughout; the others
+     * are closed again */
+    int64_t t = T(3, 10, 0);
+    for (int i = 0; i < 100000; i++) {
+        if (i % 10000 == 5000)
+            snprintf(id, sizeof id, "keep-%d", i / 10000);
+        else
+            snprintf(id, sizeof id, "a-case-with-a-long-id-%08d", i);
+        slate_event ev = mkev(p, "opened", id, t + i, i % 2 ? "std" : "vip", NULL, v);
+        assert_int_equal(slate_engine_push(e, &ev, keep_sink, &got), SLATE_OK);
+        if (id[0] == 'k') assert_int_equal(slate_engine_push(ref, &ev, keep_sink, &want), SLATE_OK);
+    }
+    size_t peak = m.live;
+    for (int i = 0; i < 100000; i++) {
+        if (i % 10000 == 5000) continue;
+        snprintf(id, sizeof id, "a-case-with-a-long-id-%08d", i);
+        slate_event ev = mkev(p, "closed", id, t + 100000 + i, NULL, NULL, v);
+        assert_int_equal(slate_engine_push(e, &ev, keep_sink, &got), SLATE_OK);
+    }
+    assert_int_equal(slate_engine_open_cases(e), 10);
+    if (peak < base + 8 * 1024 * 1024 || m.live > base + 512 * 1024)
+        fail_msg("live %zu bytes with 10 open cases; %zu at the peak, %zu at the start", m.live,
+                 peak, base);
+    /* the ten cases kept (moved to other slots on the way) decide what they
+     * decide in an engine that never had the others: their ladders fire, they
+     * close */
+    assert_int_equal(slate_engine_advance(e, T(3, 20, 0), keep_sink, &got), SLATE_OK);
+    assert_int_equal(slate_engine_advance(ref, T(3, 20, 0), keep_sink, &want), SLATE_OK);
+    for (int k = 0; k < 10; k++) {
+        snprintf(id, sizeof id, "keep-%d", k);
+        slate_event ev = mkev(p, "resolved", id, T(3, 21, k), NULL, NULL, v);
+        assert_int_equal(slate_engine_push(e, &ev, keep_sink, &got), SLATE_OK);
+        assert_int_equal(slate_engine_push(ref, &ev, keep_sink, &want), SLATE_OK);
+    }
+    assert_non_null(want.text);
+    assert_non_null(strstr(want.text, "\"action\":\"warn\""));
+    assert_string_equal(got.text, want.text);
+    slate_engine_free(e);
+    slate_engine_free(ref);
+    assert_int_equal(m.live, 0);
+    free(got.text);
+    free(want.text);
+    slate_program_free(p);
+}
+
+/* Fails every `every`-th allocation (after `after` calls) and counts live bytes. */
+typedef struct flaky {
+    meter m;
+    long calls, after, every;
+} flaky;
+
+static void *flaky_realloc(void *ud, void *p, size_t n)
+{
+    flaky *f = ud;
+    if (n && ++f->calls > f->after && f->calls % f->every == 0) return NULL;
+    return meter_realloc(&f->m, p, n);
+}
+
+/* Push, retrying while memory runs out (SLATE_NOMEM leaves the engine as it was). */
+static void push_retry(slate_engine *e, const slate_event *ev, transcript *tr)
+{
+    int rc, tries = 0;
+    while ((rc = slate_engine_push(e, ev, record_sink, tr)) == SLATE_NOMEM) assert_true(++tries < 50);
+    assert_int_equal(rc, SLATE_OK);
+}
+
+/* Sweeps and shrinks that cannot allocate leave memory as it was and decide
+ * nothing differently: the same stream through an allocator that fails every
+ * 2nd (3rd, 5th, 9th, 13th) call decides what it decides through the C library's. */
+static void test_giving_back_under_failing_allocations(void **state)
+{
+    (void)state;
+    slate_program *p = compile(policy_src);
+    static const long everies[] = {2, 3, 5, 9, 13};
+    for (size_t k = 0; k < sizeof everies / sizeof *everies; k++) {
+        long every = everies[k];
+        flaky f = {{0, 0}, 0, LONG_MAX, every};
+        slate_allocator al = {flaky_realloc, &f};
+        slate_engine *e = slate_engine_new(p, &(slate_engine_opts){.allocator = &al});
+        assert_non_null(e);
+        f.after = 0; /* from here on every `every`-th allocation fails */
+        slate_engine *ref = slate_engine_new(p, NULL);
+        transcript got = {0}, want = {0};
+        slate_value v[2];
+        char id[64], agent[32];
+        int64_t t = T(3, 10, 0);
+        for (int i = 0; i < 30000; i++) {
+            int c = i < 4000 ? i : (i * 7919) % 4000;
+            snprintf(id, sizeof id, "case-with-a-long-enough-id-%05d", c);
+            snprintf(agent, sizeof agent, "agent-%d", i);
+            const char *type = i < 4000 ? "opened" : i % 3 ? "updated" : "closed";
+            slate_event ev = mkev(p, type, id, t + i * 1000, i % 2 ? "std" : "vip",
+                                  type[0] == 'c' ? NULL : agent, v);
+            if (type[0] == 'c') ev.nvalues = 0;
+            push_retry(ref, &ev, &want);
+            push_retry(e, &ev, &got);
+        }
+        assert_true(want.len > 100000);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.text, want.text, want.len);
+        slate_engine_free(e);
+        slate_engine_free(ref);
+        assert_int_equal(f.m.live, 0);
+        free(got.text);
+        free(want.text);
+    }
+    slate_program_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,6 +682,9 @@ int main(void)
         cmocka_unit_test(test_swap_round_trips_on_a_stream),
         cmocka_unit_test(test_instants_outside_0000_9999_are_refused),
         cmocka_unit_test(test_forward_jump_limit),
+        cmocka_unit_test(test_strings_no_case_holds_are_freed),
+        cmocka_unit_test(test_case_store_shrinks_after_its_peak),
+        cmocka_unit_test(test_giving_back_under_failing_allocations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
