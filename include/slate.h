@@ -277,6 +277,33 @@ SLATE_API const char *slate_errmsg(const slate_engine *eng);
  * allocate (a smaller table, the strings or ids repacked); if that fails the
  * memory is simply kept.  Other events on existing cases allocate nothing. */
 
+/* ---- engine state, for servers -------------------------------------------------
+ * Read-only (a sink may call them) but slate_engine_trim. */
+
+/* The program the engine runs now (the last one swapped in), so a server can
+ * tell, by slate_program_hash, whether an event was built against it. */
+SLATE_API const slate_program *slate_engine_program(const slate_engine *eng);
+
+/* The earliest instant at which a timer may fire: nothing fires before it, so a
+ * server may sleep until then and call slate_engine_advance (a timer of a
+ * paused clock stays queued and may fire nothing).  INT64_MAX when no timer is
+ * pending (or none falls within SLATE_AT_MAX). */
+SLATE_API int64_t slate_engine_next_due(const slate_engine *eng);
+
+/* Timers queued: at most one per clock of each open case. */
+SLATE_API size_t slate_engine_pending_timers(const slate_engine *eng);
+
+/* Bytes the engine holds from its allocator, bookkeeping included (each block
+ * carries a 16-byte size header, which the allocator sees too).  The program's
+ * own memory is not counted. */
+SLATE_API size_t slate_engine_memory_used(const slate_engine *eng);
+
+/* Give back now what the engine would give back later (see "memory"): strings no
+ * open case holds, and room above twice the open cases.  SLATE_OK; SLATE_NOMEM
+ * when a step could not allocate what it needed (that memory is kept, nothing
+ * else changes); SLATE_MISUSE from a sink.  Decides nothing. */
+SLATE_API int slate_engine_trim(slate_engine *eng);
+
 #ifdef __cplusplus
 }
 #endif

@@ -34,6 +34,31 @@ static void *std_realloc(void *ud, void *p, size_t n)
 
 static const slate_allocator std_allocator = {std_realloc, NULL};
 
+/* Every block the engine allocates carries its size in front, so the engine
+ * knows the bytes it holds (slate_engine_memory_used) whatever allocator it was
+ * given.  16 bytes keep the block as aligned as the allocator made it. */
+#define ENG_HDR 16
+static void *counted_realloc(void *ud, void *p, size_t n)
+{
+    slate_engine *e = ud;
+    unsigned char *h = p ? (unsigned char *)p - ENG_HDR : NULL;
+    size_t old = 0;
+    if (h) memcpy(&old, h, sizeof old);
+    if (n == 0) {
+        if (h) {
+            e->user_al.realloc(e->user_al.ud, h, 0);
+            e->mem -= old + ENG_HDR;
+        }
+        return NULL;
+    }
+    if (n > SIZE_MAX - ENG_HDR) return NULL;
+    unsigned char *q = e->user_al.realloc(e->user_al.ud, h, n + ENG_HDR);
+    if (!q) return NULL;
+    memcpy(q, &n, sizeof n);
+    e->mem = e->mem - (h ? old + ENG_HDR : 0) + n + ENG_HDR;
+    return q + ENG_HDR;
+}
+
 static int fail(slate_engine *e, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int fail(slate_engine *e, int rc, const char *fmt, ...)
@@ -763,7 +788,9 @@ slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opt
     slate_engine *e = al.realloc(al.ud, NULL, sizeof *e);
     if (!e) return NULL;
     memset(e, 0, sizeof *e);
-    e->al = al;
+    e->user_al = al;
+    e->al = (slate_allocator){counted_realloc, e};
+    e->mem = sizeof *e;
     e->prog = prog;
     e->tolerance = opts && opts->tolerance_ms > 0 ? opts->tolerance_ms : 0;
     e->max_jump = !opts || opts->max_jump_ms == 0 ? SLATE_MAX_JUMP_DEFAULT_MS
@@ -794,13 +821,12 @@ void slate_engine_free(slate_engine *e)
         eng_reentered(e, "slate_engine_free");
         return;
     }
-    slate_allocator al = e->al;
     if (e->cs.al) cs_free(&e->cs);
     if (e->st.al) st_free(&e->st);
     eng_aux_free(e, &e->aux);
-    eng_realloc(&al, e->jbuf, 0);
-    eng_realloc(&al, e->q.h, 0);
-    al.realloc(al.ud, e, 0);
+    eng_realloc(&e->al, e->jbuf, 0);
+    eng_realloc(&e->al, e->q.h, 0);
+    e->user_al.realloc(e->user_al.ud, e, 0);
 }
 
 int64_t slate_engine_now(const slate_engine *e)
@@ -816,6 +842,38 @@ size_t slate_engine_open_cases(const slate_engine *e)
 uint64_t slate_engine_decisions(const slate_engine *e)
 {
     return e ? e->ndecisions : 0;
+}
+
+const slate_program *slate_engine_program(const slate_engine *e)
+{
+    return e ? e->prog : NULL;
+}
+
+int64_t slate_engine_next_due(const slate_engine *e)
+{
+    const tq_entry *top = e ? tq_top(e) : NULL;
+    return top && top->at <= TS_MAX_MS ? top->at : INT64_MAX;
+}
+
+size_t slate_engine_pending_timers(const slate_engine *e)
+{
+    return e ? e->q.n : 0;
+}
+
+size_t slate_engine_memory_used(const slate_engine *e)
+{
+    return e ? e->mem : 0;
+}
+
+int slate_engine_trim(slate_engine *e)
+{
+    if (!e) return SLATE_MISUSE;
+    if (e->busy) return eng_reentered(e, "slate_engine_trim");
+    e->busy = 1;
+    int rc = eng_trim(e, 1);
+    e->busy = 0;
+    if (rc) return fail(e, rc, "out of memory (trimmed what needed none)");
+    return SLATE_OK;
 }
 
 const char *slate_errmsg(const slate_engine *e)

@@ -305,7 +305,9 @@ typedef struct eng_addmemo {
 
 struct slate_engine {
     const slate_program *prog;
-    slate_allocator al;
+    slate_allocator al;    /* the caller's allocator, counting (engine.c) */
+    slate_allocator user_al; /* the caller's allocator itself */
+    size_t mem;            /* bytes taken from it, this struct included */
     int64_t tolerance;
     int64_t max_jump;      /* how far one call may move `now` forward (INT64_MAX: any) */
     int64_t now;           /* watermark; INT64_MIN before the first event */
@@ -360,8 +362,9 @@ static inline const tq_entry *tq_top(const slate_engine *e)
 
 /* trim.c */
 /* Give memory back (see trim.c): sweep strings and shrink the case store when
- * due, or both regardless when `force`.  Only between calls' work. */
-void eng_trim(slate_engine *e, int force);
+ * due, or both regardless when `force`.  Only between calls' work.  0, or
+ * SLATE_NOMEM when a step could not allocate (that memory stays as it was). */
+int eng_trim(slate_engine *e, int force);
 
 /* engine.c */
 /* Refuse an entry point called while another runs on the same engine (from its

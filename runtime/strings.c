@@ -143,11 +143,11 @@ int st_sweep(strtab *t, const uint8_t *keep)
         top = id + 1;
         if (t->v[id].len > maxlen) maxlen = t->v[id].len;
     }
-    /* everything the sweep needs first: a table for what stays, one chunk for
-     * its bytes (with room to go on interning) */
+    /* everything the sweep needs first: a table for what stays, one chunk of
+     * just its bytes (interning goes on in a new chunk) */
     uint32_t size = 64;
     while ((size_t)(live + 1) * 2 > size) size <<= 1;
-    size_t csz = bytes + 16 > ST_CHUNK ? bytes + 16 : ST_CHUNK;
+    size_t csz = bytes + 16;
     uint32_t *tab = eng_realloc(t->al, NULL, sizeof *tab * size);
     cs_chunk *c = eng_realloc(t->al, NULL, csz);
     if (!tab || !c) {

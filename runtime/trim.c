@@ -88,8 +88,10 @@ static int shrink_cases(slate_engine *e)
     return rc;
 }
 
-void eng_trim(slate_engine *e, int force)
+int eng_trim(slate_engine *e, int force)
 {
-    if (force || e->st.sweep_due) sweep_strings(e);
-    if (force || cs_shrink_due(&e->cs)) shrink_cases(e);
+    int rc = SLATE_OK;
+    if ((force || e->st.sweep_due) && sweep_strings(e)) rc = SLATE_NOMEM;
+    if ((force || cs_shrink_due(&e->cs)) && shrink_cases(e)) rc = SLATE_NOMEM;
+    return rc;
 }

@@ -518,6 +518,7 @@ static void test_strings_no_case_holds_are_freed(void **state)
         slate_event ev = mkev(p, "updated", id, t + i / 100, NULL, agent, v);
         assert_int_equal(slate_engine_push(e, &ev, NULL, NULL), SLATE_OK);
     }
+    assert_int_equal(slate_engine_memory_used(e), m.live); /* it knows what it holds */
     /* once 44 MB; now the interner holds about what the cases hold */
     if (m.peak - base > 1024 * 1024 || m.live > base + 512 * 1024)
         fail_msg("live %zu bytes, peak %zu, after opening %zu", m.live, m.peak, base);
@@ -585,6 +586,7 @@ static void test_case_store_shrinks_after_its_peak(void **state)
         assert_int_equal(slate_engine_push(e, &ev, keep_sink, &got), SLATE_OK);
     }
     assert_int_equal(slate_engine_open_cases(e), 10);
+    assert_int_equal(slate_engine_memory_used(e), m.live);
     if (peak < base + 8 * 1024 * 1024 || m.live > base + 512 * 1024)
         fail_msg("live %zu bytes with 10 open cases; %zu at the peak, %zu at the start", m.live,
                  peak, base);
@@ -674,6 +676,85 @@ static void test_giving_back_under_failing_allocations(void **state)
     slate_program_free(p);
 }
 
+/* ---- the API a server needs ---------------------------------------------------------- */
+
+typedef struct trim_try {
+    slate_engine *e;
+    int rc;
+} trim_try;
+
+static int trim_sink(void *ud, const slate_decision *d)
+{
+    (void)d;
+    trim_try *t = ud;
+    t->rc = slate_engine_trim(t->e);
+    return 0;
+}
+
+static void test_server_queries(void **state)
+{
+    (void)state;
+    slate_program *p = compile(policy_src), *q = compile(policy_src);
+    assert_string_equal(slate_program_hash(p), slate_program_hash(q));
+    meter m = {0, 0};
+    slate_allocator al = {meter_realloc, &m};
+    slate_engine *e = slate_engine_new(p, &(slate_engine_opts){.allocator = &al});
+    assert_ptr_equal(slate_engine_program(e), p);
+    assert_true(slate_engine_next_due(e) == INT64_MAX);
+    assert_int_equal(slate_engine_pending_timers(e), 0);
+    assert_int_equal(slate_engine_memory_used(e), m.live);
+
+    /* a vip case opened at 10:00: 25% of 4h is due at 11:00, the breach at 14:00 */
+    slate_value v[2];
+    slate_event o = mkev(p, "opened", "c1", T(3, 10, 0), "vip", "ann", v);
+    assert_int_equal(slate_engine_push(e, &o, NULL, NULL), SLATE_OK);
+    assert_true(slate_engine_next_due(e) == T(3, 11, 0));
+    assert_int_equal(slate_engine_pending_timers(e), 1);
+    transcript tr = {0};
+    assert_int_equal(slate_engine_advance(e, T(3, 10, 59), record_sink, &tr), SLATE_OK);
+    assert_null(tr.text); /* nothing before it */
+    assert_int_equal(slate_engine_advance(e, slate_engine_next_due(e), record_sink, &tr),
+                     SLATE_OK);
+    assert_non_null(strstr(tr.text, "\"percent\":25"));
+    assert_true(slate_engine_next_due(e) == T(3, 14, 0));
+    slate_event r = mkev(p, "resolved", "c1", T(3, 12, 0), NULL, NULL, v);
+    assert_int_equal(slate_engine_push(e, &r, NULL, NULL), SLATE_OK);
+    assert_true(slate_engine_next_due(e) == INT64_MAX);
+    assert_int_equal(slate_engine_pending_timers(e), 0);
+
+    /* after a swap the engine names the new program */
+    assert_int_equal(slate_engine_swap(e, q, NULL, NULL), SLATE_OK);
+    assert_ptr_equal(slate_engine_program(e), q);
+
+    /* trim gives back at once what the sweep would give back later */
+    char id[32], agent[32];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(id, sizeof id, "case-%d", i % 10);
+        snprintf(agent, sizeof agent, "agent-number-%d", i);
+        slate_event ev = mkev(q, i < 10 ? "opened" : "updated", id, T(3, 13, 0), "std", agent, v);
+        assert_int_equal(slate_engine_push(e, &ev, NULL, NULL), SLATE_OK);
+    }
+    size_t before = slate_engine_memory_used(e);
+    assert_int_equal(slate_engine_trim(e), SLATE_OK);
+    assert_int_equal(slate_engine_memory_used(e), m.live);
+    assert_true(slate_engine_memory_used(e) + 32 * 1024 < before);
+    /* the strings still held are intact */
+    slate_event u = mkev(q, "updated", "case-9", T(3, 13, 1), NULL, "bob", v);
+    tr.len = 0;
+    assert_int_equal(slate_engine_push(e, &u, record_sink, &tr), SLATE_OK);
+    assert_non_null(strstr(tr.text, "\"tier\":\"vip\"")); /* agent == "bob": set kind = vip */
+    /* not from a sink */
+    trim_try t = {e, -1};
+    slate_event c = mkev(q, "opened", "late", T(3, 13, 2), "vip", NULL, v);
+    assert_int_equal(slate_engine_push(e, &c, trim_sink, &t), SLATE_OK);
+    assert_int_equal(t.rc, SLATE_MISUSE);
+    slate_engine_free(e);
+    assert_int_equal(m.live, 0);
+    free(tr.text);
+    slate_program_free(p);
+    slate_program_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -685,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_strings_no_case_holds_are_freed),
         cmocka_unit_test(test_case_store_shrinks_after_its_peak),
         cmocka_unit_test(test_giving_back_under_failing_allocations),
+        cmocka_unit_test(test_server_queries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
