@@ -7,7 +7,10 @@
  * probing and backward-shift deletion (no tombstones), kept at most half full.
  * Ids are copied into an arena of 64 KiB chunks in blocks of 8..256 bytes; freed
  * blocks and freed slots (linked through the free records) go to free lists and are reused first, so a stream whose
- * number of open cases stays level allocates nothing once warmed up.
+ * number of open cases stays level allocates nothing once warmed up.  A store
+ * that falls well below its peak shrinks (cs_shrink, run by trim.c): the cases
+ * in its upper pages move down, and the pages, table and arena it no longer
+ * needs are freed.
  */
 #include <string.h>
 
