@@ -3,7 +3,7 @@
  *
  * Part of the engine (see engine_int.h).  Case records have one fixed size per
  * program and live in pages of CS_PAGE records, addressed by slot number; the
- * store grows a page at a time, so records never move.  The table maps ids to slots by open addressing with linear
+ * store grows a page at a time, so growing never moves a record.  The table maps ids to slots by open addressing with linear
  * probing and backward-shift deletion (no tombstones), kept at most half full.
  * Ids are copied into an arena of 64 KiB chunks in blocks of 8..256 bytes; freed
  * blocks and freed slots (linked through the free records) go to free lists and are reused first, so a stream whose
