@@ -115,10 +115,11 @@ RUNTIME_O  := $(call obj,$(RUNTIME_C))
 LOG_O      := $(call obj,$(LOG_C))
 CLI_O      := $(call obj,$(CLI_C))
 TESTS      := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_C))
-LIBS       := $(B)/libslatec.a $(B)/libslatelog.a $(B)/libslate.a
+LIBS       := $(B)/obj/libslatec-all.a $(B)/obj/libslatelog-all.a $(B)/obj/libslate-all.a
 
 .PHONY: all deps test unit-tests run-tests demo clean install bench fuzz fuzz-build
-all: $(B)/slate $(B)/libslate.so $(B)/examples/embed
+all: $(B)/slate $(B)/libslate.so $(B)/libslate.a $(B)/libslatelog.a $(B)/libslatec.a \
+     $(B)/examples/embed
 
 deps:
 	@tools/deps.sh
@@ -146,12 +147,40 @@ $(B)/obj/%.o: %.c | $(B)/gen/parser.h $(B)/gen/lexer.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # ---- libraries and the CLI ------------------------------------------------------
-$(B)/libslatec.a: $(COMPILER_O)
-	$(AR) rcs $@ $^
+# libslate and libslatelog export only what include/slate.h and slate_log.h mark
+# SLATE_API: their objects are compiled with hidden visibility, which the shared
+# library honours, and each static archive is one object, partially linked
+# (ld -r) with every hidden name made local (objcopy --localize-hidden), so an
+# application's own `st_init` neither replaces the library's nor clashes with it
+# (tests/cli/symbols.sh).  libslatelog gets private copies of the common/ helpers
+# it may use.  The CLI, the tests and the benchmarks call internals, so they link
+# the plain archives of the same objects in $(B)/obj/ (LIBS).
+OBJCOPY    ?= objcopy
+COMMON_O   := $(call obj,$(wildcard common/*.c))
+$(RUNTIME_O) $(LOG_O): CFLAGS += -fvisibility=hidden
+# $(call public_archive,OBJECTS): the recipe of a public static library $@
+public_archive = $(LD) -r -o $(@:.a=.o) $(1) && $(OBJCOPY) --localize-hidden $(@:.a=.o) && \
+                 rm -f $@ && $(AR) rcs $@ $(@:.a=.o) && rm -f $(@:.a=.o)
+
+# libslatec keeps only the slatec_ names global, and carries private copies of
+# the image format and common/ helpers it compiles with, so it links beside
+# libslate.a (whose copies are local to it) with no clash.
+BYTECODE_O := $(call obj,$(wildcard bytecode/*.c))
+$(B)/libslatec.a: $(COMPILER_O) $(BYTECODE_O) $(COMMON_O)
+	$(LD) -r -o $(@:.a=.o) $^ && \
+	  nm --defined-only -g $(@:.a=.o) | awk 'NF == 3 && $$3 ~ /^slatec_/ { print $$3 }' > $(@:.a=.keep) && \
+	  $(OBJCOPY) --keep-global-symbols=$(@:.a=.keep) $(@:.a=.o) && \
+	  rm -f $@ && $(AR) rcs $@ $(@:.a=.o) && rm -f $(@:.a=.o) $(@:.a=.keep)
+$(B)/obj/libslatec-all.a: $(COMPILER_O)
+	rm -f $@ && $(AR) rcs $@ $^
+$(B)/obj/libslate-all.a: $(RUNTIME_O)
+	rm -f $@ && $(AR) rcs $@ $^
+$(B)/obj/libslatelog-all.a: $(LOG_O)
+	rm -f $@ && $(AR) rcs $@ $^
 $(B)/libslate.a: $(RUNTIME_O)
-	$(AR) rcs $@ $^
-$(B)/libslatelog.a: $(LOG_O)
-	$(AR) rcs $@ $^
+	$(call public_archive,$^)
+$(B)/libslatelog.a: $(LOG_O) $(COMMON_O)
+	$(call public_archive,$^)
 $(B)/libslate.so: $(RUNTIME_O)
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,libslate.so.0 -o $@ $^ -lnettle -lm
 
@@ -170,14 +199,14 @@ CLI_LIB_O := $(filter-out $(B)/obj/cli/main.o,$(CLI_O))
 # The benchmark's hand-written baseline is built with the tests so the
 # equivalence test (test_bench_equiv) keeps it honest in every `make test`.
 BENCH_O := $(call obj,bench/bstream.c bench/handwritten.c)
-$(B)/tests/test_bench_equiv: $(BENCH_O)
+$(B)/tests/test_bench_equiv $(B)/tests/test_embed: $(BENCH_O)
 $(B)/tests/%: MODINC = $(INC_all)
 $(B)/tests/%: tests/unit/%.c $(CLI_LIB_O) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(filter $(B)/obj/bench/%.o,$^) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(NATS_LIBS) $(CMOCKA_LIBS)
 
-unit-tests: $(TESTS) $(B)/slate $(B)/examples/embed
+unit-tests: $(TESTS) $(B)/slate $(B)/examples/embed $(B)/libslate.so $(B)/libslatelog.a
 
 run-tests: unit-tests
 	@tests/run.sh $(B)

@@ -16,11 +16,13 @@
 #include <stdint.h>
 
 #include "civil.h"
+#include "slate.h"
 
 /* The instants RFC 3339 can name in UTC: 0000-01-01T00:00:00.000Z and
- * 9999-12-31T23:59:59.999Z.  The event reader accepts only these. */
-#define TS_MIN_MS INT64_C(-62167219200000)
-#define TS_MAX_MS INT64_C(253402300799999)
+ * 9999-12-31T23:59:59.999Z.  The event reader accepts only these, and so does
+ * the engine's C API (slate.h, where they are defined). */
+#define TS_MIN_MS SLATE_AT_MIN
+#define TS_MAX_MS SLATE_AT_MAX
 
 /* Longest text ts_format() writes, without the NUL: the extremes of int64
  * milliseconds are the years -292275055 and +292278994, so

@@ -37,7 +37,7 @@ extern "C" {
 
 /* A short English description of any of these codes (slate_errstr() for the
  * shared ones). */
-const char *slatec_errstr(int rc);
+SLATE_API const char *slatec_errstr(int rc);
 
 /* Options and counts, for every call that takes them.  Set `size` (the
  * initialiser below does) so that a library built with a larger struct knows
@@ -67,33 +67,33 @@ typedef struct slatec_opts {
 
 /* Parse and check the policy; generate no code.  SLATE_OK when it has no
  * errors (warnings, if any, were reported), SLATE_ERROR when it has. */
-int slatec_check(slatec_opts *o, const char *file, const char *src, size_t len);
+SLATE_API int slatec_check(slatec_opts *o, const char *file, const char *src, size_t len);
 
 /* Check and compile the policy, then load and verify the image.  On SLATE_OK,
  * for each output pointer that is not NULL: *prog the program (free with
  * slate_program_free()), *image the image bytes (malloc'd; free with free()),
  * *image_len their length.  The bytes always load.  On failure the outputs are
  * NULL and 0. */
-int slatec_compile(slatec_opts *o, const char *file, const char *src, size_t len,
+SLATE_API int slatec_compile(slatec_opts *o, const char *file, const char *src, size_t len,
                    slate_program **prog, uint8_t **image, size_t *image_len);
 
 /* ---- source or image ------------------------------------------------------ */
 
 /* 1 when `bytes` start with the image magic (a compiled policy), else 0: how
  * slatec_load() tells an image from source, whatever the file is called. */
-int slatec_is_image(const void *bytes, size_t len);
+SLATE_API int slatec_is_image(const void *bytes, size_t len);
 
 /* Load a policy that is either an image or source: an image is loaded as
  * slate_program_load() does (*image a copy of it), source as slatec_compile().
  * An image that is refused gives SLATE_ERROR (or SLATE_NOMEM) and, when `err`
  * is not NULL, the loader's reason in *err (malloc'd; free with slate_free());
  * source diagnostics go where `o` says, and *err stays NULL. */
-int slatec_load(slatec_opts *o, const char *file, const void *bytes, size_t len,
+SLATE_API int slatec_load(slatec_opts *o, const char *file, const void *bytes, size_t len,
                 slate_program **prog, uint8_t **image, size_t *image_len, char **err);
 
 /* The whole of a file ("-": standard input), malloc'd and NUL-terminated after
  * its *len bytes; NULL with errno set when it cannot be read. */
-char *slatec_read_file(const char *path, size_t *len);
+SLATE_API char *slatec_read_file(const char *path, size_t *len);
 
 /* ---- the other views of a policy ------------------------------------------ */
 
@@ -104,13 +104,13 @@ char *slatec_read_file(const char *path, size_t *len);
  * which must not be NULL; names are not resolved, so a policy with semantic
  * errors is formatted).  SLATEC_INTERNAL: the result would not mean the same
  * policy, or memory ran out (reported); the input is to be left as it is. */
-int slatec_fmt(const char *file, const char *src, size_t len, FILE *diag, char **out,
+SLATE_API int slatec_fmt(const char *file, const char *src, size_t len, FILE *diag, char **out,
                size_t *out_len);
 
 /* Print a loaded program for people (`slate disasm`): its name, version and
  * hash, every table, then the code, one instruction a line with its source
  * line.  `image_len` is the size of the image it was loaded from. */
-void slatec_disasm(const slate_program *prog, size_t image_len, FILE *out);
+SLATE_API void slatec_disasm(const slate_program *prog, size_t image_len, FILE *out);
 
 #ifdef __cplusplus
 }

@@ -14,10 +14,13 @@
  *                ladder steps and their timers, SLA (re)selection
  *   engine.c     the public API: events, time, rules, actions, decisions
  *   swap.c       hot swap of the program under open cases
+ *   trim.c       giving memory back: unused strings, a store past its peak
  *
  * All memory comes from the engine's allocator.  Allocation happens only when the
  * store, the heap or the interner must grow (amortised doubling), when a string is
- * seen for the first time, and in slate_engine_new/swap/free.
+ * seen for the first time, in slate_engine_new/swap/free, and when trim.c gives
+ * memory back (after many new strings, or once open cases fall well below the
+ * store's peak).
  */
 #ifndef SLATE_ENGINE_INT_H
 #define SLATE_ENGINE_INT_H
@@ -56,7 +59,7 @@ typedef struct eng_clock {
     int64_t since;     /* start of the current counting stretch (valid while counting) */
     uint32_t target;   /* index into prog->targets, ENG_NONE when untargeted */
     uint32_t heap;     /* position in the timer heap, ENG_NONE when not queued */
-    uint32_t fired;    /* step keys fired in this run (see eng_step_bit) */
+    uint32_t fired;    /* step keys fired in this run (eng_aux.keys: bit -> key) */
     uint8_t state;     /* CS_IDLE, CS_ACTIVE, CS_STOPPED */
     uint8_t paused;    /* paused by an event (`pauses on`) */
     uint8_t held;      /* held by its `pauses while` condition */
@@ -112,6 +115,10 @@ typedef struct cstore {
     cs_chunk *chunks;     /* id arena */
     char *bump, *bump_end;
     char *idfree[6];      /* free lists of id blocks by size class 8..256 */
+    size_t arena_bytes;   /* the id arena's chunks, in bytes */
+    uint32_t minpages;    /* pages cs_init made (expected cases): never fewer */
+    uint32_t shrink_below;/* cap / 4 when there are more pages than that, else 0 */
+    uint32_t mintab;      /* the table size cs_init made */
 } cstore;
 
 int cs_init(cstore *s, const slate_allocator *al, size_t stride, size_t expect);
@@ -128,6 +135,19 @@ void cs_remove(cstore *s, uint32_t slot);
 /* Re-layout every record to a new stride (hot swap); `move` copies one record. */
 int cs_restride(cstore *s, size_t stride, void (*move)(void *ud, const void *from, void *to),
                 void *ud);
+/* Whether the open cases have fallen to under a quarter of the store's room
+ * (and it has more pages than it started with): then cs_shrink pays. */
+static inline int cs_shrink_due(const cstore *s)
+{
+    return s->count < s->shrink_below;
+}
+/* Give back what a store well below its peak does not need: cases in pages
+ * above twice the open cases move down into free slots (`moved` is told each
+ * move, to fix what refers to the slot) and those pages are freed; the table
+ * shrinks to fit the open cases and the id arena is repacked when it is mostly
+ * free.  Never below what cs_init made.  Only the table and the repacked arena
+ * allocate; if that fails, they stay as they were (SLATE_NOMEM, all else done). */
+int cs_shrink(cstore *s, void (*moved)(void *ud, uint32_t from, uint32_t to), void *ud);
 
 #define CS_INLINE_ID 16 /* sizeof(((eng_case *)0)->idin) */
 
@@ -163,21 +183,40 @@ typedef struct st_str {
     uint32_t hash;
 } st_str;
 
+#define ST_NOID UINT32_MAX
+
 typedef struct strtab {
     const slate_allocator *al;
-    st_str *v;         /* id -> string; id 0 is "" */
-    uint32_t n, cap;
+    st_str *v;         /* id -> string; id 0 is ""; s == NULL: a free id */
+    uint32_t n, cap;   /* ids below n are in use or free */
     uint32_t *tab;     /* id + 1 per bucket, 0 empty; power-of-2 size */
     uint32_t tabmask;
     cs_chunk *chunks;
     char *bump, *bump_end;
     uint32_t maxlen;   /* longest string interned */
+    uint32_t freeid;   /* first free id, ST_NOID for none; linked through `hash` */
+    uint32_t nlive;    /* ids in use */
+    uint32_t fresh;    /* strings interned since the last sweep, and their bytes */
+    size_t fresh_bytes;
+    uint32_t sweep_n;  /* a sweep is due once `fresh` or `fresh_bytes` reaches */
+    size_t sweep_bytes;/* these (see ST_SWEEP_MIN) */
+    int sweep_due;
 } strtab;
 
 int st_init(strtab *t, const slate_allocator *al);
 void st_free(strtab *t);
 /* The id of the string, interning it if new (-1 when memory runs out). */
 int64_t st_intern(strtab *t, const char *s, size_t len);
+/* Keep the strings whose ids are set in the bit set `keep` (id 0 always) and free
+ * the others; their ids become free.  The kept strings' bytes are repacked (their
+ * pointers change; their ids do not).  0, or SLATE_NOMEM with nothing changed. */
+int st_sweep(strtab *t, const uint8_t *keep);
+/* A sweep is due (strtab.sweep_due) once as many strings, or bytes of strings,
+ * have been interned since the last one as it kept (at least ST_SWEEP_MIN /
+ * ST_SWEEP_BYTES), so a sweep's cost is repaid by the interning before it and the
+ * interned strings stay within about twice those in use. */
+#define ST_SWEEP_MIN 4096
+#define ST_SWEEP_BYTES (256 * 1024)
 
 /* Formatting into fixed buffers; each returns the length it needed. */
 size_t fmt_time(char *buf, size_t size, int64_t ms);   /* RFC 3339 UTC, ms */
@@ -217,6 +256,16 @@ typedef struct eng_ctx {
     uint32_t line;         /* the line of a ladder step running its actions */
 } eng_ctx;
 
+/* A ladder step's identity within a clock: its kind and value (percent, ms
+ * before, ms after).  A clock's fired record is a bit set over these keys, so a
+ * step fires once per run whatever tier, ladder or program (hot swap) it is in. */
+typedef struct eng_stepkey {
+    int64_t value;
+    uint8_t kind;
+} eng_stepkey;
+
+#define ENG_KEYS 32 /* bits of eng_clock.fired: keys per clock */
+
 /* What the engine derives from a program (built by eng_prepare, swapped whole). */
 typedef struct eng_aux {
     int64_t *str_ids;      /* program string index -> interned id */
@@ -224,6 +273,10 @@ typedef struct eng_aux {
     uint32_t nregs;
     uint32_t *step_bit;    /* prog->steps index -> the bit of its key (kind, value) */
     uint32_t *breach_bit;  /* clock -> the bit of (breach, 0) */
+    eng_stepkey *keys;     /* clock * ENG_KEYS + bit -> the key of that bit: the
+                              program's steps, then keys a swap carried over that
+                              the program lacks but an open case has fired */
+    uint8_t *nkeys;        /* clock -> keys in use */
     size_t jbase;          /* JSON scratch needed apart from interned strings */
     uint32_t maxargs;      /* most values one decision renders (emit arguments) */
     int has_holds;         /* some clock has a `pauses while` condition */
@@ -254,8 +307,11 @@ typedef struct eng_addmemo {
 
 struct slate_engine {
     const slate_program *prog;
-    slate_allocator al;
+    slate_allocator al;    /* the caller's allocator, counting (engine.c) */
+    slate_allocator user_al; /* the caller's allocator itself */
+    size_t mem;            /* bytes taken from it, this struct included */
     int64_t tolerance;
+    int64_t max_jump;      /* how far one call may move `now` forward (INT64_MAX: any) */
     int64_t now;           /* watermark; INT64_MIN before the first event */
     uint64_t ndecisions;
     uint64_t ncreated;     /* cases ever created */
@@ -266,6 +322,7 @@ struct slate_engine {
     strtab st;
     eng_aux aux;           /* tables derived from the program */
     int depth;             /* nesting of code blocks being run */
+    int busy;              /* an entry point is running (slate.h, "Re-entrancy") */
     char *jbuf;            /* scratch for the JSON members of decisions */
     size_t jcap;
     eng_ctx ctx;
@@ -305,7 +362,16 @@ static inline const tq_entry *tq_top(const slate_engine *e)
     return e->q.n ? &e->q.h[0] : NULL;
 }
 
+/* trim.c */
+/* Give memory back (see trim.c): sweep strings and shrink the case store when
+ * due, or both regardless when `force`.  Only between calls' work.  0, or
+ * SLATE_NOMEM when a step could not allocate (that memory stays as it was). */
+int eng_trim(slate_engine *e, int force);
+
 /* engine.c */
+/* Refuse an entry point called while another runs on the same engine (from its
+ * sink): SLATE_MISUSE, with errmsg naming `fn`. */
+int eng_reentered(slate_engine *e, const char *fn);
 /* Start an API call: decisions go to sink(ud), no case or event yet. */
 void eng_begin(slate_engine *e, slate_sink sink, void *ud);
 /* Fire every timer due at or before t (each at its instant), then now = t.

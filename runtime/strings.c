@@ -3,8 +3,11 @@
  *
  * Part of the engine (see engine_int.h).  Registers and case fields hold strings
  * as interned ids, so `==` on strings is one integer compare.  Id 0 is "".  The
- * bytes live in an arena that only grows; a string is stored once for the life
- * of the engine, so interning a string seen before allocates nothing.
+ * bytes live in an arena that grows between sweeps; interning a string seen
+ * before allocates nothing.  A sweep (st_sweep, run by the engine at the end of
+ * a call once enough new strings have come, trim.c) keeps only the strings the
+ * engine says are in use, repacks their bytes and frees the rest; their ids are
+ * reused, lowest first, and ids in use never change.
  *
  * The formatting helpers write into caller buffers and never allocate: times as
  * RFC 3339 UTC with milliseconds, durations in the policy language's units, JSON
@@ -29,6 +32,7 @@ static int st_rehash(strtab *t, uint32_t size)
     if (!tab) return SLATE_NOMEM;
     memset(tab, 0, sizeof *tab * size);
     for (uint32_t id = 0; id < t->n; id++) {
+        if (!t->v[id].s) continue; /* a free id */
         uint32_t b = t->v[id].hash & (size - 1);
         while (tab[b]) b = (b + 1) & (size - 1);
         tab[b] = id + 1;
@@ -39,10 +43,22 @@ static int st_rehash(strtab *t, uint32_t size)
     return SLATE_OK;
 }
 
+/* The next sweep is due after as much interning as this one kept. */
+static void st_sweep_reset(strtab *t, uint32_t kept, size_t kept_bytes)
+{
+    t->fresh = 0;
+    t->fresh_bytes = 0;
+    t->sweep_n = kept > ST_SWEEP_MIN ? kept : ST_SWEEP_MIN;
+    t->sweep_bytes = kept_bytes > ST_SWEEP_BYTES ? kept_bytes : ST_SWEEP_BYTES;
+    t->sweep_due = 0;
+}
+
 int st_init(strtab *t, const slate_allocator *al)
 {
     memset(t, 0, sizeof *t);
     t->al = al;
+    t->freeid = ST_NOID;
+    st_sweep_reset(t, 0, 0);
     if (st_rehash(t, 64) || st_intern(t, "", 0) != 0) {
         st_free(t);
         return SLATE_NOMEM;
@@ -87,14 +103,14 @@ int64_t st_intern(strtab *t, const char *s, size_t len)
         const st_str *x = &t->v[t->tab[b] - 1];
         if (x->hash == h && x->len == len && memcmp(x->s, s, len) == 0) return t->tab[b] - 1;
     }
-    if (t->n == t->cap) {
+    if (t->freeid == ST_NOID && t->n == t->cap) {
         uint32_t cap = t->cap ? t->cap * 2 : 64;
         st_str *v = eng_realloc(t->al, t->v, sizeof *v * cap);
         if (!v) return -1;
         t->v = v;
         t->cap = cap;
     }
-    if ((size_t)(t->n + 1) * 2 > (size_t)t->tabmask + 1) {
+    if ((size_t)(t->nlive + 1) * 2 > (size_t)t->tabmask + 1) {
         if (st_rehash(t, (t->tabmask + 1) * 2)) return -1;
         for (b = h & t->tabmask; t->tab[b]; b = (b + 1) & t->tabmask) {}
     }
@@ -102,11 +118,96 @@ int64_t st_intern(strtab *t, const char *s, size_t len)
     if (!copy) return -1;
     memcpy(copy, s, len);
     copy[len] = 0;
-    uint32_t id = t->n++;
+    uint32_t id = t->freeid;
+    if (id != ST_NOID)
+        t->freeid = t->v[id].hash;
+    else
+        id = t->n++;
     t->v[id] = (st_str){copy, (uint32_t)len, h};
     t->tab[b] = id + 1;
+    t->nlive++;
+    t->fresh++;
+    t->fresh_bytes += len + 1;
+    t->sweep_due = t->fresh >= t->sweep_n || t->fresh_bytes >= t->sweep_bytes;
     if (len > t->maxlen) t->maxlen = (uint32_t)len;
     return id;
+}
+
+int st_sweep(strtab *t, const uint8_t *keep)
+{
+#define KEPT(id) (t->v[id].s && ((id) == 0 || (keep[(id) >> 3] >> ((id) & 7) & 1)))
+    size_t bytes = 0;
+    uint32_t live = 0, top = 1, maxlen = 0;
+    for (uint32_t id = 0; id < t->n; id++) {
+        if (!KEPT(id)) continue;
+        bytes += (size_t)t->v[id].len + 1;
+        live++;
+        top = id + 1;
+        if (t->v[id].len > maxlen) maxlen = t->v[id].len;
+    }
+    /* everything the sweep needs first: a table for what stays, one chunk of
+     * just its bytes (interning goes on in a new chunk) */
+    uint32_t size = 64;
+    while ((size_t)(live + 1) * 2 > size) size <<= 1;
+    size_t csz = bytes + 16;
+    uint32_t *tab = eng_realloc(t->al, NULL, sizeof *tab * size);
+    cs_chunk *c = eng_realloc(t->al, NULL, csz);
+    if (!tab || !c) {
+        eng_realloc(t->al, tab, 0);
+        eng_realloc(t->al, c, 0);
+        return SLATE_NOMEM;
+    }
+    c->next = NULL;
+    char *p = (char *)c + 16;
+    for (uint32_t id = 0; id < t->n; id++) {
+        st_str *x = &t->v[id];
+        if (!KEPT(id)) {
+            x->s = NULL;
+            continue;
+        }
+        memcpy(p, x->s, (size_t)x->len + 1);
+        x->s = p;
+        p += x->len + 1;
+    }
+#undef KEPT
+    for (cs_chunk *o = t->chunks, *n; o; o = n) {
+        n = o->next;
+        eng_realloc(t->al, o, 0);
+    }
+    t->chunks = c;
+    t->bump = p;
+    t->bump_end = (char *)c + csz;
+    /* free ids above the last one kept are dropped; the others are reused,
+     * lowest first, so the id space stays as short as it can */
+    t->n = top;
+    t->freeid = ST_NOID;
+    for (uint32_t id = t->n; id-- > 0;)
+        if (!t->v[id].s) {
+            t->v[id].hash = t->freeid;
+            t->freeid = id;
+        }
+    memset(tab, 0, sizeof *tab * size);
+    for (uint32_t id = 0; id < t->n; id++) {
+        if (!t->v[id].s) continue;
+        uint32_t b = t->v[id].hash & (size - 1);
+        while (tab[b]) b = (b + 1) & (size - 1);
+        tab[b] = id + 1;
+    }
+    eng_realloc(t->al, t->tab, 0);
+    t->tab = tab;
+    t->tabmask = size - 1;
+    if (t->cap > 64 && (size_t)t->n * 4 < t->cap) { /* a smaller id table, if it can be had */
+        uint32_t cap = t->n * 2 > 64 ? t->n * 2 : 64;
+        st_str *v = eng_realloc(t->al, t->v, sizeof *v * cap);
+        if (v) {
+            t->v = v;
+            t->cap = cap;
+        }
+    }
+    t->nlive = live;
+    t->maxlen = maxlen;
+    st_sweep_reset(t, live, bytes);
+    return SLATE_OK;
 }
 
 /* ---- formatting ------------------------------------------------------------- */

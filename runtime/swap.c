@@ -5,7 +5,8 @@
  * swap").  Index spaces differ between programs, so everything a case holds is
  * carried over by NAME: fields (same name and type; enum values by name),
  * clocks (same name and kind), levels, and the ladder steps a clock has fired
- * (by their key: kind and value).  Then every case, oldest first, chooses its
+ * (by their key: kind and value; kept even when the new program lacks the step,
+ * see build_bit_map).  Then every case, oldest first, chooses its
  * tier under the new program (an `sla` decision when the tier's name or any
  * target changed), its pause conditions are evaluated again, its timers are
  * recomputed, and steps the new targets make already due fire at once.
@@ -27,8 +28,9 @@ typedef struct swap {
     int32_t *field_from;      /* new field -> old field, -1 */
     int32_t *clock_from;      /* new clock -> old clock, -1 */
     uint32_t *adhoc_target;   /* new ad-hoc clock -> its target entry, ENG_NONE */
-    uint32_t *bits;           /* new clock * 32 + old bit -> new bits */
-    const eng_aux *nx;
+    uint32_t *bits;           /* new clock * ENG_KEYS + old bit -> new bits */
+    uint32_t *live;           /* old clock -> the bits any open case has fired */
+    eng_aux *nx;
 } swap;
 
 static int same_name(const slate_program *a, uint32_t sa, const slate_program *b, uint32_t sb)
@@ -57,33 +59,33 @@ static int64_t map_level(const swap *s, int64_t lv)
     return lv < (int64_t)s->np->nlevels ? lv : (int64_t)s->np->nlevels - 1;
 }
 
-/* For each clock kept, which new bits each old fired bit becomes: a step key
- * (kind, value) of the old clock maps to the same key of the new clock. */
+/* For each clock kept, which new bit each old fired bit becomes: the bit of the
+ * same key (kind, value) in the new program.  A key the new program has no step
+ * for, but that some open case has fired in its current run (s->live), is kept
+ * as an extra key of the new clock that no step fires, so that a swap back to a
+ * program with that step finds it fired: a deploy and a rollback notify no one
+ * twice.  A key no open case has fired is forgotten, so the extra keys stay
+ * bounded by what open cases remember. */
 static void build_bit_map(swap *s)
 {
-    const slate_program *op = s->op, *np = s->np;
-    for (uint32_t nc = 0; nc < np->nclocks; nc++) {
-        uint32_t *row = &s->bits[(size_t)nc * 32];
-        memset(row, 0, 32 * sizeof *row);
+    const eng_aux *ox = &s->e->aux;
+    eng_aux *nx = s->nx;
+    for (uint32_t nc = 0; nc < s->np->nclocks; nc++) {
+        uint32_t *row = &s->bits[(size_t)nc * ENG_KEYS];
+        memset(row, 0, ENG_KEYS * sizeof *row);
         if (s->clock_from[nc] < 0) continue;
         uint32_t oc = (uint32_t)s->clock_from[nc];
-        row[0] = s->nx->breach_bit[nc]; /* bit 0 is (breach, 0) in both */
-        for (uint32_t ot = 0; ot < op->ntargets; ot++) {
-            if (op->targets[ot].clock != oc) continue;
-            for (uint32_t i = 0; i < op->targets[ot].nsteps; i++) {
-                uint32_t os = op->targets[ot].first_step + i;
-                uint32_t obit = s->e->aux.step_bit[os];
-                int ob = __builtin_ctz(obit);
-                for (uint32_t nt = 0; nt < np->ntargets; nt++) {
-                    if (np->targets[nt].clock != nc) continue;
-                    for (uint32_t j = 0; j < np->targets[nt].nsteps; j++) {
-                        uint32_t ns = np->targets[nt].first_step + j;
-                        if (np->steps[ns].kind == op->steps[os].kind &&
-                            np->steps[ns].value == op->steps[os].value)
-                            row[ob] |= s->nx->step_bit[ns];
-                    }
-                }
+        const eng_stepkey *ok = &ox->keys[(size_t)oc * ENG_KEYS];
+        eng_stepkey *nk = &nx->keys[(size_t)nc * ENG_KEYS];
+        for (uint32_t j = 0; j < ox->nkeys[oc]; j++) {
+            uint32_t b = 0;
+            while (b < nx->nkeys[nc] && !(nk[b].kind == ok[j].kind && nk[b].value == ok[j].value))
+                b++;
+            if (b == nx->nkeys[nc]) {
+                if (!(s->live[oc] & (1u << j)) || b == ENG_KEYS) continue;
+                nk[nx->nkeys[nc]++] = ok[j];
             }
+            row[j] = 1u << b;
         }
     }
 }
@@ -123,8 +125,8 @@ static void move_case(void *ud, const void *from, void *to)
         k->state = x->state;
         k->paused = x->paused;
         k->held = x->held;
-        for (int b = 0; b < 32; b++)
-            if (x->fired & (1u << b)) k->fired |= s->bits[(size_t)c * 32 + (uint32_t)b];
+        for (int b = 0; b < ENG_KEYS; b++)
+            if (x->fired & (1u << b)) k->fired |= s->bits[(size_t)c * ENG_KEYS + (uint32_t)b];
         if (s->np->clocks[c].kind != PCK_DECLARED) {
             k->target = s->adhoc_target[c];
             if (k->target == ENG_NONE) k->state = CS_IDLE; /* nothing requires it any more */
@@ -146,6 +148,7 @@ static void swap_free(swap *s, uint64_t *order)
     eng_realloc(&e->al, s->clock_from, 0);
     eng_realloc(&e->al, s->adhoc_target, 0);
     eng_realloc(&e->al, s->bits, 0);
+    eng_realloc(&e->al, s->live, 0);
 }
 
 /* Name maps from the new program to the old. */
@@ -173,17 +176,11 @@ static void build_maps(swap *s)
                 s->adhoc_target[c] = (uint32_t)in->c;
         }
     }
-    build_bit_map(s);
 }
 
-int slate_engine_swap(slate_engine *e, const slate_program *np, slate_sink sink, void *ud)
+static int swap_program(slate_engine *e, const slate_program *np, slate_sink sink, void *ud)
 {
-    if (!e) return SLATE_MISUSE;
-    if (!np) {
-        snprintf(e->errmsg, sizeof e->errmsg, "swap to a NULL program");
-        return SLATE_MISUSE;
-    }
-    swap s = {e, e->prog, np, e->nfields, e->nclocks, NULL, NULL, NULL, NULL, NULL};
+    swap s = {e, e->prog, np, e->nfields, e->nclocks, NULL, NULL, NULL, NULL, NULL, NULL};
     eng_aux nx;
     uint64_t *order = NULL;
     uint32_t nnc = np->nclocks ? np->nclocks : 1;
@@ -192,25 +189,34 @@ int slate_engine_swap(slate_engine *e, const slate_program *np, slate_sink sink,
     s.field_from = eng_realloc(&e->al, NULL, sizeof *s.field_from * (np->nfields + 1));
     s.clock_from = eng_realloc(&e->al, NULL, sizeof *s.clock_from * nnc);
     s.adhoc_target = eng_realloc(&e->al, NULL, sizeof *s.adhoc_target * nnc);
-    s.bits = eng_realloc(&e->al, NULL, sizeof *s.bits * 32 * nnc);
+    s.bits = eng_realloc(&e->al, NULL, sizeof *s.bits * ENG_KEYS * nnc);
+    s.live = eng_realloc(&e->al, NULL, sizeof *s.live * (e->nclocks ? e->nclocks : 1));
     order = eng_realloc(&e->al, NULL, sizeof *order * 3 * ((size_t)e->cs.used + 1));
-    if (!s.field_from || !s.clock_from || !s.adhoc_target || !s.bits || !order) goto nomem;
+    if (!s.field_from || !s.clock_from || !s.adhoc_target || !s.bits || !s.live || !order)
+        goto nomem;
     if (tq_reserve(e, (size_t)e->cs.count * np->nclocks) || eng_scratch_fit(e, &nx)) goto nomem;
     build_maps(&s);
 
     /* fold every clock's counting into `elapsed` under the old calendars, and
-     * note each case's creation, old SLA fingerprint and slot (kept by restride) */
+     * note each case's creation, old SLA fingerprint and slot (kept by restride),
+     * and which step keys open cases remember as fired */
+    memset(s.live, 0, sizeof *s.live * (e->nclocks ? e->nclocks : 1));
     uint32_t n = 0;
     for (uint32_t slot = 0; slot < e->cs.used; slot++) {
         eng_case *c = cs_case(&e->cs, slot);
         if (!c->created) continue;
-        for (uint32_t ci = 0; ci < e->nclocks; ci++) clk_settle(e, &case_clocks(e, c)[ci]);
+        for (uint32_t ci = 0; ci < e->nclocks; ci++) {
+            eng_clock *k = &case_clocks(e, c)[ci];
+            clk_settle(e, k);
+            s.live[ci] |= k->fired;
+        }
         order[3 * n] = c->created;
         order[3 * n + 1] = clk_sla_sig(e, slot);
         order[3 * n + 2] = slot;
         n++;
     }
     qsort(order, n, sizeof *order * 3, cmp_created);
+    build_bit_map(&s);
     size_t stride = eng_stride(np->nfields, np->nclocks);
     if (cs_restride(&e->cs, stride, move_case, &s)) goto nomem;
 
@@ -242,4 +248,18 @@ nomem:
 nomem_early:
     snprintf(e->errmsg, sizeof e->errmsg, "out of memory");
     return SLATE_NOMEM;
+}
+
+int slate_engine_swap(slate_engine *e, const slate_program *np, slate_sink sink, void *ud)
+{
+    if (!e) return SLATE_MISUSE;
+    if (e->busy) return eng_reentered(e, "slate_engine_swap");
+    if (!np) {
+        snprintf(e->errmsg, sizeof e->errmsg, "swap to a NULL program");
+        return SLATE_MISUSE;
+    }
+    e->busy = 1; /* held through the swap: its sink may not call back in */
+    int rc = swap_program(e, np, sink, ud);
+    e->busy = 0;
+    return rc;
 }
