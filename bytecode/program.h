@@ -101,7 +101,10 @@ typedef struct prog_field {
 enum prog_clock_kind { PCK_DECLARED = 0, PCK_REQUIRE, PCK_REVIEW };
 enum prog_clock_flags {
     PCF_RESETS_ON_REOPEN = 1, /* `resets on reopened` */
-    PCF_REOPENS = 2           /* starts on `opened`: a `reopened` resumes it */
+    PCF_REOPENS = 2,          /* starts on `opened`: a `reopened` resumes it */
+    PCF_LATE_FROM_CHANGE = 4  /* `starts late from change`: a clock whose first
+                                 target comes after its start event counts from
+                                 the tier change, not from that event */
 };
 
 typedef struct prog_clock {

@@ -198,7 +198,7 @@ static int check_events_clocks(vctx *v)
         const prog_clock *c = &p->clocks[i];
         if (!STR_OK(p, c->name)) return fail(v, "clocks[%u]: name out of range", i);
         if (c->kind > PCK_REVIEW) return fail(v, "clocks[%u]: bad kind %u", i, c->kind);
-        if (c->flags & ~(unsigned)(PCF_RESETS_ON_REOPEN | PCF_REOPENS))
+        if (c->flags & ~(unsigned)(PCF_RESETS_ON_REOPEN | PCF_REOPENS | PCF_LATE_FROM_CHANGE))
             return fail(v, "clocks[%u]: bad flags %#x", i, c->flags);
         if (c->kind == PCK_DECLARED) {
             if (c->until_event != PROG_NONE) return fail(v, "clocks[%u]: declared clock with an until event", i);

@@ -164,6 +164,8 @@ typedef struct ast_clock {
     ast_ident name;
     ast_ident *starts_on, *stops_on, *pauses_on, *resumes_on, *resets_on;
     ast_expr *pauses_while; /* NULL if none */
+    int late_from_change;   /* `starts late from change` */
+    src_loc late_loc;
     src_loc loc;
     int index;
     int used; /* checker: some tier gives it a target */

@@ -704,6 +704,27 @@ static void warn_unused(chk_ctx *c)
                       "calendar `%s` is never used", k->name.name);
 }
 
+/* `starts late from change` decides where a clock counts from when a tier gives
+ * it its first target after its start event; with a default tier and a target
+ * for it in every tier, that never happens. */
+static void warn_late_start(chk_ctx *c, const ast_sla *default_tier)
+{
+    if (!default_tier) return; /* a case may have no tier at all */
+    for (const ast_clock *k = c->p->clocks; k; k = k->next) {
+        if (!k->late_from_change) continue;
+        const ast_sla *t = c->p->slas;
+        for (; t; t = t->next) {
+            const ast_target *g = t->targets;
+            while (g && (!g->clock.name || strcmp(g->clock.name, k->name.name))) g = g->next;
+            if (!g) break;
+        }
+        if (!t)
+            chk_warn(c, k->late_loc, "it only matters when a case's tier gives the clock no target",
+                      "clock `%s` has a target in every tier, so it never starts late",
+                      k->name.name);
+    }
+}
+
 int chk_policy(ast_policy *p, diag_ctx *d)
 {
     chk_ctx c = {.p = p, .d = d};
@@ -722,6 +743,7 @@ int chk_policy(ast_policy *p, diag_ctx *d)
 
     warn_shadowed(&c);
     warn_unused(&c);
+    warn_late_start(&c, default_tier);
     chk_flush(&c);
     return d->errors - errors0;
 }

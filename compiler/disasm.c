@@ -210,6 +210,7 @@ static void put_tables(FILE *out, const slate_program *p)
         fprintf(out, "  %3u %-16s %-8s", i, S(c->name), kinds[c->kind]);
         if (c->flags & PCF_REOPENS) fputs(" reopens", out);
         if (c->flags & PCF_RESETS_ON_REOPEN) fputs(" resets-on-reopen", out);
+        if (c->flags & PCF_LATE_FROM_CHANGE) fputs(" late-from-change", out);
         if (c->pause_while != PROG_NO_CODE) fprintf(out, " pauses-while @%d", c->pause_while);
         if (c->kind != PCK_DECLARED) fprintf(out, " until %s", S(p->events[c->until_event].name));
         fprintf(out, "  line %u\n", c->line);

@@ -155,6 +155,7 @@ char *fmt_ast_dump(const ast_policy *p)
         d_idents(&b, "pauses", c->pauses_on);
         d_idents(&b, "resumes", c->resumes_on);
         d_idents(&b, "resets", c->resets_on);
+        if (c->late_from_change) sb_puts(&b, " late-from-change");
         sb_puts(&b, " while ");
         d_expr(&b, c->pauses_while);
         sb_putc(&b, '\n');

@@ -236,6 +236,7 @@ static void lower_clocks(cg_program *cg)
         if (ident_in(c->starts_on, "opened") && ident_in(c->stops_on, "resolved"))
             flags |= PCF_REOPENS;
         if (ident_in(c->resets_on, "reopened")) flags |= PCF_RESETS_ON_REOPEN | PCF_REOPENS;
+        if (c->late_from_change) flags |= PCF_LATE_FROM_CHANGE;
         VEC_PUSH(cg->clocks, ((prog_clock){cg_str(cg, c->name.name), PCK_DECLARED, flags, PROG_NO_CODE,
                                            PROG_NONE, (uint32_t)c->loc.line}));
     }

@@ -148,6 +148,14 @@ int slate_yylex(YYSTYPE *lval, YYLTYPE *lloc, gr_state *ps)
         ps->prev_kind != T_RESUMES && ps->prev_kind != T_RESETS)
         kind = T_RULE_ON;
 
+    /* `starts late from change`: keywords there and only there (a clock's verb
+     * is never followed by a name otherwise), so policies keep them as names */
+    if (kind == T_IDENT) {
+        if (ps->prev_kind == T_STARTS && !strcmp(ps->la_text, "late")) kind = T_LATE;
+        else if (ps->prev_kind == T_LATE && !strcmp(ps->la_text, "from")) kind = T_FROM;
+        else if (ps->prev_kind == T_FROM && !strcmp(ps->la_text, "change")) kind = T_CHANGE;
+    }
+
     switch (kind) {
     case T_RULE_ON: ps->pending = BLK_RULE; break;
     case T_CALENDAR: ps->pending = BLK_CALENDAR; break;
