@@ -236,7 +236,11 @@ static int on_decision(void *ud, const aud_decision *d)
         cc->ever_started = 1;
         cc->state = CC_RUNNING;
     } else if (stop) {
-        int met = json_is_true(json_object_get(d->args, "met"));
+        /* a run that breached is missed whatever `met` says: a log written
+         * before stops carried `breached_ms` judged against the target in force
+         * at the stop, so the run's own breach decision decides too */
+        int met = json_is_true(json_object_get(d->args, "met")) &&
+                  aud_json_int(d->args, "breached_ms", 0) == 0 && cc->state != CC_BREACHED;
         int64_t ms = aud_json_int(d->args, "elapsed_ms", 0);
         x->stops++;
         x->met += (uint64_t)met;

@@ -4,7 +4,8 @@
  *
  * Definitions (docs/audit-log.md, "slate report"): a case counts when its first
  * accepted event falls in [from, to); everything the log holds about it counts.
- * Per clock: `met %` = stops with met / (stops + breaches never stopped);
+ * Per clock: `met %` = stops with met whose clock run never breached / (stops +
+ * breaches never stopped);
  * `rate` = cases whose clock stopped / cases whose clock started; average and p90
  * (nearest rank) over the working time of stop decisions.  Case fields (kind,
  * category, channel) come from the event payloads and the rules' `set`

@@ -198,6 +198,14 @@ typedef struct slate_decision {
     int64_t before_ms;     /* WARN before the target */
     int64_t after_ms;      /* BREACH + offset ladder step: > 0 */
     const char *targets;   /* SLA: a JSON array of {clock,target_s,deadline?} */
+    /* Members added later go here, at the end, so the ones above keep their
+     * places.  Zero means "none" for each, as for a decision built by memset. */
+    int64_t breached_ms;   /* STOP: the target (ms) this clock run breached (then
+                              met is 0 whatever the target now); 0 when none */
+    int64_t since;         /* START with `retroactive`: the instant of the clock's
+                              own start event, which it counts from */
+    int retroactive;       /* START: 1 when a tier gave the clock its first target
+                              after its start event (docs/semantics.md, 4) */
 } slate_decision;
 
 /* Receives decisions in order.  Return 0 to go on; non-zero stops processing

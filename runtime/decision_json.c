@@ -15,9 +15,12 @@
  *
  *   seq, at, case?, action, rule, event?, id?, then per action:
  *     sla               tier, targets (the engine's JSON array)
- *     start, resume     clock, target_s, deadline?
+ *     start, resume     clock, target_s, deadline?, then for a late start that
+ *                       counts from its start event: retroactive (true), since,
+ *                       elapsed_s
  *     pause             clock, elapsed_s
- *     stop              clock, met, elapsed_s, target_s
+ *     stop              clock, met, elapsed_s, target_s, then when the run
+ *                       breached: breached (true), breach_target_s
  *     warn              clock, percent | before_s, elapsed_s, target_s
  *     breach            clock, target_s, elapsed_s, after_s (only when > 0)
  *     escalate          level
@@ -426,6 +429,12 @@ size_t dj_render(const slate_decision *d, uint64_t seq, char *buf, size_t size, 
         kstr(&w, "clock", d->clock);
         ksec(&w, "target_s", d->target_ms);
         if (d->deadline != INT64_MIN) ktime(&w, "deadline", d->deadline, &m->deadline);
+        if (d->retroactive && d->action == SLATE_A_START) {
+            key(&w, "retroactive");
+            PUTL(&w, "true");
+            ktime(&w, "since", d->since, &m->deadline);
+            ksec(&w, "elapsed_s", d->elapsed_ms);
+        }
         break;
     case SLATE_A_PAUSE:
         kstr(&w, "clock", d->clock);
@@ -438,6 +447,11 @@ size_t dj_render(const slate_decision *d, uint64_t seq, char *buf, size_t size, 
         else PUTL(&w, "false");
         ksec(&w, "elapsed_s", d->elapsed_ms);
         ksec(&w, "target_s", d->target_ms);
+        if (d->breached_ms) {
+            key(&w, "breached");
+            PUTL(&w, "true");
+            ksec(&w, "breach_target_s", d->breached_ms);
+        }
         break;
     case SLATE_A_WARN:
         kstr(&w, "clock", d->clock);

@@ -72,15 +72,16 @@ static int fail(slate_engine *e, int rc, const char *fmt, ...)
 
 /* ---- decisions ------------------------------------------------------------------ */
 
-/* The members eng_decision_init sets add up to the struct less its two 4-byte
- * holes (after `action` and `rule_line`): a member added anywhere, holes
- * included, breaks this until eng_decision_init sets it too. */
+/* The members eng_decision_init sets add up to the struct less its three 4-byte
+ * holes (after `action` and `rule_line`, and at the end): a member added
+ * anywhere, holes included, breaks this until eng_decision_init sets it too. */
 #define DM(m) sizeof(((slate_decision *)0)->m)
 _Static_assert(DM(seq) + DM(at) + DM(case_id) + DM(case_len) + DM(action) + DM(event_seq) +
                        DM(event_id) + DM(event_id_len) + DM(program) + DM(rule_line) +
                        DM(rule_label) + DM(clock) + DM(tier) + DM(to) + DM(message) + DM(field) +
                        DM(value) + DM(target_ms) + DM(deadline) + DM(elapsed_ms) + DM(met) +
-                       DM(percent) + DM(before_ms) + DM(after_ms) + DM(targets) + 8 ==
+                       DM(percent) + DM(before_ms) + DM(after_ms) + DM(targets) +
+                       DM(breached_ms) + DM(since) + DM(retroactive) + 12 ==
                    sizeof(slate_decision),
                "slate_decision changed: set the new member in eng_decision_init");
 #undef DM
@@ -88,7 +89,7 @@ _Static_assert(DM(seq) + DM(at) + DM(case_id) + DM(case_len) + DM(action) + DM(e
 void eng_decision_init(slate_engine *e, slate_decision *d, slate_action a, uint32_t line)
 {
     /* Every member stored once, no zeroing first: a memset or a compound literal
-     * of the 192-byte struct compiles to `rep stos` (slow to start for so few
+     * of the 216-byte struct compiles to `rep stos` (slow to start for so few
      * bytes) and is then overwritten in part.  The assertion above makes a new
      * member of slate_decision a compile error until it is set here too. */
     d->seq = 0;
@@ -116,6 +117,9 @@ void eng_decision_init(slate_engine *e, slate_decision *d, slate_action a, uint3
     d->before_ms = 0;
     d->after_ms = 0;
     d->targets = NULL;
+    d->breached_ms = 0;
+    d->since = 0;
+    d->retroactive = 0;
     if (e->ctx.slot != ENG_NONE) {
         const eng_case *c = cs_case(&e->cs, e->ctx.slot);
         d->case_id = case_id(c);
@@ -623,6 +627,44 @@ static int step_bits(slate_engine *e, const slate_program *p, eng_aux *x)
     return SLATE_OK;
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Number the program's distinct target durations from 1, in increasing order: a
+ * clock run that breaches keeps the key of the target it breached
+ * (eng_clock.breach, two bytes where a duration would take eight), and its
+ * `stop` decision names that target.  A swap adds the durations its cases still
+ * hold (swap.c).  Past 65,535 distinct durations the longest share the last key
+ * (no real policy comes near). */
+static int breach_keys(slate_engine *e, const slate_program *p, eng_aux *x)
+{
+    size_t n = p->ntargets ? p->ntargets : 1;
+    x->breach_ms = eng_realloc(&e->al, NULL, sizeof *x->breach_ms * n);
+    x->target_breach = eng_realloc(&e->al, NULL, sizeof *x->target_breach * n);
+    if (!x->breach_ms || !x->target_breach) return SLATE_NOMEM;
+    for (uint32_t ti = 0; ti < p->ntargets; ti++) x->breach_ms[ti] = p->targets[ti].target_ms;
+    qsort(x->breach_ms, p->ntargets, sizeof *x->breach_ms, cmp_i64);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < p->ntargets; i++)
+        if ((k == 0 || x->breach_ms[i] != x->breach_ms[k - 1]) && k < UINT16_MAX)
+            x->breach_ms[k++] = x->breach_ms[i];
+    x->nbreach = k;
+    for (uint32_t ti = 0; ti < p->ntargets; ti++) {
+        int64_t v = p->targets[ti].target_ms;
+        uint32_t lo = 0, hi = k; /* the first key whose duration is >= v */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (x->breach_ms[mid] < v) lo = mid + 1;
+            else hi = mid;
+        }
+        x->target_breach[ti] = (uint16_t)(lo < k ? lo + 1 : k);
+    }
+    return SLATE_OK;
+}
+
 /* For each event type, the ad-hoc clocks it meets (`require ... until EVENT`), in
  * clock order: the event stops them without a scan of every clock slot.  Also
  * the declared clocks, which a tier change retargets (the same reason). */
@@ -730,6 +772,8 @@ void eng_aux_free(slate_engine *e, eng_aux *x)
     eng_realloc(&e->al, x->breach_bit, 0);
     eng_realloc(&e->al, x->keys, 0);
     eng_realloc(&e->al, x->nkeys, 0);
+    eng_realloc(&e->al, x->breach_ms, 0);
+    eng_realloc(&e->al, x->target_breach, 0);
     eng_realloc(&e->al, x->until_first, 0);
     eng_realloc(&e->al, x->until_clock, 0);
     eng_realloc(&e->al, x->sla_frag, 0);
@@ -747,7 +791,8 @@ int eng_prepare(slate_engine *e, const slate_program *p, eng_aux *x)
     x->nregs = p->nregs ? p->nregs : 1;
     x->str_ids = eng_realloc(&e->al, NULL, sizeof *x->str_ids * (p->nstrings ? p->nstrings : 1));
     x->regs = eng_realloc(&e->al, NULL, sizeof *x->regs * x->nregs * ENG_DEPTH);
-    if (!x->str_ids || !x->regs || step_bits(e, p, x) || until_lists(e, p, x) ||
+    if (!x->str_ids || !x->regs || step_bits(e, p, x) || breach_keys(e, p, x) ||
+        until_lists(e, p, x) ||
         sla_frags(e, p, x) || cal_tables(e, p, x) || sel_inputs(e, p, x))
         goto nomem;
     memset(x->regs, 0, sizeof *x->regs * x->nregs * ENG_DEPTH);

@@ -50,21 +50,29 @@ void *eng_realloc(const slate_allocator *al, void *p, size_t n);
 
 /* ---- case records ---------------------------------------------------------- */
 
-enum { CS_IDLE = 0, CS_ACTIVE, CS_STOPPED };
+/* CS_WAITING: the clock's start event came while the case's tier gave it no
+ * target; it starts late when a tier gives it one (clock.c, late_starts). */
+enum { CS_IDLE = 0, CS_ACTIVE, CS_STOPPED, CS_WAITING };
 
 /* One clock of one case.  While it counts, its working time is
  * elapsed + work(since, now) on its target's calendar. */
 typedef struct eng_clock {
-    int64_t elapsed;   /* working ms counted up to `since` */
+    int64_t elapsed;   /* working ms counted up to `since`; CS_WAITING: the instant
+                          of its start event (settling leaves a clock that does
+                          not count alone, so this survives tier changes and swap) */
     int64_t since;     /* start of the current counting stretch (valid while counting) */
     uint32_t target;   /* index into prog->targets, ENG_NONE when untargeted */
     uint32_t heap;     /* position in the timer heap, ENG_NONE when not queued */
     uint32_t fired;    /* step keys fired in this run (eng_aux.keys: bit -> key) */
-    uint8_t state;     /* CS_IDLE, CS_ACTIVE, CS_STOPPED */
-    uint8_t paused;    /* paused by an event (`pauses on`) */
-    uint8_t held;      /* held by its `pauses while` condition */
-    uint8_t pad;
+    uint8_t state;     /* CS_IDLE, CS_ACTIVE, CS_STOPPED, CS_WAITING */
+    unsigned paused : 1; /* paused by an event (`pauses on`) */
+    unsigned held : 1;   /* held by its `pauses while` condition */
+    uint16_t breach;   /* the target this run breached: its key in eng_aux.breach_ms
+                          (1-based), 0 while the run has not breached */
 } eng_clock;
+/* 32 bytes a clock slot (docs/semantics.md, "Memory"): the breach key lives in
+ * what was padding, the two flags share a byte. */
+_Static_assert(sizeof(eng_clock) == 32, "eng_clock grew");
 
 /* The fixed part of a case record.  The record goes on with
  * int64_t fields[nfields] and eng_clock clocks[nclocks]; its size is fixed per
@@ -277,6 +285,10 @@ typedef struct eng_aux {
                               program's steps, then keys a swap carried over that
                               the program lacks but an open case has fired */
     uint8_t *nkeys;        /* clock -> keys in use */
+    int64_t *breach_ms;    /* breach key - 1 -> a target (ms): the program's distinct
+                              targets, then those a swap carried over */
+    uint32_t nbreach;
+    uint16_t *target_breach; /* prog->targets index -> the key of its target */
     size_t jbase;          /* JSON scratch needed apart from interned strings */
     uint32_t maxargs;      /* most values one decision renders (emit arguments) */
     int has_holds;         /* some clock has a `pauses while` condition */

@@ -6,7 +6,8 @@
  * carried over by NAME: fields (same name and type; enum values by name),
  * clocks (same name and kind), levels, and the ladder steps a clock has fired
  * (by their key: kind and value; kept even when the new program lacks the step,
- * see build_bit_map).  Then every case, oldest first, chooses its
+ * see build_bit_map), and the target a clock run breached (by its duration).
+ * Then every case, oldest first, chooses its
  * tier under the new program (an `sla` decision when the tier's name or any
  * target changed), its pause conditions are evaluated again, its timers are
  * recomputed, and steps the new targets make already due fire at once.
@@ -30,6 +31,7 @@ typedef struct swap {
     uint32_t *adhoc_target;   /* new ad-hoc clock -> its target entry, ENG_NONE */
     uint32_t *bits;           /* new clock * ENG_KEYS + old bit -> new bits */
     uint32_t *live;           /* old clock -> the bits any open case has fired */
+    uint16_t *breach_key;     /* old breach key -> new (eng_clock.breach) */
     eng_aux *nx;
 } swap;
 
@@ -125,6 +127,7 @@ static void move_case(void *ud, const void *from, void *to)
         k->state = x->state;
         k->paused = x->paused;
         k->held = x->held;
+        k->breach = s->breach_key[x->breach];
         for (int b = 0; b < ENG_KEYS; b++)
             if (x->fired & (1u << b)) k->fired |= s->bits[(size_t)c * ENG_KEYS + (uint32_t)b];
         if (s->np->clocks[c].kind != PCK_DECLARED) {
@@ -149,6 +152,40 @@ static void swap_free(swap *s, uint64_t *order)
     eng_realloc(&e->al, s->adhoc_target, 0);
     eng_realloc(&e->al, s->bits, 0);
     eng_realloc(&e->al, s->live, 0);
+    eng_realloc(&e->al, s->breach_key, 0);
+}
+
+/* The new key of each breached target a case holds (marked non-zero in
+ * s->breach_key by the caller): the new program's key for that duration, or a
+ * key added for it.  0 or SLATE_NOMEM. */
+static int map_breach_keys(swap *s)
+{
+    const eng_aux *ox = &s->e->aux;
+    eng_aux *nx = s->nx;
+    uint32_t extra = 0, nprog = nx->nbreach;
+    for (uint32_t j = 1; j <= ox->nbreach; j++) extra += s->breach_key[j] != 0;
+    if (!extra) return SLATE_OK;
+    int64_t *v = eng_realloc(&s->e->al, nx->breach_ms, sizeof *v * ((size_t)nprog + extra));
+    if (!v) return SLATE_NOMEM;
+    nx->breach_ms = v;
+    for (uint32_t j = 1; j <= ox->nbreach; j++) {
+        if (!s->breach_key[j]) continue;
+        int64_t ms = ox->breach_ms[j - 1];
+        uint32_t lo = 0, hi = nprog; /* the program's own durations are sorted */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (v[mid] < ms) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == nprog || v[lo] != ms)
+            for (lo = nprog; lo < nx->nbreach && v[lo] != ms; lo++) continue;
+        if (lo == nx->nbreach) {
+            if (nx->nbreach == UINT16_MAX) lo--; /* full: share the last key */
+            else v[nx->nbreach++] = ms;
+        }
+        s->breach_key[j] = (uint16_t)(lo + 1);
+    }
+    return SLATE_OK;
 }
 
 /* Name maps from the new program to the old. */
@@ -180,7 +217,7 @@ static void build_maps(swap *s)
 
 static int swap_program(slate_engine *e, const slate_program *np, slate_sink sink, void *ud)
 {
-    swap s = {e, e->prog, np, e->nfields, e->nclocks, NULL, NULL, NULL, NULL, NULL, NULL};
+    swap s = {e, e->prog, np, e->nfields, e->nclocks, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     eng_aux nx;
     uint64_t *order = NULL;
     uint32_t nnc = np->nclocks ? np->nclocks : 1;
@@ -191,9 +228,12 @@ static int swap_program(slate_engine *e, const slate_program *np, slate_sink sin
     s.adhoc_target = eng_realloc(&e->al, NULL, sizeof *s.adhoc_target * nnc);
     s.bits = eng_realloc(&e->al, NULL, sizeof *s.bits * ENG_KEYS * nnc);
     s.live = eng_realloc(&e->al, NULL, sizeof *s.live * (e->nclocks ? e->nclocks : 1));
+    s.breach_key = eng_realloc(&e->al, NULL, sizeof *s.breach_key * ((size_t)e->aux.nbreach + 1));
     order = eng_realloc(&e->al, NULL, sizeof *order * 3 * ((size_t)e->cs.used + 1));
-    if (!s.field_from || !s.clock_from || !s.adhoc_target || !s.bits || !s.live || !order)
+    if (!s.field_from || !s.clock_from || !s.adhoc_target || !s.bits || !s.live ||
+        !s.breach_key || !order)
         goto nomem;
+    memset(s.breach_key, 0, sizeof *s.breach_key * ((size_t)e->aux.nbreach + 1));
     if (tq_reserve(e, (size_t)e->cs.count * np->nclocks) || eng_scratch_fit(e, &nx)) goto nomem;
     build_maps(&s);
 
@@ -209,12 +249,15 @@ static int swap_program(slate_engine *e, const slate_program *np, slate_sink sin
             eng_clock *k = &case_clocks(e, c)[ci];
             clk_settle(e, k);
             s.live[ci] |= k->fired;
+            s.breach_key[k->breach] = 1; /* held: map_breach_keys finds its new key */
         }
         order[3 * n] = c->created;
         order[3 * n + 1] = clk_sla_sig(e, slot);
         order[3 * n + 2] = slot;
         n++;
     }
+    s.breach_key[0] = 0;
+    if (map_breach_keys(&s)) goto nomem;
     qsort(order, n, sizeof *order * 3, cmp_created);
     build_bit_map(&s);
     size_t stride = eng_stride(np->nfields, np->nclocks);

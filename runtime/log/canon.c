@@ -278,11 +278,14 @@ static void int_member(dlog_buf *b, int *first, const char *key, int64_t v)
 /*
  * The canonical arguments object.  Keys, in this order, each at most once:
  *   tier clock level|to reason|message field value targets
- *   percent before_ms after_ms target_ms elapsed_ms met deadline
+ *   percent before_ms after_ms target_ms elapsed_ms met breached_ms deadline
+ *   retroactive since
  * Strings appear when the decision has them.  Numbers appear when the action
  * always shows them (see always()) or when they are not zero; `deadline` is an
  * RFC 3339 time and appears when set (not INT64_MIN, and for actions that do not
  * use it, not 0).  `level` is the ESCALATE target, `reason` the REJECT message.
+ * `breached_ms` (a stop whose run breached) and `retroactive`/`since` (a late
+ * start counting from its start event) appear only then.
  */
 void dlog_args(dlog_buf *b, const slate_decision *d)
 {
@@ -305,11 +308,21 @@ void dlog_args(dlog_buf *b, const slate_decision *d)
         key_of(b, &first, "met");
         dlog_buf_puts(b, d->met ? "true" : "false");
     }
+    if (d->breached_ms) int_member(b, &first, "breached_ms", d->breached_ms);
     if (d->deadline != INT64_MIN && ((m & M_DEADLINE) || d->deadline != 0)) {
         char t[32];
         key_of(b, &first, "deadline");
         dlog_buf_put(b, "\"", 1);
         dlog_buf_puts(b, slate_log_time(d->deadline, t));
+        dlog_buf_put(b, "\"", 1);
+    }
+    if (d->retroactive) {
+        char t[32];
+        key_of(b, &first, "retroactive");
+        dlog_buf_puts(b, "true");
+        key_of(b, &first, "since");
+        dlog_buf_put(b, "\"", 1);
+        dlog_buf_puts(b, slate_log_time(d->since, t));
         dlog_buf_put(b, "\"", 1);
     }
     dlog_buf_puts(b, "}");

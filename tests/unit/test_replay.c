@@ -296,7 +296,8 @@ static void test_replay_forged_decision(void **state)
     assert_int_equal(run_cmd(f, &out, &err, cmd_replay, "replay", f->db, NULL), EXIT_INPUT);
     assert_non_null(strstr(err, "first divergence at event seq 8 (entry 9), decision seq 19: "
                                 "`args`: expected {\"clock\":\"response\",\"target_ms\":7200000,"
-                                "\"elapsed_ms\":10500000,\"met\":false}, found {"));
+                                "\"elapsed_ms\":10500000,\"met\":false,\"breached_ms\":7200000}, "
+                                "found {"));
     free(out);
     free(err);
 }

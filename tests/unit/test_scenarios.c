@@ -437,7 +437,7 @@ static void test_timers_fire_with_no_event_for_the_case(void **state)
            "03-10T12:00 x notify assignee \"half way\"",
            "03-10T12:00 y breach response",
            "03-10T12:00 y escalate specialist",
-           "03-10T12:05 x stop response missed el=7500s");
+           "03-10T12:05 x stop response missed el=7500s breached=3600s");
     assert_int_equal(r->c.d[4].event_seq, 4);
     finish(r);
 }
