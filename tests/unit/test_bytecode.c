@@ -667,6 +667,29 @@ static void m_conflict(slate_program *p)
 static void m_dup_enum(slate_program *p) { ((uint32_t *)p->enum_values)[1] = p->enum_values[0]; }
 static void m_dup_clock(slate_program *p) { ((prog_clock *)p->clocks)[1].name = p->clocks[0].name; }
 static void m_evop_adhoc(slate_program *p) { ((prog_evop *)p->evops)[0].clock = 2; }
+static void m_clock_flags(slate_program *p) { ((prog_clock *)p->clocks)[0].flags = 8; }
+static void m_late_adhoc(slate_program *p) { ((prog_clock *)p->clocks)[2].flags = PCF_LATE_FROM_CHANGE; }
+
+/* `starts late from change` is a clock flag (4, issue 13): an image with it
+ * loads and keeps it; an image without it is byte for byte what it was. */
+static void test_late_flag_loads(void **state)
+{
+    (void)state;
+    static const char src[] = "policy \"p\" version \"1\"\n"
+                              "case { vip: bool }\n"
+                              "clock response starts on opened stops on responded\n"
+                              "               starts late from change\n"
+                              "sla vip when vip { response within 1h }\n";
+    uint8_t *img;
+    size_t len;
+    assert_int_equal(bc_compile("p.slate", src, &img, &len), 0);
+    slate_program *q = NULL;
+    char err[256];
+    if (load_image(img, len, &q, err, sizeof err)) fail_msg("refused: %s", err);
+    assert_int_equal(q->clocks[0].flags, PCF_LATE_FROM_CHANGE);
+    slate_program_free(q);
+    free(img);
+}
 
 /* The stated step bound is a claim the loader checks, not a value it must
  * reproduce: an image whose bound is larger than the code needs (written by a
@@ -744,6 +767,8 @@ static void test_program_corruptions(void **state)
         {m_dup_enum, "enumvals[1]: duplicate value `vip` in `tier`"},
         {m_dup_clock, "clocks[1]: duplicate name `response`"},
         {m_evop_adhoc, "evops[0]: operation on an ad-hoc clock"},
+        {m_clock_flags, "clocks[0]: bad flags 0x8"},
+        {m_late_adhoc, "clocks[2]: flags or pause condition on an ad-hoc clock"},
         {m_fj_enum_imm, "code[0]: immediate 4 out of range for field 0"},
         {m_fj_bool_imm, "code[11]: immediate 2 out of range for a bool"},
         {m_fj_bool_order, "code[11]: FJLT orders bool values"},
@@ -772,6 +797,7 @@ int main(void)
         cmocka_unit_test(test_image_cross_sections),
         cmocka_unit_test(test_docs_match_image_def),
         cmocka_unit_test(test_program_corruptions),
+        cmocka_unit_test(test_late_flag_loads),
         cmocka_unit_test(test_max_steps_larger_loads),
         cmocka_unit_test(test_format1_image),
         cmocka_unit_test(test_fused_semantics),

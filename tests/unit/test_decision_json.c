@@ -114,6 +114,37 @@ static void test_pause_stop(void **state)
     d.elapsed_ms = 900001;
     EXPECT(d, HEAD "\"action\":\"stop\",\"rule\":\"svc.slate:42\",\"event\":3,"
                    "\"clock\":\"resolution\",\"met\":false,\"elapsed_s\":900,\"target_s\":900}");
+    /* a run that breached an earlier, tighter target (issue 13, item 2) */
+    d.target_ms = 172800000;
+    d.breached_ms = 14400999; /* floor, like every duration */
+    EXPECT(d, HEAD "\"action\":\"stop\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"clock\":\"resolution\",\"met\":false,\"elapsed_s\":900,"
+                   "\"target_s\":172800,\"breached\":true,\"breach_target_s\":14400}");
+}
+
+/* A late start counting from its start event (issue 13, item 5); the same
+ * members on a resume, or `retroactive` unset, render nothing more. */
+static void test_retroactive_start(void **state)
+{
+    (void)state;
+    slate_decision d = base(SLATE_A_START);
+    d.clock = "handling";
+    d.target_ms = 7200000;
+    d.deadline = T0 + 3600000;
+    d.elapsed_ms = 3600000;
+    d.since = T0 - 7200000;
+    EXPECT(d, HEAD "\"action\":\"start\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"clock\":\"handling\",\"target_s\":7200,"
+                   "\"deadline\":\"2025-03-07T10:00:00.000Z\"}");
+    d.retroactive = 1;
+    EXPECT(d, HEAD "\"action\":\"start\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"clock\":\"handling\",\"target_s\":7200,"
+                   "\"deadline\":\"2025-03-07T10:00:00.000Z\",\"retroactive\":true,"
+                   "\"since\":\"2025-03-07T07:00:00.000Z\",\"elapsed_s\":3600}");
+    d.action = SLATE_A_RESUME;
+    EXPECT(d, HEAD "\"action\":\"resume\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"clock\":\"handling\",\"target_s\":7200,"
+                   "\"deadline\":\"2025-03-07T10:00:00.000Z\"}");
 }
 
 static void test_warn_breach_timer(void **state)
@@ -564,6 +595,7 @@ int main(void)
         cmocka_unit_test_setup(test_sla, setup),
         cmocka_unit_test_setup(test_start_resume, setup),
         cmocka_unit_test_setup(test_pause_stop, setup),
+        cmocka_unit_test_setup(test_retroactive_start, setup),
         cmocka_unit_test_setup(test_warn_breach_timer, setup),
         cmocka_unit_test_setup(test_people_actions, setup),
         cmocka_unit_test_setup(test_set_require_review_emit, setup),

@@ -187,6 +187,8 @@ static void test_dump_sees_changes(void **state)
         "policy \"p\"\non a when x == 1 { require q within 4 working days }\n",
         "policy \"p\"\non a when x == 1 { require q within 4h on b }\n",
         "policy \"p\" version \"1\"\non a when x == 1 { route q }\n",
+        "policy \"p\"\nclock c starts on a\n",
+        "policy \"p\"\nclock c starts on a starts late from change\n",
     };
     size_t n = sizeof v / sizeof v[0];
     char *d[sizeof v / sizeof v[0]];
