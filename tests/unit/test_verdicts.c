@@ -288,6 +288,74 @@ static void test_reset_starts_a_run_without_a_breach(void **state)
     finish(r);
 }
 
+/* A hot swap keeps a run's breach, by the duration it breached, even when the
+ * new program has no target of that duration; and a swap that runs out of
+ * memory at any allocation, that one included, changes nothing and leaks
+ * nothing (test_engine checks the rest of swap so). */
+typedef struct flaky {
+    long calls, fail_at;
+} flaky;
+
+static void *flaky_realloc(void *ud, void *p, size_t n)
+{
+    flaky *f = ud;
+    if (n == 0) {
+        free(p);
+        return NULL;
+    }
+    if (++f->calls == f->fail_at) return NULL;
+    return realloc(p, n);
+}
+
+static void test_swap_keeps_the_breached_target(void **state)
+{
+    (void)state;
+    char *src = strdup(repro);
+    memcpy(strstr(src, "resolution within 4h"), "resolution within 3h", 20);
+    slate_program *p = compile(repro), *v2 = compile(src);
+    free(src);
+    int nomem = 0;
+    for (long at = 1; at < 200; at++) {
+        flaky f = {0, 0};
+        slate_allocator al = {flaky_realloc, &f};
+        slate_engine_opts o = {0, &al, 0};
+        run r;
+        memset(&r, 0, sizeof r);
+        r.p = p;
+        r.e = slate_engine_new(p, &o);
+        assert_non_null(r.e);
+        ev(&r, "opened", "c1", "03-10T08:00", "impact=major");
+        ev(&r, "opened", "c2", "03-10T08:00", "impact=low");
+        advance(&r, "03-10T12:30"); /* c1 breached its 4h at 12:00 */
+        r.c.n = 0;
+        f.fail_at = f.calls + at;
+        int rc = slate_engine_swap(r.e, v2, sink, &r.c);
+        if (rc == SLATE_NOMEM) {
+            nomem++;
+            assert_int_equal(r.c.n, 0);
+            ev(&r, "resolved", "c1", "03-10T12:45", NULL); /* the old program still runs */
+            EXPECT(&r.c, "03-10T12:45 c1 stop resolution missed el=17100s breached=14400s");
+            assert_ptr_equal(r.c.d[0].program, p);
+            slate_engine_free(r.e);
+            continue;
+        }
+        assert_int_equal(rc, SLATE_OK);
+        /* 4.5h used: the 3h target's breach + 1h (4h) is passed, its breach
+         * stays fired and is still the 4h one */
+        EXPECT(&r.c, "03-10T12:30 c1 sla major [{\"clock\":\"resolution\",\"target_s\":10800}]",
+               "03-10T12:30 c1 breach resolution +3600s", "03-10T12:30 c1 notify manager \"1h past\"");
+        r.p = v2;
+        ev(&r, "resolved", "c1", "03-10T12:45", NULL);
+        EXPECT(&r.c, "03-10T12:45 c1 stop resolution missed el=17100s breached=14400s");
+        assert_ptr_equal(r.c.d[0].program, v2);
+        slate_engine_free(r.e);
+        break;
+    }
+    assert_true(nomem >= 5); /* every allocation of the swap had its turn */
+    slate_program_free(v2);
+    slate_program_free(p);
+}
+
 /* ---- item 5: a clock whose first target comes after its start event ---------------- */
 
 static const char *const late =
@@ -423,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_paused_clock_breaches_at_a_swap),
         cmocka_unit_test(test_breach_survives_a_lower_priority),
         cmocka_unit_test(test_reset_starts_a_run_without_a_breach),
+        cmocka_unit_test(test_swap_keeps_the_breached_target),
         cmocka_unit_test(test_retroactive_start),
         cmocka_unit_test(test_late_start_from_change),
         cmocka_unit_test(test_late_target_after_the_stop_starts_nothing),
