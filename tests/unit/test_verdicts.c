@@ -30,7 +30,7 @@
 #include "lower.h"
 #include "slate.h"
 #include "testutil.h"
-#include "timestamp.h"
+#include "civil.h"
 
 static slate_program *compile(const char *src)
 {
@@ -57,7 +57,7 @@ static int64_t at(const char *s)
 {
     int mo, d, h, mi;
     assert_int_equal(sscanf(s, "%d-%dT%d:%d", &mo, &d, &h, &mi), 4);
-    return ts_days_from_civil(2025, mo, d) * DAY + h * H + mi * MIN;
+    return civil_to_days(2025, mo, d) * DAY + h * H + mi * MIN;
 }
 
 typedef struct run {
@@ -318,7 +318,7 @@ static void test_swap_keeps_the_breached_target(void **state)
     for (long at = 1; at < 200; at++) {
         flaky f = {0, 0};
         slate_allocator al = {flaky_realloc, &f};
-        slate_engine_opts o = {0, &al, 0};
+        slate_engine_opts o = {.allocator = &al};
         run r;
         memset(&r, 0, sizeof r);
         r.p = p;
