@@ -28,6 +28,7 @@ int cmd_disasm(int argc, char **argv)
     const char *in = NULL;
     int st = cli_parse_file_args(argc, argv, "disasm", help, NULL, 0, "file", &in);
     if (st >= 0) return st;
+    if (cli_refuse_clobber("disasm", NULL, NULL, "input", in)) return EXIT_USAGE;
 
     slatec_opts o = SLATEC_OPTS_INIT;
     o.diag = stderr;

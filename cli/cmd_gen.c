@@ -553,6 +553,9 @@ int cmd_gen(int argc, char **argv)
         }
     }
 
+    if (cli_refuse_clobber("gen", o.out ? "-o" : NULL, o.out, "policy", o.policy))
+        return EXIT_USAGE;
+
     gen g;
     memset(&g, 0, sizeof g);
     g.r.s = o.seed;

@@ -125,6 +125,20 @@ static int value_option(const char *a, const char **name)
     return O_NONE;
 }
 
+/* Neither the decisions (-o, or standard output) nor the log may be written over
+ * the policy, the events or the key, nor over each other.  0 or EXIT_USAGE. */
+static int refuse_clobber(const run_opts *o)
+{
+    const char *in_what[] = {"policy", "events", "pseudonym key"};
+    const char *in[] = {o->policy, o->events, o->key_file};
+    for (int i = 0; i < 3; i++) {
+        if (cli_refuse_clobber("run", o->out ? "-o" : NULL, o->out, in_what[i], in[i]) ||
+            (o->log && cli_refuse_clobber("run", "--log", o->log, in_what[i], in[i])))
+            return EXIT_USAGE;
+    }
+    return 0; /* -o against --log: once the log exists (cmd_run) */
+}
+
 /* Returns 0, -1 after printing --help, or an exit status. */
 static int parse_args(int argc, char **argv, run_opts *o)
 {
@@ -204,7 +218,7 @@ static int parse_args(int argc, char **argv, run_opts *o)
     if (!o->log && (o->key_file || o->log_batch || o->log_sync_normal || o->resume))
         return cli_usage_error("run", "--log-batch, --log-sync, --pseudonymize-key and --resume "
                                       "need --log");
-    return 0;
+    return refuse_clobber(o);
 }
 
 /* The policy as loaded, with what the log keeps of it. */
@@ -428,6 +442,9 @@ int cmd_run(int argc, char **argv)
         goto done;
     }
     if (opt.log && (status = open_log(&opt, &log)) != EXIT_OK) goto done;
+    if (opt.log &&
+        (status = cli_refuse_clobber("run", opt.out ? "-o" : NULL, opt.out, "decision log", opt.log)))
+        goto done;
     out = opt.out ? fopen(opt.out, "wb") : stdout;
     if (!out) {
         fprintf(stderr, "slate run: cannot write %s: %s\n", opt.out, strerror(errno));
