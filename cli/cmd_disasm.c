@@ -3,7 +3,9 @@
  * compiled in memory) readably: header, tables and code with source lines.
  * Which of the two FILE holds is told by its bytes (slatec_load()), not its name.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "slate.h"
@@ -44,5 +46,9 @@ int cmd_disasm(int argc, char **argv)
     }
     slatec_disasm(p, len, stdout);
     slate_program_free(p);
-    return fflush(stdout) ? EXIT_IO : EXIT_OK;
+    if (fflush(stdout) || ferror(stdout)) {
+        fprintf(stderr, "slate disasm: cannot write stdout: %s\n", strerror(errno ? errno : EIO));
+        return EXIT_IO;
+    }
+    return EXIT_OK;
 }

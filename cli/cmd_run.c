@@ -556,6 +556,14 @@ int cmd_run(int argc, char **argv)
     }
     slate_log_read_close(logged);
     logged = NULL;
+    int64_t now = slate_engine_now(rp->eng);
+    if (opt.until != INT64_MIN && now != INT64_MIN && opt.until < now && !opt.quiet) {
+        char u[40], w[40];
+        ts_format(opt.until, u);
+        ts_format(now, w);
+        fprintf(stderr, "slate run: --until %s is before the stream's time %s: ignored (time never "
+                        "goes back)\n", u, w);
+    }
     if (opt.until != INT64_MIN && !until_logged && runner_advance(rp, opt.until)) {
         if (rp->out.write_error)
             fprintf(stderr, "slate run: cannot write %s: %s\n", out_name,

@@ -2,6 +2,7 @@
  * main.c - `slate`: dispatch to a subcommand in the manner of git.  Knows only the
  * command table (commands.def); each command does its own option parsing.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +36,13 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* A reader that goes away (`slate run ... | head -1`) or a file size limit
+     * (ulimit -f) must not kill a command in the middle of a write, its log
+     * half-written and nothing said: ignored, they become EPIPE and EFBIG, which
+     * every command reports as an I/O error (exit 3) after leaving its files
+     * consistent. */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;
