@@ -45,6 +45,9 @@ static const char help[] =
     "                      so warnings, breaches and ladder steps due by then fire\n"
     "  --tolerance DUR     accept events up to DUR older than the latest time seen\n"
     "                      (\"30s\", \"5m\", \"1h30m\", or seconds); default 0\n"
+    "  --max-skip DUR      reject an event (or tick) dated more than DUR after the\n"
+    "                      latest time seen, leaving the time where it was; default\n"
+    "                      1825d (5 years), `none` for no limit\n"
     "  --strict            reject events carrying keys the policy does not declare\n"
     "                      (by default they are ignored and counted)\n"
     "  --log FILE          also write every event and decision to the SQLite\n"
@@ -70,6 +73,9 @@ typedef struct run_opts {
     const char *policy, *events, *out, *log, *key_file;
     int64_t until;        /* INT64_MIN: none */
     int64_t tolerance_ms;
+    int64_t max_skip_ms;  /* 0: no limit */
+    int max_skip_given;   /* --max-skip on the command line */
+    int max_skip_unsealed;/* --resume of a log written before the option existed */
     unsigned log_batch;
     int log_sync_normal, strict, quiet, resume;
 } run_opts;
@@ -108,12 +114,13 @@ static int parse_duration_arg(const char *s, int64_t *ms)
     return ev_parse_duration(s, strlen(s), ms);
 }
 
-enum { O_OUT, O_UNTIL, O_TOLERANCE, O_LOG, O_LOG_BATCH, O_LOG_SYNC, O_KEY, O_RESUME, O_NONE };
+enum { O_OUT, O_UNTIL, O_TOLERANCE, O_LOG, O_LOG_BATCH, O_LOG_SYNC, O_KEY, O_MAX_SKIP, O_NONE };
 
 static int value_option(const char *a, const char **name)
 {
-    static const char *const names[] = {"--output", "--until", "--tolerance", "--log",
-                                        "--log-batch", "--log-sync", "--pseudonymize-key"};
+    static const char *const names[] = {"--output",   "--until",    "--tolerance",
+                                        "--log",      "--log-batch", "--log-sync",
+                                        "--pseudonymize-key", "--max-skip"};
     if (!strcmp(a, "-o")) return *name = a, O_OUT;
     for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++) {
         size_t n = strlen(names[k]);
@@ -144,6 +151,7 @@ static int parse_args(int argc, char **argv, run_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->until = INT64_MIN;
+    o->max_skip_ms = RUNNER_MAX_SKIP_DEFAULT_MS;
     int npos = 0, only_files = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *name = NULL, *val = NULL;
@@ -172,6 +180,15 @@ static int parse_args(int argc, char **argv, run_opts *o)
             if (parse_duration_arg(val, &o->tolerance_ms))
                 return cli_usage_error("run", "--tolerance: `%s` is not a duration (expected "
                                               "seconds or e.g. \"30s\", \"5m\", \"1h30m\")", val);
+            continue;
+        case O_MAX_SKIP:
+            o->max_skip_given = 1;
+            if (!strcmp(val, "none")) {
+                o->max_skip_ms = 0;
+            } else if (parse_duration_arg(val, &o->max_skip_ms) || o->max_skip_ms <= 0) {
+                return cli_usage_error("run", "--max-skip: `%s` is not a duration of more than 0 "
+                                              "(e.g. \"30d\", \"12h\", or seconds) nor `none`", val);
+            }
             continue;
         case O_LOG_BATCH: {
             char *end;
@@ -277,13 +294,27 @@ static void release_policy(loaded *l)
     free(l->source);
 }
 
+/* --resume without --max-skip: go on with the limit the log was written with
+ * (none for a log from before the option existed, which does not seal it).  A
+ * log that cannot be read is left for open_log to report. */
+static void adopt_max_skip(run_opts *o)
+{
+    slate_log_reader *rd = NULL;
+    if (!o->resume || o->max_skip_given || slate_log_read_open(o->log, NULL, &rd, NULL)) return;
+    const char *v = slate_log_read_meta(rd, "opt.max_skip_ms");
+    o->max_skip_ms = v ? strtoll(v, NULL, 10) : 0;
+    o->max_skip_unsealed = !v;
+    slate_log_read_close(rd);
+}
+
 /* Open the decision log for a new run.  Returns an exit status. */
 static int open_log(const run_opts *o, slate_log **log)
 {
-    char tol[48], strict[16];
+    char tol[48], strict[16], skip[48];
     snprintf(tol, sizeof tol, "tolerance_ms=%lld", (long long)o->tolerance_ms);
     snprintf(strict, sizeof strict, "strict=%d", o->strict);
-    const char *options[] = {tol, strict, NULL};
+    snprintf(skip, sizeof skip, "max_skip_ms=%lld", (long long)o->max_skip_ms);
+    const char *options[] = {tol, strict, o->max_skip_unsealed ? NULL : skip, NULL};
     slate_log_opts lo = {0};
     lo.batch = o->log_batch;
     lo.sync_normal = o->log_sync_normal;
@@ -345,6 +376,7 @@ static int rebuild(const run_opts *o, slate_log *log, rr_run *rr)
         return EXIT_IO;
     }
     rr_init(rr, o->tolerance_ms, o->strict, check, NULL, NULL, NULL);
+    rr->max_skip_ms = o->max_skip_ms;
     rr_result res;
     int status = rr_feed(o->log, rr, &res, "run");
     if (!status && slate_log_check_end(check) != SLATE_OK) {
@@ -441,6 +473,7 @@ int cmd_run(int argc, char **argv)
         status = EXIT_IO;
         goto done;
     }
+    if (opt.log) adopt_max_skip(&opt);
     if (opt.log && (status = open_log(&opt, &log)) != EXIT_OK) goto done;
     if (opt.log &&
         (status = cli_refuse_clobber("run", opt.out ? "-o" : NULL, opt.out, "decision log", opt.log)))
@@ -506,6 +539,7 @@ int cmd_run(int argc, char **argv)
             status = run.failed == SLATE_ERROR ? EXIT_INPUT : EXIT_IO;
             goto done;
         }
+        run.max_skip_ms = opt.max_skip_ms;
     }
     rd = ev_reader_new(pol.prog, opt.strict);
     res = malloc(sizeof *res);
