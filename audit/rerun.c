@@ -69,6 +69,7 @@ void rr_init(rr_run *rr, int64_t tolerance_ms, int strict, slate_log *log, slate
 {
     memset(rr, 0, sizeof *rr);
     rr->eopts.tolerance_ms = tolerance_ms;
+    rr->eopts.strict = strict >= 2; /* 1: a log from before fields were checked */
     rr->strict = strict;
     rr->log = log;
     rr->next = next;

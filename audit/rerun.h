@@ -43,7 +43,9 @@ typedef struct rr_run {
 
 /* Set up with the engine options, a log (check mode or NULL), or without one a
  * sink for the decisions (may be NULL); `fixed` (owned from now on, may be
- * NULL) replaces every policy of the log. */
+ * NULL) replaces every policy of the log.  `strict` is the log's option: 0 off,
+ * 1 undeclared keys rejected (logs written before fields were checked), 2 that
+ * and the engine's strict mode (slate_engine_opts.strict). */
 void rr_init(rr_run *rr, int64_t tolerance_ms, int strict, slate_log *log, slate_sink next,
              void *next_ud, slate_program *fixed);
 void rr_free(rr_run *rr);

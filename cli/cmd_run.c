@@ -49,7 +49,10 @@ static const char help[] =
     "                      latest time seen, leaving the time where it was; default\n"
     "                      1825d (5 years), `none` for no limit\n"
     "  --strict            reject events carrying keys the policy does not declare\n"
-    "                      (by default they are ignored and counted)\n"
+    "                      (by default they are ignored and counted), and events\n"
+    "                      after which a field the tier conditions or the rules of\n"
+    "                      their type read still has no value (by default it reads\n"
+    "                      as its zero value: the first enum value, false, 0, \"\")\n"
     "  --log FILE          also write every event and decision to the SQLite\n"
     "                      decision log FILE (a new file; docs/audit-log.md)\n"
     "  --resume            continue the log FILE after a crash or a stop: verify it,\n"
@@ -65,6 +68,11 @@ static const char help[] =
     "exit status: 0 the stream was processed (rejected events included), 1 the\n"
     "policy has errors (or the log belongs to another run), 2 usage error, 3 I/O or\n"
     "internal error\n";
+
+/* The log's `strict` option (rerun.h): 2 for --strict (undeclared keys and
+ * fields without a value rejected); 1, undeclared keys only, is what logs
+ * written before the field check hold. */
+#define STRICT_LEVEL(o) ((o)->strict ? 2 : 0)
 
 /* Notes about rejected lines printed on stderr before the rest are only counted. */
 #define MAX_NOTES 10
@@ -312,7 +320,7 @@ static int open_log(const run_opts *o, slate_log **log)
 {
     char tol[48], strict[16], skip[48];
     snprintf(tol, sizeof tol, "tolerance_ms=%lld", (long long)o->tolerance_ms);
-    snprintf(strict, sizeof strict, "strict=%d", o->strict);
+    snprintf(strict, sizeof strict, "strict=%d", STRICT_LEVEL(o));
     snprintf(skip, sizeof skip, "max_skip_ms=%lld", (long long)o->max_skip_ms);
     const char *options[] = {tol, strict, o->max_skip_unsealed ? NULL : skip, NULL};
     slate_log_opts lo = {0};
@@ -375,7 +383,7 @@ static int rebuild(const run_opts *o, slate_log *log, rr_run *rr)
         slate_log_free(err);
         return EXIT_IO;
     }
-    rr_init(rr, o->tolerance_ms, o->strict, check, NULL, NULL, NULL);
+    rr_init(rr, o->tolerance_ms, STRICT_LEVEL(o), check, NULL, NULL, NULL);
     rr->max_skip_ms = o->max_skip_ms;
     rr_result res;
     int status = rr_feed(o->log, rr, &res, "run");
@@ -488,6 +496,7 @@ int cmd_run(int argc, char **argv)
 
     slate_engine_opts eo = {0};
     eo.tolerance_ms = opt.tolerance_ms;
+    eo.strict = opt.strict;
     slate_log_policy lp = {0};
     lp.hash = slate_program_hash(pol.prog);
     lp.name = slate_program_name(pol.prog);

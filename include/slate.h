@@ -204,6 +204,10 @@ typedef struct slate_engine_opts {
     int64_t tolerance_ms;  /* how far behind the watermark an event may be (0) */
     const slate_allocator *allocator; /* NULL: the C library's */
     size_t expected_cases; /* pre-size the case store (0: small) */
+    int strict;            /* 1: reject an event after which a field that the tier
+                              conditions or the rules of its type read would still
+                              have no value (docs/semantics.md, "Missing fields");
+                              0 (default): such a field reads as its zero value */
 } slate_engine_opts;
 
 /* A new engine running `prog` (which must outlive it or be swapped out).  `opts`

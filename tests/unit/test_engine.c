@@ -203,7 +203,7 @@ static rig *rig_new(int64_t tolerance, int reopen_flags)
 {
     rig *r = calloc(1, sizeof *r);
     r->p = support(&r->b, reopen_flags);
-    slate_engine_opts o = {tolerance, NULL, 0};
+    slate_engine_opts o = {tolerance, NULL, 0, 0};
     r->e = slate_engine_new(r->p, &o);
     assert_non_null(r->e);
     return r;
@@ -620,7 +620,7 @@ static int hash_sink(void *ud, const slate_decision *d)
 static uint64_t run_stream(slate_program *p, const slate_allocator *al, long *calls_during,
                            counting *cnt)
 {
-    slate_engine_opts o = {0, al, 0};
+    slate_engine_opts o = {0, al, 0, 0};
     slate_engine *e = slate_engine_new(p, &o);
     assert_non_null(e);
     hash_sink_state = 0xcbf29ce484222325u;
@@ -715,7 +715,7 @@ static void test_out_of_memory_at_every_allocation(void **state)
     for (long at = 1; at < 400; at++) {
         flaky f = {0, at, 0};
         slate_allocator al = {flaky_realloc, &f};
-        slate_engine_opts o = {0, &al, 0};
+        slate_engine_opts o = {0, &al, 0, 0};
         slate_engine *e = slate_engine_new(p, &o);
         if (e) {
             char id[32], note[32];
@@ -762,7 +762,7 @@ static void test_case_record_size(void **state)
 {
     (void)state;
     /* a policy with 3 clocks and 8 fields */
-    size_t stride = eng_stride(8, 3);
+    size_t stride = eng_stride(8, 3, 0);
     printf("case record: %zu bytes for 8 fields and 3 clocks (header %zu, clock %zu)\n", stride,
            sizeof(eng_case), sizeof(eng_clock));
     assert_true(stride <= 256);
