@@ -30,7 +30,7 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n"
-               "`slate COMMAND --help` describes a command.\n"
+               "`slate COMMAND --help` (or `slate help COMMAND`) describes a command.\n"
                "exit status: 0 ok, 1 input was wrong, 2 usage error, 3 I/O or internal error\n");
 }
 
@@ -44,6 +44,16 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "help") && argc > 2) { /* `slate help CMD` is `slate CMD --help` */
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            if (!strcmp(argv[2], commands[i].name)) {
+                char *args[] = {argv[2], "--help", NULL};
+                return commands[i].fn(2, args);
+            }
+        fprintf(stderr, "slate help: unknown command `%s`\n", argv[2]);
         usage(stderr);
         return EXIT_USAGE;
     }
