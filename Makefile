@@ -218,8 +218,9 @@ test: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) B=build/san SAN=1 unit-tests
 	@tests/run.sh build build/san
 
+# Most of a first `make demo` is compiling: on every core, like `make test`.
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@tools/demo.sh $(B)
 
 # ---- benchmarks (issue 7): an -O2 build of its own, then bench/run.sh ------------

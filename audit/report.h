@@ -12,6 +12,8 @@
  * decisions, as they stood when a decision was made; the tier is the SLA tier
  * last chosen for the case.  A complaint is a case whose `kind` was `complaint`
  * at any point; all of its decisions and scores count in the complaint figures.
+ * A section that reads a field no logged policy declares (`kind` with the value
+ * `complaint`, `score`, `category`, `channel`) is left out of every form.
  */
 #ifndef SLATE_REPORT_H
 #define SLATE_REPORT_H
@@ -54,6 +56,8 @@ typedef struct rep_model {
     uint64_t scores[6];         /* [1..5]; [0]: other values */
     uint64_t complaint_scores, complaint_satisfied;
     char policies[512];         /* "svc 1 (1a2b3c4d5e6f), ..." */
+    int has_complaints, has_score, has_category, has_channel; /* some logged policy
+                                   declares what the section reads (report.h) */
 
     /* working state */
     aud_map cases_map;          /* case id -> index */

@@ -49,6 +49,12 @@ void rr_options(const slate_log *log, int64_t *tolerance_ms, int *strict)
     *strict = s ? atoi(s) : 0;
 }
 
+int64_t rr_max_skip(const char *v)
+{
+    long long ms = v ? strtoll(v, NULL, 10) : 0;
+    return ms > 0 ? ms : 0;
+}
+
 slate_log_policy rr_policy_info(const slate_program *prog, const void *image, size_t image_len,
                                 const char *source, size_t source_len)
 {
@@ -63,6 +69,7 @@ void rr_init(rr_run *rr, int64_t tolerance_ms, int strict, slate_log *log, slate
 {
     memset(rr, 0, sizeof *rr);
     rr->eopts.tolerance_ms = tolerance_ms;
+    rr->eopts.strict = strict >= 2; /* 1: a log from before fields were checked */
     rr->strict = strict;
     rr->log = log;
     rr->next = next;
@@ -88,6 +95,7 @@ static int start_or_swap(rr_run *rr, const slate_program *prog, const slate_log_
     int rc;
     if (!rr->started) {
         rc = runner_init(&rr->run, prog, &rr->eopts, NULL, rr->log, lp);
+        rr->run.max_skip_ms = rr->max_skip_ms;
         rr->started = 1;
         if (!rr->log) {
             rr->run.out.next = rr->next;
@@ -324,6 +332,7 @@ int rr_check(const char *path, rr_result *res, slate_log_summary *sum, const cha
         rr_options(log, &tol, &strict);
         rr_run rr;
         rr_init(&rr, tol, strict, log, NULL, NULL, NULL);
+        rr.max_skip_ms = rr_max_skip(slate_log_option(log, "max_skip_ms"));
         rr.msg = msg;
         rr.from_log = 1;
         rc = rr_feed(path, &rr, res, cmd);

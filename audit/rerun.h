@@ -28,6 +28,7 @@ typedef struct rr_run {
     int started;
     slate_engine_opts eopts;
     int strict;
+    int64_t max_skip_ms;        /* the runner's limit (runner.h); 0 after rr_init */
     slate_log *log;             /* entries go here (a check-mode handle), or NULL */
     slate_sink next;            /* without a log: decisions go here after numbering */
     void *next_ud;
@@ -42,7 +43,9 @@ typedef struct rr_run {
 
 /* Set up with the engine options, a log (check mode or NULL), or without one a
  * sink for the decisions (may be NULL); `fixed` (owned from now on, may be
- * NULL) replaces every policy of the log. */
+ * NULL) replaces every policy of the log.  `strict` is the log's option: 0 off,
+ * 1 undeclared keys rejected (logs written before fields were checked), 2 that
+ * and the engine's strict mode (slate_engine_opts.strict). */
 void rr_init(rr_run *rr, int64_t tolerance_ms, int strict, slate_log *log, slate_sink next,
              void *next_ud, slate_program *fixed);
 void rr_free(rr_run *rr);
@@ -63,6 +66,10 @@ int rr_check(const char *path, rr_result *res, slate_log_summary *sum, const cha
 
 /* The log's evaluation options (opt.tolerance_ms, opt.strict). */
 void rr_options(const slate_log *log, int64_t *tolerance_ms, int *strict);
+
+/* The runner's max_skip_ms for the log's `opt.max_skip_ms` value `v`: none (0)
+ * when NULL, as in a log written before the option existed. */
+int64_t rr_max_skip(const char *v);
 
 /* Load a policy for running: source is compiled in memory (diagnostics on
  * stderr) and an image is loaded, told apart by their bytes (slatec_load()).

@@ -29,8 +29,12 @@
 /* Format 2 added the fused compare-and-jump opcodes (JEQ.., FJEQ..); the layout
  * is unchanged, so the loader reads format 1 images too (their code simply
  * never uses the new opcodes).  An older runtime refuses a format 2 image by
- * its version instead of by an unknown opcode. */
-#define IMG_FORMAT 2u
+ * its version instead of by an unknown opcode.  Format 3 added one section,
+ * `required` (the last): a format 1 or 2 image has the sections before it
+ * (IMG_NSECTIONS_FORMAT2) and requires no field.  The writer writes the
+ * oldest format that holds the program (img_format_for), so a policy that
+ * requires no field has the same bytes (and hash) as before format 3. */
+#define IMG_FORMAT 3u
 #define IMG_FORMAT_OLDEST 1u
 #define IMG_HEADER_LEN 24u  /* magic, version, flags, length, section count */
 #define IMG_DIRENT_LEN 12u
@@ -57,6 +61,16 @@ enum img_section_place {
     IMG_NSECTIONS_
 };
 #define IMG_NSECTIONS ((uint32_t)IMG_NSECTIONS_)
+/* The sections of a format 1 or 2 image: all up to `meta`. */
+#define IMG_NSECTIONS_FORMAT2 ((uint32_t)IMG_S_META)
+
+/* The format an image of a program with `nrequired` required fields is written
+ * in, and the sections an image of `format` has. */
+static inline uint32_t img_format_for(uint32_t nrequired) { return nrequired ? 3u : 2u; }
+static inline uint32_t img_nsections(uint32_t format)
+{
+    return format >= 3u ? IMG_NSECTIONS : IMG_NSECTIONS_FORMAT2;
+}
 
 /* The loader finds section `id` at place id - 1, and the format wants them in
  * ascending order: so the ids must be 1, 2, 3 ... in the order listed. */

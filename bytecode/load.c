@@ -200,9 +200,11 @@ static int decode(lctx *l, const uint8_t *img, size_t len, slate_program **out)
     sha256_update(&h, body, img);
     sha256_digest(&h, sizeof digest, digest);
     if (memcmp(digest, img + body, IMG_HASH_LEN)) return fail(l, "trailer: hash mismatch (image corrupt)");
-    if (nsec != IMG_NSECTIONS) return fail(l, "header: %u sections (%u expected)", nsec, IMG_NSECTIONS);
+    if (nsec != img_nsections(version))
+        return fail(l, "header: %u sections (%u expected in format %u)", nsec, img_nsections(version),
+                    version);
 
-    sec s[IMG_NSECTIONS];
+    sec s[IMG_NSECTIONS] = {{0}}; /* a section the format predates: no records */
     size_t at = IMG_HEADER_LEN + (size_t)nsec * IMG_DIRENT_LEN;
     if (at > body) return fail(l, "header: section directory truncated");
     for (uint32_t i = 0; i < nsec; i++) {
@@ -224,6 +226,8 @@ static int decode(lctx *l, const uint8_t *img, size_t len, slate_program **out)
     dctx dc = {.l = l, .s = s}, *d = &dc;
     if (S(META).n != 1) return fail(l, "meta: %u records (1 expected)", S(META).n);
     if (S(LINES).n != S(CODE).n) return fail(l, "lines: %u entries for %u instructions", S(LINES).n, S(CODE).n);
+    /* Canonical: a program that requires no field is written as format 2. */
+    if (version >= 3 && S(REQUIRED).n == 0) return fail(l, "required: no records in a format %u image", version);
     /* Strings are packed back to back in strdata, in index order. */
     uint64_t pos = 0;
     for (uint32_t i = 0; i < S(STRINGS).n; i++) {

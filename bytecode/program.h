@@ -171,6 +171,13 @@ typedef struct prog_rule {
     uint16_t event;
 } prog_rule;
 
+/* `required on`: an event of type `event` must carry field `field`.  Sorted by
+ * event, then field, each pair once; never `tick` (it has no case). */
+typedef struct prog_required {
+    uint16_t event;
+    uint16_t field;
+} prog_required;
+
 typedef struct prog_emit {
     uint32_t name;          /* string */
     uint32_t nargs;
@@ -222,6 +229,8 @@ typedef struct slate_program {
     uint32_t nemits;
     const prog_emit_arg *emit_args;
     uint32_t nemit_args;
+    const prog_required *required;  /* format 3; none in formats 1 and 2 */
+    uint32_t nrequired;
 
     const vm_instr *code;
     const uint32_t *code_lines;   /* source line of each instruction */

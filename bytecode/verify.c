@@ -211,6 +211,26 @@ static int check_events_clocks(vctx *v)
     return check_unique(v, "clocks", p->nclocks, clock_name);
 }
 
+/* `required on`: known events other than `tick` (index 11, builtins.def),
+ * known fields, sorted by (event, field) without repeats; only from format 3. */
+static int check_required(vctx *v)
+{
+    const slate_program *p = v->p;
+    if (p->nrequired && p->format < 3)
+        return fail(v, "required: %u records in a format %u image", p->nrequired, p->format);
+    for (uint32_t i = 0; i < p->nrequired; i++) {
+        const prog_required *r = &p->required[i];
+        if (r->event >= p->nevents) return fail(v, "required[%u]: event out of range", i);
+        if (!strcmp(prog_str(p, p->events[r->event].name), "tick") && r->event < PROG_NBUILTIN_EVENTS)
+            return fail(v, "required[%u]: a `tick` has no case and carries no field", i);
+        if (r->field >= p->nfields) return fail(v, "required[%u]: field out of range", i);
+        if (i && (p->required[i - 1].event > r->event ||
+                  (p->required[i - 1].event == r->event && p->required[i - 1].field >= r->field)))
+            return fail(v, "required[%u]: not in (event, field) order, or repeated", i);
+    }
+    return 0;
+}
+
 static int check_calendars(vctx *v)
 {
     const slate_program *p = v->p;
@@ -747,7 +767,8 @@ int vrf_program(const slate_program *p, uint32_t *max_steps, char *err, size_t e
 {
     vctx v = {p, err, errsize};
     if (errsize) err[0] = '\0';
-    if (check_strings(&v) || check_schema(&v) || check_events_clocks(&v) || check_calendars(&v) ||
+    if (check_strings(&v) || check_schema(&v) || check_events_clocks(&v) || check_required(&v) ||
+        check_calendars(&v) ||
         check_sla(&v) || check_code(&v, max_steps))
         return -1;
     return 0;

@@ -76,6 +76,13 @@ int cmd_build(int argc, char **argv)
     int st = cli_parse_file_args(argc, argv, "build", help, opts, 2, "policy file", &in);
     if (st >= 0) return st;
 
+    char *def = out ? NULL : default_output(in);
+    const char *path = out ? out : def;
+    if (path && cli_refuse_clobber("build", out ? "-o" : "the image", path, "policy", in)) {
+        free(def);
+        return EXIT_USAGE;
+    }
+
     slatec_opts o = SLATEC_OPTS_INIT;
     o.diag = stderr;
     o.summary = 1;
@@ -83,9 +90,10 @@ int cmd_build(int argc, char **argv)
     uint8_t *img;
     size_t len;
     int rc = slatec_compile(&o, in, NULL, 0, &p, &img, &len);
-    if (rc != SLATE_OK) return cli_compile_status(rc);
-    char *def = out ? NULL : default_output(in);
-    const char *path = out ? out : def;
+    if (rc != SLATE_OK) {
+        free(def);
+        return cli_compile_status(rc);
+    }
     rc = EXIT_OK;
     if (!path || write_atomic(path, img, len)) {
         fprintf(stderr, "slate build: cannot write %s: %s\n", path ? path : "output", strerror(errno));

@@ -356,6 +356,7 @@ int cmd_diff(int argc, char **argv)
     int strict = aud_meta(&lg, "opt.strict", opt, sizeof opt) ? atoi(opt) : 0;
     rr_run rr;
     rr_init(&rr, tol, strict, NULL, on_new, &c, prog); /* rr owns prog now */
+    rr.max_skip_ms = rr_max_skip(aud_meta(&lg, "opt.max_skip_ms", opt, sizeof opt) ? opt : NULL);
     c.side = 1;
     rr_result res;
     if (!rc) rc = rr_feed(path, &rr, &res, "diff");

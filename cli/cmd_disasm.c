@@ -3,7 +3,9 @@
  * compiled in memory) readably: header, tables and code with source lines.
  * Which of the two FILE holds is told by its bytes (slatec_load()), not its name.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "slate.h"
@@ -28,6 +30,7 @@ int cmd_disasm(int argc, char **argv)
     const char *in = NULL;
     int st = cli_parse_file_args(argc, argv, "disasm", help, NULL, 0, "file", &in);
     if (st >= 0) return st;
+    if (cli_refuse_clobber("disasm", NULL, NULL, "input", in)) return EXIT_USAGE;
 
     slatec_opts o = SLATEC_OPTS_INIT;
     o.diag = stderr;
@@ -43,5 +46,9 @@ int cmd_disasm(int argc, char **argv)
     }
     slatec_disasm(p, len, stdout);
     slate_program_free(p);
-    return fflush(stdout) ? EXIT_IO : EXIT_OK;
+    if (fflush(stdout) || ferror(stdout)) {
+        fprintf(stderr, "slate disasm: cannot write stdout: %s\n", strerror(errno ? errno : EIO));
+        return EXIT_IO;
+    }
+    return EXIT_OK;
 }

@@ -119,6 +119,10 @@ int cmd_fmt(int argc, char **argv)
         }
         if (opts && path[0] == '-' && path[1]) continue;
         const char *name = strcmp(path, "-") ? path : "<stdin>";
+        if (!write_back && !check && cli_refuse_clobber("fmt", NULL, NULL, "policy", path)) {
+            rc = EXIT_USAGE;
+            continue;
+        }
         size_t len;
         char *src = slatec_read_file(path, &len);
         if (!src) {

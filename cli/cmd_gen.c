@@ -553,6 +553,9 @@ int cmd_gen(int argc, char **argv)
         }
     }
 
+    if (cli_refuse_clobber("gen", o.out ? "-o" : NULL, o.out, "policy", o.policy))
+        return EXIT_USAGE;
+
     gen g;
     memset(&g, 0, sizeof g);
     g.r.s = o.seed;
@@ -593,10 +596,11 @@ int cmd_gen(int argc, char **argv)
     }
     free(g.ev);
     int rc = EXIT_OK;
-    if (ferror(out) || (out != stdout && fclose(out))) {
-        fprintf(stderr, "slate gen: write error\n");
-        rc = EXIT_IO;
-    } else if (out == stdout && fflush(stdout)) {
+    int bad = fflush(out) != 0 || ferror(out);
+    int err = bad ? (errno ? errno : EIO) : 0;
+    if (out != stdout && fclose(out) && !bad) bad = 1, err = errno;
+    if (bad) {
+        fprintf(stderr, "slate gen: cannot write %s: %s\n", o.out ? o.out : "stdout", strerror(err));
         rc = EXIT_IO;
     }
     slate_program_free(g.pol);

@@ -84,6 +84,12 @@ int cmd_import(int argc, char **argv)
         return cli_usage_error("import", "unknown format `%s` (expected volvo, servicenow or "
                                          "nyc311)", format);
 
+    if (cli_refuse_clobber("import", out_path ? "-o" : NULL, out_path, "input", file) ||
+        (side_path && cli_refuse_clobber("import", "--side", side_path, "input", file)) ||
+        (side_path && cli_refuse_clobber("import", out_path ? "-o" : NULL, out_path,
+                                         "--side output", side_path)))
+        return EXIT_USAGE;
+
     FILE *in = strcmp(file, "-") ? fopen(file, "rb") : stdin;
     if (!in) {
         fprintf(stderr, "slate import: cannot read %s: %s\n", file, strerror(errno));

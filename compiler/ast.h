@@ -154,6 +154,7 @@ typedef struct ast_field {
     ast_type_kind kind;   /* TY_INT, TY_BOOL, TY_STRING, TY_DURATION or TY_ENUM */
     ast_ident *values;    /* TY_ENUM: the values in order */
     int nvalues;
+    ast_ident *required_on; /* `required on E, ...`: the event types (NULL: none) */
     src_loc type_loc;
     src_loc loc;
     int index;            /* checker: declaration order */

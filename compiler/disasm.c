@@ -183,6 +183,12 @@ static void put_tables(FILE *out, const slate_program *p)
             for (uint32_t k = 0; k < f->nvalues; k++) fprintf(out, "%s%s", k ? ", " : "", S(p->enum_values[f->first_value + k]));
             fputc('}', out);
         }
+        const char *sep = " required on ";
+        for (uint32_t k = 0; k < p->nrequired; k++)
+            if (p->required[k].field == i) {
+                fprintf(out, "%s%s", sep, S(p->events[p->required[k].event].name));
+                sep = ", ";
+            }
         fputc('\n', out);
     }
     fprintf(out, "levels");

@@ -3,7 +3,9 @@
  *
  * The sections and their records are those of bytecode/image.def, written in
  * its order by one expansion of it: a TABLE or SLICES section by the generated
- * record encoders (image_rec.h), a CUSTOM one by its wr_ID() below.  Each is
+ * record encoders (image_rec.h), a CUSTOM one by its wr_ID() below; in the
+ * oldest format that holds the program (image.h), without the sections that
+ * format predates.  Each is
  * its u32 record count and fixed-size little-endian records; the header and
  * directory are filled in last and the SHA-256 of everything is appended.
  * Nothing here checks the program: the compiler verified it, and the loader
@@ -117,16 +119,18 @@ int cg_write_image(const slate_program *p, uint8_t **out, size_t *len, char *err
 {
     wbuf w = {0};
     dir_entry dir[IMG_NSECTIONS];
-    grow(&w, IMG_HEADER_LEN + IMG_NSECTIONS * IMG_DIRENT_LEN);
+    /* the oldest format that holds the program: sections it predates are left out */
+    uint32_t format = img_format_for(p->nrequired), nsec = img_nsections(format);
+    grow(&w, IMG_HEADER_LEN + nsec * IMG_DIRENT_LEN);
     dir_entry *e = dir;
 #define TABLE(id, num, name, type, array, count)                                          \
-    {                                                                                     \
+    if (num <= nsec) {                                                                    \
         uint8_t *d = section(&w, e++, p->count, IMG_SIZE_##id);                          \
         for (uint32_t i = 0; d && i < p->count; i++)                                      \
             img_put_##id(d + (size_t)i * IMG_SIZE_##id, &p->array[i]);                   \
     }
 #define SLICES(id, num, name, type, parent, nparent, array, count)                        \
-    {                                                                                     \
+    if (num <= nsec) {                                                                    \
         uint64_t n = 0;                                                                   \
         for (uint32_t i = 0; i < p->nparent; i++) n += p->parent[i].count;                \
         uint8_t *d = section(&w, e++, n, IMG_SIZE_##id);                                 \
@@ -134,7 +138,8 @@ int cg_write_image(const slate_program *p, uint8_t **out, size_t *len, char *err
             for (uint32_t k = 0; k < p->parent[i].count; k++, d += IMG_SIZE_##id)         \
                 img_put_##id(d, &p->parent[i].array[k]);                                 \
     }
-#define CUSTOM(id, num, name, type) wr_##id(&w, e++, p);
+#define CUSTOM(id, num, name, type) \
+    if (num <= nsec) wr_##id(&w, e++, p);
 #include "image.def"
 
     grow(&w, IMG_HASH_LEN);
@@ -148,11 +153,11 @@ int cg_write_image(const slate_program *p, uint8_t **out, size_t *len, char *err
 #include "image.def"
     };
     memcpy(w.b, IMG_MAGIC, IMG_MAGIC_LEN);
-    img_put32(w.b + 8, IMG_FORMAT);
+    img_put32(w.b + 8, format);
     img_put32(w.b + 12, 0);
     img_put32(w.b + 16, (uint32_t)w.len);
-    img_put32(w.b + 20, IMG_NSECTIONS);
-    for (uint32_t i = 0; i < IMG_NSECTIONS; i++) {
+    img_put32(w.b + 20, nsec);
+    for (uint32_t i = 0; i < nsec; i++) {
         uint8_t *d = w.b + IMG_HEADER_LEN + i * IMG_DIRENT_LEN;
         img_put32(d, ids[i]);
         img_put32(d + 4, dir[i].off);

@@ -142,6 +142,7 @@ char *fmt_ast_dump(const ast_policy *p)
         d_ident(&b, &f->name);
         sb_printf(&b, " %d %d", (int)f->kind, f->nvalues);
         d_idents(&b, "values", f->values);
+        d_idents(&b, "required", f->required_on);
         sb_putc(&b, '\n');
     }
     d_idents(&b, "levels", p->levels);

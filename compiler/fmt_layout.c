@@ -218,6 +218,10 @@ static void r_field(fmt_p *P, sbuf *b, const fitem *it, size_t i, size_t n)
     case TY_DURATION: sb_puts(b, "duration"); break;
     default: sb_puts(b, "int"); break;
     }
+    if (f->required_on) {
+        sb_puts(b, " required on ");
+        fmt_r_idents(P, b, f->required_on, sb_col(b), 2);
+    }
 }
 
 static void p_case(fmt_p *P, size_t kw)

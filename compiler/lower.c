@@ -412,6 +412,28 @@ static void lower_tiers(cg_program *cg)
     }
 }
 
+static int cmp_required(const void *a, const void *b)
+{
+    const prog_required *x = a, *y = b;
+    if (x->event != y->event) return x->event < y->event ? -1 : 1;
+    return (x->field > y->field) - (x->field < y->field);
+}
+
+/* `required on`: (event, field) pairs in the order the image keeps them (the
+ * checker has refused unknown events, `tick` and repeats). */
+static void lower_required(cg_program *cg)
+{
+    for (const ast_field *f = cg->ast->fields; f; f = f->next) {
+        int fi = cg_field(cg, f->name.name);
+        for (const ast_ident *e = f->required_on; e && fi >= 0; e = e->next) {
+            int ev = cg_event(cg, e->name);
+            if (ev >= 0) VEC_PUSH(cg->required, ((prog_required){(uint16_t)ev, (uint16_t)fi}));
+        }
+    }
+    if (cg->required.n)
+        qsort(cg->required.v, cg->required.n, sizeof *cg->required.v, cmp_required);
+}
+
 static void lower_rules(cg_program *cg)
 {
     for (const ast_rule *r = cg->ast->rules; r; r = r->next) {
@@ -458,11 +480,12 @@ static void make_view(cg_program *cg)
     SETV(emits, nemits, cg->emits);
     SETV(emit_args, nemit_args, cg->emit_args);
     SETV(code, ncode, cg->code);
+    SETV(required, nrequired, cg->required);
     p->code_lines = cg->lines.v;
 #undef SETV
     p->select = cg->select;
     p->nregs = cg->nregs;
-    p->format = IMG_FORMAT; /* the format the image writer produces */
+    p->format = img_format_for(p->nrequired); /* the format the image writer produces */
 }
 
 int cg_lower(const ast_policy *ast, diag_ctx *d, cg_program **out)
@@ -481,6 +504,7 @@ int cg_lower(const ast_policy *ast, diag_ctx *d, cg_program **out)
     lower_calendars(cg);
     lower_tiers(cg);
     lower_rules(cg);
+    lower_required(cg);
     if (!cg->errors) gen_code(cg);
     if (!cg->errors) {
         make_view(cg);
@@ -526,6 +550,7 @@ void cg_free(cg_program *cg)
     free(cg->rules.v);
     free(cg->emits.v);
     free(cg->emit_args.v);
+    free(cg->required.v);
     free(cg->code.v);
     free(cg->lines.v);
     free(cg);

@@ -114,7 +114,7 @@ static void slate_yyerror(YYLTYPE *loc, gr_state *ps, const char *msg);
 %token T_BREACH "breach" T_BEFORE "before" T_SLA "sla" T_WHEN "when"
 %token T_WITHIN "within" T_WORKING "working" T_DAY "day" T_DAYS "days" T_HOUR "hour"
 %token T_ROUTE "route" T_ASSIGN "assign" T_ESCALATE "escalate" T_TO "to"
-%token T_NOTIFY "notify" T_SET "set" T_REQUIRE "require" T_UNTIL "until"
+%token T_NOTIFY "notify" T_SET "set" T_REQUIRE "require" T_REQUIRED "required" T_UNTIL "until"
 %token T_OPEN "open" T_REVIEW "review" T_EMIT "emit" T_AS "as" T_AND "and"
 %token T_OR "or" T_NOT "not" T_IN "in" T_TRUE "true" T_FALSE "false"
 %token T_EQ "==" T_NE "!=" T_LE "<=" T_GE ">=" T_DOTDOT ".."
@@ -128,7 +128,7 @@ static void slate_yyerror(YYLTYPE *loc, gr_state *ps, const char *msg);
 %token <date> T_DATE "date literal"
 
 %type <id> name
-%type <list> names names_opt intervals closed_list args args_opt step_actions rule_body
+%type <list> names names_opt required_opt intervals closed_list args args_opt step_actions rule_body
 %type <iv> interval
 %type <cl> closed_item
 %type <days> days
@@ -324,12 +324,13 @@ case_body
     ;
 
 field
-    : name ':' type
+    : name ':' type required_opt
         {
             ast_field *f = gr_alloc(ps, sizeof *f);
             f->name = gr_ident_val($1);
             f->kind = $3;
             f->type_loc = L(@3);
+            f->required_on = $4.head;
             f->loc = L(@$);
             f->index = -1;
             if ($3 == TY_ENUM) {
@@ -338,6 +339,13 @@ field
             }
             PUSH(ps->fields, f);
         }
+    ;
+
+/* `required on EVENT, ...`: events of those types must carry the field. */
+required_opt
+    : %empty                            { $$ = (gr_list){0}; }
+    | T_REQUIRED T_ON names             { $$ = $3; }
+    | T_REQUIRED error                  { $$ = (gr_list){0}; }
     ;
 
 type
@@ -798,6 +806,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, gr_state *ps)
         have[YYSYMBOL_T_LATE] = 0;
         n--;
     }
+    have[YYSYMBOL_T_REQUIRED] = 0; /* nor is a field's optional `required on` */
     if (count_in(have, g_decl, NELEM(g_decl)) >= 6) {
         decl = 1;
         clear_in(have, g_decl, NELEM(g_decl));
@@ -874,6 +883,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, gr_state *ps)
     else if (before == T_LATE || before == T_FROM)
         hint = "a late start reads `starts late from change` (without it a clock that "
                "gets its first target late counts from its start event)";
+    else if (n == 1 && have[YYSYMBOL_T_ON] && before == T_REQUIRED)
+        hint = "a field events must carry reads `NAME: TYPE required on EVENT, EVENT`";
     else if (la == YYSYMBOL_T_AT && expected_action)
         hint = "every ladder step needs at least one action";
     else if (have[YYSYMBOL_T_WORKING] && n == 1 && before2 != T_AT)

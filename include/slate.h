@@ -240,6 +240,10 @@ typedef struct slate_engine_opts {
                               watermark: 0 = SLATE_MAX_JUMP_DEFAULT_MS, < 0 = no
                               limit.  The first event or advance sets the time
                               wherever it falls. */
+    int strict;            /* 1: reject an event after which a field that the tier
+                              conditions or the rules of its type read would still
+                              have no value (docs/semantics.md, "Missing fields");
+                              0 (default): such a field reads as its zero value */
 } slate_engine_opts;
 
 /* A new engine running `prog` (which must outlive it or be swapped out).  `opts`

@@ -242,6 +242,7 @@ static int act(void *ud, const vm_instr *ins, const int64_t *R, uint32_t rule)
         int64_t *f = &case_fields(e, c)[ins->b];
         int64_t old = *f;
         *f = R[ins->a];
+        fld_given(e, c, ins->b);
         eng_decision_init(e, &d, SLATE_A_SET, line);
         d.field = prog_str(p, p->fields[ins->b].name);
         render_value(e, &b, p->fields[ins->b].type, ins->b, *f);
@@ -369,7 +370,7 @@ static int unusable(slate_engine *e, const slate_event *ev, uint32_t *slot, uint
         return reasonf(e, "case `%.*s` is already open", len, ev->case_id);
     if (ev->type != EV_OPENED && *slot == ENG_NONE)
         return reasonf(e, "unknown case `%.*s`", len, ev->case_id);
-    return 0;
+    return fld_missing(e, ev, *slot);
 }
 
 /* Everything an event may need to allocate, before it changes anything. */
@@ -413,10 +414,12 @@ static uint32_t open_case(slate_engine *e, const slate_event *ev, uint32_t hash)
  * changed (eng_aux.sel_field: any other change cannot change the tier). */
 static int apply_fields(slate_engine *e, uint32_t slot, const slate_event *ev)
 {
-    int64_t *f = case_fields(e, cs_case(&e->cs, slot));
+    eng_case *c = cs_case(&e->cs, slot);
+    int64_t *f = case_fields(e, c);
     int changed = 0;
     for (size_t i = 0; i < ev->nvalues; i++) {
         const slate_value *v = &ev->values[i];
+        fld_given(e, c, v->field);
         int64_t x = v->i;
         switch (e->prog->fields[v->field].type) {
         case PT_STRING: x = st_intern(&e->st, v->s ? v->s : "", v->s ? v->len : 0); break;
@@ -780,6 +783,9 @@ void eng_aux_free(slate_engine *e, eng_aux *x)
     eng_realloc(&e->al, x->sla_off, 0);
     eng_realloc(&e->al, x->declared, 0);
     eng_realloc(&e->al, x->sel_field, 0);
+    eng_realloc(&e->al, x->req_first, 0);
+    eng_realloc(&e->al, x->need_first, 0);
+    eng_realloc(&e->al, x->need_field, 0);
     eng_realloc(&e->al, x->cal_mem, 0);
     eng_realloc(&e->al, x->cal_pre, 0);
     memset(x, 0, sizeof *x);
@@ -793,7 +799,7 @@ int eng_prepare(slate_engine *e, const slate_program *p, eng_aux *x)
     x->regs = eng_realloc(&e->al, NULL, sizeof *x->regs * x->nregs * ENG_DEPTH);
     if (!x->str_ids || !x->regs || step_bits(e, p, x) || breach_keys(e, p, x) ||
         until_lists(e, p, x) ||
-        sla_frags(e, p, x) || cal_tables(e, p, x) || sel_inputs(e, p, x))
+        sla_frags(e, p, x) || cal_tables(e, p, x) || sel_inputs(e, p, x) || fld_prepare(e, p, x))
         goto nomem;
     memset(x->regs, 0, sizeof *x->regs * x->nregs * ENG_DEPTH);
     for (uint32_t i = 0; i < p->nstrings; i++)
@@ -841,10 +847,12 @@ slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opt
     e->max_jump = !opts || opts->max_jump_ms == 0 ? SLATE_MAX_JUMP_DEFAULT_MS
                   : opts->max_jump_ms < 0         ? INT64_MAX
                                                   : opts->max_jump_ms;
+    e->strict = opts && opts->strict;
     e->now = INT64_MIN;
     e->nfields = prog->nfields;
     e->nclocks = prog->nclocks;
-    e->stride = eng_stride(e->nfields, e->nclocks);
+    e->nset = eng_nset(e->strict, e->nfields);
+    e->stride = eng_stride(e->nfields, e->nclocks, e->nset);
     e->ctx.slot = ENG_NONE;
     int ok = st_init(&e->st, &e->al) == SLATE_OK;
     if (ok) ok = cs_init(&e->cs, &e->al, e->stride, opts ? opts->expected_cases : 0) == SLATE_OK;

@@ -13,6 +13,7 @@
  *   clock.c      clock state: start/stop/pause/resume/reset, working time,
  *                ladder steps and their timers, SLA (re)selection
  *   engine.c     the public API: events, time, rules, actions, decisions
+ *   fields.c     fields an event must bring: `required on`, and strict mode
  *   swap.c       hot swap of the program under open cases
  *   trim.c       giving memory back: unused strings, a store past its peak
  *
@@ -75,8 +76,9 @@ typedef struct eng_clock {
 _Static_assert(sizeof(eng_clock) == 32, "eng_clock grew");
 
 /* The fixed part of a case record.  The record goes on with
- * int64_t fields[nfields] and eng_clock clocks[nclocks]; its size is fixed per
- * program (eng->stride). */
+ * int64_t fields[nfields] and eng_clock clocks[nclocks], and in strict mode
+ * uint64_t given[eng->nset], bit f set once the case has a value for field f;
+ * its size is fixed per program (eng->stride). */
 typedef struct eng_case {
     union {            /* not NUL-terminated; read it with case_id() */
         const char *id;          /* id_len > CS_INLINE_ID: in the id arena */
@@ -300,6 +302,9 @@ typedef struct eng_aux {
     uint32_t ndeclared;
     uint8_t *sel_field;    /* field -> 1 when the selection block reads it */
     int sel_level;         /* the selection block reads the escalation level */
+    uint32_t *req_first;   /* event -> first index into prog->required (nevents + 1) */
+    uint32_t *need_first;  /* strict: event -> first index into need_field (nevents + 1) */
+    uint16_t *need_field;  /* strict: the fields an event's type needs a value for */
     void *cal_mem;         /* every calendar's derived tables (cal_pre_init) */
     struct cal_pre *cal_pre; /* calendar -> its tables, pointing into cal_mem */
 } eng_aux;
@@ -324,6 +329,8 @@ struct slate_engine {
     size_t mem;            /* bytes taken from it, this struct included */
     int64_t tolerance;
     int64_t max_jump;      /* how far one call may move `now` forward (INT64_MAX: any) */
+    int strict;            /* slate_engine_opts.strict */
+    uint32_t nset;         /* strict: 64-bit words of `given` bits per case, else 0 */
     int64_t now;           /* watermark; INT64_MIN before the first event */
     uint64_t ndecisions;
     uint64_t ncreated;     /* cases ever created */
@@ -356,9 +363,23 @@ static inline eng_clock *case_clocks(const slate_engine *e, eng_case *c)
                                  sizeof(int64_t) * e->nfields);
 }
 
-static inline size_t eng_stride(uint32_t nfields, uint32_t nclocks)
+/* The case's `given` bits (strict mode only: nset > 0). */
+static inline uint64_t *case_given(const slate_engine *e, eng_case *c)
 {
-    size_t n = sizeof(eng_case) + sizeof(int64_t) * nfields + sizeof(eng_clock) * nclocks;
+    return (uint64_t *)(void *)((unsigned char *)c + sizeof(eng_case) +
+                                sizeof(int64_t) * e->nfields + sizeof(eng_clock) * e->nclocks);
+}
+
+/* Words of `given` bits a case needs for nfields fields (0 unless strict). */
+static inline uint32_t eng_nset(int strict, uint32_t nfields)
+{
+    return strict ? (nfields + 63) / 64 : 0;
+}
+
+static inline size_t eng_stride(uint32_t nfields, uint32_t nclocks, uint32_t nset)
+{
+    size_t n = sizeof(eng_case) + sizeof(int64_t) * nfields + sizeof(eng_clock) * nclocks +
+               sizeof(uint64_t) * nset;
     return (n + 7) & ~(size_t)7;
 }
 
@@ -409,6 +430,20 @@ int eng_scratch_fit(slate_engine *e, const eng_aux *x);
 /* Build the tables for program p (interning its strings); 0 or SLATE_NOMEM. */
 int eng_prepare(slate_engine *e, const slate_program *p, eng_aux *x);
 void eng_aux_free(slate_engine *e, eng_aux *x);
+
+/* fields.c */
+/* Build x->req_first, x->need_first and x->need_field for program p (after
+ * sel_field); 0 or SLATE_NOMEM. */
+int fld_prepare(slate_engine *e, const slate_program *p, eng_aux *x);
+/* Whether the event lacks a field it must bring (reason in e->reason): one its
+ * type requires (`required on`), or in strict mode one its type needs that
+ * neither it nor the case (`slot`, ENG_NONE for a new case) has given. */
+int fld_missing(slate_engine *e, const slate_event *ev, uint32_t slot);
+/* Strict mode: note that the case has a value for field f. */
+static inline void fld_given(slate_engine *e, eng_case *c, uint32_t f)
+{
+    if (e->nset) case_given(e, c)[f >> 6] |= (uint64_t)1 << (f & 63);
+}
 
 /* clock.c */
 void clk_start(slate_engine *e, uint32_t slot, uint32_t ci);

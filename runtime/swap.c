@@ -26,6 +26,7 @@ typedef struct swap {
     slate_engine *e;
     const slate_program *op, *np;
     uint32_t onf, onc;        /* old nfields, nclocks */
+    uint32_t nnset;           /* strict: words of `given` bits under the new program */
     int32_t *field_from;      /* new field -> old field, -1 */
     int32_t *clock_from;      /* new clock -> old clock, -1 */
     uint32_t *adhoc_target;   /* new ad-hoc clock -> its target entry, ENG_NONE */
@@ -135,6 +136,13 @@ static void move_case(void *ud, const void *from, void *to)
             if (k->target == ENG_NONE) k->state = CS_IDLE; /* nothing requires it any more */
         }
     }
+    if (!s->nnset) return; /* strict mode: a field keeps having a value (by name) */
+    const uint64_t *og = (const uint64_t *)(const void *)(ok + s->onc);
+    uint64_t *ng = (uint64_t *)(void *)(nk + s->np->nclocks);
+    for (uint32_t f = 0; f < s->np->nfields; f++) {
+        int32_t o = s->field_from[f];
+        if (o >= 0 && (og[o >> 6] >> (o & 63) & 1)) ng[f >> 6] |= (uint64_t)1 << (f & 63);
+    }
 }
 
 static int cmp_created(const void *a, const void *b)
@@ -217,7 +225,8 @@ static void build_maps(swap *s)
 
 static int swap_program(slate_engine *e, const slate_program *np, slate_sink sink, void *ud)
 {
-    swap s = {e, e->prog, np, e->nfields, e->nclocks, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    swap s = {e, e->prog, np, e->nfields, e->nclocks, eng_nset(e->strict, np->nfields),
+              NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     eng_aux nx;
     uint64_t *order = NULL;
     uint32_t nnc = np->nclocks ? np->nclocks : 1;
@@ -260,7 +269,7 @@ static int swap_program(slate_engine *e, const slate_program *np, slate_sink sin
     if (map_breach_keys(&s)) goto nomem;
     qsort(order, n, sizeof *order * 3, cmp_created);
     build_bit_map(&s);
-    size_t stride = eng_stride(np->nfields, np->nclocks);
+    size_t stride = eng_stride(np->nfields, np->nclocks, s.nnset);
     if (cs_restride(&e->cs, stride, move_case, &s)) goto nomem;
 
     /* commit: from here on the engine runs the new program */
@@ -270,6 +279,7 @@ static int swap_program(slate_engine *e, const slate_program *np, slate_sink sin
     memset(e->addmemo, 0, sizeof e->addmemo); /* results under the old calendars */
     e->nfields = np->nfields;
     e->nclocks = np->nclocks;
+    e->nset = s.nnset;
     e->stride = stride;
     e->q.n = 0; /* every clock's heap position was reset by move_case */
     eng_begin(e, sink, ud);

@@ -250,7 +250,10 @@ static void test_image_corruptions(void **state)
     FRESH(); c[1] = 'X';
     expect_refused(c, len, "header: bad magic");
     FRESH(); img_put32(c + 8, IMG_FORMAT + 1);
-    expect_refused(c, len, "header: format version 3 (this runtime reads 1 to 2)");
+    expect_refused(c, len, "header: format version 4 (this runtime reads 1 to 3)");
+    /* a format 3 image has the `required` section a format 2 one lacks */
+    FRESH(); img_put32(c + 8, 3); rehash(c, len);
+    expect_refused(c, len, "header: 23 sections (24 expected in format 3)");
     FRESH(); img_put32(c + 8, 0);
     expect_refused(c, len, "header: format version 0");
     /* a format 1 image may not use the fused jumps format 2 added */
@@ -302,9 +305,10 @@ static uint8_t *resized(const uint8_t *img, size_t len, int id, int delta, size_
     long add = (long)delta * (long)size[id - 1];
     *nlen = (size_t)((long)len + add);
     uint8_t *c = calloc(*nlen, 1);
-    size_t at = IMG_HEADER_LEN + IMG_NSECTIONS * IMG_DIRENT_LEN;
+    int nsec = (int)img_get32(img + 20); /* 23 in format 2, 24 in format 3 */
+    size_t at = IMG_HEADER_LEN + (size_t)nsec * IMG_DIRENT_LEN;
     memcpy(c, img, at);
-    for (int i = 1; i <= (int)IMG_NSECTIONS; i++) {
+    for (int i = 1; i <= nsec; i++) {
         const uint8_t *e = img + IMG_HEADER_LEN + (size_t)(i - 1) * IMG_DIRENT_LEN;
         uint32_t off = img_get32(e + 4), slen = img_get32(e + 8), nslen = i == id ? (uint32_t)(slen + add) : slen;
         memcpy(c + at, img + off, nslen < slen ? nslen : slen);
@@ -431,7 +435,7 @@ static void test_format1_image(void **state)
     assert_non_null(src);
     assert_int_equal(bc_compile("select.slate", src, &img, &nlen), 0);
     assert_int_equal(load_image(img, nlen, &q, err, sizeof err), 0);
-    assert_int_equal(q->format, IMG_FORMAT);
+    assert_int_equal(q->format, 2); /* requires no field: the oldest format that holds it */
     int fused = 0;
     for (uint32_t pc = 0; pc < q->ncode; pc++) fused += q->code[pc].op >= PROG_OP_FORMAT2;
     assert_true(fused > 0);
@@ -444,6 +448,70 @@ static void test_format1_image(void **state)
     free(img);
     free(src);
     free(old);
+}
+
+/* `required on` (format 3): the pairs come out sorted by (event, field); a
+ * policy without them is written as format 2, byte for byte as before; the
+ * loader and the verifier refuse a format 3 image with no pairs, and pairs out
+ * of range, on `tick`, repeated or out of order. */
+static const char required_src[] =
+    "policy \"req\" version \"1\"\n"
+    "case { a: enum { x, y } required on reopened, opened\n"
+    "       b: int\n"
+    "       c: bool required on opened }\n"
+    "clock k starts on opened stops on resolved\n"
+    "sla s when a == y { k within 1h }\n";
+
+static void test_required_section(void **state)
+{
+    (void)state;
+    uint8_t *img, *c;
+    size_t len, n;
+    slate_program *p;
+    char err[256];
+    assert_int_equal(bc_compile("req.slate", required_src, &img, &len), 0);
+    if (load_image(img, len, &p, err, sizeof err)) fail_msg("refused: %s", err);
+    assert_int_equal(p->format, 3);
+    assert_int_equal(img_get32(img + 20), IMG_NSECTIONS);
+    assert_int_equal(p->nrequired, 3);
+    int opened = slate_program_event_id(p, "opened"), reopened = slate_program_event_id(p, "reopened");
+    assert_int_equal(p->required[0].event, opened);
+    assert_int_equal(p->required[0].field, 0);
+    assert_int_equal(p->required[1].event, opened);
+    assert_int_equal(p->required[1].field, 2);
+    assert_int_equal(p->required[2].event, reopened);
+    assert_int_equal(p->required[2].field, 0);
+    slate_program_free(p);
+
+    /* no pairs left in a format 3 image: not the canonical form */
+    c = resized(img, len, IMG_S_REQUIRED, -3, &n);
+    expect_refused(c, n, "required: no records in a format 3 image");
+    free(c);
+    /* one record changed at a time */
+    static const struct { int rec; uint16_t event, field; const char *want; } bad[] = {
+        {0, 11, 0, "required[0]: a `tick` has no case"},
+        {0, 99, 0, "required[0]: event out of range"},
+        {0, 0, 9, "required[0]: field out of range"},
+        {1, 0, 0, "required[1]: not in (event, field) order, or repeated"},
+        {2, 0, 2, "required[2]: not in (event, field) order, or repeated"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        c = malloc(len);
+        memcpy(c, img, len);
+        uint8_t *rec = c + img_get32(dirent_of(c, IMG_S_REQUIRED) + 4) + 4 + (size_t)bad[i].rec * IMG_SIZE_REQUIRED;
+        img_put16(rec, bad[i].event);
+        img_put16(rec + 2, bad[i].field);
+        rehash(c, len);
+        expect_refused(c, len, bad[i].want);
+        free(c);
+    }
+    free(img);
+
+    /* without `required on`: format 2, 23 sections */
+    assert_int_equal(bc_compile("service.slate", service, &img, &len), 0);
+    assert_int_equal(img_get32(img + 8), 2);
+    assert_int_equal(img_get32(img + 20), IMG_NSECTIONS_FORMAT2);
+    free(img);
 }
 
 /* ---- the fused jumps' semantics ------------------------------------------------- */
@@ -800,6 +868,7 @@ int main(void)
         cmocka_unit_test(test_late_flag_loads),
         cmocka_unit_test(test_max_steps_larger_loads),
         cmocka_unit_test(test_format1_image),
+        cmocka_unit_test(test_required_section),
         cmocka_unit_test(test_fused_semantics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -764,7 +764,7 @@ static void test_case_record_size(void **state)
 {
     (void)state;
     /* a policy with 3 clocks and 8 fields */
-    size_t stride = eng_stride(8, 3);
+    size_t stride = eng_stride(8, 3, 0);
     printf("case record: %zu bytes for 8 fields and 3 clocks (header %zu, clock %zu)\n", stride,
            sizeof(eng_case), sizeof(eng_clock));
     assert_true(stride <= 256);

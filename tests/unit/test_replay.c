@@ -55,7 +55,9 @@ static int teardown(void **state)
 static void build_log(const char *db, const char *p1, const char *p2, uint64_t swap_at,
                       const char *key)
 {
-    const char *opts_list[] = {"tolerance_ms=0", "strict=0", NULL};
+    char skip[48];
+    snprintf(skip, sizeof skip, "max_skip_ms=%lld", (long long)RUNNER_MAX_SKIP_DEFAULT_MS);
+    const char *opts_list[] = {"tolerance_ms=0", "strict=0", skip, NULL};
     slate_log_opts opts = {.options = opts_list, .batch = 4};
     if (key) {
         opts.pseudonym_key = key;
@@ -73,6 +75,7 @@ static void build_log(const char *db, const char *p1, const char *p2, uint64_t s
     slate_engine_opts eo = {0};
     runner run;
     if (runner_init(&run, progs[0], &eo, NULL, log, &lp)) fail_msg("%s", run.err);
+    run.max_skip_ms = RUNNER_MAX_SKIP_DEFAULT_MS;
     free(img);
     free(src);
     ev_reader *rd = ev_reader_new(progs[0], 0);
