@@ -38,7 +38,7 @@ ifeq ($(SAN),1)
   LDFLAGS += -fsanitize=address,undefined
 endif
 ifeq ($(TSAN),1)
-  CFLAGS  += -O1 -fsanitize=thread -fno-omit-frame-pointer
+  CFLAGS  += -fsanitize=thread -fno-omit-frame-pointer
   LDFLAGS += -fsanitize=thread
 endif
 
