@@ -461,7 +461,8 @@ typedef struct slate_case_info {
  * clocks[c], for each clock id c < min(n, info->nclocks), that clock's state.
  * Every clock of the program is listed, idle ones included, so an array of
  * slate_program_clock_count() entries holds them all.  SLATE_OK; SLATE_ERROR
- * when no case of that id is open (*info zeroed but for nclocks); SLATE_MISUSE
+ * when no case of that id is open (*info: tier -1, level 0, names NULL, nclocks
+ * set; clocks untouched); SLATE_MISUSE
  * for a NULL engine or info, id NULL with len > 0, clocks NULL with n > 0. */
 SLATE_API int slate_engine_case(const slate_engine *eng, const char *id, size_t len,
                                 slate_case_info *info, slate_clock_info *clocks, size_t n);
