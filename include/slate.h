@@ -432,8 +432,9 @@ SLATE_API int slate_engine_reject(slate_engine *eng, const slate_event *ev, cons
 #define SLATE_CLOCK_IDLE 0    /* not started in this case (or reset while stopped) */
 #define SLATE_CLOCK_RUNNING 1 /* counting working time */
 #define SLATE_CLOCK_PAUSED 2  /* started but not counting: paused by an event, held
-                                 by its `pauses while`, or without a target in the
-                                 case's tier */
+                                 by its `pauses while`, without a target in the
+                                 case's tier, or waiting for one to start late
+                                 (elapsed_ms 0 until it has one) */
 #define SLATE_CLOCK_STOPPED 3 /* stopped; compare elapsed_ms with target_ms */
 
 typedef struct slate_clock_info {
@@ -445,7 +446,9 @@ typedef struct slate_clock_info {
     int64_t deadline;   /* the instant its working time reaches the target if it
                            keeps running (UTC ms): INT64_MIN unless RUNNING and
                            not yet breached */
-    int breached;       /* 1 when it has a target and elapsed_ms >= target_ms */
+    int breached;       /* 1 when this run has breached: elapsed_ms >= target_ms,
+                           or a target it had before a tier change (as the `stop`
+                           decision's `met` and `breached_ms` judge it) */
 } slate_clock_info;
 
 typedef struct slate_case_info {

@@ -17,9 +17,17 @@ static int clock_state(const eng_clock *k)
 {
     switch (k->state) {
     case CS_ACTIVE: return clk_counting(k) ? SLATE_CLOCK_RUNNING : SLATE_CLOCK_PAUSED;
+    case CS_WAITING: return SLATE_CLOCK_PAUSED; /* started, no target yet */
     case CS_STOPPED: return SLATE_CLOCK_STOPPED;
     default: return SLATE_CLOCK_IDLE;
     }
+}
+
+/* Working time counted in this run; a clock waiting for a target has counted
+ * none yet (its `elapsed` holds the instant of its start event). */
+static int64_t elapsed_ms(const slate_engine *e, const eng_clock *k)
+{
+    return k->state == CS_WAITING ? 0 : clk_elapsed(e, k, e->now);
 }
 
 static int64_t target_ms(const slate_engine *e, const eng_clock *k)
@@ -31,9 +39,11 @@ static void clock_info(const slate_engine *e, uint32_t ci, const eng_clock *k, s
 {
     o->clock = (int)ci;
     o->state = clock_state(k);
-    o->elapsed_ms = clk_elapsed(e, k, e->now);
+    o->elapsed_ms = elapsed_ms(e, k);
     o->target_ms = target_ms(e, k);
-    o->breached = o->target_ms >= 0 && o->elapsed_ms >= o->target_ms;
+    /* as a `stop` decision judges it: a breach this run made stays, whatever
+     * target a tier change gave the clock since */
+    o->breached = k->breach != 0 || (o->target_ms >= 0 && o->elapsed_ms >= o->target_ms);
     o->deadline = o->state == SLATE_CLOCK_RUNNING ? clk_deadline(e, k) : INT64_MIN;
 }
 
@@ -117,7 +127,7 @@ static int case_risk(const slate_engine *e, eng_case *c, int percent, slate_risk
     int found = 0;
     for (uint32_t ci = 0; ci < e->nclocks; ci++) {
         if (k[ci].state != CS_ACTIVE || k[ci].target == ENG_NONE) continue;
-        int64_t target = target_ms(e, &k[ci]), elapsed = clk_elapsed(e, &k[ci], e->now);
+        int64_t target = target_ms(e, &k[ci]), elapsed = elapsed_ms(e, &k[ci]);
         if (elapsed < percent_point(target, percent)) continue;
         int64_t left = target - elapsed; /* both within the verified ranges */
         if (found && left >= r->left_ms) continue; /* the lower clock id on a tie */
