@@ -6,8 +6,11 @@
 #   make test       install missing build dependencies, build, run every test, then
 #                   run the unit tests again under AddressSanitizer + UBSan
 #   make demo       the reference policy on a generated day of events
-#   make install    PREFIX=/usr/local: libslate (+ slate.h, pkg-config file), libslatec
-#                   (+ slatec.h; link -lslatec -lslate -lnettle -lm), the CLI
+#   make install    PREFIX=/usr/local: libslate, libslatelog and libslatec, static and
+#                   shared, their headers and pkg-config files (slate, slatelog,
+#                   slatec; `pkg-config --static` for static linking), the CLI
+#   make check-tsan a ThreadSanitizer build of the runtime and tests/tsan/threads.c
+#                   (engines on threads sharing programs, hot swaps); `make test` runs it
 #
 # Sources are found by wildcard: a new .c file in a module's folder or a new
 # tests/unit/test_*.c needs no edit here.
@@ -33,6 +36,10 @@ LDLIBS   := $(PKG_LIBS) -lm
 ifeq ($(SAN),1)
   CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(TSAN),1)
+  CFLAGS  += -fsanitize=thread -fno-omit-frame-pointer
+  LDFLAGS += -fsanitize=thread
 endif
 
 # ---- modules ---------------------------------------------------------------------
@@ -118,8 +125,8 @@ TESTS      := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_C))
 LIBS       := $(B)/obj/libslatec-all.a $(B)/obj/libslatelog-all.a $(B)/obj/libslate-all.a
 
 .PHONY: all deps test unit-tests run-tests demo clean install bench fuzz fuzz-build
-all: $(B)/slate $(B)/libslate.so $(B)/libslate.a $(B)/libslatelog.a $(B)/libslatec.a \
-     $(B)/examples/embed
+all: $(B)/slate $(B)/libslate.so $(B)/libslate.a $(B)/libslatelog.a $(B)/libslatelog.so \
+     $(B)/libslatec.a $(B)/libslatec.so $(B)/examples/embed
 
 deps:
 	@tools/deps.sh
@@ -183,6 +190,15 @@ $(B)/libslatelog.a: $(LOG_O) $(COMMON_O)
 	$(call public_archive,$^)
 $(B)/libslate.so: $(RUNTIME_O)
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,libslate.so.0 -o $@ $^ -lnettle -lm
+# libslatelog needs nothing of libslate (its common/ helpers are private copies).
+$(B)/libslatelog.so: $(LOG_O) $(COMMON_O)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libslatelog.so.0 -o $@ $^ -lsqlite3 -lnettle -lm
+# The shared compiler (bindings/python compiles policies with it): slatec_ names
+# only, by a version script, since the compiler's objects are not built hidden.
+$(B)/libslatec.so: $(COMPILER_O) $(BYTECODE_O) $(COMMON_O)
+	printf '{ global: slatec_*; local: *; };\n' > $(@:.so=.map)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libslatec.so.0 -Wl,--version-script=$(@:.so=.map) \
+	    -o $@ $^ -lnettle -lm
 
 $(B)/slate: $(CLI_O) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_O) $(LIBS) $(LDLIBS) $(NATS_LIBS)
@@ -206,7 +222,8 @@ $(B)/tests/%: tests/unit/%.c $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(filter $(B)/obj/bench/%.o,$^) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(NATS_LIBS) $(CMOCKA_LIBS)
 
-unit-tests: $(TESTS) $(B)/slate $(B)/examples/embed $(B)/libslate.so $(B)/libslatelog.a
+unit-tests: $(TESTS) $(B)/slate $(B)/examples/embed $(B)/libslate.so $(B)/libslatelog.a \
+            $(B)/libslatelog.so $(B)/libslatec.so
 
 run-tests: unit-tests
 	@tests/run.sh $(B)
@@ -217,6 +234,25 @@ test: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) unit-tests
 	@$(MAKE) --no-print-directory -j$(JOBS) B=build/san SAN=1 unit-tests
 	@tests/run.sh build build/san
+	@$(MAKE) --no-print-directory -j$(JOBS) check-tsan
+
+# ---- ThreadSanitizer (issue 17) ------------------------------------------------------
+# Only the runtime's objects and the test are built with -fsanitize=thread (in
+# build/tsan); the two images come from the plain build's `slate build`: the
+# reference policy, and the same without one ladder step, so swaps between them
+# carry fired steps a program lacks.  TSan halts at the first report.
+TSAN_B := build/tsan
+.PHONY: check-tsan
+check-tsan: $(B)/slate
+	@$(MAKE) --no-print-directory B=$(TSAN_B) TSAN=1 $(TSAN_B)/tsan_threads
+	@$(B)/slate build -q policies/service-2025.slate -o $(TSAN_B)/a.slc
+	@sed '/at 25% of resolution/d' policies/service-2025.slate > $(TSAN_B)/b.slate
+	@$(B)/slate build -q $(TSAN_B)/b.slate -o $(TSAN_B)/b.slc
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66 $${TSAN_OPTIONS:-}" \
+	    $(TSAN_B)/tsan_threads $(TSAN_B)/a.slc $(TSAN_B)/b.slc
+
+$(B)/tsan_threads: tests/tsan/threads.c $(RUNTIME_O) include/slate.h
+	$(CC) $(CFLAGS) $(LDFLAGS) -Iinclude -o $@ $< $(RUNTIME_O) -lnettle -lm -lpthread
 
 # Most of a first `make demo` is compiling: on every core, like `make test`.
 demo: deps
@@ -280,18 +316,24 @@ $(B)/slate-luajit: bench/embed_lua.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags luajit) $(LDFLAGS) -o $@ $< \
 	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(NATS_LIBS) $(shell pkg-config --libs luajit)
 
+# pkg-config files: include/NAME.pc.in with the prefix and version filled in.
+PC_FILES := slate slatelog slatec
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 	    $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 $(B)/libslate.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/libslate.so $(DESTDIR)$(PREFIX)/lib/libslate.so.0
-	ln -sf libslate.so.0 $(DESTDIR)$(PREFIX)/lib/libslate.so
-	install -m 644 $(B)/libslatec.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 include/slate.h include/slate_version.h include/slatec.h $(DESTDIR)$(PREFIX)/include/
+	for l in slate slatelog slatec; do \
+	    install -m 644 $(B)/lib$$l.a $(DESTDIR)$(PREFIX)/lib/ && \
+	    install -m 755 $(B)/lib$$l.so $(DESTDIR)$(PREFIX)/lib/lib$$l.so.0 && \
+	    ln -sf lib$$l.so.0 $(DESTDIR)$(PREFIX)/lib/lib$$l.so || exit 1; \
+	done
+	install -m 644 include/slate.h include/slate_version.h include/slatec.h include/slate_log.h \
+	    $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(B)/slate $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|' \
-	    -e "s|@VERSION@|$$(sed -n 's/^#define SLATE_VERSION \"\(.*\)\"/\1/p' include/slate_version.h)|" \
-	    include/slate.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/slate.pc
+	for pc in $(PC_FILES); do \
+	    sed -e 's|@PREFIX@|$(PREFIX)|' \
+	        -e "s|@VERSION@|$$(sed -n 's/^#define SLATE_VERSION \"\(.*\)\"/\1/p' include/slate_version.h)|" \
+	        include/$$pc.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; \
+	done
 
 clean:
 	rm -rf build

@@ -68,6 +68,7 @@ void rr_init(rr_run *rr, int64_t tolerance_ms, int strict, slate_log *log, slate
              void *next_ud, slate_program *fixed)
 {
     memset(rr, 0, sizeof *rr);
+    rr->eopts = (slate_engine_opts)SLATE_ENGINE_OPTS_INIT;
     rr->eopts.tolerance_ms = tolerance_ms;
     rr->eopts.strict = strict >= 2; /* 1: a log from before fields were checked */
     rr->strict = strict;

@@ -215,7 +215,8 @@ static int run_mem(const slate_program *p, size_t ncases)
 {
     counting c = {0, 0};
     slate_allocator al = {count_realloc, &c};
-    slate_engine_opts o = {.allocator = &al};
+    slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
+    o.allocator = &al;
     slate_engine *e = slate_engine_new(p, &o);
     size_t base = c.live;
     char *ids;
@@ -261,7 +262,8 @@ static int run_scale(const slate_program *p, size_t open, size_t nev, int runs, 
     slate_event *work = calloc(nev, sizeof *work);
     uint64_t x = 88172645463325252u;
     for (int i = 0; i < runs; i++) {
-        slate_engine_opts o = {.expected_cases = open};
+        slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
+        o.expected_cases = open;
         slate_engine *e = hand ? NULL : slate_engine_new(p, &o);
         hw_engine *h = hand ? hw_new(p, open) : NULL;
         if (!e && !h) return 3;

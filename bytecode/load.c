@@ -12,7 +12,8 @@
  * contiguous and in order, strings packed), so one valid image has exactly one
  * byte form for a given stated step bound (the bound may be any value the
  * verifier proves sufficient).  The whole program (the struct and all its
- * arrays) lives in one malloc'd block.  Values are the verifier's business.
+ * arrays) lives in one block from the caller's allocator (malloc by default).
+ * Values are the verifier's business.
  */
 #include <nettle/sha2.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "optsize.h"
 #include "image_rec.h"
 #include "load.h"
 #include "program.h"
@@ -36,7 +38,16 @@ typedef struct sec {
 typedef struct lctx {
     char *err;
     size_t errsize;
+    const slate_allocator *al; /* the program's memory; NULL: malloc */
 } lctx;
+
+static void *l_realloc(const slate_allocator *al, void *p, size_t n)
+{
+    if (al) return al->realloc(al->ud, p, n);
+    if (n) return realloc(p, n);
+    free(p);
+    return NULL;
+}
 
 static int fail(lctx *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(lctx *l, const char *fmt, ...)
@@ -244,15 +255,19 @@ static int decode(lctx *l, const uint8_t *img, size_t len, slate_program **out)
     walk(d); /* sizing: cannot fail */
     size_t need = d->off;
     if ((uint64_t)need > SIZE_MAX / 2) return fail(l, "out of memory (image too large for this host)");
-    uint8_t *base = malloc(need);
+    uint8_t *base = l_realloc(l->al, NULL, need ? need : 1);
     if (!base) return fail(l, "out of memory (%zu bytes)", need);
     d->base = base;
     if (walk(d)) {
-        free(base);
+        l_realloc(l->al, base, 0);
         return -1;
     }
     slate_program *p = d->p;
     p->owner = base;
+    if (l->al) {
+        p->al_realloc = l->al->realloc;
+        p->al_ud = l->al->ud;
+    }
     p->format = version;
 
     memcpy(p->hash, digest, sizeof p->hash);
@@ -268,14 +283,20 @@ static int decode(lctx *l, const uint8_t *img, size_t len, slate_program **out)
 
 int load_image(const void *bytes, size_t len, slate_program **prog, char *err, size_t errsize)
 {
-    lctx l = {err, errsize};
+    return load_image_al(bytes, len, NULL, prog, err, errsize);
+}
+
+int load_image_al(const void *bytes, size_t len, const slate_allocator *al, slate_program **prog,
+                  char *err, size_t errsize)
+{
+    lctx l = {err, errsize, al};
     slate_program *p = NULL;
     *prog = NULL;
     if (!bytes) return fail(&l, "header: no image");
     if (decode(&l, bytes, len, &p)) return -1;
     uint32_t steps = 0;
-    if (vrf_program(p, &steps, err, errsize)) {
-        free(p->owner);
+    if (vrf_program_al(p, al, &steps, err, errsize)) {
+        slate_program_free(p);
         return -1;
     }
     /* The stored bound is a claim the code must stay within, not a value to
@@ -284,7 +305,7 @@ int load_image(const void *bytes, size_t len, slate_program **prog, char *err, s
      * bound").  One below it would understate the work of an event: refused. */
     if (steps > p->max_steps) {
         fail(&l, "meta: max_steps %u is below the code's bound of %u", p->max_steps, steps);
-        free(p->owner);
+        slate_program_free(p);
         return -1;
     }
     *prog = p;
@@ -293,16 +314,43 @@ int load_image(const void *bytes, size_t len, slate_program **prog, char *err, s
 
 int slate_program_load(const void *bytes, size_t len, slate_program **prog, char **err)
 {
+    return slate_program_load_opts(bytes, len, NULL, prog, err);
+}
+
+/* The first published slate_program_opts: this one (slate.h, "ABI"). */
+#define PROGRAM_OPTS_V1_SIZE (offsetof(slate_program_opts, allocator) + sizeof(void *))
+_Static_assert(PROGRAM_OPTS_V1_SIZE == sizeof(slate_program_opts),
+               "slate_program_opts grew: keep PROGRAM_OPTS_V1_SIZE at the first layout");
+
+int slate_program_load_opts(const void *bytes, size_t len, const slate_program_opts *opts,
+                            slate_program **prog, char **err)
+{
     char msg[256];
+    slate_program_opts o;
     if (err) *err = NULL;
     if (!prog) return SLATE_MISUSE;
-    if (load_image(bytes, len, prog, msg, sizeof msg) == 0) return SLATE_OK;
+    *prog = NULL;
+    /* a size we cannot honour says nothing reliable of the allocator: no message */
+    if (opts && opts_copy(&o, sizeof o, PROGRAM_OPTS_V1_SIZE, opts)) return SLATE_MISUSE;
+    const slate_allocator *al = opts ? o.allocator : NULL;
+    if (load_image_al(bytes, len, al, prog, msg, sizeof msg) == 0) return SLATE_OK;
     int rc = strncmp(msg, "out of memory", 13) ? SLATE_ERROR : SLATE_NOMEM;
-    if (err) *err = strdup(msg);
+    if (err) {
+        size_t n = strlen(msg) + 1;
+        *err = l_realloc(al, NULL, n);
+        if (*err) memcpy(*err, msg, n);
+    }
     return rc;
 }
 
 void slate_program_free(slate_program *prog)
 {
-    if (prog) free(prog->owner);
+    if (!prog) return;
+    /* the struct lives in the block it frees: read the allocator first */
+    void *(*re)(void *, void *, size_t) = prog->al_realloc;
+    void *ud = prog->al_ud, *owner = prog->owner;
+    if (re)
+        re(ud, owner, 0);
+    else
+        free(owner);
 }

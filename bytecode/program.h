@@ -245,6 +245,9 @@ typedef struct slate_program {
                                      may not use the fused jumps */
 
     void *owner;                  /* the loader's allocation(s), freed with the program */
+    /* the allocator `owner` came from (slate_program_load_opts); NULL: malloc */
+    void *(*al_realloc)(void *ud, void *p, size_t n);
+    void *al_ud;
 } slate_program;
 
 /* The string with index i (NUL-terminated). */

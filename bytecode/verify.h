@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "program.h"
+#include "slate.h"
 
 /* Most registers a block may use (operand a is 8 bits wide). */
 #define VRF_MAX_REGS 256u
@@ -35,6 +36,9 @@ extern const char *const vrf_builtin_events[PROG_NBUILTIN_EVENTS];
  * "code[17]: jump backwards" in err.  Allocates scratch memory with malloc and
  * frees it; -1 with "out of memory" when that fails. */
 int vrf_program(const slate_program *p, uint32_t *max_steps, char *err, size_t errsize);
+/* The same, taking its scratch memory from `al` (NULL: malloc). */
+int vrf_program_al(const slate_program *p, const slate_allocator *al, uint32_t *max_steps,
+                   char *err, size_t errsize);
 
 /* The point, in the clock's working ms, at which step `s` of a target of
  * `target_ms` fires: percent p -> target*p/100, `d before` -> target-d (at least

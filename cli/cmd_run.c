@@ -494,7 +494,7 @@ int cmd_run(int argc, char **argv)
     }
     setvbuf(out, NULL, _IOFBF, 1 << 20);
 
-    slate_engine_opts eo = {0};
+    slate_engine_opts eo = SLATE_ENGINE_OPTS_INIT;
     eo.tolerance_ms = opt.tolerance_ms;
     eo.strict = opt.strict;
     slate_log_policy lp = {0};

@@ -45,6 +45,8 @@ extern "C" {
 
 /* The library's version at run time; compare with SLATE_VERSION_NUMBER. */
 SLATE_API int slate_libversion_number(void);
+/* The same as a string: SLATE_VERSION of the library that runs ("0.1.0"). */
+SLATE_API const char *slate_libversion(void);
 
 /* A short English description of a result code. */
 SLATE_API const char *slate_errstr(int rc);
@@ -232,7 +234,10 @@ typedef struct slate_allocator {
  * and make every later event late. */
 #define SLATE_MAX_JUMP_DEFAULT_MS (INT64_C(30) * 24 * 3600 * 1000)
 
+/* Options of a new engine.  Start from SLATE_ENGINE_OPTS_INIT (every member at
+ * its default) and set what you need; see "ABI" below for `size`. */
 typedef struct slate_engine_opts {
+    size_t size;           /* sizeof(slate_engine_opts), or 0 (see "ABI") */
     int64_t tolerance_ms;  /* how far behind the watermark an event may be (0) */
     const slate_allocator *allocator; /* NULL: the C library's */
     size_t expected_cases; /* pre-size the case store (0: small) */
@@ -246,8 +251,11 @@ typedef struct slate_engine_opts {
                               0 (default): such a field reads as its zero value */
 } slate_engine_opts;
 
+#define SLATE_ENGINE_OPTS_INIT {sizeof(slate_engine_opts), 0, NULL, 0, 0}
+
 /* A new engine running `prog` (which must outlive it or be swapped out).  `opts`
- * may be NULL.  Returns NULL when memory runs out. */
+ * may be NULL.  Returns NULL when memory runs out, and when opts->size is one
+ * this library cannot honour (see "ABI"). */
 SLATE_API slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opts *opts);
 SLATE_API void slate_engine_free(slate_engine *eng);
 
@@ -282,21 +290,23 @@ SLATE_API const char *slate_errmsg(const slate_engine *eng);
 
 /* ---- re-entrancy and threads ------------------------------------------------
  *
- * A sink runs inside slate_engine_push, _advance or _swap, while the engine is
- * between two steps of the event.  From a sink, the application MAY call:
- *   - slate_decision_json, slate_errstr, slate_libversion_number, slate_free;
+ * A sink runs inside slate_engine_push, _advance, _swap or _reject, while the
+ * engine is between two steps of the event.  From a sink, the application MAY
+ * call:
+ *   - slate_decision_json, slate_errstr, slate_libversion(_number), slate_free;
  *   - every slate_program_* lookup (a program is immutable);
  *   - the read-only engine queries (slate_engine_now, _open_cases, _decisions,
- *     slate_errmsg) on any engine, its own included: they see the engine part way
- *     through the call (the watermark at the decision's instant, a case being
+ *     slate_errmsg, the "engine state" and "looking inside cases" functions but
+ *     slate_engine_trim) on any engine, its own included: they see the engine part
+ *     way through the call (the watermark at the decision's instant, a case being
  *     closed still counted);
  *   - any function on a DIFFERENT engine (feeding decisions of one engine into
  *     another is fine).
- * It MAY NOT call slate_engine_push, _advance, _swap or _free on the engine whose
- * sink it is: each refuses with SLATE_MISUSE (slate_errmsg says so) and changes
- * nothing; slate_engine_free, which has no result, leaves the engine allocated
- * and valid (free it after the call returns).  Nor may it free the program the
- * engine runs.  To act on a decision, queue it and act after the call returns;
+ * It MAY NOT call slate_engine_push, _advance, _swap, _reject, _trim or _free on
+ * the engine whose sink it is: each refuses with SLATE_MISUSE (slate_errmsg
+ * says so) and changes nothing; slate_engine_free, which has no result, leaves
+ * the engine allocated and valid (free it after the call returns).  Nor may it
+ * free the program the engine runs.  To act on a decision, queue it and act after the call returns;
  * to stop early, return non-zero (SLATE_SINK).
  *
  * Threads: a program may be shared by any number of threads and engines.  One
@@ -354,6 +364,142 @@ SLATE_API size_t slate_engine_memory_used(const slate_engine *eng);
  * when a step could not allocate what it needed (that memory is kept, nothing
  * else changes); SLATE_MISUSE from a sink.  Decides nothing. */
 SLATE_API int slate_engine_trim(slate_engine *eng);
+
+/* ---- ABI: option structs that grow ---------------------------------------------
+ *
+ * The option structs the caller fills (slate_engine_opts, slate_program_opts)
+ * start with `size`, so that members can be added without breaking programs
+ * built against an older slate.h.  Members are only ever added at the end, and
+ * every member's default is 0 (NULL).  The library reads the struct thus:
+ *   - size 0: the struct as first published (this header's members), so an
+ *     initialiser that names members, `{.tolerance_ms = 5000}`, or `{0}` keeps
+ *     compiling and meaning the same thing; it cannot reach members added later;
+ *   - size = sizeof as the caller compiled it (SLATE_ENGINE_OPTS_INIT,
+ *     SLATE_PROGRAM_OPTS_INIT set it): members the caller's header lacks take
+ *     their default;
+ *   - a size larger than this library's struct (a newer header) is accepted when
+ *     every byte past the members this library knows is 0 (the newer members
+ *     left at their defaults), and refused otherwise, as is a non-zero size
+ *     smaller than the first published struct: slate_engine_new returns NULL,
+ *     slate_program_load_opts SLATE_MISUSE.
+ * Structs the library fills (slate_case_info, slate_clock_info, slate_risk)
+ * keep their layout for the life of the shared library's major version
+ * (libslate.so.0); what is added later comes through new functions. */
+
+/* ---- programs with the caller's allocator ----------------------------------------- */
+
+/* Options of slate_program_load_opts; start from SLATE_PROGRAM_OPTS_INIT. */
+typedef struct slate_program_opts {
+    size_t size;                      /* sizeof(slate_program_opts), or 0 (see "ABI") */
+    const slate_allocator *allocator; /* NULL: the C library's.  Copied; its `ud`
+                                         must outlive the program */
+} slate_program_opts;
+
+#define SLATE_PROGRAM_OPTS_INIT {sizeof(slate_program_opts), NULL}
+
+/* slate_program_load, with every allocation (the verifier's scratch memory, the
+ * program itself, the error message) made through opts->allocator: the program
+ * gives its memory back through it in slate_program_free, and *err is freed by
+ * the caller through it (allocator->realloc(ud, err, 0); slate_free when no
+ * allocator was given).  When an allocation fails: SLATE_NOMEM, nothing kept
+ * (*err NULL if the message itself could not be allocated).  SLATE_MISUSE, with
+ * no message, for a NULL prog or an opts->size this library cannot honour.  opts
+ * may be NULL. */
+SLATE_API int slate_program_load_opts(const void *bytes, size_t len, const slate_program_opts *opts,
+                                      slate_program **prog, char **err);
+
+/* ---- events the host could not decode -------------------------------------------- */
+
+/* Record an event the host could not decode as rejected: one `reject` decision
+ * whose message is `reason` (copied during the call, at most 1023 bytes kept),
+ * numbered in the engine's sequence and dated at the watermark, or at ev->at
+ * when the engine has no time yet and ev->at != INT64_MIN, or at 0 (1970).  Only
+ * ev->seq is required: case_id (which names the decision's case when it is 1 to
+ * 256 bytes) and id may be NULL, type may be -1 (or any id of the program: it is
+ * not looked at), nvalues must be 0.  Does not move the watermark, fire timers
+ * or touch any case.  Returns SLATE_OK, SLATE_SINK or SLATE_MISUSE (a NULL
+ * engine, event or reason, values given, an ev->at other than INT64_MIN outside
+ * SLATE_AT_MIN..SLATE_AT_MAX, or from its own sink). */
+SLATE_API int slate_engine_reject(slate_engine *eng, const slate_event *ev, const char *reason,
+                                  slate_sink sink, void *ud);
+
+/* ---- looking inside cases ------------------------------------------------------------
+ *
+ * For a server's metrics and a desk's "at risk now" view.  Both functions read
+ * the engine and allocate nothing: they fill what the caller passes.  They may
+ * be called from a sink, on the sink's own engine too (they then see it part
+ * way through the call, as the queries above do); like every call on an engine,
+ * only from the thread using it at the time.  Times are at the engine's
+ * watermark (slate_engine_now); nothing is advanced. */
+
+/* The state of a clock of a case. */
+#define SLATE_CLOCK_IDLE 0    /* not started in this case (or reset while stopped) */
+#define SLATE_CLOCK_RUNNING 1 /* counting working time */
+#define SLATE_CLOCK_PAUSED 2  /* started but not counting: paused by an event, held
+                                 by its `pauses while`, without a target in the
+                                 case's tier, or waiting for one to start late
+                                 (elapsed_ms 0 until it has one) */
+#define SLATE_CLOCK_STOPPED 3 /* stopped; compare elapsed_ms with target_ms */
+
+typedef struct slate_clock_info {
+    int clock;          /* the clock's id (slate_program_clock_name) */
+    int state;          /* SLATE_CLOCK_* */
+    int64_t elapsed_ms; /* working time counted in this run */
+    int64_t target_ms;  /* its target in the case's tier (an ad-hoc clock: in its
+                           `require`/`review`); -1 when it has none */
+    int64_t deadline;   /* the instant its working time reaches the target if it
+                           keeps running (UTC ms): INT64_MIN unless RUNNING and
+                           not yet breached */
+    int breached;       /* 1 when this run has breached: elapsed_ms >= target_ms,
+                           or a target it had before a tier change (as the `stop`
+                           decision's `met` and `breached_ms` judge it) */
+} slate_clock_info;
+
+typedef struct slate_case_info {
+    int tier;               /* the case's tier id (slate_program_tier_name), -1: none */
+    int level;              /* its escalation level index, from 0 */
+    const char *tier_name;  /* NULL when no tier; owned by the program */
+    const char *level_name; /* NULL when the program declares no levels; owned by
+                               the program */
+    size_t nclocks;         /* the program's clocks: slate_program_clock_count */
+} slate_case_info;
+
+/* The open case `id` (`len` bytes): its tier and level in *info, and in
+ * clocks[c], for each clock id c < min(n, info->nclocks), that clock's state.
+ * Every clock of the program is listed, idle ones included, so an array of
+ * slate_program_clock_count() entries holds them all.  SLATE_OK; SLATE_ERROR
+ * when no case of that id is open (*info: tier -1, level 0, names NULL, nclocks
+ * set; clocks untouched); SLATE_MISUSE
+ * for a NULL engine or info, id NULL with len > 0, clocks NULL with n > 0. */
+SLATE_API int slate_engine_case(const slate_engine *eng, const char *id, size_t len,
+                                slate_case_info *info, slate_clock_info *clocks, size_t n);
+
+/* One open case at risk: its running or paused clock with the least working
+ * time left among those past the percentage asked for. */
+typedef struct slate_risk {
+    const char *case_id; /* the engine's copy: valid until the engine next changes
+                            (from a sink: until the sink returns) */
+    size_t case_len;
+    int clock;           /* the clock's id */
+    int state;           /* SLATE_CLOCK_RUNNING or SLATE_CLOCK_PAUSED */
+    int64_t elapsed_ms;
+    int64_t target_ms;
+    int64_t left_ms;     /* target_ms - elapsed_ms: 0 or less once breached */
+    int64_t deadline;    /* as in slate_clock_info */
+} slate_risk;
+
+/* The open cases with a started clock (running or paused, not stopped) whose
+ * working time has reached `percent`% of its target (the point a `warn at
+ * percent%` step fires at; 100: breached), one entry per case, most urgent
+ * first: by left_ms ascending (the most overdue first), ties by case id (bytes
+ * compared as unsigned, a prefix before what it starts), so the order does not
+ * depend on the engine's history and lists from several engines merge into the
+ * same order.  The first min(n, *found) entries are written to out; *found
+ * (when found is not NULL) is how many cases qualify.  O(open cases x clocks x
+ * log n).  SLATE_OK; SLATE_MISUSE for a NULL engine, a negative percent, out
+ * NULL with n > 0. */
+SLATE_API int slate_engine_at_risk(const slate_engine *eng, int percent, slate_risk *out, size_t n,
+                                   size_t *found);
 
 #ifdef __cplusplus
 }

@@ -48,7 +48,7 @@ int runner_init(runner *r, const slate_program *prog, const slate_engine_opts *o
     /* No forward-jump limit unless the caller sets one: the bundled Volvo and
      * NYC 311 logs jump 300 and 999 days near their start, and `slate run`
      * decides on them as it always has. */
-    slate_engine_opts eo = opts ? *opts : (slate_engine_opts){0};
+    slate_engine_opts eo = opts ? *opts : (slate_engine_opts)SLATE_ENGINE_OPTS_INIT;
     if (eo.max_jump_ms == 0) eo.max_jump_ms = -1;
     r->eng = slate_engine_new(prog, &eo);
     if (!r->eng) return failf(r, SLATE_NOMEM, "out of memory");

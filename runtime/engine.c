@@ -19,6 +19,7 @@
 
 #include "calendar.h"
 #include "engine_int.h"
+#include "optsize.h"
 #include "timestamp.h"
 #include "vm.h"
 
@@ -596,6 +597,28 @@ int slate_engine_advance(slate_engine *e, int64_t now, slate_sink sink, void *ud
     return e->ctx.rc;
 }
 
+int slate_engine_reject(slate_engine *e, const slate_event *ev, const char *reason,
+                        slate_sink sink, void *ud)
+{
+    if (!e) return SLATE_MISUSE;
+    if (e->busy) return eng_reentered(e, "slate_engine_reject");
+    if (!ev || !reason) return fail(e, SLATE_MISUSE, "%s is NULL", ev ? "reason" : "event");
+    if (ev->nvalues) return fail(e, SLATE_MISUSE, "a rejected event carries no values");
+    if (ev->case_len && !ev->case_id) return fail(e, SLATE_MISUSE, "case id is NULL");
+    if (ev->at != INT64_MIN && (ev->at < TS_MIN_MS || ev->at > TS_MAX_MS))
+        return fail(e, SLATE_MISUSE, "event time %lld ms is outside the years 0000-9999",
+                    (long long)ev->at);
+    e->busy = 1;
+    eng_begin(e, sink, ud);
+    e->ctx.event_seq = ev->seq;
+    e->ctx.event_id = ev->id;
+    e->ctx.event_id_len = ev->id ? ev->id_len : 0;
+    snprintf(e->reason, sizeof e->reason, "%s", reason);
+    reject(e, ev, e->now != INT64_MIN ? e->now : ev->at != INT64_MIN ? ev->at : 0);
+    e->busy = 0;
+    return e->ctx.rc;
+}
+
 /* ---- the engine's life ---------------------------------------------------------------- */
 
 /* Give every distinct (kind, value) of a clock's steps, over all tiers, a bit;
@@ -832,9 +855,19 @@ nomem:
     return SLATE_NOMEM;
 }
 
-slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opts *opts)
+/* The first published slate_engine_opts: this one (slate.h, "ABI"). */
+#define ENGINE_OPTS_V1_SIZE (offsetof(slate_engine_opts, max_jump_ms) + sizeof(int64_t))
+_Static_assert(ENGINE_OPTS_V1_SIZE == sizeof(slate_engine_opts),
+               "slate_engine_opts grew: keep ENGINE_OPTS_V1_SIZE at the first layout");
+
+slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opts *given)
 {
+    slate_engine_opts mine, *opts = NULL;
     if (!prog) return NULL;
+    if (given) {
+        if (opts_copy(&mine, sizeof mine, ENGINE_OPTS_V1_SIZE, given)) return NULL;
+        opts = &mine;
+    }
     slate_allocator al = opts && opts->allocator ? *opts->allocator : std_allocator;
     slate_engine *e = al.realloc(al.ud, NULL, sizeof *e);
     if (!e) return NULL;

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # symbols.sh - the libraries export their public API and nothing else (issue 17):
-# every global symbol libslate.so, libslate.a and libslatelog.a define starts with
-# `slate_`, every function include/slate.h (slate_log.h) declares is among them,
+# every global symbol libslate.so, libslate.a, libslatelog.a and libslatelog.so
+# define starts with `slate_`, every function include/slate.h (slate_log.h)
+# declares is among them,
 # and an application with its own `st_init` and `cs_add` (names the engine uses
 # inside) links against either libslate and still gets a working engine.
 #
-# libslatec.a (the compiler, include/slatec.h) keeps only `slatec_` names global,
+# libslatec.a and libslatec.so (the compiler, include/slatec.h) keep only
+# `slatec_` names global,
 # and an application compiling a policy with it and running it with libslate.a
 # links both archives without a clash.
 #
@@ -20,7 +22,8 @@ trap 'rm -rf "$tmp"' EXIT
 bad=0
 fail() { echo "symbols.sh: $*" >&2; bad=1; }
 
-for f in "$BUILD/libslate.so" "$BUILD/libslate.a" "$BUILD/libslatelog.a" "$BUILD/libslatec.a"; do
+for f in "$BUILD/libslate.so" "$BUILD/libslate.a" "$BUILD/libslatelog.a" "$BUILD/libslatelog.so" \
+         "$BUILD/libslatec.a" "$BUILD/libslatec.so"; do
     [ -f "$f" ] || { echo "symbols.sh: $f is missing (make all)" >&2; exit 1; }
 done
 
@@ -29,6 +32,8 @@ nm -D --defined-only "$BUILD/libslate.so" | awk 'NF == 3 && $2 ~ /[A-Z]/ { print
     sort -u > "$tmp/so"
 nm --defined-only -g "$BUILD/libslate.a" | awk 'NF == 3 { print $3 }' | sort -u > "$tmp/a"
 nm --defined-only -g "$BUILD/libslatelog.a" | awk 'NF == 3 { print $3 }' | sort -u > "$tmp/log"
+nm -D --defined-only "$BUILD/libslatelog.so" | awk 'NF == 3 && $2 ~ /[A-Z]/ { print $3 }' |
+    sort -u > "$tmp/logso"
 # the functions the public headers declare
 api() { sed -n 's/^SLATE_API [^(]*[ *]\(slate_[a-z0-9_]*\)(.*/\1/p' "$1" | sort -u; }
 api include/slate.h > "$tmp/api"
@@ -46,6 +51,7 @@ check() { # check LIST API WHAT
 check so api libslate.so
 check a api libslate.a
 check log logapi libslatelog.a
+check logso logapi libslatelog.so
 
 # an application that defines names the engine uses internally
 "$SLATE" build -q policies/example.slate -o "$tmp/p.slc" || exit 1
@@ -90,6 +96,9 @@ nm --defined-only -g "$BUILD/libslatec.a" | awk 'NF == 3 { print $3 }' | sort -u
 extra=$(grep -v '^slatec_' "$tmp/c")
 [ -z "$extra" ] || fail "libslatec.a exports names without the slatec_ prefix: $(echo $extra)"
 grep -q '^slatec_compile$' "$tmp/c" || fail "libslatec.a does not export slatec_compile"
+nm -D --defined-only "$BUILD/libslatec.so" | awk 'NF == 3 && $2 ~ /[A-Z]/ { print $3 }' |
+    sort -u > "$tmp/cso"
+cmp -s "$tmp/c" "$tmp/cso" || fail "libslatec.so and libslatec.a export different names: $(comm -3 "$tmp/c" "$tmp/cso" | tr '\n' ' ')"
 cat > "$tmp/capp.c" <<'EOF'
 #include <stdio.h>
 #include "slatec.h"

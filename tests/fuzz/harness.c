@@ -112,7 +112,7 @@ static const int64_t ints[] = {0, 1, -1, 2, 3, 4, 5, 42, INT64_MAX, INT64_MIN, 1
 static void drive(const slate_program *p, uint64_t seed, int n)
 {
     rng r = {seed};
-    slate_engine_opts o = {0};
+    slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
     o.tolerance_ms = (int64_t)(rng_next(&r) % 3) * 60000;
     o.max_jump_ms = -1; /* the drive ends with jumps of a month and a year */
     slate_engine *e = slate_engine_new(p, &o);
@@ -304,7 +304,7 @@ int fz_events(const uint8_t *data, size_t size)
 {
     const slate_program *p = events_program();
     int strict = size && (data[0] & 1);
-    slate_engine_opts o = {0};
+    slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
     o.tolerance_ms = size && (data[0] & 2) ? 300000 : 0;
     if (size) data++, size--;
     runner run;

@@ -407,7 +407,7 @@ static void test_instants_outside_0000_9999_are_refused(void **state)
     slate_event first = mkev(p, "opened", "c1", SLATE_AT_MIN, "vip", NULL, v);
     assert_int_equal(slate_engine_push(e, &first, record_sink, &tr), SLATE_OK);
     slate_engine_free(e);
-    e = slate_engine_new(p, &(slate_engine_opts){.max_jump_ms = -1});
+    e = slate_engine_new(p, &(slate_engine_opts){.size = sizeof(slate_engine_opts), .max_jump_ms = -1});
     assert_int_equal(slate_engine_push(e, &first, record_sink, &tr), SLATE_OK);
     slate_event done = mkev(p, "resolved", "c1", SLATE_AT_MAX, NULL, NULL, v);
     assert_int_equal(slate_engine_push(e, &done, record_sink, &tr), SLATE_OK);
@@ -453,13 +453,13 @@ static void test_forward_jump_limit(void **state)
     slate_engine_free(e);
 
     /* configurable: an hour; or none at all */
-    e = slate_engine_new(p, &(slate_engine_opts){.max_jump_ms = HOUR});
+    e = slate_engine_new(p, &(slate_engine_opts){.size = sizeof(slate_engine_opts), .max_jump_ms = HOUR});
     assert_int_equal(slate_engine_push(e, &o, record_sink, &tr), SLATE_OK);
     assert_int_equal(slate_engine_advance(e, T(3, 11, 0), record_sink, &tr), SLATE_OK);
     assert_int_equal(slate_engine_advance(e, T(3, 12, 1), record_sink, &tr), SLATE_ERROR);
     assert_non_null(strstr(slate_errmsg(e), "(limit 1h): refused"));
     slate_engine_free(e);
-    e = slate_engine_new(p, &(slate_engine_opts){.max_jump_ms = -1});
+    e = slate_engine_new(p, &(slate_engine_opts){.size = sizeof(slate_engine_opts), .max_jump_ms = -1});
     assert_int_equal(slate_engine_push(e, &o, record_sink, &tr), SLATE_OK);
     assert_int_equal(slate_engine_advance(e, SLATE_AT_MAX, record_sink, &tr), SLATE_OK);
     assert_true(slate_engine_now(e) == SLATE_AT_MAX);
@@ -500,7 +500,7 @@ static void test_strings_no_case_holds_are_freed(void **state)
     slate_program *p = compile(policy_src);
     meter m = {0, 0};
     slate_allocator al = {meter_realloc, &m};
-    slate_engine *e = slate_engine_new(p, &(slate_engine_opts){.allocator = &al});
+    slate_engine *e = slate_engine_new(p, &(slate_engine_opts){.size = sizeof(slate_engine_opts), .allocator = &al});
     slate_value v[2];
     char id[32], agent[32];
     int64_t t = T(3, 10, 0);
@@ -560,7 +560,7 @@ static void test_case_store_shrinks_after_its_peak(void **state)
     slate_program *p = compile(policy_src);
     meter m = {0, 0};
     slate_allocator al = {meter_realloc, &m};
-    slate_engine *e = slate_engine_new(p, &(slate_engine_opts){.allocator = &al});
+    slate_engine *e = slate_engine_new(p, &(slate_engine_opts){.size = sizeof(slate_engine_opts), .allocator = &al});
     slate_engine *ref = slate_engine_new(p, NULL);
     transcript got = {0}, want = {0};
     size_t base = m.live;
@@ -645,7 +645,7 @@ static void test_giving_back_under_failing_allocations(void **state)
         long every = everies[k];
         flaky f = {{0, 0}, 0, LONG_MAX, every};
         slate_allocator al = {flaky_realloc, &f};
-        slate_engine *e = slate_engine_new(p, &(slate_engine_opts){.allocator = &al});
+        slate_engine *e = slate_engine_new(p, &(slate_engine_opts){.size = sizeof(slate_engine_opts), .allocator = &al});
         assert_non_null(e);
         f.after = 0; /* from here on every `every`-th allocation fails */
         slate_engine *ref = slate_engine_new(p, NULL);
@@ -698,7 +698,7 @@ static void test_server_queries(void **state)
     assert_string_equal(slate_program_hash(p), slate_program_hash(q));
     meter m = {0, 0};
     slate_allocator al = {meter_realloc, &m};
-    slate_engine *e = slate_engine_new(p, &(slate_engine_opts){.allocator = &al});
+    slate_engine *e = slate_engine_new(p, &(slate_engine_opts){.size = sizeof(slate_engine_opts), .allocator = &al});
     assert_ptr_equal(slate_engine_program(e), p);
     assert_true(slate_engine_next_due(e) == INT64_MAX);
     assert_int_equal(slate_engine_pending_timers(e), 0);

@@ -203,7 +203,8 @@ static rig *rig_new(int64_t tolerance, int reopen_flags)
 {
     rig *r = calloc(1, sizeof *r);
     r->p = support(&r->b, reopen_flags);
-    slate_engine_opts o = {.tolerance_ms = tolerance};
+    slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
+    o.tolerance_ms = tolerance;
     r->e = slate_engine_new(r->p, &o);
     assert_non_null(r->e);
     return r;
@@ -622,7 +623,8 @@ static int hash_sink(void *ud, const slate_decision *d)
 static uint64_t run_stream(slate_program *p, const slate_allocator *al, long *calls_during,
                            counting *cnt)
 {
-    slate_engine_opts o = {.allocator = al};
+    slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
+    o.allocator = al;
     slate_engine *e = slate_engine_new(p, &o);
     assert_non_null(e);
     hash_sink_state = 0xcbf29ce484222325u;
@@ -717,7 +719,8 @@ static void test_out_of_memory_at_every_allocation(void **state)
     for (long at = 1; at < 400; at++) {
         flaky f = {0, at, 0};
         slate_allocator al = {flaky_realloc, &f};
-        slate_engine_opts o = {.allocator = &al};
+        slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
+        o.allocator = &al;
         slate_engine *e = slate_engine_new(p, &o);
         if (e) {
             char id[32], note[32];

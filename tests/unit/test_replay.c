@@ -72,7 +72,7 @@ static void build_log(const char *db, const char *p1, const char *p2, uint64_t s
     size_t len, srclen;
     assert_int_equal(rr_load_policy(p1, &progs[0], &img, &len, &src, &srclen, "test"), EXIT_OK);
     slate_log_policy lp = rr_policy_info(progs[0], img, len, src, srclen);
-    slate_engine_opts eo = {0};
+    slate_engine_opts eo = SLATE_ENGINE_OPTS_INIT;
     runner run;
     if (runner_init(&run, progs[0], &eo, NULL, log, &lp)) fail_msg("%s", run.err);
     run.max_skip_ms = RUNNER_MAX_SKIP_DEFAULT_MS;

@@ -87,7 +87,8 @@ static run *start(const char *src, int64_t tolerance)
 {
     run *r = calloc(1, sizeof *r);
     r->p = compile(src);
-    slate_engine_opts o = {.tolerance_ms = tolerance};
+    slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
+    o.tolerance_ms = tolerance;
     r->e = slate_engine_new(r->p, &o);
     assert_non_null(r->e);
     return r;
@@ -709,7 +710,9 @@ static uint64_t xorshift(uint64_t *x)
 static digest example_stream(slate_program *p, const slate_allocator *al, counting *cnt,
                              long *calls_after_warmup, int nevents)
 {
-    slate_engine_opts o = {.tolerance_ms = 60 * S, .allocator = al};
+    slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
+    o.tolerance_ms = 60 * S;
+    o.allocator = al;
     slate_engine *e = slate_engine_new(p, &o);
     assert_non_null(e);
     digest g = {0xcbf29ce484222325u, 0};

@@ -318,7 +318,8 @@ static void test_swap_keeps_the_breached_target(void **state)
     for (long at = 1; at < 200; at++) {
         flaky f = {0, 0};
         slate_allocator al = {flaky_realloc, &f};
-        slate_engine_opts o = {.allocator = &al};
+        slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
+        o.allocator = &al;
         run r;
         memset(&r, 0, sizeof r);
         r.p = p;
