@@ -74,7 +74,7 @@ class _Event(ctypes.Structure):
 class _EngineOpts(ctypes.Structure):
     _fields_ = [("size", ctypes.c_size_t), ("tolerance_ms", ctypes.c_int64),
                 ("allocator", ctypes.c_void_p), ("expected_cases", ctypes.c_size_t),
-                ("max_jump_ms", ctypes.c_int64)]
+                ("max_jump_ms", ctypes.c_int64), ("strict", ctypes.c_int)]
 
 
 class _CaseInfo(ctypes.Structure):
@@ -354,9 +354,10 @@ class Program:
 class Engine:
     """The open cases of one stream, and the decisions its events make."""
 
-    def __init__(self, program, tolerance_ms=0, max_jump_ms=0, expected_cases=0):
+    def __init__(self, program, tolerance_ms=0, max_jump_ms=0, expected_cases=0, strict=False):
         lib = _lib()
-        o = _EngineOpts(ctypes.sizeof(_EngineOpts), tolerance_ms, None, expected_cases, max_jump_ms)
+        o = _EngineOpts(ctypes.sizeof(_EngineOpts), tolerance_ms, None, expected_cases, max_jump_ms,
+                        1 if strict else 0)
         self._h = lib.slate_engine_new(program._h, ctypes.byref(o))
         if not self._h:
             raise SlateError(NOMEM, "slate_engine_new failed")
