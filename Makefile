@@ -1,6 +1,7 @@
 # Makefile - builds the slate pipeline in the order the data flows:
 #   grammar/ (flex + bison) -> compiler/ -> bytecode/ -> runtime/ -> runtime/log/,
-#   with io/ audit/ policytest/ import/ serve/ under the commands in cli/ (see "modules")
+#   with io/ audit/ policytest/ import/ serve/ eventgen/ under the commands in
+#   cli/ (see "modules")
 #
 #   make            build build/slate, build/libslate.a, build/libslate.so
 #   make test       install missing build dependencies, build, run every test, then
@@ -63,6 +64,7 @@ endif
 #   serve/        the live service's transport: the partition function and the
 #                 NATS JetStream layer (streams, publish, consumers, leases,
 #                 checkpoints) under `slate publish` and `slate serve`
+#   eventgen/     a simulated service desk (the reference policy's): `slate gen`
 #   cli/          the `slate` commands, one cmd_NAME.c each, over the above
 INC_common      := -Icommon
 INC_bytecode    := -Ibytecode $(INC_common)
@@ -77,7 +79,9 @@ INC_audit       := -Iaudit -Iio -Iruntime/export $(INC_common)
 INC_policytest  := -Ipolicytest $(INC_common)
 INC_import      := -Iimport $(INC_common) -Icompiler
 INC_serve       := -Iserve
-INC_cli         := -Icli -Iio -Iruntime/export -Iaudit -Ipolicytest -Iimport -Iserve $(INC_common)
+INC_eventgen    := -Ieventgen $(INC_common)
+INC_cli         := -Icli -Iio -Iruntime/export -Iaudit -Ipolicytest -Iimport -Iserve -Ieventgen \
+                   $(INC_common)
 # The benchmark drivers: the event reader and the public and export headers.
 INC_bench       := -Ibench -Iio -Iruntime/export $(INC_common)
 # White-box: the unit tests and the fuzz harness see every module.
@@ -96,6 +100,7 @@ $(B)/obj/audit/%.o:      MODINC = $(INC_audit)
 $(B)/obj/policytest/%.o: MODINC = $(INC_policytest)
 $(B)/obj/import/%.o:     MODINC = $(INC_import)
 $(B)/obj/serve/%.o:      MODINC = $(INC_serve)
+$(B)/obj/eventgen/%.o:   MODINC = $(INC_eventgen)
 $(B)/obj/cli/%.o:        MODINC = $(INC_cli)
 $(B)/obj/bench/%.o:      MODINC = $(INC_bench)
 
@@ -112,7 +117,7 @@ COMPILER_C := $(wildcard compiler/*.c) $(wildcard grammar/*.c)
 RUNTIME_C  := $(wildcard common/*.c) $(wildcard bytecode/*.c) $(wildcard runtime/*.c)
 LOG_C      := $(wildcard runtime/log/*.c)
 TOOLS_C    := $(wildcard io/*.c) $(wildcard audit/*.c) $(wildcard policytest/*.c) \
-              $(wildcard import/*.c) $(wildcard serve/*.c)
+              $(wildcard import/*.c) $(wildcard serve/*.c) $(wildcard eventgen/*.c)
 CLI_C      := $(wildcard cli/*.c) $(TOOLS_C)
 TEST_C     := $(wildcard tests/unit/test_*.c)
 

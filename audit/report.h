@@ -1,5 +1,5 @@
 /*
- * report.h - the SLA compliance measures of DOMAIN.md computed over a decision
+ * report.h - the SLA compliance measures computed over a decision
  * log: the model `slate report` prints as text, JSON or HTML.
  *
  * Definitions (docs/audit-log.md, "slate report"): a case counts when its first

@@ -1,6 +1,6 @@
 /*
  * rerun.c - the stored entries of a decision log, fed back in order through
- * cli/logfeed.c.  See rerun.h.
+ * io/runner.c.  See rerun.h.
  */
 #include <errno.h>
 #include <inttypes.h>

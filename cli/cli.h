@@ -1,5 +1,5 @@
 /*
- * cli.h - what the subcommands of `slate` share: the exit codes of INTERFACES.md
+ * cli.h - what the subcommands of `slate` share: the exit codes of docs/io.md
  * and the command table.  Each command lives in cli/cmd_NAME.c and parses its own
  * options; none of them holds global state.
  */

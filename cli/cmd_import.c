@@ -1,6 +1,6 @@
 /*
  * cmd_import.c - `slate import FORMAT FILE`: turn a public service log (CSV) into
- * slate events (JSON Lines, INTERFACES.md), sorted by time, for `slate run`.
+ * slate events (JSON Lines, docs/io.md), sorted by time, for `slate run`.
  *
  * The formats are the three data sets of the realism tests (docs/realism.md):
  * `volvo` (BPI Challenge 2013, Volvo IT incidents), `servicenow` (the UCI

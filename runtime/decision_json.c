@@ -9,8 +9,8 @@
  * caller's memo of the policy file's escape and the last dates written, for a
  * sink that renders decision after decision; the bytes do not depend on it.
  *
- * The shape (docs/io.md, "Decisions out", pins it; INTERFACES.md is the
- * outside contract).  Keys always appear in this order; a key marked "?" is
+ * The shape (docs/io.md, "Decisions out", pins it; ../shared/design/INTERFACES.md
+ * is the outside contract).  Keys always appear in this order; a key marked "?" is
  * left out when it has no value:
  *
  *   seq, at, case?, action, rule, event?, id?, then per action:

@@ -42,7 +42,7 @@ enum {
 };
 
 #define ENG_NONE UINT32_MAX       /* "no slot / no target / not in the heap" */
-#define ENG_MAX_ID 256            /* longest case id, bytes (INTERFACES.md) */
+#define ENG_MAX_ID 256            /* longest case id, bytes (docs/io.md) */
 
 /* ---- memory ------------------------------------------------------------------ */
 

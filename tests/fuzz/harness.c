@@ -28,6 +28,7 @@
 #include "runner.h"
 #include "slate.h"
 #include "slatec.h"
+#include "timestamp.h"
 #include "vm.h"
 
 static void fz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -336,7 +337,11 @@ int fz_events(const uint8_t *data, size_t size)
         }
         s += n + 1;
     }
-    if (runner_advance(&run, slate_engine_now(run.eng) + 90 * 86400000ll))
+    /* 90 days on, within the instants the engine takes (years 0000-9999); a
+     * stream that set no time has nothing to advance from. */
+    int64_t now = slate_engine_now(run.eng), later = 90 * 86400000ll;
+    if (now != INT64_MIN &&
+        runner_advance(&run, now <= TS_MAX_MS - later ? now + later : TS_MAX_MS))
         fz_fail("runner_advance: %s", run.err);
     ev_stats stats = ev_reader_stats(rd);
     if (stats.events != events || stats.rejected != rejected)

@@ -1,7 +1,7 @@
 /*
  * test_replay.c - the decision log through the whole pipeline: tests/audit/
  * svc.slate compiled in memory, tests/audit/svc.events.jsonl fed through the
- * event reader and the engine into a log (cli/logfeed.c, what `slate run --log`
+ * event reader and the engine into a log (io/runner.c, what `slate run --log`
  * does), then `slate replay`, `explain`, `report` and `diff` on that log:
  * golden outputs, a replay that matches, forged logs whose chain was rebuilt
  * (only replay can tell), pseudonyms, a hot swap, and diff against svc2.slate.
