@@ -1,12 +1,17 @@
 # Makefile - builds the slate pipeline in the order the data flows:
 #   grammar/ (flex + bison) -> compiler/ -> bytecode/ -> runtime/ -> runtime/log/,
-#   with io/ audit/ policytest/ import/ under the commands in cli/ (see "modules")
+#   with io/ audit/ policytest/ import/ serve/ eventgen/ under the commands in
+#   cli/ (see "modules")
 #
 #   make            build build/slate, build/libslate.a, build/libslate.so
 #   make test       install missing build dependencies, build, run every test, then
 #                   run the unit tests again under AddressSanitizer + UBSan
 #   make demo       the reference policy on a generated day of events
-#   make install    PREFIX=/usr/local: library, header, pkg-config file, CLI
+#   make install    PREFIX=/usr/local: libslate, libslatelog and libslatec, static and
+#                   shared, their headers and pkg-config files (slate, slatelog,
+#                   slatec; `pkg-config --static` for static linking), the CLI
+#   make check-tsan a ThreadSanitizer build of the runtime and tests/tsan/threads.c
+#                   (engines on threads sharing programs, hot swaps); `make test` runs it
 #
 # Sources are found by wildcard: a new .c file in a module's folder or a new
 # tests/unit/test_*.c needs no edit here.
@@ -20,6 +25,9 @@ PKGS     := sqlite3 jansson nettle
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+# The NATS client is linked only into what holds the commands (the CLI, the tests,
+# the benchmark and fuzz binaries built from cli/ objects), never into libslate.
+NATS_LIBS := $(shell pkg-config --libs libnats 2>/dev/null || echo -lnats)
 
 OPT      ?= -O2 -g
 CFLAGS   := -std=c17 -Wall -Wextra -Werror $(OPT) -fPIC
@@ -30,6 +38,10 @@ ifeq ($(SAN),1)
   CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS += -fsanitize=address,undefined
 endif
+ifeq ($(TSAN),1)
+  CFLAGS  += -fsanitize=thread -fno-omit-frame-pointer
+  LDFLAGS += -fsanitize=thread
+endif
 
 # ---- modules ---------------------------------------------------------------------
 # One folder, one job (README "Layout").  Each module sees its own headers, the
@@ -37,7 +49,8 @@ endif
 # here, nothing else: a file that includes another module's private header does
 # not compile (tests/cli/layering.sh checks that it fails).
 #
-#   common/       civil dates, RFC 3339 instants, working-time calendars
+#   common/       civil dates, RFC 3339 instants, JSON string escaping, working-time
+#                 calendars
 #   bytecode/     the image format: opcodes, program tables, loader, verifier
 #   grammar/      flex + bison: policy text -> AST
 #   compiler/     AST -> checked, lowered, verified image (include/slatec.h)
@@ -48,6 +61,10 @@ endif
 #   audit/        replay, diff, explain and report over a decision log
 #   policytest/   the .test policy-test language
 #   import/       public service logs (CSV) -> events
+#   serve/        the live service's transport: the partition function and the
+#                 NATS JetStream layer (streams, publish, consumers, leases,
+#                 checkpoints) under `slate publish` and `slate serve`
+#   eventgen/     a simulated service desk (the reference policy's): `slate gen`
 #   cli/          the `slate` commands, one cmd_NAME.c each, over the above
 INC_common      := -Icommon
 INC_bytecode    := -Ibytecode $(INC_common)
@@ -55,20 +72,21 @@ INC_runtime     := -Iruntime -Iruntime/export $(INC_bytecode)
 INC_log         := -Iruntime/log $(INC_common)
 INC_grammar     := -Igrammar -Icompiler -I$(B)/gen $(INC_bytecode)
 INC_compiler    := -Icompiler -Igrammar -I$(B)/gen $(INC_bytecode)
-# -Icompiler in io: diag.h's "did you mean" for unknown names.  -Ibytecode in
-# audit, cli and bench only because compiler/lower.h includes program.h (and
-# cmd_build/cmd_disasm use load.h, image.h) until include/slatec.h replaces them.
-INC_io          := -Iio -Iruntime/export $(INC_common) -Icompiler
-INC_audit       := -Iaudit -Iio -Iruntime/export $(INC_common) -Ibytecode -Icompiler
+# audit, cli and the benchmark drivers compile policies through include/slatec.h
+# only; io finds "did you mean" in common/suggest.h.
+INC_io          := -Iio -Iruntime/export $(INC_common)
+INC_audit       := -Iaudit -Iio -Iruntime/export $(INC_common)
 INC_policytest  := -Ipolicytest $(INC_common)
 INC_import      := -Iimport $(INC_common) -Icompiler
-INC_cli         := -Icli -Iio -Iruntime/export -Iaudit -Ipolicytest -Iimport $(INC_common) -Ibytecode -Icompiler \
-                   -Igrammar -I$(B)/gen
-# The benchmark drivers: the event reader, the public and export headers, and
-# the compiler.
-INC_bench       := -Ibench -Iio -Iruntime/export $(INC_common) -Icompiler -Ibytecode
+INC_serve       := -Iserve
+INC_eventgen    := -Ieventgen $(INC_common)
+INC_cli         := -Icli -Iio -Iruntime/export -Iaudit -Ipolicytest -Iimport -Iserve -Ieventgen \
+                   $(INC_common)
+# The benchmark drivers: the event reader and the public and export headers.
+INC_bench       := -Ibench -Iio -Iruntime/export $(INC_common)
 # White-box: the unit tests and the fuzz harness see every module.
-INC_all         := -Itests/unit -Ibench $(INC_cli) -Iruntime -Iruntime/log
+INC_all         := -Itests/unit -Ibench $(INC_cli) -Icompiler -Igrammar -I$(B)/gen -Ibytecode \
+                   -Iruntime -Iruntime/log
 
 $(B)/obj/common/%.o:     MODINC = $(INC_common)
 $(B)/obj/bytecode/%.o:   MODINC = $(INC_bytecode)
@@ -81,6 +99,8 @@ $(B)/obj/io/%.o:         MODINC = $(INC_io)
 $(B)/obj/audit/%.o:      MODINC = $(INC_audit)
 $(B)/obj/policytest/%.o: MODINC = $(INC_policytest)
 $(B)/obj/import/%.o:     MODINC = $(INC_import)
+$(B)/obj/serve/%.o:      MODINC = $(INC_serve)
+$(B)/obj/eventgen/%.o:   MODINC = $(INC_eventgen)
 $(B)/obj/cli/%.o:        MODINC = $(INC_cli)
 $(B)/obj/bench/%.o:      MODINC = $(INC_bench)
 
@@ -97,7 +117,7 @@ COMPILER_C := $(wildcard compiler/*.c) $(wildcard grammar/*.c)
 RUNTIME_C  := $(wildcard common/*.c) $(wildcard bytecode/*.c) $(wildcard runtime/*.c)
 LOG_C      := $(wildcard runtime/log/*.c)
 TOOLS_C    := $(wildcard io/*.c) $(wildcard audit/*.c) $(wildcard policytest/*.c) \
-              $(wildcard import/*.c)
+              $(wildcard import/*.c) $(wildcard serve/*.c) $(wildcard eventgen/*.c)
 CLI_C      := $(wildcard cli/*.c) $(TOOLS_C)
 TEST_C     := $(wildcard tests/unit/test_*.c)
 
@@ -107,10 +127,11 @@ RUNTIME_O  := $(call obj,$(RUNTIME_C))
 LOG_O      := $(call obj,$(LOG_C))
 CLI_O      := $(call obj,$(CLI_C))
 TESTS      := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_C))
-LIBS       := $(B)/libslatec.a $(B)/libslatelog.a $(B)/libslate.a
+LIBS       := $(B)/obj/libslatec-all.a $(B)/obj/libslatelog-all.a $(B)/obj/libslate-all.a
 
 .PHONY: all deps test unit-tests run-tests demo clean install bench fuzz fuzz-build
-all: $(B)/slate $(B)/libslate.so $(B)/examples/embed
+all: $(B)/slate $(B)/libslate.so $(B)/libslate.a $(B)/libslatelog.a $(B)/libslatelog.so \
+     $(B)/libslatec.a $(B)/libslatec.so $(B)/examples/embed
 
 deps:
 	@tools/deps.sh
@@ -138,17 +159,54 @@ $(B)/obj/%.o: %.c | $(B)/gen/parser.h $(B)/gen/lexer.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # ---- libraries and the CLI ------------------------------------------------------
-$(B)/libslatec.a: $(COMPILER_O)
-	$(AR) rcs $@ $^
+# libslate and libslatelog export only what include/slate.h and slate_log.h mark
+# SLATE_API: their objects are compiled with hidden visibility, which the shared
+# library honours, and each static archive is one object, partially linked
+# (ld -r) with every hidden name made local (objcopy --localize-hidden), so an
+# application's own `st_init` neither replaces the library's nor clashes with it
+# (tests/cli/symbols.sh).  libslatelog gets private copies of the common/ helpers
+# it may use.  The CLI, the tests and the benchmarks call internals, so they link
+# the plain archives of the same objects in $(B)/obj/ (LIBS).
+OBJCOPY    ?= objcopy
+COMMON_O   := $(call obj,$(wildcard common/*.c))
+$(RUNTIME_O) $(LOG_O): CFLAGS += -fvisibility=hidden
+# $(call public_archive,OBJECTS): the recipe of a public static library $@
+public_archive = $(LD) -r -o $(@:.a=.o) $(1) && $(OBJCOPY) --localize-hidden $(@:.a=.o) && \
+                 rm -f $@ && $(AR) rcs $@ $(@:.a=.o) && rm -f $(@:.a=.o)
+
+# libslatec keeps only the slatec_ names global, and carries private copies of
+# the image format and common/ helpers it compiles with, so it links beside
+# libslate.a (whose copies are local to it) with no clash.
+BYTECODE_O := $(call obj,$(wildcard bytecode/*.c))
+$(B)/libslatec.a: $(COMPILER_O) $(BYTECODE_O) $(COMMON_O)
+	$(LD) -r -o $(@:.a=.o) $^ && \
+	  nm --defined-only -g $(@:.a=.o) | awk 'NF == 3 && $$3 ~ /^slatec_/ { print $$3 }' > $(@:.a=.keep) && \
+	  $(OBJCOPY) --keep-global-symbols=$(@:.a=.keep) $(@:.a=.o) && \
+	  rm -f $@ && $(AR) rcs $@ $(@:.a=.o) && rm -f $(@:.a=.o) $(@:.a=.keep)
+$(B)/obj/libslatec-all.a: $(COMPILER_O)
+	rm -f $@ && $(AR) rcs $@ $^
+$(B)/obj/libslate-all.a: $(RUNTIME_O)
+	rm -f $@ && $(AR) rcs $@ $^
+$(B)/obj/libslatelog-all.a: $(LOG_O)
+	rm -f $@ && $(AR) rcs $@ $^
 $(B)/libslate.a: $(RUNTIME_O)
-	$(AR) rcs $@ $^
-$(B)/libslatelog.a: $(LOG_O)
-	$(AR) rcs $@ $^
+	$(call public_archive,$^)
+$(B)/libslatelog.a: $(LOG_O) $(COMMON_O)
+	$(call public_archive,$^)
 $(B)/libslate.so: $(RUNTIME_O)
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,libslate.so.0 -o $@ $^ -lnettle -lm
+# libslatelog needs nothing of libslate (its common/ helpers are private copies).
+$(B)/libslatelog.so: $(LOG_O) $(COMMON_O)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libslatelog.so.0 -o $@ $^ -lsqlite3 -lnettle -lm
+# The shared compiler (bindings/python compiles policies with it): slatec_ names
+# only, by a version script, since the compiler's objects are not built hidden.
+$(B)/libslatec.so: $(COMPILER_O) $(BYTECODE_O) $(COMMON_O)
+	printf '{ global: slatec_*; local: *; };\n' > $(@:.so=.map)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libslatec.so.0 -Wl,--version-script=$(@:.so=.map) \
+	    -o $@ $^ -lnettle -lm
 
 $(B)/slate: $(CLI_O) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_O) $(LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_O) $(LIBS) $(LDLIBS) $(NATS_LIBS)
 
 # The embedding example: slate.h and libslate.a only, as an embedder builds it.
 $(B)/examples/embed: examples/embed.c $(B)/libslate.a include/slate.h
@@ -162,17 +220,18 @@ CLI_LIB_O := $(filter-out $(B)/obj/cli/main.o,$(CLI_O))
 # The benchmark's hand-written baseline is built with the tests so the
 # equivalence test (test_bench_equiv) keeps it honest in every `make test`.
 BENCH_O := $(call obj,bench/bstream.c bench/handwritten.c)
-$(B)/tests/test_bench_equiv: $(BENCH_O)
+$(B)/tests/test_bench_equiv $(B)/tests/test_embed: $(BENCH_O)
 $(B)/tests/%: MODINC = $(INC_all)
 $(B)/tests/%: tests/unit/%.c $(CLI_LIB_O) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
-	    $(filter $(B)/obj/bench/%.o,$^) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(CMOCKA_LIBS)
+	    $(filter $(B)/obj/bench/%.o,$^) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(NATS_LIBS) $(CMOCKA_LIBS)
 
 # The fuzz harness bodies test_fuzz_regress includes (test binaries keep no .d files).
 $(B)/tests/test_fuzz_regress: tests/fuzz/harness.c tests/fuzz/logread.c tests/fuzz/harness.h
 
-unit-tests: $(TESTS) $(B)/slate $(B)/examples/embed
+unit-tests: $(TESTS) $(B)/slate $(B)/examples/embed $(B)/libslate.so $(B)/libslatelog.a \
+            $(B)/libslatelog.so $(B)/libslatec.so
 
 run-tests: unit-tests
 	@tests/run.sh $(B)
@@ -183,9 +242,29 @@ test: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) unit-tests
 	@$(MAKE) --no-print-directory -j$(JOBS) B=build/san SAN=1 unit-tests
 	@tests/run.sh build build/san
+	@$(MAKE) --no-print-directory -j$(JOBS) check-tsan
 
+# ---- ThreadSanitizer (issue 17) ------------------------------------------------------
+# Only the runtime's objects and the test are built with -fsanitize=thread (in
+# build/tsan); the two images come from the plain build's `slate build`: the
+# reference policy, and the same without one ladder step, so swaps between them
+# carry fired steps a program lacks.  TSan halts at the first report.
+TSAN_B := build/tsan
+.PHONY: check-tsan
+check-tsan: $(B)/slate
+	@$(MAKE) --no-print-directory B=$(TSAN_B) TSAN=1 $(TSAN_B)/tsan_threads
+	@$(B)/slate build -q policies/service-2025.slate -o $(TSAN_B)/a.slc
+	@sed '/at 25% of resolution/d' policies/service-2025.slate > $(TSAN_B)/b.slate
+	@$(B)/slate build -q $(TSAN_B)/b.slate -o $(TSAN_B)/b.slc
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66 $${TSAN_OPTIONS:-}" \
+	    $(TSAN_B)/tsan_threads $(TSAN_B)/a.slc $(TSAN_B)/b.slc
+
+$(B)/tsan_threads: tests/tsan/threads.c $(RUNTIME_O) include/slate.h
+	$(CC) $(CFLAGS) $(LDFLAGS) -Iinclude -o $@ $< $(RUNTIME_O) -lnettle -lm -lpthread
+
+# Most of a first `make demo` is compiling: on every core, like `make test`.
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@tools/demo.sh $(B)
 
 # ---- benchmarks (issue 7): an -O2 build of its own, then bench/run.sh ------------
@@ -196,7 +275,7 @@ bench: deps
 	@bench/run.sh $(BENCH_B)
 
 $(B)/slate-bench: $(B)/obj/bench/capi.o $(BENCH_O) $(CLI_LIB_O) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NATS_LIBS)
 
 # ---- fuzzing (not part of `make test`): libFuzzer targets in build/fuzz/ ------
 # The whole library is rebuilt with clang under ASan + UBSan and libFuzzer's
@@ -222,7 +301,7 @@ $(B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.c tests/fuzz/logread.c tests
              $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< tests/fuzz/harness.c \
 	    tests/fuzz/logread.c \
-	    $(CLI_LIB_O) $(LIBS) $(LDLIBS)
+	    $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(NATS_LIBS)
 
 # The peer baselines (bench/RESULTS.md): built only by `make bench`, and only for
 # the packages bench/deps.sh could install; `make test` needs none of them.
@@ -236,29 +315,36 @@ bench-peers: $(BENCH_PEERS) $(B)/slate-peercheck
 $(B)/slate-clips: MODINC = $(INC_bench)
 $(B)/slate-clips: bench/embed_clips.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -isystem /usr/include/clips $(LDFLAGS) -o $@ $< \
-	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) /usr/lib/libclips.a -lm
+	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(NATS_LIBS) /usr/lib/libclips.a -lm
 $(B)/slate-peercheck: $(B)/obj/bench/peercheck.o $(BENCH_O) $(CLI_LIB_O) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NATS_LIBS)
 $(B)/slate-lua54: MODINC = $(INC_bench)
 $(B)/slate-lua54: bench/embed_lua.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags lua5.4) $(LDFLAGS) -o $@ $< \
-	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(shell pkg-config --libs lua5.4)
+	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(NATS_LIBS) $(shell pkg-config --libs lua5.4)
 $(B)/slate-luajit: MODINC = $(INC_bench)
 $(B)/slate-luajit: bench/embed_lua.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags luajit) $(LDFLAGS) -o $@ $< \
-	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(shell pkg-config --libs luajit)
+	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(NATS_LIBS) $(shell pkg-config --libs luajit)
 
+# pkg-config files: include/NAME.pc.in with the prefix and version filled in.
+PC_FILES := slate slatelog slatec
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 	    $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 $(B)/libslate.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/libslate.so $(DESTDIR)$(PREFIX)/lib/libslate.so.0
-	ln -sf libslate.so.0 $(DESTDIR)$(PREFIX)/lib/libslate.so
-	install -m 644 include/slate.h include/slate_version.h $(DESTDIR)$(PREFIX)/include/
+	for l in slate slatelog slatec; do \
+	    install -m 644 $(B)/lib$$l.a $(DESTDIR)$(PREFIX)/lib/ && \
+	    install -m 755 $(B)/lib$$l.so $(DESTDIR)$(PREFIX)/lib/lib$$l.so.0 && \
+	    ln -sf lib$$l.so.0 $(DESTDIR)$(PREFIX)/lib/lib$$l.so || exit 1; \
+	done
+	install -m 644 include/slate.h include/slate_version.h include/slatec.h include/slate_log.h \
+	    $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(B)/slate $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|' \
-	    -e "s|@VERSION@|$$(sed -n 's/^#define SLATE_VERSION \"\(.*\)\"/\1/p' include/slate_version.h)|" \
-	    include/slate.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/slate.pc
+	for pc in $(PC_FILES); do \
+	    sed -e 's|@PREFIX@|$(PREFIX)|' \
+	        -e "s|@VERSION@|$$(sed -n 's/^#define SLATE_VERSION \"\(.*\)\"/\1/p' include/slate_version.h)|" \
+	        include/$$pc.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; \
+	done
 
 clean:
 	rm -rf build

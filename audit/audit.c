@@ -222,8 +222,8 @@ int aud_parse_time(const char *s, int64_t *ms)
     }
     if (n == 10 && s[4] == '-' && s[7] == '-' && strspn(s, "0123456789-") == 10) {
         int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-        if (m < 1 || m > 12 || d < 1 || d > ts_days_in_month(y, m)) return -1;
-        *ms = ts_days_from_civil(y, m, d) * 86400000;
+        if (m < 1 || m > 12 || d < 1 || d > civil_month_days(y, m)) return -1;
+        *ms = civil_to_days(y, m, d) * 86400000;
         return 0;
     }
     return ts_parse_rfc3339(s, n, ms, NULL, 0);

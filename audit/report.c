@@ -239,7 +239,11 @@ static int on_decision(void *ud, const aud_decision *d)
         cc->ever_started = 1;
         cc->state = CC_RUNNING;
     } else if (stop) {
-        int met = json_is_true(json_object_get(d->args, "met"));
+        /* a run that breached is missed whatever `met` says: a log written
+         * before stops carried `breached_ms` judged against the target in force
+         * at the stop, so the run's own breach decision decides too */
+        int met = json_is_true(json_object_get(d->args, "met")) &&
+                  aud_json_int(d->args, "breached_ms", 0) == 0 && cc->state != CC_BREACHED;
         int64_t ms = aud_json_int(d->args, "elapsed_ms", 0);
         x->stops++;
         x->met += (uint64_t)met;
@@ -268,6 +272,26 @@ static int cmp64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Which fields the sections read some logged policy declares.  A stored image
+ * that does not load says nothing: its sections stay. */
+static void declared_fields(rep_model *m, const aud_log *lg)
+{
+    for (size_t i = 0; i < lg->npolicies; i++) {
+        const slate_log_policy *lp = &lg->policies[i];
+        slate_program *p = NULL;
+        if (!lp->image || slate_program_load(lp->image, lp->image_len, &p, NULL) != SLATE_OK) {
+            m->has_complaints = m->has_score = m->has_category = m->has_channel = 1;
+            continue;
+        }
+        int kind = slate_program_field_id(p, "kind");
+        m->has_complaints |= kind >= 0 && slate_program_enum_value(p, kind, "complaint") >= 0;
+        m->has_score |= slate_program_field_id(p, "score") >= 0;
+        m->has_category |= slate_program_field_id(p, "category") >= 0;
+        m->has_channel |= slate_program_field_id(p, "channel") >= 0;
+        slate_program_free(p);
+    }
+}
+
 int rep_build(rep_model *m, aud_log *lg, int64_t from, int64_t to)
 {
     memset(m, 0, sizeof *m);
@@ -282,6 +306,7 @@ int rep_build(rep_model *m, aud_log *lg, int64_t from, int64_t to)
                                 i ? ", " : "", aud_txt_s(&t, p->name), aud_txt_s(&t, p->version),
                                 aud_txt_s(&t, p->hash));
     }
+    declared_fields(m, lg);
     builder b = {m, 0, NULL, 0, 0};
     aud_walk w = {NULL, on_entry, on_decision, &b};
     int rc = aud_walk_log(lg, "report", &w);
@@ -428,9 +453,12 @@ static void text_clock_block(FILE *f, const rep_model *m, const char *title, con
     fprintf(f, "  %-18s %s\n", "p90", aud_dur(pct(&c->elapsed, 90), d2));
 }
 
+static void text_complaints(FILE *f, const rep_model *m);
+static void text_satisfaction(FILE *f, const rep_model *m);
+
 void rep_text(const rep_model *m, const char *path, FILE *f)
 {
-    char t1[32], t2[32], p[16], d1[32], d2[32], d3[32];
+    char t1[32], t2[32], p[16], d1[32], d2[32];
     aud_txt txt = {0};
     if (m->unverified) fprintf(f, "%s\n", AUD_UNVERIFIED);
     fprintf(f, "slate report: %s\n", aud_txt_s(&txt, path));
@@ -442,8 +470,11 @@ void rep_text(const rep_model *m, const char *path, FILE *f)
         fprintf(f, "%-20s %s .. %s\n", "events", aud_time(m->first_at, t1),
                 aud_time(m->last_at, t2));
     fprintf(f, "%-20s %s\n", "policies", m->policies);
-    fprintf(f, "%-20s %" PRIu64 " (complaints: %" PRIu64 ", %s)\n", "cases", m->cases,
-            m->complaints, fmt_pct(ratio(m->complaints, m->cases), p));
+    if (m->has_complaints)
+        fprintf(f, "%-20s %" PRIu64 " (complaints: %" PRIu64 ", %s)\n", "cases", m->cases,
+                m->complaints, fmt_pct(ratio(m->complaints, m->cases), p));
+    else
+        fprintf(f, "%-20s %" PRIu64 "\n", "cases", m->cases);
     fprintf(f, "%-20s %" PRIu64 " (%" PRIu64 " rejected)\n", "events counted", m->events,
             m->rejected);
 
@@ -464,10 +495,21 @@ void rep_text(const rep_model *m, const char *path, FILE *f)
 
     fprintf(f, "\nbreaches             %" PRIu64 "\n", m->breaches);
     text_counts(f, "by tier", &m->by_tier);
-    text_counts(f, "by category", &m->by_category);
-    text_counts(f, "by channel", &m->by_channel);
+    if (m->has_category) text_counts(f, "by category", &m->by_category);
+    if (m->has_channel) text_counts(f, "by channel", &m->by_channel);
     text_counts(f, "by clock", &m->by_clock);
+    if (m->has_complaints) text_complaints(f, m);
+    if (m->has_score) text_satisfaction(f, m);
 
+    fprintf(f, "\nactions\n");
+    text_counts(f, "escalations", &m->escalations);
+    fprintf(f, "  %-18s %" PRIu64 "\n", "notifications", m->notifications);
+    fprintf(f, "  %-18s %" PRIu64 "\n", "reviews opened", m->reviews);
+}
+
+static void text_complaints(FILE *f, const rep_model *m)
+{
+    char p[16], d1[32], d2[32], d3[32];
     fprintf(f, "\ncomplaints           %" PRIu64 "\n", m->complaints);
     const rep_clock *cr = clock_named(m, "response", 1), *cs = clock_named(m, "resolution", 1);
     if (cr)
@@ -482,21 +524,21 @@ void rep_text(const rep_model *m, const char *path, FILE *f)
     } else {
         fprintf(f, "  %-18s -\n", "handling time");
     }
+}
 
+static void text_satisfaction(FILE *f, const rep_model *m)
+{
+    char p[16];
     uint64_t answers = 0, satisfied = m->scores[4] + m->scores[5];
     for (int i = 0; i < 6; i++) answers += m->scores[i];
     fprintf(f, "\nsatisfaction         %" PRIu64 " answers, %s satisfied (score 4-5)\n", answers,
             fmt_pct(ratio(satisfied, answers), p));
     for (int s = 1; s <= 5; s++) fprintf(f, "  score %d %12" PRIu64 "\n", s, m->scores[s]);
     if (m->scores[0]) fprintf(f, "  other   %12" PRIu64 "\n", m->scores[0]);
-    fprintf(f, "  %-18s %-7s (%" PRIu64 " of %" PRIu64 ")\n", "of complaints",
-            fmt_pct(ratio(m->complaint_satisfied, m->complaint_scores), p), m->complaint_satisfied,
-            m->complaint_scores);
-
-    fprintf(f, "\nactions\n");
-    text_counts(f, "escalations", &m->escalations);
-    fprintf(f, "  %-18s %" PRIu64 "\n", "notifications", m->notifications);
-    fprintf(f, "  %-18s %" PRIu64 "\n", "reviews opened", m->reviews);
+    if (m->has_complaints)
+        fprintf(f, "  %-18s %-7s (%" PRIu64 " of %" PRIu64 ")\n", "of complaints",
+                fmt_pct(ratio(m->complaint_satisfied, m->complaint_scores), p),
+                m->complaint_satisfied, m->complaint_scores);
 }
 
 /* ---- JSON ----------------------------------------------------------------------- */
@@ -535,6 +577,9 @@ static json_t *jcounts(const rep_counts *c)
     return o;
 }
 
+static json_t *json_complaints(const rep_model *m);
+static json_t *json_satisfaction(const rep_model *m);
+
 json_t *rep_json(const rep_model *m, const char *path)
 {
     char t[32];
@@ -551,7 +596,8 @@ json_t *rep_json(const rep_model *m, const char *path)
     json_object_set_new(o, "last_event", m->last_at == INT64_MIN ? json_null()
                                                                  : json_string(aud_time(m->last_at, t)));
     json_object_set_new(o, "cases", json_integer((json_int_t)m->cases));
-    json_object_set_new(o, "complaint_rate_pct", jpct(ratio(m->complaints, m->cases)));
+    if (m->has_complaints)
+        json_object_set_new(o, "complaint_rate_pct", jpct(ratio(m->complaints, m->cases)));
     json_object_set_new(o, "events", json_integer((json_int_t)m->events));
     json_object_set_new(o, "rejected", json_integer((json_int_t)m->rejected));
     json_t *clocks = json_object();
@@ -561,10 +607,20 @@ json_t *rep_json(const rep_model *m, const char *path)
     json_t *br = json_object();
     json_object_set_new(br, "total", json_integer((json_int_t)m->breaches));
     json_object_set_new(br, "by_tier", jcounts(&m->by_tier));
-    json_object_set_new(br, "by_category", jcounts(&m->by_category));
-    json_object_set_new(br, "by_channel", jcounts(&m->by_channel));
+    if (m->has_category) json_object_set_new(br, "by_category", jcounts(&m->by_category));
+    if (m->has_channel) json_object_set_new(br, "by_channel", jcounts(&m->by_channel));
     json_object_set_new(br, "by_clock", jcounts(&m->by_clock));
     json_object_set_new(o, "breaches", br);
+    if (m->has_complaints) json_object_set_new(o, "complaints", json_complaints(m));
+    if (m->has_score) json_object_set_new(o, "satisfaction", json_satisfaction(m));
+    json_object_set_new(o, "escalations", jcounts(&m->escalations));
+    json_object_set_new(o, "notifications", json_integer((json_int_t)m->notifications));
+    json_object_set_new(o, "reviews", json_integer((json_int_t)m->reviews));
+    return o;
+}
+
+static json_t *json_complaints(const rep_model *m)
+{
     json_t *cp = json_object();
     json_object_set_new(cp, "cases", json_integer((json_int_t)m->complaints));
     json_t *cc = json_object();
@@ -572,8 +628,14 @@ json_t *rep_json(const rep_model *m, const char *path)
         if (m->complaint_clocks[i].starts)
             json_object_set_new(cc, m->clock_names.keys[i], jclock(&m->complaint_clocks[i]));
     json_object_set_new(cp, "clocks", cc);
-    json_object_set_new(cp, "satisfied_pct", jpct(ratio(m->complaint_satisfied, m->complaint_scores)));
-    json_object_set_new(o, "complaints", cp);
+    if (m->has_score)
+        json_object_set_new(cp, "satisfied_pct",
+                            jpct(ratio(m->complaint_satisfied, m->complaint_scores)));
+    return cp;
+}
+
+static json_t *json_satisfaction(const rep_model *m)
+{
     json_t *sat = json_object(), *dist = json_object();
     uint64_t answers = 0;
     for (int i = 0; i < 6; i++) answers += m->scores[i];
@@ -585,11 +647,7 @@ json_t *rep_json(const rep_model *m, const char *path)
     json_object_set_new(sat, "distribution", dist);
     json_object_set_new(sat, "other", json_integer((json_int_t)m->scores[0]));
     json_object_set_new(sat, "satisfied_pct", jpct(ratio(m->scores[4] + m->scores[5], answers)));
-    json_object_set_new(o, "satisfaction", sat);
-    json_object_set_new(o, "escalations", jcounts(&m->escalations));
-    json_object_set_new(o, "notifications", json_integer((json_int_t)m->notifications));
-    json_object_set_new(o, "reviews", json_integer((json_int_t)m->reviews));
-    return o;
+    return sat;
 }
 
 /* ---- HTML ----------------------------------------------------------------------- */
@@ -664,6 +722,9 @@ static void html_row(FILE *f, const char *name, const char *value)
     fputs("</td></tr>\n", f);
 }
 
+static void html_complaints(FILE *f, const rep_model *m);
+static void html_satisfaction(FILE *f, const rep_model *m);
+
 void rep_html(const rep_model *m, const char *path, FILE *f)
 {
     char buf[256], p[16], d1[32], d2[32], t1[32], t2[32];
@@ -687,8 +748,11 @@ void rep_html(const rep_model *m, const char *path, FILE *f)
         html_row(f, "events", buf);
     }
     html_row(f, "policies", m->policies);
-    snprintf(buf, sizeof buf, "%" PRIu64 " (complaints: %" PRIu64 ", %s)", m->cases, m->complaints,
-             fmt_pct(ratio(m->complaints, m->cases), p));
+    if (m->has_complaints)
+        snprintf(buf, sizeof buf, "%" PRIu64 " (complaints: %" PRIu64 ", %s)", m->cases,
+                 m->complaints, fmt_pct(ratio(m->complaints, m->cases), p));
+    else
+        snprintf(buf, sizeof buf, "%" PRIu64, m->cases);
     html_row(f, "cases", buf);
     snprintf(buf, sizeof buf, "%" PRIu64 " (%" PRIu64 " rejected)", m->events, m->rejected);
     html_row(f, "events counted", buf);
@@ -715,9 +779,20 @@ void rep_html(const rep_model *m, const char *path, FILE *f)
     free(met);
     fprintf(f, "<h2>Breaches: %" PRIu64 "</h2>\n", m->breaches);
     svg_counts(f, "by tier", &m->by_tier);
-    svg_counts(f, "by category", &m->by_category);
-    svg_counts(f, "by channel", &m->by_channel);
+    if (m->has_category) svg_counts(f, "by category", &m->by_category);
+    if (m->has_channel) svg_counts(f, "by channel", &m->by_channel);
     svg_counts(f, "by clock", &m->by_clock);
+    if (m->has_complaints) html_complaints(f, m);
+    if (m->has_score) html_satisfaction(f, m);
+    fputs("<h2>Escalations</h2>\n", f);
+    svg_counts(f, "by level", &m->escalations);
+    fputs("<p>Generated by slate report from the decision log; no external resources.</p>\n"
+          "</body></html>\n", f);
+}
+
+static void html_complaints(FILE *f, const rep_model *m)
+{
+    char buf[256], p[16], d1[32], d2[32];
     fprintf(f, "<h2>Complaints: %" PRIu64 "</h2>\n<table>\n", m->complaints);
     const rep_clock *cs = clock_named(m, "resolution", 1);
     if (cs && cs->elapsed.n) {
@@ -726,8 +801,14 @@ void rep_html(const rep_model *m, const char *path, FILE *f)
                  aud_dur(pct(&cs->elapsed, 90), d2), aud_dur(vmax(&cs->elapsed), d3));
         html_row(f, "handling time", buf);
     }
-    html_row(f, "satisfied", fmt_pct(ratio(m->complaint_satisfied, m->complaint_scores), p));
+    if (m->has_score)
+        html_row(f, "satisfied", fmt_pct(ratio(m->complaint_satisfied, m->complaint_scores), p));
     fputs("</table>\n", f);
+}
+
+static void html_satisfaction(FILE *f, const rep_model *m)
+{
+    char p[16];
     uint64_t answers = 0;
     for (int i = 0; i < 6; i++) answers += m->scores[i];
     fprintf(f, "<h2>Satisfaction: %" PRIu64 " answers, %s satisfied</h2>\n", answers,
@@ -736,8 +817,4 @@ void rep_html(const rep_model *m, const char *path, FILE *f)
     double sv[5];
     for (int s = 0; s < 5; s++) sv[s] = (double)m->scores[s + 1];
     svg_bars(f, "answers by score", score_labels, sv, 5, "", 0);
-    fputs("<h2>Escalations</h2>\n", f);
-    svg_counts(f, "by level", &m->escalations);
-    fputs("<p>Generated by slate report from the decision log; no external resources.</p>\n"
-          "</body></html>\n", f);
 }

@@ -1,16 +1,19 @@
 /*
- * report.h - the SLA compliance measures of DOMAIN.md computed over a decision
+ * report.h - the SLA compliance measures computed over a decision
  * log: the model `slate report` prints as text, JSON or HTML.
  *
  * Definitions (docs/audit-log.md, "slate report"): a case counts when its first
  * accepted event falls in [from, to); everything the log holds about it counts.
- * Per clock: `met %` = stops with met / (stops + breaches never stopped);
+ * Per clock: `met %` = stops with met whose clock run never breached / (stops +
+ * breaches never stopped);
  * `rate` = cases whose clock stopped / cases whose clock started; average and p90
  * (nearest rank) over the working time of stop decisions.  Case fields (kind,
  * category, channel) come from the event payloads and the rules' `set`
  * decisions, as they stood when a decision was made; the tier is the SLA tier
  * last chosen for the case.  A complaint is a case whose `kind` was `complaint`
  * at any point; all of its decisions and scores count in the complaint figures.
+ * A section that reads a field no logged policy declares (`kind` with the value
+ * `complaint`, `score`, `category`, `channel`) is left out of every form.
  */
 #ifndef SLATE_REPORT_H
 #define SLATE_REPORT_H
@@ -54,6 +57,8 @@ typedef struct rep_model {
     uint64_t complaint_scores, complaint_satisfied;
     char policies[512];         /* "svc 1 (1a2b3c4d5e6f), ..." */
     int unverified;             /* read with --no-verify: every rendering says so */
+    int has_complaints, has_score, has_category, has_channel; /* some logged policy
+                                   declares what the section reads (report.h) */
 
     /* working state */
     aud_map cases_map;          /* case id -> index */

@@ -1,6 +1,6 @@
 /*
  * rerun.c - the stored entries of a decision log, fed back in order through
- * cli/logfeed.c.  See rerun.h.
+ * io/runner.c.  See rerun.h.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -11,52 +11,36 @@
 
 #include "status.h"
 #include "termsafe.h"
-#include "frontend.h"
-#include "lower.h"
 #include "rerun.h"
+#include "slatec.h"
 
 int rr_load_policy(const char *path, slate_program **prog, uint8_t **image, size_t *image_len,
                    char **source, size_t *source_len, const char *cmd)
 {
-    *prog = NULL;
-    *image = NULL;
     *source = NULL;
-    *image_len = *source_len = 0;
-    size_t n = strlen(path);
-    if (n > 6 && !strcmp(path + n - 6, ".slate")) {
-        fe_unit u;
-        int rc = fe_load(&u, path, stderr, 0);
-        if (rc) {
-            if (rc != 3) diag_summary(&u.diag);
-            fe_release(&u);
-            return rc == 3 ? EXIT_IO : EXIT_INPUT;
-        }
-        if (cg_compile(u.ast, &u.diag, image, image_len)) {
-            diag_summary(&u.diag);
-            fe_release(&u);
-            return EXIT_INPUT;
-        }
-        *source = u.src; /* keep the text: the log stores it */
-        *source_len = u.len;
-        u.src = NULL;
-        fe_release(&u);
-    } else {
-        *image = (uint8_t *)fe_read_file(path, image_len);
-        if (!*image) {
-            fprintf(stderr, "slate %s: %s: %s\n", cmd, path, strerror(errno));
-            return EXIT_IO;
-        }
-    }
-    char *err = NULL;
-    if (slate_program_load(*image, *image_len, prog, &err)) {
-        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, err ? err : "the image does not load");
-        slate_free(err);
-        free(*image);
-        free(*source);
+    *source_len = 0;
+    size_t len;
+    char *bytes = slatec_read_file(path, &len);
+    if (!bytes) {
+        *prog = NULL;
         *image = NULL;
-        *source = NULL;
-        return EXIT_INPUT;
+        *image_len = 0;
+        fprintf(stderr, "slate %s: %s: %s\n", cmd, path, strerror(errno));
+        return EXIT_IO;
     }
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = stderr;
+    o.summary = 1;
+    char *err = NULL;
+    int rc = slatec_load(&o, path, bytes, len, prog, image, image_len, &err);
+    if (err) fprintf(stderr, "slate %s: %s: %s\n", cmd, path, err);
+    slate_free(err);
+    if (rc != SLATE_OK || slatec_is_image(bytes, len)) {
+        free(bytes);
+        return rc == SLATE_OK ? EXIT_OK : rc == SLATE_ERROR ? EXIT_INPUT : EXIT_IO;
+    }
+    *source = bytes; /* keep the text: the log stores it */
+    *source_len = len;
     return EXIT_OK;
 }
 
@@ -84,6 +68,12 @@ void rr_options(const slate_log *log, int64_t *tolerance_ms, int *strict)
     *strict = s ? atoi(s) : 0;
 }
 
+int64_t rr_max_skip(const char *v)
+{
+    long long ms = v ? strtoll(v, NULL, 10) : 0;
+    return ms > 0 ? ms : 0;
+}
+
 slate_log_policy rr_policy_info(const slate_program *prog, const void *image, size_t image_len,
                                 const char *source, size_t source_len)
 {
@@ -97,7 +87,9 @@ void rr_init(rr_run *rr, int64_t tolerance_ms, int strict, slate_log *log, slate
              void *next_ud, slate_program *fixed)
 {
     memset(rr, 0, sizeof *rr);
+    rr->eopts = (slate_engine_opts)SLATE_ENGINE_OPTS_INIT;
     rr->eopts.tolerance_ms = tolerance_ms;
+    rr->eopts.strict = strict >= 2; /* 1: a log from before fields were checked */
     rr->strict = strict;
     rr->log = log;
     rr->next = next;
@@ -123,6 +115,7 @@ static int start_or_swap(rr_run *rr, const slate_program *prog, const slate_log_
     int rc;
     if (!rr->started) {
         rc = runner_init(&rr->run, prog, &rr->eopts, NULL, rr->log, lp);
+        rr->run.max_skip_ms = rr->max_skip_ms;
         rr->started = 1;
         if (!rr->log) {
             rr->run.out.next = rr->next;
@@ -359,6 +352,7 @@ int rr_check(const char *path, rr_result *res, slate_log_summary *sum, const cha
         rr_options(log, &tol, &strict);
         rr_run rr;
         rr_init(&rr, tol, strict, log, NULL, NULL, NULL);
+        rr.max_skip_ms = rr_max_skip(slate_log_option(log, "max_skip_ms"));
         rr.msg = msg;
         rr.from_log = 1;
         rc = rr_feed(path, &rr, res, cmd);

@@ -28,6 +28,7 @@ typedef struct rr_run {
     int started;
     slate_engine_opts eopts;
     int strict;
+    int64_t max_skip_ms;        /* the runner's limit (runner.h); 0 after rr_init */
     slate_log *log;             /* entries go here (a check-mode handle), or NULL */
     slate_sink next;            /* without a log: decisions go here after numbering */
     void *next_ud;
@@ -44,7 +45,9 @@ typedef struct rr_run {
 
 /* Set up with the engine options, a log (check mode or NULL), or without one a
  * sink for the decisions (may be NULL); `fixed` (owned from now on, may be
- * NULL) replaces every policy of the log. */
+ * NULL) replaces every policy of the log.  `strict` is the log's option: 0 off,
+ * 1 undeclared keys rejected (logs written before fields were checked), 2 that
+ * and the engine's strict mode (slate_engine_opts.strict). */
 void rr_init(rr_run *rr, int64_t tolerance_ms, int strict, slate_log *log, slate_sink next,
              void *next_ud, slate_program *fixed);
 void rr_free(rr_run *rr);
@@ -67,10 +70,14 @@ int rr_check(const char *path, rr_result *res, slate_log_summary *sum, const cha
 /* The log's evaluation options (opt.tolerance_ms, opt.strict). */
 void rr_options(const slate_log *log, int64_t *tolerance_ms, int *strict);
 
-/* Load a policy for running: a .slate file is compiled in memory (diagnostics
- * on stderr), anything else is read as an image.  On success *prog is loaded and
- * *image (malloc'd), *source (malloc'd, NULL for an image) are what the log
- * records.  Returns EXIT_OK, EXIT_INPUT (errors in the policy, image refused) or
+/* The runner's max_skip_ms for the log's `opt.max_skip_ms` value `v`: none (0)
+ * when NULL, as in a log written before the option existed. */
+int64_t rr_max_skip(const char *v);
+
+/* Load a policy for running: source is compiled in memory (diagnostics on
+ * stderr) and an image is loaded, told apart by their bytes (slatec_load()).
+ * On success *prog is loaded and *image (malloc'd), *source (malloc'd, NULL
+ * for an image) are what the log records.  Returns EXIT_OK, EXIT_INPUT (errors in the policy, image refused) or
  * EXIT_IO (printed as "slate CMD: ..."). */
 int rr_load_policy(const char *path, slate_program **prog, uint8_t **image, size_t *image_len,
                    char **source, size_t *source_len, const char *cmd);

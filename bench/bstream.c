@@ -10,29 +10,18 @@
 #include <time.h>
 
 #include "events.h"
-#include "frontend.h"
-#include "lower.h"
+#include "slatec.h"
 
 slate_program *bs_compile_text(const char *name, const char *src, size_t len, size_t *img_len)
 {
-    fe_unit u;
-    int rc = fe_load_text(&u, name, src, len, stderr, 0);
-    uint8_t *img = NULL;
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = stderr;
+    slate_program *p = NULL;
     size_t n = 0;
-    if (rc == 0) rc = cg_compile(u.ast, &u.diag, &img, &n) ? 1 : 0;
-    fe_release(&u);
-    if (rc) {
+    if (slatec_compile(&o, name, src, len, &p, NULL, &n) != SLATE_OK) {
         fprintf(stderr, "bench: %s does not compile\n", name);
         return NULL;
     }
-    slate_program *p = NULL;
-    char *err = NULL;
-    if (slate_program_load(img, n, &p, &err) != SLATE_OK) {
-        fprintf(stderr, "bench: %s: load: %s\n", name, err ? err : "?");
-        slate_free(err);
-        p = NULL;
-    }
-    free(img);
     if (img_len) *img_len = n;
     return p;
 }
@@ -40,7 +29,7 @@ slate_program *bs_compile_text(const char *name, const char *src, size_t len, si
 slate_program *bs_compile_file(const char *path, size_t *img_len)
 {
     size_t len = 0;
-    char *src = fe_read_file(path, &len);
+    char *src = slatec_read_file(path, &len);
     if (!src) {
         fprintf(stderr, "bench: cannot read %s\n", path);
         return NULL;
@@ -145,7 +134,7 @@ int bs_load_events_text(const slate_program *prog, const char *text, size_t len,
 int bs_load_events(const slate_program *prog, const char *path, bs_stream *s)
 {
     size_t len = 0;
-    char *text = fe_read_file(path, &len);
+    char *text = slatec_read_file(path, &len);
     if (!text) {
         fprintf(stderr, "bench: cannot read %s\n", path);
         return -1;

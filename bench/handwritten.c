@@ -116,7 +116,8 @@ static int select_tier(const int64_t *f)
 
 /* ---- state ------------------------------------------------------------------------- */
 
-enum { IDLE, ACTIVE, STOPPED };
+/* WAITING: started while the tier gave it no target (elapsed holds when). */
+enum { IDLE, ACTIVE, STOPPED, WAITING };
 
 typedef struct hclock {
     int64_t elapsed, since;
@@ -279,6 +280,13 @@ static int counting(const hclock *k)
     return k->state == ACTIVE && !k->paused && k->has_target;
 }
 
+/* Its steps can fire: a paused clock fires those a new target put at or below
+ * its working time, at the change. */
+static int armed(const hclock *k)
+{
+    return k->state == ACTIVE && k->has_target;
+}
+
 static void settle(const hw_engine *h, const hcase *c, int ci, hclock *k)
 {
     if (counting(k)) k->elapsed += work(cal_of(h, c, ci), k->since, h->now);
@@ -338,11 +346,15 @@ static void schedule(hw_engine *h, uint32_t slot, int ci)
     hcase *c = &h->cases[slot];
     hclock *k = &c->k[ci];
     int64_t p = 0;
-    if (!counting(k) || !next_step(c, ci, &p)) {
+    if (!armed(k) || !next_step(c, ci, &p)) {
         timer_remove(h, slot, (uint32_t)ci);
         return;
     }
     settle(h, c, ci, k);
+    if (!counting(k) && p > k->elapsed) {
+        timer_remove(h, slot, (uint32_t)ci);
+        return;
+    }
     int64_t at = p <= k->elapsed ? h->now : add_work(cal_of(h, c, ci), h->now, p - k->elapsed);
     if (at == INT64_MAX)
         timer_remove(h, slot, (uint32_t)ci);
@@ -358,7 +370,7 @@ static void fire(hw_engine *h, uint32_t slot, int ci)
     for (;;) {
         int64_t p = 0;
         const hstep *s;
-        if (!counting(k) || !(s = next_step(c, ci, &p)) || p > k->elapsed) break;
+        if (!armed(k) || !(s = next_step(c, ci, &p)) || p > k->elapsed) break;
         k->fired |= (uint8_t)(1u << s->key);
         emit(h, slot, s->percent ? SLATE_A_WARN : SLATE_A_BREACH, ci);
         /* the ladder's actions (escalate, notify, assign) are outside the subset;
@@ -370,7 +382,14 @@ static void fire(hw_engine *h, uint32_t slot, int ci)
 static void start(hw_engine *h, uint32_t slot, int ci)
 {
     hclock *k = &h->cases[slot].k[ci];
-    if (k->state == ACTIVE || !k->has_target) return;
+    if (k->state == ACTIVE) return;
+    if (!k->has_target) {
+        if (k->state != WAITING) {
+            k->state = WAITING;
+            k->elapsed = h->now;
+        }
+        return;
+    }
     k->state = ACTIVE;
     k->elapsed = 0;
     k->fired = 0;
@@ -384,6 +403,7 @@ static void stop(hw_engine *h, uint32_t slot, int ci)
 {
     hcase *c = &h->cases[slot];
     hclock *k = &c->k[ci];
+    if (k->state == WAITING) k->state = IDLE;
     if (k->state != ACTIVE) return;
     settle(h, c, ci, k);
     k->state = STOPPED;
@@ -430,7 +450,8 @@ static void reopen(hw_engine *h, uint32_t slot)
 }
 
 /* Choose the tier; on a change every clock takes the new target, keeping the
- * working time counted so far. */
+ * working time counted so far, and a clock waiting for a target starts with the
+ * working time since its start event. */
 static void select_and_retarget(hw_engine *h, uint32_t slot)
 {
     hcase *c = &h->cases[slot];
@@ -444,6 +465,17 @@ static void select_and_retarget(hw_engine *h, uint32_t slot)
         c->k[ci].since = h->now;
     }
     emit(h, slot, SLATE_A_SLA, -1);
+    for (int ci = 0; ci < NCLK; ci++) {
+        hclock *k = &c->k[ci];
+        if (k->state != WAITING || !k->has_target) continue;
+        int64_t from = k->elapsed;
+        k->state = ACTIVE;
+        k->fired = 0;
+        k->paused = 0;
+        k->since = h->now;
+        k->elapsed = work(cal_of(h, c, ci), from, h->now);
+        emit(h, slot, SLATE_A_START, ci);
+    }
     for (int ci = 0; ci < NCLK; ci++) schedule(h, slot, ci);
 }
 

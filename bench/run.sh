@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh - the issue-7 benchmarks, every driver in one run on one machine, so the
-# ratios compare like with like (STYLE.md: ratios against baselines in the same
-# run, medians).  Usage: bench/run.sh BUILD_DIR (make bench passes build/bench).
+# ratios compare like with like (../shared/design/STYLE.md: ratios against
+# baselines in the same run, medians).  Usage: bench/run.sh BUILD_DIR (make bench
+# passes build/bench).
 #
 # Inputs: `slate gen` for the reference policy, seed 1: the big stream (100k
 # cases, ~630k events; BENCH_CASES overrides) and a small one (~10k events).

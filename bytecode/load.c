@@ -3,13 +3,17 @@
  *
  * Place in the pipeline: `slate build` writes an image (compiler/emit.c); an
  * embedder hands its bytes to slate_program_load(), which decodes them here and
- * runs bytecode/verify.c before returning.  The layout is in image.h and
- * docs/bytecode.md.  The input is untrusted: every length is checked against the
- * bytes actually given before it is read, with 64-bit arithmetic, and the
- * encoding is canonical (sections contiguous and in order, strings packed), so
- * one valid image has exactly one byte form for a given stated step bound (the
- * bound may be any value the verifier proves sufficient).  The whole program
- * (the struct and all its arrays) lives in one malloc'd block.
+ * runs bytecode/verify.c before returning.  The sections and their records are
+ * those of image.def (docs/bytecode.md for people): the directory check and the
+ * walk that decodes them are expansions of it; written by hand here are the
+ * header, the rules across sections and the CUSTOM sections.  The input is
+ * untrusted: every length is checked against the bytes actually given before it
+ * is read, with 64-bit arithmetic, and the encoding is canonical (sections
+ * contiguous and in order, strings packed), so one valid image has exactly one
+ * byte form for a given stated step bound (the bound may be any value the
+ * verifier proves sufficient).  The whole program (the struct and all its
+ * arrays) lives in one block from the caller's allocator (malloc by default).
+ * Values are the verifier's business.
  */
 #include <nettle/sha2.h>
 #include <stdarg.h>
@@ -19,6 +23,8 @@
 #include <string.h>
 
 #include "image.h"
+#include "optsize.h"
+#include "image_rec.h"
 #include "load.h"
 #include "program.h"
 #include "slate.h"
@@ -32,7 +38,16 @@ typedef struct sec {
 typedef struct lctx {
     char *err;
     size_t errsize;
+    const slate_allocator *al; /* the program's memory; NULL: malloc */
 } lctx;
+
+static void *l_realloc(const slate_allocator *al, void *p, size_t n)
+{
+    if (al) return al->realloc(al->ud, p, n);
+    if (n) return realloc(p, n);
+    free(p);
+    return NULL;
+}
 
 static int fail(lctx *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(lctx *l, const char *fmt, ...)
@@ -44,28 +59,138 @@ static int fail(lctx *l, const char *fmt, ...)
     return -1;
 }
 
+/* The directory as image.def declares it, in order. */
 static const struct {
     uint32_t id, size;
     const char *name;
 } sections[IMG_NSECTIONS] = {
-#define SEC(id, num, name, size) {num, size, name},
-    IMG_SECTIONS(SEC)
-#undef SEC
+#define SECTION(id, num, name, type) {num, IMG_SIZE_##id, name},
+#include "image.def"
 };
 
-/* Carve `n` objects of `size` from the block at *off (8-aligned). */
-static void *carve(uint8_t *base, size_t *off, size_t n, size_t size)
-{
-    void *p = base + *off;
-    *off += (n * size + 7) & ~(size_t)7;
-    return p;
-}
-
 /* Bytes an array of n objects of `size` takes in the block (n < 2^32 and size
- * small, so this cannot overflow a 64-bit size_t; `need` below checks 32-bit). */
+ * small, so this cannot overflow a 64-bit size_t; decode() checks 32-bit). */
 static size_t span(size_t n, size_t size) { return (n * size + 7) & ~(size_t)7; }
 
 #define RANGE_OK(first, n, total) ((uint64_t)(first) + (uint64_t)(n) <= (uint64_t)(total))
+
+/* One walk over the sections, made twice: first with no block, to size it
+ * (every carve() only counts), then to fill it. */
+typedef struct dctx {
+    lctx *l;
+    const sec *s;        /* the sections, by place */
+    uint8_t *base;       /* the block, or NULL while sizing */
+    size_t off;          /* bytes carved so far */
+    slate_program *p;
+    char *strtab;        /* from rd_STRDATA, filled by rd_STRINGS */
+    void *slices[IMG_NSECTIONS]; /* the SLICES sections' records, by place */
+} dctx;
+
+#define S(id) d->s[IMG_S_##id - 1]
+
+/* `n` objects of `size` from the block (8-aligned), or NULL while sizing. */
+static void *carve(dctx *d, size_t n, size_t size)
+{
+    void *p = d->base ? d->base + d->off : NULL;
+    d->off += span(n, size);
+    return p;
+}
+
+/* ---- the CUSTOM sections of image.def ---------------------------------------------- */
+
+/* The string table keeps a NUL after each string, so it is strdata plus one
+ * byte per string; decode() has checked that strings are packed in strdata. */
+static int rd_STRDATA(dctx *d)
+{
+    d->strtab = carve(d, (size_t)S(STRDATA).n + S(STRINGS).n, 1);
+    return 0;
+}
+
+static int rd_STRINGS(dctx *d)
+{
+    prog_string *strings = carve(d, S(STRINGS).n, sizeof *strings);
+    if (!d->base) return 0;
+    for (uint32_t i = 0; i < S(STRINGS).n; i++) {
+        prog_string r;
+        img_get_STRINGS(S(STRINGS).rec + (size_t)i * IMG_SIZE_STRINGS, &r);
+        memcpy(d->strtab + r.off + i, S(STRDATA).rec + r.off, r.len);
+        d->strtab[r.off + i + r.len] = '\0';
+        strings[i] = (prog_string){r.off + i, r.len};
+    }
+    d->p->strtab = d->strtab;
+    d->p->strings = strings;
+    d->p->nstrings = S(STRINGS).n;
+    return 0;
+}
+
+/* A calendar's tables are slices of the SLICES sections, decoded by now. */
+static int rd_CALENDARS(dctx *d)
+{
+    cal_table *cals = carve(d, S(CALENDARS).n, sizeof *cals);
+    uint32_t *names = carve(d, S(CALENDARS).n, 4);
+    if (!d->base) return 0;
+    const cal_span *week = d->slices[IMG_S_CALWEEK - 1];
+    const int32_t *closed = d->slices[IMG_S_CALCLOSED - 1];
+    const cal_offset *offs = d->slices[IMG_S_CALOFFSETS - 1];
+    for (uint32_t i = 0; i < S(CALENDARS).n; i++) {
+        img_calendar r;
+        img_get_CALENDARS(S(CALENDARS).rec + (size_t)i * IMG_SIZE_CALENDARS, &r);
+        if (!RANGE_OK(r.first_week, r.nweek, S(CALWEEK).n) || !RANGE_OK(r.first_closed, r.nclosed, S(CALCLOSED).n) ||
+            !RANGE_OK(r.first_offset, r.noffsets, S(CALOFFSETS).n))
+            return fail(d->l, "calendars[%u]: tables out of range", i);
+        names[i] = r.name;
+        cals[i] = (cal_table){week + r.first_week, r.nweek, closed + r.first_closed, r.nclosed,
+                              offs + r.first_offset, r.noffsets, r.workday_ms};
+    }
+    d->p->calendars = cals;
+    d->p->calendar_names = names;
+    d->p->ncalendars = S(CALENDARS).n;
+    return 0;
+}
+
+/* decode() has checked there is exactly one record. */
+static int rd_META(dctx *d)
+{
+    if (d->base) img_get_META(S(META).rec, d->p);
+    return 0;
+}
+
+/* Carve (and, with a block, decode) every section: the TABLE and SLICES ones
+ * from image.def directly, then the CUSTOM ones, which may use the slices. */
+static int walk(dctx *d)
+{
+    d->off = 0;
+    d->p = carve(d, 1, sizeof(slate_program));
+    if (d->base) memset(d->p, 0, sizeof *d->p);
+/* The section is copied to locals first: stores into uint8_t members may alias
+ * anything, and would otherwise make every record reload d->s. */
+#define TABLE(id, num, name, type, array, count)                                  \
+    {                                                                             \
+        const uint8_t *rec = S(id).rec;                                           \
+        uint32_t n = S(id).n;                                                     \
+        type *a = carve(d, n, sizeof *a);                                         \
+        if (a) {                                                                  \
+            for (uint32_t i = 0; i < n; i++, rec += IMG_SIZE_##id)                \
+                img_get_##id(rec, &a[i]);                                         \
+            d->p->array = a;                                                      \
+            d->p->count = n;                                                      \
+        }                                                                         \
+    }
+#define SLICES(id, num, name, type, parent, nparent, array, count)                \
+    {                                                                             \
+        const uint8_t *rec = S(id).rec;                                           \
+        uint32_t n = S(id).n;                                                     \
+        type *a = carve(d, n, sizeof *a);                                         \
+        for (uint32_t i = 0; a && i < n; i++, rec += IMG_SIZE_##id)               \
+            img_get_##id(rec, &a[i]);                                             \
+        d->slices[IMG_S_##id - 1] = a;                                            \
+    }
+#include "image.def"
+#define CUSTOM(id, num, name, type) \
+    if (rd_##id(d)) return -1;
+#include "image.def"
+    return 0;
+}
 
 static int decode(lctx *l, const uint8_t *img, size_t len, slate_program **out)
 {
@@ -86,9 +211,11 @@ static int decode(lctx *l, const uint8_t *img, size_t len, slate_program **out)
     sha256_update(&h, body, img);
     sha256_digest(&h, sizeof digest, digest);
     if (memcmp(digest, img + body, IMG_HASH_LEN)) return fail(l, "trailer: hash mismatch (image corrupt)");
-    if (nsec != IMG_NSECTIONS) return fail(l, "header: %u sections (%u expected)", nsec, IMG_NSECTIONS);
+    if (nsec != img_nsections(version))
+        return fail(l, "header: %u sections (%u expected in format %u)", nsec, img_nsections(version),
+                    version);
 
-    sec s[IMG_NSECTIONS];
+    sec s[IMG_NSECTIONS] = {{0}}; /* a section the format predates: no records */
     size_t at = IMG_HEADER_LEN + (size_t)nsec * IMG_DIRENT_LEN;
     if (at > body) return fail(l, "header: section directory truncated");
     for (uint32_t i = 0; i < nsec; i++) {
@@ -106,200 +233,42 @@ static int decode(lctx *l, const uint8_t *img, size_t len, slate_program **out)
     }
     if (at != body) return fail(l, "header: %zu stray bytes after the sections", body - at);
 
-#define S(id) s[IMG_S_##id - 1]
+    /* What the record sizes cannot say: the cross-section rules of image.def. */
+    dctx dc = {.l = l, .s = s}, *d = &dc;
     if (S(META).n != 1) return fail(l, "meta: %u records (1 expected)", S(META).n);
     if (S(LINES).n != S(CODE).n) return fail(l, "lines: %u entries for %u instructions", S(LINES).n, S(CODE).n);
-
-    /* Strings are packed back to back in strdata; the loaded table adds a NUL to each. */
+    /* Canonical: a program that requires no field is written as format 2. */
+    if (version >= 3 && S(REQUIRED).n == 0) return fail(l, "required: no records in a format %u image", version);
+    /* Strings are packed back to back in strdata, in index order. */
     uint64_t pos = 0;
     for (uint32_t i = 0; i < S(STRINGS).n; i++) {
-        const uint8_t *r = S(STRINGS).rec + (size_t)i * 8;
-        if (img_get32(r) != pos) return fail(l, "strings[%u]: offset %u (%llu expected)", i, img_get32(r), (unsigned long long)pos);
-        pos += img_get32(r + 4);
+        prog_string r;
+        img_get_STRINGS(S(STRINGS).rec + (size_t)i * IMG_SIZE_STRINGS, &r);
+        if (r.off != pos) return fail(l, "strings[%u]: offset %u (%llu expected)", i, r.off, (unsigned long long)pos);
+        pos += r.len;
         if (pos > S(STRDATA).n) return fail(l, "strings[%u]: runs past the string data", i);
     }
     if (pos != S(STRDATA).n) return fail(l, "strdata: %llu unused bytes", (unsigned long long)(S(STRDATA).n - pos));
 
-    size_t need = span(1, sizeof(slate_program)) + span((size_t)S(STRDATA).n + S(STRINGS).n, 1) +
-                  span(S(STRINGS).n, sizeof(prog_string)) + span(S(CONSTS).n, sizeof(int64_t)) +
-                  span(S(FIELDS).n, sizeof(prog_field)) + span(S(ENUMVALS).n, 4) + span(S(LEVELS).n, 4) +
-                  span(S(EVENTS).n, sizeof(prog_event)) + span(S(EVOPS).n, sizeof(prog_evop)) +
-                  span(S(CLOCKS).n, sizeof(prog_clock)) + span(S(CALENDARS).n, sizeof(cal_table)) +
-                  span(S(CALENDARS).n, 4) + span(S(CALWEEK).n, sizeof(cal_span)) +
-                  span(S(CALCLOSED).n, 4) + span(S(CALOFFSETS).n, sizeof(cal_offset)) +
-                  span(S(TARGETS).n, sizeof(prog_target)) + span(S(STEPS).n, sizeof(prog_step)) +
-                  span(S(TIERS).n, sizeof(prog_tier)) + span(S(LADDERS).n, 4) +
-                  span(S(RULES).n, sizeof(prog_rule)) + span(S(EMITS).n, sizeof(prog_emit)) +
-                  span(S(EMITARGS).n, sizeof(prog_emit_arg)) + span(S(CODE).n, sizeof(vm_instr)) +
-                  span(S(LINES).n, 4);
-    if ((uint64_t)need > SIZE_MAX / 2 || (SIZE_MAX < UINT64_MAX && (uint64_t)len * 8 > SIZE_MAX / 2))
+    if (SIZE_MAX < UINT64_MAX && (uint64_t)len * 8 > SIZE_MAX / 2)
         return fail(l, "out of memory (image too large for this host)");
-    uint8_t *base = malloc(need);
+    walk(d); /* sizing: cannot fail */
+    size_t need = d->off;
+    if ((uint64_t)need > SIZE_MAX / 2) return fail(l, "out of memory (image too large for this host)");
+    uint8_t *base = l_realloc(l->al, NULL, need ? need : 1);
     if (!base) return fail(l, "out of memory (%zu bytes)", need);
-    size_t off = 0;
-    slate_program *p = carve(base, &off, 1, sizeof *p);
-    memset(p, 0, sizeof *p);
+    d->base = base;
+    if (walk(d)) {
+        l_realloc(l->al, base, 0);
+        return -1;
+    }
+    slate_program *p = d->p;
     p->owner = base;
-
-    char *strtab = carve(base, &off, (size_t)S(STRDATA).n + S(STRINGS).n, 1);
-    prog_string *strings = carve(base, &off, S(STRINGS).n, sizeof *strings);
-    for (uint32_t i = 0; i < S(STRINGS).n; i++) {
-        const uint8_t *r = S(STRINGS).rec + (size_t)i * 8;
-        uint32_t so = img_get32(r), sl = img_get32(r + 4);
-        memcpy(strtab + so + i, S(STRDATA).rec + so, sl);
-        strtab[so + i + sl] = '\0';
-        strings[i] = (prog_string){so + i, sl};
+    if (l->al) {
+        p->al_realloc = l->al->realloc;
+        p->al_ud = l->al->ud;
     }
-    p->strtab = strtab;
-    p->strings = strings;
-    p->nstrings = S(STRINGS).n;
-
-    int64_t *consts = carve(base, &off, S(CONSTS).n, sizeof *consts);
-    for (uint32_t i = 0; i < S(CONSTS).n; i++) consts[i] = (int64_t)img_get64(S(CONSTS).rec + (size_t)i * 8);
-    p->consts = consts;
-    p->nconsts = S(CONSTS).n;
-
-    prog_field *fields = carve(base, &off, S(FIELDS).n, sizeof *fields);
-    for (uint32_t i = 0; i < S(FIELDS).n; i++) {
-        const uint8_t *r = S(FIELDS).rec + (size_t)i * 13;
-        fields[i] = (prog_field){img_get32(r), r[4], img_get32(r + 5), img_get32(r + 9)};
-    }
-    p->fields = fields;
-    p->nfields = S(FIELDS).n;
-
-    uint32_t *u = carve(base, &off, S(ENUMVALS).n, 4);
-    for (uint32_t i = 0; i < S(ENUMVALS).n; i++) u[i] = img_get32(S(ENUMVALS).rec + (size_t)i * 4);
-    p->enum_values = u;
-    p->nenum_values = S(ENUMVALS).n;
-    u = carve(base, &off, S(LEVELS).n, 4);
-    for (uint32_t i = 0; i < S(LEVELS).n; i++) u[i] = img_get32(S(LEVELS).rec + (size_t)i * 4);
-    p->levels = u;
-    p->nlevels = S(LEVELS).n;
-
-    prog_event *events = carve(base, &off, S(EVENTS).n, sizeof *events);
-    for (uint32_t i = 0; i < S(EVENTS).n; i++) {
-        const uint8_t *r = S(EVENTS).rec + (size_t)i * 16;
-        events[i] = (prog_event){img_get32(r), img_get32(r + 4), img_get32(r + 8), (int32_t)img_get32(r + 12)};
-    }
-    p->events = events;
-    p->nevents = S(EVENTS).n;
-    prog_evop *evops = carve(base, &off, S(EVOPS).n, sizeof *evops);
-    for (uint32_t i = 0; i < S(EVOPS).n; i++) {
-        const uint8_t *r = S(EVOPS).rec + (size_t)i * 3;
-        evops[i] = (prog_evop){img_get16(r), r[2]};
-    }
-    p->evops = evops;
-    p->nevops = S(EVOPS).n;
-
-    prog_clock *clocks = carve(base, &off, S(CLOCKS).n, sizeof *clocks);
-    for (uint32_t i = 0; i < S(CLOCKS).n; i++) {
-        const uint8_t *r = S(CLOCKS).rec + (size_t)i * 16;
-        clocks[i] = (prog_clock){img_get32(r), r[4], r[5], (int32_t)img_get32(r + 6), img_get16(r + 10),
-                                 img_get32(r + 12)};
-    }
-    p->clocks = clocks;
-    p->nclocks = S(CLOCKS).n;
-
-    cal_table *cals = carve(base, &off, S(CALENDARS).n, sizeof *cals);
-    uint32_t *calnames = carve(base, &off, S(CALENDARS).n, 4);
-    cal_span *week = carve(base, &off, S(CALWEEK).n, sizeof *week);
-    int32_t *closed = carve(base, &off, S(CALCLOSED).n, 4);
-    cal_offset *offs = carve(base, &off, S(CALOFFSETS).n, sizeof *offs);
-    for (uint32_t i = 0; i < S(CALWEEK).n; i++) {
-        const uint8_t *r = S(CALWEEK).rec + (size_t)i * 16;
-        week[i] = (cal_span){(int64_t)img_get64(r), (int64_t)img_get64(r + 8)};
-    }
-    for (uint32_t i = 0; i < S(CALCLOSED).n; i++) closed[i] = (int32_t)img_get32(S(CALCLOSED).rec + (size_t)i * 4);
-    for (uint32_t i = 0; i < S(CALOFFSETS).n; i++) {
-        const uint8_t *r = S(CALOFFSETS).rec + (size_t)i * 16;
-        offs[i] = (cal_offset){(int64_t)img_get64(r), (int64_t)img_get64(r + 8)};
-    }
-    for (uint32_t i = 0; i < S(CALENDARS).n; i++) {
-        const uint8_t *r = S(CALENDARS).rec + (size_t)i * 36;
-        uint32_t wf = img_get32(r + 12), wn = img_get32(r + 16), cf = img_get32(r + 20),
-                 cn = img_get32(r + 24), of = img_get32(r + 28), on = img_get32(r + 32);
-        if (!RANGE_OK(wf, wn, S(CALWEEK).n) || !RANGE_OK(cf, cn, S(CALCLOSED).n) ||
-            !RANGE_OK(of, on, S(CALOFFSETS).n)) {
-            free(base);
-            return fail(l, "calendars[%u]: tables out of range", i);
-        }
-        calnames[i] = img_get32(r);
-        cals[i] = (cal_table){week + wf, wn, closed + cf, cn, offs + of, on, (int64_t)img_get64(r + 4)};
-    }
-    p->calendars = cals;
-    p->calendar_names = calnames;
-    p->ncalendars = S(CALENDARS).n;
-
-    prog_target *targets = carve(base, &off, S(TARGETS).n, sizeof *targets);
-    for (uint32_t i = 0; i < S(TARGETS).n; i++) {
-        const uint8_t *r = S(TARGETS).rec + (size_t)i * 24;
-        targets[i] = (prog_target){img_get16(r), img_get16(r + 2), (int64_t)img_get64(r + 4),
-                                   img_get32(r + 12), img_get32(r + 16), img_get32(r + 20)};
-    }
-    p->targets = targets;
-    p->ntargets = S(TARGETS).n;
-    prog_step *steps = carve(base, &off, S(STEPS).n, sizeof *steps);
-    for (uint32_t i = 0; i < S(STEPS).n; i++) {
-        const uint8_t *r = S(STEPS).rec + (size_t)i * 18;
-        steps[i] = (prog_step){r[0], r[1], (int64_t)img_get64(r + 2), (int32_t)img_get32(r + 10), img_get32(r + 14)};
-    }
-    p->steps = steps;
-    p->nsteps = S(STEPS).n;
-    prog_tier *tiers = carve(base, &off, S(TIERS).n, sizeof *tiers);
-    for (uint32_t i = 0; i < S(TIERS).n; i++) {
-        const uint8_t *r = S(TIERS).rec + (size_t)i * 19;
-        tiers[i] = (prog_tier){img_get32(r), img_get32(r + 4), img_get32(r + 8), img_get16(r + 12),
-                               img_get32(r + 14), r[18]};
-    }
-    p->tiers = tiers;
-    p->ntiers = S(TIERS).n;
-    u = carve(base, &off, S(LADDERS).n, 4);
-    for (uint32_t i = 0; i < S(LADDERS).n; i++) u[i] = img_get32(S(LADDERS).rec + (size_t)i * 4);
-    p->ladder_names = u;
-    p->nladders = S(LADDERS).n;
-
-    prog_rule *rules = carve(base, &off, S(RULES).n, sizeof *rules);
-    for (uint32_t i = 0; i < S(RULES).n; i++) {
-        const uint8_t *r = S(RULES).rec + (size_t)i * 10;
-        rules[i] = (prog_rule){img_get32(r), img_get32(r + 4), img_get16(r + 8)};
-    }
-    p->rules = rules;
-    p->nrules = S(RULES).n;
-    prog_emit *emits = carve(base, &off, S(EMITS).n, sizeof *emits);
-    for (uint32_t i = 0; i < S(EMITS).n; i++) {
-        const uint8_t *r = S(EMITS).rec + (size_t)i * 12;
-        emits[i] = (prog_emit){img_get32(r), img_get32(r + 4), img_get32(r + 8)};
-    }
-    p->emits = emits;
-    p->nemits = S(EMITS).n;
-    prog_emit_arg *eargs = carve(base, &off, S(EMITARGS).n, sizeof *eargs);
-    for (uint32_t i = 0; i < S(EMITARGS).n; i++) {
-        const uint8_t *r = S(EMITARGS).rec + (size_t)i * 3;
-        eargs[i] = (prog_emit_arg){r[0], img_get16(r + 1)};
-    }
-    p->emit_args = eargs;
-    p->nemit_args = S(EMITARGS).n;
-
-    vm_instr *code = carve(base, &off, S(CODE).n, sizeof *code);
-    for (uint32_t i = 0; i < S(CODE).n; i++) {
-        const uint8_t *r = S(CODE).rec + (size_t)i * 8;
-        code[i] = (vm_instr){r[0], r[1], img_get16(r + 2), (int32_t)img_get32(r + 4)};
-    }
-    u = carve(base, &off, S(LINES).n, 4);
-    for (uint32_t i = 0; i < S(LINES).n; i++) u[i] = img_get32(S(LINES).rec + (size_t)i * 4);
-    p->code = code;
-    p->code_lines = u;
-    p->ncode = S(CODE).n;
-
-    const uint8_t *m = S(META).rec;
-    p->name = img_get32(m);
-    p->version = img_get32(m + 4);
-    p->source = img_get32(m + 8);
-    p->select = (int32_t)img_get32(m + 12);
-    p->nregs = img_get32(m + 16);
-    p->max_steps = img_get32(m + 20);
     p->format = version;
-#undef S
 
     memcpy(p->hash, digest, sizeof p->hash);
     static const char hex[] = "0123456789abcdef";
@@ -314,14 +283,20 @@ static int decode(lctx *l, const uint8_t *img, size_t len, slate_program **out)
 
 int load_image(const void *bytes, size_t len, slate_program **prog, char *err, size_t errsize)
 {
-    lctx l = {err, errsize};
+    return load_image_al(bytes, len, NULL, prog, err, errsize);
+}
+
+int load_image_al(const void *bytes, size_t len, const slate_allocator *al, slate_program **prog,
+                  char *err, size_t errsize)
+{
+    lctx l = {err, errsize, al};
     slate_program *p = NULL;
     *prog = NULL;
     if (!bytes) return fail(&l, "header: no image");
     if (decode(&l, bytes, len, &p)) return -1;
     uint32_t steps = 0;
-    if (vrf_program(p, &steps, err, errsize)) {
-        free(p->owner);
+    if (vrf_program_al(p, al, &steps, err, errsize)) {
+        slate_program_free(p);
         return -1;
     }
     /* The stored bound is a claim the code must stay within, not a value to
@@ -330,7 +305,7 @@ int load_image(const void *bytes, size_t len, slate_program **prog, char *err, s
      * bound").  One below it would understate the work of an event: refused. */
     if (steps > p->max_steps) {
         fail(&l, "meta: max_steps %u is below the code's bound of %u", p->max_steps, steps);
-        free(p->owner);
+        slate_program_free(p);
         return -1;
     }
     *prog = p;
@@ -339,16 +314,43 @@ int load_image(const void *bytes, size_t len, slate_program **prog, char *err, s
 
 int slate_program_load(const void *bytes, size_t len, slate_program **prog, char **err)
 {
+    return slate_program_load_opts(bytes, len, NULL, prog, err);
+}
+
+/* The first published slate_program_opts: this one (slate.h, "ABI"). */
+#define PROGRAM_OPTS_V1_SIZE (offsetof(slate_program_opts, allocator) + sizeof(void *))
+_Static_assert(PROGRAM_OPTS_V1_SIZE == sizeof(slate_program_opts),
+               "slate_program_opts grew: keep PROGRAM_OPTS_V1_SIZE at the first layout");
+
+int slate_program_load_opts(const void *bytes, size_t len, const slate_program_opts *opts,
+                            slate_program **prog, char **err)
+{
     char msg[256];
+    slate_program_opts o;
     if (err) *err = NULL;
     if (!prog) return SLATE_MISUSE;
-    if (load_image(bytes, len, prog, msg, sizeof msg) == 0) return SLATE_OK;
+    *prog = NULL;
+    /* a size we cannot honour says nothing reliable of the allocator: no message */
+    if (opts && opts_copy(&o, sizeof o, PROGRAM_OPTS_V1_SIZE, opts)) return SLATE_MISUSE;
+    const slate_allocator *al = opts ? o.allocator : NULL;
+    if (load_image_al(bytes, len, al, prog, msg, sizeof msg) == 0) return SLATE_OK;
     int rc = strncmp(msg, "out of memory", 13) ? SLATE_ERROR : SLATE_NOMEM;
-    if (err) *err = strdup(msg);
+    if (err) {
+        size_t n = strlen(msg) + 1;
+        *err = l_realloc(al, NULL, n);
+        if (*err) memcpy(*err, msg, n);
+    }
     return rc;
 }
 
 void slate_program_free(slate_program *prog)
 {
-    if (prog) free(prog->owner);
+    if (!prog) return;
+    /* the struct lives in the block it frees: read the allocator first */
+    void *(*re)(void *, void *, size_t) = prog->al_realloc;
+    void *ud = prog->al_ud, *owner = prog->owner;
+    if (re)
+        re(ud, owner, 0);
+    else
+        free(owner);
 }

@@ -23,6 +23,7 @@ const char *const prog_op_operands[OP__COUNT] = {
 };
 
 int slate_libversion_number(void) { return SLATE_VERSION_NUMBER; }
+const char *slate_libversion(void) { return SLATE_VERSION; }
 
 const char *slate_errstr(int rc)
 {

@@ -11,8 +11,8 @@
  * milliseconds (of the target's calendar's working time when it has one).
  *
  * Index spaces (the contract between compiler and runtime):
- *   events:    0..AST_NBUILTIN_EVENTS-1 are the built-ins in the order of
- *              ast_builtin_events (opened=0 ... tick=11), then declared events.
+ *   events:    0..PROG_NBUILTIN_EVENTS-1 are the built-ins in the order of
+ *              builtins.def (opened=0 ... tick=11), then declared events.
  *   fields:    declaration order.
  *   levels:    declaration order, lowest first; a new case starts at level 0.
  *   clocks:    declared clocks in order, then one slot per distinct `require`
@@ -29,6 +29,14 @@
 
 #define PROG_NONE 0xFFFFu /* "no calendar / no ladder / no clock" in 16-bit slots */
 #define PROG_NO_CODE (-1) /* "no code block" in pc slots */
+
+/* How many built-in events an image starts its events with (builtins.def). */
+enum {
+#define BUILTIN_EVENT(id, name, meaning) +1
+    PROG_NBUILTIN_EVENTS = 0
+#include "builtins.def"
+#undef BUILTIN_EVENT
+};
 
 enum prog_opcode {
 #define OP(name, operands, meaning) OP_##name,
@@ -93,7 +101,10 @@ typedef struct prog_field {
 enum prog_clock_kind { PCK_DECLARED = 0, PCK_REQUIRE, PCK_REVIEW };
 enum prog_clock_flags {
     PCF_RESETS_ON_REOPEN = 1, /* `resets on reopened` */
-    PCF_REOPENS = 2           /* starts on `opened`: a `reopened` resumes it */
+    PCF_REOPENS = 2,          /* starts on `opened`: a `reopened` resumes it */
+    PCF_LATE_FROM_CHANGE = 4  /* `starts late from change`: a clock whose first
+                                 target comes after its start event counts from
+                                 the tier change, not from that event */
 };
 
 typedef struct prog_clock {
@@ -160,6 +171,13 @@ typedef struct prog_rule {
     uint16_t event;
 } prog_rule;
 
+/* `required on`: an event of type `event` must carry field `field`.  Sorted by
+ * event, then field, each pair once; never `tick` (it has no case). */
+typedef struct prog_required {
+    uint16_t event;
+    uint16_t field;
+} prog_required;
+
 typedef struct prog_emit {
     uint32_t name;          /* string */
     uint32_t nargs;
@@ -211,6 +229,8 @@ typedef struct slate_program {
     uint32_t nemits;
     const prog_emit_arg *emit_args;
     uint32_t nemit_args;
+    const prog_required *required;  /* format 3; none in formats 1 and 2 */
+    uint32_t nrequired;
 
     const vm_instr *code;
     const uint32_t *code_lines;   /* source line of each instruction */
@@ -225,6 +245,9 @@ typedef struct slate_program {
                                      may not use the fused jumps */
 
     void *owner;                  /* the loader's allocation(s), freed with the program */
+    /* the allocator `owner` came from (slate_program_load_opts); NULL: malloc */
+    void *(*al_realloc)(void *ud, void *p, size_t n);
+    void *al_ud;
 } slate_program;
 
 /* The string with index i (NUL-terminated). */

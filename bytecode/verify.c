@@ -20,16 +20,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const vrf_builtin_events[12] = {
-    "opened", "responded", "updated", "paused", "resumed", "resolved",
-    "reopened", "closed", "followed_up", "surveyed", "reviewed", "tick",
+const char *const vrf_builtin_events[PROG_NBUILTIN_EVENTS] = {
+#define BUILTIN_EVENT(id, name, meaning) name,
+#include "builtins.def"
+#undef BUILTIN_EVENT
 };
 
 typedef struct vctx {
     const slate_program *p;
     char *err;
     size_t errsize;
+    const slate_allocator *al; /* scratch memory; NULL: the C library's */
 } vctx;
+
+/* Scratch memory through the caller's allocator (slate_program_load_opts). */
+static void *v_realloc(const vctx *v, void *p, size_t n)
+{
+    if (v->al) return v->al->realloc(v->al->ud, p, n);
+    if (n) return realloc(p, n);
+    free(p);
+    return NULL;
+}
+
+static void *v_alloc(const vctx *v, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) return NULL;
+    return v_realloc(v, NULL, n * size);
+}
+
+static void *v_zalloc(const vctx *v, size_t n, size_t size)
+{
+    void *p = v_alloc(v, n, size);
+    if (p) memset(p, 0, n * size);
+    return p;
+}
+
+static void v_free(const vctx *v, void *p)
+{
+    if (p) v_realloc(v, p, 0);
+}
 
 static int fail(vctx *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(vctx *v, const char *fmt, ...)
@@ -70,7 +99,7 @@ static int check_unique(vctx *v, const char *what, uint32_t n,
                         uint32_t (*get)(const slate_program *, uint32_t))
 {
     if (n < 2) return 0;
-    named *a = malloc((size_t)n * sizeof *a);
+    named *a = v_alloc(v, n, sizeof *a);
     if (!a) return fail(v, "out of memory");
     for (uint32_t i = 0; i < n; i++) {
         uint32_t s = get(v->p, i);
@@ -81,7 +110,7 @@ static int check_unique(vctx *v, const char *what, uint32_t n,
     for (uint32_t i = 1; i < n && !rc; i++)
         if (a[i].len == a[i - 1].len && !memcmp(a[i].s, a[i - 1].s, a[i].len))
             rc = fail(v, "%s[%u]: duplicate name `%s`", what, a[i].idx, a[i].s);
-    free(a);
+    v_free(v, a);
     return rc;
 }
 
@@ -118,7 +147,7 @@ static int enum_unique(vctx *v, const prog_field *f)
 {
     const slate_program *p = v->p;
     if (f->nvalues < 2) return 0;
-    named *a = malloc((size_t)f->nvalues * sizeof *a);
+    named *a = v_alloc(v, f->nvalues, sizeof *a);
     if (!a) return fail(v, "out of memory");
     for (uint32_t i = 0; i < f->nvalues; i++) {
         uint32_t s = p->enum_values[f->first_value + i];
@@ -129,7 +158,7 @@ static int enum_unique(vctx *v, const prog_field *f)
     for (uint32_t i = 1; i < f->nvalues && !rc; i++)
         if (a[i].len == a[i - 1].len && !memcmp(a[i].s, a[i - 1].s, a[i].len))
             rc = fail(v, "enumvals[%u]: duplicate value `%s` in `%s`", a[i].idx, a[i].s, prog_str(p, f->name));
-    free(a);
+    v_free(v, a);
     return rc;
 }
 
@@ -168,12 +197,13 @@ static int check_schema(vctx *v)
 static int check_events_clocks(vctx *v)
 {
     const slate_program *p = v->p;
-    if (p->nevents < 12 || p->nevents > 0xFFFFu)
-        return fail(v, "events: %u events (the 12 built-ins and at most 65535 in all)", p->nevents);
+    if (p->nevents < PROG_NBUILTIN_EVENTS || p->nevents > 0xFFFFu)
+        return fail(v, "events: %u events (the %d built-ins and at most 65535 in all)", p->nevents,
+                    PROG_NBUILTIN_EVENTS);
     for (uint32_t i = 0; i < p->nevents; i++) {
         const prog_event *e = &p->events[i];
         if (!STR_OK(p, e->name)) return fail(v, "events[%u]: name out of range", i);
-        if (i < 12 && strcmp(prog_str(p, e->name), vrf_builtin_events[i]))
+        if (i < PROG_NBUILTIN_EVENTS && strcmp(prog_str(p, e->name), vrf_builtin_events[i]))
             return fail(v, "events[%u]: built-in event `%s` expected", i, vrf_builtin_events[i]);
         if (!RANGE_OK(e->first_op, e->nops, p->nevops))
             return fail(v, "events[%u]: clock operations out of range", i);
@@ -196,7 +226,7 @@ static int check_events_clocks(vctx *v)
         const prog_clock *c = &p->clocks[i];
         if (!STR_OK(p, c->name)) return fail(v, "clocks[%u]: name out of range", i);
         if (c->kind > PCK_REVIEW) return fail(v, "clocks[%u]: bad kind %u", i, c->kind);
-        if (c->flags & ~(unsigned)(PCF_RESETS_ON_REOPEN | PCF_REOPENS))
+        if (c->flags & ~(unsigned)(PCF_RESETS_ON_REOPEN | PCF_REOPENS | PCF_LATE_FROM_CHANGE))
             return fail(v, "clocks[%u]: bad flags %#x", i, c->flags);
         if (c->kind == PCK_DECLARED) {
             if (c->until_event != PROG_NONE) return fail(v, "clocks[%u]: declared clock with an until event", i);
@@ -207,6 +237,26 @@ static int check_events_clocks(vctx *v)
         }
     }
     return check_unique(v, "clocks", p->nclocks, clock_name);
+}
+
+/* `required on`: known events other than `tick` (index 11, builtins.def),
+ * known fields, sorted by (event, field) without repeats; only from format 3. */
+static int check_required(vctx *v)
+{
+    const slate_program *p = v->p;
+    if (p->nrequired && p->format < 3)
+        return fail(v, "required: %u records in a format %u image", p->nrequired, p->format);
+    for (uint32_t i = 0; i < p->nrequired; i++) {
+        const prog_required *r = &p->required[i];
+        if (r->event >= p->nevents) return fail(v, "required[%u]: event out of range", i);
+        if (!strcmp(prog_str(p, p->events[r->event].name), "tick") && r->event < PROG_NBUILTIN_EVENTS)
+            return fail(v, "required[%u]: a `tick` has no case and carries no field", i);
+        if (r->field >= p->nfields) return fail(v, "required[%u]: field out of range", i);
+        if (i && (p->required[i - 1].event > r->event ||
+                  (p->required[i - 1].event == r->event && p->required[i - 1].field >= r->field)))
+            return fail(v, "required[%u]: not in (event, field) order, or repeated", i);
+    }
+    return 0;
 }
 
 static int check_calendars(vctx *v)
@@ -539,13 +589,13 @@ static int plan_block(bctx *b, uint32_t *nslots)
     b->width = width;
     size_t need = (size_t)ns * (width ? width : 1);
     if (need > b->stcap) {
-        uint16_t *st = realloc(b->st, need * sizeof *st);
+        uint16_t *st = need > SIZE_MAX / sizeof *st ? NULL : v_realloc(b->v, b->st, need * sizeof *st);
         if (!st) return fail(b->v, "out of memory");
         b->st = st;
         b->stcap = need;
     }
     if (ns > b->seencap) {
-        uint8_t *seen = realloc(b->slot_seen, ns);
+        uint8_t *seen = v_realloc(b->v, b->slot_seen, ns);
         if (!seen) return fail(b->v, "out of memory");
         b->slot_seen = seen;
         b->seencap = ns;
@@ -665,8 +715,8 @@ static int check_code(vctx *v, uint32_t *max_steps)
     char who[48];
     if (p->ncode == 0) return fail(v, "code: empty");
     if (p->nregs > VRF_MAX_REGS) return fail(v, "meta: %u registers (at most %u)", p->nregs, VRF_MAX_REGS);
-    uint32_t *info = calloc(p->ncode, sizeof *info);
-    uint64_t *cost = calloc(p->ncode, sizeof *cost);
+    uint32_t *info = v_zalloc(v, p->ncode, sizeof *info);
+    uint64_t *cost = v_zalloc(v, p->ncode, sizeof *cost);
     bctx b = {.v = v, .nregs = p->nregs};
     int rc = 0;
     if (!info || !cost) { rc = fail(v, "out of memory"); goto out; }
@@ -692,9 +742,9 @@ static int check_code(vctx *v, uint32_t *max_steps)
     }
     if ((uint64_t)maxlen * (p->nregs ? p->nregs : 1) > (UINT64_C(1) << 26))
         { rc = fail(v, "code: a block of %u instructions is too large to verify", maxlen); goto out; }
-    b.slot = malloc((size_t)maxlen * sizeof *b.slot);
-    b.cur = malloc((p->nregs ? p->nregs : 1) * sizeof *b.cur);
-    b.wlong = malloc((size_t)maxlen * sizeof *b.wlong);
+    b.slot = v_alloc(v, maxlen, sizeof *b.slot);
+    b.cur = v_alloc(v, p->nregs ? p->nregs : 1, sizeof *b.cur);
+    b.wlong = v_alloc(v, maxlen, sizeof *b.wlong);
     if (!b.slot || !b.cur || !b.wlong) { rc = fail(v, "out of memory"); goto out; }
     for (uint32_t s = 0, e; s < p->ncode; s = e) {
         for (e = s + 1; e < p->ncode && !info[e]; e++) {}
@@ -731,21 +781,28 @@ static int check_code(vctx *v, uint32_t *max_steps)
     if (worst > UINT32_MAX) { rc = fail(v, "code: step bound overflows"); goto out; }
     *max_steps = (uint32_t)worst;
 out:
-    free(info);
-    free(cost);
-    free(b.slot);
-    free(b.slot_seen);
-    free(b.st);
-    free(b.cur);
-    free(b.wlong);
+    v_free(v, info);
+    v_free(v, cost);
+    v_free(v, b.slot);
+    v_free(v, b.slot_seen);
+    v_free(v, b.st);
+    v_free(v, b.cur);
+    v_free(v, b.wlong);
     return rc;
 }
 
 int vrf_program(const slate_program *p, uint32_t *max_steps, char *err, size_t errsize)
 {
-    vctx v = {p, err, errsize};
+    return vrf_program_al(p, NULL, max_steps, err, errsize);
+}
+
+int vrf_program_al(const slate_program *p, const slate_allocator *al, uint32_t *max_steps,
+                   char *err, size_t errsize)
+{
+    vctx v = {p, err, errsize, al};
     if (errsize) err[0] = '\0';
-    if (check_strings(&v) || check_schema(&v) || check_events_clocks(&v) || check_calendars(&v) ||
+    if (check_strings(&v) || check_schema(&v) || check_events_clocks(&v) || check_required(&v) ||
+        check_calendars(&v) ||
         check_sla(&v) || check_code(&v, max_steps))
         return -1;
     return 0;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "program.h"
+#include "slate.h"
 
 /* Most registers a block may use (operand a is 8 bits wide). */
 #define VRF_MAX_REGS 256u
@@ -23,9 +24,9 @@
  * step arithmetic below free of overflow. */
 #define VRF_MAX_MS INT64_C(1000000000000000)
 
-/* The names of the built-in events, ids 0..11 (compiler/ast.c's
- * ast_builtin_events, repeated here so the runtime does not need the compiler). */
-extern const char *const vrf_builtin_events[12];
+/* The names of the built-in events, ids 0..PROG_NBUILTIN_EVENTS-1 (builtins.def;
+ * the verifier's own expansion, so the runtime does not need the compiler). */
+extern const char *const vrf_builtin_events[PROG_NBUILTIN_EVENTS];
 
 /* Check every table and code block of `p` (all arrays filled; max_steps and hash
  * are not looked at).  Returns 0 and stores in *max_steps the most VM
@@ -35,6 +36,9 @@ extern const char *const vrf_builtin_events[12];
  * "code[17]: jump backwards" in err.  Allocates scratch memory with malloc and
  * frees it; -1 with "out of memory" when that fails. */
 int vrf_program(const slate_program *p, uint32_t *max_steps, char *err, size_t errsize);
+/* The same, taking its scratch memory from `al` (NULL: malloc). */
+int vrf_program_al(const slate_program *p, const slate_allocator *al, uint32_t *max_steps,
+                   char *err, size_t errsize);
 
 /* The point, in the clock's working ms, at which step `s` of a target of
  * `target_ms` fires: percent p -> target*p/100, `d before` -> target-d (at least

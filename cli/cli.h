@@ -1,5 +1,5 @@
 /*
- * cli.h - what the subcommands of `slate` share: the exit codes of INTERFACES.md
+ * cli.h - what the subcommands of `slate` share: the exit codes of docs/io.md
  * and the command table.  Each command lives in cli/cmd_NAME.c and parses its own
  * options; none of them holds global state.
  */
@@ -12,8 +12,23 @@
 #include "commands.def"
 #undef CMD
 
+/* The exit status for a libslatec result code (include/slatec.h): 0 ok, 1 the
+ * policy has errors or the image is refused, 3 unreadable file, memory or an
+ * internal fault. */
+int cli_compile_status(int rc);
+
 /* Print "slate NAME: MSG" and a pointer to --help on stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Refuse to write an output over an input.  `out` is the output's path (NULL
+ * or "-": standard output) given with option `out_opt` ("-o", "--log"; NULL for
+ * standard output), `in` an input's path (NULL: none; "-": standard input) and
+ * `in_what` what it is ("events", "policy").  When both are the same regular file
+ * (same st_dev and st_ino), prints "slate CMD: -o FILE is the same file as the
+ * events FILE: ..." and returns EXIT_USAGE; else 0 (an output that does not exist
+ * yet, or a pipe, a terminal or a device, is no clash). */
+int cli_refuse_clobber(const char *cmd, const char *out_opt, const char *out, const char *in_what,
+                       const char *in);
 
 /* One option of a command: `-o FILE` when `value` is set, else a flag. */
 typedef struct cli_opt {

@@ -1,7 +1,8 @@
 /*
  * cmd_build.c - `slate build POLICY [-o OUT]`: compile a policy to a verified
- * bytecode image (.slc).  The image is loaded back and verified before it is
- * written, so a file `slate build` produced always loads.
+ * bytecode image (.slc) through libslatec (include/slatec.h), which loads and
+ * verifies the bytes before they are written, so a file `slate build` produced
+ * always loads.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,10 +10,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "frontend.h"
-#include "load.h"
-#include "lower.h"
+#include "program_info.h"
 #include "slate.h"
+#include "slatec.h"
 
 static const char help[] =
     "usage: slate build [-o OUT] [-q] POLICY\n"
@@ -76,37 +76,33 @@ int cmd_build(int argc, char **argv)
     int st = cli_parse_file_args(argc, argv, "build", help, opts, 2, "policy file", &in);
     if (st >= 0) return st;
 
-    fe_unit u;
-    int rc = fe_load(&u, in, stderr, 0);
-    if (rc) {
-        if (rc != 3) diag_summary(&u.diag);
-        fe_release(&u);
-        return rc == 3 ? EXIT_IO : EXIT_INPUT;
-    }
-    uint8_t *img;
-    size_t len;
-    if (cg_compile(u.ast, &u.diag, &img, &len)) {
-        diag_summary(&u.diag);
-        fe_release(&u);
-        return EXIT_INPUT;
-    }
-    if (u.diag.warnings) diag_summary(&u.diag);
-    fe_release(&u);
     char *def = out ? NULL : default_output(in);
     const char *path = out ? out : def;
+    if (path && cli_refuse_clobber("build", out ? "-o" : "the image", path, "policy", in)) {
+        free(def);
+        return EXIT_USAGE;
+    }
+
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = stderr;
+    o.summary = 1;
+    slate_program *p;
+    uint8_t *img;
+    size_t len;
+    int rc = slatec_compile(&o, in, NULL, 0, &p, &img, &len);
+    if (rc != SLATE_OK) {
+        free(def);
+        return cli_compile_status(rc);
+    }
     rc = EXIT_OK;
     if (!path || write_atomic(path, img, len)) {
         fprintf(stderr, "slate build: cannot write %s: %s\n", path ? path : "output", strerror(errno));
         rc = EXIT_IO;
     } else if (!quiet && strcmp(path, "-")) {
-        slate_program *p;
-        char err[256];
-        if (load_image(img, len, &p, err, sizeof err) == 0) {
-            fprintf(stderr, "%s: %zu bytes, at most %u steps per event or timer, hash %s\n", path, len, p->max_steps,
-                    p->hash_hex);
-            slate_program_free(p);
-        }
+        fprintf(stderr, "%s: %zu bytes, at most %lld steps per event or timer, hash %s\n", path, len,
+                (long long)pi_max_steps(p), slate_program_hash(p));
     }
+    slate_program_free(p);
     free(def);
     free(img);
     return rc;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "frontend.h"
+#include "slatec.h"
 
 static const char help[] =
     "usage: slate check [--werror] [-q] FILE...\n"
@@ -39,15 +39,14 @@ int cmd_check(int argc, char **argv)
     }
     if (!nfiles) return cli_usage_error("check", "no policy file given");
 
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = stderr;
+    o.werror = werror;
+    o.summary = 1;
     for (int i = 1; i < argc; i++) {
         if (argv[i][0] == '-' && argv[i][1]) continue;
-        fe_unit u;
-        int r = fe_load(&u, argv[i], stderr, werror);
-        if (r == 0 && !quiet && !u.diag.warnings)
-            fprintf(stderr, "%s: ok\n", argv[i]);
-        else if (r != 3)
-            diag_summary(&u.diag);
-        fe_release(&u);
+        int r = cli_compile_status(slatec_check(&o, argv[i], NULL, 0));
+        if (r == EXIT_OK && !quiet && !o.warnings) fprintf(stderr, "%s: ok\n", argv[i]);
         if (r > rc) rc = r;
     }
     return rc;

@@ -363,6 +363,7 @@ int cmd_diff(int argc, char **argv)
     rr_run rr;
     rr_init(&rr, tol, strict, NULL, on_new, &c, prog); /* rr owns prog now */
     rr.reader = lg.rd; /* the snapshot verified and read above, not a new one */
+    rr.max_skip_ms = rr_max_skip(aud_meta(&lg, "opt.max_skip_ms", opt, sizeof opt) ? opt : NULL);
     c.side = 1;
     rr_result res;
     if (!rc) rc = rr_feed(path, &rr, &res, "diff");

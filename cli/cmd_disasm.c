@@ -1,19 +1,15 @@
 /*
  * cmd_disasm.c - `slate disasm FILE`: print a bytecode image (or a policy,
  * compiled in memory) readably: header, tables and code with source lines.
+ * Which of the two FILE holds is told by its bytes (slatec_load()), not its name.
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "disasm.h"
-#include "frontend.h"
-#include "image.h"
-#include "load.h"
-#include "lower.h"
 #include "slate.h"
+#include "slatec.h"
 
 static const char help[] =
     "usage: slate disasm FILE\n"
@@ -34,37 +30,25 @@ int cmd_disasm(int argc, char **argv)
     const char *in = NULL;
     int st = cli_parse_file_args(argc, argv, "disasm", help, NULL, 0, "file", &in);
     if (st >= 0) return st;
+    if (cli_refuse_clobber("disasm", NULL, NULL, "input", in)) return EXIT_USAGE;
 
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = stderr;
+    o.summary = 1;
+    slate_program *p;
     size_t len;
-    char *bytes = fe_read_file(in, &len);
-    if (!bytes) {
-        fprintf(stderr, "slate: cannot read %s: %s\n", in, strerror(errno));
+    char *err;
+    int rc = slatec_load(&o, in, NULL, 0, &p, NULL, &len, &err);
+    if (rc != SLATE_OK) {
+        if (err) fprintf(stderr, "slate disasm: %s: %s\n", in, err);
+        slate_free(err);
+        return cli_compile_status(rc);
+    }
+    slatec_disasm(p, len, stdout);
+    slate_program_free(p);
+    if (fflush(stdout) || ferror(stdout)) {
+        fprintf(stderr, "slate disasm: cannot write stdout: %s\n", strerror(errno ? errno : EIO));
         return EXIT_IO;
     }
-    uint8_t *img = (uint8_t *)bytes;
-    if (len < IMG_MAGIC_LEN || memcmp(bytes, IMG_MAGIC, IMG_MAGIC_LEN)) {
-        fe_unit u;
-        int rc = fe_load_text(&u, in, bytes, len, stderr, 0);
-        free(bytes);
-        if (rc == 0 && cg_compile(u.ast, &u.diag, &img, &len)) rc = 1;
-        if (rc) {
-            if (rc != 3) diag_summary(&u.diag);
-            fe_release(&u);
-            return rc == 3 ? EXIT_IO : EXIT_INPUT;
-        }
-        fe_release(&u);
-    }
-    slate_program *p;
-    char err[256];
-    int rc = EXIT_OK;
-    if (load_image(img, len, &p, err, sizeof err)) {
-        fprintf(stderr, "slate disasm: %s: %s\n", in, err);
-        rc = EXIT_INPUT;
-    } else {
-        dis_program(p, len, stdout);
-        slate_program_free(p);
-        if (fflush(stdout)) rc = EXIT_IO;
-    }
-    free(img);
-    return rc;
+    return EXIT_OK;
 }

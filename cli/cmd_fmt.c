@@ -1,6 +1,6 @@
 /*
  * cmd_fmt.c - `slate fmt [-w | --check] FILE...`: print policies in the canonical
- * layout (compiler/fmt.c, docs/fmt.md), rewrite them in place, or list the files
+ * layout (slatec_fmt(), docs/fmt.md), rewrite them in place, or list the files
  * that are not formatted.  A file with syntax errors is reported, never changed.
  */
 #include <errno.h>
@@ -13,8 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "fmt.h"
-#include "frontend.h"
+#include "slatec.h"
 
 static const char help[] =
     "usage: slate fmt [-w | --check] FILE...\n"
@@ -120,8 +119,12 @@ int cmd_fmt(int argc, char **argv)
         }
         if (opts && path[0] == '-' && path[1]) continue;
         const char *name = strcmp(path, "-") ? path : "<stdin>";
+        if (!write_back && !check && cli_refuse_clobber("fmt", NULL, NULL, "policy", path)) {
+            rc = EXIT_USAGE;
+            continue;
+        }
         size_t len;
-        char *src = fe_read_file(path, &len);
+        char *src = slatec_read_file(path, &len);
         if (!src) {
             fprintf(stderr, "slate fmt: cannot read %s: %s\n", name, strerror(errno));
             rc = EXIT_IO;
@@ -129,7 +132,7 @@ int cmd_fmt(int argc, char **argv)
         }
         char *out;
         size_t olen;
-        int r = fmt_source(name, src, len, stderr, &out, &olen);
+        int r = cli_compile_status(slatec_fmt(name, src, len, stderr, &out, &olen));
         if (r == 0) {
             int same = olen == len && !memcmp(out, src, len);
             if (check) {

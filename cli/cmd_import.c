@@ -1,6 +1,6 @@
 /*
  * cmd_import.c - `slate import FORMAT FILE`: turn a public service log (CSV) into
- * slate events (JSON Lines, INTERFACES.md), sorted by time, for `slate run`.
+ * slate events (JSON Lines, docs/io.md), sorted by time, for `slate run`.
  *
  * The formats are the three data sets of the realism tests (docs/realism.md):
  * `volvo` (BPI Challenge 2013, Volvo IT incidents), `servicenow` (the UCI
@@ -83,6 +83,12 @@ int cmd_import(int argc, char **argv)
     if (k < 0)
         return cli_usage_error("import", "unknown format `%s` (expected volvo, servicenow or "
                                          "nyc311)", format);
+
+    if (cli_refuse_clobber("import", out_path ? "-o" : NULL, out_path, "input", file) ||
+        (side_path && cli_refuse_clobber("import", "--side", side_path, "input", file)) ||
+        (side_path && cli_refuse_clobber("import", out_path ? "-o" : NULL, out_path,
+                                         "--side output", side_path)))
+        return EXIT_USAGE;
 
     FILE *in = strcmp(file, "-") ? fopen(file, "rb") : stdin;
     if (!in) {

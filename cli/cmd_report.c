@@ -65,6 +65,10 @@ int cmd_report(int argc, char **argv)
     if (from != INT64_MIN && to != INT64_MAX && to <= from)
         return cli_usage_error("report", "`--to` must be after `--from`");
 
+    if (cli_refuse_clobber("report", NULL, NULL, "decision log", path) ||
+        (html && cli_refuse_clobber("report", "--html", html, "decision log", path)))
+        return EXIT_USAGE;
+
     aud_log lg;
     int rc = aud_open(&lg, "report", path, verify);
     if (rc) return rc;

@@ -1,8 +1,8 @@
 /*
  * cmd_run.c - `slate run POLICY [EVENTS]`: the whole runtime on a stream of events.
  *
- * Compiles the policy (a .slate file, through the same front and back end as
- * `slate build`) or loads a compiled image (.slc), then feeds the JSON Lines
+ * Compiles the policy (source, as `slate build` compiles it) or loads a compiled
+ * image, whichever its bytes hold (slatec_load()), then feeds the JSON Lines
  * events (events.h) through one engine (runner.h) and writes every decision as
  * JSON Lines (dout.h), in order, to stdout or -o FILE, and optionally into the
  * SQLite decision log.  A line that cannot be used becomes a `reject` decision and
@@ -21,13 +21,12 @@
 
 #include "cli.h"
 #include "events.h"
-#include "frontend.h"
-#include "lower.h"
 #include "rerun.h"
 #include "runner.h"
 #include "slate.h"
 #include "slate_log.h"
 #include "termsafe.h"
+#include "slatec.h"
 #include "timestamp.h"
 
 static const char help[] =
@@ -48,8 +47,14 @@ static const char help[] =
     "                      so warnings, breaches and ladder steps due by then fire\n"
     "  --tolerance DUR     accept events up to DUR older than the latest time seen\n"
     "                      (\"30s\", \"5m\", \"1h30m\", or seconds); default 0\n"
+    "  --max-skip DUR      reject an event (or tick) dated more than DUR after the\n"
+    "                      latest time seen, leaving the time where it was; default\n"
+    "                      1825d (5 years), `none` for no limit\n"
     "  --strict            reject events carrying keys the policy does not declare\n"
-    "                      (by default they are ignored and counted)\n"
+    "                      (by default they are ignored and counted), and events\n"
+    "                      after which a field the tier conditions or the rules of\n"
+    "                      their type read still has no value (by default it reads\n"
+    "                      as its zero value: the first enum value, false, 0, \"\")\n"
     "  --log FILE          also write every event and decision to the SQLite\n"
     "                      decision log FILE (a new file; docs/audit-log.md)\n"
     "  --resume            continue the log FILE after a crash or a stop: verify it,\n"
@@ -66,6 +71,11 @@ static const char help[] =
     "policy has errors (or the log belongs to another run), 2 usage error, 3 I/O or\n"
     "internal error\n";
 
+/* The log's `strict` option (rerun.h): 2 for --strict (undeclared keys and
+ * fields without a value rejected); 1, undeclared keys only, is what logs
+ * written before the field check hold. */
+#define STRICT_LEVEL(o) ((o)->strict ? 2 : 0)
+
 /* Notes about rejected lines printed on stderr before the rest are only counted. */
 #define MAX_NOTES 10
 
@@ -73,15 +83,12 @@ typedef struct run_opts {
     const char *policy, *events, *out, *log, *key_file;
     int64_t until;        /* INT64_MIN: none */
     int64_t tolerance_ms;
+    int64_t max_skip_ms;  /* 0: no limit */
+    int max_skip_given;   /* --max-skip on the command line */
+    int max_skip_unsealed;/* --resume of a log written before the option existed */
     unsigned log_batch;
     int log_sync_normal, strict, quiet, resume;
 } run_opts;
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
 
 static int all_digits(const char *s)
 {
@@ -117,12 +124,13 @@ static int parse_duration_arg(const char *s, int64_t *ms)
     return ev_parse_duration(s, strlen(s), ms);
 }
 
-enum { O_OUT, O_UNTIL, O_TOLERANCE, O_LOG, O_LOG_BATCH, O_LOG_SYNC, O_KEY, O_RESUME, O_NONE };
+enum { O_OUT, O_UNTIL, O_TOLERANCE, O_LOG, O_LOG_BATCH, O_LOG_SYNC, O_KEY, O_MAX_SKIP, O_NONE };
 
 static int value_option(const char *a, const char **name)
 {
-    static const char *const names[] = {"--output", "--until", "--tolerance", "--log",
-                                        "--log-batch", "--log-sync", "--pseudonymize-key"};
+    static const char *const names[] = {"--output",   "--until",    "--tolerance",
+                                        "--log",      "--log-batch", "--log-sync",
+                                        "--pseudonymize-key", "--max-skip"};
     if (!strcmp(a, "-o")) return *name = a, O_OUT;
     for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++) {
         size_t n = strlen(names[k]);
@@ -134,11 +142,26 @@ static int value_option(const char *a, const char **name)
     return O_NONE;
 }
 
+/* Neither the decisions (-o, or standard output) nor the log may be written over
+ * the policy, the events or the key, nor over each other.  0 or EXIT_USAGE. */
+static int refuse_clobber(const run_opts *o)
+{
+    const char *in_what[] = {"policy", "events", "pseudonym key"};
+    const char *in[] = {o->policy, o->events, o->key_file};
+    for (int i = 0; i < 3; i++) {
+        if (cli_refuse_clobber("run", o->out ? "-o" : NULL, o->out, in_what[i], in[i]) ||
+            (o->log && cli_refuse_clobber("run", "--log", o->log, in_what[i], in[i])))
+            return EXIT_USAGE;
+    }
+    return 0; /* -o against --log: once the log exists (cmd_run) */
+}
+
 /* Returns 0, -1 after printing --help, or an exit status. */
 static int parse_args(int argc, char **argv, run_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->until = INT64_MIN;
+    o->max_skip_ms = RUNNER_MAX_SKIP_DEFAULT_MS;
     int npos = 0, only_files = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *name = NULL, *val = NULL;
@@ -167,6 +190,15 @@ static int parse_args(int argc, char **argv, run_opts *o)
             if (parse_duration_arg(val, &o->tolerance_ms))
                 return cli_usage_error("run", "--tolerance: `%s` is not a duration (expected "
                                               "seconds or e.g. \"30s\", \"5m\", \"1h30m\")", val);
+            continue;
+        case O_MAX_SKIP:
+            o->max_skip_given = 1;
+            if (!strcmp(val, "none")) {
+                o->max_skip_ms = 0;
+            } else if (parse_duration_arg(val, &o->max_skip_ms) || o->max_skip_ms <= 0) {
+                return cli_usage_error("run", "--max-skip: `%s` is not a duration of more than 0 "
+                                              "(e.g. \"30d\", \"12h\", or seconds) nor `none`", val);
+            }
             continue;
         case O_LOG_BATCH: {
             char *end;
@@ -213,7 +245,7 @@ static int parse_args(int argc, char **argv, run_opts *o)
     if (!o->log && (o->key_file || o->log_batch || o->log_sync_normal || o->resume))
         return cli_usage_error("run", "--log-batch, --log-sync, --pseudonymize-key and --resume "
                                       "need --log");
-    return 0;
+    return refuse_clobber(o);
 }
 
 /* The policy as loaded, with what the log keeps of it. */
@@ -225,61 +257,44 @@ typedef struct loaded {
     size_t source_len;
 } loaded;
 
-/* Compile or load the policy.  Returns an exit status; fills *l on EXIT_OK. */
+/* Compile or load the policy, told apart by its bytes (slatec_load()), not its
+ * name.  Returns an exit status; fills *l on EXIT_OK. */
 static int load_policy(const char *path, int quiet, loaded *l)
 {
     memset(l, 0, sizeof *l);
-    int from_source = ends_with(path, ".slate");
-    if (from_source) {
-        /* Diagnostics are held back so that --quiet can drop warnings. */
-        char *diag = NULL;
-        size_t dlen = 0;
-        FILE *mem = open_memstream(&diag, &dlen);
-        if (!mem) {
-            fprintf(stderr, "slate run: out of memory\n");
-            return EXIT_IO;
-        }
-        fe_unit u;
-        int r = fe_load(&u, path, mem, 0);
-        if (r == 0 && cg_compile(u.ast, &u.diag, &l->image, &l->image_len) != 0) r = 1;
-        if (r == 1 || (!quiet && u.diag.warnings)) {
-            u.diag.out = mem;
-            diag_summary(&u.diag);
-        }
-        if (r == 0) {
-            l->source = u.src; /* keep the text for the log */
-            l->source_len = u.len;
-            u.src = NULL;
-        }
-        fe_release(&u);
-        fclose(mem);
-        if (r || !quiet) fputs(diag, stderr);
-        free(diag);
-        if (r) return r == 3 ? EXIT_IO : EXIT_INPUT;
-    } else {
-        char *bytes = fe_read_file(path, &l->image_len);
-        if (!bytes) {
-            fprintf(stderr, "slate run: cannot read %s: %s\n", path, strerror(errno));
-            return EXIT_IO;
-        }
-        l->image = (uint8_t *)bytes;
+    size_t len;
+    char *bytes = slatec_read_file(path, &len);
+    if (!bytes) {
+        fprintf(stderr, "slate run: cannot read %s: %s\n", path, strerror(errno));
+        return EXIT_IO;
     }
+    /* Diagnostics are held back so that --quiet can drop warnings. */
+    char *diag = NULL;
+    size_t dlen = 0;
+    FILE *mem = open_memstream(&diag, &dlen);
+    if (!mem) {
+        fprintf(stderr, "slate run: out of memory\n");
+        free(bytes);
+        return EXIT_IO;
+    }
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = mem;
+    o.summary = 1;
     char *err = NULL;
-    int rc = slate_program_load(l->image, l->image_len, &l->prog, &err);
-    if (rc == SLATE_OK) return EXIT_OK;
+    int rc = slatec_load(&o, path, bytes, len, &l->prog, &l->image, &l->image_len, &err);
+    fclose(mem);
+    if (rc != SLATE_OK || !quiet) fputs(diag, stderr);
+    free(diag);
     if (rc == SLATE_NOMEM) fprintf(stderr, "slate run: out of memory loading %s\n", path);
-    else if (from_source) /* an image we just compiled must load: if not, it is our bug */
-        fprintf(stderr, "slate run: %s: internal error: the compiled image does not load: %s\n",
-                path, err ? err : slate_errstr(rc));
-    else
-        fprintf(stderr, "slate run: %s: not a valid compiled policy: %s\n", path,
-                err ? err : slate_errstr(rc));
+    else if (err) fprintf(stderr, "slate run: %s: not a valid compiled policy: %s\n", path, err);
     slate_free(err);
-    free(l->image); /* nothing is left for the caller to release */
-    free(l->source);
-    l->image = NULL;
-    l->source = NULL;
-    return rc == SLATE_ERROR && !from_source ? EXIT_INPUT : EXIT_IO;
+    if (rc != SLATE_OK || slatec_is_image(bytes, len)) {
+        free(bytes);
+        return cli_compile_status(rc);
+    }
+    l->source = bytes; /* keep the text for the log */
+    l->source_len = len;
+    return EXIT_OK;
 }
 
 static void release_policy(loaded *l)
@@ -302,20 +317,34 @@ static void log_error(const char *fmt, ...)
     fprintf(stderr, "slate run: %s\n", term_safe_str(safe, sizeof safe, msg, NULL));
 }
 
+/* --resume without --max-skip: go on with the limit the log was written with
+ * (none for a log from before the option existed, which does not seal it).  A
+ * log that cannot be read is left for open_log to report. */
+static void adopt_max_skip(run_opts *o)
+{
+    slate_log_reader *rd = NULL;
+    if (!o->resume || o->max_skip_given || slate_log_read_open(o->log, NULL, &rd, NULL)) return;
+    const char *v = slate_log_read_meta(rd, "opt.max_skip_ms");
+    o->max_skip_ms = v ? strtoll(v, NULL, 10) : 0;
+    o->max_skip_unsealed = !v;
+    slate_log_read_close(rd);
+}
+
 /* Open the decision log for a new run.  Returns an exit status. */
 static int open_log(const run_opts *o, slate_log **log)
 {
-    char tol[48], strict[16];
+    char tol[48], strict[16], skip[48];
     snprintf(tol, sizeof tol, "tolerance_ms=%lld", (long long)o->tolerance_ms);
-    snprintf(strict, sizeof strict, "strict=%d", o->strict);
-    const char *options[] = {tol, strict, NULL};
+    snprintf(strict, sizeof strict, "strict=%d", STRICT_LEVEL(o));
+    snprintf(skip, sizeof skip, "max_skip_ms=%lld", (long long)o->max_skip_ms);
+    const char *options[] = {tol, strict, o->max_skip_unsealed ? NULL : skip, NULL};
     slate_log_opts lo = {0};
     lo.batch = o->log_batch;
     lo.sync_normal = o->log_sync_normal;
     lo.options = options;
     char *key = NULL;
     if (o->key_file) {
-        key = fe_read_file(o->key_file, &lo.pseudonym_key_len);
+        key = slatec_read_file(o->key_file, &lo.pseudonym_key_len);
         if (!key) {
             fprintf(stderr, "slate run: cannot read %s: %s\n", o->key_file, strerror(errno));
             return EXIT_IO;
@@ -369,7 +398,8 @@ static int rebuild(const run_opts *o, slate_log *log, rr_run *rr)
         slate_log_free(err);
         return EXIT_IO;
     }
-    rr_init(rr, o->tolerance_ms, o->strict, check, NULL, NULL, NULL);
+    rr_init(rr, o->tolerance_ms, STRICT_LEVEL(o), check, NULL, NULL, NULL);
+    rr->max_skip_ms = o->max_skip_ms;
     rr_result res;
     int status = rr_feed(o->log, rr, &res, "run");
     if (!status && slate_log_check_end(check) != SLATE_OK) {
@@ -466,7 +496,11 @@ int cmd_run(int argc, char **argv)
         status = EXIT_IO;
         goto done;
     }
+    if (opt.log) adopt_max_skip(&opt);
     if (opt.log && (status = open_log(&opt, &log)) != EXIT_OK) goto done;
+    if (opt.log &&
+        (status = cli_refuse_clobber("run", opt.out ? "-o" : NULL, opt.out, "decision log", opt.log)))
+        goto done;
     out = opt.out ? fopen(opt.out, "wb") : stdout;
     if (!out) {
         fprintf(stderr, "slate run: cannot write %s: %s\n", opt.out, strerror(errno));
@@ -475,8 +509,9 @@ int cmd_run(int argc, char **argv)
     }
     setvbuf(out, NULL, _IOFBF, 1 << 20);
 
-    slate_engine_opts eo = {0};
+    slate_engine_opts eo = SLATE_ENGINE_OPTS_INIT;
     eo.tolerance_ms = opt.tolerance_ms;
+    eo.strict = opt.strict;
     slate_log_policy lp = {0};
     lp.hash = slate_program_hash(pol.prog);
     lp.name = slate_program_name(pol.prog);
@@ -527,6 +562,7 @@ int cmd_run(int argc, char **argv)
             status = run.failed == SLATE_ERROR ? EXIT_INPUT : EXIT_IO;
             goto done;
         }
+        run.max_skip_ms = opt.max_skip_ms;
     }
     rd = ev_reader_new(pol.prog, opt.strict);
     res = malloc(sizeof *res);
@@ -577,6 +613,14 @@ int cmd_run(int argc, char **argv)
     }
     slate_log_read_close(logged);
     logged = NULL;
+    int64_t now = slate_engine_now(rp->eng);
+    if (opt.until != INT64_MIN && now != INT64_MIN && opt.until < now && !opt.quiet) {
+        char u[40], w[40];
+        ts_format(opt.until, u);
+        ts_format(now, w);
+        fprintf(stderr, "slate run: --until %s is before the stream's time %s: ignored (time never "
+                        "goes back)\n", u, w);
+    }
     if (opt.until != INT64_MIN && !until_logged && runner_advance(rp, opt.until)) {
         if (rp->out.write_error)
             fprintf(stderr, "slate run: cannot write %s: %s\n", out_name,

@@ -3,8 +3,8 @@
  * docs/policy-tests.md) and report rule coverage.
  *
  * For each file: parse it (policytest/policytest.c), compile the policy it names once
- * (front end, cg_compile, slate_program_load: the same bytes `slate build`
- * writes), then run each test on a fresh engine with a virtual clock: events go
+ * (slatec_compile(): the program loaded from the bytes `slate build` writes),
+ * then run each test on a fresh engine with a virtual clock: events go
  * through the JSON event reader of `slate run` (io/events.c) into
  * slate_engine_push, `until` into slate_engine_advance, and decisions through
  * io/dout.c (numbering, reader rejects) into a list of JSON objects that the
@@ -24,11 +24,10 @@
 #include "cli.h"
 #include "dout.h"
 #include "events.h"
-#include "frontend.h"
-#include "lower.h"
 #include "policytest.h"
 #include "program_info.h"
 #include "slate.h"
+#include "slatec.h"
 
 static const char help[] =
     "usage: slate test [--coverage-min PCT] [-v] [PATH...]\n"
@@ -141,28 +140,23 @@ static policy *get_policy(policies *ps, const char *path)
     policy *p = &ps->v[ps->n++];
     memset(p, 0, sizeof *p);
     p->path = strdup(path);
-    fe_unit u;
-    int rc = fe_load(&u, path, stderr, 0);
-    uint8_t *img = NULL;
-    size_t len = 0;
-    if (rc == 0 && cg_compile(u.ast, &u.diag, &img, &len)) rc = 1;
-    if (rc == 1 || (rc == 0 && u.diag.warnings)) diag_summary(&u.diag);
-    if (rc == 0) {
-        char *err = NULL;
-        if (slate_program_load(img, len, &p->prog, &err) != SLATE_OK) {
-            fprintf(stderr, "%s: the compiled image does not load: %s\n", path,
-                    err ? err : "?");
-            slate_free(err);
-            p->prog = NULL;
-        }
+    size_t len;
+    char *src = slatec_read_file(path, &len);
+    if (!src) {
+        fprintf(stderr, "slate: cannot read %s: %s\n", path, strerror(errno));
+        return p;
+    }
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = stderr;
+    o.summary = 1;
+    if (slatec_compile(&o, path, src, len, &p->prog, NULL, NULL) == SLATE_OK) {
         p->nlines = 1;
-        for (const char *c = u.src; *c; c++) p->nlines += *c == '\n';
+        for (const char *c = src; *c; c++) p->nlines += *c == '\n';
         p->nlines += 1;
         p->hit = calloc(p->nlines, 1);
         if (!p->hit) abort();
     }
-    free(img);
-    fe_release(&u);
+    free(src);
     return p;
 }
 
@@ -433,7 +427,7 @@ int cmd_test(int argc, char **argv)
     int passed = 0, failed = 0;
     for (size_t i = 0; i < files.n; i++) {
         size_t len;
-        char *text = fe_read_file(files.v[i], &len);
+        char *text = slatec_read_file(files.v[i], &len);
         if (!text) {
             fprintf(stderr, "slate test: cannot read %s: %s\n", files.v[i], strerror(errno));
             rc = EXIT_IO;

@@ -2,6 +2,7 @@
  * main.c - `slate`: dispatch to a subcommand in the manner of git.  Knows only the
  * command table (commands.def); each command does its own option parsing.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,13 +30,30 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n"
-               "`slate COMMAND --help` describes a command.\n"
+               "`slate COMMAND --help` (or `slate help COMMAND`) describes a command.\n"
                "exit status: 0 ok, 1 input was wrong, 2 usage error, 3 I/O or internal error\n");
 }
 
 int main(int argc, char **argv)
 {
+    /* A reader that goes away (`slate run ... | head -1`) or a file size limit
+     * (ulimit -f) must not kill a command in the middle of a write, its log
+     * half-written and nothing said: ignored, they become EPIPE and EFBIG, which
+     * every command reports as an I/O error (exit 3) after leaving its files
+     * consistent. */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "help") && argc > 2) { /* `slate help CMD` is `slate CMD --help` */
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            if (!strcmp(argv[2], commands[i].name)) {
+                char *args[] = {argv[2], "--help", NULL};
+                return commands[i].fn(2, args);
+            }
+        fprintf(stderr, "slate help: unknown command `%s`\n", argv[2]);
         usage(stderr);
         return EXIT_USAGE;
     }

@@ -19,21 +19,15 @@
 
 #include <stddef.h>
 
+#include "civil.h"
+
 /* 1970-01-05 00:00 local time, the first Monday of the epoch (1970-01-01 was a
  * Thursday); weeks are counted from it. */
 #define MON0 (4 * CAL_DAY_MS)
 #define HOUR_MS ((int64_t)3600 * 1000)
 #define LIM CAL_TIME_LIMIT
 
-/* Floor division and modulo for b > 0, correct for negative a (before 1970). */
-static inline int64_t fdiv(int64_t a, int64_t b)
-{
-    /* one division: the remainder from the quotient (b is mostly a constant,
-     * and the compiler then multiplies instead of dividing) */
-    int64_t q = a / b;
-    return a - q * b < 0 ? q - 1 : q;
-}
-
+/* Modulo for b > 0, correct for negative a (before 1970). */
 static int64_t fmod_pos(int64_t a, int64_t b)
 {
     int64_t r = a % b;
@@ -144,7 +138,7 @@ static int64_t week_cum(const wk *k, int64_t pos)
 static int64_t cum(const wk *k, int64_t L)
 {
     int64_t x = L - MON0;
-    int64_t w = fdiv(x, CAL_WEEK_MS);
+    int64_t w = civil_floor_div(x, CAL_WEEK_MS);
     return w * k->total + week_cum(k, x - w * CAL_WEEK_MS);
 }
 
@@ -153,7 +147,7 @@ static int64_t cum_inverse(const wk *k, int64_t v)
 {
     /* The week whose working time takes the cumulative count from k*total to
      * (k+1)*total and reaches v: q = ceil(v / total) - 1, so 0 < rem <= total. */
-    int64_t q = -fdiv(-v, k->total) - 1;
+    int64_t q = -civil_floor_div(-v, k->total) - 1;
     int64_t rem = v - q * k->total, pos = 0;
     if (k->sums) {
         /* the first span i whose end brings the sum to rem: sums[i + 1] >= rem */
@@ -184,8 +178,8 @@ static int64_t local_between(const cal_table *c, const wk *k, int64_t l0, int64_
     if (l1 <= l0) return 0;
     int64_t m = cum(k, l1) - cum(k, l0);
     if (m == 0 || c->nclosed == 0) return m;
-    int64_t d1 = fdiv(l1 - 1, CAL_DAY_MS);
-    for (uint32_t i = closed_lower(c, k->closed_idx, fdiv(l0, CAL_DAY_MS));
+    int64_t d1 = civil_floor_div(l1 - 1, CAL_DAY_MS);
+    for (uint32_t i = closed_lower(c, k->closed_idx, civil_floor_div(l0, CAL_DAY_MS));
          i < c->nclosed && c->closed[i] <= d1; i++) {
         int64_t ds = (int64_t)c->closed[i] * CAL_DAY_MS;
         m -= cum(k, min64(l1, ds + CAL_DAY_MS)) - cum(k, max64(l0, ds));
@@ -203,7 +197,8 @@ static int64_t local_consume(const cal_table *c, const wk *k, int64_t l0, int64_
                              int64_t *r)
 {
     int64_t cur = l0, ccur = cum(k, l0);
-    for (uint32_t i = closed_lower(c, k->closed_idx, fdiv(l0, CAL_DAY_MS)); i < c->nclosed; i++) {
+    for (uint32_t i = closed_lower(c, k->closed_idx, civil_floor_div(l0, CAL_DAY_MS));
+         i < c->nclosed; i++) {
         int64_t ds = (int64_t)c->closed[i] * CAL_DAY_MS;
         if (ds >= l1) break;
         if (ds > cur) {
@@ -266,7 +261,7 @@ int cal_is_working(const cal_table *c, int64_t t)
 {
     if (t < -LIM || t >= LIM) return 0;
     int64_t l = t + c->offsets[off_index(c, t)].offset_ms;
-    int64_t day = fdiv(l, CAL_DAY_MS);
+    int64_t day = civil_floor_div(l, CAL_DAY_MS);
     uint32_t k = closed_lower(c, NULL, day);
     if (k < c->nclosed && c->closed[k] == day) return 0;
     int64_t pos = fmod_pos(l - MON0, CAL_WEEK_MS);

@@ -1,5 +1,5 @@
 /*
- * status.h - the exit statuses of INTERFACES.md, shared by the commands and the
+ * status.h - the exit statuses of docs/io.md, shared by the commands and the
  * libraries under them (io/, audit/, ...) that return one.  Not here: messages.
  */
 #ifndef SLATE_STATUS_H

@@ -1,10 +1,11 @@
 /*
  * timestamp.c - RFC 3339 in and out, behind timestamp.h.
  *
- * Used at the edges of the pipeline: the event reader parses `at`, and decisions
- * print their instant.  The date arithmetic is Howard Hinnant's days-from-civil /
- * civil-from-days over 400-year eras, exact for every int64 day count, so years
- * before 1970 (and before year 1) need no special case.
+ * Used at the edges of the pipeline: the event reader parses `at`, and decisions,
+ * the log and the tools print instants.  The date arithmetic is civil.c's.  The
+ * writer has one fixed-width path for UTC years 0000..9999 (the decisions' hot
+ * path, with a memo of the last date) and one general path for everything else
+ * (offsets, other precisions, expanded years); both put digits the same way.
  */
 #include "timestamp.h"
 
@@ -12,41 +13,6 @@
 #include <string.h>
 
 #define DAY_MS INT64_C(86400000)
-
-int64_t ts_days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = ts_floor_div(y, 400);
-    int64_t yoe = y - era * 400;                                    /* [0, 399] */
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;   /* [0, 365] */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;            /* [0, 146096] */
-    return era * 146097 + doe - 719468;
-}
-
-void ts_civil_from_days(int64_t days, int64_t *y, int *m, int *d)
-{
-    int64_t z = days + 719468;
-    int64_t era = ts_floor_div(z, 146097);
-    int64_t doe = z - era * 146097;                                          /* [0, 146096] */
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;     /* [0, 399] */
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                   /* [0, 365] */
-    int64_t mp = (5 * doy + 2) / 153;                                        /* [0, 11] */
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static int is_leap(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-int ts_days_in_month(int64_t y, int m)
-{
-    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12) return 0;
-    return m == 2 && is_leap(y) ? 29 : dim[m - 1];
-}
 
 /* Write v with at least `width` digits (zero-padded) at out; returns the count. */
 static size_t put_uint(char *out, uint64_t v, int width)
@@ -78,7 +44,7 @@ static void put_date(char *out, int64_t days)
 {
     int64_t y;
     int mo, d;
-    ts_civil_from_days(days, &y, &mo, &d);
+    civil_from_days(days, &y, &mo, &d);
     unsigned yy = (unsigned)y;
     put2(out, yy / 100);
     put2(out + 2, yy % 100);
@@ -115,7 +81,7 @@ size_t ts_format_memo(int64_t ms, char *out, ts_memo *m)
 {
     if (ms < TS_MIN_MS || ms > TS_MAX_MS) return ts_format(ms, out);
     if (ms != m->ms) {
-        int64_t days = ts_floor_div(ms, DAY_MS);
+        int64_t days = civil_floor_div(ms, DAY_MS);
         if (days != m->day) {
             put_date(m->text, days);
             m->day = days;
@@ -132,41 +98,73 @@ size_t ts_format(int64_t ms, char *out)
 {
     if (ms >= TS_MIN_MS && ms <= TS_MAX_MS) {
         /* years 0000..9999, the fixed 24 bytes written in place */
-        int64_t days = ts_floor_div(ms, DAY_MS);
+        int64_t days = civil_floor_div(ms, DAY_MS);
         put_date(out, days);
         put_time(out + 11, (unsigned)(ms - days * DAY_MS)); /* no overflow in this range */
         out[24] = '\0';
         return 24;
     }
-    int64_t days = ts_floor_div(ms, DAY_MS);
+    char t[TS_FORMAT_MAX + 1];
+    size_t n = ts_format_offset(ms, 0, TS_MILLIS, t, sizeof t);
+    memcpy(out, t, n + 1); /* n <= TS_FORMAT_UTC_MAX: see timestamp.h */
+    return n;
+}
+
+size_t ts_format_offset(int64_t ms, int offset_min, ts_prec prec, char *out, size_t size)
+{
+    /* day and time of day of UTC first, then the offset carried into them: no
+     * sum that could overflow, whatever ms is */
+    int64_t days = civil_floor_div(ms, DAY_MS);
     int64_t rem = ms % DAY_MS; /* [0, DAY_MS); no days * DAY_MS: it overflows at INT64_MIN */
     if (rem < 0) rem += DAY_MS;
+    rem += (int64_t)offset_min * 60000;
+    int64_t carry = civil_floor_div(rem, DAY_MS);
+    days += carry;
+    rem -= carry * DAY_MS;
     int64_t y;
     int mo, d;
-    ts_civil_from_days(days, &y, &mo, &d);
+    civil_from_days(days, &y, &mo, &d);
 
+    char t[64];
     size_t n = 0;
     if (y < 0) {
-        out[n++] = '-';
-        n += put_uint(out + n, (uint64_t)(-y), 4);
+        t[n++] = '-';
+        n += put_uint(t + n, (uint64_t)(-y), 4);
     } else {
-        if (y > 9999) out[n++] = '+';
-        n += put_uint(out + n, (uint64_t)y, 4);
+        if (y > 9999) t[n++] = '+';
+        n += put_uint(t + n, (uint64_t)y, 4);
     }
-    out[n++] = '-';
-    n += put_uint(out + n, (uint64_t)mo, 2);
-    out[n++] = '-';
-    n += put_uint(out + n, (uint64_t)d, 2);
-    out[n++] = 'T';
-    n += put_uint(out + n, (uint64_t)(rem / 3600000), 2);
-    out[n++] = ':';
-    n += put_uint(out + n, (uint64_t)(rem / 60000 % 60), 2);
-    out[n++] = ':';
-    n += put_uint(out + n, (uint64_t)(rem / 1000 % 60), 2);
-    out[n++] = '.';
-    n += put_uint(out + n, (uint64_t)(rem % 1000), 3);
-    out[n++] = 'Z';
-    out[n] = '\0';
+    t[n++] = '-';
+    n += put_uint(t + n, (uint64_t)mo, 2);
+    t[n++] = '-';
+    n += put_uint(t + n, (uint64_t)d, 2);
+    t[n++] = 'T';
+    n += put_uint(t + n, (uint64_t)(rem / 3600000), 2);
+    t[n++] = ':';
+    n += put_uint(t + n, (uint64_t)(rem / 60000 % 60), 2);
+    int64_t sec = rem / 1000 % 60, msec = rem % 1000;
+    if (prec != TS_SHORTEST || sec || msec) {
+        t[n++] = ':';
+        n += put_uint(t + n, (uint64_t)sec, 2);
+    }
+    if (prec == TS_MILLIS || (prec == TS_SHORTEST && msec)) {
+        t[n++] = '.';
+        n += put_uint(t + n, (uint64_t)msec, 3);
+    }
+    if (offset_min == 0) {
+        t[n++] = 'Z';
+    } else {
+        unsigned a = offset_min < 0 ? 0u - (unsigned)offset_min : (unsigned)offset_min;
+        t[n++] = offset_min < 0 ? '-' : '+';
+        n += put_uint(t + n, a / 60, 2);
+        t[n++] = ':';
+        n += put_uint(t + n, a % 60, 2);
+    }
+    if (size) {
+        size_t k = n < size - 1 ? n : size - 1;
+        memcpy(out, t, k);
+        out[k] = '\0';
+    }
     return n;
 }
 
@@ -215,13 +213,13 @@ static int parse_date(const char *s, size_t len, int64_t *day, char *why, size_t
         if (whysize) snprintf(why, whysize, "month %02d out of range", mo);
         return -1;
     }
-    if (d < 1 || d > ts_days_in_month(y, mo)) {
+    if (d < 1 || d > civil_month_days(y, mo)) {
         if (whysize)
             snprintf(why, whysize, "day %02d out of range for %s %04d (%d days)", d,
-                     month_names[mo - 1], y, ts_days_in_month(y, mo));
+                     month_names[mo - 1], y, civil_month_days(y, mo));
         return -1;
     }
-    *day = ts_days_from_civil(y, mo, d);
+    *day = civil_to_days(y, mo, d);
     return 0;
 }
 

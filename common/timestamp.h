@@ -4,8 +4,10 @@
  *
  * Private to slate (libslate and the CLI); not part of the public API.  Instants
  * are UTC milliseconds since 1970-01-01T00:00:00Z, negative before it.  The
- * arithmetic is proleptic Gregorian (civil-from-days), so it needs neither
- * gmtime nor timegm, no time-zone data and no global state.  Nothing allocates.
+ * dates are civil.h's (proleptic Gregorian), so nothing needs gmtime or timegm,
+ * time-zone data or global state.  Nothing allocates.  The one RFC 3339 writer:
+ * stdout's decisions, the engine's texts, the decision log and the tools all
+ * write instants through ts_format / ts_format_offset.
  */
 #ifndef SLATE_TIMESTAMP_H
 #define SLATE_TIMESTAMP_H
@@ -13,39 +15,46 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "civil.h"
+#include "slate.h"
+
 /* The instants RFC 3339 can name in UTC: 0000-01-01T00:00:00.000Z and
- * 9999-12-31T23:59:59.999Z.  The event reader accepts only these. */
-#define TS_MIN_MS INT64_C(-62167219200000)
-#define TS_MAX_MS INT64_C(253402300799999)
+ * 9999-12-31T23:59:59.999Z.  The event reader accepts only these, and so does
+ * the engine's C API (slate.h, where they are defined). */
+#define TS_MIN_MS SLATE_AT_MIN
+#define TS_MAX_MS SLATE_AT_MAX
 
-/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12, d 1..31;
- * not validated).  Valid for any year that fits in an int. */
-int64_t ts_days_from_civil(int64_t y, int m, int d);
+/* Longest text ts_format() writes, without the NUL: the extremes of int64
+ * milliseconds are the years -292275055 and +292278994, so
+ * "-292275055-05-16T16:47:04.192Z" (the 32-byte buffers of the log's
+ * slate_log_time hold it). */
+#define TS_FORMAT_UTC_MAX 30
 
-/* The date of `days` since 1970-01-01 (negative before). */
-void ts_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
-
-/* Days in month m (1..12) of year y. */
-int ts_days_in_month(int64_t y, int m);
-
-/* Floor division (b > 0); inline, being on every decision's path. */
-static inline int64_t ts_floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    if ((a % b) != 0 && ((a < 0) != (b < 0))) q--;
-    return q;
-}
-
-/* Longest text ts_format() writes, without the NUL: a year of up to 12 digits and
- * a sign, the extremes of int64 milliseconds. */
+/* Longest text ts_format_offset() writes, without the NUL (TS_FORMAT_UTC_MAX
+ * and an offset "+HH:MM" for a Z, with room to spare). */
 #define TS_FORMAT_MAX 40
 
 /* Write `ms` as RFC 3339 UTC with milliseconds, "2025-03-07T09:00:00.000Z", into
- * out (TS_FORMAT_MAX + 1 bytes), NUL-terminated; returns the length (24 for years
- * 0000..9999).  Outside those years the year is written in ISO 8601's expanded
- * form ("-0001-12-31T...", "+10000-01-01T..."), which is not RFC 3339 but keeps
- * the output total and ordered. */
+ * out (TS_FORMAT_UTC_MAX + 1 bytes), NUL-terminated; returns the length (24 for
+ * years 0000..9999).  Outside those years the year is written in ISO 8601's
+ * expanded form ("-0001-12-31T...", "+10000-01-01T..."), which is not RFC 3339
+ * but keeps the output total and ordered. */
 size_t ts_format(int64_t ms, char *out);
+
+/* How much of the time of day ts_format_offset writes. */
+typedef enum ts_prec {
+    TS_MILLIS,  /* HH:MM:SS.mmm, as ts_format */
+    TS_SECONDS, /* HH:MM:SS, the milliseconds dropped (towards the past) */
+    TS_SHORTEST /* HH:MM, then :SS when seconds or milliseconds are not zero,
+                   then .mmm when milliseconds are not zero */
+} ts_prec;
+
+/* Write `ms` as the local time at `offset_min` minutes east of UTC followed by
+ * its offset ("Z" for 0, else "+HH:MM" / "-HH:MM"), with the time of day to
+ * `prec`, like snprintf: at most `size` bytes with the NUL, returning the length
+ * the whole text needs (at most TS_FORMAT_MAX for offsets within a day).  Years
+ * outside 0000..9999 as ts_format writes them. */
+size_t ts_format_offset(int64_t ms, int offset_min, ts_prec prec, char *out, size_t size);
 
 /* The date ts_format last wrote through this memo, so that a run of instants on
  * the same day (most of a stream's) skips the calendar arithmetic.  The caller

@@ -9,8 +9,9 @@
 #include <string.h>
 
 const char *const ast_builtin_events[AST_NBUILTIN_EVENTS] = {
-    "opened", "responded", "updated", "paused", "resumed", "resolved",
-    "reopened", "closed", "followed_up", "surveyed", "reviewed", "tick",
+#define BUILTIN_EVENT(id, name, meaning) name,
+#include "builtins.def"
+#undef BUILTIN_EVENT
 };
 
 ast_policy *ast_new(const char *file)

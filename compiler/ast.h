@@ -154,6 +154,7 @@ typedef struct ast_field {
     ast_type_kind kind;   /* TY_INT, TY_BOOL, TY_STRING, TY_DURATION or TY_ENUM */
     ast_ident *values;    /* TY_ENUM: the values in order */
     int nvalues;
+    ast_ident *required_on; /* `required on E, ...`: the event types (NULL: none) */
     src_loc type_loc;
     src_loc loc;
     int index;            /* checker: declaration order */
@@ -164,6 +165,8 @@ typedef struct ast_clock {
     ast_ident name;
     ast_ident *starts_on, *stops_on, *pauses_on, *resumes_on, *resets_on;
     ast_expr *pauses_while; /* NULL if none */
+    int late_from_change;   /* `starts late from change` */
+    src_loc late_loc;
     src_loc loc;
     int index;
     int used; /* checker: some tier gives it a target */
@@ -289,9 +292,15 @@ void *ast_alloc(ast_policy *p, size_t size);
         *pp_ = (item);                                           \
     } while (0)
 
-/* The built-in event types, in the order their ids are numbered. */
-extern const char *const ast_builtin_events[];
-#define AST_NBUILTIN_EVENTS 12
+/* The built-in event types (bytecode/builtins.def), in the order their ids are
+ * numbered. */
+enum {
+#define BUILTIN_EVENT(id, name, meaning) +1
+    AST_NBUILTIN_EVENTS = 0
+#include "builtins.def"
+#undef BUILTIN_EVENT
+};
+extern const char *const ast_builtin_events[AST_NBUILTIN_EVENTS];
 
 /* Lowercase names for diagnostics. */
 const char *ast_type_name(ast_type_kind k);

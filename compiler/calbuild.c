@@ -14,16 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
 #include "tz.h"
 
 #define MIN_MS INT64_C(60000)
 #define MAX_CLOSED (1u << 22) /* far more days than 2000..2100 holds */
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && a < 0) ? q - 1 : q;
-}
 
 static int cmp_span(const void *a, const void *b)
 {
@@ -98,7 +93,7 @@ static cal_span *build_week(const ast_calendar *c, uint32_t *n, char *err, size_
 static int date_ok(const ast_date *d)
 {
     return d->month >= 1 && d->month <= 12 && d->day >= 1 &&
-           d->day <= tz_month_days(d->year, d->month);
+           d->day <= civil_month_days(d->year, d->month);
 }
 
 /* The closed local days of `c` that can matter for instants in [from_ms, to_ms):
@@ -106,7 +101,8 @@ static int date_ok(const ast_date *d)
 static int32_t *build_closed(const ast_calendar *c, int64_t from_ms, int64_t to_ms,
                              uint32_t *n, char *err, size_t errsize)
 {
-    int64_t lo = floor_div(from_ms, CAL_DAY_MS) - 1, hi = floor_div(to_ms, CAL_DAY_MS) + 1;
+    int64_t lo = civil_floor_div(from_ms, CAL_DAY_MS) - 1;
+    int64_t hi = civil_floor_div(to_ms, CAL_DAY_MS) + 1;
     if (lo < INT32_MIN) lo = INT32_MIN;
     if (hi > INT32_MAX) hi = INT32_MAX;
     size_t count = 0;
@@ -115,8 +111,8 @@ static int32_t *build_closed(const ast_calendar *c, int64_t from_ms, int64_t to_
             snprintf(err, errsize, "calendar `%s`: invalid closed date", cal_name(c));
             return NULL;
         }
-        int64_t a = tz_days_from_civil(r->from.year, r->from.month, r->from.day);
-        int64_t b = tz_days_from_civil(r->to.year, r->to.month, r->to.day);
+        int64_t a = civil_to_days(r->from.year, r->from.month, r->from.day);
+        int64_t b = civil_to_days(r->to.year, r->to.month, r->to.day);
         if (b < a) {
             snprintf(err, errsize, "calendar `%s`: closed range ends before it starts",
                      cal_name(c));
@@ -137,8 +133,8 @@ static int32_t *build_closed(const ast_calendar *c, int64_t from_ms, int64_t to_
     }
     size_t k = 0;
     for (const ast_closed *r = c->closed; r; r = r->next) {
-        int64_t a = tz_days_from_civil(r->from.year, r->from.month, r->from.day);
-        int64_t b = tz_days_from_civil(r->to.year, r->to.month, r->to.day);
+        int64_t a = civil_to_days(r->from.year, r->from.month, r->from.day);
+        int64_t b = civil_to_days(r->to.year, r->to.month, r->to.day);
         for (int64_t d = a < lo ? lo : a; d <= b && d <= hi; d++) v[k++] = (int32_t)d;
     }
     qsort(v, k, sizeof *v, cmp_i32);

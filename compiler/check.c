@@ -704,6 +704,46 @@ static void warn_unused(chk_ctx *c)
                       "calendar `%s` is never used", k->name.name);
 }
 
+/* `starts late from change` decides where a clock counts from when a tier gives
+ * it its first target after its start event; with a default tier and a target
+ * for it in every tier, that never happens. */
+static void warn_late_start(chk_ctx *c, const ast_sla *default_tier)
+{
+    if (!default_tier) return; /* a case may have no tier at all */
+    for (const ast_clock *k = c->p->clocks; k; k = k->next) {
+        if (!k->late_from_change) continue;
+        const ast_sla *t = c->p->slas;
+        for (; t; t = t->next) {
+            const ast_target *g = t->targets;
+            while (g && (!g->clock.name || strcmp(g->clock.name, k->name.name))) g = g->next;
+            if (!g) break;
+        }
+        if (!t)
+            chk_warn(c, k->late_loc, "it only matters when a case's tier gives the clock no target",
+                      "clock `%s` has a target in every tier, so it never starts late",
+                      k->name.name);
+    }
+}
+
+/* `required on E, ...`: known event types, not `tick` (it has no case), each
+ * once. */
+static void check_required(chk_ctx *c, ast_field *f)
+{
+    for (ast_ident *e = f->required_on; e; e = e->next) {
+        if (resolve_event(c, e) < 0) continue;
+        if (!strcmp(e->name, "tick")) {
+            chk_error(c, e->loc, "a `tick` only moves time: it has no case and carries no field",
+                      "`tick` cannot require a field");
+            continue;
+        }
+        for (const ast_ident *d = f->required_on; d != e; d = d->next)
+            if (d->ref == e->ref) {
+                chk_error(c, e->loc, NULL, "`%s` is listed twice", e->name);
+                break;
+            }
+    }
+}
+
 int chk_policy(ast_policy *p, diag_ctx *d)
 {
     chk_ctx c = {.p = p, .d = d};
@@ -713,6 +753,7 @@ int chk_policy(ast_policy *p, diag_ctx *d)
      * missing): checking it would only add follow-on errors. */
     if (d->errors) return 0;
     declare(&c);
+    for (ast_field *f = p->fields; f; f = f->next) check_required(&c, f);
     for (ast_calendar *k = p->calendars; k; k = k->next) chk_calendar(&c, k);
     for (ast_clock *k = p->clocks; k; k = k->next) check_clock(&c, k);
     for (ast_ladder *l = p->ladders; l; l = l->next) check_ladder(&c, l);
@@ -722,6 +763,7 @@ int chk_policy(ast_policy *p, diag_ctx *d)
 
     warn_shadowed(&c);
     warn_unused(&c);
+    warn_late_start(&c, default_tier);
     chk_flush(&c);
     return d->errors - errors0;
 }

@@ -9,20 +9,10 @@
 #include <string.h>
 
 #include "check_int.h"
+#include "civil.h"
 #include "tz.h"
 
 /* ---- calendars -------------------------------------------------------------------- */
-
-static int leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int n[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && leap(y) ? 29 : n[m - 1];
-}
 
 static int check_date(chk_ctx *c, const ast_date *dt)
 {
@@ -36,13 +26,13 @@ static int check_date(chk_ctx *c, const ast_date *dt)
         chk_error(c, dt->loc, "months run from 01 to 12", "date `%s` does not exist", text);
         return 0;
     }
-    if (dt->day < 1 || dt->day > days_in_month(dt->year, dt->month)) {
+    if (dt->day < 1 || dt->day > civil_month_days(dt->year, dt->month)) {
         char hint[80];
         if (dt->month == 2 && dt->day == 29)
             snprintf(hint, sizeof hint, "%d is not a leap year", dt->year);
         else
             snprintf(hint, sizeof hint, "that month has %d days",
-                     days_in_month(dt->year, dt->month));
+                     civil_month_days(dt->year, dt->month));
         chk_error(c, dt->loc, hint, "date `%s` does not exist", text);
         return 0;
     }

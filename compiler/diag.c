@@ -61,13 +61,14 @@ void diag_report(diag_ctx *d, diag_level level, src_loc loc, const char *hint,
     if (level == DIAG_ERROR) {
         d->errors++;
         if (d->max_errors && d->errors > d->max_errors) {
-            if (d->errors == d->max_errors + 1)
+            if (d->errors == d->max_errors + 1 && d->out)
                 fprintf(d->out, "%s: too many errors, stopping here\n", d->file);
             return;
         }
     } else if (level == DIAG_WARNING) {
         d->warnings++;
     }
+    if (!d->out) return; /* counted only */
     static const char *const names[] = {"error", "warning", "note"};
     if (loc.line > 0)
         fprintf(d->out, "%s:%d:%d: %s: ", d->file, loc.line, loc.col, names[level]);
@@ -84,62 +85,8 @@ void diag_report(diag_ctx *d, diag_level level, src_loc loc, const char *hint,
 
 void diag_summary(const diag_ctx *d)
 {
-    if (!d->errors && !d->warnings) return;
+    if ((!d->errors && !d->warnings) || !d->out) return;
     fprintf(d->out, "%s: %d error%s, %d warning%s\n", d->file, d->errors,
             d->errors == 1 ? "" : "s", d->warnings, d->warnings == 1 ? "" : "s");
 }
 
-/* Optimal string alignment distance (Levenshtein plus transpositions), capped at
- * 8: only near misses matter, and names are short. */
-static int edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 32 || lb > 32) return 99;
-    int d[33][33];
-    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            int cost = a[i - 1] != b[j - 1];
-            int v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
-            if (d[i - 1][j - 1] + cost < v) v = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
-            d[i][j] = v;
-        }
-    }
-    return d[la][lb];
-}
-
-void diag_suggest_init(diag_suggest *s, const char *word)
-{
-    s->word = word;
-    s->best = NULL;
-    s->best_dist = 99;
-}
-
-void diag_suggest_add(diag_suggest *s, const char *candidate)
-{
-    if (!candidate || !s->word || strcmp(candidate, s->word) == 0) return;
-    size_t n = strlen(s->word);
-    int limit = n <= 3 ? 1 : n <= 6 ? 2 : 3;
-    int dist = edit_distance(s->word, candidate);
-    if (dist <= limit && dist < s->best_dist) {
-        s->best = candidate;
-        s->best_dist = dist;
-    }
-}
-
-const char *diag_suggest_best(const diag_suggest *s)
-{
-    return s->best;
-}
-
-const char *diag_suggest_hint(const diag_suggest *s, char *buf, size_t size)
-{
-    if (!s->best) return NULL;
-    snprintf(buf, size, "did you mean `%s`?", s->best);
-    return buf;
-}

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "ast.h"
+#include "suggest.h"
 
 typedef enum diag_level { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } diag_level;
 
@@ -22,7 +23,7 @@ typedef struct diag_ctx {
     const char *file;  /* name printed before each location */
     const char *src;   /* the source text, for quoting lines; not owned */
     size_t len;
-    FILE *out;         /* where messages go (stderr, or a memstream in tests) */
+    FILE *out;         /* where messages go (stderr, a memstream; NULL: nowhere) */
     int errors, warnings;
     int max_errors;    /* stop reporting errors past this many (0: no limit) */
     int werror;        /* treat warnings as errors */
@@ -42,20 +43,6 @@ void diag_report(diag_ctx *d, diag_level level, src_loc loc, const char *hint,
 /* Print "N errors, M warnings" for the file when there was anything to say. */
 void diag_summary(const diag_ctx *d);
 
-/* "Did you mean" search: feed candidates, then ask for the closest one.  A
- * candidate counts only if its edit distance is small for the word's length. */
-typedef struct diag_suggest {
-    const char *word;
-    const char *best;
-    int best_dist;
-} diag_suggest;
-
-void diag_suggest_init(diag_suggest *s, const char *word);
-void diag_suggest_add(diag_suggest *s, const char *candidate);
-/* The best candidate, or NULL when nothing is close enough. */
-const char *diag_suggest_best(const diag_suggest *s);
-
-/* Format "did you mean `X`?" into buf for the best candidate; NULL when none. */
-const char *diag_suggest_hint(const diag_suggest *s, char *buf, size_t size);
+/* "Did you mean" search: common/suggest.h (the event reader uses it too). */
 
 #endif

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "civil.h"
 #include "image.h"
 #include "verify.h"
 
@@ -157,12 +158,10 @@ static void put_step(FILE *out, const prog_target *t, const prog_step *s)
 
 static void put_day(FILE *out, int64_t days)
 {
-    /* H. Hinnant's civil_from_days */
-    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-    int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
-    fprintf(out, " %04" PRId64 "-%02" PRId64 "-%02" PRId64, y + (m <= 2), m, d);
+    int64_t y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    fprintf(out, " %04" PRId64 "-%02d-%02d", y, m, d);
 }
 
 /* A point of the local week; an interval's end at midnight prints as 24:00. */
@@ -184,6 +183,12 @@ static void put_tables(FILE *out, const slate_program *p)
             for (uint32_t k = 0; k < f->nvalues; k++) fprintf(out, "%s%s", k ? ", " : "", S(p->enum_values[f->first_value + k]));
             fputc('}', out);
         }
+        const char *sep = " required on ";
+        for (uint32_t k = 0; k < p->nrequired; k++)
+            if (p->required[k].field == i) {
+                fprintf(out, "%s%s", sep, S(p->events[p->required[k].event].name));
+                sep = ", ";
+            }
         fputc('\n', out);
     }
     fprintf(out, "levels");
@@ -194,7 +199,7 @@ static void put_tables(FILE *out, const slate_program *p)
     fprintf(out, "\n\nevents\n");
     for (uint32_t i = 0; i < p->nevents; i++) {
         const prog_event *e = &p->events[i];
-        if (i < 12 && !e->nops && e->rules == PROG_NO_CODE) continue;
+        if (i < PROG_NBUILTIN_EVENTS && !e->nops && e->rules == PROG_NO_CODE) continue;
         fprintf(out, "  %3u %s", i, S(e->name));
         const char *sep = "  ";
         for (uint32_t k = 0; k < e->nops; k++, sep = ", ") {
@@ -211,6 +216,7 @@ static void put_tables(FILE *out, const slate_program *p)
         fprintf(out, "  %3u %-16s %-8s", i, S(c->name), kinds[c->kind]);
         if (c->flags & PCF_REOPENS) fputs(" reopens", out);
         if (c->flags & PCF_RESETS_ON_REOPEN) fputs(" resets-on-reopen", out);
+        if (c->flags & PCF_LATE_FROM_CHANGE) fputs(" late-from-change", out);
         if (c->pause_while != PROG_NO_CODE) fprintf(out, " pauses-while @%d", c->pause_while);
         if (c->kind != PCK_DECLARED) fprintf(out, " until %s", S(p->events[c->until_event].name));
         fprintf(out, "  line %u\n", c->line);

@@ -2,8 +2,8 @@
  * emit.h - the image writer: a program in its loaded form -> image bytes.
  *
  * Place in the pipeline: lowering (lower.h) builds a slate_program in memory;
- * this file serialises it in the layout of bytecode/image.h, the exact inverse of
- * bytecode/load.c, and appends the SHA-256 that names the policy.  The output is
+ * this file serialises it in the layout of bytecode/image.def, the exact inverse
+ * of bytecode/load.c, and appends the SHA-256 that names the policy.  The output is
  * a pure function of the program, so equal programs give equal bytes.
  */
 #ifndef SLATE_EMIT_H

@@ -142,6 +142,7 @@ char *fmt_ast_dump(const ast_policy *p)
         d_ident(&b, &f->name);
         sb_printf(&b, " %d %d", (int)f->kind, f->nvalues);
         d_idents(&b, "values", f->values);
+        d_idents(&b, "required", f->required_on);
         sb_putc(&b, '\n');
     }
     d_idents(&b, "levels", p->levels);
@@ -155,6 +156,7 @@ char *fmt_ast_dump(const ast_policy *p)
         d_idents(&b, "pauses", c->pauses_on);
         d_idents(&b, "resumes", c->resumes_on);
         d_idents(&b, "resets", c->resets_on);
+        if (c->late_from_change) sb_puts(&b, " late-from-change");
         sb_puts(&b, " while ");
         d_expr(&b, c->pauses_while);
         sb_putc(&b, '\n');

@@ -218,6 +218,10 @@ static void r_field(fmt_p *P, sbuf *b, const fitem *it, size_t i, size_t n)
     case TY_DURATION: sb_puts(b, "duration"); break;
     default: sb_puts(b, "int"); break;
     }
+    if (f->required_on) {
+        sb_puts(b, " required on ");
+        fmt_r_idents(P, b, f->required_on, sb_col(b), 2);
+    }
 }
 
 static void p_case(fmt_p *P, size_t kw)
@@ -291,11 +295,14 @@ static void p_clock(fmt_p *P, const ast_clock *c)
         int v = 0;
         while (!tok_is(P, kw[k], verbs[v])) v++;
         int is_while = v == 2 && tok_is(P, kw[k] + 1, "while") && c->pauses_while;
+        int is_late = v == 0 && kw[k] + 3 < i1 && tok_is(P, kw[k] + 1, "late");
         /* the names of this clause, and where it ends */
         const ast_ident *first = cur[v], *last = NULL;
         size_t cnt = 0, cend = cs + P->S.t[kw[k]].len;
         if (is_while) {
             cend = loc_end(P, c->pauses_while->loc);
+        } else if (is_late) { /* `starts late from change` */
+            cend = P->S.t[kw[k] + 3].off + P->S.t[kw[k] + 3].len;
         } else {
             for (const ast_ident *x = first; x && loc_start(P, x->loc) < ce; x = x->next) {
                 last = x;
@@ -318,6 +325,8 @@ static void p_clock(fmt_p *P, const ast_clock *c)
         if (is_while) {
             sb_puts(&b, "pauses while ");
             fmt_r_expr(P, &b, c->pauses_while);
+        } else if (is_late) {
+            sb_puts(&b, "starts late from change");
         } else {
             sb_printf(&b, "%s on ", verbs[v]);
             const void **a = xrealloc(NULL, (cnt ? cnt : 1) * sizeof *a);

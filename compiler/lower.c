@@ -18,7 +18,6 @@
 #include "calbuild.h"
 #include "emit.h"
 #include "image.h"
-#include "load.h"
 #include "slate.h"
 #include "verify.h"
 
@@ -237,6 +236,7 @@ static void lower_clocks(cg_program *cg)
         if (ident_in(c->starts_on, "opened") && ident_in(c->stops_on, "resolved"))
             flags |= PCF_REOPENS;
         if (ident_in(c->resets_on, "reopened")) flags |= PCF_RESETS_ON_REOPEN | PCF_REOPENS;
+        if (c->late_from_change) flags |= PCF_LATE_FROM_CHANGE;
         VEC_PUSH(cg->clocks, ((prog_clock){cg_str(cg, c->name.name), PCK_DECLARED, flags, PROG_NO_CODE,
                                            PROG_NONE, (uint32_t)c->loc.line}));
     }
@@ -412,6 +412,28 @@ static void lower_tiers(cg_program *cg)
     }
 }
 
+static int cmp_required(const void *a, const void *b)
+{
+    const prog_required *x = a, *y = b;
+    if (x->event != y->event) return x->event < y->event ? -1 : 1;
+    return (x->field > y->field) - (x->field < y->field);
+}
+
+/* `required on`: (event, field) pairs in the order the image keeps them (the
+ * checker has refused unknown events, `tick` and repeats). */
+static void lower_required(cg_program *cg)
+{
+    for (const ast_field *f = cg->ast->fields; f; f = f->next) {
+        int fi = cg_field(cg, f->name.name);
+        for (const ast_ident *e = f->required_on; e && fi >= 0; e = e->next) {
+            int ev = cg_event(cg, e->name);
+            if (ev >= 0) VEC_PUSH(cg->required, ((prog_required){(uint16_t)ev, (uint16_t)fi}));
+        }
+    }
+    if (cg->required.n)
+        qsort(cg->required.v, cg->required.n, sizeof *cg->required.v, cmp_required);
+}
+
 static void lower_rules(cg_program *cg)
 {
     for (const ast_rule *r = cg->ast->rules; r; r = r->next) {
@@ -458,11 +480,12 @@ static void make_view(cg_program *cg)
     SETV(emits, nemits, cg->emits);
     SETV(emit_args, nemit_args, cg->emit_args);
     SETV(code, ncode, cg->code);
+    SETV(required, nrequired, cg->required);
     p->code_lines = cg->lines.v;
 #undef SETV
     p->select = cg->select;
     p->nregs = cg->nregs;
-    p->format = IMG_FORMAT; /* the format the image writer produces */
+    p->format = img_format_for(p->nrequired); /* the format the image writer produces */
 }
 
 int cg_lower(const ast_policy *ast, diag_ctx *d, cg_program **out)
@@ -481,6 +504,7 @@ int cg_lower(const ast_policy *ast, diag_ctx *d, cg_program **out)
     lower_calendars(cg);
     lower_tiers(cg);
     lower_rules(cg);
+    lower_required(cg);
     if (!cg->errors) gen_code(cg);
     if (!cg->errors) {
         make_view(cg);
@@ -526,6 +550,7 @@ void cg_free(cg_program *cg)
     free(cg->rules.v);
     free(cg->emits.v);
     free(cg->emit_args.v);
+    free(cg->required.v);
     free(cg->code.v);
     free(cg->lines.v);
     free(cg);
@@ -539,19 +564,7 @@ int cg_compile(const ast_policy *ast, diag_ctx *d, uint8_t **img, size_t *len)
     if (cg_lower(ast, d, &cg)) return -1;
     char err[256];
     int rc = cg_write_image(cg_view(cg), img, len, err, sizeof err);
-    if (rc) {
-        diag_error(d, ast->header_loc, NULL, "cannot write the image: %s", err);
-    } else {
-        slate_program *back;
-        if (load_image(*img, *len, &back, err, sizeof err)) {
-            diag_error(d, ast->header_loc, NULL, "internal error: the image does not load back: %s", err);
-            free(*img);
-            *img = NULL;
-            rc = -1;
-        } else {
-            slate_program_free(back);
-        }
-    }
+    if (rc) diag_error(d, ast->header_loc, NULL, "cannot write the image: %s", err);
     cg_free(cg);
     return rc;
 }

@@ -28,9 +28,11 @@ const slate_program *cg_view(const cg_program *cg);
 
 void cg_free(cg_program *cg);
 
-/* The whole back end: lower, verify, serialise, and load the bytes back as a
- * self-check.  Returns 0 with a malloc'd image in *img / *len, or -1 after
- * reporting to `d`. */
+/* The whole back end: lower, verify, serialise.  Returns 0 with a malloc'd
+ * image in *img / *len, or -1 after reporting to `d` (-1 with no error
+ * reported: memory ran out).  The bytes are not loaded back here: slatec.c
+ * loads them, and that load is both the self-check and the program it hands
+ * out. */
 int cg_compile(const ast_policy *ast, diag_ctx *d, uint8_t **img, size_t *len);
 
 #endif

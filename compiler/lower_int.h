@@ -47,6 +47,7 @@ struct cg_program {
     VEC(prog_rule) rules;
     VEC(prog_emit) emits;
     VEC(prog_emit_arg) emit_args;
+    VEC(prog_required) required;
     VEC(vm_instr) code;
     VEC(uint32_t) lines;
     uint32_t nregs;

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
+
 #define TZ_MAX_FILE (1 << 20)  /* real TZif files are a few kB */
 #define DAY_S 86400LL
 
@@ -47,42 +49,13 @@ int tz_zone_known(const char *zone)
     return ok;
 }
 
-/* ---- civil dates (proleptic Gregorian, days since 1970-01-01) ------------------ */
-
-static int64_t floor_div(int64_t a, int64_t b)
+/* The year of day number `days`. */
+static int64_t year_of(int64_t days)
 {
-    int64_t q = a / b;
-    return (a % b != 0 && a < 0) ? q - 1 : q;
-}
-
-/* H. Hinnant's days_from_civil. */
-int64_t tz_days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = floor_div(y, 400);
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int64_t year_of_days(int64_t z)
-{
-    z += 719468;
-    int64_t era = floor_div(z, 146097);
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    return yoe + era * 400 + (mp >= 10);
-}
-
-static int is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int tz_month_days(int64_t y, int m)
-{
-    static const int md[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : md[m - 1];
+    int64_t y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    return y;
 }
 
 /* ---- the POSIX TZ footer -------------------------------------------------------- */
@@ -182,13 +155,13 @@ static int parse_rule(const char *s, tz_rule *r)
 /* Local midnight of the rule's day in year y, as days since 1970-01-01. */
 static int64_t rule_day(const tz_rule_date *r, int64_t y)
 {
-    int64_t jan1 = tz_days_from_civil(y, 1, 1);
-    if (r->kind == 'J') return jan1 + r->d - 1 + (is_leap(y) && r->d >= 60);
+    int64_t jan1 = civil_to_days(y, 1, 1);
+    if (r->kind == 'J') return jan1 + r->d - 1 + (civil_is_leap(y) && r->d >= 60);
     if (r->kind == 'n') return jan1 + r->d;
-    int64_t first = tz_days_from_civil(y, r->m, 1);
+    int64_t first = civil_to_days(y, r->m, 1);
     int wd = (int)(((first + 4) % 7 + 7) % 7); /* 1970-01-01 was a Thursday (4) */
     int64_t day = 1 + (r->d - wd + 7) % 7 + (int64_t)(r->w - 1) * 7;
-    while (day > tz_month_days(y, r->m)) day -= 7;
+    while (day > civil_month_days(y, r->m)) day -= 7;
     return first + day - 1;
 }
 
@@ -386,9 +359,9 @@ cal_offset *tz_offsets(const char *zone, int64_t from_ms, int64_t to_ms, uint32_
         if (rule.has_dst) {
             /* Generate the rule's changes for every year the range touches after
              * the last explicit transition (one year of margin each side). */
-            int64_t from_s = floor_div(from_ms, 1000), to_s = floor_div(to_ms, 1000);
-            int64_t y0 = year_of_days(floor_div(last > from_s ? last : from_s, DAY_S)) - 1;
-            int64_t y1 = year_of_days(floor_div(to_s, DAY_S)) + 1;
+            int64_t from_s = civil_floor_div(from_ms, 1000), to_s = civil_floor_div(to_ms, 1000);
+            int64_t y0 = year_of(civil_floor_div(last > from_s ? last : from_s, DAY_S)) - 1;
+            int64_t y1 = year_of(civil_floor_div(to_s, DAY_S)) + 1;
             if (y1 - y0 > 20000) {
                 why = "validity range too long for a time zone with DST rules";
                 goto fail;
@@ -407,7 +380,7 @@ cal_offset *tz_offsets(const char *zone, int64_t from_ms, int64_t to_ms, uint32_
     /* Keep the offset in force at from_ms and each real change inside the range. */
     size_t cap = 1, k = 0;
     for (size_t i = 1; i < ch.n; i++)
-        if (ch.v[i].at > floor_div(from_ms, 1000)) cap++;
+        if (ch.v[i].at > civil_floor_div(from_ms, 1000)) cap++;
     result = malloc(cap * sizeof *result);
     if (!result) goto nomem;
     int64_t cur = ch.v[0].off;

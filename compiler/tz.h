@@ -27,11 +27,4 @@ int tz_zone_known(const char *zone);
 cal_offset *tz_offsets(const char *zone, int64_t from_ms, int64_t to_ms, uint32_t *n,
                        char *err, size_t errsize);
 
-/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12, d 1..31;
- * not validated).  Exact for any int year. */
-int64_t tz_days_from_civil(int64_t y, int m, int d);
-
-/* Days in month m (1..12) of year y. */
-int tz_month_days(int64_t y, int m);
-
 #endif

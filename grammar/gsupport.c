@@ -40,8 +40,9 @@ const char *gr_block_phrase(gr_block_kind k)
 
 /* Does `kind`, arriving inside an open block, prove that a `}` is missing?  True
  * for end of file and for words that only ever start a declaration.  `on` also
- * starts a target's or action's calendar (`within 4h on business`), so it counts
- * only when it does not follow a duration; `ladder` also names a tier's ladder, so
+ * starts a target's or action's calendar (`within 4h on business`) and a field's
+ * `required on`, so it counts only when it follows neither a duration nor
+ * `required`; `ladder` also names a tier's ladder, so
  * it counts only outside an `sla` block. */
 static int closes_blocks(const gr_state *ps, int kind)
 {
@@ -53,7 +54,7 @@ static int closes_blocks(const gr_state *ps, int kind)
     case T_ON:
         return ps->prev_kind != T_DURATION && ps->prev_kind != T_DAY &&
                ps->prev_kind != T_DAYS && ps->prev_kind != T_HOUR &&
-               ps->prev_kind != T_HOURS;
+               ps->prev_kind != T_HOURS && ps->prev_kind != T_REQUIRED;
     case T_LADDER: {
         int top = ps->depth - 1;
         return top < GR_MAX_NEST && ps->open[top].kind != BLK_SLA;
@@ -147,6 +148,14 @@ int slate_yylex(YYSTYPE *lval, YYLTYPE *lloc, gr_state *ps)
         ps->prev_kind != T_STOPS && ps->prev_kind != T_PAUSES &&
         ps->prev_kind != T_RESUMES && ps->prev_kind != T_RESETS)
         kind = T_RULE_ON;
+
+    /* `starts late from change`: keywords there and only there (a clock's verb
+     * is never followed by a name otherwise), so policies keep them as names */
+    if (kind == T_IDENT) {
+        if (ps->prev_kind == T_STARTS && !strcmp(ps->la_text, "late")) kind = T_LATE;
+        else if (ps->prev_kind == T_LATE && !strcmp(ps->la_text, "from")) kind = T_FROM;
+        else if (ps->prev_kind == T_FROM && !strcmp(ps->la_text, "change")) kind = T_CHANGE;
+    }
 
     switch (kind) {
     case T_RULE_ON: ps->pending = BLK_RULE; break;

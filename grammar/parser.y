@@ -114,10 +114,13 @@ static void slate_yyerror(YYLTYPE *loc, gr_state *ps, const char *msg);
 %token T_BREACH "breach" T_BEFORE "before" T_SLA "sla" T_WHEN "when"
 %token T_WITHIN "within" T_WORKING "working" T_DAY "day" T_DAYS "days" T_HOUR "hour"
 %token T_ROUTE "route" T_ASSIGN "assign" T_ESCALATE "escalate" T_TO "to"
-%token T_NOTIFY "notify" T_SET "set" T_REQUIRE "require" T_UNTIL "until"
+%token T_NOTIFY "notify" T_SET "set" T_REQUIRE "require" T_REQUIRED "required" T_UNTIL "until"
 %token T_OPEN "open" T_REVIEW "review" T_EMIT "emit" T_AS "as" T_AND "and"
 %token T_OR "or" T_NOT "not" T_IN "in" T_TRUE "true" T_FALSE "false"
 %token T_EQ "==" T_NE "!=" T_LE "<=" T_GE ">=" T_DOTDOT ".."
+/* Words that are keywords only in `starts late from change` (gsupport.c turns
+ * the names into these tokens there), so they stay free as names elsewhere. */
+%token T_LATE "late" T_FROM "from" T_CHANGE "change"
 /* Literals. */
 %token <str> T_IDENT "identifier" T_STRING "string literal"
 %token <num> T_INT "integer" T_DURATION "duration literal" T_PERCENT "percentage"
@@ -125,7 +128,7 @@ static void slate_yyerror(YYLTYPE *loc, gr_state *ps, const char *msg);
 %token <date> T_DATE "date literal"
 
 %type <id> name
-%type <list> names names_opt intervals closed_list args args_opt step_actions rule_body
+%type <list> names names_opt required_opt intervals closed_list args args_opt step_actions rule_body
 %type <iv> interval
 %type <cl> closed_item
 %type <days> days
@@ -321,12 +324,13 @@ case_body
     ;
 
 field
-    : name ':' type
+    : name ':' type required_opt
         {
             ast_field *f = gr_alloc(ps, sizeof *f);
             f->name = gr_ident_val($1);
             f->kind = $3;
             f->type_loc = L(@3);
+            f->required_on = $4.head;
             f->loc = L(@$);
             f->index = -1;
             if ($3 == TY_ENUM) {
@@ -335,6 +339,13 @@ field
             }
             PUSH(ps->fields, f);
         }
+    ;
+
+/* `required on EVENT, ...`: events of those types must carry the field. */
+required_opt
+    : %empty                            { $$ = (gr_list){0}; }
+    | T_REQUIRED T_ON names             { $$ = $3; }
+    | T_REQUIRED error                  { $$ = (gr_list){0}; }
     ;
 
 type
@@ -406,6 +417,14 @@ clock_parts
     | clock_parts T_PAUSES T_ON names   { $$ = $1; CONCAT($$->pauses, $4, ast_ident); }
     | clock_parts T_RESUMES T_ON names  { $$ = $1; CONCAT($$->resumes, $4, ast_ident); }
     | clock_parts T_RESETS T_ON names   { $$ = $1; CONCAT($$->resets, $4, ast_ident); }
+    | clock_parts T_STARTS T_LATE T_FROM T_CHANGE
+        {
+            $$ = $1;
+            if ($$->node->late_from_change)
+                diag_error(ps->d, L(@2), NULL, "a clock has one `starts late from change`");
+            $$->node->late_from_change = 1;
+            $$->node->late_loc = L(@2);
+        }
     | clock_parts T_STARTS error        { $$ = $1; }
     | clock_parts T_STOPS error         { $$ = $1; }
     | clock_parts T_PAUSES error        { $$ = $1; }
@@ -783,6 +802,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, gr_state *ps)
     int ni = 0, decl = 0;
     char bufs[12][48];
     have[YYTRANSLATE(';')] = 0; /* separators are optional: never worth asking for */
+    if (have[YYSYMBOL_T_ON] && have[YYSYMBOL_T_LATE]) { /* after `starts`: `on` is the one */
+        have[YYSYMBOL_T_LATE] = 0;
+        n--;
+    }
+    have[YYSYMBOL_T_REQUIRED] = 0; /* nor is a field's optional `required on` */
     if (count_in(have, g_decl, NELEM(g_decl)) >= 6) {
         decl = 1;
         clear_in(have, g_decl, NELEM(g_decl));
@@ -856,6 +880,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, gr_state *ps)
              before == T_PAUSES || before == T_RESUMES || before == T_RESETS))
         hint = "clock clauses read `starts on EVENT`, `stops on EVENT, EVENT` "
                "or `pauses while CONDITION`";
+    else if (before == T_LATE || before == T_FROM)
+        hint = "a late start reads `starts late from change` (without it a clock that "
+               "gets its first target late counts from its start event)";
+    else if (n == 1 && have[YYSYMBOL_T_ON] && before == T_REQUIRED)
+        hint = "a field events must carry reads `NAME: TYPE required on EVENT, EVENT`";
     else if (la == YYSYMBOL_T_AT && expected_action)
         hint = "every ladder step needs at least one action";
     else if (have[YYSYMBOL_T_WORKING] && n == 1 && before2 != T_AT)

@@ -169,29 +169,16 @@ int imp_write(imp *im, FILE *out, FILE *side)
 
 char *imp_format_time(int64_t ms, int offset_min, char *buf)
 {
-    int64_t local = ms + (int64_t)offset_min * 60000;
-    int64_t days = ts_floor_div(local, 86400000), sod = (local - days * 86400000) / 1000;
-    int64_t y;
-    int m, d;
-    ts_civil_from_days(days, &y, &m, &d);
-    int n = snprintf(buf, 32, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)y, m, d,
-                     (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
-    if (offset_min == 0) {
-        snprintf(buf + n, 32 - (size_t)n, "Z");
-    } else {
-        int a = offset_min < 0 ? -offset_min : offset_min;
-        snprintf(buf + n, 32 - (size_t)n, "%c%02d:%02d", offset_min < 0 ? '-' : '+', a / 60,
-                 a % 60);
-    }
+    ts_format_offset(ms, offset_min, TS_SECONDS, buf, 32);
     return buf;
 }
 
 int imp_civil_ms(int y, int mo, int d, int h, int mi, int s, int64_t *ms)
 {
-    if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > ts_days_in_month(y, mo) ||
+    if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > civil_month_days(y, mo) ||
         h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59)
         return -1;
-    *ms = ((ts_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000 + (int64_t)s * 1000;
+    *ms = ((civil_to_days(y, mo, d) * 24 + h) * 60 + mi) * 60000 + (int64_t)s * 1000;
     return 0;
 }
 
@@ -207,7 +194,7 @@ imp_zone *imp_zone_load(const char *zone, char *err, size_t errsize)
         snprintf(err, errsize, "out of memory");
         return NULL;
     }
-    int64_t from = 0, to = ts_days_from_civil(2100, 1, 1) * 86400000;
+    int64_t from = 0, to = civil_to_days(2100, 1, 1) * 86400000;
     z->off = tz_offsets(zone, from, to, &z->n, err, errsize);
     if (!z->off) {
         free(z);

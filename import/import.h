@@ -1,7 +1,7 @@
 /*
  * import.h - what the importers of `slate import` share (cli/cmd_import.c,
  * import/import_*.c): a collector of events that sorts them into one time-ordered
- * stream of JSON Lines (INTERFACES.md), a side file of per-case reference data
+ * stream of JSON Lines (docs/io.md), a side file of per-case reference data
  * kept out of the events, counters for the summary, and time conversions.
  *
  * Each importer reads one public data set's CSV (csv.h) and turns its rows into

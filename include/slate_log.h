@@ -79,14 +79,14 @@ typedef struct slate_log_opts {
  * log, has another schema version, another pseudonym key or options) or
  * SLATE_NOMEM, and sets *err (if err is not NULL) to a malloc'd message freed
  * with slate_log_free(). */
-int slate_log_open(const char *path, slate_log **log, char **err);
-int slate_log_open_opts(const char *path, const slate_log_opts *opts, slate_log **log,
-                        char **err);
+SLATE_API int slate_log_open(const char *path, slate_log **log, char **err);
+SLATE_API int slate_log_open_opts(const char *path, const slate_log_opts *opts,
+                                  slate_log **log, char **err);
 
 /* Commit what is pending and close.  An entry still open (begun, not ended) is
  * dropped.  Returns SLATE_OK or SLATE_ERROR (the pending batch may be lost);
  * *err as for open.  The handle is freed in every case; NULL is a no-op. */
-int slate_log_close(slate_log *log, char **err);
+SLATE_API int slate_log_close(slate_log *log, char **err);
 
 /* ---- entries ------------------------------------------------------------- */
 
@@ -120,7 +120,7 @@ typedef struct slate_log_event {
  * time its hash is seen, and an entry of kind `policy` marks the point from
  * which decisions name it (call before slate_engine_swap(), whose decisions
  * then belong to this entry).  SLATE_MISUSE if an entry is already open. */
-int slate_log_begin_policy(slate_log *log, const slate_log_policy *p);
+SLATE_API int slate_log_begin_policy(slate_log *log, const slate_log_policy *p);
 
 /* Begin the entry of an input event (call before slate_engine_push()).  The
  * event is marked `rejected` if reject_reason is set or if a `reject` decision
@@ -129,53 +129,53 @@ int slate_log_begin_policy(slate_log *log, const slate_log_policy *p);
  * replaced by the pseudonym (a payload that is not a JSON object is stored as
  * NULL, `redacted`).  SLATE_MISUSE if an entry is open, no policy was begun
  * yet, or seq is not above the last logged one. */
-int slate_log_begin_event(slate_log *log, const slate_log_event *ev);
+SLATE_API int slate_log_begin_event(slate_log *log, const slate_log_event *ev);
 
 /* Begin the entry of slate_engine_advance(eng, now, ...). */
-int slate_log_begin_advance(slate_log *log, int64_t now);
+SLATE_API int slate_log_begin_advance(slate_log *log, int64_t now);
 
 /* A slate_sink: records one decision of the open entry (`ud` is the log).
  * Decisions must arrive in seq order, gap-free across the whole log.  Returns
  * 0, or non-zero (and sets the log's error) on misuse or memory exhaustion, so
  * the engine stops with SLATE_SINK. */
-int slate_log_sink(void *ud, const slate_decision *d);
+SLATE_API int slate_log_sink(void *ud, const slate_decision *d);
 
 /* End the open entry: write it and its decisions into the current transaction,
  * and commit when the batch is full.  On SLATE_ERROR nothing of the entry was
  * written and the log is unchanged. */
-int slate_log_end(slate_log *log);
+SLATE_API int slate_log_end(slate_log *log);
 
 /* Drop the open entry and its decisions (nothing is written). */
-void slate_log_abort(slate_log *log);
+SLATE_API void slate_log_abort(slate_log *log);
 
 /* Commit the current batch now.  Returns SLATE_OK or SLATE_ERROR.  After a
  * failed write or commit (the open batch was rolled back) every later flush and
  * the close return SLATE_ERROR too, so a caller that ignores one result still
  * learns at close that entries were lost. */
-int slate_log_flush(slate_log *log);
+SLATE_API int slate_log_flush(slate_log *log);
 
 /* Check mode: after the last entry, SLATE_OK if the replay matched every stored
  * row, SLATE_ERROR (naming the first row left over) if the log holds more. */
-int slate_log_check_end(slate_log *log);
+SLATE_API int slate_log_check_end(slate_log *log);
 
 /* ---- state -------------------------------------------------------------- */
 
 /* The last error on this handle ("" when none).  Owned by the handle.  After a
  * failed write (or a divergence in check mode) the handle takes no more
  * entries, and this keeps the message of that first failure. */
-const char *slate_log_errmsg(const slate_log *log);
+SLATE_API const char *slate_log_errmsg(const slate_log *log);
 
 /* The largest input event seq logged (0 when none): resume after it. */
-uint64_t slate_log_last_event_seq(const slate_log *log);
+SLATE_API uint64_t slate_log_last_event_seq(const slate_log *log);
 /* The last decision seq logged (0 when none). */
-uint64_t slate_log_last_decision_seq(const slate_log *log);
+SLATE_API uint64_t slate_log_last_decision_seq(const slate_log *log);
 /* The hash of the policy in force, or NULL before any. */
-const char *slate_log_policy_hash(const slate_log *log);
+SLATE_API const char *slate_log_policy_hash(const slate_log *log);
 /* The chain hash of the last row written (64 hex digits; the chain's starting
  * value when the log is empty), including rows not committed yet. */
-const char *slate_log_head(const slate_log *log);
+SLATE_API const char *slate_log_head(const slate_log *log);
 /* The value of fixed option `key` as stored in the log, or NULL. */
-const char *slate_log_option(const slate_log *log, const char *key);
+SLATE_API const char *slate_log_option(const slate_log *log, const char *key);
 
 /* ---- verification ------------------------------------------------------- */
 
@@ -193,14 +193,14 @@ typedef struct slate_log_summary {
  * SLATE_OK, or SLATE_ERROR with *err naming the first problem (its table and
  * row, and what is wrong: edited, deleted, inserted, truncated), or SLATE_NOMEM.
  * `sum` (may be NULL) is filled with what was checked. */
-int slate_log_verify(const char *path, slate_log_summary *sum, char **err);
+SLATE_API int slate_log_verify(const char *path, slate_log_summary *sum, char **err);
 
 /* Check mode opened with `verify`: verify the stored rows the replay did not
  * read (all of them after a divergence) and the log's end, and return what
  * slate_log_verify() returns for this log (the same *sum, the same first
  * problem in *err, freed with slate_log_free()).  Call after the last entry or
  * after the replay stopped; SLATE_MISUSE without check and verify. */
-int slate_log_check_verify(slate_log *log, slate_log_summary *sum, char **err);
+SLATE_API int slate_log_check_verify(slate_log *log, slate_log_summary *sum, char **err);
 
 /* A stored entry (one events row), as check mode reads it for the replay to
  * give and as a reader (below) hands it out.  Strings are NULL where the column
@@ -230,7 +230,7 @@ typedef struct slate_log_stored {
  * row is verified when slate_log_end() compares it.  Every entry returned must
  * be given before the next call (else SLATE_MISUSE); SLATE_ERROR when the log
  * failed verification (slate_log_check_verify() names the problem). */
-int slate_log_check_next(slate_log *log, slate_log_stored *e);
+SLATE_API int slate_log_check_next(slate_log *log, slate_log_stored *e);
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -277,24 +277,24 @@ typedef struct slate_log_read_opts {
  * "PATH: what is wrong" ("out of memory" alone for SLATE_NOMEM).  A verified
  * reader hands out only what was verified: its case scans read the tables, not
  * the case indexes (the chain does not cover indexes). */
-int slate_log_read_open(const char *path, const slate_log_read_opts *opts, slate_log_reader **rd,
+SLATE_API int slate_log_read_open(const char *path, const slate_log_read_opts *opts, slate_log_reader **rd,
                         char **err);
 
 /* Close the reader.  Close its cursors first.  NULL is a no-op. */
-void slate_log_read_close(slate_log_reader *rd);
+SLATE_API void slate_log_read_close(slate_log_reader *rd);
 
 /* The reader's last error ("" when none): SQLite's message for a failed read. */
-const char *slate_log_read_errmsg(const slate_log_reader *rd);
+SLATE_API const char *slate_log_read_errmsg(const slate_log_reader *rd);
 
 /* The value of meta row `key` (e.g. "pseudonym", "opt.tolerance_ms"), or NULL. */
-const char *slate_log_read_meta(const slate_log_reader *rd, const char *key);
+SLATE_API const char *slate_log_read_meta(const slate_log_reader *rd, const char *key);
 
 /* Every stored policy in log order: *list (an array of the returned count;
  * hash is NULL only in a forged row). */
-size_t slate_log_read_policies(const slate_log_reader *rd, const slate_log_policy **list);
+SLATE_API size_t slate_log_read_policies(const slate_log_reader *rd, const slate_log_policy **list);
 
 /* The stored policy with this hash, or NULL. */
-const slate_log_policy *slate_log_read_policy(const slate_log_reader *rd, const char *hash);
+SLATE_API const slate_log_policy *slate_log_read_policy(const slate_log_reader *rd, const char *hash);
 
 /* What the log holds, as stored (not verified). */
 typedef struct slate_log_info {
@@ -304,18 +304,18 @@ typedef struct slate_log_info {
     int64_t pos;                /* meta's state.pos: the last row's position */
     char head[65];              /* meta's state.chain: the chain through that row */
 } slate_log_info;
-int slate_log_read_info(slate_log_reader *rd, slate_log_info *info);
+SLATE_API int slate_log_read_info(slate_log_reader *rd, slate_log_info *info);
 
 /* The entry of input event `seq` (e->found 0 when the log has none), and the
  * last entry in log order (e->found 0 when the log is empty).  SLATE_OK or
  * SLATE_ERROR (slate_log_read_errmsg()).  *e is valid until the next call of
  * the same function. */
-int slate_log_read_event(slate_log_reader *rd, uint64_t seq, slate_log_stored *e);
-int slate_log_read_last(slate_log_reader *rd, slate_log_stored *e);
+SLATE_API int slate_log_read_event(slate_log_reader *rd, uint64_t seq, slate_log_stored *e);
+SLATE_API int slate_log_read_last(slate_log_reader *rd, slate_log_stored *e);
 
 /* How many entries and decisions name case `case_id` (len bytes), found by
  * the case index.  SLATE_OK or SLATE_ERROR. */
-int slate_log_read_case(slate_log_reader *rd, const char *case_id, size_t len,
+SLATE_API int slate_log_read_case(slate_log_reader *rd, const char *case_id, size_t len,
                         uint64_t *entries, uint64_t *decisions);
 
 /* A stored decision (one decisions row); strings as in slate_log_stored. */
@@ -365,33 +365,33 @@ typedef struct slate_log_row {
 
 /* Open a cursor (`scan` NULL: every row).  SLATE_OK, SLATE_ERROR (a table
  * cannot be read: slate_log_read_errmsg()) or SLATE_NOMEM. */
-int slate_log_cursor_open(slate_log_reader *rd, const slate_log_scan *scan,
+SLATE_API int slate_log_cursor_open(slate_log_reader *rd, const slate_log_scan *scan,
                           slate_log_cursor **cur);
 
 /* The next row into *row, valid until the next call on the cursor.  SLATE_OK
  * (row->what 0 after the last), SLATE_ERROR (slate_log_read_errmsg()). */
-int slate_log_cursor_next(slate_log_cursor *cur, slate_log_row *row);
+SLATE_API int slate_log_cursor_next(slate_log_cursor *cur, slate_log_row *row);
 
-void slate_log_cursor_close(slate_log_cursor *cur);
+SLATE_API void slate_log_cursor_close(slate_log_cursor *cur);
 
 /* ---- helpers the tools share -------------------------------------------- */
 
 /* Format UTC ms as RFC 3339 "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf (at least 32
  * bytes).  Returns buf. */
-char *slate_log_time(int64_t ms, char *buf);
+SLATE_API char *slate_log_time(int64_t ms, char *buf);
 
 /* The pseudonym of `id`: HMAC-SHA256(key, id) as 64 lowercase hex digits and a
  * NUL in out[65]. */
-void slate_log_pseudonym(const void *key, size_t key_len, const char *id, size_t id_len,
-                         char out[65]);
+SLATE_API void slate_log_pseudonym(const void *key, size_t key_len, const char *id,
+                                   size_t id_len, char out[65]);
 
 /* Render the action-specific members of a decision as the canonical JSON object
  * stored in decisions.args (docs/audit-log.md).  Returns a malloc'd string the
  * caller frees with slate_log_free(), or NULL when memory runs out. */
-char *slate_log_args_json(const slate_decision *d);
+SLATE_API char *slate_log_args_json(const slate_decision *d);
 
 /* Free memory this library returned (messages, rendered JSON). */
-void slate_log_free(void *p);
+SLATE_API void slate_log_free(void *p);
 
 #ifdef __cplusplus
 }

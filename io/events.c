@@ -24,7 +24,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "diag.h"
+#include "suggest.h"
 #include "termsafe.h"
 #include "timestamp.h"
 
@@ -739,10 +739,28 @@ static int members_of(ev_reader *r, json_t *root)
     return 0;
 }
 
+/* An `at` that parses, for dating a line rejected before its `at` is checked
+ * (an unknown type, a bad id or case); else out->ev.at stays INT64_MIN. */
+static void peek_at(ev_reader *r, const jval *v, ev_result *out)
+{
+    char why[96];
+    int64_t ms;
+    if (!v) return;
+    if (v->kind == JSON_INTEGER && v->i >= TS_MIN_MS && v->i <= TS_MAX_MS)
+        out->ev.at = v->i;
+    else if (v->kind == JSON_STRING &&
+             ts_parse_rfc3339_memo(v->s, v->len, &ms, why, sizeof why, &r->at_memo) == 0)
+        out->ev.at = ms;
+}
+
+/* `id`, `case` and `type`, checked in that order; *ty is the event type. */
+static ev_status check_head(ev_reader *r, ev_result *out, const jval *vid, const jval *jcase,
+                            const jval *vtype, int *ty);
+
 /* Everything after the JSON syntax, on r->mem, the same for both paths. */
 static ev_status check_members(ev_reader *r, ev_result *out)
 {
-    char q[64], list[400], hint[96];
+    char q[64], hint[96];
     const jval *vid = NULL, *jcase = NULL, *vtype = NULL, *vat = NULL;
     for (size_t k = 0; k < r->nmem; k++) {
         const struct member *m = &r->mem[k];
@@ -754,51 +772,12 @@ static ev_status check_members(ev_reader *r, ev_result *out)
         default: break;
         }
     }
-
-    /* id: echoed into decisions, so read it first for the rejects too */
-    const jval *v = vid;
-    if (v) {
-        if (v->kind == JSON_STRING) {
-            out->ev.id = v->s;
-            out->ev.id_len = v->len;
-        } else if (v->kind == JSON_INTEGER) {
-            int n = snprintf(r->idbuf, sizeof r->idbuf, "%" JSON_INTEGER_FORMAT, v->i);
-            out->ev.id = r->idbuf;
-            out->ev.id_len = (size_t)n;
-        } else {
-            return reject(r, out, "`id`: expected a string or an integer, got %s", json_kind(v));
-        }
+    int ty;
+    if (check_head(r, out, vid, jcase, vtype, &ty) != EV_OK) {
+        peek_at(r, vat, out); /* the reject is dated by the line when it can be */
+        return EV_REJECT;
     }
-
-    if (jcase) {
-        if (jcase->kind != JSON_STRING)
-            return reject(r, out, "`case`: expected a string, got %s", json_kind(jcase));
-        size_t clen = jcase->len;
-        if (clen == 0) return reject(r, out, "`case`: must not be empty");
-        if (clen > EV_MAX_CASE)
-            return reject(r, out, "`case`: %zu bytes is longer than the limit of %d", clen,
-                          EV_MAX_CASE);
-        out->ev.case_id = jcase->s;
-        out->ev.case_len = clen;
-    }
-
-    v = vtype;
-    if (!v) return reject(r, out, "missing `type`");
-    if (v->kind != JSON_STRING)
-        return reject(r, out, "`type`: expected a string, got %s", json_kind(v));
-    const char *type = v->s;
-    size_t tlen = v->len;
-    int ty = table_find(&r->names, T_EVENT, type, tlen, r->padded);
-    if (ty < 0) {
-        name_list(list, sizeof list, r, r->nevents, nth_event, 0);
-        return reject(r, out, "`type`: unknown event type `%s` (expected one of %s)%s",
-                      quote(q, type, tlen), list,
-                      suggest(hint, sizeof hint, r, type, r->nevents, event_name));
-    }
-    out->ev.type = ty;
-    if (!jcase && ty != r->tick) return reject(r, out, "missing `case`");
-
-    v = vat;
+    const jval *v = vat;
     if (!v) return reject(r, out, "missing `at`");
     if (v->kind == JSON_INTEGER) {
         json_int_t ms = v->i;
@@ -844,6 +823,54 @@ static ev_status check_members(ev_reader *r, ev_result *out)
     }
     out->ev.values = r->values;
     out->ev.nvalues = n;
+    return EV_OK;
+}
+
+static ev_status check_head(ev_reader *r, ev_result *out, const jval *vid, const jval *jcase,
+                            const jval *vtype, int *ty)
+{
+    char q[64], list[400], hint[96];
+    const jval *v = vid;
+    if (v) {
+        if (v->kind == JSON_STRING) {
+            out->ev.id = v->s;
+            out->ev.id_len = v->len;
+        } else if (v->kind == JSON_INTEGER) {
+            int n = snprintf(r->idbuf, sizeof r->idbuf, "%" JSON_INTEGER_FORMAT, v->i);
+            out->ev.id = r->idbuf;
+            out->ev.id_len = (size_t)n;
+        } else {
+            return reject(r, out, "`id`: expected a string or an integer, got %s", json_kind(v));
+        }
+    }
+
+    if (jcase) {
+        if (jcase->kind != JSON_STRING)
+            return reject(r, out, "`case`: expected a string, got %s", json_kind(jcase));
+        size_t clen = jcase->len;
+        if (clen == 0) return reject(r, out, "`case`: must not be empty");
+        if (clen > EV_MAX_CASE)
+            return reject(r, out, "`case`: %zu bytes is longer than the limit of %d", clen,
+                          EV_MAX_CASE);
+        out->ev.case_id = jcase->s;
+        out->ev.case_len = clen;
+    }
+
+    v = vtype;
+    if (!v) return reject(r, out, "missing `type`");
+    if (v->kind != JSON_STRING)
+        return reject(r, out, "`type`: expected a string, got %s", json_kind(v));
+    const char *type = v->s;
+    size_t tlen = v->len;
+    *ty = table_find(&r->names, T_EVENT, type, tlen, r->padded);
+    if (*ty < 0) {
+        name_list(list, sizeof list, r, r->nevents, nth_event, 0);
+        return reject(r, out, "`type`: unknown event type `%s` (expected one of %s)%s",
+                      quote(q, type, tlen), list,
+                      suggest(hint, sizeof hint, r, type, r->nevents, event_name));
+    }
+    out->ev.type = *ty;
+    if (!jcase && *ty != r->tick) return reject(r, out, "missing `case`");
     return EV_OK;
 }
 

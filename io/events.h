@@ -8,7 +8,7 @@
  * values), and fills a slate_event the engine can take as it is.  A line it
  * cannot use is not an error of the run: it comes back as EV_REJECT with a
  * precise reason, and the caller turns it into a `reject` decision
- * (INTERFACES.md, "Events in").
+ * (docs/io.md, "Events in").
  *
  * Numbering: every line counts for `line` (from 1); every line that is not blank
  * is an input event and gets the next `seq` (from 1), rejected ones included, so

@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "timestamp.h"
+
 static int failf(runner *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int failf(runner *r, int rc, const char *fmt, ...)
 {
@@ -43,7 +45,12 @@ int runner_init(runner *r, const slate_program *prog, const slate_engine_opts *o
     r->prog = prog;
     r->log = log;
     dout_init(&r->out, out, log ? slate_log_sink : NULL, log);
-    r->eng = slate_engine_new(prog, opts);
+    /* No forward-jump limit unless the caller sets one: the bundled Volvo and
+     * NYC 311 logs jump 300 and 999 days near their start, and `slate run`
+     * decides on them as it always has. */
+    slate_engine_opts eo = opts ? *opts : (slate_engine_opts)SLATE_ENGINE_OPTS_INIT;
+    if (eo.max_jump_ms == 0) eo.max_jump_ms = -1;
+    r->eng = slate_engine_new(prog, &eo);
     if (!r->eng) return failf(r, SLATE_NOMEM, "out of memory");
     if (log) {
         int rc = slate_log_begin_policy(log, pol);
@@ -55,11 +62,48 @@ int runner_init(runner *r, const slate_program *prog, const slate_engine_opts *o
     return 0;
 }
 
+/* "1825d", "2h30m", "45s", "250ms": a duration for a reason. */
+static void fmt_span(char *buf, size_t size, uint64_t ms)
+{
+    static const struct { uint64_t ms; const char *unit; } parts[] = {
+        {86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0] && n < size; i++) {
+        if (ms < parts[i].ms) continue;
+        n += (size_t)snprintf(buf + n, size - n, "%llu%s",
+                              (unsigned long long)(ms / parts[i].ms), parts[i].unit);
+        ms %= parts[i].ms;
+    }
+    if (n == 0 || (ms && n < size)) snprintf(buf + n, size - n, "%llums", (unsigned long long)ms);
+}
+
+/* Whether a usable event jumps too far ahead of the stream (the reason in buf).
+ * The first event sets the time, so it has nothing to be measured against. */
+static int skips_too_far(const runner *r, const slate_event *ev, char *buf, size_t size)
+{
+    int64_t now = slate_engine_now(r->eng);
+    if (r->max_skip_ms <= 0 || now == INT64_MIN || ev->at <= now) return 0;
+    uint64_t ahead = (uint64_t)ev->at - (uint64_t)now; /* no overflow whatever the instants */
+    if (ahead <= (uint64_t)r->max_skip_ms) return 0;
+    char a[TS_FORMAT_MAX + 1], w[TS_FORMAT_MAX + 1], d[48], lim[48];
+    ts_format(ev->at, a);
+    ts_format(now, w);
+    fmt_span(d, sizeof d, ahead);
+    fmt_span(lim, sizeof lim, (uint64_t)r->max_skip_ms);
+    snprintf(buf, size,
+             "event time %s is %s after the stream's time %s (max skip %s)", a, d, w, lim);
+    return 1;
+}
+
 int runner_feed(runner *r, const ev_result *res)
 {
     if (r->failed) return r->failed;
     const slate_event *ev = &res->ev;
-    int rejected = res->reason[0] != '\0';
+    char skip[EV_REASON_MAX];
+    const char *reason = res->reason[0] ? res->reason : NULL;
+    if (!reason && skips_too_far(r, ev, skip, sizeof skip)) reason = skip;
+    int rejected = reason != NULL;
     if (r->log) {
         slate_log_event le;
         memset(&le, 0, sizeof le);
@@ -70,7 +114,7 @@ int runner_feed(runner *r, const ev_result *res)
         le.case_len = ev->case_len;
         le.payload = res->raw;
         le.payload_len = res->raw_len;
-        le.reject_reason = rejected ? res->reason : NULL;
+        le.reject_reason = reason;
         int rc = slate_log_begin_event(r->log, &le);
         if (rc != SLATE_OK) return log_failed(r, rc);
     }
@@ -78,7 +122,7 @@ int runner_feed(runner *r, const ev_result *res)
     if (rejected) {
         int64_t at = slate_engine_now(r->eng);
         if (at == INT64_MIN) at = ev->at != INT64_MIN ? ev->at : 0;
-        rc = dout_reject(&r->out, r->prog, ev, res->reason, at) ? SLATE_SINK : SLATE_OK;
+        rc = dout_reject(&r->out, r->prog, ev, reason, at) ? SLATE_SINK : SLATE_OK;
     } else {
         rc = slate_engine_push(r->eng, ev, dout_sink, &r->out);
     }

@@ -4,10 +4,11 @@
  * (run now; replay and diff over a log's stored payloads) makes exactly the same
  * decisions, rejected lines included.
  *
- * Per non-blank line: the reader's EV_OK event goes to slate_engine_push; an
- * EV_REJECT line becomes a `reject` decision made here (dout_reject), dated at
- * the engine's watermark, or the line's own `at` while the engine has seen no
- * time, or 0 when it has neither.  With a log, every line is one `event` entry
+ * Per non-blank line: the reader's EV_OK event goes to slate_engine_push, unless
+ * it would move the stream's time forward by more than `max_skip_ms`; that one,
+ * like an EV_REJECT line, becomes a `reject` decision made here (dout_reject),
+ * dated at the engine's watermark, or the line's own `at` while the engine has
+ * seen no time, or 0 when it has neither.  With a log, every line is one `event` entry
  * (its payload exactly as received), the policy one `policy` entry at the start,
  * and each advance one `advance` entry; the decisions of each go to the log
  * through dout, numbered as written.
@@ -27,6 +28,9 @@ typedef struct runner {
     slate_engine *eng;
     slate_log *log;        /* NULL: no log */
     dout out;
+    int64_t max_skip_ms;   /* an event (a tick too) more than this after the
+                              watermark is rejected and time stays; 0: no limit.
+                              Set after runner_init (0 there) */
     int failed;            /* SLATE_* of the first failure, 0 while all is well */
     char err[256];         /* what failed */
 } runner;
@@ -36,6 +40,12 @@ typedef struct runner {
  * its `policy` entry.  Returns 0, or a SLATE_* code with r->err set. */
 int runner_init(runner *r, const slate_program *prog, const slate_engine_opts *opts, FILE *out,
                 slate_log *log, const slate_log_policy *pol);
+
+/* The default of `slate run --max-skip`: 1825 days (5 x 365).  Longer than any
+ * gap between consecutive events of the bundled real logs (the NYC 311 sample has
+ * one of 999 days), short enough to stop an `at` a decade or more ahead (a year
+ * 9999 placeholder, 2052 for 2025) from breaching every open case. */
+#define RUNNER_MAX_SKIP_DEFAULT_MS (1825LL * 86400000)
 
 /* Feed one line the reader returned (EV_OK or EV_REJECT).  Returns 0, or a
  * SLATE_* code with r->err set (a write failed, the log refused, memory ran

@@ -37,7 +37,7 @@ int pt_parse_time(const char *s, int offset_min, int64_t *ms)
     int mo = digits(&s, 2);
     if (mo < 1 || mo > 12 || *s++ != '-') return -1;
     int d = digits(&s, 2);
-    if (d < 1 || d > ts_days_in_month(y, mo) || *s++ != 'T') return -1;
+    if (d < 1 || d > civil_month_days(y, mo) || *s++ != 'T') return -1;
     int h = digits(&s, 2);
     if (h < 0 || h > 23 || *s++ != ':') return -1;
     int mi = digits(&s, 2);
@@ -71,7 +71,7 @@ int pt_parse_time(const char *s, int offset_min, int64_t *ms)
         off = sign * (oh * 60 + om);
     }
     if (*s) return -1;
-    int64_t secs = ts_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+    int64_t secs = civil_to_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
     *ms = (secs - (int64_t)off * 60) * 1000 + msec;
     return 0;
 }
@@ -110,22 +110,7 @@ int pt_parse_duration(const char *s, int64_t *ms)
 
 char *pt_format_time(int64_t ms, int offset_min, char *buf, size_t size)
 {
-    int64_t local = ms + (int64_t)offset_min * 60000;
-    int64_t days = local >= 0 ? local / 86400000 : -((-local + 86399999) / 86400000);
-    int64_t rem = local - days * 86400000;
-    int64_t y;
-    int m, d;
-    ts_civil_from_days(days, &y, &m, &d);
-    int h = (int)(rem / 3600000), mi = (int)(rem / 60000 % 60), sec = (int)(rem / 1000 % 60),
-        msec = (int)(rem % 1000);
-    int n = snprintf(buf, size, "%04lld-%02d-%02dT%02d:%02d", (long long)y, m, d, h, mi);
-    if (sec || msec) n += snprintf(buf + n, size > (size_t)n ? size - n : 0, ":%02d", sec);
-    if (msec) n += snprintf(buf + n, size > (size_t)n ? size - n : 0, ".%03d", msec);
-    if (offset_min == 0)
-        snprintf(buf + n, size > (size_t)n ? size - n : 0, "Z");
-    else
-        snprintf(buf + n, size > (size_t)n ? size - n : 0, "%c%02d:%02d",
-                 offset_min < 0 ? '-' : '+', abs(offset_min) / 60, abs(offset_min) % 60);
+    ts_format_offset(ms, offset_min, TS_SHORTEST, buf, size);
     return buf;
 }
 

@@ -3,11 +3,14 @@
  *
  * Part of the engine (see engine_int.h).  Case records have one fixed size per
  * program and live in pages of CS_PAGE records, addressed by slot number; the
- * store grows a page at a time, so records never move.  The table maps ids to slots by open addressing with linear
+ * store grows a page at a time, so growing never moves a record.  The table maps ids to slots by open addressing with linear
  * probing and backward-shift deletion (no tombstones), kept at most half full.
  * Ids are copied into an arena of 64 KiB chunks in blocks of 8..256 bytes; freed
  * blocks and freed slots (linked through the free records) go to free lists and are reused first, so a stream whose
- * number of open cases stays level allocates nothing once warmed up.
+ * number of open cases stays level allocates nothing once warmed up.  A store
+ * that falls well below its peak shrinks (cs_shrink, run by trim.c): the cases
+ * in its upper pages move down, and the pages, table and arena it no longer
+ * needs are freed.
  */
 #include <string.h>
 
@@ -90,6 +93,11 @@ static int tab_alloc(cstore *s, uint32_t size)
     return SLATE_OK;
 }
 
+static void set_shrink_below(cstore *s)
+{
+    s->shrink_below = s->npages > s->minpages ? s->cap / 4 : 0;
+}
+
 /* Add one page of records (the page table grows by doubling). */
 static int add_page(cstore *s)
 {
@@ -104,6 +112,7 @@ static int add_page(cstore *s)
     if (!page) return SLATE_NOMEM;
     s->pages[s->npages++] = page;
     s->cap += CS_PAGE;
+    set_shrink_below(s);
     return SLATE_OK;
 }
 
@@ -122,6 +131,9 @@ int cs_init(cstore *s, const slate_allocator *al, size_t stride, size_t expect)
         cs_free(s);
         return SLATE_NOMEM;
     }
+    s->minpages = s->npages;
+    s->mintab = tsize;
+    set_shrink_below(s);
     return SLATE_OK;
 }
 
@@ -166,6 +178,7 @@ int cs_reserve(cstore *s, size_t id_len)
         s->chunks = c;
         s->bump = (char *)c + 16;
         s->bump_end = (char *)c + CS_CHUNK;
+        s->arena_bytes += CS_CHUNK;
     }
     return SLATE_OK;
 }
@@ -268,4 +281,84 @@ int cs_restride(cstore *s, size_t stride, void (*move)(void *ud, const void *fro
     s->pages = pages;
     s->stride = stride;
     return SLATE_OK;
+}
+
+/* Copy every open case's long id into one new chunk, blocks packed by size class
+ * as id_alloc would, and free the old chunks (and so their free lists). */
+static int repack_ids(cstore *s)
+{
+    size_t need = 0;
+    for (uint32_t i = 0; i < s->used; i++) {
+        const eng_case *c = cs_case(s, i);
+        if (c->created && c->id_len > CS_INLINE_ID) need += (size_t)8 << size_class(c->id_len);
+    }
+    if (need + 16 + CS_CHUNK > s->arena_bytes) return SLATE_OK; /* not worth it */
+    size_t sz = need + 16 > CS_CHUNK ? need + 16 : CS_CHUNK;
+    cs_chunk *nc = need ? eng_realloc(s->al, NULL, sz) : NULL;
+    if (need && !nc) return SLATE_NOMEM;
+    char *p = nc ? (char *)nc + 16 : NULL;
+    for (uint32_t i = 0; i < s->used; i++) {
+        eng_case *c = cs_case(s, i);
+        if (!c->created || c->id_len <= CS_INLINE_ID) continue;
+        memcpy(p, c->id, c->id_len);
+        c->id = p;
+        p += (size_t)8 << size_class(c->id_len);
+    }
+    for (cs_chunk *c = s->chunks, *n; c; c = n) {
+        n = c->next;
+        eng_realloc(s->al, c, 0);
+    }
+    if (nc) nc->next = NULL;
+    s->chunks = nc;
+    s->bump = p;
+    s->bump_end = nc ? (char *)nc + sz : NULL;
+    s->arena_bytes = nc ? sz : 0;
+    memset(s->idfree, 0, sizeof s->idfree);
+    return SLATE_OK;
+}
+
+int cs_shrink(cstore *s, void (*moved)(void *ud, uint32_t from, uint32_t to), void *ud)
+{
+    uint32_t want = (uint32_t)(((size_t)s->count * 2 + CS_PAGE - 1) / CS_PAGE);
+    if (want < s->minpages) want = s->minpages;
+    if (want == 0) want = 1;
+    if (want < s->npages) {
+        uint32_t cap = want * CS_PAGE; /* >= 2 * count: room for every open case */
+        /* every slot below cap is below `used` (a case lies above cap), so a
+         * zero `created` there marks a free slot */
+        uint32_t to = 0;
+        for (uint32_t from = cap; from < s->used; from++) {
+            eng_case *c = cs_case(s, from);
+            if (!c->created) continue;
+            while (cs_case(s, to)->created) to++;
+            memcpy(cs_case(s, to), c, s->stride);
+            uint32_t b = c->hash & s->tabmask;
+            while (s->tab[b].slot != from) b = (b + 1) & s->tabmask;
+            s->tab[b].slot = to;
+            moved(ud, from, to);
+            to++;
+        }
+        for (uint32_t i = want; i < s->npages; i++) eng_realloc(s->al, s->pages[i], 0);
+        s->npages = want;
+        s->cap = cap;
+        set_shrink_below(s);
+        if (s->used > cap) s->used = cap;
+        /* the free list again, lowest slot first, up to the last open case */
+        while (s->used > 0 && !cs_case(s, s->used - 1)->created) s->used--;
+        s->freehead = ENG_NONE;
+        s->nfree = 0;
+        for (uint32_t i = s->used; i-- > 0;) {
+            eng_case *c = cs_case(s, i);
+            if (c->created) continue;
+            c->hash = s->freehead;
+            s->freehead = i;
+            s->nfree++;
+        }
+    }
+    int rc = SLATE_OK;
+    uint32_t tsize = s->mintab;
+    while ((size_t)(s->count + 1) * 4 > tsize) tsize <<= 1; /* half full after doubling */
+    if (tsize < s->tabmask + 1 && tab_alloc(s, tsize)) rc = SLATE_NOMEM;
+    if (repack_ids(s)) rc = SLATE_NOMEM;
+    return rc;
 }

@@ -67,6 +67,15 @@ static inline int counting(const eng_clock *k)
     return k->state == CS_ACTIVE && !k->paused && !k->held && k->target != ENG_NONE;
 }
 
+/* Whether the clock's steps can fire: a running clock with a target, counting or
+ * not.  One that does not count (paused, held) fires the steps a new target has
+ * put at or below its working time, at once (a tier change, a swap), and no
+ * others: its working time does not move. */
+static inline int armed(const eng_clock *k)
+{
+    return k->state == CS_ACTIVE && k->target != ENG_NONE;
+}
+
 int clk_counting(const eng_clock *k)
 {
     return counting(k);
@@ -151,11 +160,15 @@ static void schedule(slate_engine *e, uint32_t slot, uint32_t ci)
     eng_clock *k = clock_at(e, slot, ci);
     step_view v;
     int64_t p = 0;
-    if (!counting(k) || next_step(e, k, &v, &p) < 0) {
+    if (!armed(k) || next_step(e, k, &v, &p) < 0) {
         tq_remove(e, k);
         return;
     }
     settle(e, k);
+    if (!counting(k) && p > k->elapsed) { /* not due until it counts again */
+        tq_remove(e, k);
+        return;
+    }
     int64_t at = p <= k->elapsed ? e->now
                                  : add_work(e, target_of(e, k)->calendar, e->now, p - k->elapsed);
     if (at == INT64_MAX)
@@ -167,11 +180,11 @@ static void schedule(slate_engine *e, uint32_t slot, uint32_t ci)
 void clk_schedule_all(slate_engine *e, uint32_t slot)
 {
     /* most slots of a case are idle (service-2025: 14 slots, 10 of them
-     * require/review clocks): an idle clock without a timer has nothing to
-     * schedule, so skip it without the call */
+     * require/review clocks): a clock that is not running and has no timer has
+     * nothing to schedule, so skip it without the call */
     const eng_clock *k = case_clocks(e, cs_case(&e->cs, slot));
     for (uint32_t ci = 0; ci < e->nclocks; ci++)
-        if (k[ci].heap != ENG_NONE || counting(&k[ci])) schedule(e, slot, ci);
+        if (k[ci].heap != ENG_NONE || armed(&k[ci])) schedule(e, slot, ci);
 }
 
 void clk_drop_timers(slate_engine *e, uint32_t slot)
@@ -199,7 +212,11 @@ static void emit_clock(slate_engine *e, uint32_t slot, uint32_t ci, slate_action
     const eng_clock *k = clock_at(e, slot, ci);
     clock_decision(e, ci, k, a, 0, &d);
     if (a == SLATE_A_START || a == SLATE_A_RESUME) d.deadline = clk_deadline(e, k);
-    if (a == SLATE_A_STOP) d.met = k->elapsed < d.target_ms;
+    if (a == SLATE_A_STOP) {
+        /* a run that breached stays missed, whatever its target now */
+        d.breached_ms = k->breach ? e->aux.breach_ms[k->breach - 1] : 0;
+        d.met = k->elapsed < d.target_ms && !k->breach;
+    }
     eng_emit(e, &d);
 }
 
@@ -211,12 +228,13 @@ void clk_fire(slate_engine *e, uint32_t slot, uint32_t ci)
     e->ctx.slot = slot;
     settle(e, clock_at(e, slot, ci));
     /* a clock that stopped counting may have left its timer queued (clk_pause):
-     * nothing fires, and schedule() below removes the timer */
+     * nothing fires unless a new target put a step at or below its working
+     * time, and schedule() below removes the timer */
     for (;;) {
         eng_clock *k = clock_at(e, slot, ci);
         step_view v;
         int64_t p = 0;
-        if (!counting(k) || next_step(e, k, &v, &p) < 0 || p > k->elapsed) break;
+        if (!armed(k) || next_step(e, k, &v, &p) < 0 || p > k->elapsed) break;
         const prog_target *t = target_of(e, k);
         step_view group[MAX_GROUP];
         int ng = 0;
@@ -230,6 +248,8 @@ void clk_fire(slate_engine *e, uint32_t slot, uint32_t ci)
             ng++;
         }
         k->fired |= v.bit;
+        if (v.kind == STEP_K_BREACH && v.value == 0 && !k->breach)
+            k->breach = e->aux.target_breach[k->target];
 
         slate_decision d;
         clock_decision(e, ci, k, v.kind == STEP_K_BREACH ? SLATE_A_BREACH : SLATE_A_WARN, line,
@@ -267,15 +287,25 @@ static void begin_run(slate_engine *e, uint32_t slot, uint32_t ci)
     k->state = CS_ACTIVE;
     k->elapsed = 0;
     k->fired = 0;
+    k->breach = 0;
     k->paused = 0;
-    k->held = (uint8_t)held;
+    k->held = (unsigned)held;
     k->since = e->now;
 }
 
 void clk_start(slate_engine *e, uint32_t slot, uint32_t ci)
 {
     eng_clock *k = clock_at(e, slot, ci);
-    if (k->state == CS_ACTIVE || k->target == ENG_NONE) return;
+    if (k->state == CS_ACTIVE) return;
+    if (k->target == ENG_NONE) {
+        /* no target in this tier: it waits for one, remembering since when
+         * (the first start event stands, as for a running clock) */
+        if (k->state != CS_WAITING) {
+            k->state = CS_WAITING;
+            k->elapsed = e->now;
+        }
+        return;
+    }
     begin_run(e, slot, ci);
     emit_clock(e, slot, ci, SLATE_A_START);
     schedule(e, slot, ci);
@@ -284,6 +314,11 @@ void clk_start(slate_engine *e, uint32_t slot, uint32_t ci)
 void clk_stop(slate_engine *e, uint32_t slot, uint32_t ci)
 {
     eng_clock *k = clock_at(e, slot, ci);
+    if (k->state == CS_WAITING) { /* stopped before any tier gave it a target */
+        k->state = CS_IDLE;
+        k->elapsed = 0;
+        return;
+    }
     if (k->state != CS_ACTIVE) return;
     settle(e, k);
     k->state = CS_STOPPED;
@@ -317,9 +352,14 @@ void clk_resume(slate_engine *e, uint32_t slot, uint32_t ci)
 void clk_reset(slate_engine *e, uint32_t slot, uint32_t ci)
 {
     eng_clock *k = clock_at(e, slot, ci);
+    if (k->state == CS_WAITING) { /* a late start will count from the reset */
+        k->elapsed = e->now;
+        return;
+    }
     if (k->state != CS_ACTIVE) {
         k->elapsed = 0;
         k->fired = 0;
+        k->breach = 0;
         k->state = CS_IDLE;
         return;
     }
@@ -327,6 +367,7 @@ void clk_reset(slate_engine *e, uint32_t slot, uint32_t ci)
     if (k->elapsed == 0 && k->fired == 0) return; /* nothing to reset */
     k->elapsed = 0;
     k->fired = 0;
+    k->breach = 0;
     if (k->target != ENG_NONE) emit_clock(e, slot, ci, SLATE_A_START);
     schedule(e, slot, ci);
 }
@@ -349,7 +390,7 @@ void clk_reopen(slate_engine *e, uint32_t slot)
             k = clock_at(e, slot, ci);
             k->state = CS_ACTIVE;
             k->paused = 0;
-            k->held = (uint8_t)held;
+            k->held = (unsigned)held;
             k->since = e->now;
             if (counting(k)) emit_clock(e, slot, ci, SLATE_A_RESUME);
         }
@@ -384,7 +425,7 @@ void clk_eval_holds(slate_engine *e, uint32_t slot)
         if (held == k->held) continue;
         int was = counting(k);
         settle(e, k);
-        k->held = (uint8_t)held;
+        k->held = (unsigned)held;
         int is = counting(k);
         if (was && !is) emit_clock(e, slot, ci, SLATE_A_PAUSE);
         if (!was && is) emit_clock(e, slot, ci, SLATE_A_RESUME);
@@ -462,10 +503,36 @@ static void retarget(slate_engine *e, uint32_t slot)
     }
 }
 
+/* A clock whose start event came while the tier gave it no target (CS_WAITING)
+ * starts once a tier gives it one: a new run counting from that event, with the
+ * working time since then (pauses included: it was not running to be paused),
+ * or from now for `starts late from change`.  Its `start` says which. */
+static void late_starts(slate_engine *e, uint32_t slot)
+{
+    for (uint32_t i = 0; i < e->aux.ndeclared; i++) {
+        uint32_t ci = e->aux.declared[i];
+        eng_clock *k = clock_at(e, slot, ci);
+        if (k->state != CS_WAITING || k->target == ENG_NONE) continue;
+        int64_t from = e->prog->clocks[ci].flags & PCF_LATE_FROM_CHANGE ? e->now : k->elapsed;
+        begin_run(e, slot, ci);
+        k = clock_at(e, slot, ci);
+        k->elapsed = work(e, target_of(e, k)->calendar, from, e->now);
+        slate_decision d;
+        clock_decision(e, ci, k, SLATE_A_START, 0, &d);
+        d.deadline = clk_deadline(e, k);
+        if (from < e->now) {
+            d.retroactive = 1;
+            d.since = from;
+        }
+        eng_emit(e, &d);
+    }
+}
+
 /* Run the selection block; on a new tier every declared clock takes the new
- * tier's target (settling first, so counted time is kept), `sla` is decided, and
- * the case's timers are recomputed: steps already fired stay fired, steps whose
- * point has already passed come due now. */
+ * tier's target (settling first, so counted time is kept), `sla` is decided,
+ * clocks waiting for a target start, and the case's timers are recomputed:
+ * steps already fired stay fired, steps whose point has already passed come due
+ * now. */
 void clk_select(slate_engine *e, uint32_t slot, int force)
 {
     uint16_t tier = run_select(e, slot);
@@ -475,6 +542,7 @@ void clk_select(slate_engine *e, uint32_t slot, int force)
     c->tier = tier;
     retarget(e, slot);
     if (tier != PROG_NONE || old != PROG_NONE || force) emit_sla(e, slot);
+    late_starts(e, slot);
     clk_schedule_all(e, slot);
 }
 
@@ -510,6 +578,7 @@ void clk_reselect_swapped(slate_engine *e, uint32_t slot, uint64_t old_sig)
     cs_case(&e->cs, slot)->tier = tier;
     retarget(e, slot);
     if (clk_sla_sig(e, slot) != old_sig) emit_sla(e, slot);
+    late_starts(e, slot);
 }
 
 void clk_settle(const slate_engine *e, eng_clock *k)

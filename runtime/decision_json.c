@@ -9,15 +9,18 @@
  * caller's memo of the policy file's escape and the last dates written, for a
  * sink that renders decision after decision; the bytes do not depend on it.
  *
- * The shape (docs/io.md, "Decisions out", pins it; INTERFACES.md is the
- * outside contract).  Keys always appear in this order; a key marked "?" is
+ * The shape (docs/io.md, "Decisions out", pins it; ../shared/design/INTERFACES.md
+ * is the outside contract).  Keys always appear in this order; a key marked "?" is
  * left out when it has no value:
  *
  *   seq, at, case?, action, rule, event?, id?, then per action:
  *     sla               tier, targets (the engine's JSON array)
- *     start, resume     clock, target_s, deadline?
+ *     start, resume     clock, target_s, deadline?, then for a late start that
+ *                       counts from its start event: retroactive (true), since,
+ *                       elapsed_s
  *     pause             clock, elapsed_s
- *     stop              clock, met, elapsed_s, target_s
+ *     stop              clock, met, elapsed_s, target_s, then when the run
+ *                       breached: breached (true), breach_target_s
  *     warn              clock, percent | before_s, elapsed_s, target_s
  *     breach            clock, target_s, elapsed_s, after_s (only when > 0)
  *     escalate          level
@@ -41,19 +44,18 @@
  *   - A missing string member renders as null rather than breaking the shape.
  *   - emit's name is taken from `field` (as set's is), or from `to` if the engine
  *     put it there.
- *   - Strings are escaped per RFC 8259: `"` and `\`, \b \f \n \r \t, other
- *     control characters and DEL as \u00XX, U+2028/U+2029 as \u2028/\u2029 (so the
- *     line is also a valid JavaScript literal).  Invalid UTF-8 is replaced by
- *     U+FFFD, one per maximal ill-formed subpart (Unicode's recommended practice),
- *     so the output is always valid UTF-8.
+ *   - Strings are escaped by jsonstr.h, the escaper the engine's fragments and
+ *     the log's `args` use too: per RFC 8259, `"` and `\`, \b \f \n \r \t, other
+ *     control characters and DEL as \u00XX, U+2028/U+2029 as \u2028/\u2029 (so
+ *     the line is also a valid JavaScript literal), and invalid UTF-8 replaced by
+ *     U+FFFD, one per maximal ill-formed subpart, so the output is always valid
+ *     UTF-8.
  */
 #include <stdint.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "decision_json.h"
+#include "jsonstr.h"
 #include "program.h"
 #include "slate.h"
 #include "timestamp.h"
@@ -173,212 +175,14 @@ static void put_count(jw *w, uint64_t v, dj_count *c)
     }
 }
 
-/* Length of the well-formed UTF-8 sequence at s[0..len), or 0 if it is not one;
- * *sub receives the length of the maximal ill-formed subpart (at least 1) when it
- * is not. */
-static size_t utf8_seq(const unsigned char *s, size_t len, size_t *sub)
+/* The JSON escape of s[0..len), without quotes (jsonstr.h). */
+static inline void put_esc(jw *w, const char *s, size_t len)
 {
-    unsigned char c = s[0];
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF) need = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F; /* no surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F; /* nothing past U+10FFFF */
-    } else {
-        *sub = 1;
-        return 0;
-    }
-    size_t i = 1;
-    for (; i < need && i < len; i++) {
-        unsigned char b = s[i];
-        unsigned char l = i == 1 ? lo : 0x80, h = i == 1 ? hi : 0xBF;
-        if (b < l || b > h) break;
-    }
-    if (i == need) return need;
-    *sub = i;
-    return 0;
+    size_t room = w->n < w->size ? w->size - 1 - w->n : 0;
+    w->n += jstr_escape(room ? w->buf + w->n : NULL, room, s, len);
 }
 
-/* Bytes put_esc copies as they are without looking further: printable ASCII
- * other than '"' and '\\'. */
-static int plain_byte(unsigned char c)
-{
-    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
-}
-
-/* The high bit of each byte of the word x that put_esc cannot copy as it is
- * (below 0x20, '"', '\\', DEL, above 0x7F); the lowest one is exact. */
-static inline uint64_t not_plain(uint64_t x)
-{
-    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7F);
-    return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) |
-            ((d - ones) & ~d) | x) &
-           high;
-}
-
-/* The byte index of the first flagged byte of a non-zero not_plain() word. */
-static inline size_t first_flagged(uint64_t bad)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    return (size_t)(__builtin_clzll(bad) >> 3);
-#else
-    return (size_t)(__builtin_ctzll(bad) >> 3);
-#endif
-}
-
-/* The length of the run of plain bytes at p[0..len): eight at a time while eight
- * remain, then one at a time. */
-static size_t plain_len(const unsigned char *p, size_t len)
-{
-    size_t i = 0;
-    for (; len - i >= 8; i += 8) {
-        uint64_t x;
-        memcpy(&x, p + i, 8);
-        uint64_t bad = not_plain(x);
-        if (bad) return i + first_flagged(bad);
-    }
-    while (i < len && plain_byte(p[i])) i++;
-    return i;
-}
-
-#ifdef __SSE2__
-/* The bits (one per byte) of the bytes of v put_esc cannot copy as they are. */
-static inline unsigned not_plain16(__m128i v)
-{
-    /* c - 0xA0 as signed bytes: 0x20..0x7E map to -128..-34, all others above */
-    __m128i out = _mm_cmpgt_epi8(_mm_sub_epi8(v, _mm_set1_epi8((char)0xA0)), _mm_set1_epi8(-34));
-    __m128i bad = _mm_or_si128(out, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-    return (unsigned)_mm_movemask_epi8(bad);
-}
-#endif
-
-/* When s[0..len) fits as it is: copies its plain prefix into place while
- * finding where it ends, and returns that length (len: all of it).  Copies whole
- * words, the last one overlapping the one before, and may copy bytes past the
- * prefix: they lie inside the room checked and the caller writes over them.
- * Never reads outside s[0..len). */
-static size_t copy_plain(char *o, const unsigned char *p, size_t len)
-{
-#ifdef __SSE2__
-    unsigned m;
-    if (len >= 16) {
-        size_t i = 0;
-        __m128i v;
-        for (; len - i > 16; i += 16) {
-            v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-            _mm_storeu_si128((__m128i *)(void *)(o + i), v);
-            if ((m = not_plain16(v))) return i + (size_t)__builtin_ctz(m);
-        }
-        v = _mm_loadu_si128((const __m128i *)(const void *)(p + len - 16));
-        _mm_storeu_si128((__m128i *)(void *)(o + len - 16), v);
-        return (m = not_plain16(v)) ? len - 16 + (size_t)__builtin_ctz(m) : len;
-    }
-    if (len >= 8) {
-        /* the first 8 bytes and the last 8 (overlapping) in one vector */
-        uint64_t lo, hi;
-        memcpy(&lo, p, 8);
-        memcpy(&hi, p + len - 8, 8);
-        memcpy(o, &lo, 8);
-        memcpy(o + len - 8, &hi, 8);
-        if (!not_plain16(_mm_set_epi64x((long long)hi, (long long)lo))) return len;
-        return plain_len(p, len);
-    }
-#else
-    uint64_t x, bad;
-    if (len >= 8) {
-        size_t i = 0;
-        for (; len - i > 8; i += 8) {
-            memcpy(&x, p + i, 8);
-            memcpy(o + i, &x, 8);
-            if ((bad = not_plain(x))) return i + first_flagged(bad);
-        }
-        memcpy(&x, p + len - 8, 8);
-        memcpy(o + len - 8, &x, 8);
-        return (bad = not_plain(x)) ? len - 8 + first_flagged(bad) : len;
-    }
-#endif
-    if (len >= 4) {
-        uint32_t lo, hi;
-        memcpy(&lo, p, 4);
-        memcpy(&hi, p + len - 4, 4);
-        memcpy(o, &lo, 4);
-        memcpy(o + len - 4, &hi, 4);
-        if (!not_plain((uint64_t)lo << 32 | hi)) return len;
-    }
-    size_t i = 0;
-    while (i < len && plain_byte(p[i])) o[i] = (char)p[i], i++;
-    return i;
-}
-
-/* The JSON escape of s[0..len), without quotes. */
-static void put_esc(jw *w, const char *s, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i, run; /* run: start of the pending run of bytes copied verbatim */
-    if (w->n + len < w->size) {
-        /* the usual case: all plain, copied in place */
-        i = copy_plain(w->buf + w->n, p, len);
-        w->n += i;
-        if (i == len) return;
-        run = i;
-    } else {
-        run = 0;
-        i = plain_len(p, len);
-    }
-    while (i < len) {
-        unsigned char c = p[i];
-        char esc[6];
-        size_t elen = 0, skip = 1;
-        if (c < 0x80) {
-            if (c == '"' || c == '\\') {
-                esc[0] = '\\', esc[1] = (char)c, elen = 2;
-            } else if (c < 0x20 || c == 0x7F) {
-                esc[0] = '\\';
-                switch (c) {
-                case '\b': esc[1] = 'b', elen = 2; break;
-                case '\f': esc[1] = 'f', elen = 2; break;
-                case '\n': esc[1] = 'n', elen = 2; break;
-                case '\r': esc[1] = 'r', elen = 2; break;
-                case '\t': esc[1] = 't', elen = 2; break;
-                default:
-                    esc[1] = 'u', esc[2] = '0', esc[3] = '0';
-                    esc[4] = hex[c >> 4], esc[5] = hex[c & 15], elen = 6;
-                }
-            } else {
-                i++;
-                continue;
-            }
-        } else {
-            size_t sub = 1, n = utf8_seq(p + i, len - i, &sub);
-            if (n == 3 && c == 0xE2 && p[i + 1] == 0x80 && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
-                memcpy(esc, p[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
-                elen = 6, skip = 3;
-            } else if (n) {
-                i += n;
-                continue;
-            } else {
-                memcpy(esc, "\xEF\xBF\xBD", 3); /* U+FFFD */
-                elen = 3, skip = sub;
-            }
-        }
-        put(w, s + run, i - run);
-        put(w, esc, elen);
-        i += skip;
-        run = i;
-    }
-    put(w, s + run, len - run);
-}
-
-static void put_str(jw *w, const char *s, size_t len)
+static inline void put_str(jw *w, const char *s, size_t len)
 {
     PUTL(w, "\"");
     put_esc(w, s, len);
@@ -467,7 +271,7 @@ static void vtime(jw *w, int64_t ms, ts_memo *tm)
 /* The members, by key (a string literal). */
 #define kstr(w, k, s) (key(w, k), vstr((w), (s), m))
 #define kint(w, k, v) (key(w, k), put_int((w), (v)))
-#define ksec(w, k, ms) kint(w, k, ts_floor_div((ms), 1000))
+#define ksec(w, k, ms) kint(w, k, civil_floor_div((ms), 1000))
 #define ktime(w, k, ms, tm) (key(w, k), vtime((w), (ms), (tm)))
 /* A member the engine already rendered as JSON; `dflt` when it gave none. */
 #define kraw(w, k, json, dflt) (key(w, k), puts_((w), (json) ? (json) : (dflt)))
@@ -625,6 +429,12 @@ size_t dj_render(const slate_decision *d, uint64_t seq, char *buf, size_t size, 
         kstr(&w, "clock", d->clock);
         ksec(&w, "target_s", d->target_ms);
         if (d->deadline != INT64_MIN) ktime(&w, "deadline", d->deadline, &m->deadline);
+        if (d->retroactive && d->action == SLATE_A_START) {
+            key(&w, "retroactive");
+            PUTL(&w, "true");
+            ktime(&w, "since", d->since, &m->deadline);
+            ksec(&w, "elapsed_s", d->elapsed_ms);
+        }
         break;
     case SLATE_A_PAUSE:
         kstr(&w, "clock", d->clock);
@@ -637,6 +447,11 @@ size_t dj_render(const slate_decision *d, uint64_t seq, char *buf, size_t size, 
         else PUTL(&w, "false");
         ksec(&w, "elapsed_s", d->elapsed_ms);
         ksec(&w, "target_s", d->target_ms);
+        if (d->breached_ms) {
+            key(&w, "breached");
+            PUTL(&w, "true");
+            ksec(&w, "breach_target_s", d->breached_ms);
+        }
         break;
     case SLATE_A_WARN:
         kstr(&w, "clock", d->clock);

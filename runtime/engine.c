@@ -19,6 +19,8 @@
 
 #include "calendar.h"
 #include "engine_int.h"
+#include "optsize.h"
+#include "timestamp.h"
 #include "vm.h"
 
 static void *std_realloc(void *ud, void *p, size_t n)
@@ -33,6 +35,31 @@ static void *std_realloc(void *ud, void *p, size_t n)
 
 static const slate_allocator std_allocator = {std_realloc, NULL};
 
+/* Every block the engine allocates carries its size in front, so the engine
+ * knows the bytes it holds (slate_engine_memory_used) whatever allocator it was
+ * given.  16 bytes keep the block as aligned as the allocator made it. */
+#define ENG_HDR 16
+static void *counted_realloc(void *ud, void *p, size_t n)
+{
+    slate_engine *e = ud;
+    unsigned char *h = p ? (unsigned char *)p - ENG_HDR : NULL;
+    size_t old = 0;
+    if (h) memcpy(&old, h, sizeof old);
+    if (n == 0) {
+        if (h) {
+            e->user_al.realloc(e->user_al.ud, h, 0);
+            e->mem -= old + ENG_HDR;
+        }
+        return NULL;
+    }
+    if (n > SIZE_MAX - ENG_HDR) return NULL;
+    unsigned char *q = e->user_al.realloc(e->user_al.ud, h, n + ENG_HDR);
+    if (!q) return NULL;
+    memcpy(q, &n, sizeof n);
+    e->mem = e->mem - (h ? old + ENG_HDR : 0) + n + ENG_HDR;
+    return q + ENG_HDR;
+}
+
 static int fail(slate_engine *e, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int fail(slate_engine *e, int rc, const char *fmt, ...)
@@ -46,15 +73,16 @@ static int fail(slate_engine *e, int rc, const char *fmt, ...)
 
 /* ---- decisions ------------------------------------------------------------------ */
 
-/* The members eng_decision_init sets add up to the struct less its two 4-byte
- * holes (after `action` and `rule_line`): a member added anywhere, holes
- * included, breaks this until eng_decision_init sets it too. */
+/* The members eng_decision_init sets add up to the struct less its three 4-byte
+ * holes (after `action` and `rule_line`, and at the end): a member added
+ * anywhere, holes included, breaks this until eng_decision_init sets it too. */
 #define DM(m) sizeof(((slate_decision *)0)->m)
 _Static_assert(DM(seq) + DM(at) + DM(case_id) + DM(case_len) + DM(action) + DM(event_seq) +
                        DM(event_id) + DM(event_id_len) + DM(program) + DM(rule_line) +
                        DM(rule_label) + DM(clock) + DM(tier) + DM(to) + DM(message) + DM(field) +
                        DM(value) + DM(target_ms) + DM(deadline) + DM(elapsed_ms) + DM(met) +
-                       DM(percent) + DM(before_ms) + DM(after_ms) + DM(targets) + 8 ==
+                       DM(percent) + DM(before_ms) + DM(after_ms) + DM(targets) +
+                       DM(breached_ms) + DM(since) + DM(retroactive) + 12 ==
                    sizeof(slate_decision),
                "slate_decision changed: set the new member in eng_decision_init");
 #undef DM
@@ -62,7 +90,7 @@ _Static_assert(DM(seq) + DM(at) + DM(case_id) + DM(case_len) + DM(action) + DM(e
 void eng_decision_init(slate_engine *e, slate_decision *d, slate_action a, uint32_t line)
 {
     /* Every member stored once, no zeroing first: a memset or a compound literal
-     * of the 192-byte struct compiles to `rep stos` (slow to start for so few
+     * of the 216-byte struct compiles to `rep stos` (slow to start for so few
      * bytes) and is then overwritten in part.  The assertion above makes a new
      * member of slate_decision a compile error until it is set here too. */
     d->seq = 0;
@@ -90,6 +118,9 @@ void eng_decision_init(slate_engine *e, slate_decision *d, slate_action a, uint3
     d->before_ms = 0;
     d->after_ms = 0;
     d->targets = NULL;
+    d->breached_ms = 0;
+    d->since = 0;
+    d->retroactive = 0;
     if (e->ctx.slot != ENG_NONE) {
         const eng_case *c = cs_case(&e->cs, e->ctx.slot);
         d->case_id = case_id(c);
@@ -109,7 +140,8 @@ void eng_emit(slate_engine *e, slate_decision *d)
 
 const char *eng_str(const slate_engine *e, int64_t id)
 {
-    return id >= 0 && (uint64_t)id < e->st.n ? e->st.v[id].s : "";
+    const char *s = id >= 0 && (uint64_t)id < e->st.n ? e->st.v[id].s : NULL;
+    return s ? s : ""; /* NULL: a free id, which nothing in use holds */
 }
 
 /* The JSON for one value of a field's type: ints, bools, strings, durations in
@@ -211,6 +243,7 @@ static int act(void *ud, const vm_instr *ins, const int64_t *R, uint32_t rule)
         int64_t *f = &case_fields(e, c)[ins->b];
         int64_t old = *f;
         *f = R[ins->a];
+        fld_given(e, c, ins->b);
         eng_decision_init(e, &d, SLATE_A_SET, line);
         d.field = prog_str(p, p->fields[ins->b].name);
         render_value(e, &b, p->fields[ins->b].type, ins->b, *f);
@@ -338,7 +371,7 @@ static int unusable(slate_engine *e, const slate_event *ev, uint32_t *slot, uint
         return reasonf(e, "case `%.*s` is already open", len, ev->case_id);
     if (ev->type != EV_OPENED && *slot == ENG_NONE)
         return reasonf(e, "unknown case `%.*s`", len, ev->case_id);
-    return 0;
+    return fld_missing(e, ev, *slot);
 }
 
 /* Everything an event may need to allocate, before it changes anything. */
@@ -382,10 +415,12 @@ static uint32_t open_case(slate_engine *e, const slate_event *ev, uint32_t hash)
  * changed (eng_aux.sel_field: any other change cannot change the tier). */
 static int apply_fields(slate_engine *e, uint32_t slot, const slate_event *ev)
 {
-    int64_t *f = case_fields(e, cs_case(&e->cs, slot));
+    eng_case *c = cs_case(&e->cs, slot);
+    int64_t *f = case_fields(e, c);
     int changed = 0;
     for (size_t i = 0; i < ev->nvalues; i++) {
         const slate_value *v = &ev->values[i];
+        fld_given(e, c, v->field);
         int64_t x = v->i;
         switch (e->prog->fields[v->field].type) {
         case PT_STRING: x = st_intern(&e->st, v->s ? v->s : "", v->s ? v->len : 0); break;
@@ -460,16 +495,51 @@ static int check_event(slate_engine *e, const slate_event *ev)
     return SLATE_OK;
 }
 
+/* Why the engine may not move its time to t (check_time said it may not). */
+static __attribute__((noinline, cold)) int time_refused(slate_engine *e, int64_t t,
+                                                        const char *what)
+{
+    if (t < TS_MIN_MS || t > TS_MAX_MS)
+        return fail(e, SLATE_MISUSE, "%s %lld ms is outside the years 0000-9999", what,
+                    (long long)t);
+    char a[40], w[40], by[40], lim[40];
+    fmt_time(a, sizeof a, t);
+    fmt_time(w, sizeof w, e->now);
+    fmt_dur(by, sizeof by, t - e->now);
+    fmt_dur(lim, sizeof lim, e->max_jump);
+    return fail(e, SLATE_ERROR, "%s %s is %s after the engine's time %s (limit %s): refused",
+                what, a, by, w, lim);
+}
+
+/* Whether the engine may move its time to t: SLATE_MISUSE outside the years
+ * 0000-9999 (so no clock arithmetic can overflow), SLATE_ERROR for a jump
+ * forward past the limit (one stray instant would breach every open case and
+ * make every later event late); nothing has changed either way. */
+static inline int check_time(slate_engine *e, int64_t t, const char *what)
+{
+    if (t >= TS_MIN_MS && t <= TS_MAX_MS &&
+        (e->now == INT64_MIN || t <= e->now || t - e->now <= e->max_jump))
+        return SLATE_OK;
+    return time_refused(e, t, what);
+}
+
 void eng_begin(slate_engine *e, slate_sink sink, void *ud)
 {
     e->ctx = (eng_ctx){sink, ud, SLATE_OK, 0, NULL, 0, ENG_NONE, 0};
 }
 
-int slate_engine_push(slate_engine *e, const slate_event *ev, slate_sink sink, void *ud)
+int eng_reentered(slate_engine *e, const char *fn)
 {
-    if (!e) return SLATE_MISUSE;
-    if (!ev) return fail(e, SLATE_MISUSE, "event is NULL");
+    return fail(e, SLATE_MISUSE,
+                "%s: a call on this engine is in progress (a sink may not call into "
+                "its own engine)",
+                fn);
+}
+
+static int push(slate_engine *e, const slate_event *ev, slate_sink sink, void *ud)
+{
     int rc = check_event(e, ev);
+    if (!rc) rc = check_time(e, ev->at, "event time");
     if (rc) return rc;
     eng_begin(e, sink, ud);
     e->ctx.event_seq = ev->seq;
@@ -496,53 +566,129 @@ int slate_engine_push(slate_engine *e, const slate_event *ev, slate_sink sink, v
     }
     apply_event(e, ev, slot, hash);
     eng_advance(e, t); /* steps the event made due at once */
+    if (__builtin_expect(e->st.sweep_due | cs_shrink_due(&e->cs), 0)) eng_trim(e, 0);
     return e->ctx.rc;
+}
+
+/* The entry points hold e->busy while they run, so a sink that calls back into
+ * its own engine is refused instead of finding a case, a page or the context
+ * half changed under the call it is inside. */
+int slate_engine_push(slate_engine *e, const slate_event *ev, slate_sink sink, void *ud)
+{
+    if (!e) return SLATE_MISUSE;
+    if (e->busy) return eng_reentered(e, "slate_engine_push");
+    if (!ev) return fail(e, SLATE_MISUSE, "event is NULL");
+    e->busy = 1;
+    int rc = push(e, ev, sink, ud);
+    e->busy = 0;
+    return rc;
 }
 
 int slate_engine_advance(slate_engine *e, int64_t now, slate_sink sink, void *ud)
 {
     if (!e) return SLATE_MISUSE;
+    if (e->busy) return eng_reentered(e, "slate_engine_advance");
+    int rc = check_time(e, now, "advance to");
+    if (rc) return rc;
+    e->busy = 1;
     eng_begin(e, sink, ud);
     eng_advance(e, now);
+    e->busy = 0;
+    return e->ctx.rc;
+}
+
+int slate_engine_reject(slate_engine *e, const slate_event *ev, const char *reason,
+                        slate_sink sink, void *ud)
+{
+    if (!e) return SLATE_MISUSE;
+    if (e->busy) return eng_reentered(e, "slate_engine_reject");
+    if (!ev || !reason) return fail(e, SLATE_MISUSE, "%s is NULL", ev ? "reason" : "event");
+    if (ev->nvalues) return fail(e, SLATE_MISUSE, "a rejected event carries no values");
+    if (ev->case_len && !ev->case_id) return fail(e, SLATE_MISUSE, "case id is NULL");
+    if (ev->at != INT64_MIN && (ev->at < TS_MIN_MS || ev->at > TS_MAX_MS))
+        return fail(e, SLATE_MISUSE, "event time %lld ms is outside the years 0000-9999",
+                    (long long)ev->at);
+    e->busy = 1;
+    eng_begin(e, sink, ud);
+    e->ctx.event_seq = ev->seq;
+    e->ctx.event_id = ev->id;
+    e->ctx.event_id_len = ev->id ? ev->id_len : 0;
+    snprintf(e->reason, sizeof e->reason, "%s", reason);
+    reject(e, ev, e->now != INT64_MIN ? e->now : ev->at != INT64_MIN ? ev->at : 0);
+    e->busy = 0;
     return e->ctx.rc;
 }
 
 /* ---- the engine's life ---------------------------------------------------------------- */
 
 /* Give every distinct (kind, value) of a clock's steps, over all tiers, a bit;
- * (breach, 0) is always bit 0.  A clock with more than 32 distinct steps shares
- * the last bit among the rest (no real policy comes near). */
+ * (breach, 0) is always bit 0.  A clock with more than ENG_KEYS distinct steps
+ * shares the last bit among the rest (no real policy comes near).  The keys are
+ * kept (eng_aux.keys) so a hot swap can map fired bits by key. */
 static int step_bits(slate_engine *e, const slate_program *p, eng_aux *x)
 {
-    typedef struct { uint8_t kind; int64_t value; } key;
     uint32_t nc = p->nclocks ? p->nclocks : 1;
-    key *keys = eng_realloc(&e->al, NULL, sizeof *keys * 32 * nc);
-    uint32_t *nkeys = eng_realloc(&e->al, NULL, sizeof *nkeys * nc);
+    x->keys = eng_realloc(&e->al, NULL, sizeof *x->keys * ENG_KEYS * nc);
+    x->nkeys = eng_realloc(&e->al, NULL, sizeof *x->nkeys * nc);
     x->step_bit = eng_realloc(&e->al, NULL, sizeof *x->step_bit * (p->nsteps ? p->nsteps : 1));
     x->breach_bit = eng_realloc(&e->al, NULL, sizeof *x->breach_bit * nc);
-    int rc = SLATE_NOMEM;
-    if (!keys || !nkeys || !x->step_bit || !x->breach_bit) goto out;
+    if (!x->keys || !x->nkeys || !x->step_bit || !x->breach_bit) return SLATE_NOMEM;
     for (uint32_t c = 0; c < nc; c++) {
-        keys[c * 32] = (key){STEP_K_BREACH, 0};
-        nkeys[c] = 1;
+        x->keys[c * ENG_KEYS] = (eng_stepkey){0, STEP_K_BREACH};
+        x->nkeys[c] = 1;
         x->breach_bit[c] = 1;
     }
     for (uint32_t ti = 0; ti < p->ntargets; ti++) {
         const prog_target *t = &p->targets[ti];
-        key *k = &keys[(size_t)t->clock * 32];
+        eng_stepkey *k = &x->keys[(size_t)t->clock * ENG_KEYS];
+        uint8_t *n = &x->nkeys[t->clock];
         for (uint32_t i = 0; i < t->nsteps; i++) {
             const prog_step *s = &p->steps[t->first_step + i];
             uint32_t j = 0;
-            while (j < nkeys[t->clock] && !(k[j].kind == s->kind && k[j].value == s->value)) j++;
-            if (j == nkeys[t->clock] && j < 32) k[nkeys[t->clock]++] = (key){s->kind, s->value};
-            x->step_bit[t->first_step + i] = 1u << (j < 32 ? j : 31);
+            while (j < *n && !(k[j].kind == s->kind && k[j].value == s->value)) j++;
+            if (j == *n && j < ENG_KEYS) k[(*n)++] = (eng_stepkey){s->value, s->kind};
+            x->step_bit[t->first_step + i] = 1u << (j < ENG_KEYS ? j : ENG_KEYS - 1);
         }
     }
-    rc = SLATE_OK;
-out:
-    eng_realloc(&e->al, keys, 0);
-    eng_realloc(&e->al, nkeys, 0);
-    return rc;
+    return SLATE_OK;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Number the program's distinct target durations from 1, in increasing order: a
+ * clock run that breaches keeps the key of the target it breached
+ * (eng_clock.breach, two bytes where a duration would take eight), and its
+ * `stop` decision names that target.  A swap adds the durations its cases still
+ * hold (swap.c).  Past 65,535 distinct durations the longest share the last key
+ * (no real policy comes near). */
+static int breach_keys(slate_engine *e, const slate_program *p, eng_aux *x)
+{
+    size_t n = p->ntargets ? p->ntargets : 1;
+    x->breach_ms = eng_realloc(&e->al, NULL, sizeof *x->breach_ms * n);
+    x->target_breach = eng_realloc(&e->al, NULL, sizeof *x->target_breach * n);
+    if (!x->breach_ms || !x->target_breach) return SLATE_NOMEM;
+    for (uint32_t ti = 0; ti < p->ntargets; ti++) x->breach_ms[ti] = p->targets[ti].target_ms;
+    qsort(x->breach_ms, p->ntargets, sizeof *x->breach_ms, cmp_i64);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < p->ntargets; i++)
+        if ((k == 0 || x->breach_ms[i] != x->breach_ms[k - 1]) && k < UINT16_MAX)
+            x->breach_ms[k++] = x->breach_ms[i];
+    x->nbreach = k;
+    for (uint32_t ti = 0; ti < p->ntargets; ti++) {
+        int64_t v = p->targets[ti].target_ms;
+        uint32_t lo = 0, hi = k; /* the first key whose duration is >= v */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (x->breach_ms[mid] < v) lo = mid + 1;
+            else hi = mid;
+        }
+        x->target_breach[ti] = (uint16_t)(lo < k ? lo + 1 : k);
+    }
+    return SLATE_OK;
 }
 
 /* For each event type, the ad-hoc clocks it meets (`require ... until EVENT`), in
@@ -650,12 +796,19 @@ void eng_aux_free(slate_engine *e, eng_aux *x)
     eng_realloc(&e->al, x->regs, 0);
     eng_realloc(&e->al, x->step_bit, 0);
     eng_realloc(&e->al, x->breach_bit, 0);
+    eng_realloc(&e->al, x->keys, 0);
+    eng_realloc(&e->al, x->nkeys, 0);
+    eng_realloc(&e->al, x->breach_ms, 0);
+    eng_realloc(&e->al, x->target_breach, 0);
     eng_realloc(&e->al, x->until_first, 0);
     eng_realloc(&e->al, x->until_clock, 0);
     eng_realloc(&e->al, x->sla_frag, 0);
     eng_realloc(&e->al, x->sla_off, 0);
     eng_realloc(&e->al, x->declared, 0);
     eng_realloc(&e->al, x->sel_field, 0);
+    eng_realloc(&e->al, x->req_first, 0);
+    eng_realloc(&e->al, x->need_first, 0);
+    eng_realloc(&e->al, x->need_field, 0);
     eng_realloc(&e->al, x->cal_mem, 0);
     eng_realloc(&e->al, x->cal_pre, 0);
     memset(x, 0, sizeof *x);
@@ -667,8 +820,9 @@ int eng_prepare(slate_engine *e, const slate_program *p, eng_aux *x)
     x->nregs = p->nregs ? p->nregs : 1;
     x->str_ids = eng_realloc(&e->al, NULL, sizeof *x->str_ids * (p->nstrings ? p->nstrings : 1));
     x->regs = eng_realloc(&e->al, NULL, sizeof *x->regs * x->nregs * ENG_DEPTH);
-    if (!x->str_ids || !x->regs || step_bits(e, p, x) || until_lists(e, p, x) ||
-        sla_frags(e, p, x) || cal_tables(e, p, x) || sel_inputs(e, p, x))
+    if (!x->str_ids || !x->regs || step_bits(e, p, x) || breach_keys(e, p, x) ||
+        until_lists(e, p, x) ||
+        sla_frags(e, p, x) || cal_tables(e, p, x) || sel_inputs(e, p, x) || fld_prepare(e, p, x))
         goto nomem;
     memset(x->regs, 0, sizeof *x->regs * x->nregs * ENG_DEPTH);
     for (uint32_t i = 0; i < p->nstrings; i++)
@@ -701,20 +855,40 @@ nomem:
     return SLATE_NOMEM;
 }
 
-slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opts *opts)
+/* The first published slate_engine_opts: this one, ending with `strict` (slate.h,
+ * "ABI"); the assertion fails when a member is added after it, so that the
+ * first layout's size is then written down here instead of sizeof. */
+#define ENGINE_OPTS_V1_SIZE sizeof(slate_engine_opts)
+_Static_assert(sizeof(slate_engine_opts) - (offsetof(slate_engine_opts, strict) + sizeof(int)) <
+                   _Alignof(slate_engine_opts),
+               "slate_engine_opts grew: keep ENGINE_OPTS_V1_SIZE at the first layout");
+
+slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opts *given)
 {
+    slate_engine_opts mine, *opts = NULL;
     if (!prog) return NULL;
+    if (given) {
+        if (opts_copy(&mine, sizeof mine, ENGINE_OPTS_V1_SIZE, given)) return NULL;
+        opts = &mine;
+    }
     slate_allocator al = opts && opts->allocator ? *opts->allocator : std_allocator;
     slate_engine *e = al.realloc(al.ud, NULL, sizeof *e);
     if (!e) return NULL;
     memset(e, 0, sizeof *e);
-    e->al = al;
+    e->user_al = al;
+    e->al = (slate_allocator){counted_realloc, e};
+    e->mem = sizeof *e;
     e->prog = prog;
     e->tolerance = opts && opts->tolerance_ms > 0 ? opts->tolerance_ms : 0;
+    e->max_jump = !opts || opts->max_jump_ms == 0 ? SLATE_MAX_JUMP_DEFAULT_MS
+                  : opts->max_jump_ms < 0         ? INT64_MAX
+                                                  : opts->max_jump_ms;
+    e->strict = opts && opts->strict;
     e->now = INT64_MIN;
     e->nfields = prog->nfields;
     e->nclocks = prog->nclocks;
-    e->stride = eng_stride(e->nfields, e->nclocks);
+    e->nset = eng_nset(e->strict, e->nfields);
+    e->stride = eng_stride(e->nfields, e->nclocks, e->nset);
     e->ctx.slot = ENG_NONE;
     int ok = st_init(&e->st, &e->al) == SLATE_OK;
     if (ok) ok = cs_init(&e->cs, &e->al, e->stride, opts ? opts->expected_cases : 0) == SLATE_OK;
@@ -732,13 +906,16 @@ slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opt
 void slate_engine_free(slate_engine *e)
 {
     if (!e) return;
-    slate_allocator al = e->al;
+    if (e->busy) { /* from a sink: the call it is inside still needs the engine */
+        eng_reentered(e, "slate_engine_free");
+        return;
+    }
     if (e->cs.al) cs_free(&e->cs);
     if (e->st.al) st_free(&e->st);
     eng_aux_free(e, &e->aux);
-    eng_realloc(&al, e->jbuf, 0);
-    eng_realloc(&al, e->q.h, 0);
-    al.realloc(al.ud, e, 0);
+    eng_realloc(&e->al, e->jbuf, 0);
+    eng_realloc(&e->al, e->q.h, 0);
+    e->user_al.realloc(e->user_al.ud, e, 0);
 }
 
 int64_t slate_engine_now(const slate_engine *e)
@@ -754,6 +931,38 @@ size_t slate_engine_open_cases(const slate_engine *e)
 uint64_t slate_engine_decisions(const slate_engine *e)
 {
     return e ? e->ndecisions : 0;
+}
+
+const slate_program *slate_engine_program(const slate_engine *e)
+{
+    return e ? e->prog : NULL;
+}
+
+int64_t slate_engine_next_due(const slate_engine *e)
+{
+    const tq_entry *top = e ? tq_top(e) : NULL;
+    return top && top->at <= TS_MAX_MS ? top->at : INT64_MAX;
+}
+
+size_t slate_engine_pending_timers(const slate_engine *e)
+{
+    return e ? e->q.n : 0;
+}
+
+size_t slate_engine_memory_used(const slate_engine *e)
+{
+    return e ? e->mem : 0;
+}
+
+int slate_engine_trim(slate_engine *e)
+{
+    if (!e) return SLATE_MISUSE;
+    if (e->busy) return eng_reentered(e, "slate_engine_trim");
+    e->busy = 1;
+    int rc = eng_trim(e, 1);
+    e->busy = 0;
+    if (rc) return fail(e, rc, "out of memory (trimmed what needed none)");
+    return SLATE_OK;
 }
 
 const char *slate_errmsg(const slate_engine *e)

@@ -13,11 +13,15 @@
  *   clock.c      clock state: start/stop/pause/resume/reset, working time,
  *                ladder steps and their timers, SLA (re)selection
  *   engine.c     the public API: events, time, rules, actions, decisions
+ *   fields.c     fields an event must bring: `required on`, and strict mode
  *   swap.c       hot swap of the program under open cases
+ *   trim.c       giving memory back: unused strings, a store past its peak
  *
  * All memory comes from the engine's allocator.  Allocation happens only when the
  * store, the heap or the interner must grow (amortised doubling), when a string is
- * seen for the first time, and in slate_engine_new/swap/free.
+ * seen for the first time, in slate_engine_new/swap/free, and when trim.c gives
+ * memory back (after many new strings, or once open cases fall well below the
+ * store's peak).
  */
 #ifndef SLATE_ENGINE_INT_H
 #define SLATE_ENGINE_INT_H
@@ -29,14 +33,16 @@
 #include "program.h"
 #include "slate.h"
 
-/* Built-in event indices (program.h: the order of ast_builtin_events). */
-#define EV_OPENED 0
-#define EV_REOPENED 6
-#define EV_CLOSED 7
-#define EV_TICK 11
+/* Built-in event indices (EV_OPENED, EV_TICK, ...): builtins.def's order, the
+ * ids an image gives them. */
+enum {
+#define BUILTIN_EVENT(id, name, meaning) EV_##id,
+#include "builtins.def"
+#undef BUILTIN_EVENT
+};
 
 #define ENG_NONE UINT32_MAX       /* "no slot / no target / not in the heap" */
-#define ENG_MAX_ID 256            /* longest case id, bytes (INTERFACES.md) */
+#define ENG_MAX_ID 256            /* longest case id, bytes (docs/io.md) */
 
 /* ---- memory ------------------------------------------------------------------ */
 
@@ -45,25 +51,34 @@ void *eng_realloc(const slate_allocator *al, void *p, size_t n);
 
 /* ---- case records ---------------------------------------------------------- */
 
-enum { CS_IDLE = 0, CS_ACTIVE, CS_STOPPED };
+/* CS_WAITING: the clock's start event came while the case's tier gave it no
+ * target; it starts late when a tier gives it one (clock.c, late_starts). */
+enum { CS_IDLE = 0, CS_ACTIVE, CS_STOPPED, CS_WAITING };
 
 /* One clock of one case.  While it counts, its working time is
  * elapsed + work(since, now) on its target's calendar. */
 typedef struct eng_clock {
-    int64_t elapsed;   /* working ms counted up to `since` */
+    int64_t elapsed;   /* working ms counted up to `since`; CS_WAITING: the instant
+                          of its start event (settling leaves a clock that does
+                          not count alone, so this survives tier changes and swap) */
     int64_t since;     /* start of the current counting stretch (valid while counting) */
     uint32_t target;   /* index into prog->targets, ENG_NONE when untargeted */
     uint32_t heap;     /* position in the timer heap, ENG_NONE when not queued */
-    uint32_t fired;    /* step keys fired in this run (see eng_step_bit) */
-    uint8_t state;     /* CS_IDLE, CS_ACTIVE, CS_STOPPED */
-    uint8_t paused;    /* paused by an event (`pauses on`) */
-    uint8_t held;      /* held by its `pauses while` condition */
-    uint8_t pad;
+    uint32_t fired;    /* step keys fired in this run (eng_aux.keys: bit -> key) */
+    uint8_t state;     /* CS_IDLE, CS_ACTIVE, CS_STOPPED, CS_WAITING */
+    unsigned paused : 1; /* paused by an event (`pauses on`) */
+    unsigned held : 1;   /* held by its `pauses while` condition */
+    uint16_t breach;   /* the target this run breached: its key in eng_aux.breach_ms
+                          (1-based), 0 while the run has not breached */
 } eng_clock;
+/* 32 bytes a clock slot (docs/semantics.md, "Memory"): the breach key lives in
+ * what was padding, the two flags share a byte. */
+_Static_assert(sizeof(eng_clock) == 32, "eng_clock grew");
 
 /* The fixed part of a case record.  The record goes on with
- * int64_t fields[nfields] and eng_clock clocks[nclocks]; its size is fixed per
- * program (eng->stride). */
+ * int64_t fields[nfields] and eng_clock clocks[nclocks], and in strict mode
+ * uint64_t given[eng->nset], bit f set once the case has a value for field f;
+ * its size is fixed per program (eng->stride). */
 typedef struct eng_case {
     union {            /* not NUL-terminated; read it with case_id() */
         const char *id;          /* id_len > CS_INLINE_ID: in the id arena */
@@ -110,6 +125,10 @@ typedef struct cstore {
     cs_chunk *chunks;     /* id arena */
     char *bump, *bump_end;
     char *idfree[6];      /* free lists of id blocks by size class 8..256 */
+    size_t arena_bytes;   /* the id arena's chunks, in bytes */
+    uint32_t minpages;    /* pages cs_init made (expected cases): never fewer */
+    uint32_t shrink_below;/* cap / 4 when there are more pages than that, else 0 */
+    uint32_t mintab;      /* the table size cs_init made */
 } cstore;
 
 int cs_init(cstore *s, const slate_allocator *al, size_t stride, size_t expect);
@@ -126,6 +145,19 @@ void cs_remove(cstore *s, uint32_t slot);
 /* Re-layout every record to a new stride (hot swap); `move` copies one record. */
 int cs_restride(cstore *s, size_t stride, void (*move)(void *ud, const void *from, void *to),
                 void *ud);
+/* Whether the open cases have fallen to under a quarter of the store's room
+ * (and it has more pages than it started with): then cs_shrink pays. */
+static inline int cs_shrink_due(const cstore *s)
+{
+    return s->count < s->shrink_below;
+}
+/* Give back what a store well below its peak does not need: cases in pages
+ * above twice the open cases move down into free slots (`moved` is told each
+ * move, to fix what refers to the slot) and those pages are freed; the table
+ * shrinks to fit the open cases and the id arena is repacked when it is mostly
+ * free.  Never below what cs_init made.  Only the table and the repacked arena
+ * allocate; if that fails, they stay as they were (SLATE_NOMEM, all else done). */
+int cs_shrink(cstore *s, void (*moved)(void *ud, uint32_t from, uint32_t to), void *ud);
 
 #define CS_INLINE_ID 16 /* sizeof(((eng_case *)0)->idin) */
 
@@ -161,21 +193,40 @@ typedef struct st_str {
     uint32_t hash;
 } st_str;
 
+#define ST_NOID UINT32_MAX
+
 typedef struct strtab {
     const slate_allocator *al;
-    st_str *v;         /* id -> string; id 0 is "" */
-    uint32_t n, cap;
+    st_str *v;         /* id -> string; id 0 is ""; s == NULL: a free id */
+    uint32_t n, cap;   /* ids below n are in use or free */
     uint32_t *tab;     /* id + 1 per bucket, 0 empty; power-of-2 size */
     uint32_t tabmask;
     cs_chunk *chunks;
     char *bump, *bump_end;
     uint32_t maxlen;   /* longest string interned */
+    uint32_t freeid;   /* first free id, ST_NOID for none; linked through `hash` */
+    uint32_t nlive;    /* ids in use */
+    uint32_t fresh;    /* strings interned since the last sweep, and their bytes */
+    size_t fresh_bytes;
+    uint32_t sweep_n;  /* a sweep is due once `fresh` or `fresh_bytes` reaches */
+    size_t sweep_bytes;/* these (see ST_SWEEP_MIN) */
+    int sweep_due;
 } strtab;
 
 int st_init(strtab *t, const slate_allocator *al);
 void st_free(strtab *t);
 /* The id of the string, interning it if new (-1 when memory runs out). */
 int64_t st_intern(strtab *t, const char *s, size_t len);
+/* Keep the strings whose ids are set in the bit set `keep` (id 0 always) and free
+ * the others; their ids become free.  The kept strings' bytes are repacked (their
+ * pointers change; their ids do not).  0, or SLATE_NOMEM with nothing changed. */
+int st_sweep(strtab *t, const uint8_t *keep);
+/* A sweep is due (strtab.sweep_due) once as many strings, or bytes of strings,
+ * have been interned since the last one as it kept (at least ST_SWEEP_MIN /
+ * ST_SWEEP_BYTES), so a sweep's cost is repaid by the interning before it and the
+ * interned strings stay within about twice those in use. */
+#define ST_SWEEP_MIN 4096
+#define ST_SWEEP_BYTES (256 * 1024)
 
 /* Formatting into fixed buffers; each returns the length it needed. */
 size_t fmt_time(char *buf, size_t size, int64_t ms);   /* RFC 3339 UTC, ms */
@@ -215,6 +266,16 @@ typedef struct eng_ctx {
     uint32_t line;         /* the line of a ladder step running its actions */
 } eng_ctx;
 
+/* A ladder step's identity within a clock: its kind and value (percent, ms
+ * before, ms after).  A clock's fired record is a bit set over these keys, so a
+ * step fires once per run whatever tier, ladder or program (hot swap) it is in. */
+typedef struct eng_stepkey {
+    int64_t value;
+    uint8_t kind;
+} eng_stepkey;
+
+#define ENG_KEYS 32 /* bits of eng_clock.fired: keys per clock */
+
 /* What the engine derives from a program (built by eng_prepare, swapped whole). */
 typedef struct eng_aux {
     int64_t *str_ids;      /* program string index -> interned id */
@@ -222,6 +283,14 @@ typedef struct eng_aux {
     uint32_t nregs;
     uint32_t *step_bit;    /* prog->steps index -> the bit of its key (kind, value) */
     uint32_t *breach_bit;  /* clock -> the bit of (breach, 0) */
+    eng_stepkey *keys;     /* clock * ENG_KEYS + bit -> the key of that bit: the
+                              program's steps, then keys a swap carried over that
+                              the program lacks but an open case has fired */
+    uint8_t *nkeys;        /* clock -> keys in use */
+    int64_t *breach_ms;    /* breach key - 1 -> a target (ms): the program's distinct
+                              targets, then those a swap carried over */
+    uint32_t nbreach;
+    uint16_t *target_breach; /* prog->targets index -> the key of its target */
     size_t jbase;          /* JSON scratch needed apart from interned strings */
     uint32_t maxargs;      /* most values one decision renders (emit arguments) */
     int has_holds;         /* some clock has a `pauses while` condition */
@@ -233,6 +302,9 @@ typedef struct eng_aux {
     uint32_t ndeclared;
     uint8_t *sel_field;    /* field -> 1 when the selection block reads it */
     int sel_level;         /* the selection block reads the escalation level */
+    uint32_t *req_first;   /* event -> first index into prog->required (nevents + 1) */
+    uint32_t *need_first;  /* strict: event -> first index into need_field (nevents + 1) */
+    uint16_t *need_field;  /* strict: the fields an event's type needs a value for */
     void *cal_mem;         /* every calendar's derived tables (cal_pre_init) */
     struct cal_pre *cal_pre; /* calendar -> its tables, pointing into cal_mem */
 } eng_aux;
@@ -252,8 +324,13 @@ typedef struct eng_addmemo {
 
 struct slate_engine {
     const slate_program *prog;
-    slate_allocator al;
+    slate_allocator al;    /* the caller's allocator, counting (engine.c) */
+    slate_allocator user_al; /* the caller's allocator itself */
+    size_t mem;            /* bytes taken from it, this struct included */
     int64_t tolerance;
+    int64_t max_jump;      /* how far one call may move `now` forward (INT64_MAX: any) */
+    int strict;            /* slate_engine_opts.strict */
+    uint32_t nset;         /* strict: 64-bit words of `given` bits per case, else 0 */
     int64_t now;           /* watermark; INT64_MIN before the first event */
     uint64_t ndecisions;
     uint64_t ncreated;     /* cases ever created */
@@ -264,6 +341,7 @@ struct slate_engine {
     strtab st;
     eng_aux aux;           /* tables derived from the program */
     int depth;             /* nesting of code blocks being run */
+    int busy;              /* an entry point is running (slate.h, "Re-entrancy") */
     char *jbuf;            /* scratch for the JSON members of decisions */
     size_t jcap;
     eng_ctx ctx;
@@ -285,9 +363,23 @@ static inline eng_clock *case_clocks(const slate_engine *e, eng_case *c)
                                  sizeof(int64_t) * e->nfields);
 }
 
-static inline size_t eng_stride(uint32_t nfields, uint32_t nclocks)
+/* The case's `given` bits (strict mode only: nset > 0). */
+static inline uint64_t *case_given(const slate_engine *e, eng_case *c)
 {
-    size_t n = sizeof(eng_case) + sizeof(int64_t) * nfields + sizeof(eng_clock) * nclocks;
+    return (uint64_t *)(void *)((unsigned char *)c + sizeof(eng_case) +
+                                sizeof(int64_t) * e->nfields + sizeof(eng_clock) * e->nclocks);
+}
+
+/* Words of `given` bits a case needs for nfields fields (0 unless strict). */
+static inline uint32_t eng_nset(int strict, uint32_t nfields)
+{
+    return strict ? (nfields + 63) / 64 : 0;
+}
+
+static inline size_t eng_stride(uint32_t nfields, uint32_t nclocks, uint32_t nset)
+{
+    size_t n = sizeof(eng_case) + sizeof(int64_t) * nfields + sizeof(eng_clock) * nclocks +
+               sizeof(uint64_t) * nset;
     return (n + 7) & ~(size_t)7;
 }
 
@@ -303,7 +395,16 @@ static inline const tq_entry *tq_top(const slate_engine *e)
     return e->q.n ? &e->q.h[0] : NULL;
 }
 
+/* trim.c */
+/* Give memory back (see trim.c): sweep strings and shrink the case store when
+ * due, or both regardless when `force`.  Only between calls' work.  0, or
+ * SLATE_NOMEM when a step could not allocate (that memory stays as it was). */
+int eng_trim(slate_engine *e, int force);
+
 /* engine.c */
+/* Refuse an entry point called while another runs on the same engine (from its
+ * sink): SLATE_MISUSE, with errmsg naming `fn`. */
+int eng_reentered(slate_engine *e, const char *fn);
 /* Start an API call: decisions go to sink(ud), no case or event yet. */
 void eng_begin(slate_engine *e, slate_sink sink, void *ud);
 /* Fire every timer due at or before t (each at its instant), then now = t.
@@ -329,6 +430,20 @@ int eng_scratch_fit(slate_engine *e, const eng_aux *x);
 /* Build the tables for program p (interning its strings); 0 or SLATE_NOMEM. */
 int eng_prepare(slate_engine *e, const slate_program *p, eng_aux *x);
 void eng_aux_free(slate_engine *e, eng_aux *x);
+
+/* fields.c */
+/* Build x->req_first, x->need_first and x->need_field for program p (after
+ * sel_field); 0 or SLATE_NOMEM. */
+int fld_prepare(slate_engine *e, const slate_program *p, eng_aux *x);
+/* Whether the event lacks a field it must bring (reason in e->reason): one its
+ * type requires (`required on`), or in strict mode one its type needs that
+ * neither it nor the case (`slot`, ENG_NONE for a new case) has given. */
+int fld_missing(slate_engine *e, const slate_event *ev, uint32_t slot);
+/* Strict mode: note that the case has a value for field f. */
+static inline void fld_given(slate_engine *e, eng_case *c, uint32_t f)
+{
+    if (e->nset) case_given(e, c)[f >> 6] |= (uint64_t)1 << (f & 63);
+}
 
 /* clock.c */
 void clk_start(slate_engine *e, uint32_t slot, uint32_t ci);

@@ -16,6 +16,8 @@ const cal_table *pi_calendar(const slate_program *prog, int calendar)
     return &prog->calendars[calendar];
 }
 
+int64_t pi_max_steps(const slate_program *prog) { return prog ? (int64_t)prog->max_steps : -1; }
+
 int pi_rule_count(const slate_program *prog) { return prog ? (int)prog->nrules : -1; }
 
 int pi_rule_line(const slate_program *prog, int rule)

@@ -5,7 +5,9 @@
  * swap").  Index spaces differ between programs, so everything a case holds is
  * carried over by NAME: fields (same name and type; enum values by name),
  * clocks (same name and kind), levels, and the ladder steps a clock has fired
- * (by their key: kind and value).  Then every case, oldest first, chooses its
+ * (by their key: kind and value; kept even when the new program lacks the step,
+ * see build_bit_map), and the target a clock run breached (by its duration).
+ * Then every case, oldest first, chooses its
  * tier under the new program (an `sla` decision when the tier's name or any
  * target changed), its pause conditions are evaluated again, its timers are
  * recomputed, and steps the new targets make already due fire at once.
@@ -24,11 +26,14 @@ typedef struct swap {
     slate_engine *e;
     const slate_program *op, *np;
     uint32_t onf, onc;        /* old nfields, nclocks */
+    uint32_t nnset;           /* strict: words of `given` bits under the new program */
     int32_t *field_from;      /* new field -> old field, -1 */
     int32_t *clock_from;      /* new clock -> old clock, -1 */
     uint32_t *adhoc_target;   /* new ad-hoc clock -> its target entry, ENG_NONE */
-    uint32_t *bits;           /* new clock * 32 + old bit -> new bits */
-    const eng_aux *nx;
+    uint32_t *bits;           /* new clock * ENG_KEYS + old bit -> new bits */
+    uint32_t *live;           /* old clock -> the bits any open case has fired */
+    uint16_t *breach_key;     /* old breach key -> new (eng_clock.breach) */
+    eng_aux *nx;
 } swap;
 
 static int same_name(const slate_program *a, uint32_t sa, const slate_program *b, uint32_t sb)
@@ -57,33 +62,33 @@ static int64_t map_level(const swap *s, int64_t lv)
     return lv < (int64_t)s->np->nlevels ? lv : (int64_t)s->np->nlevels - 1;
 }
 
-/* For each clock kept, which new bits each old fired bit becomes: a step key
- * (kind, value) of the old clock maps to the same key of the new clock. */
+/* For each clock kept, which new bit each old fired bit becomes: the bit of the
+ * same key (kind, value) in the new program.  A key the new program has no step
+ * for, but that some open case has fired in its current run (s->live), is kept
+ * as an extra key of the new clock that no step fires, so that a swap back to a
+ * program with that step finds it fired: a deploy and a rollback notify no one
+ * twice.  A key no open case has fired is forgotten, so the extra keys stay
+ * bounded by what open cases remember. */
 static void build_bit_map(swap *s)
 {
-    const slate_program *op = s->op, *np = s->np;
-    for (uint32_t nc = 0; nc < np->nclocks; nc++) {
-        uint32_t *row = &s->bits[(size_t)nc * 32];
-        memset(row, 0, 32 * sizeof *row);
+    const eng_aux *ox = &s->e->aux;
+    eng_aux *nx = s->nx;
+    for (uint32_t nc = 0; nc < s->np->nclocks; nc++) {
+        uint32_t *row = &s->bits[(size_t)nc * ENG_KEYS];
+        memset(row, 0, ENG_KEYS * sizeof *row);
         if (s->clock_from[nc] < 0) continue;
         uint32_t oc = (uint32_t)s->clock_from[nc];
-        row[0] = s->nx->breach_bit[nc]; /* bit 0 is (breach, 0) in both */
-        for (uint32_t ot = 0; ot < op->ntargets; ot++) {
-            if (op->targets[ot].clock != oc) continue;
-            for (uint32_t i = 0; i < op->targets[ot].nsteps; i++) {
-                uint32_t os = op->targets[ot].first_step + i;
-                uint32_t obit = s->e->aux.step_bit[os];
-                int ob = __builtin_ctz(obit);
-                for (uint32_t nt = 0; nt < np->ntargets; nt++) {
-                    if (np->targets[nt].clock != nc) continue;
-                    for (uint32_t j = 0; j < np->targets[nt].nsteps; j++) {
-                        uint32_t ns = np->targets[nt].first_step + j;
-                        if (np->steps[ns].kind == op->steps[os].kind &&
-                            np->steps[ns].value == op->steps[os].value)
-                            row[ob] |= s->nx->step_bit[ns];
-                    }
-                }
+        const eng_stepkey *ok = &ox->keys[(size_t)oc * ENG_KEYS];
+        eng_stepkey *nk = &nx->keys[(size_t)nc * ENG_KEYS];
+        for (uint32_t j = 0; j < ox->nkeys[oc]; j++) {
+            uint32_t b = 0;
+            while (b < nx->nkeys[nc] && !(nk[b].kind == ok[j].kind && nk[b].value == ok[j].value))
+                b++;
+            if (b == nx->nkeys[nc]) {
+                if (!(s->live[oc] & (1u << j)) || b == ENG_KEYS) continue;
+                nk[nx->nkeys[nc]++] = ok[j];
             }
+            row[j] = 1u << b;
         }
     }
 }
@@ -123,12 +128,20 @@ static void move_case(void *ud, const void *from, void *to)
         k->state = x->state;
         k->paused = x->paused;
         k->held = x->held;
-        for (int b = 0; b < 32; b++)
-            if (x->fired & (1u << b)) k->fired |= s->bits[(size_t)c * 32 + (uint32_t)b];
+        k->breach = s->breach_key[x->breach];
+        for (int b = 0; b < ENG_KEYS; b++)
+            if (x->fired & (1u << b)) k->fired |= s->bits[(size_t)c * ENG_KEYS + (uint32_t)b];
         if (s->np->clocks[c].kind != PCK_DECLARED) {
             k->target = s->adhoc_target[c];
             if (k->target == ENG_NONE) k->state = CS_IDLE; /* nothing requires it any more */
         }
+    }
+    if (!s->nnset) return; /* strict mode: a field keeps having a value (by name) */
+    const uint64_t *og = (const uint64_t *)(const void *)(ok + s->onc);
+    uint64_t *ng = (uint64_t *)(void *)(nk + s->np->nclocks);
+    for (uint32_t f = 0; f < s->np->nfields; f++) {
+        int32_t o = s->field_from[f];
+        if (o >= 0 && (og[o >> 6] >> (o & 63) & 1)) ng[f >> 6] |= (uint64_t)1 << (f & 63);
     }
 }
 
@@ -146,6 +159,41 @@ static void swap_free(swap *s, uint64_t *order)
     eng_realloc(&e->al, s->clock_from, 0);
     eng_realloc(&e->al, s->adhoc_target, 0);
     eng_realloc(&e->al, s->bits, 0);
+    eng_realloc(&e->al, s->live, 0);
+    eng_realloc(&e->al, s->breach_key, 0);
+}
+
+/* The new key of each breached target a case holds (marked non-zero in
+ * s->breach_key by the caller): the new program's key for that duration, or a
+ * key added for it.  0 or SLATE_NOMEM. */
+static int map_breach_keys(swap *s)
+{
+    const eng_aux *ox = &s->e->aux;
+    eng_aux *nx = s->nx;
+    uint32_t extra = 0, nprog = nx->nbreach;
+    for (uint32_t j = 1; j <= ox->nbreach; j++) extra += s->breach_key[j] != 0;
+    if (!extra) return SLATE_OK;
+    int64_t *v = eng_realloc(&s->e->al, nx->breach_ms, sizeof *v * ((size_t)nprog + extra));
+    if (!v) return SLATE_NOMEM;
+    nx->breach_ms = v;
+    for (uint32_t j = 1; j <= ox->nbreach; j++) {
+        if (!s->breach_key[j]) continue;
+        int64_t ms = ox->breach_ms[j - 1];
+        uint32_t lo = 0, hi = nprog; /* the program's own durations are sorted */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (v[mid] < ms) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == nprog || v[lo] != ms)
+            for (lo = nprog; lo < nx->nbreach && v[lo] != ms; lo++) continue;
+        if (lo == nx->nbreach) {
+            if (nx->nbreach == UINT16_MAX) lo--; /* full: share the last key */
+            else v[nx->nbreach++] = ms;
+        }
+        s->breach_key[j] = (uint16_t)(lo + 1);
+    }
+    return SLATE_OK;
 }
 
 /* Name maps from the new program to the old. */
@@ -173,17 +221,12 @@ static void build_maps(swap *s)
                 s->adhoc_target[c] = (uint32_t)in->c;
         }
     }
-    build_bit_map(s);
 }
 
-int slate_engine_swap(slate_engine *e, const slate_program *np, slate_sink sink, void *ud)
+static int swap_program(slate_engine *e, const slate_program *np, slate_sink sink, void *ud)
 {
-    if (!e) return SLATE_MISUSE;
-    if (!np) {
-        snprintf(e->errmsg, sizeof e->errmsg, "swap to a NULL program");
-        return SLATE_MISUSE;
-    }
-    swap s = {e, e->prog, np, e->nfields, e->nclocks, NULL, NULL, NULL, NULL, NULL};
+    swap s = {e, e->prog, np, e->nfields, e->nclocks, eng_nset(e->strict, np->nfields),
+              NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     eng_aux nx;
     uint64_t *order = NULL;
     uint32_t nnc = np->nclocks ? np->nclocks : 1;
@@ -192,26 +235,41 @@ int slate_engine_swap(slate_engine *e, const slate_program *np, slate_sink sink,
     s.field_from = eng_realloc(&e->al, NULL, sizeof *s.field_from * (np->nfields + 1));
     s.clock_from = eng_realloc(&e->al, NULL, sizeof *s.clock_from * nnc);
     s.adhoc_target = eng_realloc(&e->al, NULL, sizeof *s.adhoc_target * nnc);
-    s.bits = eng_realloc(&e->al, NULL, sizeof *s.bits * 32 * nnc);
+    s.bits = eng_realloc(&e->al, NULL, sizeof *s.bits * ENG_KEYS * nnc);
+    s.live = eng_realloc(&e->al, NULL, sizeof *s.live * (e->nclocks ? e->nclocks : 1));
+    s.breach_key = eng_realloc(&e->al, NULL, sizeof *s.breach_key * ((size_t)e->aux.nbreach + 1));
     order = eng_realloc(&e->al, NULL, sizeof *order * 3 * ((size_t)e->cs.used + 1));
-    if (!s.field_from || !s.clock_from || !s.adhoc_target || !s.bits || !order) goto nomem;
+    if (!s.field_from || !s.clock_from || !s.adhoc_target || !s.bits || !s.live ||
+        !s.breach_key || !order)
+        goto nomem;
+    memset(s.breach_key, 0, sizeof *s.breach_key * ((size_t)e->aux.nbreach + 1));
     if (tq_reserve(e, (size_t)e->cs.count * np->nclocks) || eng_scratch_fit(e, &nx)) goto nomem;
     build_maps(&s);
 
     /* fold every clock's counting into `elapsed` under the old calendars, and
-     * note each case's creation, old SLA fingerprint and slot (kept by restride) */
+     * note each case's creation, old SLA fingerprint and slot (kept by restride),
+     * and which step keys open cases remember as fired */
+    memset(s.live, 0, sizeof *s.live * (e->nclocks ? e->nclocks : 1));
     uint32_t n = 0;
     for (uint32_t slot = 0; slot < e->cs.used; slot++) {
         eng_case *c = cs_case(&e->cs, slot);
         if (!c->created) continue;
-        for (uint32_t ci = 0; ci < e->nclocks; ci++) clk_settle(e, &case_clocks(e, c)[ci]);
+        for (uint32_t ci = 0; ci < e->nclocks; ci++) {
+            eng_clock *k = &case_clocks(e, c)[ci];
+            clk_settle(e, k);
+            s.live[ci] |= k->fired;
+            s.breach_key[k->breach] = 1; /* held: map_breach_keys finds its new key */
+        }
         order[3 * n] = c->created;
         order[3 * n + 1] = clk_sla_sig(e, slot);
         order[3 * n + 2] = slot;
         n++;
     }
+    s.breach_key[0] = 0;
+    if (map_breach_keys(&s)) goto nomem;
     qsort(order, n, sizeof *order * 3, cmp_created);
-    size_t stride = eng_stride(np->nfields, np->nclocks);
+    build_bit_map(&s);
+    size_t stride = eng_stride(np->nfields, np->nclocks, s.nnset);
     if (cs_restride(&e->cs, stride, move_case, &s)) goto nomem;
 
     /* commit: from here on the engine runs the new program */
@@ -221,6 +279,7 @@ int slate_engine_swap(slate_engine *e, const slate_program *np, slate_sink sink,
     memset(e->addmemo, 0, sizeof e->addmemo); /* results under the old calendars */
     e->nfields = np->nfields;
     e->nclocks = np->nclocks;
+    e->nset = s.nnset;
     e->stride = stride;
     e->q.n = 0; /* every clock's heap position was reset by move_case */
     eng_begin(e, sink, ud);
@@ -242,4 +301,18 @@ nomem:
 nomem_early:
     snprintf(e->errmsg, sizeof e->errmsg, "out of memory");
     return SLATE_NOMEM;
+}
+
+int slate_engine_swap(slate_engine *e, const slate_program *np, slate_sink sink, void *ud)
+{
+    if (!e) return SLATE_MISUSE;
+    if (e->busy) return eng_reentered(e, "slate_engine_swap");
+    if (!np) {
+        snprintf(e->errmsg, sizeof e->errmsg, "swap to a NULL program");
+        return SLATE_MISUSE;
+    }
+    e->busy = 1; /* held through the swap: its sink may not call back in */
+    int rc = swap_program(e, np, sink, ud);
+    e->busy = 0;
+    return rc;
 }

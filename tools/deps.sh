@@ -6,7 +6,7 @@
 set -eu
 
 PKGS="gcc make flex bison pkg-config libsqlite3-dev libcmocka-dev libjansson-dev \
-nettle-dev tzdata sqlite3 valgrind unzip"
+nettle-dev tzdata sqlite3 valgrind unzip nats-server libnats-dev libmicrohttpd-dev python3"
 
 missing=""
 for p in $PKGS; do

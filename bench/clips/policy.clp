@@ -304,6 +304,12 @@
 (deffunction counting (?k)
   (and (eq (send ?k get-state) active) (not (send ?k get-paused)) (send ?k get-has-target)))
 
+;; its steps can fire: a paused clock fires those a new target put at or below
+;; its working time, at the change.  (State `waiting`: started while the tier
+;; gave it no target; elapsed holds when.)
+(deffunction armed (?k)
+  (and (eq (send ?k get-state) active) (send ?k get-has-target)))
+
 (deffunction settle (?c ?k)
   (if (counting ?k) then
     (send ?k put-elapsed (+ (send ?k get-elapsed)
@@ -355,11 +361,12 @@
 
 (deffunction schedule (?c ?k)
   (bind ?s (create$))
-  (if (counting ?k) then (bind ?s (next-step ?c ?k)))
+  (if (armed ?k) then (bind ?s (next-step ?c ?k)))
   (if (= (length$ ?s) 0) then (timer-remove ?k) (return))
   (settle ?c ?k)
   (bind ?p (nth$ 3 ?s))
   (bind ?el (send ?k get-elapsed))
+  (if (and (not (counting ?k)) (> ?p ?el)) then (timer-remove ?k) (return))
   (bind ?at ?*now*)
   (if (> ?p ?el) then (bind ?at (add-work (on-biz ?c ?k) ?*now* (- ?p ?el))))
   (if (= ?at ?*NEVER*) then (timer-remove ?k) else (timer-set ?k ?at)))
@@ -367,7 +374,7 @@
 (deffunction fire (?k)
   (bind ?c (send ?k get-case))
   (settle ?c ?k)
-  (while (counting ?k)
+  (while (armed ?k)
     (bind ?s (next-step ?c ?k))
     (if (or (= (length$ ?s) 0) (> (nth$ 3 ?s) (send ?k get-elapsed))) then (break))
     (slot-insert$ ?k fired 1 (nth$ 1 ?s))
@@ -378,7 +385,12 @@
 
 (deffunction start-clock (?c ?ci)
   (bind ?k (clock-of ?c ?ci))
-  (if (or (eq (send ?k get-state) active) (not (send ?k get-has-target))) then (return))
+  (if (eq (send ?k get-state) active) then (return))
+  (if (not (send ?k get-has-target)) then
+    (if (neq (send ?k get-state) waiting) then
+      (send ?k put-state waiting)
+      (send ?k put-elapsed ?*now*))
+    (return))
   (send ?k put-state active)
   (send ?k put-elapsed 0)
   (send ?k put-fired (create$))
@@ -389,6 +401,7 @@
 
 (deffunction stop-clock (?c ?ci)
   (bind ?k (clock-of ?c ?ci))
+  (if (eq (send ?k get-state) waiting) then (send ?k put-state idle))
   (if (neq (send ?k get-state) active) then (return))
   (settle ?c ?k)
   (send ?k put-state stopped)
@@ -425,7 +438,8 @@
       (schedule ?c ?k))))
 
 ;; a tier chosen: on a change every clock takes the new target, keeping the
-;; working time counted so far
+;; working time counted so far, and a clock waiting for a target starts with the
+;; working time since its start event
 (deffunction retarget (?c ?t)
   (if (= ?t (send ?c get-tier)) then (return))
   (if (> (send ?c get-tier) 0) then
@@ -435,6 +449,15 @@
     (send ?k put-has-target (<> 0 (tier-target ?t (send ?k get-ci))))
     (send ?k put-since ?*now*))
   (emit-sla ?c)
+  (progn$ (?k (send ?c get-clocks))
+    (if (and (eq (send ?k get-state) waiting) (send ?k get-has-target)) then
+      (bind ?from (send ?k get-elapsed))
+      (send ?k put-state active)
+      (send ?k put-fired (create$))
+      (send ?k put-paused FALSE)
+      (send ?k put-since ?*now*)
+      (send ?k put-elapsed (work (on-biz ?c ?k) ?from ?*now*))
+      (emit-clock ?c start ?k)))
   (progn$ (?k (send ?c get-clocks)) (schedule ?c ?k)))
 
 (deffunction advance (?t)

@@ -264,7 +264,8 @@ local NFIELDS = #FIELDS
 -- The engine
 ---------------------------------------------------------------------------
 
-local IDLE, ACTIVE, STOPPED = 0, 1, 2
+-- WAITING: started while the tier gave it no target (elapsed holds when)
+local IDLE, ACTIVE, STOPPED, WAITING = 0, 1, 2, 3
 
 local function new(calspec, sink)
   local biz = calendar(calspec)
@@ -355,6 +356,12 @@ local function new(calspec, sink)
     return k.state == ACTIVE and not k.paused and k.has_target
   end
 
+  -- its steps can fire: a paused clock fires those a new target put at or
+  -- below its working time, at the change
+  local function armed(k)
+    return k.state == ACTIVE and k.has_target
+  end
+
   local function settle(c, k)
     if counting(k) then k.elapsed = k.elapsed + work(cal_of(c, k.ci), k.since, now) end
     k.since = now
@@ -402,9 +409,10 @@ local function new(calspec, sink)
 
   local function schedule(c, k)
     local s, p
-    if counting(k) then s, p = next_step(c, k) end
+    if armed(k) then s, p = next_step(c, k) end
     if not s then timer_remove(k); return end
     settle(c, k)
+    if not counting(k) and p > k.elapsed then timer_remove(k); return end
     local at = now
     if p > k.elapsed then at = add_work(cal_of(c, k.ci), now, p - k.elapsed) end
     if at == HUGE then timer_remove(k) else timer_set(k, at) end
@@ -413,7 +421,7 @@ local function new(calspec, sink)
   local function fire(k)
     local c = k.case
     settle(c, k)
-    while counting(k) do
+    while armed(k) do
       local s, p = next_step(c, k)
       if not s or p > k.elapsed then break end
       k.fired[s.key] = true
@@ -425,7 +433,11 @@ local function new(calspec, sink)
 
   local function start(c, ci)
     local k = c.k[ci]
-    if k.state == ACTIVE or not k.has_target then return end
+    if k.state == ACTIVE then return end
+    if not k.has_target then
+      if k.state ~= WAITING then k.state, k.elapsed = WAITING, now end
+      return
+    end
     k.state, k.elapsed, k.fired, k.paused, k.since = ACTIVE, 0, {}, false, now
     emit(c, "start", k)
     schedule(c, k)
@@ -433,6 +445,7 @@ local function new(calspec, sink)
 
   local function stop(c, ci)
     local k = c.k[ci]
+    if k.state == WAITING then k.state = IDLE end
     if k.state ~= ACTIVE then return end
     settle(c, k)
     k.state = STOPPED
@@ -473,7 +486,8 @@ local function new(calspec, sink)
   end
 
   -- choose the tier; on a change every clock takes the new target, keeping
-  -- the working time counted so far
+  -- the working time counted so far, and a clock waiting for a target starts
+  -- with the working time since its start event
   local function select_and_retarget(c)
     local t = select_tier(c.f)
     if t == c.tier then return end
@@ -487,6 +501,15 @@ local function new(calspec, sink)
       k.since = now
     end
     emit(c, "sla")
+    for ci = 1, 4 do
+      local k = ks[ci]
+      if k.state == WAITING and k.has_target then
+        local from = k.elapsed
+        k.state, k.fired, k.paused, k.since = ACTIVE, {}, false, now
+        k.elapsed = work(cal_of(c, ci), from, now)
+        emit(c, "start", k)
+      end
+    end
     for ci = 1, 4 do schedule(c, ks[ci]) end
   end
 

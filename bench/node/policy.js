@@ -176,7 +176,8 @@ function tierEngine() {
 }
 
 const FIELDS = ['standing', 'value_tier', 'kind', 'category', 'severity', 'channel', 'complex'];
-const IDLE = 0, ACTIVE = 1, STOPPED = 2;
+// WAITING: started while the tier gave it no target (elapsed holds when)
+const IDLE = 0, ACTIVE = 1, STOPPED = 2, WAITING = 3;
 
 // ---- the engine ---------------------------------------------------------------------
 function newPolicy(calspec, sink) {
@@ -227,6 +228,9 @@ function newPolicy(calspec, sink) {
   const work = (onBiz, a, b) => b <= a ? 0 : onBiz ? biz.between(a, b) : b - a;
   const addWork = (onBiz, t, w) => w <= 0 ? t : onBiz ? biz.add(t, w) : t + w;
   const counting = (k) => k.state === ACTIVE && !k.paused && k.hasTarget;
+  // its steps can fire: a paused clock fires those a new target put at or below
+  // its working time, at the change
+  const armed = (k) => k.state === ACTIVE && k.hasTarget;
   function settle(c, k) {
     if (counting(k)) k.elapsed += work(c.tierd.business[k.ci], k.since, now);
     k.since = now;
@@ -256,17 +260,18 @@ function newPolicy(calspec, sink) {
     }
   }
   function schedule(c, k) {
-    const s = counting(k) ? nextStep(c, k) : null;
+    const s = armed(k) ? nextStep(c, k) : null;
     if (!s) { timerRemove(k); return; }
     settle(c, k);
     const p = point(s, c.tierd.target[k.ci]);
+    if (!counting(k) && p > k.elapsed) { timerRemove(k); return; }
     const at = p <= k.elapsed ? now : addWork(c.tierd.business[k.ci], now, p - k.elapsed);
     if (at === Infinity) timerRemove(k); else timerSet(k, at);
   }
   function fire(k) {
     const c = k.c;
     settle(c, k);
-    while (counting(k)) {
+    while (armed(k)) {
       const s = nextStep(c, k);
       if (!s || point(s, c.tierd.target[k.ci]) > k.elapsed) break;
       k.fired.add(s.key);
@@ -276,13 +281,18 @@ function newPolicy(calspec, sink) {
   }
   function start(c, ci) {
     const k = c.k[ci];
-    if (k.state === ACTIVE || !k.hasTarget) return;
+    if (k.state === ACTIVE) return;
+    if (!k.hasTarget) {
+      if (k.state !== WAITING) { k.state = WAITING; k.elapsed = now; }
+      return;
+    }
     k.state = ACTIVE; k.elapsed = 0; k.fired = new Set(); k.paused = false; k.since = now;
     emit(c, 'start', k);
     schedule(c, k);
   }
   function stop(c, ci) {
     const k = c.k[ci];
+    if (k.state === WAITING) k.state = IDLE;
     if (k.state !== ACTIVE) return;
     settle(c, k);
     k.state = STOPPED;
@@ -324,6 +334,13 @@ function newPolicy(calspec, sink) {
     c.tier = t; c.tierd = td;
     for (const k of c.k) { k.hasTarget = td.target[k.ci] !== 0; k.since = now; }
     emit(c, 'sla');
+    for (const k of c.k) { // a clock waiting for a target starts, counting since its start event
+      if (k.state !== WAITING || !k.hasTarget) continue;
+      const from = k.elapsed;
+      k.state = ACTIVE; k.fired = new Set(); k.paused = false; k.since = now;
+      k.elapsed = work(td.business[k.ci], from, now);
+      emit(c, 'start', k);
+    }
     for (const k of c.k) schedule(c, k);
   }
   function openCase(id) {

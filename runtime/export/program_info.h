@@ -23,6 +23,10 @@
 /* Calendar `calendar` (slate_program_calendar_id) as the engine uses it. */
 const cal_table *pi_calendar(const slate_program *prog, int calendar);
 
+/* The most VM instructions one event or timer may execute (the image's stated
+ * step bound, docs/bytecode.md "Step bound"); -1 for a NULL program. */
+int64_t pi_max_steps(const slate_program *prog);
+
 /* Rules in program order: the line of each and its label (NULL when unnamed). */
 int pi_rule_count(const slate_program *prog);
 int pi_rule_line(const slate_program *prog, int rule);

@@ -1,13 +1,13 @@
 /*
  * canon.c - the canonical bytes of the decision log: the netstrings the hash
  * chain is computed over, the chain's starting value, the canonical JSON of a
- * decision's arguments, RFC 3339 times, and pseudonyms.
+ * decision's arguments (strings escaped by jsonstr.h and times written by
+ * timestamp.h, as stdout's decisions are), and pseudonyms.
  *
  * Everything here is a pure function of its arguments, so the writer (log_write.c),
  * the verifier (verify.c) and the audit tools compute identical bytes.  The
  * definitions are the ones docs/audit-log.md gives; change both together.
  */
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,8 @@
 #include <nettle/sha2.h>
 
 #include "dlog.h"
+#include "jsonstr.h"
+#include "timestamp.h"
 
 /* ---- buffers ------------------------------------------------------------ */
 
@@ -87,36 +89,20 @@ void dlog_buf_printf(dlog_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-/* JSON string escaping: `"` and `\` escaped, the short escapes for \b \f \n \r
- * \t, other control bytes as \u00XX, everything else (UTF-8 included) as is. */
+/* The string quoted and escaped by jsonstr.h, as stdout's decisions escape it:
+ * room for the plain string first, then again with room for the escapes when
+ * it has any that do not fit. */
 void dlog_buf_json_str(dlog_buf *b, const char *s, size_t n)
 {
     dlog_buf_put(b, "\"", 1);
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        const char *esc = NULL;
-        char u[8];
-        switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
-        default:
-            if (c < 0x20) {
-                snprintf(u, sizeof u, "\\u%04x", c);
-                esc = u;
-            }
-        }
-        if (!esc) continue;
-        dlog_buf_put(b, s + run, i - run);
-        dlog_buf_puts(b, esc);
-        run = i + 1;
+    if (buf_reserve(b, n)) return;
+    size_t room = b->cap - b->len - 1;
+    size_t k = jstr_escape(b->p + b->len, room, s, n);
+    if (k > room) {
+        if (buf_reserve(b, k)) return;
+        jstr_escape(b->p + b->len, k, s, n);
     }
-    dlog_buf_put(b, s + run, n - run);
+    b->len += k;
     dlog_buf_put(b, "\"", 1);
 }
 
@@ -232,57 +218,9 @@ void slate_log_pseudonym(const void *key, size_t key_len, const char *id, size_t
 
 /* ---- time --------------------------------------------------------------- */
 
-/* Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm). */
-static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 char *slate_log_time(int64_t ms, char *buf)
 {
-    int64_t days = ms / 86400000, rem = ms % 86400000;
-    if (rem < 0) {
-        rem += 86400000;
-        days--;
-    }
-    int64_t y;
-    unsigned mo, d;
-    civil(days, &y, &mo, &d);
-    unsigned s = (unsigned)(rem / 1000);
-    if (y >= 0 && y <= 9999) {
-        /* the common case, formatted by hand: this runs twice per decision */
-        unsigned f[] = {(unsigned)y / 100, (unsigned)y % 100, mo, d, s / 3600, s / 60 % 60, s % 60};
-        static const char sep[] = {0, 0, '-', '-', 'T', ':', ':'}; /* before each field */
-        char *o = buf;
-        for (int i = 0; i < 7; i++) {
-            if (sep[i]) *o++ = sep[i];
-            *o++ = (char)('0' + f[i] / 10);
-            *o++ = (char)('0' + f[i] % 10);
-        }
-        unsigned ms3 = (unsigned)(rem % 1000);
-        *o++ = '.';
-        *o++ = (char)('0' + ms3 / 100);
-        *o++ = (char)('0' + ms3 / 10 % 10);
-        *o++ = (char)('0' + ms3 % 10);
-        *o++ = 'Z';
-        *o = 0;
-        return buf;
-    }
-    char tmp[80]; /* the widest year of an int64 of ms still fits in 32 bytes */
-    snprintf(tmp, sizeof tmp, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%03uZ", y, mo, d, s / 3600,
-             s / 60 % 60, s % 60, (unsigned)(rem % 1000));
-    size_t n = strlen(tmp);
-    if (n > 31) n = 31;
-    memcpy(buf, tmp, n);
-    buf[n] = 0;
+    ts_format(ms, buf); /* at most TS_FORMAT_UTC_MAX + 1 = 31 bytes: buf holds 32 */
     return buf;
 }
 
@@ -340,11 +278,14 @@ static void int_member(dlog_buf *b, int *first, const char *key, int64_t v)
 /*
  * The canonical arguments object.  Keys, in this order, each at most once:
  *   tier clock level|to reason|message field value targets
- *   percent before_ms after_ms target_ms elapsed_ms met deadline
+ *   percent before_ms after_ms target_ms elapsed_ms met breached_ms deadline
+ *   retroactive since
  * Strings appear when the decision has them.  Numbers appear when the action
  * always shows them (see always()) or when they are not zero; `deadline` is an
  * RFC 3339 time and appears when set (not INT64_MIN, and for actions that do not
  * use it, not 0).  `level` is the ESCALATE target, `reason` the REJECT message.
+ * `breached_ms` (a stop whose run breached) and `retroactive`/`since` (a late
+ * start counting from its start event) appear only then.
  */
 void dlog_args(dlog_buf *b, const slate_decision *d)
 {
@@ -367,11 +308,21 @@ void dlog_args(dlog_buf *b, const slate_decision *d)
         key_of(b, &first, "met");
         dlog_buf_puts(b, d->met ? "true" : "false");
     }
+    if (d->breached_ms) int_member(b, &first, "breached_ms", d->breached_ms);
     if (d->deadline != INT64_MIN && ((m & M_DEADLINE) || d->deadline != 0)) {
         char t[32];
         key_of(b, &first, "deadline");
         dlog_buf_put(b, "\"", 1);
         dlog_buf_puts(b, slate_log_time(d->deadline, t));
+        dlog_buf_put(b, "\"", 1);
+    }
+    if (d->retroactive) {
+        char t[32];
+        key_of(b, &first, "retroactive");
+        dlog_buf_puts(b, "true");
+        key_of(b, &first, "since");
+        dlog_buf_put(b, "\"", 1);
+        dlog_buf_puts(b, slate_log_time(d->since, t));
         dlog_buf_put(b, "\"", 1);
     }
     dlog_buf_puts(b, "}");
@@ -578,6 +529,31 @@ out:
         if (out->p) out->p[out->len] = 0;
     }
     return rc;
+}
+
+int dlog_args_same(const char *stored, size_t n, const char *rendered, size_t rn)
+{
+    dlog_buf out = {0}, tok = {0};
+    scan c = {stored, n, 0};
+    size_t copied = 0;
+    int same = 0;
+    while (c.i < n) {
+        if (stored[c.i] != '"') {
+            c.i++;
+            continue;
+        }
+        size_t a = c.i;
+        if (skip_string(&c) || decode_string(stored, a, c.i, &tok)) goto out;
+        dlog_buf_put(&out, stored + copied, a - copied);
+        dlog_buf_json_str(&out, tok.p ? tok.p : "", tok.len);
+        copied = c.i;
+    }
+    dlog_buf_put(&out, stored + copied, n - copied);
+    same = !out.failed && out.len == rn && (!rn || !memcmp(out.p, rendered, rn));
+out:
+    dlog_buf_free(&out);
+    dlog_buf_free(&tok);
+    return same;
 }
 
 void dlog_set_err(char **err, const char *fmt, ...)

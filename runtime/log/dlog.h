@@ -116,6 +116,13 @@ void dlog_buf_free(dlog_buf *b);
 /* Append the canonical args object of d to b. */
 void dlog_args(dlog_buf *b, const slate_decision *d);
 
+/* Whether the stored args text `stored` (n bytes) is `rendered` (rn bytes) as
+ * a log written before the log used stdout's escaper (jsonstr.h) holds it:
+ * that one kept DEL, U+2028/U+2029 and invalid UTF-8 as raw bytes.  True when
+ * escaping each decoded string of `stored` again, as today, gives `rendered`;
+ * replay asks it only when the bytes differ, so that such a log still replays. */
+int dlog_args_same(const char *stored, size_t n, const char *rendered, size_t rn);
+
 /* The payload with the value of every top-level "case" key replaced by its
  * pseudonym HMAC-SHA256(key, decoded id) in hex, appended to out; every other
  * byte is kept.  Returns 0, or -1 when the payload is not a JSON object or a

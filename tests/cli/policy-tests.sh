@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # policy-tests.sh - `slate test` on the policies' own tests (every test passes,
 # every rule, tier and ladder step covered), its failure modes and exit codes,
-# and `slate gen` (deterministic, time-ordered, accepted by the policy).
+# and `slate gen` (deterministic, time-ordered, accepted by the policy; --policy
+# only filters).
 # Run by tests/run.sh with SLATE set to the binary under test.
 set -eu
 SLATE=${SLATE:-build/slate}
@@ -64,4 +65,16 @@ sed 's/.*"at":"\([^"]*\)".*/\1/' "$tmp/a.jsonl" | sort -c || fail "gen output no
     printf '}\n'
 } > "$tmp/gen.test"
 "$SLATE" test "$tmp/gen.test" > "$tmp/out" || { grep -m5 'rejected' "$tmp/out"; fail "generated events rejected"; }
+
+# 5. gen --policy only leaves things out (its --help says so): the same cases,
+#    event types and times as the unfiltered stream, less the event types the
+#    policy does not declare, and no field it does not declare.
+"$SLATE" gen --seed 11 --cases 300 --policy policies/example.slate > "$tmp/ex.jsonl"
+key() { sed 's/^\({"case":"[^"]*","type":"[^"]*","at":"[^"]*"\).*/\1/' "$1"; }
+types=$(key "$tmp/ex.jsonl" | sed 's/.*"type":"\([^"]*\)".*/\1/' | sort -u | paste -sd'|')
+key "$tmp/a.jsonl" | grep -E "\"type\":\"($types)\"" | cmp -s - <(key "$tmp/ex.jsonl") ||
+    fail "gen --policy changed more than it left out"
+[ "$(wc -l < "$tmp/ex.jsonl")" -lt "$(wc -l < "$tmp/a.jsonl")" ] || fail "gen --policy left no event type out"
+grep -q '"standing":' "$tmp/ex.jsonl" && fail "gen --policy wrote a field example.slate does not declare"
+grep -q '"severity":' "$tmp/ex.jsonl" || fail "gen --policy left out a declared field"
 exit 0

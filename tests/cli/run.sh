@@ -158,9 +158,16 @@ printf 'policy "bad" version "1"\ncase { tier: enum { a } }\nsla x when tierr ==
 expect_rc 1 "$SLATE" run "$T/bad.slate" "$EV"
 grep -q 'bad.slate:3' "$T/err" || fail "policy errors are not shown"
 [ -s "$T/out" ] && fail "a broken policy produced decisions"
-printf 'not an image' >"$T/bad.slc"
+printf 'SLATEBC\0 cut short' >"$T/bad.slc"
 expect_rc 1 "$SLATE" run "$T/bad.slc" "$EV"
 grep -q 'not a valid compiled policy' "$T/err" || fail "corrupt image message"
+# source or image is told by the bytes (the magic), not by the name
+printf 'not an image' >"$T/text.slc"
+expect_rc 1 "$SLATE" run "$T/text.slc" "$EV"
+grep -q 'text.slc:1:1: error' "$T/err" || fail "a .slc holding text is not read as source"
+"$SLATE" build -q -o "$T/image.slate" "$POL" || fail "build for the named-as-source image"
+expect_rc 0 "$SLATE" run -q "$T/image.slate" "$EV" --until $UNTIL
+cmp -s "$T/out" "$T/golden" || fail "an image named .slate decides differently"
 
 # rejected events do not change the status
 printf 'garbage\n{"case":"x"}\n' >"$T/rejects.jsonl"

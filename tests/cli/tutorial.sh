@@ -102,6 +102,7 @@ has o '  FAIL a VIP problem climbs the whole ladder'
 has o '       line 30: the decisions differ from `expect exactly` (- expected, + actual):'
 has o '       - escalate manager at 2025-03-10T18:00Z'
 has o '       + escalate manager at 2025-03-10T17:00Z  # helpdesk.slate:35'
+has o '         sla vip_problem at 2025-03-10T09:00Z  # helpdesk.slate:39'
 has o 'tests: 6 passed, 1 failed'
 rm oops.test
 
@@ -121,7 +122,7 @@ has o 'helpdesk.slc: 6336 bytes, at most 23 steps per event or timer, hash ed9dc
 slate run --log audit.db helpdesk.slc rules.jsonl --until 2025-03-12T00:00:00Z > decisions.jsonl 2> e || fail "run --log"
 has e 'slate run: 8 events (0 rejected), 28 decisions, 2 cases open, T s'
 slate replay audit.db > o 2>&1 || { cat o; fail "replay"; }
-has o 'audit.db: chain verified: 39 rows, head 90e0e72e748958c0217732697b533c0a0dfddfa413f1f5ad4493df240e9b2dac'
+has o 'audit.db: chain verified: 39 rows, head 7fab15b5d935df59da1ae4f02ab8f1325d009614ed6ce894bac5d1937375cd02'
 has o 'audit.db: replay matches: 8 events (0 rejected), 1 policy entries, 28 decisions'
 slate explain audit.db c11 > o 2>&1 || fail "explain"
 has o 'policy helpdesk 7 (ed9dc9873ff8) from helpdesk.slate'

@@ -21,14 +21,14 @@
 #include "disasm.h"
 #include "events.h"
 #include "fmt.h"
-#include "frontend.h"
 #include "image.h"
 #include "load.h"
-#include "lower.h"
 #include "parse.h"
 #include "program.h"
 #include "runner.h"
 #include "slate.h"
+#include "slatec.h"
+#include "timestamp.h"
 #include "vm.h"
 
 static void fz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -113,8 +113,9 @@ static const int64_t ints[] = {0, 1, -1, 2, 3, 4, 5, 42, INT64_MAX, INT64_MIN, 1
 static void drive(const slate_program *p, uint64_t seed, int n)
 {
     rng r = {seed};
-    slate_engine_opts o = {0};
+    slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
     o.tolerance_ms = (int64_t)(rng_next(&r) % 3) * 60000;
+    o.max_jump_ms = -1; /* the drive ends with jumps of a month and a year */
     slate_engine *e = slate_engine_new(p, &o);
     if (!e) fz_fail("slate_engine_new failed");
     drive_state st = {0, NULL, 0};
@@ -178,29 +179,28 @@ static void drive(const slate_program *p, uint64_t seed, int n)
 
 int fz_frontend(const uint8_t *data, size_t size)
 {
-    fe_unit u;
-    int rc = fe_load_text(&u, "fuzz.slate", (const char *)data, size, sink_file(), 0);
-    if (rc == 3) fz_fail("front end ran out of memory on %zu bytes", size);
-    if (rc == 1 && u.diag.errors == 0) fz_fail("front end failed without an error");
-    if (rc == 0 && u.diag.errors) fz_fail("front end passed with %d errors", u.diag.errors);
-    if (rc == 0) {
-        uint8_t *img = NULL;
-        size_t len = 0;
-        int before = u.diag.errors;
-        if (cg_compile(u.ast, &u.diag, &img, &len) == 0) {
-            slate_program *p = NULL;
-            char *err = NULL;
-            if (slate_program_load(img, len, &p, &err) != SLATE_OK)
-                fz_fail("compiled image does not load: %s", err ? err : "?");
-            dis_program(p, len, sink_file());
-            drive(p, seed_of(data, size), 48);
-            slate_program_free(p);
-            free(img);
-        } else if (u.diag.errors == before) {
-            fz_fail("back end failed without an error");
-        }
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = sink_file();
+    slate_program *p = NULL;
+    uint8_t *img = NULL;
+    size_t len = 0;
+    const char *src = data ? (const char *)data : ""; /* NULL would mean "read the file" */
+    int rc = slatec_compile(&o, "fuzz.slate", src, size, &p, &img, &len);
+    if (rc == SLATE_NOMEM) fz_fail("the compiler ran out of memory on %zu bytes", size);
+    if (rc == SLATE_ERROR && o.errors == 0) fz_fail("compiling failed without an error");
+    if (rc == SLATE_OK && o.errors) fz_fail("compiling passed with %d errors", o.errors);
+    if (rc != SLATE_OK && rc != SLATE_ERROR) fz_fail("compiling returned %d", rc);
+    if (rc == SLATE_OK) {
+        /* The program is the one loaded from these bytes: so is a second load. */
+        slate_program *q = NULL;
+        if (slate_program_load(img, len, &q, NULL) != SLATE_OK) fz_fail("the compiled image does not load");
+        if (strcmp(slate_program_hash(p), slate_program_hash(q))) fz_fail("the program is not the image's");
+        slate_program_free(q);
+        slatec_disasm(p, len, sink_file());
+        drive(p, seed_of(data, size), 48);
+        slate_program_free(p);
+        free(img);
     }
-    fe_release(&u);
     return 0;
 }
 
@@ -292,17 +292,11 @@ static slate_program *events_prog;
 static const slate_program *events_program(void)
 {
     if (events_prog) return events_prog;
-    fe_unit u;
-    uint8_t *img = NULL;
-    size_t len = 0;
-    if (fe_load_text(&u, "fuzz.slate", events_policy, sizeof events_policy - 1, stderr, 0) ||
-        cg_compile(u.ast, &u.diag, &img, &len))
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = stderr;
+    if (slatec_compile(&o, "fuzz.slate", events_policy, sizeof events_policy - 1, &events_prog, NULL,
+                       NULL) != SLATE_OK)
         fz_fail("the events target's policy does not compile");
-    fe_release(&u);
-    char *err = NULL;
-    if (slate_program_load(img, len, &events_prog, &err) != SLATE_OK)
-        fz_fail("the events target's policy does not load: %s", err ? err : "?");
-    free(img);
     return events_prog;
 }
 
@@ -311,7 +305,7 @@ int fz_events(const uint8_t *data, size_t size)
 {
     const slate_program *p = events_program();
     int strict = size && (data[0] & 1);
-    slate_engine_opts o = {0};
+    slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
     o.tolerance_ms = size && (data[0] & 2) ? 300000 : 0;
     if (size) data++, size--;
     runner run;
@@ -343,7 +337,11 @@ int fz_events(const uint8_t *data, size_t size)
         }
         s += n + 1;
     }
-    if (runner_advance(&run, slate_engine_now(run.eng) + 90 * 86400000ll))
+    /* 90 days on, within the instants the engine takes (years 0000-9999); a
+     * stream that set no time has nothing to advance from. */
+    int64_t now = slate_engine_now(run.eng), later = 90 * 86400000ll;
+    if (now != INT64_MIN &&
+        runner_advance(&run, now <= TS_MAX_MS - later ? now + later : TS_MAX_MS))
         fz_fail("runner_advance: %s", run.err);
     ev_stats stats = ev_reader_stats(rd);
     if (stats.events != events || stats.rejected != rejected)

@@ -7,7 +7,7 @@
  * call each, and tests/unit/test_fuzz_regress.c replays every file of
  * tests/fuzz/regress/<target>/ through the same function on every `make test`.
  *
- *   frontend  policy text -> parse -> check -> lower/emit -> load -> engine
+ *   frontend  policy text -> slatec_compile (parse, check, lower/emit, load) -> engine
  *   load      image bytes -> load + verify -> every block in the VM -> engine
  *   events    JSON Lines -> event reader -> runner/engine, on a fixed policy
  *   fmt       policy text -> fmt: the result parses to the same tree, is stable

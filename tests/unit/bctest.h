@@ -12,6 +12,7 @@
 
 #include "frontend.h"
 #include "lower.h"
+#include "slatec.h"
 
 /* Compile `src` (named `file`) to an image; diagnostics go to stderr.  Returns 0
  * with a malloc'd image, -1 when the policy has errors. */
@@ -48,7 +49,7 @@ static inline void bc_unit_free(bc_unit *b)
 static inline char *bc_read(const char *path, size_t *len)
 {
     size_t n;
-    char *s = fe_read_file(path, &n);
+    char *s = slatec_read_file(path, &n);
     if (s && len) *len = n;
     return s;
 }

@@ -56,12 +56,26 @@ static int sink(void *ud, const slate_decision *d)
     size_t r = 400 - (size_t)n;
     switch (d->action) {
     case SLATE_A_SLA: snprintf(o, r, "sla %s %s", d->tier ? d->tier : "-", d->targets); break;
-    case SLATE_A_START: snprintf(o, r, "start %s%s", d->clock, dl); break;
+    case SLATE_A_START:
+        if (d->retroactive) { /* a late start counting from its start event */
+            char x[40];
+            tfmt(x, sizeof x, d->since);
+            snprintf(o, r, "start %s%s since=%s el=%llds", d->clock, dl, x,
+                     (long long)(d->elapsed_ms / S));
+        } else {
+            snprintf(o, r, "start %s%s", d->clock, dl);
+        }
+        break;
     case SLATE_A_RESUME: snprintf(o, r, "resume %s%s", d->clock, dl); break;
     case SLATE_A_PAUSE: snprintf(o, r, "pause %s el=%llds", d->clock, (long long)(d->elapsed_ms / S)); break;
     case SLATE_A_STOP:
-        snprintf(o, r, "stop %s %s el=%llds", d->clock, d->met ? "met" : "missed",
-                 (long long)(d->elapsed_ms / S));
+        if (d->breached_ms) /* the run breached: the target it breached */
+            snprintf(o, r, "stop %s %s el=%llds breached=%llds", d->clock,
+                     d->met ? "met" : "missed", (long long)(d->elapsed_ms / S),
+                     (long long)(d->breached_ms / S));
+        else
+            snprintf(o, r, "stop %s %s el=%llds", d->clock, d->met ? "met" : "missed",
+                     (long long)(d->elapsed_ms / S));
         break;
     case SLATE_A_WARN:
         if (d->percent)

@@ -211,6 +211,63 @@ static void test_report_html(void **state)
     free(html);
 }
 
+/* A clock run that breached counts as missed at its stop even when a later,
+ * larger target was not reached (issue 13, item 2): E's stop says `met` as a
+ * log written before stops carried `breached_ms` does (its breach decision
+ * tells), F's stop carries `breached_ms`.  Response met: 0 of 2. */
+static void test_report_breached_run_is_missed(void **state)
+{
+    fixture *f = *state;
+    char *db = syn_path(f->dir, "breached.db");
+    slate_log_opts opts = {.options = (const char *[]){"tolerance_ms=0", NULL}};
+    slate_log *log;
+    assert_int_equal(slate_log_open_opts(db, &opts, &log, NULL), SLATE_OK);
+    syn_ctx c = {log, 0, 1, 0, 0};
+    assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", syn_source), 0);
+    for (int i = 0; i < 2; i++) {
+        const char *id = i ? "F" : "E";
+        char p[160];
+        snprintf(p, sizeof p, "{\"case\":\"%s\",\"type\":\"opened\",\"tier\":\"vip\"}", id);
+        syn_event(&c, SYN_MIN(0), id, "opened", p, NULL);
+        syn_sla(&c, SYN_MIN(0), id, 17, "vip", "[]");
+        syn_d(&c, SYN_MIN(0), id, SLATE_A_START, 10, 0, "response", 15 * 60000, 0, SYN_MIN(15), 0,
+              NULL, NULL);
+        syn_end(&c);
+    }
+    syn_event(&c, SYN_MIN(20), "E", "updated", "{\"case\":\"E\",\"tier\":\"low\"}", NULL);
+    for (int i = 0; i < 2; i++) /* the two breaches, timers due before the event */
+        syn_d(&c, SYN_MIN(15), i ? "F" : "E", SLATE_A_BREACH, 18, 1, "response", 15 * 60000,
+              15 * 60000, INT64_MIN, 0, NULL, NULL);
+    syn_sla(&c, SYN_MIN(20), "E", 24, "default", "[]");
+    syn_end(&c);
+    syn_event(&c, SYN_MIN(30), "E", "responded", "{\"case\":\"E\"}", NULL);
+    syn_d(&c, SYN_MIN(30), "E", SLATE_A_STOP, 10, 0, "response", 24 * 3600000LL, 30 * 60000,
+          INT64_MIN, 1, NULL, NULL);
+    syn_end(&c);
+    syn_event(&c, SYN_MIN(30), "F", "responded", "{\"case\":\"F\"}", NULL);
+    slate_decision d = syn_dec(c.dseq++, SYN_MIN(30), "F", SLATE_A_STOP, c.ev, 10);
+    d.clock = "response";
+    d.target_ms = 15 * 60000;
+    d.elapsed_ms = 30 * 60000;
+    d.breached_ms = 15 * 60000;
+    assert_int_equal(slate_log_sink(log, &d), SLATE_OK);
+    syn_end(&c);
+    assert_int_equal(c.failed, 0);
+    assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
+
+    char *out;
+    assert_int_equal(run_cmd(f, &out, cmd_report, "report", "--json", db, NULL), EXIT_OK);
+    json_error_t e;
+    json_t *r = json_loads(out, 0, &e);
+    if (!r) fail_msg("report --json: %s", e.text);
+    expect_num(r, "clocks.response.met", 0);
+    expect_num(r, "clocks.response.met_pct", 0);
+    expect_num(r, "breaches.total", 2);
+    json_decref(r);
+    free(out);
+    free(db);
+}
+
 static void test_report_errors(void **state)
 {
     fixture *f = *state;
@@ -276,6 +333,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_report_numbers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_html, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_breached_run_is_missed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_explain_golden, setup, teardown),
         cmocka_unit_test_setup_teardown(test_explain_pseudonyms, setup, teardown),

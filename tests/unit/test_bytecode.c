@@ -20,6 +20,7 @@
 #include "disasm.h"
 #include "emit.h"
 #include "image.h"
+#include "image_rec.h"
 #include "load.h"
 #include "slate.h"
 #include "verify.h"
@@ -78,12 +79,11 @@ static void test_golden_listings(void **state)
     for (int i = 0; i < n; i++) {
         char path[512];
         snprintf(path, sizeof path, BC_DIR "/%s.slate", names[i]);
-        fe_unit u;
+        slatec_opts o = SLATEC_OPTS_INIT;
+        o.diag = stderr;
         uint8_t *img = NULL;
         size_t len = 0;
-        int rc = fe_load(&u, path, stderr, 0);
-        if (rc == 0) rc = cg_compile(u.ast, &u.diag, &img, &len);
-        fe_release(&u);
+        int rc = slatec_compile(&o, path, NULL, 0, NULL, &img, &len);
         if (rc) {
             fprintf(stderr, "%s: does not compile\n", path);
             bad++;
@@ -189,6 +189,9 @@ static void test_public_api(void **state)
     assert_int_equal(slate_program_event_id(p, "tick"), 11);
     assert_int_equal(slate_program_event_id(p, "analysed"), 12);
     assert_int_equal(slate_program_event_id(p, "nope"), -1);
+    /* the image numbers the built-ins as builtins.def lists them */
+    for (int i = 0; i < PROG_NBUILTIN_EVENTS; i++)
+        assert_int_equal(slate_program_event_id(p, vrf_builtin_events[i]), i);
     int tier = slate_program_field_id(p, "tier");
     assert_int_equal(tier, 0);
     assert_int_equal(slate_program_field_type(p, tier), SLATE_T_ENUM);
@@ -209,7 +212,6 @@ static void test_public_api(void **state)
     assert_int_equal(slate_libversion_number(), SLATE_VERSION_NUMBER);
     assert_string_equal(slate_errstr(SLATE_NOMEM), "out of memory");
     free(img);
-    for (int i = 0; i < 12; i++) assert_string_equal(vrf_builtin_events[i], ast_builtin_events[i]);
 }
 
 /* ---- corruptions: image level ------------------------------------------------ */
@@ -248,7 +250,10 @@ static void test_image_corruptions(void **state)
     FRESH(); c[1] = 'X';
     expect_refused(c, len, "header: bad magic");
     FRESH(); img_put32(c + 8, IMG_FORMAT + 1);
-    expect_refused(c, len, "header: format version 3 (this runtime reads 1 to 2)");
+    expect_refused(c, len, "header: format version 4 (this runtime reads 1 to 3)");
+    /* a format 3 image has the `required` section a format 2 one lacks */
+    FRESH(); img_put32(c + 8, 3); rehash(c, len);
+    expect_refused(c, len, "header: 23 sections (24 expected in format 3)");
     FRESH(); img_put32(c + 8, 0);
     expect_refused(c, len, "header: format version 0");
     /* a format 1 image may not use the fused jumps format 2 added */
@@ -287,6 +292,116 @@ static void test_image_corruptions(void **state)
     free(img);
 }
 
+/* A copy of `img` with `delta` records added at the end of section `id`
+ * (zeros) or, for delta < 0, its last ones dropped, and the directory, the
+ * length and the hash made right again: an image whose every section holds
+ * whole records, so only the loader's rules across sections can refuse it. */
+static uint8_t *resized(const uint8_t *img, size_t len, int id, int delta, size_t *nlen)
+{
+    static const uint32_t size[] = {
+#define SECTION(id, num, name, type) IMG_SIZE_##id,
+#include "image.def"
+    };
+    long add = (long)delta * (long)size[id - 1];
+    *nlen = (size_t)((long)len + add);
+    uint8_t *c = calloc(*nlen, 1);
+    int nsec = (int)img_get32(img + 20); /* 23 in format 2, 24 in format 3 */
+    size_t at = IMG_HEADER_LEN + (size_t)nsec * IMG_DIRENT_LEN;
+    memcpy(c, img, at);
+    for (int i = 1; i <= nsec; i++) {
+        const uint8_t *e = img + IMG_HEADER_LEN + (size_t)(i - 1) * IMG_DIRENT_LEN;
+        uint32_t off = img_get32(e + 4), slen = img_get32(e + 8), nslen = i == id ? (uint32_t)(slen + add) : slen;
+        memcpy(c + at, img + off, nslen < slen ? nslen : slen);
+        if (i == id) img_put32(c + at, img_get32(img + off) + (uint32_t)delta);
+        img_put32(dirent_of(c, i) + 4, (uint32_t)at);
+        img_put32(dirent_of(c, i) + 8, nslen);
+        at += nslen;
+    }
+    img_put32(c + 16, (uint32_t)*nlen);
+    rehash(c, *nlen);
+    return c;
+}
+
+/* The loader's checks that record sizes alone cannot make: image.def's rules
+ * across sections (counts that must agree, packed strings, calendar slices). */
+static void test_image_cross_sections(void **state)
+{
+    (void)state;
+    uint8_t *img, *c;
+    size_t len, n;
+    char want[64];
+    assert_int_equal(bc_compile("service.slate", service, &img, &len), 0);
+    /* the unchanged copy loads: resized() itself breaks nothing */
+    slate_program *p;
+    char err[256];
+    c = resized(img, len, IMG_S_LEVELS, 0, &n);
+    assert_int_equal(n, len);
+    assert_memory_equal(c, img, len);
+    free(c);
+    c = resized(img, len, IMG_S_META, 1, &n);
+    expect_refused(c, n, "meta: 2 records (1 expected)");
+    free(c);
+    assert_int_equal(load_image(img, len, &p, err, sizeof err), 0);
+    snprintf(want, sizeof want, "lines: %u entries for %u instructions", p->ncode - 1, p->ncode);
+    c = resized(img, len, IMG_S_LINES, -1, &n);
+    expect_refused(c, n, want);
+    free(c);
+    snprintf(want, sizeof want, "strings[%u]: runs past the string data", p->nstrings - 1);
+    c = resized(img, len, IMG_S_STRDATA, -1, &n);
+    expect_refused(c, n, want);
+    free(c);
+    c = resized(img, len, IMG_S_STRDATA, 3, &n);
+    expect_refused(c, n, "strdata: 3 unused bytes");
+    free(c);
+    /* a calendar's slices must lie inside calweek, calclosed and caloffsets */
+    assert_true(p->ncalendars >= 2);
+    for (int t = 0; t < 3; t++) {
+        c = malloc(len);
+        memcpy(c, img, len);
+        uint8_t *rec = c + img_get32(dirent_of(c, IMG_S_CALENDARS) + 4) + 4 + IMG_SIZE_CALENDARS;
+        img_calendar cal;
+        img_get_CALENDARS(rec, &cal);
+        if (t == 0) cal.nweek++;
+        if (t == 1) cal.first_closed = UINT32_MAX; /* first + count overflows 32 bits */
+        if (t == 2) cal.noffsets = UINT32_MAX;
+        img_put_CALENDARS(rec, &cal);
+        rehash(c, len);
+        expect_refused(c, len, "calendars[1]: tables out of range");
+        free(c);
+    }
+    slate_program_free(p);
+    free(img);
+}
+
+/* docs/bytecode.md's table of sections says what image.def says: each id,
+ * name and record size, in order. */
+static void test_docs_match_image_def(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t id, size;
+        const char *name;
+    } want[] = {
+#define SECTION(id, num, name, type) {num, IMG_SIZE_##id, name},
+#include "image.def"
+    };
+    char *doc = bc_read("docs/bytecode.md", NULL);
+    assert_non_null(doc);
+    uint32_t rows = 0;
+    for (char *line = strtok(doc, "\n"); line; line = strtok(NULL, "\n")) {
+        unsigned id, size;
+        char name[32];
+        if (sscanf(line, "| %u | %31[a-z] | %u |", &id, name, &size) != 3) continue;
+        assert_true(rows < IMG_NSECTIONS);
+        if (id != want[rows].id || strcmp(name, want[rows].name) || size != want[rows].size)
+            fail_msg("docs/bytecode.md: row \"%s\": want | %u | %s | %u |", line, want[rows].id, want[rows].name,
+                     want[rows].size);
+        rows++;
+    }
+    assert_int_equal(rows, IMG_NSECTIONS);
+    free(doc);
+}
+
 /* ---- image formats ------------------------------------------------------------ */
 
 /* Every tier the selection of `p` returns, for all values of the four fields of
@@ -320,7 +435,7 @@ static void test_format1_image(void **state)
     assert_non_null(src);
     assert_int_equal(bc_compile("select.slate", src, &img, &nlen), 0);
     assert_int_equal(load_image(img, nlen, &q, err, sizeof err), 0);
-    assert_int_equal(q->format, IMG_FORMAT);
+    assert_int_equal(q->format, 2); /* requires no field: the oldest format that holds it */
     int fused = 0;
     for (uint32_t pc = 0; pc < q->ncode; pc++) fused += q->code[pc].op >= PROG_OP_FORMAT2;
     assert_true(fused > 0);
@@ -333,6 +448,70 @@ static void test_format1_image(void **state)
     free(img);
     free(src);
     free(old);
+}
+
+/* `required on` (format 3): the pairs come out sorted by (event, field); a
+ * policy without them is written as format 2, byte for byte as before; the
+ * loader and the verifier refuse a format 3 image with no pairs, and pairs out
+ * of range, on `tick`, repeated or out of order. */
+static const char required_src[] =
+    "policy \"req\" version \"1\"\n"
+    "case { a: enum { x, y } required on reopened, opened\n"
+    "       b: int\n"
+    "       c: bool required on opened }\n"
+    "clock k starts on opened stops on resolved\n"
+    "sla s when a == y { k within 1h }\n";
+
+static void test_required_section(void **state)
+{
+    (void)state;
+    uint8_t *img, *c;
+    size_t len, n;
+    slate_program *p;
+    char err[256];
+    assert_int_equal(bc_compile("req.slate", required_src, &img, &len), 0);
+    if (load_image(img, len, &p, err, sizeof err)) fail_msg("refused: %s", err);
+    assert_int_equal(p->format, 3);
+    assert_int_equal(img_get32(img + 20), IMG_NSECTIONS);
+    assert_int_equal(p->nrequired, 3);
+    int opened = slate_program_event_id(p, "opened"), reopened = slate_program_event_id(p, "reopened");
+    assert_int_equal(p->required[0].event, opened);
+    assert_int_equal(p->required[0].field, 0);
+    assert_int_equal(p->required[1].event, opened);
+    assert_int_equal(p->required[1].field, 2);
+    assert_int_equal(p->required[2].event, reopened);
+    assert_int_equal(p->required[2].field, 0);
+    slate_program_free(p);
+
+    /* no pairs left in a format 3 image: not the canonical form */
+    c = resized(img, len, IMG_S_REQUIRED, -3, &n);
+    expect_refused(c, n, "required: no records in a format 3 image");
+    free(c);
+    /* one record changed at a time */
+    static const struct { int rec; uint16_t event, field; const char *want; } bad[] = {
+        {0, 11, 0, "required[0]: a `tick` has no case"},
+        {0, 99, 0, "required[0]: event out of range"},
+        {0, 0, 9, "required[0]: field out of range"},
+        {1, 0, 0, "required[1]: not in (event, field) order, or repeated"},
+        {2, 0, 2, "required[2]: not in (event, field) order, or repeated"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        c = malloc(len);
+        memcpy(c, img, len);
+        uint8_t *rec = c + img_get32(dirent_of(c, IMG_S_REQUIRED) + 4) + 4 + (size_t)bad[i].rec * IMG_SIZE_REQUIRED;
+        img_put16(rec, bad[i].event);
+        img_put16(rec + 2, bad[i].field);
+        rehash(c, len);
+        expect_refused(c, len, bad[i].want);
+        free(c);
+    }
+    free(img);
+
+    /* without `required on`: format 2, 23 sections */
+    assert_int_equal(bc_compile("service.slate", service, &img, &len), 0);
+    assert_int_equal(img_get32(img + 8), 2);
+    assert_int_equal(img_get32(img + 20), IMG_NSECTIONS_FORMAT2);
+    free(img);
 }
 
 /* ---- the fused jumps' semantics ------------------------------------------------- */
@@ -556,6 +735,29 @@ static void m_conflict(slate_program *p)
 static void m_dup_enum(slate_program *p) { ((uint32_t *)p->enum_values)[1] = p->enum_values[0]; }
 static void m_dup_clock(slate_program *p) { ((prog_clock *)p->clocks)[1].name = p->clocks[0].name; }
 static void m_evop_adhoc(slate_program *p) { ((prog_evop *)p->evops)[0].clock = 2; }
+static void m_clock_flags(slate_program *p) { ((prog_clock *)p->clocks)[0].flags = 8; }
+static void m_late_adhoc(slate_program *p) { ((prog_clock *)p->clocks)[2].flags = PCF_LATE_FROM_CHANGE; }
+
+/* `starts late from change` is a clock flag (4, issue 13): an image with it
+ * loads and keeps it; an image without it is byte for byte what it was. */
+static void test_late_flag_loads(void **state)
+{
+    (void)state;
+    static const char src[] = "policy \"p\" version \"1\"\n"
+                              "case { vip: bool }\n"
+                              "clock response starts on opened stops on responded\n"
+                              "               starts late from change\n"
+                              "sla vip when vip { response within 1h }\n";
+    uint8_t *img;
+    size_t len;
+    assert_int_equal(bc_compile("p.slate", src, &img, &len), 0);
+    slate_program *q = NULL;
+    char err[256];
+    if (load_image(img, len, &q, err, sizeof err)) fail_msg("refused: %s", err);
+    assert_int_equal(q->clocks[0].flags, PCF_LATE_FROM_CHANGE);
+    slate_program_free(q);
+    free(img);
+}
 
 /* The stated step bound is a claim the loader checks, not a value it must
  * reproduce: an image whose bound is larger than the code needs (written by a
@@ -633,6 +835,8 @@ static void test_program_corruptions(void **state)
         {m_dup_enum, "enumvals[1]: duplicate value `vip` in `tier`"},
         {m_dup_clock, "clocks[1]: duplicate name `response`"},
         {m_evop_adhoc, "evops[0]: operation on an ad-hoc clock"},
+        {m_clock_flags, "clocks[0]: bad flags 0x8"},
+        {m_late_adhoc, "clocks[2]: flags or pause condition on an ad-hoc clock"},
         {m_fj_enum_imm, "code[0]: immediate 4 out of range for field 0"},
         {m_fj_bool_imm, "code[11]: immediate 2 out of range for a bool"},
         {m_fj_bool_order, "code[11]: FJLT orders bool values"},
@@ -658,9 +862,13 @@ int main(void)
         cmocka_unit_test(test_writer_inverts_loader),
         cmocka_unit_test(test_public_api),
         cmocka_unit_test(test_image_corruptions),
+        cmocka_unit_test(test_image_cross_sections),
+        cmocka_unit_test(test_docs_match_image_def),
         cmocka_unit_test(test_program_corruptions),
+        cmocka_unit_test(test_late_flag_loads),
         cmocka_unit_test(test_max_steps_larger_loads),
         cmocka_unit_test(test_format1_image),
+        cmocka_unit_test(test_required_section),
         cmocka_unit_test(test_fused_semantics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 
 #include "calbuild.h"
 #include "calendar.h"
+#include "civil.h"
 #include "tz.h"
 
 #define H (INT64_C(3600000))
@@ -95,7 +96,7 @@ static void build(cal_table *t, const char *zone, const char *hours, const char 
 /* UTC milliseconds of a UTC date and time. */
 static int64_t utc(int y, int mo, int d, int hh, int mm)
 {
-    return tz_days_from_civil(y, mo, d) * DAY + hh * H + mm * M;
+    return civil_to_days(y, mo, d) * DAY + hh * H + mm * M;
 }
 
 /* ---- hand-worked cases ------------------------------------------------------------ */

@@ -114,6 +114,37 @@ static void test_pause_stop(void **state)
     d.elapsed_ms = 900001;
     EXPECT(d, HEAD "\"action\":\"stop\",\"rule\":\"svc.slate:42\",\"event\":3,"
                    "\"clock\":\"resolution\",\"met\":false,\"elapsed_s\":900,\"target_s\":900}");
+    /* a run that breached an earlier, tighter target (issue 13, item 2) */
+    d.target_ms = 172800000;
+    d.breached_ms = 14400999; /* floor, like every duration */
+    EXPECT(d, HEAD "\"action\":\"stop\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"clock\":\"resolution\",\"met\":false,\"elapsed_s\":900,"
+                   "\"target_s\":172800,\"breached\":true,\"breach_target_s\":14400}");
+}
+
+/* A late start counting from its start event (issue 13, item 5); the same
+ * members on a resume, or `retroactive` unset, render nothing more. */
+static void test_retroactive_start(void **state)
+{
+    (void)state;
+    slate_decision d = base(SLATE_A_START);
+    d.clock = "handling";
+    d.target_ms = 7200000;
+    d.deadline = T0 + 3600000;
+    d.elapsed_ms = 3600000;
+    d.since = T0 - 7200000;
+    EXPECT(d, HEAD "\"action\":\"start\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"clock\":\"handling\",\"target_s\":7200,"
+                   "\"deadline\":\"2025-03-07T10:00:00.000Z\"}");
+    d.retroactive = 1;
+    EXPECT(d, HEAD "\"action\":\"start\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"clock\":\"handling\",\"target_s\":7200,"
+                   "\"deadline\":\"2025-03-07T10:00:00.000Z\",\"retroactive\":true,"
+                   "\"since\":\"2025-03-07T07:00:00.000Z\",\"elapsed_s\":3600}");
+    d.action = SLATE_A_RESUME;
+    EXPECT(d, HEAD "\"action\":\"resume\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                   "\"clock\":\"handling\",\"target_s\":7200,"
+                   "\"deadline\":\"2025-03-07T10:00:00.000Z\"}");
 }
 
 static void test_warn_breach_timer(void **state)
@@ -383,19 +414,19 @@ static void test_time_format(void **state)
 static void test_civil_round_trip(void **state)
 {
     (void)state;
-    int64_t first = ts_days_from_civil(1600, 1, 1), last = ts_days_from_civil(2400, 12, 31);
+    int64_t first = civil_to_days(1600, 1, 1), last = civil_to_days(2400, 12, 31);
     int64_t py;
     int pm, pd;
-    ts_civil_from_days(first - 1, &py, &pm, &pd);
+    civil_from_days(first - 1, &py, &pm, &pd);
     assert_true(py == 1599 && pm == 12 && pd == 31);
     for (int64_t z = first; z <= last; z++) {
         int64_t y;
         int m, d;
-        ts_civil_from_days(z, &y, &m, &d);
-        assert_int_equal(ts_days_from_civil(y, m, d), z);
+        civil_from_days(z, &y, &m, &d);
+        assert_int_equal(civil_to_days(y, m, d), z);
         /* consecutive days: next day in month, or the 1st of the next month */
         if (d == 1) {
-            assert_true(pd == ts_days_in_month(py, pm));
+            assert_true(pd == civil_month_days(py, pm));
             assert_true((m == pm + 1 && y == py) || (m == 1 && pm == 12 && y == py + 1));
         } else {
             assert_true(d == pd + 1 && m == pm && y == py);
@@ -564,6 +595,7 @@ int main(void)
         cmocka_unit_test_setup(test_sla, setup),
         cmocka_unit_test_setup(test_start_resume, setup),
         cmocka_unit_test_setup(test_pause_stop, setup),
+        cmocka_unit_test_setup(test_retroactive_start, setup),
         cmocka_unit_test_setup(test_warn_breach_timer, setup),
         cmocka_unit_test_setup(test_people_actions, setup),
         cmocka_unit_test_setup(test_set_require_review_emit, setup),

@@ -370,12 +370,26 @@ static void test_reject_keeps_what_it_could_read(void **state)
     assert_int_equal(res.ev.at, 0);
     assert_int_equal(res.ev.type, 0);
 
+    /* rejected before `at` is checked: still dated by the line's `at` */
     assert_int_equal(parse(r, "{\"id\":5,\"case\":\"C-9\",\"type\":\"nope\",\"at\":0}"), EV_REJECT);
     assert_memory_equal(res.ev.id, "5", 1);
     assert_memory_equal(res.ev.case_id, "C-9", 3);
-    assert_int_equal(res.ev.at, INT64_MIN);
+    assert_int_equal(res.ev.at, 0);
     assert_int_equal(res.ev.type, -1);
     assert_int_equal(res.ev.seq, 2);
+    assert_int_equal(parse(r, "{\"id\":true,\"case\":\"C-9\",\"type\":\"opened\","
+                              "\"at\":\"2025-03-01T10:00:00+08:00\"}"), EV_REJECT);
+    assert_int_equal(res.ev.at, 1740794400000);
+    assert_int_equal(parse(r, "{\"type\":\"opened\",\"at\":\"2025-03-01T10:00:00Z\"}"), EV_REJECT);
+    assert_string_equal(res.reason, "missing `case`");
+    assert_int_equal(res.ev.at, 1740823200000);
+    /* ... and undated when that `at` does not parse either */
+    assert_int_equal(parse(r, "{\"case\":\"C-9\",\"type\":\"nope\",\"at\":\"2025-02-29T00:00:00Z\"}"),
+                     EV_REJECT);
+    assert_int_equal(res.ev.at, INT64_MIN);
+    assert_int_equal(parse(r, "{\"case\":\"C-9\",\"type\":\"nope\",\"at\":-62167219200001}"),
+                     EV_REJECT);
+    assert_int_equal(res.ev.at, INT64_MIN);
     ev_reader_free(r);
 }
 

@@ -18,6 +18,7 @@
 #include "fmt.h"
 #include "frontend.h"
 #include "parse.h"
+#include "slatec.h"
 #include "testutil.h"
 
 typedef struct res {
@@ -108,7 +109,7 @@ static void check_stable(const char *path, const char *src, size_t len)
 
 static char *slurp(const char *path, size_t *len)
 {
-    char *s = fe_read_file(path, len);
+    char *s = slatec_read_file(path, len);
     if (!s) fprintf(stderr, "cannot read %s\n", path);
     assert_non_null(s);
     return s;
@@ -186,6 +187,8 @@ static void test_dump_sees_changes(void **state)
         "policy \"p\"\non a when x == 1 { require q within 4 working days }\n",
         "policy \"p\"\non a when x == 1 { require q within 4h on b }\n",
         "policy \"p\" version \"1\"\non a when x == 1 { route q }\n",
+        "policy \"p\"\nclock c starts on a\n",
+        "policy \"p\"\nclock c starts on a starts late from change\n",
     };
     size_t n = sizeof v / sizeof v[0];
     char *d[sizeof v / sizeof v[0]];

@@ -1,12 +1,16 @@
 /*
  * test_fuzz_regress.c - replays the fuzzers' findings on every `make test`.
  *
- * Every file of tests/fuzz/regress/TARGET/ (an input that once crashed, leaked,
- * hung or broke an invariant, minimised) and of tests/fuzz/seeds/TARGET/ goes
+ * Every file of tests/fuzz/regress/TARGET/ and of tests/fuzz/seeds/TARGET/ goes
  * through the same harness function as the libFuzzer target TARGET
  * (tests/fuzz/harness.c, logread.c), here compiled without libFuzzer; the frontend and fmt
- * targets also get the repository's policies.  A broken invariant aborts with
- * "fuzz: ..." after the file's name; the sanitizer build checks memory.
+ * targets also get the repository's policies.  A regress folder holds the
+ * minimised findings (an input that once crashed, leaked, hung or broke an
+ * invariant, named for what it was) and a few small inputs kept from `make fuzz`
+ * corpora for their coverage (cov-*).  Every folder named here must exist and
+ * hold an input: a missing or empty one fails, so the test cannot pass having
+ * replayed nothing.  A broken invariant aborts with "fuzz: ..." after the
+ * file's name; the sanitizer build checks memory.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,12 +33,13 @@ static int by_name(const void *a, const void *b)
 }
 
 /* Run fn over every regular file in `dir` whose name ends in `suffix` (all when
- * NULL), in sorted order.  Returns the number run; a missing dir runs none. */
+ * NULL), in sorted order.  Returns the number run, or -1 when dir cannot be
+ * opened. */
 static int replay_dir(const char *dir, const char *suffix,
                       int (*fn)(const uint8_t *, size_t))
 {
     DIR *d = opendir(dir);
-    if (!d) return 0;
+    if (!d) return -1;
     char **names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *e;
@@ -56,7 +61,7 @@ static int replay_dir(const char *dir, const char *suffix,
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         size_t len;
-        char *bytes = fe_read_file(path, &len);
+        char *bytes = slatec_read_file(path, &len);
         assert_non_null(bytes);
         fprintf(stderr, "  %s\n", path); /* names the culprit if the harness aborts */
         struct timespec t0, t1;
@@ -73,33 +78,43 @@ static int replay_dir(const char *dir, const char *suffix,
     return (int)n;
 }
 
+/* Replay tests/fuzz/regress/TARGET/, which must exist and not be empty. */
+static void replay_regress(const char *target, int (*fn)(const uint8_t *, size_t))
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "tests/fuzz/regress/%s", target);
+    int n = replay_dir(dir, NULL, fn);
+    if (n < 0) fail_msg("%s: missing (run from the repository's root)", dir);
+    if (n == 0) fail_msg("%s: empty; it should hold the target's findings and corpus", dir);
+}
+
 static void test_frontend(void **state)
 {
     (void)state;
-    replay_dir("tests/fuzz/regress/frontend", NULL, fz_frontend);
+    replay_regress("frontend", fz_frontend);
     assert_true(replay_dir("policies", ".slate", fz_frontend) > 0);
-    replay_dir("tests/bytecode", ".slate", fz_frontend);
+    assert_true(replay_dir("tests/bytecode", ".slate", fz_frontend) > 0);
 }
 
 static void test_load(void **state)
 {
     (void)state;
-    replay_dir("tests/fuzz/regress/load", NULL, fz_load);
+    replay_regress("load", fz_load);
 }
 
 static void test_events(void **state)
 {
     (void)state;
-    replay_dir("tests/fuzz/regress/events", NULL, fz_events);
+    replay_regress("events", fz_events);
     assert_true(replay_dir("tests/fuzz/seeds/events", NULL, fz_events) > 0);
 }
 
 static void test_fmt(void **state)
 {
     (void)state;
-    replay_dir("tests/fuzz/regress/fmt", NULL, fz_fmt);
+    replay_regress("fmt", fz_fmt);
     assert_true(replay_dir("policies", ".slate", fz_fmt) > 0);
-    replay_dir("tests/fmt", ".slate", fz_fmt);
+    assert_true(replay_dir("tests/fmt", ".slate", fz_fmt) > 0);
 }
 
 static void test_logread(void **state)
@@ -154,10 +169,10 @@ static void test_many_tiers(void **state)
         n += (size_t)snprintf(src + n, cap - n, "sla t%d when score == %d { response within 1h }\n",
                               i, i);
     n += (size_t)snprintf(src + n, cap - n, "sla t5 { response within 2h }\n");
-    fe_unit u;
-    assert_int_equal(fe_load_text(&u, "big.slate", src, n, sink_file(), 0), 1);
-    assert_int_equal(u.diag.errors, 1); /* the second `t5` */
-    fe_release(&u);
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = sink_file();
+    assert_int_equal(slatec_check(&o, "big.slate", src, n), SLATE_ERROR);
+    assert_int_equal(o.errors, 1); /* the second `t5` */
     free(src);
 }
 

@@ -2,7 +2,7 @@
  * test_golden.c - the golden-diagnostics runner.
  *
  * For every tests/golden/NAME.slate (in sorted order) it loads the file exactly as
- * `slate check` does (fe_load, then the "ok" line or diag_summary) and compares the
+ * `slate check` does (slatec_check() with the summary, then the "ok" line) and compares the
  * output byte for byte with tests/golden/NAME.err, printing a line diff on a
  * mismatch.  It also checks that every .slate under policies/ has no errors.  Runs from
  * the repository root, as `make test` does.  To regenerate .err files after a
@@ -20,7 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "frontend.h"
+#include "slatec.h"
 #include "testutil.h"
 
 #define GOLDEN_DIR "tests/golden"
@@ -84,14 +84,12 @@ static char *check_output(const char *path, int *errors)
 {
     tu_capture c;
     FILE *out = tu_open(&c);
-    fe_unit u;
-    int r = fe_load(&u, path, out, 0);
-    if (r == 0 && !u.diag.warnings)
-        fprintf(out, "%s: ok\n", path);
-    else if (r != 3)
-        diag_summary(&u.diag);
-    *errors = r == 3 ? 1 : u.diag.errors;
-    fe_release(&u);
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = out;
+    o.summary = 1;
+    int r = slatec_check(&o, path, NULL, 0);
+    if (r == SLATE_OK && !o.warnings) fprintf(out, "%s: ok\n", path);
+    *errors = r == SLATEC_IO ? 1 : o.errors;
     return tu_close(&c);
 }
 
@@ -172,7 +170,7 @@ static void test_golden_file(void **state)
     char errpath[4096];
     snprintf(errpath, sizeof errpath, "%.*s.err", (int)(strlen(path) - strlen(".slate")), path);
     size_t len;
-    char *expected = fe_read_file(errpath, &len);
+    char *expected = slatec_read_file(errpath, &len);
     if (!expected) fail_msg("%s is missing: write it, or regenerate with tests/golden/update.sh and review", errpath);
     int errors;
     char *actual = check_output(path, &errors);

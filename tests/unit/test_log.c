@@ -139,6 +139,26 @@ static void test_args_json(void **state)
     assert_string_equal(j, "{\"clock\":\"resolution\",\"target_ms\":14400000,"
                            "\"deadline\":\"2025-03-07T13:00:00.000Z\"}");
     slate_log_free(j);
+    /* a late start counting from its start event (issue 13, item 5) */
+    d.retroactive = 1;
+    d.since = 1741330800000LL;
+    d.elapsed_ms = 3600000;
+    j = slate_log_args_json(&d);
+    assert_string_equal(j, "{\"clock\":\"resolution\",\"target_ms\":14400000,"
+                           "\"elapsed_ms\":3600000,\"deadline\":\"2025-03-07T13:00:00.000Z\","
+                           "\"retroactive\":true,\"since\":\"2025-03-07T07:00:00.000Z\"}");
+    slate_log_free(j);
+
+    /* a stop whose run breached an earlier target (issue 13, item 2) */
+    d = syn_dec(2, 0, "c", SLATE_A_STOP, 1, 5);
+    d.clock = "resolution";
+    d.target_ms = 172800000;
+    d.elapsed_ms = 21600000;
+    d.breached_ms = 14400000;
+    j = slate_log_args_json(&d);
+    assert_string_equal(j, "{\"clock\":\"resolution\",\"target_ms\":172800000,"
+                           "\"elapsed_ms\":21600000,\"met\":false,\"breached_ms\":14400000}");
+    slate_log_free(j);
 
     d = syn_dec(3, 0, "c", SLATE_A_REJECT, 1, 0);
     d.message = "bad \"tier\"\n";

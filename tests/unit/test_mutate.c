@@ -10,7 +10,7 @@
  * then run every code block through vm_run without harm (the sanitizer build
  * checks memory) and with results in range.
  *
- * SLATE_MUTATIONS=N sets the count (default 100000; 50000 under AddressSanitizer).
+ * SLATE_MUTATIONS=N sets the count (default 500000; 50000 under AddressSanitizer).
  */
 #include <setjmp.h>
 #include <stdarg.h>

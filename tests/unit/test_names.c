@@ -18,11 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontend.h"
-#include "lower.h"
 #include "program.h"
 #include "program_info.h"
 #include "slate.h"
+#include "slatec.h"
 #include "testutil.h"
 
 #define POLICY "policies/service-2025.slate"
@@ -32,16 +31,10 @@
 
 static slate_program *compile(const char *path)
 {
-    fe_unit u;
-    uint8_t *img = NULL;
-    size_t len = 0;
-    assert_int_equal(fe_load(&u, path, stderr, 0), 0);
-    assert_int_equal(cg_compile(u.ast, &u.diag, &img, &len), 0);
-    fe_release(&u);
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = stderr;
     slate_program *p = NULL;
-    char *err = NULL;
-    assert_int_equal(slate_program_load(img, len, &p, &err), SLATE_OK);
-    free(img);
+    assert_int_equal(slatec_compile(&o, path, NULL, 0, &p, NULL, NULL), SLATE_OK);
     return p;
 }
 
@@ -222,6 +215,7 @@ static void null_program(void **state)
     assert_null(slate_program_calendar_name(NULL, 0));
     assert_int_equal(slate_program_calendar_id(NULL, "business"), -1);
     assert_null(pi_calendar(NULL, 0));
+    assert_int_equal(pi_max_steps(NULL), -1);
     assert_int_equal(pi_rule_count(NULL), -1);
     assert_int_equal(pi_rule_line(NULL, 0), -1);
     assert_null(pi_rule_label(NULL, 0));
@@ -337,6 +331,8 @@ static void program_info_lines(void **state)
     unsigned kinds;
     check_lines(p, &labelled, &kinds, &implicit);
     assert_int_equal(labelled, pi_rule_count(p)); /* every rule has a name */
+    assert_true(pi_max_steps(p) > 0);
+    assert_int_equal(pi_max_steps(p), (int64_t)p->max_steps);
     assert_true(kinds & (1u << PI_STEP_PERCENT));
     assert_true(kinds & (1u << PI_STEP_BREACH));
 

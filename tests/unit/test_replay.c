@@ -1,7 +1,7 @@
 /*
  * test_replay.c - the decision log through the whole pipeline: tests/audit/
  * svc.slate compiled in memory, tests/audit/svc.events.jsonl fed through the
- * event reader and the engine into a log (cli/logfeed.c, what `slate run --log`
+ * event reader and the engine into a log (io/runner.c, what `slate run --log`
  * does), then `slate replay`, `explain`, `report` and `diff` on that log:
  * golden outputs, a replay that matches, forged logs whose chain was rebuilt
  * (only replay can tell), pseudonyms, a hot swap, and diff against svc2.slate.
@@ -55,7 +55,9 @@ static int teardown(void **state)
 static void build_log(const char *db, const char *p1, const char *p2, uint64_t swap_at,
                       const char *key)
 {
-    const char *opts_list[] = {"tolerance_ms=0", "strict=0", NULL};
+    char skip[48];
+    snprintf(skip, sizeof skip, "max_skip_ms=%lld", (long long)RUNNER_MAX_SKIP_DEFAULT_MS);
+    const char *opts_list[] = {"tolerance_ms=0", "strict=0", skip, NULL};
     slate_log_opts opts = {.options = opts_list, .batch = 4};
     if (key) {
         opts.pseudonym_key = key;
@@ -70,9 +72,10 @@ static void build_log(const char *db, const char *p1, const char *p2, uint64_t s
     size_t len, srclen;
     assert_int_equal(rr_load_policy(p1, &progs[0], &img, &len, &src, &srclen, "test"), EXIT_OK);
     slate_log_policy lp = rr_policy_info(progs[0], img, len, src, srclen);
-    slate_engine_opts eo = {0};
+    slate_engine_opts eo = SLATE_ENGINE_OPTS_INIT;
     runner run;
     if (runner_init(&run, progs[0], &eo, NULL, log, &lp)) fail_msg("%s", run.err);
+    run.max_skip_ms = RUNNER_MAX_SKIP_DEFAULT_MS;
     free(img);
     free(src);
     ev_reader *rd = ev_reader_new(progs[0], 0);
@@ -296,7 +299,8 @@ static void test_replay_forged_decision(void **state)
     assert_int_equal(run_cmd(f, &out, &err, cmd_replay, "replay", f->db, NULL), EXIT_INPUT);
     assert_non_null(strstr(err, "first divergence at event seq 8 (entry 9), decision seq 19: "
                                 "`args`: expected {\"clock\":\"response\",\"target_ms\":7200000,"
-                                "\"elapsed_ms\":10500000,\"met\":false}, found {"));
+                                "\"elapsed_ms\":10500000,\"met\":false,\"breached_ms\":7200000}, "
+                                "found {"));
     free(out);
     free(err);
 }

@@ -26,6 +26,7 @@
 #include "frontend.h"
 #include "lower.h"
 #include "slate.h"
+#include "slatec.h"
 #include "testutil.h"
 #include "timestamp.h"
 
@@ -63,7 +64,7 @@ static int64_t at(const char *s)
         sscanf(s, ":%d%n", &sec, &n);
         s += n;
     }
-    int64_t t = ts_days_from_civil(y, mo, d) * DAY + h * H + mi * MIN + sec * S;
+    int64_t t = civil_to_days(y, mo, d) * DAY + h * H + mi * MIN + sec * S;
     if (*s == '+' || *s == '-') {
         int oh, om;
         assert_true(sscanf(s + 1, "%d:%d", &oh, &om) == 2);
@@ -86,7 +87,8 @@ static run *start(const char *src, int64_t tolerance)
 {
     run *r = calloc(1, sizeof *r);
     r->p = compile(src);
-    slate_engine_opts o = {tolerance, NULL, 0};
+    slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
+    o.tolerance_ms = tolerance;
     r->e = slate_engine_new(r->p, &o);
     assert_non_null(r->e);
     return r;
@@ -436,7 +438,7 @@ static void test_timers_fire_with_no_event_for_the_case(void **state)
            "03-10T12:00 x notify assignee \"half way\"",
            "03-10T12:00 y breach response",
            "03-10T12:00 y escalate specialist",
-           "03-10T12:05 x stop response missed el=7500s");
+           "03-10T12:05 x stop response missed el=7500s breached=3600s");
     assert_int_equal(r->c.d[4].event_seq, 4);
     finish(r);
 }
@@ -555,6 +557,92 @@ static void test_hot_swap(void **state)
     finish(r);
 }
 
+/* ---- missing fields: `required on` and strict mode (docs/semantics.md) ---------------- */
+
+static const char *const fields_src =
+    "policy \"m\" version \"1\"\n"
+    "case { priority: enum { p1, p2 } required on opened\n"
+    "       channel: enum { phone, web }\n"
+    "       agent: string\n"
+    "       vip: bool }\n"
+    "clock response starts on opened stops on responded\n"
+    "sla urgent when priority == p1 or vip { response within 15m }\n"
+    "sla normal { response within 4h }\n"
+    "on responded when channel == web { route web_desk }\n"
+    "on updated { notify lead \"updated\" }\n";
+
+static run *start_strict(const char *src)
+{
+    run *r = calloc(1, sizeof *r);
+    r->p = compile(src);
+    slate_engine_opts o = {.strict = 1};
+    r->e = slate_engine_new(r->p, &o);
+    assert_non_null(r->e);
+    return r;
+}
+
+/* Without strict mode a field no event gave reads as its zero value; `required
+ * on` still refuses an `opened` without `priority`, which opens no case. */
+static void test_required_field(void **state)
+{
+    (void)state;
+    run *r = start(fields_src, 0);
+    EV(r, "opened", "a", "2025-03-10T10:00Z", "vip=true");
+    EXPECT(&r->c, "03-10T10:00 a reject missing required field `priority`");
+    assert_int_equal(slate_engine_open_cases(r->e), 0);
+    EV(r, "opened", "a", "2025-03-10T10:01Z", "priority=p2");
+    EXPECT(&r->c, "03-10T10:01 a sla normal [{\"clock\":\"response\",\"target_s\":14400}]",
+           "03-10T10:01 a start response dl=03-10T14:01");
+    EV(r, "responded", "a", "2025-03-10T10:02Z"); /* channel reads phone */
+    EXPECT(&r->c, "03-10T10:02 a stop response met el=60s");
+    finish(r);
+}
+
+/* Strict mode: each event must leave a value in every field the tier
+ * conditions and its type's rules read, given by it or earlier; the bits
+ * follow the fields through a hot swap by name. */
+static void test_strict_fields(void **state)
+{
+    (void)state;
+    run *r = start_strict(fields_src);
+    EV(r, "opened", "b", "2025-03-10T10:00Z", "priority=p2");
+    EXPECT(&r->c, "03-10T10:00 b reject missing field `vip`, which the policy reads (strict: it "
+                  "has no value yet)");
+    EV(r, "opened", "b", "2025-03-10T10:01Z", "priority=p2", "vip=false");
+    EXPECT(&r->c, "03-10T10:01 b sla normal [{\"clock\":\"response\",\"target_s\":14400}]",
+           "03-10T10:01 b start response dl=03-10T14:01");
+    EV(r, "responded", "b", "2025-03-10T10:02Z");
+    EXPECT(&r->c, "03-10T10:02 b reject missing field `channel`, which the policy reads (strict: "
+                  "it has no value yet)");
+    EV(r, "updated", "b", "2025-03-10T10:03Z", "channel=web"); /* its rules read nothing */
+    EXPECT(&r->c, "03-10T10:03 b notify lead \"updated\"");
+    EV(r, "responded", "b", "2025-03-10T10:04Z");
+    EXPECT(&r->c, "03-10T10:04 b stop response met el=180s", "03-10T10:04 b route web_desk");
+    EV(r, "tick", NULL, "2025-03-10T10:05Z"); /* no case, nothing to need */
+    assert_int_equal(r->c.n, 0);
+
+    /* v2's tiers also read `agent`, which case b never had */
+    slate_program *v2 = compile("policy \"m\" version \"2\"\n"
+                                "case { vip: bool  agent: string  channel: enum { phone, web } }\n"
+                                "clock response starts on opened stops on responded\n"
+                                "sla urgent when vip or agent == \"x\" { response within 15m }\n"
+                                "sla normal { response within 4h }\n"
+                                "on updated { notify lead \"updated\" }\n");
+    assert_int_equal(slate_engine_swap(r->e, v2, sink, &r->c), SLATE_OK);
+    r->c.n = 0;
+    slate_program *v1 = r->p;
+    r->p = v2; /* events name v2's fields from here on */
+    EV(r, "updated", "b", "2025-03-10T10:06Z", "channel=phone");
+    EXPECT(&r->c, "03-10T10:06 b reject missing field `agent`, which the policy reads (strict: it "
+                  "has no value yet)");
+    EV(r, "updated", "b", "2025-03-10T10:07Z", "agent=y");
+    EXPECT(&r->c, "03-10T10:07 b notify lead \"updated\"");
+    slate_engine_free(r->e);
+    r->e = NULL;
+    slate_program_free(v1);
+    finish(r);
+}
+
 /* ---- the example policy: determinism and zero steady-state allocation ---------------- */
 
 typedef struct counting {
@@ -604,7 +692,7 @@ static int digest_sink(void *ud, const slate_decision *d)
 static slate_program *example(void)
 {
     size_t len;
-    char *src = fe_read_file("policies/example.slate", &len);
+    char *src = slatec_read_file("policies/example.slate", &len);
     assert_non_null(src);
     slate_program *p = compile(src);
     free(src);
@@ -622,7 +710,9 @@ static uint64_t xorshift(uint64_t *x)
 static digest example_stream(slate_program *p, const slate_allocator *al, counting *cnt,
                              long *calls_after_warmup, int nevents)
 {
-    slate_engine_opts o = {60 * S, al, 0};
+    slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
+    o.tolerance_ms = 60 * S;
+    o.allocator = al;
     slate_engine *e = slate_engine_new(p, &o);
     assert_non_null(e);
     digest g = {0xcbf29ce484222325u, 0};
@@ -737,6 +827,8 @@ int main(void)
         cmocka_unit_test(test_dst_change_inside_a_target),
         cmocka_unit_test(test_closed_case_leaves_the_store),
         cmocka_unit_test(test_hot_swap),
+        cmocka_unit_test(test_required_field),
+        cmocka_unit_test(test_strict_fields),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_steady_state_allocates_nothing),
     };

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "civil.h"
 #include "tz.h"
 
 #define H (INT64_C(3600000))
@@ -22,7 +23,7 @@
 
 static int64_t utc(int y, int mo, int d, int hh, int mm)
 {
-    return tz_days_from_civil(y, mo, d) * CAL_DAY_MS + hh * H + mm * M;
+    return civil_to_days(y, mo, d) * CAL_DAY_MS + hh * H + mm * M;
 }
 
 static cal_offset *get(const char *zone, int64_t from, int64_t to, uint32_t *n)

@@ -1,0 +1,119 @@
+/*
+ * slatec.h - the whole public API of libslatec, the slate policy compiler.
+ *
+ * Policy text in; a verified, loaded slate_program (include/slate.h) and, when
+ * asked, the image bytes out, or diagnostics.  Diagnostics are printed as
+ * `file:line:col: error: message`, the source line and a `^~~~` underline of
+ * the span, then an optional hint line, to a stream the caller gives, and
+ * counted.  The same source always gives the same image bytes.
+ *
+ * A program comes out verified exactly as slate_program_load() would verify it,
+ * because it *is* the program loaded from the image bytes returned with it:
+ * what runs is what `slate build` writes.  The compiler also verifies its
+ * lowered code before writing it, which is how it learns the step bound the
+ * image states (docs/bytecode.md, "Step bound").
+ *
+ * Not here: running programs (slate.h), the decision log (slate_log.h).  The
+ * calls keep no global state; each may run on its own thread.
+ */
+#ifndef SLATEC_H
+#define SLATEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "slate.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Result codes: slate.h's SLATE_OK, SLATE_ERROR (the policy has errors, which
+ * were reported; or an image was refused), SLATE_NOMEM and SLATE_MISUSE (a NULL
+ * argument, an options struct of an unknown size), and these two: */
+#define SLATEC_IO 16       /* the file could not be read (reported) */
+#define SLATEC_INTERNAL 17 /* slate found a fault of its own (reported): please report it */
+
+/* A short English description of any of these codes (slate_errstr() for the
+ * shared ones). */
+SLATE_API const char *slatec_errstr(int rc);
+
+/* Options and counts, for every call that takes them.  Set `size` (the
+ * initialiser below does) so that a library built with a larger struct knows
+ * which members the caller has; members past `size` take their zero default,
+ * and a `size` larger than the library's struct is SLATE_MISUSE. */
+typedef struct slatec_opts {
+    size_t size;   /* sizeof (slatec_opts) as the caller was compiled with */
+    FILE *diag;    /* where diagnostics are printed; NULL: counted only */
+    int werror;    /* report warnings as errors (`slate check --werror`) */
+    int summary;   /* after the diagnostics of a file, if there were any, print
+                      "FILE: N errors, M warnings" */
+    /* Out: what the call reported (each call sets both). */
+    int errors;
+    int warnings;
+} slatec_opts;
+
+/* Defaults: diagnostics counted, not printed; warnings stay warnings. */
+#define SLATEC_OPTS_INIT {sizeof(slatec_opts), NULL, 0, 0, 0, 0}
+
+/* ---- source -> checked, compiled, loaded ---------------------------------- */
+
+/* Every call below takes the policy as `len` bytes at `src` (need not be
+ * NUL-terminated), named `file` in diagnostics (its last path component also
+ * names the source in the image); or, when `src` is NULL, the contents of the
+ * file `file` ("-": standard input), where an unreadable file is reported as
+ * "slate: cannot read FILE: REASON" and gives SLATEC_IO. */
+
+/* Parse and check the policy; generate no code.  SLATE_OK when it has no
+ * errors (warnings, if any, were reported), SLATE_ERROR when it has. */
+SLATE_API int slatec_check(slatec_opts *o, const char *file, const char *src, size_t len);
+
+/* Check and compile the policy, then load and verify the image.  On SLATE_OK,
+ * for each output pointer that is not NULL: *prog the program (free with
+ * slate_program_free()), *image the image bytes (malloc'd; free with free()),
+ * *image_len their length.  The bytes always load.  On failure the outputs are
+ * NULL and 0. */
+SLATE_API int slatec_compile(slatec_opts *o, const char *file, const char *src, size_t len,
+                   slate_program **prog, uint8_t **image, size_t *image_len);
+
+/* ---- source or image ------------------------------------------------------ */
+
+/* 1 when `bytes` start with the image magic (a compiled policy), else 0: how
+ * slatec_load() tells an image from source, whatever the file is called. */
+SLATE_API int slatec_is_image(const void *bytes, size_t len);
+
+/* Load a policy that is either an image or source: an image is loaded as
+ * slate_program_load() does (*image a copy of it), source as slatec_compile().
+ * An image that is refused gives SLATE_ERROR (or SLATE_NOMEM) and, when `err`
+ * is not NULL, the loader's reason in *err (malloc'd; free with slate_free());
+ * source diagnostics go where `o` says, and *err stays NULL. */
+SLATE_API int slatec_load(slatec_opts *o, const char *file, const void *bytes, size_t len,
+                slate_program **prog, uint8_t **image, size_t *image_len, char **err);
+
+/* The whole of a file ("-": standard input), malloc'd and NUL-terminated after
+ * its *len bytes; NULL with errno set when it cannot be read. */
+SLATE_API char *slatec_read_file(const char *path, size_t *len);
+
+/* ---- the other views of a policy ------------------------------------------ */
+
+/* Print the policy in the canonical layout of docs/fmt.md (`slate fmt`).  On
+ * SLATE_OK *out is the text (malloc'd, NUL-terminated, free with free()) and
+ * *out_len its length; formatting it again gives the same bytes.  SLATE_ERROR:
+ * the policy has syntax errors (reported, with the summary line, to `diag`,
+ * which must not be NULL; names are not resolved, so a policy with semantic
+ * errors is formatted).  SLATEC_INTERNAL: the result would not mean the same
+ * policy, or memory ran out (reported); the input is to be left as it is. */
+SLATE_API int slatec_fmt(const char *file, const char *src, size_t len, FILE *diag, char **out,
+               size_t *out_len);
+
+/* Print a loaded program for people (`slate disasm`): its name, version and
+ * hash, every table, then the code, one instruction a line with its source
+ * line.  `image_len` is the size of the image it was loaded from. */
+SLATE_API void slatec_disasm(const slate_program *prog, size_t image_len, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
