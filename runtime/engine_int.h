@@ -227,6 +227,12 @@ int st_sweep(strtab *t, const uint8_t *keep);
  * interned strings stay within about twice those in use. */
 #define ST_SWEEP_MIN 4096
 #define ST_SWEEP_BYTES (256 * 1024)
+/* Restoring a snapshot: put string s at `id`, above every id so far, into a table
+ * fresh from st_init (the ids between become free); SLATE_ERROR when s is there
+ * already or the id is not above, SLATE_NOMEM.  Then st_put_done links the free
+ * ids.  The caller sets the sweep counters. */
+int st_put(strtab *t, uint32_t id, const char *s, size_t len);
+void st_put_done(strtab *t);
 
 /* Formatting into fixed buffers; each returns the length it needed. */
 size_t fmt_time(char *buf, size_t size, int64_t ms);   /* RFC 3339 UTC, ms */
