@@ -276,7 +276,7 @@ $(B)/slate-bench: $(B)/obj/bench/capi.o $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 # -Wno-sizeof-pointer-memaccess: clang (not gcc) flags casestore.c's free-list
 # links, memcpy(p, &head, sizeof p), which are meant.
 FUZZ_B       := build/fuzz
-FUZZ_TARGETS ?= frontend load events fmt
+FUZZ_TARGETS ?= frontend load events fmt snapshot
 FUZZ_SECONDS ?= 60
 FUZZ_OPT     := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all -Wno-sizeof-pointer-memaccess \
                 -fsanitize=fuzzer-no-link,address,undefined

@@ -16,6 +16,7 @@
  *   fields.c     fields an event must bring: `required on`, and strict mode
  *   swap.c       hot swap of the program under open cases
  *   trim.c       giving memory back: unused strings, a store past its peak
+ *   snapshot.c   the engine's whole state as bytes and back (slate.h, "snapshots")
  *
  * All memory comes from the engine's allocator.  Allocation happens only when the
  * store, the heap or the interner must grow (amortised doubling), when a string is

@@ -577,8 +577,9 @@ static int field_ok(rbuf *r, const slate_engine *t, uint32_t f, int64_t v)
     }
 }
 
-/* The next case, in creation order after `prev` (its creation number). */
-static void get_case(rbuf *r, slate_engine *t, uint64_t *prev)
+/* Case i (from 0), in creation order after `prev` (its creation number).  The
+ * messages name a case by its place, not by its id: the bytes are hostile. */
+static void get_case(rbuf *r, slate_engine *t, uint64_t i, uint64_t *prev)
 {
     const slate_program *p = t->prog;
     size_t len = (size_t)get_max(r, ENG_MAX_ID, "case id length");
@@ -588,20 +589,20 @@ static void get_case(rbuf *r, slate_engine *t, uint64_t *prev)
     uint64_t tier = get_max(r, p->ntiers, "tier");
     if (r->err) return;
     if (len == 0) {
-        bad(r, "a case has an empty id");
+        bad(r, "case %llu has an empty id", (unsigned long long)i);
         return;
     }
     if (step == 0 || step > t->ncreated - *prev) {
-        bad(r, "case `%.*s`: creation number out of order", (int)len, id);
+        bad(r, "case %llu: creation number out of order", (unsigned long long)i);
         return;
     }
     if (level < 0 || level >= (int64_t)(p->nlevels ? p->nlevels : 1)) {
-        bad(r, "case `%.*s`: level %lld is out of range", (int)len, id, (long long)level);
+        bad(r, "case %llu: level %lld is out of range", (unsigned long long)i, (long long)level);
         return;
     }
     uint32_t hash = cs_hash(id, len);
     if (cs_find(&t->cs, id, len, hash) != ENG_NONE) {
-        bad(r, "case `%.*s` is there twice", (int)len, id);
+        bad(r, "case %llu has the id of an earlier one", (unsigned long long)i);
         return;
     }
     if (cs_reserve(&t->cs, len)) {
@@ -686,7 +687,7 @@ static void get_cases(rbuf *r, slate_engine *t)
         return;
     }
     uint64_t prev = 0;
-    for (uint64_t i = 0; i < n && !r->err; i++) get_case(r, t, &prev);
+    for (uint64_t i = 0; i < n && !r->err; i++) get_case(r, t, i, &prev);
 }
 
 /* ---- timers ---------------------------------------------------------------------- */

@@ -11,6 +11,8 @@
  *   load      image bytes -> load + verify -> every block in the VM -> engine
  *   events    JSON Lines -> event reader -> runner/engine, on a fixed policy
  *   fmt       policy text -> fmt: the result parses to the same tree, is stable
+ *   snapshot  engine snapshot bytes -> slate_engine_restore -> engine, on the
+ *             events target's policy
  *
  * Inputs are treated as untrusted bytes: nothing here assumes NUL termination.
  */
@@ -24,6 +26,7 @@ int fz_frontend(const uint8_t *data, size_t size);
 int fz_load(const uint8_t *data, size_t size);
 int fz_events(const uint8_t *data, size_t size);
 int fz_fmt(const uint8_t *data, size_t size);
+int fz_snapshot(const uint8_t *data, size_t size);
 
 /* Release what the harness keeps between inputs (the events target's policy),
  * so a leak checker sees a clean exit. */
