@@ -251,7 +251,7 @@ typedef struct slate_engine_opts {
                               0 (default): such a field reads as its zero value */
 } slate_engine_opts;
 
-#define SLATE_ENGINE_OPTS_INIT {sizeof(slate_engine_opts), 0, NULL, 0, 0}
+#define SLATE_ENGINE_OPTS_INIT {sizeof(slate_engine_opts), 0, NULL, 0, 0, 0}
 
 /* A new engine running `prog` (which must outlive it or be swapped out).  `opts`
  * may be NULL.  Returns NULL when memory runs out, and when opts->size is one
