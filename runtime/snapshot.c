@@ -28,6 +28,7 @@
  * restored engine lays its cases out afresh, which no decision can see.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,11 +42,16 @@
  * added, removed or renamed breaks it.  When one does, decide whether the new
  * member is state a decision depends on: if so, save and restore it in the
  * put_/get_ pair named in the message (and raise SN_VERSION), then fix the sum. */
+#define HOLES_AUX 16    /* padding bytes of eng_aux */
+#define HOLES_ENGINE 4  /* padding bytes of struct slate_engine */
 #define SZ(T, m) sizeof(((T *)0)->m)
-_Static_assert(SZ(eng_clock, elapsed) + SZ(eng_clock, since) + SZ(eng_clock, target) +
-                       SZ(eng_clock, heap) + SZ(eng_clock, fired) + SZ(eng_clock, state) +
-                       SZ(eng_clock, paused) + SZ(eng_clock, held) + SZ(eng_clock, pad) ==
-                   sizeof(eng_clock),
+/* eng_clock's `paused` and `held` are bit-fields, which sizeof cannot name: its
+ * layout is pinned member by member instead, and the byte they share is all
+ * that is left (a new bit-field there is the one change this cannot see). */
+_Static_assert(offsetof(eng_clock, elapsed) == 0 && offsetof(eng_clock, since) == 8 &&
+                       offsetof(eng_clock, target) == 16 && offsetof(eng_clock, heap) == 20 &&
+                       offsetof(eng_clock, fired) == 24 && offsetof(eng_clock, state) == 28 &&
+                       offsetof(eng_clock, breach) == 30 && sizeof(eng_clock) == 32,
                "eng_clock changed: save the member in put_clock/get_clock (snapshot.c)");
 _Static_assert(SZ(eng_case, idin) + SZ(eng_case, created) + SZ(eng_case, level) +
                        SZ(eng_case, hash) + SZ(eng_case, id_len) + SZ(eng_case, tier) ==
@@ -63,9 +69,24 @@ _Static_assert(SZ(strtab, al) + SZ(strtab, v) + SZ(strtab, n) + SZ(strtab, cap) 
                        SZ(strtab, sweep_due) + 12 ==
                    sizeof(strtab),
                "strtab changed: save the member in put_strings/get_strings (snapshot.c)");
+/* Derived from the program but for what a hot swap carries over: the step keys
+ * and breached durations beyond the program's own (put_keys, put_breaches). */
+_Static_assert(SZ(eng_aux, str_ids) + SZ(eng_aux, regs) + SZ(eng_aux, nregs) +
+                       SZ(eng_aux, step_bit) + SZ(eng_aux, breach_bit) + SZ(eng_aux, keys) +
+                       SZ(eng_aux, nkeys) + SZ(eng_aux, breach_ms) + SZ(eng_aux, nbreach) +
+                       SZ(eng_aux, target_breach) + SZ(eng_aux, jbase) + SZ(eng_aux, maxargs) +
+                       SZ(eng_aux, has_holds) + SZ(eng_aux, until_first) +
+                       SZ(eng_aux, until_clock) + SZ(eng_aux, sla_frag) + SZ(eng_aux, sla_off) +
+                       SZ(eng_aux, declared) + SZ(eng_aux, ndeclared) + SZ(eng_aux, sel_field) +
+                       SZ(eng_aux, sel_level) + SZ(eng_aux, req_first) + SZ(eng_aux, need_first) +
+                       SZ(eng_aux, need_field) + SZ(eng_aux, cal_mem) + SZ(eng_aux, cal_pre) +
+                       HOLES_AUX ==
+                   sizeof(eng_aux),
+               "eng_aux changed: if a swap carries it, save it (snapshot.c), then fix the sum");
 _Static_assert(SZ(slate_engine, prog) + SZ(slate_engine, al) + SZ(slate_engine, user_al) +
                        SZ(slate_engine, mem) + SZ(slate_engine, tolerance) +
-                       SZ(slate_engine, max_jump) + SZ(slate_engine, now) +
+                       SZ(slate_engine, max_jump) + SZ(slate_engine, strict) +
+                       SZ(slate_engine, nset) + SZ(slate_engine, now) +
                        SZ(slate_engine, ndecisions) + SZ(slate_engine, ncreated) +
                        SZ(slate_engine, nfields) + SZ(slate_engine, nclocks) +
                        SZ(slate_engine, stride) + SZ(slate_engine, cs) + SZ(slate_engine, q) +
@@ -73,10 +94,12 @@ _Static_assert(SZ(slate_engine, prog) + SZ(slate_engine, al) + SZ(slate_engine, 
                        SZ(slate_engine, busy) + SZ(slate_engine, jbuf) + SZ(slate_engine, jcap) +
                        SZ(slate_engine, ctx) + SZ(slate_engine, addmemo) +
                        SZ(slate_engine, addmemo_next) + SZ(slate_engine, reason) +
-                       SZ(slate_engine, errmsg) + 4 ==
+                       SZ(slate_engine, errmsg) + HOLES_ENGINE ==
                    sizeof(slate_engine),
                "slate_engine changed: save the member in put_engine/get_engine (snapshot.c)");
 #undef SZ
+#undef HOLES_AUX
+#undef HOLES_ENGINE
 
 /* ---- the checksum -------------------------------------------------------------------
  * Four lanes of 8-byte words, each step a bijection of the lane for a fixed word
@@ -310,13 +333,13 @@ static const char *get_bytes(rbuf *r, size_t n)
 
 static void put_engine(wbuf *w, const slate_engine *e)
 {
-    /* prog: its hash is in the header.  al, user_al, mem, stride, nfields, nclocks
-     * (the program's), depth, busy, jbuf, ctx, reason, errmsg: nothing between
-     * calls.  addmemo: a cache of a pure function, emptied. */
-    w_need(w, 7 * VMAX);
-    if (w->nomem) return;
+    /* prog: its hash is in the header.  al, user_al, mem, stride, nset (from
+     * strict), nfields, nclocks (the program's), depth, busy, jbuf, ctx, reason,
+     * errmsg: nothing between calls.  addmemo: a cache of a pure function. */
+    if (w_need(w, 8 * VMAX)) return;
     put_i(w, e->tolerance);
     put_i(w, e->max_jump);
+    put_u(w, (uint64_t)e->strict);
     put_i(w, e->now);
     put_u(w, e->ndecisions);
     put_u(w, e->ncreated);
@@ -324,25 +347,42 @@ static void put_engine(wbuf *w, const slate_engine *e)
     put_u(w, e->nclocks);
 }
 
-static void get_engine(rbuf *r, slate_engine *t)
+/* The engine's own members, read before the engine that will hold them is made
+ * (strict mode decides the size of its case records). */
+typedef struct sn_head {
+    int64_t tolerance, max_jump, now;
+    int strict;
+    uint64_t ndecisions, ncreated;
+} sn_head;
+
+static void get_engine(rbuf *r, const slate_program *p, sn_head *h)
 {
-    int64_t tol = get_i(r), jump = get_i(r), now = get_i(r);
-    uint64_t ndec = get_u(r), ncreated = get_u(r);
+    h->tolerance = get_i(r);
+    h->max_jump = get_i(r);
+    h->strict = (int)get_max(r, 1, "strict flag");
+    h->now = get_i(r);
+    h->ndecisions = get_u(r);
+    h->ncreated = get_u(r);
     uint64_t nf = get_u(r), nc = get_u(r);
     if (r->err) return;
-    if (tol < 0) bad(r, "tolerance %lld ms is negative", (long long)tol);
-    if (jump <= 0) bad(r, "max jump %lld ms is not positive", (long long)jump);
-    if (now != INT64_MIN && (now < TS_MIN_MS || now > TS_MAX_MS))
-        bad(r, "time %lld ms is outside the years 0000-9999", (long long)now);
-    if (ncreated > INT64_MAX) bad(r, "case counter %llu is out of range", (unsigned long long)ncreated);
-    if (nf != t->nfields || nc != t->nclocks)
+    if (h->tolerance < 0) bad(r, "tolerance %lld ms is negative", (long long)h->tolerance);
+    if (h->max_jump <= 0) bad(r, "max jump %lld ms is not positive", (long long)h->max_jump);
+    if (h->now != INT64_MIN && (h->now < TS_MIN_MS || h->now > TS_MAX_MS))
+        bad(r, "time %lld ms is outside the years 0000-9999", (long long)h->now);
+    if (h->ncreated > INT64_MAX)
+        bad(r, "case counter %llu is out of range", (unsigned long long)h->ncreated);
+    if (nf != p->nfields || nc != p->nclocks)
         bad(r, "it has %llu fields and %llu clocks, the program %u and %u",
-            (unsigned long long)nf, (unsigned long long)nc, t->nfields, t->nclocks);
-    t->tolerance = tol;
-    t->max_jump = jump;
-    t->now = now;
-    t->ndecisions = ndec;
-    t->ncreated = ncreated;
+            (unsigned long long)nf, (unsigned long long)nc, p->nfields, p->nclocks);
+}
+
+static void set_engine(slate_engine *t, const sn_head *h)
+{
+    t->tolerance = h->tolerance;
+    t->max_jump = h->max_jump;
+    t->now = h->now;
+    t->ndecisions = h->ndecisions;
+    t->ncreated = h->ncreated;
 }
 
 /* ---- strings --------------------------------------------------------------------- */
@@ -484,6 +524,44 @@ static void get_keys(rbuf *r, slate_engine *t)
     }
 }
 
+/* ---- breached durations ---------------------------------------------------------- */
+
+static void put_breaches(wbuf *w, const slate_engine *e)
+{
+    /* all of them: the program's distinct target durations (checked on restore),
+     * then those a hot swap carried over for runs that breached them */
+    const eng_aux *x = &e->aux;
+    if (w_need(w, VMAX + (size_t)x->nbreach * VMAX)) return;
+    put_u(w, x->nbreach);
+    for (uint32_t j = 0; j < x->nbreach; j++) put_i(w, x->breach_ms[j]);
+}
+
+static void get_breaches(rbuf *r, slate_engine *t)
+{
+    eng_aux *x = &t->aux;
+    uint32_t own = x->nbreach;
+    uint32_t n = (uint32_t)get_max(r, UINT16_MAX, "breached-target count");
+    if (r->err) return;
+    if (n < own || n > left(r)) {
+        bad(r, "%u breached targets, the program has %u", n, own);
+        return;
+    }
+    if (n > own) {
+        int64_t *v = eng_realloc(&t->al, x->breach_ms, sizeof *v * n);
+        if (!v) {
+            nomem(r);
+            return;
+        }
+        x->breach_ms = v;
+    }
+    for (uint32_t j = 0; j < n && !r->err; j++) {
+        int64_t ms = get_i(r);
+        if (j < own && ms != x->breach_ms[j]) bad(r, "breached target %u is not the program's", j);
+        x->breach_ms[j] = ms;
+    }
+    x->nbreach = n;
+}
+
 /* ---- clocks and cases ------------------------------------------------------------ */
 
 enum {
@@ -493,25 +571,28 @@ enum {
     CK_ELAPSED = 1 << 4, /* members that follow only when not 0 */
     CK_SINCE = 1 << 5,
     CK_FIRED = 1 << 6,
-    CK_ALL = (1 << 7) - 1
+    CK_BREACH = 1 << 7,
+    CK_ALL = (1 << 8) - 1
 };
-#define CLOCK_MAX (5 * VMAX)
+#define CLOCK_MAX (6 * VMAX)
 
 static void put_clock(wbuf *w, const slate_engine *e, const eng_clock *k)
 {
-    /* heap: the timer queue is saved on its own (put_timers).  pad: always 0. */
+    /* heap: the timer queue is saved on its own (put_timers) */
     unsigned f = k->state | (k->paused ? CK_PAUSED : 0) | (k->held ? CK_HELD : 0) |
                  (k->elapsed ? CK_ELAPSED : 0) | (k->since ? CK_SINCE : 0) |
-                 (k->fired ? CK_FIRED : 0);
+                 (k->fired ? CK_FIRED : 0) | (k->breach ? CK_BREACH : 0);
     put_u(w, f);
     put_u(w, k->target == ENG_NONE ? 0 : (uint64_t)k->target + 1);
     if (k->elapsed) put_i(w, k->elapsed);
     if (k->since) put_u(w, rel(k->since, e->now));
     if (k->fired) put_u(w, k->fired);
+    if (k->breach) put_u(w, k->breach);
 }
 
-/* Clock ci of a case being restored: a target of this clock, times the clock
- * arithmetic can take without overflow. */
+/* Clock ci of a case being restored: a target of this clock, a breached target
+ * the engine has, times the clock arithmetic can take without overflow (a
+ * waiting clock keeps in `elapsed` the instant of its start event). */
 static void get_clock(rbuf *r, const slate_engine *t, uint32_t ci, eng_clock *k)
 {
     const slate_program *p = t->prog;
@@ -520,11 +601,17 @@ static void get_clock(rbuf *r, const slate_engine *t, uint32_t ci, eng_clock *k)
     int64_t elapsed = f & CK_ELAPSED ? get_i(r) : 0;
     int64_t since = f & CK_SINCE ? unrel(get_u(r), t->now) : 0;
     uint64_t fired = f & CK_FIRED ? get_max(r, UINT32_MAX, "fired steps") : 0;
+    uint64_t breach = f & CK_BREACH ? get_max(r, t->aux.nbreach, "breached target") : 0;
     if (r->err) return;
-    if ((f & CK_STATE) > CS_STOPPED) bad(r, "clock %u: state %u", ci, (unsigned)(f & CK_STATE));
+    unsigned state = (unsigned)(f & CK_STATE);
+    _Static_assert(CS_IDLE == 0 && CS_ACTIVE == 1 && CS_STOPPED == 2 && CS_WAITING == 3,
+                   "clock states changed: check get_clock's (snapshot.c)");
     if (target && p->targets[target - 1].clock != ci)
         bad(r, "clock %u: target %llu is another clock's", ci, (unsigned long long)target - 1);
-    if (elapsed < 0 || elapsed > TS_MAX_MS - TS_MIN_MS)
+    if (state == CS_WAITING && (elapsed < TS_MIN_MS || elapsed > TS_MAX_MS))
+        bad(r, "clock %u: start instant %lld ms is outside the years 0000-9999", ci,
+            (long long)elapsed);
+    if (state != CS_WAITING && (elapsed < 0 || elapsed > TS_MAX_MS - TS_MIN_MS))
         bad(r, "clock %u: working time %lld ms is out of range", ci, (long long)elapsed);
     if (since < TS_MIN_MS || since > TS_MAX_MS)
         bad(r, "clock %u: instant %lld ms is outside the years 0000-9999", ci, (long long)since);
@@ -534,14 +621,16 @@ static void get_clock(rbuf *r, const slate_engine *t, uint32_t ci, eng_clock *k)
     k->target = target ? (uint32_t)target - 1 : ENG_NONE;
     k->heap = ENG_NONE;
     k->fired = (uint32_t)fired;
-    k->state = (uint8_t)(f & CK_STATE);
+    k->state = (uint8_t)state;
     k->paused = (f & CK_PAUSED) != 0;
     k->held = (f & CK_HELD) != 0;
+    k->breach = (uint16_t)breach;
 }
 
 static size_t case_max(const slate_engine *e)
 {
-    return 5 * VMAX + ENG_MAX_ID + (size_t)e->nfields * VMAX + (size_t)e->nclocks * CLOCK_MAX;
+    return 5 * VMAX + ENG_MAX_ID + ((size_t)e->nfields + e->nset) * VMAX +
+           (size_t)e->nclocks * CLOCK_MAX;
 }
 
 static void put_case(wbuf *w, const slate_engine *e, const eng_case *c, uint64_t prev_created)
@@ -556,6 +645,9 @@ static void put_case(wbuf *w, const slate_engine *e, const eng_case *c, uint64_t
     for (uint32_t f = 0; f < e->nfields; f++) put_i(w, fv[f]);
     const eng_clock *k = case_clocks(e, (eng_case *)c);
     for (uint32_t ci = 0; ci < e->nclocks; ci++) put_clock(w, e, &k[ci]);
+    /* strict mode: which fields the case has been given */
+    const uint64_t *g = e->nset ? case_given(e, (eng_case *)c) : NULL;
+    for (uint32_t i = 0; i < e->nset; i++) put_u(w, g[i]);
 }
 
 /* Whether field value v fits field f's type as the engine keeps it. */
@@ -622,6 +714,13 @@ static void get_case(rbuf *r, slate_engine *t, uint64_t i, uint64_t *prev)
     }
     eng_clock *k = case_clocks(t, c);
     for (uint32_t ci = 0; ci < t->nclocks && !r->err; ci++) get_clock(r, t, ci, &k[ci]);
+    uint64_t *g = t->nset ? case_given(t, c) : NULL;
+    for (uint32_t w = 0; w < t->nset && !r->err; w++) {
+        g[w] = get_u(r);
+        uint32_t bits = t->nfields - w * 64; /* fields this word has bits for */
+        if (bits < 64 && g[w] >> bits)
+            bad(r, "case %llu: a given-field bit past the fields", (unsigned long long)i);
+    }
     /* a case read part way stays in t, which is thrown away */
 }
 
@@ -756,7 +855,8 @@ int slate_engine_snapshot(slate_engine *e, void **bytes, size_t *len)
     wbuf w = {NULL, 0, 0, 0};
     if (!rc) {
         /* a first guess at the size, so the buffer seldom grows */
-        size_t guess = SN_HEAD + SN_TAIL + 64 + (size_t)e->st.n * 4 + e->st.fresh_bytes +
+        /* (from what the engine holds, never from counters a snapshot restored) */
+        size_t guess = SN_HEAD + SN_TAIL + 64 + (size_t)e->st.n * 12 +
                        (size_t)e->cs.count * (32 + 2 * (size_t)e->nfields + 3 * (size_t)e->nclocks) +
                        (size_t)e->q.n * 12;
         w_need(&w, guess);
@@ -771,6 +871,7 @@ int slate_engine_snapshot(slate_engine *e, void **bytes, size_t *len)
         put_engine(&w, e);
         put_strings(&w, &e->st);
         put_keys(&w, e);
+        put_breaches(&w, e);
         put_cases(&w, e, order);
         put_timers(&w, e, pos);
         if (!w_need(&w, SN_TAIL)) {
@@ -871,20 +972,33 @@ static int restore(slate_engine *e, const unsigned char *b, size_t len)
                  e->prog->hash_hex);
         return SLATE_ERROR;
     }
+    /* the engine's own members first: strict mode sizes the case records */
+    rbuf r = {b + SN_HEAD, b + len - SN_TAIL, b, NULL, 0, ""};
+    sn_head h;
+    get_engine(&r, e->prog, &h);
+    if (r.err) {
+        snprintf(e->errmsg, sizeof e->errmsg, "snapshot refused: %s", r.msg);
+        return r.err;
+    }
     /* the new state is built in an engine of its own, on the same program and
      * allocator, sized as this one was made */
-    slate_engine_opts o = {0, &e->user_al, 0, 0};
+    slate_engine_opts o;
+    memset(&o, 0, sizeof o);
+    o.size = sizeof o;
+    o.allocator = &e->user_al;
+    o.strict = h.strict;
     if (e->cs.minpages > 1) o.expected_cases = (size_t)e->cs.minpages * CS_PAGE;
     slate_engine *t = slate_engine_new(e->prog, &o);
     if (!t) {
         snprintf(e->errmsg, sizeof e->errmsg, "out of memory");
         return SLATE_NOMEM;
     }
-    rbuf r = {b + SN_HEAD, b + len - SN_TAIL, b, t, 0, ""};
-    get_engine(&r, t);
+    r.t = t;
+    set_engine(t, &h);
     get_strings(&r, t);
     map_program_strings(&r, t);
     get_keys(&r, t);
+    get_breaches(&r, t);
     get_cases(&r, t);
     get_timers(&r, t);
     if (!r.err && r.p != r.end) bad(&r, "%zu bytes are left over after the timers", left(&r));
