@@ -220,7 +220,7 @@ CLI_LIB_O := $(filter-out $(B)/obj/cli/main.o,$(CLI_O))
 # The benchmark's hand-written baseline is built with the tests so the
 # equivalence test (test_bench_equiv) keeps it honest in every `make test`.
 BENCH_O := $(call obj,bench/bstream.c bench/handwritten.c)
-$(B)/tests/test_bench_equiv $(B)/tests/test_embed: $(BENCH_O)
+$(B)/tests/test_bench_equiv $(B)/tests/test_embed $(B)/tests/test_snapshot: $(BENCH_O)
 $(B)/tests/%: MODINC = $(INC_all)
 $(B)/tests/%: tests/unit/%.c $(CLI_LIB_O) $(LIBS)
 	@mkdir -p $(dir $@)
@@ -285,7 +285,7 @@ $(B)/slate-bench: $(B)/obj/bench/capi.o $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 # -Wno-sizeof-pointer-memaccess: clang (not gcc) flags casestore.c's free-list
 # links, memcpy(p, &head, sizeof p), which are meant.
 FUZZ_B       := build/fuzz
-FUZZ_TARGETS ?= frontend load events fmt logread
+FUZZ_TARGETS ?= frontend load events fmt logread snapshot
 FUZZ_SECONDS ?= 60
 FUZZ_OPT     := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all -Wno-sizeof-pointer-memaccess \
                 -fsanitize=fuzzer-no-link,address,undefined

@@ -501,6 +501,42 @@ typedef struct slate_risk {
 SLATE_API int slate_engine_at_risk(const slate_engine *eng, int percent, slate_risk *out, size_t n,
                                    size_t *found);
 
+/* ---- snapshots -------------------------------------------------------------------
+ *
+ * An engine's whole state as bytes, to checkpoint a stream and carry it on later
+ * or elsewhere (docs/snapshot.md): restore a snapshot into an engine running the
+ * same program, feed it the events that came after, and it makes the decisions
+ * the first engine would have made, byte for byte, timers and their order
+ * included.  A snapshot holds the open cases (ids, fields, levels, tiers,
+ * clocks, fired ladder steps, those a hot swap carries included), the interned
+ * strings, the timer queue, the watermark, the decision and case counters, the
+ * engine's tolerance_ms and max_jump_ms, and the program's hash; it is
+ * versioned and ends in a checksum.  It does not hold the program, nor the
+ * allocator or expected_cases (those stay the restoring engine's).  The bytes
+ * are the same on every platform and for engines in the same state.  Neither
+ * call may be made from a sink (SLATE_MISUSE). */
+
+/* The engine's state as *len bytes at *bytes, malloc'd (free with slate_free).
+ * Changes nothing in the engine.  SLATE_OK, or SLATE_NOMEM (*bytes NULL). */
+SLATE_API int slate_engine_snapshot(slate_engine *eng, void **bytes, size_t *len);
+
+/* Replace the engine's state (whatever it holds) by the snapshot's.  The engine
+ * must run the program the snapshot was made under (slate_engine_program after
+ * the last swap; see slate_snapshot_program_hash); usually it is new from
+ * slate_engine_new.  The bytes are checked whole before anything changes: a
+ * snapshot that is truncated, corrupt (checksum), of another format version or
+ * of another program (the message names both hashes), or whose contents do not
+ * fit the program is refused with SLATE_ERROR and slate_errmsg saying why, and
+ * the engine is left unchanged, as usable as before; SLATE_NOMEM likewise.
+ * Hostile bytes are refused, never trusted. */
+SLATE_API int slate_engine_restore(slate_engine *eng, const void *bytes, size_t len);
+
+/* The hash (slate_program_hash) of the program a snapshot was made under, as 64
+ * hex digits and a NUL into `hash`, so a server can pick the program to restore
+ * it with.  SLATE_OK, or SLATE_ERROR when the bytes are not a whole, intact
+ * snapshot (hash is then ""). */
+SLATE_API int slate_snapshot_program_hash(const void *bytes, size_t len, char hash[65]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,7 @@
  *   fields.c     fields an event must bring: `required on`, and strict mode
  *   swap.c       hot swap of the program under open cases
  *   trim.c       giving memory back: unused strings, a store past its peak
+ *   snapshot.c   the engine's whole state as bytes and back (slate.h, "snapshots")
  *
  * All memory comes from the engine's allocator.  Allocation happens only when the
  * store, the heap or the interner must grow (amortised doubling), when a string is
@@ -227,6 +228,12 @@ int st_sweep(strtab *t, const uint8_t *keep);
  * interned strings stay within about twice those in use. */
 #define ST_SWEEP_MIN 4096
 #define ST_SWEEP_BYTES (256 * 1024)
+/* Restoring a snapshot: put string s at `id`, above every id so far, into a table
+ * fresh from st_init (the ids between become free); SLATE_ERROR when s is there
+ * already or the id is not above, SLATE_NOMEM.  Then st_put_done links the free
+ * ids.  The caller sets the sweep counters. */
+int st_put(strtab *t, uint32_t id, const char *s, size_t len);
+void st_put_done(strtab *t);
 
 /* Formatting into fixed buffers; each returns the length it needed. */
 size_t fmt_time(char *buf, size_t size, int64_t ms);   /* RFC 3339 UTC, ms */

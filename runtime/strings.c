@@ -210,6 +210,54 @@ int st_sweep(strtab *t, const uint8_t *keep)
     return SLATE_OK;
 }
 
+/* Restoring a snapshot (snapshot.c) rebuilds a table fresh from st_init with the
+ * saved ids, in increasing order; the ids skipped become free. */
+int st_put(strtab *t, uint32_t id, const char *s, size_t len)
+{
+    if (id < t->n || id == ST_NOID || len > UINT32_MAX - 16) return SLATE_ERROR;
+    uint32_t h = st_hash(s, len);
+    uint32_t b = h & t->tabmask;
+    for (; t->tab[b]; b = (b + 1) & t->tabmask) {
+        const st_str *x = &t->v[t->tab[b] - 1];
+        if (x->hash == h && x->len == len && memcmp(x->s, s, len) == 0) return SLATE_ERROR;
+    }
+    if (id >= t->cap) {
+        size_t cap = t->cap ? t->cap : 64;
+        while (cap <= id) cap *= 2;
+        if (cap > UINT32_MAX) cap = (size_t)id + 1;
+        st_str *v = eng_realloc(t->al, t->v, sizeof *v * cap);
+        if (!v) return SLATE_NOMEM;
+        t->v = v;
+        t->cap = (uint32_t)cap;
+    }
+    for (uint32_t i = t->n; i < id; i++) t->v[i] = (st_str){NULL, 0, ST_NOID};
+    t->n = id;
+    if ((size_t)(t->nlive + 1) * 2 > (size_t)t->tabmask + 1) {
+        if (st_rehash(t, (t->tabmask + 1) * 2)) return SLATE_NOMEM;
+        for (b = h & t->tabmask; t->tab[b]; b = (b + 1) & t->tabmask) {}
+    }
+    char *copy = st_bytes(t, len + 1);
+    if (!copy) return SLATE_NOMEM;
+    memcpy(copy, s, len);
+    copy[len] = 0;
+    t->v[id] = (st_str){copy, (uint32_t)len, h};
+    t->tab[b] = id + 1;
+    t->n = id + 1;
+    t->nlive++;
+    if (len > t->maxlen) t->maxlen = (uint32_t)len;
+    return SLATE_OK;
+}
+
+void st_put_done(strtab *t)
+{
+    t->freeid = ST_NOID; /* lowest first, as a sweep links them (and interning keeps) */
+    for (uint32_t id = t->n; id-- > 0;)
+        if (!t->v[id].s) {
+            t->v[id].hash = t->freeid;
+            t->freeid = id;
+        }
+}
+
 /* ---- formatting ------------------------------------------------------------- */
 
 void sb_str(sbuf *b, const char *s)

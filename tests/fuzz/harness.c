@@ -27,6 +27,7 @@
 #include "program.h"
 #include "runner.h"
 #include "slate.h"
+#include "snapshot.h"
 #include "slatec.h"
 #include "timestamp.h"
 #include "vm.h"
@@ -351,6 +352,105 @@ int fz_events(const uint8_t *data, size_t size)
     runner_release(&run);
     ev_reader_free(rd);
     free(res);
+    return 0;
+}
+
+/* ---- snapshot: bytes -> slate_engine_restore, on the events target's policy */
+
+/* A snapshot of the events policy around a body: the header (magic, version,
+ * length, the program's hash) and the checksum, so the decoder itself sees the
+ * bytes (the checksum would refuse almost every input otherwise). */
+static uint8_t *frame_body(const slate_program *p, const uint8_t *body, size_t n, size_t *len)
+{
+    *len = SN_HEAD + n + SN_TAIL;
+    uint8_t *b = calloc(*len, 1);
+    if (!b) fz_fail("out of memory");
+    memcpy(b, SN_MAGIC, 8);
+    b[8] = (uint8_t)SN_VERSION;
+    for (int i = 0; i < 8; i++) b[SN_OFF_LENGTH + i] = (uint8_t)((uint64_t)*len >> (8 * i));
+    memcpy(b + SN_OFF_HASH, p->hash, 32);
+    if (n) memcpy(b + SN_HEAD, body, n);
+    uint64_t c = sn_checksum(b, *len - SN_TAIL);
+    for (int i = 0; i < 8; i++) b[*len - SN_TAIL + i] = (uint8_t)(c >> (8 * i));
+    return b;
+}
+
+/* An engine a snapshot made: its own snapshot restores to the same bytes, and it
+ * takes events and time (a push may be refused only for a jump past the
+ * snapshot's limit). */
+static void check_restored(const slate_program *p, slate_engine *e, uint64_t seed)
+{
+    void *img = NULL, *again = NULL;
+    size_t len = 0, len2 = 0;
+    if (slate_engine_snapshot(e, &img, &len)) fz_fail("snapshot of a restored engine failed");
+    slate_engine *n = slate_engine_new(p, NULL);
+    if (!n) fz_fail("slate_engine_new failed");
+    if (slate_engine_restore(n, img, len))
+        fz_fail("a restored engine's snapshot is refused: %s", slate_errmsg(n));
+    if (slate_engine_snapshot(n, &again, &len2)) fz_fail("snapshot failed");
+    if (len != len2 || memcmp(img, again, len)) fz_fail("snapshot, restore, snapshot: other bytes");
+    slate_free(img);
+    slate_free(again);
+    slate_engine_free(n);
+    rng r = {seed};
+    drive_state st = {slate_engine_decisions(e), NULL, 0};
+    int64_t now = slate_engine_now(e);
+    int64_t at = now == INT64_MIN ? 1735689600000 : now;
+    for (int i = 0; i < 24; i++) {
+        slate_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.type = (int)(rng_next(&r) % p->nevents);
+        const char *cid = case_ids[rng_next(&r) % (sizeof case_ids / sizeof *case_ids)];
+        if (ev.type != slate_program_event_id(p, "tick")) {
+            ev.case_id = cid;
+            ev.case_len = strlen(cid);
+        }
+        at += (int64_t)(rng_next(&r) % 7200000);
+        if (at > SLATE_AT_MAX) at = SLATE_AT_MAX;
+        ev.at = at;
+        ev.seq = (uint64_t)i + 1;
+        int rc = slate_engine_push(e, &ev, drive_sink, &st);
+        if (rc != SLATE_OK && rc != SLATE_ERROR)
+            fz_fail("push after restore: %s (%s)", slate_errstr(rc), slate_errmsg(e));
+    }
+    now = slate_engine_now(e);
+    if (now != INT64_MIN && now <= SLATE_AT_MAX - 86400000ll) {
+        int rc = slate_engine_advance(e, now + 86400000ll, drive_sink, &st);
+        if (rc != SLATE_OK && rc != SLATE_ERROR) fz_fail("advance after restore: %s", slate_errmsg(e));
+    }
+    if (slate_engine_trim(e)) fz_fail("trim after restore failed");
+    free(st.json);
+}
+
+/* The first byte picks the form: odd, the rest is a whole snapshot as it is;
+ * even, the rest is a body, framed as the events policy's (frame_body).  A
+ * refusal must say why and leave the engine as it was. */
+int fz_snapshot(const uint8_t *data, size_t size)
+{
+    const slate_program *p = events_program();
+    int whole = size && (data[0] & 1);
+    if (size) data++, size--;
+    size_t len = size;
+    uint8_t *b = whole ? NULL : frame_body(p, data, size, &len);
+    const uint8_t *snap = whole ? data : b;
+    slate_engine *e = slate_engine_new(p, NULL);
+    if (!e) fz_fail("slate_engine_new failed");
+    int rc = slate_engine_restore(e, snap, len);
+    if (rc == SLATE_OK) {
+        check_restored(p, e, seed_of(data, size));
+    } else {
+        if (rc != SLATE_ERROR) fz_fail("restore returned %d: %s", rc, slate_errmsg(e));
+        if (strlen(slate_errmsg(e)) < 10) fz_fail("refused without a message");
+        if (slate_engine_open_cases(e) || slate_engine_now(e) != INT64_MIN ||
+            slate_engine_decisions(e) || slate_engine_pending_timers(e))
+            fz_fail("a refused restore changed the engine");
+        char h[65];
+        if (slate_snapshot_program_hash(snap, len, h) == SLATE_OK && strcmp(h, slate_program_hash(p)) &&
+            !strstr(slate_errmsg(e), h))
+            fz_fail("another program's snapshot refused without naming it: %s", slate_errmsg(e));
+    }
+    slate_engine_free(e);
+    free(b);
     return 0;
 }
 

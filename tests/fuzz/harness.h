@@ -13,6 +13,8 @@
  *   fmt       policy text -> fmt: the result parses to the same tree, is stable
  *   logread   changes to a small decision log -> replay, report, explain, diff:
  *             a changed log is refused, an unchanged one passes (logread.c)
+ *   snapshot  engine snapshot bytes -> slate_engine_restore -> engine, on the
+ *             events target's policy
  *
  * Inputs are treated as untrusted bytes: nothing here assumes NUL termination.
  */
@@ -27,6 +29,7 @@ int fz_load(const uint8_t *data, size_t size);
 int fz_events(const uint8_t *data, size_t size);
 int fz_fmt(const uint8_t *data, size_t size);
 int fz_logread(const uint8_t *data, size_t size);
+int fz_snapshot(const uint8_t *data, size_t size);
 
 /* Release what the harness keeps between inputs (the events target's policy),
  * so a leak checker sees a clean exit. */

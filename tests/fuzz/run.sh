@@ -6,7 +6,8 @@
 # FUZZ_DIR holds the fuzz_TARGET binaries (built by `make fuzz`); the corpora
 # live on in FUZZ_DIR/corpus/TARGET between runs, so each run starts where the
 # last one stopped.  Seeds: the policies and test policies (frontend, fmt), their
-# compiled images (load), generated and hand-written event streams (events).
+# compiled images (load), generated and hand-written event streams (events),
+# snapshot bodies of the events policy's engine (snapshot).
 # Crashes, leaks and timeouts (an input taking over FUZZ_TIMEOUT seconds, default
 # 1) are written to FUZZ_DIR/crashes/TARGET/; minimise one with
 #   FUZZ_DIR/fuzz_TARGET -minimize_crash=1 -runs=10000 FILE
@@ -34,6 +35,8 @@ seed() {
         done ;;
     logread)
         cp tests/fuzz/seeds/logread/* "$c/" ;;
+    snapshot)
+        cp tests/fuzz/seeds/snapshot/* "$c/" ;;
     events)
         cp tests/fuzz/seeds/events/* "$c/"
         for s in 1 2 3; do

@@ -109,6 +109,13 @@ static void test_events(void **state)
     assert_true(replay_dir("tests/fuzz/seeds/events", NULL, fz_events) > 0);
 }
 
+static void test_snapshot(void **state)
+{
+    (void)state;
+    replay_dir("tests/fuzz/regress/snapshot", NULL, fz_snapshot);
+    assert_true(replay_dir("tests/fuzz/seeds/snapshot", NULL, fz_snapshot) > 0);
+}
+
 static void test_fmt(void **state)
 {
     (void)state;
@@ -182,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_frontend),
         cmocka_unit_test(test_load),
         cmocka_unit_test(test_events),
+        cmocka_unit_test(test_snapshot),
         cmocka_unit_test(test_fmt),
         cmocka_unit_test(test_logread),
         cmocka_unit_test(test_many_tiers),
