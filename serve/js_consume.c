@@ -154,6 +154,13 @@ void sjs_batch_free(sjs_batch *b)
     memset(b, 0, sizeof *b);
 }
 
+const char *sjs_msg_header(const sjs_msg *m, const char *name)
+{
+    const char *v = NULL;
+    if (!m->impl_ || natsMsgHeader_Get(m->impl_, name, &v) != NATS_OK) return NULL;
+    return v;
+}
+
 sjs_status sjs_ack_msg(const sjs_msg *m, sjs_err *err)
 {
     natsStatus ns = natsMsg_Ack(m->impl_, NULL);
