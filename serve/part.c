@@ -30,6 +30,10 @@
 #define FETCH_WAIT_MS 500
 #define FLUSH_AT 1024        /* decisions gathered before a flush while reading a range */
 #define ACK_WAIT_MS 10000    /* for the decisions' acknowledgements */
+/* A message delivered and not acknowledged is delivered again after this long:
+ * after a failover, the previous owner's unacknowledged messages come back (and
+ * are acknowledged as done) this long after it stopped. */
+#define CONSUMER_ACK_WAIT_MS 10000
 
 /* ---- the outbox: decisions waiting to be stored ----------------------------------- */
 
@@ -416,7 +420,7 @@ static int takeover(part *pt)
     sjs_pub_opts po = {.max_inflight = 4096, .ack_wait_ms = ACK_WAIT_MS};
     RETRY(pt, "publisher", sjs_pub_open(w->c, &po, &pt->pub, &e_));
     RETRY(pt, "policy bucket", sjs_kv_open(w->c, WK_POLICY_BUCKET, w->o->replicas, &pt->kv, &e_));
-    sjs_consumer_opts co = {.durable = pt->durable, .ack_wait_ms = 30000,
+    sjs_consumer_opts co = {.durable = pt->durable, .ack_wait_ms = CONSUMER_ACK_WAIT_MS,
                             .max_ack_pending = 4 * BATCH};
     RETRY(pt, "consumer", sjs_consumer_open(w->c, pt->ev_stream, &co, &pt->k, &e_));
     sjs_consumer_state cs;
