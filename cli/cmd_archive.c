@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "js.h"
 #include "timestamp.h"
+#include "worker.h"
 
 static const char help[] =
     "usage: slate archive [OPTIONS] --jsonl OUT\n"
@@ -29,6 +30,9 @@ static const char help[] =
     "  --partitions N    partitions, as given to `slate publish` (default 8)\n"
     "  --meta            wrap each line: {\"partition\":P,\"stream_seq\":S,\n"
     "                    \"event_seq\":E,\"stored\":TIME,\"decision\":LINE}\n"
+    "  --consumers       instead, print each partition's event stream and its\n"
+    "                    worker's consumer, as asked of their leaders: \"P last_seq\n"
+    "                    ack_floor ack_pending redelivered\" (-1: no consumer yet)\n"
     "  --timeout S       seconds to keep trying to reach NATS (default 10)\n"
     "  -q, --quiet       no summary on stderr\n"
     "\n"
@@ -57,16 +61,42 @@ static int on_msg(void *ud, const sjs_msg *m)
     return ferror(d->out) != 0;
 }
 
+/* --consumers: one line per partition.  An exit status. */
+static int print_consumers(sjs_conn *c, unsigned nparts, FILE *out)
+{
+    for (unsigned p = 0; p < nparts; p++) {
+        char stream[48], durable[48];
+        sjs_stream_name(SJS_EVENTS, p, stream, sizeof stream);
+        snprintf(durable, sizeof durable, SW_DURABLE_FMT, p);
+        sjs_stream_state ss;
+        sjs_consumer_state cs;
+        sjs_err e;
+        sjs_status s = sjs_stream_state_of(c, stream, &ss, &e);
+        if (s == SJS_OK) s = sjs_consumer_state_by_name(c, stream, durable, &cs, &e);
+        if (s == SJS_OK)
+            fprintf(out, "%u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", p, ss.last_seq,
+                    cs.ack_floor, cs.ack_pending, cs.redelivered);
+        else if (s == SJS_NOTFOUND)
+            fprintf(out, "%u %" PRIu64 " -1 -1 -1\n", p, ss.last_seq);
+        else {
+            fprintf(stderr, "slate archive: %s\n", e.msg);
+            return EXIT_IO;
+        }
+    }
+    return EXIT_OK;
+}
+
 int cmd_archive(int argc, char **argv)
 {
     const char *url = NULL, *parts = NULL, *timeout = NULL, *jsonl = NULL;
-    int meta = 0, quiet = 0;
+    int meta = 0, quiet = 0, consumers = 0;
     const cli_opt opts[] = {
         {"--nats", &url, NULL, "`--nats` needs a URL"},
         {"--partitions", &parts, NULL, "`--partitions` needs a number"},
         {"--timeout", &timeout, NULL, "`--timeout` needs a number of seconds"},
         {"--jsonl", &jsonl, NULL, "`--jsonl` needs a file"},
         {"--meta", NULL, &meta, NULL},
+        {"--consumers", NULL, &consumers, NULL},
         {"-q", NULL, &quiet, NULL},
         {"--quiet", NULL, &quiet, NULL},
     };
@@ -87,7 +117,8 @@ int cmd_archive(int argc, char **argv)
             *o->flag = 1;
         }
     }
-    if (!jsonl) return cli_usage_error("archive", "no output given (--jsonl OUT)");
+    if (!jsonl && !consumers) return cli_usage_error("archive", "no output given (--jsonl OUT)");
+    if (consumers) jsonl = "-";
     char *end;
     long nparts = parts ? strtol(parts, &end, 10) : 8;
     if (parts && (end == parts || *end || nparts < 1 || nparts > SJS_MAX_PARTS))
@@ -112,6 +143,11 @@ int cmd_archive(int argc, char **argv)
     if (sjs_connect(&so, &c, &e) != SJS_OK) {
         fprintf(stderr, "slate archive: %s\n", e.msg);
         status = EXIT_IO;
+    }
+    if (consumers && status == EXIT_OK) {
+        status = print_consumers(c, (unsigned)nparts, out);
+        nparts = 0;
+        quiet = 1;
     }
     for (unsigned p = 0; status == EXIT_OK && p < (unsigned)nparts; p++) {
         char stream[48];

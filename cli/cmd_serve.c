@@ -45,6 +45,7 @@ static const char help[] =
     "  --no-ticks            publish no ticks: time moves with the events only, as in\n"
     "                        `slate run` (for comparisons and tests; docs/deploy.md)\n"
     "  --strict              reject events carrying keys the policy does not declare\n"
+    "  --log-time            begin each notice with the time (RFC 3339, UTC)\n"
     "  -q, --quiet           fewer notices on stderr\n"
     "\n"
     "SIGTERM (or SIGINT) drains: no new batches, the current ones finish and are\n"
@@ -142,6 +143,7 @@ int cmd_serve(int argc, char **argv)
         {"--drain", &drain, NULL, "`--drain` needs a number of seconds"},
         {"--no-ticks", NULL, &o.no_ticks, NULL},
         {"--strict", NULL, &o.strict, NULL},
+        {"--log-time", NULL, &o.log_time, NULL},
         {"-q", NULL, &quiet, NULL},
         {"--quiet", NULL, &quiet, NULL},
     };

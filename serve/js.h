@@ -295,6 +295,11 @@ typedef struct sjs_consumer_state {
 } sjs_consumer_state;
 
 sjs_status sjs_consumer_state_of(sjs_consumer *k, sjs_consumer_state *st, sjs_err *err);
+
+/* The state of durable `durable` of `stream`, asked of its leader, without
+ * binding to it.  SJS_NOTFOUND when it does not exist. */
+sjs_status sjs_consumer_state_by_name(sjs_conn *c, const char *stream, const char *durable,
+                                      sjs_consumer_state *st, sjs_err *err);
 void sjs_consumer_close(sjs_consumer *k);
 
 /* Delete the durable consumer `durable` of `stream` (SJS_OK if it did not exist). */

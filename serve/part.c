@@ -563,7 +563,7 @@ part *part_start(worker *w, unsigned p)
     sjs_stream_name(SJS_EVENTS, p, pt->ev_stream, sizeof pt->ev_stream);
     sjs_subject(SJS_EVENTS, p, pt->ev_subject, sizeof pt->ev_subject);
     sjs_subject(SJS_DECISIONS, p, pt->dec_subject, sizeof pt->dec_subject);
-    snprintf(pt->durable, sizeof pt->durable, "slate_ev_%u", p);
+    snprintf(pt->durable, sizeof pt->durable, SW_DURABLE_FMT, p);
     atomic_store(&pt->m->owned, 1);
     if (pthread_create(&pt->th, NULL, part_main, pt)) {
         atomic_store(&pt->m->owned, 0);

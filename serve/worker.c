@@ -38,8 +38,13 @@ void wk_log(worker *w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    char when[TS_FORMAT_MAX + 2] = "";
+    if (w->o->log_time) {
+        ts_format(wk_wall_ms(), when);
+        strcat(when, " ");
+    }
     pthread_mutex_lock(&w->mu);
-    fprintf(w->log, "slate serve[%s]: %s\n", w->name, line);
+    fprintf(w->log, "%sslate serve[%s]: %s\n", when, w->name, line);
     fflush(w->log);
     pthread_mutex_unlock(&w->mu);
 }
@@ -201,6 +206,8 @@ typedef struct ctl {
     unsigned offset;      /* where this worker starts looking for free partitions */
     uint8_t *giving_up;   /* asked to stop to balance: release its lease after */
     int64_t *cooldown;    /* monotonic ms before which p is not taken again */
+    uint8_t *seen_free;   /* not ours, and maybe free, at the last look */
+    unsigned members;     /* live workers at the last count */
     int renew_outage, members_outage;
 } ctl;
 
@@ -211,20 +218,30 @@ static unsigned running(const ctl *c)
     return k;
 }
 
-/* Take free partitions up to the fair share, give up what is above it. */
-static void balance(ctl *c)
+/* Take free partitions up to the fair share, ceil(N / live workers), and give
+ * up what is above it.  The count of live workers comes from their presence
+ * keys; when it cannot be had (a leader election under way), the last count
+ * serves and nothing is given up.  A partition seen free at two looks in a row
+ * is taken even above the share: a dead worker's partitions must not wait for
+ * a count that is late or stale (the excess is given up at a later count).
+ * Returns 0, or -1 when the count failed (the caller looks again sooner). */
+static int balance(ctl *c)
 {
     worker *w = c->w;
     unsigned members = 0;
     sjs_err e;
-    if (sjs_leases_members(c->l, &members, &e) != SJS_OK) {
+    int fresh = sjs_leases_members(c->l, &members, &e) == SJS_OK;
+    if (!fresh) {
         if (!c->members_outage++) wk_log(w, "cannot count the workers: %s", e.msg);
-        return;
+        members = c->members;
+    } else {
+        if (c->members_outage) wk_log(w, "%u workers live", members);
+        c->members_outage = 0;
+        c->members = members;
     }
-    c->members_outage = 0;
     if (members == 0) members = 1;
     unsigned fair = (c->n + members - 1) / members, owned = running(c);
-    for (unsigned p = c->n; p-- > 0 && owned > fair;) {
+    for (unsigned p = c->n; fresh && p-- > 0 && owned > fair;) {
         if (!w->parts[p] || c->giving_up[p]) continue;
         if (!w->o->quiet)
             wk_log(w, "partition %u: giving it up to share (%u workers, %u each at most)", p,
@@ -234,15 +251,27 @@ static void balance(ctl *c)
         owned--;
     }
     int64_t now = wk_mono_ms();
-    for (unsigned i = 0; i < c->n && owned < fair; i++) {
+    for (unsigned i = 0; i < c->n; i++) {
         unsigned p = (c->offset + i) % c->n;
-        if (w->parts[p] || now < c->cooldown[p]) continue;
+        if (w->parts[p] || now < c->cooldown[p]) {
+            c->seen_free[p] = 0;
+            continue;
+        }
+        int orphan = c->seen_free[p];
+        if (owned >= fair && !orphan) {
+            c->seen_free[p] = 1; /* maybe free: judged at the next look */
+            continue;
+        }
         sjs_status s = sjs_lease_acquire(c->l, p, &e);
-        if (s == SJS_HELD) continue;
+        if (s == SJS_HELD) {
+            c->seen_free[p] = 0;
+            continue;
+        }
         if (s != SJS_OK) {
             wk_log(w, "partition %u: cannot take its lease: %s", p, e.msg);
             break;
         }
+        c->seen_free[p] = 0;
         w->parts[p] = part_start(w, p);
         if (!w->parts[p]) {
             wk_log(w, "partition %u: cannot start its thread", p);
@@ -250,9 +279,10 @@ static void balance(ctl *c)
             c->cooldown[p] = now + COOLDOWN_MS;
             continue;
         }
-        if (!w->o->quiet) wk_log(w, "partition %u: acquired", p);
+        if (!w->o->quiet) wk_log(w, "partition %u: acquired%s", p, orphan ? " (left free)" : "");
         owned++;
     }
+    return fresh ? 0 : -1;
 }
 
 /* Renew the leases; stop the partitions whose lease is gone. */
@@ -369,6 +399,19 @@ static void reload(ctl *c)
 
 /* ---- start and end --------------------------------------------------------------------- */
 
+/* At start, servers of a cluster that has just started (or is electing leaders)
+ * answer late: a step that fails for such a reason is tried again, with one
+ * notice, until the start-up time (--timeout) has passed.  Sets `s`. */
+#define START_RETRY(w, until, s, e, expr)                                              \
+    for (int64_t bo_ = 250;; bo_ = bo_ * 2 > 2000 ? 2000 : bo_ * 2) {                  \
+        (s) = (expr);                                                                  \
+        if ((s) == SJS_OK || ((s) != SJS_TIMEOUT && (s) != SJS_UNREACHABLE) ||         \
+            wk_mono_ms() >= (until))                                                   \
+            break;                                                                     \
+        if (bo_ == 250) wk_log((w), "%s; retrying", (e).msg);                          \
+        nanosleep(&(struct timespec){bo_ / 1000, (bo_ % 1000) * 1000000L}, NULL);      \
+    }
+
 static void default_name(char *buf, size_t n)
 {
     char host[64] = "slate";
@@ -382,14 +425,15 @@ static void default_name(char *buf, size_t n)
 }
 
 /* Check (or create) every partition's two streams.  An exit status. */
-static int ensure_streams(worker *w)
+static int ensure_streams(worker *w, int64_t until)
 {
     for (unsigned p = 0; p < w->o->nparts; p++)
         for (int k = 0; k < 2; k++) {
             sjs_stream_spec spec = {k ? SJS_DECISIONS : SJS_EVENTS, p, w->o->nparts,
                                     w->o->replicas, 0};
             sjs_err e;
-            sjs_status s = sjs_stream_ensure(w->c, &spec, NULL, &e);
+            sjs_status s;
+            START_RETRY(w, until, s, e, sjs_stream_ensure(w->c, &spec, NULL, &e));
             if (s != SJS_OK) {
                 wk_log(w, "%s", e.msg);
                 return s == SJS_MISMATCH ? EXIT_INPUT : EXIT_IO;
@@ -429,8 +473,8 @@ static int serve(worker *w, ctl *c, volatile sig_atomic_t *term, volatile sig_at
         reap(c);
         int64_t now = wk_mono_ms();
         if (now - last_balance >= BALANCE_MS) {
-            balance(c);
-            last_balance = now;
+            /* a failed count is tried again sooner */
+            last_balance = balance(c) ? now - BALANCE_MS + 300 : now;
         }
         if (!w->o->no_ticks && now - last_tick >= TICK_MS) {
             publish_ticks(c);
@@ -458,8 +502,9 @@ int sw_run(const sw_opts *o, volatile sig_atomic_t *term, volatile sig_atomic_t 
     w.parts = calloc(o->nparts, sizeof *w.parts);
     c.giving_up = calloc(o->nparts, 1);
     c.cooldown = calloc(o->nparts, sizeof *c.cooldown);
+    c.seen_free = calloc(o->nparts, 1);
     int status = EXIT_OK;
-    if (!w.pm || !w.parts || !c.giving_up || !c.cooldown) {
+    if (!w.pm || !w.parts || !c.giving_up || !c.cooldown || !c.seen_free) {
         wk_log(&w, "out of memory");
         status = EXIT_IO;
         goto out;
@@ -490,11 +535,13 @@ int sw_run(const sw_opts *o, volatile sig_atomic_t *term, volatile sig_atomic_t 
         status = EXIT_IO;
         goto out;
     }
-    if ((status = ensure_streams(&w))) {
+    int64_t until = wk_mono_ms() + (o->timeout_ms ? o->timeout_ms : 30000);
+    if ((status = ensure_streams(&w, until))) {
         free(image);
         goto out;
     }
-    if ((s = sjs_kv_open(w.c, WK_POLICY_BUCKET, o->replicas, &c.kv, &e)) != SJS_OK) {
+    START_RETRY(&w, until, s, e, sjs_kv_open(w.c, WK_POLICY_BUCKET, o->replicas, &c.kv, &e));
+    if (s != SJS_OK) {
         wk_log(&w, "%s", e.msg);
         free(image);
         status = s == SJS_MISMATCH ? EXIT_INPUT : EXIT_IO;
@@ -508,7 +555,8 @@ int sw_run(const sw_opts *o, volatile sig_atomic_t *term, volatile sig_atomic_t 
     }
     sjs_lease_opts lo = {.owner = w.name, .ttl_ms = o->lease_ttl_ms, .replicas = o->replicas,
                          .nparts = o->nparts};
-    if ((s = sjs_leases_open(w.c, &lo, &c.l, &e)) != SJS_OK) {
+    START_RETRY(&w, until, s, e, sjs_leases_open(w.c, &lo, &c.l, &e));
+    if (s != SJS_OK) {
         wk_log(&w, "%s", e.msg);
         status = s == SJS_MISMATCH || s == SJS_HELD ? EXIT_INPUT : EXIT_IO;
         goto out;
@@ -555,6 +603,7 @@ out:
     free(w.parts);
     free(c.giving_up);
     free(c.cooldown);
+    free(c.seen_free);
     pthread_mutex_destroy(&w.mu);
     return status;
 }

@@ -16,6 +16,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The durable consumer of partition p's event stream, shared by whichever
+ * worker owns p (its position and ack floor outlive the owners). */
+#define SW_DURABLE_FMT "slate_ev_%u"
+
 typedef struct sw_opts {
     const char *policy;       /* the policy file (.slate or .slc) */
     const char *url;          /* NATS servers, comma-separated; NULL: the default */
@@ -32,6 +36,7 @@ typedef struct sw_opts {
     int no_ticks;             /* 1: publish no ticks: time moves with events only */
     int strict;               /* reject undeclared keys, as `slate run --strict` */
     int quiet;                /* fewer notices */
+    int log_time;             /* prefix notices with the wall-clock time */
     FILE *log;                /* notices and errors (NULL: stderr) */
 } sw_opts;
 

@@ -11,9 +11,10 @@
 #   serve_kill NAME            SIGKILL it
 #   serve_acked NPARTS [I]     0 when every SLATE_EV_<p> (p < NPARTS) has its
 #                              durable consumer with every stored message
-#                              acknowledged (asked of server I, default 0)
+#                              acknowledged (through server I; default: any)
 #   serve_wait_acked NPARTS S [I]  wait up to S seconds for serve_acked
 #   serve_consumers [I]        print "p last_seq ack_floor ack_pending redelivered"
+#                              for SERVE_NPARTS (default 8) partitions
 #   serve_metrics PORT         print a worker's /metrics page
 #   serve_wait_log NAME REGEX S  wait up to S seconds for a line of NAME's stderr
 #   now_ms                     wall-clock milliseconds
@@ -50,27 +51,15 @@ serve_term() {
 
 serve_kill() { kill -KILL "${SERVE_PID[$1]}" 2>/dev/null; }
 
-serve_consumers() {
-    nats_http "/jsz?consumers=true" "${1:-0}" | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-for a in d.get("account_details", []):
-    for s in a.get("stream_detail", []):
-        if not s["name"].startswith("SLATE_EV_"):
-            continue
-        p = int(s["name"][9:])
-        cs = [c for c in (s.get("consumer_detail") or []) if c["name"] == "slate_ev_%d" % p]
-        if cs:
-            c = cs[0]
-            print(p, s["state"]["last_seq"], c["ack_floor"]["stream_seq"], c["num_ack_pending"],
-                  c["num_redelivered"])
-        else:
-            print(p, s["state"]["last_seq"], -1, -1, -1)'
+serve_consumers() { # asked of the leaders through the JetStream API
+    local url=$NATS_URL
+    [ -n "${1:-}" ] && url="nats://127.0.0.1:${NATS_PORTS[$1]}"
+    "$SLATE" archive --consumers --partitions "${SERVE_NPARTS:-8}" --timeout 10 --nats "$url"
 }
 
 serve_acked() {
     local n=$1
-    serve_consumers "${2:-0}" 2>/dev/null | awk -v n="$n" '
+    SERVE_NPARTS=$n serve_consumers "${2:-}" 2>/dev/null | awk -v n="$n" '
         $1 < n && $3 == $2 && $4 == 0 { ok++ } END { exit ok == n ? 0 : 1 }'
 }
 
@@ -85,7 +74,8 @@ serve_wait_acked() {
 
 serve_metrics() {
     python3 -c 'import sys, urllib.request
-sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=3).read().decode())' "$1"
+try: sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=3).read().decode())
+except Exception: sys.exit(1)' "$1"
 }
 
 serve_wait_log() {
