@@ -28,6 +28,7 @@
 #define BALANCE_MS 1000      /* how often the shares are looked at */
 #define TICK_MS 1000         /* how often ticks are published */
 #define COOLDOWN_MS 10000    /* a partition that failed here is left alone this long */
+#define ORPHAN_LOOKS 2       /* free this many looks (1 s apart) before any worker takes it */
 
 /* ---- shared helpers (wk_int.h) ------------------------------------------------------ */
 
@@ -206,7 +207,7 @@ typedef struct ctl {
     unsigned offset;      /* where this worker starts looking for free partitions */
     uint8_t *giving_up;   /* asked to stop to balance: release its lease after */
     int64_t *cooldown;    /* monotonic ms before which p is not taken again */
-    uint8_t *seen_free;   /* not ours, and maybe free, at the last look */
+    uint8_t *seen_free;   /* looks in a row at which p was not ours and maybe free */
     unsigned members;     /* live workers at the last count */
     int renew_outage, members_outage;
 } ctl;
@@ -221,9 +222,11 @@ static unsigned running(const ctl *c)
 /* Take free partitions up to the fair share, ceil(N / live workers), and give
  * up what is above it.  The count of live workers comes from their presence
  * keys; when it cannot be had (a leader election under way), the last count
- * serves and nothing is given up.  A partition seen free at two looks in a row
- * is taken even above the share: a dead worker's partitions must not wait for
- * a count that is late or stale (the excess is given up at a later count).
+ * serves and nothing is given up.  A partition seen free at ORPHAN_LOOKS looks
+ * in a row is taken even above the share: a dead worker's partitions must not
+ * wait for a count that is late or stale (the excess is given up at a later
+ * count).  Workers under their share take a free partition at the first look,
+ * so they win it in the usual case.
  * Returns 0, or -1 when the count failed (the caller looks again sooner). */
 static int balance(ctl *c)
 {
@@ -257,9 +260,9 @@ static int balance(ctl *c)
             c->seen_free[p] = 0;
             continue;
         }
-        int orphan = c->seen_free[p];
+        int orphan = c->seen_free[p] >= ORPHAN_LOOKS;
         if (owned >= fair && !orphan) {
-            c->seen_free[p] = 1; /* maybe free: judged at the next look */
+            if (c->seen_free[p] < ORPHAN_LOOKS) c->seen_free[p]++; /* maybe free */
             continue;
         }
         sjs_status s = sjs_lease_acquire(c->l, p, &e);
