@@ -12,7 +12,8 @@
 #      and decides on events published afterwards;
 #   5. SIGTERM: exit 0, everything acknowledged;
 #   6. a second worker rebuilding the partitions from the streams (ticks and the
-#      policy marker included) publishes nothing new.
+#      policy marker included) publishes nothing new; it runs under valgrind's
+#      memcheck when that is installed (no leak, no invalid access).
 # Skipped without nats-server or python3.
 set -u
 SLATE=${SLATE:?set SLATE to the slate binary}
@@ -120,12 +121,15 @@ archive || fail "archive"
 cp "$tmp/arch.jsonl" "$tmp/arch1.jsonl"
 
 # 6. rebuilt from the streams (ticks, marker): nothing new published
+command -v valgrind >/dev/null 2>&1 && ! ldd "$SLATE" 2>/dev/null | grep -q libasan &&
+    SERVE_WRAP=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible
+                --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99)
 serve_start w2 "$tmp/live.slate" --nats "$NATS_URL" --partitions 2
 for p in 0 1; do
-    serve_wait_log w2 "partition $p: taken: [0-9]+ events rebuilt, [0-9]+ caught up" 20 ||
+    serve_wait_log w2 "partition $p: taken: [0-9]+ events rebuilt, [0-9]+ caught up" 60 ||
         fail "w2 did not take partition $p"
 done
-serve_term w2 40 || fail "w2 SIGTERM"
+serve_term w2 60 || fail "w2 SIGTERM: exit $? ($(grep -c . "$tmp/w2.err") lines on stderr)"
 archive || fail "archive 2"
 python3 - "$tmp/arch1.jsonl" "$tmp/arch.jsonl" <<'PY' || fail "the rebuild published something again"
 import json, sys

@@ -4,7 +4,8 @@
 # start servers (nats.sh does) nor judge decisions (decisions_cmp.py does).
 #
 #   serve_start NAME ARGS...   start `$SLATE serve ARGS... --worker NAME` in the
-#                              background, stderr to $SERVE_DIR/NAME.err; its pid
+#                              background (under "${SERVE_WRAP[@]}" when set, e.g.
+#                              valgrind), stderr to $SERVE_DIR/NAME.err; its pid
 #                              in SERVE_PID[NAME]; stopped (KILL) when the test exits
 #   serve_term NAME [S]        SIGTERM it, wait up to S seconds (default 40);
 #                              returns its exit status (124: it did not exit)
@@ -21,6 +22,7 @@
 
 SERVE_DIR=${SERVE_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/slate-serve.XXXXXX")}
 declare -A SERVE_PID=()
+SERVE_WRAP=()
 
 _serve_cleanup() {
     local n
@@ -36,7 +38,7 @@ now_ms() { date +%s%3N; }
 serve_start() {
     local name=$1
     shift
-    "$SLATE" serve "$@" --worker "$name" 2>"$SERVE_DIR/$name.err" &
+    "${SERVE_WRAP[@]}" "$SLATE" serve "$@" --worker "$name" 2>"$SERVE_DIR/$name.err" &
     SERVE_PID[$name]=$!
     disown "$!" 2>/dev/null
 }
