@@ -270,6 +270,7 @@ static void apply(part *pt, const sjs_msg *m)
     pt->applied = m->seq;
     pt->since_ckpt++;
     atomic_store(&pt->now, slate_engine_now(pt->r.eng));
+    atomic_store(&pt->m->open_cases, slate_engine_open_cases(pt->r.eng)); /* ticks look */
     atomic_store(&pt->m->applied, m->seq);
     atomic_fetch_add(pt->publishing ? &pt->m->consumed : &pt->m->replayed, 1);
 }
@@ -524,7 +525,6 @@ static void consume(part *pt)
         if (ok)
             for (int i = 0; i < b.count; i++) sjs_ack_msg(&b.msgs[i], NULL);
         atomic_store(&pt->m->lag, b.msgs[b.count - 1].pending);
-        atomic_store(&pt->m->open_cases, slate_engine_open_cases(pt->r.eng));
         sjs_batch_free(&b);
         if (!ok) {
             if (atomic_load(&pt->stop) != 2) atomic_store(&pt->failed, 1);

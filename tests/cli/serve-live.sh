@@ -5,15 +5,17 @@
 #      (plus 1 s for a busy machine), moved by the worker's recorded ticks;
 #   2. SIGHUP with a policy that does not compile: refused, the error on stderr,
 #      the old policy keeps deciding;
-#   3. SIGHUP with a good policy (a 60 s target): every open case gets an `sla`
+#   3. SIGHUP with a good policy (a 4 s target): every open case gets an `sla`
 #      decision with the new target (slate_engine_swap's), at a marker the
 #      worker recorded in the event stream;
 #   4. the server stopped and started again: the worker says so, reconnects,
 #      and decides on events published afterwards;
-#   5. SIGTERM: exit 0, everything acknowledged;
-#   6. a second worker rebuilding the partitions from the streams (ticks and the
-#      policy marker included) publishes nothing new; it runs under valgrind's
-#      memcheck when that is installed (no leak, no invalid access).
+#   5. SIGTERM with a case just opened: exit 0, everything acknowledged;
+#   6. a second worker rebuilds the partitions from the streams (ticks and the
+#      policy marker included), publishes nothing the first one published, and
+#      its own ticks fire the breach of the case the first left open; it runs
+#      under valgrind's memcheck when that is installed (no leak, no invalid
+#      access).
 # Skipped without nats-server or python3.
 set -u
 SLATE=${SLATE:?set SLATE to the slate binary}
@@ -95,12 +97,12 @@ opened B || fail "publish B"
 wait_for 15 'd.get("case") == "B" and d["action"] == "breach" and d["target_s"] == 2' ||
     fail "old policy not deciding after a refused reload"
 
-# 3. a good reload: 60 s; open cases are re-selected (an `sla` with 60 s each)
-policy 60s >"$tmp/live.slate"
+# 3. a good reload: 4 s; open cases are re-selected (an `sla` with 4 s each)
+policy 4s >"$tmp/live.slate"
 kill -HUP "${SERVE_PID[w1]}"
 serve_wait_log w1 "reload: policy [0-9a-f]+ replaces" 10 || fail "good reload not done"
 for c in A B; do
-    wait_for 15 "d.get('case') == '$c' and d['action'] == 'sla' and d['targets'][0]['target_s'] == 60" ||
+    wait_for 15 "d.get('case') == '$c' and d['action'] == 'sla' and d['targets'][0]['target_s'] == 4" ||
         fail "no sla with the new target for $c"
 done
 grep -q "policy [0-9a-f]* -> [0-9a-f]* at sequence" "$tmp/w1.err" || fail "no swap notice"
@@ -111,10 +113,14 @@ sleep 2
 nats_restart 0 || fail "restart"
 serve_wait_log w1 "reconnected to NATS" 30 || fail "no reconnection notice"
 opened C || fail "publish C after the restart"
-wait_for 30 'd.get("case") == "C" and d["action"] == "start" and d["target_s"] == 60' ||
+wait_for 30 'd.get("case") == "C" and d["action"] == "start" and d["target_s"] == 4' ||
     fail "nothing decided after the restart"
+wait_for 15 'd.get("case") == "C" and d["action"] == "breach"' || fail "no breach for C"
 
-# 5. drain
+# 5. drain, with case D open and its deadline 4 s away
+opened D || fail "publish D"
+wait_for 15 'd.get("case") == "D" and d["action"] == "start"' || fail "D not started"
+
 serve_term w1 40 || fail "SIGTERM: exit $?"
 serve_acked 2 || fail "unacknowledged after the drain: $(serve_consumers)"
 archive || fail "archive"
@@ -129,6 +135,8 @@ for p in 0 1; do
     serve_wait_log w2 "partition $p: taken: [0-9]+ events rebuilt, [0-9]+ caught up" 60 ||
         fail "w2 did not take partition $p"
 done
+grep -q '"case":"D","action":"breach"' "$tmp/arch1.jsonl" && echo "serve-live.sh: note: D breached before the drain"
+wait_for 30 'd.get("case") == "D" and d["action"] == "breach"' || fail "the new owner did not breach D"
 serve_term w2 60 || fail "w2 SIGTERM: exit $? ($(grep -c . "$tmp/w2.err") lines on stderr)"
 archive || fail "archive 2"
 python3 - "$tmp/arch1.jsonl" "$tmp/arch.jsonl" <<'PY' || fail "the rebuild published something again"
