@@ -27,7 +27,8 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 # The NATS client is linked only into what holds the commands (the CLI, the tests,
 # the benchmark and fuzz binaries built from cli/ objects), never into libslate.
-NATS_LIBS := $(shell pkg-config --libs libnats 2>/dev/null || echo -lnats)
+NATS_LIBS := $(shell pkg-config --libs libnats 2>/dev/null || echo -lnats) \
+             $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
 OPT      ?= -O2 -g
 CFLAGS   := -std=c17 -Wall -Wextra -Werror $(OPT) -fPIC
@@ -61,9 +62,10 @@ endif
 #   audit/        replay, diff, explain and report over a decision log
 #   policytest/   the .test policy-test language
 #   import/       public service logs (CSV) -> events
-#   serve/        the live service's transport: the partition function and the
-#                 NATS JetStream layer (streams, publish, consumers, leases,
-#                 checkpoints) under `slate publish` and `slate serve`
+#   serve/        the live service: the partition function, the NATS JetStream
+#                 layer (streams, publish, consumers, leases, checkpoints) under
+#                 `slate publish`, and the worker of `slate serve` (engines per
+#                 partition, ticks, reloads, /metrics over libmicrohttpd)
 #   eventgen/     a simulated service desk (the reference policy's): `slate gen`
 #   cli/          the `slate` commands, one cmd_NAME.c each, over the above
 INC_common      := -Icommon
@@ -78,7 +80,9 @@ INC_io          := -Iio -Iruntime/export $(INC_common)
 INC_audit       := -Iaudit -Iio -Iruntime/export $(INC_common)
 INC_policytest  := -Ipolicytest $(INC_common)
 INC_import      := -Iimport $(INC_common) -Icompiler
-INC_serve       := -Iserve
+# serve/ runs engines (slate_engine_*), reads events and numbers decisions as
+# `slate run` does (io/), and compiles policies on reload (include/slatec.h).
+INC_serve       := -Iserve -Iio -Iruntime/export $(INC_common)
 INC_eventgen    := -Ieventgen $(INC_common)
 INC_cli         := -Icli -Iio -Iruntime/export -Iaudit -Ipolicytest -Iimport -Iserve -Ieventgen \
                    $(INC_common)
@@ -349,4 +353,4 @@ install: all
 clean:
 	rm -rf build
 
--include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/tests -name '*.d' 2>/dev/null)

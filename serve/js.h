@@ -16,6 +16,8 @@
  *                with a TTL: acquire, renew, lose, release
  *   checkpoints  blobs of any size in the key-value bucket `slate_ckpt`, chunked,
  *                checked by length and SHA-256 when read back
+ *   small values put, create-if-absent and get in a key-value bucket (the
+ *                worker's policy images and per-partition starting policy)
  *
  * libnats is not visible through this header: callers need no nats.h.
  *
@@ -196,6 +198,16 @@ sjs_status sjs_pub_open(sjs_conn *c, const sjs_pub_opts *opts, sjs_pub **out, sj
 sjs_status sjs_pub_send(sjs_pub *p, const char *subject, const char *msg_id, const void *data,
                         size_t len, const char *hdr_name, const char *hdr_value, sjs_err *err);
 
+/* One header of a message: name and value (no line breaks in either). */
+typedef struct sjs_header {
+    const char *name, *value;
+} sjs_header;
+
+/* sjs_pub_send with any number of extra headers (nhdrs of hdrs; hdrs may be
+ * NULL when nhdrs is 0). */
+sjs_status sjs_pub_sendh(sjs_pub *p, const char *subject, const char *msg_id, const void *data,
+                         size_t len, const sjs_header *hdrs, int nhdrs, sjs_err *err);
+
 /* Wait until every message sent has its ack, or timeout_ms (0: ack_wait_ms)
  * passes; messages still unacknowledged then count as failed.  *st (may be
  * NULL) gets the totals since the publisher was opened.  SJS_OK when no message
@@ -230,6 +242,10 @@ typedef struct sjs_msg {
                              line too long to carry, see docs/deploy.md), or -1 */
     void *impl_;          /* private */
 } sjs_msg;
+
+/* The value of header `name` of a message read from a stream (a consumer's or
+ * sjs_read_range's), valid as long as the message; NULL when it has none. */
+const char *sjs_msg_header(const sjs_msg *m, const char *name);
 
 typedef struct sjs_batch {
     sjs_msg *msgs;
@@ -279,6 +295,11 @@ typedef struct sjs_consumer_state {
 } sjs_consumer_state;
 
 sjs_status sjs_consumer_state_of(sjs_consumer *k, sjs_consumer_state *st, sjs_err *err);
+
+/* The state of durable `durable` of `stream`, asked of its leader, without
+ * binding to it.  SJS_NOTFOUND when it does not exist. */
+sjs_status sjs_consumer_state_by_name(sjs_conn *c, const char *stream, const char *durable,
+                                      sjs_consumer_state *st, sjs_err *err);
 void sjs_consumer_close(sjs_consumer *k);
 
 /* Delete the durable consumer `durable` of `stream` (SJS_OK if it did not exist). */
@@ -388,5 +409,26 @@ sjs_status sjs_ckpt_save(sjs_ckpt *s, unsigned p, uint64_t seq, const void *blob
  * partition from its stream's start. */
 sjs_status sjs_ckpt_load(sjs_ckpt *s, unsigned p, void **blob, sjs_ckpt_info *info,
                          sjs_err *err);
+
+/* ---- small values ------------------------------------------------------------- */
+
+typedef struct sjs_kv sjs_kv;
+
+/* A key-value bucket for small values (each fits in one message), created with
+ * `replicas` (0: 1) if missing.  Reads go to the stream's leader.  One thread
+ * per handle. */
+sjs_status sjs_kv_open(sjs_conn *c, const char *bucket, int replicas, sjs_kv **out,
+                       sjs_err *err);
+void sjs_kv_close(sjs_kv *k);
+
+/* Write `key` whatever it holds. */
+sjs_status sjs_kv_put(sjs_kv *k, const char *key, const void *v, size_t len, sjs_err *err);
+
+/* Write `key` only if it is absent: SJS_HELD when it exists. */
+sjs_status sjs_kv_create(sjs_kv *k, const char *key, const void *v, size_t len, sjs_err *err);
+
+/* Read `key` into a malloc'd *v (NUL-terminated after its *len bytes; freed by
+ * the caller).  SJS_NOTFOUND when absent or deleted. */
+sjs_status sjs_kv_get(sjs_kv *k, const char *key, void **v, size_t *len, sjs_err *err);
 
 #endif

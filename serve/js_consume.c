@@ -154,6 +154,13 @@ void sjs_batch_free(sjs_batch *b)
     memset(b, 0, sizeof *b);
 }
 
+const char *sjs_msg_header(const sjs_msg *m, const char *name)
+{
+    const char *v = NULL;
+    if (!m->impl_ || natsMsgHeader_Get(m->impl_, name, &v) != NATS_OK) return NULL;
+    return v;
+}
+
 sjs_status sjs_ack_msg(const sjs_msg *m, sjs_err *err)
 {
     natsStatus ns = natsMsg_Ack(m->impl_, NULL);
@@ -176,16 +183,22 @@ sjs_status sjs_nak(const sjs_msg *m, sjs_err *err)
                                               (unsigned long long)m->seq);
 }
 
-sjs_status sjs_consumer_state_of(sjs_consumer *k, sjs_consumer_state *st, sjs_err *err)
+sjs_status sjs_consumer_state_by_name(sjs_conn *c, const char *stream, const char *durable,
+                                      sjs_consumer_state *st, sjs_err *err)
 {
     memset(st, 0, sizeof *st);
     jsConsumerInfo *ci = NULL;
     jsErrCode jerr = 0;
-    /* by name: libnats 3.4.1 does not record the consumer of a bound subscription */
-    natsStatus ns = js_GetConsumerInfo(&ci, k->c->js, k->stream, k->durable, NULL, &jerr);
+    natsStatus ns;
+    int64_t deadline = sjs__now_ms() + c->request_ms, backoff = 100;
+    while ((ns = js_GetConsumerInfo(&ci, c->js, stream, durable, NULL, &jerr)) != NATS_OK &&
+           sjs__retry(sjs__nats(NULL, ns, jerr, "-"), deadline, &backoff)) {
+        jsConsumerInfo_Destroy(ci);
+        ci = NULL;
+    }
     if (ns != NATS_OK) {
         jsConsumerInfo_Destroy(ci);
-        return sjs__nats(err, ns, jerr, "consumer %s of stream %s", k->durable, k->stream);
+        return sjs__nats(err, ns, jerr, "consumer %s of stream %s", durable, stream);
     }
     st->ack_floor = ci->AckFloor.Stream;
     st->delivered = ci->Delivered.Stream;
@@ -194,6 +207,12 @@ sjs_status sjs_consumer_state_of(sjs_consumer *k, sjs_consumer_state *st, sjs_er
     st->redelivered = (uint64_t)ci->NumRedelivered;
     jsConsumerInfo_Destroy(ci);
     return SJS_OK;
+}
+
+sjs_status sjs_consumer_state_of(sjs_consumer *k, sjs_consumer_state *st, sjs_err *err)
+{
+    /* by name: libnats 3.4.1 does not record the consumer of a bound subscription */
+    return sjs_consumer_state_by_name(k->c, k->stream, k->durable, st, err);
 }
 
 void sjs_consumer_close(sjs_consumer *k)
@@ -259,8 +278,25 @@ sjs_status sjs_read_range(sjs_conn *c, const char *stream, uint64_t from, uint64
     so.Config.OptStartSeq = from;
     natsSubscription *sub = NULL;
     jsErrCode jerr = 0;
-    natsStatus ns = js_SubscribeSync(&sub, c->js, subject, NULL, &so, &jerr);
-    if (ns != NATS_OK) return sjs__nats(err, ns, jerr, "cannot read stream %s", stream);
+    /* The reading consumer is created by the cluster, which may place it on a
+     * server that is down and then never answer: each try waits at most 2 s,
+     * and tries go on (each placed anew) for the connection's request time. */
+    jsCtx *js = NULL;
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = c->attempt_ms < 2000 ? c->attempt_ms : 2000;
+    natsStatus ns = natsConnection_JetStream(&js, c->nc, &jo);
+    int64_t deadline = sjs__now_ms() + c->request_ms, backoff = 100;
+    if (ns == NATS_OK)
+        while ((ns = js_SubscribeSync(&sub, js, subject, NULL, &so, &jerr)) != NATS_OK &&
+               sjs__retry(sjs__nats(NULL, ns, jerr, "-"), deadline, &backoff)) {
+            sub = NULL;
+            jerr = 0;
+        }
+    if (ns != NATS_OK) {
+        jsCtx_Destroy(js);
+        return sjs__nats(err, ns, jerr, "cannot read stream %s", stream);
+    }
     uint64_t seq = from - 1;
     while (seq < to) {
         natsMsg *n = NULL;
@@ -279,5 +315,6 @@ sjs_status sjs_read_range(sjs_conn *c, const char *stream, uint64_t from, uint64
     }
     natsSubscription_Unsubscribe(sub); /* removes the ephemeral consumer */
     natsSubscription_Destroy(sub);
+    jsCtx_Destroy(js);
     return s;
 }

@@ -250,15 +250,40 @@ sjs_status sjs_lease_holder(sjs_leases *m, unsigned p, char *buf, size_t n, sjs_
 
 sjs_status sjs_leases_members(sjs_leases *m, unsigned *count, sjs_err *err)
 {
+    /* From the stream's own view of its subjects, and each one's last message
+     * (a delete marker: a worker that stopped): requests its leader answers.
+     * Not kvStore_Keys, whose ephemeral consumer may be placed on a server that
+     * is down, and then times out, for as long as that server is down. */
     *count = 0;
-    kvKeysList keys = {0};
-    natsStatus ns = kvStore_Keys(&keys, m->kv, NULL);
-    if (ns == NATS_NOT_FOUND) return SJS_OK;
-    if (ns != NATS_OK) return sjs__nats(err, ns, 0, "listing bucket %s", m->bucket);
-    for (int i = 0; i < keys.Count; i++)
-        if (!strncmp(keys.Keys[i], "w.", 2)) (*count)++;
-    kvKeysList_Destroy(&keys);
-    return SJS_OK;
+    char stream[80], filter[96];
+    snprintf(stream, sizeof stream, "KV_%s", m->bucket);
+    snprintf(filter, sizeof filter, "$KV.%s.w.>", m->bucket);
+    jsOptions o;
+    jsOptions_Init(&o);
+    o.Stream.Info.SubjectsFilter = filter;
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    natsStatus ns = js_GetStreamInfo(&si, m->js, stream, &o, &jerr);
+    if (ns != NATS_OK) {
+        jsStreamInfo_Destroy(si);
+        return sjs__nats(err, ns, jerr, "counting the workers in bucket %s", m->bucket);
+    }
+    sjs_status st = SJS_OK;
+    const jsStreamStateSubjects *subj = si->State.Subjects;
+    for (int i = 0; subj && i < subj->Count && st == SJS_OK; i++) {
+        natsMsg *msg = NULL;
+        jerr = 0;
+        ns = js_GetLastMsg(&msg, m->js, stream, subj->List[i].Subject, NULL, &jerr);
+        if (ns == NATS_OK) {
+            const char *op = NULL;
+            if (natsMsgHeader_Get(msg, "KV-Operation", &op) != NATS_OK || !op) (*count)++;
+        } else if (ns != NATS_NOT_FOUND) { /* NOT_FOUND: it expired meanwhile */
+            st = sjs__nats(err, ns, jerr, "counting the workers in bucket %s", m->bucket);
+        }
+        natsMsg_Destroy(msg);
+    }
+    jsStreamInfo_Destroy(si);
+    return st;
 }
 
 void sjs_leases_close(sjs_leases *m)

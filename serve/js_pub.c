@@ -96,13 +96,21 @@ static int id_ok(const char *id)
 sjs_status sjs_pub_send(sjs_pub *p, const char *subject, const char *msg_id, const void *data,
                         size_t len, const char *hdr_name, const char *hdr_value, sjs_err *err)
 {
+    sjs_header h = {hdr_name, hdr_value};
+    return sjs_pub_sendh(p, subject, msg_id, data, len, &h, hdr_name ? 1 : 0, err);
+}
+
+sjs_status sjs_pub_sendh(sjs_pub *p, const char *subject, const char *msg_id, const void *data,
+                         size_t len, const sjs_header *hdrs, int nhdrs, sjs_err *err)
+{
     if (msg_id && !id_ok(msg_id))
         return sjs__fail(err, SJS_ERROR, "message id `%.64s` is empty, longer than 255 bytes "
                          "or holds blanks or control characters", msg_id);
     if (len > INT32_MAX) return sjs__fail(err, SJS_ERROR, "message of %zu bytes is too large", len);
     natsMsg *m = NULL;
     natsStatus ns = natsMsg_Create(&m, subject, NULL, data, (int)len);
-    if (ns == NATS_OK && hdr_name) ns = natsMsgHeader_Set(m, hdr_name, hdr_value);
+    for (int i = 0; ns == NATS_OK && i < nhdrs; i++)
+        ns = natsMsgHeader_Set(m, hdrs[i].name, hdrs[i].value);
     if (ns == NATS_OK) {
         jsPubOptions po;
         jsPubOptions_Init(&po);
@@ -132,6 +140,9 @@ uint64_t sjs_pub_failed(sjs_pub *p)
 static void drop_pending(sjs_pub *p)
 {
     natsMsgList pending = {0};
+    /* libnats 3.4.1 crashes listing the pending messages of a context that never
+     * published asynchronously */
+    if (p->st.sent == 0) return;
     if (js_PublishAsyncGetPendingList(&pending, p->js) != NATS_OK) return;
     pthread_mutex_lock(&p->mu);
     for (int i = 0; i < pending.Count; i++) {

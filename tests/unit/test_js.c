@@ -3,8 +3,10 @@
  * the test starts on 127.0.0.1 and stops (tests/unit/natsrv.h): connecting to a
  * server that is down, the streams' configuration checks, publishing with ids
  * and reading back through a durable consumer and a range, the lease manager
- * (two workers, takeover after expiry, release), and the checkpoint store
- * (blobs over the max payload, a torn save, tampered or missing chunks).  Every
+ * (two workers, takeover after expiry, release, the count of live workers),
+ * the checkpoint store (blobs over the max payload, a torn save, tampered or
+ * missing chunks), headers on messages sent and read, consumer state by name,
+ * and small key-value values.  Every
  * wait is bounded.  Skipped when nats-server cannot be found.
  */
 #include <setjmp.h>
@@ -351,7 +353,96 @@ static void test_leases(void **state)
     assert_int_equal(sjs_lease_acquire(a, 2, &e), SJS_OK);
     sjs_leases_close(a);
     assert_int_equal(sjs_lease_acquire(b, 2, &e), SJS_OK);
+    /* a closed: its presence key is a delete marker now, not a live worker; b,
+     * silent all this while, was expired too until it renews (the first renewal
+     * finds its presence ran out, the second writes it again) */
+    assert_int_equal(sjs_leases_members(b, &n, &e), SJS_OK);
+    assert_int_equal(n, 0);
+    sjs_leases_renew(b, lost, &nlost, &e);
+    sjs_leases_renew(b, lost, &nlost, &e);
+    assert_int_equal(sjs_leases_members(b, &n, &e), SJS_OK);
+    assert_int_equal(n, 1);
     sjs_leases_close(b);
+}
+
+/* ---- headers, consumer state by name, small values ------------------------------- */
+
+static int on_headers(void *ud, const sjs_msg *m)
+{
+    int *seen = ud;
+    const char *v = sjs_msg_header(m, "Slate-Event-Seq");
+    char want[16];
+    snprintf(want, sizeof want, "%d", *seen + 10);
+    assert_non_null(v);
+    assert_string_equal(v, want);
+    assert_string_equal(sjs_msg_header(m, "Slate-Partition"), "1");
+    assert_null(sjs_msg_header(m, "Slate-Tick"));
+    assert_int_equal(m->line_bytes, -1);
+    (*seen)++;
+    return 0;
+}
+
+static void test_headers_kv(void **state)
+{
+    sjs_conn *c = conn(state);
+    sjs_err e;
+    sjs_stream_spec spec = {SJS_DECISIONS, 1, 2, 1, 0};
+    assert_int_equal(sjs_stream_ensure(c, &spec, NULL, &e), SJS_OK);
+    sjs_pub *p = NULL;
+    assert_int_equal(sjs_pub_open(c, NULL, &p, &e), SJS_OK);
+    for (int i = 0; i < 5; i++) {
+        char id[32], es[16];
+        snprintf(id, sizeof id, "1:%d:1", i + 10);
+        snprintf(es, sizeof es, "%d", i + 10);
+        sjs_header h[2] = {{"Slate-Partition", "1"}, {"Slate-Event-Seq", es}};
+        assert_int_equal(sjs_pub_sendh(p, "slate.decisions.1", id, "{}", 2, h, 2, &e), SJS_OK);
+    }
+    /* the same id again is dropped, whatever its headers */
+    sjs_header h = {"Slate-Event-Seq", "99"};
+    assert_int_equal(sjs_pub_sendh(p, "slate.decisions.1", "1:10:1", "{}", 2, &h, 1, &e), SJS_OK);
+    sjs_pub_stats st;
+    assert_int_equal(sjs_pub_wait(p, 5000, &st, &e), SJS_OK);
+    assert_int_equal(st.stored, 5);
+    assert_int_equal(st.duplicates, 1);
+    sjs_pub_close(p);
+    int seen = 0;
+    assert_int_equal(sjs_read_range(c, "SLATE_DEC_1", 1, 0, 2000, on_headers, &seen, &e), SJS_OK);
+    assert_int_equal(seen, 5);
+
+    /* consumer state by name: a missing one, then one that read 2 */
+    sjs_consumer_state cs;
+    assert_int_equal(sjs_consumer_state_by_name(c, "SLATE_DEC_1", "nobody", &cs, &e),
+                     SJS_NOTFOUND);
+    sjs_consumer *k = NULL;
+    sjs_consumer_opts co = {.durable = "t_dec1"};
+    assert_int_equal(sjs_consumer_open(c, "SLATE_DEC_1", &co, &k, &e), SJS_OK);
+    sjs_batch b;
+    assert_int_equal(sjs_fetch(k, 2, 2000, &b, &e), SJS_OK);
+    assert_int_equal(b.count, 2);
+    for (int i = 0; i < b.count; i++) assert_int_equal(sjs_ack_sync(&b.msgs[i], &e), SJS_OK);
+    sjs_batch_free(&b);
+    assert_int_equal(sjs_consumer_state_by_name(c, "SLATE_DEC_1", "t_dec1", &cs, &e), SJS_OK);
+    assert_int_equal(cs.ack_floor, 2);
+    assert_int_equal(cs.pending, 3);
+    sjs_consumer_close(k);
+
+    /* small values: put, get, create only when absent */
+    sjs_kv *kv = NULL;
+    assert_int_equal(sjs_kv_open(c, "t_kv", 1, &kv, &e), SJS_OK);
+    void *v = NULL;
+    size_t len = 0;
+    assert_int_equal(sjs_kv_get(kv, "init.0", &v, &len, &e), SJS_NOTFOUND);
+    assert_int_equal(sjs_kv_create(kv, "init.0", "abc", 3, &e), SJS_OK);
+    assert_int_equal(sjs_kv_create(kv, "init.0", "xyz", 3, &e), SJS_HELD);
+    assert_int_equal(sjs_kv_get(kv, "init.0", &v, &len, &e), SJS_OK);
+    assert_int_equal(len, 3);
+    assert_string_equal(v, "abc"); /* NUL-terminated */
+    free(v);
+    assert_int_equal(sjs_kv_put(kv, "init.0", "", 0, &e), SJS_OK);
+    assert_int_equal(sjs_kv_get(kv, "init.0", &v, &len, &e), SJS_OK);
+    assert_int_equal(len, 0);
+    free(v);
+    sjs_kv_close(kv);
 }
 
 /* ---- checkpoints --------------------------------------------------------------- */
@@ -454,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_publish_consume),
         cmocka_unit_test(test_leases),
         cmocka_unit_test(test_checkpoints),
+        cmocka_unit_test(test_headers_kv),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,182 @@
+/*
+ * cmd_archive.c - `slate archive --nats URL --jsonl OUT`: read every partition's
+ * decision stream (SLATE_DEC_<p>) from its first message to its last and write
+ * the decisions as JSON Lines, partition by partition, each in stream order:
+ * the lines `slate serve` published, which are the lines `slate run` prints
+ * (their `seq` numbered per partition, their `event` the event's sequence in its
+ * partition's stream; docs/deploy.md).  With --meta each line is wrapped with
+ * where it was found.  It reads only; it acknowledges nothing and leaves no
+ * consumer behind.  Not here (yet): the SQLite audit log of a cluster's history.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "js.h"
+#include "timestamp.h"
+#include "worker.h"
+
+static const char help[] =
+    "usage: slate archive [OPTIONS] --jsonl OUT\n"
+    "\n"
+    "Write every decision `slate serve` published to NATS JetStream (the streams\n"
+    "SLATE_DEC_<p>) to OUT (`-`: standard output) as JSON Lines: partition 0 first,\n"
+    "each partition in stream order.\n"
+    "\n"
+    "  --nats URL        NATS servers, comma-separated (default nats://127.0.0.1:4222)\n"
+    "  --partitions N    partitions, as given to `slate publish` (default 8)\n"
+    "  --meta            wrap each line: {\"partition\":P,\"stream_seq\":S,\n"
+    "                    \"event_seq\":E,\"stored\":TIME,\"decision\":LINE}\n"
+    "  --consumers       instead, print each partition's event stream and its\n"
+    "                    worker's consumer, as asked of their leaders: \"P last_seq\n"
+    "                    ack_floor ack_pending redelivered\" (-1: no consumer yet)\n"
+    "  --timeout S       seconds to keep trying to reach NATS (default 10)\n"
+    "  -q, --quiet       no summary on stderr\n"
+    "\n"
+    "exit status: 0 ok, 2 usage error, 3 I/O error (NATS unreachable, OUT unwritable)\n";
+
+typedef struct dump {
+    FILE *out;
+    unsigned p;
+    int meta;
+    uint64_t n;
+} dump;
+
+static int on_msg(void *ud, const sjs_msg *m)
+{
+    dump *d = ud;
+    if (d->meta) {
+        const char *es = sjs_msg_header(m, "Slate-Event-Seq");
+        char when[TS_FORMAT_MAX + 1];
+        ts_format(m->time_ns / 1000000, when);
+        fprintf(d->out, "{\"partition\":%u,\"stream_seq\":%" PRIu64 ",\"event_seq\":%s,"
+                "\"stored\":\"%s\",\"decision\":", d->p, m->seq, es && *es ? es : "null", when);
+    }
+    fwrite(m->data, 1, m->len, d->out);
+    fputs(d->meta ? "}\n" : "\n", d->out);
+    d->n++;
+    return ferror(d->out) != 0;
+}
+
+/* --consumers: one line per partition.  An exit status. */
+static int print_consumers(sjs_conn *c, unsigned nparts, FILE *out)
+{
+    for (unsigned p = 0; p < nparts; p++) {
+        char stream[48], durable[48];
+        sjs_stream_name(SJS_EVENTS, p, stream, sizeof stream);
+        snprintf(durable, sizeof durable, SW_DURABLE_FMT, p);
+        sjs_stream_state ss;
+        sjs_consumer_state cs;
+        sjs_err e;
+        sjs_status s = sjs_stream_state_of(c, stream, &ss, &e);
+        if (s == SJS_OK) s = sjs_consumer_state_by_name(c, stream, durable, &cs, &e);
+        if (s == SJS_OK)
+            fprintf(out, "%u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", p, ss.last_seq,
+                    cs.ack_floor, cs.ack_pending, cs.redelivered);
+        else if (s == SJS_NOTFOUND)
+            fprintf(out, "%u %" PRIu64 " -1 -1 -1\n", p, ss.last_seq);
+        else {
+            fprintf(stderr, "slate archive: %s\n", e.msg);
+            return EXIT_IO;
+        }
+    }
+    return EXIT_OK;
+}
+
+int cmd_archive(int argc, char **argv)
+{
+    const char *url = NULL, *parts = NULL, *timeout = NULL, *jsonl = NULL;
+    int meta = 0, quiet = 0, consumers = 0;
+    const cli_opt opts[] = {
+        {"--nats", &url, NULL, "`--nats` needs a URL"},
+        {"--partitions", &parts, NULL, "`--partitions` needs a number"},
+        {"--timeout", &timeout, NULL, "`--timeout` needs a number of seconds"},
+        {"--jsonl", &jsonl, NULL, "`--jsonl` needs a file"},
+        {"--meta", NULL, &meta, NULL},
+        {"--consumers", NULL, &consumers, NULL},
+        {"-q", NULL, &quiet, NULL},
+        {"--quiet", NULL, &quiet, NULL},
+    };
+    for (int i = 1; i < argc; i++) /* no operand: cli_parse_file_args wants one */
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(help, stdout);
+            return EXIT_OK;
+        }
+    for (int i = 1; i < argc; i++) {
+        const cli_opt *o = NULL;
+        for (size_t k = 0; k < sizeof opts / sizeof opts[0] && !o; k++)
+            if (!strcmp(argv[i], opts[k].name)) o = &opts[k];
+        if (!o) return cli_usage_error("archive", "unknown argument `%s`", argv[i]);
+        if (o->value) {
+            if (++i == argc) return cli_usage_error("archive", "%s", o->no_value);
+            *o->value = argv[i];
+        } else {
+            *o->flag = 1;
+        }
+    }
+    if (!jsonl && !consumers) return cli_usage_error("archive", "no output given (--jsonl OUT)");
+    if (consumers) jsonl = "-";
+    char *end;
+    long nparts = parts ? strtol(parts, &end, 10) : 8;
+    if (parts && (end == parts || *end || nparts < 1 || nparts > SJS_MAX_PARTS))
+        return cli_usage_error("archive", "`--partitions` must be 1 to %d, not `%s`",
+                               SJS_MAX_PARTS, parts);
+    long tmo = timeout ? strtol(timeout, &end, 10) : 10;
+    if (timeout && (end == timeout || *end || tmo < 1 || tmo > 3600))
+        return cli_usage_error("archive", "`--timeout` must be 1 to 3600 seconds, not `%s`",
+                               timeout);
+    FILE *out = strcmp(jsonl, "-") ? fopen(jsonl, "w") : stdout;
+    if (!out) {
+        fprintf(stderr, "slate archive: cannot write %s: %s\n", jsonl, strerror(errno));
+        return EXIT_IO;
+    }
+    sjs_opts so = {.url = url, .name = "slate archive", .timeout_ms = tmo * 1000,
+                   .request_ms = tmo * 1000, .log = stderr, .who = "slate archive"};
+    sjs_conn *c = NULL;
+    sjs_err e;
+    int status = EXIT_OK;
+    uint64_t total = 0;
+    unsigned streams = 0;
+    if (sjs_connect(&so, &c, &e) != SJS_OK) {
+        fprintf(stderr, "slate archive: %s\n", e.msg);
+        status = EXIT_IO;
+    }
+    if (consumers && status == EXIT_OK) {
+        status = print_consumers(c, (unsigned)nparts, out);
+        nparts = 0;
+        quiet = 1;
+    }
+    for (unsigned p = 0; status == EXIT_OK && p < (unsigned)nparts; p++) {
+        char stream[48];
+        sjs_stream_name(SJS_DECISIONS, p, stream, sizeof stream);
+        sjs_stream_state st;
+        sjs_status s = sjs_stream_state_of(c, stream, &st, &e);
+        if (s == SJS_NOTFOUND) continue;
+        dump d = {out, p, meta, 0};
+        if (s == SJS_OK && st.last_seq > 0)
+            s = sjs_read_range(c, stream, st.first_seq ? st.first_seq : 1, st.last_seq, 0, on_msg,
+                               &d, &e);
+        if (s != SJS_OK) {
+            fprintf(stderr, "slate archive: %s\n", e.msg);
+            status = EXIT_IO;
+        }
+        if (!quiet)
+            fprintf(stderr, "slate archive: partition %u: %" PRIu64 " decisions\n", p, d.n);
+        total += d.n;
+        streams++;
+    }
+    if (fflush(out) || ferror(out)) {
+        fprintf(stderr, "slate archive: cannot write %s: %s\n", jsonl, strerror(errno));
+        status = EXIT_IO;
+    }
+    if (out != stdout) fclose(out);
+    if (!quiet && status == EXIT_OK)
+        fprintf(stderr, "slate archive: %" PRIu64 " decisions from %u decision streams\n", total,
+                streams);
+    sjs_close(c);
+    sjs_library_close();
+    return status;
+}

@@ -1,0 +1,90 @@
+# serve.sh - sourced (after nats.sh) by the CLI tests of `slate serve`: start and
+# stop workers, wait until the streams are consumed, read the servers' view of
+# the consumers and a worker's /metrics.  Everything on 127.0.0.1.  It does not
+# start servers (nats.sh does) nor judge decisions (decisions_cmp.py does).
+#
+#   serve_start NAME ARGS...   start `$SLATE serve ARGS... --worker NAME` in the
+#                              background (under "${SERVE_WRAP[@]}" when set, e.g.
+#                              valgrind), stderr to $SERVE_DIR/NAME.err; its pid
+#                              in SERVE_PID[NAME]; stopped (KILL) when the test exits
+#   serve_term NAME [S]        SIGTERM it, wait up to S seconds (default 40);
+#                              returns its exit status (124: it did not exit)
+#   serve_kill NAME            SIGKILL it
+#   serve_acked NPARTS [I]     0 when every SLATE_EV_<p> (p < NPARTS) has its
+#                              durable consumer with every stored message
+#                              acknowledged (through server I; default: any)
+#   serve_wait_acked NPARTS S [I]  wait up to S seconds for serve_acked
+#   serve_consumers [I]        print "p last_seq ack_floor ack_pending redelivered"
+#                              for SERVE_NPARTS (default 8) partitions
+#   serve_metrics PORT         print a worker's /metrics page
+#   serve_wait_log NAME REGEX S  wait up to S seconds for a line of NAME's stderr
+#   now_ms                     wall-clock milliseconds
+
+SERVE_DIR=${SERVE_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/slate-serve.XXXXXX")}
+declare -A SERVE_PID=()
+SERVE_WRAP=()
+
+_serve_cleanup() {
+    local n
+    for n in "${!SERVE_PID[@]}"; do
+        kill -0 "${SERVE_PID[$n]}" 2>/dev/null && kill -KILL "${SERVE_PID[$n]}" 2>/dev/null
+    done
+    rm -rf "$SERVE_DIR"
+}
+nats_on_exit _serve_cleanup
+
+now_ms() { date +%s%3N; }
+
+serve_start() {
+    local name=$1
+    shift
+    "${SERVE_WRAP[@]}" "$SLATE" serve "$@" --worker "$name" 2>"$SERVE_DIR/$name.err" &
+    SERVE_PID[$name]=$!
+    disown "$!" 2>/dev/null
+}
+
+serve_term() {
+    local pid=${SERVE_PID[$1]} n=0 limit=$((${2:-40} * 10))
+    kill -TERM "$pid" 2>/dev/null
+    while kill -0 "$pid" 2>/dev/null && [ $n -lt $limit ]; do sleep 0.1; n=$((n + 1)); done
+    kill -0 "$pid" 2>/dev/null && return 124
+    wait "$pid" 2>/dev/null
+}
+
+serve_kill() { kill -KILL "${SERVE_PID[$1]}" 2>/dev/null; }
+
+serve_consumers() { # asked of the leaders through the JetStream API
+    local url=$NATS_URL
+    [ -n "${1:-}" ] && url="nats://127.0.0.1:${NATS_PORTS[$1]}"
+    "$SLATE" archive --consumers --partitions "${SERVE_NPARTS:-8}" --timeout 10 --nats "$url"
+}
+
+serve_acked() {
+    local n=$1
+    SERVE_NPARTS=$n serve_consumers "${2:-}" 2>/dev/null | awk -v n="$n" '
+        $1 < n && $3 == $2 && $4 == 0 { ok++ } END { exit ok == n ? 0 : 1 }'
+}
+
+serve_wait_acked() {
+    local deadline=$((SECONDS + $2))
+    while [ $SECONDS -lt $deadline ]; do
+        serve_acked "$1" "${3:-0}" && return 0
+        sleep 0.3
+    done
+    return 1
+}
+
+serve_metrics() {
+    python3 -c 'import sys, urllib.request
+try: sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=3).read().decode())
+except Exception: sys.exit(1)' "$1"
+}
+
+serve_wait_log() {
+    local deadline=$((SECONDS + $3))
+    while [ $SECONDS -lt $deadline ]; do
+        grep -Eq "$2" "$SERVE_DIR/$1.err" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}

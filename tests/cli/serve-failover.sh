@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# serve-failover.sh - three `slate serve` workers share 8 partitions on one
+# nats-server; one is killed with SIGKILL while events are still arriving; its
+# partitions move to the two survivors within 10 s (the lease TTL is 6 s), they
+# rebuild them from the streams and go on, and at the end the decisions
+# published equal `slate run`'s case by case: none lost, none doubled.  Prints
+# the figures (events, decisions, lost, duplicated, failover time).  The events
+# are `slate gen --seed 7 --cases 4000` (2025, hence --no-ticks; see serve.sh),
+# published in three parts: before the kill, during it, after it.  Skipped
+# without nats-server or python3.
+set -u
+SLATE=${SLATE:?set SLATE to the slate binary}
+cd "$(dirname "$0")/../.."
+command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 not found"; exit 0; }
+. tests/cli/lib/nats.sh
+. tests/cli/lib/serve.sh
+tmp=$SERVE_DIR
+fail() { echo "serve-failover.sh: $*" >&2; tail -15 "$tmp"/*.err >&2 2>/dev/null; nats_logs >&2; exit 1; }
+POLICY=policies/service-2025.slate
+CASES=${SLATE_FAILOVER_CASES:-4000}
+
+nats_start 1 || fail "no server"
+"$SLATE" gen --seed 7 --cases "$CASES" -o "$tmp/gen.jsonl" || fail "gen"
+python3 - "$tmp/gen.jsonl" "$tmp" <<'PY' || fail "split"
+import json, sys
+from datetime import datetime, timedelta
+lines = open(sys.argv[1]).read().splitlines(True)
+t = datetime.fromisoformat(json.loads(lines[-1])["at"]) + timedelta(days=1)
+lines.append(json.dumps({"type": "tick", "at": t.isoformat()}) + "\n")
+open(sys.argv[2] + "/ev.jsonl", "w").writelines(lines)
+n = len(lines)
+for i, (a, b) in enumerate([(0, n // 3), (n // 3, 2 * n // 3), (2 * n // 3, n)]):
+    open("%s/part%d.jsonl" % (sys.argv[2], i), "w").writelines(lines[a:b])
+PY
+events=$(grep -c . "$tmp/ev.jsonl")
+"$SLATE" run -q "$POLICY" "$tmp/ev.jsonl" >"$tmp/run.jsonl" || fail "slate run"
+
+declare -A MPORT=()
+for w in w1 w2 w3; do
+    MPORT[$w]=$(nats_free_port)
+    serve_start $w "$POLICY" --nats "$NATS_URL" --no-ticks --log-time --metrics 127.0.0.1:"${MPORT[$w]}"
+done
+owned() { # owned W: the partitions W runs now, one per line
+    serve_metrics "${MPORT[$1]}" 2>/dev/null |
+        sed -n 's/^slate_partition_owned{partition="\([0-9]*\)"} 1$/\1/p'
+}
+# shared: 8 partitions, at most ceil(8/3) = 3 each
+deadline=$((SECONDS + 30))
+while :; do
+    a=$(owned w1 | wc -l) b=$(owned w2 | wc -l) c=$(owned w3 | wc -l)
+    [ $((a + b + c)) -eq 8 ] && [ "$a" -le 3 ] && [ "$b" -le 3 ] && [ "$c" -le 3 ] &&
+        [ "$a" -ge 2 ] && [ "$b" -ge 2 ] && [ "$c" -ge 2 ] && break
+    [ $SECONDS -lt $deadline ] || fail "not shared in 30 s: $a $b $c"
+    sleep 0.2
+done
+echo "serve-failover.sh: shared $a/$b/$c"
+
+"$SLATE" publish -q --partitions 8 --nats "$NATS_URL" "$tmp/part0.jsonl" || fail "publish 0"
+victim=w2
+owned $victim >"$tmp/victim.parts"
+# mid-stream: the victim has consumed events, and more are arriving
+deadline=$((SECONDS + 30))
+until serve_metrics "${MPORT[$victim]}" | grep -Eq '^slate_events_consumed_total\{partition="[0-9]+"\} [1-9]'; do
+    [ $SECONDS -lt $deadline ] || fail "the victim consumed nothing"
+    sleep 0.1
+done
+"$SLATE" publish -q --partitions 8 --nats "$NATS_URL" "$tmp/part1.jsonl" &
+pubpid=$!
+sleep 0.3
+kill_ms=$(now_ms)
+serve_kill $victim
+wait $pubpid || fail "publish 1"
+"$SLATE" publish -q --partitions 8 --nats "$NATS_URL" "$tmp/part2.jsonl" || fail "publish 2"
+
+# every partition of the victim is acquired by a survivor and rebuilt: when?
+deadline=$((SECONDS + 60))
+until python3 tests/cli/lib/failover_time.py "$kill_ms" "$(cat "$tmp/victim.parts")" \
+        "$tmp/w1.err" "$tmp/w3.err" >"$tmp/failover"; do
+    [ $SECONDS -lt $deadline ] || fail "the killed worker's partitions: $(cat "$tmp/failover")"
+    sleep 0.5
+done
+read -r _ acquired _ worst <"$tmp/failover"
+echo "serve-failover.sh: partitions $(tr '\n' ' ' <"$tmp/victim.parts")of the killed worker" \
+     "acquired by survivors within $acquired ms, rebuilt and consuming within $worst ms"
+[ "$worst" -le 10000 ] || fail "failover took $worst ms (more than 10 s)"
+
+serve_wait_acked 8 120 || { serve_consumers; fail "not everything acknowledged in 120 s"; }
+for w in w1 w3; do serve_term $w 40 || fail "$w SIGTERM"; done
+"$SLATE" archive -q --nats "$NATS_URL" --jsonl "$tmp/arch.jsonl" || fail "archive"
+python3 tests/cli/lib/decisions_cmp.py "$tmp/run.jsonl" "$tmp/arch.jsonl" "$tmp/ev.jsonl" \
+    >"$tmp/cmp.txt" || fail "decisions differ: $(cat "$tmp/cmp.txt")"
+echo "serve-failover.sh: $(head -1 "$tmp/cmp.txt"); failover ${worst} ms"
