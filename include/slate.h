@@ -508,10 +508,10 @@ SLATE_API int slate_engine_at_risk(const slate_engine *eng, int percent, slate_r
  * same program, feed it the events that came after, and it makes the decisions
  * the first engine would have made, byte for byte, timers and their order
  * included.  A snapshot holds the open cases (ids, fields, levels, tiers,
- * clocks, fired ladder steps, those a hot swap carries included), the interned
- * strings, the timer queue, the watermark, the decision and case counters, the
- * engine's tolerance_ms and max_jump_ms, and the program's hash; it is
- * versioned and ends in a checksum.  It does not hold the program, nor the
+ * clocks with their fired ladder steps and breached targets, what a hot swap
+ * carries included), the interned strings, the timer queue, the watermark, the
+ * decision and case counters, the engine's tolerance_ms, max_jump_ms and strict,
+ * and the program's hash; it is versioned and ends in a checksum.  It does not hold the program, nor the
  * allocator or expected_cases (those stay the restoring engine's).  The bytes
  * are the same on every platform and for engines in the same state.  Neither
  * call may be made from a sink (SLATE_MISUSE). */
