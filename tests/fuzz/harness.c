@@ -376,8 +376,8 @@ static uint8_t *frame_body(const slate_program *p, const uint8_t *body, size_t n
 }
 
 /* An engine a snapshot made: its own snapshot restores to the same bytes, and it
- * takes events and time (a push may be refused only for a jump past the
- * snapshot's limit). */
+ * takes events, time (a push may be refused only for a jump past the snapshot's
+ * limit) and a swap. */
 static void check_restored(const slate_program *p, slate_engine *e, uint64_t seed)
 {
     void *img = NULL, *again = NULL;
@@ -418,6 +418,8 @@ static void check_restored(const slate_program *p, slate_engine *e, uint64_t see
         int rc = slate_engine_advance(e, now + 86400000ll, drive_sink, &st);
         if (rc != SLATE_OK && rc != SLATE_ERROR) fz_fail("advance after restore: %s", slate_errmsg(e));
     }
+    int rc = slate_engine_swap(e, p, drive_sink, &st); /* maps what the snapshot carried */
+    if (rc != SLATE_OK) fz_fail("swap after restore: %s (%s)", slate_errstr(rc), slate_errmsg(e));
     if (slate_engine_trim(e)) fz_fail("trim after restore failed");
     free(st.json);
 }

@@ -643,8 +643,8 @@ static void count(tally *t, int *nt, const char *msg)
     t[(*nt)++].n = 1;
 }
 
-/* An engine a mutant was restored into must work: take the next events and a
- * month of timers, and snapshot and restore itself again. */
+/* An engine a mutant was restored into must work: take the next events, a month
+ * of timers and a swap there and back, and snapshot and restore itself again. */
 static void exercise(slate_engine *e, size_t from)
 {
     int64_t now = slate_engine_now(e);
@@ -658,6 +658,8 @@ static void exercise(slate_engine *e, size_t from)
     now = slate_engine_now(e);
     if (now != INT64_MIN && now < SLATE_AT_MAX - 30 * DAY)
         assert_int_equal(slate_engine_advance(e, now + 29 * DAY, NULL, NULL), SLATE_OK);
+    assert_int_equal(slate_engine_swap(e, fx.b, NULL, NULL), SLATE_OK);
+    assert_int_equal(slate_engine_swap(e, fx.a, NULL, NULL), SLATE_OK);
     assert_int_equal(slate_engine_trim(e), SLATE_OK);
     void *img;
     size_t len;
