@@ -511,13 +511,15 @@ SLATE_API int slate_engine_at_risk(const slate_engine *eng, int percent, slate_r
  * clocks with their fired ladder steps and breached targets, what a hot swap
  * carries included), the interned strings, the timer queue, the watermark, the
  * decision and case counters, the engine's tolerance_ms, max_jump_ms and strict,
- * and the program's hash; it is versioned and ends in a checksum.  It does not hold the program, nor the
- * allocator or expected_cases (those stay the restoring engine's).  The bytes
- * are the same on every platform and for engines in the same state.  Neither
- * call may be made from a sink (SLATE_MISUSE). */
+ * and the program's hash; it is versioned and ends in a checksum.  It does not
+ * hold the program, nor the allocator or expected_cases (those stay the
+ * restoring engine's).  The bytes are the same on every platform and for
+ * engines in the same state.  Neither call may be made from a sink
+ * (SLATE_MISUSE), nor with a NULL engine or result pointer. */
 
-/* The engine's state as *len bytes at *bytes, malloc'd (free with slate_free).
- * Changes nothing in the engine.  SLATE_OK, or SLATE_NOMEM (*bytes NULL). */
+/* The engine's state as *len bytes at *bytes, from the C library's malloc (free
+ * with slate_free), whatever the engine's allocator.  Changes nothing in the
+ * engine.  SLATE_OK, or SLATE_NOMEM (*bytes NULL). */
 SLATE_API int slate_engine_snapshot(slate_engine *eng, void **bytes, size_t *len);
 
 /* Replace the engine's state (whatever it holds) by the snapshot's.  The engine
