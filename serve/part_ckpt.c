@@ -14,16 +14,23 @@
  *
  * TODO(snapshot): the engine snapshot C API (slate_engine_snapshot /
  * slate_engine_restore, issue 14 item 2) does not exist yet.  engine_snapshot()
- * and engine_restore() below are its two call sites; until they are filled in,
- * save says "not available" and restore finds nothing, and a new owner rebuilds
- * the partition from its stream's first message.  Nothing else changes when
- * they are.  Not here: when to checkpoint (part.c).
+ * and engine_restore() below are its two call sites, and snapshots_available()
+ * says whether there are any; until they are filled in, save says "not
+ * available" and restore finds nothing, and a new owner rebuilds the partition
+ * from its stream's first message.  Nothing else changes when they are.  Not
+ * here: when to checkpoint (part.c).
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "part_int.h"
+
+/* 1 when engines can be snapshotted (TODO(snapshot): return 1). */
+static int snapshots_available(void)
+{
+    return 0;
+}
 
 /* The engine's state as bytes: 0 and a malloc'd *buf, or 1 when not available. */
 static int engine_snapshot(slate_engine *eng, void **buf, size_t *len)
@@ -84,10 +91,7 @@ int part_ckpt_save(part *pt)
 int part_ckpt_restore(part *pt, uint64_t *covered)
 {
     *covered = 0;
-    void *test = NULL;
-    size_t tlen = 0;
-    if (engine_snapshot(NULL, &test, &tlen)) return 1; /* nothing could have been saved */
-    free(test);
+    if (!snapshots_available()) return 1; /* nothing could have been saved */
     if (open_store(pt)) return 1;
     void *blob = NULL;
     sjs_ckpt_info info;
