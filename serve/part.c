@@ -445,6 +445,9 @@ static int takeover(part *pt)
                covered ? " after a checkpoint" : "", pt->applied - from,
                (double)(wk_mono_ms() - t0) / 1000, pt->applied);
     pt->ckpt_mono = wk_mono_ms();
+    /* for the ticks: a restored engine may have applied nothing here */
+    atomic_store(&pt->now, slate_engine_now(pt->r.eng));
+    atomic_store(&pt->m->open_cases, slate_engine_open_cases(pt->r.eng));
     atomic_store(&pt->live, 1);
     return 0;
 }
@@ -459,10 +462,7 @@ static void maybe_checkpoint(part *pt, int force)
     int64_t every_ms = o->ckpt_every_ms ? o->ckpt_every_ms : 60000;
     if (pt->since_ckpt == 0) return;
     if (!force && pt->since_ckpt < every && wk_mono_ms() - pt->ckpt_mono < every_ms) return;
-    int rc = part_ckpt_save(pt);
-    if (rc == 1 && !pt->ckpt_unavailable++ && !o->quiet)
-        wk_log(pt->w, "partition %u: no checkpoint: engine snapshots are not available yet, so "
-               "a new owner rebuilds from the stream's start", pt->p);
+    part_ckpt_save(pt);
     pt->since_ckpt = 0;
     pt->ckpt_mono = wk_mono_ms();
 }
