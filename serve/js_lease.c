@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "js_int.h"
 
@@ -25,6 +26,7 @@ struct sjs_leases {
     jsCtx *js;            /* waits at most TTL/3 for an answer */
     kvStore *kv;
     char bucket[64], owner[65], presence_key[80];
+    char token[128];      /* the presence key's value: this manager alone writes it */
     int64_t ttl_ms;
     unsigned nparts;
     lease presence;
@@ -78,21 +80,50 @@ static sjs_status open_bucket(sjs_leases *m, int replicas, sjs_err *err)
     return SJS_OK;
 }
 
-/* Create `key` with our name; SJS_HELD (naming the holder) if it exists. */
-static sjs_status create_key(sjs_leases *m, const char *key, lease *x, sjs_err *err)
+/* Write `value` again on the key's current revision if the key still holds
+ * `value`: our own earlier write whose answer was lost.  1 when done. */
+static int take_back(sjs_leases *m, const char *key, const char *value, lease *x)
+{
+    kvEntry *e = NULL;
+    int done = 0;
+    if (kvStore_Get(&e, m->kv, key) == NATS_OK && kvEntry_ValueString(e) &&
+        !strcmp(kvEntry_ValueString(e), value)) {
+        int64_t t0 = sjs__now_ms();
+        uint64_t rev = 0;
+        if (kvStore_UpdateString(&rev, m->kv, key, value, kvEntry_Revision(e)) == NATS_OK) {
+            x->rev = rev;
+            x->sent_ms = t0;
+            done = 1;
+        }
+    }
+    kvEntry_Destroy(e);
+    return done;
+}
+
+/* Create `key` holding `value`; SJS_HELD (naming the holder) if it exists.
+ * A key that already holds `value` is our own write whose answer was lost (a
+ * timeout, a leader election): it is taken back by an update on its revision,
+ * which also restarts its TTL from a send time we know.  For a partition the
+ * value is the owner's name, unique among live workers (the presence key, whose
+ * value is unique to this manager, is taken first), so a lease with our name is
+ * ours. */
+static sjs_status create_key(sjs_leases *m, const char *key, const char *value, lease *x,
+                             sjs_err *err)
 {
     int64_t t0 = sjs__now_ms();
     uint64_t rev = 0;
-    natsStatus ns = kvStore_CreateString(&rev, m->kv, key, m->owner);
+    natsStatus ns = kvStore_CreateString(&rev, m->kv, key, value);
     if (ns == NATS_OK) {
         x->rev = rev;
         x->sent_ms = t0;
         return SJS_OK;
     }
     if (!wrong_last_seq(ns)) return sjs__nats(err, ns, 0, "lease %s", key);
+    if (take_back(m, key, value, x)) return SJS_OK;
     kvEntry *e = NULL;
     const char *who = "another worker";
-    if (kvStore_Get(&e, m->kv, key) == NATS_OK) who = kvEntry_ValueString(e);
+    if (kvStore_Get(&e, m->kv, key) == NATS_OK && kvEntry_ValueString(e))
+        who = kvEntry_ValueString(e);
     sjs__fail(err, SJS_HELD, "%s is held by %s", key, who);
     kvEntry_Destroy(e);
     return SJS_HELD;
@@ -115,6 +146,12 @@ sjs_status sjs_leases_open(sjs_conn *c, const sjs_lease_opts *o, sjs_leases **ou
     m->ttl_ms = o->ttl_ms > 0 ? o->ttl_ms : 6000;
     snprintf(m->bucket, sizeof m->bucket, "%s", o->bucket ? o->bucket : SJS_LEASE_BUCKET);
     snprintf(m->owner, sizeof m->owner, "%s", o->owner);
+    {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(m->token, sizeof m->token, "%s %ld.%09ld %p", o->owner, (long)ts.tv_sec,
+                 ts.tv_nsec, (void *)m);
+    }
     snprintf(m->presence_key, sizeof m->presence_key, "w.%s", o->owner);
     jsOptions jo;
     jsOptions_Init(&jo);
@@ -123,7 +160,7 @@ sjs_status sjs_leases_open(sjs_conn *c, const sjs_lease_opts *o, sjs_leases **ou
     sjs_status s = ns == NATS_OK ? open_bucket(m, o->replicas, err)
                                  : sjs__nats(err, ns, 0, "lease bucket");
     if (s == SJS_OK) {
-        s = create_key(m, m->presence_key, &m->presence, err);
+        s = create_key(m, m->presence_key, m->token, &m->presence, err);
         if (s == SJS_HELD)
             sjs__fail(err, s, "a worker named %s is live already (or stopped less than %lld ms "
                       "ago)", m->owner, (long long)m->ttl_ms);
@@ -151,11 +188,14 @@ sjs_status sjs_lease_acquire(sjs_leases *m, unsigned p, sjs_err *err)
     m->l[p].rev = 0;
     char key[32];
     key_of(p, key, sizeof key);
-    return create_key(m, key, &m->l[p], err);
+    return create_key(m, key, m->owner, &m->l[p], err);
 }
 
 /* Renew one key if due.  Returns SJS_LOST when it is no longer ours. */
-static sjs_status renew_one(sjs_leases *m, const char *key, lease *x, sjs_err *err)
+/* Renew one key holding `value` if due.  Returns SJS_LOST when it is no longer
+ * ours. */
+static sjs_status renew_one(sjs_leases *m, const char *key, const char *value, lease *x,
+                            sjs_err *err)
 {
     int64_t now = sjs__now_ms();
     if (now >= deadline(m, x)) {
@@ -164,13 +204,14 @@ static sjs_status renew_one(sjs_leases *m, const char *key, lease *x, sjs_err *e
     }
     if (now - x->sent_ms < m->ttl_ms / 3) return SJS_OK;
     uint64_t rev = 0;
-    natsStatus ns = kvStore_UpdateString(&rev, m->kv, key, m->owner, x->rev);
+    natsStatus ns = kvStore_UpdateString(&rev, m->kv, key, value, x->rev);
     if (ns == NATS_OK) {
         x->rev = rev;
         x->sent_ms = now;
         return SJS_OK;
     }
-    if (wrong_last_seq(ns)) { /* someone else's revision is there */
+    if (wrong_last_seq(ns)) { /* another revision: someone else's, or ours answered late */
+        if (take_back(m, key, value, x)) return SJS_OK;
         x->rev = 0;
         return sjs__fail(err, SJS_LOST, "%s was taken over", key);
     }
@@ -191,14 +232,14 @@ sjs_status sjs_leases_renew(sjs_leases *m, unsigned *lost, unsigned *nlost, sjs_
         if (m->l[p].rev == 0) continue;
         char key[32];
         key_of(p, key, sizeof key);
-        sjs_status s = renew_one(m, key, &m->l[p], &e);
+        sjs_status s = renew_one(m, key, m->owner, &m->l[p], &e);
         if (s == SJS_LOST)
             lost[(*nlost)++] = p;
         else if (s != SJS_OK && worst == SJS_OK)
             worst = sjs__fail(err, s, "%s", e.msg);
     }
-    sjs_status s = m->presence.rev ? renew_one(m, m->presence_key, &m->presence, &e)
-                                   : create_key(m, m->presence_key, &m->presence, &e);
+    sjs_status s = m->presence.rev ? renew_one(m, m->presence_key, m->token, &m->presence, &e)
+                                   : create_key(m, m->presence_key, m->token, &m->presence, &e);
     if (s != SJS_OK && s != SJS_LOST && worst == SJS_OK) worst = sjs__fail(err, s, "%s", e.msg);
     return worst;
 }

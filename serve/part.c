@@ -34,6 +34,7 @@
  * after a failover, the previous owner's unacknowledged messages come back (and
  * are acknowledged as done) this long after it stopped. */
 #define CONSUMER_ACK_WAIT_MS 10000
+#define PROBE_MS 3000        /* quiet this long: is the stream ahead of the consumer? */
 
 /* ---- the outbox: decisions waiting to be stored ----------------------------------- */
 
@@ -414,6 +415,13 @@ static const wk_prog *initial_program(part *pt)
     return cur;
 }
 
+/* The partition's durable consumer: created at its first use, kept after. */
+static sjs_consumer_opts consumer_opts(const part *pt)
+{
+    return (sjs_consumer_opts){.durable = pt->durable, .ack_wait_ms = CONSUMER_ACK_WAIT_MS,
+                               .max_ack_pending = 4 * BATCH};
+}
+
 static int takeover(part *pt)
 {
     worker *w = pt->w;
@@ -421,8 +429,7 @@ static int takeover(part *pt)
     sjs_pub_opts po = {.max_inflight = 4096, .ack_wait_ms = ACK_WAIT_MS};
     RETRY(pt, "publisher", sjs_pub_open(w->c, &po, &pt->pub, &e_));
     RETRY(pt, "policy bucket", sjs_kv_open(w->c, WK_POLICY_BUCKET, w->o->replicas, &pt->kv, &e_));
-    sjs_consumer_opts co = {.durable = pt->durable, .ack_wait_ms = CONSUMER_ACK_WAIT_MS,
-                            .max_ack_pending = 4 * BATCH};
+    sjs_consumer_opts co = consumer_opts(pt);
     RETRY(pt, "consumer", sjs_consumer_open(w->c, pt->ev_stream, &co, &pt->k, &e_));
     sjs_consumer_state cs;
     RETRY(pt, "consumer state", sjs_consumer_state_of(pt->k, &cs, &e_));
@@ -445,6 +452,9 @@ static int takeover(part *pt)
                covered ? " after a checkpoint" : "", pt->applied - from,
                (double)(wk_mono_ms() - t0) / 1000, pt->applied);
     pt->ckpt_mono = wk_mono_ms();
+    /* for the ticks: a restored engine may have applied nothing here */
+    atomic_store(&pt->now, slate_engine_now(pt->r.eng));
+    atomic_store(&pt->m->open_cases, slate_engine_open_cases(pt->r.eng));
     atomic_store(&pt->live, 1);
     return 0;
 }
@@ -459,10 +469,7 @@ static void maybe_checkpoint(part *pt, int force)
     int64_t every_ms = o->ckpt_every_ms ? o->ckpt_every_ms : 60000;
     if (pt->since_ckpt == 0) return;
     if (!force && pt->since_ckpt < every && wk_mono_ms() - pt->ckpt_mono < every_ms) return;
-    int rc = part_ckpt_save(pt);
-    if (rc == 1 && !pt->ckpt_unavailable++ && !o->quiet)
-        wk_log(pt->w, "partition %u: no checkpoint: engine snapshots are not available yet, so "
-               "a new owner rebuilds from the stream's start", pt->p);
+    part_ckpt_save(pt);
     pt->since_ckpt = 0;
     pt->ckpt_mono = wk_mono_ms();
 }
@@ -488,19 +495,56 @@ static void maybe_marker(part *pt)
         snprintf(pt->marker, sizeof pt->marker, "%s", cur->hash);
 }
 
+/* The consumer delivered nothing for a while: if the stream holds messages
+ * after the last one applied, the consumer is not delivering them (a pull
+ * subscription that did not recover from a server's restart has been seen to
+ * go quiet): apply them from the stream itself, and bind to the durable again.
+ * Their deliveries, when they come, are acknowledged as done. */
+static void probe(part *pt)
+{
+    worker *w = pt->w;
+    sjs_stream_state st;
+    if (sjs_stream_state_of(w->c, pt->ev_stream, &st, NULL) != SJS_OK) return;
+    if (st.last_seq <= pt->applied) return;
+    wk_log(w, "partition %u: the consumer delivers nothing while the stream holds up to "
+           "sequence %" PRIu64 " (applied: %" PRIu64 "); reading the stream and binding again",
+           pt->p, st.last_seq, pt->applied);
+    if (read_through(pt, st.last_seq)) return;
+    sjs_consumer_close(pt->k);
+    pt->k = NULL;
+}
+
+/* Bind to the durable consumer (again).  0, or -1 (noted once) to try later. */
+static int bind_consumer(part *pt, int *said)
+{
+    sjs_consumer_opts co = consumer_opts(pt);
+    sjs_err e;
+    if (sjs_consumer_open(pt->w->c, pt->ev_stream, &co, &pt->k, &e) == SJS_OK) return 0;
+    if (!(*said)++) wk_log(pt->w, "partition %u: consumer: %s; retrying", pt->p, e.msg);
+    return -1;
+}
+
 static void consume(part *pt)
 {
     worker *w = pt->w;
-    int64_t backoff = 250;
-    int fetch_outage = 0;
+    int64_t backoff = 250, last_probe = wk_mono_ms();
+    int fetch_outage = 0, bind_said = 0;
     while (!atomic_load(&pt->stop) && !atomic_load(&w->stopping)) {
         maybe_marker(pt);
+        if (!pt->k && bind_consumer(pt, &bind_said)) {
+            wk_nap(w, &pt->stop, 1000);
+            continue;
+        }
         sjs_batch b;
         sjs_err e;
         sjs_status s = sjs_fetch(pt->k, BATCH, FETCH_WAIT_MS, &b, &e);
         if (s != SJS_OK) {
             if (!fetch_outage++)
                 wk_log(w, "partition %u: %s; retrying", pt->p, e.msg);
+            if (s == SJS_NOTFOUND || fetch_outage % 5 == 0) { /* bind again */
+                sjs_consumer_close(pt->k);
+                pt->k = NULL;
+            }
             wk_nap(w, &pt->stop, backoff);
             backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
             continue;
@@ -511,8 +555,13 @@ static void consume(part *pt)
         if (b.count == 0) {
             atomic_store(&pt->m->lag, 0);
             maybe_checkpoint(pt, 0);
+            if (wk_mono_ms() - last_probe >= PROBE_MS) {
+                probe(pt);
+                last_probe = wk_mono_ms();
+            }
             continue;
         }
+        last_probe = wk_mono_ms();
         int ok = 1;
         for (int i = 0; i < b.count && ok; i++) {
             const sjs_msg *m = &b.msgs[i];

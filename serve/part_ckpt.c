@@ -12,12 +12,11 @@
  * when every decision made so far is stored, so a new owner that restores it
  * and replays from S+1 publishes exactly what may be missing.
  *
- * TODO(snapshot): the engine snapshot C API (slate_engine_snapshot /
- * slate_engine_restore, issue 14 item 2) does not exist yet.  engine_snapshot()
- * and engine_restore() below are its two call sites; until they are filled in,
- * save says "not available" and restore finds nothing, and a new owner rebuilds
- * the partition from its stream's first message.  Nothing else changes when
- * they are.  Not here: when to checkpoint (part.c).
+ * The engine's part is the engine snapshot of the C API
+ * (slate_engine_snapshot / slate_engine_restore, docs/snapshot.md): versioned,
+ * checksummed, naming its program's hash, refused whole when it does not fit
+ * the program; a refused checkpoint means a rebuild from the stream's start.
+ * Not here: when to checkpoint (part.c).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -25,21 +24,18 @@
 
 #include "part_int.h"
 
-/* The engine's state as bytes: 0 and a malloc'd *buf, or 1 when not available. */
+/* The engine's state as bytes: 0 and *buf (free with slate_free), or -1. */
 static int engine_snapshot(slate_engine *eng, void **buf, size_t *len)
 {
-    (void)eng; /* TODO(snapshot): return slate_engine_snapshot(eng, buf, len) */
-    *buf = NULL;
-    *len = 0;
-    return 1;
+    return slate_engine_snapshot(eng, buf, len) == SLATE_OK ? 0 : -1;
 }
 
 /* Load `len` bytes of snapshot into eng (a new engine running the snapshot's
  * program): 0, or -1 with a reason in why. */
 static int engine_restore(slate_engine *eng, const void *buf, size_t len, char *why, size_t n)
 {
-    (void)eng, (void)buf, (void)len; /* TODO(snapshot): slate_engine_restore(...) */
-    snprintf(why, n, "engine snapshots are not available yet");
+    if (slate_engine_restore(eng, buf, len) == SLATE_OK) return 0;
+    snprintf(why, n, "%s", slate_errmsg(eng));
     return -1;
 }
 
@@ -59,7 +55,10 @@ int part_ckpt_save(part *pt)
     if (pt->ob.n) return -1; /* only with every decision stored */
     void *snap = NULL;
     size_t slen = 0;
-    if (engine_snapshot(pt->r.eng, &snap, &slen)) return 1;
+    if (engine_snapshot(pt->r.eng, &snap, &slen)) {
+        wk_log(pt->w, "partition %u: checkpoint not saved: out of memory", pt->p);
+        return -1;
+    }
     char head[160];
     int hl = snprintf(head, sizeof head, "slate-part 1 p=%u seq=%" PRIu64 " dseq=%" PRIu64
                       " prog=%s\n", pt->p, pt->applied, pt->r.out.seq, pt->prog->hash);
@@ -77,17 +76,13 @@ int part_ckpt_save(part *pt)
         }
     }
     free(blob);
-    free(snap);
+    slate_free(snap);
     return rc;
 }
 
 int part_ckpt_restore(part *pt, uint64_t *covered)
 {
     *covered = 0;
-    void *test = NULL;
-    size_t tlen = 0;
-    if (engine_snapshot(NULL, &test, &tlen)) return 1; /* nothing could have been saved */
-    free(test);
     if (open_store(pt)) return 1;
     void *blob = NULL;
     sjs_ckpt_info info;

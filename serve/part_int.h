@@ -56,7 +56,6 @@ struct part {
 
     uint64_t since_ckpt;    /* events applied since the last checkpoint */
     int64_t ckpt_mono;      /* monotonic ms of the last checkpoint (or of the start) */
-    int ckpt_unavailable;   /* said once: no engine snapshots yet */
     char marker[65];        /* hash of a policy marker sent and not yet seen back */
     int outage;             /* an outage was reported and is not over */
 };
@@ -64,7 +63,7 @@ struct part {
 /* ---- part_ckpt.c: the checkpoint pair --------------------------------------------- */
 
 /* Save the engine's state with the stream sequence it covers (pt->applied).
- * 0 saved, 1 not available (no engine snapshots yet), -1 failed (reported). */
+ * 0 saved, -1 failed (reported). */
 int part_ckpt_save(part *pt);
 
 /* Restore the latest checkpoint of the partition, if any: on 0, pt->r, pt->rd

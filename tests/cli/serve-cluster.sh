@@ -52,7 +52,7 @@ t0=$SECONDS
 declare -A MPORT=()
 for w in w1 w2 w3; do
     MPORT[$w]=$(nats_free_port)
-    serve_start $w "$POLICY" --nats "$NATS_URL" --replicas 3 --no-ticks --log-time \
+    serve_start $w "$POLICY" --nats "$NATS_URL" --replicas 3 --no-ticks --log-time --checkpoint-every 1000 \
         --metrics 127.0.0.1:"${MPORT[$w]}"
 done
 owned() {

@@ -2,7 +2,8 @@
 # serve-failover.sh - three `slate serve` workers share 8 partitions on one
 # nats-server; one is killed with SIGKILL while events are still arriving; its
 # partitions move to the two survivors within 10 s (the lease TTL is 6 s), they
-# rebuild them from the streams and go on, and at the end the decisions
+# restore the partitions' last checkpoints (every 1000 events), replay the
+# streams from there and go on, and at the end the decisions
 # published equal `slate run`'s case by case: none lost, none doubled.  Prints
 # the figures (events, decisions, lost, duplicated, failover time).  The events
 # are `slate gen --seed 7 --cases 4000` (2025, hence --no-ticks; see serve.sh),
@@ -38,7 +39,7 @@ events=$(grep -c . "$tmp/ev.jsonl")
 declare -A MPORT=()
 for w in w1 w2 w3; do
     MPORT[$w]=$(nats_free_port)
-    serve_start $w "$POLICY" --nats "$NATS_URL" --no-ticks --log-time --metrics 127.0.0.1:"${MPORT[$w]}"
+    serve_start $w "$POLICY" --nats "$NATS_URL" --no-ticks --log-time --checkpoint-every 1000 --metrics 127.0.0.1:"${MPORT[$w]}"
 done
 owned() { # owned W: the partitions W runs now, one per line
     serve_metrics "${MPORT[$1]}" 2>/dev/null |
@@ -80,6 +81,10 @@ until python3 tests/cli/lib/failover_time.py "$kill_ms" "$(cat "$tmp/victim.part
     sleep 0.5
 done
 read -r _ acquired _ worst <"$tmp/failover"
+for p in $(cat "$tmp/victim.parts"); do
+    grep -Eq "partition $p: taken: [0-9]+ events rebuilt after a checkpoint" "$tmp/w1.err" "$tmp/w3.err" ||
+        fail "partition $p was not restored from a checkpoint"
+done
 echo "serve-failover.sh: partitions $(tr '\n' ' ' <"$tmp/victim.parts")of the killed worker" \
      "acquired by survivors within $acquired ms, rebuilt and consuming within $worst ms"
 [ "$worst" -le 10000 ] || fail "failover took $worst ms (more than 10 s)"

@@ -7,7 +7,9 @@
 # 1 MiB.  One worker consumes them; the decisions it published (`slate archive`)
 # equal `slate run`'s case by case, none lost, none doubled; the two odd lines
 # are rejects, acknowledged, never redelivered; /metrics counts what happened;
-# SIGTERM drains (exit 0, everything acknowledged, leases released at once).
+# every partition is checkpointed; SIGTERM drains (exit 0, everything
+# acknowledged, leases released at once) and a second worker restores the
+# checkpoints and publishes nothing.
 # Then the failures a user meets first: a server nobody listens on (retries with
 # a message, exit 3), streams made for another partition count (exit 1), a
 # worker name already live (exit 1).  Skipped without nats-server or python3.
@@ -69,6 +71,12 @@ assert total("slate_open_cases") == 0
 assert total("slate_breaches_total") > 0
 assert total("slate_decisions_published_total") > 0
 PY
+# checkpoints (every 2000 events or 5 s): one per partition once it is idle
+deadline=$((SECONDS + 20))
+until [ "$(serve_metrics "$mport" | grep -c '^slate_checkpoint_age_seconds{')" -eq 8 ]; do
+    [ $SECONDS -lt $deadline ] || fail "no checkpoint of every partition in 20 s"
+    sleep 0.5
+done
 # the odd lines: rejected with slate run's reasons, and acknowledged once
 grep -q '"action":"reject".*"reason":"not JSON' "$tmp/run.jsonl" || fail "run did not reject"
 sleep 1
@@ -85,11 +93,12 @@ python3 tests/cli/lib/decisions_cmp.py "$tmp/run.jsonl" "$tmp/arch.jsonl" "$tmp/
     >"$tmp/cmp.txt" || fail "decisions differ: $(cat "$tmp/cmp.txt")"
 echo "serve.sh: $(head -1 "$tmp/cmp.txt")"
 # a second worker right after the drain takes every partition at once (released),
-# rebuilds from the streams, and publishes nothing new
+# restores the checkpoints the drain saved (nothing left to replay), and
+# publishes nothing new
 serve_start w2 "$POLICY" --nats "$NATS_URL" --no-ticks
 serve_wait_log w2 "partition 7: taken" 20 || fail "w2 did not take the partitions over"
 for p in 0 1 2 3 4 5 6 7; do
-    serve_wait_log w2 "partition $p: taken: [0-9]+ events rebuilt, 0 caught up" 20 ||
+    serve_wait_log w2 "partition $p: taken: 0 events rebuilt after a checkpoint, 0 caught up" 20 ||
         fail "w2 partition $p: $(grep "partition $p:" "$tmp/w2.err")"
 done
 serve_term w2 40 || fail "w2 SIGTERM"

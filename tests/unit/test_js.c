@@ -347,6 +347,17 @@ static void test_leases(void **state)
     assert_int_equal(lost[0], 0);
     assert_int_equal(lost[1], 1);
 
+    /* a lease holding our own name (a create of ours whose answer was lost) is
+     * taken back, not refused; one holding another's is refused */
+    kvStore *kv = NULL;
+    assert_int_equal(js_KeyValue(&kv, c->js, "t_leases"), NATS_OK);
+    assert_int_equal(kvStore_CreateString(NULL, kv, "p.3", "worker-b"), NATS_OK);
+    assert_int_equal(sjs_lease_acquire(a, 3, &e), SJS_HELD);
+    assert_int_equal(sjs_lease_acquire(b, 3, &e), SJS_OK);
+    assert_true(sjs_lease_held(b, 3));
+    kvStore_Destroy(kv);
+    assert_int_equal(sjs_lease_release(b, 3, &e), SJS_OK);
+
     /* a release is seen at once */
     assert_int_equal(sjs_lease_release(b, 2, &e), SJS_OK);
     assert_false(sjs_lease_held(b, 2));
