@@ -5,7 +5,7 @@
 # "tests: N passed, M failed" summing cmocka's counts.  Exits 1 if anything failed.
 set -u
 cd "$(dirname "$0")/.."
-passed=0 failed=0 broken=()
+passed=0 failed=0 broken=() why=()
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -32,9 +32,12 @@ for s in tests/cli/*.sh; do
         passed=$((passed + 1)); printf '%-40s ok\n' "$s"
     else
         failed=$((failed + 1)); broken+=("$s"); printf '%s\n%-40s FAILED\n' "$out" "$s"
+        why+=("--- why $s failed (its last lines):"$'\n'"$(printf '%s\n' "$out" | tail -4)")
     fi
 done
 
+# a failing script's last lines again, so that a log cut to its tail still says why
+for w in "${why[@]}"; do printf '%s\n' "$w"; done
 [ ${#broken[@]} -gt 0 ] && printf 'failing: %s\n' "${broken[*]}"
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ ${#broken[@]} -eq 0 ]

@@ -5,8 +5,9 @@
 # parts; mid-stream one worker is killed (SIGKILL) and one server is stopped.
 # Afterwards every event is acknowledged and the decisions published equal
 # `slate run`'s over the same events, case by case: none lost, none doubled.
-# Prints the figures.  Size: SLATE_CLUSTER_CASES cases (default 3000, about
-# 20,000 events; 30000 gives about 200,000 and takes a few minutes).  Events are
+# Prints the figures.  Size: SLATE_CLUSTER_CASES cases (default 30000, about
+# 200,000 events, the size issue 14 asks for: two to three minutes here; 3000
+# gives about 20,000 for a quick run).  Events are
 # dated 2025, hence --no-ticks (see serve.sh).  Skipped without nats-server or
 # python3.
 set -u
@@ -16,24 +17,14 @@ command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 not found"; exit 0; 
 . tests/cli/lib/nats.sh
 . tests/cli/lib/serve.sh
 tmp=$SERVE_DIR
-fail() { echo "serve-cluster.sh: $*" >&2; [ -n "${SLATE_KEEP:-}" ] && cp -r "$tmp" "$NATS_DIR" "$SLATE_KEEP"/; tail -15 "$tmp"/*.err >&2 2>/dev/null; nats_logs >&2; exit 1; }
+fail() { serve_fail serve-cluster.sh "$@"; }
 POLICY=policies/service-2025.slate
-CASES=${SLATE_CLUSTER_CASES:-3000}
+CASES=${SLATE_CLUSTER_CASES:-30000}
 WAIT=$((120 + CASES / 100))   # seconds allowed for the whole stream to be acknowledged
 
 nats_start 3 || fail "no cluster"
 "$SLATE" gen --seed 11 --cases "$CASES" -o "$tmp/gen.jsonl" || fail "gen"
-python3 - "$tmp/gen.jsonl" "$tmp" <<'PY' || fail "split"
-import json, sys
-from datetime import datetime, timedelta
-lines = open(sys.argv[1]).read().splitlines(True)
-t = datetime.fromisoformat(json.loads(lines[-1])["at"]) + timedelta(days=1)
-lines.append(json.dumps({"type": "tick", "at": t.isoformat()}) + "\n")
-open(sys.argv[2] + "/ev.jsonl", "w").writelines(lines)
-n = len(lines)
-for i, (a, b) in enumerate([(0, n // 3), (n // 3, 2 * n // 3), (2 * n // 3, n)]):
-    open("%s/part%d.jsonl" % (sys.argv[2], i), "w").writelines(lines[a:b])
-PY
+python3 tests/cli/lib/split_parts.py "$tmp/gen.jsonl" "$tmp" || fail "split"
 events=$(grep -c . "$tmp/ev.jsonl")
 "$SLATE" run -q "$POLICY" "$tmp/ev.jsonl" >"$tmp/run.jsonl" || fail "slate run"
 # publish a part; what a server's stop leaves unstored is sent again (the ids make

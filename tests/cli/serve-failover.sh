@@ -16,23 +16,13 @@ command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 not found"; exit 0; 
 . tests/cli/lib/nats.sh
 . tests/cli/lib/serve.sh
 tmp=$SERVE_DIR
-fail() { echo "serve-failover.sh: $*" >&2; tail -15 "$tmp"/*.err >&2 2>/dev/null; nats_logs >&2; exit 1; }
+fail() { serve_fail serve-failover.sh "$@"; }
 POLICY=policies/service-2025.slate
 CASES=${SLATE_FAILOVER_CASES:-4000}
 
 nats_start 1 || fail "no server"
 "$SLATE" gen --seed 7 --cases "$CASES" -o "$tmp/gen.jsonl" || fail "gen"
-python3 - "$tmp/gen.jsonl" "$tmp" <<'PY' || fail "split"
-import json, sys
-from datetime import datetime, timedelta
-lines = open(sys.argv[1]).read().splitlines(True)
-t = datetime.fromisoformat(json.loads(lines[-1])["at"]) + timedelta(days=1)
-lines.append(json.dumps({"type": "tick", "at": t.isoformat()}) + "\n")
-open(sys.argv[2] + "/ev.jsonl", "w").writelines(lines)
-n = len(lines)
-for i, (a, b) in enumerate([(0, n // 3), (n // 3, 2 * n // 3), (2 * n // 3, n)]):
-    open("%s/part%d.jsonl" % (sys.argv[2], i), "w").writelines(lines[a:b])
-PY
+python3 tests/cli/lib/split_parts.py "$tmp/gen.jsonl" "$tmp" || fail "split"
 events=$(grep -c . "$tmp/ev.jsonl")
 "$SLATE" run -q "$POLICY" "$tmp/ev.jsonl" >"$tmp/run.jsonl" || fail "slate run"
 

@@ -24,7 +24,7 @@ command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 not found"; exit 0; 
 . tests/cli/lib/nats.sh
 . tests/cli/lib/serve.sh
 tmp=$SERVE_DIR
-fail() { echo "serve-live.sh: $*" >&2; tail -20 "$tmp"/*.err >&2 2>/dev/null; nats_logs >&2; exit 1; }
+fail() { serve_fail serve-live.sh "$@"; }
 
 policy() { # policy TARGET: the live policy with that response target
     cat <<EOF

@@ -19,6 +19,9 @@
 #   serve_metrics PORT         print a worker's /metrics page
 #   serve_wait_log NAME REGEX S  wait up to S seconds for a line of NAME's stderr
 #   now_ms                     wall-clock milliseconds
+#   serve_fail TEST MSG...     print the servers' and workers' log tails, then
+#                              "TEST: MSG" last (a log cut to its tail says why),
+#                              keep the files under $SLATE_KEEP when set; exit 1
 
 SERVE_DIR=${SERVE_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/slate-serve.XXXXXX")}
 declare -A SERVE_PID=()
@@ -34,6 +37,18 @@ _serve_cleanup() {
 nats_on_exit _serve_cleanup
 
 now_ms() { date +%s%3N; }
+
+serve_fail() {
+    local t=$1 f
+    shift
+    [ -n "${SLATE_KEEP:-}" ] && cp -r "$SERVE_DIR" "$NATS_DIR" "$SLATE_KEEP"/
+    nats_logs >&2
+    for f in "$SERVE_DIR"/*.err; do
+        [ -f "$f" ] && { echo "--- $f"; tail -15 "$f"; } >&2
+    done
+    echo "$t: $*" >&2
+    exit 1
+}
 
 serve_start() {
     local name=$1
