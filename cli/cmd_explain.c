@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "slate_log.h"
 #include "termsafe.h"
+#include "why.h"
 
 /* The log's text as a terminal may show it (in on_entry and on_decision). */
 #define T(x) aud_txt_s(&s->txt, (x))
@@ -53,6 +54,7 @@ typedef struct story {
     size_t nentries, ndecisions;
     const char *policy;        /* hash in force for the last decision seen */
     int64_t last_elapsed[64];  /* per clock (first 64), for resume lines */
+    aw_state *why;             /* why each tier was chosen (audit/why.h) */
     int oom;
 } story;
 
@@ -90,6 +92,7 @@ static int on_entry(void *ud, const aud_entry *e)
 {
     story *s = ud;
     char t[32], fields[512];
+    if (aw_entry(s->why, e)) s->oom = 1;
     if (!strcmp(e->kind, "policy")) {
         const slate_log_policy *p = aud_policy_get(s->lg, e->policy_hash);
         if (s->nentries)
@@ -162,8 +165,10 @@ static int on_decision(void *ud, const aud_decision *d)
                      ts < 0 ? "-" : aud_dur(ts * 1000, e1), dl ? " deadline " : "", dl ? T(dl) : "");
             fprintf(s->tiers, "%s\n", rstrip(row));
         }
+        if (aw_decision(s->why, d, s->tiers, "      ")) s->oom = 1;
         return 0;
     }
+    if (aw_decision(s->why, d, NULL, "")) s->oom = 1;
     if (!d->clock) return 0;
     static const char *const timed[] = {"start", "require", "review", "pause", "resume",
                                         "warn", "breach", "stop", NULL};
@@ -287,7 +292,8 @@ int cmd_explain(int argc, char **argv)
     s.events = open_memstream(&ebuf, &elen);
     s.tiers = open_memstream(&tbuf, &tlen);
     s.decisions = open_memstream(&dbuf, &dlen);
-    if (!s.events || !s.tiers || !s.decisions) {
+    s.why = aw_new(&lg);
+    if (!s.events || !s.tiers || !s.decisions || !s.why) {
         fprintf(stderr, "slate explain: out of memory\n");
         return EXIT_IO;
     }
@@ -309,6 +315,7 @@ int cmd_explain(int argc, char **argv)
         }
         free(s.timeline);
         aud_map_free(&s.clocks);
+        aw_free(s.why);
         aud_close(&lg);
         return EXIT_INPUT;
     }
@@ -340,6 +347,7 @@ int cmd_explain(int argc, char **argv)
     flush_section(s.decisions, &dbuf, out);
     free(s.timeline);
     aud_map_free(&s.clocks);
+    aw_free(s.why);
     aud_close(&lg);
     if (s.oom) {
         fprintf(stderr, "slate explain: out of memory\n");
