@@ -1,8 +1,10 @@
 /*
  * cmd_explain.c - `slate explain AUDIT.DB CASE`: the story of one case from the
  * decision log: the events received, the SLA tier chosen and the policy line
- * that chose it, each clock's timeline with working time elapsed, and every
- * decision with the rule (file:line) that made it, quoted from the stored source.
+ * that chose it, and why (audit/why.h: each tier tried before it, the clause that
+ * failed, with the values it saw), each clock's timeline with working time
+ * elapsed, and every decision with the rule (file:line) that made it, quoted
+ * from the stored source.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,6 +28,11 @@ static const char help[] =
     "any was rejected), the SLA tier chosen and the policy line that chose it, each\n"
     "clock's timeline (start, pause, resume, warn, breach, stop) with the working\n"
     "time elapsed, and every decision with the rule (file:line) that made it.\n"
+    "At each tier choice it says why: for each tier tried before the chosen one,\n"
+    "the first clause of its condition that failed, its source line and the field\n"
+    "values it saw; for the chosen one, the clause that held (or that it is the\n"
+    "default tier).  The stored source is compiled again for this; where that\n"
+    "does not give the tier the engine logged, it says so and gives no reasons.\n"
     "The whole log's hash chain is verified first (a row changed anywhere may\n"
     "change the story): a log that fails is refused, its first bad row named.\n"
     "\n"
