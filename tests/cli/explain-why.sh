@@ -3,7 +3,7 @@
 # (issue 13, item 7): a golden story of one case under a policy of four tiers
 # (and/or/not, comparisons, `in`, enum, bool, int, string, duration fields and
 # `level`) whose tier changes seven times, by events, by a rule's `set` and by
-# an `escalate`; then logs changed to mislead it (an edited payload, a payload
+# an `escalate`; a tier change by a policy switch (hot swap); then logs changed to mislead it (an edited payload, a payload
 # that is no event, a renamed tier, a `set` and an `escalate` naming nothing, a
 # stored source that is bytes with NULs, a NUL inside a condition's comment)
 # read with --no-verify: explain exits 0, never crashes, and says it cannot
@@ -38,6 +38,24 @@ n_sla=$(sqlite3 -batch -noheader "$tmp/a.db" "SELECT count(*) FROM decisions WHE
 n_why=$(grep -c "why (tiers in the order tried)" "$tmp/story")
 [ "$n_sla" = 8 ] && [ "$n_why" = 8 ] || fail "$n_sla sla decisions, $n_why explained"
 grep -q "why: not" "$tmp/story" && fail "a tier choice not explained: $(grep 'why: not' "$tmp/story")"
+
+# a policy switch mid-case (`run --resume` with another policy: a hot swap)
+# re-tiers the case at the swap; explained under the new source, on the values
+# carried over by name
+sed -e 's/sla large when (seats >= 500 or budget > 8h) and not vip/sla large when seats >= 10 and region == "eu"/' \
+    -e 's/region != "cn"/region == "us"/' "$D/why.slate" >"$tmp/why.slate"
+head -3 "$D/events.jsonl" >"$tmp/first.jsonl"
+expect_rc 0 "$SLATE" run -q --log "$tmp/s.db" "$D/why.slate" "$tmp/first.jsonl" -o /dev/null
+expect_rc 0 "$SLATE" run -q --resume --log "$tmp/s.db" "$tmp/why.slate" "$D/events.jsonl" -o /dev/null
+expect_rc 0 "$SLATE" explain "$tmp/s.db" c1
+says "$tmp/out" "2025-03-10T10:00:00.000Z  large, by why.slate:21 (timer)"
+says "$tmp/out" 'urgent failed: `region == "us"` at why.slate:18, saw region="eu"'
+says "$tmp/out" 'large  held: `seats >= 10 and region == "eu"` at why.slate:21, saw seats=20, region="eu"'
+says "$tmp/out" 'large  failed: `region == "eu"` at why.slate:21, saw region="cn"'
+n_sla=$(sqlite3 -batch -noheader "$tmp/s.db" "SELECT count(*) FROM decisions WHERE action = 'sla'")
+n_why=$(grep -c "why (tiers in the order tried)" "$tmp/out")
+[ "$n_sla" = "$n_why" ] || fail "after a swap: $n_sla sla decisions, $n_why explained"
+grep -q "why: not" "$tmp/out" && fail "after a swap: $(grep 'why: not' "$tmp/out")"
 
 # ---- logs changed to mislead it (read with --no-verify) -------------------------
 slates="$SLATE"
