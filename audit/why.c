@@ -239,31 +239,30 @@ static void apply_set(aw_state *w, const aud_decision *d)
         return;
     }
     slate_value *dst = &w->vals[f];
+    int ok = 0;
     switch (slate_program_field_type(w->prog, f)) {
     case SLATE_T_BOOL:
-        if (json_is_boolean(v)) return (void)(dst->i = json_is_true(v));
+        if ((ok = json_is_boolean(v))) dst->i = json_is_true(v);
         break;
     case SLATE_T_INT:
-        if (json_is_integer(v)) return (void)(dst->i = json_integer_value(v));
+        if ((ok = json_is_integer(v))) dst->i = json_integer_value(v);
         break;
     case SLATE_T_DURATION: /* rendered in seconds */
-        if (json_is_integer(v) && json_integer_value(v) >= 0 &&
-            json_integer_value(v) <= INT64_MAX / 1000)
-            return (void)(dst->i = json_integer_value(v) * 1000);
+        ok = json_is_integer(v) && json_integer_value(v) >= 0 &&
+             json_integer_value(v) <= INT64_MAX / 1000;
+        if (ok) dst->i = json_integer_value(v) * 1000;
         break;
-    case SLATE_T_ENUM:
-        if (json_is_string(v)) {
-            int k = slate_program_enum_value(w->prog, f, json_string_value(v));
-            if (k >= 0) return (void)(dst->i = k);
-        }
-        break;
-    case SLATE_T_STRING:
-        if (json_is_string(v)) {
-            if (put_str(dst, json_string_value(v), json_string_length(v))) w->oom = 1;
-            return;
-        }
+    case SLATE_T_ENUM: {
+        int k = json_is_string(v) ? slate_program_enum_value(w->prog, f, json_string_value(v)) : -1;
+        if ((ok = k >= 0)) dst->i = k;
         break;
     }
+    case SLATE_T_STRING:
+        if ((ok = json_is_string(v)) && put_str(dst, json_string_value(v), json_string_length(v)))
+            w->oom = 1;
+        break;
+    }
+    if (ok) return;
     set_unknown(w, "a `set` decision's value does not fit its field");
 }
 
