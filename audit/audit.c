@@ -94,6 +94,7 @@ static void read_entry(const slate_log_stored *r, aud_entry *e)
     e->status = r->status;
     e->reason = r->reason;
     e->payload = r->payload;
+    e->payload_len = r->payload ? r->payload_len : 0;
     e->policy_hash = r->policy_hash;
     e->fields = NULL;
     if (e->payload) {

@@ -73,6 +73,7 @@ typedef struct aud_entry {
     int64_t at;              /* INT64_MIN when NULL */
     const char *case_id, *type, *status, *reason, *payload, *policy_hash;
     json_t *fields;          /* the payload parsed (NULL when absent or not JSON) */
+    size_t payload_len;      /* payload's bytes (it may hold NUL bytes) */
 } aud_entry;
 
 /* One row of `decisions`. */

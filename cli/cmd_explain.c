@@ -1,8 +1,10 @@
 /*
  * cmd_explain.c - `slate explain AUDIT.DB CASE`: the story of one case from the
  * decision log: the events received, the SLA tier chosen and the policy line
- * that chose it, each clock's timeline with working time elapsed, and every
- * decision with the rule (file:line) that made it, quoted from the stored source.
+ * that chose it, and why (audit/why.h: each tier tried before it, the clause that
+ * failed, with the values it saw), each clock's timeline with working time
+ * elapsed, and every decision with the rule (file:line) that made it, quoted
+ * from the stored source.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,6 +16,7 @@
 #include "cli.h"
 #include "slate_log.h"
 #include "termsafe.h"
+#include "why.h"
 
 /* The log's text as a terminal may show it (in on_entry and on_decision). */
 #define T(x) aud_txt_s(&s->txt, (x))
@@ -25,6 +28,11 @@ static const char help[] =
     "any was rejected), the SLA tier chosen and the policy line that chose it, each\n"
     "clock's timeline (start, pause, resume, warn, breach, stop) with the working\n"
     "time elapsed, and every decision with the rule (file:line) that made it.\n"
+    "At each tier choice it says why: for each tier tried before the chosen one,\n"
+    "the first clause of its condition that failed, its source line and the field\n"
+    "values it saw; for the chosen one, the clause that held (or that it is the\n"
+    "default tier).  The stored source is compiled again for this; where that\n"
+    "does not give the tier the engine logged, it says so and gives no reasons.\n"
     "The whole log's hash chain is verified first (a row changed anywhere may\n"
     "change the story): a log that fails is refused, its first bad row named.\n"
     "\n"
@@ -53,6 +61,7 @@ typedef struct story {
     size_t nentries, ndecisions;
     const char *policy;        /* hash in force for the last decision seen */
     int64_t last_elapsed[64];  /* per clock (first 64), for resume lines */
+    aw_state *why;             /* why each tier was chosen (audit/why.h) */
     int oom;
 } story;
 
@@ -90,6 +99,7 @@ static int on_entry(void *ud, const aud_entry *e)
 {
     story *s = ud;
     char t[32], fields[512];
+    if (aw_entry(s->why, e)) s->oom = 1;
     if (!strcmp(e->kind, "policy")) {
         const slate_log_policy *p = aud_policy_get(s->lg, e->policy_hash);
         if (s->nentries)
@@ -162,8 +172,10 @@ static int on_decision(void *ud, const aud_decision *d)
                      ts < 0 ? "-" : aud_dur(ts * 1000, e1), dl ? " deadline " : "", dl ? T(dl) : "");
             fprintf(s->tiers, "%s\n", rstrip(row));
         }
+        if (aw_decision(s->why, d, s->tiers, "      ")) s->oom = 1;
         return 0;
     }
+    if (aw_decision(s->why, d, NULL, "")) s->oom = 1;
     if (!d->clock) return 0;
     static const char *const timed[] = {"start", "require", "review", "pause", "resume",
                                         "warn", "breach", "stop", NULL};
@@ -287,7 +299,8 @@ int cmd_explain(int argc, char **argv)
     s.events = open_memstream(&ebuf, &elen);
     s.tiers = open_memstream(&tbuf, &tlen);
     s.decisions = open_memstream(&dbuf, &dlen);
-    if (!s.events || !s.tiers || !s.decisions) {
+    s.why = aw_new(&lg);
+    if (!s.events || !s.tiers || !s.decisions || !s.why) {
         fprintf(stderr, "slate explain: out of memory\n");
         return EXIT_IO;
     }
@@ -309,6 +322,7 @@ int cmd_explain(int argc, char **argv)
         }
         free(s.timeline);
         aud_map_free(&s.clocks);
+        aw_free(s.why);
         aud_close(&lg);
         return EXIT_INPUT;
     }
@@ -340,6 +354,7 @@ int cmd_explain(int argc, char **argv)
     flush_section(s.decisions, &dbuf, out);
     free(s.timeline);
     aud_map_free(&s.clocks);
+    aw_free(s.why);
     aud_close(&lg);
     if (s.oom) {
         fprintf(stderr, "slate explain: out of memory\n");

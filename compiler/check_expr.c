@@ -367,39 +367,69 @@ typedef struct cval {
     int is_str;
     int64_t i;
     const char *s;
+    size_t len;  /* of s */
 } cval;
 
-/* Evaluate an expression that mentions no field; 0 when it does (or on errors). */
-static int eval_const(const ast_expr *e, cval *v)
+/* The same bytes: strings from an environment may hold NUL bytes. */
+static int str_eq(const cval *a, const cval *b)
+{
+    return a->len == b->len && (a->len == 0 || memcmp(a->s, b->s, a->len) == 0);
+}
+
+/* Evaluate an expression: with env NULL only one that mentions no field (0 when
+ * it does, or on errors); with an environment, fields and `level` read from it
+ * (durations then in milliseconds, as the engine holds them). */
+static int eval_in(const ast_expr *e, const chk_env *env, cval *v)
 {
     v->is_str = 0;
     v->s = NULL;
+    v->len = 0;
     switch (e->kind) {
     case EX_INT:
-    case EX_BOOL:
-    case EX_DURATION: v->i = e->u.ival; return 1;
-    case EX_STRING: v->is_str = 1; v->s = e->u.sval; return 1;
+    case EX_BOOL: v->i = e->u.ival; return 1;
+    case EX_DURATION: v->i = env ? e->u.ival * 1000 : e->u.ival; return 1;
+    case EX_STRING:
+        v->is_str = 1;
+        v->s = e->u.sval;
+        v->len = strlen(v->s);
+        return 1;
     case EX_NAME:
+        if (env && e->name_kind == NAME_FIELD) {
+            if (e->ref < 0 || (size_t)e->ref >= env->nvalues) return 0;
+            const chk_value *f = &env->values[e->ref];
+            v->i = f->i;
+            if (e->type.kind == TY_STRING) {
+                v->is_str = 1;
+                v->s = f->s ? f->s : "";
+                v->len = f->s ? f->len : 0;
+            }
+            return 1;
+        }
+        if (env && e->name_kind == NAME_LEVEL_FIELD) {
+            v->i = env->level;
+            return 1;
+        }
         if (e->name_kind != NAME_ENUM_VALUE && e->name_kind != NAME_LEVEL) return 0;
         v->i = e->ref;
         return 1;
     case EX_NOT: {
         cval a;
-        if (!eval_const(e->u.operand, &a)) return 0;
+        if (!eval_in(e->u.operand, env, &a)) return 0;
         v->i = !a.i;
         return 1;
     }
     case EX_AND:
     case EX_OR: {
         cval a, b;
-        if (!eval_const(e->u.bin.l, &a) || !eval_const(e->u.bin.r, &b)) return 0;
+        if (!eval_in(e->u.bin.l, env, &a) || !eval_in(e->u.bin.r, env, &b)) return 0;
         v->i = e->kind == EX_AND ? (a.i && b.i) : (a.i || b.i);
         return 1;
     }
     case EX_CMP: {
         cval a, b;
-        if (!eval_const(e->u.bin.l, &a) || !eval_const(e->u.bin.r, &b)) return 0;
-        int cmp = a.is_str ? strcmp(a.s, b.s) : (a.i > b.i) - (a.i < b.i);
+        if (!eval_in(e->u.bin.l, env, &a) || !eval_in(e->u.bin.r, env, &b)) return 0;
+        /* strings are only compared for (in)equality (check_cmp) */
+        int cmp = a.is_str ? !str_eq(&a, &b) : (a.i > b.i) - (a.i < b.i);
         switch (e->u.bin.op) {
         case CMP_EQ: v->i = cmp == 0; break;
         case CMP_NE: v->i = cmp != 0; break;
@@ -412,11 +442,11 @@ static int eval_const(const ast_expr *e, cval *v)
     }
     case EX_IN: {
         cval a, b;
-        if (!eval_const(e->u.in.l, &a)) return 0;
+        if (!eval_in(e->u.in.l, env, &a)) return 0;
         int hit = 0;
         for (const ast_expr *i = e->u.in.items; i; i = i->next) {
-            if (!eval_const(i, &b)) return 0;
-            if (a.is_str ? !strcmp(a.s, b.s) : a.i == b.i) hit = 1;
+            if (!eval_in(i, env, &b)) return 0;
+            if (a.is_str ? str_eq(&a, &b) : a.i == b.i) hit = 1;
         }
         v->i = hit;
         return 1;
@@ -428,7 +458,15 @@ static int eval_const(const ast_expr *e, cval *v)
 int chk_constant_condition(const ast_expr *e, int *value)
 {
     cval v;
-    if (!e || chk_has_error(e) || e->type.kind != TY_BOOL || !eval_const(e, &v)) return 0;
+    if (!e || chk_has_error(e) || e->type.kind != TY_BOOL || !eval_in(e, NULL, &v)) return 0;
+    *value = v.i != 0;
+    return 1;
+}
+
+int chk_eval_condition(const ast_expr *e, const chk_env *env, int *value)
+{
+    cval v;
+    if (!e || !env || chk_has_error(e) || e->type.kind != TY_BOOL || !eval_in(e, env, &v)) return 0;
     *value = v.i != 0;
     return 1;
 }

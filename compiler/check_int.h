@@ -1,7 +1,8 @@
 /*
  * check_int.h - private interface between the parts of the semantic pass:
  * check.c (declarations, names, ranges, lint), check_cal.c (calendars) and
- * check_expr.c (expression types, constant conditions, the tier-implication test).  Nothing outside compiler/check*.c
+ * check_expr.c (expression types, constant conditions, the tier-implication test)
+ * and check_why.c (tier conditions on a case's values).  Nothing outside compiler/check*.c
  * includes it.
  */
 #ifndef SLATE_CHECK_INT_H
@@ -60,6 +61,26 @@ void chk_condition(chk_ctx *c, ast_expr *e);
 /* True when the typed, error-free expression mentions no field and no `level`;
  * then *value receives its truth value (bool conditions only). */
 int chk_constant_condition(const ast_expr *e, int *value);
+
+/* A case's values for chk_eval_condition(): values[f] is field f (declaration
+ * order); ints, bools (0/1), durations (ms) and enum value indices in `i`,
+ * strings in s/len (s NULL: ""); `level` is the level index. */
+typedef struct chk_value {
+    int64_t i;
+    const char *s;
+    size_t len;
+} chk_value;
+typedef struct chk_env {
+    const chk_value *values;
+    size_t nvalues;
+    int64_t level;
+} chk_env;
+
+/* The truth of a typed, error-free bool condition on the values of `env`, the
+ * constant folding above with fields read from the environment (one evaluator
+ * for both): 1 with *value set, 0 when it cannot be evaluated (errors, a field
+ * the environment lacks). */
+int chk_eval_condition(const ast_expr *e, const chk_env *env, int *value);
 
 /* Sound but incomplete: true only when every case satisfying `later` also
  * satisfies `earlier`.  Both must be typed without errors. */

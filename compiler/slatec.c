@@ -23,6 +23,7 @@
 #include "image.h"
 #include "load.h"
 #include "lower.h"
+#include "tiers_int.h"
 
 /* The members a caller compiled against the first version of the struct has:
  * a smaller size cannot be a slatec_opts. */
@@ -129,6 +130,25 @@ int slatec_check(slatec_opts *o, const char *file, const char *src, size_t len)
     give_counts(o, &mine, &u);
     fe_release(&u);
     return rc;
+}
+
+int slatec_tiers_new(slatec_opts *o, const char *file, const char *src, size_t len,
+                     slatec_tiers **out)
+{
+    if (out) *out = NULL;
+    slatec_opts mine;
+    if (!file || !out || take_opts(o, &mine)) return SLATE_MISUSE;
+    slatec_tiers *t = calloc(1, sizeof *t);
+    if (!t) return SLATE_NOMEM;
+    int rc = front(&mine, file, src, len, &t->u);
+    give_counts(o, &mine, &t->u);
+    if (rc == SLATE_OK && why_index(t)) rc = SLATE_NOMEM;
+    if (rc != SLATE_OK) {
+        slatec_tiers_free(t);
+        return rc;
+    }
+    *out = t;
+    return SLATE_OK;
 }
 
 /* The back end on a checked unit: the image, loaded. */

@@ -112,6 +112,55 @@ SLATE_API int slatec_fmt(const char *file, const char *src, size_t len, FILE *di
  * line.  `image_len` is the size of the image it was loaded from. */
 SLATE_API void slatec_disasm(const slate_program *prog, size_t image_len, FILE *out);
 
+/* ---- why a tier applies (`slate explain`) --------------------------------- */
+
+/* A policy's tier conditions, checked and kept for evaluation on values a caller
+ * gives (a case's fields as a log recorded them).  The evaluation is the
+ * checker's own constant folding with fields read from those values, so it
+ * follows the language's rules (docs/language.md), not the compiled selection
+ * block; a caller that knows the engine's choice should compare.  Tiers are
+ * numbered as slate_program_tier_id() numbers them for the program
+ * slatec_compile() gives for the same source (file order), fields as
+ * slate_program_field_id() does (declaration order). */
+typedef struct slatec_tiers slatec_tiers;
+
+/* Parse and check the policy (diagnostics as `o` says) and keep its tiers.  On
+ * SLATE_OK *out is the handle (free with slatec_tiers_free()); else NULL. */
+SLATE_API int slatec_tiers_new(slatec_opts *o, const char *file, const char *src, size_t len,
+                               slatec_tiers **out);
+SLATE_API void slatec_tiers_free(slatec_tiers *t);
+
+/* How many tiers the policy declares (-1 for NULL). */
+SLATE_API int slatec_tiers_count(const slatec_tiers *t);
+
+#define SLATEC_WHY_READS 8
+
+/* What decided one tier's condition on the values given. */
+typedef struct slatec_why {
+    int tier;          /* the tier asked about */
+    int has_cond;      /* 0: the default tier (no `when`); the members below are 0 */
+    int held;          /* the whole condition's value: 1 held, 0 failed */
+    /* The clause that decided, as the author wrote it: for a condition that
+     * failed, the first conjunct (left to right, into nested `and`s) that is
+     * false; for one that held, the first disjunct (into nested `or`s) that is
+     * true.  A failed `or`, a held `and`, `not` and comparisons are clauses
+     * whole.  Its span: lines and columns from 1, end_col one past its end. */
+    int line, col, end_line, end_col;
+    /* The fields it reads, each once, in the order written: field ids, or -1 for
+     * `level`; the first SLATEC_WHY_READS of them (nreads counts them all). */
+    int nreads;
+    int reads[SLATEC_WHY_READS];
+} slatec_why;
+
+/* Evaluate tier `tier`'s condition on a case whose field f holds values[f] for
+ * f < nvalues (`field` is ignored; ints, bools 0/1, durations in ms and enum
+ * value indices in `i`, strings in s/len, which may hold any bytes) at
+ * escalation level `level` (an index, from 0).  SLATE_OK with *out filled;
+ * SLATE_MISUSE for a NULL argument, a tier out of range or nvalues short of
+ * the policy's fields. */
+SLATE_API int slatec_tiers_why(const slatec_tiers *t, int tier, const slate_value *values,
+                               size_t nvalues, int level, slatec_why *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,6 +38,17 @@ int pi_tier_line(const slate_program *prog, int tier)
     return (int)prog->tiers[tier].line;
 }
 
+int pi_level_count(const slate_program *prog)
+{
+    return prog ? (int)prog->nlevels : -1;
+}
+
+const char *pi_level_name(const slate_program *prog, int level)
+{
+    if (!prog || !in_range(level, prog->nlevels)) return NULL;
+    return prog_str(prog, prog->levels[level]);
+}
+
 const char *pi_tier_ladder(const slate_program *prog, int tier)
 {
     if (!prog || !in_range(tier, prog->ntiers)) return NULL;

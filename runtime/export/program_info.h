@@ -36,6 +36,10 @@ const char *pi_rule_label(const slate_program *prog, int rule);
 int pi_tier_line(const slate_program *prog, int tier);
 const char *pi_tier_ladder(const slate_program *prog, int tier);
 
+/* Levels in order, lowest first: their count, and the name of level `level`. */
+int pi_level_count(const slate_program *prog);
+const char *pi_level_name(const slate_program *prog, int level);
+
 enum pi_step_kind {
     PI_STEP_PERCENT = 0, /* value: percent of the target */
     PI_STEP_BEFORE,      /* value: ms before the target */
