@@ -263,11 +263,17 @@ static int check_calendars(vctx *v)
 {
     const slate_program *p = v->p;
     if (p->ncalendars >= PROG_NONE) return fail(v, "calendars: too many (%u)", p->ncalendars);
+    if (p->ncalopen && p->format < 4)
+        return fail(v, "calopen: %u records in a format %u image", p->ncalopen, p->format);
+    uint32_t nopen = 0;
     for (uint32_t i = 0; i < p->ncalendars; i++) {
         if (!STR_OK(p, p->calendar_names[i])) return fail(v, "calendars[%u]: name out of range", i);
         const char *why = cal_validate(&p->calendars[i]);
         if (why) return fail(v, "calendars[%u]: %s", i, why);
+        nopen += p->calendars[i].nopen;
     }
+    /* every span of the table is some calendar's (the loader hands them out) */
+    if (nopen != p->ncalopen) return fail(v, "calopen: %u records, the calendars hold %u", p->ncalopen, nopen);
     return 0;
 }
 

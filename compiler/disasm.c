@@ -239,6 +239,17 @@ static void put_tables(FILE *out, const slate_program *p)
             for (uint32_t k = 0; k < c->nclosed; k++) put_day(out, c->closed[k]);
             fputc('\n', out);
         }
+        /* open days: one line each, the day's spans in local time */
+        for (uint32_t k = 0; k < c->nopen; k++) {
+            if (k == 0 || c->open[k - 1].day != c->open[k].day) {
+                if (k) fputc('\n', out);
+                fputs("        open", out);
+                put_day(out, c->open[k].day);
+            }
+            int64_t s = c->open[k].start / 60000, e = c->open[k].end / 60000;
+            fprintf(out, " %02" PRId64 ":%02" PRId64 "-%02" PRId64 ":%02" PRId64, s / 60, s % 60, e / 60, e % 60);
+            if (k + 1 == c->nopen) fputc('\n', out);
+        }
     }
     fprintf(out, "\ntiers (selection @%d)\n", p->select);
     for (uint32_t i = 0; i < p->ntiers; i++) {

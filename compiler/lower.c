@@ -290,6 +290,11 @@ static void lower_calendars(cg_program *cg)
             cg_error(cg, c->loc, "calendar `%s`: %s", c->name.name, err);
             memset(&t, 0, sizeof t);
         }
+        /* the image keeps every calendar's open days in one table, by calendar */
+        for (uint32_t k = 0; k < t.nopen; k++) {
+            ((cal_open *)t.open)[k].calendar = (uint16_t)cg->calendars.n;
+            VEC_PUSH(cg->calopen, t.open[k]);
+        }
         VEC_PUSH(cg->calendars, t);
         VEC_PUSH(cg->calendar_names, cg_str(cg, c->name.name));
         declared_always |= !strcmp(c->name.name, "always");
@@ -481,11 +486,13 @@ static void make_view(cg_program *cg)
     SETV(emit_args, nemit_args, cg->emit_args);
     SETV(code, ncode, cg->code);
     SETV(required, nrequired, cg->required);
+    SETV(calopen, ncalopen, cg->calopen);
+    SETV(target_cals, ntarget_cals, cg->target_cals);
     p->code_lines = cg->lines.v;
 #undef SETV
     p->select = cg->select;
     p->nregs = cg->nregs;
-    p->format = img_format_for(p->nrequired); /* the format the image writer produces */
+    p->format = img_format_for(p->nrequired, p->ncalopen, p->ntarget_cals); /* the format the image writer produces */
 }
 
 int cg_lower(const ast_policy *ast, diag_ctx *d, cg_program **out)
@@ -551,6 +558,8 @@ void cg_free(cg_program *cg)
     free(cg->emits.v);
     free(cg->emit_args.v);
     free(cg->required.v);
+    free(cg->calopen.v);
+    free(cg->target_cals.v);
     free(cg->code.v);
     free(cg->lines.v);
     free(cg);

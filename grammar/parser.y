@@ -38,7 +38,7 @@
 #include "gstate.h"
 
 /* Builders for declarations whose lists grow item by item. */
-typedef struct gr_calb { ast_calendar *node; gr_list hours, closed; } gr_calb;
+typedef struct gr_calb { ast_calendar *node; gr_list hours, closed, open; } gr_calb;
 typedef struct gr_clkb {
     ast_clock *node;
     gr_list starts, stops, pauses, resumes, resets;
@@ -210,6 +210,7 @@ calendar
             c->name = gr_ident_val($2);
             c->hours = $4->hours.head;
             c->closed = $4->closed.head;
+            c->open = $4->open.head;
             c->loc = L(@$);
             c->index = -1;
             PUSH(ps->calendars, c);
@@ -255,6 +256,17 @@ cal_body
         {
             $$ = $1;
             CONCAT($$->closed, $3, ast_closed);
+        }
+    | cal_body T_OPEN closed_list
+        {
+            $$ = $1;
+            CONCAT($$->open, $3, ast_closed);
+        }
+    | cal_body T_OPEN closed_list intervals
+        {
+            $$ = $1;
+            for (ast_closed *o = $3.head; o; o = o->next) o->hours = $4.head;
+            CONCAT($$->open, $3, ast_closed);
         }
     | cal_body ';'                      { $$ = $1; }
     | cal_body error                    { $$ = $1; }
