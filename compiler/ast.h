@@ -229,6 +229,8 @@ typedef struct ast_target {
     ast_ident clock;
     ast_duration within;
     ast_ident calendar; /* name NULL when absent: wall-clock time */
+    ast_ident cal_field; /* `on CAL[FIELD]`: the enum field whose value picks the
+                            calendar `CAL[VALUE]`; name NULL when absent */
     src_loc loc;
     struct ast_target *next;
 } ast_target;

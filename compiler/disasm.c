@@ -265,6 +265,20 @@ static void put_tables(FILE *out, const slate_program *p)
             for (uint32_t j = 0; j < g->nsteps; j++) put_step(out, g, &p->steps[g->first_step + j]);
         }
     }
+    /* `on CAL[FIELD]`: the variant each value of the field counts in */
+    for (uint32_t i = 0; i < p->ntarget_cals; i++) {
+        const prog_targetcal *tc = &p->target_cals[i];
+        const prog_field *f = &p->fields[tc->field];
+        if (i == 0) fprintf(out, "\ncalendars chosen by a field\n");
+        fprintf(out, "  target %u by %s\n", tc->target, S(f->name));
+        for (uint32_t v = 0; v < f->nvalues; v++) {
+            const prog_target *g = &p->targets[tc->first_variant + v];
+            fprintf(out, "    %-14s target %u: ", S(p->enum_values[f->first_value + v]), tc->first_variant + v);
+            put_target(out, p, g);
+            fputc('\n', out);
+            for (uint32_t j = 0; j < g->nsteps; j++) put_step(out, g, &p->steps[g->first_step + j]);
+        }
+    }
     fprintf(out, "\nrules\n");
     for (uint32_t i = 0; i < p->nrules; i++)
         fprintf(out, "  %3u on %-16s line %u%s%s\n", i, S(p->events[p->rules[i].event].name), p->rules[i].line,

@@ -216,6 +216,26 @@ calendar
             PUSH(ps->calendars, c);
             gr_note_decl(ps, @1);
         }
+    | T_CALENDAR name '[' name ']' '{' cal_body '}'
+        {
+            /* one calendar of a family chosen by a field's value (`on NAME[FIELD]`):
+             * its name is `NAME[VALUE]` */
+            ast_calendar *c = $7->node;
+            size_t n = strlen($2->name) + strlen($4->name) + 3;
+            char *full = gr_alloc(ps, n);
+            snprintf(full, n, "%s[%s]", $2->name, $4->name);
+            c->name = gr_ident_val($2);
+            c->name.name = full;
+            c->name.loc.end_line = @5.last_line;
+            c->name.loc.end_col = @5.last_column;
+            c->hours = $7->hours.head;
+            c->closed = $7->closed.head;
+            c->open = $7->open.head;
+            c->loc = L(@$);
+            c->index = -1;
+            PUSH(ps->calendars, c);
+            gr_note_decl(ps, @1);
+        }
     | T_CALENDAR name error '{' cal_body '}'  { gr_note_decl(ps, @1); }
     | T_CALENDAR name error                   { gr_note_decl(ps, @1); }
     | T_CALENDAR error                        { gr_note_decl(ps, @1); }
@@ -574,6 +594,15 @@ target
             $$->clock = gr_ident_val($1);
             $$->within = $3;
             $$->calendar = gr_ident_val($4);
+            $$->loc = L(@$);
+        }
+    | name T_WITHIN dur T_ON name '[' name ']'
+        {
+            $$ = gr_alloc(ps, sizeof *$$);
+            $$->clock = gr_ident_val($1);
+            $$->within = $3;
+            $$->calendar = gr_ident_val($5);
+            $$->cal_field = gr_ident_val($7);
             $$->loc = L(@$);
         }
     ;
