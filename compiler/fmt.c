@@ -196,6 +196,11 @@ char *fmt_ast_dump(const ast_policy *p)
             d_dur(&b, t->within);
             sb_putc(&b, ' ');
             d_ident(&b, &t->calendar);
+            if (t->cal_field.name) {
+                sb_putc(&b, '[');
+                d_ident(&b, &t->cal_field);
+                sb_putc(&b, ']');
+            }
             sb_putc(&b, '\n');
         }
     }

@@ -485,6 +485,7 @@ static void r_sla_item(fmt_p *P, sbuf *b, const fitem *it, size_t i, size_t n)
     if (t->calendar.name) {
         sb_pad(b, (int)(w2 - (b->n - m)) + 1);
         sb_printf(b, "on %s", t->calendar.name);
+        if (t->cal_field.name) sb_printf(b, "[%s]", t->cal_field.name);
     }
     free(d.p);
 }
