@@ -261,6 +261,9 @@ static void put_tables(FILE *out, const slate_program *p)
             const prog_target *g = &p->targets[t->first_target + k];
             fputs("      ", out);
             put_target(out, p, g);
+            for (uint32_t c = 0; c < p->ntarget_cals; c++) /* its calendar chosen by a field */
+                if (p->target_cals[c].target == t->first_target + k)
+                    fprintf(out, " (by %s, below)", S(p->fields[p->target_cals[c].field].name));
             fprintf(out, "  line %u\n", g->line);
             for (uint32_t j = 0; j < g->nsteps; j++) put_step(out, g, &p->steps[g->first_step + j]);
         }

@@ -587,6 +587,60 @@ static void test_open_section(void **state)
     free(img);
 }
 
+/* Format 4: `on CAL[FIELD]` becomes a `targetcals` record and one variant target
+ * per value; the verifier refuses records that name no tier's target, a field
+ * that is no enum, variants out of range or of another clock. */
+static const char targetcal_src[] =
+    "policy \"tc\" version \"1\"\n"
+    "calendar b[x] { zone \"America/New_York\"; hours mon-fri 09:00-17:00 }\n"
+    "calendar b[y] { zone \"Europe/London\"; hours mon-fri 09:00-17:00 }\n"
+    "case { n: int  r: enum { x, y } }\n"
+    "clock k starts on opened stops on resolved\n"
+    "clock q starts on opened stops on resolved\n"
+    "sla s { k within 1 working day on b[r]; q within 1h }\n";
+
+static void test_targetcals_section(void **state)
+{
+    (void)state;
+    uint8_t *img, *c;
+    size_t len;
+    slate_program *p;
+    char err[256];
+    assert_int_equal(bc_compile("tc.slate", targetcal_src, &img, &len), 0);
+    if (load_image(img, len, &p, err, sizeof err)) fail_msg("refused: %s", err);
+    assert_int_equal(p->format, 4);
+    assert_int_equal(p->ncalopen, 0);
+    assert_int_equal(p->ntarget_cals, 1);
+    const prog_targetcal *tc = &p->target_cals[0];
+    assert_int_equal(tc->target, 0);
+    assert_int_equal(tc->field, 1);
+    assert_int_equal(tc->first_variant, 2); /* after the tier's two targets */
+    assert_string_equal(prog_str(p, p->calendar_names[p->targets[2].calendar]), "b[x]");
+    assert_string_equal(prog_str(p, p->calendar_names[p->targets[3].calendar]), "b[y]");
+    assert_int_equal(p->targets[3].target_ms, 8 * 3600000);
+    slate_program_free(p);
+
+    static const struct { uint32_t target; uint16_t field; uint32_t first; const char *want; } bad[] = {
+        {9, 1, 2, "targetcals[0]: target out of range"},
+        {2, 1, 2, "targetcals[0]: target 2 is no tier's"},
+        {0, 0, 2, "targetcals[0]: field out of range or not an enum"},
+        {0, 1, 3, "targetcals[0]: variants out of range"},
+        {0, 1, 1, "targetcals[0]: variant 1 is not a target of the same clock"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        c = malloc(len);
+        memcpy(c, img, len);
+        uint8_t *rec = c + img_get32(dirent_of(c, IMG_S_TARGETCALS) + 4) + 4;
+        img_put32(rec, bad[i].target);
+        img_put16(rec + 4, bad[i].field);
+        img_put32(rec + 6, bad[i].first);
+        rehash(c, len);
+        expect_refused(c, len, bad[i].want);
+        free(c);
+    }
+    free(img);
+}
+
 /* ---- the fused jumps' semantics ------------------------------------------------- */
 
 static int route_bits(void *ud, const vm_instr *ins, const int64_t *regs, uint32_t rule)
@@ -943,6 +997,7 @@ int main(void)
         cmocka_unit_test(test_format1_image),
         cmocka_unit_test(test_required_section),
         cmocka_unit_test(test_open_section),
+        cmocka_unit_test(test_targetcals_section),
         cmocka_unit_test(test_fused_semantics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
