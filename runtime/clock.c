@@ -600,6 +600,9 @@ uint64_t clk_sla_sig(const slate_engine *e, uint32_t slot)
     h = sig_mix(h, prog_str(p, t->name), p->strings[t->name].len);
     for (uint32_t i = 0; i < t->ntargets; i++) {
         const prog_target *g = &p->targets[t->first_target + i];
+        /* a calendar chosen by a field: the variant the clock counts in */
+        uint32_t held = case_clocks(e, (eng_case *)c)[g->clock].target;
+        if (p->ntarget_cals && held != ENG_NONE) g = &p->targets[held];
         uint32_t cn = p->clocks[g->clock].name;
         const char *cal = g->calendar == PROG_NONE ? "" : prog_str(p, p->calendar_names[g->calendar]);
         h = sig_mix(h, prog_str(p, cn), p->strings[cn].len);

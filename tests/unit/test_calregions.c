@@ -195,6 +195,38 @@ static void test_region_change_while_paused(void **state)
     finish(r);
 }
 
+/* Hot swap to a version whose London desk works 10:00-17:00 (a 7 h day, so 2
+ * working days are 14 h there, still 16 h in New York): the London case counts
+ * on in the new hours, keeping its time, and gets an `sla` with its new target
+ * and deadline, though its tier and the tier's own target (New York's) are
+ * unchanged. */
+static void test_swap_moves_a_variant_calendar(void **state)
+{
+    (void)state;
+    run *r = start(regions);
+    ev(r, "opened", "c5", "2025-03-10T09:00Z", "uk"); /* Monday 09:00 GMT */
+    advance(r, "2025-03-10T12:00Z");                   /* 3 h counted */
+    r->c.n = 0;
+    char *later = strdup(regions), *diag = NULL;
+    char *at = strstr(later, "Europe/London\"; hours mon-fri 09:00");
+    assert_non_null(at);
+    memcpy(strstr(at, "09:00-17:00"), "10:00-17:00", 11);
+    strstr(later, "version \"1\"")[9] = '2';
+    slate_program *p2 = try_compile(later, &diag);
+    if (!p2) fail_msg("v2 does not compile:\n%s", diag);
+    free(diag);
+    assert_int_equal(slate_engine_swap(r->e, p2, sink, &r->c), SLATE_OK);
+    /* 11 h to go from Monday 12:00 in 10:00-17:00: Monday 5 h, Tuesday 6 h */
+    EXPECT(&r->c, "03-10T12:00 c5 sla standard [{\"clock\":\"resolution\",\"target_s\":50400,"
+                  "\"deadline\":\"2025-03-11T16:00:00.000Z\"}]");
+    slate_engine_free(r->e);
+    r->e = NULL;
+    slate_program_free(p2);
+    free(later);
+    slate_program_free(r->p);
+    free(r);
+}
+
 /* ---- compile errors ---------------------------------------------------------------- */
 
 static void expect_error(const char *src, const char *want)
@@ -263,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_two_zones_across_london_dst),
         cmocka_unit_test(test_region_change_keeps_working_time),
         cmocka_unit_test(test_region_change_while_paused),
+        cmocka_unit_test(test_swap_moves_a_variant_calendar),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_open_saturday),
     };
