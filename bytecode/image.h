@@ -33,8 +33,10 @@
  * `required` (the last): a format 1 or 2 image has the sections before it
  * (IMG_NSECTIONS_FORMAT2) and requires no field.  The writer writes the
  * oldest format that holds the program (img_format_for), so a policy that
- * requires no field has the same bytes (and hash) as before format 3. */
-#define IMG_FORMAT 3u
+ * requires no field has the same bytes (and hash) as before format 3.  Format
+ * 4 added `calopen` and `targetcals` (the last two): a program with neither
+ * `open` dates nor a calendar chosen by a field is written as before. */
+#define IMG_FORMAT 4u
 #define IMG_FORMAT_OLDEST 1u
 #define IMG_HEADER_LEN 24u  /* magic, version, flags, length, section count */
 #define IMG_DIRENT_LEN 12u
@@ -63,13 +65,19 @@ enum img_section_place {
 #define IMG_NSECTIONS ((uint32_t)IMG_NSECTIONS_)
 /* The sections of a format 1 or 2 image: all up to `meta`. */
 #define IMG_NSECTIONS_FORMAT2 ((uint32_t)IMG_S_META)
+/* The sections of a format 3 image: all up to `required`. */
+#define IMG_NSECTIONS_FORMAT3 ((uint32_t)IMG_S_REQUIRED)
 
-/* The format an image of a program with `nrequired` required fields is written
- * in, and the sections an image of `format` has. */
-static inline uint32_t img_format_for(uint32_t nrequired) { return nrequired ? 3u : 2u; }
+/* The format an image of a program with `nrequired` required fields, `nopen`
+ * open-day spans and `ntargetcals` field-chosen calendars is written in, and the
+ * sections an image of `format` has. */
+static inline uint32_t img_format_for(uint32_t nrequired, uint32_t nopen, uint32_t ntargetcals)
+{
+    return nopen || ntargetcals ? 4u : nrequired ? 3u : 2u;
+}
 static inline uint32_t img_nsections(uint32_t format)
 {
-    return format >= 3u ? IMG_NSECTIONS : IMG_NSECTIONS_FORMAT2;
+    return format >= 4u ? IMG_NSECTIONS : format == 3u ? IMG_NSECTIONS_FORMAT3 : IMG_NSECTIONS_FORMAT2;
 }
 
 /* The loader finds section `id` at place id - 1, and the format wants them in

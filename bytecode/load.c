@@ -140,7 +140,19 @@ static int rd_CALENDARS(dctx *d)
             return fail(d->l, "calendars[%u]: tables out of range", i);
         names[i] = r.name;
         cals[i] = (cal_table){week + r.first_week, r.nweek, closed + r.first_closed, r.nclosed,
-                              offs + r.first_offset, r.noffsets, r.workday_ms};
+                              offs + r.first_offset, r.noffsets, r.workday_ms, NULL, 0};
+    }
+    /* open-day spans come grouped by calendar, in calendar order */
+    const cal_open *open = d->p->calopen;
+    for (uint32_t k = 0; k < d->p->ncalopen;) {
+        uint16_t ci = open[k].calendar;
+        if (ci >= S(CALENDARS).n || (k && open[k - 1].calendar > ci))
+            return fail(d->l, "calopen[%u]: calendar out of range or out of order", k);
+        uint32_t e = k;
+        while (e < d->p->ncalopen && open[e].calendar == ci) e++;
+        cals[ci].open = open + k;
+        cals[ci].nopen = e - k;
+        k = e;
     }
     d->p->calendars = cals;
     d->p->calendar_names = names;
@@ -238,7 +250,10 @@ static int decode(lctx *l, const uint8_t *img, size_t len, slate_program **out)
     if (S(META).n != 1) return fail(l, "meta: %u records (1 expected)", S(META).n);
     if (S(LINES).n != S(CODE).n) return fail(l, "lines: %u entries for %u instructions", S(LINES).n, S(CODE).n);
     /* Canonical: a program that requires no field is written as format 2. */
-    if (version >= 3 && S(REQUIRED).n == 0) return fail(l, "required: no records in a format %u image", version);
+    if (version == 3 && S(REQUIRED).n == 0) return fail(l, "required: no records in a format %u image", version);
+    /* ... and one with neither open days nor field-chosen calendars as format 2 or 3 */
+    if (version >= 4 && S(CALOPEN).n == 0 && S(TARGETCALS).n == 0)
+        return fail(l, "calopen, targetcals: no records in a format %u image", version);
     /* Strings are packed back to back in strdata, in index order. */
     uint64_t pos = 0;
     for (uint32_t i = 0; i < S(STRINGS).n; i++) {

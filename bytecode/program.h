@@ -178,6 +178,16 @@ typedef struct prog_required {
     uint16_t field;
 } prog_required;
 
+/* `on CAL[field]`: the tier target `target` (its clock, steps and line) counts,
+ * for value v of enum field `field`, in targets[first_variant + v]: a target
+ * outside every tier with the same clock and steps, that value's calendar and
+ * the target converted with that calendar's working day.  Sorted by target. */
+typedef struct prog_targetcal {
+    uint32_t target;
+    uint16_t field;
+    uint32_t first_variant;
+} prog_targetcal;
+
 typedef struct prog_emit {
     uint32_t name;          /* string */
     uint32_t nargs;
@@ -231,6 +241,11 @@ typedef struct slate_program {
     uint32_t nemit_args;
     const prog_required *required;  /* format 3; none in formats 1 and 2 */
     uint32_t nrequired;
+    const cal_open *calopen;        /* format 4: every calendar's open-day spans, by
+                                       calendar (each cal_table points at its run) */
+    uint32_t ncalopen;
+    const prog_targetcal *target_cals; /* format 4 */
+    uint32_t ntarget_cals;
 
     const vm_instr *code;
     const uint32_t *code_lines;   /* source line of each instruction */

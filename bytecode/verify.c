@@ -263,10 +263,44 @@ static int check_calendars(vctx *v)
 {
     const slate_program *p = v->p;
     if (p->ncalendars >= PROG_NONE) return fail(v, "calendars: too many (%u)", p->ncalendars);
+    if (p->ncalopen && p->format < 4)
+        return fail(v, "calopen: %u records in a format %u image", p->ncalopen, p->format);
+    uint32_t nopen = 0;
     for (uint32_t i = 0; i < p->ncalendars; i++) {
         if (!STR_OK(p, p->calendar_names[i])) return fail(v, "calendars[%u]: name out of range", i);
         const char *why = cal_validate(&p->calendars[i]);
         if (why) return fail(v, "calendars[%u]: %s", i, why);
+        nopen += p->calendars[i].nopen;
+    }
+    /* every span of the table is some calendar's (the loader hands them out) */
+    if (nopen != p->ncalopen) return fail(v, "calopen: %u records, the calendars hold %u", p->ncalopen, nopen);
+    return 0;
+}
+
+/* `on CAL[FIELD]`: each record names a tier target (once, in target order) and an
+ * enum field, and the field's values have variants of that target in range: the
+ * same clock, each with its breach step (the engine counts in them instead). */
+static int check_target_cals(vctx *v)
+{
+    const slate_program *p = v->p;
+    if (p->ntarget_cals && p->format < 4)
+        return fail(v, "targetcals: %u records in a format %u image", p->ntarget_cals, p->format);
+    for (uint32_t i = 0; i < p->ntarget_cals; i++) {
+        const prog_targetcal *tc = &p->target_cals[i];
+        if (tc->target >= p->ntargets) return fail(v, "targetcals[%u]: target out of range", i);
+        if (i && p->target_cals[i - 1].target >= tc->target)
+            return fail(v, "targetcals[%u]: not in target order, or repeated", i);
+        int in_tier = 0;
+        for (uint32_t t = 0; t < p->ntiers && !in_tier; t++)
+            in_tier = tc->target - p->tiers[t].first_target < p->tiers[t].ntargets;
+        if (!in_tier) return fail(v, "targetcals[%u]: target %u is no tier's", i, tc->target);
+        if (tc->field >= p->nfields || p->fields[tc->field].type != PT_ENUM)
+            return fail(v, "targetcals[%u]: field out of range or not an enum", i);
+        uint32_t n = p->fields[tc->field].nvalues;
+        if (!RANGE_OK(tc->first_variant, n, p->ntargets)) return fail(v, "targetcals[%u]: variants out of range", i);
+        for (uint32_t k = tc->first_variant; k < tc->first_variant + n; k++)
+            if (p->targets[k].clock != p->targets[tc->target].clock || p->targets[k].nsteps == 0)
+                return fail(v, "targetcals[%u]: variant %u is not a target of the same clock with its steps", i, k);
     }
     return 0;
 }
@@ -803,7 +837,7 @@ int vrf_program_al(const slate_program *p, const slate_allocator *al, uint32_t *
     if (errsize) err[0] = '\0';
     if (check_strings(&v) || check_schema(&v) || check_events_clocks(&v) || check_required(&v) ||
         check_calendars(&v) ||
-        check_sla(&v) || check_code(&v, max_steps))
+        check_sla(&v) || check_target_cals(&v) || check_code(&v, max_steps))
         return -1;
     return 0;
 }

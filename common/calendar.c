@@ -11,7 +11,9 @@
  * is a measure over local time.  Ignoring closed days that measure has a closed
  * form: cum(L) = weeks(L) * weekly_total + week_cum(position of L in its week),
  * so long distances cost nothing per week.  Closed days are subtracted one by one
- * (binary search for the first, then only those inside the range).  A range that
+ * (binary search for the first, then only those inside the range); an open day
+ * (a make-up working day) likewise has the week's time of that day taken away
+ * and its own spans added.  A range that
  * crosses DST changes is cut at each change; the offset table is binary-searched.
  * Nothing allocates, nothing is global, no libc time function is used.
  */
@@ -64,6 +66,33 @@ static uint32_t closed_lower(const cal_table *c, const uint32_t *idx, int64_t da
         else hi = mid;
     }
     return lo;
+}
+
+/* Index of the first open span whose day is >= day (nopen when none). */
+static uint32_t open_lower(const cal_table *c, int64_t day)
+{
+    uint32_t lo = 0, hi = c->nopen;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->open[mid].day < day) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Working ms of the open spans [i, j) (one day starting at local ds) inside the
+ * local range [l0, l1). */
+static int64_t open_between(const cal_table *c, uint32_t i, uint32_t j, int64_t ds, int64_t l0,
+                            int64_t l1)
+{
+    int64_t m = 0;
+    for (; i < j; i++) {
+        int64_t s = ds + c->open[i].start, e = ds + c->open[i].end;
+        if (s < l0) s = l0;
+        if (e > l1) e = l1;
+        if (e > s) m += e - s;
+    }
+    return m;
 }
 
 /* The week as the arithmetic sees it: the spans and their prefix sums.  The engine
@@ -177,12 +206,21 @@ static int64_t local_between(const cal_table *c, const wk *k, int64_t l0, int64_
 {
     if (l1 <= l0) return 0;
     int64_t m = cum(k, l1) - cum(k, l0);
-    if (m == 0 || c->nclosed == 0) return m;
+    if ((m == 0 || c->nclosed == 0) && c->nopen == 0) return m;
     int64_t d1 = civil_floor_div(l1 - 1, CAL_DAY_MS);
-    for (uint32_t i = closed_lower(c, k->closed_idx, civil_floor_div(l0, CAL_DAY_MS));
+    for (uint32_t i = m == 0 ? c->nclosed : closed_lower(c, k->closed_idx, civil_floor_div(l0, CAL_DAY_MS));
          i < c->nclosed && c->closed[i] <= d1; i++) {
         int64_t ds = (int64_t)c->closed[i] * CAL_DAY_MS;
         m -= cum(k, min64(l1, ds + CAL_DAY_MS)) - cum(k, max64(l0, ds));
+    }
+    /* an open day: its own spans instead of the week's time of that day */
+    for (uint32_t i = open_lower(c, civil_floor_div(l0, CAL_DAY_MS)); i < c->nopen && c->open[i].day <= d1;) {
+        uint32_t j = i + 1;
+        while (j < c->nopen && c->open[j].day == c->open[i].day) j++;
+        int64_t ds = (int64_t)c->open[i].day * CAL_DAY_MS;
+        m -= cum(k, min64(l1, ds + CAL_DAY_MS)) - cum(k, max64(l0, ds));
+        m += open_between(c, i, j, ds, l0, l1);
+        i = j;
     }
     return m;
 }
@@ -197,14 +235,28 @@ static int64_t local_consume(const cal_table *c, const wk *k, int64_t l0, int64_
                              int64_t *r)
 {
     int64_t cur = l0, ccur = cum(k, l0);
-    for (uint32_t i = closed_lower(c, k->closed_idx, civil_floor_div(l0, CAL_DAY_MS));
-         i < c->nclosed; i++) {
-        int64_t ds = (int64_t)c->closed[i] * CAL_DAY_MS;
+    int64_t d0 = civil_floor_div(l0, CAL_DAY_MS);
+    uint32_t i = closed_lower(c, k->closed_idx, d0);
+    uint32_t j = c->nopen ? open_lower(c, d0) : 0;
+    /* closed and open days in day order (a day is never both) */
+    while (i < c->nclosed || j < c->nopen) {
+        int is_open = i == c->nclosed || (j < c->nopen && c->open[j].day < c->closed[i]);
+        int64_t ds = (int64_t)(is_open ? c->open[j].day : c->closed[i]) * CAL_DAY_MS;
         if (ds >= l1) break;
         if (ds > cur) {
             int64_t m = cum(k, ds) - ccur;
             if (m >= *r) return cum_inverse(k, ccur + *r);
             *r -= m;
+        }
+        if (!is_open) {
+            i++;
+        } else {
+            for (int32_t day = c->open[j].day; j < c->nopen && c->open[j].day == day; j++) {
+                int64_t s = max64(cur, ds + c->open[j].start), e = min64(l1, ds + c->open[j].end);
+                if (e <= s) continue;
+                if (e - s >= *r) return s + *r;
+                *r -= e - s;
+            }
         }
         if (ds + CAL_DAY_MS > cur) {
             cur = ds + CAL_DAY_MS;
@@ -264,6 +316,15 @@ int cal_is_working(const cal_table *c, int64_t t)
     int64_t day = civil_floor_div(l, CAL_DAY_MS);
     uint32_t k = closed_lower(c, NULL, day);
     if (k < c->nclosed && c->closed[k] == day) return 0;
+    if (c->nopen) {
+        uint32_t j = open_lower(c, day);
+        if (j < c->nopen && c->open[j].day == day) {
+            int64_t in_day = l - day * CAL_DAY_MS;
+            for (; j < c->nopen && c->open[j].day == day; j++)
+                if (c->open[j].start <= in_day && in_day < c->open[j].end) return 1;
+            return 0;
+        }
+    }
     int64_t pos = fmod_pos(l - MON0, CAL_WEEK_MS);
     uint32_t lo = 0, hi = c->nweek; /* first span with end > pos */
     while (lo < hi) {
@@ -287,7 +348,7 @@ int64_t cal_between_pre(const cal_table *c, const cal_pre *pre, int64_t a, int64
     int64_t buf[STACK_SPANS + 1];
     wk k;
     wk_init(&k, c, pre, buf);
-    if (k.total == 0) return 0;
+    if (k.total == 0 && c->nopen == 0) return 0;
     int64_t sum = 0;
     for (uint32_t i = off_index(c, a); a < b; i++) {
         int64_t e = i + 1 < c->noffsets ? min64(c->offsets[i + 1].from, b) : b;
@@ -310,7 +371,7 @@ int64_t cal_add_pre(const cal_table *c, const cal_pre *pre, int64_t t, int64_t w
     int64_t buf[STACK_SPANS + 1];
     wk k;
     wk_init(&k, c, pre, buf);
-    if (k.total == 0) return INT64_MAX;
+    if (k.total == 0 && c->nopen == 0) return INT64_MAX;
     int64_t s = max64(t, -LIM);
     for (uint32_t i = off_index(c, s);; i++) {
         int64_t e = i + 1 < c->noffsets ? min64(c->offsets[i + 1].from, LIM) : LIM;
@@ -348,6 +409,17 @@ const char *cal_validate(const cal_table *c)
     if (c->nclosed > 0 && !c->closed) return "calendar closed days missing";
     for (uint32_t i = 1; i < c->nclosed; i++)
         if (c->closed[i] <= c->closed[i - 1]) return "calendar closed days not sorted";
+    if (c->nopen > 0 && !c->open) return "calendar open days missing";
+    for (uint32_t i = 0, k = 0; i < c->nopen; i++) {
+        const cal_open *o = &c->open[i];
+        if (o->start < 0 || o->end > CAL_DAY_MS || o->start >= o->end)
+            return "calendar open-day span out of range";
+        if (i > 0 && (o->day < c->open[i - 1].day ||
+                      (o->day == c->open[i - 1].day && o->start <= c->open[i - 1].end)))
+            return "calendar open-day spans not sorted and apart";
+        while (k < c->nclosed && c->closed[k] < o->day) k++;
+        if (k < c->nclosed && c->closed[k] == o->day) return "calendar day both closed and open";
+    }
     int ndays = 0;
     for (int d = 0; d < 7; d++) ndays += days[d];
     if (c->workday_ms != (ndays ? total / ndays : 0))

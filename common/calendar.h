@@ -8,7 +8,9 @@
  * milliseconds since 1970-01-01; working durations are milliseconds.
  *
  * Definition: an instant t is working time when its local time t + offset(t) falls
- * in a weekly interval and its local day is not closed.  Working time between a and
+ * in a weekly interval and its local day is neither closed nor open; on an open
+ * day (an `open` date: a make-up working day) the day's own spans replace the
+ * week's for that local day, whatever weekday it is.  Working time between a and
  * b is the measure of working instants in [a, b).  Because offsets are piecewise
  * constant in UTC, a DST change simply shortens or lengthens the local day that
  * contains it; nothing is counted twice or skipped.
@@ -43,6 +45,16 @@ typedef struct cal_offset {
     int64_t offset_ms;
 } cal_offset;
 
+/* One working span of an open local day (an `open` date): its hours replace the
+ * week's on that day.  Spans are sorted by (day, start) and apart; a day is never
+ * both closed and open.  `calendar` is the image's grouping key (which calendar
+ * of the program the span belongs to); the arithmetic ignores it. */
+typedef struct cal_open {
+    int32_t day;        /* local day, days since 1970-01-01 */
+    uint16_t calendar;
+    int64_t start, end; /* ms from the day's local 00:00: 0 <= start < end <= CAL_DAY_MS */
+} cal_open;
+
 typedef struct cal_table {
     const cal_span *week;     /* weekly working intervals */
     uint32_t nweek;
@@ -52,6 +64,8 @@ typedef struct cal_table {
     uint32_t noffsets;        /* at least 1 */
     int64_t workday_ms;       /* the standard working day: weekly working time divided
                                  by the number of weekdays that have hours */
+    const cal_open *open;     /* open days' spans (image format 4 on); NULL when none */
+    uint32_t nopen;
 } cal_table;
 
 /* The functions below assume a table that cal_validate() accepted; they allocate

@@ -133,6 +133,8 @@ typedef struct ast_date {
 
 typedef struct ast_closed {
     ast_date from, to; /* a single day has from == to */
+    ast_interval *hours; /* `open` only: the hours written after the dates (shared by
+                            the items of one `open` line), NULL: the standard day */
     src_loc loc;
     struct ast_closed *next;
 } ast_closed;
@@ -143,6 +145,7 @@ typedef struct ast_calendar {
     src_loc zone_loc;
     ast_hours *hours;
     ast_closed *closed;
+    ast_closed *open;  /* `open` dates: make-up working days */
     src_loc loc;
     int index; /* checker: position in the policy's calendar table */
     int used;  /* checker: referenced by a target or action */
@@ -226,6 +229,8 @@ typedef struct ast_target {
     ast_ident clock;
     ast_duration within;
     ast_ident calendar; /* name NULL when absent: wall-clock time */
+    ast_ident cal_field; /* `on CAL[FIELD]`: the enum field whose value picks the
+                            calendar `CAL[VALUE]`; name NULL when absent */
     src_loc loc;
     struct ast_target *next;
 } ast_target;

@@ -21,11 +21,21 @@
 /* Build `out` from calendar `c` for instants in [from_ms, to_ms): weekly spans
  * (merged, midnight spans split, the Sunday->Monday wrap split in two), closed
  * local days (sorted, unique; days further than a day outside the range are
- * dropped) and the zone's offsets.  The arrays are malloc'd and owned by `out`
+ * dropped), open days' spans and the zone's offsets.  The arrays are malloc'd and owned by `out`
  * until calb_free().  Returns 0 on success, else -1 with a message in err (and
  * `out` left empty). */
 int calb_build(const ast_calendar *c, int64_t from_ms, int64_t to_ms, cal_table *out,
                char *err, size_t errsize);
+
+/* The most working spans one day of a calendar may have. */
+#define CALB_MAX_DAY_SPANS 16
+
+/* The standard day of calendar `c`: the hours (ms from local 00:00, sorted, apart)
+ * every day with hours has, which an `open DATE` without hours gets.  Returns
+ * their count, or -1 with a message in err when the days with hours differ (or
+ * there are none). */
+int calb_standard_day(const ast_calendar *c, cal_span out[CALB_MAX_DAY_SPANS], char *err,
+                      size_t errsize);
 
 /* The implicit `always` calendar: 24x7 in UTC, no closed days.  Returns 0, or -1
  * when out of memory.  Free with calb_free(). */

@@ -413,6 +413,46 @@ static void check_within(chk_ctx *c, const ast_duration *dur, ast_ident *cal)
     resolve_calendar(c, cal);
 }
 
+/* `on CAL[FIELD]`: FIELD is an enum field and every value V of it has a calendar
+ * `CAL[V]`, each of which the target then uses.  The calendar of value 0 stands in
+ * the target's own `calendar.ref` (lowering makes one target per value). */
+static void check_field_calendar(chk_ctx *c, ast_target *g)
+{
+    char text[64];
+    if (g->within.amount <= 0)
+        chk_error(c, g->within.loc, NULL, "duration `%s` must be longer than zero",
+                   chk_src_text(c, g->within.loc, text, sizeof text));
+    g->calendar.ref = -1;
+    ast_field *f = chk_find_field(c, g->cal_field.name);
+    g->cal_field.ref = -1;
+    if (!f || f->kind != TY_ENUM) {
+        chk_error(c, g->cal_field.loc, "the calendar is chosen by an enum field: one calendar per value",
+                   f ? "field `%s` is not an enum" : "unknown field `%s`", g->cal_field.name);
+        return;
+    }
+    int fi = 0;
+    for (const ast_field *x = c->p->fields; x && x != f; x = x->next) fi++;
+    g->cal_field.ref = fi;
+    for (const ast_ident *v = f->values; v; v = v->next) {
+        size_t n = strlen(g->calendar.name) + strlen(v->name) + 3;
+        char *name = malloc(n);
+        if (!name) abort();
+        snprintf(name, n, "%s[%s]", g->calendar.name, v->name);
+        ast_calendar *k = find_calendar(c, name);
+        if (k) {
+            k->used = 1;
+            if (v == f->values) g->calendar.ref = k->index;
+        } else {
+            char hint[200];
+            snprintf(hint, sizeof hint, "declare `calendar %s { ... }`: every value of `%s` needs one",
+                     name, f->name.name);
+            chk_error(c, g->calendar.loc, hint, "no calendar for `%s = %s`: `%s` is missing",
+                       f->name.name, v->name, name);
+        }
+        free(name);
+    }
+}
+
 static void check_actions(chk_ctx *c, ast_action *list)
 {
     ast_type none = {TY_ERROR, NULL};
@@ -615,7 +655,8 @@ static void check_sla(chk_ctx *c, ast_sla *t, ast_sla **default_tier)
                     break;
                 }
         }
-        check_within(c, &g->within, &g->calendar);
+        if (g->cal_field.name) check_field_calendar(c, g);
+        else check_within(c, &g->within, &g->calendar);
     }
     if (t->ladder.name) {
         ast_ladder *l = find_ladder(c, t->ladder.name);

@@ -1,7 +1,8 @@
 /*
  * check_cal.c - the calendar part of the semantic pass: time zones (with a
- * did-you-mean over the zoneinfo directory), working hours, holidays and their
- * dates.  Called from check.c; see check_int.h.
+ * did-you-mean over the zoneinfo directory), working hours, holidays, open
+ * dates (make-up working days) and their dates.  Called from check.c; see
+ * check_int.h.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "check_int.h"
+#include "calbuild.h"
 #include "civil.h"
 #include "tz.h"
 
@@ -112,6 +114,85 @@ static void check_interval_time(chk_ctx *c, const ast_interval *iv)
     }
 }
 
+/* The days the compiler builds calendars for (calbuild.h), as local day numbers. */
+#define FIRST_DAY (CALB_VALID_FROM_MS / CAL_DAY_MS)
+#define LAST_DAY (CALB_VALID_TO_MS / CAL_DAY_MS - 1)
+
+static int64_t day_of(const ast_date *d)
+{
+    return civil_to_days(d->year, d->month, d->day);
+}
+
+/* Where a date, written or as a day number, overlaps a list of closed or open
+ * items: the first such item, or NULL. */
+static const ast_closed *item_with(const ast_closed *list, int64_t a, int64_t b, const ast_closed *stop)
+{
+    for (const ast_closed *x = list; x && x != stop; x = x->next)
+        if (day_of(&x->to) >= a && day_of(&x->from) <= b) return x;
+    return NULL;
+}
+
+/* `open DATE[..DATE] [HOURS]`: valid dates inside the horizon, hours within the
+ * day, never a closed day, never opened twice, and without hours a calendar whose
+ * days with hours all have the same ones. */
+static void check_open(chk_ctx *c, ast_calendar *k)
+{
+    int std_checked = 0;
+    for (ast_closed *o = k->open; o; o = o->next) {
+        char text[64];
+        int ok = check_date(c, &o->from);
+        if (date_cmp(&o->from, &o->to) != 0) ok &= check_date(c, &o->to);
+        if (!ok) continue;
+        chk_src_text(c, o->loc, text, sizeof text);
+        if (date_cmp(&o->from, &o->to) > 0) {
+            chk_error(c, o->loc, "write the earlier date first", "open range `%s` ends before it starts", text);
+            continue;
+        }
+        int64_t a = day_of(&o->from), b = day_of(&o->to);
+        if (a < FIRST_DAY || b > LAST_DAY) {
+            chk_error(c, o->loc, "calendars are compiled for 2000-01-01 to 2099-12-31",
+                       "open date `%s` is past the supported horizon", text);
+            continue;
+        }
+        const ast_closed *cl = item_with(k->closed, a, b, NULL);
+        if (cl) {
+            char hint[96];
+            snprintf(hint, sizeof hint, "it is closed on line %d: a day is either closed or open",
+                     cl->loc.line);
+            chk_error(c, o->loc, hint, "open date `%s` is also closed", text);
+        }
+        const ast_closed *twice = item_with(k->open, a, b, o);
+        if (twice) {
+            char hint[64];
+            snprintf(hint, sizeof hint, "it is opened on line %d already", twice->loc.line);
+            chk_error(c, o->loc, hint, "date `%s` is opened twice", text);
+        }
+        if (o->hours) {
+            if (o->next && o->next->hours == o->hours) continue; /* one line: check its hours once */
+            for (ast_interval *iv = o->hours; iv; iv = iv->next) {
+                check_interval_time(c, iv);
+                if (iv->end_min < iv->start_min) {
+                    chk_error(c, iv->loc, "an open day's hours end on that day (24:00 at the latest)",
+                               "interval `%s` runs past midnight",
+                               chk_src_text(c, iv->loc, text, sizeof text));
+                }
+            }
+            for (ast_interval *iv = o->hours; iv; iv = iv->next)
+                for (ast_interval *jv = iv->next; jv; jv = jv->next)
+                    if (iv->start_min < jv->end_min && jv->start_min < iv->end_min)
+                        chk_error(c, jv->loc, "write each working span once",
+                                   "interval `%s` overlaps another of the same day",
+                                   chk_src_text(c, jv->loc, text, sizeof text));
+        } else if (!std_checked) {
+            std_checked = 1;
+            cal_span sp[CALB_MAX_DAY_SPANS];
+            char why[200];
+            if (k->hours && calb_standard_day(k, sp, why, sizeof why) < 0)
+                chk_error(c, o->loc, why, "open date `%s` needs its hours", text);
+        }
+    }
+}
+
 void chk_calendar(chk_ctx *c, ast_calendar *k)
 {
     if (k->zone && !tz_zone_known(k->zone)) {
@@ -146,4 +227,5 @@ void chk_calendar(chk_ctx *c, ast_calendar *k)
                        chk_src_text(c, cl->loc, text, sizeof text));
         }
     }
+    if (k->open) check_open(c, k);
 }

@@ -239,6 +239,17 @@ static void put_tables(FILE *out, const slate_program *p)
             for (uint32_t k = 0; k < c->nclosed; k++) put_day(out, c->closed[k]);
             fputc('\n', out);
         }
+        /* open days: one line each, the day's spans in local time */
+        for (uint32_t k = 0; k < c->nopen; k++) {
+            if (k == 0 || c->open[k - 1].day != c->open[k].day) {
+                if (k) fputc('\n', out);
+                fputs("        open", out);
+                put_day(out, c->open[k].day);
+            }
+            int64_t s = c->open[k].start / 60000, e = c->open[k].end / 60000;
+            fprintf(out, " %02" PRId64 ":%02" PRId64 "-%02" PRId64 ":%02" PRId64, s / 60, s % 60, e / 60, e % 60);
+            if (k + 1 == c->nopen) fputc('\n', out);
+        }
     }
     fprintf(out, "\ntiers (selection @%d)\n", p->select);
     for (uint32_t i = 0; i < p->ntiers; i++) {
@@ -250,7 +261,24 @@ static void put_tables(FILE *out, const slate_program *p)
             const prog_target *g = &p->targets[t->first_target + k];
             fputs("      ", out);
             put_target(out, p, g);
+            for (uint32_t c = 0; c < p->ntarget_cals; c++) /* its calendar chosen by a field */
+                if (p->target_cals[c].target == t->first_target + k)
+                    fprintf(out, " (by %s, below)", S(p->fields[p->target_cals[c].field].name));
             fprintf(out, "  line %u\n", g->line);
+            for (uint32_t j = 0; j < g->nsteps; j++) put_step(out, g, &p->steps[g->first_step + j]);
+        }
+    }
+    /* `on CAL[FIELD]`: the variant each value of the field counts in */
+    for (uint32_t i = 0; i < p->ntarget_cals; i++) {
+        const prog_targetcal *tc = &p->target_cals[i];
+        const prog_field *f = &p->fields[tc->field];
+        if (i == 0) fprintf(out, "\ncalendars chosen by a field\n");
+        fprintf(out, "  target %u by %s\n", tc->target, S(f->name));
+        for (uint32_t v = 0; v < f->nvalues; v++) {
+            const prog_target *g = &p->targets[tc->first_variant + v];
+            fprintf(out, "    %-14s target %u: ", S(p->enum_values[f->first_value + v]), tc->first_variant + v);
+            put_target(out, p, g);
+            fputc('\n', out);
             for (uint32_t j = 0; j < g->nsteps; j++) put_step(out, g, &p->steps[g->first_step + j]);
         }
     }

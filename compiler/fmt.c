@@ -136,6 +136,13 @@ char *fmt_ast_dump(const ast_policy *p)
         for (const ast_closed *x = c->closed; x; x = x->next)
             sb_printf(&b, "  closed %d-%d-%d..%d-%d-%d\n", x->from.year, x->from.month,
                       x->from.day, x->to.year, x->to.month, x->to.day);
+        for (const ast_closed *x = c->open; x; x = x->next) {
+            sb_printf(&b, "  open %d-%d-%d..%d-%d-%d", x->from.year, x->from.month, x->from.day,
+                      x->to.year, x->to.month, x->to.day);
+            for (const ast_interval *iv = x->hours; iv; iv = iv->next)
+                sb_printf(&b, " %d-%d", iv->start_min, iv->end_min);
+            sb_putc(&b, '\n');
+        }
     }
     for (const ast_field *f = p->fields; f; f = f->next) {
         sb_puts(&b, "field ");
@@ -189,6 +196,11 @@ char *fmt_ast_dump(const ast_policy *p)
             d_dur(&b, t->within);
             sb_putc(&b, ' ');
             d_ident(&b, &t->calendar);
+            if (t->cal_field.name) {
+                sb_putc(&b, '[');
+                d_ident(&b, &t->cal_field);
+                sb_putc(&b, ']');
+            }
             sb_putc(&b, '\n');
         }
     }

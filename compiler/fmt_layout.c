@@ -37,10 +37,10 @@ typedef struct fitem {
     size_t start, end; /* source span, for comments and blank lines */
     int kind;
     const void *node;
-    int n;             /* IT_CLOSED: holidays on this `closed` line */
+    int n;             /* IT_CLOSED, IT_OPEN: dates on this `closed` or `open` line */
 } fitem;
 
-enum { IT_ZONE, IT_HOURS, IT_CLOSED, IT_FIELD, IT_STEP, IT_TARGET, IT_LADDER, IT_ACTION };
+enum { IT_ZONE, IT_HOURS, IT_CLOSED, IT_OPEN, IT_FIELD, IT_STEP, IT_TARGET, IT_LADDER, IT_ACTION };
 
 static int cmp_item(const void *a, const void *b)
 {
@@ -153,12 +153,42 @@ static void r_cal_item(fmt_p *P, sbuf *b, const fitem *it, size_t i, size_t n)
         fmt_r_list(P, b, (const void *const *)a, k, fmt_r_interval_item, sb_col(b), 0);
         free(a);
     } else {
-        sb_puts(b, "closed ");
+        sb_puts(b, x->kind == IT_OPEN ? "open " : "closed ");
         const void **a = xrealloc(NULL, (size_t)x->n * sizeof *a);
         const ast_closed *c = x->node;
         for (int k = 0; k < x->n; k++, c = c->next) a[k] = c;
         fmt_r_list(P, b, a, (size_t)x->n, fmt_r_closed_item, sb_col(b), 0);
         free(a);
+        const ast_closed *o = x->node;
+        if (x->kind == IT_OPEN && o->hours) { /* an open line's hours follow its dates */
+            sb_putc(b, ' ');
+            const ast_interval **h;
+            size_t k;
+            COLLECT(h, k, o->hours);
+            fmt_r_list(P, b, (const void *const *)h, k, fmt_r_interval_item, sb_col(b), 0);
+            free(h);
+        }
+    }
+}
+
+/* Add the items of a `closed` or `open` list, one per line of them (the dates
+ * after one keyword), spanning the line's hours too. */
+static void add_day_items(fmt_p *P, fitem **it, size_t *n, size_t *cap, const ast_closed *list, int kind)
+{
+    size_t group_kw = SIZE_MAX;
+    for (const ast_closed *d = list; d; d = d->next) {
+        size_t i = tok_at(P, loc_start(P, d->loc));
+        while (i > 0 && P->S.t[i].kind != TK_WORD) i--;
+        if (i != group_kw || !*n || (*it)[*n - 1].kind != kind) {
+            group_kw = i;
+            *it = grow_items(*it, *n, cap);
+            (*it)[(*n)++] = (fitem){P->S.t[i].off, loc_end(P, d->loc), kind, d, 0};
+        }
+        (*it)[*n - 1].n++;
+        size_t end = loc_end(P, d->loc);
+        for (const ast_interval *iv = d->hours; iv; iv = iv->next)
+            if (loc_end(P, iv->loc) > end) end = loc_end(P, iv->loc);
+        (*it)[*n - 1].end = end;
     }
 }
 
@@ -173,18 +203,9 @@ static void p_calendar(fmt_p *P, const ast_calendar *c)
     }
     for (const ast_hours *h = c->hours; h; h = h->next)
         ADD_ITEM(loc_start(P, h->loc), loc_end(P, h->loc), IT_HOURS, h, 0);
-    /* holidays are grouped by the `closed` word before them */
-    size_t group_kw = SIZE_MAX;
-    for (const ast_closed *d = c->closed; d; d = d->next) {
-        size_t i = tok_at(P, loc_start(P, d->loc));
-        while (i > 0 && P->S.t[i].kind != TK_WORD) i--;
-        if (i != group_kw || !n || it[n - 1].kind != IT_CLOSED) {
-            group_kw = i;
-            ADD_ITEM(P->S.t[i].off, loc_end(P, d->loc), IT_CLOSED, d, 0);
-        }
-        it[n - 1].n++;
-        it[n - 1].end = loc_end(P, d->loc);
-    }
+    /* holidays (and open dates) are grouped by the `closed` (`open`) word before them */
+    add_day_items(P, &it, &n, &cap, c->closed, IT_CLOSED);
+    add_day_items(P, &it, &n, &cap, c->open, IT_OPEN);
     sbuf hdr = {0};
     sb_printf(&hdr, "calendar %s ", c->name.name);
     p_block(P, &hdr, it, n, open, close, r_cal_item);
@@ -464,6 +485,7 @@ static void r_sla_item(fmt_p *P, sbuf *b, const fitem *it, size_t i, size_t n)
     if (t->calendar.name) {
         sb_pad(b, (int)(w2 - (b->n - m)) + 1);
         sb_printf(b, "on %s", t->calendar.name);
+        if (t->cal_field.name) sb_printf(b, "[%s]", t->cal_field.name);
     }
     free(d.p);
 }

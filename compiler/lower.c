@@ -290,6 +290,11 @@ static void lower_calendars(cg_program *cg)
             cg_error(cg, c->loc, "calendar `%s`: %s", c->name.name, err);
             memset(&t, 0, sizeof t);
         }
+        /* the image keeps every calendar's open days in one table, by calendar */
+        for (uint32_t k = 0; k < t.nopen; k++) {
+            ((cal_open *)t.open)[k].calendar = (uint16_t)cg->calendars.n;
+            VEC_PUSH(cg->calopen, t.open[k]);
+        }
         VEC_PUSH(cg->calendars, t);
         VEC_PUSH(cg->calendar_names, cg_str(cg, c->name.name));
         declared_always |= !strcmp(c->name.name, "always");
@@ -377,9 +382,51 @@ static void lower_steps(cg_program *cg, const ast_ladder *lad, const ast_target 
     if (ps != buf) free(ps);
 }
 
+/* The calendar of `on CAL[FIELD]` for the field's value v: `CAL[V]`. */
+static uint16_t field_calendar(cg_program *cg, const ast_target *g, int field, int v)
+{
+    const ast_field *f = cg->ast->fields;
+    for (int i = 0; f && i < field; i++) f = f->next;
+    const ast_ident *val = f ? f->values : NULL;
+    for (int i = 0; val && i < v; i++) val = val->next;
+    if (!val) return PROG_NONE;
+    size_t n = strlen(g->calendar.name) + strlen(val->name) + 3;
+    char *name = malloc(n);
+    if (!name) abort();
+    snprintf(name, n, "%s[%s]", g->calendar.name, val->name);
+    int c = cg_calendar(cg, name);
+    if (c < 0) cg_error(cg, g->calendar.loc, "unknown calendar `%s`", name);
+    free(name);
+    return c < 0 ? PROG_NONE : (uint16_t)c;
+}
+
+/* One target of the clock and ladder of `g` counting in calendar `cal`. */
+static prog_target make_target(cg_program *cg, const ast_ladder *lad, const ast_target *g, uint16_t clock,
+                               uint16_t cal)
+{
+    prog_target pt = {clock, cal, 0, 0, 0, (uint32_t)g->loc.line};
+    pt.target_ms = cg_duration_ms(cg, &g->within, pt.calendar);
+    if (pt.target_ms <= 0) {
+        cg_error(cg, g->within.loc, "target must be positive and at most %lld ms", (long long)VRF_MAX_MS);
+        pt.target_ms = 1;
+    }
+    lower_steps(cg, lad, g, &pt);
+    return pt;
+}
+
+/* A tier target whose calendar a field chooses, waiting for its variants. */
+typedef struct field_target {
+    uint32_t target;
+    const ast_target *src;
+    const ast_ladder *lad;
+    int field;
+} field_target;
+
 static void lower_tiers(cg_program *cg)
 {
     const ast_policy *a = cg->ast;
+    field_target *ft = NULL;
+    size_t nft = 0;
     for (const ast_sla *s = a->slas; s; s = s->next) {
         const ast_ladder *lad = NULL;
         uint16_t li = PROG_NONE, k = 0;
@@ -391,15 +438,17 @@ static void lower_tiers(cg_program *cg)
             const char *cn = cg->strdata.v + cg->strings.v[cg->clocks.v[c].name].off;
             for (const ast_target *g = s->targets; g; g = g->next) {
                 if (strcmp(g->clock.name, cn)) continue;
-                prog_target pt = {(uint16_t)c, cg_calendar_of(cg, &g->calendar), 0, 0, 0, (uint32_t)g->loc.line};
-                pt.target_ms = cg_duration_ms(cg, &g->within, pt.calendar);
-                if (pt.target_ms <= 0) {
-                    cg_error(cg, g->within.loc, "target must be positive and at most %lld ms",
-                             (long long)VRF_MAX_MS);
-                    pt.target_ms = 1;
+                if (g->cal_field.name) {
+                    /* the tier's own target is value 0's; the variants follow all tiers */
+                    int fi = cg_field(cg, g->cal_field.name);
+                    field_target *nf = realloc(ft, (nft + 1) * sizeof *ft);
+                    if (!nf) abort();
+                    ft = nf;
+                    ft[nft++] = (field_target){cg->targets.n, g, lad, fi};
+                    VEC_PUSH(cg->targets, make_target(cg, lad, g, (uint16_t)c, field_calendar(cg, g, fi, 0)));
+                } else {
+                    VEC_PUSH(cg->targets, make_target(cg, lad, g, (uint16_t)c, cg_calendar_of(cg, &g->calendar)));
                 }
-                lower_steps(cg, lad, g, &pt);
-                VEC_PUSH(cg->targets, pt);
                 t.ntargets++;
                 break;
             }
@@ -410,6 +459,18 @@ static void lower_tiers(cg_program *cg)
         }
         VEC_PUSH(cg->tiers, t);
     }
+    /* `on CAL[FIELD]`: one target per value of the field, outside every tier */
+    for (size_t i = 0; i < nft; i++) {
+        const prog_field *f = ft[i].field >= 0 ? &cg->fields.v[ft[i].field] : NULL;
+        if (!f || f->type != PT_ENUM) continue; /* the checker has said why */
+        prog_targetcal tc = {ft[i].target, (uint16_t)ft[i].field, cg->targets.n};
+        uint16_t clock = cg->targets.v[ft[i].target].clock;
+        for (uint32_t v = 0; v < f->nvalues; v++)
+            VEC_PUSH(cg->targets, make_target(cg, ft[i].lad, ft[i].src, clock,
+                                              field_calendar(cg, ft[i].src, ft[i].field, (int)v)));
+        VEC_PUSH(cg->target_cals, tc);
+    }
+    free(ft);
 }
 
 static int cmp_required(const void *a, const void *b)
@@ -481,11 +542,13 @@ static void make_view(cg_program *cg)
     SETV(emit_args, nemit_args, cg->emit_args);
     SETV(code, ncode, cg->code);
     SETV(required, nrequired, cg->required);
+    SETV(calopen, ncalopen, cg->calopen);
+    SETV(target_cals, ntarget_cals, cg->target_cals);
     p->code_lines = cg->lines.v;
 #undef SETV
     p->select = cg->select;
     p->nregs = cg->nregs;
-    p->format = img_format_for(p->nrequired); /* the format the image writer produces */
+    p->format = img_format_for(p->nrequired, p->ncalopen, p->ntarget_cals); /* the format the image writer produces */
 }
 
 int cg_lower(const ast_policy *ast, diag_ctx *d, cg_program **out)
@@ -551,6 +614,8 @@ void cg_free(cg_program *cg)
     free(cg->emits.v);
     free(cg->emit_args.v);
     free(cg->required.v);
+    free(cg->calopen.v);
+    free(cg->target_cals.v);
     free(cg->code.v);
     free(cg->lines.v);
     free(cg);

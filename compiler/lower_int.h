@@ -48,6 +48,8 @@ struct cg_program {
     VEC(prog_emit) emits;
     VEC(prog_emit_arg) emit_args;
     VEC(prog_required) required;
+    VEC(cal_open) calopen;          /* every calendar's open-day spans, by calendar */
+    VEC(prog_targetcal) target_cals;
     VEC(vm_instr) code;
     VEC(uint32_t) lines;
     uint32_t nregs;

@@ -38,7 +38,7 @@
 #include "gstate.h"
 
 /* Builders for declarations whose lists grow item by item. */
-typedef struct gr_calb { ast_calendar *node; gr_list hours, closed; } gr_calb;
+typedef struct gr_calb { ast_calendar *node; gr_list hours, closed, open; } gr_calb;
 typedef struct gr_clkb {
     ast_clock *node;
     gr_list starts, stops, pauses, resumes, resets;
@@ -210,6 +210,27 @@ calendar
             c->name = gr_ident_val($2);
             c->hours = $4->hours.head;
             c->closed = $4->closed.head;
+            c->open = $4->open.head;
+            c->loc = L(@$);
+            c->index = -1;
+            PUSH(ps->calendars, c);
+            gr_note_decl(ps, @1);
+        }
+    | T_CALENDAR name '[' name ']' '{' cal_body '}'
+        {
+            /* one calendar of a family chosen by a field's value (`on NAME[FIELD]`):
+             * its name is `NAME[VALUE]` */
+            ast_calendar *c = $7->node;
+            size_t n = strlen($2->name) + strlen($4->name) + 3;
+            char *full = gr_alloc(ps, n);
+            snprintf(full, n, "%s[%s]", $2->name, $4->name);
+            c->name = gr_ident_val($2);
+            c->name.name = full;
+            c->name.loc.end_line = @5.last_line;
+            c->name.loc.end_col = @5.last_column;
+            c->hours = $7->hours.head;
+            c->closed = $7->closed.head;
+            c->open = $7->open.head;
             c->loc = L(@$);
             c->index = -1;
             PUSH(ps->calendars, c);
@@ -255,6 +276,17 @@ cal_body
         {
             $$ = $1;
             CONCAT($$->closed, $3, ast_closed);
+        }
+    | cal_body T_OPEN closed_list
+        {
+            $$ = $1;
+            CONCAT($$->open, $3, ast_closed);
+        }
+    | cal_body T_OPEN closed_list intervals
+        {
+            $$ = $1;
+            for (ast_closed *o = $3.head; o; o = o->next) o->hours = $4.head;
+            CONCAT($$->open, $3, ast_closed);
         }
     | cal_body ';'                      { $$ = $1; }
     | cal_body error                    { $$ = $1; }
@@ -562,6 +594,15 @@ target
             $$->clock = gr_ident_val($1);
             $$->within = $3;
             $$->calendar = gr_ident_val($4);
+            $$->loc = L(@$);
+        }
+    | name T_WITHIN dur T_ON name '[' name ']'
+        {
+            $$ = gr_alloc(ps, sizeof *$$);
+            $$->clock = gr_ident_val($1);
+            $$->within = $3;
+            $$->calendar = gr_ident_val($5);
+            $$->cal_field = gr_ident_val($7);
             $$->loc = L(@$);
         }
     ;

@@ -15,6 +15,9 @@
  * instant its lowest unfired step's point is reached.  Steps are remembered as
  * fired by key, (kind, value), so a step fires once per clock run even when a tier
  * change swaps the step list (eng->step_bit maps each step to its key's bit).
+ * A tier target whose calendar a field chooses (`on CAL[FIELD]`) stands for one
+ * variant per value of the field: a clock holds the variant of the case's value,
+ * and a change of that value moves it to another exactly as a tier change does.
  */
 #include <string.h>
 
@@ -435,13 +438,45 @@ void clk_eval_holds(slate_engine *e, uint32_t slot)
 
 /* ---- SLA selection --------------------------------------------------------------- */
 
-static uint32_t tier_target(const slate_program *p, uint16_t tier, uint32_t ci)
+/* `on CAL[FIELD]`: the variant of tier target ti for the case's value of the
+ * field (prog->target_cals, sorted by target); ti itself for any other target. */
+static uint32_t field_variant(const slate_engine *e, eng_case *c, uint32_t ti)
 {
+    const slate_program *p = e->prog;
+    uint32_t lo = 0, hi = p->ntarget_cals;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (p->target_cals[mid].target < ti) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == p->ntarget_cals || p->target_cals[lo].target != ti) return ti;
+    const prog_targetcal *tc = &p->target_cals[lo];
+    int64_t v = case_fields(e, c)[tc->field];
+    if (v < 0 || v >= (int64_t)p->fields[tc->field].nvalues) v = 0; /* never: enums are checked */
+    return tc->first_variant + (uint32_t)v;
+}
+
+static uint32_t tier_target(const slate_engine *e, eng_case *c, uint16_t tier, uint32_t ci)
+{
+    const slate_program *p = e->prog;
     if (tier == PROG_NONE) return ENG_NONE;
     const prog_tier *t = &p->tiers[tier];
     for (uint32_t i = 0; i < t->ntargets; i++)
-        if (p->targets[t->first_target + i].clock == ci) return t->first_target + i;
+        if (p->targets[t->first_target + i].clock == ci)
+            return p->ntarget_cals ? field_variant(e, c, t->first_target + i) : t->first_target + i;
     return ENG_NONE;
+}
+
+/* Whether a field that chooses a calendar has moved some declared clock of the
+ * case to another variant of its tier's target (the tier itself unchanged). */
+static int variants_moved(slate_engine *e, uint32_t slot)
+{
+    eng_case *c = cs_case(&e->cs, slot);
+    for (uint32_t i = 0; i < e->aux.ndeclared; i++) {
+        uint32_t ci = e->aux.declared[i];
+        if (case_clocks(e, c)[ci].target != tier_target(e, c, c->tier, ci)) return 1;
+    }
+    return 0;
 }
 
 static void emit_sla(slate_engine *e, uint32_t slot)
@@ -462,6 +497,7 @@ static void emit_sla(slate_engine *e, uint32_t slot)
         for (uint32_t i = 0; i < t->ntargets; i++) {
             uint32_t ti = t->first_target + i;
             const eng_clock *k = &clocks[p->targets[ti].clock];
+            if (p->ntarget_cals && k->target != ENG_NONE) ti = k->target; /* its variant */
             if (i) sb_puts(&b, ",", 1);
             sb_puts(&b, e->aux.sla_frag + e->aux.sla_off[ti],
                     e->aux.sla_off[ti + 1] - e->aux.sla_off[ti]);
@@ -492,13 +528,12 @@ static uint16_t run_select(slate_engine *e, uint32_t slot)
  * first so the time counted so far is kept. */
 static void retarget(slate_engine *e, uint32_t slot)
 {
-    const slate_program *p = e->prog;
     eng_case *c = cs_case(&e->cs, slot);
     for (uint32_t i = 0; i < e->aux.ndeclared; i++) { /* not the require/review slots */
         uint32_t ci = e->aux.declared[i];
         eng_clock *k = &case_clocks(e, c)[ci];
         settle(e, k);
-        k->target = tier_target(p, c->tier, ci);
+        k->target = tier_target(e, c, c->tier, ci);
         k->since = e->now;
     }
 }
@@ -537,7 +572,9 @@ void clk_select(slate_engine *e, uint32_t slot, int force)
 {
     uint16_t tier = run_select(e, slot);
     eng_case *c = cs_case(&e->cs, slot);
-    if (tier == c->tier && !force) return;
+    /* the same tier: nothing to do, unless a field moved a clock to another
+     * calendar (`on CAL[FIELD]`), which is a change of target like a tier's */
+    if (tier == c->tier && !force && (!e->prog->ntarget_cals || !variants_moved(e, slot))) return;
     uint16_t old = c->tier;
     c->tier = tier;
     retarget(e, slot);
@@ -563,6 +600,9 @@ uint64_t clk_sla_sig(const slate_engine *e, uint32_t slot)
     h = sig_mix(h, prog_str(p, t->name), p->strings[t->name].len);
     for (uint32_t i = 0; i < t->ntargets; i++) {
         const prog_target *g = &p->targets[t->first_target + i];
+        /* a calendar chosen by a field: the variant the clock counts in */
+        uint32_t held = case_clocks(e, (eng_case *)c)[g->clock].target;
+        if (p->ntarget_cals && held != ENG_NONE) g = &p->targets[held];
         uint32_t cn = p->clocks[g->clock].name;
         const char *cal = g->calendar == PROG_NONE ? "" : prog_str(p, p->calendar_names[g->calendar]);
         h = sig_mix(h, prog_str(p, cn), p->strings[cn].len);

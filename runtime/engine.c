@@ -772,6 +772,9 @@ static int sel_inputs(slate_engine *e, const slate_program *p, eng_aux *x)
     if (!x->sel_field) return SLATE_NOMEM;
     memset(x->sel_field, 0, nf);
     x->sel_level = 0;
+    /* a field that chooses a target's calendar moves the case's targets as the
+     * tier's inputs do: clk_select looks at it too */
+    for (uint32_t i = 0; i < p->ntarget_cals; i++) x->sel_field[p->target_cals[i].field] = 1;
     if (p->select == PROG_NO_CODE) return SLATE_OK;
     uint8_t *seen = eng_realloc(&e->al, NULL, p->ncode);
     if (!seen) return SLATE_NOMEM;

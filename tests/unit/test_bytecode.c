@@ -17,6 +17,7 @@
 #include <nettle/sha2.h>
 
 #include "bctest.h"
+#include "civil.h"
 #include "disasm.h"
 #include "emit.h"
 #include "image.h"
@@ -250,7 +251,7 @@ static void test_image_corruptions(void **state)
     FRESH(); c[1] = 'X';
     expect_refused(c, len, "header: bad magic");
     FRESH(); img_put32(c + 8, IMG_FORMAT + 1);
-    expect_refused(c, len, "header: format version 4 (this runtime reads 1 to 3)");
+    expect_refused(c, len, "header: format version 5 (this runtime reads 1 to 4)");
     /* a format 3 image has the `required` section a format 2 one lacks */
     FRESH(); img_put32(c + 8, 3); rehash(c, len);
     expect_refused(c, len, "header: 23 sections (24 expected in format 3)");
@@ -472,7 +473,7 @@ static void test_required_section(void **state)
     assert_int_equal(bc_compile("req.slate", required_src, &img, &len), 0);
     if (load_image(img, len, &p, err, sizeof err)) fail_msg("refused: %s", err);
     assert_int_equal(p->format, 3);
-    assert_int_equal(img_get32(img + 20), IMG_NSECTIONS);
+    assert_int_equal(img_get32(img + 20), IMG_NSECTIONS_FORMAT3);
     assert_int_equal(p->nrequired, 3);
     int opened = slate_program_event_id(p, "opened"), reopened = slate_program_event_id(p, "reopened");
     assert_int_equal(p->required[0].event, opened);
@@ -511,6 +512,132 @@ static void test_required_section(void **state)
     assert_int_equal(bc_compile("service.slate", service, &img, &len), 0);
     assert_int_equal(img_get32(img + 8), 2);
     assert_int_equal(img_get32(img + 20), IMG_NSECTIONS_FORMAT2);
+    free(img);
+}
+
+/* Format 4: `open` dates become `calopen` records, handed to their calendar
+ * by the loader; the loader and verifier refuse a format 4 image with neither
+ * open days nor field-chosen calendars, and spans that are out of range, out of
+ * order, on a closed day or on a calendar that does not exist. */
+static const char open_src[] =
+    "policy \"open\" version \"1\"\n"
+    "calendar b { hours mon-fri 09:00-17:00\n"
+    "  closed 2025-01-28\n"
+    "  open 2025-01-26\n"
+    "  open 2025-02-08 10:00-12:00, 13:00-14:00 }\n"
+    "clock k starts on opened stops on resolved\n"
+    "sla s { k within 2h on b }\n";
+
+static void test_open_section(void **state)
+{
+    (void)state;
+    uint8_t *img, *c;
+    size_t len, n;
+    slate_program *p;
+    char err[256];
+    assert_int_equal(bc_compile("open.slate", open_src, &img, &len), 0);
+    if (load_image(img, len, &p, err, sizeof err)) fail_msg("refused: %s", err);
+    assert_int_equal(p->format, 4);
+    assert_int_equal(img_get32(img + 20), IMG_NSECTIONS);
+    assert_int_equal(p->ncalopen, 3);
+    assert_int_equal(p->calendars[0].nopen, 3);
+    int32_t jan26 = (int32_t)civil_to_days(2025, 1, 26), feb8 = (int32_t)civil_to_days(2025, 2, 8);
+    assert_int_equal(p->calendars[0].open[0].day, jan26);
+    assert_int_equal(p->calendars[0].open[0].start, 9 * 3600000);
+    assert_int_equal(p->calendars[0].open[0].end, 17 * 3600000);
+    assert_int_equal(p->calendars[0].open[2].day, feb8);
+    assert_int_equal(p->calendars[0].open[2].start, 13 * 3600000);
+    /* Sunday 2025-01-26 10:00 UTC is working time now, Saturday 2025-02-08 12:30 not */
+    assert_true(cal_is_working(&p->calendars[0], (int64_t)jan26 * 86400000 + 10 * 3600000));
+    assert_false(cal_is_working(&p->calendars[0], (int64_t)feb8 * 86400000 + 12 * 3600000 + 1800000));
+    slate_program_free(p);
+
+    /* no records left: not the canonical form */
+    c = resized(img, len, IMG_S_CALOPEN, -3, &n);
+    expect_refused(c, n, "calopen, targetcals: no records in a format 4 image");
+    free(c);
+    static const struct { int rec; uint16_t cal; int32_t day; int64_t start, end; const char *want; } bad[] = {
+        {0, 1, 0, 0, 1, "calopen[0]: calendar out of range"},
+        {0, 0, 0, 5, 5, "calendars[0]: calendar open-day span out of range"},
+        {0, 0, 0, 0, 86400001, "calendars[0]: calendar open-day span out of range"},
+        {2, 0, 0, 0, 1, "calendars[0]: calendar open-day spans not sorted and apart"},
+        {1, 0, 20000, 0, 1, "calendars[0]: calendar open-day spans not sorted and apart"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        c = malloc(len);
+        memcpy(c, img, len);
+        uint8_t *rec = c + img_get32(dirent_of(c, IMG_S_CALOPEN) + 4) + 4 + (size_t)bad[i].rec * IMG_SIZE_CALOPEN;
+        int32_t day = bad[i].day ? bad[i].day : (int32_t)img_get32(rec + 2);
+        img_put16(rec, bad[i].cal);
+        img_put32(rec + 2, (uint32_t)day);
+        img_put64(rec + 6, (uint64_t)bad[i].start);
+        img_put64(rec + 14, (uint64_t)bad[i].end);
+        rehash(c, len);
+        expect_refused(c, len, bad[i].want);
+        free(c);
+    }
+    /* the open day moved onto the closed 2025-01-28 */
+    c = malloc(len);
+    memcpy(c, img, len);
+    uint8_t *rec = c + img_get32(dirent_of(c, IMG_S_CALOPEN) + 4) + 4;
+    img_put32(rec + 2, (uint32_t)civil_to_days(2025, 1, 28));
+    rehash(c, len);
+    expect_refused(c, len, "calendars[0]: calendar day both closed and open");
+    free(c);
+    free(img);
+}
+
+/* Format 4: `on CAL[FIELD]` becomes a `targetcals` record and one variant target
+ * per value; the verifier refuses records that name no tier's target, a field
+ * that is no enum, variants out of range or of another clock. */
+static const char targetcal_src[] =
+    "policy \"tc\" version \"1\"\n"
+    "calendar b[x] { zone \"America/New_York\"; hours mon-fri 09:00-17:00 }\n"
+    "calendar b[y] { zone \"Europe/London\"; hours mon-fri 09:00-17:00 }\n"
+    "case { n: int  r: enum { x, y } }\n"
+    "clock k starts on opened stops on resolved\n"
+    "clock q starts on opened stops on resolved\n"
+    "sla s { k within 1 working day on b[r]; q within 1h }\n";
+
+static void test_targetcals_section(void **state)
+{
+    (void)state;
+    uint8_t *img, *c;
+    size_t len;
+    slate_program *p;
+    char err[256];
+    assert_int_equal(bc_compile("tc.slate", targetcal_src, &img, &len), 0);
+    if (load_image(img, len, &p, err, sizeof err)) fail_msg("refused: %s", err);
+    assert_int_equal(p->format, 4);
+    assert_int_equal(p->ncalopen, 0);
+    assert_int_equal(p->ntarget_cals, 1);
+    const prog_targetcal *tc = &p->target_cals[0];
+    assert_int_equal(tc->target, 0);
+    assert_int_equal(tc->field, 1);
+    assert_int_equal(tc->first_variant, 2); /* after the tier's two targets */
+    assert_string_equal(prog_str(p, p->calendar_names[p->targets[2].calendar]), "b[x]");
+    assert_string_equal(prog_str(p, p->calendar_names[p->targets[3].calendar]), "b[y]");
+    assert_int_equal(p->targets[3].target_ms, 8 * 3600000);
+    slate_program_free(p);
+
+    static const struct { uint32_t target; uint16_t field; uint32_t first; const char *want; } bad[] = {
+        {9, 1, 2, "targetcals[0]: target out of range"},
+        {2, 1, 2, "targetcals[0]: target 2 is no tier's"},
+        {0, 0, 2, "targetcals[0]: field out of range or not an enum"},
+        {0, 1, 3, "targetcals[0]: variants out of range"},
+        {0, 1, 1, "targetcals[0]: variant 1 is not a target of the same clock"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        c = malloc(len);
+        memcpy(c, img, len);
+        uint8_t *rec = c + img_get32(dirent_of(c, IMG_S_TARGETCALS) + 4) + 4;
+        img_put32(rec, bad[i].target);
+        img_put16(rec + 4, bad[i].field);
+        img_put32(rec + 6, bad[i].first);
+        rehash(c, len);
+        expect_refused(c, len, bad[i].want);
+        free(c);
+    }
     free(img);
 }
 
@@ -869,6 +996,8 @@ int main(void)
         cmocka_unit_test(test_max_steps_larger_loads),
         cmocka_unit_test(test_format1_image),
         cmocka_unit_test(test_required_section),
+        cmocka_unit_test(test_open_section),
+        cmocka_unit_test(test_targetcals_section),
         cmocka_unit_test(test_fused_semantics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -328,7 +328,7 @@ static void test_validate(void **state)
     cal_span w[3] = {{0, H}, {2 * H, 3 * H}, {DAY, DAY + H}};
     int32_t cl[2] = {10, 20};
     cal_offset of[2] = {{INT64_MIN, 0}, {1000, H}};
-    cal_table t = {w, 3, cl, 2, of, 2, 3 * H / 2};
+    cal_table t = {w, 3, cl, 2, of, 2, 3 * H / 2, NULL, 0};
     assert_null(cal_validate(&t));
     assert_non_null(cal_validate(NULL));
 
@@ -401,6 +401,7 @@ static int64_t rnd(int64_t lo, int64_t hi)
 typedef struct rcal {
     cal_span week[40];
     int32_t closed[12];
+    cal_open open[24];
     cal_offset off[6];
     cal_table t;
     int64_t w0;              /* window start (UTC ms, minute-aligned) */
@@ -430,6 +431,13 @@ static int ref_working(const cal_table *c, int64_t t)
     int64_t day = l >= 0 ? l / DAY : -((-l + DAY - 1) / DAY);
     for (uint32_t i = 0; i < c->nclosed; i++)
         if (c->closed[i] == day) return 0;
+    int open_day = 0; /* an open day's spans replace the week's */
+    for (uint32_t i = 0; i < c->nopen; i++)
+        if (c->open[i].day == day) {
+            open_day = 1;
+            if (c->open[i].start <= l - day * DAY && l - day * DAY < c->open[i].end) return 1;
+        }
+    if (open_day) return 0;
     int64_t pos = (l - 4 * DAY) % WEEK;
     if (pos < 0) pos += WEEK;
     for (uint32_t i = 0; i < c->nweek; i++)
@@ -491,8 +499,31 @@ static void random_cal(rcal *r)
         at += rnd(1, WIN_MIN / no) * M;
         r->off[i] = (cal_offset){at, rnd(-48, 56) * 15 * M};
     }
+    /* open days (make-up working days): days not closed, each with 1 to 3
+     * random spans of its own, sorted and apart */
+    int nop = 0, nod = (int)rnd(0, 4), ndays = 0;
+    int32_t days[4];
+    for (int i = 0; i < nod; i++) {
+        int32_t d = (int32_t)(d0 + rnd(-1, WIN_DAYS));
+        int taken = 0;
+        for (int j = 0; j < m; j++) taken |= r->closed[j] == d;
+        for (int j = 0; j < ndays; j++) taken |= days[j] == d;
+        if (taken) continue;
+        int j = ndays++;
+        for (; j > 0 && days[j - 1] > d; j--) days[j] = days[j - 1];
+        days[j] = d;
+    }
+    for (int i = 0; i < ndays; i++) {
+        int ns = (int)rnd(1, 3);
+        int64_t at0 = 0;
+        for (int k = 0; k < ns && at0 < 1440; k++) {
+            int64_t s = rnd(at0, 1439), e = rnd(s + 1, 1440);
+            r->open[nop++] = (cal_open){days[i], 0, s * M, e * M};
+            at0 = e + 1;
+        }
+    }
     r->t = (cal_table){r->week, (uint32_t)n, r->closed, (uint32_t)m, r->off, (uint32_t)no,
-                       workday_of(r->week, (uint32_t)n)};
+                       workday_of(r->week, (uint32_t)n), nop ? r->open : NULL, (uint32_t)nop};
     assert_null(cal_validate(&r->t));
     /* the brute force: every minute of the window asked separately */
     int nw = 0;

@@ -68,7 +68,7 @@ static cal_table business(void)
 {
     for (int d = 0; d < 5; d++) business_week[d] = (cal_span){d * DAY + 9 * H, d * DAY + 18 * H};
     business_closed[0] = (int32_t)civil_to_days(2025, 3, 12);
-    return (cal_table){business_week, 5, business_closed, 1, utc_offsets, 1, 9 * H};
+    return (cal_table){business_week, 5, business_closed, 1, utc_offsets, 1, 9 * H, NULL, 0};
 }
 
 /* variant 1 (for hot swap): a field `region` declared first, so every field index
