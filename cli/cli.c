@@ -1,6 +1,6 @@
 /*
- * cli.c - helpers every subcommand shares (usage errors, the argument loop of
- * one-file commands).  No command logic.
+ * cli.c - helpers every subcommand shares (exit statuses, usage errors, refusing
+ * to write over an input).  No command logic; the option parser is cli/args.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,32 +49,4 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nTry `slate %s --help`.\n", cmd);
     return EXIT_USAGE;
-}
-
-int cli_parse_file_args(int argc, char **argv, const char *cmd, const char *help,
-                        const cli_opt *opts, int nopts, const char *what, const char **file)
-{
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        }
-        const cli_opt *o = NULL;
-        for (int k = 0; k < nopts && !o; k++)
-            if (!strcmp(argv[i], opts[k].name)) o = &opts[k];
-        if (o && o->value) {
-            if (++i == argc) return cli_usage_error(cmd, "%s", o->no_value);
-            *o->value = argv[i];
-        } else if (o) {
-            *o->flag = 1;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_usage_error(cmd, "unknown option `%s`", argv[i]);
-        } else if (*file) {
-            return cli_usage_error(cmd, "one %s at a time", what);
-        } else {
-            *file = argv[i];
-        }
-    }
-    if (!*file) return cli_usage_error(cmd, "no %s given", what);
-    return -1;
 }

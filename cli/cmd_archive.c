@@ -19,24 +19,44 @@
 #include "timestamp.h"
 #include "worker.h"
 
-static const char help[] =
-    "usage: slate archive [OPTIONS] --jsonl OUT\n"
-    "\n"
-    "Write every decision `slate serve` published to NATS JetStream (the streams\n"
-    "SLATE_DEC_<p>) to OUT (`-`: standard output) as JSON Lines: partition 0 first,\n"
-    "each partition in stream order.\n"
-    "\n"
-    "  --nats URL        NATS servers, comma-separated (default nats://127.0.0.1:4222)\n"
-    "  --partitions N    partitions, as given to `slate publish` (default 8)\n"
-    "  --meta            wrap each line: {\"partition\":P,\"stream_seq\":S,\n"
-    "                    \"event_seq\":E,\"stored\":TIME,\"decision\":LINE}\n"
-    "  --consumers       instead, print each partition's event stream and its\n"
-    "                    worker's consumer, as asked of their leaders: \"P last_seq\n"
-    "                    ack_floor ack_pending redelivered\" (-1: no consumer yet)\n"
-    "  --timeout S       seconds to keep trying to reach NATS (default 10)\n"
-    "  -q, --quiet       no summary on stderr\n"
-    "\n"
-    "exit status: 0 ok, 2 usage error, 3 I/O error (NATS unreachable, OUT unwritable)\n";
+enum { O_JSONL, O_NATS, O_PARTITIONS, O_META, O_CONSUMERS, O_TIMEOUT, O_QUIET };
+
+static const cli_opt opts[] = {
+    [O_JSONL] = {"jsonl", 0, "OUT", "write the decisions to OUT (`-`: standard output)",
+                 "`--jsonl` needs a file"},
+    [O_NATS] = {"nats", 0, "URL", "NATS servers, comma-separated (default nats://127.0.0.1:4222)",
+                "`--nats` needs a URL"},
+    [O_PARTITIONS] = {"partitions", 0, "N", "partitions, as given to `slate publish` (default 8)",
+                      "`--partitions` needs a number"},
+    [O_META] = {"meta", 0, NULL, "wrap each line: {\"partition\":P,\"stream_seq\":S,\n"
+                                 "\"event_seq\":E,\"stored\":TIME,\"decision\":LINE}", NULL},
+    [O_CONSUMERS] = {"consumers", 0, NULL, "instead, print each partition's event stream and its\n"
+                                           "worker's consumer, as asked of their leaders: \"P last_seq\n"
+                                           "ack_floor ack_pending redelivered\" (-1: no consumer yet)",
+                     NULL},
+    [O_TIMEOUT] = {"timeout", 0, "S", "seconds to keep trying to reach NATS (default 10)",
+                   "`--timeout` needs a number of seconds"},
+    [O_QUIET] = {"quiet", 'q', NULL, "no summary on stderr", NULL},
+};
+
+/* No operands: anything that is no option is an unknown argument. */
+const cli_cmd cmd_archive_args = {
+    .name = "archive",
+    .synopsis =
+        "usage: slate archive [OPTIONS] --jsonl OUT\n"
+        "\n"
+        "Write every decision `slate serve` published to NATS JetStream (the streams\n"
+        "SLATE_DEC_<p>) to OUT (`-`: standard output) as JSON Lines: partition 0 first,\n"
+        "each partition in stream order.\n"
+        "\n",
+    .opts = opts,
+    .nopts = CLI_NOPTS(opts),
+    .column = 20,
+    .epilogue =
+        "\n"
+        "exit status: 0 ok, 2 usage error, 3 I/O error (NATS unreachable, OUT unwritable)\n",
+    .unknown = "unknown argument `%s`",
+};
 
 typedef struct dump {
     FILE *out;
@@ -90,31 +110,19 @@ int cmd_archive(int argc, char **argv)
 {
     const char *url = NULL, *parts = NULL, *timeout = NULL, *jsonl = NULL;
     int meta = 0, quiet = 0, consumers = 0;
-    const cli_opt opts[] = {
-        {"--nats", &url, NULL, "`--nats` needs a URL"},
-        {"--partitions", &parts, NULL, "`--partitions` needs a number"},
-        {"--timeout", &timeout, NULL, "`--timeout` needs a number of seconds"},
-        {"--jsonl", &jsonl, NULL, "`--jsonl` needs a file"},
-        {"--meta", NULL, &meta, NULL},
-        {"--consumers", NULL, &consumers, NULL},
-        {"-q", NULL, &quiet, NULL},
-        {"--quiet", NULL, &quiet, NULL},
-    };
-    for (int i = 1; i < argc; i++) /* no operand: cli_parse_file_args wants one */
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        }
-    for (int i = 1; i < argc; i++) {
-        const cli_opt *o = NULL;
-        for (size_t k = 0; k < sizeof opts / sizeof opts[0] && !o; k++)
-            if (!strcmp(argv[i], opts[k].name)) o = &opts[k];
-        if (!o) return cli_usage_error("archive", "unknown argument `%s`", argv[i]);
-        if (o->value) {
-            if (++i == argc) return cli_usage_error("archive", "%s", o->no_value);
-            *o->value = argv[i];
-        } else {
-            *o->flag = 1;
+    cli_parser ap;
+    cli_args(&ap, &cmd_archive_args, argc, argv);
+    for (int k; (k = cli_next(&ap)) != CLI_END;) {
+        switch (k) {
+        case CLI_STOP: return ap.status;
+        case O_NATS: url = ap.arg; break;
+        case O_PARTITIONS: parts = ap.arg; break;
+        case O_TIMEOUT: timeout = ap.arg; break;
+        case O_JSONL: jsonl = ap.arg; break;
+        case O_META: meta = 1; break;
+        case O_CONSUMERS: consumers = 1; break;
+        case O_QUIET: quiet = 1; break;
+        default: return cli_usage_error("archive", "unknown argument `%s`", ap.arg);
         }
     }
     if (!jsonl && !consumers) return cli_usage_error("archive", "no output given (--jsonl OUT)");

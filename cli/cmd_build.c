@@ -14,19 +14,31 @@
 #include "slate.h"
 #include "slatec.h"
 
-static const char help[] =
-    "usage: slate build [-o OUT] [-q] POLICY\n"
-    "\n"
-    "Check POLICY and compile it to a bytecode image that libslate loads with\n"
-    "slate_program_load().  The image is verified before it is written; its SHA-256\n"
-    "(printed) names the policy in every decision.  The same source always gives\n"
-    "the same bytes.\n"
-    "\n"
-    "  -o OUT     write the image to OUT (default: POLICY with .slate replaced by .slc;\n"
-    "             `-` writes to standard output)\n"
-    "  -q         print nothing on success (else: size, step bound and hash)\n"
-    "\n"
-    "exit status: 0 built, 1 errors in the policy, 2 usage error, 3 I/O error\n";
+enum { O_OUT, O_QUIET };
+
+static const cli_opt opts[] = {
+    [O_OUT] = {NULL, 'o', "OUT", "write the image to OUT (default: POLICY with .slate replaced by .slc;\n"
+                                 "`-` writes to standard output)", "-o needs a file name"},
+    [O_QUIET] = {NULL, 'q', NULL, "print nothing on success (else: size, step bound and hash)", NULL},
+};
+
+const cli_cmd cmd_build_args = {
+    .name = "build",
+    .synopsis =
+        "usage: slate build [-o OUT] [-q] POLICY\n"
+        "\n"
+        "Check POLICY and compile it to a bytecode image that libslate loads with\n"
+        "slate_program_load().  The image is verified before it is written; its SHA-256\n"
+        "(printed) names the policy in every decision.  The same source always gives\n"
+        "the same bytes.\n"
+        "\n",
+    .opts = opts,
+    .nopts = CLI_NOPTS(opts),
+    .column = 13,
+    .epilogue =
+        "\n"
+        "exit status: 0 built, 1 errors in the policy, 2 usage error, 3 I/O error\n",
+};
 
 /* POLICY with its .slate extension (if any) replaced by .slc; malloc'd. */
 static char *default_output(const char *in)
@@ -69,12 +81,16 @@ int cmd_build(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL;
     int quiet = 0;
-    const cli_opt opts[] = {
-        {"-o", &out, NULL, "-o needs a file name"},
-        {"-q", NULL, &quiet, NULL},
-    };
-    int st = cli_parse_file_args(argc, argv, "build", help, opts, 2, "policy file", &in);
-    if (st >= 0) return st;
+    cli_parser ap;
+    cli_args(&ap, &cmd_build_args, argc, argv);
+    for (int k; (k = cli_next(&ap)) != CLI_END;) {
+        if (k == CLI_STOP) return ap.status;
+        if (k == O_OUT) out = ap.arg;
+        else if (k == O_QUIET) quiet = 1;
+        else if (in) return cli_usage_error("build", "one policy file at a time");
+        else in = ap.arg;
+    }
+    if (!in) return cli_usage_error("build", "no policy file given");
 
     char *def = out ? NULL : default_output(in);
     const char *path = out ? out : def;

@@ -18,24 +18,37 @@
 #include "cli.h"
 #include "rerun.h"
 
-static const char help[] =
-    "usage: slate diff [--json] [--exit-code] [--no-verify] --policy NEW AUDIT.DB\n"
-    "\n"
-    "Re-run the events recorded in a decision log under another policy (NEW, a\n"
-    ".slate file or a compiled .slc image) and report per case what it decides\n"
-    "differently from the log: the SLA tier, each clock's target and deadline,\n"
-    "breaches, whether the target was met, escalations and other decisions; then\n"
-    "totals.  The log's options (tolerance, strict) are used; policy switches\n"
-    "recorded in the log are ignored: NEW decides throughout.  The log's hash chain\n"
-    "is verified first: a log that fails is refused, its first bad row named.\n"
-    "\n"
-    "  --policy NEW   the policy to compare with (required)\n"
-    "  --json         print the differences as JSON\n"
-    "  --exit-code    exit 1 when some case differs\n"
-    "  --no-verify    compare without verifying the chain; the output says so\n"
-    "\n"
-    "exit status: 0 ok (1 with --exit-code and differences), 1 bad policy, not a\n"
-    "decision log or it fails verification, 2 usage error, 3 I/O error\n";
+enum { O_POLICY, O_JSON, O_EXIT_CODE, O_NO_VERIFY };
+
+static const cli_opt opts[] = {
+    [O_POLICY] = {"policy", 0, "NEW", "the policy to compare with (required)", "`--policy` needs a file"},
+    [O_JSON] = {"json", 0, NULL, "print the differences as JSON", NULL},
+    [O_EXIT_CODE] = {"exit-code", 0, NULL, "exit 1 when some case differs", NULL},
+    [O_NO_VERIFY] = {"no-verify", 0, NULL, "compare without verifying the chain; the output says so",
+                     NULL},
+};
+
+const cli_cmd cmd_diff_args = {
+    .name = "diff",
+    .synopsis =
+        "usage: slate diff [--json] [--exit-code] [--no-verify] --policy NEW AUDIT.DB\n"
+        "\n"
+        "Re-run the events recorded in a decision log under another policy (NEW, a\n"
+        ".slate file or a compiled .slc image) and report per case what it decides\n"
+        "differently from the log: the SLA tier, each clock's target and deadline,\n"
+        "breaches, whether the target was met, escalations and other decisions; then\n"
+        "totals.  The log's options (tolerance, strict) are used; policy switches\n"
+        "recorded in the log are ignored: NEW decides throughout.  The log's hash chain\n"
+        "is verified first: a log that fails is refused, its first bad row named.\n"
+        "\n",
+    .opts = opts,
+    .nopts = CLI_NOPTS(opts),
+    .column = 17,
+    .epilogue =
+        "\n"
+        "exit status: 0 ok (1 with --exit-code and differences), 1 bad policy, not a\n"
+        "decision log or it fails verification, 2 usage error, 3 I/O error\n",
+};
 
 #define MAXC 32 /* clocks tracked per case */
 
@@ -309,26 +322,18 @@ int cmd_diff(int argc, char **argv)
 {
     const char *path = NULL, *policy = NULL;
     int json = 0, exit_code = 0, verify = AUD_VERIFY;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "--exit-code")) {
-            exit_code = 1;
-        } else if (!strcmp(a, "--no-verify")) {
-            verify = AUD_NO_VERIFY;
-        } else if (!strcmp(a, "--policy")) {
-            if (i + 1 >= argc) return cli_usage_error("diff", "`--policy` needs a file");
-            policy = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage_error("diff", "unknown option `%s`", a);
-        } else if (path) {
-            return cli_usage_error("diff", "one log at a time");
-        } else {
-            path = a;
+    cli_parser ap;
+    cli_args(&ap, &cmd_diff_args, argc, argv);
+    for (int k; (k = cli_next(&ap)) != CLI_END;) {
+        switch (k) {
+        case CLI_STOP: return ap.status;
+        case O_JSON: json = 1; break;
+        case O_EXIT_CODE: exit_code = 1; break;
+        case O_NO_VERIFY: verify = AUD_NO_VERIFY; break;
+        case O_POLICY: policy = ap.arg; break;
+        default:
+            if (path) return cli_usage_error("diff", "one log at a time");
+            path = ap.arg;
         }
     }
     if (!path) return cli_usage_error("diff", "no decision log given");

@@ -11,25 +11,34 @@
 #include "slate.h"
 #include "slatec.h"
 
-static const char help[] =
-    "usage: slate disasm FILE\n"
-    "\n"
-    "Print a compiled policy: its name, version and hash, the step bound per event,\n"
-    "every table (fields, events and the clocks they drive, calendars, tiers with\n"
-    "their targets and ladder steps, rules), then the code, one instruction a line\n"
-    "with its pc, source line, opcode and operands by name.\n"
-    "\n"
-    "FILE is an image (.slc, recognised by its magic) or a policy source, which is\n"
-    "compiled in memory first.  An image is verified before it is printed.\n"
-    "\n"
-    "exit status: 0 printed, 1 the image is refused or the policy has errors,\n"
-    "2 usage error, 3 I/O error\n";
+const cli_cmd cmd_disasm_args = {
+    .name = "disasm",
+    .synopsis =
+        "usage: slate disasm FILE\n"
+        "\n"
+        "Print a compiled policy: its name, version and hash, the step bound per event,\n"
+        "every table (fields, events and the clocks they drive, calendars, tiers with\n"
+        "their targets and ladder steps, rules), then the code, one instruction a line\n"
+        "with its pc, source line, opcode and operands by name.\n"
+        "\n"
+        "FILE is an image (.slc, recognised by its magic) or a policy source, which is\n"
+        "compiled in memory first.  An image is verified before it is printed.\n"
+        "\n"
+        "exit status: 0 printed, 1 the image is refused or the policy has errors,\n"
+        "2 usage error, 3 I/O error\n",
+};
 
 int cmd_disasm(int argc, char **argv)
 {
     const char *in = NULL;
-    int st = cli_parse_file_args(argc, argv, "disasm", help, NULL, 0, "file", &in);
-    if (st >= 0) return st;
+    cli_parser ap;
+    cli_args(&ap, &cmd_disasm_args, argc, argv);
+    for (int k; (k = cli_next(&ap)) != CLI_END;) {
+        if (k == CLI_STOP) return ap.status;
+        if (in) return cli_usage_error("disasm", "one file at a time");
+        in = ap.arg;
+    }
+    if (!in) return cli_usage_error("disasm", "no file given");
     if (cli_refuse_clobber("disasm", NULL, NULL, "input", in)) return EXIT_USAGE;
 
     slatec_opts o = SLATEC_OPTS_INIT;

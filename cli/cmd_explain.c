@@ -21,28 +21,42 @@
 /* The log's text as a terminal may show it (in on_entry and on_decision). */
 #define T(x) aud_txt_s(&s->txt, (x))
 
-static const char help[] =
-    "usage: slate explain [--pseudonymize-key FILE] [--no-verify] AUDIT.DB CASE\n"
-    "\n"
-    "Tell the story of one case from a decision log: the events received (and why\n"
-    "any was rejected), the SLA tier chosen and the policy line that chose it, each\n"
-    "clock's timeline (start, pause, resume, warn, breach, stop) with the working\n"
-    "time elapsed, and every decision with the rule (file:line) that made it.\n"
-    "At each tier choice it says why: for each tier tried before the chosen one,\n"
-    "the first clause of its condition that failed, its source line and the field\n"
-    "values it saw; for the chosen one, the clause that held (or that it is the\n"
-    "default tier).  The stored source is compiled again for this; where that\n"
-    "does not give the tier the engine logged, it says so and gives no reasons.\n"
-    "The whole log's hash chain is verified first (a row changed anywhere may\n"
-    "change the story): a log that fails is refused, its first bad row named.\n"
-    "\n"
-    "  --pseudonymize-key FILE  the log stores case ids as pseudonyms: look CASE up\n"
-    "                           by its pseudonym under this key\n"
-    "  --no-verify              tell the story without verifying the chain; the\n"
-    "                           output says so\n"
-    "\n"
-    "exit status: 0 ok, 1 no such case, not a decision log, it fails verification\n"
-    "or the key is not the log's, 2 usage error, 3 I/O error\n";
+enum { O_KEY, O_NO_VERIFY };
+
+static const cli_opt opts[] = {
+    [O_KEY] = {"pseudonymize-key", 0, "FILE", "the log stores case ids as pseudonyms: look CASE up\n"
+                                              "by its pseudonym under this key", "`%s` needs a file"},
+    [O_NO_VERIFY] = {"no-verify", 0, NULL, "tell the story without verifying the chain; the\n"
+                                           "output says so", NULL},
+};
+
+/* CASE may begin with `-`: after the log, what is no option is CASE. */
+const cli_cmd cmd_explain_args = {
+    .name = "explain",
+    .synopsis =
+        "usage: slate explain [--pseudonymize-key FILE] [--no-verify] AUDIT.DB CASE\n"
+        "\n"
+        "Tell the story of one case from a decision log: the events received (and why\n"
+        "any was rejected), the SLA tier chosen and the policy line that chose it, each\n"
+        "clock's timeline (start, pause, resume, warn, breach, stop) with the working\n"
+        "time elapsed, and every decision with the rule (file:line) that made it.\n"
+        "At each tier choice it says why: for each tier tried before the chosen one,\n"
+        "the first clause of its condition that failed, its source line and the field\n"
+        "values it saw; for the chosen one, the clause that held (or that it is the\n"
+        "default tier).  The stored source is compiled again for this; where that\n"
+        "does not give the tier the engine logged, it says so and gives no reasons.\n"
+        "The whole log's hash chain is verified first (a row changed anywhere may\n"
+        "change the story): a log that fails is refused, its first bad row named.\n"
+        "\n",
+    .opts = opts,
+    .nopts = CLI_NOPTS(opts),
+    .column = 27,
+    .epilogue =
+        "\n"
+        "exit status: 0 ok, 1 no such case, not a decision log, it fails verification\n"
+        "or the key is not the log's, 2 usage error, 3 I/O error\n",
+    .dash_operands_after = 1,
+};
 
 /* A memstream: its buffer and length must stay put while it is open. */
 typedef struct section {
@@ -232,25 +246,15 @@ int cmd_explain(int argc, char **argv)
 {
     const char *path = NULL, *case_arg = NULL, *keyfile = NULL;
     int verify = AUD_VERIFY;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--no-verify")) {
-            verify = AUD_NO_VERIFY;
-        } else if (!strcmp(a, "--pseudonymize-key")) {
-            if (i + 1 >= argc) return cli_usage_error("explain", "`%s` needs a file", a);
-            keyfile = argv[++i];
-        } else if (a[0] == '-' && a[1] && !path) {
-            return cli_usage_error("explain", "unknown option `%s`", a);
-        } else if (!path) {
-            path = a;
-        } else if (!case_arg) {
-            case_arg = a;
-        } else {
-            return cli_usage_error("explain", "unexpected argument `%s`", a);
-        }
+    cli_parser ap;
+    cli_args(&ap, &cmd_explain_args, argc, argv);
+    for (int k; (k = cli_next(&ap)) != CLI_END;) {
+        if (k == CLI_STOP) return ap.status;
+        else if (k == O_NO_VERIFY) verify = AUD_NO_VERIFY;
+        else if (k == O_KEY) keyfile = ap.arg;
+        else if (!path) path = ap.arg;
+        else if (!case_arg) case_arg = ap.arg;
+        else return cli_usage_error("explain", "unexpected argument `%s`", ap.arg);
     }
     if (!path || !case_arg) return cli_usage_error("explain", "need a decision log and a case id");
 

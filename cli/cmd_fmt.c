@@ -15,20 +15,33 @@
 #include "cli.h"
 #include "slatec.h"
 
-static const char help[] =
-    "usage: slate fmt [-w | --check] FILE...\n"
-    "\n"
-    "Format policy files in the canonical layout: 4-space indentation, one blank\n"
-    "line between declarations, aligned columns, comments kept where they were.\n"
-    "With no option the formatted text is printed on stdout.  `-` reads stdin.\n"
-    "A file with syntax errors is not formatted; its errors are printed.\n"
-    "\n"
-    "  -w         rewrite each file in place (only files that change)\n"
-    "  --check    print the names of files that are not formatted; change nothing\n"
-    "\n"
-    "exit status: 0 ok (with --check: every file is formatted), 1 syntax errors or\n"
-    "(with --check) some file would change, 2 usage error, 3 unreadable or unwritable\n"
-    "file\n";
+enum { O_WRITE, O_CHECK };
+
+static const cli_opt opts[] = {
+    [O_WRITE] = {NULL, 'w', NULL, "rewrite each file in place (only files that change)", NULL},
+    [O_CHECK] = {"check", 0, NULL, "print the names of files that are not formatted; change nothing",
+                 NULL},
+};
+
+const cli_cmd cmd_fmt_args = {
+    .name = "fmt",
+    .synopsis =
+        "usage: slate fmt [-w | --check] FILE...\n"
+        "\n"
+        "Format policy files in the canonical layout: 4-space indentation, one blank\n"
+        "line between declarations, aligned columns, comments kept where they were.\n"
+        "With no option the formatted text is printed on stdout.  `-` reads stdin.\n"
+        "A file with syntax errors is not formatted; its errors are printed.\n"
+        "\n",
+    .opts = opts,
+    .nopts = CLI_NOPTS(opts),
+    .column = 13,
+    .epilogue =
+        "\n"
+        "exit status: 0 ok (with --check: every file is formatted), 1 syntax errors or\n"
+        "(with --check) some file would change, 2 usage error, 3 unreadable or unwritable\n"
+        "file\n",
+};
 
 /* Replace `path` with `len` bytes of `text`: a temporary file in the same
  * directory, given the old file's mode, then renamed over it, so a reader sees
@@ -86,38 +99,23 @@ fail:;
 
 int cmd_fmt(int argc, char **argv)
 {
-    int write_back = 0, check = 0, nfiles = 0, stdin_used = 0, rc = EXIT_OK, opts = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (opts && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        } else if (opts && !strcmp(a, "-w")) {
-            write_back = 1;
-        } else if (opts && !strcmp(a, "--check")) {
-            check = 1;
-        } else if (opts && !strcmp(a, "--")) {
-            opts = 0;
-        } else if (opts && a[0] == '-' && a[1]) {
-            return cli_usage_error("fmt", "unknown option `%s`", a);
-        } else {
-            nfiles++;
-            stdin_used += !strcmp(a, "-");
-        }
+    int write_back = 0, check = 0, stdin_used = 0, rc = EXIT_OK;
+    cli_parser ap;
+    cli_args(&ap, &cmd_fmt_args, argc, argv);
+    for (int k; (k = cli_next(&ap)) != CLI_END;) {
+        if (k == CLI_STOP) return ap.status;
+        if (k == O_WRITE) write_back = 1;
+        else if (k == O_CHECK) check = 1;
+        else stdin_used += !strcmp(ap.arg, "-");
     }
+    int nfiles = ap.noperands;
     if (!nfiles) return cli_usage_error("fmt", "no policy file given");
     if (write_back && check) return cli_usage_error("fmt", "`-w` and `--check` do not go together");
     if (write_back && stdin_used) return cli_usage_error("fmt", "`-w` cannot rewrite stdin");
     if (stdin_used > 1) return cli_usage_error("fmt", "`-` given more than once");
 
-    opts = 1;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i <= nfiles; i++) {
         const char *path = argv[i];
-        if (opts && !strcmp(path, "--")) {
-            opts = 0;
-            continue;
-        }
-        if (opts && path[0] == '-' && path[1]) continue;
         const char *name = strcmp(path, "-") ? path : "<stdin>";
         if (!write_back && !check && cli_refuse_clobber("fmt", NULL, NULL, "policy", path)) {
             rc = EXIT_USAGE;

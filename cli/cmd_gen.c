@@ -22,28 +22,41 @@
 #include "slate.h"
 #include "slatec.h"
 
-static const char help[] =
-    "usage: slate gen [OPTIONS]\n"
-    "\n"
-    "Write a day (or more) of realistic case events as JSON Lines, sorted by time,\n"
-    "the same for the same seed.  The events model one service desk: that of the\n"
-    "reference policy service-2025.slate, with its fields, event types, working\n"
-    "hours and case mix.  Other policies' declarations are not read to invent\n"
-    "events: --policy FILE only filters this stream down to what FILE declares.\n"
-    "\n"
-    "  --seed N            random seed (default 1)\n"
-    "  --cases N           number of cases (default 3000)\n"
-    "  --rate PER_HOUR     mean arrivals per hour of a weekday (default 125, so\n"
-    "                      3000 cases take a day); busier in working hours,\n"
-    "                      quieter at night, and 40% of it at weekends\n"
-    "  --start TIME        first possible arrival, RFC 3339 (default\n"
-    "                      2025-03-10T00:00:00+08:00, a Monday)\n"
-    "  --complaint-rate P  percent of cases that are complaints (default 1.2)\n"
-    "  --policy FILE       leave out the event types, fields and enum values that\n"
-    "                      FILE does not declare (the rest is unchanged)\n"
-    "  -o FILE             write to FILE instead of standard output\n"
-    "\n"
-    "exit status: 0 ok, 1 the policy has errors, 2 usage error, 3 I/O error\n";
+enum { O_SEED, O_CASES, O_RATE, O_START, O_COMPLAINT_RATE, O_POLICY, O_OUT };
+
+static const cli_opt opts[] = {
+    [O_SEED] = {"seed", 0, "N", "random seed (default 1)", NULL},
+    [O_CASES] = {"cases", 0, "N", "number of cases (default 3000)", NULL},
+    [O_RATE] = {"rate", 0, "PER_HOUR", "mean arrivals per hour of a weekday (default 125, so\n"
+                                       "3000 cases take a day); busier in working hours,\n"
+                                       "quieter at night, and 40% of it at weekends", NULL},
+    [O_START] = {"start", 0, "TIME", "first possible arrival, RFC 3339 (default\n"
+                                     "2025-03-10T00:00:00+08:00, a Monday)", NULL},
+    [O_COMPLAINT_RATE] = {"complaint-rate", 0, "P", "percent of cases that are complaints (default 1.2)",
+                          NULL},
+    [O_POLICY] = {"policy", 0, "FILE", "leave out the event types, fields and enum values that\n"
+                                       "FILE does not declare (the rest is unchanged)", NULL},
+    [O_OUT] = {NULL, 'o', "FILE", "write to FILE instead of standard output", NULL},
+};
+
+const cli_cmd cmd_gen_args = {
+    .name = "gen",
+    .synopsis =
+        "usage: slate gen [OPTIONS]\n"
+        "\n"
+        "Write a day (or more) of realistic case events as JSON Lines, sorted by time,\n"
+        "the same for the same seed.  The events model one service desk: that of the\n"
+        "reference policy service-2025.slate, with its fields, event types, working\n"
+        "hours and case mix.  Other policies' declarations are not read to invent\n"
+        "events: --policy FILE only filters this stream down to what FILE declares.\n"
+        "\n",
+    .opts = opts,
+    .nopts = CLI_NOPTS(opts),
+    .column = 22,
+    .epilogue =
+        "\n"
+        "exit status: 0 ok, 1 the policy has errors, 2 usage error, 3 I/O error\n",
+};
 
 /* ---- --policy: the generator's filter over the compiled policy's names -------- */
 
@@ -80,41 +93,35 @@ int cmd_gen(int argc, char **argv)
     eg_options o;
     eg_defaults(&o);
     const char *policy = NULL, *out_path = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+    cli_parser ap;
+    cli_args(&ap, &cmd_gen_args, argc, argv);
+    for (int k; (k = cli_next(&ap)) != CLI_END;) {
+        const char *val = ap.arg;
         double v;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        }
-        int takes = !strcmp(a, "--seed") || !strcmp(a, "--cases") || !strcmp(a, "--rate") ||
-                    !strcmp(a, "--start") || !strcmp(a, "--policy") || !strcmp(a, "-o") ||
-                    !strcmp(a, "--complaint-rate");
-        if (!takes) return cli_usage_error("gen", "unknown option `%s`", a);
-        if (i + 1 >= argc) return cli_usage_error("gen", "`%s` needs a value", a);
-        const char *val = argv[++i];
-        if (!strcmp(a, "--seed")) {
+        if (k == CLI_STOP) return ap.status;
+        if (k == CLI_OPERAND) return cli_usage_error("gen", "unknown option `%s`", val);
+        if (k == O_SEED) {
             char *e;
             errno = 0;
             o.seed = strtoull(val, &e, 10);
             if (!*val || *e || errno) return cli_usage_error("gen", "bad seed `%s`", val);
-        } else if (!strcmp(a, "--cases")) {
+        } else if (k == O_CASES) {
             if (parse_num(val, 0, 10000000, &v) || v != (long)v)
                 return cli_usage_error("gen", "bad number of cases `%s`", val);
             o.cases = (long)v;
-        } else if (!strcmp(a, "--rate")) {
+        } else if (k == O_RATE) {
             if (parse_num(val, 0.001, 1e7, &v))
                 return cli_usage_error("gen", "bad rate `%s` (cases per hour)", val);
             o.rate = v;
-        } else if (!strcmp(a, "--complaint-rate")) {
+        } else if (k == O_COMPLAINT_RATE) {
             if (parse_num(val, 0, 50, &v))
                 return cli_usage_error("gen", "bad complaint rate `%s` (0..50 percent)", val);
             o.complaint_pct = v;
-        } else if (!strcmp(a, "--start")) {
+        } else if (k == O_START) {
             if (pt_parse_time(val, 0, &o.start))
                 return cli_usage_error("gen", "bad time `%s` (RFC 3339, e.g. "
                                               "2025-03-10T00:00:00+08:00)", val);
-        } else if (!strcmp(a, "--policy")) {
+        } else if (k == O_POLICY) {
             policy = val;
         } else {
             out_path = val;

@@ -17,30 +17,42 @@
 #include "cli.h"
 #include "import.h"
 
-static const char help[] =
-    "usage: slate import FORMAT FILE [-o OUT] [--side FILE]\n"
-    "\n"
-    "Turn a public service log (CSV) into slate events, one JSON object per line,\n"
-    "sorted by time; the same input gives the same bytes.  FILE is the CSV, or `-`\n"
-    "for standard input (so a zipped data set can be piped through `unzip -p`).\n"
-    "\n"
-    "formats:\n"
-    "  volvo       BPI Challenge 2013 Volvo IT incidents (VINST-new.csv)\n"
-    "  servicenow  ServiceNow incident event log (incident_event_log.csv);\n"
-    "              times have no zone and are read as UTC\n"
-    "  nyc311      NYC 311 service requests (local New York time)\n"
-    "\n"
-    "  -o FILE       write the events to FILE instead of standard output\n"
-    "  --side FILE   write per-case reference data that the events leave out\n"
-    "                (servicenow: made_sla; nyc311: the agency's due date), one\n"
-    "                JSON object per case, for comparing verdicts\n"
-    "  -q, --quiet   no summary on stderr\n"
-    "\n"
-    "A row whose time cannot be read still becomes an event, with the time as\n"
-    "written, so that `slate run` rejects it with a reason.  docs/realism.md\n"
-    "describes each mapping.\n"
-    "\n"
-    "exit status: 0 ok, 1 the file is not of the format, 2 usage error, 3 I/O error\n";
+enum { O_OUT, O_SIDE, O_QUIET };
+
+static const cli_opt opts[] = {
+    [O_OUT] = {NULL, 'o', "FILE", "write the events to FILE instead of standard output", NULL},
+    [O_SIDE] = {"side", 0, "FILE", "write per-case reference data that the events leave out\n"
+                                   "(servicenow: made_sla; nyc311: the agency's due date), one\n"
+                                   "JSON object per case, for comparing verdicts", NULL},
+    [O_QUIET] = {"quiet", 'q', NULL, "no summary on stderr", NULL},
+};
+
+const cli_cmd cmd_import_args = {
+    .name = "import",
+    .synopsis =
+        "usage: slate import FORMAT FILE [-o OUT] [--side FILE]\n"
+        "\n"
+        "Turn a public service log (CSV) into slate events, one JSON object per line,\n"
+        "sorted by time; the same input gives the same bytes.  FILE is the CSV, or `-`\n"
+        "for standard input (so a zipped data set can be piped through `unzip -p`).\n"
+        "\n"
+        "formats:\n"
+        "  volvo       BPI Challenge 2013 Volvo IT incidents (VINST-new.csv)\n"
+        "  servicenow  ServiceNow incident event log (incident_event_log.csv);\n"
+        "              times have no zone and are read as UTC\n"
+        "  nyc311      NYC 311 service requests (local New York time)\n"
+        "\n",
+    .opts = opts,
+    .nopts = CLI_NOPTS(opts),
+    .column = 16,
+    .epilogue =
+        "\n"
+        "A row whose time cannot be read still becomes an event, with the time as\n"
+        "written, so that `slate run` rejects it with a reason.  docs/realism.md\n"
+        "describes each mapping.\n"
+        "\n"
+        "exit status: 0 ok, 1 the file is not of the format, 2 usage error, 3 I/O error\n",
+};
 
 static const struct {
     const char *name;
@@ -55,25 +67,16 @@ int cmd_import(int argc, char **argv)
 {
     const char *format = NULL, *file = NULL, *out_path = NULL, *side_path = NULL;
     int quiet = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--side")) {
-            if (i + 1 >= argc) return cli_usage_error("import", "`%s` needs a value", a);
-            *(a[1] == 'o' ? &out_path : &side_path) = argv[++i];
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage_error("import", "unknown option `%s`", a);
-        } else if (!format) {
-            format = a;
-        } else if (!file) {
-            file = a;
-        } else {
-            return cli_usage_error("import", "too many arguments: one format, one file");
-        }
+    cli_parser ap;
+    cli_args(&ap, &cmd_import_args, argc, argv);
+    for (int k; (k = cli_next(&ap)) != CLI_END;) {
+        if (k == CLI_STOP) return ap.status;
+        else if (k == O_OUT) out_path = ap.arg;
+        else if (k == O_SIDE) side_path = ap.arg;
+        else if (k == O_QUIET) quiet = 1;
+        else if (!format) format = ap.arg;
+        else if (!file) file = ap.arg;
+        else return cli_usage_error("import", "too many arguments: one format, one file");
     }
     if (!format) return cli_usage_error("import", "no format given (volvo, servicenow, nyc311)");
     if (!file) return cli_usage_error("import", "no input file given (`-` for standard input)");

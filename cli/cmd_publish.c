@@ -28,35 +28,49 @@
 #include "js.h"
 #include "partition.h"
 
-static const char help[] =
-    "usage: slate publish [OPTIONS] EVENTS.jsonl\n"
-    "\n"
-    "Publish events (JSON Lines, `-` for standard input) to the NATS JetStream\n"
-    "streams that `slate serve` consumes: each line to subject slate.events.<p>\n"
-    "of stream SLATE_EV_<p>, p being FNV-1a 64 of its \"case\" modulo the number of\n"
-    "partitions (docs/deploy.md).  Streams that do not exist are created.\n"
-    "\n"
-    "  --partitions N  number of partitions, the same for every publisher and\n"
-    "                  worker (default 8, at most 1024)\n"
-    "  --nats URL      the NATS servers, comma-separated (default\n"
-    "                  nats://127.0.0.1:4222)\n"
-    "  --replicas R    replicas of streams created here (default 1; 3 for a\n"
-    "                  three-server cluster)\n"
-    "  --timeout S     seconds to keep trying to reach NATS, and to wait for\n"
-    "                  acknowledgements (default 10)\n"
-    "  -q, --quiet     no summary on stderr\n"
-    "\n"
-    "Every line is sent as it is, with a message id: the event's \"id\" when it has\n"
-    "a usable one, else the first 32 hex digits of the line's SHA-256, `-`, and\n"
-    "the line number.  JetStream drops a message whose id it stored in the last\n"
-    "10 minutes (or the stream's longer window), so publishing the same file\n"
-    "again, after a failure say, stores nothing twice.  A line that is not a JSON\n"
-    "object or has no \"case\" string goes to partition 0, for the worker to\n"
-    "reject; a `tick` goes to every partition; blank lines are skipped.\n"
-    "\n"
-    "exit status: 0 ok (duplicates included), 1 a stream exists with another\n"
-    "configuration, 2 usage error, 3 I/O error (NATS unreachable, messages not\n"
-    "acknowledged: publishing again is safe)\n";
+enum { O_PARTITIONS, O_NATS, O_REPLICAS, O_TIMEOUT, O_QUIET };
+
+static const cli_opt opts[] = {
+    [O_PARTITIONS] = {"partitions", 0, "N", "number of partitions, the same for every publisher and\n"
+                                            "worker (default 8, at most 1024)",
+                      "`--partitions` needs a number"},
+    [O_NATS] = {"nats", 0, "URL", "the NATS servers, comma-separated (default\n"
+                                  "nats://127.0.0.1:4222)", "`--nats` needs a URL"},
+    [O_REPLICAS] = {"replicas", 0, "R", "replicas of streams created here (default 1; 3 for a\n"
+                                        "three-server cluster)", "`--replicas` needs a number"},
+    [O_TIMEOUT] = {"timeout", 0, "S", "seconds to keep trying to reach NATS, and to wait for\n"
+                                      "acknowledgements (default 10)",
+                   "`--timeout` needs a number of seconds"},
+    [O_QUIET] = {"quiet", 'q', NULL, "no summary on stderr", NULL},
+};
+
+const cli_cmd cmd_publish_args = {
+    .name = "publish",
+    .synopsis =
+        "usage: slate publish [OPTIONS] EVENTS.jsonl\n"
+        "\n"
+        "Publish events (JSON Lines, `-` for standard input) to the NATS JetStream\n"
+        "streams that `slate serve` consumes: each line to subject slate.events.<p>\n"
+        "of stream SLATE_EV_<p>, p being FNV-1a 64 of its \"case\" modulo the number of\n"
+        "partitions (docs/deploy.md).  Streams that do not exist are created.\n"
+        "\n",
+    .opts = opts,
+    .nopts = CLI_NOPTS(opts),
+    .column = 18,
+    .epilogue =
+        "\n"
+        "Every line is sent as it is, with a message id: the event's \"id\" when it has\n"
+        "a usable one, else the first 32 hex digits of the line's SHA-256, `-`, and\n"
+        "the line number.  JetStream drops a message whose id it stored in the last\n"
+        "10 minutes (or the stream's longer window), so publishing the same file\n"
+        "again, after a failure say, stores nothing twice.  A line that is not a JSON\n"
+        "object or has no \"case\" string goes to partition 0, for the worker to\n"
+        "reject; a `tick` goes to every partition; blank lines are skipped.\n"
+        "\n"
+        "exit status: 0 ok (duplicates included), 1 a stream exists with another\n"
+        "configuration, 2 usage error, 3 I/O error (NATS unreachable, messages not\n"
+        "acknowledged: publishing again is safe)\n",
+};
 
 /* Bytes of a too-long line kept as the body of its stand-in. */
 #define STANDIN_KEEP 1024
@@ -297,16 +311,22 @@ typedef struct args {
 static int parse_args(int argc, char **argv, args *a)
 {
     const char *parts = NULL, *replicas = NULL, *timeout = NULL;
-    const cli_opt opts[] = {
-        {"--partitions", &parts, NULL, "`--partitions` needs a number"},
-        {"--nats", &a->url, NULL, "`--nats` needs a URL"},
-        {"--replicas", &replicas, NULL, "`--replicas` needs a number"},
-        {"--timeout", &timeout, NULL, "`--timeout` needs a number of seconds"},
-        {"-q", NULL, &a->quiet, NULL},
-        {"--quiet", NULL, &a->quiet, NULL},
-    };
-    int st = cli_parse_file_args(argc, argv, "publish", help, opts, 6, "events file", &a->file);
-    if (st >= 0) return st;
+    cli_parser ap;
+    cli_args(&ap, &cmd_publish_args, argc, argv);
+    for (int k; (k = cli_next(&ap)) != CLI_END;) {
+        switch (k) {
+        case CLI_STOP: return ap.status;
+        case O_PARTITIONS: parts = ap.arg; break;
+        case O_NATS: a->url = ap.arg; break;
+        case O_REPLICAS: replicas = ap.arg; break;
+        case O_TIMEOUT: timeout = ap.arg; break;
+        case O_QUIET: a->quiet = 1; break;
+        default:
+            if (a->file) return cli_usage_error("publish", "one events file at a time");
+            a->file = ap.arg;
+        }
+    }
+    if (!a->file) return cli_usage_error("publish", "no events file given");
     a->nparts = 8;
     a->replicas = 1;
     a->timeout_s = 10;

@@ -14,38 +14,44 @@
 #include "cli.h"
 #include "rerun.h"
 
-static const char help[] =
-    "usage: slate replay [-q] AUDIT.DB\n"
-    "\n"
-    "Check a decision log: first its hash chain (an edited, deleted or inserted row\n"
-    "in any table is named), then re-run every stored event through the stored\n"
-    "policy images, switching policy where the log did, with the options the log\n"
-    "records (tolerance, strict).  Every decision the replay makes must be the one\n"
-    "the log holds, byte for byte; the first divergence is named (event seq,\n"
-    "decision seq, what was expected and what the log holds).\n"
-    "\n"
-    "  -q   print nothing when everything matches\n"
-    "\n"
-    "exit status: 0 all match, 1 the log was changed or the replay diverges,\n"
-    "2 usage error, 3 I/O or internal error\n";
+enum { O_QUIET };
+
+static const cli_opt opts[] = {
+    [O_QUIET] = {NULL, 'q', NULL, "print nothing when everything matches", NULL},
+};
+
+const cli_cmd cmd_replay_args = {
+    .name = "replay",
+    .synopsis =
+        "usage: slate replay [-q] AUDIT.DB\n"
+        "\n"
+        "Check a decision log: first its hash chain (an edited, deleted or inserted row\n"
+        "in any table is named), then re-run every stored event through the stored\n"
+        "policy images, switching policy where the log did, with the options the log\n"
+        "records (tolerance, strict).  Every decision the replay makes must be the one\n"
+        "the log holds, byte for byte; the first divergence is named (event seq,\n"
+        "decision seq, what was expected and what the log holds).\n"
+        "\n",
+    .opts = opts,
+    .nopts = CLI_NOPTS(opts),
+    .column = 7,
+    .epilogue =
+        "\n"
+        "exit status: 0 all match, 1 the log was changed or the replay diverges,\n"
+        "2 usage error, 3 I/O or internal error\n",
+};
 
 int cmd_replay(int argc, char **argv)
 {
     const char *path = NULL;
     int quiet = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        } else if (!strcmp(argv[i], "-q")) {
-            quiet = 1;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_usage_error("replay", "unknown option `%s`", argv[i]);
-        } else if (path) {
-            return cli_usage_error("replay", "one log at a time");
-        } else {
-            path = argv[i];
-        }
+    cli_parser ap;
+    cli_args(&ap, &cmd_replay_args, argc, argv);
+    for (int k; (k = cli_next(&ap)) != CLI_END;) {
+        if (k == CLI_STOP) return ap.status;
+        else if (k == O_QUIET) quiet = 1;
+        else if (path) return cli_usage_error("replay", "one log at a time");
+        else path = ap.arg;
     }
     if (!path) return cli_usage_error("replay", "no decision log given");
 

@@ -29,47 +29,63 @@
 #include "slatec.h"
 #include "timestamp.h"
 
-static const char help[] =
-    "usage: slate run [OPTIONS] POLICY [EVENTS]\n"
-    "\n"
-    "Run a policy over a stream of case events and print every decision it makes,\n"
-    "one JSON object per line, in order.  POLICY is a .slate file (compiled first)\n"
-    "or a compiled .slc image.  EVENTS is a JSON Lines file, or `-` (the default)\n"
-    "for standard input; it is read as it arrives, so a live stream works.\n"
-    "\n"
-    "Each event line holds `case`, `type`, `at` (RFC 3339 with an offset, or epoch\n"
-    "milliseconds), optionally `id`, and case fields the policy declares.  A line\n"
-    "that cannot be used becomes a `reject` decision with the reason, and the run\n"
-    "goes on.\n"
-    "\n"
-    "  -o FILE             write decisions to FILE instead of standard output\n"
-    "  --until TIME        at the end, advance time to TIME (RFC 3339 or epoch ms)\n"
-    "                      so warnings, breaches and ladder steps due by then fire\n"
-    "  --tolerance DUR     accept events up to DUR older than the latest time seen\n"
-    "                      (\"30s\", \"5m\", \"1h30m\", or seconds); default 0\n"
-    "  --max-skip DUR      reject an event (or tick) dated more than DUR after the\n"
-    "                      latest time seen, leaving the time where it was; default\n"
-    "                      1825d (5 years), `none` for no limit\n"
-    "  --strict            reject events carrying keys the policy does not declare\n"
-    "                      (by default they are ignored and counted), and events\n"
-    "                      after which a field the tier conditions or the rules of\n"
-    "                      their type read still has no value (by default it reads\n"
-    "                      as its zero value: the first enum value, false, 0, \"\")\n"
-    "  --log FILE          also write every event and decision to the SQLite\n"
-    "                      decision log FILE (a new file; docs/audit-log.md)\n"
-    "  --resume            continue the log FILE after a crash or a stop: verify it,\n"
-    "                      rebuild the engine from it, skip the input events it\n"
-    "                      already holds (by sequence number) and go on from there\n"
-    "  --log-batch N       events per log transaction (default 4096)\n"
-    "  --log-sync MODE     `full` (default: a committed batch survives a power\n"
-    "                      loss) or `normal` (survives a killed process)\n"
-    "  --pseudonymize-key FILE  store HMAC-SHA256(key, case id) in the log instead\n"
-    "                      of case ids (the key is FILE's bytes)\n"
-    "  -q, --quiet         print nothing on stderr but errors\n"
-    "\n"
-    "exit status: 0 the stream was processed (rejected events included), 1 the\n"
-    "policy has errors (or the log belongs to another run), 2 usage error, 3 I/O or\n"
-    "internal error\n";
+enum {
+    O_OUT, O_UNTIL, O_TOLERANCE, O_MAX_SKIP, O_STRICT, O_LOG, O_RESUME, O_LOG_BATCH, O_LOG_SYNC,
+    O_KEY, O_QUIET
+};
+
+static const cli_opt opts[] = {
+    [O_OUT] = {"output", 'o', "FILE", "write decisions to FILE instead of standard output", NULL},
+    [O_UNTIL] = {"until", 0, "TIME", "at the end, advance time to TIME (RFC 3339 or epoch ms)\n"
+                                     "so warnings, breaches and ladder steps due by then fire", NULL},
+    [O_TOLERANCE] = {"tolerance", 0, "DUR", "accept events up to DUR older than the latest time seen\n"
+                                            "(\"30s\", \"5m\", \"1h30m\", or seconds); default 0", NULL},
+    [O_MAX_SKIP] = {"max-skip", 0, "DUR", "reject an event (or tick) dated more than DUR after the\n"
+                                          "latest time seen, leaving the time where it was; default\n"
+                                          "1825d (5 years), `none` for no limit", NULL},
+    [O_STRICT] = {"strict", 0, NULL, "reject events carrying keys the policy does not declare\n"
+                                     "(by default they are ignored and counted), and events\n"
+                                     "after which a field the tier conditions or the rules of\n"
+                                     "their type read still has no value (by default it reads\n"
+                                     "as its zero value: the first enum value, false, 0, \"\")", NULL},
+    [O_LOG] = {"log", 0, "FILE", "also write every event and decision to the SQLite\n"
+                                 "decision log FILE (a new file; docs/audit-log.md)", NULL},
+    [O_RESUME] = {"resume", 0, NULL, "continue the log FILE after a crash or a stop: verify it,\n"
+                                     "rebuild the engine from it, skip the input events it\n"
+                                     "already holds (by sequence number) and go on from there", NULL},
+    [O_LOG_BATCH] = {"log-batch", 0, "N", "events per log transaction (default 4096)", NULL},
+    [O_LOG_SYNC] = {"log-sync", 0, "MODE", "`full` (default: a committed batch survives a power\n"
+                                           "loss) or `normal` (survives a killed process)", NULL},
+    [O_KEY] = {"pseudonymize-key", 0, "FILE", "store HMAC-SHA256(key, case id) in the log instead\n"
+                                              "of case ids (the key is FILE's bytes)", NULL},
+    [O_QUIET] = {"quiet", 'q', NULL, "print nothing on stderr but errors", NULL},
+};
+
+const cli_cmd cmd_run_args = {
+    .name = "run",
+    .synopsis =
+        "usage: slate run [OPTIONS] POLICY [EVENTS]\n"
+        "\n"
+        "Run a policy over a stream of case events and print every decision it makes,\n"
+        "one JSON object per line, in order.  POLICY is a .slate file (compiled first)\n"
+        "or a compiled .slc image.  EVENTS is a JSON Lines file, or `-` (the default)\n"
+        "for standard input; it is read as it arrives, so a live stream works.\n"
+        "\n"
+        "Each event line holds `case`, `type`, `at` (RFC 3339 with an offset, or epoch\n"
+        "milliseconds), optionally `id`, and case fields the policy declares.  A line\n"
+        "that cannot be used becomes a `reject` decision with the reason, and the run\n"
+        "goes on.\n"
+        "\n",
+    .opts = opts,
+    .nopts = CLI_NOPTS(opts),
+    .column = 22,
+    .epilogue =
+        "\n"
+        "exit status: 0 the stream was processed (rejected events included), 1 the\n"
+        "policy has errors (or the log belongs to another run), 2 usage error, 3 I/O or\n"
+        "internal error\n",
+    .missing = "option `%s` needs a value",
+};
 
 /* The log's `strict` option (rerun.h): 2 for --strict (undeclared keys and
  * fields without a value rejected); 1, undeclared keys only, is what logs
@@ -124,24 +140,6 @@ static int parse_duration_arg(const char *s, int64_t *ms)
     return ev_parse_duration(s, strlen(s), ms);
 }
 
-enum { O_OUT, O_UNTIL, O_TOLERANCE, O_LOG, O_LOG_BATCH, O_LOG_SYNC, O_KEY, O_MAX_SKIP, O_NONE };
-
-static int value_option(const char *a, const char **name)
-{
-    static const char *const names[] = {"--output",   "--until",    "--tolerance",
-                                        "--log",      "--log-batch", "--log-sync",
-                                        "--pseudonymize-key", "--max-skip"};
-    if (!strcmp(a, "-o")) return *name = a, O_OUT;
-    for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++) {
-        size_t n = strlen(names[k]);
-        if (!strncmp(a, names[k], n) && (a[n] == '\0' || a[n] == '=')) {
-            *name = names[k];
-            return k;
-        }
-    }
-    return O_NONE;
-}
-
 /* Neither the decisions (-o, or standard output) nor the log may be written over
  * the policy, the events or the key, nor over each other.  0 or EXIT_USAGE. */
 static int refuse_clobber(const run_opts *o)
@@ -162,35 +160,27 @@ static int parse_args(int argc, char **argv, run_opts *o)
     memset(o, 0, sizeof *o);
     o->until = INT64_MIN;
     o->max_skip_ms = RUNNER_MAX_SKIP_DEFAULT_MS;
-    int npos = 0, only_files = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *name = NULL, *val = NULL;
-        int k = only_files ? O_NONE : value_option(a, &name);
-        if (k != O_NONE) {
-            const char *eq = strchr(a, '=');
-            if (eq && k != O_OUT) {
-                val = eq + 1;
-            } else if (i + 1 < argc) {
-                val = argv[++i];
-            } else {
-                return cli_usage_error("run", "option `%s` needs a value", name);
-            }
-        }
+    int npos = 0;
+    cli_parser ap;
+    cli_args(&ap, &cmd_run_args, argc, argv);
+    for (int k; (k = cli_next(&ap)) != CLI_END;) {
+        const char *val = ap.arg;
         char why[128];
         switch (k) {
-        case O_OUT: o->out = val; continue;
-        case O_LOG: o->log = val; continue;
-        case O_KEY: o->key_file = val; continue;
+        case CLI_STOP: return ap.status == EXIT_OK ? -1 : ap.status;
+        case O_OUT: o->out = val; break;
+        case O_LOG: o->log = val; break;
+        case O_KEY: o->key_file = val; break;
         case O_UNTIL:
             if (parse_time_arg(val, &o->until, why, sizeof why))
                 return cli_usage_error("run", "--until: `%s` is not RFC 3339 or epoch "
                                               "milliseconds: %s", val, why);
-            continue;
+            break;
         case O_TOLERANCE:
             if (parse_duration_arg(val, &o->tolerance_ms))
                 return cli_usage_error("run", "--tolerance: `%s` is not a duration (expected "
                                               "seconds or e.g. \"30s\", \"5m\", \"1h30m\")", val);
-            continue;
+            break;
         case O_MAX_SKIP:
             o->max_skip_given = 1;
             if (!strcmp(val, "none")) {
@@ -199,7 +189,7 @@ static int parse_args(int argc, char **argv, run_opts *o)
                 return cli_usage_error("run", "--max-skip: `%s` is not a duration of more than 0 "
                                               "(e.g. \"30d\", \"12h\", or seconds) nor `none`", val);
             }
-            continue;
+            break;
         case O_LOG_BATCH: {
             char *end;
             errno = 0;
@@ -207,37 +197,21 @@ static int parse_args(int argc, char **argv, run_opts *o)
             if (!all_digits(val) || errno || n == 0 || n > 1000000)
                 return cli_usage_error("run", "--log-batch: expected 1 to 1000000, not `%s`", val);
             o->log_batch = (unsigned)n;
-            continue;
+            break;
         }
         case O_LOG_SYNC:
             if (!strcmp(val, "normal")) o->log_sync_normal = 1;
             else if (!strcmp(val, "full")) o->log_sync_normal = 0;
             else return cli_usage_error("run", "--log-sync: expected `full` or `normal`, not `%s`", val);
-            continue;
-        default: break;
+            break;
+        case O_STRICT: o->strict = 1; break;
+        case O_QUIET: o->quiet = 1; break;
+        case O_RESUME: o->resume = 1; break;
+        default:
+            if (npos == 0) o->policy = val;
+            else if (npos == 1) o->events = val;
+            npos++;
         }
-        if (only_files) {
-        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(help, stdout);
-            return -1;
-        } else if (!strcmp(a, "--strict")) {
-            o->strict = 1;
-            continue;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            o->quiet = 1;
-            continue;
-        } else if (!strcmp(a, "--resume")) {
-            o->resume = 1;
-            continue;
-        } else if (!strcmp(a, "--")) {
-            only_files = 1;
-            continue;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage_error("run", "unknown option `%s`", a);
-        }
-        if (npos == 0) o->policy = a;
-        else if (npos == 1) o->events = a;
-        npos++;
     }
     if (!o->policy) return cli_usage_error("run", "no policy given");
     if (npos > 2) return cli_usage_error("run", "too many arguments: one policy, one event file");

@@ -15,47 +15,70 @@
 #include "js.h"
 #include "worker.h"
 
-static const char help[] =
-    "usage: slate serve [OPTIONS] POLICY\n"
-    "\n"
-    "Run POLICY live over the NATS JetStream streams `slate publish` fills: lease a\n"
-    "fair share of the partitions (shared with the other workers), run one engine\n"
-    "per partition, publish each decision to slate.decisions.<p> (message id\n"
-    "\"<p>:<event seq>:<index>\", so nothing is stored twice) and acknowledge each\n"
-    "event once its decisions are stored.  Every second, partitions with open\n"
-    "cases get a `tick` at now minus the tolerance, recorded in their event\n"
-    "stream, so breaches fire on time and a replay sees the same.\n"
-    "\n"
-    "  --nats URL            NATS servers, comma-separated (default\n"
-    "                        nats://127.0.0.1:4222)\n"
-    "  --partitions N        partitions, as given to `slate publish` (default 8)\n"
-    "  --worker NAME         this worker's name, unique among live workers\n"
-    "                        (default HOST-PID; A-Z a-z 0-9 _ -)\n"
-    "  --tolerance DUR       accept events up to DUR late; ticks are at now minus\n"
-    "                        DUR (\"30s\", \"5m\", or seconds; default 0)\n"
-    "  --checkpoint-every X  checkpoint each partition after X events (a number),\n"
-    "                        or X time (\"30s\"), or both (\"10000,60s\"; the default)\n"
-    "  --metrics ADDR:PORT   serve Prometheus metrics at http://ADDR:PORT/metrics\n"
-    "                        (a bare PORT binds 127.0.0.1)\n"
-    "  --replicas R          replicas of streams and buckets created here (default 1;\n"
-    "                        3 for a three-server cluster)\n"
-    "  --timeout S           seconds to keep trying to reach NATS at start (default 30)\n"
-    "  --lease-ttl S         lease lifetime, the same for every worker (default 6)\n"
-    "  --drain S             longest wait for acknowledgements on SIGTERM (default 30)\n"
-    "  --no-ticks            publish no ticks: time moves with the events only, as in\n"
-    "                        `slate run` (for comparisons and tests; docs/deploy.md)\n"
-    "  --strict              reject events carrying keys the policy does not declare\n"
-    "  --log-time            begin each notice with the time (RFC 3339, UTC)\n"
-    "  -q, --quiet           fewer notices on stderr\n"
-    "\n"
-    "SIGTERM (or SIGINT) drains: no new batches, the current ones finish and are\n"
-    "acknowledged, leases are released, exit 0.  SIGHUP compiles POLICY again and,\n"
-    "if it has no errors, swaps every engine to it (recorded in each partition's\n"
-    "stream); a policy with errors is refused and the old one keeps running.\n"
-    "\n"
-    "exit status: 0 drained, 1 the policy has errors, or a stream, bucket or\n"
-    "worker name conflicts, 2 usage error, 3 NATS unreachable at start, metrics\n"
-    "address unusable, or events left unacknowledged by the drain\n";
+enum {
+    O_NATS, O_PARTITIONS, O_WORKER, O_TOLERANCE, O_CHECKPOINT_EVERY, O_METRICS, O_REPLICAS,
+    O_TIMEOUT, O_LEASE_TTL, O_DRAIN, O_NO_TICKS, O_STRICT, O_LOG_TIME, O_QUIET
+};
+
+static const cli_opt opts[] = {
+    [O_NATS] = {"nats", 0, "URL", "NATS servers, comma-separated (default\n"
+                                  "nats://127.0.0.1:4222)", "`--nats` needs a URL"},
+    [O_PARTITIONS] = {"partitions", 0, "N", "partitions, as given to `slate publish` (default 8)",
+                      "`--partitions` needs a number"},
+    [O_WORKER] = {"worker", 0, "NAME", "this worker's name, unique among live workers\n"
+                                       "(default HOST-PID; A-Z a-z 0-9 _ -)", "`--worker` needs a name"},
+    [O_TOLERANCE] = {"tolerance", 0, "DUR", "accept events up to DUR late; ticks are at now minus\n"
+                                            "DUR (\"30s\", \"5m\", or seconds; default 0)",
+                     "`--tolerance` needs a duration"},
+    [O_CHECKPOINT_EVERY] = {"checkpoint-every", 0, "X",
+                            "checkpoint each partition after X events (a number),\n"
+                            "or X time (\"30s\"), or both (\"10000,60s\"; the default)",
+                            "`--checkpoint-every` needs N events or a time"},
+    [O_METRICS] = {"metrics", 0, "ADDR:PORT", "serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+                                              "(a bare PORT binds 127.0.0.1)",
+                   "`--metrics` needs ADDR:PORT"},
+    [O_REPLICAS] = {"replicas", 0, "R", "replicas of streams and buckets created here (default 1;\n"
+                                        "3 for a three-server cluster)", "`--replicas` needs a number"},
+    [O_TIMEOUT] = {"timeout", 0, "S", "seconds to keep trying to reach NATS at start (default 30)",
+                   "`--timeout` needs a number of seconds"},
+    [O_LEASE_TTL] = {"lease-ttl", 0, "S", "lease lifetime, the same for every worker (default 6)",
+                     "`--lease-ttl` needs a number of seconds"},
+    [O_DRAIN] = {"drain", 0, "S", "longest wait for acknowledgements on SIGTERM (default 30)",
+                 "`--drain` needs a number of seconds"},
+    [O_NO_TICKS] = {"no-ticks", 0, NULL, "publish no ticks: time moves with the events only, as in\n"
+                                         "`slate run` (for comparisons and tests; docs/deploy.md)", NULL},
+    [O_STRICT] = {"strict", 0, NULL, "reject events carrying keys the policy does not declare", NULL},
+    [O_LOG_TIME] = {"log-time", 0, NULL, "begin each notice with the time (RFC 3339, UTC)", NULL},
+    [O_QUIET] = {"quiet", 'q', NULL, "fewer notices on stderr", NULL},
+};
+
+const cli_cmd cmd_serve_args = {
+    .name = "serve",
+    .synopsis =
+        "usage: slate serve [OPTIONS] POLICY\n"
+        "\n"
+        "Run POLICY live over the NATS JetStream streams `slate publish` fills: lease a\n"
+        "fair share of the partitions (shared with the other workers), run one engine\n"
+        "per partition, publish each decision to slate.decisions.<p> (message id\n"
+        "\"<p>:<event seq>:<index>\", so nothing is stored twice) and acknowledge each\n"
+        "event once its decisions are stored.  Every second, partitions with open\n"
+        "cases get a `tick` at now minus the tolerance, recorded in their event\n"
+        "stream, so breaches fire on time and a replay sees the same.\n"
+        "\n",
+    .opts = opts,
+    .nopts = CLI_NOPTS(opts),
+    .column = 24,
+    .epilogue =
+        "\n"
+        "SIGTERM (or SIGINT) drains: no new batches, the current ones finish and are\n"
+        "acknowledged, leases are released, exit 0.  SIGHUP compiles POLICY again and,\n"
+        "if it has no errors, swaps every engine to it (recorded in each partition's\n"
+        "stream); a policy with errors is refused and the old one keeps running.\n"
+        "\n"
+        "exit status: 0 drained, 1 the policy has errors, or a stream, bucket or\n"
+        "worker name conflicts, 2 usage error, 3 NATS unreachable at start, metrics\n"
+        "address unusable, or events left unacknowledged by the drain\n",
+};
 
 static volatile sig_atomic_t term_flag, hup_flag;
 
@@ -130,26 +153,31 @@ int cmd_serve(int argc, char **argv)
     const char *parts = NULL, *tol = NULL, *ckpt = NULL, *replicas = NULL, *timeout = NULL,
                *ttl = NULL, *drain = NULL;
     int quiet = 0;
-    const cli_opt opts[] = {
-        {"--nats", &o.url, NULL, "`--nats` needs a URL"},
-        {"--partitions", &parts, NULL, "`--partitions` needs a number"},
-        {"--worker", &o.name, NULL, "`--worker` needs a name"},
-        {"--tolerance", &tol, NULL, "`--tolerance` needs a duration"},
-        {"--checkpoint-every", &ckpt, NULL, "`--checkpoint-every` needs N events or a time"},
-        {"--metrics", &o.metrics, NULL, "`--metrics` needs ADDR:PORT"},
-        {"--replicas", &replicas, NULL, "`--replicas` needs a number"},
-        {"--timeout", &timeout, NULL, "`--timeout` needs a number of seconds"},
-        {"--lease-ttl", &ttl, NULL, "`--lease-ttl` needs a number of seconds"},
-        {"--drain", &drain, NULL, "`--drain` needs a number of seconds"},
-        {"--no-ticks", NULL, &o.no_ticks, NULL},
-        {"--strict", NULL, &o.strict, NULL},
-        {"--log-time", NULL, &o.log_time, NULL},
-        {"-q", NULL, &quiet, NULL},
-        {"--quiet", NULL, &quiet, NULL},
-    };
-    int st = cli_parse_file_args(argc, argv, "serve", help, opts, (int)(sizeof opts / sizeof opts[0]),
-                                 "policy", &o.policy);
-    if (st >= 0) return st;
+    cli_parser ap;
+    cli_args(&ap, &cmd_serve_args, argc, argv);
+    for (int k; (k = cli_next(&ap)) != CLI_END;) {
+        switch (k) {
+        case CLI_STOP: return ap.status;
+        case O_NATS: o.url = ap.arg; break;
+        case O_PARTITIONS: parts = ap.arg; break;
+        case O_WORKER: o.name = ap.arg; break;
+        case O_TOLERANCE: tol = ap.arg; break;
+        case O_CHECKPOINT_EVERY: ckpt = ap.arg; break;
+        case O_METRICS: o.metrics = ap.arg; break;
+        case O_REPLICAS: replicas = ap.arg; break;
+        case O_TIMEOUT: timeout = ap.arg; break;
+        case O_LEASE_TTL: ttl = ap.arg; break;
+        case O_DRAIN: drain = ap.arg; break;
+        case O_NO_TICKS: o.no_ticks = 1; break;
+        case O_STRICT: o.strict = 1; break;
+        case O_LOG_TIME: o.log_time = 1; break;
+        case O_QUIET: quiet = 1; break;
+        default:
+            if (o.policy) return cli_usage_error("serve", "one policy at a time");
+            o.policy = ap.arg;
+        }
+    }
+    if (!o.policy) return cli_usage_error("serve", "no policy given");
     o.quiet = quiet;
     long v;
     o.nparts = 8;

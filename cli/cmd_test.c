@@ -29,21 +29,34 @@
 #include "slate.h"
 #include "slatec.h"
 
-static const char help[] =
-    "usage: slate test [--coverage-min PCT] [-v] [PATH...]\n"
-    "\n"
-    "Run the policy tests in every *.test file under each PATH (files or\n"
-    "directories; default policies/tests).  Each test pushes its events through\n"
-    "the policy it names on a fresh engine and checks the decisions against its\n"
-    "expectations; failures show what was expected and what was decided.  Then,\n"
-    "for each policy, lists the event rules, SLA tiers and ladder steps that no\n"
-    "test exercised.  The format is described in docs/policy-tests.md.\n"
-    "\n"
-    "  --coverage-min PCT  fail when a policy's coverage is below PCT percent\n"
-    "  -v                  print every test's decisions\n"
-    "\n"
-    "exit status: 0 all tests passed, 1 a test failed, a policy has errors or\n"
-    "coverage is too low, 2 usage error, 3 a file could not be read\n";
+enum { O_COVERAGE_MIN, O_VERBOSE };
+
+static const cli_opt opts[] = {
+    [O_COVERAGE_MIN] = {"coverage-min", 0, "PCT", "fail when a policy's coverage is below PCT percent",
+                        "--coverage-min needs a percentage"},
+    [O_VERBOSE] = {NULL, 'v', NULL, "print every test's decisions", NULL},
+};
+
+const cli_cmd cmd_test_args = {
+    .name = "test",
+    .synopsis =
+        "usage: slate test [--coverage-min PCT] [-v] [PATH...]\n"
+        "\n"
+        "Run the policy tests in every *.test file under each PATH (files or\n"
+        "directories; default policies/tests).  Each test pushes its events through\n"
+        "the policy it names on a fresh engine and checks the decisions against its\n"
+        "expectations; failures show what was expected and what was decided.  Then,\n"
+        "for each policy, lists the event rules, SLA tiers and ladder steps that no\n"
+        "test exercised.  The format is described in docs/policy-tests.md.\n"
+        "\n",
+    .opts = opts,
+    .nopts = CLI_NOPTS(opts),
+    .column = 22,
+    .epilogue =
+        "\n"
+        "exit status: 0 all tests passed, 1 a test failed, a policy has errors or\n"
+        "coverage is too low, 2 usage error, 3 a file could not be read\n",
+};
 
 /* ---- finding the files ------------------------------------------------------------ */
 
@@ -395,25 +408,21 @@ int cmd_test(int argc, char **argv)
     double min_cov = -1;
     int verbose = 0;
     strs paths = {0}, files = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(help, stdout);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--coverage-min")) {
+    cli_parser ap;
+    cli_args(&ap, &cmd_test_args, argc, argv);
+    for (int k; (k = cli_next(&ap)) != CLI_END;) {
+        if (k == CLI_STOP) {
+            return ap.status;
+        } else if (k == O_COVERAGE_MIN) {
             char *e;
-            if (i + 1 >= argc) return cli_usage_error("test", "--coverage-min needs a percentage");
-            min_cov = strtod(argv[++i], &e);
-            if (!*argv[i] || *e || min_cov < 0 || min_cov > 100)
-                return cli_usage_error("test", "bad percentage `%s` (0..100)", argv[i]);
-        } else if (!strcmp(a, "-v")) {
+            min_cov = strtod(ap.arg, &e);
+            if (!*ap.arg || *e || min_cov < 0 || min_cov > 100)
+                return cli_usage_error("test", "bad percentage `%s` (0..100)", ap.arg);
+        } else if (k == O_VERBOSE) {
             verbose = 1;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage_error("test", "unknown option `%s`", a);
-        } else {
-            strs_add(&paths, a);
         }
     }
+    for (int i = 1; i <= ap.noperands; i++) strs_add(&paths, argv[i]);
     if (!paths.n) strs_add(&paths, "policies/tests");
     int rc = EXIT_OK;
     for (size_t i = 0; i < paths.n; i++)

@@ -1,6 +1,6 @@
 /*
  * main.c - `slate`: dispatch to a subcommand in the manner of git.  Knows only the
- * command table (commands.def); each command does its own option parsing.
+ * command table (commands.def); each command reads its own options (cli/args.c).
  */
 #include <signal.h>
 #include <stdio.h>
