@@ -57,8 +57,8 @@
 
 /* ---- diagnostics in source order ------------------------------------------------ */
 
-void chk_report(chk_ctx *c, diag_level level, src_loc loc, const char *hint, const char *fmt,
-                ...)
+static void vreport(chk_ctx *c, diag_level level, const char *code, src_loc loc,
+                    const char *hint, const char *fmt, va_list ap)
 {
     if (c->npending == c->cap) {
         int cap = c->cap ? c->cap * 2 : 16;
@@ -71,12 +71,10 @@ void chk_report(chk_ctx *c, diag_level level, src_loc loc, const char *hint, con
         c->cap = cap;
     }
     char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     chk_pending *q = &c->pending[c->npending];
     q->level = level;
+    q->code = code;
     q->loc = loc;
     q->msg = strdup(msg);
     q->hint = hint ? strdup(hint) : NULL;
@@ -85,6 +83,24 @@ void chk_report(chk_ctx *c, diag_level level, src_loc loc, const char *hint, con
         fputs("slate: out of memory\n", stderr);
         abort();
     }
+}
+
+void chk_report(chk_ctx *c, diag_level level, src_loc loc, const char *hint, const char *fmt,
+                ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(c, level, NULL, loc, hint, fmt, ap);
+    va_end(ap);
+}
+
+void chk_report_code(chk_ctx *c, diag_level level, const char *code, src_loc loc,
+                     const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(c, level, code, loc, hint, fmt, ap);
+    va_end(ap);
 }
 
 static int pending_cmp(const void *a, const void *b)
@@ -100,7 +116,7 @@ void chk_flush(chk_ctx *c)
     if (c->npending) qsort(c->pending, (size_t)c->npending, sizeof *c->pending, pending_cmp);
     for (int i = 0; i < c->npending; i++) {
         chk_pending *q = &c->pending[i];
-        diag_report(c->d, q->level, q->loc, q->hint, "%s", q->msg);
+        diag_report_code(c->d, q->level, q->code, q->loc, q->hint, "%s", q->msg);
         free(q->msg);
         free(q->hint);
     }
@@ -635,23 +651,28 @@ static void check_sla(chk_ctx *c, ast_sla *t, ast_sla **default_tier)
     }
 }
 
+/* A rule condition that never or always holds: folded when it mentions no
+ * field, else proved over the fields' values (coverage.c). */
 static void warn_constant(chk_ctx *c, const ast_expr *cond, const char *if_true,
                           const char *if_false)
 {
-    int v;
-    if (!chk_constant_condition(cond, &v)) return;
-    chk_warn(c, cond->loc, v ? if_true : if_false, "condition is always %s",
-              v ? "true" : "false");
+    int v, never, always;
+    if (chk_constant_condition(cond, &v)) {
+        never = !v;
+        always = v;
+    } else if (!chk_condition_range(c, cond, &never, &always)) {
+        return;
+    }
+    if (!never && !always) return;
+    chk_report_code(c, DIAG_WARNING, always ? "W015" : "W014", cond->loc,
+                    always ? if_true : if_false, "condition is always %s",
+                    always ? "true" : "false");
 }
 
 static void check_rule(chk_ctx *c, ast_rule *r)
 {
     resolve_event(c, &r->event);
-    if (r->when) {
-        chk_condition(c, r->when);
-        warn_constant(c, r->when, "drop the `when`: the rule runs on every such event",
-                      "the rule never runs");
-    }
+    if (r->when) chk_condition(c, r->when); /* proved never/always later: warn_constant */
     check_actions(c, r->actions);
 }
 
@@ -680,7 +701,8 @@ static void warn_shadowed(chk_ctx *c)
                      "`%s` comes first and matches every case that `%s` matches; "
                      "move `%s` above it",
                      e->name.name, t->name.name, t->name.name);
-            chk_warn(c, t->name.loc, hint, "tier `%s` is shadowed by `%s` on line %d",
+            chk_report_code(c, DIAG_WARNING, "W010", t->name.loc, hint,
+                            "tier `%s` is shadowed by `%s` on line %d",
                       t->name.name, e->name.name, e->name.loc.line);
             break;
         }
@@ -692,15 +714,17 @@ static void warn_unused(chk_ctx *c)
     /* A second declaration of a name is already an error: say nothing more of it. */
     for (ast_clock *k = c->p->clocks; k; k = k->next)
         if (!k->used && find_clock(c, k->name.name) == k)
-            chk_warn(c, k->name.loc, "no tier gives it a target, so it never runs",
+            chk_report_code(c, DIAG_WARNING, "W001", k->name.loc,
+                            "no tier gives it a target, so it never runs",
                       "clock `%s` is never given a target", k->name.name);
     for (ast_ladder *l = c->p->ladders; l; l = l->next)
         if (!l->used && find_ladder(c, l->name.name) == l)
-            chk_warn(c, l->name.loc, "name it in a tier: `ladder NAME`",
+            chk_report_code(c, DIAG_WARNING, "W002", l->name.loc, "name it in a tier: `ladder NAME`",
                       "ladder `%s` is never used", l->name.name);
     for (ast_calendar *k = c->p->calendars; k; k = k->next)
         if (!k->used && find_calendar(c, k->name.name) == k)
-            chk_warn(c, k->name.loc, "no target or action counts time in it",
+            chk_report_code(c, DIAG_WARNING, "W003", k->name.loc,
+                            "no target or action counts time in it",
                       "calendar `%s` is never used", k->name.name);
 }
 
@@ -719,7 +743,8 @@ static void warn_late_start(chk_ctx *c, const ast_sla *default_tier)
             if (!g) break;
         }
         if (!t)
-            chk_warn(c, k->late_loc, "it only matters when a case's tier gives the clock no target",
+            chk_report_code(c, DIAG_WARNING, "W004", k->late_loc,
+                            "it only matters when a case's tier gives the clock no target",
                       "clock `%s` has a target in every tier, so it never starts late",
                       k->name.name);
     }
@@ -761,7 +786,14 @@ int chk_policy(ast_policy *p, diag_ctx *d)
     for (ast_sla *t = p->slas; t; t = t->next) check_sla(&c, t, &default_tier);
     for (ast_rule *r = p->rules; r; r = r->next) check_rule(&c, r);
 
-    warn_shadowed(&c);
+    /* Proofs over a policy with errors would only add noise to them. */
+    int errors = 0;
+    for (int i = 0; i < c.npending; i++) errors += c.pending[i].level == DIAG_ERROR;
+    if (!errors && !chk_tier_coverage(&c, default_tier)) warn_shadowed(&c);
+    if (!errors)
+        for (ast_rule *r = p->rules; r; r = r->next)
+            if (r->when) warn_constant(&c, r->when, "drop the `when`: the rule runs on every such event",
+                                       "the rule never runs");
     warn_unused(&c);
     warn_late_start(&c, default_tier);
     chk_flush(&c);

@@ -17,6 +17,7 @@ typedef struct chk_pending {
     diag_level level;
     src_loc loc;
     char *hint, *msg; /* malloc'd */
+    const char *code; /* "W010" (docs/diagnostics.md), or NULL; static */
     int seq;          /* report order, to keep the sort stable */
 } chk_pending;
 
@@ -35,6 +36,10 @@ typedef struct chk_ctx {
 /* Queue a diagnostic (printed by chk_flush in line order). */
 void chk_report(chk_ctx *c, diag_level level, src_loc loc, const char *hint, const char *fmt,
                 ...) __attribute__((format(printf, 5, 6)));
+/* The same, with a stable code from docs/diagnostics.md ("W010"; a literal). */
+void chk_report_code(chk_ctx *c, diag_level level, const char *code, src_loc loc,
+                     const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 #define chk_error(c, loc, hint, ...) chk_report((c), DIAG_ERROR, (loc), (hint), __VA_ARGS__)
 #define chk_warn(c, loc, hint, ...) chk_report((c), DIAG_WARNING, (loc), (hint), __VA_ARGS__)
 
@@ -64,6 +69,16 @@ int chk_constant_condition(const ast_expr *e, int *value);
 /* Sound but incomplete: true only when every case satisfying `later` also
  * satisfies `earlier`.  Both must be typed without errors. */
 int chk_implies(const chk_ctx *c, const ast_expr *later, const ast_expr *earlier);
+
+/* The coverage proof over the tier conditions (coverage.c): tiers that can
+ * never be chosen, cases that get no tier (with an example), a default tier
+ * never used.  Returns 1 when it decided everything it reports on, 0 when it
+ * could not (a typed error, too large): then nothing was said of shadowing. */
+int chk_tier_coverage(chk_ctx *c, const ast_sla *default_tier);
+
+/* Whether a typed condition never holds (*never) or always holds (*always)
+ * for any case; returns 0 (both 0) when it cannot tell. */
+int chk_condition_range(chk_ctx *c, const ast_expr *cond, int *never, int *always);
 
 /* True when the expression or anything below it has type TY_ERROR. */
 int chk_has_error(const ast_expr *e);

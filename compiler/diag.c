@@ -54,19 +54,26 @@ static void quote_source(const diag_ctx *d, src_loc loc)
     fputc('\n', d->out);
 }
 
-void diag_report(diag_ctx *d, diag_level level, src_loc loc, const char *hint,
-                 const char *fmt, ...)
+static void vreport(diag_ctx *d, diag_level level, const char *code, src_loc loc,
+                    const char *hint, const char *fmt, va_list ap)
 {
     if (level == DIAG_WARNING && d->werror) level = DIAG_ERROR;
     if (level == DIAG_ERROR) {
         d->errors++;
         if (d->max_errors && d->errors > d->max_errors) {
-            if (d->errors == d->max_errors + 1 && d->out)
+            if (d->errors == d->max_errors + 1 && d->out && !d->sink)
                 fprintf(d->out, "%s: too many errors, stopping here\n", d->file);
             return;
         }
     } else if (level == DIAG_WARNING) {
         d->warnings++;
+    }
+    if (d->sink) {
+        char msg[1024];
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        diag_item it = {d->file, loc, level, code, msg, hint};
+        d->sink(d->sink_arg, &it);
+        return;
     }
     if (!d->out) return; /* counted only */
     static const char *const names[] = {"error", "warning", "note"};
@@ -74,18 +81,34 @@ void diag_report(diag_ctx *d, diag_level level, src_loc loc, const char *hint,
         fprintf(d->out, "%s:%d:%d: %s: ", d->file, loc.line, loc.col, names[level]);
     else
         fprintf(d->out, "%s: %s: ", d->file, names[level]);
-    va_list ap;
-    va_start(ap, fmt);
     vfprintf(d->out, fmt, ap);
-    va_end(ap);
+    if (code) fprintf(d->out, " [%s]", code);
     fputc('\n', d->out);
     quote_source(d, loc);
     if (hint) fprintf(d->out, "      = hint: %s\n", hint);
 }
 
+void diag_report(diag_ctx *d, diag_level level, src_loc loc, const char *hint,
+                 const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(d, level, NULL, loc, hint, fmt, ap);
+    va_end(ap);
+}
+
+void diag_report_code(diag_ctx *d, diag_level level, const char *code, src_loc loc,
+                      const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(d, level, code, loc, hint, fmt, ap);
+    va_end(ap);
+}
+
 void diag_summary(const diag_ctx *d)
 {
-    if ((!d->errors && !d->warnings) || !d->out) return;
+    if ((!d->errors && !d->warnings) || !d->out || d->sink) return;
     fprintf(d->out, "%s: %d error%s, %d warning%s\n", d->file, d->errors,
             d->errors == 1 ? "" : "s", d->warnings, d->warnings == 1 ? "" : "s");
 }

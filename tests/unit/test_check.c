@@ -432,9 +432,12 @@ static void test_shadowed_tier(void **state)
     target(&t, tier(&t, "fine", f), "response", 4, 3600);
     const char *out = tb_check(&t);
     assert_int_equal(t.d.errors, 0);
-    assert_int_equal(t.d.warnings, 2);
-    assert_non_null(strstr(out, "t.slate:4:5: warning: tier `narrow` is shadowed by `wide` on line 3\n"));
-    assert_non_null(strstr(out, "t.slate:5:5: warning: tier `other` is shadowed by `wide` on line 3\n"));
+    assert_int_equal(t.d.warnings, 3);
+    assert_non_null(strstr(out, "t.slate:4:5: warning: tier `narrow` is shadowed by `wide` on line 3 [W010]\n"));
+    assert_non_null(strstr(out, "t.slate:5:5: warning: tier `other` is shadowed by `wide` on line 3 [W010]\n"));
+    /* No default tier: a low-tier case of another kind gets none. */
+    assert_non_null(strstr(out, "t.slate:6:5: warning: some cases get no tier, e.g. tier = low, "
+                                "kind = incident [W012]\n"));
     assert_null(strstr(out, "`fine`"));
     tb_free(&t);
 }
@@ -498,7 +501,7 @@ static void test_constant_rule(void **state)
     const char *out = tb_check(&t);
     assert_int_equal(t.d.errors, 0);
     assert_int_equal(t.d.warnings, 1);
-    assert_string_equal(out, "t.slate:1:16: warning: condition is always true\n"
+    assert_string_equal(out, "t.slate:1:16: warning: condition is always true [W015]\n"
                              "    1 | on opened when 1 == 1 {}\n"
                              "      |                ^~~~~~\n"
                              "      = hint: drop the `when`: the rule runs on every such event\n");
@@ -661,10 +664,11 @@ static void test_text_exact_message(void **state)
              "case { tier: enum { vip, high, low } }\n"
              "clock response starts on opened stops on responded\n"
              "sla a when tier == vip { response within 1h }\n"
-             "sla b when tier in (vip) { response within 2h }\n");
+             "sla b when tier in (vip) { response within 2h }\n"
+             "sla c { response within 3h }\n");
     assert_int_equal(l.rc, 0);
     assert_string_equal(l.out,
-                        "p.slate:5:5: warning: tier `b` is shadowed by `a` on line 4\n"
+                        "p.slate:5:5: warning: tier `b` is shadowed by `a` on line 4 [W010]\n"
                         "    5 | sla b when tier in (vip) { response within 2h }\n"
                         "      |     ^\n"
                         "      = hint: `a` comes first and matches every case that `b` "

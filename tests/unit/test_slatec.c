@@ -150,7 +150,7 @@ static void test_warnings_and_werror(void **state)
     assert_int_equal(slatec_compile(&o, "w.slate", warns, strlen(warns), &p, NULL, NULL), SLATE_OK);
     char *out = cap_close(&c);
     /* No summary unless asked for. */
-    assert_string_equal(out, "w.slate:5:16: warning: condition is always true\n"
+    assert_string_equal(out, "w.slate:5:16: warning: condition is always true [W015]\n"
                              "    5 | on opened when true { route a }\n"
                              "      |                ^~~~\n"
                              "      = hint: drop the `when`: the rule runs on every such event\n");
@@ -164,7 +164,7 @@ static void test_warnings_and_werror(void **state)
     o.summary = 1;
     assert_int_equal(slatec_check(&o, "w.slate", warns, strlen(warns)), SLATE_ERROR);
     out = cap_close(&c);
-    assert_non_null(strstr(out, "w.slate:5:16: error: condition is always true\n"));
+    assert_non_null(strstr(out, "w.slate:5:16: error: condition is always true [W015]\n"));
     assert_non_null(strstr(out, "w.slate: 1 error, 0 warnings\n"));
     free(out);
     assert_int_equal(o.errors, 1);
