@@ -39,6 +39,17 @@ static int take_opts(const slatec_opts *o, slatec_opts *mine)
     return 0;
 }
 
+/* diag.c's record, as the public struct for opts->on_diag. */
+static void to_public(void *arg, const diag_item *it)
+{
+    const slatec_opts *o = arg;
+    static const char *const names[] = {"error", "warning", "note"};
+    slatec_diag d = {it->file,         it->loc.line, it->loc.col, it->loc.end_line,
+                     it->loc.end_col,  names[it->level], it->code, it->message,
+                     it->hint};
+    o->on_diag(o->on_diag_arg, &d);
+}
+
 /* Hand the counts back, and end with the summary line when asked. */
 static void give_counts(slatec_opts *o, const slatec_opts *mine, const fe_unit *u)
 {
@@ -100,7 +111,14 @@ static int read_source(const slatec_opts *o, const char *file, char **text, size
     *text = slatec_read_file(file, len);
     if (*text) return SLATE_OK;
     int e = errno;
-    if (o->diag) fprintf(o->diag, "slate: cannot read %s: %s\n", file, strerror(e));
+    if (o->on_diag) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "cannot read %s: %s", file, strerror(e));
+        slatec_diag d = {file, 0, 0, 0, 0, "error", NULL, msg, NULL};
+        o->on_diag(o->on_diag_arg, &d);
+    } else if (o->diag) {
+        fprintf(o->diag, "slate: cannot read %s: %s\n", file, strerror(e));
+    }
     return e == ENOMEM ? SLATE_NOMEM : SLATEC_IO;
 }
 
@@ -115,7 +133,8 @@ static int front(const slatec_opts *o, const char *file, const char *src, size_t
         if (rc != SLATE_OK) return rc;
         src = text;
     }
-    int rc = fe_load_text(u, file, src, len, o->diag, o->werror);
+    int rc = fe_load_text_sink(u, file, src, len, o->diag, o->werror,
+                               o->on_diag ? to_public : NULL, (void *)o);
     free(text);
     return rc == 0 ? SLATE_OK : rc == 1 ? SLATE_ERROR : SLATE_NOMEM;
 }
