@@ -790,6 +790,7 @@ int chk_policy(ast_policy *p, diag_ctx *d)
     int errors = 0;
     for (int i = 0; i < c.npending; i++) errors += c.pending[i].level == DIAG_ERROR;
     if (!errors && !chk_tier_coverage(&c, default_tier)) warn_shadowed(&c);
+    if (!errors) chk_lint(&c);
     if (!errors)
         for (ast_rule *r = p->rules; r; r = r->next)
             if (r->when) warn_constant(&c, r->when, "drop the `when`: the rule runs on every such event",

@@ -80,6 +80,9 @@ int chk_tier_coverage(chk_ctx *c, const ast_sla *default_tier);
  * for any case; returns 0 (both 0) when it cannot tell. */
 int chk_condition_range(chk_ctx *c, const ast_expr *cond, int *never, int *always);
 
+/* The lint warnings of check_lint.c, on a tree checked without errors. */
+void chk_lint(chk_ctx *c);
+
 /* True when the expression or anything below it has type TY_ERROR. */
 int chk_has_error(const ast_expr *e);
 
