@@ -145,6 +145,14 @@ int slatec_check(slatec_opts *o, const char *file, const char *src, size_t len)
     if (!file || take_opts(o, &mine)) return SLATE_MISUSE;
     fe_unit u;
     int rc = front(&mine, file, src, len, &u);
+    /* Everything `build` refuses, `check` reports: run the back end too, and
+     * throw the image away. */
+    if (rc == SLATE_OK) {
+        uint8_t *img;
+        size_t n;
+        if (cg_compile(u.ast, &u.diag, &img, &n)) rc = u.diag.errors ? SLATE_ERROR : SLATE_NOMEM;
+        else free(img);
+    }
     give_counts(o, &mine, &u);
     fe_release(&u);
     return rc;

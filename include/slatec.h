@@ -82,7 +82,9 @@ typedef struct slatec_opts {
  * file `file` ("-": standard input), where an unreadable file is reported as
  * "slate: cannot read FILE: REASON" and gives SLATEC_IO. */
 
-/* Parse and check the policy; generate no code.  SLATE_OK when it has no
+/* Parse and check the policy, and lower it as slatec_compile() would (so it
+ * reports everything compiling would refuse: a target too long for the image,
+ * a zone with leap seconds), keeping no image.  SLATE_OK when it has no
  * errors (warnings, if any, were reported), SLATE_ERROR when it has. */
 SLATE_API int slatec_check(slatec_opts *o, const char *file, const char *src, size_t len);
 

@@ -256,9 +256,10 @@ static void test_index_spaces(void **state)
     r->actions = esc;
 
     const char *out = tb_check(&t);
-    /* business and night are unused; nothing else to say */
+    /* business and night are unused, response never stops; nothing else to say */
     assert_int_equal(t.d.errors, 0);
-    assert_int_equal(t.d.warnings, 2);
+    assert_int_equal(t.d.warnings, 3);
+    assert_non_null(strstr(out, "warning: clock `response` can never stop [W022]"));
     assert_non_null(strstr(out, "warning: calendar `business` is never used"));
     assert_int_equal(b->index, 0);
     assert_int_equal(n->index, 1);
@@ -432,7 +433,7 @@ static void test_shadowed_tier(void **state)
     target(&t, tier(&t, "fine", f), "response", 4, 3600);
     const char *out = tb_check(&t);
     assert_int_equal(t.d.errors, 0);
-    assert_int_equal(t.d.warnings, 3);
+    assert_int_equal(t.d.warnings, 4); /* and W022: `response` never stops */
     assert_non_null(strstr(out, "t.slate:4:5: warning: tier `narrow` is shadowed by `wide` on line 3 [W010]\n"));
     assert_non_null(strstr(out, "t.slate:5:5: warning: tier `other` is shadowed by `wide` on line 3 [W010]\n"));
     /* No default tier: a low-tier case of another kind gets none. */

@@ -171,10 +171,10 @@ static void test_warnings_and_werror(void **state)
     assert_int_equal(o.warnings, 0);
 }
 
-/* Check stops before the back end.  The step and duration limits of the image
- * format (VRF_MAX_MS, about 31,700 years) are the back end's to enforce
- * (lower.h): a `require` 20,000,000 days away checks clean and does not
- * compile. */
+/* Check finds everything the back end refuses: the duration limits of the
+ * image format (VRF_MAX_MS, about 31,700 years) are the back end's to enforce
+ * (lower.h), and `check` runs it too, so a `require` 20,000,000 days away
+ * fails both, with the limit in hours and days. */
 static void test_check_only(void **state)
 {
     (void)state;
@@ -188,15 +188,19 @@ static void test_check_only(void **state)
     cap c;
     slatec_opts o = SLATEC_OPTS_INIT;
     o.diag = cap_open(&c);
-    assert_int_equal(slatec_check(&o, "far.slate", far, strlen(far)), SLATE_OK);
-    assert_int_equal(o.errors, 0);
-    assert_int_equal(c.len, 0);
+    assert_int_equal(slatec_check(&o, "far.slate", far, strlen(far)), SLATE_ERROR);
+    assert_int_equal(o.errors, 1);
+    char *first = cap_close(&c);
+    assert_non_null(strstr(first, "far.slate:6:37: error: duration is too long: at most "
+                                  "277777777 hours (11574074 days)\n"));
+    free(first);
+    o.diag = cap_open(&c);
     slate_program *p;
     assert_int_equal(slatec_compile(&o, "far.slate", far, strlen(far), &p, NULL, NULL), SLATE_ERROR);
     assert_null(p);
     assert_int_equal(o.errors, 1);
     char *out = cap_close(&c);
-    assert_non_null(strstr(out, "far.slate:6:37: error: duration must be positive and at most"));
+    assert_non_null(strstr(out, "far.slate:6:37: error: duration is too long: at most"));
     free(out);
 }
 
