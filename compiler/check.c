@@ -44,7 +44,8 @@
  *
  * The policy's calendar count, `always` index and default tier (the one tier
  * without `when`) are not stored in the AST: code generation recomputes them from
- * the rules above.  Nothing is filled when the parser reported errors.
+ * the rules above.  After syntax errors the tree is checked all the same (see "Recovery"), but
+ * it is never lowered.
  */
 #include "check.h"
 
@@ -111,12 +112,89 @@ static int pending_cmp(const void *a, const void *b)
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* ---- recovery after syntax errors ------------------------------------------------ *
+ *
+ * A declaration the parser could not read is missing from the tree, and a part
+ * of one (a clock's `starts on`, an enum's values) may be.  The checker still
+ * runs, so the name and type errors of what did parse are reported with the
+ * syntax errors, but only those that cannot be echoes of the gap:
+ *
+ *  - a name the checker cannot resolve is reported only when every occurrence
+ *    of it in the text is a use it reports (a name that also occurs elsewhere
+ *    may be declared in the part that did not parse);
+ *  - type errors and values out of range are reported (they are about what
+ *    parsed), but for durations and dates, which the scanner leaves at 0 when
+ *    it refuses one;
+ *  - nothing else: warnings, and errors about what a declaration lacks, could
+ *    all come from the gap. */
+
+/* The name between the first pair of backticks of a name error, or NULL. */
+static const char *name_error(const char *msg, char *buf, size_t size)
+{
+    static const char *const forms[] = {"unknown ", "` is not a value of ", "` is not a field",
+                                        "` is not a level"};
+    int hit = 0;
+    for (size_t i = 0; i < sizeof forms / sizeof *forms && !hit; i++)
+        hit = i == 0 ? !strncmp(msg, forms[0], strlen(forms[0])) : strstr(msg, forms[i]) != NULL;
+    if (!hit) return NULL;
+    const char *a = strchr(msg, '`'), *b = a ? strchr(a + 1, '`') : NULL;
+    if (!b || (size_t)(b - a) > size) return NULL;
+    memcpy(buf, a + 1, (size_t)(b - a - 1));
+    buf[b - a - 1] = '\0';
+    return buf;
+}
+
+static int ident_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_';
+}
+
+/* Whole-word occurrences of `name` in the source. */
+static int occurrences(const diag_ctx *d, const char *name)
+{
+    size_t n = strlen(name);
+    int count = 0;
+    if (!d->src || !n) return 0;
+    for (const char *p = d->src, *end = d->src + d->len; p + n <= end; p++)
+        if (!memcmp(p, name, n) && (p == d->src || !ident_char(p[-1])) &&
+            (p + n == end || !ident_char(p[n])))
+            count++;
+    return count;
+}
+
+static int kept_after_syntax_errors(const chk_ctx *c, const chk_pending *q)
+{
+    /* Not durations and dates: one the scanner refused is 0 in the tree. */
+    static const char *const about_what_parsed[] = {
+        "cannot compare ", "a condition must be bool", "needs bool operands", "cannot use `",
+        "cannot set `",    "percentage ",              "is empty",            "time out of range",
+        "duplicate "};
+    if (q->level != DIAG_ERROR) return 0;
+    char name[128];
+    if (name_error(q->msg, name, sizeof name)) {
+        int reported = 0;
+        for (int i = 0; i < c->npending; i++) {
+            char other[128];
+            const char *o = c->pending[i].level == DIAG_ERROR
+                                ? name_error(c->pending[i].msg, other, sizeof other)
+                                : NULL;
+            reported += o && !strcmp(o, name);
+        }
+        return occurrences(c->d, name) <= reported;
+    }
+    for (size_t i = 0; i < sizeof about_what_parsed / sizeof *about_what_parsed; i++)
+        if (strstr(q->msg, about_what_parsed[i])) return 1;
+    return 0;
+}
+
 void chk_flush(chk_ctx *c)
 {
     if (c->npending) qsort(c->pending, (size_t)c->npending, sizeof *c->pending, pending_cmp);
     for (int i = 0; i < c->npending; i++) {
         chk_pending *q = &c->pending[i];
-        diag_report_code(c->d, q->level, q->code, q->loc, q->hint, "%s", q->msg);
+        if (!c->partial || kept_after_syntax_errors(c, q))
+            diag_report_code(c->d, q->level, q->code, q->loc, q->hint, "%s", q->msg);
         free(q->msg);
         free(q->hint);
     }
@@ -774,9 +852,9 @@ int chk_policy(ast_policy *p, diag_ctx *d)
     chk_ctx c = {.p = p, .d = d};
     int errors0 = d->errors;
 
-    /* A tree with syntax errors has gaps (a declaration that did not parse is
-     * missing): checking it would only add follow-on errors. */
-    if (d->errors) return 0;
+    /* A tree with syntax errors has gaps: see "Recovery" above for what is
+     * still reported. */
+    c.partial = d->errors > 0;
     declare(&c);
     for (ast_field *f = p->fields; f; f = f->next) check_required(&c, f);
     for (ast_calendar *k = p->calendars; k; k = k->next) chk_calendar(&c, k);
@@ -787,7 +865,7 @@ int chk_policy(ast_policy *p, diag_ctx *d)
     for (ast_rule *r = p->rules; r; r = r->next) check_rule(&c, r);
 
     /* Proofs over a policy with errors would only add noise to them. */
-    int errors = 0;
+    int errors = c.partial;
     for (int i = 0; i < c.npending; i++) errors += c.pending[i].level == DIAG_ERROR;
     if (!errors && !chk_tier_coverage(&c, default_tier)) warn_shadowed(&c);
     if (!errors) chk_lint(&c);

@@ -31,6 +31,8 @@ typedef struct chk_ctx {
     int always_cal; /* index of the `always` calendar, declared or implicit */
     chk_pending *pending;
     int npending, cap;
+    int partial;    /* the parser reported errors: the tree has gaps (check.c,
+                       "Recovery") */
 } chk_ctx;
 
 /* Queue a diagnostic (printed by chk_flush in line order). */

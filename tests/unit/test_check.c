@@ -510,12 +510,23 @@ static void test_constant_rule(void **state)
 }
 
 /* After syntax errors the tree has gaps: the checker stays quiet. */
-static void test_skipped_after_syntax_errors(void **state)
+/* After syntax errors the tree has gaps: a name that occurs only where it is
+ * used is still an error, one that occurs elsewhere too (perhaps in the part
+ * that did not parse) is not reported, and neither is any warning. */
+static void test_partial_after_syntax_errors(void **state)
 {
     (void)state;
     tb t;
     tb_init(&t, "on opend {}\n");
     rule(&t, "opend", 0, NULL);
+    t.d.errors = 1;
+    assert_int_equal(chk_policy(t.p, &t.d), 1);
+    fflush(t.f);
+    assert_non_null(strstr(t.out, "t.slate:1:4: error: unknown event type `opend`\n"));
+    tb_free(&t);
+
+    tb_init(&t, "on analysed {}\nevents { analysed bad }\n");
+    rule(&t, "analysed", 0, NULL); /* the `events` block did not parse */
     t.d.errors = 1;
     assert_int_equal(chk_policy(t.p, &t.d), 0);
     fflush(t.f);
@@ -690,7 +701,7 @@ int main(void)
         cmocka_unit_test(test_shadowed_tier),
         cmocka_unit_test(test_ladder_order_and_dates),
         cmocka_unit_test(test_constant_rule),
-        cmocka_unit_test(test_skipped_after_syntax_errors),
+        cmocka_unit_test(test_partial_after_syntax_errors),
         cmocka_unit_test(test_set_checks),
         cmocka_unit_test(test_text_index_spaces),
         cmocka_unit_test(test_text_implicit_always),
