@@ -55,7 +55,6 @@ static const char *describe(const char *code)
         {"W020", "a ladder step escalating to a level at or below an earlier step's"},
         {"W021", "a `notify` or `route` target that looks like a typo of another"},
         {"W022", "a clock that can never stop"},
-        {"W023", "a calendar with no working hours"},
         {"W024", "a clock that starts and stops (or pauses and resumes) on one event"},
         {"W025", "`at D before breach` longer than a target it applies to"},
     };
