@@ -191,10 +191,12 @@ static int kept_after_syntax_errors(const chk_ctx *c, const chk_pending *q)
 void chk_flush(chk_ctx *c)
 {
     if (c->npending) qsort(c->pending, (size_t)c->npending, sizeof *c->pending, pending_cmp);
+    /* Decide first: the decision reads the other messages. */
+    for (int i = 0; i < c->npending; i++)
+        c->pending[i].keep = !c->partial || kept_after_syntax_errors(c, &c->pending[i]);
     for (int i = 0; i < c->npending; i++) {
         chk_pending *q = &c->pending[i];
-        if (!c->partial || kept_after_syntax_errors(c, q))
-            diag_report_code(c->d, q->level, q->code, q->loc, q->hint, "%s", q->msg);
+        if (q->keep) diag_report_code(c->d, q->level, q->code, q->loc, q->hint, "%s", q->msg);
         free(q->msg);
         free(q->hint);
     }

@@ -19,6 +19,7 @@ typedef struct chk_pending {
     char *hint, *msg; /* malloc'd */
     const char *code; /* "W010" (docs/diagnostics.md), or NULL; static */
     int seq;          /* report order, to keep the sort stable */
+    int keep;         /* chk_flush: printed (after syntax errors, not all are) */
 } chk_pending;
 
 /* State of one run of the checker over one policy. */
