@@ -32,6 +32,15 @@ typedef struct diag_item {
 
 typedef void diag_sink_fn(void *arg, const diag_item *it);
 
+/* A diagnostic held back by diag_hold() (internal to diag.c). */
+typedef struct diag_held {
+    diag_level level;
+    const char *code;
+    src_loc loc;
+    char *msg, *hint; /* malloc'd */
+    int seq;
+} diag_held;
+
 typedef struct diag_ctx {
     const char *file;  /* name printed before each location */
     const char *src;   /* the source text, for quoting lines; not owned */
@@ -42,6 +51,9 @@ typedef struct diag_ctx {
     int werror;        /* treat warnings as errors */
     diag_sink_fn *sink;/* when set, each diagnostic goes here instead of `out` */
     void *sink_arg;
+    int hold;          /* diag_hold(): counted now, printed by diag_release() */
+    diag_held *held;
+    int nheld, capheld;
 } diag_ctx;
 
 /* Set up a context over `src` (not copied: it must outlive the context). */
@@ -56,6 +68,12 @@ void diag_report(diag_ctx *d, diag_level level, src_loc loc, const char *hint,
 void diag_report_code(diag_ctx *d, diag_level level, const char *code, src_loc loc,
                       const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+
+/* Hold diagnostics back from now on (they are counted at once), then print
+ * them all sorted by position: the parser's and the checker's in one order.
+ * diag_release() must follow every diag_hold(). */
+void diag_hold(diag_ctx *d);
+void diag_release(diag_ctx *d);
 
 /* Shorthands for the common levels. */
 #define diag_error(d, loc, hint, ...) diag_report((d), DIAG_ERROR, (loc), (hint), __VA_ARGS__)

@@ -28,9 +28,12 @@ int fe_load_text_sink(fe_unit *u, const char *file, const char *src, size_t len,
     u->diag.werror = werror;
     u->diag.sink = sink;
     u->diag.sink_arg = sink_arg;
+    /* The parser's and the checker's diagnostics in one source order. */
+    diag_hold(&u->diag);
     u->ast = parse_policy(file, u->src, len, &u->diag);
+    if (u->ast) chk_policy(u->ast, &u->diag);
+    diag_release(&u->diag);
     if (!u->ast) return 3;
-    chk_policy(u->ast, &u->diag);
     return u->diag.errors ? 1 : 0;
 }
 
