@@ -29,18 +29,23 @@
 #include "slate.h"
 #include "slatec.h"
 
-enum { O_COVERAGE_MIN, O_VERBOSE };
+enum { O_COVERAGE_MIN, O_VERBOSE, O_FORMAT };
 
 static const cli_opt opts[] = {
     [O_COVERAGE_MIN] = {"coverage-min", 0, "PCT", "fail when a policy's coverage is below PCT percent",
                         "--coverage-min needs a percentage"},
     [O_VERBOSE] = {NULL, 'v', NULL, "print every test's decisions", NULL},
+    [O_FORMAT] = {"format", 0, "FMT",
+                  "json: one object a line on stdout per test result (file,\n"
+                  "line, column, end, severity, code, message, hints, test,\n"
+                  "result); coverage and the totals go to stderr.  text: the default",
+                  "--format needs text or json"},
 };
 
 const cli_cmd cmd_test_args = {
     .name = "test",
     .synopsis =
-        "usage: slate test [--coverage-min PCT] [-v] [PATH...]\n"
+        "usage: slate test [--coverage-min PCT] [-v] [--format text|json] [PATH...]\n"
         "\n"
         "Run the policy tests in every *.test file under each PATH (files or\n"
         "directories; default policies/tests).  Each test pushes its events through\n"
@@ -230,7 +235,33 @@ static int expects_rejects(const pt_test *t)
 
 /* Run test t of file f; print its result line (and why it failed).  Returns 1
  * when it passed. */
-static int run_test(const pt_file *f, const pt_test *t, policy *pol, int verbose)
+/* `--format json`: one object a line on stdout for a test's result (the fields
+ * of `slate check --format json`, plus `test` and `result`).  `details` are
+ * the lines of the failure, as hints. */
+static void json_result(const char *file, int line, const char *test, int ok, const char *message,
+                        const char *details)
+{
+    json_t *hints = json_array();
+    for (const char *p = details; p && *p;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        const char *q = p;
+        while (n && *q == ' ') q++, n--;
+        if (n) json_array_append_new(hints, json_stringn(q, n));
+        p += (size_t)(q - p) + n + (e ? 1 : 0);
+    }
+    json_t *o = json_pack("{s:s, s:i, s:i, s:n, s:s, s:n, s:s, s:o}", "file", file, "line", line,
+                          "column", 1, "end", "severity", ok ? "note" : "error", "code",
+                          "message", message, "hints", hints);
+    if (test) json_object_set_new(o, "test", json_string(test));
+    json_object_set_new(o, "result", json_string(ok ? "pass" : "fail"));
+    char *text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (text) printf("%s\n", text);
+    free(text);
+    json_decref(o);
+}
+
+static int run_test(const pt_file *f, const pt_test *t, policy *pol, int verbose, int json)
 {
     const slate_program *prog = pol->prog;
     char *out_text = NULL;
@@ -303,9 +334,15 @@ static int run_test(const pt_file *f, const pt_test *t, policy *pol, int verbose
         }
     }
     fclose(out);
-    printf("  %-4s %s\n", ok ? "ok" : "FAIL", t->name);
-    if (!ok) printf("       (%s:%d)\n", f->path, t->line);
-    fputs(out_text, stdout);
+    if (json) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "test `%s` %s", t->name, ok ? "passed" : "failed");
+        json_result(f->path, t->line, t->name, ok, msg, out_text);
+    } else {
+        printf("  %-4s %s\n", ok ? "ok" : "FAIL", t->name);
+        if (!ok) printf("       (%s:%d)\n", f->path, t->line);
+        fputs(out_text, stdout);
+    }
     free(out_text);
 
     dout_release(&o);
@@ -348,7 +385,7 @@ static int by_line(const void *a, const void *b)
 }
 
 /* Print what `pol` has that no test exercised.  Returns its coverage in percent. */
-static double report_coverage(const policy *pol)
+static double report_coverage(const policy *pol, FILE *to)
 {
     const slate_program *p = pol->prog;
     int nrules = pi_rule_count(p), ntiers = slate_program_tier_count(p), nsteps = 0;
@@ -391,11 +428,11 @@ static double report_coverage(const policy *pol)
     qsort(items, n, sizeof *items, by_line);
     for (size_t i = 0; i < n; i++) covered += pol->hit[items[i].line];
     double pct = n ? 100.0 * covered / n : 100.0;
-    printf("coverage of %s: %.1f%% (%u of %zu rules, tiers and ladder steps)\n", pol->path, pct,
+    fprintf(to, "coverage of %s: %.1f%% (%u of %zu rules, tiers and ladder steps)\n", pol->path, pct,
            covered, n);
-    if (covered < n) printf("  not exercised by any test:\n");
+    if (covered < n) fprintf(to, "  not exercised by any test:\n");
     for (size_t i = 0; i < n; i++)
-        if (!pol->hit[items[i].line]) printf("    line %-4u %s\n", items[i].line, items[i].text);
+        if (!pol->hit[items[i].line]) fprintf(to, "    line %-4u %s\n", items[i].line, items[i].text);
     free(items);
     free(seen);
     return pct;
@@ -406,7 +443,7 @@ static double report_coverage(const policy *pol)
 int cmd_test(int argc, char **argv)
 {
     double min_cov = -1;
-    int verbose = 0;
+    int verbose = 0, json = 0;
     strs paths = {0}, files = {0};
     cli_parser ap;
     cli_args(&ap, &cmd_test_args, argc, argv);
@@ -420,6 +457,10 @@ int cmd_test(int argc, char **argv)
                 return cli_usage_error("test", "bad percentage `%s` (0..100)", ap.arg);
         } else if (k == O_VERBOSE) {
             verbose = 1;
+        } else if (k == O_FORMAT) {
+            if (strcmp(ap.arg, "json") && strcmp(ap.arg, "text"))
+                return cli_usage_error("test", "--format needs text or json");
+            json = !strcmp(ap.arg, "json");
         }
     }
     for (int i = 1; i <= ap.noperands; i++) strs_add(&paths, argv[i]);
@@ -446,20 +487,34 @@ int cmd_test(int argc, char **argv)
         char err[512];
         if (pt_parse(files.v[i], text, len, &f, err, sizeof err)) {
             free(text);
-            fprintf(stderr, "%s\n", err);
-            printf("%s\n  FAIL (the file has an error)\n", files.v[i]);
+            if (json) {
+                /* "path:line: message" */
+                int line = 0;
+                const char *c = strstr(err, files.v[i]) == err ? err + strlen(files.v[i]) : NULL;
+                if (c && *c == ':') line = atoi(c + 1);
+                json_result(files.v[i], line, NULL, 0, err, "the file has an error");
+            } else {
+                fprintf(stderr, "%s\n", err);
+                printf("%s\n  FAIL (the file has an error)\n", files.v[i]);
+            }
             failed++;
             continue;
         }
         free(text);
-        printf("%s\n", files.v[i]);
+        if (!json) printf("%s\n", files.v[i]);
         policy *pol = get_policy(&ps, f.policy);
         if (!pol->prog) {
-            printf("  FAIL %s:%d: the policy %s does not compile\n", f.path, f.policy_line, f.policy);
+            char msg[600];
+            snprintf(msg, sizeof msg, "the policy %s does not compile", f.policy);
+            if (json)
+                for (size_t k = 0; k < f.ntests; k++)
+                    json_result(f.path, f.policy_line, f.tests[k].name, 0, msg, NULL);
+            else
+                printf("  FAIL %s:%d: %s\n", f.path, f.policy_line, msg);
             failed += (int)f.ntests;
         } else {
             for (size_t k = 0; k < f.ntests; k++) {
-                if (run_test(&f, &f.tests[k], pol, verbose)) passed++;
+                if (run_test(&f, &f.tests[k], pol, verbose, json)) passed++;
                 else failed++;
                 pol->ntests++;
             }
@@ -470,13 +525,13 @@ int cmd_test(int argc, char **argv)
     int low = 0;
     for (size_t i = 0; i < ps.n; i++) {
         if (!ps.v[i].prog || !ps.v[i].ntests) continue;
-        double pct = report_coverage(&ps.v[i]);
+        double pct = report_coverage(&ps.v[i], json ? stderr : stdout);
         if (min_cov >= 0 && pct + 1e-9 < min_cov) {
-            printf("  below the required %.1f%%\n", min_cov);
+            fprintf(json ? stderr : stdout, "  below the required %.1f%%\n", min_cov);
             low = 1;
         }
     }
-    printf("tests: %d passed, %d failed\n", passed, failed);
+    fprintf(json ? stderr : stdout, "tests: %d passed, %d failed\n", passed, failed);
     if (rc == EXIT_OK && (failed || low)) rc = EXIT_INPUT;
 
     for (size_t i = 0; i < ps.n; i++) {

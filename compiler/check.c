@@ -44,7 +44,8 @@
  *
  * The policy's calendar count, `always` index and default tier (the one tier
  * without `when`) are not stored in the AST: code generation recomputes them from
- * the rules above.  Nothing is filled when the parser reported errors.
+ * the rules above.  After syntax errors the tree is checked all the same (see "Recovery"), but
+ * it is never lowered.
  */
 #include "check.h"
 
@@ -57,8 +58,8 @@
 
 /* ---- diagnostics in source order ------------------------------------------------ */
 
-void chk_report(chk_ctx *c, diag_level level, src_loc loc, const char *hint, const char *fmt,
-                ...)
+static void vreport(chk_ctx *c, diag_level level, const char *code, src_loc loc,
+                    const char *hint, const char *fmt, va_list ap)
 {
     if (c->npending == c->cap) {
         int cap = c->cap ? c->cap * 2 : 16;
@@ -71,12 +72,10 @@ void chk_report(chk_ctx *c, diag_level level, src_loc loc, const char *hint, con
         c->cap = cap;
     }
     char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     chk_pending *q = &c->pending[c->npending];
     q->level = level;
+    q->code = code;
     q->loc = loc;
     q->msg = strdup(msg);
     q->hint = hint ? strdup(hint) : NULL;
@@ -87,6 +86,24 @@ void chk_report(chk_ctx *c, diag_level level, src_loc loc, const char *hint, con
     }
 }
 
+void chk_report(chk_ctx *c, diag_level level, src_loc loc, const char *hint, const char *fmt,
+                ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(c, level, NULL, loc, hint, fmt, ap);
+    va_end(ap);
+}
+
+void chk_report_code(chk_ctx *c, diag_level level, const char *code, src_loc loc,
+                     const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(c, level, code, loc, hint, fmt, ap);
+    va_end(ap);
+}
+
 static int pending_cmp(const void *a, const void *b)
 {
     const chk_pending *x = a, *y = b;
@@ -95,12 +112,91 @@ static int pending_cmp(const void *a, const void *b)
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* ---- recovery after syntax errors ------------------------------------------------ *
+ *
+ * A declaration the parser could not read is missing from the tree, and a part
+ * of one (a clock's `starts on`, an enum's values) may be.  The checker still
+ * runs, so the name and type errors of what did parse are reported with the
+ * syntax errors, but only those that cannot be echoes of the gap:
+ *
+ *  - a name the checker cannot resolve is reported only when every occurrence
+ *    of it in the text is a use it reports (a name that also occurs elsewhere
+ *    may be declared in the part that did not parse);
+ *  - type errors and values out of range are reported (they are about what
+ *    parsed), but for durations and dates, which the scanner leaves at 0 when
+ *    it refuses one;
+ *  - nothing else: warnings, and errors about what a declaration lacks, could
+ *    all come from the gap. */
+
+/* The name between the first pair of backticks of a name error, or NULL. */
+static const char *name_error(const char *msg, char *buf, size_t size)
+{
+    static const char *const forms[] = {"unknown ", "` is not a value of ", "` is not a field",
+                                        "` is not a level"};
+    int hit = 0;
+    for (size_t i = 0; i < sizeof forms / sizeof *forms && !hit; i++)
+        hit = i == 0 ? !strncmp(msg, forms[0], strlen(forms[0])) : strstr(msg, forms[i]) != NULL;
+    if (!hit) return NULL;
+    const char *a = strchr(msg, '`'), *b = a ? strchr(a + 1, '`') : NULL;
+    if (!b || (size_t)(b - a) > size) return NULL;
+    memcpy(buf, a + 1, (size_t)(b - a - 1));
+    buf[b - a - 1] = '\0';
+    return buf;
+}
+
+static int ident_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_';
+}
+
+/* Whole-word occurrences of `name` in the source. */
+static int occurrences(const diag_ctx *d, const char *name)
+{
+    size_t n = strlen(name);
+    int count = 0;
+    if (!d->src || !n) return 0;
+    for (const char *p = d->src, *end = d->src + d->len; p + n <= end; p++)
+        if (!memcmp(p, name, n) && (p == d->src || !ident_char(p[-1])) &&
+            (p + n == end || !ident_char(p[n])))
+            count++;
+    return count;
+}
+
+static int kept_after_syntax_errors(const chk_ctx *c, const chk_pending *q)
+{
+    /* Not durations and dates: one the scanner refused is 0 in the tree. */
+    static const char *const about_what_parsed[] = {
+        "cannot compare ", "a condition must be bool", "needs bool operands", "cannot use `",
+        "cannot set `",    "percentage ",              "is empty",            "time out of range",
+        "duplicate "};
+    if (q->level != DIAG_ERROR) return 0;
+    char name[128];
+    if (name_error(q->msg, name, sizeof name)) {
+        int reported = 0;
+        for (int i = 0; i < c->npending; i++) {
+            char other[128];
+            const char *o = c->pending[i].level == DIAG_ERROR
+                                ? name_error(c->pending[i].msg, other, sizeof other)
+                                : NULL;
+            reported += o && !strcmp(o, name);
+        }
+        return occurrences(c->d, name) <= reported;
+    }
+    for (size_t i = 0; i < sizeof about_what_parsed / sizeof *about_what_parsed; i++)
+        if (strstr(q->msg, about_what_parsed[i])) return 1;
+    return 0;
+}
+
 void chk_flush(chk_ctx *c)
 {
     if (c->npending) qsort(c->pending, (size_t)c->npending, sizeof *c->pending, pending_cmp);
+    /* Decide first: the decision reads the other messages. */
+    for (int i = 0; i < c->npending; i++)
+        c->pending[i].keep = !c->partial || kept_after_syntax_errors(c, &c->pending[i]);
     for (int i = 0; i < c->npending; i++) {
         chk_pending *q = &c->pending[i];
-        diag_report(c->d, q->level, q->loc, q->hint, "%s", q->msg);
+        if (q->keep) diag_report_code(c->d, q->level, q->code, q->loc, q->hint, "%s", q->msg);
         free(q->msg);
         free(q->hint);
     }
@@ -676,23 +772,28 @@ static void check_sla(chk_ctx *c, ast_sla *t, ast_sla **default_tier)
     }
 }
 
+/* A rule condition that never or always holds: folded when it mentions no
+ * field, else proved over the fields' values (coverage.c). */
 static void warn_constant(chk_ctx *c, const ast_expr *cond, const char *if_true,
                           const char *if_false)
 {
-    int v;
-    if (!chk_constant_condition(cond, &v)) return;
-    chk_warn(c, cond->loc, v ? if_true : if_false, "condition is always %s",
-              v ? "true" : "false");
+    int v, never, always;
+    if (chk_constant_condition(cond, &v)) {
+        never = !v;
+        always = v;
+    } else if (!chk_condition_range(c, cond, &never, &always)) {
+        return;
+    }
+    if (!never && !always) return;
+    chk_report_code(c, DIAG_WARNING, always ? "W015" : "W014", cond->loc,
+                    always ? if_true : if_false, "condition is always %s",
+                    always ? "true" : "false");
 }
 
 static void check_rule(chk_ctx *c, ast_rule *r)
 {
     resolve_event(c, &r->event);
-    if (r->when) {
-        chk_condition(c, r->when);
-        warn_constant(c, r->when, "drop the `when`: the rule runs on every such event",
-                      "the rule never runs");
-    }
+    if (r->when) chk_condition(c, r->when); /* proved never/always later: warn_constant */
     check_actions(c, r->actions);
 }
 
@@ -721,7 +822,8 @@ static void warn_shadowed(chk_ctx *c)
                      "`%s` comes first and matches every case that `%s` matches; "
                      "move `%s` above it",
                      e->name.name, t->name.name, t->name.name);
-            chk_warn(c, t->name.loc, hint, "tier `%s` is shadowed by `%s` on line %d",
+            chk_report_code(c, DIAG_WARNING, "W010", t->name.loc, hint,
+                            "tier `%s` is shadowed by `%s` on line %d",
                       t->name.name, e->name.name, e->name.loc.line);
             break;
         }
@@ -733,15 +835,17 @@ static void warn_unused(chk_ctx *c)
     /* A second declaration of a name is already an error: say nothing more of it. */
     for (ast_clock *k = c->p->clocks; k; k = k->next)
         if (!k->used && find_clock(c, k->name.name) == k)
-            chk_warn(c, k->name.loc, "no tier gives it a target, so it never runs",
+            chk_report_code(c, DIAG_WARNING, "W001", k->name.loc,
+                            "no tier gives it a target, so it never runs",
                       "clock `%s` is never given a target", k->name.name);
     for (ast_ladder *l = c->p->ladders; l; l = l->next)
         if (!l->used && find_ladder(c, l->name.name) == l)
-            chk_warn(c, l->name.loc, "name it in a tier: `ladder NAME`",
+            chk_report_code(c, DIAG_WARNING, "W002", l->name.loc, "name it in a tier: `ladder NAME`",
                       "ladder `%s` is never used", l->name.name);
     for (ast_calendar *k = c->p->calendars; k; k = k->next)
         if (!k->used && find_calendar(c, k->name.name) == k)
-            chk_warn(c, k->name.loc, "no target or action counts time in it",
+            chk_report_code(c, DIAG_WARNING, "W003", k->name.loc,
+                            "no target or action counts time in it",
                       "calendar `%s` is never used", k->name.name);
 }
 
@@ -760,7 +864,8 @@ static void warn_late_start(chk_ctx *c, const ast_sla *default_tier)
             if (!g) break;
         }
         if (!t)
-            chk_warn(c, k->late_loc, "it only matters when a case's tier gives the clock no target",
+            chk_report_code(c, DIAG_WARNING, "W004", k->late_loc,
+                            "it only matters when a case's tier gives the clock no target",
                       "clock `%s` has a target in every tier, so it never starts late",
                       k->name.name);
     }
@@ -790,9 +895,9 @@ int chk_policy(ast_policy *p, diag_ctx *d)
     chk_ctx c = {.p = p, .d = d};
     int errors0 = d->errors;
 
-    /* A tree with syntax errors has gaps (a declaration that did not parse is
-     * missing): checking it would only add follow-on errors. */
-    if (d->errors) return 0;
+    /* A tree with syntax errors has gaps: see "Recovery" above for what is
+     * still reported. */
+    c.partial = d->errors > 0;
     declare(&c);
     for (ast_field *f = p->fields; f; f = f->next) check_required(&c, f);
     for (ast_calendar *k = p->calendars; k; k = k->next) chk_calendar(&c, k);
@@ -802,7 +907,15 @@ int chk_policy(ast_policy *p, diag_ctx *d)
     for (ast_sla *t = p->slas; t; t = t->next) check_sla(&c, t, &default_tier);
     for (ast_rule *r = p->rules; r; r = r->next) check_rule(&c, r);
 
-    warn_shadowed(&c);
+    /* Proofs over a policy with errors would only add noise to them. */
+    int errors = c.partial;
+    for (int i = 0; i < c.npending; i++) errors += c.pending[i].level == DIAG_ERROR;
+    if (!errors && !chk_tier_coverage(&c, default_tier)) warn_shadowed(&c);
+    if (!errors) chk_lint(&c);
+    if (!errors)
+        for (ast_rule *r = p->rules; r; r = r->next)
+            if (r->when) warn_constant(&c, r->when, "drop the `when`: the rule runs on every such event",
+                                       "the rule never runs");
     warn_unused(&c);
     warn_late_start(&c, default_tier);
     chk_flush(&c);

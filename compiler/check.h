@@ -12,8 +12,10 @@
 #include "diag.h"
 
 /* Check the whole policy, reporting to `d` in source order.  Returns the number of
- * errors found by this pass (warnings are counted in `d` only).  When `d` already
- * holds errors (the parser's), the tree is incomplete and is not checked: 0. */
+ * errors reported by this pass (warnings are counted in `d` only).  When `d`
+ * already holds errors (the parser's), the tree is incomplete: it is checked,
+ * but only the name, type and range errors that cannot come from what did not
+ * parse are reported (check.c, "Recovery"), and no warning. */
 int chk_policy(ast_policy *p, diag_ctx *d);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calbuild.h"
 #include "check_int.h"
 #include "calbuild.h"
 #include "civil.h"
@@ -220,6 +221,20 @@ void chk_calendar(chk_ctx *c, ast_calendar *k)
     for (ast_closed *cl = k->closed; cl; cl = cl->next) {
         int ok = check_date(c, &cl->from);
         if (date_cmp(&cl->from, &cl->to) != 0) ok &= check_date(c, &cl->to);
+        /* Calendars are computed up to a horizon: a closed day past it would be
+         * cut without a word. */
+        int64_t last = CALB_VALID_TO_MS / 86400000 - 1;
+        if (ok && civil_to_days(cl->to.year, cl->to.month, cl->to.day) > last) {
+            int64_t y;
+            int m, d;
+            civil_from_days(last, &y, &m, &d);
+            char text[64], hint[128];
+            snprintf(hint, sizeof hint, "calendars are computed up to %04lld-%02d-%02d", (long long)y,
+                     m, d);
+            chk_error(c, cl->loc, hint, "closed `%s` is past the calendar horizon",
+                      chk_src_text(c, cl->loc, text, sizeof text));
+            ok = 0;
+        }
         if (ok && date_cmp(&cl->from, &cl->to) > 0) {
             char text[64];
             chk_error(c, cl->loc, "write the earlier date first",

@@ -313,6 +313,11 @@ ast_type chk_expr(chk_ctx *c, ast_expr *e, ast_type expect)
 {
     e->name_kind = NAME_UNRESOLVED;
     e->ref = -1;
+    /* The parser refused it (too long to walk); only reached after syntax errors. */
+    if (e->depth > AST_MAX_EXPR_DEPTH) {
+        e->type = ty(TY_ERROR);
+        return e->type;
+    }
     switch (e->kind) {
     case EX_INT: e->type = ty(TY_INT); break;
     case EX_BOOL: e->type = ty(TY_BOOL); break;

@@ -18,7 +18,9 @@ typedef struct chk_pending {
     diag_level level;
     src_loc loc;
     char *hint, *msg; /* malloc'd */
+    const char *code; /* "W010" (docs/diagnostics.md), or NULL; static */
     int seq;          /* report order, to keep the sort stable */
+    int keep;         /* chk_flush: printed (after syntax errors, not all are) */
 } chk_pending;
 
 /* State of one run of the checker over one policy. */
@@ -31,11 +33,17 @@ typedef struct chk_ctx {
     int always_cal; /* index of the `always` calendar, declared or implicit */
     chk_pending *pending;
     int npending, cap;
+    int partial;    /* the parser reported errors: the tree has gaps (check.c,
+                       "Recovery") */
 } chk_ctx;
 
 /* Queue a diagnostic (printed by chk_flush in line order). */
 void chk_report(chk_ctx *c, diag_level level, src_loc loc, const char *hint, const char *fmt,
                 ...) __attribute__((format(printf, 5, 6)));
+/* The same, with a stable code from docs/diagnostics.md ("W010"; a literal). */
+void chk_report_code(chk_ctx *c, diag_level level, const char *code, src_loc loc,
+                     const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 #define chk_error(c, loc, hint, ...) chk_report((c), DIAG_ERROR, (loc), (hint), __VA_ARGS__)
 #define chk_warn(c, loc, hint, ...) chk_report((c), DIAG_WARNING, (loc), (hint), __VA_ARGS__)
 
@@ -85,6 +93,19 @@ int chk_eval_condition(const ast_expr *e, const chk_env *env, int *value);
 /* Sound but incomplete: true only when every case satisfying `later` also
  * satisfies `earlier`.  Both must be typed without errors. */
 int chk_implies(const chk_ctx *c, const ast_expr *later, const ast_expr *earlier);
+
+/* The coverage proof over the tier conditions (coverage.c): tiers that can
+ * never be chosen, cases that get no tier (with an example), a default tier
+ * never used.  Returns 1 when it decided everything it reports on, 0 when it
+ * could not (a typed error, too large): then nothing was said of shadowing. */
+int chk_tier_coverage(chk_ctx *c, const ast_sla *default_tier);
+
+/* Whether a typed condition never holds (*never) or always holds (*always)
+ * for any case; returns 0 (both 0) when it cannot tell. */
+int chk_condition_range(chk_ctx *c, const ast_expr *cond, int *never, int *always);
+
+/* The lint warnings of check_lint.c, on a tree checked without errors. */
+void chk_lint(chk_ctx *c);
 
 /* True when the expression or anything below it has type TY_ERROR. */
 int chk_has_error(const ast_expr *e);

@@ -19,6 +19,28 @@
 
 typedef enum diag_level { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } diag_level;
 
+/* One diagnostic as a record, for a sink that prints it some other way (JSON,
+ * SARIF, an editor).  Strings live only for the duration of the call. */
+typedef struct diag_item {
+    const char *file;
+    src_loc loc;        /* line 0: not at a place in the file */
+    diag_level level;   /* after --werror */
+    const char *code;   /* "W010", or NULL */
+    const char *message;
+    const char *hint;   /* NULL when none */
+} diag_item;
+
+typedef void diag_sink_fn(void *arg, const diag_item *it);
+
+/* A diagnostic held back by diag_hold() (internal to diag.c). */
+typedef struct diag_held {
+    diag_level level;
+    const char *code;
+    src_loc loc;
+    char *msg, *hint; /* malloc'd */
+    int seq;
+} diag_held;
+
 typedef struct diag_ctx {
     const char *file;  /* name printed before each location */
     const char *src;   /* the source text, for quoting lines; not owned */
@@ -27,6 +49,11 @@ typedef struct diag_ctx {
     int errors, warnings;
     int max_errors;    /* stop reporting errors past this many (0: no limit) */
     int werror;        /* treat warnings as errors */
+    diag_sink_fn *sink;/* when set, each diagnostic goes here instead of `out` */
+    void *sink_arg;
+    int hold;          /* diag_hold(): counted now, printed by diag_release() */
+    diag_held *held;
+    int nheld, capheld;
 } diag_ctx;
 
 /* Set up a context over `src` (not copied: it must outlive the context). */
@@ -35,6 +62,18 @@ void diag_init(diag_ctx *d, const char *file, const char *src, size_t len, FILE 
 /* Print one diagnostic at `loc`.  `hint` may be NULL. */
 void diag_report(diag_ctx *d, diag_level level, src_loc loc, const char *hint,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* The same with a stable code ("W010", docs/diagnostics.md), printed after the
+ * message as ` [W010]`; code may be NULL. */
+void diag_report_code(diag_ctx *d, diag_level level, const char *code, src_loc loc,
+                      const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* Hold diagnostics back from now on (they are counted at once), then print
+ * them all sorted by position: the parser's and the checker's in one order.
+ * diag_release() must follow every diag_hold(). */
+void diag_hold(diag_ctx *d);
+void diag_release(diag_ctx *d);
 
 /* Shorthands for the common levels. */
 #define diag_error(d, loc, hint, ...) diag_report((d), DIAG_ERROR, (loc), (hint), __VA_ARGS__)

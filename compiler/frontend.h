@@ -29,6 +29,11 @@ typedef struct fe_unit {
 int fe_load_text(fe_unit *u, const char *file, const char *src, size_t len, FILE *out,
                  int werror);
 
+/* The same, handing each diagnostic to `sink` (when not NULL) instead of
+ * printing it. */
+int fe_load_text_sink(fe_unit *u, const char *file, const char *src, size_t len, FILE *out,
+                      int werror, diag_sink_fn *sink, void *sink_arg);
+
 void fe_release(fe_unit *u);
 
 #endif

@@ -540,7 +540,9 @@ static uint32_t adhoc_target(gctx *g, const ast_action *a, int slot)
     uint16_t cal = cg_calendar_of(cg, &a->calendar);
     int64_t ms = cg_duration_ms(cg, &a->within, cal);
     if (ms <= 0) {
-        cg_error(cg, a->within.loc, "duration must be positive and at most %lld ms", (long long)VRF_MAX_MS);
+        char lim[96];
+        cg_error(cg, a->within.loc, "duration is too long: at most %s",
+                 cg_duration_limit(cg, &a->within, cal, lim, sizeof lim));
         ms = 1;
     }
     return VEC_PUSH(cg->targets, ((prog_target){(uint16_t)slot, cal, ms, 0, 0, (uint32_t)a->loc.line}));

@@ -148,6 +148,21 @@ int64_t cg_duration_ms(const cg_program *cg, const ast_duration *dur, uint16_t c
     return dur->amount * unit;
 }
 
+const char *cg_duration_limit(const cg_program *cg, const ast_duration *dur, uint16_t cal,
+                              char *buf, size_t size)
+{
+    if (dur->unit == DUR_WORKING_DAYS) {
+        int64_t unit = cal == PROG_NONE ? CAL_DAY_MS : cg->calendars.v[cal].workday_ms;
+        if (unit > 0) {
+            snprintf(buf, size, "%lld working days", (long long)(VRF_MAX_MS / unit));
+            return buf;
+        }
+    }
+    snprintf(buf, size, "%lld hours (%lld days)", (long long)(VRF_MAX_MS / 3600000),
+             (long long)(VRF_MAX_MS / 86400000));
+    return buf;
+}
+
 static int ident_in(const ast_ident *list, const char *name)
 {
     for (; list; list = list->next)
@@ -287,7 +302,10 @@ static void lower_calendars(cg_program *cg)
         cal_table t;
         char err[256];
         if (calb_build(c, CALB_VALID_FROM_MS, CALB_VALID_TO_MS, &t, err, sizeof err)) {
-            cg_error(cg, c->loc, "calendar `%s`: %s", c->name.name, err);
+            /* The builder's reasons may already name the calendar. */
+            src_loc at = c->zone && strstr(err, "time zone") ? c->zone_loc : c->loc;
+            if (!strncmp(err, "calendar `", 10)) cg_error(cg, at, "%s", err);
+            else cg_error(cg, at, "calendar `%s`: %s", c->name.name, err);
             memset(&t, 0, sizeof t);
         }
         /* the image keeps every calendar's open days in one table, by calendar */
@@ -349,7 +367,11 @@ static void lower_steps(cg_program *cg, const ast_ladder *lad, const ast_target 
         } else {
             if (strcmp(s->clock.name, t->clock.name)) continue;
             int64_t v = s->kind == STEP_PERCENT ? s->percent : cg_duration_ms(cg, &s->offset, pt->calendar);
-            if (v < 0) cg_error(cg, s->loc, "step offset out of range");
+            if (v < 0) {
+                char lim[96];
+                cg_error(cg, s->offset.loc, "step offset is too long: at most %s",
+                         cg_duration_limit(cg, &s->offset, pt->calendar, lim, sizeof lim));
+            }
             uint8_t kind = s->kind == STEP_PERCENT ? STEP_K_PERCENT : s->kind == STEP_BEFORE ? STEP_K_BEFORE
                                                                                            : STEP_K_BREACH;
             p.s = (prog_step){kind, 0, v < 0 ? 0 : v, PROG_NO_CODE, (uint32_t)s->loc.line};
@@ -407,7 +429,9 @@ static prog_target make_target(cg_program *cg, const ast_ladder *lad, const ast_
     prog_target pt = {clock, cal, 0, 0, 0, (uint32_t)g->loc.line};
     pt.target_ms = cg_duration_ms(cg, &g->within, pt.calendar);
     if (pt.target_ms <= 0) {
-        cg_error(cg, g->within.loc, "target must be positive and at most %lld ms", (long long)VRF_MAX_MS);
+        char lim[96];
+        cg_error(cg, g->within.loc, "target is too long: at most %s",
+                 cg_duration_limit(cg, &g->within, pt.calendar, lim, sizeof lim));
         pt.target_ms = 1;
     }
     lower_steps(cg, lad, g, &pt);

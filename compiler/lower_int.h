@@ -80,6 +80,11 @@ uint16_t cg_calendar_of(cg_program *cg, const ast_ident *name);
  * PROG_NONE).  -1 when it exceeds the format's range. */
 int64_t cg_duration_ms(const cg_program *cg, const ast_duration *dur, uint16_t cal);
 
+/* The longest duration of dur's kind the image can hold, in the author's
+ * units ("277777777 hours", "125000000 working days"), into buf. */
+const char *cg_duration_limit(const cg_program *cg, const ast_duration *dur, uint16_t cal,
+                              char *buf, size_t size);
+
 /* Report an error at `loc` and count it. */
 void cg_error(cg_program *cg, src_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -40,6 +40,17 @@ static int take_opts(const slatec_opts *o, slatec_opts *mine)
     return 0;
 }
 
+/* diag.c's record, as the public struct for opts->on_diag. */
+static void to_public(void *arg, const diag_item *it)
+{
+    const slatec_opts *o = arg;
+    static const char *const names[] = {"error", "warning", "note"};
+    slatec_diag d = {it->file,         it->loc.line, it->loc.col, it->loc.end_line,
+                     it->loc.end_col,  names[it->level], it->code, it->message,
+                     it->hint};
+    o->on_diag(o->on_diag_arg, &d);
+}
+
 /* Hand the counts back, and end with the summary line when asked. */
 static void give_counts(slatec_opts *o, const slatec_opts *mine, const fe_unit *u)
 {
@@ -101,7 +112,14 @@ static int read_source(const slatec_opts *o, const char *file, char **text, size
     *text = slatec_read_file(file, len);
     if (*text) return SLATE_OK;
     int e = errno;
-    if (o->diag) fprintf(o->diag, "slate: cannot read %s: %s\n", file, strerror(e));
+    if (o->on_diag) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "cannot read %s: %s", file, strerror(e));
+        slatec_diag d = {file, 0, 0, 0, 0, "error", NULL, msg, NULL};
+        o->on_diag(o->on_diag_arg, &d);
+    } else if (o->diag) {
+        fprintf(o->diag, "slate: cannot read %s: %s\n", file, strerror(e));
+    }
     return e == ENOMEM ? SLATE_NOMEM : SLATEC_IO;
 }
 
@@ -116,7 +134,8 @@ static int front(const slatec_opts *o, const char *file, const char *src, size_t
         if (rc != SLATE_OK) return rc;
         src = text;
     }
-    int rc = fe_load_text(u, file, src, len, o->diag, o->werror);
+    int rc = fe_load_text_sink(u, file, src, len, o->diag, o->werror,
+                               o->on_diag ? to_public : NULL, (void *)o);
     free(text);
     return rc == 0 ? SLATE_OK : rc == 1 ? SLATE_ERROR : SLATE_NOMEM;
 }
@@ -127,6 +146,14 @@ int slatec_check(slatec_opts *o, const char *file, const char *src, size_t len)
     if (!file || take_opts(o, &mine)) return SLATE_MISUSE;
     fe_unit u;
     int rc = front(&mine, file, src, len, &u);
+    /* Everything `build` refuses, `check` reports: run the back end too, and
+     * throw the image away. */
+    if (rc == SLATE_OK) {
+        uint8_t *img;
+        size_t n;
+        if (cg_compile(u.ast, &u.diag, &img, &n)) rc = u.diag.errors ? SLATE_ERROR : SLATE_NOMEM;
+        else free(img);
+    }
     give_counts(o, &mine, &u);
     fe_release(&u);
     return rc;

@@ -39,6 +39,18 @@ extern "C" {
  * shared ones). */
 SLATE_API const char *slatec_errstr(int rc);
 
+/* One diagnostic, for a caller that presents diagnostics itself (`slate check
+ * --format json`, an editor).  The strings live for the duration of the call. */
+typedef struct slatec_diag {
+    const char *file;
+    int line, col;         /* from 1; 0 when it is not at a place in the file */
+    int end_line, end_col; /* end_col is one past the last column */
+    const char *severity;  /* "error", "warning" or "note" */
+    const char *code;      /* a stable code from docs/diagnostics.md ("W010"), or NULL */
+    const char *message;
+    const char *hint;      /* NULL when there is none */
+} slatec_diag;
+
 /* Options and counts, for every call that takes them.  Set `size` (the
  * initialiser below does) so that a library built with a larger struct knows
  * which members the caller has; members past `size` take their zero default,
@@ -52,10 +64,15 @@ typedef struct slatec_opts {
     /* Out: what the call reported (each call sets both). */
     int errors;
     int warnings;
+    /* When set, every diagnostic (and an unreadable file, at line 0) is handed
+     * to on_diag(on_diag_arg, ...) instead of being printed to `diag`; `summary`
+     * then prints nothing. */
+    void (*on_diag)(void *arg, const slatec_diag *d);
+    void *on_diag_arg;
 } slatec_opts;
 
 /* Defaults: diagnostics counted, not printed; warnings stay warnings. */
-#define SLATEC_OPTS_INIT {sizeof(slatec_opts), NULL, 0, 0, 0, 0}
+#define SLATEC_OPTS_INIT {sizeof(slatec_opts), NULL, 0, 0, 0, 0, NULL, NULL}
 
 /* ---- source -> checked, compiled, loaded ---------------------------------- */
 
@@ -65,7 +82,9 @@ typedef struct slatec_opts {
  * file `file` ("-": standard input), where an unreadable file is reported as
  * "slate: cannot read FILE: REASON" and gives SLATEC_IO. */
 
-/* Parse and check the policy; generate no code.  SLATE_OK when it has no
+/* Parse and check the policy, and lower it as slatec_compile() would (so it
+ * reports everything compiling would refuse: a target too long for the image,
+ * a zone with leap seconds), keeping no image.  SLATE_OK when it has no
  * errors (warnings, if any, were reported), SLATE_ERROR when it has. */
 SLATE_API int slatec_check(slatec_opts *o, const char *file, const char *src, size_t len);
 

@@ -54,8 +54,9 @@ expect_rc 0 "-w symlink" "$SLATE" fmt -w "$tmp/link.slate"
 [ -L "$tmp/link.slate" ] || fail "-w replaced the symlink"
 cmp -s "$tmp/a.slate" "$want" || fail "-w through symlink did not format the target"
 
-# syntax errors: diagnostics as `slate check` prints them, exit 1, file untouched
-printf 'policy "p"\non a { route }\n' >"$tmp/bad.slate"
+# syntax errors: diagnostics as `slate check` prints them (a file whose only errors
+# are syntax errors, so check has nothing to add), exit 1, file untouched
+printf 'policy "p"\non opened { route }\n' >"$tmp/bad.slate"
 cp "$tmp/bad.slate" "$tmp/bad.orig"
 expect_rc 1 "syntax error" "$SLATE" fmt -w "$tmp/bad.slate"
 grep -q "bad.slate:2:.*error" "$tmp/err" || fail "no diagnostic: $(cat "$tmp/err")"

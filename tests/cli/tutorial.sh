@@ -57,7 +57,7 @@ has o '{"seq":1,"at":"2025-03-07T17:30:00.000Z","case":"c5","action":"sla","rule
 has o '{"seq":5,"at":"2025-03-07T17:30:00.000Z","case":"c6","action":"start","rule":"step4.slate:16","event":2,"clock":"response","target_s":3600,"deadline":"2025-03-07T18:30:00.000Z"}'
 has o '{"seq":8,"at":"2025-03-07T17:30:00.000Z","case":"c7","action":"start","rule":"step4.slate:16","event":3,"clock":"response","target_s":7200,"deadline":"2025-03-10T10:30:00.000Z"}'
 slate check step4-wrong-order.slate > o 2>&1 || fail "a warning must not fail check"
-has o 'step4-wrong-order.slate:27:5: warning: tier `vip_problem` is shadowed by `vip` on line 22'
+has o 'step4-wrong-order.slate:27:5: warning: tier `vip_problem` is shadowed by `vip` on line 22 [W010]'
 has o '      = hint: `vip` comes first and matches every case that `vip_problem` matches; move `vip_problem` above it'
 has o 'step4-wrong-order.slate: 0 errors, 1 warning'
 slate check --werror step4-wrong-order.slate >/dev/null 2>&1 && fail "--werror must fail"

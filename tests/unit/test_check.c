@@ -256,9 +256,10 @@ static void test_index_spaces(void **state)
     r->actions = esc;
 
     const char *out = tb_check(&t);
-    /* business and night are unused; nothing else to say */
+    /* business and night are unused, response never stops; nothing else to say */
     assert_int_equal(t.d.errors, 0);
-    assert_int_equal(t.d.warnings, 2);
+    assert_int_equal(t.d.warnings, 3);
+    assert_non_null(strstr(out, "warning: clock `response` can never stop [W022]"));
     assert_non_null(strstr(out, "warning: calendar `business` is never used"));
     assert_int_equal(b->index, 0);
     assert_int_equal(n->index, 1);
@@ -432,9 +433,12 @@ static void test_shadowed_tier(void **state)
     target(&t, tier(&t, "fine", f), "response", 4, 3600);
     const char *out = tb_check(&t);
     assert_int_equal(t.d.errors, 0);
-    assert_int_equal(t.d.warnings, 2);
-    assert_non_null(strstr(out, "t.slate:4:5: warning: tier `narrow` is shadowed by `wide` on line 3\n"));
-    assert_non_null(strstr(out, "t.slate:5:5: warning: tier `other` is shadowed by `wide` on line 3\n"));
+    assert_int_equal(t.d.warnings, 4); /* and W022: `response` never stops */
+    assert_non_null(strstr(out, "t.slate:4:5: warning: tier `narrow` is shadowed by `wide` on line 3 [W010]\n"));
+    assert_non_null(strstr(out, "t.slate:5:5: warning: tier `other` is shadowed by `wide` on line 3 [W010]\n"));
+    /* No default tier: a low-tier case of another kind gets none. */
+    assert_non_null(strstr(out, "t.slate:6:5: warning: some cases get no tier, e.g. tier = low, "
+                                "kind = incident [W012]\n"));
     assert_null(strstr(out, "`fine`"));
     tb_free(&t);
 }
@@ -498,7 +502,7 @@ static void test_constant_rule(void **state)
     const char *out = tb_check(&t);
     assert_int_equal(t.d.errors, 0);
     assert_int_equal(t.d.warnings, 1);
-    assert_string_equal(out, "t.slate:1:16: warning: condition is always true\n"
+    assert_string_equal(out, "t.slate:1:16: warning: condition is always true [W015]\n"
                              "    1 | on opened when 1 == 1 {}\n"
                              "      |                ^~~~~~\n"
                              "      = hint: drop the `when`: the rule runs on every such event\n");
@@ -506,12 +510,23 @@ static void test_constant_rule(void **state)
 }
 
 /* After syntax errors the tree has gaps: the checker stays quiet. */
-static void test_skipped_after_syntax_errors(void **state)
+/* After syntax errors the tree has gaps: a name that occurs only where it is
+ * used is still an error, one that occurs elsewhere too (perhaps in the part
+ * that did not parse) is not reported, and neither is any warning. */
+static void test_partial_after_syntax_errors(void **state)
 {
     (void)state;
     tb t;
     tb_init(&t, "on opend {}\n");
     rule(&t, "opend", 0, NULL);
+    t.d.errors = 1;
+    assert_int_equal(chk_policy(t.p, &t.d), 1);
+    fflush(t.f);
+    assert_non_null(strstr(t.out, "t.slate:1:4: error: unknown event type `opend`\n"));
+    tb_free(&t);
+
+    tb_init(&t, "on analysed {}\nevents { analysed bad }\n");
+    rule(&t, "analysed", 0, NULL); /* the `events` block did not parse */
     t.d.errors = 1;
     assert_int_equal(chk_policy(t.p, &t.d), 0);
     fflush(t.f);
@@ -661,10 +676,11 @@ static void test_text_exact_message(void **state)
              "case { tier: enum { vip, high, low } }\n"
              "clock response starts on opened stops on responded\n"
              "sla a when tier == vip { response within 1h }\n"
-             "sla b when tier in (vip) { response within 2h }\n");
+             "sla b when tier in (vip) { response within 2h }\n"
+             "sla c { response within 3h }\n");
     assert_int_equal(l.rc, 0);
     assert_string_equal(l.out,
-                        "p.slate:5:5: warning: tier `b` is shadowed by `a` on line 4\n"
+                        "p.slate:5:5: warning: tier `b` is shadowed by `a` on line 4 [W010]\n"
                         "    5 | sla b when tier in (vip) { response within 2h }\n"
                         "      |     ^\n"
                         "      = hint: `a` comes first and matches every case that `b` "
@@ -685,7 +701,7 @@ int main(void)
         cmocka_unit_test(test_shadowed_tier),
         cmocka_unit_test(test_ladder_order_and_dates),
         cmocka_unit_test(test_constant_rule),
-        cmocka_unit_test(test_skipped_after_syntax_errors),
+        cmocka_unit_test(test_partial_after_syntax_errors),
         cmocka_unit_test(test_set_checks),
         cmocka_unit_test(test_text_index_spaces),
         cmocka_unit_test(test_text_implicit_always),

@@ -150,7 +150,7 @@ static void test_warnings_and_werror(void **state)
     assert_int_equal(slatec_compile(&o, "w.slate", warns, strlen(warns), &p, NULL, NULL), SLATE_OK);
     char *out = cap_close(&c);
     /* No summary unless asked for. */
-    assert_string_equal(out, "w.slate:5:16: warning: condition is always true\n"
+    assert_string_equal(out, "w.slate:5:16: warning: condition is always true [W015]\n"
                              "    5 | on opened when true { route a }\n"
                              "      |                ^~~~\n"
                              "      = hint: drop the `when`: the rule runs on every such event\n");
@@ -164,17 +164,17 @@ static void test_warnings_and_werror(void **state)
     o.summary = 1;
     assert_int_equal(slatec_check(&o, "w.slate", warns, strlen(warns)), SLATE_ERROR);
     out = cap_close(&c);
-    assert_non_null(strstr(out, "w.slate:5:16: error: condition is always true\n"));
+    assert_non_null(strstr(out, "w.slate:5:16: error: condition is always true [W015]\n"));
     assert_non_null(strstr(out, "w.slate: 1 error, 0 warnings\n"));
     free(out);
     assert_int_equal(o.errors, 1);
     assert_int_equal(o.warnings, 0);
 }
 
-/* Check stops before the back end.  The step and duration limits of the image
- * format (VRF_MAX_MS, about 31,700 years) are the back end's to enforce
- * (lower.h): a `require` 20,000,000 days away checks clean and does not
- * compile. */
+/* Check finds everything the back end refuses: the duration limits of the
+ * image format (VRF_MAX_MS, about 31,700 years) are the back end's to enforce
+ * (lower.h), and `check` runs it too, so a `require` 20,000,000 days away
+ * fails both, with the limit in hours and days. */
 static void test_check_only(void **state)
 {
     (void)state;
@@ -188,15 +188,19 @@ static void test_check_only(void **state)
     cap c;
     slatec_opts o = SLATEC_OPTS_INIT;
     o.diag = cap_open(&c);
-    assert_int_equal(slatec_check(&o, "far.slate", far, strlen(far)), SLATE_OK);
-    assert_int_equal(o.errors, 0);
-    assert_int_equal(c.len, 0);
+    assert_int_equal(slatec_check(&o, "far.slate", far, strlen(far)), SLATE_ERROR);
+    assert_int_equal(o.errors, 1);
+    char *first = cap_close(&c);
+    assert_non_null(strstr(first, "far.slate:6:37: error: duration is too long: at most "
+                                  "277777777 hours (11574074 days)\n"));
+    free(first);
+    o.diag = cap_open(&c);
     slate_program *p;
     assert_int_equal(slatec_compile(&o, "far.slate", far, strlen(far), &p, NULL, NULL), SLATE_ERROR);
     assert_null(p);
     assert_int_equal(o.errors, 1);
     char *out = cap_close(&c);
-    assert_non_null(strstr(out, "far.slate:6:37: error: duration must be positive and at most"));
+    assert_non_null(strstr(out, "far.slate:6:37: error: duration is too long: at most"));
     free(out);
 }
 
