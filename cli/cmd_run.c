@@ -621,6 +621,13 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "slate run: --until %s is before the stream's time %s: ignored (time never "
                         "goes back)\n", u, w);
     }
+    /* events held within the tolerance: applied now, unless --until (at or after
+     * the latest time) applies them with the advance it makes */
+    if ((opt.until == INT64_MIN || (now != INT64_MIN && opt.until < now)) && runner_flush(rp)) {
+        fprintf(stderr, "slate run: %s\n", rp->err);
+        status = EXIT_IO;
+        goto done;
+    }
     if (opt.until != INT64_MIN && !until_logged && runner_advance(rp, opt.until)) {
         if (rp->out.write_error)
             fprintf(stderr, "slate run: cannot write %s: %s\n", out_name,

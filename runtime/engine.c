@@ -613,11 +613,13 @@ static int push(slate_engine *e, const slate_event *ev, slate_sink sink, void *u
         return e->ctx.rc;
     }
     /* at or before the watermark it would set, with nothing waiting: applied at
-     * once (always so with tolerance 0); before the watermark (an advance or
-     * flush moved it past the latest time less the tolerance): at the watermark */
+     * once (always so with tolerance 0); at the watermark, before everything
+     * held (which is after it): applied at once too; before the watermark (an
+     * advance or flush moved it past the latest time less the tolerance): at
+     * the watermark */
     int64_t high = e->high == INT64_MIN || ev->at > e->high ? ev->at : e->high;
     int64_t w = mark_of(e, high);
-    if ((e->lb.n == 0 && ev->at <= w) || (e->now != INT64_MIN && ev->at < e->now))
+    if ((e->lb.n == 0 && ev->at <= w) || (e->now != INT64_MIN && ev->at <= e->now))
         return apply_now(e, ev);
     /* else it waits for the watermark, which this event may move (a tick only
      * moves it) */
