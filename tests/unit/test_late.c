@@ -520,12 +520,71 @@ static void test_advance_and_tick(void **state)
     slate_program_free(p);
 }
 
+/* An allocator that counts its calls. */
+static void *counting(void *ud, void *p, size_t n)
+{
+    (*(long *)ud)++;
+    if (n == 0) {
+        free(p);
+        return NULL;
+    }
+    return realloc(p, n);
+}
+
+/* Once the buffer has seen the most events a steady stream holds at once, more
+ * of that stream allocates nothing: held, compacted, applied. */
+static void test_steady_stream_allocates_nothing(void **state)
+{
+    (void)state;
+    slate_program *p = bs_compile_text("late.slate", policy, sizeof policy - 1, NULL);
+    assert_non_null(p);
+    long calls = 0;
+    slate_allocator al = {counting, &calls};
+    slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
+    o.tolerance_ms = 10 * MIN_MS;
+    o.allocator = &al;
+    o.expected_cases = 64;
+    slate_engine *e = slate_engine_new(p, &o);
+    assert_non_null(e);
+    char ids[64][8];
+    for (int c = 0; c < 64; c++) {
+        snprintf(ids[c], sizeof ids[c], "k%d", c);
+        slate_event ev = at_ev(p, "opened", ids[c], T0, (uint64_t)c + 1);
+        assert_int_equal(slate_engine_push(e, &ev, NULL, NULL), SLATE_OK);
+    }
+    /* one event a minute, each 0 to 9 minutes late in a cycle, an id each */
+    size_t held_max = 0;
+    long before = 0;
+    for (int i = 0; i < 20000; i++) {
+        if (i == 2000) before = calls;
+        char id[16];
+        snprintf(id, sizeof id, "u%d", i);
+        slate_event ev = at_ev(p, "updated", ids[i % 64], T0 + (10 + i - i * 3 % 10) * MIN_MS,
+                               (uint64_t)i + 100);
+        ev.id = id;
+        ev.id_len = strlen(id);
+        assert_int_equal(slate_engine_push(e, &ev, NULL, NULL), SLATE_OK);
+        if (slate_engine_buffered(e) > held_max) held_max = slate_engine_buffered(e);
+    }
+    assert_true(held_max >= 5);
+    assert_int_equal(calls - before, 0);
+    fprintf(stderr, "  20000 events up to 9 minutes late: at most %zu held, no allocation after "
+                    "the first 2000\n", held_max);
+    assert_int_equal(slate_engine_flush(e, NULL, NULL), SLATE_OK);
+    size_t used = slate_engine_memory_used(e);
+    assert_int_equal(slate_engine_trim(e), SLATE_OK); /* nothing held: the buffer goes */
+    assert_true(slate_engine_memory_used(e) < used);
+    slate_engine_free(e);
+    slate_program_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_issue_example),
         cmocka_unit_test(test_too_late_still_rejected),
         cmocka_unit_test(test_advance_and_tick),
+        cmocka_unit_test(test_steady_stream_allocates_nothing),
         cmocka_unit_test(test_shuffles_within_tolerance_decide_as_sorted),
         cmocka_unit_test(test_generated_traffic_shuffled),
     };
