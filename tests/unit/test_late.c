@@ -107,8 +107,8 @@ static uint64_t below(uint64_t *s, uint64_t n)
 typedef struct stream {
     slate_event ev[MAXEV];
     slate_value val[MAXEV][4];
-    char ids[MAXEV][16];
-    char cases[NCASES + 8][12];
+    char ids[MAXEV][24];
+    char cases[NCASES + 8][16];
     size_t n;
 } stream;
 
@@ -546,7 +546,7 @@ static void test_steady_stream_allocates_nothing(void **state)
     o.expected_cases = 64;
     slate_engine *e = slate_engine_new(p, &o);
     assert_non_null(e);
-    char ids[64][8];
+    char ids[64][16];
     for (int c = 0; c < 64; c++) {
         snprintf(ids[c], sizeof ids[c], "k%d", c);
         slate_event ev = at_ev(p, "opened", ids[c], T0, (uint64_t)c + 1);
