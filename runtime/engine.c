@@ -8,9 +8,13 @@
  * rules and their actions, closing.  Clock arithmetic is in clock.c, the case
  * store in casestore.c, the timer queue in timers.c, hot swap in swap.c.
  *
- * The engine never reads the clock: time is the watermark the events move.  It
- * allocates only while pre-flighting an event (a new case, a string never seen)
- * and does so before changing anything, so SLATE_NOMEM leaves it unchanged.
+ * The engine never reads the clock: time is the watermark the events move (the
+ * latest time less the tolerance; events after it wait in late.c's buffer and
+ * are applied here, in time order, as it passes them).  It allocates only while
+ * pre-flighting an event (a new case, a string never seen) and does so before
+ * changing anything, so SLATE_NOMEM leaves it unchanged; and when holding an
+ * event grows the buffer, likewise.  A held event that cannot get its memory
+ * when its turn comes stays held.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -586,8 +590,8 @@ int eng_drain(slate_engine *e, int64_t t)
             lb_unpop(e, &x);
             saved.rc = SLATE_NOMEM;
             e->ctx = saved;
-            return fail(e, SLATE_NOMEM, "out of memory applying buffered event %llu (it stays "
-                                        "buffered)", (unsigned long long)x.seq);
+            return fail(e, SLATE_NOMEM, "out of memory applying held event %llu (it stays held)",
+                        (unsigned long long)x.seq);
         }
         lb_done(e, &x);
     }

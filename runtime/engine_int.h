@@ -21,7 +21,8 @@
  *                passes them
  *
  * All memory comes from the engine's allocator.  Allocation happens only when the
- * store, the heap or the interner must grow (amortised doubling), when a string is
+ * store, the heap, the interner or the buffer of held events must grow
+ * (amortised doubling), when a string is
  * seen for the first time, in slate_engine_new/swap/free, and when trim.c gives
  * memory back (after many new strings, or once open cases fall well below the
  * store's peak).

@@ -578,6 +578,81 @@ static void test_steady_stream_allocates_nothing(void **state)
     slate_program_free(p);
 }
 
+/* An allocator that fails while told to. */
+static void *failing(void *ud, void *p, size_t n)
+{
+    if (n == 0) {
+        free(p);
+        return NULL;
+    }
+    return *(int *)ud ? NULL : realloc(p, n);
+}
+
+/* Out of memory: a push whose event cannot be held changes nothing; a held event
+ * that cannot get memory when the watermark passes it stays held, and a later
+ * call applies it, with the decisions a run that never failed makes. */
+static void test_out_of_memory_keeps_events_held(void **state)
+{
+    (void)state;
+    static const char src[] = "policy \"late\" version \"1\"\n"
+                              "case { agent: string }\n"
+                              "clock response starts on opened stops on responded\n"
+                              "sla all { response within 15m }\n"
+                              "on updated { notify desk \"updated\" }\n";
+    slate_program *p = bs_compile_text("oom.slate", src, sizeof src - 1, NULL);
+    assert_non_null(p);
+    size_t big = 200000;
+    char *agent = malloc(big);
+    assert_non_null(agent);
+    memset(agent, 'x', big);
+    slate_value v = {slate_program_field_id(p, "agent"), 0, agent, big};
+    transcript want = {0}, got = {0};
+    for (int failing_run = 0; failing_run < 2; failing_run++) {
+        int fail = 0;
+        slate_allocator al = {failing, &fail};
+        slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
+        o.tolerance_ms = HOUR_MS;
+        o.allocator = &al;
+        slate_engine *e = slate_engine_new(p, &o);
+        assert_non_null(e);
+        transcript *t = failing_run ? &got : &want;
+        slate_event a = at_ev(p, "opened", "A", T0, 1);
+        slate_event u = at_ev(p, "updated", "A", T0 + MIN_MS, 2);
+        u.values = &v;
+        u.nvalues = 1;
+        slate_event k = at_ev(p, "tick", NULL, T0 + 2 * HOUR_MS, 3);
+        assert_int_equal(slate_engine_push(e, &a, record, t), SLATE_OK);
+        if (failing_run) { /* holding it needs a bigger arena: refused, nothing held */
+            fail = 1;
+            assert_int_equal(slate_engine_push(e, &u, record, t), SLATE_NOMEM);
+            assert_int_equal(slate_engine_buffered(e), 1);
+            assert_true(slate_engine_now(e) == T0);
+            fail = 0;
+        }
+        assert_int_equal(slate_engine_push(e, &u, record, t), SLATE_OK);
+        assert_int_equal(slate_engine_buffered(e), 2);
+        if (failing_run) { /* the tick lets the watermark pass both: no memory for them */
+            fail = 1;
+            assert_int_equal(slate_engine_push(e, &k, record, t), SLATE_NOMEM);
+            assert_non_null(strstr(slate_errmsg(e), "stays held"));
+            assert_true(slate_engine_buffered(e) >= 1);
+            assert_int_equal(slate_engine_flush(e, record, t), SLATE_NOMEM);
+            fail = 0;
+        } else {
+            assert_int_equal(slate_engine_push(e, &k, record, t), SLATE_OK);
+        }
+        assert_int_equal(slate_engine_flush(e, record, t), SLATE_OK);
+        assert_int_equal(slate_engine_buffered(e), 0);
+        slate_engine_free(e);
+    }
+    assert_true(want.n >= 4);
+    assert_same(&want, &got, "out of memory, then retried");
+    free(want.text);
+    free(got.text);
+    free(agent);
+    slate_program_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -585,6 +660,7 @@ int main(void)
         cmocka_unit_test(test_too_late_still_rejected),
         cmocka_unit_test(test_advance_and_tick),
         cmocka_unit_test(test_steady_stream_allocates_nothing),
+        cmocka_unit_test(test_out_of_memory_keeps_events_held),
         cmocka_unit_test(test_shuffles_within_tolerance_decide_as_sorted),
         cmocka_unit_test(test_generated_traffic_shuffled),
     };
