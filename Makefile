@@ -224,7 +224,7 @@ CLI_LIB_O := $(filter-out $(B)/obj/cli/main.o,$(CLI_O))
 # The benchmark's hand-written baseline is built with the tests so the
 # equivalence test (test_bench_equiv) keeps it honest in every `make test`.
 BENCH_O := $(call obj,bench/bstream.c bench/handwritten.c)
-$(B)/tests/test_bench_equiv $(B)/tests/test_embed $(B)/tests/test_snapshot: $(BENCH_O)
+$(B)/tests/test_bench_equiv $(B)/tests/test_embed $(B)/tests/test_snapshot $(B)/tests/test_late: $(BENCH_O)
 $(B)/tests/%: MODINC = $(INC_all)
 $(B)/tests/%: tests/unit/%.c $(CLI_LIB_O) $(LIBS)
 	@mkdir -p $(dir $@)

@@ -39,7 +39,10 @@ static const cli_opt opts[] = {
     [O_UNTIL] = {"until", 0, "TIME", "at the end, advance time to TIME (RFC 3339 or epoch ms)\n"
                                      "so warnings, breaches and ladder steps due by then fire", NULL},
     [O_TOLERANCE] = {"tolerance", 0, "DUR", "accept events up to DUR older than the latest time seen\n"
-                                            "(\"30s\", \"5m\", \"1h30m\", or seconds); default 0", NULL},
+                                            "(\"30s\", \"5m\", \"1h30m\", or seconds); default 0.  They\n"
+                                            "are held and applied in time order, each at its own\n"
+                                            "instant (decisions wait up to DUR); the end of the\n"
+                                            "input applies what is still held", NULL},
     [O_MAX_SKIP] = {"max-skip", 0, "DUR", "reject an event (or tick) dated more than DUR after the\n"
                                           "latest time seen, leaving the time where it was; default\n"
                                           "1825d (5 years), `none` for no limit", NULL},
@@ -594,6 +597,13 @@ int cmd_run(int argc, char **argv)
         ts_format(now, w);
         fprintf(stderr, "slate run: --until %s is before the stream's time %s: ignored (time never "
                         "goes back)\n", u, w);
+    }
+    /* events held within the tolerance: applied now, unless --until (at or after
+     * the latest time) applies them with the advance it makes */
+    if ((opt.until == INT64_MIN || (now != INT64_MIN && opt.until < now)) && runner_flush(rp)) {
+        fprintf(stderr, "slate run: %s\n", rp->err);
+        status = EXIT_IO;
+        goto done;
     }
     if (opt.until != INT64_MIN && !until_logged && runner_advance(rp, opt.until)) {
         if (rp->out.write_error)

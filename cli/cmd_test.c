@@ -301,7 +301,7 @@ static int run_test(const pt_file *f, const pt_test *t, policy *pol, int verbose
                     ok = 0;
                 }
             } else if (st == EV_REJECT) {
-                int64_t now = slate_engine_now(eng);
+                int64_t now = slate_engine_watermark(eng);
                 if (now == INT64_MIN) now = res.ev.at != INT64_MIN ? res.ev.at : 0;
                 dout_reject(&o, prog, &res.ev, res.reason, now);
                 if (!rejects_expected) {

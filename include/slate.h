@@ -238,7 +238,10 @@ typedef struct slate_allocator {
  * its default) and set what you need; see "ABI" below for `size`. */
 typedef struct slate_engine_opts {
     size_t size;           /* sizeof(slate_engine_opts), or 0 (see "ABI") */
-    int64_t tolerance_ms;  /* how far behind the watermark an event may be (0) */
+    int64_t tolerance_ms;  /* how late an event may come: events within it are
+                              held and applied in time order (see "tolerance"
+                              below); 0 (default): none, each event is applied
+                              as it comes */
     const slate_allocator *allocator; /* NULL: the C library's */
     size_t expected_cases; /* pre-size the case store (0: small) */
     int64_t max_jump_ms;   /* how far forward one push or advance may move the
@@ -260,6 +263,8 @@ SLATE_API slate_engine *slate_engine_new(const slate_program *prog, const slate_
 SLATE_API void slate_engine_free(slate_engine *eng);
 
 /* Apply one event: fire every timer due at or before its time, then the event.
+ * With a tolerance the event may instead be held and applied by a later call
+ * (see "tolerance" below; the caller's copy may go as soon as this returns).
  * An unusable event becomes one `reject` decision and SLATE_OK is returned (the
  * event is recorded as rejected); SLATE_MISUSE for a malformed struct (an `at`
  * outside SLATE_AT_MIN..SLATE_AT_MAX included); SLATE_ERROR, deciding nothing
@@ -268,29 +273,75 @@ SLATE_API void slate_engine_free(slate_engine *eng);
 SLATE_API int slate_engine_push(slate_engine *eng, const slate_event *ev, slate_sink sink,
                                 void *ud);
 
-/* Advance time to `now` (like a tick), firing due timers.  The same refusals as
- * for an event's `at`: SLATE_MISUSE outside SLATE_AT_MIN..SLATE_AT_MAX, and
- * SLATE_ERROR (nothing done) past the max_jump_ms limit. */
+/* Advance time to `now`, firing due timers.  With a tolerance, this moves the
+ * watermark itself to `now` (a tick event moves the latest time, and so the
+ * watermark only to its time less the tolerance): the events held up to `now`
+ * are applied first, each at its instant.  The same refusals as for an event's
+ * `at`: SLATE_MISUSE outside SLATE_AT_MIN..SLATE_AT_MAX, and SLATE_ERROR
+ * (nothing done) past the max_jump_ms limit. */
 SLATE_API int slate_engine_advance(slate_engine *eng, int64_t now, slate_sink sink, void *ud);
 
 /* Replace the program between events: open cases keep their fields (by name),
  * clocks (by name) and levels, are re-matched to the new tiers (an `sla` decision
  * for each case whose tier or targets changed), and later decisions name the new
- * policy's hash. */
+ * policy's hash.  Events held within the tolerance were built for the old
+ * program: they are applied first, under it (as slate_engine_flush does). */
 SLATE_API int slate_engine_swap(slate_engine *eng, const slate_program *prog, slate_sink sink,
                                 void *ud);
 
-/* The current watermark (ms), the number of open cases, decisions made. */
+/* The stream's time: the latest event, tick or advance time seen (ms), INT64_MIN
+ * before any.  With tolerance 0 it is also the watermark. */
 SLATE_API int64_t slate_engine_now(const slate_engine *eng);
+/* The number of open cases, decisions made. */
 SLATE_API size_t slate_engine_open_cases(const slate_engine *eng);
 SLATE_API uint64_t slate_engine_decisions(const slate_engine *eng);
+
+/* ---- tolerance: late events ------------------------------------------------------
+ *
+ * Events need not come in time order.  The watermark (slate_engine_watermark)
+ * is the latest time seen (slate_engine_now) less tolerance_ms: events are
+ * applied, and timers fire, up to it and not beyond, so every decision waits at
+ * most the tolerance.  An event after the watermark is held (copied) and applied
+ * when the watermark passes it, in time order, ties in the order they came,
+ * each at its own instant with the timers due before it: within the tolerance,
+ * the decisions (cases, instants, actions, values) are those of the same events
+ * sorted by time (docs/semantics.md, "Late events").  An event more than the
+ * tolerance before the latest time is rejected at once (`event time T is D
+ * before the stream's time W (tolerance X)`); one before the watermark but within
+ * the tolerance, which only an advance or a flush can make, is applied at the
+ * watermark.  Decisions caused by a held event carry its event_seq and id, and
+ * come from whichever call applies it: a later push, advance, flush or swap.
+ * Other rejects of a held event (unknown case, missing fields) come then too.
+ *
+ * A held event needs no more memory than its copy: the buffer holds the events
+ * within the tolerance of the latest time, grows by doubling to the most ever
+ * waiting at once and stays that size (slate_engine_trim gives it back when
+ * empty).  SLATE_NOMEM from a push: either the buffer could not grow (the
+ * event was not taken, nothing changed), or the event was held and a held event
+ * being applied needed memory (a new case, a new string; slate_errmsg names its
+ * seq): that one stays held and a later call applies it.  With tolerance 0
+ * nothing is ever held. */
+
+/* The watermark: events have been applied and timers fired up to it (ms);
+ * INT64_MIN before any time.  The instant decisions are being made at. */
+SLATE_API int64_t slate_engine_watermark(const slate_engine *eng);
+
+/* The events held, waiting for the watermark. */
+SLATE_API size_t slate_engine_buffered(const slate_engine *eng);
+
+/* The end of the stream (or a pause in it): apply every held event, in time
+ * order, and fire the timers up to the latest time seen, which becomes the
+ * watermark; the same as slate_engine_advance(eng, slate_engine_now(eng), ...).
+ * SLATE_OK (also with nothing held), SLATE_SINK, SLATE_NOMEM (see above),
+ * SLATE_MISUSE from a sink. */
+SLATE_API int slate_engine_flush(slate_engine *eng, slate_sink sink, void *ud);
 
 /* A description of the engine's last SLATE_ERROR / SLATE_MISUSE. */
 SLATE_API const char *slate_errmsg(const slate_engine *eng);
 
 /* ---- re-entrancy and threads ------------------------------------------------
  *
- * A sink runs inside slate_engine_push, _advance, _swap or _reject, while the
+ * A sink runs inside slate_engine_push, _advance, _flush, _swap or _reject, while the
  * engine is between two steps of the event.  From a sink, the application MAY
  * call:
  *   - slate_decision_json, slate_errstr, slate_libversion(_number), slate_free;
@@ -302,7 +353,7 @@ SLATE_API const char *slate_errmsg(const slate_engine *eng);
  *     closed still counted);
  *   - any function on a DIFFERENT engine (feeding decisions of one engine into
  *     another is fine).
- * It MAY NOT call slate_engine_push, _advance, _swap, _reject, _trim or _free on
+ * It MAY NOT call slate_engine_push, _advance, _flush, _swap, _reject, _trim or _free on
  * the engine whose sink it is: each refuses with SLATE_MISUSE (slate_errmsg
  * says so) and changes nothing; slate_engine_free, which has no result, leaves
  * the engine allocated and valid (free it after the call returns).  Nor may it
@@ -329,8 +380,9 @@ SLATE_API const char *slate_errmsg(const slate_engine *eng);
  *     twice their number (never below expected_cases); the case table, the timer
  *     queue and the id arena shrink with it.
  * Not bounded by the open cases: the tables derived from the program (replaced
- * by a swap; a program's own memory is the caller's), and a scratch buffer for
- * decision JSON of about six times the longest string in use.  Nothing is kept
+ * by a swap; a program's own memory is the caller's), a scratch buffer for
+ * decision JSON of about six times the longest string in use, and with a
+ * tolerance the copies of the events it holds (see "tolerance").  Nothing is kept
  * per event or per decision.
  *
  * Memory is given back at the end of slate_engine_push, so a push that brings a
@@ -430,7 +482,7 @@ SLATE_API int slate_engine_reject(slate_engine *eng, const slate_event *ev, cons
  * be called from a sink, on the sink's own engine too (they then see it part
  * way through the call, as the queries above do); like every call on an engine,
  * only from the thread using it at the time.  Times are at the engine's
- * watermark (slate_engine_now); nothing is advanced. */
+ * watermark (slate_engine_watermark); nothing is advanced. */
 
 /* The state of a clock of a case. */
 #define SLATE_CLOCK_IDLE 0    /* not started in this case (or reset while stopped) */
@@ -509,7 +561,8 @@ SLATE_API int slate_engine_at_risk(const slate_engine *eng, int percent, slate_r
  * the first engine would have made, byte for byte, timers and their order
  * included.  A snapshot holds the open cases (ids, fields, levels, tiers,
  * clocks with their fired ladder steps and breached targets, what a hot swap
- * carries included), the interned strings, the timer queue, the watermark, the
+ * carries included), the interned strings, the timer queue, the watermark and
+ * the latest time seen, the events held within the tolerance, the
  * decision and case counters, the engine's tolerance_ms, max_jump_ms and strict,
  * and the program's hash; it is versioned and ends in a checksum.  It does not
  * hold the program, nor the allocator or expected_cases (those stay the

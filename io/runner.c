@@ -120,7 +120,7 @@ int runner_feed(runner *r, const ev_result *res)
     }
     int rc;
     if (rejected) {
-        int64_t at = slate_engine_now(r->eng);
+        int64_t at = slate_engine_watermark(r->eng); /* the instant decisions are at */
         if (at == INT64_MIN) at = ev->at != INT64_MIN ? ev->at : 0;
         rc = dout_reject(&r->out, r->prog, ev, reason, at) ? SLATE_SINK : SLATE_OK;
     } else {
@@ -140,6 +140,10 @@ int runner_swap(runner *r, const slate_program *prog, const slate_log_policy *po
 {
     if (r->failed) return r->failed;
     int rc;
+    /* held events were read for the old program: applied under it, as an
+     * advance entry of their own (the swap would apply them too, but inside the
+     * policy entry of the new program) */
+    if ((rc = runner_flush(r))) return rc;
     if (r->log && (rc = slate_log_begin_policy(r->log, pol)) != SLATE_OK) return log_failed(r, rc);
     rc = slate_engine_swap(r->eng, prog, dout_sink, &r->out);
     if (rc != SLATE_OK) {
@@ -164,6 +168,13 @@ int runner_advance(runner *r, int64_t now)
     }
     if (r->log && (rc = slate_log_end(r->log)) != SLATE_OK) return log_failed(r, rc);
     return 0;
+}
+
+int runner_flush(runner *r)
+{
+    if (r->failed) return r->failed;
+    if (!slate_engine_buffered(r->eng)) return 0;
+    return runner_advance(r, slate_engine_now(r->eng));
 }
 
 void runner_release(runner *r)

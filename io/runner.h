@@ -7,7 +7,7 @@
  * Per non-blank line: the reader's EV_OK event goes to slate_engine_push, unless
  * it would move the stream's time forward by more than `max_skip_ms`; that one,
  * like an EV_REJECT line, becomes a `reject` decision made here (dout_reject),
- * dated at the engine's watermark, or the line's own `at` while the engine has
+ * dated at the engine's watermark (slate_engine_watermark), or the line's own `at` while the engine has
  * seen no time, or 0 when it has neither.  With a log, every line is one `event` entry
  * (its payload exactly as received), the policy one `policy` entry at the start,
  * and each advance one `advance` entry; the decisions of each go to the log
@@ -60,6 +60,13 @@ int runner_swap(runner *r, const slate_program *prog, const slate_log_policy *po
 
 /* Advance time to `now` (firing due timers) as one entry. */
 int runner_advance(runner *r, int64_t now);
+
+/* The end of the input: when the engine holds events within the tolerance,
+ * apply them (slate_engine_flush) as one `advance` entry to the latest time seen,
+ * which is what the flush is and what a replay of the entry does again; nothing,
+ * and no entry, when it holds none (always so with tolerance 0).  Also made
+ * before a swap.  Returns 0 or a SLATE_* code with r->err set. */
+int runner_flush(runner *r);
 
 void runner_release(runner *r);
 

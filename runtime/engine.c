@@ -8,9 +8,13 @@
  * rules and their actions, closing.  Clock arithmetic is in clock.c, the case
  * store in casestore.c, the timer queue in timers.c, hot swap in swap.c.
  *
- * The engine never reads the clock: time is the watermark the events move.  It
- * allocates only while pre-flighting an event (a new case, a string never seen)
- * and does so before changing anything, so SLATE_NOMEM leaves it unchanged.
+ * The engine never reads the clock: time is the watermark the events move (the
+ * latest time less the tolerance; events after it wait in late.c's buffer and
+ * are applied here, in time order, as it passes them).  It allocates only while
+ * pre-flighting an event (a new case, a string never seen) and does so before
+ * changing anything, so SLATE_NOMEM leaves it unchanged; and when holding an
+ * event grows the buffer, likewise.  A held event that cannot get its memory
+ * when its turn comes stays held.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -329,15 +333,24 @@ static int reasonf(slate_engine *e, const char *fmt, ...)
     return 1;
 }
 
-/* Whether the event is too late to use (the reason in e->reason). */
+/* The watermark when the latest time seen is `high`: high less the tolerance
+ * (never before the first instant the engine accepts). */
+static int64_t mark_of(const slate_engine *e, int64_t high)
+{
+    if (high == INT64_MIN) return INT64_MIN;
+    return high - TS_MIN_MS > e->tolerance ? high - e->tolerance : TS_MIN_MS;
+}
+
+/* Whether the event is too late to use (the reason in e->reason): more than the
+ * tolerance before the latest time seen. */
 static int too_late(slate_engine *e, const slate_event *ev)
 {
     /* unsigned difference: no overflow whatever the instants */
-    uint64_t behind = (uint64_t)e->now - (uint64_t)ev->at;
-    if (e->now != INT64_MIN && ev->at < e->now && behind > (uint64_t)e->tolerance) {
+    uint64_t behind = (uint64_t)e->high - (uint64_t)ev->at;
+    if (e->high != INT64_MIN && ev->at < e->high && behind > (uint64_t)e->tolerance) {
         char a[40], w[40], late[40], tol[40];
         fmt_time(a, sizeof a, ev->at);
-        fmt_time(w, sizeof w, e->now);
+        fmt_time(w, sizeof w, e->high);
         fmt_dur(late, sizeof late, behind > INT64_MAX ? INT64_MAX : (int64_t)behind);
         fmt_dur(tol, sizeof tol, e->tolerance);
         return reasonf(e, "event time %s is %s before the stream's time %s (tolerance %s)", a,
@@ -504,8 +517,8 @@ static __attribute__((noinline, cold)) int time_refused(slate_engine *e, int64_t
                     (long long)t);
     char a[40], w[40], by[40], lim[40];
     fmt_time(a, sizeof a, t);
-    fmt_time(w, sizeof w, e->now);
-    fmt_dur(by, sizeof by, t - e->now);
+    fmt_time(w, sizeof w, e->high);
+    fmt_dur(by, sizeof by, t - e->high);
     fmt_dur(lim, sizeof lim, e->max_jump);
     return fail(e, SLATE_ERROR, "%s %s is %s after the engine's time %s (limit %s): refused",
                 what, a, by, w, lim);
@@ -518,7 +531,7 @@ static __attribute__((noinline, cold)) int time_refused(slate_engine *e, int64_t
 static inline int check_time(slate_engine *e, int64_t t, const char *what)
 {
     if (t >= TS_MIN_MS && t <= TS_MAX_MS &&
-        (e->now == INT64_MIN || t <= e->now || t - e->now <= e->max_jump))
+        (e->high == INT64_MIN || t <= e->high || t - e->high <= e->max_jump))
         return SLATE_OK;
     return time_refused(e, t, what);
 }
@@ -536,27 +549,18 @@ int eng_reentered(slate_engine *e, const char *fn)
                 fn);
 }
 
-static int push(slate_engine *e, const slate_event *ev, slate_sink sink, void *ud)
+/* Apply one event now, at its own time or, when the watermark has passed it
+ * (after an advance or a flush), at the watermark. */
+static int apply_now(slate_engine *e, const slate_event *ev)
 {
-    int rc = check_event(e, ev);
-    if (!rc) rc = check_time(e, ev->at, "event time");
-    if (rc) return rc;
-    eng_begin(e, sink, ud);
-    e->ctx.event_seq = ev->seq;
-    e->ctx.event_id = ev->id;
-    e->ctx.event_id_len = ev->id ? ev->id_len : 0;
     uint32_t slot = ENG_NONE, hash = 0;
-
-    /* too late: rejected at the stream's time, and nothing else happens */
-    if (too_late(e, ev)) {
-        reject(e, ev, e->now);
-        return e->ctx.rc;
-    }
-    /* any other event moves time (firing what is due), then is applied or
+    int rc;
+    /* any usable event moves time (firing what is due), then is applied or
      * rejected; timers never open or close cases, so the verdict (and, for a
      * usable event, everything it must allocate) is settled first */
     int bad = unusable(e, ev, &slot, &hash);
     if (!bad && (rc = preflight(e, ev))) return fail(e, rc, "out of memory");
+    if (e->high == INT64_MIN || ev->at > e->high) e->high = ev->at;
     int64_t t = e->now != INT64_MIN && ev->at < e->now ? e->now : ev->at;
     eng_advance(e, t);
     if (ev->type == EV_TICK) return e->ctx.rc;
@@ -568,6 +572,64 @@ static int push(slate_engine *e, const slate_event *ev, slate_sink sink, void *u
     eng_advance(e, t); /* steps the event made due at once */
     if (__builtin_expect(e->st.sweep_due | cs_shrink_due(&e->cs), 0)) eng_trim(e, 0);
     return e->ctx.rc;
+}
+
+int eng_drain(slate_engine *e, int64_t t)
+{
+    eng_ctx saved = e->ctx;
+    while (e->ctx.rc == SLATE_OK && e->lb.n && e->lb.h[0].at <= t) {
+        lb_entry x = lb_pop(e);
+        slate_event ev;
+        slate_value *vals;
+        lb_event(e, &x, &ev, &vals);
+        e->ctx.event_seq = ev.seq;
+        e->ctx.event_id = ev.id;
+        e->ctx.event_id_len = ev.id ? ev.id_len : 0;
+        e->ctx.slot = ENG_NONE;
+        if (apply_now(e, &ev) == SLATE_NOMEM) {
+            lb_unpop(e, &x);
+            saved.rc = SLATE_NOMEM;
+            e->ctx = saved;
+            return fail(e, SLATE_NOMEM, "out of memory applying held event %llu (it stays held)",
+                        (unsigned long long)x.seq);
+        }
+        lb_done(e, &x);
+    }
+    saved.rc = e->ctx.rc;
+    e->ctx = saved;
+    if (e->ctx.rc == SLATE_OK) eng_advance(e, t);
+    return e->ctx.rc;
+}
+
+static int push(slate_engine *e, const slate_event *ev, slate_sink sink, void *ud)
+{
+    int rc = check_event(e, ev);
+    if (!rc) rc = check_time(e, ev->at, "event time");
+    if (rc) return rc;
+    eng_begin(e, sink, ud);
+    e->ctx.event_seq = ev->seq;
+    e->ctx.event_id = ev->id;
+    e->ctx.event_id_len = ev->id ? ev->id_len : 0;
+
+    /* too late: rejected at the engine's time, and nothing else happens */
+    if (too_late(e, ev)) {
+        reject(e, ev, e->now);
+        return e->ctx.rc;
+    }
+    /* at or before the watermark it would set, with nothing waiting: applied at
+     * once (always so with tolerance 0); at the watermark, before everything
+     * held (which is after it): applied at once too; before the watermark (an
+     * advance or flush moved it past the latest time less the tolerance): at
+     * the watermark */
+    int64_t high = e->high == INT64_MIN || ev->at > e->high ? ev->at : e->high;
+    int64_t w = mark_of(e, high);
+    if ((e->lb.n == 0 && ev->at <= w) || (e->now != INT64_MIN && ev->at <= e->now))
+        return apply_now(e, ev);
+    /* else it waits for the watermark, which this event may move (a tick only
+     * moves it) */
+    if (ev->type != EV_TICK && lb_insert(e, ev)) return fail(e, SLATE_NOMEM, "out of memory");
+    e->high = high;
+    return eng_drain(e, w);
 }
 
 /* The entry points hold e->busy while they run, so a sink that calls back into
@@ -592,9 +654,22 @@ int slate_engine_advance(slate_engine *e, int64_t now, slate_sink sink, void *ud
     if (rc) return rc;
     e->busy = 1;
     eng_begin(e, sink, ud);
-    eng_advance(e, now);
+    if (e->high == INT64_MIN || now > e->high) e->high = now;
+    int64_t w = mark_of(e, e->high);
+    rc = eng_drain(e, now > w ? now : w);
     e->busy = 0;
-    return e->ctx.rc;
+    return rc;
+}
+
+int slate_engine_flush(slate_engine *e, slate_sink sink, void *ud)
+{
+    if (!e) return SLATE_MISUSE;
+    if (e->busy) return eng_reentered(e, "slate_engine_flush");
+    e->busy = 1;
+    eng_begin(e, sink, ud);
+    int rc = e->high == INT64_MIN ? SLATE_OK : eng_drain(e, e->high);
+    e->busy = 0;
+    return rc;
 }
 
 int slate_engine_reject(slate_engine *e, const slate_event *ev, const char *reason,
@@ -888,6 +963,7 @@ slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opt
                                                   : opts->max_jump_ms;
     e->strict = opts && opts->strict;
     e->now = INT64_MIN;
+    e->high = INT64_MIN;
     e->nfields = prog->nfields;
     e->nclocks = prog->nclocks;
     e->nset = eng_nset(e->strict, e->nfields);
@@ -918,12 +994,23 @@ void slate_engine_free(slate_engine *e)
     eng_aux_free(e, &e->aux);
     eng_realloc(&e->al, e->jbuf, 0);
     eng_realloc(&e->al, e->q.h, 0);
+    lb_free(e);
     e->user_al.realloc(e->user_al.ud, e, 0);
 }
 
 int64_t slate_engine_now(const slate_engine *e)
 {
+    return e ? e->high : INT64_MIN;
+}
+
+int64_t slate_engine_watermark(const slate_engine *e)
+{
     return e ? e->now : INT64_MIN;
+}
+
+size_t slate_engine_buffered(const slate_engine *e)
+{
+    return e ? e->lb.n : 0;
 }
 
 size_t slate_engine_open_cases(const slate_engine *e)
@@ -963,6 +1050,7 @@ int slate_engine_trim(slate_engine *e)
     if (e->busy) return eng_reentered(e, "slate_engine_trim");
     e->busy = 1;
     int rc = eng_trim(e, 1);
+    lb_trim(e);
     e->busy = 0;
     if (rc) return fail(e, rc, "out of memory (trimmed what needed none)");
     return SLATE_OK;

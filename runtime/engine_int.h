@@ -17,9 +17,12 @@
  *   swap.c       hot swap of the program under open cases
  *   trim.c       giving memory back: unused strings, a store past its peak
  *   snapshot.c   the engine's whole state as bytes and back (slate.h, "snapshots")
+ *   late.c       the events within the tolerance, held until the watermark
+ *                passes them
  *
  * All memory comes from the engine's allocator.  Allocation happens only when the
- * store, the heap or the interner must grow (amortised doubling), when a string is
+ * store, the heap, the interner or the buffer of held events must grow
+ * (amortised doubling), when a string is
  * seen for the first time, in slate_engine_new/swap/free, and when trim.c gives
  * memory back (after many new strings, or once open cases fall well below the
  * store's peak).
@@ -259,6 +262,49 @@ void sb_time(sbuf *b, int64_t ms);
 /* Terminate: returns 1 when everything fit. */
 int sb_done(sbuf *b);
 
+/* ---- events held within the tolerance (late.c) ------------------------------- */
+
+/* One buffered event.  Its bytes (at `off` in the arena, 8-aligned): its
+ * slate_value array (each `s` only a "had a string" flag until lb_event points
+ * it at its bytes), the case id, the event id, then the string values' bytes. */
+typedef struct lb_entry {
+    int64_t at;
+    uint64_t ord;      /* arrival number: ties at one instant keep arrival order */
+    uint64_t seq;
+    size_t off, bytes; /* its place and size in the arena */
+    size_t case_len, id_len;
+    uint32_t nvalues;
+    int type;
+    uint8_t has_case, has_id; /* case_id / id were not NULL */
+} lb_entry;
+
+/* The events after the watermark, waiting for it (slate.h, "tolerance"): a
+ * binary min-heap by (at, ord) over entries, their bytes in one arena that
+ * grows by doubling and is compacted, in arrival order, when full. */
+typedef struct latebuf {
+    lb_entry *h;
+    uint32_t n, cap;
+    unsigned char *mem;
+    size_t used, memcap; /* bump pointer and room of the arena */
+    size_t live;         /* bytes the entries in the heap hold */
+    uint64_t next_ord;
+} latebuf;
+
+/* Buffer a copy of ev; 0 or SLATE_NOMEM (nothing changed). */
+int lb_insert(slate_engine *e, const slate_event *ev);
+/* Take the earliest entry out of the heap (its bytes stay until lb_done). */
+lb_entry lb_pop(slate_engine *e);
+/* Put back an entry lb_pop took (no allocation: its place is still there). */
+void lb_unpop(slate_engine *e, const lb_entry *x);
+/* The event an entry holds, pointing into the arena (valid until the next
+ * lb_insert). */
+void lb_event(slate_engine *e, const lb_entry *x, slate_event *ev, slate_value **vals);
+/* The entry's bytes are no longer needed. */
+void lb_done(slate_engine *e, const lb_entry *x);
+/* Give the buffer's memory back when it holds nothing. */
+void lb_trim(slate_engine *e);
+void lb_free(slate_engine *e);
+
 /* ---- the engine ------------------------------------------------------------- */
 
 /* What the decisions being made now have in common. */
@@ -338,7 +384,10 @@ struct slate_engine {
     int64_t max_jump;      /* how far one call may move `now` forward (INT64_MAX: any) */
     int strict;            /* slate_engine_opts.strict */
     uint32_t nset;         /* strict: 64-bit words of `given` bits per case, else 0 */
-    int64_t now;           /* watermark; INT64_MIN before the first event */
+    int64_t now;           /* the watermark: events are applied, and timers have
+                              fired, up to it; INT64_MIN before the first event */
+    int64_t high;          /* the latest time seen (slate_engine_now); now is
+                              high - tolerance, or later after an advance */
     uint64_t ndecisions;
     uint64_t ncreated;     /* cases ever created */
     uint32_t nfields, nclocks;
@@ -352,6 +401,7 @@ struct slate_engine {
     char *jbuf;            /* scratch for the JSON members of decisions */
     size_t jcap;
     eng_ctx ctx;
+    latebuf lb;            /* events within the tolerance, after the watermark */
     eng_addmemo addmemo[ENG_ADDMEMO];
     uint32_t addmemo_next;
     char reason[1024];     /* reject reasons */
@@ -417,6 +467,12 @@ void eng_begin(slate_engine *e, slate_sink sink, void *ud);
 /* Fire every timer due at or before t (each at its instant), then now = t.
  * Inline: most calls (two per event) find nothing due. */
 void eng_advance_due(slate_engine *e, int64_t t);
+/* Apply the buffered events at or before t in (time, arrival) order, each at its
+ * own instant with the timers due before it, then fire timers up to t.  Stops
+ * after an event whose sink refused (SLATE_SINK) or one that needs memory it
+ * cannot get (SLATE_NOMEM: that event stays buffered); the rest wait for the
+ * next call. */
+int eng_drain(slate_engine *e, int64_t t);
 static inline void eng_advance(slate_engine *e, int64_t t)
 {
     const tq_entry *first = tq_top(e);

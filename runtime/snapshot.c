@@ -86,13 +86,13 @@ _Static_assert(SZ(eng_aux, str_ids) + SZ(eng_aux, regs) + SZ(eng_aux, nregs) +
 _Static_assert(SZ(slate_engine, prog) + SZ(slate_engine, al) + SZ(slate_engine, user_al) +
                        SZ(slate_engine, mem) + SZ(slate_engine, tolerance) +
                        SZ(slate_engine, max_jump) + SZ(slate_engine, strict) +
-                       SZ(slate_engine, nset) + SZ(slate_engine, now) +
+                       SZ(slate_engine, nset) + SZ(slate_engine, now) + SZ(slate_engine, high) +
                        SZ(slate_engine, ndecisions) + SZ(slate_engine, ncreated) +
                        SZ(slate_engine, nfields) + SZ(slate_engine, nclocks) +
                        SZ(slate_engine, stride) + SZ(slate_engine, cs) + SZ(slate_engine, q) +
                        SZ(slate_engine, st) + SZ(slate_engine, aux) + SZ(slate_engine, depth) +
                        SZ(slate_engine, busy) + SZ(slate_engine, jbuf) + SZ(slate_engine, jcap) +
-                       SZ(slate_engine, ctx) + SZ(slate_engine, addmemo) +
+                       SZ(slate_engine, ctx) + SZ(slate_engine, lb) + SZ(slate_engine, addmemo) +
                        SZ(slate_engine, addmemo_next) + SZ(slate_engine, reason) +
                        SZ(slate_engine, errmsg) + HOLES_ENGINE ==
                    sizeof(slate_engine),
@@ -837,6 +837,129 @@ static void get_timers(rbuf *r, slate_engine *t)
     }
 }
 
+/* ---- events held within the tolerance (version 2) --------------------------------- */
+
+/* Written only when the engine holds something a version-1 snapshot cannot say:
+ * held events, or a latest time other than the watermark; else the snapshot is
+ * version 1, byte for byte what it was before events were held. */
+static int needs_v2(const slate_engine *e)
+{
+    return e->lb.n || e->high != e->now;
+}
+
+static int cmp_arrival(const void *a, const void *b)
+{
+    const lb_entry *x = a, *y = b;
+    return (x->ord > y->ord) - (x->ord < y->ord);
+}
+
+static void put_held(wbuf *w, slate_engine *e)
+{
+    /* the latest time, then the held events in arrival order (the order they
+     * are taken out in follows from their instants and that order): what a
+     * push of each would have been given, not the arena or heap layout */
+    if (w_need(w, 2 * VMAX)) return;
+    put_u(w, rel(e->high, e->now));
+    put_u(w, e->lb.n);
+    if (!e->lb.n) return;
+    lb_entry *v = eng_realloc(&e->al, NULL, sizeof *v * e->lb.n);
+    if (!v) {
+        w->nomem = 1;
+        return;
+    }
+    memcpy(v, e->lb.h, sizeof *v * e->lb.n);
+    qsort(v, e->lb.n, sizeof *v, cmp_arrival);
+    for (uint32_t i = 0; i < e->lb.n && !w->nomem; i++) {
+        slate_event ev;
+        slate_value *vals;
+        lb_event(e, &v[i], &ev, &vals);
+        if (w_need(w, 8 * VMAX + ev.case_len + ev.id_len)) break;
+        put_u(w, rel(ev.at, e->now));
+        put_u(w, ev.seq);
+        put_u(w, (uint64_t)ev.type);
+        put_u(w, ev.case_id ? ev.case_len + 1 : 0);
+        if (ev.case_id) put_bytes(w, ev.case_id, ev.case_len);
+        put_u(w, ev.id ? ev.id_len + 1 : 0);
+        if (ev.id) put_bytes(w, ev.id, ev.id_len);
+        put_u(w, ev.nvalues);
+        for (size_t j = 0; j < ev.nvalues; j++) {
+            const slate_value *x = &vals[j];
+            if (w_need(w, 3 * VMAX + (x->s ? x->len : 0))) break;
+            put_u(w, (uint64_t)x->field);
+            put_i(w, x->i);
+            put_u(w, x->s ? x->len + 1 : 0);
+            if (x->s) put_bytes(w, x->s, x->len);
+        }
+    }
+    eng_realloc(&e->al, v, 0);
+}
+
+/* Bytes of an optional string: a length + 1 (0: NULL), then the bytes. */
+static const char *get_opt(rbuf *r, size_t *len, const char *what)
+{
+    uint64_t n = get_max(r, left(r), what);
+    *len = n ? (size_t)n - 1 : 0;
+    if (r->err || !n) return NULL;
+    const char *s = get_bytes(r, *len);
+    return s ? s : "";
+}
+
+static void get_held(rbuf *r, slate_engine *t)
+{
+    t->high = unrel(get_u(r), t->now);
+    uint64_t n = get_max(r, left(r) / 6, "held event count");
+    if (r->err) return;
+    if (t->now == INT64_MIN ? t->high != INT64_MIN
+                            : t->high < t->now || t->high > TS_MAX_MS) {
+        bad(r, "latest time %lld ms is not at or after the watermark", (long long)t->high);
+        return;
+    }
+    if (t->now != INT64_MIN && (uint64_t)t->high - (uint64_t)t->now > (uint64_t)t->tolerance &&
+        t->now > TS_MIN_MS) {
+        bad(r, "the watermark is more than the tolerance before the latest time");
+        return;
+    }
+    slate_value *vals = NULL;
+    const slate_program *p = t->prog;
+    for (uint64_t i = 0; i < n && !r->err; i++) {
+        slate_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.at = unrel(get_u(r), t->now);
+        ev.seq = get_u(r);
+        ev.type = (int)get_max(r, p->nevents ? p->nevents - 1 : 0, "held event type");
+        ev.case_id = get_opt(r, &ev.case_len, "held case id length");
+        ev.id = get_opt(r, &ev.id_len, "held event id length");
+        uint64_t nv = get_max(r, left(r) / 3, "held event values");
+        if (r->err) break;
+        /* after the watermark, at most the latest time: what push holds */
+        if (t->now == INT64_MIN || ev.at <= t->now || ev.at > t->high) {
+            bad(r, "held event %llu at %lld ms is not after the watermark", (unsigned long long)i,
+                (long long)ev.at);
+            break;
+        }
+        eng_realloc(&t->al, vals, 0);
+        vals = nv ? eng_realloc(&t->al, NULL, sizeof *vals * nv) : NULL;
+        if (nv && !vals) {
+            nomem(r);
+            break;
+        }
+        for (uint64_t j = 0; j < nv && !r->err; j++) {
+            vals[j].field = (int)get_max(r, p->nfields ? p->nfields - 1 : 0, "held value field");
+            vals[j].i = get_i(r);
+            vals[j].s = get_opt(r, &vals[j].len, "held value length");
+        }
+        if (r->err) break;
+        if (p->nfields == 0 && nv) {
+            bad(r, "held event %llu has values, the program no fields", (unsigned long long)i);
+            break;
+        }
+        ev.values = vals;
+        ev.nvalues = (size_t)nv;
+        if (lb_insert(t, &ev)) nomem(r);
+    }
+    eng_realloc(&t->al, vals, 0);
+}
+
 /* ---- the whole ------------------------------------------------------------------- */
 
 int slate_engine_snapshot(slate_engine *e, void **bytes, size_t *len)
@@ -864,7 +987,7 @@ int slate_engine_snapshot(slate_engine *e, void **bytes, size_t *len)
         if (!w.nomem) {
             memset(w.b, 0, SN_HEAD);
             memcpy(w.b, SN_MAGIC, 8);
-            w.b[8] = (unsigned char)SN_VERSION;
+            w.b[8] = (unsigned char)(needs_v2(e) ? SN_VERSION : 1);
             memcpy(w.b + SN_OFF_HASH, e->prog->hash, 32);
             w.len = SN_HEAD;
         }
@@ -874,6 +997,7 @@ int slate_engine_snapshot(slate_engine *e, void **bytes, size_t *len)
         put_breaches(&w, e);
         put_cases(&w, e, order);
         put_timers(&w, e, pos);
+        if (needs_v2(e)) put_held(&w, e);
         if (!w_need(&w, SN_TAIL)) {
             wr64(w.b + SN_OFF_LENGTH, (uint64_t)(w.len + SN_TAIL));
             wr64(w.b + w.len, checksum(w.b, w.len));
@@ -913,7 +1037,7 @@ static const char *check_frame(const unsigned char *b, size_t len, char *msg, si
     }
     if (memcmp(b, SN_MAGIC, 8) != 0) return "not a slate engine snapshot (bad magic)";
     uint32_t version = (uint32_t)(rd64(b + 8) & 0xffffffffu);
-    if (version != SN_VERSION) {
+    if (version != SN_VERSION && version != 1) {
         snprintf(msg, size, "snapshot format version %u; this library reads version %u", version,
                  SN_VERSION);
         return msg;
@@ -1001,6 +1125,8 @@ static int restore(slate_engine *e, const unsigned char *b, size_t len)
     get_breaches(&r, t);
     get_cases(&r, t);
     get_timers(&r, t);
+    t->high = t->now;
+    if (b[8] == 2) get_held(&r, t);
     if (!r.err && r.p != r.end) bad(&r, "%zu bytes are left over after the timers", left(&r));
     if (!r.err && eng_scratch_fit(t, &t->aux)) nomem(&r);
     if (r.err) {

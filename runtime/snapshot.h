@@ -12,7 +12,10 @@
 #include <stdint.h>
 
 #define SN_MAGIC "SLATESNP"  /* bytes 0-7 */
-#define SN_VERSION 1u        /* bytes 8-11, little-endian; 12-15 are 0 */
+#define SN_VERSION 2u        /* bytes 8-11, little-endian; 12-15 are 0.  Written
+                                only for an engine holding events within the
+                                tolerance (or a latest time past its
+                                watermark); else 1, which has no section 7 */
 #define SN_OFF_LENGTH 16     /* the whole snapshot's length, 8 bytes little-endian */
 #define SN_OFF_HASH 24       /* the program's SHA-256, 32 bytes */
 #define SN_HEAD 56           /* the body starts here */

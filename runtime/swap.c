@@ -312,7 +312,12 @@ int slate_engine_swap(slate_engine *e, const slate_program *np, slate_sink sink,
         return SLATE_MISUSE;
     }
     e->busy = 1; /* held through the swap: its sink may not call back in */
-    int rc = swap_program(e, np, sink, ud);
+    int rc = SLATE_OK;
+    if (e->lb.n) { /* buffered events were built for the old program: apply them */
+        eng_begin(e, sink, ud);
+        rc = eng_drain(e, e->high);
+    }
+    if (rc == SLATE_OK) rc = swap_program(e, np, sink, ud);
     e->busy = 0;
     return rc;
 }

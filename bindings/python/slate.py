@@ -136,6 +136,9 @@ _PROTOS = {
     "slate_engine_swap": (ctypes.c_int, [_P, _P, _SINK, _P]),
     "slate_engine_reject": (ctypes.c_int, [_P, ctypes.POINTER(_Event), ctypes.c_char_p, _SINK, _P]),
     "slate_engine_now": (ctypes.c_int64, [_P]),
+    "slate_engine_watermark": (ctypes.c_int64, [_P]),
+    "slate_engine_buffered": (ctypes.c_size_t, [_P]),
+    "slate_engine_flush": (ctypes.c_int, [_P, _SINK, _P]),
     "slate_engine_open_cases": (ctypes.c_size_t, [_P]),
     "slate_engine_decisions": (ctypes.c_uint64, [_P]),
     "slate_engine_next_due": (ctypes.c_int64, [_P]),
@@ -476,6 +479,12 @@ class Engine:
         self._check()
         return self._call(_lib().slate_engine_advance, to_ms(now))
 
+    def flush(self):
+        """Apply the events held within the tolerance (end of the stream);
+        returns their decisions and those of the timers up to the latest time."""
+        self._check()
+        return self._call(_lib().slate_engine_flush)
+
     def swap(self, program):
         """Run `program` from now on under the open cases; returns the `sla`
         decisions of cases whose targets changed and steps that fall due."""
@@ -498,6 +507,20 @@ class Engine:
         self._check()
         t = _lib().slate_engine_now(self._h)
         return None if t == _INT64_MIN else t
+
+    @property
+    def watermark(self):
+        """The instant decisions are made at (epoch ms): the latest time less
+        the tolerance, or later after advance()/flush(); None before any."""
+        self._check()
+        t = _lib().slate_engine_watermark(self._h)
+        return None if t == _INT64_MIN else t
+
+    @property
+    def buffered(self):
+        """Events held within the tolerance, waiting for the watermark."""
+        self._check()
+        return _lib().slate_engine_buffered(self._h)
 
     @property
     def next_due(self):

@@ -124,6 +124,20 @@ class Binding(unittest.TestCase):
         eng.trim()
         eng.close()
 
+    def test_tolerance_holds_and_flush_applies(self):
+        eng = slate.Engine(self.prog, tolerance_ms=HOUR)
+        base = {"kind": "complaint", "severity": "emergency"}
+        self.assertEqual(eng.push(dict(base, case="a", type="opened", at=T0)), [])
+        self.assertEqual(eng.buffered, 1)
+        self.assertEqual(eng.now, slate.to_ms(T0))
+        self.assertEqual(eng.watermark, slate.to_ms(T0) - HOUR)
+        out = eng.flush()
+        self.assertEqual(out[0]["action"], "sla")
+        self.assertEqual(out[0]["at"], slate.iso(slate.to_ms(T0)))
+        self.assertEqual(eng.buffered, 0)
+        self.assertEqual(eng.watermark, eng.now)
+        eng.close()
+
     def test_swap_away_and_back_fires_no_step_twice(self):
         with open(REF) as f:
             src = f.read()

@@ -89,11 +89,15 @@ exec 7>&-
 wait $pid || fail "live stream: exit $?"
 
 # ---- options --------------------------------------------------------------------
-# --tolerance: the `responded` 1h late (event 10) is no longer rejected
+# --tolerance: the `responded` 1h late (event 10) is no longer rejected, and is
+# applied at its own instant, before the `responded` of 09:05 (event 4)
 grep -q '"action":"reject","rule":"basic.slate","event":10,' "$T/golden" || fail "golden: event 10"
 for tol in 1h 3600 59m60s; do
     expect_rc 0 "$SLATE" run -q "$POL" "$EV" --tolerance $tol
-    grep -q '"event":10,' "$T/out" && fail "--tolerance $tol: event 10 still rejected"
+    grep -q '"action":"reject","rule":"basic.slate","event":10,' "$T/out" &&
+        fail "--tolerance $tol: event 10 still rejected"
+    grep -q '"at":"2025-03-07T09:00:00.000Z","case":"A","action":"stop",.*"event":10,.*"met":true,"elapsed_s":0' \
+        "$T/out" || fail "--tolerance $tol: event 10 not applied at 09:00"
 done
 expect_rc 0 "$SLATE" run -q "$POL" "$EV" --tolerance 59m
 grep -q '"action":"reject","rule":"basic.slate","event":10,' "$T/out" || fail "--tolerance 59m"
