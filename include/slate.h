@@ -400,7 +400,9 @@ SLATE_API const slate_program *slate_engine_program(const slate_engine *eng);
 /* The earliest instant at which a timer may fire: nothing fires before it, so a
  * server may sleep until then and call slate_engine_advance (a timer of a
  * paused clock stays queued and may fire nothing).  INT64_MAX when no timer is
- * pending (or none falls within SLATE_AT_MAX). */
+ * pending (or none falls within SLATE_AT_MAX).  Timers fire as the watermark
+ * passes them, so with a tolerance it may lie between the watermark and
+ * slate_engine_now: due, and waiting for events that may still come before it. */
 SLATE_API int64_t slate_engine_next_due(const slate_engine *eng);
 
 /* Timers queued: at most one per clock of each open case. */
