@@ -141,11 +141,13 @@ deps:
 	@tools/deps.sh
 
 # ---- grammar: the generated scanner and parser --------------------------------
-$(B)/gen/parser.c $(B)/gen/parser.h: grammar/parser.y
+# `&:` (grouped targets, GNU make 4.3): one bison run makes both files, so a
+# parallel make never runs it twice at once on the same outputs.
+$(B)/gen/parser.c $(B)/gen/parser.h &: grammar/parser.y
 	@mkdir -p $(B)/gen
 	bison -Wall -Werror --header=$(B)/gen/parser.h -o $(B)/gen/parser.c $<
 
-$(B)/gen/lexer.c $(B)/gen/lexer.h: grammar/lexer.l
+$(B)/gen/lexer.c $(B)/gen/lexer.h &: grammar/lexer.l
 	@mkdir -p $(B)/gen
 	flex --header-file=$(B)/gen/lexer.h -o $(B)/gen/lexer.c $<
 
