@@ -270,7 +270,7 @@ typedef struct ast_policy {
     ast_sla *slas;
     ast_rule *rules;
 
-    /* `reopen within D [on EVENT, ...]` (docs/language.md): how long a closed
+    /* `reopen [on EVENT, ...] within D` (docs/language.md): how long a closed
      * case can come back, and the events that bring it back (NULL: `reopened`) */
     int has_reopen;
     ast_duration reopen_within;

@@ -890,7 +890,7 @@ static void check_required(chk_ctx *c, ast_field *f)
     }
 }
 
-/* `reopen within D [on E, ...]`: a period above zero and at most ten years (the
+/* `reopen [on E, ...] within D`: a period above zero and at most ten years (the
  * engine keeps a closed case for twice it); events that can reach a closed case
  * (not `opened`, which opens a new one, `closed` or `tick`), each once. */
 #define REOPEN_MAX_S (3650 * 86400LL)

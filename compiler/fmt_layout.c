@@ -544,19 +544,21 @@ typedef struct fdecl {
     size_t kw;
 } fdecl;
 
-/* ---- reopen within D [on EVENT, ...]: one line ---- */
+/* ---- reopen [on EVENT, ...] within D: one line ---- */
 
 static void p_reopen(fmt_p *P, const ast_policy *p)
 {
     size_t start = loc_start(P, p->reopen_loc), end = loc_end(P, p->reopen_loc);
     fmt_begin_decl(P, start, end);
     sbuf b = {0};
-    sb_puts(&b, "reopen within ");
-    fmt_r_dur(P, &b, p->reopen_within);
+    sb_puts(&b, "reopen ");
     if (p->reopen_on) {
-        sb_puts(&b, " on ");
+        sb_puts(&b, "on ");
         fmt_r_idents(P, &b, p->reopen_on, sb_col(&b), 0);
+        sb_putc(&b, ' ');
     }
+    sb_puts(&b, "within ");
+    fmt_r_dur(P, &b, p->reopen_within);
     fmt_put_code(P, &b, end);
     free(b.p);
 }

@@ -525,7 +525,7 @@ static int cmp_reopen(const void *a, const void *b)
     return (x->event > y->event) - (x->event < y->event);
 }
 
-/* `reopen within D [on E, ...]`: one record per reopening event (`reopened`
+/* `reopen [on E, ...] within D`: one record per reopening event (`reopened`
  * when none is named), by event; the checker has refused the rest. */
 static void lower_reopen(cg_program *cg)
 {

@@ -80,15 +80,12 @@ static int ends_decl(int prev)
     }
 }
 
-/* `on` right after `reopen within D` lists the reopening events; anywhere else
- * at top level it starts a rule (or follows a clock's verb). */
+/* `on` right after `reopen` lists the reopening events (`reopen on E, E
+ * within D`); anywhere else at top level it starts a rule (or follows a clock's
+ * verb).  Before the period, not after it, so that a rule may follow. */
 static int reopen_on(const gr_state *ps)
 {
-    if (ps->prev2_kind == T_WITHIN && ps->prev3_kind == T_REOPEN) return 1;
-    /* `reopen within 2 working days on` (refused by the checker, but parsed so it
-     * can say why): at top level a working duration comes only there */
-    return (ps->prev_kind == T_DAYS || ps->prev_kind == T_DAY || ps->prev_kind == T_HOURS ||
-            ps->prev_kind == T_HOUR) && ps->prev2_kind == T_WORKING;
+    return ps->prev_kind == T_REOPEN;
 }
 
 static void copy_text(char *dst, size_t size, const char *s, size_t n)

@@ -204,10 +204,10 @@ names_opt
     | names ','
     ;
 
-/* ---- reopen within D [on EVENT, ...] ------------------------------------ */
+/* ---- reopen [on EVENT, ...] within D ------------------------------------ */
 
 reopen
-    : T_REOPEN T_WITHIN T_DURATION reopen_on_opt
+    : T_REOPEN reopen_on_opt T_WITHIN T_DURATION
         {
             gr_note_decl(ps, @1);
             if (ps->pol->has_reopen) {
@@ -216,15 +216,15 @@ reopen
                 diag_error(ps->d, L(@1), hint, "a policy has one `reopen` statement");
             } else {
                 ps->pol->has_reopen = 1;
-                ps->pol->reopen_within = gr_mk_dur(DUR_SECONDS, $3, @3);
-                ps->pol->reopen_on = $4.head;
+                ps->pol->reopen_within = gr_mk_dur(DUR_SECONDS, $4, @4);
+                ps->pol->reopen_on = $2.head;
                 ps->pol->reopen_loc = L(@$);
             }
         }
-    | T_REOPEN T_WITHIN T_INT T_WORKING working_unit reopen_on_opt
+    | T_REOPEN reopen_on_opt T_WITHIN T_INT T_WORKING working_unit
         {
             gr_note_decl(ps, @1);
-            diag_error(ps->d, L(@3), "write it in wall-clock time, such as `30d`: a closed case "
+            diag_error(ps->d, L(@4), "write it in wall-clock time, such as `30d`: a closed case "
                        "has no calendar to count working time on",
                        "the reopen period is wall-clock time");
         }

@@ -89,7 +89,8 @@ _Static_assert(SZ(slate_engine, prog) + SZ(slate_engine, al) + SZ(slate_engine, 
                        SZ(slate_engine, nset) + SZ(slate_engine, now) + SZ(slate_engine, high) +
                        SZ(slate_engine, ndecisions) + SZ(slate_engine, ncreated) +
                        SZ(slate_engine, nfields) + SZ(slate_engine, nclocks) +
-                       SZ(slate_engine, stride) + SZ(slate_engine, cs) + SZ(slate_engine, q) +
+                       SZ(slate_engine, stride) + SZ(slate_engine, cs) + SZ(slate_engine, closed) +
+                       SZ(slate_engine, q) +
                        SZ(slate_engine, st) + SZ(slate_engine, aux) + SZ(slate_engine, depth) +
                        SZ(slate_engine, busy) + SZ(slate_engine, jbuf) + SZ(slate_engine, jcap) +
                        SZ(slate_engine, ctx) + SZ(slate_engine, lb) + SZ(slate_engine, addmemo) +

@@ -39,6 +39,7 @@ static int sweep_strings(slate_engine *e)
             for (uint32_t f = 0; f < e->nfields; f++)
                 if (p->fields[f].type == PT_STRING) mark(keep, t->n, fv[f]);
         }
+        cl_mark_strings(e, mark, keep, t->n); /* closed cases that may come back */
     }
     int rc = keep ? st_sweep(t, keep) : SLATE_NOMEM;
     eng_realloc(&e->al, keep, 0);
