@@ -10,7 +10,8 @@
  * remembers (those a hot swap carried over included: docs/semantics.md, "Hot
  * swap"), every open case (id, creation order, level, tier, fields, clocks) in
  * creation order, and the timer queue in its array order, so the restored queue
- * is the same heap and fires simultaneous timers in the same order.  Numbers are
+ * is the same heap and fires simultaneous timers in the same order; then, for a
+ * program that reopens cases, the closed cases kept for it (their records).  Numbers are
  * LEB128 varints (signed ones zigzagged; instants relative to the watermark);
  * a header names the format version, the length and the program's SHA-256, and
  * a 64-bit checksum ends it.
@@ -963,6 +964,67 @@ static void get_held(rbuf *r, slate_engine *t)
 
 /* ---- the whole ------------------------------------------------------------------- */
 
+/* Closed cases kept for reopening (closed.c), after the timers and only when
+ * the program reopens cases (so other snapshots keep their bytes): their
+ * count, then each record as its length and its bytes, in close order. */
+static void put_closed(wbuf *w, const slate_engine *e)
+{
+    if (!e->closed.keep_ms) return;
+    if (w_need(w, VMAX)) return;
+    put_u(w, e->closed.count);
+    const unsigned char *rec;
+    size_t n;
+    for (size_t at = cl_next(e, CL_NONE, &rec, &n); at != CL_NONE; at = cl_next(e, at, &rec, &n)) {
+        if (w_need(w, VMAX + n)) return;
+        put_u(w, n);
+        put_bytes(w, rec, n);
+    }
+}
+
+static void get_closed(rbuf *r, slate_engine *t)
+{
+    if (r->err || !t->closed.keep_ms) return;
+    uint64_t n = get_max(r, left(r), "closed cases");
+    cl_layout l = cl_layout_of(t);
+    eng_case *c = eng_realloc(&t->al, NULL, l.stride);
+    if (!c) {
+        nomem(r);
+        return;
+    }
+    int64_t prev = INT64_MIN;
+    for (uint64_t i = 0; i < n && !r->err; i++) {
+        size_t len = (size_t)get_max(r, cl_max_record(&l, ENG_MAX_ID), "a closed case's length");
+        const unsigned char *rec = (const unsigned char *)get_bytes(r, len);
+        if (r->err) break;
+        const char *id;
+        uint32_t w;
+        int64_t at;
+        memset(c, 0, l.stride);
+        if (len < 16 || (memcpy(&w, rec, 4), w != len) ||
+            cl_decode(t, &l, rec, len, c, &id, 1)) {
+            bad(r, "closed case %llu is malformed", (unsigned long long)i);
+            break;
+        }
+        memcpy(&at, rec + 4, 8);
+        if (at < prev || at > t->now || at < TS_MIN_MS) {
+            bad(r, "closed case %llu: close instant out of order or range", (unsigned long long)i);
+            break;
+        }
+        prev = at;
+        if (cs_find(&t->cs, id, c->id_len, c->hash) != ENG_NONE ||
+            cl_find(t, id, c->id_len, c->hash) != CL_NONE) {
+            bad(r, "closed case %llu: its id is open or closed twice", (unsigned long long)i);
+            break;
+        }
+        if (cl_reserve(t, len)) {
+            nomem(r);
+            break;
+        }
+        cl_append(t, rec, len);
+    }
+    eng_realloc(&t->al, c, 0);
+}
+
 int slate_engine_snapshot(slate_engine *e, void **bytes, size_t *len)
 {
     if (!e) return SLATE_MISUSE;
@@ -999,6 +1061,7 @@ int slate_engine_snapshot(slate_engine *e, void **bytes, size_t *len)
         put_cases(&w, e, order);
         put_timers(&w, e, pos);
         if (needs_v2(e)) put_held(&w, e);
+        put_closed(&w, e);
         if (!w_need(&w, SN_TAIL)) {
             wr64(w.b + SN_OFF_LENGTH, (uint64_t)(w.len + SN_TAIL));
             wr64(w.b + w.len, checksum(w.b, w.len));
@@ -1128,6 +1191,7 @@ static int restore(slate_engine *e, const unsigned char *b, size_t len)
     get_timers(&r, t);
     t->high = t->now;
     if (b[8] == 2) get_held(&r, t);
+    get_closed(&r, t);
     if (!r.err && r.p != r.end) bad(&r, "%zu bytes are left over after the timers", left(&r));
     if (!r.err && eng_scratch_fit(t, &t->aux)) nomem(&r);
     if (r.err) {
