@@ -623,6 +623,7 @@ static int apply_now(slate_engine *e, const slate_event *ev)
     if (e->high == INT64_MIN || ev->at > e->high) e->high = ev->at;
     int64_t t = e->now != INT64_MIN && ev->at < e->now ? e->now : ev->at;
     eng_advance(e, t);
+    cl_expire_due(e); /* never the record `closed` names: it is within its time */
     if (ev->type == EV_TICK) return e->ctx.rc;
     if (bad) {
         reject(e, ev, e->now);
@@ -630,7 +631,6 @@ static int apply_now(slate_engine *e, const slate_event *ev)
     }
     apply_event(e, ev, slot, hash, closed);
     eng_advance(e, t); /* steps the event made due at once */
-    cl_expire_due(e);
     if (__builtin_expect(e->st.sweep_due | cs_shrink_due(&e->cs), 0)) eng_trim(e, 0);
     return e->ctx.rc;
 }

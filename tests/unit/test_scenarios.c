@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "engine_int.h"
 #include "frontend.h"
 #include "lower.h"
 #include "slate.h"
@@ -414,6 +415,151 @@ static void test_reopen(void **state)
     EXPECT(&r->c, "03-10T15:00 c1 warn resolution 50%",
            "03-10T15:00 c1 notify assignee \"half way\"");
     finish(r);
+}
+
+/* `reopen within 7d` (docs/semantics.md, "Reopening"): a closed case comes back
+ * on `reopened` with its fields, level and the clocks a resolution stops; other
+ * events for it are rejected with the close named; past the period the reason
+ * says so; past twice the period the record is gone. */
+static const char *const reopener =
+    "policy \"r\" version \"1\"\n"
+    "case { tier: enum { std, vip }  note: string }\n"
+    "levels { agent, lead }\n"
+    "clock response starts on opened stops on responded\n"
+    "clock resolution starts on opened stops on resolved\n"
+    "ladder l { at breach of resolution escalate to lead; notify desk \"late\" }\n"
+    "sla vip when tier == vip { response within 15m; resolution within 4h; ladder l }\n"
+    "sla std { response within 2h; resolution within 1d; ladder l }\n"
+    "reopen within 7d\n"
+    "on reopened when note == \"x\" { notify desk \"back\" }\n";
+
+static void closed_then_reopened(run *r)
+{
+    EV(r, "opened", "c1", "2025-03-10T10:00Z", "tier=vip", "note=x");
+    EV(r, "responded", "c1", "2025-03-10T10:05Z");
+    EV(r, "resolved", "c1", "2025-03-10T11:00Z");
+    EV(r, "closed", "c1", "2025-03-10T12:00Z");
+}
+
+static void test_reopen_closed_case(void **state)
+{
+    (void)state;
+    run *r = start(reopener, 0);
+    closed_then_reopened(r);
+    assert_int_equal(slate_engine_open_cases(r->e), 0);
+    r->c.n = 0;
+    EV(r, "responded", "c1", "2025-03-10T13:00Z");
+    EXPECT(&r->c, "03-10T13:00 c1 reject case `c1` is closed (at 2025-03-10T12:00:00.000Z); "
+                  "`reopened` brings it back until 2025-03-17T12:00:00.000Z");
+    /* back with its tier (an `sla`, as at `opened`), the resolution resumed with
+     * its 1h kept, the response left met, the note kept for the rule */
+    EV(r, "reopened", "c1", "2025-03-11T10:00Z");
+    EXPECT(&r->c,
+           "03-11T10:00 c1 sla vip [{\"clock\":\"response\",\"target_s\":900},{\"clock\":\"resolution\",\"target_s\":14400}]",
+           "03-11T10:00 c1 resume resolution dl=03-11T13:00",
+           "03-11T10:00 c1 notify desk \"back\"");
+    assert_int_equal(slate_engine_open_cases(r->e), 1);
+    advance(r, "2025-03-11T13:00Z");
+    EXPECT(&r->c, "03-11T13:00 c1 breach resolution", "03-11T13:00 c1 escalate lead",
+           "03-11T13:00 c1 notify desk \"late\"");
+    /* closed again: the breach and the level come back with it (nothing fires
+     * twice) */
+    EV(r, "resolved", "c1", "2025-03-11T14:00Z");
+    EV(r, "closed", "c1", "2025-03-11T15:00Z");
+    r->c.n = 0;
+    EV(r, "reopened", "c1", "2025-03-12T09:00Z");
+    EXPECT(&r->c,
+           "03-12T09:00 c1 sla vip [{\"clock\":\"response\",\"target_s\":900},{\"clock\":\"resolution\",\"target_s\":14400}]",
+           "03-12T09:00 c1 resume resolution",
+           "03-12T09:00 c1 notify desk \"back\"");
+    EV(r, "resolved", "c1", "2025-03-12T10:00Z");
+    EXPECT(&r->c, "03-12T10:00 c1 stop resolution missed el=21600s breached=14400s");
+    EV(r, "closed", "c1", "2025-03-12T11:00Z");
+    /* past the period: the reason names the close */
+    r->c.n = 0;
+    EV(r, "reopened", "c1", "2025-03-20T11:00Z");
+    EXPECT(&r->c, "03-20T11:00 c1 reject case `c1` was closed at 2025-03-12T11:00:00.000Z, 8d "
+                  "ago: past its reopen period of 7d (it ended 2025-03-19T11:00:00.000Z)");
+    /* past twice the period: forgotten */
+    EV(r, "reopened", "c1", "2025-03-26T11:01Z");
+    EXPECT(&r->c, "03-26T11:01 c1 reject unknown case `c1`");
+    assert_int_equal(r->e->closed.count, 0);
+    /* `opened` for a closed id opens a new case and forgets the old */
+    closed_then_reopened(r);
+    assert_int_equal(r->e->closed.count, 1);
+    EV(r, "opened", "c1", "2025-03-26T12:00Z", "tier=std");
+    assert_int_equal(r->e->closed.count, 0);
+    finish(r);
+}
+
+/* Closed records expire once the watermark passes twice the period, whatever
+ * event moves it; the memory they hold is far below an open case's. */
+static void test_reopen_expiry_and_size(void **state)
+{
+    (void)state;
+    run *r = start(reopener, 0);
+    enum { N = 20000 };
+    char id[32];
+    size_t m0 = slate_engine_memory_used(r->e);
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof id, "INC%07d", i);
+        EV(r, "opened", id, "2025-03-10T10:00Z", "tier=std", "note=x");
+        r->c.n = 0;
+    }
+    EV(r, "opened", "keep", "2025-03-10T10:00Z", "tier=std");
+    slate_engine_trim(r->e);
+    size_t m_open = slate_engine_memory_used(r->e);
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof id, "INC%07d", i);
+        EV(r, "resolved", id, "2025-03-10T11:00Z");
+        EV(r, "closed", id, "2025-03-10T11:30Z");
+        r->c.n = 0;
+    }
+    assert_int_equal(r->e->closed.count, N);
+    slate_engine_trim(r->e);
+    size_t m_closed = slate_engine_memory_used(r->e);
+    double per_open = (double)(m_open - m0) / N, per_closed = (double)(m_closed - m0) / N;
+    /* the store's structures as measured, and the records alone */
+    double rec = (double)(r->e->closed.len - r->e->closed.head) / N;
+    print_message("open case %.0f B, closed case %.0f B (record %.1f B, table %.1f B)\n",
+                  per_open, per_closed, rec,
+                  (double)(r->e->closed.tabmask + 1) * 4 / N);
+    assert_true(per_closed * 2 < per_open);
+    r->c.n = 0;
+    EV(r, "updated", "keep", "2025-03-24T11:30Z", "note=y"); /* exactly 2 x 7d: kept */
+    assert_int_equal(r->e->closed.count, N);
+    EV(r, "updated", "keep", "2025-03-24T11:30:01Z", "note=z");
+    assert_int_equal(r->e->closed.count, 0);
+    assert_int_equal(r->e->closed.len, 0);
+    finish(r);
+}
+
+/* A snapshot carries the closed cases: the restored engine reopens one as the
+ * original does. */
+static void test_reopen_snapshot_round_trip(void **state)
+{
+    (void)state;
+    run *a = start(reopener, 0), *b = start(reopener, 0);
+    closed_then_reopened(a);
+    EV(a, "opened", "c2", "2025-03-10T12:30Z", "tier=std");
+    EV(a, "closed", "c2", "2025-03-10T12:40Z");
+    void *snap = NULL;
+    size_t len = 0;
+    assert_int_equal(slate_engine_snapshot(a->e, &snap, &len), SLATE_OK);
+    assert_int_equal(slate_engine_restore(b->e, snap, len), SLATE_OK);
+    assert_int_equal(b->e->closed.count, 2);
+    b->seq = a->seq;
+    a->c.n = b->c.n = 0;
+    EV(a, "reopened", "c1", "2025-03-11T10:00Z");
+    EV(b, "reopened", "c1", "2025-03-11T10:00Z");
+    EV(a, "reopened", "c2", "2025-03-18T12:41Z");
+    EV(b, "reopened", "c2", "2025-03-18T12:41Z");
+    assert_int_equal(a->c.n, b->c.n);
+    assert_true(a->c.n >= 4);
+    for (int i = 0; i < a->c.n; i++) assert_string_equal(a->c.lines[i], b->c.lines[i]);
+    free(snap);
+    finish(a);
+    finish(b);
 }
 
 static void test_timers_fire_with_no_event_for_the_case(void **state)
@@ -825,6 +971,9 @@ int main(void)
         cmocka_unit_test(test_selection_reruns_only_on_what_it_reads),
         cmocka_unit_test(test_tier_downgraded_after_breach),
         cmocka_unit_test(test_reopen),
+        cmocka_unit_test(test_reopen_closed_case),
+        cmocka_unit_test(test_reopen_expiry_and_size),
+        cmocka_unit_test(test_reopen_snapshot_round_trip),
         cmocka_unit_test(test_timers_fire_with_no_event_for_the_case),
         cmocka_unit_test(test_late_events_inside_and_beyond_tolerance),
         cmocka_unit_test(test_dst_change_inside_a_target),
