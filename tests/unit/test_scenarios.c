@@ -485,9 +485,10 @@ static void test_reopen_closed_case(void **state)
     EXPECT(&r->c, "03-26T11:01 c1 reject unknown case `c1`");
     assert_int_equal(r->e->closed.count, 0);
     /* `opened` for a closed id opens a new case and forgets the old */
-    closed_then_reopened(r);
+    EV(r, "opened", "c3", "2025-03-26T12:00Z", "tier=vip");
+    EV(r, "closed", "c3", "2025-03-26T12:10Z");
     assert_int_equal(r->e->closed.count, 1);
-    EV(r, "opened", "c1", "2025-03-26T12:00Z", "tier=std");
+    EV(r, "opened", "c3", "2025-03-26T12:20Z", "tier=std");
     assert_int_equal(r->e->closed.count, 0);
     finish(r);
 }
