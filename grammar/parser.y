@@ -224,9 +224,16 @@ reopen
     | T_REOPEN reopen_on_opt T_WITHIN T_INT T_WORKING working_unit
         {
             gr_note_decl(ps, @1);
-            diag_error(ps->d, L(@4), "write it in wall-clock time, such as `30d`: a closed case "
+            YYLTYPE span = @4;
+            span.last_line = @6.last_line;
+            span.last_column = @6.last_column;
+            diag_error(ps->d, L(span), "write it in wall-clock time, such as `30d`: a closed case "
                        "has no calendar to count working time on",
                        "the reopen period is wall-clock time");
+            if (!ps->pol->has_reopen) { /* so a second statement is still one too many */
+                ps->pol->has_reopen = 1;
+                ps->pol->reopen_loc = L(@$);
+            }
         }
     | T_REOPEN error                    { gr_note_decl(ps, @1); }
     ;
