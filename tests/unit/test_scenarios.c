@@ -563,6 +563,56 @@ static void test_reopen_snapshot_round_trip(void **state)
     finish(b);
 }
 
+/* A hot swap carries closed cases over by name (the new program's field and
+ * clock order differ), under the new period; a program without `reopen` drops
+ * them. */
+static void test_reopen_across_hot_swap(void **state)
+{
+    (void)state;
+    run *r = start(reopener, 0);
+    closed_then_reopened(r);
+    EV(r, "opened", "c2", "2025-03-10T12:10Z", "tier=std");
+    EV(r, "closed", "c2", "2025-03-10T12:20Z");
+    /* fields and clocks declared in another order, a longer period */
+    char *src = strdup(reopener);
+    char *f = strstr(src, "case { tier: enum { std, vip }  note: string }");
+    memcpy(f, "case { note: string  tier: enum { std, vip } }", 46);
+    char *w = strstr(src, "within 7d");
+    memcpy(w, "within 9d", 9);
+    char *ex = strstr(src, "clock response starts on opened stops on responded\n");
+    const char *resp = "clock response starts on opened stops on responded\n";
+    const char *reso = "clock resolution starts on opened stops on resolved\n";
+    size_t lr = strlen(resp), ls = strlen(reso);
+    memcpy(ex, reso, ls);
+    memcpy(ex + ls, resp, lr);
+    slate_program *q = compile(src);
+    free(src);
+    r->c.n = 0;
+    assert_int_equal(slate_engine_swap(r->e, q, sink, &r->c), SLATE_OK);
+    EXPECT(&r->c, NULL); /* closed cases decide nothing at a swap */
+    assert_int_equal(r->e->closed.count, 2);
+    EV(r, "reopened", "c1", "2025-03-18T13:00Z"); /* past 7d, within 9d */
+    EXPECT(&r->c,
+           "03-18T13:00 c1 sla vip [{\"clock\":\"resolution\",\"target_s\":14400},{\"clock\":\"response\",\"target_s\":900}]",
+           "03-18T13:00 c1 resume resolution dl=03-18T16:00",
+           "03-18T13:00 c1 notify desk \"back\"");
+    /* a program without `reopen` forgets closed cases */
+    slate_program *z = compile("policy \"z\" version \"1\"\n"
+                               "case { tier: enum { std, vip }  note: string }\n"
+                               "clock resolution starts on opened stops on resolved\n"
+                               "sla s { resolution within 1d }\n");
+    assert_int_equal(slate_engine_swap(r->e, z, sink, &r->c), SLATE_OK);
+    assert_int_equal(r->e->closed.count, 0);
+    r->c.n = 0;
+    EV(r, "reopened", "c2", "2025-03-18T13:10Z");
+    EXPECT(&r->c, "03-18T13:10 c2 reject unknown case `c2`");
+    slate_engine_free(r->e);
+    r->e = NULL;
+    slate_program_free(q);
+    slate_program_free(z);
+    finish(r);
+}
+
 static void test_timers_fire_with_no_event_for_the_case(void **state)
 {
     (void)state;
@@ -975,6 +1025,7 @@ int main(void)
         cmocka_unit_test(test_reopen_closed_case),
         cmocka_unit_test(test_reopen_expiry_and_size),
         cmocka_unit_test(test_reopen_snapshot_round_trip),
+        cmocka_unit_test(test_reopen_across_hot_swap),
         cmocka_unit_test(test_timers_fire_with_no_event_for_the_case),
         cmocka_unit_test(test_late_events_inside_and_beyond_tolerance),
         cmocka_unit_test(test_dst_change_inside_a_target),
