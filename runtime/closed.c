@@ -400,6 +400,23 @@ void cl_mark_strings(const slate_engine *e, void (*mark)(uint8_t *, uint32_t, in
     }
 }
 
+int cl_given(const slate_engine *e, size_t off, uint32_t f)
+{
+    const unsigned char *r = e->closed.buf + off;
+    clr rd = {r + CL_HDR, r + (get32(r) & ~CL_DEAD), 0};
+    get_u(&rd);
+    get_u(&rd);
+    rd.p += get_u(&rd);
+    uint64_t nz = get_u(&rd);
+    for (uint64_t j = 0; j < nz && !rd.bad; j++) {
+        get_u(&rd);
+        get_i(&rd);
+    }
+    uint64_t w = 0;
+    for (uint32_t i = 0; i <= f >> 6 && !rd.bad; i++) w = get_u(&rd);
+    return !rd.bad && (w >> (f & 63) & 1);
+}
+
 size_t cl_next(const slate_engine *e, size_t off, const unsigned char **rec, size_t *len)
 {
     const eng_closed *s = &e->closed;

@@ -428,7 +428,7 @@ static int unusable(slate_engine *e, const slate_event *ev, uint32_t *slot, uint
     }
     if (ev->type != EV_OPENED && *slot == ENG_NONE && *closed == CL_NONE)
         return reasonf(e, "unknown case `%.*s`", len, ev->case_id);
-    return fld_missing(e, ev, *slot);
+    return fld_missing(e, ev, *slot, ev->type == EV_OPENED ? CL_NONE : *closed);
 }
 
 /* Everything an event may need to allocate, before it changes anything

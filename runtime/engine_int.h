@@ -524,8 +524,9 @@ void eng_aux_free(slate_engine *e, eng_aux *x);
 int fld_prepare(slate_engine *e, const slate_program *p, eng_aux *x);
 /* Whether the event lacks a field it must bring (reason in e->reason): one its
  * type requires (`required on`), or in strict mode one its type needs that
- * neither it nor the case (`slot`, ENG_NONE for a new case) has given. */
-int fld_missing(slate_engine *e, const slate_event *ev, uint32_t slot);
+ * neither it nor the case (`slot`, ENG_NONE for a new case; or the closed case
+ * at `closed` it brings back, CL_NONE for none) has given. */
+int fld_missing(slate_engine *e, const slate_event *ev, uint32_t slot, size_t closed);
 /* Strict mode: note that the case has a value for field f. */
 static inline void fld_given(slate_engine *e, eng_case *c, uint32_t f)
 {
@@ -566,6 +567,8 @@ static inline void cl_expire_due(slate_engine *e)
 /* Mark the string ids the records hold. */
 void cl_mark_strings(const slate_engine *e, void (*mark)(uint8_t *, uint32_t, int64_t),
                      uint8_t *keep, uint32_t n);
+/* Strict mode: whether the closed case at off had a value for field f. */
+int cl_given(const slate_engine *e, size_t off, uint32_t f);
 /* Walk the records in close order: from CL_NONE, each call gives the next in
  * *rec, *len and returns where to go on (CL_NONE at the end). */
 size_t cl_next(const slate_engine *e, size_t off, const unsigned char **rec, size_t *len);

@@ -817,6 +817,28 @@ static run *start_strict(const char *src)
     return r;
 }
 
+/* Strict mode: a case brought back keeps what it had been given before the
+ * close; a field never given is still missing. */
+static void test_reopen_strict(void **state)
+{
+    (void)state;
+    run *r = start_strict(reopener);
+    EV(r, "opened", "c1", "2025-03-10T10:00Z", "tier=vip", "note=x");
+    EV(r, "opened", "c2", "2025-03-10T10:00Z", "tier=vip");
+    EV(r, "closed", "c1", "2025-03-10T11:00Z");
+    EV(r, "closed", "c2", "2025-03-10T11:00Z");
+    r->c.n = 0;
+    EV(r, "reopened", "c1", "2025-03-10T12:00Z");
+    assert_int_equal(r->c.n, 2); /* its clocks were running at the close: not kept */
+    assert_non_null(strstr(r->c.lines[0], "c1 sla vip"));
+    assert_string_equal(r->c.lines[1], "03-10T12:00 c1 notify desk \"back\"");
+    r->c.n = 0;
+    EV(r, "reopened", "c2", "2025-03-10T12:00Z");
+    EXPECT(&r->c, "03-10T12:00 c2 reject missing field `note`, which the policy reads (strict: "
+                  "it has no value yet)");
+    finish(r);
+}
+
 /* Without strict mode a field no event gave reads as its zero value; `required
  * on` still refuses an `opened` without `priority`, which opens no case. */
 static void test_required_field(void **state)
@@ -1062,6 +1084,7 @@ int main(void)
         cmocka_unit_test(test_reopen_expiry_and_size),
         cmocka_unit_test(test_reopen_snapshot_round_trip),
         cmocka_unit_test(test_reopen_across_hot_swap),
+        cmocka_unit_test(test_reopen_strict),
         cmocka_unit_test(test_timers_fire_with_no_event_for_the_case),
         cmocka_unit_test(test_late_events_inside_and_beyond_tolerance),
         cmocka_unit_test(test_dst_change_inside_a_target),
