@@ -231,6 +231,23 @@ static void tab_rebuild(eng_closed *s)
         if (!(get32(s->buf + off) & CL_DEAD)) tab_insert(s, (uint32_t)off);
 }
 
+/* Move the live records to the front of the buffer (dropping those taken
+ * back) and rebuild the table. */
+static void compact(eng_closed *s)
+{
+    size_t to = 0;
+    for (size_t off = s->head, n; off < s->len; off += n) {
+        uint32_t w = get32(s->buf + off);
+        n = w & ~CL_DEAD;
+        if (w & CL_DEAD) continue;
+        memmove(s->buf + to, s->buf + off, n);
+        to += n;
+    }
+    s->head = 0;
+    s->len = to;
+    tab_rebuild(s);
+}
+
 int cl_reserve(slate_engine *e, size_t need)
 {
     eng_closed *s = &e->closed;
@@ -250,17 +267,7 @@ int cl_reserve(slate_engine *e, size_t need)
     for (size_t off = s->head; off < s->len; off += get32(s->buf + off) & ~CL_DEAD)
         if (!(get32(s->buf + off) & CL_DEAD)) live += get32(s->buf + off);
     if (live + need <= s->cap / 2) {
-        size_t to = 0;
-        for (size_t off = s->head, n; off < s->len; off += n) {
-            uint32_t w = get32(s->buf + off);
-            n = w & ~CL_DEAD;
-            if (w & CL_DEAD) continue;
-            memmove(s->buf + to, s->buf + off, n);
-            to += n;
-        }
-        s->head = 0;
-        s->len = to;
-        tab_rebuild(s);
+        compact(s);
         return SLATE_OK;
     }
     size_t cap = s->cap ? s->cap : 4096;
@@ -271,6 +278,48 @@ int cl_reserve(slate_engine *e, size_t need)
     s->buf = b;
     s->cap = cap;
     return SLATE_OK;
+}
+
+int cl_shrink(slate_engine *e)
+{
+    eng_closed *s = &e->closed;
+    if (!s->buf) return SLATE_OK;
+    if (!s->count) {
+        eng_realloc(&e->al, s->buf, 0);
+        eng_realloc(&e->al, s->tab, 0);
+        s->buf = NULL;
+        s->tab = NULL;
+        s->cap = s->head = s->len = 0;
+        s->tabmask = 0;
+        return SLATE_OK;
+    }
+    compact(s);
+    int rc = SLATE_OK;
+    size_t cap = 4096;
+    while (cap < s->len + s->len / 2) cap *= 2;
+    if (cap < s->cap) {
+        unsigned char *b = eng_realloc(&e->al, s->buf, cap);
+        if (b) {
+            s->buf = b;
+            s->cap = cap;
+        } else {
+            rc = SLATE_NOMEM;
+        }
+    }
+    size_t n = 64;
+    while (n < 4 * (size_t)s->count) n *= 2;
+    if (n < (size_t)s->tabmask + 1) {
+        uint32_t *t = eng_realloc(&e->al, NULL, sizeof *t * n);
+        if (t) {
+            eng_realloc(&e->al, s->tab, 0);
+            s->tab = t;
+            s->tabmask = (uint32_t)(n - 1);
+            tab_rebuild(s);
+        } else {
+            rc = SLATE_NOMEM;
+        }
+    }
+    return rc;
 }
 
 void cl_put(slate_engine *e, uint32_t slot)

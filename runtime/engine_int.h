@@ -547,6 +547,10 @@ int cl_decode(const slate_engine *e, const cl_layout *l, const unsigned char *re
               eng_case *c, const char **id, int check);
 /* Room for one more record of up to `need` bytes (0 or SLATE_NOMEM). */
 int cl_reserve(slate_engine *e, size_t need);
+/* Give back what the records no longer need (slate_engine_trim): the buffer
+ * compacted and sized to its records, the table to its count.  0, or
+ * SLATE_NOMEM for a step that could not allocate (left as it was). */
+int cl_shrink(slate_engine *e);
 /* Keep the case in `slot`, closing now (after cl_reserve). */
 void cl_put(slate_engine *e, uint32_t slot);
 /* Append a record made elsewhere (after cl_reserve); its offset. */

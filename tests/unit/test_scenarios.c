@@ -533,6 +533,34 @@ static void test_reopen_expiry_and_size(void **state)
     EV(r, "updated", "keep", "2025-03-24T11:30:01Z", "note=z");
     assert_int_equal(r->e->closed.count, 0);
     assert_int_equal(r->e->closed.len, 0);
+    /* and the memory comes back at a trim */
+    slate_engine_trim(r->e);
+    assert_true(slate_engine_memory_used(r->e) < m0 + 4096);
+    finish(r);
+}
+
+/* The string fields of closed cases outlive a sweep of unused strings: a case
+ * brought back after thousands of other strings came and went has its own. */
+static void test_reopen_keeps_strings(void **state)
+{
+    (void)state;
+    char *src = malloc(strlen(reopener) + 64);
+    strcpy(src, reopener);
+    strcat(src, "on reopened as echo { emit back(note) }\n");
+    run *r = start(src, 0);
+    free(src);
+    char id[32], note[32];
+    for (int i = 0; i < 6000; i++) {
+        snprintf(id, sizeof id, "c%d", i);
+        snprintf(note, sizeof note, "note=n%d", i);
+        EV(r, "opened", id, "2025-03-10T10:00Z", "tier=std", note);
+        EV(r, i % 2 ? "closed" : "resolved", id, "2025-03-10T10:00Z");
+        if (i % 2 == 0) EV(r, "closed", id, "2025-03-10T10:00Z");
+        r->c.n = 0;
+    }
+    slate_engine_trim(r->e); /* a sweep: no open case holds any of the notes */
+    EV(r, "reopened", "c4321", "2025-03-11T10:00Z");
+    assert_string_equal(r->c.lines[r->c.n - 1], "03-11T10:00 c4321 emit back [\"n4321\"]");
     finish(r);
 }
 
@@ -1085,6 +1113,7 @@ int main(void)
         cmocka_unit_test(test_reopen_snapshot_round_trip),
         cmocka_unit_test(test_reopen_across_hot_swap),
         cmocka_unit_test(test_reopen_strict),
+        cmocka_unit_test(test_reopen_keeps_strings),
         cmocka_unit_test(test_timers_fire_with_no_event_for_the_case),
         cmocka_unit_test(test_late_events_inside_and_beyond_tolerance),
         cmocka_unit_test(test_dst_change_inside_a_target),
