@@ -17,9 +17,11 @@
  * like the case store) and in the snapshot and swap paths.  Not here: when a
  * case closes or comes back (engine.c), the clocks' reopening (clock.c).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "engine_int.h"
+#include "timestamp.h"
 
 /* Record header: u32 length (bit 31: taken back), i64 close instant, u32 hash. */
 #define CL_HDR 16
@@ -200,6 +202,38 @@ cl_layout cl_layout_of(const slate_engine *e)
     return (cl_layout){e->prog, e->nfields, e->nclocks, e->nset, e->stride};
 }
 
+/* ---- the verdict on an event for a closed case ------------------------------------ */
+
+static int reopens_on(const slate_program *p, int type)
+{
+    for (uint32_t i = 0; i < p->nreopen; i++)
+        if (p->reopen[i].event == type) return 1;
+    return 0;
+}
+
+int cl_verdict(slate_engine *e, const slate_event *ev, int64_t closed)
+{
+    const slate_program *p = e->prog;
+    int64_t t = e->now != INT64_MIN && ev->at < e->now ? e->now : ev->at;
+    int64_t within = p->reopen[0].within_ms;
+    char c[40], until[40], per[40], ago[40];
+    fmt_time(c, sizeof c, closed);
+    fmt_time(until, sizeof until, closed + within);
+    fmt_dur(per, sizeof per, within);
+    fmt_dur(ago, sizeof ago, t - closed);
+    int len = (int)ev->case_len;
+    if (t - closed > within) {
+        snprintf(e->reason, sizeof e->reason,
+                 "case `%.*s` was closed at %s, %s ago: past its reopen period of %s (it ended %s)",
+                 len, ev->case_id, c, ago, per, until);
+        return 1;
+    }
+    if (reopens_on(p, ev->type)) return 0;
+    snprintf(e->reason, sizeof e->reason, "case `%.*s` is closed (at %s); `%s` brings it back until %s",
+             len, ev->case_id, c, prog_str(p, p->events[p->reopen[0].event].name), until);
+    return 1;
+}
+
 /* ---- the store ----------------------------------------------------------------- */
 
 void cl_free(slate_engine *e)
@@ -341,6 +375,34 @@ size_t cl_append(slate_engine *e, const unsigned char *rec, size_t n)
     s->len += n;
     s->count++;
     return off;
+}
+
+int cl_restore(slate_engine *t, const unsigned char *rec, size_t len, int64_t *prev,
+               const char **why)
+{
+    cl_layout l = cl_layout_of(t);
+    eng_case *c = eng_realloc(&t->al, NULL, l.stride);
+    if (!c) return SLATE_NOMEM;
+    memset(c, 0, l.stride);
+    const char *id;
+    int64_t at = len >= CL_HDR ? get64(rec + 4) : 0;
+    int rc = SLATE_ERROR;
+    if (len < CL_HDR || get32(rec) != len || cl_decode(t, &l, rec, len, c, &id, 1))
+        *why = "malformed";
+    else if (at < *prev || at > t->now || at < TS_MIN_MS)
+        *why = "close instant out of order or range";
+    else if (cs_find(&t->cs, id, c->id_len, c->hash) != ENG_NONE ||
+             cl_find(t, id, c->id_len, c->hash) != CL_NONE)
+        *why = "its id is open, or closed twice";
+    else if (cl_reserve(t, len))
+        rc = SLATE_NOMEM;
+    else {
+        cl_append(t, rec, len);
+        *prev = at;
+        rc = SLATE_OK;
+    }
+    eng_realloc(&t->al, c, 0);
+    return rc;
 }
 
 size_t cl_find(const slate_engine *e, const char *id, size_t len, uint32_t hash)

@@ -359,38 +359,6 @@ static int too_late(slate_engine *e, const slate_event *ev)
     return 0;
 }
 
-/* Whether event type `type` brings a closed case back (`reopen ... on`). */
-static int reopens_on(const slate_program *p, int type)
-{
-    for (uint32_t i = 0; i < p->nreopen; i++)
-        if (p->reopen[i].event == type) return 1;
-    return 0;
-}
-
-/* The verdict on an event for a case that is not open but was closed at
- * `closed` (docs/semantics.md, "Reopening"): 0 when it brings the case back,
- * else 1 with the reason.  Judged at the instant the event takes effect. */
-static int closed_case(slate_engine *e, const slate_event *ev, int64_t closed)
-{
-    const slate_program *p = e->prog;
-    int64_t t = e->now != INT64_MIN && ev->at < e->now ? e->now : ev->at;
-    int64_t within = p->reopen[0].within_ms;
-    char c[40], until[40], per[40], ago[40];
-    fmt_time(c, sizeof c, closed);
-    fmt_time(until, sizeof until, closed + within);
-    fmt_dur(per, sizeof per, within);
-    fmt_dur(ago, sizeof ago, t - closed);
-    int len = (int)ev->case_len;
-    if (t - closed > within)
-        return reasonf(e,
-                       "case `%.*s` was closed at %s, %s ago: past its reopen period of %s "
-                       "(it ended %s)",
-                       len, ev->case_id, c, ago, per, until);
-    if (reopens_on(p, ev->type)) return 0;
-    return reasonf(e, "case `%.*s` is closed (at %s); `%s` brings it back until %s", len,
-                   ev->case_id, c, prog_str(p, p->events[p->reopen[0].event].name), until);
-}
-
 /* Why the event cannot be used, in e->reason; 0 when it can.  Looks the case up
  * once: *slot is its slot (ENG_NONE when not open) and *hash its id's hash, which
  * open_case reuses; *closed is the record of a closed case it reopens (or an
@@ -422,7 +390,7 @@ static int unusable(slate_engine *e, const slate_event *ev, uint32_t *slot, uint
         int64_t t = e->now != INT64_MIN && ev->at < e->now ? e->now : ev->at;
         size_t off = cl_find(e, ev->case_id, ev->case_len, *hash);
         if (off != CL_NONE && t - cl_closed_at(e, off) <= e->closed.keep_ms) {
-            if (ev->type != EV_OPENED && closed_case(e, ev, cl_closed_at(e, off))) return 1;
+            if (ev->type != EV_OPENED && cl_verdict(e, ev, cl_closed_at(e, off))) return 1;
             *closed = off;
         }
     }

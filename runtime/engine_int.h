@@ -19,6 +19,7 @@
  *   snapshot.c   the engine's whole state as bytes and back (slate.h, "snapshots")
  *   late.c       the events within the tolerance, held until the watermark
  *                passes them
+ *   closed.c     closed cases kept, in compact records, for `reopen within D`
  *
  * All memory comes from the engine's allocator.  Allocation happens only when the
  * store, the heap, the interner or the buffer of held events must grow
@@ -555,6 +556,16 @@ int cl_shrink(slate_engine *e);
 void cl_put(slate_engine *e, uint32_t slot);
 /* Append a record made elsewhere (after cl_reserve); its offset. */
 size_t cl_append(slate_engine *e, const unsigned char *rec, size_t n);
+/* Restoring a snapshot: check the record against the engine being built (see
+ * cl_decode; close instants in order from *prev, not after the watermark; an
+ * id neither open nor kept) and keep it.  0; SLATE_ERROR with *why; or
+ * SLATE_NOMEM. */
+int cl_restore(slate_engine *t, const unsigned char *rec, size_t len, int64_t *prev,
+               const char **why);
+/* The verdict on an event for a case closed at `closed`, at the instant it
+ * takes effect (docs/semantics.md, section 8): 0 when it brings the case back
+ * (within the period, a reopening event), else 1 with the reason in e->reason. */
+int cl_verdict(slate_engine *e, const slate_event *ev, int64_t closed);
 /* The offset of the record of `id`, or CL_NONE. */
 size_t cl_find(const slate_engine *e, const char *id, size_t len, uint32_t hash);
 int64_t cl_closed_at(const slate_engine *e, size_t off);

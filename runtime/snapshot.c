@@ -986,43 +986,16 @@ static void get_closed(rbuf *r, slate_engine *t)
     if (r->err || !t->closed.keep_ms) return;
     uint64_t n = get_max(r, left(r), "closed cases");
     cl_layout l = cl_layout_of(t);
-    eng_case *c = eng_realloc(&t->al, NULL, l.stride);
-    if (!c) {
-        nomem(r);
-        return;
-    }
     int64_t prev = INT64_MIN;
     for (uint64_t i = 0; i < n && !r->err; i++) {
         size_t len = (size_t)get_max(r, cl_max_record(&l, ENG_MAX_ID), "a closed case's length");
         const unsigned char *rec = (const unsigned char *)get_bytes(r, len);
         if (r->err) break;
-        const char *id;
-        uint32_t w;
-        int64_t at;
-        memset(c, 0, l.stride);
-        if (len < 16 || (memcpy(&w, rec, 4), w != len) ||
-            cl_decode(t, &l, rec, len, c, &id, 1)) {
-            bad(r, "closed case %llu is malformed", (unsigned long long)i);
-            break;
-        }
-        memcpy(&at, rec + 4, 8);
-        if (at < prev || at > t->now || at < TS_MIN_MS) {
-            bad(r, "closed case %llu: close instant out of order or range", (unsigned long long)i);
-            break;
-        }
-        prev = at;
-        if (cs_find(&t->cs, id, c->id_len, c->hash) != ENG_NONE ||
-            cl_find(t, id, c->id_len, c->hash) != CL_NONE) {
-            bad(r, "closed case %llu: its id is open or closed twice", (unsigned long long)i);
-            break;
-        }
-        if (cl_reserve(t, len)) {
-            nomem(r);
-            break;
-        }
-        cl_append(t, rec, len);
+        const char *why = NULL;
+        int rc = cl_restore(t, rec, len, &prev, &why);
+        if (rc == SLATE_NOMEM) nomem(r);
+        else if (rc) bad(r, "closed case %llu: %s", (unsigned long long)i, why);
     }
-    eng_realloc(&t->al, c, 0);
 }
 
 int slate_engine_snapshot(slate_engine *e, void **bytes, size_t *len)
