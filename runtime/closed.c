@@ -285,7 +285,7 @@ static void compact(eng_closed *s)
 int cl_reserve(slate_engine *e, size_t need)
 {
     eng_closed *s = &e->closed;
-    if ((size_t)s->count + 1 > ((size_t)s->tabmask + 1) / 2 || !s->tab) {
+    if (((size_t)s->count + 1) * 4 > ((size_t)s->tabmask + 1) * 3 || !s->tab) { /* load <= 3/4 */
         size_t n = s->tab ? ((size_t)s->tabmask + 1) * 2 : 64;
         uint32_t *t = eng_realloc(&e->al, NULL, sizeof *t * n);
         if (!t) return SLATE_NOMEM;
