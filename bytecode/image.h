@@ -35,8 +35,10 @@
  * oldest format that holds the program (img_format_for), so a policy that
  * requires no field has the same bytes (and hash) as before format 3.  Format
  * 4 added `calopen` and `targetcals` (the last two): a program with neither
- * `open` dates nor a calendar chosen by a field is written as before. */
-#define IMG_FORMAT 4u
+ * `open` dates nor a calendar chosen by a field is written as before.
+ * Format 5 added `reopen` (the last) the same way: an image without it has
+ * the sections of format 4 (or older) and no closed case comes back. */
+#define IMG_FORMAT 5u
 #define IMG_FORMAT_OLDEST 1u
 #define IMG_HEADER_LEN 24u  /* magic, version, flags, length, section count */
 #define IMG_DIRENT_LEN 12u
@@ -67,17 +69,23 @@ enum img_section_place {
 #define IMG_NSECTIONS_FORMAT2 ((uint32_t)IMG_S_META)
 /* The sections of a format 3 image: all up to `required`. */
 #define IMG_NSECTIONS_FORMAT3 ((uint32_t)IMG_S_REQUIRED)
+/* The sections of a format 4 image: all up to `targetcals`. */
+#define IMG_NSECTIONS_FORMAT4 ((uint32_t)IMG_S_TARGETCALS)
 
 /* The format an image of a program with `nrequired` required fields, `nopen`
- * open-day spans and `ntargetcals` field-chosen calendars is written in, and the
- * sections an image of `format` has. */
-static inline uint32_t img_format_for(uint32_t nrequired, uint32_t nopen, uint32_t ntargetcals)
+ * open-day spans, `ntargetcals` field-chosen calendars and `nreopen` reopening
+ * events is written in, and the sections an image of `format` has. */
+static inline uint32_t img_format_for(uint32_t nrequired, uint32_t nopen, uint32_t ntargetcals,
+                                      uint32_t nreopen)
 {
-    return nopen || ntargetcals ? 4u : nrequired ? 3u : 2u;
+    return nreopen ? 5u : nopen || ntargetcals ? 4u : nrequired ? 3u : 2u;
 }
 static inline uint32_t img_nsections(uint32_t format)
 {
-    return format >= 4u ? IMG_NSECTIONS : format == 3u ? IMG_NSECTIONS_FORMAT3 : IMG_NSECTIONS_FORMAT2;
+    return format >= 5u   ? IMG_NSECTIONS
+           : format == 4u ? IMG_NSECTIONS_FORMAT4
+           : format == 3u ? IMG_NSECTIONS_FORMAT3
+                          : IMG_NSECTIONS_FORMAT2;
 }
 
 /* The loader finds section `id` at place id - 1, and the format wants them in

@@ -252,8 +252,10 @@ static int decode(lctx *l, const uint8_t *img, size_t len, slate_program **out)
     /* Canonical: a program that requires no field is written as format 2. */
     if (version == 3 && S(REQUIRED).n == 0) return fail(l, "required: no records in a format %u image", version);
     /* ... and one with neither open days nor field-chosen calendars as format 2 or 3 */
-    if (version >= 4 && S(CALOPEN).n == 0 && S(TARGETCALS).n == 0)
+    if (version == 4 && S(CALOPEN).n == 0 && S(TARGETCALS).n == 0)
         return fail(l, "calopen, targetcals: no records in a format %u image", version);
+    /* ... and one that reopens no case as format 4 or older. */
+    if (version >= 5 && S(REOPEN).n == 0) return fail(l, "reopen: no records in a format %u image", version);
     /* Strings are packed back to back in strdata, in index order. */
     uint64_t pos = 0;
     for (uint32_t i = 0; i < S(STRINGS).n; i++) {

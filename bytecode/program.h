@@ -188,6 +188,15 @@ typedef struct prog_targetcal {
     uint32_t first_variant;
 } prog_targetcal;
 
+/* `reopen on E, ... within D`: an event of type `event` brings back a case
+ * closed at most `within_ms` before it (docs/semantics.md, "Reopening").
+ * Sorted by event, each once, never `opened`, `closed` or `tick`; every record
+ * has the same period. */
+typedef struct prog_reopen {
+    uint16_t event;
+    int64_t within_ms;
+} prog_reopen;
+
 typedef struct prog_emit {
     uint32_t name;          /* string */
     uint32_t nargs;
@@ -246,6 +255,8 @@ typedef struct slate_program {
     uint32_t ncalopen;
     const prog_targetcal *target_cals; /* format 4 */
     uint32_t ntarget_cals;
+    const prog_reopen *reopen;      /* format 5; none before */
+    uint32_t nreopen;
 
     const vm_instr *code;
     const uint32_t *code_lines;   /* source line of each instruction */

@@ -259,6 +259,31 @@ static int check_required(vctx *v)
     return 0;
 }
 
+/* `reopen`: known events other than the built-in `opened`, `closed` and `tick`,
+ * sorted without repeats, one period above zero and at most ten
+ * years (the engine keeps a closed case for twice it); only from format 5. */
+static int check_reopen(vctx *v)
+{
+    const slate_program *p = v->p;
+    if (p->nreopen && p->format < 5)
+        return fail(v, "reopen: %u records in a format %u image", p->nreopen, p->format);
+    for (uint32_t i = 0; i < p->nreopen; i++) {
+        const prog_reopen *r = &p->reopen[i];
+        if (r->event >= p->nevents) return fail(v, "reopen[%u]: event out of range", i);
+        const char *en = prog_str(p, p->events[r->event].name);
+        if (r->event < PROG_NBUILTIN_EVENTS &&
+            (!strcmp(en, "opened") || !strcmp(en, "closed") || !strcmp(en, "tick")))
+            return fail(v, "reopen[%u]: `%s` cannot reopen a case", i, en);
+        if (i && p->reopen[i - 1].event >= r->event)
+            return fail(v, "reopen[%u]: not in event order, or repeated", i);
+        if (r->within_ms <= 0 || r->within_ms > INT64_C(3650) * 86400000 ||
+            r->within_ms != p->reopen[0].within_ms)
+            return fail(v, "reopen[%u]: period %lld ms out of range or not the first's", i,
+                        (long long)r->within_ms);
+    }
+    return 0;
+}
+
 static int check_calendars(vctx *v)
 {
     const slate_program *p = v->p;
@@ -835,7 +860,7 @@ int vrf_program_al(const slate_program *p, const slate_allocator *al, uint32_t *
 {
     vctx v = {p, err, errsize, al};
     if (errsize) err[0] = '\0';
-    if (check_strings(&v) || check_schema(&v) || check_events_clocks(&v) || check_required(&v) ||
+    if (check_strings(&v) || check_schema(&v) || check_events_clocks(&v) || check_required(&v) || check_reopen(&v) ||
         check_calendars(&v) ||
         check_sla(&v) || check_target_cals(&v) || check_code(&v, max_steps))
         return -1;

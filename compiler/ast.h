@@ -270,6 +270,13 @@ typedef struct ast_policy {
     ast_sla *slas;
     ast_rule *rules;
 
+    /* `reopen [on EVENT, ...] within D` (docs/language.md): how long a closed
+     * case can come back, and the events that bring it back (NULL: `reopened`) */
+    int has_reopen;
+    ast_duration reopen_within;
+    ast_ident *reopen_on;
+    src_loc reopen_loc;
+
     arena mem;           /* owns every node and string above */
 } ast_policy;
 

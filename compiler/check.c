@@ -890,6 +890,38 @@ static void check_required(chk_ctx *c, ast_field *f)
     }
 }
 
+/* `reopen [on E, ...] within D`: a period above zero and at most ten years (the
+ * engine keeps a closed case for twice it); events that can reach a closed case
+ * (not `opened`, which opens a new one, `closed` or `tick`), each once. */
+#define REOPEN_MAX_S (3650 * 86400LL)
+static void check_reopen(chk_ctx *c, ast_policy *p)
+{
+    if (!p->has_reopen) return;
+    int64_t s = p->reopen_within.amount;
+    if (s <= 0)
+        chk_error(c, p->reopen_within.loc, "a closed case that can never come back needs no "
+                  "`reopen`", "the reopen period must be longer than zero");
+    else if (s > REOPEN_MAX_S)
+        chk_error(c, p->reopen_within.loc, "closed cases are kept in memory for the period",
+                  "the reopen period is at most 3650d");
+    for (ast_ident *e = p->reopen_on; e; e = e->next) {
+        if (resolve_event(c, e) < 0) continue;
+        if (!strcmp(e->name, "opened") || !strcmp(e->name, "closed") || !strcmp(e->name, "tick")) {
+            chk_error(c, e->loc,
+                      !strcmp(e->name, "opened") ? "`opened` for a closed case's id opens a new case"
+                      : !strcmp(e->name, "tick") ? "a `tick` has no case"
+                                                 : "the case is closed already",
+                      "`%s` cannot reopen a case", e->name);
+            continue;
+        }
+        for (const ast_ident *d = p->reopen_on; d != e; d = d->next)
+            if (d->ref == e->ref) {
+                chk_error(c, e->loc, NULL, "`%s` is listed twice", e->name);
+                break;
+            }
+    }
+}
+
 int chk_policy(ast_policy *p, diag_ctx *d)
 {
     chk_ctx c = {.p = p, .d = d};
@@ -900,6 +932,7 @@ int chk_policy(ast_policy *p, diag_ctx *d)
     c.partial = d->errors > 0;
     declare(&c);
     for (ast_field *f = p->fields; f; f = f->next) check_required(&c, f);
+    check_reopen(&c, p);
     for (ast_calendar *k = p->calendars; k; k = k->next) chk_calendar(&c, k);
     for (ast_clock *k = p->clocks; k; k = k->next) check_clock(&c, k);
     for (ast_ladder *l = p->ladders; l; l = l->next) check_ladder(&c, l);

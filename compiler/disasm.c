@@ -195,6 +195,13 @@ static void put_tables(FILE *out, const slate_program *p)
     for (uint32_t i = 0; i < p->nlevels; i++) fprintf(out, "%s%s", i ? " < " : " ", S(p->levels[i]));
     fprintf(out, "\nladders");
     for (uint32_t i = 0; i < p->nladders; i++) fprintf(out, "%s%s", i ? ", " : " ", S(p->ladder_names[i]));
+    if (p->nreopen) {
+        dis_duration(d, sizeof d, p->reopen[0].within_ms);
+        fprintf(out, "\nreopen on");
+        for (uint32_t i = 0; i < p->nreopen; i++)
+            fprintf(out, "%s%s", i ? ", " : " ", S(p->events[p->reopen[i].event].name));
+        fprintf(out, " within %s", d);
+    }
     static const char *const evop_names[] = {"stop", "start", "pause", "resume", "reset"};
     fprintf(out, "\n\nevents\n");
     for (uint32_t i = 0; i < p->nevents; i++) {

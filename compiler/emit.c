@@ -120,7 +120,8 @@ int cg_write_image(const slate_program *p, uint8_t **out, size_t *len, char *err
     wbuf w = {0};
     dir_entry dir[IMG_NSECTIONS];
     /* the oldest format that holds the program: sections it predates are left out */
-    uint32_t format = img_format_for(p->nrequired, p->ncalopen, p->ntarget_cals), nsec = img_nsections(format);
+    uint32_t format = img_format_for(p->nrequired, p->ncalopen, p->ntarget_cals, p->nreopen),
+             nsec = img_nsections(format);
     grow(&w, IMG_HEADER_LEN + nsec * IMG_DIRENT_LEN);
     dir_entry *e = dir;
 #define TABLE(id, num, name, type, array, count)                                          \

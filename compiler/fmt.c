@@ -204,6 +204,12 @@ char *fmt_ast_dump(const ast_policy *p)
             sb_putc(&b, '\n');
         }
     }
+    if (p->has_reopen) {
+        sb_puts(&b, "reopen ");
+        d_dur(&b, p->reopen_within);
+        d_idents(&b, "on", p->reopen_on);
+        sb_putc(&b, '\n');
+    }
     for (const ast_rule *r = p->rules; r; r = r->next) {
         sb_puts(&b, "rule ");
         d_ident(&b, &r->event);

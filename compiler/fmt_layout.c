@@ -535,7 +535,7 @@ static void p_rule(fmt_p *P, const ast_rule *r)
 
 /* ---- the whole file ---------------------------------------------------------------- */
 
-enum { D_HEADER, D_CALENDAR, D_CASE, D_LEVELS, D_EVENTS, D_CLOCK, D_LADDER, D_SLA, D_RULE };
+enum { D_HEADER, D_CALENDAR, D_CASE, D_LEVELS, D_EVENTS, D_CLOCK, D_LADDER, D_SLA, D_RULE, D_REOPEN };
 
 typedef struct fdecl {
     size_t start;
@@ -543,6 +543,25 @@ typedef struct fdecl {
     const void *node; /* the AST node; for D_CASE, D_LEVELS, D_EVENTS the keyword's token */
     size_t kw;
 } fdecl;
+
+/* ---- reopen [on EVENT, ...] within D: one line ---- */
+
+static void p_reopen(fmt_p *P, const ast_policy *p)
+{
+    size_t start = loc_start(P, p->reopen_loc), end = loc_end(P, p->reopen_loc);
+    fmt_begin_decl(P, start, end);
+    sbuf b = {0};
+    sb_puts(&b, "reopen ");
+    if (p->reopen_on) {
+        sb_puts(&b, "on ");
+        fmt_r_idents(P, &b, p->reopen_on, sb_col(&b), 0);
+        sb_putc(&b, ' ');
+    }
+    sb_puts(&b, "within ");
+    fmt_r_dur(P, &b, p->reopen_within);
+    fmt_put_code(P, &b, end);
+    free(b.p);
+}
 
 static int cmp_decl(const void *a, const void *b)
 {
@@ -568,6 +587,7 @@ void fmt_print_policy(fmt_p *P)
         ADD_DECL(loc_start(P, x->loc), D_LADDER, x, 0);
     for (const ast_sla *x = p->slas; x; x = x->next) ADD_DECL(loc_start(P, x->loc), D_SLA, x, 0);
     for (const ast_rule *x = p->rules; x; x = x->next) ADD_DECL(loc_start(P, x->loc), D_RULE, x, 0);
+    if (p->has_reopen) ADD_DECL(loc_start(P, p->reopen_loc), D_REOPEN, p, 0);
     for (size_t i = 0; i < P->S.nt; i++) {
         if (P->S.t[i].depth != 0 || P->S.t[i].kind != TK_WORD) continue;
         if (tok_is(P, i, "case")) ADD_DECL(P->S.t[i].off, D_CASE, NULL, i);
@@ -600,6 +620,7 @@ void fmt_print_policy(fmt_p *P)
         case D_LADDER: p_ladder(P, d[i].node); break;
         case D_SLA: p_sla(P, d[i].node); break;
         case D_RULE: p_rule(P, d[i].node); break;
+        case D_REOPEN: p_reopen(P, p); break;
         }
     }
     free(d);

@@ -519,6 +519,30 @@ static void lower_required(cg_program *cg)
         qsort(cg->required.v, cg->required.n, sizeof *cg->required.v, cmp_required);
 }
 
+static int cmp_reopen(const void *a, const void *b)
+{
+    const prog_reopen *x = a, *y = b;
+    return (x->event > y->event) - (x->event < y->event);
+}
+
+/* `reopen [on E, ...] within D`: one record per reopening event (`reopened`
+ * when none is named), by event; the checker has refused the rest. */
+static void lower_reopen(cg_program *cg)
+{
+    const ast_policy *a = cg->ast;
+    if (!a->has_reopen) return;
+    int64_t ms = a->reopen_within.amount * 1000;
+    if (!a->reopen_on) {
+        int ev = cg_event(cg, "reopened");
+        if (ev >= 0) VEC_PUSH(cg->reopen, ((prog_reopen){(uint16_t)ev, ms}));
+    }
+    for (const ast_ident *e = a->reopen_on; e; e = e->next) {
+        int ev = cg_event(cg, e->name);
+        if (ev >= 0) VEC_PUSH(cg->reopen, ((prog_reopen){(uint16_t)ev, ms}));
+    }
+    if (cg->reopen.n) qsort(cg->reopen.v, cg->reopen.n, sizeof *cg->reopen.v, cmp_reopen);
+}
+
 static void lower_rules(cg_program *cg)
 {
     for (const ast_rule *r = cg->ast->rules; r; r = r->next) {
@@ -568,11 +592,12 @@ static void make_view(cg_program *cg)
     SETV(required, nrequired, cg->required);
     SETV(calopen, ncalopen, cg->calopen);
     SETV(target_cals, ntarget_cals, cg->target_cals);
+    SETV(reopen, nreopen, cg->reopen);
     p->code_lines = cg->lines.v;
 #undef SETV
     p->select = cg->select;
     p->nregs = cg->nregs;
-    p->format = img_format_for(p->nrequired, p->ncalopen, p->ntarget_cals); /* the format the image writer produces */
+    p->format = img_format_for(p->nrequired, p->ncalopen, p->ntarget_cals, p->nreopen); /* the format the image writer produces */
 }
 
 int cg_lower(const ast_policy *ast, diag_ctx *d, cg_program **out)
@@ -592,6 +617,7 @@ int cg_lower(const ast_policy *ast, diag_ctx *d, cg_program **out)
     lower_tiers(cg);
     lower_rules(cg);
     lower_required(cg);
+    lower_reopen(cg);
     if (!cg->errors) gen_code(cg);
     if (!cg->errors) {
         make_view(cg);
@@ -640,6 +666,7 @@ void cg_free(cg_program *cg)
     free(cg->required.v);
     free(cg->calopen.v);
     free(cg->target_cals.v);
+    free(cg->reopen.v);
     free(cg->code.v);
     free(cg->lines.v);
     free(cg);

@@ -50,6 +50,7 @@ struct cg_program {
     VEC(prog_required) required;
     VEC(cal_open) calopen;          /* every calendar's open-day spans, by calendar */
     VEC(prog_targetcal) target_cals;
+    VEC(prog_reopen) reopen;
     VEC(vm_instr) code;
     VEC(uint32_t) lines;
     uint32_t nregs;

@@ -64,6 +64,30 @@ static int closes_blocks(const gr_state *ps, int kind)
     }
 }
 
+/* `reopen` is a keyword only where a declaration may start: at top level, after
+ * a token that can end one (or at the start of the file).  Everywhere else at
+ * top level a name there would follow a token that asks for one (`on`, `,`,
+ * `clock`, an operator ...), so policies keep `reopen` as a name. */
+static int ends_decl(int prev)
+{
+    switch (prev) {
+    case 0: case '}': case ';': case ')': case T_STRING: case T_IDENT: case T_INT:
+    case T_DURATION: case T_TRUE: case T_FALSE: case T_CHANGE: case T_DAY: case T_DAYS:
+    case T_HOUR: case T_PERCENT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* `on` right after `reopen` lists the reopening events (`reopen on E, E
+ * within D`); anywhere else at top level it starts a rule (or follows a clock's
+ * verb).  Before the period, not after it, so that a rule may follow. */
+static int reopen_on(const gr_state *ps)
+{
+    return ps->prev_kind == T_REOPEN;
+}
+
 static void copy_text(char *dst, size_t size, const char *s, size_t n)
 {
     if (n < size) {
@@ -146,7 +170,7 @@ int slate_yylex(YYSTYPE *lval, YYLTYPE *lloc, gr_state *ps)
      * grammar gets two tokens so error recovery can resynchronise on rules. */
     if (kind == T_ON && ps->depth == 0 && ps->prev_kind != T_STARTS &&
         ps->prev_kind != T_STOPS && ps->prev_kind != T_PAUSES &&
-        ps->prev_kind != T_RESUMES && ps->prev_kind != T_RESETS)
+        ps->prev_kind != T_RESUMES && ps->prev_kind != T_RESETS && !reopen_on(ps))
         kind = T_RULE_ON;
 
     /* `starts late from change`: keywords there and only there (a clock's verb
@@ -155,6 +179,8 @@ int slate_yylex(YYSTYPE *lval, YYLTYPE *lloc, gr_state *ps)
         if (ps->prev_kind == T_STARTS && !strcmp(ps->la_text, "late")) kind = T_LATE;
         else if (ps->prev_kind == T_LATE && !strcmp(ps->la_text, "from")) kind = T_FROM;
         else if (ps->prev_kind == T_FROM && !strcmp(ps->la_text, "change")) kind = T_CHANGE;
+        else if (ps->depth == 0 && ends_decl(ps->prev_kind) && !strcmp(ps->la_text, "reopen"))
+            kind = T_REOPEN;
     }
 
     switch (kind) {

@@ -121,6 +121,8 @@ static void slate_yyerror(YYLTYPE *loc, gr_state *ps, const char *msg);
 /* Words that are keywords only in `starts late from change` (gsupport.c turns
  * the names into these tokens there), so they stay free as names elsewhere. */
 %token T_LATE "late" T_FROM "from" T_CHANGE "change"
+/* `reopen` is a keyword only where a declaration starts (gsupport.c). */
+%token T_REOPEN "reopen"
 /* Literals. */
 %token <str> T_IDENT "identifier" T_STRING "string literal"
 %token <num> T_INT "integer" T_DURATION "duration literal" T_PERCENT "percentage"
@@ -128,7 +130,7 @@ static void slate_yyerror(YYLTYPE *loc, gr_state *ps, const char *msg);
 %token <date> T_DATE "date literal"
 
 %type <id> name
-%type <list> names names_opt required_opt intervals closed_list args args_opt step_actions rule_body
+%type <list> names names_opt required_opt reopen_on_opt intervals closed_list args args_opt step_actions rule_body
 %type <iv> interval
 %type <cl> closed_item
 %type <days> days
@@ -167,6 +169,7 @@ decl
     | ladder
     | sla
     | rule
+    | reopen
     ;
 
 /* ---- policy "name" version "v" ---------------------------------------- */
@@ -199,6 +202,49 @@ names_opt
     : %empty                            { $$ = (gr_list){0}; }
     | names
     | names ','
+    ;
+
+/* ---- reopen [on EVENT, ...] within D ------------------------------------ */
+
+reopen
+    : T_REOPEN reopen_on_opt T_WITHIN T_DURATION
+        {
+            gr_note_decl(ps, @1);
+            if (ps->pol->has_reopen) {
+                char hint[80];
+                snprintf(hint, sizeof hint, "the first is on line %d", ps->pol->reopen_loc.line);
+                diag_error(ps->d, L(@1), hint, "a policy has one `reopen` statement");
+            } else {
+                ps->pol->has_reopen = 1;
+                ps->pol->reopen_within = gr_mk_dur(DUR_SECONDS, $4, @4);
+                ps->pol->reopen_on = $2.head;
+                ps->pol->reopen_loc = L(@$);
+            }
+        }
+    | T_REOPEN reopen_on_opt T_WITHIN T_INT T_WORKING working_unit
+        {
+            gr_note_decl(ps, @1);
+            YYLTYPE span = @4;
+            span.last_line = @6.last_line;
+            span.last_column = @6.last_column;
+            diag_error(ps->d, L(span), "write it in wall-clock time, such as `30d`: a closed case "
+                       "has no calendar to count working time on",
+                       "the reopen period is wall-clock time");
+            if (!ps->pol->has_reopen) { /* so a second statement is still one too many */
+                ps->pol->has_reopen = 1;
+                ps->pol->reopen_loc = L(@$);
+            }
+        }
+    | T_REOPEN error                    { gr_note_decl(ps, @1); }
+    ;
+
+working_unit
+    : T_DAYS | T_DAY | T_HOURS | T_HOUR
+    ;
+
+reopen_on_opt
+    : %empty                            { $$ = (gr_list){0}; }
+    | T_ON names                        { $$ = $2; }
     ;
 
 /* ---- calendars ---------------------------------------------------------- */
@@ -811,7 +857,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, gr_state *ps)
 {
     static const yysymbol_kind_t g_decl[] = {
         YYSYMBOL_T_POLICY, YYSYMBOL_T_CALENDAR, YYSYMBOL_T_CASE, YYSYMBOL_T_LEVELS,
-        YYSYMBOL_T_EVENTS, YYSYMBOL_T_CLOCK, YYSYMBOL_T_LADDER, YYSYMBOL_T_SLA, YYSYMBOL_T_RULE_ON};
+        YYSYMBOL_T_EVENTS, YYSYMBOL_T_CLOCK, YYSYMBOL_T_LADDER, YYSYMBOL_T_SLA, YYSYMBOL_T_RULE_ON,
+        YYSYMBOL_T_REOPEN};
     static const yysymbol_kind_t g_action[] = {
         YYSYMBOL_T_ROUTE, YYSYMBOL_T_ASSIGN, YYSYMBOL_T_ESCALATE, YYSYMBOL_T_NOTIFY,
         YYSYMBOL_T_SET, YYSYMBOL_T_REQUIRE, YYSYMBOL_T_OPEN, YYSYMBOL_T_EMIT};
@@ -936,7 +983,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, gr_state *ps)
                "or `at breach of CLOCK`";
     else if (decl && !hint)
         hint = "a declaration starts with `policy`, `calendar`, `case`, `levels`, "
-               "`events`, `clock`, `ladder`, `sla` or `on`";
+               "`events`, `clock`, `ladder`, `sla`, `on` or `reopen`";
 
     char msg[512];
     size_t m = 0;

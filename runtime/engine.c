@@ -361,8 +361,10 @@ static int too_late(slate_engine *e, const slate_event *ev)
 
 /* Why the event cannot be used, in e->reason; 0 when it can.  Looks the case up
  * once: *slot is its slot (ENG_NONE when not open) and *hash its id's hash, which
- * open_case reuses. */
-static int unusable(slate_engine *e, const slate_event *ev, uint32_t *slot, uint32_t *hash)
+ * open_case reuses; *closed is the record of a closed case it reopens (or an
+ * `opened` makes new), else CL_NONE. */
+static int unusable(slate_engine *e, const slate_event *ev, uint32_t *slot, uint32_t *hash,
+                    size_t *closed)
 {
     const slate_program *p = e->prog;
     const char *tname = prog_str(p, p->events[ev->type].name);
@@ -382,13 +384,24 @@ static int unusable(slate_engine *e, const slate_event *ev, uint32_t *slot, uint
     int len = (int)ev->case_len;
     if (ev->type == EV_OPENED && *slot != ENG_NONE)
         return reasonf(e, "case `%.*s` is already open", len, ev->case_id);
-    if (ev->type != EV_OPENED && *slot == ENG_NONE)
+    if (*slot == ENG_NONE && e->closed.count) {
+        /* a record older than twice the period is gone, whether or not
+         * cl_expire has dropped it yet */
+        int64_t t = e->now != INT64_MIN && ev->at < e->now ? e->now : ev->at;
+        size_t off = cl_find(e, ev->case_id, ev->case_len, *hash);
+        if (off != CL_NONE && t - cl_closed_at(e, off) <= e->closed.keep_ms) {
+            if (ev->type != EV_OPENED && cl_verdict(e, ev, cl_closed_at(e, off))) return 1;
+            *closed = off;
+        }
+    }
+    if (ev->type != EV_OPENED && *slot == ENG_NONE && *closed == CL_NONE)
         return reasonf(e, "unknown case `%.*s`", len, ev->case_id);
-    return fld_missing(e, ev, *slot);
+    return fld_missing(e, ev, *slot, ev->type == EV_OPENED ? CL_NONE : *closed);
 }
 
-/* Everything an event may need to allocate, before it changes anything. */
-static int preflight(slate_engine *e, const slate_event *ev)
+/* Everything an event may need to allocate, before it changes anything
+ * (`revive`: it brings a closed case back). */
+static int preflight(slate_engine *e, const slate_event *ev, int revive)
 {
     int strings = 0;
     for (size_t i = 0; i < ev->nvalues; i++) {
@@ -402,7 +415,11 @@ static int preflight(slate_engine *e, const slate_event *ev)
      * brought strings, so only a string value of this event can call for more
      * (and a string reaches a case, to be rendered, only with such an event) */
     if (strings && eng_scratch_fit(e, &e->aux)) return SLATE_NOMEM;
-    if (ev->type == EV_OPENED) {
+    if (ev->type == EV_CLOSED && e->closed.keep_ms) {
+        cl_layout l = cl_layout_of(e);
+        if (cl_reserve(e, cl_max_record(&l, ev->case_len))) return SLATE_NOMEM;
+    }
+    if (ev->type == EV_OPENED || revive) {
         if (cs_reserve(&e->cs, ev->case_len)) return SLATE_NOMEM;
         /* at most one timer per clock of each open case */
         if (tq_reserve(e, ((size_t)e->cs.count + 1) * e->nclocks)) return SLATE_NOMEM;
@@ -445,20 +462,28 @@ static int apply_fields(slate_engine *e, uint32_t slot, const slate_event *ev)
     return changed;
 }
 
-static void apply_event(slate_engine *e, const slate_event *ev, uint32_t slot, uint32_t hash)
+static void apply_event(slate_engine *e, const slate_event *ev, uint32_t slot, uint32_t hash,
+                        size_t closed)
 {
     const slate_program *p = e->prog;
     const prog_event *pe = &p->events[ev->type];
-    int opened = ev->type == EV_OPENED;
-    if (opened) slot = open_case(e, ev, hash);
+    int opened = ev->type == EV_OPENED, revived = 0;
+    if (opened) {
+        slot = open_case(e, ev, hash);
+        if (closed != CL_NONE) cl_take(e, closed); /* the id begins anew */
+    } else if (closed != CL_NONE) {
+        slot = cl_revive(e, closed, hash); /* a closed case comes back */
+        revived = 1;
+    }
     e->ctx.slot = slot;
 
-    /* fields, then the tier they choose (`sla` before any clock starts) */
-    if (apply_fields(e, slot, ev) || opened) clk_select(e, slot, 0);
+    /* fields, then the tier they choose (`sla` before any clock starts; a case
+     * that comes back has no tier until it chooses one again) */
+    if (apply_fields(e, slot, ev) || opened || revived) clk_select(e, slot, 0);
 
     /* clocks: reopening, then the event's operations in stored order (stops,
      * starts, pauses, resumes, resets), then ad-hoc clocks this event meets */
-    if (ev->type == EV_REOPENED) clk_reopen(e, slot);
+    if (ev->type == EV_REOPENED || revived) clk_reopen(e, slot);
     for (uint32_t i = 0; i < pe->nops; i++) {
         const prog_evop *op = &p->evops[pe->first_op + i];
         switch (op->op) {
@@ -486,6 +511,7 @@ static void apply_event(slate_engine *e, const slate_event *ev, uint32_t slot, u
         eng_decision_init(e, &d, SLATE_A_CLOSE, 0);
         eng_emit(e, &d);
         clk_drop_timers(e, slot);
+        if (e->closed.keep_ms) cl_put(e, slot); /* kept for reopening */
         cs_remove(&e->cs, slot);
     }
     e->ctx.slot = ENG_NONE;
@@ -554,21 +580,24 @@ int eng_reentered(slate_engine *e, const char *fn)
 static int apply_now(slate_engine *e, const slate_event *ev)
 {
     uint32_t slot = ENG_NONE, hash = 0;
+    size_t closed = CL_NONE;
     int rc;
     /* any usable event moves time (firing what is due), then is applied or
      * rejected; timers never open or close cases, so the verdict (and, for a
      * usable event, everything it must allocate) is settled first */
-    int bad = unusable(e, ev, &slot, &hash);
-    if (!bad && (rc = preflight(e, ev))) return fail(e, rc, "out of memory");
+    int bad = unusable(e, ev, &slot, &hash, &closed);
+    if (!bad && (rc = preflight(e, ev, ev->type != EV_OPENED && closed != CL_NONE)))
+        return fail(e, rc, "out of memory");
     if (e->high == INT64_MIN || ev->at > e->high) e->high = ev->at;
     int64_t t = e->now != INT64_MIN && ev->at < e->now ? e->now : ev->at;
     eng_advance(e, t);
+    cl_expire_due(e); /* never the record `closed` names: it is within its time */
     if (ev->type == EV_TICK) return e->ctx.rc;
     if (bad) {
         reject(e, ev, e->now);
         return e->ctx.rc;
     }
-    apply_event(e, ev, slot, hash);
+    apply_event(e, ev, slot, hash, closed);
     eng_advance(e, t); /* steps the event made due at once */
     if (__builtin_expect(e->st.sweep_due | cs_shrink_due(&e->cs), 0)) eng_trim(e, 0);
     return e->ctx.rc;
@@ -969,6 +998,7 @@ slate_engine *slate_engine_new(const slate_program *prog, const slate_engine_opt
     e->nset = eng_nset(e->strict, e->nfields);
     e->stride = eng_stride(e->nfields, e->nclocks, e->nset);
     e->ctx.slot = ENG_NONE;
+    e->closed.keep_ms = cl_keep_ms(prog);
     int ok = st_init(&e->st, &e->al) == SLATE_OK;
     if (ok) ok = cs_init(&e->cs, &e->al, e->stride, opts ? opts->expected_cases : 0) == SLATE_OK;
     if (ok) ok = eng_prepare(e, prog, &e->aux) == SLATE_OK;
@@ -990,6 +1020,7 @@ void slate_engine_free(slate_engine *e)
         return;
     }
     if (e->cs.al) cs_free(&e->cs);
+    cl_free(e);
     if (e->st.al) st_free(&e->st);
     eng_aux_free(e, &e->aux);
     eng_realloc(&e->al, e->jbuf, 0);

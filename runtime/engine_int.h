@@ -19,6 +19,7 @@
  *   snapshot.c   the engine's whole state as bytes and back (slate.h, "snapshots")
  *   late.c       the events within the tolerance, held until the watermark
  *                passes them
+ *   closed.c     closed cases kept, in compact records, for `reopen within D`
  *
  * All memory comes from the engine's allocator.  Allocation happens only when the
  * store, the heap, the interner or the buffer of held events must grow
@@ -175,6 +176,29 @@ static inline eng_case *cs_case(const cstore *s, uint32_t slot)
     return (eng_case *)(void *)(s->pages[slot >> CS_PAGE_SHIFT] +
                                 (size_t)(slot & (CS_PAGE - 1)) * s->stride);
 }
+
+/* ---- closed cases kept for reopening (closed.c) ------------------------------- */
+
+/* Records of closed cases in close order in buf[head, len), each found by id
+ * through tab (record offset + 1 per bucket, 0 empty; linear probing). */
+typedef struct eng_closed {
+    unsigned char *buf;
+    size_t head, len, cap;
+    uint32_t *tab;
+    uint32_t tabmask;
+    uint32_t count;       /* records not taken back */
+    int64_t keep_ms;      /* how long a record is kept: twice the reopen period;
+                             0 when the program reopens nothing */
+} eng_closed;
+
+#define CL_NONE SIZE_MAX
+
+/* What a record's encoding depends on: the program and the case layout. */
+typedef struct cl_layout {
+    const slate_program *p;
+    uint32_t nfields, nclocks, nset;
+    size_t stride;
+} cl_layout;
 
 /* ---- timer queue (timers.c) -------------------------------------------------- */
 
@@ -393,6 +417,7 @@ struct slate_engine {
     uint32_t nfields, nclocks;
     size_t stride;         /* case record size */
     cstore cs;
+    eng_closed closed;     /* closed cases that may come back (closed.c) */
     tq q;
     strtab st;
     eng_aux aux;           /* tables derived from the program */
@@ -500,13 +525,69 @@ void eng_aux_free(slate_engine *e, eng_aux *x);
 int fld_prepare(slate_engine *e, const slate_program *p, eng_aux *x);
 /* Whether the event lacks a field it must bring (reason in e->reason): one its
  * type requires (`required on`), or in strict mode one its type needs that
- * neither it nor the case (`slot`, ENG_NONE for a new case) has given. */
-int fld_missing(slate_engine *e, const slate_event *ev, uint32_t slot);
+ * neither it nor the case (`slot`, ENG_NONE for a new case; or the closed case
+ * at `closed` it brings back, CL_NONE for none) has given. */
+int fld_missing(slate_engine *e, const slate_event *ev, uint32_t slot, size_t closed);
 /* Strict mode: note that the case has a value for field f. */
 static inline void fld_given(slate_engine *e, eng_case *c, uint32_t f)
 {
     if (e->nset) case_given(e, c)[f >> 6] |= (uint64_t)1 << (f & 63);
 }
+
+/* closed.c */
+int64_t cl_keep_ms(const slate_program *p);  /* 2 x the reopen period, 0 for none */
+cl_layout cl_layout_of(const slate_engine *e);
+/* The most bytes a record of a case with an id of id_len bytes can take. */
+size_t cl_max_record(const cl_layout *l, size_t id_len);
+/* Write the record of case c closed at closed_at into o; its length. */
+size_t cl_encode(const cl_layout *l, const eng_case *c, int64_t closed_at, unsigned char *o);
+/* Read a record into the zeroed case record c of layout l (not its id, whose
+ * bytes *id points to); with `check`, every value against the program and the
+ * engine's strings.  0, or -1 for a malformed record. */
+int cl_decode(const slate_engine *e, const cl_layout *l, const unsigned char *rec, size_t len,
+              eng_case *c, const char **id, int check);
+/* Room for one more record of up to `need` bytes (0 or SLATE_NOMEM). */
+int cl_reserve(slate_engine *e, size_t need);
+/* Give back what the records no longer need (slate_engine_trim): the buffer
+ * compacted and sized to its records, the table to its count.  0, or
+ * SLATE_NOMEM for a step that could not allocate (left as it was). */
+int cl_shrink(slate_engine *e);
+/* Keep the case in `slot`, closing now (after cl_reserve). */
+void cl_put(slate_engine *e, uint32_t slot);
+/* Append a record made elsewhere (after cl_reserve); its offset. */
+size_t cl_append(slate_engine *e, const unsigned char *rec, size_t n);
+/* Restoring a snapshot: check the record against the engine being built (see
+ * cl_decode; close instants in order from *prev, not after the watermark; an
+ * id neither open nor kept) and keep it.  0; SLATE_ERROR with *why; or
+ * SLATE_NOMEM. */
+int cl_restore(slate_engine *t, const unsigned char *rec, size_t len, int64_t *prev,
+               const char **why);
+/* The verdict on an event for a case closed at `closed`, at the instant it
+ * takes effect (docs/semantics.md, section 8): 0 when it brings the case back
+ * (within the period, a reopening event), else 1 with the reason in e->reason. */
+int cl_verdict(slate_engine *e, const slate_event *ev, int64_t closed);
+/* The offset of the record of `id`, or CL_NONE. */
+size_t cl_find(const slate_engine *e, const char *id, size_t len, uint32_t hash);
+int64_t cl_closed_at(const slate_engine *e, size_t off);
+/* Forget the record at off (the id was opened again, or it came back). */
+void cl_take(slate_engine *e, size_t off);
+/* Bring the case at off back into the store (after cs_reserve): its slot. */
+uint32_t cl_revive(slate_engine *e, size_t off, uint32_t hash);
+/* Drop the records kept longer than keep_ms before the watermark. */
+void cl_expire(slate_engine *e);
+static inline void cl_expire_due(slate_engine *e)
+{
+    if (e->closed.head < e->closed.len) cl_expire(e);
+}
+/* Mark the string ids the records hold. */
+void cl_mark_strings(const slate_engine *e, void (*mark)(uint8_t *, uint32_t, int64_t),
+                     uint8_t *keep, uint32_t n);
+/* Strict mode: whether the closed case at off had a value for field f. */
+int cl_given(const slate_engine *e, size_t off, uint32_t f);
+/* Walk the records in close order: from CL_NONE, each call gives the next in
+ * *rec, *len and returns where to go on (CL_NONE at the end). */
+size_t cl_next(const slate_engine *e, size_t off, const unsigned char **rec, size_t *len);
+void cl_free(slate_engine *e);
 
 /* clock.c */
 void clk_start(slate_engine *e, uint32_t slot, uint32_t ci);

@@ -108,7 +108,7 @@ out:
     return rc;
 }
 
-int fld_missing(slate_engine *e, const slate_event *ev, uint32_t slot)
+int fld_missing(slate_engine *e, const slate_event *ev, uint32_t slot, size_t closed)
 {
     const slate_program *p = e->prog;
     const eng_aux *x = &e->aux;
@@ -125,6 +125,7 @@ int fld_missing(slate_engine *e, const slate_event *ev, uint32_t slot)
     for (uint32_t k = x->need_first[t]; k < x->need_first[t + 1]; k++) {
         uint32_t f = x->need_field[k];
         if (carries(ev, f) || (given && (given[f >> 6] >> (f & 63) & 1))) continue;
+        if (!given && closed != CL_NONE && cl_given(e, closed, f)) continue; /* coming back */
         snprintf(e->reason, sizeof e->reason,
                  "missing field `%s`, which the policy reads (strict: it has no value yet)",
                  prog_str(p, p->fields[f].name));

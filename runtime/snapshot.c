@@ -10,7 +10,8 @@
  * remembers (those a hot swap carried over included: docs/semantics.md, "Hot
  * swap"), every open case (id, creation order, level, tier, fields, clocks) in
  * creation order, and the timer queue in its array order, so the restored queue
- * is the same heap and fires simultaneous timers in the same order.  Numbers are
+ * is the same heap and fires simultaneous timers in the same order; then, for a
+ * program that reopens cases, the closed cases kept for it (their records).  Numbers are
  * LEB128 varints (signed ones zigzagged; instants relative to the watermark);
  * a header names the format version, the length and the program's SHA-256, and
  * a 64-bit checksum ends it.
@@ -89,7 +90,8 @@ _Static_assert(SZ(slate_engine, prog) + SZ(slate_engine, al) + SZ(slate_engine, 
                        SZ(slate_engine, nset) + SZ(slate_engine, now) + SZ(slate_engine, high) +
                        SZ(slate_engine, ndecisions) + SZ(slate_engine, ncreated) +
                        SZ(slate_engine, nfields) + SZ(slate_engine, nclocks) +
-                       SZ(slate_engine, stride) + SZ(slate_engine, cs) + SZ(slate_engine, q) +
+                       SZ(slate_engine, stride) + SZ(slate_engine, cs) + SZ(slate_engine, closed) +
+                       SZ(slate_engine, q) +
                        SZ(slate_engine, st) + SZ(slate_engine, aux) + SZ(slate_engine, depth) +
                        SZ(slate_engine, busy) + SZ(slate_engine, jbuf) + SZ(slate_engine, jcap) +
                        SZ(slate_engine, ctx) + SZ(slate_engine, lb) + SZ(slate_engine, addmemo) +
@@ -962,6 +964,40 @@ static void get_held(rbuf *r, slate_engine *t)
 
 /* ---- the whole ------------------------------------------------------------------- */
 
+/* Closed cases kept for reopening (closed.c), after the timers and only when
+ * the program reopens cases (so other snapshots keep their bytes): their
+ * count, then each record as its length and its bytes, in close order. */
+static void put_closed(wbuf *w, const slate_engine *e)
+{
+    if (!e->closed.keep_ms) return;
+    if (w_need(w, VMAX)) return;
+    put_u(w, e->closed.count);
+    const unsigned char *rec;
+    size_t n;
+    for (size_t at = cl_next(e, CL_NONE, &rec, &n); at != CL_NONE; at = cl_next(e, at, &rec, &n)) {
+        if (w_need(w, VMAX + n)) return;
+        put_u(w, n);
+        put_bytes(w, rec, n);
+    }
+}
+
+static void get_closed(rbuf *r, slate_engine *t)
+{
+    if (r->err || !t->closed.keep_ms) return;
+    uint64_t n = get_max(r, left(r), "closed cases");
+    cl_layout l = cl_layout_of(t);
+    int64_t prev = INT64_MIN;
+    for (uint64_t i = 0; i < n && !r->err; i++) {
+        size_t len = (size_t)get_max(r, cl_max_record(&l, ENG_MAX_ID), "a closed case's length");
+        const unsigned char *rec = (const unsigned char *)get_bytes(r, len);
+        if (r->err) break;
+        const char *why = NULL;
+        int rc = cl_restore(t, rec, len, &prev, &why);
+        if (rc == SLATE_NOMEM) nomem(r);
+        else if (rc) bad(r, "closed case %llu: %s", (unsigned long long)i, why);
+    }
+}
+
 int slate_engine_snapshot(slate_engine *e, void **bytes, size_t *len)
 {
     if (!e) return SLATE_MISUSE;
@@ -998,6 +1034,7 @@ int slate_engine_snapshot(slate_engine *e, void **bytes, size_t *len)
         put_cases(&w, e, order);
         put_timers(&w, e, pos);
         if (needs_v2(e)) put_held(&w, e);
+        put_closed(&w, e);
         if (!w_need(&w, SN_TAIL)) {
             wr64(w.b + SN_OFF_LENGTH, (uint64_t)(w.len + SN_TAIL));
             wr64(w.b + w.len, checksum(w.b, w.len));
@@ -1127,6 +1164,7 @@ static int restore(slate_engine *e, const unsigned char *b, size_t len)
     get_timers(&r, t);
     t->high = t->now;
     if (b[8] == 2) get_held(&r, t);
+    get_closed(&r, t);
     if (!r.err && r.p != r.end) bad(&r, "%zu bytes are left over after the timers", left(&r));
     if (!r.err && eng_scratch_fit(t, &t->aux)) nomem(&r);
     if (r.err) {

@@ -223,6 +223,89 @@ static void build_maps(swap *s)
     }
 }
 
+/* A closed case's record decoded into `rec` (the old layout, zeroed first):
+ * its id is pointed to (or copied inline) so the case reads like an open one. */
+static int closed_case(slate_engine *e, const cl_layout *l, const unsigned char *r, size_t len,
+                       eng_case *rec, int64_t *closed_at)
+{
+    const char *id;
+    memset(rec, 0, l->stride);
+    if (cl_decode(e, l, r, len, rec, &id, 0)) return -1;
+    if (rec->id_len <= CS_INLINE_ID) memcpy(rec->idin, id, rec->id_len);
+    else rec->id = id;
+    memcpy(closed_at, r + 4, sizeof *closed_at);
+    return 0;
+}
+
+/* Closed cases under the new program (docs/semantics.md, "Hot swap"): each
+ * record re-laid out by name like an open case, into a new store `out`, in the
+ * same order; none when the new program reopens nothing.  Allocates. */
+static int swap_closed(swap *s, eng_closed *out)
+{
+    slate_engine *e = s->e;
+    memset(out, 0, sizeof *out);
+    out->keep_ms = cl_keep_ms(s->np);
+    if (!out->keep_ms || !e->closed.count) return SLATE_OK;
+    cl_layout ol = cl_layout_of(e);
+    cl_layout nl = {s->np, s->np->nfields, s->np->nclocks, s->nnset,
+                    eng_stride(s->np->nfields, s->np->nclocks, s->nnset)};
+    size_t cap = 0, tab = 64;
+    const unsigned char *r;
+    size_t len;
+    for (size_t at = cl_next(e, CL_NONE, &r, &len); at != CL_NONE; at = cl_next(e, at, &r, &len))
+        cap += cl_max_record(&nl, ENG_MAX_ID < len ? ENG_MAX_ID : len);
+    while (tab < 2 * (size_t)e->closed.count) tab *= 2;
+    unsigned char *o = eng_realloc(&e->al, NULL, ol.stride + nl.stride);
+    out->buf = eng_realloc(&e->al, NULL, cap);
+    out->tab = eng_realloc(&e->al, NULL, sizeof *out->tab * tab);
+    if (!o || !out->buf || !out->tab) {
+        eng_realloc(&e->al, o, 0);
+        eng_realloc(&e->al, out->buf, 0);
+        eng_realloc(&e->al, out->tab, 0);
+        return SLATE_NOMEM;
+    }
+    out->cap = cap;
+    out->tabmask = (uint32_t)(tab - 1);
+    memset(out->tab, 0, sizeof *out->tab * tab);
+    eng_case *oc = (eng_case *)(void *)o, *nc = (eng_case *)(void *)(o + ol.stride);
+    for (size_t at = cl_next(e, CL_NONE, &r, &len); at != CL_NONE; at = cl_next(e, at, &r, &len)) {
+        int64_t closed_at;
+        if (closed_case(e, &ol, r, len, oc, &closed_at)) continue;
+        move_case(s, oc, nc);
+        size_t n = cl_encode(&nl, nc, closed_at, out->buf + out->len);
+        uint32_t b = nc->hash & out->tabmask;
+        while (out->tab[b]) b = (b + 1) & out->tabmask;
+        out->tab[b] = (uint32_t)out->len + 1;
+        out->len += n;
+        out->count++;
+    }
+    eng_realloc(&e->al, o, 0);
+    return SLATE_OK;
+}
+
+/* Note the step keys and breached targets closed cases hold, as open ones'. */
+static int mark_closed(swap *s)
+{
+    slate_engine *e = s->e;
+    if (!e->closed.count) return SLATE_OK;
+    cl_layout ol = cl_layout_of(e);
+    eng_case *oc = eng_realloc(&e->al, NULL, ol.stride);
+    if (!oc) return SLATE_NOMEM;
+    const unsigned char *r;
+    size_t len;
+    for (size_t at = cl_next(e, CL_NONE, &r, &len); at != CL_NONE; at = cl_next(e, at, &r, &len)) {
+        int64_t closed_at;
+        if (closed_case(e, &ol, r, len, oc, &closed_at)) continue;
+        for (uint32_t ci = 0; ci < e->nclocks; ci++) {
+            const eng_clock *k = &case_clocks(e, oc)[ci];
+            s->live[ci] |= k->fired;
+            s->breach_key[k->breach] = 1;
+        }
+    }
+    eng_realloc(&e->al, oc, 0);
+    return SLATE_OK;
+}
+
 static int swap_program(slate_engine *e, const slate_program *np, slate_sink sink, void *ud)
 {
     swap s = {e, e->prog, np, e->nfields, e->nclocks, eng_nset(e->strict, np->nfields),
@@ -265,14 +348,23 @@ static int swap_program(slate_engine *e, const slate_program *np, slate_sink sin
         order[3 * n + 2] = slot;
         n++;
     }
+    if (mark_closed(&s)) goto nomem;
     s.breach_key[0] = 0;
     if (map_breach_keys(&s)) goto nomem;
     qsort(order, n, sizeof *order * 3, cmp_created);
     build_bit_map(&s);
+    eng_closed ncl;
+    if (swap_closed(&s, &ncl)) goto nomem;
     size_t stride = eng_stride(np->nfields, np->nclocks, s.nnset);
-    if (cs_restride(&e->cs, stride, move_case, &s)) goto nomem;
+    if (cs_restride(&e->cs, stride, move_case, &s)) {
+        eng_realloc(&e->al, ncl.buf, 0);
+        eng_realloc(&e->al, ncl.tab, 0);
+        goto nomem;
+    }
 
     /* commit: from here on the engine runs the new program */
+    cl_free(e);
+    e->closed = ncl;
     eng_aux_free(e, &e->aux);
     e->aux = nx;
     e->prog = np;

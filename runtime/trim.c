@@ -22,8 +22,9 @@ static void mark(uint8_t *keep, uint32_t n, int64_t id)
     if (id >= 0 && (uint64_t)id < n) keep[id >> 3] |= (uint8_t)(1u << (id & 7));
 }
 
-/* The strings in use: the program's, and the string fields of open cases (the
- * only places a string id outlives a call). */
+/* The strings in use: the program's, and the string fields of open cases and of
+ * closed cases kept for reopening (the only places a string id outlives a
+ * call). */
 static int sweep_strings(slate_engine *e)
 {
     strtab *t = &e->st;
@@ -39,6 +40,7 @@ static int sweep_strings(slate_engine *e)
             for (uint32_t f = 0; f < e->nfields; f++)
                 if (p->fields[f].type == PT_STRING) mark(keep, t->n, fv[f]);
         }
+        cl_mark_strings(e, mark, keep, t->n); /* closed cases that may come back */
     }
     int rc = keep ? st_sweep(t, keep) : SLATE_NOMEM;
     eng_realloc(&e->al, keep, 0);
@@ -93,5 +95,6 @@ int eng_trim(slate_engine *e, int force)
     int rc = SLATE_OK;
     if ((force || e->st.sweep_due) && sweep_strings(e)) rc = SLATE_NOMEM;
     if ((force || cs_shrink_due(&e->cs)) && shrink_cases(e)) rc = SLATE_NOMEM;
+    if (force && cl_shrink(e)) rc = SLATE_NOMEM; /* closed cases kept for reopening */
     return rc;
 }

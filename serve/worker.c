@@ -149,6 +149,7 @@ wk_reject wk_reject_class(const char *r)
     if (!strncmp(r, "line of ", 8)) return WK_R_TOO_LONG;
     if (strstr(r, "before the stream's time")) return WK_R_LATE;
     if (!strncmp(r, "unknown case", 12) || strstr(r, "is already open") ||
+        strstr(r, "` is closed (at ") || strstr(r, "` was closed at ") || /* `reopen` */
         strstr(r, "has no case") || !strncmp(r, "missing `case`", 14) || !strncmp(r, "`case`", 6))
         return WK_R_CASE;
     if (r[0] == '`' || !strncmp(r, "missing ", 8) || !strncmp(r, "value ", 6)) return WK_R_SCHEMA;

@@ -47,6 +47,7 @@ check() {
             if (!match($0, /"reason":"[^"]+"/)) { print name ": reject without a reason: " $0; bad = 1 }
             r = substr($0, RSTART + 10, RLENGTH - 11); gsub(/`[^`]*`/, "X", r)
             gsub(/[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9:.]+Z/, "T", r); gsub(/ is [0-9a-z]+ before/, " is D before", r)
+            gsub(/, [0-9a-z]+ ago/, ", D ago", r)
             why[r]++
         }
         END {
@@ -69,9 +70,10 @@ zip=$DATA/bpi2013-volvo-it-incidents.zip
 if [ -f "$zip" ]; then
     unzip -p "$zip" VolvoIT-Challenge/VINST-new.csv |
         "$SLATE" import volvo - -o "$T/volvo.jsonl" || fail "volvo: slate import failed"
-    # Bound 2%: the log touches 1,330 rows of cases it had already closed, and
-    # slate cannot reopen a closed case (docs/realism.md).
-    check volvo policies/volvo-incidents.slate 20
+    # Bound 0.1%: the log touches 1,330 rows of cases it had already closed; the
+    # policy's `reopen within 30d` brings them back, and only the reopens past
+    # 30 days are rejected, with the close named (docs/realism.md).
+    check volvo policies/volvo-incidents.slate 1
 else
     echo "volvo: skipped: no $zip"
 fi
@@ -82,7 +84,7 @@ if [ -f "$zip" ]; then
     unzip -p "$zip" incident_event_log.csv |
         "$SLATE" import servicenow - -o "$T/servicenow.jsonl" --side "$T/sn.side" ||
         fail "servicenow: slate import failed"
-    check servicenow policies/servicenow-incidents.slate 5 # 0.5%
+    check servicenow policies/servicenow-incidents.slate 1 # 0.1%
     # made_sla (each case's last row) against slate's last `stop resolution`.
     awk '
         FNR == NR {

@@ -251,7 +251,7 @@ static void test_image_corruptions(void **state)
     FRESH(); c[1] = 'X';
     expect_refused(c, len, "header: bad magic");
     FRESH(); img_put32(c + 8, IMG_FORMAT + 1);
-    expect_refused(c, len, "header: format version 5 (this runtime reads 1 to 4)");
+    expect_refused(c, len, "header: format version 6 (this runtime reads 1 to 5)");
     /* a format 3 image has the `required` section a format 2 one lacks */
     FRESH(); img_put32(c + 8, 3); rehash(c, len);
     expect_refused(c, len, "header: 23 sections (24 expected in format 3)");
@@ -538,7 +538,7 @@ static void test_open_section(void **state)
     assert_int_equal(bc_compile("open.slate", open_src, &img, &len), 0);
     if (load_image(img, len, &p, err, sizeof err)) fail_msg("refused: %s", err);
     assert_int_equal(p->format, 4);
-    assert_int_equal(img_get32(img + 20), IMG_NSECTIONS);
+    assert_int_equal(img_get32(img + 20), IMG_NSECTIONS_FORMAT4);
     assert_int_equal(p->ncalopen, 3);
     assert_int_equal(p->calendars[0].nopen, 3);
     int32_t jan26 = (int32_t)civil_to_days(2025, 1, 26), feb8 = (int32_t)civil_to_days(2025, 2, 8);
@@ -634,6 +634,57 @@ static void test_targetcals_section(void **state)
         img_put32(rec, bad[i].target);
         img_put16(rec + 4, bad[i].field);
         img_put32(rec + 6, bad[i].first);
+        rehash(c, len);
+        expect_refused(c, len, bad[i].want);
+        free(c);
+    }
+    free(img);
+}
+
+/* `reopen on E, ... within D` (format 5): one record per event, by event, one
+ * period; the loader refuses a format 5 image with none, the verifier events
+ * that cannot reopen, repeats and a period out of range. */
+static const char reopen_src[] =
+    "policy \"ro\" version \"1\"\n"
+    "events { returned }\n"
+    "clock k starts on opened stops on resolved\n"
+    "sla s { k within 1h }\n"
+    "reopen on returned, reopened within 30d\n";
+
+static void test_reopen_section(void **state)
+{
+    (void)state;
+    uint8_t *img, *c;
+    size_t len, n;
+    slate_program *p;
+    char err[256];
+    assert_int_equal(bc_compile("ro.slate", reopen_src, &img, &len), 0);
+    if (load_image(img, len, &p, err, sizeof err)) fail_msg("refused: %s", err);
+    assert_int_equal(p->format, 5);
+    assert_int_equal(img_get32(img + 20), IMG_NSECTIONS);
+    assert_int_equal(p->nreopen, 2);
+    assert_int_equal(p->reopen[0].event, slate_program_event_id(p, "reopened"));
+    assert_int_equal(p->reopen[1].event, slate_program_event_id(p, "returned"));
+    assert_int_equal(p->reopen[0].within_ms, 30 * 86400000LL);
+    slate_program_free(p);
+    c = resized(img, len, IMG_S_REOPEN, -2, &n);
+    expect_refused(c, n, "reopen: no records in a format 5 image");
+    free(c);
+    static const struct { int rec; uint16_t event; int64_t ms; const char *want; } bad[] = {
+        {0, 0, 1000, "reopen[0]: `opened` cannot reopen a case"},
+        {0, 11, 1000, "reopen[0]: `tick` cannot reopen a case"},
+        {0, 99, 1000, "reopen[0]: event out of range"},
+        {1, 6, 30 * 86400000LL, "reopen[1]: not in event order, or repeated"},
+        {1, 12, 0, "reopen[1]: period 0 ms out of range"},
+        {1, 12, 1000, "reopen[1]: period 1000 ms out of range or not the first's"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        c = malloc(len);
+        memcpy(c, img, len);
+        uint8_t *rec = c + img_get32(dirent_of(c, IMG_S_REOPEN) + 4) + 4 + (size_t)bad[i].rec * IMG_SIZE_REOPEN;
+        img_put16(rec, bad[i].event);
+        if (bad[i].ms != 30 * 86400000LL || bad[i].rec == 0) img_put64(rec + 2, (uint64_t)bad[i].ms);
+        if (bad[i].rec == 0) img_put64(rec + 2, 30 * 86400000ULL);
         rehash(c, len);
         expect_refused(c, len, bad[i].want);
         free(c);
@@ -996,6 +1047,7 @@ int main(void)
         cmocka_unit_test(test_max_steps_larger_loads),
         cmocka_unit_test(test_format1_image),
         cmocka_unit_test(test_required_section),
+        cmocka_unit_test(test_reopen_section),
         cmocka_unit_test(test_open_section),
         cmocka_unit_test(test_targetcals_section),
         cmocka_unit_test(test_fused_semantics),
