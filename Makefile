@@ -67,6 +67,9 @@ endif
 #                 `slate publish`, and the worker of `slate serve` (engines per
 #                 partition, ticks, reloads, /metrics over libmicrohttpd)
 #   eventgen/     a simulated service desk (the reference policy's): `slate gen`
+#   lsp/          the language server of `slate lsp`: JSON-RPC over a pair of
+#                 streams, answers from the compiler's own front end (names, spans)
+#                 and libslatec (diagnostics, formatting)
 #   cli/          the `slate` commands, one cmd_NAME.c each, over the above
 INC_common      := -Icommon
 INC_bytecode    := -Ibytecode $(INC_common)
@@ -84,7 +87,9 @@ INC_import      := -Iimport $(INC_common) -Icompiler
 # `slate run` does (io/), and compiles policies on reload (include/slatec.h).
 INC_serve       := -Iserve -Iio -Iruntime/export $(INC_common)
 INC_eventgen    := -Ieventgen $(INC_common)
-INC_cli         := -Icli -Iio -Iruntime/export -Iaudit -Ipolicytest -Iimport -Iserve -Ieventgen \
+# lsp/ reads the checked tree (frontend.h, ast.h) for names and their spans.
+INC_lsp         := -Ilsp -Icompiler -Igrammar -I$(B)/gen $(INC_bytecode)
+INC_cli         := -Icli -Iio -Iruntime/export -Iaudit -Ipolicytest -Iimport -Iserve -Ieventgen -Ilsp \
                    $(INC_common)
 # The benchmark drivers: the event reader and the public and export headers.
 INC_bench       := -Ibench -Iio -Iruntime/export $(INC_common)
@@ -105,6 +110,7 @@ $(B)/obj/policytest/%.o: MODINC = $(INC_policytest)
 $(B)/obj/import/%.o:     MODINC = $(INC_import)
 $(B)/obj/serve/%.o:      MODINC = $(INC_serve)
 $(B)/obj/eventgen/%.o:   MODINC = $(INC_eventgen)
+$(B)/obj/lsp/%.o:        MODINC = $(INC_lsp)
 $(B)/obj/cli/%.o:        MODINC = $(INC_cli)
 $(B)/obj/bench/%.o:      MODINC = $(INC_bench)
 
@@ -121,7 +127,8 @@ COMPILER_C := $(wildcard compiler/*.c) $(wildcard grammar/*.c)
 RUNTIME_C  := $(wildcard common/*.c) $(wildcard bytecode/*.c) $(wildcard runtime/*.c)
 LOG_C      := $(wildcard runtime/log/*.c)
 TOOLS_C    := $(wildcard io/*.c) $(wildcard audit/*.c) $(wildcard policytest/*.c) \
-              $(wildcard import/*.c) $(wildcard serve/*.c) $(wildcard eventgen/*.c)
+              $(wildcard import/*.c) $(wildcard serve/*.c) $(wildcard eventgen/*.c) \
+              $(wildcard lsp/*.c)
 CLI_C      := $(wildcard cli/*.c) $(TOOLS_C)
 TEST_C     := $(wildcard tests/unit/test_*.c)
 
