@@ -28,6 +28,7 @@ static const char *const keywords[] = {
 
 static void item(json_t *out, const char *label, int kind, const char *detail)
 {
+    if (!label) return; /* a declaration cut short by a syntax error */
     json_array_append_new(out, json_pack("{s:s,s:i,s:s}", "label", label, "kind", kind, "detail",
                                          detail));
 }
@@ -178,6 +179,7 @@ json_t *feat_completion(const lsp_doc *d, int line, int ch)
     case WANT_NOTHING: break;
     default:
         for (const ast_field *f = p->fields; f; f = f->next) {
+            if (!f->name.name) continue;
             item(out, f->name.name, CK_FIELD, ast_type_name(f->kind));
             char detail[160];
             snprintf(detail, sizeof detail, "value of %s", f->name.name);

@@ -28,7 +28,13 @@ static void on_diag(void *ctx, const slatec_diag *g)
 {
     diag_acc *a = ctx;
     src_loc loc = {g->line, g->col, g->end_line, g->end_col};
-    json_t *msg = g->hint ? json_sprintf("%s\nhint: %s", g->message, g->hint) : json_string(g->message);
+    size_t n = strlen(g->message), h = g->hint ? strlen(g->hint) : 0;
+    char *text = malloc(n + h + 8);
+    if (!text) return;
+    memcpy(text, g->message, n);
+    if (g->hint) n += (size_t)sprintf(text + n, "\nhint: %s", g->hint);
+    json_t *msg = text_json(text, n);
+    free(text);
     int sev = !strcmp(g->severity, "error") ? 1 : !strcmp(g->severity, "warning") ? 2 : 3;
     json_t *item = json_pack("{s:o,s:i,s:s,s:o*}", "range", text_range(a->doc->text, a->doc->len, loc),
                              "severity", sev, "source", "slate", "message", msg);
@@ -62,6 +68,12 @@ static void put_src(FILE *f, const lsp_doc *d, src_loc l)
     if (b > a) fwrite(d->text + a, 1, b - a, f);
 }
 
+/* Two names, either of which may be missing (a declaration cut short). */
+static int same(const char *a, const char *b)
+{
+    return a && b && !strcmp(a, b);
+}
+
 static void put_names(FILE *f, const char *what, const ast_ident *id)
 {
     if (!id) return;
@@ -72,7 +84,7 @@ static void put_names(FILE *f, const char *what, const ast_ident *id)
 static int in_list(const ast_ident *id, const char *name)
 {
     for (; id; id = id->next)
-        if (id->name && !strcmp(id->name, name)) return 1;
+        if (same(id->name, name)) return 1;
     return 0;
 }
 
@@ -90,7 +102,7 @@ static void hover_field(FILE *f, const lsp_doc *d, const lsp_index *x, const occ
     }
     if (o->kind == SYM_VALUE) {
         int i = 1;
-        for (const ast_ident *v = fd->values; v && strcmp(v->name, o->name); v = v->next) i++;
+        for (const ast_ident *v = fd->values; v && !same(v->name, o->name); v = v->next) i++;
         fprintf(f, "value `%s` of field `%s` (%d of %d)\n", o->name, fd->name.name, i, fd->nvalues);
     } else {
         fprintf(f, "field `%s` of the case\n", fd->name.name);
@@ -105,7 +117,7 @@ static void hover_level(FILE *f, const lsp_index *x, const occ *o)
     int i = 0, n = 0;
     for (const ast_ident *l = x->fe.ast->levels; l; l = l->next) {
         n++;
-        if (!strcmp(l->name, o->name)) i = n;
+        if (same(l->name, o->name)) i = n;
     }
     fprintf(f, "level `%s` (%d of %d, lowest first)\n```slate\nlevels {", o->name, i, n);
     for (const ast_ident *l = x->fe.ast->levels; l; l = l->next)
@@ -125,21 +137,21 @@ static void hover_event(FILE *f, const lsp_index *x, const occ *o)
                                  : v == 2 ? c->pauses_on
                                  : v == 3 ? c->resumes_on
                                           : c->resets_on;
-            if (!in_list(l, o->name)) continue;
+            if (!in_list(l, o->name) || !c->name.name) continue;
             if (any++) fprintf(f, ", %s", c->name.name);
             else fprintf(f, "\n\n%s clock %s", verbs[v], c->name.name);
         }
     }
     int rules = 0;
     for (const ast_rule *r = x->fe.ast->rules; r; r = r->next)
-        if (r->event.name && !strcmp(r->event.name, o->name)) rules++;
+        if (same(r->event.name, o->name)) rules++;
     if (rules) fprintf(f, "\n\n%d rule%s on it", rules, rules == 1 ? "" : "s");
 }
 
 static void hover_clock(FILE *f, const lsp_doc *d, const lsp_index *x, const occ *o)
 {
     for (const ast_clock *c = x->fe.ast->clocks; c; c = c->next) {
-        if (strcmp(c->name.name, o->name)) continue;
+        if (!same(c->name.name, o->name)) continue;
         fprintf(f, "clock `%s`\n```slate", o->name);
         put_names(f, "starts on", c->starts_on);
         put_names(f, "stops on", c->stops_on);
@@ -159,17 +171,18 @@ static void hover_clock(FILE *f, const lsp_doc *d, const lsp_index *x, const occ
 static void hover_ladder(FILE *f, const lsp_doc *d, const lsp_index *x, const occ *o)
 {
     for (const ast_ladder *l = x->fe.ast->ladders; l; l = l->next) {
-        if (strcmp(l->name.name, o->name)) continue;
+        if (!same(l->name.name, o->name)) continue;
         fprintf(f, "ladder `%s`\n```slate", o->name);
         for (const ast_step *s = l->steps; s; s = s->next) {
             fputc('\n', f);
-            if (s->kind == STEP_PERCENT) fprintf(f, "at %d%% of %s", s->percent, s->clock.name);
+            const char *ck = s->clock.name ? s->clock.name : "?";
+            if (s->kind == STEP_PERCENT) fprintf(f, "at %d%% of %s", s->percent, ck);
             else if (s->kind == STEP_BEFORE) {
                 fputs("at ", f);
                 put_src(f, d, s->offset.loc);
-                fprintf(f, " before breach of %s", s->clock.name);
+                fprintf(f, " before breach of %s", ck);
             } else {
-                fprintf(f, "at breach of %s", s->clock.name);
+                fprintf(f, "at breach of %s", ck);
                 if (s->offset.loc.line > 0) {
                     fputs(" + ", f);
                     put_src(f, d, s->offset.loc);
@@ -188,7 +201,7 @@ static void hover_ladder(FILE *f, const lsp_doc *d, const lsp_index *x, const oc
 static void hover_tier(FILE *f, const lsp_doc *d, const lsp_index *x, const occ *o)
 {
     for (const ast_sla *s = x->fe.ast->slas; s; s = s->next) {
-        if (strcmp(s->name.name, o->name)) continue;
+        if (!same(s->name.name, o->name)) continue;
         fprintf(f, "tier `%s`%s\n```slate\nsla %s", o->name, s->when ? "" : " (the default)",
                 o->name);
         if (s->when) {
@@ -208,7 +221,7 @@ static void hover_tier(FILE *f, const lsp_doc *d, const lsp_index *x, const occ 
 static void hover_calendar(FILE *f, const lsp_doc *d, const lsp_index *x, const occ *o)
 {
     for (const ast_calendar *c = x->fe.ast->calendars; c; c = c->next) {
-        if (strcmp(c->name.name, o->name)) continue;
+        if (!same(c->name.name, o->name)) continue;
         fprintf(f, "calendar `%s`, zone %s\n```slate", o->name, c->zone ? c->zone : "UTC");
         if (!c->hours) fputs("\n# no working hours", f);
         for (const ast_hours *h = c->hours; h; h = h->next) {
@@ -259,8 +272,8 @@ json_t *feat_hover(const lsp_doc *d, int line, int ch)
         }
         fclose(f);
         if (buf && n)
-            res = json_pack("{s:{s:s,s:s%},s:o}", "contents", "kind", "markdown", "value", buf, n,
-                            "range", text_range(d->text, d->len, o->loc));
+            res = json_pack("{s:{s:s,s:o},s:o}", "contents", "kind", "markdown", "value",
+                            text_json(buf, n), "range", text_range(d->text, d->len, o->loc));
         free(buf);
     }
     idx_free(&x);
@@ -423,9 +436,9 @@ json_t *feat_format(const lsp_doc *d, const char **err)
         for (size_t i = 0; i < d->len; i++) last += d->text[i] == '\n';
         size_t ls = text_line_start(d->text, d->len, last);
         json_array_append_new(
-            edits, json_pack("{s:{s:{s:i,s:i},s:{s:i,s:i}},s:s%}", "range", "start", "line", 0,
+            edits, json_pack("{s:{s:{s:i,s:i},s:{s:i,s:i}},s:o}", "range", "start", "line", 0,
                              "character", 0, "end", "line", last, "character",
-                             text_utf16(d->text + ls, d->len - ls), "newText", out, n));
+                             text_utf16(d->text + ls, d->len - ls), "newText", text_json(out, n)));
     }
     free(out);
     return edits;

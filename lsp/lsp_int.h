@@ -54,6 +54,9 @@ int text_utf16(const char *s, size_t n);
 size_t text_offset(const char *t, size_t len, int line, int character);
 /* An LSP Position object for a 1-based line and byte column of the text. */
 json_t *text_position(const char *t, size_t len, int line1, int col1);
+/* A JSON string of `n` bytes at `s`, any byte that is not valid UTF-8 (a
+ * message cut inside a character, say) replaced by U+FFFD; NULL: no memory. */
+json_t *text_json(const char *s, size_t n);
 /* An LSP Range for a compiler span (line 0: the start of the file). */
 json_t *text_range(const char *t, size_t len, src_loc loc);
 

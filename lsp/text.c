@@ -3,6 +3,7 @@
  * and byte columns, LSP counts 0-based lines and UTF-16 code units.  Does not
  * validate UTF-8 beyond counting (a stray byte is one unit).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lsp_int.h"
@@ -79,4 +80,40 @@ json_t *text_range(const char *t, size_t len, src_loc loc)
     if (loc.line < 1) el = ec = 0;
     return json_pack("{s:o,s:o}", "start", text_position(t, len, loc.line, loc.col), "end",
                      text_position(t, len, el, ec));
+}
+
+/* The length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t valid_seq(const unsigned char *s, size_t n)
+{
+    if (s[0] < 0x80) return 1;
+    size_t k = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+             : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+    if (!k || k > n) return 0;
+    for (size_t i = 1; i < k; i++)
+        if ((s[i] & 0xc0) != 0x80) return 0;
+    if (k == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))) return 0;
+    if (k == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))) return 0;
+    return k;
+}
+
+json_t *text_json(const char *s, size_t n)
+{
+    char *buf = malloc(n * 3 + 1); /* each bad byte may become U+FFFD's 3 bytes */
+    if (!buf) return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = valid_seq((const unsigned char *)s + i, n - i);
+        if (k) {
+            memcpy(buf + o, s + i, k);
+            o += k;
+            i += k;
+        } else {
+            memcpy(buf + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        }
+    }
+    json_t *j = json_stringn(buf, o);
+    free(buf);
+    return j;
 }

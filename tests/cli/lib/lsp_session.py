@@ -483,7 +483,60 @@ def hostile_session():
     check(rc == 1, "exit without shutdown: status 1, got %d" % rc)
 
 
+def sweep_session(files, step):
+    """Open each policy (the bundled ones, and the golden files full of syntax
+    and name errors) and ask everything at every `step`-th character: every
+    answer must be a result of the right shape, never an error or a crash."""
+    s = Server()
+    s.request("initialize", {"capabilities": {}})
+    asked = 0
+    for path in files:
+        text = open(path, encoding="utf-8", errors="replace").read()
+        uri = "file://" + os.path.abspath(path)
+        s.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "slate",
+                                                           "version": 1, "text": text}})
+        d = s.diagnostics()
+        check(d.get("uri") == uri and isinstance(d.get("diagnostics"), list), "%s: diagnostics" % path)
+        for x in d.get("diagnostics", []):
+            check(x["range"]["start"]["line"] >= 0 and x["message"], "%s: a diagnostic %r" % (path, x))
+        r = s.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
+        check(isinstance(r.get("result"), list), "%s: symbols %r" % (path, r))
+        i = 0
+        for ln, line in enumerate(text.split("\n")):
+            for ch in range(0, len(line) + 1):
+                i += 1
+                if i % step:
+                    continue
+                q = {"textDocument": {"uri": uri}, "position": {"line": ln, "character": ch}}
+                for m in ("hover", "definition", "completion"):
+                    r = s.request("textDocument/" + m, q)
+                    asked += 1
+                    check("error" not in r and "result" in r, "%s:%d:%d: %s: %r" % (path, ln + 1, ch, m, r))
+                q["context"] = {"includeDeclaration": True}
+                r = s.request("textDocument/references", q)
+                check(isinstance(r.get("result"), (list, type(None))), "%s:%d:%d: references %r" % (path, ln + 1, ch, r))
+        r = s.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": {}})
+        check("result" in r or r.get("error", {}).get("code") == -32803, "%s: formatting %r" % (path, r))
+        s.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        s.diagnostics()
+    s.request("shutdown")
+    s.notify("exit", None)
+    rc = s.finish()
+    check(rc == 0, "the sweep session: status %d: %s" % (rc, s.err.decode(errors="replace")[-2000:]))
+    return asked
+
+
 main_session()
 hostile_session()
+root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
+golden = sorted(os.path.join(root, "tests", "golden", f) for f in os.listdir(os.path.join(root, "tests", "golden"))
+                if f.endswith(".slate"))
+bundled = sorted(os.path.join(root, "policies", f) for f in os.listdir(os.path.join(root, "policies"))
+                 if f.endswith(".slate"))
+# under valgrind (a wrapper given) the golden files only, at fewer positions:
+# the error paths, in a tolerable time
+files = golden + bundled if not WRAP else golden
+n = sweep_session(files, 31 if not WRAP else 97)
+print("lsp_session: sweep: %d files, %d requests" % (len(files), n))
 print("lsp_session: %d failure(s)" % len(fails))
 sys.exit(1 if fails else 0)
