@@ -9,7 +9,8 @@
 #   make demo       the reference policy on a generated day of events
 #   make install    PREFIX=/usr/local: libslate, libslatelog and libslatec, static and
 #                   shared, their headers and pkg-config files (slate, slatelog,
-#                   slatec; `pkg-config --static` for static linking), the CLI
+#                   slatec; `pkg-config --static` for static linking), the CLI, its
+#                   man pages slate(1) and slate-language(5), bash and zsh completion
 #   make check-tsan a ThreadSanitizer build of the runtime and tests/tsan/threads.c
 #                   (engines on threads sharing programs, hot swaps); `make test` runs it
 #
@@ -67,6 +68,9 @@ endif
 #                 `slate publish`, and the worker of `slate serve` (engines per
 #                 partition, ticks, reloads, /metrics over libmicrohttpd)
 #   eventgen/     a simulated service desk (the reference policy's): `slate gen`
+#   lsp/          the language server of `slate lsp`: JSON-RPC over a pair of
+#                 streams, answers from the compiler's own front end (names, spans)
+#                 and libslatec (diagnostics, formatting)
 #   cli/          the `slate` commands, one cmd_NAME.c each, over the above
 INC_common      := -Icommon
 INC_bytecode    := -Ibytecode $(INC_common)
@@ -84,7 +88,9 @@ INC_import      := -Iimport $(INC_common) -Icompiler
 # `slate run` does (io/), and compiles policies on reload (include/slatec.h).
 INC_serve       := -Iserve -Iio -Iruntime/export $(INC_common)
 INC_eventgen    := -Ieventgen $(INC_common)
-INC_cli         := -Icli -Iio -Iruntime/export -Iaudit -Ipolicytest -Iimport -Iserve -Ieventgen \
+# lsp/ reads the checked tree (frontend.h, ast.h) for names and their spans.
+INC_lsp         := -Ilsp -Icompiler -Igrammar -I$(B)/gen $(INC_bytecode)
+INC_cli         := -Icli -Iio -Iruntime/export -Iaudit -Ipolicytest -Iimport -Iserve -Ieventgen -Ilsp \
                    $(INC_common)
 # The benchmark drivers: the event reader and the public and export headers.
 INC_bench       := -Ibench -Iio -Iruntime/export $(INC_common)
@@ -105,6 +111,7 @@ $(B)/obj/policytest/%.o: MODINC = $(INC_policytest)
 $(B)/obj/import/%.o:     MODINC = $(INC_import)
 $(B)/obj/serve/%.o:      MODINC = $(INC_serve)
 $(B)/obj/eventgen/%.o:   MODINC = $(INC_eventgen)
+$(B)/obj/lsp/%.o:        MODINC = $(INC_lsp)
 $(B)/obj/cli/%.o:        MODINC = $(INC_cli)
 $(B)/obj/bench/%.o:      MODINC = $(INC_bench)
 
@@ -121,7 +128,8 @@ COMPILER_C := $(wildcard compiler/*.c) $(wildcard grammar/*.c)
 RUNTIME_C  := $(wildcard common/*.c) $(wildcard bytecode/*.c) $(wildcard runtime/*.c)
 LOG_C      := $(wildcard runtime/log/*.c)
 TOOLS_C    := $(wildcard io/*.c) $(wildcard audit/*.c) $(wildcard policytest/*.c) \
-              $(wildcard import/*.c) $(wildcard serve/*.c) $(wildcard eventgen/*.c)
+              $(wildcard import/*.c) $(wildcard serve/*.c) $(wildcard eventgen/*.c) \
+              $(wildcard lsp/*.c)
 CLI_C      := $(wildcard cli/*.c) $(TOOLS_C)
 TEST_C     := $(wildcard tests/unit/test_*.c)
 
@@ -135,7 +143,7 @@ LIBS       := $(B)/obj/libslatec-all.a $(B)/obj/libslatelog-all.a $(B)/obj/libsl
 
 .PHONY: all deps test unit-tests run-tests demo clean install bench fuzz fuzz-build
 all: $(B)/slate $(B)/libslate.so $(B)/libslate.a $(B)/libslatelog.a $(B)/libslatelog.so \
-     $(B)/libslatec.a $(B)/libslatec.so $(B)/examples/embed
+     $(B)/libslatec.a $(B)/libslatec.so $(B)/examples/embed $(B)/man/slate.1
 
 deps:
 	@tools/deps.sh
@@ -268,6 +276,13 @@ check-tsan: $(B)/slate
 $(B)/tsan_threads: tests/tsan/threads.c $(RUNTIME_O) include/slate.h
 	$(CC) $(CFLAGS) $(LDFLAGS) -Iinclude -o $@ $< $(RUNTIME_O) -lnettle -lm -lpthread
 
+# slate(1) from the commands' own --help texts (tools/mkman.sh), so it says
+# what they do; slate-language(5) is man/slate-language.5 as written.
+SLATE_VERSION_STR = $(shell sed -n 's/^\#define SLATE_VERSION "\(.*\)"/\1/p' include/slate_version.h)
+$(B)/man/slate.1: $(B)/slate man/slate.1.in tools/mkman.sh
+	@mkdir -p $(dir $@)
+	tools/mkman.sh $(B)/slate $(SLATE_VERSION_STR) > $@.tmp && mv $@.tmp $@
+
 # Most of a first `make demo` is compiling: on every core, like `make test`.
 demo: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
@@ -346,6 +361,12 @@ install: all
 	install -m 644 include/slate.h include/slate_version.h include/slatec.h include/slate_log.h \
 	    $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(B)/slate $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 644 $(B)/man/slate.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/slate-language.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 tools/completion/slate.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/slate
+	install -m 644 tools/completion/_slate $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_slate
 	for pc in $(PC_FILES); do \
 	    sed -e 's|@PREFIX@|$(PREFIX)|' \
 	        -e "s|@VERSION@|$$(sed -n 's/^#define SLATE_VERSION \"\(.*\)\"/\1/p' include/slate_version.h)|" \

@@ -312,6 +312,7 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
             say(rr->msg, cmd, path, "%s", rr->run.err);
             rc = frc == SLATE_NOMEM ? EXIT_IO : EXIT_INPUT;
         }
+        if (rr->progress) rr->progress(rr->progress_ctx, res->events);
     }
     if (!er) say(rr->msg, cmd, NULL, "out of memory");
     if (!rc && read_failed) {
@@ -326,6 +327,12 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
 }
 
 int rr_check(const char *path, rr_result *res, slate_log_summary *sum, const char *cmd)
+{
+    return rr_check_progress(path, res, sum, cmd, NULL, NULL);
+}
+
+int rr_check_progress(const char *path, rr_result *res, slate_log_summary *sum, const char *cmd,
+                      void (*progress)(void *ctx, uint64_t events), void *progress_ctx)
 {
     memset(res, 0, sizeof *res);
     /* The replay's messages wait here: a problem verification finds anywhere
@@ -355,6 +362,8 @@ int rr_check(const char *path, rr_result *res, slate_log_summary *sum, const cha
         rr.max_skip_ms = rr_max_skip(slate_log_option(log, "max_skip_ms"));
         rr.msg = msg;
         rr.from_log = 1;
+        rr.progress = progress;
+        rr.progress_ctx = progress_ctx;
         rc = rr_feed(path, &rr, res, cmd);
         if (!rc && slate_log_check_end(log)) {
             say(msg, cmd, path, "%s", slate_log_errmsg(log));

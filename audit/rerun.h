@@ -41,6 +41,9 @@ typedef struct rr_run {
                                    slate_log_check_next), not a second read */
     slate_log_reader *reader;   /* borrowed: read this open reader (diff: the one
                                    verified), not a new one (a new snapshot) */
+    void (*progress)(void *ctx, uint64_t events); /* called after each entry with the
+                                   events fed so far (NULL: not called) */
+    void *progress_ctx;
 } rr_run;
 
 /* Set up with the engine options, a log (check mode or NULL), or without one a
@@ -66,6 +69,9 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd);
  * matches; else the first problem printed, verification's first (tampering)
  * before the replay's (divergence), and EXIT_INPUT (EXIT_IO). */
 int rr_check(const char *path, rr_result *res, slate_log_summary *sum, const char *cmd);
+/* rr_check() with rr_run's progress callback (NULL: none). */
+int rr_check_progress(const char *path, rr_result *res, slate_log_summary *sum, const char *cmd,
+                      void (*progress)(void *ctx, uint64_t events), void *progress_ctx);
 
 /* The log's evaluation options (opt.tolerance_ms, opt.strict). */
 void rr_options(const slate_log *log, int64_t *tolerance_ms, int *strict);

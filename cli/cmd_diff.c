@@ -16,6 +16,7 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "progress.h"
 #include "rerun.h"
 
 enum { O_POLICY, O_JSON, O_EXIT_CODE, O_NO_VERIFY };
@@ -371,7 +372,12 @@ int cmd_diff(int argc, char **argv)
     rr.max_skip_ms = rr_max_skip(aud_meta(&lg, "opt.max_skip_ms", opt, sizeof opt) ? opt : NULL);
     c.side = 1;
     rr_result res;
+    cli_progress pg;
+    cli_progress_begin(&pg, "diff", "events", 0, NULL, NULL);
+    rr.progress = cli_progress_cb;
+    rr.progress_ctx = &pg;
     if (!rc) rc = rr_feed(path, &rr, &res, "diff");
+    cli_progress_clear(&pg);
     if (c.oom) {
         fprintf(stderr, "slate diff: out of memory\n");
         rc = EXIT_IO;

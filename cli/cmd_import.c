@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "import.h"
 
 enum { O_OUT, O_SIDE, O_QUIET };
@@ -101,7 +102,10 @@ int cmd_import(int argc, char **argv)
     const char *in_name = in == stdin ? "<stdin>" : file;
     int status = EXIT_OK;
     FILE *out = NULL, *side = NULL;
-    csv_reader *r = csv_open(in);
+    cli_progress pg;
+    cli_progress_begin(&pg, "import", "rows", quiet, in, NULL);
+    FILE *src = cli_progress_reader(&pg, in);
+    csv_reader *r = src ? csv_open(src) : NULL;
     imp *im = imp_new();
     imp_stats st = {0};
     char err[256] = "";
@@ -110,7 +114,9 @@ int cmd_import(int argc, char **argv)
         status = EXIT_IO;
         goto done;
     }
-    if (formats[k].read(r, im, &st, err, sizeof err)) {
+    int read_rc = formats[k].read(r, im, &st, err, sizeof err);
+    cli_progress_clear(&pg);
+    if (read_rc) {
         fprintf(stderr, "slate import: %s: %s\n", in_name, err);
         status = strstr(err, "read error") || strstr(err, "out of memory") ? EXIT_IO : EXIT_INPUT;
         goto done;
@@ -149,8 +155,9 @@ done:
         fprintf(stderr, "slate import: cannot write %s: %s\n", side_path, strerror(errno));
         status = EXIT_IO;
     }
-    if (in != stdin) fclose(in);
     csv_close(r);
+    if (src && src != in) fclose(src);
+    if (in != stdin) fclose(in);
     imp_free(im);
     return status;
 }

@@ -12,6 +12,7 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "progress.h"
 #include "rerun.h"
 
 enum { O_QUIET };
@@ -63,7 +64,10 @@ int cmd_replay(int argc, char **argv)
     /* verify and replay in one pass: each stored row is read and hashed once */
     slate_log_summary sum;
     rr_result res;
-    rc = rr_check(path, &res, &sum, "replay");
+    cli_progress pg;
+    cli_progress_begin(&pg, "replay", "events", quiet, NULL, NULL);
+    rc = rr_check_progress(path, &res, &sum, "replay", cli_progress_cb, &pg);
+    cli_progress_clear(&pg);
     if (rc) return rc;
     if (!quiet) {
         aud_txt t = {0};

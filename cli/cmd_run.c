@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "events.h"
 #include "rerun.h"
 #include "runner.h"
@@ -551,8 +552,11 @@ int cmd_run(int argc, char **argv)
     before_read br = {rp, fileno(in)};
     ev_reader_before_read(rd, flush_before_read, &br);
 
-    uint64_t notes = 0;
+    uint64_t notes = 0, fed = 0;
+    cli_progress pg;
+    cli_progress_begin(&pg, "run", "events", opt.quiet, in, out);
     for (;;) {
+        cli_progress_update(&pg, fed++, pg.on ? (uint64_t)ftello(in) : 0);
         ev_status st = ev_next(rd, in, res);
         if (st == EV_EOF) break;
         if (st == EV_IOERR) {
@@ -571,9 +575,11 @@ int cmd_run(int argc, char **argv)
             }
             continue;
         }
-        if (st == EV_REJECT && !opt.quiet && notes++ < MAX_NOTES)
+        if (st == EV_REJECT && !opt.quiet && notes++ < MAX_NOTES) {
+            cli_progress_clear(&pg);
             fprintf(stderr, "slate run: %s:%llu: rejected: %s\n", in_name,
                     (unsigned long long)res->line, res->reason);
+        }
         until_logged = 0; /* a new event: the advance comes after it */
         slate_log_read_close(logged); /* past the logged events: no snapshot held while writing */
         logged = NULL;
@@ -588,6 +594,7 @@ int cmd_run(int argc, char **argv)
             goto done;
         }
     }
+    cli_progress_clear(&pg);
     slate_log_read_close(logged);
     logged = NULL;
     int64_t now = slate_engine_now(rp->eng);

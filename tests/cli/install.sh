@@ -28,7 +28,8 @@ make --no-print-directory -s install DESTDIR="$root" PREFIX=/usr B="$BUILD" > "$
 for f in lib/libslate.a lib/libslate.so.0 lib/libslate.so lib/libslatelog.a lib/libslatelog.so.0 \
          lib/libslatec.a lib/libslatec.so.0 include/slate.h include/slate_version.h \
          include/slate_log.h include/slatec.h lib/pkgconfig/slate.pc lib/pkgconfig/slatelog.pc \
-         lib/pkgconfig/slatec.pc bin/slate; do
+         lib/pkgconfig/slatec.pc bin/slate share/man/man1/slate.1 share/man/man5/slate-language.5 \
+         share/bash-completion/completions/slate share/zsh/site-functions/_slate; do
     [ -e "$root/usr/$f" ] || fail "not installed: /usr/$f"
 done
 version=$(sed -n 's/^#define SLATE_VERSION "\(.*\)"/\1/p' include/slate_version.h)

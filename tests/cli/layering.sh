@@ -22,18 +22,20 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # The folders headers live in (not build/: generated headers are the grammar's).
-SRC_DIRS="include common bytecode grammar compiler runtime io audit policytest import eventgen serve cli bench"
+SRC_DIRS="include common bytecode grammar compiler runtime io audit policytest import eventgen serve lsp cli bench"
 
 # module | folder | headers it may include | private headers of others it must not reach
 # (audit, cli and bench compile policies through include/slatec.h: the
-# compiler's and the image format's headers are out of their reach.)
+# compiler's and the image format's headers are out of their reach; lsp reads
+# the compiler's tree, so it sees the compiler's headers, not the runtime's.)
 MODULES='
 io|io|events.h dout.h runner.h decision_json.h program_info.h slate.h slate_log.h timestamp.h calendar.h status.h suggest.h|program.h diag.h lower.h load.h verify.h image.h engine_int.h vm.h log_int.h dlog.h policytest_int.h rerun.h cli.h gstate.h
 audit|audit|audit.h report.h rerun.h events.h runner.h dout.h slate_log.h slatec.h decision_json.h program_info.h status.h|program.h load.h image.h frontend.h lower.h diag.h engine_int.h vm.h log_int.h dlog.h policytest_int.h cli.h gstate.h import.h
 policytest|policytest|policytest.h policytest_int.h slate.h timestamp.h status.h|program.h engine_int.h log_int.h lower.h events.h decision_json.h cli.h audit.h
 import|import|import.h csv.h tz.h calendar.h timestamp.h status.h|program.h engine_int.h log_int.h events.h cli.h policytest_int.h decision_json.h
 eventgen|eventgen|eventgen.h civil.h timestamp.h status.h slate.h|program.h frontend.h engine_int.h log_int.h events.h policytest.h cli.h decision_json.h lower.h
-cli|cli|cli.h events.h runner.h dout.h audit.h rerun.h report.h policytest.h import.h eventgen.h slate_log.h slatec.h program_info.h|program.h load.h image.h frontend.h lower.h fmt.h disasm.h gstate.h engine_int.h vm.h log_int.h dlog.h
+lsp|lsp|lsp.h lsp_int.h frontend.h ast.h diag.h slatec.h slate_version.h|engine_int.h vm.h log_int.h dlog.h events.h runner.h cli.h audit.h policytest_int.h
+cli|cli|cli.h events.h runner.h dout.h audit.h rerun.h report.h policytest.h import.h eventgen.h slate_log.h slatec.h program_info.h lsp.h|program.h load.h image.h frontend.h lower.h fmt.h disasm.h gstate.h engine_int.h vm.h log_int.h dlog.h
 serve|serve|js.h js_int.h partition.h worker.h wk_int.h part_int.h events.h runner.h dout.h decision_json.h slate.h slatec.h slate_log.h timestamp.h status.h|program.h load.h image.h frontend.h lower.h engine_int.h vm.h log_int.h dlog.h cli.h rerun.h audit.h policytest_int.h
 log|runtime/log|log_int.h dlog.h slate_log.h timestamp.h status.h|program.h engine_int.h vm.h events.h lower.h cli.h decision_json.h
 bench|bench|bstream.h handwritten.h events.h program_info.h calendar.h slate.h slatec.h|program.h load.h frontend.h lower.h engine_int.h vm.h log_int.h cli.h rerun.h policytest_int.h
