@@ -16,7 +16,9 @@
  *   fields.c     fields an event must bring: `required on`, and strict mode
  *   swap.c       hot swap of the program under open cases
  *   trim.c       giving memory back: unused strings, a store past its peak
- *   snapshot.c   the engine's whole state as bytes and back (slate.h, "snapshots")
+ *   snapshot.c   the engine's whole state as bytes and back (slate.h, "snapshots"):
+ *                the frame, engine members, strings, keys, restore; the case
+ *                sections in snapshot_cases.c, their buffers in snapshot_io.h
  *   late.c       the events within the tolerance, held until the watermark
  *                passes them
  *   closed.c     closed cases kept, in compact records, for `reopen within D`

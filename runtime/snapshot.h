@@ -2,8 +2,8 @@
  * snapshot.h - the frame of an engine snapshot (snapshot.c; docs/snapshot.md):
  * for the engine and for tests that forge snapshots to reach the decoder.
  *
- * Private to libslate.  Not here: the body's layout (snapshot.c alone reads and
- * writes it) or the public calls (slate.h).
+ * Private to libslate.  Not here: the body's layout (snapshot.c and
+ * snapshot_cases.c alone read and write it) or the public calls (slate.h).
  */
 #ifndef SLATE_SNAPSHOT_H
 #define SLATE_SNAPSHOT_H
