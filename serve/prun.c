@@ -29,6 +29,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "decision_json.h"
@@ -37,6 +38,7 @@
 
 #define PR_LINES 4096 /* lines per batch */
 #define PR_DEPTH 4    /* batches in flight: the bound of the queues */
+#define PR_IOV 1024   /* iovecs per writev: two per decision */
 
 enum { IT_ADV = 1, IT_EV = 2 };
 
@@ -122,6 +124,7 @@ typedef struct pr_part {
     casemap map;
     ev_result *res;    /* scratch for runner_feed */
     uint64_t next;     /* the next batch to apply */
+    uint64_t rejects;  /* reject decisions made */
     pr_slice work;     /* the slice being applied, copied here so that two
                           partitions never write one cache line */
     int failed;
@@ -145,8 +148,9 @@ struct prun {
     int stop;
     int failed;        /* a partition failed (under mu) */
     uint64_t seq;      /* decisions written */
-    char *obuf;        /* merged lines not yet written */
-    size_t olen, ocap;
+    struct iovec iov[PR_IOV]; /* merged lines not yet written: their seq, their rest */
+    int niov;
+    char nums[PR_IOV / 2][24]; /* the seq numbers of the lines in iov */
     int write_error;
     char err[400];
 };
@@ -262,21 +266,23 @@ static int part_sink(void *ud, const slate_decision *d)
 {
     pr_part *t = ud;
     pr_slice *s = t->cur;
+    if (d->action == SLATE_A_REJECT) t->rejects++;
     if (grow((void **)&s->decs, &s->dcap, s->ndecs + 1, sizeof *s->decs) ||
         grow((void **)&s->tdecs, &s->tdcap, s->ntdecs + 1, sizeof *s->tdecs))
         return 1;
     size_t room = s->tcap - s->tlen;
     size_t n = dj_render(d, 0, s->text ? s->text + s->tlen : NULL, s->text ? room : 0, &t->memo);
-    if (n + 1 > room) {
-        if (grow((void **)&s->text, &s->tcap, s->tlen + n + 1 + 65536, 1)) return 1;
+    if (n + 1 >= room) {
+        if (grow((void **)&s->text, &s->tcap, s->tlen + n + 2 + 65536, 1)) return 1;
         dj_render(d, 0, s->text + s->tlen, s->tcap - s->tlen, &t->memo);
     }
+    s->text[s->tlen + n] = '\n'; /* the line as written, after its seq */
     if (t->in_adv)
         s->tdecs[s->ntdecs++] =
             (pr_dec){d->at, d->case_id ? cm_get(&t->map, d->case_id, d->case_len) : 0, s->tlen, n};
     else
         s->decs[s->ndecs++] = (pr_dec){d->at, 0, s->tlen, n};
-    s->tlen += n;
+    s->tlen += n + 1;
     return 0;
 }
 
@@ -371,24 +377,32 @@ static int failp(prun *p, const char *fmt, ...)
     return -1;
 }
 
-/* Straight to the descriptor (one copy fewer than through stdio's buffer, which
- * holds nothing: prun is the only writer of out). */
+/* The merged lines go to the descriptor straight from the partitions' buffers
+ * (writev: no copy here; prun is out's only writer, its stdio buffer is empty). */
 static int write_out(prun *p)
 {
-    size_t done = 0;
-    int fd = fileno(p->out);
-    if (p->olen && fflush(p->out) != 0) done = p->olen + 1;
-    while (done < p->olen) {
-        ssize_t n = write(fd, p->obuf + done, p->olen - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        done += (size_t)n;
+    struct iovec *v = p->iov;
+    int n = p->niov;
+    if (n && fflush(p->out) != 0) n = -1;
+    while (n > 0) {
+        ssize_t w = writev(fileno(p->out), v, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        while (n > 0 && (size_t)w >= v->iov_len) {
+            w -= (ssize_t)v->iov_len;
+            v++;
+            n--;
+        }
+        if (n > 0) {
+            v->iov_base = (char *)v->iov_base + w;
+            v->iov_len -= (size_t)w;
+        }
     }
-    if (done != p->olen) {
+    if (n != 0) {
         p->write_error = errno ? errno : EIO;
         return failp(p, "cannot write the decisions: %s", strerror(p->write_error));
     }
-    p->olen = 0;
+    p->niov = 0;
     return 0;
 }
 
@@ -399,18 +413,13 @@ static int put_decision(prun *p, const pr_slice *s, const pr_dec *d)
     const char *txt = s->text + d->off;
     if (d->len < sizeof head - 1 || memcmp(txt, head, sizeof head - 1))
         return failp(p, "internal error: a decision does not start with its seq");
-    char num[32], *e = num + sizeof num, *b = e;
+    if (p->niov + 2 > PR_IOV && write_out(p)) return -1;
+    char *num = p->nums[p->niov / 2], *e = num + sizeof p->nums[0], *b = e;
     uint64_t v = ++p->seq;
     do *--b = (char)('0' + v % 10); while (v /= 10);
     memcpy(b -= 7, head, 7);
-    size_t k = (size_t)(e - b);
-    if (grow((void **)&p->obuf, &p->ocap, p->olen + k + d->len + 1, 1))
-        return failp(p, "out of memory");
-    memcpy(p->obuf + p->olen, b, k);
-    p->olen += k;
-    memcpy(p->obuf + p->olen, txt + 8, d->len - 8); /* from the comma on */
-    p->olen += d->len - 8;
-    p->obuf[p->olen++] = '\n';
+    p->iov[p->niov++] = (struct iovec){b, (size_t)(e - b)};
+    p->iov[p->niov++] = (struct iovec){(char *)txt + 8, d->len - 8 + 1}; /* from the comma on, with the newline */
     return 0;
 }
 
@@ -461,12 +470,11 @@ static int merge_batch(prun *p, pr_batch *b)
                 if (put_decision(p, s, &s->decs[i])) return -1;
             cur[q]++;
         }
-        if (p->olen >= (1u << 20) && write_out(p)) return -1;
     }
     for (unsigned q = 0; q < p->n; q++)
         if (tpos[q] != b->slice[q].ntdecs)
             return failp(p, "internal error: a timer of partition %u fired after its time", q);
-    return 0;
+    return write_out(p); /* before the batch's buffers are used again */
 }
 
 /* Wait for the oldest batch in flight and merge it. */
@@ -666,7 +674,7 @@ prun_stats prun_get_stats(const prun *p)
     prun_stats st = {p->seq, 0, 0};
     for (unsigned i = 0; i < p->n; i++) {
         if (!p->parts[i].have_runner) continue;
-        st.rejects += p->parts[i].r.out.rejects;
+        st.rejects += p->parts[i].rejects;
         st.open_cases += slate_engine_open_cases(p->parts[i].r.eng);
     }
     return st;
@@ -711,8 +719,10 @@ prun *prun_new(const prun_opts *o, char *err, size_t errsize)
         }
         t->have_runner = 1;
         t->r.max_skip_ms = o->max_skip_ms;
-        t->r.out.next = part_sink;
+        t->r.out.next = part_sink; /* the runner's own rejects */
         t->r.out.next_ud = t;
+        t->r.sink = part_sink;     /* the engine's decisions, not renumbered by dout */
+        t->r.sink_ud = t;
     }
     for (unsigned i = 0; ok && i < p->n; i++) {
         if (pthread_create(&p->parts[i].th, NULL, part_main, &p->parts[i])) {
@@ -758,7 +768,6 @@ void prun_free(prun *p)
         free(p->ring[i].moves);
     }
     free(p->parts);
-    free(p->obuf);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->done);
