@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh - the issue-7 benchmarks, every driver in one run on one machine, so the
+# run.sh - the issue-7 benchmarks (then bench/live.sh, issue 14), every driver in one run on one machine, so the
 # ratios compare like with like (../shared/design/STYLE.md: ratios against
 # baselines in the same run, medians).  Usage: bench/run.sh BUILD_DIR (make bench
 # passes build/bench).
@@ -262,3 +262,7 @@ lv=$(field load_verify_us < "$R/compile-ref.txt")
 goal "load+verify a typical image < 10 ms" "$(fmt "$lv" " us") (service-2025)" "$(ge 10000 "$lv")"
 lv10k=$(echo "$c10k" | field load_verify_us)
 goal "  (and the 10k-rule image)" "$(fmt "$(awk -v u="$lv10k" 'BEGIN { print u / 1e3 }')" " ms")" "$(ge 10000 "$lv10k")"
+
+# ---- issue 14: run --threads, JetStream end to end, breach latency ----------------------
+echo
+bench/live.sh "$B" || echo "bench: live.sh failed"
