@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# run.sh - the issue-7 benchmarks (then bench/live.sh, issue 14), every driver in one run on one machine, so the
+# run.sh - the issue-7 benchmarks, every driver in one run on one machine, so the
 # ratios compare like with like (../shared/design/STYLE.md: ratios against
 # baselines in the same run, medians).  Usage: bench/run.sh BUILD_DIR (make bench
 # passes build/bench).
 #
 # Inputs: `slate gen` for the reference policy, seed 1: the big stream (100k
 # cases, ~630k events; BENCH_CASES overrides) and a small one (~10k events).
-# Output: tables on stdout; raw lines in $B/results/*.txt.
+# Output: tables on stdout; raw lines in $B/results/*.txt.  Then bench/live.sh
+# (issue 14: run --threads, JetStream end to end, breach latency).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build/bench}
