@@ -8,15 +8,18 @@
 #      per-round ratios), after checking that both give the same bytes;
 #   2. end to end through JetStream (one nats-server on 127.0.0.1, 8
 #      partitions, 1 then 2 workers, events of 2025 so no wall-clock ticks):
-#      from the first event published to the last one acknowledged, which is
-#      after its decisions were stored; the decisions are counted against
-#      `slate run`;
+#      a backlog (half the events published, then the workers started, until
+#      the last is acknowledged, which is after its decisions were stored) and
+#      live (the other half published to the running workers, until the last
+#      is acknowledged); the decisions are counted against `slate run`;
 #   3. breach latency: one worker with the wall clock, cases opened now under a
 #      2 s response target and left alone; for each breach, the time the
-#      server stored it minus its deadline (p50, p99).
+#      server stored it minus its deadline (p50, p99): on a busy stream (cases
+#      opened one after another, whose events move time too) and a quiet one
+#      (one case, nothing until its breach: only the 1 s ticks move time).
 #
 # Knobs: BENCH_RUNS (5), BENCH_CASES (100000) for 1; BENCH_JS_CASES (15000)
-# for 2; BENCH_LAT_CASES (300) for 3.  Raw lines go to $B/results/live-*.txt.
+# for 2; BENCH_LAT_CASES (300) and BENCH_LAT_QUIET (15) for 3.  Raw lines go to $B/results/live-*.txt.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build/bench}
@@ -25,6 +28,7 @@ RUNS=${BENCH_RUNS:-5}
 CASES=${BENCH_CASES:-100000}
 JS_CASES=${BENCH_JS_CASES:-15000}
 LAT_CASES=${BENCH_LAT_CASES:-300}
+LAT_QUIET=${BENCH_LAT_QUIET:-15}
 POL=policies/service-2025.slate
 D=$B/data
 R=$B/results
@@ -77,33 +81,34 @@ SERVE_NPARTS=8
 njs=$(wc -l <"$D/js.jsonl")
 want=$("$SLATE" run -q $POL "$D/js.jsonl" | wc -l)
 : >"$R/live-js.txt"
-echo "JetStream end to end ($njs events, 8 partitions, one nats-server, $POL):"
+half=$((njs / 2))
+head -n "$half" "$D/js.jsonl" >"$SERVE_DIR/first.jsonl"
+tail -n +"$((half + 1))" "$D/js.jsonl" >"$SERVE_DIR/second.jsonl"
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
+echo "JetStream ($njs events, 8 partitions, one nats-server, $POL, no ticks):"
+echo "  backlog: the first half published, then the workers started, until all acknowledged"
+echo "  live: the second half published to running workers, until all acknowledged"
 for workers in 1 2; do
     nats_start 1 || { echo "  cannot start nats-server"; exit 0; }
+    a=$(date +%s.%N)
+    "$SLATE" publish -q --partitions 8 --nats "$NATS_URL" "$SERVE_DIR/first.jsonl" || echo "  publish failed"
+    b=$(date +%s.%N)
     for w in $(seq "$workers"); do
         serve_start "b$workers-$w" $POL --nats "$NATS_URL" --partitions 8 --no-ticks \
             --checkpoint-every 1000000
     done
-    deadline=$((SECONDS + 60))
-    while [ $SECONDS -lt $deadline ]; do
-        n=$(cat "$SERVE_DIR"/b$workers-*.err 2>/dev/null | grep -Ec "partition [0-9]+: taken")
-        [ "$n" -ge 8 ] && break
-        sleep 0.2
-    done
-    t0=$(date +%s.%N)
-    "$SLATE" publish -q --partitions 8 --nats "$NATS_URL" "$D/js.jsonl" || echo "  publish failed"
-    tp=$(date +%s.%N)
     serve_wait_acked 8 600 || echo "  not everything acknowledged in 600 s"
-    t1=$(date +%s.%N)
+    c=$(date +%s.%N)
+    "$SLATE" publish -q --partitions 8 --nats "$NATS_URL" "$SERVE_DIR/second.jsonl" || echo "  publish failed"
+    d=$(date +%s.%N)
+    serve_wait_acked 8 600 || echo "  not everything acknowledged in 600 s"
+    e=$(date +%s.%N)
     "$SLATE" archive -q --partitions 8 --nats "$NATS_URL" --jsonl "$SERVE_DIR/arch.jsonl"
     got=$(wc -l <"$SERVE_DIR/arch.jsonl")
-    line=$(awk -v w="$workers" -v n="$njs" -v a="$t0" -v p="$tp" -v b="$t1" -v g="$got" -v want="$want" \
-        'BEGIN { printf "workers %d events %d publish_s %.2f total_s %.2f events_per_s %.0f decisions %d of %d\n", w, n, p - a, b - a, n / (b - a), g, want }')
-    echo "$line" >>"$R/live-js.txt"
-    printf "  %d worker%s: %s events/s (publish %.2f s, all acknowledged after %.2f s); decisions %d (slate run: %d)\n" \
-        "$workers" "$([ "$workers" = 1 ] && echo "" || echo s)" \
-        "$(echo "$line" | awk '{ print $10 }')" "$(echo "$line" | awk '{ print $6 }')" \
-        "$(echo "$line" | awk '{ print $8 }')" "$got" "$want"
+    echo "workers $workers publish_eps $(rate "$half" "$a" "$b") backlog_eps $(rate "$half" "$b" "$c") backlog_s $(secs "$b" "$c") live_eps $(rate "$((njs - half))" "$c" "$e") live_s $(secs "$c" "$e") decisions $got want $want" |
+        tee -a "$R/live-js.txt" |
+        awk '{ printf "  %d worker%s: backlog %s events/s (%s s, start-up included), live %s events/s (%s s; publishing alone: %s events/s); decisions %d (slate run: %d)\n", $2, $2 == 1 ? "" : "s", $6, $8, $10, $12, $4, $14, $16 }'
     for w in $(seq "$workers"); do serve_term "b$workers-$w" 60 >/dev/null; done
     nats_stop 0
     rm -rf "$NATS_DIR"
@@ -124,25 +129,45 @@ EOF
 nats_start 1 || exit 0
 serve_start lat "$SERVE_DIR/live.slate" --nats "$NATS_URL" --partitions 2
 serve_wait_log lat "partition 1: taken" 30 || echo "  the latency worker did not start"
-for i in $(seq "$LAT_CASES"); do
-    echo "{\"case\":\"L$i\",\"type\":\"opened\",\"at\":$(now_ms),\"id\":\"L$i\"}" >"$SERVE_DIR/one.jsonl"
+opened() { # opened CASE: publish an `opened` event dated now
+    echo "{\"case\":\"$1\",\"type\":\"opened\",\"at\":$(now_ms),\"id\":\"$1\"}" >"$SERVE_DIR/one.jsonl"
     "$SLATE" publish -q --partitions 2 --nats "$NATS_URL" "$SERVE_DIR/one.jsonl"
-done
-sleep 5
-"$SLATE" archive -q --meta --partitions 2 --nats "$NATS_URL" --jsonl "$SERVE_DIR/lat.jsonl"
-python3 - "$SERVE_DIR/lat.jsonl" "$LAT_CASES" <<'PY' | tee "$R/live-latency.txt"
+}
+breaches() { # breaches PREFIX: how many of those cases have their breach archived
+    "$SLATE" archive -q --meta --partitions 2 --nats "$NATS_URL" --jsonl "$SERVE_DIR/lat.jsonl" &&
+        grep -c "\"case\":\"$1[0-9]*\",\"action\":\"breach\"" "$SERVE_DIR/lat.jsonl"
+}
+# busy: a case opened after another (each publish a process: some 10 a second),
+# so the events themselves move the time as often as the ticks do
+for i in $(seq "$LAT_CASES"); do opened "L$i"; done
+deadline=$((SECONDS + 15))
+# (an event published after a tick past its time is late, with the default
+# tolerance 0: its case is rejected and never breaches, hence the bound)
+while [ $SECONDS -lt $deadline ] && [ "$(breaches L)" -lt "$LAT_CASES" ]; do sleep 0.5; done
+# quiet: one case, then nothing until its breach: only a tick can fire it
+for i in $(seq "$LAT_QUIET"); do opened "Q$i"; sleep 3.2; done
+deadline=$((SECONDS + 30))
+while [ $SECONDS -lt $deadline ] && [ "$(breaches Q)" -lt "$LAT_QUIET" ]; do sleep 0.5; done
+python3 - "$SERVE_DIR/lat.jsonl" "$LAT_CASES" "$LAT_QUIET" <<'PY' | tee "$R/live-latency.txt"
 import json, sys
 from datetime import datetime
 def ms(s): return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp() * 1000
-late = []
+late = {"L": [], "Q": []}
+rejected = {"L": 0, "Q": 0}
 for line in open(sys.argv[1]):
     w = json.loads(line); d = w["decision"]
     if d["action"] == "breach":
-        late.append(ms(w["stored"]) - ms(d["at"]))
-late.sort()
-q = lambda p: late[min(len(late) - 1, int(p * len(late)))] if late else float("nan")
-print("breach latency (deadline to decision stored, 1 worker, ticks every 1 s, %d of %s cases): "
-      "p50 %.0f ms, p99 %.0f ms, max %.0f ms" % (len(late), sys.argv[2], q(0.5), q(0.99), late[-1] if late else float("nan")))
+        late[d["case"][0]].append(ms(w["stored"]) - ms(d["at"]))
+    if d["action"] == "reject" and d.get("case", "?")[0] in rejected:
+        rejected[d["case"][0]] += 1
+def show(name, v, n, r):
+    v.sort()
+    q = lambda p: v[min(len(v) - 1, int(p * len(v)))] if v else float("nan")
+    print("breach latency, %s (deadline to decision stored; %d of %s cases, %d rejected as late): "
+          "p50 %.0f ms, p99 %.0f ms, max %.0f ms"
+          % (name, len(v), n, r, q(0.5), q(0.99), v[-1] if v else float("nan")))
+show("busy stream, a case opened every ~0.1 s", late["L"], sys.argv[2], rejected["L"])
+show("quiet stream, only ticks (1 s) move time", late["Q"], sys.argv[3], rejected["Q"])
 PY
 serve_term lat 30 >/dev/null
 SLATE=$SLATE_SAVE
