@@ -14,6 +14,7 @@ DATA=${SLATE_DATA:-../shared/data}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "run-threads.sh: FAIL: $*" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "SKIP: python3 not found"; exit 0; }
 
 # same POLICY EVENTS [OPTIONS...]: --threads 2, 3 and 4 give the bytes of one engine
 same() {
