@@ -5,22 +5,28 @@
  * Threads: the caller's (reads, routes, merges, writes) and one per partition.
  * They share a ring of PR_DEPTH batches of up to PR_LINES lines; a batch holds,
  * per partition, the items that partition must apply (an advance of its engine,
- * an event, or both) and, once applied, the decisions they made, rendered with
- * seq 0.  The reader thread fills a batch, hands it to every partition at once,
- * and, when the ring is full or at a flush, merges the oldest finished batch.
+ * an event, or both) and, once applied, the decisions they made (the timers of
+ * its advances apart from the events' own), rendered with seq 0.  The reader
+ * thread fills a batch, hands it to every partition at once, and, when the ring
+ * is full or at a flush, merges the oldest finished batch.
  * One mutex guards the ring's counters; no thread touches a batch's partition
  * slice but its partition (while applying) and the reader (before and after).
  *
- * Why the merge gives one engine's order, line by line: a line that moves the
- * stream's time from W to T is an advance to T in every partition (the line's
- * own partition then pushes the event, which moves time no further), so every
- * partition fires the timers due in (W, T], in (instant, case creation, clock)
- * order, as one engine fires all of them; merging these lists by (instant,
- * creation order) (a case's timers at one instant are consecutive in its own
- * partition's list) restores one engine's order, the creation order being the
- * seq of the event that opened the case (cases are created in input order).
- * The line's own decisions follow: one engine applies the event after the
- * timers.  A line that does not move time only has its own decisions.
+ * Why the merge gives one engine's order.  The reader keeps the stream's time
+ * W as one engine would; an engine is advanced to W just before it applies a
+ * line (so it judges and dates the line against the time one engine has), and
+ * every engine at the end of each batch (so every timer due by then fires in
+ * the batch).  Advances fire timers in (instant, case creation, clock) order,
+ * each stamped with its instant, and the instants of one engine only grow, so
+ * each partition's timers form one sorted list.  One engine fires a timer of
+ * instant t during the first line that moves its time to t or beyond: the
+ * merge walks the batch's lines, and for each line that moved the time to T
+ * it takes every partition's timers up to T, by (instant, creation order);
+ * then the line's own decisions (its own partition's push, whose due timers
+ * its advance already fired).  The creation order is the seq of the event
+ * that opened the case (cases are created in input order), kept per
+ * partition in a map from case id; a case's timers at one instant are
+ * consecutive in its partition's list.
  */
 #include "prun.h"
 

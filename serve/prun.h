@@ -7,9 +7,10 @@
  * (slate_partition(), the hash `slate serve` uses; a line without a case, a
  * `tick` included, to partition 0).  Engines keep the time of the whole stream,
  * not of their own cases: the reader thread computes the stream's watermark as
- * one engine would (docs/semantics.md, "Time") and every line that moves it
- * moves every partition's engine to the same instant, so late events, rejects,
- * timers and their instants are decided per case exactly as by one engine.
+ * one engine would (docs/semantics.md, "Time"), and an engine is brought to it
+ * before it applies a line (and every engine at the end of each batch), so late
+ * events, rejects, timers and their instants are decided per case exactly as by
+ * one engine.
  * Lines travel in batches through a bounded ring (a few batches in flight);
  * the reader thread merges each batch's decisions back into the order one
  * engine makes them (per line: the timers the line's time made due, by
