@@ -66,7 +66,8 @@ static const cli_opt opts[] = {
     [O_QUIET] = {"quiet", 'q', NULL, "print nothing on stderr but errors", NULL},
     [O_THREADS] = {"threads", 0, "N", "run N engines, one per partition of the cases, each on\n"
                                       "its own thread (1 to 64; default 1); the output is the\n"
-                                      "same, byte for byte (docs/io.md, \"Threads\"); not with --log",
+                                      "same, byte for byte (docs/io.md, \"Threads\"); not with\n"
+                                      "--log nor --tolerance",
                    NULL},
 };
 
@@ -238,6 +239,11 @@ static int parse_args(int argc, char **argv, run_opts *o)
     if (o->threads > 1 && o->log)
         return cli_usage_error("run", "--threads with --log: the decision log is written by one "
                                       "engine; use --threads 1 (the default) with --log");
+    if (o->threads > 1 && o->tolerance_ms > 0)
+        return cli_usage_error("run", "--threads with --tolerance: events within the tolerance are "
+                                      "held and applied in time order across all cases, which the "
+                                      "partitions do not reproduce yet; use --threads 1 with "
+                                      "--tolerance");
     return refuse_clobber(o);
 }
 

@@ -2,11 +2,11 @@
 # run-threads.sh - `slate run --threads N` gives byte for byte what one engine
 # gives (docs/io.md, "Threads"): every bundled policy over `slate gen` events;
 # a stream full of odd lines (not JSON, no case, unknown types, late and
-# far-ahead events, ticks, blank lines, undeclared keys) under --tolerance,
-# --strict, --max-skip and --until; the three real logs when the data is there
+# far-ahead events, ticks, blank lines, undeclared keys) under --strict,
+# --max-skip and --until; the three real logs when the data is there
 # ($SLATE_DATA, as realism.sh); a live pipe (decisions before the end of the
-# input); and the refusals (--log, a count out of range).  Run by tests/run.sh
-# with $SLATE set.  Speed is measured by bench/, never here.
+# input); and the refusals (--log, --tolerance, a count out of range).  Run
+# by tests/run.sh with $SLATE set.  Speed is measured by bench/, never here.
 set -u
 cd "$(dirname "$0")/../.."
 SLATE=${SLATE:-build/slate}
@@ -56,7 +56,7 @@ for i, l in enumerate(lines):
     elif r < 0.03: out.append(json.dumps({"type": "tick", "at": e["at"]}))
     elif r < 0.04: out.append(json.dumps(dict(e, type="bogus")))
     elif r < 0.05: out.append(json.dumps({k: v for k, v in e.items() if k != "case"}))
-    elif r < 0.06: out.append(lines[max(0, i - random.randint(1, 300))])  # late, or inside the tolerance
+    elif r < 0.06: out.append(lines[max(0, i - random.randint(1, 300))])  # late (tolerance 0)
     elif r < 0.062: out.append(json.dumps(dict(e, at="2031-01-01T00:00:00Z")))  # far ahead
     elif r < 0.065: out.append(json.dumps(dict(e, case="X%d" % random.randint(1, 40))))
     elif r < 0.067: out.append(json.dumps(dict(e, extra_key=1)))
@@ -66,9 +66,8 @@ EOF
 [ -s "$T/odd.jsonl" ] || fail "could not make the odd stream"
 for p in policies/service-2025.slate policies/saas-24x7.slate policies/example.slate; do
     same "$p" "$T/odd.jsonl"
-    same "$p" "$T/odd.jsonl" --tolerance 30m
     same "$p" "$T/odd.jsonl" --max-skip 1d --until 2025-03-20T00:00:00Z
-    same "$p" "$T/odd.jsonl" --tolerance 1h --until 2025-03-12T00:00:00Z
+    same "$p" "$T/odd.jsonl" --until 2025-03-12T00:00:00Z
 done
 same policies/service-2025.slate "$T/odd.jsonl" --strict
 grep -q '"action":"reject"' "$T/one" || fail "the odd stream made no rejects"
@@ -80,7 +79,7 @@ if [ -d "$DATA" ] && command -v unzip >/dev/null; then
         "$SLATE" import volvo - -q -o "$T/volvo.jsonl" && same policies/volvo-incidents.slate "$T/volvo.jsonl"
     unzip -p "$DATA/servicenow-incident-event-log.csv.zip" '*.csv' 2>/dev/null |
         "$SLATE" import servicenow - -q -o "$T/sn.jsonl" &&
-        same policies/servicenow-incidents.slate "$T/sn.jsonl" --tolerance 1h
+        same policies/servicenow-incidents.slate "$T/sn.jsonl"
     "$SLATE" import nyc311 "$DATA/nyc311-service-requests-sample.csv" -q -o "$T/nyc.jsonl" &&
         same policies/nyc311.slate "$T/nyc.jsonl"
 else
@@ -105,6 +104,8 @@ wait $pid || fail "the live run exited $?"
 "$SLATE" run --threads 2 --log "$T/x.db" policies/service-2025.slate "$T/gen.jsonl" >/dev/null 2>"$T/err"
 [ $? = 2 ] && grep -q -- "--threads with --log" "$T/err" || fail "--threads with --log not refused: $(cat "$T/err")"
 [ ! -e "$T/x.db" ] || fail "a refused run made its log"
+"$SLATE" run --threads 2 --tolerance 5m policies/service-2025.slate "$T/gen.jsonl" >/dev/null 2>"$T/err"
+[ $? = 2 ] && grep -q -- "--threads with --tolerance" "$T/err" || fail "--threads with --tolerance not refused"
 for bad in 0 65 x -1; do
     "$SLATE" run --threads "$bad" policies/service-2025.slate "$T/gen.jsonl" >/dev/null 2>"$T/err"
     [ $? = 2 ] && grep -q -- "--threads: expected 1 to 64" "$T/err" || fail "--threads $bad not refused"
