@@ -105,7 +105,8 @@ typedef struct pr_batch {
 } pr_batch;
 
 /* Case id -> the seq of the event that opened it: open addressing, linear
- * probing, deletion by backward shift. */
+ * probing.  Entries stay after a case closes (a reopening brings the case back
+ * with its creation order), so the map grows with the case ids of the run. */
 typedef struct cm_entry {
     char *id;          /* NULL: empty */
     size_t len;
@@ -144,6 +145,7 @@ struct prun {
     int64_t max_skip_ms;
     FILE *out;
     int64_t now;       /* the stream's time, as one engine */
+    int opened_type;   /* the program's `opened` */
     int64_t told[PRUN_MAX_THREADS]; /* the time each partition was last advanced to */
     pr_part *parts;
     pr_batch ring[PR_DEPTH];
@@ -226,25 +228,6 @@ static uint64_t cm_get(casemap *m, const char *id, size_t len)
     return e && e->id ? e->key : UINT64_MAX;
 }
 
-static void cm_del(casemap *m, const char *id, size_t len)
-{
-    cm_entry *e = cm_find(m, id, len, cm_hash(id, len));
-    if (!e || !e->id) return;
-    free(e->id);
-    e->id = NULL;
-    m->n--;
-    size_t mask = m->cap - 1, hole = (size_t)(e - m->e);
-    for (size_t i = (hole + 1) & mask; m->e[i].id; i = (i + 1) & mask) {
-        size_t home = m->e[i].hash & mask;
-        /* move entry i into the hole unless its home lies cyclically in (hole, i] */
-        if (((i - home) & mask) >= ((i - hole) & mask)) {
-            m->e[hole] = m->e[i];
-            m->e[i].id = NULL;
-            hole = i;
-        }
-    }
-}
-
 static void cm_free(casemap *m)
 {
     for (size_t i = 0; i < m->cap; i++) free(m->e[i].id);
@@ -314,10 +297,14 @@ static int apply_event(pr_part *t, pr_slice *s, const pr_item *it)
     size_t open = slate_engine_open_cases(t->r.eng);
     if (runner_feed(&t->r, res)) return part_fail(t, "%s", t->r.err);
     size_t after = slate_engine_open_cases(t->r.eng);
-    /* one event opens or closes at most its own case */
-    if (after > open && cm_put(&t->map, res->ev.case_id, res->ev.case_len, res->ev.seq))
+    /* One event opens, brings back or closes at most its own case.  An `opened`
+     * creates it (its creation order: this line); any other event that opens
+     * it brings back a closed case (`reopen within`), which keeps the creation
+     * order it had, so a closed case's entry is kept. */
+    if (after > open && (res->ev.type == t->p->opened_type ||
+                         cm_get(&t->map, res->ev.case_id, res->ev.case_len) == UINT64_MAX) &&
+        cm_put(&t->map, res->ev.case_id, res->ev.case_len, res->ev.seq))
         return part_fail(t, "out of memory");
-    if (after < open) cm_del(&t->map, res->ev.case_id, res->ev.case_len);
     return 0;
 }
 
@@ -700,6 +687,7 @@ prun *prun_new(const prun_opts *o, char *err, size_t errsize)
     p->max_skip_ms = o->max_skip_ms;
     p->out = o->out;
     p->now = INT64_MIN;
+    p->opened_type = slate_program_event_id(o->prog, "opened");
     for (unsigned i = 0; i < PRUN_MAX_THREADS; i++) p->told[i] = INT64_MIN;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->work, NULL);
