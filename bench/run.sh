@@ -6,7 +6,8 @@
 #
 # Inputs: `slate gen` for the reference policy, seed 1: the big stream (100k
 # cases, ~630k events; BENCH_CASES overrides) and a small one (~10k events).
-# Output: tables on stdout; raw lines in $B/results/*.txt.
+# Output: tables on stdout; raw lines in $B/results/*.txt.  Then bench/live.sh
+# (issue 14: run --threads, JetStream end to end, breach latency).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build/bench}
@@ -262,3 +263,7 @@ lv=$(field load_verify_us < "$R/compile-ref.txt")
 goal "load+verify a typical image < 10 ms" "$(fmt "$lv" " us") (service-2025)" "$(ge 10000 "$lv")"
 lv10k=$(echo "$c10k" | field load_verify_us)
 goal "  (and the 10k-rule image)" "$(fmt "$(awk -v u="$lv10k" 'BEGIN { print u / 1e3 }')" " ms")" "$(ge 10000 "$lv10k")"
+
+# ---- issue 14: run --threads, JetStream end to end, breach latency ----------------------
+echo
+bench/live.sh "$B" || echo "bench: live.sh failed"

@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "progress.h"
 #include "events.h"
+#include "prun.h"
 #include "rerun.h"
 #include "runner.h"
 #include "slate.h"
@@ -32,7 +33,7 @@
 
 enum {
     O_OUT, O_UNTIL, O_TOLERANCE, O_MAX_SKIP, O_STRICT, O_LOG, O_RESUME, O_LOG_BATCH, O_LOG_SYNC,
-    O_KEY, O_QUIET
+    O_KEY, O_QUIET, O_THREADS
 };
 
 static const cli_opt opts[] = {
@@ -63,6 +64,11 @@ static const cli_opt opts[] = {
     [O_KEY] = {"pseudonymize-key", 0, "FILE", "store HMAC-SHA256(key, case id) in the log instead\n"
                                               "of case ids (the key is FILE's bytes)", NULL},
     [O_QUIET] = {"quiet", 'q', NULL, "print nothing on stderr but errors", NULL},
+    [O_THREADS] = {"threads", 0, "N", "run N engines, one per partition of the cases, each on\n"
+                                      "its own thread (1 to 64; default 1); the output is the\n"
+                                      "same, byte for byte (docs/io.md, \"Threads\"); not with\n"
+                                      "--log nor --tolerance",
+                   NULL},
 };
 
 const cli_cmd cmd_run_args = {
@@ -107,6 +113,7 @@ typedef struct run_opts {
     int max_skip_given;   /* --max-skip on the command line */
     int max_skip_unsealed;/* --resume of a log written before the option existed */
     unsigned log_batch;
+    unsigned threads;     /* --threads: 0 or 1 for one engine */
     int log_sync_normal, strict, quiet, resume;
 } run_opts;
 
@@ -211,6 +218,12 @@ static int parse_args(int argc, char **argv, run_opts *o)
         case O_STRICT: o->strict = 1; break;
         case O_QUIET: o->quiet = 1; break;
         case O_RESUME: o->resume = 1; break;
+        case O_THREADS:
+            if (!all_digits(val) || strlen(val) > 2 || atoi(val) < 1 || atoi(val) > PRUN_MAX_THREADS)
+                return cli_usage_error("run", "--threads: expected 1 to %d, not `%s`",
+                                       PRUN_MAX_THREADS, val);
+            o->threads = (unsigned)atoi(val);
+            break;
         default:
             if (npos == 0) o->policy = val;
             else if (npos == 1) o->events = val;
@@ -223,6 +236,14 @@ static int parse_args(int argc, char **argv, run_opts *o)
     if (!o->log && (o->key_file || o->log_batch || o->log_sync_normal || o->resume))
         return cli_usage_error("run", "--log-batch, --log-sync, --pseudonymize-key and --resume "
                                       "need --log");
+    if (o->threads > 1 && o->log)
+        return cli_usage_error("run", "--threads with --log: the decision log is written by one "
+                                      "engine; use --threads 1 (the default) with --log");
+    if (o->threads > 1 && o->tolerance_ms > 0)
+        return cli_usage_error("run", "--threads with --tolerance: events within the tolerance are "
+                                      "held and applied in time order across all cases, which the "
+                                      "partitions do not reproduce yet; use --threads 1 with "
+                                      "--tolerance");
     return refuse_clobber(o);
 }
 
@@ -441,6 +462,93 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* --threads: before a read that may block, show the decisions so far. */
+typedef struct before_read_prun {
+    prun *p;
+    int fd;
+} before_read_prun;
+
+static void flush_threads(void *ud)
+{
+    before_read_prun *b = ud;
+    struct pollfd pf = {b->fd, POLLIN, 0};
+    if (poll(&pf, 1, 0) <= 0) prun_flush(b->p); /* a failure shows at the next line */
+}
+
+/* `slate run --threads N` (N > 1): the same reading, the engines of prun.h.
+ * Returns an exit status. */
+static int run_threaded(const run_opts *o, const slate_program *prog,
+                        const slate_engine_opts *eo, FILE *in, FILE *out, const char *in_name,
+                        const char *out_name, const struct timespec *t0)
+{
+    prun_opts po = {o->threads, prog, *eo, o->max_skip_ms, out};
+    char err[300];
+    int status = EXIT_OK;
+    ev_result *res = malloc(sizeof *res);
+    ev_reader *rd = ev_reader_new(prog, o->strict);
+    prun *p = rd && res ? prun_new(&po, err, sizeof err) : NULL;
+    if (!rd || !res || !p) {
+        fprintf(stderr, "slate run: %s\n", rd && res ? err : "out of memory");
+        free(res);
+        ev_reader_free(rd);
+        return EXIT_IO;
+    }
+    before_read_prun br = {p, fileno(in)};
+    ev_reader_before_read(rd, flush_threads, &br);
+    uint64_t notes = 0;
+    for (;;) {
+        ev_status st = ev_next(rd, in, res);
+        if (st == EV_EOF) break;
+        if (st == EV_IOERR) {
+            fprintf(stderr, "slate run: cannot read %s: %s\n", in_name, strerror(errno));
+            status = EXIT_IO;
+            goto done;
+        }
+        if (st == EV_REJECT && !o->quiet && notes++ < MAX_NOTES)
+            fprintf(stderr, "slate run: %s:%llu: rejected: %s\n", in_name,
+                    (unsigned long long)res->line, res->reason);
+        if (prun_feed(p, res)) break;
+    }
+    int64_t now = prun_now(p);
+    if (!prun_error(p, NULL) && o->until != INT64_MIN && now != INT64_MIN && o->until < now &&
+        !o->quiet) {
+        char u[40], w[40];
+        ts_format(o->until, u);
+        ts_format(now, w);
+        fprintf(stderr, "slate run: --until %s is before the stream's time %s: ignored (time never "
+                        "goes back)\n", u, w);
+    }
+    if (o->until != INT64_MIN) prun_advance(p, o->until);
+    prun_flush(p);
+    int werr = 0;
+    const char *why = prun_error(p, &werr);
+    if (why) {
+        if (werr) fprintf(stderr, "slate run: cannot write %s: %s\n", out_name, strerror(werr));
+        else fprintf(stderr, "slate run: %s\n", why);
+        status = EXIT_IO;
+        goto done;
+    }
+    if (!o->quiet) {
+        ev_stats s = ev_reader_stats(rd);
+        prun_stats ps = prun_get_stats(p);
+        if (notes > MAX_NOTES)
+            fprintf(stderr, "slate run: %llu more rejected lines not shown\n",
+                    (unsigned long long)(notes - MAX_NOTES));
+        fprintf(stderr, "slate run: %llu events (%llu rejected), %llu decisions, %zu cases open",
+                (unsigned long long)s.events, (unsigned long long)ps.rejects,
+                (unsigned long long)ps.decisions, ps.open_cases);
+        if (s.undeclared)
+            fprintf(stderr, ", %llu undeclared key%s %s", (unsigned long long)s.undeclared,
+                    s.undeclared == 1 ? "" : "s", o->strict ? "rejected" : "ignored");
+        fprintf(stderr, ", %u threads, %.2f s\n", o->threads, seconds_since(t0));
+    }
+done:
+    prun_free(p);
+    ev_reader_free(rd);
+    free(res);
+    return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
     run_opts opt;
@@ -490,6 +598,10 @@ int cmd_run(int argc, char **argv)
     slate_engine_opts eo = SLATE_ENGINE_OPTS_INIT;
     eo.tolerance_ms = opt.tolerance_ms;
     eo.strict = opt.strict;
+    if (opt.threads > 1) {
+        status = run_threaded(&opt, pol.prog, &eo, in, out, in_name, out_name, &t0);
+        goto done;
+    }
     slate_log_policy lp = {0};
     lp.hash = slate_program_hash(pol.prog);
     lp.name = slate_program_name(pol.prog);

@@ -45,6 +45,8 @@ int runner_init(runner *r, const slate_program *prog, const slate_engine_opts *o
     r->prog = prog;
     r->log = log;
     dout_init(&r->out, out, log ? slate_log_sink : NULL, log);
+    r->sink = dout_sink;
+    r->sink_ud = &r->out;
     /* No forward-jump limit unless the caller sets one: the bundled Volvo and
      * NYC 311 logs jump 300 and 999 days near their start, and `slate run`
      * decides on them as it always has. */
@@ -124,7 +126,7 @@ int runner_feed(runner *r, const ev_result *res)
         if (at == INT64_MIN) at = ev->at != INT64_MIN ? ev->at : 0;
         rc = dout_reject(&r->out, r->prog, ev, reason, at) ? SLATE_SINK : SLATE_OK;
     } else {
-        rc = slate_engine_push(r->eng, ev, dout_sink, &r->out);
+        rc = slate_engine_push(r->eng, ev, r->sink, r->sink_ud);
     }
     if (rc != SLATE_OK) {
         if (r->log) slate_log_abort(r->log);
@@ -145,7 +147,7 @@ int runner_swap(runner *r, const slate_program *prog, const slate_log_policy *po
      * policy entry of the new program) */
     if ((rc = runner_flush(r))) return rc;
     if (r->log && (rc = slate_log_begin_policy(r->log, pol)) != SLATE_OK) return log_failed(r, rc);
-    rc = slate_engine_swap(r->eng, prog, dout_sink, &r->out);
+    rc = slate_engine_swap(r->eng, prog, r->sink, r->sink_ud);
     if (rc != SLATE_OK) {
         if (r->log) slate_log_abort(r->log);
         return engine_failed(r, rc, "swapping the policy");
@@ -161,7 +163,7 @@ int runner_advance(runner *r, int64_t now)
     if (r->failed) return r->failed;
     int rc;
     if (r->log && (rc = slate_log_begin_advance(r->log, now)) != SLATE_OK) return log_failed(r, rc);
-    rc = slate_engine_advance(r->eng, now, dout_sink, &r->out);
+    rc = slate_engine_advance(r->eng, now, r->sink, r->sink_ud);
     if (rc != SLATE_OK) {
         if (r->log) slate_log_abort(r->log);
         return engine_failed(r, rc, "advancing time");

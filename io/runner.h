@@ -31,6 +31,10 @@ typedef struct runner {
     int64_t max_skip_ms;   /* an event (a tick too) more than this after the
                               watermark is rejected and time stays; 0: no limit.
                               Set after runner_init (0 there) */
+    slate_sink sink;       /* where the engine's decisions go: dout_sink on &out
+                              unless the caller sets another after runner_init
+                              (the runner's own rejects always go through out) */
+    void *sink_ud;
     int failed;            /* SLATE_* of the first failure, 0 while all is well */
     char err[256];         /* what failed */
 } runner;
