@@ -127,66 +127,52 @@ static inline char *digits_back(char *end, uint64_t u)
     return end;
 }
 
-/* The number of decimal digits of u (1 for 0): the bit length gives it to
- * within one, a table of powers of ten settles which. */
-static inline size_t n_digits(uint64_t u)
+static void put_int(jw *w, int64_t v)
 {
-    static const uint64_t pow10[20] = {1u,
-                                       10u,
-                                       100u,
-                                       1000u,
-                                       10000u,
-                                       100000u,
-                                       1000000u,
-                                       10000000u,
-                                       100000000u,
-                                       1000000000u,
-                                       10000000000u,
-                                       100000000000u,
-                                       1000000000000u,
-                                       10000000000000u,
-                                       100000000000000u,
-                                       1000000000000000u,
-                                       10000000000000000u,
-                                       100000000000000000u,
-                                       1000000000000000000u,
-                                       10000000000000000000u};
-    unsigned t = ((unsigned)(64 - __builtin_clzll(u | 1)) * 1233u) >> 12; /* ~log10 */
-    size_t n = t + (u >= pow10[t]);
-    return n ? n : 1;
-}
-
-/* The digits of u, written straight into place when they fit.  Not through a
- * scratch copy: a wide copy of digits just stored a byte or two at a time stalls
- * on store forwarding, and `seq` and `event` are in every decision. */
-static inline void put_uint(jw *w, uint64_t u)
-{
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    char tmp[48];
+    char *s = digits_back(tmp + 24, u);
+    if (v < 0) *--s = '-';
+    size_t n = (size_t)(tmp + 24 - s);
     if (w->n + 24 < w->size) {
-        size_t n = n_digits(u);
-        digits_back(w->buf + w->n + n, u);
+        /* the usual case: a fixed-size copy (the bytes past n are written over
+         * later or lie past the end) */
+        memcpy(w->buf + w->n, s, 24);
         w->n += n;
         return;
     }
-    char tmp[24];
-    char *s = digits_back(tmp + sizeof tmp, u);
-    put(w, s, (size_t)(tmp + sizeof tmp - s));
+    put(w, s, n);
 }
 
-static void put_int(jw *w, int64_t v)
+/* A non-negative count (seq, event) through its memo: the digits of the last
+ * one again, or incremented in place when it is one more. */
+static void put_count(jw *w, uint64_t v, dj_count *c)
 {
-    if (v < 0) {
-        PUTL(w, "-");
-        put_uint(w, (uint64_t)0 - (uint64_t)v);
-    } else {
-        put_uint(w, (uint64_t)v);
+    if (v > INT64_MAX) { /* as put_int writes it */
+        put_int(w, (int64_t)v);
+        return;
     }
-}
-
-/* A count (seq, event): a number past INT64_MAX as put_int writes it. */
-static inline void put_count(jw *w, uint64_t v)
-{
-    if (v > INT64_MAX) put_int(w, (int64_t)v);
-    else put_uint(w, v);
+    if (v != c->v || !c->len) {
+        size_t i = 0;
+        if (v == c->v + 1 && c->len) {
+            i = c->len;
+            while (i > 0 && c->text[i - 1] == '9') c->text[--i] = '0';
+            if (i > 0) c->text[i - 1]++;
+        }
+        if (i == 0) { /* none yet, not one more, or all nines */
+            char tmp[24];
+            char *s = digits_back(tmp + sizeof tmp, v);
+            c->len = (size_t)(tmp + sizeof tmp - s);
+            memcpy(c->text, s, c->len);
+        }
+        c->v = v;
+    }
+    if (w->n + sizeof c->text < w->size) {
+        memcpy(w->buf + w->n, c->text, sizeof c->text); /* fixed size; the rest is written over */
+        w->n += c->len;
+    } else {
+        put(w, c->text, c->len);
+    }
 }
 
 /* The JSON escape of s[0..len), without quotes (jsonstr.h). */
@@ -380,6 +366,8 @@ static void memo_start(dj_memo *m, int texts)
     m->file_len = 0;
     ts_memo_init(&m->at);
     ts_memo_init(&m->deadline);
+    memset(&m->seq, 0, sizeof m->seq);
+    memset(&m->event, 0, sizeof m->event);
     m->texts = texts;
     m->lo = m->span = 0; /* no string is the program's until memo_file */
     if (texts) {
@@ -404,7 +392,7 @@ size_t dj_render(const slate_decision *d, uint64_t seq, char *buf, size_t size, 
 {
     jw w = {buf, size, 0};
     PUTL(&w, "{\"seq\":");
-    put_count(&w, seq);
+    put_count(&w, seq, &m->seq);
     ktime(&w, "at", d->at, &m->at);
     if (d->case_id) {
         key(&w, "case");
@@ -424,7 +412,7 @@ size_t dj_render(const slate_decision *d, uint64_t seq, char *buf, size_t size, 
     rule(&w, d, m);
     if (d->event_seq) {
         key(&w, "event");
-        put_count(&w, d->event_seq);
+        put_count(&w, d->event_seq, &m->event);
     }
     if (d->event_id) {
         key(&w, "id");

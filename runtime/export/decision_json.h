@@ -5,10 +5,11 @@
  * Private to slate (libslate and the CLI); not part of the public API.  The memo
  * keeps what the previous decisions already worked out: the policy file name
  * escaped as the `rule` key writes it, the last instant of `at` and of
- * `deadline` as text, and the renderings of the program's strings and rules met
- * so far.  It is the caller's, like every other piece of state (libslate keeps
- * none of its own), and it changes only speed: the bytes are exactly
- * slate_decision_json's.  Not here: buffering or writing (dout.c).
+ * `deadline` as text, the last `seq` and `event` numbers as digits, and the
+ * renderings of the program's strings and rules met so far.  It is the
+ * caller's, like every other piece of state (libslate keeps none of its own),
+ * and it changes only speed: the bytes are exactly slate_decision_json's.  Not
+ * here: buffering or writing (dout.c).
  */
 #ifndef SLATE_DECISION_JSON_H
 #define SLATE_DECISION_JSON_H
@@ -20,6 +21,14 @@
 #include "timestamp.h"
 
 #define DJ_FILE_MAX 128 /* longest escaped file name the memo keeps */
+
+/* A number and its decimal digits, for `seq` (one more each time) and `event`
+ * (the same for each decision of an event). */
+typedef struct dj_count {
+    uint64_t v;
+    size_t len;    /* 0: none yet */
+    char text[24];
+} dj_count;
 
 #define DJ_TEXT 64  /* longest rendering a text slot keeps */
 #define DJ_SLOTS 64 /* text slots of each kind (a power of two) */
@@ -39,6 +48,7 @@ typedef struct dj_memo {
     size_t file_len;           /* bytes of `file`, or SIZE_MAX when too long to keep */
     char file[DJ_FILE_MAX];    /* '"' and the escaped file name (no closing quote) */
     ts_memo at, deadline;      /* the dates last written for each key */
+    dj_count seq, event;       /* the numbers last written for each key */
     int texts;                 /* use the text slots (dj_memo_init; not for one-offs) */
     uintptr_t lo, span;        /* prog's string table: the addresses slots may name */
     dj_text str[DJ_SLOTS];     /* program strings: clock, to, tier, field, ... */
