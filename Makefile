@@ -333,7 +333,6 @@ $(B)/slate-luajit: bench/embed_lua.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(NATS_LIBS) $(shell pkg-config --libs luajit)
 
 # The JSON Lines floor (issue 16): C++ over simdjson, nothing of slate linked in.
-CXX ?= g++
 $(B)/slate-floor: bench/floor.cpp
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror $(shell pkg-config --cflags simdjson) -o $@ $< \
