@@ -329,7 +329,8 @@ $(B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.c tests/fuzz/logread.c tests
 havepc = $(shell pkg-config --exists $(1) 2>/dev/null && echo y)
 BENCH_PEERS := $(if $(call havepc,lua5.4),$(B)/slate-lua54) \
                $(if $(call havepc,luajit),$(B)/slate-luajit) \
-               $(if $(wildcard /usr/include/clips/clips.h),$(B)/slate-clips)
+               $(if $(wildcard /usr/include/clips/clips.h),$(B)/slate-clips) \
+               $(if $(call havepc,simdjson),$(B)/slate-floor)
 .PHONY: bench-peers
 bench-peers: $(BENCH_PEERS) $(B)/slate-peercheck
 # CLIPS's headers are old C: built without -Werror's extra warnings on them.
@@ -347,6 +348,12 @@ $(B)/slate-luajit: MODINC = $(INC_bench)
 $(B)/slate-luajit: bench/embed_lua.c $(BENCH_O) $(CLI_LIB_O) $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags luajit) $(LDFLAGS) -o $@ $< \
 	    $(BENCH_O) $(CLI_LIB_O) $(LIBS) $(LDLIBS) $(NATS_LIBS) $(shell pkg-config --libs luajit)
+
+# The JSON Lines floor (issue 16): C++ over simdjson, nothing of slate linked in.
+$(B)/slate-floor: bench/floor.cpp
+	@mkdir -p $(@D)
+	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror $(shell pkg-config --cflags simdjson) -o $@ $< \
+	    $(shell pkg-config --libs simdjson)
 
 # pkg-config files: include/NAME.pc.in with the prefix and version filled in.
 PC_FILES := slate slatelog slatec

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # deps.sh - install the packages the peer baselines of `make bench` need (never
 # `make test`): Lua 5.4, LuaJIT 2.1, CLIPS 6.30 from Debian, json-rules-engine
-# from npm into BUILD/node_modules.  Installs only what is missing.
+# from npm into BUILD/node_modules; simdjson for the JSON Lines floor
+# (bench/floor.cpp).  Installs only what is missing.
 # Usage: bench/deps.sh [BUILD_DIR]   (default build/bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build/bench}
-want=(lua5.4 liblua5.4-dev luajit libluajit-5.1-dev clips libclips-dev)
+want=(lua5.4 liblua5.4-dev luajit libluajit-5.1-dev clips libclips-dev libsimdjson-dev)
 missing=()
 for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

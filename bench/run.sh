@@ -53,6 +53,7 @@ secs() { # secs CMD...: wall seconds of one run (its output to $R/secs.out)
     awk -v s="$s" -v e="$e" 'BEGIN { print e - s }'
 }
 declare -A eps ratio
+floor_split="" floor_parse="" floor_ratio=""
 drivers=(capi hand jsonl cli)
 : > "$R/rounds.txt"
 for round in $(seq "$RUNS"); do
@@ -62,6 +63,14 @@ for round in $(seq "$RUNS"); do
     this[jsonl]=$("$SB" jsonl $POL "$D/big.jsonl" 1 | tee -a "$R/jsonl.txt" | field median_eps)
     t=$(secs "$SLATE" run $POL "$D/big.jsonl" -o /dev/null)
     this[cli]=$(awk -v t="$t" -v n="$nbig" 'BEGIN { print n / t }')
+    if [ -x "$B/slate-floor" ]; then # the JSONL floor (bench/floor.cpp), one run a round
+        fl=$("$B/slate-floor" "$D/big.jsonl" 1 | tee -a "$R/floor.txt")
+        fsplit=$(echo "$fl" | awk '$2 == "split" { print $NF }')
+        fparse=$(echo "$fl" | awk '$2 == "parse" { print $NF }')
+        floor_split+="$fsplit "
+        floor_parse+="$fparse "
+        floor_ratio+="$(awk -v c="${this[cli]}" -v f="$fparse" 'BEGIN { print f / c }') "
+    fi
     for d in "${drivers[@]}"; do
         eps[$d]+="${this[$d]} "
         ratio[$d]+="$(awk -v e="${this[$d]}" -v b="${this[capi]}" 'BEGIN { print e / b }') "
@@ -86,6 +95,21 @@ row "JSONL reader+engine+JSON" "$(m_eps jsonl)" "$(m_ratio jsonl)" "same engine"
     "in process: io/events.c reader, decisions as JSON to /dev/null"
 row "slate run (JSONL)" "$(m_eps cli)" "$(m_ratio cli)" "same engine" \
     "the CLI: start-up, compile, parse, decision JSON to /dev/null"
+if [ -n "$floor_parse" ]; then
+    # the floor: the same file read in 64 KiB chunks and cut into lines, then each
+    # line parsed by simdjson (every key and value touched; no schema, no engine,
+    # no output).  The ratio: slate run's time over the floor's, per round, median.
+    m_of() { printf '%s\n' $1 | med; }
+    echo
+    echo "JSON Lines floor (bench/floor.cpp, simdjson $(pkg-config --modversion simdjson 2>/dev/null)), same rounds:"
+    printf '  %-40s %12.0f events/s\n' "read + split into lines" "$(m_of "$floor_split")"
+    printf '  %-40s %12.0f events/s\n' "read + split + simdjson parse" "$(m_of "$floor_parse")"
+    printf '  %-40s %12.2f x the parse floor'"'"'s time (goal <= 2)\n' "slate run (JSONL)" \
+        "$(m_of "$floor_ratio")"
+else
+    echo
+    echo "JSON Lines floor skipped: $B/slate-floor not built (libsimdjson-dev missing? bench/deps.sh)"
+fi
 
 # ---- the SQLite log and replay -------------------------------------------------------
 # On a mid-sized stream (BENCH_LOG_CASES cases), BENCH_LOG_RUNS runs each: the log

@@ -360,6 +360,51 @@ static void test_snprintf_contract(void **state)
     free(full);
 }
 
+/* Every digit count: seq and event (unsigned, past INT64_MAX as a negative, as
+ * put_int writes it), target_s and elapsed_s (signed) at each power of ten and
+ * one either side, against printf's digits; then the same line cut short. */
+static void test_numbers(void **state)
+{
+    (void)state;
+    uint64_t p = 1;
+    for (int k = 0; k <= 20; k++) {
+        uint64_t vals[3] = {p - 1, p, p + 1};
+        if (k == 20) vals[0] = UINT64_MAX, vals[1] = (uint64_t)INT64_MAX + 1, vals[2] = INT64_MAX;
+        for (int j = 0; j < 3; j++) {
+            uint64_t u = vals[j];
+            slate_decision d = base(SLATE_A_PAUSE);
+            d.clock = "c";
+            d.seq = u;
+            d.event_seq = u ? u : 1;
+            int64_t sec = (int64_t)(u % (uint64_t)(INT64_MAX / 1000));
+            d.elapsed_ms = (k % 2 ? -sec : sec) * 1000;
+            char want[256], seqtxt[32], evtxt[32];
+            if (u > INT64_MAX) snprintf(seqtxt, sizeof seqtxt, "%lld", (long long)(int64_t)u);
+            else snprintf(seqtxt, sizeof seqtxt, "%llu", (unsigned long long)u);
+            uint64_t e = d.event_seq;
+            if (e > INT64_MAX) snprintf(evtxt, sizeof evtxt, "%lld", (long long)(int64_t)e);
+            else snprintf(evtxt, sizeof evtxt, "%llu", (unsigned long long)e);
+            snprintf(want, sizeof want,
+                     "{\"seq\":%s,\"at\":\"2025-03-07T09:00:00.000Z\",\"case\":\"C-1\","
+                     "\"action\":\"pause\",\"rule\":\"svc.slate:42\",\"event\":%s,"
+                     "\"clock\":\"c\",\"elapsed_s\":%lld}",
+                     seqtxt, evtxt, (long long)(k % 2 ? -sec : sec));
+            char *got = render(&d);
+            assert_string_equal(got, want);
+            size_t n = strlen(want);
+            for (size_t size = 1; size <= n; size++) {
+                char b[256];
+                assert_int_equal(slate_decision_json(&d, b, size), n);
+                assert_int_equal(strlen(b), size - 1);
+                assert_memory_equal(b, want, size - 1);
+            }
+            free(got);
+        }
+        if (k < 19) p *= 10;
+        else if (k == 19) p = UINT64_C(10000000000000000000);
+    }
+}
+
 static void expect_time(int64_t ms, const char *want)
 {
     char out[TS_FORMAT_MAX + 1];
@@ -602,6 +647,7 @@ int main(void)
         cmocka_unit_test_setup(test_reject_close_and_optional_keys, setup),
         cmocka_unit_test_setup(test_escaping, setup),
         cmocka_unit_test_setup(test_snprintf_contract, setup),
+        cmocka_unit_test_setup(test_numbers, setup),
         cmocka_unit_test(test_time_format),
         cmocka_unit_test(test_civil_round_trip),
         cmocka_unit_test_setup(test_memo_same_bytes, setup),
