@@ -23,6 +23,7 @@
 #include "bstream.h"
 #include "cli.h"
 #include "slate.h"
+#include "testutil.h"
 #include "timestamp.h"
 
 #define MIN (60 * INT64_C(1000))
@@ -82,33 +83,7 @@ static slate_event mkev(const slate_program *p, const char *type, const char *id
 
 /* ---- sinks ---------------------------------------------------------------------- */
 
-/* Decisions as JSON lines, appended to a growing text. */
-typedef struct transcript {
-    char *text;
-    size_t len, cap;
-} transcript;
-
-static void tr_add(transcript *t, const slate_decision *d)
-{
-    char line[2048];
-    size_t n = slate_decision_json(d, line, sizeof line);
-    assert_true(n < sizeof line);
-    if (t->len + n + 2 > t->cap) {
-        t->cap = (t->len + n + 2) * 2;
-        t->text = realloc(t->text, t->cap);
-        assert_non_null(t->text);
-    }
-    memcpy(t->text + t->len, line, n);
-    t->len += n;
-    t->text[t->len++] = '\n';
-    t->text[t->len] = 0;
-}
-
-static int record_sink(void *ud, const slate_decision *d)
-{
-    tr_add(ud, d);
-    return 0;
-}
+typedef tu_transcript transcript;
 
 /* ---- 1. a sink calling into its own engine --------------------------------------- */
 
@@ -124,16 +99,16 @@ typedef struct reenter {
 static int reenter_sink(void *ud, const slate_decision *d)
 {
     reenter *r = ud;
-    tr_add(&r->tr, d);
+    tu_tr_add(&r->tr, d);
     slate_value v[2];
     slate_event ev = mkev(r->prog, "opened", "inner", d->at, "vip", "x", v);
     slate_engine *e = r->eng;
     uint64_t before = slate_engine_decisions(e);
     int64_t now = slate_engine_now(e);
     size_t open = slate_engine_open_cases(e);
-    int rc[3] = {slate_engine_push(e, &ev, record_sink, &r->tr),
-                 slate_engine_advance(e, d->at + 30 * DAY, record_sink, &r->tr),
-                 slate_engine_swap(e, r->other, record_sink, &r->tr)};
+    int rc[3] = {slate_engine_push(e, &ev, tu_record, &r->tr),
+                 slate_engine_advance(e, d->at + 30 * DAY, tu_record, &r->tr),
+                 slate_engine_swap(e, r->other, tu_record, &r->tr)};
     for (int i = 0; i < 3; i++) {
         r->tries++;
         r->refused += rc[i] == SLATE_MISUSE;
@@ -174,7 +149,7 @@ static void test_sink_cannot_reenter(void **state)
 
     transcript want = {0};
     slate_engine *e = slate_engine_new(p, NULL);
-    assert_int_equal(story(p, e, record_sink, &want), SLATE_OK);
+    assert_int_equal(story(p, e, tu_record, &want), SLATE_OK);
     slate_engine_free(e);
 
     reenter r = {{0}, NULL, p, q, 0, 0};
@@ -240,7 +215,7 @@ typedef struct counts {
 static int count_sink(void *ud, const slate_decision *d)
 {
     counts *c = ud;
-    tr_add(&c->tr, d);
+    tu_tr_add(&c->tr, d);
     if (d->action == SLATE_A_WARN && d->percent == 25) c->warn25++;
     if (d->action == SLATE_A_NOTIFY && strstr(d->message, "4 h average")) c->notify25++;
     return 0;
@@ -302,7 +277,7 @@ typedef struct steplog {
 static int step_sink(void *ud, const slate_decision *d)
 {
     steplog *s = ud;
-    tr_add(&s->tr, d);
+    tu_tr_add(&s->tr, d);
     if (d->action != SLATE_A_WARN && d->action != SLATE_A_BREACH) return 0;
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 1024;
@@ -394,23 +369,23 @@ static void test_instants_outside_0000_9999_are_refused(void **state)
     int64_t bad[] = {INT64_MIN, INT64_MIN + 1, SLATE_AT_MIN - 1, SLATE_AT_MAX + 1, INT64_MAX};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         slate_event ev = mkev(p, "opened", "c1", bad[i], "vip", NULL, v);
-        assert_int_equal(slate_engine_push(e, &ev, record_sink, &tr), SLATE_MISUSE);
+        assert_int_equal(slate_engine_push(e, &ev, tu_record, &tr), SLATE_MISUSE);
         assert_non_null(strstr(slate_errmsg(e), "0000-9999"));
         slate_event tick = mkev(p, "tick", NULL, bad[i], NULL, NULL, v);
-        assert_int_equal(slate_engine_push(e, &tick, record_sink, &tr), SLATE_MISUSE);
-        assert_int_equal(slate_engine_advance(e, bad[i], record_sink, &tr), SLATE_MISUSE);
+        assert_int_equal(slate_engine_push(e, &tick, tu_record, &tr), SLATE_MISUSE);
+        assert_int_equal(slate_engine_advance(e, bad[i], tu_record, &tr), SLATE_MISUSE);
     }
     assert_null(tr.text);
     assert_int_equal(slate_engine_open_cases(e), 0);
     assert_true(slate_engine_now(e) == INT64_MIN);
     /* the edges themselves are instants like any other */
     slate_event first = mkev(p, "opened", "c1", SLATE_AT_MIN, "vip", NULL, v);
-    assert_int_equal(slate_engine_push(e, &first, record_sink, &tr), SLATE_OK);
+    assert_int_equal(slate_engine_push(e, &first, tu_record, &tr), SLATE_OK);
     slate_engine_free(e);
     e = slate_engine_new(p, &(slate_engine_opts){.size = sizeof(slate_engine_opts), .max_jump_ms = -1});
-    assert_int_equal(slate_engine_push(e, &first, record_sink, &tr), SLATE_OK);
+    assert_int_equal(slate_engine_push(e, &first, tu_record, &tr), SLATE_OK);
     slate_event done = mkev(p, "resolved", "c1", SLATE_AT_MAX, NULL, NULL, v);
-    assert_int_equal(slate_engine_push(e, &done, record_sink, &tr), SLATE_OK);
+    assert_int_equal(slate_engine_push(e, &done, tu_record, &tr), SLATE_OK);
     assert_non_null(strstr(tr.text, "\"action\":\"stop\""));
     assert_non_null(strstr(tr.text, "\"met\":false"));
     slate_engine_free(e);
@@ -426,42 +401,42 @@ static void test_forward_jump_limit(void **state)
     transcript tr = {0};
     slate_engine *e = slate_engine_new(p, NULL);
     slate_event o = mkev(p, "opened", "c1", T(3, 10, 0), "vip", NULL, v);
-    assert_int_equal(slate_engine_push(e, &o, record_sink, &tr), SLATE_OK);
+    assert_int_equal(slate_engine_push(e, &o, tu_record, &tr), SLATE_OK);
     uint64_t n = slate_engine_decisions(e);
     /* a tick, an event and an advance in year 9999 (or a day past the limit) are
      * refused with SLATE_ERROR: no decision, the time stays */
     int64_t far[] = {SLATE_AT_MAX, T(3, 10, 0) + SLATE_MAX_JUMP_DEFAULT_MS + 1};
     for (int i = 0; i < 2; i++) {
         slate_event tick = mkev(p, "tick", NULL, far[i], NULL, NULL, v);
-        assert_int_equal(slate_engine_push(e, &tick, record_sink, &tr), SLATE_ERROR);
+        assert_int_equal(slate_engine_push(e, &tick, tu_record, &tr), SLATE_ERROR);
         assert_non_null(strstr(slate_errmsg(e), "(limit 30d): refused"));
         slate_event c2 = mkev(p, "opened", "c2", far[i], "std", NULL, v);
-        assert_int_equal(slate_engine_push(e, &c2, record_sink, &tr), SLATE_ERROR);
-        assert_int_equal(slate_engine_advance(e, far[i], record_sink, &tr), SLATE_ERROR);
+        assert_int_equal(slate_engine_push(e, &c2, tu_record, &tr), SLATE_ERROR);
+        assert_int_equal(slate_engine_advance(e, far[i], tu_record, &tr), SLATE_ERROR);
         assert_true(slate_engine_now(e) == T(3, 10, 0));
         assert_int_equal(slate_engine_decisions(e), n);
         assert_int_equal(slate_engine_open_cases(e), 1);
     }
     /* exactly the limit is allowed, and the limit counts from the new time */
-    assert_int_equal(slate_engine_advance(e, T(3, 10, 0) + SLATE_MAX_JUMP_DEFAULT_MS, record_sink,
+    assert_int_equal(slate_engine_advance(e, T(3, 10, 0) + SLATE_MAX_JUMP_DEFAULT_MS, tu_record,
                                           &tr),
                      SLATE_OK);
     assert_true(slate_engine_decisions(e) > n); /* the ladder fired */
     assert_int_equal(slate_engine_advance(e, T(3, 10, 0) + 2 * SLATE_MAX_JUMP_DEFAULT_MS,
-                                          record_sink, &tr),
+                                          tu_record, &tr),
                      SLATE_OK);
     slate_engine_free(e);
 
     /* configurable: an hour; or none at all */
     e = slate_engine_new(p, &(slate_engine_opts){.size = sizeof(slate_engine_opts), .max_jump_ms = HOUR});
-    assert_int_equal(slate_engine_push(e, &o, record_sink, &tr), SLATE_OK);
-    assert_int_equal(slate_engine_advance(e, T(3, 11, 0), record_sink, &tr), SLATE_OK);
-    assert_int_equal(slate_engine_advance(e, T(3, 12, 1), record_sink, &tr), SLATE_ERROR);
+    assert_int_equal(slate_engine_push(e, &o, tu_record, &tr), SLATE_OK);
+    assert_int_equal(slate_engine_advance(e, T(3, 11, 0), tu_record, &tr), SLATE_OK);
+    assert_int_equal(slate_engine_advance(e, T(3, 12, 1), tu_record, &tr), SLATE_ERROR);
     assert_non_null(strstr(slate_errmsg(e), "(limit 1h): refused"));
     slate_engine_free(e);
     e = slate_engine_new(p, &(slate_engine_opts){.size = sizeof(slate_engine_opts), .max_jump_ms = -1});
-    assert_int_equal(slate_engine_push(e, &o, record_sink, &tr), SLATE_OK);
-    assert_int_equal(slate_engine_advance(e, SLATE_AT_MAX, record_sink, &tr), SLATE_OK);
+    assert_int_equal(slate_engine_push(e, &o, tu_record, &tr), SLATE_OK);
+    assert_int_equal(slate_engine_advance(e, SLATE_AT_MAX, tu_record, &tr), SLATE_OK);
     assert_true(slate_engine_now(e) == SLATE_AT_MAX);
     slate_engine_free(e);
     free(tr.text);
@@ -543,7 +518,7 @@ static int keep_sink(void *ud, const slate_decision *d)
 {
     if (!d->case_id || d->case_len < 5 || memcmp(d->case_id, "keep-", 5) != 0) return 0;
     transcript one = {0};
-    tr_add(&one, d);
+    tu_tr_add(&one, d);
     transcript *t = ud;
     const char *rest = strchr(one.text, ',');
     size_t n = strlen(rest);
@@ -629,7 +604,7 @@ static void *flaky_realloc(void *ud, void *p, size_t n)
 static void push_retry(slate_engine *e, const slate_event *ev, transcript *tr)
 {
     int rc, tries = 0;
-    while ((rc = slate_engine_push(e, ev, record_sink, tr)) == SLATE_NOMEM) assert_true(++tries < 50);
+    while ((rc = slate_engine_push(e, ev, tu_record, tr)) == SLATE_NOMEM) assert_true(++tries < 50);
     assert_int_equal(rc, SLATE_OK);
 }
 
@@ -711,9 +686,9 @@ static void test_server_queries(void **state)
     assert_true(slate_engine_next_due(e) == T(3, 11, 0));
     assert_int_equal(slate_engine_pending_timers(e), 1);
     transcript tr = {0};
-    assert_int_equal(slate_engine_advance(e, T(3, 10, 59), record_sink, &tr), SLATE_OK);
+    assert_int_equal(slate_engine_advance(e, T(3, 10, 59), tu_record, &tr), SLATE_OK);
     assert_null(tr.text); /* nothing before it */
-    assert_int_equal(slate_engine_advance(e, slate_engine_next_due(e), record_sink, &tr),
+    assert_int_equal(slate_engine_advance(e, slate_engine_next_due(e), tu_record, &tr),
                      SLATE_OK);
     assert_non_null(strstr(tr.text, "\"percent\":25"));
     assert_true(slate_engine_next_due(e) == T(3, 14, 0));
@@ -741,7 +716,7 @@ static void test_server_queries(void **state)
     /* the strings still held are intact */
     slate_event u = mkev(q, "updated", "case-9", T(3, 13, 1), NULL, "bob", v);
     tr.len = 0;
-    assert_int_equal(slate_engine_push(e, &u, record_sink, &tr), SLATE_OK);
+    assert_int_equal(slate_engine_push(e, &u, tu_record, &tr), SLATE_OK);
     assert_non_null(strstr(tr.text, "\"tier\":\"vip\"")); /* agent == "bob": set kind = vip */
     /* not from a sink */
     trim_try t = {e, -1};

@@ -31,6 +31,7 @@
 #include "bstream.h"
 #include "cli.h"
 #include "slate.h"
+#include "testutil.h"
 
 #define MIN_MS (INT64_C(60) * 1000)
 #define HOUR_MS (60 * MIN_MS)
@@ -40,31 +41,7 @@
 
 /* ---- decisions as text ------------------------------------------------------------ */
 
-typedef struct transcript {
-    char *text;
-    size_t len, cap;
-    uint64_t n, rejects;
-} transcript;
-
-static int record(void *ud, const slate_decision *d)
-{
-    transcript *t = ud;
-    char line[8192];
-    size_t n = slate_decision_json(d, line, sizeof line);
-    assert_true(n < sizeof line);
-    if (t->len + n + 2 > t->cap) {
-        t->cap = (t->len + n + 2) * 2;
-        t->text = realloc(t->text, t->cap);
-        assert_non_null(t->text);
-    }
-    memcpy(t->text + t->len, line, n);
-    t->len += n;
-    t->text[t->len++] = '\n';
-    t->text[t->len] = 0;
-    t->n++;
-    t->rejects += d->action == SLATE_A_REJECT;
-    return 0;
-}
+typedef tu_transcript transcript;
 
 static void assert_same(const transcript *want, const transcript *got, const char *what)
 {
@@ -300,17 +277,17 @@ static void run(const slate_program *p, const slate_event *ev, const size_t *ord
     for (size_t i = 0; i < n; i++) {
         const slate_event *x = &ev[order[i]];
         if (x->at > last) last = x->at;
-        int rc = slate_engine_push(e, x, record, &o->tr);
+        int rc = slate_engine_push(e, x, tu_record, &o->tr);
         if (rc != SLATE_OK) fail_msg("push %zu: %s", i, slate_errmsg(e));
         size_t held = slate_engine_buffered(e);
         if (held > o->max_held) o->max_held = held;
         assert_true(slate_engine_watermark(e) <= slate_engine_now(e));
         if (every && i % every == every - 1) e = cut(e, p);
     }
-    assert_int_equal(slate_engine_flush(e, record, &o->tr), SLATE_OK);
+    assert_int_equal(slate_engine_flush(e, tu_record, &o->tr), SLATE_OK);
     assert_int_equal(slate_engine_buffered(e), 0);
     assert_true(slate_engine_watermark(e) == slate_engine_now(e));
-    assert_int_equal(slate_engine_advance(e, last + 10 * DAY_MS, record, &o->tr), SLATE_OK);
+    assert_int_equal(slate_engine_advance(e, last + 10 * DAY_MS, tu_record, &o->tr), SLATE_OK);
     slate_engine_free(e);
 }
 
@@ -435,11 +412,11 @@ static void test_issue_example(void **state)
     slate_event a = at_ev(p, "opened", "A", T0 + 2 * HOUR_MS, 1);                /* 10:00 */
     slate_event b = at_ev(p, "opened", "B", T0 + 2 * HOUR_MS + 16 * MIN_MS, 2);  /* 10:16 */
     slate_event r = at_ev(p, "responded", "A", T0 + 2 * HOUR_MS + 14 * MIN_MS, 3); /* 10:14 */
-    assert_int_equal(slate_engine_push(e, &a, record, &t), SLATE_OK);
-    assert_int_equal(slate_engine_push(e, &b, record, &t), SLATE_OK);
-    assert_int_equal(slate_engine_push(e, &r, record, &t), SLATE_OK);
-    assert_int_equal(slate_engine_flush(e, record, &t), SLATE_OK);
-    assert_int_equal(slate_engine_advance(e, T0 + DAY_MS, record, &t), SLATE_OK);
+    assert_int_equal(slate_engine_push(e, &a, tu_record, &t), SLATE_OK);
+    assert_int_equal(slate_engine_push(e, &b, tu_record, &t), SLATE_OK);
+    assert_int_equal(slate_engine_push(e, &r, tu_record, &t), SLATE_OK);
+    assert_int_equal(slate_engine_flush(e, tu_record, &t), SLATE_OK);
+    assert_int_equal(slate_engine_advance(e, T0 + DAY_MS, tu_record, &t), SLATE_OK);
     /* met at 10:14, no breach for A; B breaches at 10:31 */
     assert_non_null(strstr(t.text, "\"at\":\"2025-03-10T10:14:00.000Z\",\"case\":\"A\","
                                    "\"action\":\"stop\""));
@@ -453,9 +430,9 @@ static void test_issue_example(void **state)
     /* with no tolerance the same arrival order rejects the `responded` */
     slate_engine *z = engine(p, 0);
     transcript u = {0};
-    assert_int_equal(slate_engine_push(z, &a, record, &u), SLATE_OK);
-    assert_int_equal(slate_engine_push(z, &b, record, &u), SLATE_OK);
-    assert_int_equal(slate_engine_push(z, &r, record, &u), SLATE_OK);
+    assert_int_equal(slate_engine_push(z, &a, tu_record, &u), SLATE_OK);
+    assert_int_equal(slate_engine_push(z, &b, tu_record, &u), SLATE_OK);
+    assert_int_equal(slate_engine_push(z, &r, tu_record, &u), SLATE_OK);
     assert_int_equal(u.rejects, 1);
     free(u.text);
     free(t.text);
@@ -475,10 +452,10 @@ static void test_too_late_still_rejected(void **state)
     slate_event b = at_ev(p, "opened", "B", T0 + 10 * MIN_MS, 2);
     /* 5 minutes and 1 ms before the latest time: too late */
     slate_event r = at_ev(p, "responded", "A", T0 + 5 * MIN_MS - 1, 3);
-    assert_int_equal(slate_engine_push(e, &a, record, &t), SLATE_OK);
-    assert_int_equal(slate_engine_push(e, &b, record, &t), SLATE_OK);
+    assert_int_equal(slate_engine_push(e, &a, tu_record, &t), SLATE_OK);
+    assert_int_equal(slate_engine_push(e, &b, tu_record, &t), SLATE_OK);
     uint64_t before = t.n;
-    assert_int_equal(slate_engine_push(e, &r, record, &t), SLATE_OK);
+    assert_int_equal(slate_engine_push(e, &r, tu_record, &t), SLATE_OK);
     assert_int_equal(t.n, before + 1);
     assert_int_equal(t.rejects, 1);
     assert_non_null(strstr(t.text, "\"event\":3,\"reason\":\"event time 2025-03-10T08:04:59.999Z "
@@ -486,8 +463,8 @@ static void test_too_late_still_rejected(void **state)
                                    "(tolerance 5m)\""));
     /* exactly the tolerance late: held and applied at its instant */
     slate_event ok = at_ev(p, "responded", "A", T0 + 5 * MIN_MS, 4);
-    assert_int_equal(slate_engine_push(e, &ok, record, &t), SLATE_OK);
-    assert_int_equal(slate_engine_flush(e, record, &t), SLATE_OK);
+    assert_int_equal(slate_engine_push(e, &ok, tu_record, &t), SLATE_OK);
+    assert_int_equal(slate_engine_flush(e, tu_record, &t), SLATE_OK);
     assert_int_equal(t.rejects, 1);
     assert_non_null(strstr(t.text, "\"at\":\"2025-03-10T08:05:00.000Z\",\"case\":\"A\","
                                    "\"action\":\"stop\""));
@@ -506,11 +483,11 @@ static void test_advance_and_tick(void **state)
     transcript t = {0};
     slate_event a = at_ev(p, "opened", "A", T0, 1);
     slate_event k = at_ev(p, "tick", NULL, T0 + 30 * MIN_MS, 2);
-    assert_int_equal(slate_engine_push(e, &a, record, &t), SLATE_OK);
-    assert_int_equal(slate_engine_push(e, &k, record, &t), SLATE_OK);
+    assert_int_equal(slate_engine_push(e, &a, tu_record, &t), SLATE_OK);
+    assert_int_equal(slate_engine_push(e, &k, tu_record, &t), SLATE_OK);
     assert_int_equal(t.n, 0); /* the watermark is 07:30 */
     assert_int_equal(slate_engine_buffered(e), 1);
-    assert_int_equal(slate_engine_advance(e, T0 + 20 * MIN_MS, record, &t), SLATE_OK);
+    assert_int_equal(slate_engine_advance(e, T0 + 20 * MIN_MS, tu_record, &t), SLATE_OK);
     assert_int_equal(slate_engine_buffered(e), 0);
     assert_true(slate_engine_watermark(e) == T0 + 20 * MIN_MS);
     assert_true(slate_engine_now(e) == T0 + 30 * MIN_MS);
@@ -621,27 +598,27 @@ static void test_out_of_memory_keeps_events_held(void **state)
         u.values = &v;
         u.nvalues = 1;
         slate_event k = at_ev(p, "tick", NULL, T0 + 2 * HOUR_MS, 3);
-        assert_int_equal(slate_engine_push(e, &a, record, t), SLATE_OK);
+        assert_int_equal(slate_engine_push(e, &a, tu_record, t), SLATE_OK);
         if (failing_run) { /* holding it needs a bigger arena: refused, nothing held */
             fail = 1;
-            assert_int_equal(slate_engine_push(e, &u, record, t), SLATE_NOMEM);
+            assert_int_equal(slate_engine_push(e, &u, tu_record, t), SLATE_NOMEM);
             assert_int_equal(slate_engine_buffered(e), 1);
             assert_true(slate_engine_now(e) == T0);
             fail = 0;
         }
-        assert_int_equal(slate_engine_push(e, &u, record, t), SLATE_OK);
+        assert_int_equal(slate_engine_push(e, &u, tu_record, t), SLATE_OK);
         assert_int_equal(slate_engine_buffered(e), 2);
         if (failing_run) { /* the tick lets the watermark pass both: no memory for them */
             fail = 1;
-            assert_int_equal(slate_engine_push(e, &k, record, t), SLATE_NOMEM);
+            assert_int_equal(slate_engine_push(e, &k, tu_record, t), SLATE_NOMEM);
             assert_non_null(strstr(slate_errmsg(e), "stays held"));
             assert_true(slate_engine_buffered(e) >= 1);
-            assert_int_equal(slate_engine_flush(e, record, t), SLATE_NOMEM);
+            assert_int_equal(slate_engine_flush(e, tu_record, t), SLATE_NOMEM);
             fail = 0;
         } else {
-            assert_int_equal(slate_engine_push(e, &k, record, t), SLATE_OK);
+            assert_int_equal(slate_engine_push(e, &k, tu_record, t), SLATE_OK);
         }
-        assert_int_equal(slate_engine_flush(e, record, t), SLATE_OK);
+        assert_int_equal(slate_engine_flush(e, tu_record, t), SLATE_OK);
         assert_int_equal(slate_engine_buffered(e), 0);
         slate_engine_free(e);
     }

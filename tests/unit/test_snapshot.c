@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "engine_int.h"
 #include "slate.h"
+#include "testutil.h"
 #include "snapshot.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -122,30 +123,7 @@ static int teardown(void **state)
 
 /* ---- decisions as text ------------------------------------------------------------ */
 
-typedef struct transcript {
-    char *text;
-    size_t len, cap;
-    uint64_t n;
-} transcript;
-
-static int record(void *ud, const slate_decision *d)
-{
-    transcript *t = ud;
-    char line[8192];
-    size_t n = slate_decision_json(d, line, sizeof line);
-    assert_true(n < sizeof line);
-    if (t->len + n + 2 > t->cap) {
-        t->cap = (t->len + n + 2) * 2;
-        t->text = realloc(t->text, t->cap);
-        assert_non_null(t->text);
-    }
-    memcpy(t->text + t->len, line, n);
-    t->len += n;
-    t->text[t->len++] = '\n';
-    t->text[t->len] = 0;
-    t->n++;
-    return 0;
-}
+typedef tu_transcript transcript;
 
 /* The first line where two transcripts differ, for the failure message. */
 static void assert_same(const transcript *want, const transcript *got, const char *what)
@@ -294,16 +272,16 @@ static void run_stream_forgetting(run *r, size_t k, int swaps, int strict, int f
     for (size_t seq = 1; seq <= fx.n; seq++) {
         if (swaps && (seq == SWAP_OUT || seq == SWAP_BACK)) {
             r->prog = seq == SWAP_OUT ? fx.b : fx.a;
-            assert_int_equal(slate_engine_swap(r->e, r->prog, record, &r->tr), SLATE_OK);
+            assert_int_equal(slate_engine_swap(r->e, r->prog, tu_record, &r->tr), SLATE_OK);
         }
         const slate_event *ev = (r->prog == fx.a ? fx.ea : fx.eb)[seq];
-        if (ev) assert_int_equal(slate_engine_push(r->e, ev, record, &r->tr), SLATE_OK);
+        if (ev) assert_int_equal(slate_engine_push(r->e, ev, tu_record, &r->tr), SLATE_OK);
         if (cut_here(k, seq)) cut(r);
     }
     int64_t t = slate_engine_now(r->e);
     for (int i = 1; i <= 4; i++) {
         if (k) cut(r);
-        assert_int_equal(slate_engine_advance(r->e, t + i * 7 * DAY, record, &r->tr), SLATE_OK);
+        assert_int_equal(slate_engine_advance(r->e, t + i * 7 * DAY, tu_record, &r->tr), SLATE_OK);
     }
 }
 
@@ -419,18 +397,18 @@ static void test_shuffled_within_tolerance_with_cuts(void **state)
     size_t held = 0, late = 0;
     int64_t high = INT64_MIN;
     for (size_t i = 0; i < n; i++) {
-        assert_int_equal(slate_engine_push(want.e, sorted[i], record, &want.tr), SLATE_OK);
-        assert_int_equal(slate_engine_push(got.e, shuf[i], record, &got.tr), SLATE_OK);
+        assert_int_equal(slate_engine_push(want.e, sorted[i], tu_record, &want.tr), SLATE_OK);
+        assert_int_equal(slate_engine_push(got.e, shuf[i], tu_record, &got.tr), SLATE_OK);
         late += shuf[i]->at < high;
         if (shuf[i]->at > high) high = shuf[i]->at;
         if (slate_engine_buffered(got.e) > held) held = slate_engine_buffered(got.e);
         if (i % 61 == 60) cut(&got);
     }
-    assert_int_equal(slate_engine_flush(got.e, record, &got.tr), SLATE_OK);
+    assert_int_equal(slate_engine_flush(got.e, tu_record, &got.tr), SLATE_OK);
     for (int i = 1; i <= 2; i++) {
-        assert_int_equal(slate_engine_advance(want.e, high + i * 7 * DAY, record, &want.tr),
+        assert_int_equal(slate_engine_advance(want.e, high + i * 7 * DAY, tu_record, &want.tr),
                          SLATE_OK);
-        assert_int_equal(slate_engine_advance(got.e, high + i * 7 * DAY, record, &got.tr),
+        assert_int_equal(slate_engine_advance(got.e, high + i * 7 * DAY, tu_record, &got.tr),
                          SLATE_OK);
     }
     assert_true(late > 1000 && held > 10);
@@ -534,8 +512,8 @@ static void test_empty_engine_round_trips(void **state)
     transcript t1 = {0}, t2 = {0};
     for (size_t seq = 1; seq <= 500; seq++)
         if (fx.ea[seq]) {
-            assert_int_equal(slate_engine_push(e, fx.ea[seq], record, &t1), SLATE_OK);
-            assert_int_equal(slate_engine_push(n, fx.ea[seq], record, &t2), SLATE_OK);
+            assert_int_equal(slate_engine_push(e, fx.ea[seq], tu_record, &t1), SLATE_OK);
+            assert_int_equal(slate_engine_push(n, fx.ea[seq], tu_record, &t2), SLATE_OK);
         }
     assert_true(t1.n > 100);
     assert_same(&t1, &t2, "after an empty snapshot");
@@ -569,9 +547,9 @@ static void test_restore_replaces_state_and_options(void **state)
     late.at = slate_engine_now(strict) - 10 * 60 * 1000;
     transcript t = {0};
     size_t held = slate_engine_buffered(strict);
-    assert_int_equal(slate_engine_push(strict, &late, record, &t), SLATE_OK);
+    assert_int_equal(slate_engine_push(strict, &late, tu_record, &t), SLATE_OK);
     assert_int_equal(slate_engine_buffered(strict), held + 1); /* held, not rejected */
-    assert_int_equal(slate_engine_flush(strict, record, &t), SLATE_OK);
+    assert_int_equal(slate_engine_flush(strict, tu_record, &t), SLATE_OK);
     assert_true(t.n > 0);
     assert_null(strstr(t.text, "tolerance"));
     free(t.text);

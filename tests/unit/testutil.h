@@ -1,7 +1,8 @@
 /*
  * testutil.h - small helpers the unit tests share: an in-memory stream to catch
  * what the code under test prints, and a fake program whose only content is the
- * name of its source file (for the decision writers).  All static inline;
+ * name of its source file (for the decision writers), decisions as JSON lines
+ * for equivalence tests, golden files.  All static inline;
  * include it after <cmocka.h>.
  */
 #ifndef SLATE_TESTUTIL_H
@@ -84,6 +85,40 @@ static inline void tu_golden(const char *path, const char *got)
         fail_msg("output differs from %s", path);
     }
     free(want);
+}
+
+/* Decisions as JSON lines (slate_decision_json), appended to one growing text:
+ * what the equivalence tests compare byte for byte.  tu_record is a slate_sink
+ * appending to the tu_transcript it is given; n counts the decisions, rejects
+ * the `reject` ones. */
+typedef struct tu_transcript {
+    char *text;
+    size_t len, cap;
+    uint64_t n, rejects;
+} tu_transcript;
+
+static inline void tu_tr_add(tu_transcript *t, const slate_decision *d)
+{
+    char line[8192];
+    size_t n = slate_decision_json(d, line, sizeof line);
+    assert_true(n < sizeof line);
+    if (t->len + n + 2 > t->cap) {
+        t->cap = (t->len + n + 2) * 2;
+        t->text = realloc(t->text, t->cap);
+        assert_non_null(t->text);
+    }
+    memcpy(t->text + t->len, line, n);
+    t->len += n;
+    t->text[t->len++] = '\n';
+    t->text[t->len] = 0;
+    t->n++;
+    t->rejects += d->action == SLATE_A_REJECT;
+}
+
+static inline int tu_record(void *ud, const slate_decision *d)
+{
+    tu_tr_add(ud, d);
+    return 0;
 }
 
 #endif
