@@ -28,21 +28,7 @@
 /* Compile `src`; on failure return NULL with the diagnostics in *diag. */
 static slate_program *try_compile(const char *src, char **diag)
 {
-    tu_capture c;
-    FILE *out = tu_open(&c);
-    fe_unit u;
-    int rc = fe_load_text(&u, "s.slate", src, strlen(src), out, 0);
-    uint8_t *img = NULL;
-    size_t len = 0;
-    if (rc == 0) rc = cg_compile(u.ast, &u.diag, &img, &len) ? 1 : 0;
-    *diag = tu_close(&c);
-    fe_release(&u);
-    if (rc) return NULL;
-    slate_program *p = NULL;
-    char *err = NULL;
-    if (slate_program_load(img, len, &p, &err) != SLATE_OK) fail_msg("load: %s", err);
-    free(img);
-    return p;
+    return tu_compile("s.slate", src, diag);
 }
 
 typedef struct run {

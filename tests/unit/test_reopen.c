@@ -24,17 +24,14 @@
 #include "slate.h"
 #include "slatec.h"
 #include "snapshot.h"
+#include "testutil.h"
 #include "timestamp.h"
 
 /* ---- a policy, an engine, events ------------------------------------------------ */
 
 static slate_program *compile(const char *src)
 {
-    slatec_opts o = SLATEC_OPTS_INIT;
-    slate_program *p = NULL;
-    if (slatec_compile(&o, "r.slate", src, strlen(src), &p, NULL, NULL) != SLATE_OK)
-        fail_msg("policy does not compile:\n%s", src);
-    return p;
+    return tu_compile_ok("r.slate", src);
 }
 
 /* "2025-03-10T10:00Z" or with seconds: UTC ms */

@@ -34,22 +34,7 @@
 
 static slate_program *compile(const char *src)
 {
-    tu_capture c;
-    FILE *out = tu_open(&c);
-    fe_unit u;
-    int rc = fe_load_text(&u, "s.slate", src, strlen(src), out, 0);
-    uint8_t *img = NULL;
-    size_t len = 0;
-    if (rc == 0) rc = cg_compile(u.ast, &u.diag, &img, &len) ? 1 : 0;
-    char *diag = tu_close(&c);
-    if (rc) fail_msg("policy does not compile:\n%s", diag);
-    free(diag);
-    fe_release(&u);
-    slate_program *p = NULL;
-    char *err = NULL;
-    if (slate_program_load(img, len, &p, &err) != SLATE_OK) fail_msg("load: %s", err);
-    free(img);
-    return p;
+    return tu_compile_ok("s.slate", src);
 }
 
 /* ---- time ------------------------------------------------------------------------ */

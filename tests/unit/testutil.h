@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "program.h"
+#include "slatec.h"
 
 /* Output caught in memory: tu_open() starts it and returns the stream to write
  * to; tu_close() closes the stream and returns the text written, NUL-terminated,
@@ -85,6 +86,32 @@ static inline void tu_golden(const char *path, const char *got)
         fail_msg("output differs from %s", path);
     }
     free(want);
+}
+
+/* A policy's source compiled, checked and loaded through the compile API
+ * (slatec.h), as `slate build` would: the program, or NULL with *diag (when not
+ * NULL; the caller frees it) holding the diagnostics printed. */
+static inline slate_program *tu_compile(const char *file, const char *src, char **diag)
+{
+    tu_capture c;
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = tu_open(&c);
+    slate_program *p = NULL;
+    int rc = slatec_compile(&o, file, src, strlen(src), &p, NULL, NULL);
+    char *text = tu_close(&c);
+    if (diag) *diag = text;
+    else free(text);
+    return rc == SLATE_OK ? p : NULL;
+}
+
+/* The same for a policy that must compile: the test fails with its diagnostics. */
+static inline slate_program *tu_compile_ok(const char *file, const char *src)
+{
+    char *diag = NULL;
+    slate_program *p = tu_compile(file, src, &diag);
+    if (!p) fail_msg("policy does not compile:\n%s", diag);
+    free(diag);
+    return p;
 }
 
 /* Decisions as JSON lines (slate_decision_json), appended to one growing text:
