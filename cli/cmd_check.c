@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "jsonstr.h"
 #include "slatec.h"
 #include "slate_version.h"
 
@@ -78,10 +79,29 @@ static const char *describe(const char *code)
     return code;
 }
 
+/* A JSON string of s, which may not be UTF-8 (a file name is any bytes, a
+ * message may quote the source): jansson refuses invalid UTF-8, and a refused
+ * string would drop the whole diagnostic, so it is read back through the one
+ * escaper, which writes U+FFFD for each bad sequence. */
+static json_t *jtext(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j) return j;
+    size_t n = strlen(s), room = n * JSTR_MAX_GROWTH + 3;
+    char *q = malloc(room);
+    if (!q) return NULL;
+    size_t k = jstr_escape(q + 1, room - 3, s, n);
+    q[0] = '"';
+    q[k + 1] = '"';
+    j = json_loadb(q, k + 2, JSON_DECODE_ANY, NULL);
+    free(q);
+    return j;
+}
+
 static json_t *hints_of(const slatec_diag *d)
 {
     json_t *h = json_array();
-    if (d->hint) json_array_append_new(h, json_string(d->hint));
+    if (d->hint) json_array_append_new(h, jtext(d->hint));
     return h;
 }
 
@@ -89,11 +109,11 @@ static void on_diag(void *arg, const slatec_diag *d)
 {
     sink *s = arg;
     if (s->format == FMT_JSON) {
-        json_t *o = json_pack("{s:s, s:i, s:i, s:{s:i, s:i}, s:s, s:o, s:s, s:o}", "file", d->file,
-                              "line", d->line, "column", d->col, "end", "line", d->end_line,
-                              "column", d->end_col, "severity", d->severity, "code",
-                              d->code ? json_string(d->code) : json_null(), "message", d->message,
-                              "hints", hints_of(d));
+        json_t *o = json_pack("{s:o, s:i, s:i, s:{s:i, s:i}, s:s, s:o, s:o, s:o}", "file",
+                              jtext(d->file), "line", d->line, "column", d->col, "end", "line",
+                              d->end_line, "column", d->end_col, "severity", d->severity, "code",
+                              d->code ? json_string(d->code) : json_null(), "message",
+                              jtext(d->message), "hints", hints_of(d));
         if (!o) return;
         char *text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
         if (text) printf("%s\n", text);
@@ -102,19 +122,24 @@ static void on_diag(void *arg, const slatec_diag *d)
         return;
     }
     /* SARIF: "error", "warning" or "note" are its levels too. */
-    json_t *msg = json_pack("{s:s}", "text", d->message);
+    json_t *msg = json_pack("{s:o}", "text", jtext(d->message));
     if (d->hint) {
         char *full = malloc(strlen(d->message) + strlen(d->hint) + 16);
         if (full) {
             sprintf(full, "%s (hint: %s)", d->message, d->hint);
-            json_object_set_new(msg, "text", json_string(full));
+            json_object_set_new(msg, "text", jtext(full));
             free(full);
         }
     }
     json_t *r = json_pack("{s:s, s:o}", "level", d->severity, "message", msg);
     if (d->code) json_object_set_new(r, "ruleId", json_string(d->code));
     /* An absolute path as a file: URI; a relative one is a relative reference. */
-    json_t *uri = d->file[0] == '/' ? json_sprintf("file://%s", d->file) : json_string(d->file);
+    json_t *uri = jtext(d->file);
+    if (uri && d->file[0] == '/') {
+        json_t *abs = json_sprintf("file://%s", json_string_value(uri));
+        json_decref(uri);
+        uri = abs;
+    }
     json_t *loc = json_pack("{s:{s:o}}", "artifactLocation", "uri", uri);
     if (d->line > 0) {
         json_t *region = json_pack("{s:i, s:i}", "startLine", d->line, "startColumn", d->col);

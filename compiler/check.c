@@ -150,20 +150,96 @@ static int ident_char(char ch)
            ch == '_';
 }
 
-/* Whole-word occurrences of `name` in the source. */
-static int occurrences(const diag_ctx *d, const char *name)
+/* One name that name errors quote, with how many of those errors name it and
+ * how often it occurs in the text as a whole word. */
+typedef struct name_count {
+    char *name;
+    int reported, occurs;
+} name_count;
+
+static int name_count_cmp(const void *a, const void *b)
 {
-    size_t n = strlen(name);
-    int count = 0;
-    if (!d->src || !n) return 0;
-    for (const char *p = d->src, *end = d->src + d->len; p + n <= end; p++)
-        if (!memcmp(p, name, n) && (p == d->src || !ident_char(p[-1])) &&
-            (p + n == end || !ident_char(p[n])))
-            count++;
-    return count;
+    return strcmp(((const name_count *)a)->name, ((const name_count *)b)->name);
 }
 
-static int kept_after_syntax_errors(const chk_ctx *c, const chk_pending *q)
+/* The entry for s[0..n) in the sorted table, or NULL. */
+static name_count *name_find(name_count *t, int nt, const char *s, size_t n)
+{
+    int lo = 0, hi = nt;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        int c = strncmp(t[mid].name, s, n);
+        if (!c && t[mid].name[n]) c = 1;
+        if (!c) return &t[mid];
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+
+/* Whole-word occurrences of every name of the table in the source, in one
+ * pass: a name made of identifier characters occurs exactly where a maximal
+ * run of them equals it.  Any other name is counted by a scan of its own. */
+static void count_occurrences(const diag_ctx *d, name_count *t, int nt)
+{
+    if (!d->src) return;
+    const char *src = d->src, *end = d->src + d->len;
+    for (const char *p = src; p < end;) {
+        if (!ident_char(*p)) {
+            p++;
+            continue;
+        }
+        const char *q = p;
+        while (q < end && ident_char(*q)) q++;
+        name_count *x = name_find(t, nt, p, (size_t)(q - p));
+        if (x) x->occurs++;
+        p = q;
+    }
+    for (int i = 0; i < nt; i++) {
+        size_t n = strlen(t[i].name), k = 0;
+        while (k < n && ident_char(t[i].name[k])) k++;
+        if (k == n) continue;
+        t[i].occurs = 0;
+        for (const char *p = src; p + n <= end; p++)
+            if (!memcmp(p, t[i].name, n) && (p == src || !ident_char(p[-1])) &&
+                (p + n == end || !ident_char(p[n])))
+                t[i].occurs++;
+    }
+}
+
+/* The names the errors quote, sorted, each once, with its counts: computed
+ * once for all the messages (per message it was quadratic in their number and
+ * linear in the text's length each time).  NULL with *nt 0 when there are none
+ * or memory ran out (then every name error is kept, as one with no count). */
+static name_count *name_table(const chk_ctx *c, int *nt)
+{
+    *nt = 0;
+    name_count *t = calloc((size_t)c->npending + 1, sizeof *t);
+    if (!t) return NULL;
+    int n = 0;
+    for (int i = 0; i < c->npending; i++) {
+        char name[128];
+        if (c->pending[i].level != DIAG_ERROR || !name_error(c->pending[i].msg, name, sizeof name))
+            continue;
+        if (!(t[n].name = strdup(name))) break;
+        t[n++].reported = 1;
+    }
+    if (n) qsort(t, (size_t)n, sizeof *t, name_count_cmp);
+    int u = 0;
+    for (int i = 0; i < n; i++) {
+        if (u && !strcmp(t[u - 1].name, t[i].name)) {
+            t[u - 1].reported++;
+            free(t[i].name);
+            continue;
+        }
+        t[u++] = t[i];
+    }
+    count_occurrences(c->d, t, u);
+    *nt = u;
+    return t;
+}
+
+static int kept_after_syntax_errors(const chk_pending *q, name_count *t, int nt)
 {
     /* Not durations and dates: one the scanner refused is 0 in the tree. */
     static const char *const about_what_parsed[] = {
@@ -173,15 +249,9 @@ static int kept_after_syntax_errors(const chk_ctx *c, const chk_pending *q)
     if (q->level != DIAG_ERROR) return 0;
     char name[128];
     if (name_error(q->msg, name, sizeof name)) {
-        int reported = 0;
-        for (int i = 0; i < c->npending; i++) {
-            char other[128];
-            const char *o = c->pending[i].level == DIAG_ERROR
-                                ? name_error(c->pending[i].msg, other, sizeof other)
-                                : NULL;
-            reported += o && !strcmp(o, name);
-        }
-        return occurrences(c->d, name) <= reported;
+        /* A name that occurs nowhere as a word is kept, as before: 0 <= reported. */
+        const name_count *x = name_find(t, nt, name, strlen(name));
+        return !x || x->occurs <= x->reported;
     }
     for (size_t i = 0; i < sizeof about_what_parsed / sizeof *about_what_parsed; i++)
         if (strstr(q->msg, about_what_parsed[i])) return 1;
@@ -192,8 +262,12 @@ void chk_flush(chk_ctx *c)
 {
     if (c->npending) qsort(c->pending, (size_t)c->npending, sizeof *c->pending, pending_cmp);
     /* Decide first: the decision reads the other messages. */
+    int nt = 0;
+    name_count *t = c->partial ? name_table(c, &nt) : NULL;
     for (int i = 0; i < c->npending; i++)
-        c->pending[i].keep = !c->partial || kept_after_syntax_errors(c, &c->pending[i]);
+        c->pending[i].keep = !c->partial || kept_after_syntax_errors(&c->pending[i], t, nt);
+    for (int i = 0; i < nt; i++) free(t[i].name);
+    free(t);
     for (int i = 0; i < c->npending; i++) {
         chk_pending *q = &c->pending[i];
         if (q->keep) diag_report_code(c->d, q->level, q->code, q->loc, q->hint, "%s", q->msg);

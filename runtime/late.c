@@ -95,8 +95,10 @@ static int reserve(slate_engine *e, size_t need)
         b->h = h;
         b->cap = cap;
     }
-    if (need <= b->memcap - b->used) return SLATE_OK;
-    if (b->live + need <= b->memcap / 2) {
+    /* b->mem is allocated even for an entry of no bytes: lb_insert does
+     * arithmetic on it, which is undefined on NULL. */
+    if (b->mem && need <= b->memcap - b->used) return SLATE_OK;
+    if (b->mem && b->live + need <= b->memcap / 2) {
         compact(b);
         return SLATE_OK;
     }

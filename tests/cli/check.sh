@@ -31,4 +31,26 @@ n=$(grep -c ': error: ' "$tmp/err")
 grep -q 'did you mean `vip`' "$tmp/err" || fail "hint for vpi"
 grep -q 'did you mean `business`' "$tmp/err" || grep -q 'bussiness' "$tmp/err" || fail "calendar name"
 grep -q 'did you mean `specialist`' "$tmp/err" || fail "hint for specalist"
+# Invalid UTF-8 in the file's name and in a quoted token: --format json and
+# sarif keep every diagnostic (U+FFFD for the bad bytes), as the text does.
+bad="$tmp/$(printf 'b\377d').slate"
+printf 'policy "p" version "1"\ncase { a\342\202: int }\n' >"$bad"
+n=$("$SLATE" check "$bad" 2>&1 | grep -c ': error: ')
+[ "$n" -ge 1 ] || fail "invalid UTF-8: no error in the text output"
+"$SLATE" check --format json "$bad" >"$tmp/json" 2>/dev/null
+[ "$(wc -l <"$tmp/json")" -eq "$n" ] || { cat "$tmp/json"; fail "invalid UTF-8: --format json lost diagnostics"; }
+python3 - "$tmp/json" "$n" <<'PY' || fail "invalid UTF-8: --format json"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert all(r["file"].endswith("b\ufffdd.slate") for r in rows), rows
+assert any("\ufffd" in r["message"] for r in rows), rows
+PY
+"$SLATE" check --format sarif "$bad" >"$tmp/sarif" 2>/dev/null
+python3 - "$tmp/sarif" "$n" <<'PY' || fail "invalid UTF-8: --format sarif"
+import json, sys
+res = json.load(open(sys.argv[1], encoding="utf-8"))["runs"][0]["results"]
+assert len(res) == int(sys.argv[2]), res
+for r in res:
+    assert r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("b\ufffdd.slate"), r
+PY
 exit 0

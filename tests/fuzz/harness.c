@@ -288,17 +288,38 @@ static const char events_policy[] =
     "on surveyed when score <= 2 { open review within 1 working day on business }\n"
     "on updated when not complex { set budget = 2h; emit touched(tier, score, level, agent, budget) }\n";
 
-static slate_program *events_prog;
+/* The snapshot target's second program: closed cases kept for `reopen`,
+ * calendars chosen by a field (`on business[region]`) with open dates. */
+static const char reopen_policy[] =
+    "policy \"fuzz-reopen\" version \"1\"\n"
+    "calendar business[americas] { zone \"America/New_York\" hours mon-fri 09:00-17:00\n"
+    "  closed 2025-12-24..2025-12-26 open 2025-12-27 10:00-12:00 }\n"
+    "calendar business[emea] { zone \"Europe/London\" hours mon-fri 09:00-12:00, 13:00-17:00\n"
+    "  open 2025-12-28 }\n"
+    "case { region: enum { americas, emea } priority: enum { low, high } }\n"
+    "events { returned }\n"
+    "clock response starts on opened stops on responded\n"
+    "clock resolution starts on opened stops on resolved pauses on paused resumes on resumed\n"
+    "sla high when priority == high { response within 1h on business[region];\n"
+    "  resolution within 1 working day on business[region] }\n"
+    "sla low { response within 4h on business[region]; resolution within 8h }\n"
+    "reopen on returned within 30d\n";
+
+static slate_program *events_prog, *reopen_prog;
+
+static const slate_program *compile_once(slate_program **slot, const char *src, size_t len)
+{
+    if (*slot) return *slot;
+    slatec_opts o = SLATEC_OPTS_INIT;
+    o.diag = stderr;
+    if (slatec_compile(&o, "fuzz.slate", src, len, slot, NULL, NULL) != SLATE_OK)
+        fz_fail("a fuzz target's policy does not compile");
+    return *slot;
+}
 
 static const slate_program *events_program(void)
 {
-    if (events_prog) return events_prog;
-    slatec_opts o = SLATEC_OPTS_INIT;
-    o.diag = stderr;
-    if (slatec_compile(&o, "fuzz.slate", events_policy, sizeof events_policy - 1, &events_prog, NULL,
-                       NULL) != SLATE_OK)
-        fz_fail("the events target's policy does not compile");
-    return events_prog;
+    return compile_once(&events_prog, events_policy, sizeof events_policy - 1);
 }
 
 /* The first byte picks --strict and the tolerance; the rest is the stream. */
@@ -378,12 +399,13 @@ static uint8_t *frame_body(const slate_program *p, const uint8_t *body, size_t n
 /* An engine a snapshot made: its own snapshot restores to the same bytes, and it
  * takes events, time (a push may be refused only for a jump past the snapshot's
  * limit) and a swap. */
-static void check_restored(const slate_program *p, slate_engine *e, uint64_t seed)
+static void check_restored(const slate_program *p, const slate_engine_opts *o, slate_engine *e,
+                           uint64_t seed)
 {
     void *img = NULL, *again = NULL;
     size_t len = 0, len2 = 0;
     if (slate_engine_snapshot(e, &img, &len)) fz_fail("snapshot of a restored engine failed");
-    slate_engine *n = slate_engine_new(p, NULL);
+    slate_engine *n = slate_engine_new(p, o);
     if (!n) fz_fail("slate_engine_new failed");
     if (slate_engine_restore(n, img, len))
         fz_fail("a restored engine's snapshot is refused: %s", slate_errmsg(n));
@@ -425,21 +447,27 @@ static void check_restored(const slate_program *p, slate_engine *e, uint64_t see
 }
 
 /* The first byte picks the form: odd, the rest is a whole snapshot as it is;
- * even, the rest is a body, framed as the events policy's (frame_body).  A
- * refusal must say why and leave the engine as it was. */
+ * even, the rest is a body, framed as the program's (frame_body).  Its bit 2
+ * gives the engine a tolerance of 5 minutes (so held events restore), bit 4
+ * picks the reopen policy instead of the events policy.  A refusal must say
+ * why and leave the engine as it was. */
 int fz_snapshot(const uint8_t *data, size_t size)
 {
-    const slate_program *p = events_program();
-    int whole = size && (data[0] & 1);
+    unsigned mode = size ? data[0] : 0;
+    const slate_program *p = mode & 4 ? compile_once(&reopen_prog, reopen_policy, sizeof reopen_policy - 1)
+                                      : events_program();
+    slate_engine_opts o = SLATE_ENGINE_OPTS_INIT;
+    o.tolerance_ms = mode & 2 ? 300000 : 0;
+    int whole = mode & 1;
     if (size) data++, size--;
     size_t len = size;
     uint8_t *b = whole ? NULL : frame_body(p, data, size, &len);
     const uint8_t *snap = whole ? data : b;
-    slate_engine *e = slate_engine_new(p, NULL);
+    slate_engine *e = slate_engine_new(p, &o);
     if (!e) fz_fail("slate_engine_new failed");
     int rc = slate_engine_restore(e, snap, len);
     if (rc == SLATE_OK) {
-        check_restored(p, e, seed_of(data, size));
+        check_restored(p, &o, e, seed_of(data, size));
     } else {
         if (rc != SLATE_ERROR) fz_fail("restore returned %d: %s", rc, slate_errmsg(e));
         if (strlen(slate_errmsg(e)) < 10) fz_fail("refused without a message");
@@ -509,5 +537,6 @@ int fz_fmt(const uint8_t *data, size_t size)
 void fz_teardown(void)
 {
     slate_program_free(events_prog);
-    events_prog = NULL;
+    slate_program_free(reopen_prog);
+    events_prog = reopen_prog = NULL;
 }

@@ -14,7 +14,8 @@
  *   logread   changes to a small decision log -> replay, report, explain, diff:
  *             a changed log is refused, an unchanged one passes (logread.c)
  *   snapshot  engine snapshot bytes -> slate_engine_restore -> engine, on the
- *             events target's policy
+ *             events target's policy or one with `reopen` and calendars per
+ *             region, with or without a tolerance (the first byte picks)
  *
  * Inputs are treated as untrusted bytes: nothing here assumes NUL termination.
  */

@@ -7,7 +7,7 @@
 # live on in FUZZ_DIR/corpus/TARGET between runs, so each run starts where the
 # last one stopped.  Seeds: the policies and test policies (frontend, fmt), their
 # compiled images (load), generated and hand-written event streams (events),
-# snapshot bodies of the events policy's engine (snapshot).
+# snapshots of engines of the events and reopen policies (snapshot).
 # Crashes, leaks and timeouts (an input taking over FUZZ_TIMEOUT seconds, default
 # 1) are written to FUZZ_DIR/crashes/TARGET/; minimise one with
 #   FUZZ_DIR/fuzz_TARGET -minimize_crash=1 -runs=10000 FILE
@@ -44,6 +44,9 @@ seed() {
                 > "$c/seed-gen$s.jsonl" 2>/dev/null || true
         done ;;
     esac
+    # the findings and coverage corpus test_fuzz_regress replays
+    [ -d "tests/fuzz/regress/$t" ] && cp tests/fuzz/regress/"$t"/* "$c/" 2>/dev/null
+    return 0
 }
 
 run_one() {
