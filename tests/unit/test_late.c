@@ -43,20 +43,6 @@
 
 typedef tu_transcript transcript;
 
-static void assert_same(const transcript *want, const transcript *got, const char *what)
-{
-    if (want->len == got->len && memcmp(want->text, got->text, want->len) == 0) return;
-    size_t i = 0, line = 1, start = 0;
-    while (i < want->len && i < got->len && want->text[i] == got->text[i]) {
-        if (want->text[i] == '\n') line++, start = i + 1;
-        i++;
-    }
-    const char *we = memchr(want->text + start, '\n', want->len - start);
-    const char *ge = memchr(got->text + start, '\n', got->len - start);
-    fail_msg("%s: decision %zu differs (of %llu)\nwant %.*s\ngot  %.*s", what, line,
-             (unsigned long long)want->n, we ? (int)(we - want->text - (long)start) : 0,
-             want->text + start, ge ? (int)(ge - got->text - (long)start) : 0, got->text + start);
-}
 
 /* ---- random streams --------------------------------------------------------------- */
 
@@ -317,12 +303,12 @@ static void check(const slate_program *p, const slate_event *ev, size_t n, int64
     char what[96];
     snprintf(what, sizeof what, "seed %llu, tolerance %llds", (unsigned long long)seed,
              (long long)(tol / 1000));
-    assert_same(&want.tr, &got.tr, what);
+    tu_assert_same(&want.tr, &got.tr, what);
     if (every) {
         run(p, ev, order, n, tol, every, &cutrun);
         snprintf(what, sizeof what, "seed %llu, tolerance %llds, cut every %zu",
                  (unsigned long long)seed, (long long)(tol / 1000), every);
-        assert_same(&want.tr, &cutrun.tr, what);
+        tu_assert_same(&want.tr, &cutrun.tr, what);
         free(cutrun.tr.text);
     }
     *late += inversions(ev, order, n);
@@ -623,7 +609,7 @@ static void test_out_of_memory_keeps_events_held(void **state)
         slate_engine_free(e);
     }
     assert_true(want.n >= 4);
-    assert_same(&want, &got, "out of memory, then retried");
+    tu_assert_same(&want, &got, "out of memory, then retried");
     free(want.text);
     free(got.text);
     free(agent);

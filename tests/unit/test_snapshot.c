@@ -125,21 +125,6 @@ static int teardown(void **state)
 
 typedef tu_transcript transcript;
 
-/* The first line where two transcripts differ, for the failure message. */
-static void assert_same(const transcript *want, const transcript *got, const char *what)
-{
-    if (want->len == got->len && memcmp(want->text, got->text, want->len) == 0) return;
-    size_t i = 0, line = 1, start = 0;
-    while (i < want->len && i < got->len && want->text[i] == got->text[i]) {
-        if (want->text[i] == '\n') line++, start = i + 1;
-        i++;
-    }
-    const char *we = memchr(want->text + start, '\n', want->len - start);
-    const char *ge = memchr(got->text + start, '\n', got->len - start);
-    fail_msg("%s: decision %zu differs (of %llu)\nwant %.*s\ngot  %.*s", what, line,
-             (unsigned long long)want->n, we ? (int)(we - want->text - (long)start) : 0,
-             want->text + start, ge ? (int)(ge - got->text - (long)start) : 0, got->text + start);
-}
 
 /* ---- one run over the stream ------------------------------------------------------ */
 
@@ -306,7 +291,7 @@ static void equivalence(size_t k, int swaps, int strict)
     char what[64];
     snprintf(what, sizeof what, "cut every %zu events%s%s", k, swaps ? ", swaps" : "",
              strict ? ", strict" : "");
-    assert_same(&want.tr, &got.tr, what);
+    tu_assert_same(&want.tr, &got.tr, what);
     if (swaps) { /* some cut fell where what a swap carries lives */
         assert_true(got.carried_max > 0);
         assert_true(got.breaches_max > 0);
@@ -413,7 +398,7 @@ static void test_shuffled_within_tolerance_with_cuts(void **state)
     }
     assert_true(late > 1000 && held > 10);
     assert_true(want.tr.n > 30000);
-    assert_same(&want.tr, &got.tr, "shuffled within the tolerance, cut every 61 events");
+    tu_assert_same(&want.tr, &got.tr, "shuffled within the tolerance, cut every 61 events");
     fprintf(stderr, "  shuffled: %zu events out of order, up to %zu held, %zu restores, %llu "
                     "decisions as sorted\n", late, held, got.restores,
             (unsigned long long)got.tr.n);
@@ -516,7 +501,7 @@ static void test_empty_engine_round_trips(void **state)
             assert_int_equal(slate_engine_push(n, fx.ea[seq], tu_record, &t2), SLATE_OK);
         }
     assert_true(t1.n > 100);
-    assert_same(&t1, &t2, "after an empty snapshot");
+    tu_assert_same(&t1, &t2, "after an empty snapshot");
     free(t1.text);
     free(t2.text);
     slate_free(img);

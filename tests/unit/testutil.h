@@ -148,4 +148,22 @@ static inline int tu_record(void *ud, const slate_decision *d)
     return 0;
 }
 
+/* Fail, naming the first line where two transcripts differ, unless they are the
+ * same bytes. */
+static inline void tu_assert_same(const tu_transcript *want, const tu_transcript *got,
+                                  const char *what)
+{
+    if (want->len == got->len && memcmp(want->text, got->text, want->len) == 0) return;
+    size_t i = 0, line = 1, start = 0;
+    while (i < want->len && i < got->len && want->text[i] == got->text[i]) {
+        if (want->text[i] == '\n') line++, start = i + 1;
+        i++;
+    }
+    const char *we = memchr(want->text + start, '\n', want->len - start);
+    const char *ge = memchr(got->text + start, '\n', got->len - start);
+    fail_msg("%s: decision %zu differs (of %llu)\nwant %.*s\ngot  %.*s", what, line,
+             (unsigned long long)want->n, we ? (int)(we - want->text - (long)start) : 0,
+             want->text + start, ge ? (int)(ge - got->text - (long)start) : 0, got->text + start);
+}
+
 #endif
