@@ -47,19 +47,8 @@ for w in w1 w2 w3; do
     serve_start $w "$POLICY" --nats "$NATS_URL" --replicas 3 --no-ticks --log-time --checkpoint-every 1000 \
         --metrics 127.0.0.1:"${MPORT[$w]}"
 done
-owned() {
-    serve_metrics "${MPORT[$1]}" 2>/dev/null |
-        sed -n 's/^slate_partition_owned{partition="\([0-9]*\)"} 1$/\1/p'
-}
-# shared: 8 partitions, at most ceil(8/3) = 3 each
-deadline=$((SECONDS + 60))
-while :; do
-    a=$(owned w1 | wc -l) b=$(owned w2 | wc -l) c=$(owned w3 | wc -l)
-    [ $((a + b + c)) -eq 8 ] && [ "$a" -le 3 ] && [ "$b" -le 3 ] && [ "$c" -le 3 ] &&
-        [ "$a" -ge 2 ] && [ "$b" -ge 2 ] && [ "$c" -ge 2 ] && break
-    [ $SECONDS -lt $deadline ] || fail "not shared in 60 s: $a $b $c"
-    sleep 0.2
-done
+serve_wait_shared 60 "${MPORT[w1]}" "${MPORT[w2]}" "${MPORT[w3]}" ||
+    fail "not shared in 60 s: ${SHARED[*]}"
 
 pub "$tmp/part0.jsonl" || fail "publish 0"
 victim=w3
@@ -68,7 +57,7 @@ until serve_metrics "${MPORT[$victim]}" | grep -Eq '^slate_events_consumed_total
     [ $SECONDS -lt $deadline ] || fail "the victim consumed nothing"
     sleep 0.1
 done
-owned $victim >"$tmp/victim.parts"
+serve_owned "${MPORT[$victim]}" >"$tmp/victim.parts"
 pub "$tmp/part1.jsonl" &
 pubpid=$!
 sleep 0.3

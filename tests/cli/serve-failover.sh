@@ -31,24 +31,13 @@ for w in w1 w2 w3; do
     MPORT[$w]=$(nats_free_port)
     serve_start $w "$POLICY" --nats "$NATS_URL" --no-ticks --log-time --checkpoint-every 1000 --metrics 127.0.0.1:"${MPORT[$w]}"
 done
-owned() { # owned W: the partitions W runs now, one per line
-    serve_metrics "${MPORT[$1]}" 2>/dev/null |
-        sed -n 's/^slate_partition_owned{partition="\([0-9]*\)"} 1$/\1/p'
-}
-# shared: 8 partitions, at most ceil(8/3) = 3 each
-deadline=$((SECONDS + 30))
-while :; do
-    a=$(owned w1 | wc -l) b=$(owned w2 | wc -l) c=$(owned w3 | wc -l)
-    [ $((a + b + c)) -eq 8 ] && [ "$a" -le 3 ] && [ "$b" -le 3 ] && [ "$c" -le 3 ] &&
-        [ "$a" -ge 2 ] && [ "$b" -ge 2 ] && [ "$c" -ge 2 ] && break
-    [ $SECONDS -lt $deadline ] || fail "not shared in 30 s: $a $b $c"
-    sleep 0.2
-done
-echo "serve-failover.sh: shared $a/$b/$c"
+serve_wait_shared 30 "${MPORT[w1]}" "${MPORT[w2]}" "${MPORT[w3]}" ||
+    fail "not shared in 30 s: ${SHARED[*]}"
+echo "serve-failover.sh: shared ${SHARED[0]}/${SHARED[1]}/${SHARED[2]}"
 
 "$SLATE" publish -q --partitions 8 --nats "$NATS_URL" "$tmp/part0.jsonl" || fail "publish 0"
 victim=w2
-owned $victim >"$tmp/victim.parts"
+serve_owned "${MPORT[$victim]}" >"$tmp/victim.parts"
 # mid-stream: the victim has consumed events, and more are arriving
 deadline=$((SECONDS + 30))
 until serve_metrics "${MPORT[$victim]}" | grep -Eq '^slate_events_consumed_total\{partition="[0-9]+"\} [1-9]'; do

@@ -17,6 +17,10 @@
 #   serve_consumers [I]        print "p last_seq ack_floor ack_pending redelivered"
 #                              for SERVE_NPARTS (default 8) partitions
 #   serve_metrics PORT         print a worker's /metrics page
+#   serve_owned PORT           the partitions the worker on PORT runs now, one a line
+#   serve_wait_shared S P1 P2 P3  wait up to S seconds until the workers on ports
+#                              P1..P3 share the 8 partitions, 2 or 3 each; the
+#                              counts at the last look in SHARED (an array)
 #   serve_wait_log NAME REGEX S  wait up to S seconds for a line of NAME's stderr
 #   now_ms                     wall-clock milliseconds
 #   serve_fail TEST MSG...     print the servers' and workers' log tails, then
@@ -102,4 +106,22 @@ serve_wait_log() {
         sleep 0.1
     done
     return 1
+}
+
+serve_owned() {
+    serve_metrics "$1" 2>/dev/null |
+        sed -n 's/^slate_partition_owned{partition="\([0-9]*\)"} 1$/\1/p'
+}
+
+serve_wait_shared() { # 8 partitions, at most ceil(8/3) = 3 each
+    local deadline=$((SECONDS + $1)) a b c
+    shift
+    while :; do
+        a=$(serve_owned "$1" | wc -l) b=$(serve_owned "$2" | wc -l) c=$(serve_owned "$3" | wc -l)
+        SHARED=("$a" "$b" "$c")
+        [ $((a + b + c)) -eq 8 ] && [ "$a" -le 3 ] && [ "$b" -le 3 ] && [ "$c" -le 3 ] &&
+            [ "$a" -ge 2 ] && [ "$b" -ge 2 ] && [ "$c" -ge 2 ] && return 0
+        [ $SECONDS -lt $deadline ] || return 1
+        sleep 0.2
+    done
 }
