@@ -99,6 +99,12 @@ typedef struct sjs_conn sjs_conn;
 sjs_status sjs_connect(const sjs_opts *opts, sjs_conn **out, sjs_err *err);
 void sjs_close(sjs_conn *c);
 
+/* How many times the connection has been made again since sjs_connect.  A
+ * subscription made before a reconnection may have lost what the server held
+ * for it (a pull request, messages in flight): a caller compares the count
+ * and binds again. */
+uint64_t sjs_reconnects(const sjs_conn *c);
+
 /* The URL of the server currently connected to, into buf ("" when none). */
 void sjs_connected_url(sjs_conn *c, char *buf, size_t n);
 

@@ -143,6 +143,7 @@ static void on_reconnected(natsConnection *nc, void *ud)
     conn_full *f = ud;
     char url[256] = "";
     natsConnection_GetConnectedUrl(nc, url, sizeof url);
+    atomic_fetch_add(&f->pub.reconnects, 1);
     pthread_mutex_lock(&f->mu);
     if (!f->closing && f->pub.log)
         fprintf(f->pub.log, "%s: reconnected to NATS at %s\n", f->pub.who, url);
@@ -299,6 +300,11 @@ void sjs_close(sjs_conn *c)
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
     free(f);
+}
+
+uint64_t sjs_reconnects(const sjs_conn *c)
+{
+    return atomic_load(&((sjs_conn *)c)->reconnects);
 }
 
 void sjs_connected_url(sjs_conn *c, char *buf, size_t n)

@@ -7,6 +7,7 @@
 #define SLATE_JS_INT_H
 
 #include <nats/nats.h>
+#include <stdatomic.h>
 
 #include "js.h"
 
@@ -17,6 +18,7 @@ struct sjs_conn {
     int64_t attempt_ms;   /* one request's wait: min(request_ms, 5 s) */
     FILE *log;
     char who[64];
+    atomic_uint_fast64_t reconnects; /* counted on libnats's thread */
 };
 
 /* Set *err (if not NULL) to the formatted message and return s. */

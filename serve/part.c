@@ -271,7 +271,10 @@ static void apply(part *pt, const sjs_msg *m)
     pt->applied = m->seq;
     pt->since_ckpt++;
     atomic_store(&pt->now, slate_engine_now(pt->r.eng));
-    atomic_store(&pt->m->open_cases, slate_engine_open_cases(pt->r.eng)); /* ticks look */
+    /* the ticks look: a partition needs them while a case is open or an event
+     * is held back by the tolerance (only a tick past it releases it) */
+    atomic_store(&pt->m->open_cases, slate_engine_open_cases(pt->r.eng));
+    atomic_store(&pt->m->held, slate_engine_buffered(pt->r.eng));
     atomic_store(&pt->m->applied, m->seq);
     atomic_fetch_add(pt->publishing ? &pt->m->consumed : &pt->m->replayed, 1);
 }
@@ -455,6 +458,7 @@ static int takeover(part *pt)
     /* for the ticks: a restored engine may have applied nothing here */
     atomic_store(&pt->now, slate_engine_now(pt->r.eng));
     atomic_store(&pt->m->open_cases, slate_engine_open_cases(pt->r.eng));
+    atomic_store(&pt->m->held, slate_engine_buffered(pt->r.eng));
     atomic_store(&pt->live, 1);
     return 0;
 }
@@ -499,13 +503,32 @@ static void maybe_marker(part *pt)
  * after the last one applied, the consumer is not delivering them (a pull
  * subscription that did not recover from a server's restart has been seen to
  * go quiet): apply them from the stream itself, and bind to the durable again.
- * Their deliveries, when they come, are acknowledged as done. */
+ * Their deliveries, when they come, are acknowledged as done.  Each way this
+ * check can fail is said once, so that a partition that stops deciding is
+ * never silent about why. */
 static void probe(part *pt)
 {
     worker *w = pt->w;
     sjs_stream_state st;
-    if (sjs_stream_state_of(w->c, pt->ev_stream, &st, NULL) != SJS_OK) return;
-    if (st.last_seq <= pt->applied) return;
+    sjs_err e;
+    if (sjs_stream_state_of(w->c, pt->ev_stream, &st, &e) != SJS_OK) {
+        if (!pt->probe_said++)
+            wk_log(w, "partition %u: cannot check the stream for undelivered messages: %s; "
+                   "retrying", pt->p, e.msg);
+        return;
+    }
+    if (pt->probe_said) wk_log(w, "partition %u: the stream answers again", pt->p);
+    pt->probe_said = 0;
+    if (st.last_seq < pt->applied) {
+        if (!pt->behind_said++)
+            wk_log(w, "partition %u: the stream ends at sequence %" PRIu64 ", before sequence %"
+                   PRIu64 " applied here: the server lost messages it had acknowledged; "
+                   "messages stored again under those sequences are passed over",
+                   pt->p, st.last_seq, pt->applied);
+        return;
+    }
+    pt->behind_said = 0;
+    if (st.last_seq == pt->applied) return;
     wk_log(w, "partition %u: the consumer delivers nothing while the stream holds up to "
            "sequence %" PRIu64 " (applied: %" PRIu64 "); reading the stream and binding again",
            pt->p, st.last_seq, pt->applied);
@@ -519,7 +542,11 @@ static int bind_consumer(part *pt, int *said)
 {
     sjs_consumer_opts co = consumer_opts(pt);
     sjs_err e;
-    if (sjs_consumer_open(pt->w->c, pt->ev_stream, &co, &pt->k, &e) == SJS_OK) return 0;
+    if (sjs_consumer_open(pt->w->c, pt->ev_stream, &co, &pt->k, &e) == SJS_OK) {
+        if (*said) wk_log(pt->w, "partition %u: bound to its consumer again", pt->p);
+        *said = 0;
+        return 0;
+    }
     if (!(*said)++) wk_log(pt->w, "partition %u: consumer: %s; retrying", pt->p, e.msg);
     return -1;
 }
@@ -529,8 +556,18 @@ static void consume(part *pt)
     worker *w = pt->w;
     int64_t backoff = 250, last_probe = wk_mono_ms();
     int fetch_outage = 0, bind_said = 0;
+    uint64_t reconnects = sjs_reconnects(w->c);
     while (!atomic_load(&pt->stop) && !atomic_load(&w->stopping)) {
         maybe_marker(pt);
+        if (sjs_reconnects(w->c) != reconnects) {
+            /* what the server held for the subscription may be gone with the
+             * old connection: bind again, and look at the stream at the next
+             * quiet fetch rather than PROBE_MS later */
+            reconnects = sjs_reconnects(w->c);
+            sjs_consumer_close(pt->k);
+            pt->k = NULL;
+            last_probe = wk_mono_ms() - PROBE_MS;
+        }
         if (!pt->k && bind_consumer(pt, &bind_said)) {
             wk_nap(w, &pt->stop, 1000);
             continue;

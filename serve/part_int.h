@@ -58,6 +58,8 @@ struct part {
     int64_t ckpt_mono;      /* monotonic ms of the last checkpoint (or of the start) */
     char marker[65];        /* hash of a policy marker sent and not yet seen back */
     int outage;             /* an outage was reported and is not over */
+    int probe_said;         /* the stream's state could not be had; said once */
+    int behind_said;        /* the stream ends before what was applied; said once */
 };
 
 /* ---- part_ckpt.c: the checkpoint pair --------------------------------------------- */

@@ -51,6 +51,7 @@ typedef struct wk_pmetrics {
     atomic_uint_least64_t breaches;   /* of those, `breach` */
     atomic_uint_least64_t lag;        /* messages not yet delivered */
     atomic_uint_least64_t open_cases;
+    atomic_uint_least64_t held;       /* events held back by the tolerance */
     atomic_uint_least64_t applied;    /* last stream sequence applied */
     atomic_int_least64_t ckpt_ms;     /* wall ms of the last checkpoint, 0: none */
     atomic_uint_least64_t rejects[WK_R__COUNT];

@@ -331,8 +331,9 @@ static void reap(ctl *c)
     }
 }
 
-/* One tick per live partition with open cases whose time is behind now minus
- * the tolerance (a partition with nothing open has nothing to fire). */
+/* One tick per live partition with open cases or held events whose time is
+ * behind now minus the tolerance (a partition with nothing open and nothing
+ * held has nothing to fire or release). */
 static void publish_ticks(ctl *c)
 {
     worker *w = c->w;
@@ -345,7 +346,8 @@ static void publish_ticks(ctl *c)
         part *pt = w->parts[p];
         if (!pt || c->giving_up[p] || !part_live(pt, &now)) continue;
         if (now != INT64_MIN && at <= now) continue;
-        if (atomic_load(&w->pm[p].open_cases) == 0) continue;
+        if (atomic_load(&w->pm[p].open_cases) == 0 && atomic_load(&w->pm[p].held) == 0)
+            continue;
         char subject[48], id[64], ms[24], body[96];
         sjs_subject(SJS_EVENTS, p, subject, sizeof subject);
         snprintf(id, sizeof id, "tick-%u-%" PRId64, p, at);

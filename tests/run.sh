@@ -32,7 +32,7 @@ for s in tests/cli/*.sh; do
         passed=$((passed + 1)); printf '%-40s ok\n' "$s"
     else
         failed=$((failed + 1)); broken+=("$s"); printf '%s\n%-40s FAILED\n' "$out" "$s"
-        why+=("--- why $s failed (its last lines):"$'\n'"$(printf '%s\n' "$out" | tail -12)")
+        why+=("--- why $s failed (its last lines):"$'\n'"$(printf '%s\n' "$out" | tail -30)")
     fi
 done
 

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# serve-live.sh - `slate serve` with the wall clock (ticks on), one nats-server:
+# serve-live.sh - `slate serve` with the wall clock (ticks on), one nats-server,
+# workers with a 2 s tolerance: an event is stamped before `slate publish`
+# starts, and a tick (now minus the tolerance) stored between its stamp and its
+# arrival would make it late (docs/deploy.md, "Breach latency"); the tolerance
+# covers that delivery delay, as the docs tell operators to do.
 #   1. live timer: a case opened now under a 2 s response target, and nothing
-#      after it, gets its breach published within one tick (1 s) of the deadline
-#      (plus 1 s for a busy machine), moved by the worker's recorded ticks;
+#      after it, gets its breach published within the tolerance plus one tick
+#      (1 s) of the deadline (plus 1 s for a busy machine), moved by the
+#      worker's recorded ticks;
 #   2. SIGHUP with a policy that does not compile: refused, the error on stderr,
 #      the old policy keeps deciding;
 #   3. SIGHUP with a good policy (a 4 s target): every open case gets an `sla`
@@ -24,6 +29,7 @@ command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 not found"; exit 0; 
 . tests/cli/lib/nats.sh
 . tests/cli/lib/serve.sh
 tmp=$SERVE_DIR
+SERVE_NPARTS=2
 fail() { serve_fail serve-live.sh "$@"; }
 
 policy() { # policy TARGET: the live policy with that response target
@@ -65,13 +71,14 @@ opened() { # opened CASE: publish an `opened` event at the wall clock's now
     "$SLATE" publish -q --partitions 2 --nats "$NATS_URL" "$tmp/one.jsonl"
 }
 
-serve_start w1 "$tmp/live.slate" --nats "$NATS_URL" --partitions 2
+TOL_MS=2000
+serve_start w1 "$tmp/live.slate" --nats "$NATS_URL" --partitions 2 --tolerance 2s
 serve_wait_log w1 "partition 1: taken" 20 || fail "worker did not start"
 
 # 1. the live timer
 opened A || fail "publish A"
 wait_for 15 'd.get("case") == "A" and d["action"] == "breach"' || fail "no breach for A in 15 s"
-python3 - "$tmp/arch.jsonl" <<'PY' || fail "breach late"
+python3 - "$tmp/arch.jsonl" "$TOL_MS" <<'PY' || fail "breach late"
 import json, sys
 from datetime import datetime
 def ms(s): return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp() * 1000
@@ -82,9 +89,10 @@ for line in open(sys.argv[1]):
     if d.get("case") == "A" and d["action"] == "breach":
         stored = ms(w["stored"]); at = ms(d["at"])
 late = stored - deadline
+tol = int(sys.argv[2])
 print("serve-live.sh: 2 s target: breach at the deadline (%+d ms), published %d ms after it "
-      "(bound: 1 tick + 1 s for a busy machine)" % (at - deadline, late))
-sys.exit(0 if at == deadline and 0 <= late <= 2000 else 1)
+      "(bound: the %d ms tolerance + 1 tick + 1 s for a busy machine)" % (at - deadline, late, tol))
+sys.exit(0 if at == deadline and tol <= late <= tol + 2000 else 1)
 PY
 
 # 2. a reload that does not compile: refused, the old policy goes on
@@ -130,12 +138,13 @@ serve_term w1 40 || fail "SIGTERM: exit $?"
 serve_acked 2 || fail "unacknowledged after the drain: $(serve_consumers)"
 archive || fail "archive"
 cp "$tmp/arch.jsonl" "$tmp/arch1.jsonl"
+! grep '"action":"reject"' "$tmp/arch1.jsonl" || fail "an event was rejected (above)"
 
 # 6. rebuilt from the streams (ticks, marker): nothing new published
 command -v valgrind >/dev/null 2>&1 && ! ldd "$SLATE" 2>/dev/null | grep -q libasan &&
     SERVE_WRAP=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible
                 --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99)
-serve_start w2 "$tmp/live.slate" --nats "$NATS_URL" --partitions 2
+serve_start w2 "$tmp/live.slate" --nats "$NATS_URL" --partitions 2 --tolerance 2s
 for p in 0 1; do
     serve_wait_log w2 "partition $p: taken: [0-9]+ events rebuilt( after a checkpoint)?, [0-9]+ caught up" 60 ||
         fail "w2 did not take partition $p"

@@ -23,9 +23,11 @@
 #                              counts at the last look in SHARED (an array)
 #   serve_wait_log NAME REGEX S  wait up to S seconds for a line of NAME's stderr
 #   now_ms                     wall-clock milliseconds
-#   serve_fail TEST MSG...     print the servers' and workers' log tails, then
-#                              "TEST: MSG" last (a log cut to its tail says why),
-#                              keep the files under $SLATE_KEEP when set; exit 1
+#   serve_fail TEST MSG...     print the servers' and workers' log tails, where
+#                              each live worker's threads are (gdb, when there),
+#                              the consumers, then "TEST: MSG" last (a log cut to
+#                              its tail says why); keep the files under
+#                              $SLATE_KEEP when set; exit 1
 
 SERVE_DIR=${SERVE_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/slate-serve.XXXXXX")}
 declare -A SERVE_PID=()
@@ -42,6 +44,22 @@ nats_on_exit _serve_cleanup
 
 now_ms() { date +%s%3N; }
 
+# One line per thread of each live worker: its innermost frames of slate's own
+# code and libnats's, so that a worker that stopped deciding shows where.
+_serve_stacks() {
+    command -v gdb >/dev/null 2>&1 || return 0
+    local n
+    for n in "${!SERVE_PID[@]}"; do
+        kill -0 "${SERVE_PID[$n]}" 2>/dev/null || continue
+        echo "--- threads of $n"
+        timeout 30 gdb -p "${SERVE_PID[$n]}" -batch -ex "thread apply all bt 16" 2>/dev/null |
+            awk '/^Thread /{if (l) print l; l="thread"; next}
+                 /^#[0-9]/{for (i = 1; i <= NF; i++) if ($i == "in") {f = $(i + 1); break}
+                           if (f ~ /^(sjs_|part|consume|probe|flush|read_through|serve|wk_|natsSub|natsConn|_fetch|js_|nats_)/) l = l " " f}
+                 END{if (l) print l}' | sort | uniq -c
+    done
+}
+
 serve_fail() {
     local t=$1 f
     shift
@@ -50,6 +68,9 @@ serve_fail() {
     for f in "$SERVE_DIR"/*.err; do
         [ -f "$f" ] && { echo "--- $f"; tail -15 "$f"; } >&2
     done
+    _serve_stacks >&2
+    { echo "--- consumers (p last_seq ack_floor ack_pending redelivered)"
+      serve_consumers 2>&1 | head -9; } >&2
     echo "$t: $*" >&2
     exit 1
 }
