@@ -608,8 +608,25 @@ static void consume(part *pt)
             if (ok && broken(pt)) ok = 0;
         }
         if (ok) ok = flush(pt) == 0;
-        if (ok)
-            for (int i = 0; i < b.count; i++) sjs_ack_msg(&b.msgs[i], NULL);
+        if (ok) {
+            /* Draining: the batch's last ack waits for the server's answer.  A
+             * consumer handles its acks in order, so when that one is answered
+             * every earlier one has been handled: the drain's "every event
+             * processed is acknowledged" is then the server's word, not ours. */
+            int sync_last = atomic_load(&w->stopping);
+            for (int i = 0; i < b.count; i++) {
+                if (!(sync_last && i == b.count - 1)) {
+                    sjs_ack_msg(&b.msgs[i], NULL);
+                    continue;
+                }
+                sjs_err ae;
+                if (sjs_ack_sync(&b.msgs[i], &ae) != SJS_OK) {
+                    wk_log(w, "partition %u: %s; its events are done again by the next owner",
+                           pt->p, ae.msg);
+                    atomic_store(&pt->failed, 1); /* the drain then says so */
+                }
+            }
+        }
         atomic_store(&pt->m->lag, b.msgs[b.count - 1].pending);
         sjs_batch_free(&b);
         if (!ok) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # serve-live.sh - `slate serve` with the wall clock (ticks on), one nats-server,
-# workers with a 2 s tolerance: an event is stamped before `slate publish`
+# workers with a 1 s tolerance: an event is stamped before `slate publish`
 # starts, and a tick (now minus the tolerance) stored between its stamp and its
 # arrival would make it late (docs/deploy.md, "Breach latency"); the tolerance
 # covers that delivery delay, as the docs tell operators to do.
@@ -71,8 +71,8 @@ opened() { # opened CASE: publish an `opened` event at the wall clock's now
     "$SLATE" publish -q --partitions 2 --nats "$NATS_URL" "$tmp/one.jsonl"
 }
 
-TOL_MS=2000
-serve_start w1 "$tmp/live.slate" --nats "$NATS_URL" --partitions 2 --tolerance 2s
+TOL_MS=1000
+serve_start w1 "$tmp/live.slate" --nats "$NATS_URL" --partitions 2 --tolerance 1s
 serve_wait_log w1 "partition 1: taken" 20 || fail "worker did not start"
 
 # 1. the live timer
@@ -144,7 +144,7 @@ cp "$tmp/arch.jsonl" "$tmp/arch1.jsonl"
 command -v valgrind >/dev/null 2>&1 && ! ldd "$SLATE" 2>/dev/null | grep -q libasan &&
     SERVE_WRAP=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible
                 --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99)
-serve_start w2 "$tmp/live.slate" --nats "$NATS_URL" --partitions 2 --tolerance 2s
+serve_start w2 "$tmp/live.slate" --nats "$NATS_URL" --partitions 2 --tolerance 1s
 for p in 0 1; do
     serve_wait_log w2 "partition $p: taken: [0-9]+ events rebuilt( after a checkpoint)?, [0-9]+ caught up" 60 ||
         fail "w2 did not take partition $p"
