@@ -147,4 +147,9 @@ grep -q "partition 0: .*the workers' --tolerance and --strict must be given" "$t
 st=$?
 [ $st -eq 3 ] || fail "existing file: exit $st: $(cat "$tmp/exists.err")"
 "$SLATE" replay -q "$tmp/audit.db" || fail "the existing log was changed"
+# usage errors: exit 2
+"$SLATE" archive --log "$tmp/u.db" --jsonl - 2>/dev/null
+[ $? -eq 2 ] || fail "--log with --jsonl: not a usage error"
+"$SLATE" archive --tolerance 1s --jsonl - 2>/dev/null
+[ $? -eq 2 ] || fail "--tolerance without --log: not a usage error"
 echo "archive-log.sh: ok"
