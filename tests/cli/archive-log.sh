@@ -14,7 +14,10 @@
 #   4. a row edited with sqlite3: replay exits 1 naming it; tools/verify-log.py
 #      refuses it too;
 #   5. archiving with another --tolerance than the worker's is refused (exit 1)
-#      and leaves no file; an existing file is not overwritten (exit 3).
+#      and leaves no file; an existing file is not overwritten (exit 3);
+#   6. a case opened now and a worker with wall-clock ticks: the ticks are
+#      archived as advance entries with their stream sequences, and the replay
+#      passes.
 # Skipped without nats-server, python3 or python3's sqlite3.
 set -u
 SLATE=${SLATE:?set SLATE to the slate binary}
@@ -147,6 +150,38 @@ grep -q "partition 0: .*the workers' --tolerance and --strict must be given" "$t
 st=$?
 [ $st -eq 3 ] || fail "existing file: exit $st: $(cat "$tmp/exists.err")"
 "$SLATE" replay -q "$tmp/audit.db" || fail "the existing log was changed"
+# 6. wall-clock ticks: a case opened now, a worker without --no-ticks; its
+# ticks are messages of the event stream, archived as advance entries
+before=$(serve_consumers | awk '{s += $2} END {print s}')
+python3 - "$tmp/ev.jsonl" >"$tmp/live.jsonl" <<'PY'
+import json, sys, time
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    if d["type"] == "opened":
+        d.update(case="LIVE-1", id="live-1", at=int(time.time() * 1000))
+        print(json.dumps(d))
+        break
+PY
+"$SLATE" publish -q --partitions 4 --nats "$NATS_URL" "$tmp/live.jsonl" || fail "publish live"
+serve_start w2 "$POLICY" --nats "$NATS_URL" --partitions 4
+deadline=$((SECONDS + 20))
+until [ "$(serve_consumers | awk '{s += $2} END {print s}')" -ge $((before + 4)) ]; do
+    [ $SECONDS -lt $deadline ] || fail "no ticks in 20 s: $(serve_consumers)"
+    sleep 0.5
+done
+serve_term w2 40 || fail "w2 SIGTERM"
+"$SLATE" archive --nats "$NATS_URL" --partitions 4 --log "$tmp/ticks.db" 2>"$tmp/ticks.err" ||
+    fail "archive with ticks: $(cat "$tmp/ticks.err")"
+grep -q " [1-9][0-9]* ticks" "$tmp/ticks.err" || fail "no ticks archived: $(cat "$tmp/ticks.err")"
+"$SLATE" replay "$tmp/ticks.db" >"$tmp/replay2.txt" 2>&1 || fail "replay with ticks: $(cat "$tmp/replay2.txt")"
+python3 - "$tmp/ticks.db" <<'PY' || fail "tick entries"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+n = db.execute("SELECT count(*) FROM events WHERE kind = 'advance' AND stream_seq IS NOT NULL "
+               "AND at_ms > 1750000000000").fetchone()[0]
+assert n >= 2, n
+PY
+
 # usage errors: exit 2
 "$SLATE" archive --log "$tmp/u.db" --jsonl - 2>/dev/null
 [ $? -eq 2 ] || fail "--log with --jsonl: not a usage error"
