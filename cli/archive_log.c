@@ -358,8 +358,18 @@ static int archive_partition(al *a, unsigned p, uint64_t *decisions)
                     ev_stream, st.first_seq);
     a->p = p;
     a->events = a->ticks = a->swaps = a->rejects = 0;
-    if (!a->kv && (s = sjs_kv_open(a->c, AL_POLICY_BUCKET, 0, &a->kv, &e)) != SJS_OK)
-        return fail(a, EXIT_IO, "%s", e.msg);
+    if (!a->kv) {
+        /* opening a bucket creates it when missing: one no worker made would
+         * have one replica, whatever the cluster's workers are to be given */
+        sjs_stream_state ks;
+        s = sjs_stream_state_of(a->c, "KV_" AL_POLICY_BUCKET, &ks, &e);
+        if (s == SJS_NOTFOUND)
+            return fail(a, EXIT_INPUT, "partition %u: its stream holds %" PRIu64 " messages but "
+                        "no worker has run (there is no bucket " AL_POLICY_BUCKET ")", p,
+                        st.last_seq);
+        if (s != SJS_OK || (s = sjs_kv_open(a->c, AL_POLICY_BUCKET, 0, &a->kv, &e)) != SJS_OK)
+            return fail(a, EXIT_IO, "%s", e.msg);
+    }
 
     /* what the workers published, by number */
     s = sjs_stream_state_of(a->c, dec_stream, &ds, &e);

@@ -44,6 +44,12 @@ tail -n +"$((half + 1))" "$tmp/ev.jsonl" >"$tmp/ev2.jsonl"
 "$SLATE" run -q "$POLICY" "$tmp/ev.jsonl" >"$tmp/run.jsonl" || fail "slate run"
 
 "$SLATE" publish -q --partitions 4 --nats "$NATS_URL" "$tmp/ev1.jsonl" || fail "publish 1"
+# 0. events no worker has run yet: nothing to archive them with (exit 1, no file)
+"$SLATE" archive --nats "$NATS_URL" --partitions 4 --log "$tmp/early.db" 2>"$tmp/early.err"
+st=$?
+[ $st -eq 1 ] || fail "archive before any worker: exit $st: $(cat "$tmp/early.err")"
+grep -q "partition 0: .*no worker has run" "$tmp/early.err" || fail "early: $(cat "$tmp/early.err")"
+[ ! -e "$tmp/early.db" ] || fail "a refused archive left $tmp/early.db"
 serve_start w1 "$POLICY" --nats "$NATS_URL" --partitions 4 --no-ticks
 serve_wait_acked 4 60 || { serve_consumers; fail "first half not acknowledged in 60 s"; }
 sed -i 's/^policy "service-2025" version "2025.1"/policy "service-2025" version "2025.2"/' "$POLICY"
