@@ -96,6 +96,7 @@ void rr_init(rr_run *rr, int64_t tolerance_ms, int strict, slate_log *log, slate
     rr->next_ud = next_ud;
     rr->fixed = fixed;
     rr->msg = stderr;
+    rr->part = -1;
 }
 
 void rr_free(rr_run *rr)
@@ -120,6 +121,7 @@ static int start_or_swap(rr_run *rr, const slate_program *prog, const slate_log_
         if (!rr->log) {
             rr->run.out.next = rr->next;
             rr->run.out.next_ud = rr->next_ud;
+            rr->run.out.seq = rr->carried; /* 0 but after a partition's block */
         }
     } else {
         rc = runner_swap(&rr->run, prog, lp);
@@ -134,6 +136,38 @@ static int start_or_swap(rr_run *rr, const slate_program *prog, const slate_log_
         say(rr->msg, cmd, NULL, "out of memory");
         return EXIT_IO;
     }
+    if (rr->part >= 0) {
+        /* as a worker's partition reads (serve/part.c): one line before any
+         * message, so that a byte order mark is never taken as the start of a
+         * first event (the worker strips one from every message itself) */
+        ev_result res;
+        ev_parse_line(rr->rd, "-", 1, &res);
+    }
+    return EXIT_OK;
+}
+
+/* A partitioned log: entry `e` comes from partition e->part.  A policy entry of
+ * another partition than the block's starts the next block: its own engine,
+ * numbering on from the last block's.  Returns EXIT_OK or what failed. */
+static int enter_part(rr_run *rr, const slate_log_stored *e, const char *path, const char *cmd)
+{
+    if (rr->log && slate_log_set_part(rr->log, (unsigned)e->part, (uint64_t)e->stream_seq)) {
+        say(rr->msg, cmd, path, "entry %" PRId64 ": %s", e->id, slate_log_errmsg(rr->log));
+        return EXIT_INPUT;
+    }
+    if (e->part == rr->part) return EXIT_OK;
+    if (strcmp(e->kind, "policy")) {
+        say(rr->msg, cmd, path, "entry %" PRId64 " of partition %" PRId64 " comes before its "
+            "policy entry", e->id, e->part);
+        return EXIT_INPUT;
+    }
+    if (rr->started) {
+        rr->carried = rr->run.out.seq;
+        runner_release(&rr->run);
+        rr->started = 0;
+    }
+    rr->part = e->part;
+    rr->parts++;
     return EXIT_OK;
 }
 
@@ -257,6 +291,7 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
         size_t plen = e.payload_len;
         const char *hash = e.policy_hash;
         if (!kind || !hash) continue;
+        if (e.part >= 0 && (rc = enter_part(rr, &e, path, cmd))) break;
         if (!strcmp(kind, "policy")) {
             res->policies++;
             if (!rr->fixed) {
@@ -321,6 +356,7 @@ int rr_feed(const char *path, rr_run *rr, rr_result *res, const char *cmd)
     }
     free(er);
     res->decisions = rr->started ? rr->run.out.seq : 0;
+    res->partitions = rr->parts;
     slate_log_cursor_close(cur);
     if (rd != rr->reader) slate_log_read_close(rd);
     return rc;

@@ -16,6 +16,7 @@
 
 typedef struct rr_result {
     uint64_t events, rejected;  /* event entries fed, and of those rejected */
+    uint64_t partitions;        /* a partitioned log: the partitions it holds (else 0) */
     uint64_t policies;          /* policy entries in the log */
     uint64_t advances;          /* advance entries */
     uint64_t decisions;         /* decisions made (the last seq) */
@@ -44,6 +45,12 @@ typedef struct rr_run {
     void (*progress)(void *ctx, uint64_t events); /* called after each entry with the
                                    events fed so far (NULL: not called) */
     void *progress_ctx;
+    /* A partitioned log (an archive, docs/audit-log.md): each partition's block
+     * runs through an engine of its own, started at the block's policy entry,
+     * its decisions numbered on from the previous block's. */
+    int64_t part;               /* the partition of the block being fed; -1 none */
+    uint64_t carried;           /* without a log: the numbering the next block continues */
+    uint64_t parts;             /* partitions fed */
 } rr_run;
 
 /* Set up with the engine options, a log (check mode or NULL), or without one a

@@ -5,8 +5,9 @@
  * the lines `slate serve` published, which are the lines `slate run` prints
  * (their `seq` numbered per partition, their `event` the event's sequence in its
  * partition's stream; docs/deploy.md).  With --meta each line is wrapped with
- * where it was found.  It reads only; it acknowledges nothing and leaves no
- * consumer behind.  Not here (yet): the SQLite audit log of a cluster's history.
+ * where it was found.  With --log, the cluster's history as a partitioned
+ * decision log instead (archive_log.c).  It reads only; it acknowledges
+ * nothing and leaves no consumer behind.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,16 +15,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive_log.h"
 #include "cli.h"
+#include "events.h"
 #include "js.h"
 #include "timestamp.h"
 #include "worker.h"
 
-enum { O_JSONL, O_NATS, O_PARTITIONS, O_META, O_CONSUMERS, O_TIMEOUT, O_QUIET };
+enum { O_JSONL, O_LOG, O_NATS, O_PARTITIONS, O_META, O_CONSUMERS, O_TOLERANCE, O_STRICT,
+       O_TIMEOUT, O_QUIET };
 
 static const cli_opt opts[] = {
     [O_JSONL] = {"jsonl", 0, "OUT", "write the decisions to OUT (`-`: standard output)",
                  "`--jsonl` needs a file"},
+    [O_LOG] = {"log", 0, "AUDIT.DB", "instead, write the cluster's history to a new decision\n"
+                                     "log: every partition's events re-run as its worker ran\n"
+                                     "them, each decision checked against the one published,\n"
+                                     "for `slate replay`, `report`, `explain`, `diff`",
+               "`--log` needs a file"},
     [O_NATS] = {"nats", 0, "URL", "NATS servers, comma-separated (default nats://127.0.0.1:4222)",
                 "`--nats` needs a URL"},
     [O_PARTITIONS] = {"partitions", 0, "N", "partitions, as given to `slate publish` (default 8)",
@@ -34,6 +43,9 @@ static const cli_opt opts[] = {
                                            "worker's consumer, as asked of their leaders: \"P last_seq\n"
                                            "ack_floor ack_pending redelivered\" (-1: no consumer yet)",
                      NULL},
+    [O_TOLERANCE] = {"tolerance", 0, "DUR", "with --log: the workers' --tolerance (default 0)",
+                     "`--tolerance` needs a duration"},
+    [O_STRICT] = {"strict", 0, NULL, "with --log: the workers ran with --strict", NULL},
     [O_TIMEOUT] = {"timeout", 0, "S", "seconds to keep trying to reach NATS (default 10)",
                    "`--timeout` needs a number of seconds"},
     [O_QUIET] = {"quiet", 'q', NULL, "no summary on stderr", NULL},
@@ -44,6 +56,7 @@ const cli_cmd cmd_archive_args = {
     .name = "archive",
     .synopsis =
         "usage: slate archive [OPTIONS] --jsonl OUT\n"
+        "       slate archive [OPTIONS] --log AUDIT.DB\n"
         "\n"
         "Write every decision `slate serve` published to NATS JetStream (the streams\n"
         "SLATE_DEC_<p>) to OUT (`-`: standard output) as JSON Lines: partition 0 first,\n"
@@ -54,7 +67,8 @@ const cli_cmd cmd_archive_args = {
     .column = 20,
     .epilogue =
         "\n"
-        "exit status: 0 ok, 2 usage error, 3 I/O error (NATS unreachable, OUT unwritable)\n",
+        "exit status: 0 ok, 1 (--log) the streams do not give the decisions published,\n"
+        "2 usage error, 3 I/O error (NATS unreachable, OUT unwritable, AUDIT.DB exists)\n",
     .unknown = "unknown argument `%s`",
 };
 
@@ -108,8 +122,9 @@ static int print_consumers(sjs_conn *c, unsigned nparts, FILE *out)
 
 int cmd_archive(int argc, char **argv)
 {
-    const char *url = NULL, *parts = NULL, *timeout = NULL, *jsonl = NULL;
-    int meta = 0, quiet = 0, consumers = 0;
+    const char *url = NULL, *parts = NULL, *timeout = NULL, *jsonl = NULL, *log = NULL;
+    const char *tol = NULL;
+    int meta = 0, quiet = 0, consumers = 0, strict = 0;
     cli_parser ap;
     cli_args(&ap, &cmd_archive_args, argc, argv);
     for (int k; (k = cli_next(&ap)) != CLI_END;) {
@@ -119,13 +134,26 @@ int cmd_archive(int argc, char **argv)
         case O_PARTITIONS: parts = ap.arg; break;
         case O_TIMEOUT: timeout = ap.arg; break;
         case O_JSONL: jsonl = ap.arg; break;
+        case O_LOG: log = ap.arg; break;
+        case O_TOLERANCE: tol = ap.arg; break;
+        case O_STRICT: strict = 1; break;
         case O_META: meta = 1; break;
         case O_CONSUMERS: consumers = 1; break;
         case O_QUIET: quiet = 1; break;
         default: return cli_usage_error("archive", "unknown argument `%s`", ap.arg);
         }
     }
-    if (!jsonl && !consumers) return cli_usage_error("archive", "no output given (--jsonl OUT)");
+    if (!jsonl && !consumers && !log)
+        return cli_usage_error("archive", "no output given (--jsonl OUT or --log AUDIT.DB)");
+    if ((jsonl != NULL) + consumers + (log != NULL) > 1)
+        return cli_usage_error("archive", "one of --jsonl, --log and --consumers");
+    if (meta && !jsonl) return cli_usage_error("archive", "`--meta` goes with --jsonl");
+    if ((tol || strict) && !log)
+        return cli_usage_error("archive", "`--%s` goes with --log", tol ? "tolerance" : "strict");
+    int64_t tolerance_ms = 0;
+    if (tol && (ev_parse_duration(tol, strlen(tol), &tolerance_ms) || tolerance_ms < 0))
+        return cli_usage_error("archive", "`--tolerance`: `%s` is not a duration (\"30s\", "
+                               "\"5m\", \"250ms\")", tol);
     if (consumers) jsonl = "-";
     char *end;
     long nparts = parts ? strtol(parts, &end, 10) : 8;
@@ -136,6 +164,23 @@ int cmd_archive(int argc, char **argv)
     if (timeout && (end == timeout || *end || tmo < 1 || tmo > 3600))
         return cli_usage_error("archive", "`--timeout` must be 1 to 3600 seconds, not `%s`",
                                timeout);
+    if (log) {
+        sjs_opts lso = {.url = url, .name = "slate archive", .timeout_ms = tmo * 1000,
+                        .request_ms = tmo * 1000, .log = stderr, .who = "slate archive"};
+        sjs_conn *lc = NULL;
+        sjs_err le;
+        int st;
+        if (sjs_connect(&lso, &lc, &le) != SJS_OK) {
+            fprintf(stderr, "slate archive: %s\n", le.msg);
+            st = EXIT_IO;
+        } else {
+            al_opts ao = {log, (unsigned)nparts, tolerance_ms, strict, quiet};
+            st = archive_log(lc, &ao);
+        }
+        sjs_close(lc);
+        sjs_library_close();
+        return st;
+    }
     FILE *out = strcmp(jsonl, "-") ? fopen(jsonl, "w") : stdout;
     if (!out) {
         fprintf(stderr, "slate archive: cannot write %s: %s\n", jsonl, strerror(errno));

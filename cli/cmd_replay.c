@@ -74,9 +74,14 @@ int cmd_replay(int argc, char **argv)
         const char *name = aud_txt_s(&t, path);
         printf("%s: chain verified: %" PRIu64 " rows, head %s\n", name,
                sum.policies + sum.entries + sum.decisions, sum.head);
-        printf("%s: replay matches: %" PRIu64 " events (%" PRIu64 " rejected), %" PRIu64
-               " policy entries, %" PRIu64 " decisions\n",
-               name, res.events, res.rejected, res.policies, res.decisions);
+        if (res.partitions) /* an archive: each partition ran through its own engine */
+            printf("%s: replay matches: %" PRIu64 " events (%" PRIu64 " rejected), %" PRIu64
+                   " policy entries, %" PRIu64 " decisions, %" PRIu64 " partitions\n",
+                   name, res.events, res.rejected, res.policies, res.decisions, res.partitions);
+        else
+            printf("%s: replay matches: %" PRIu64 " events (%" PRIu64 " rejected), %" PRIu64
+                   " policy entries, %" PRIu64 " decisions\n",
+                   name, res.events, res.rejected, res.policies, res.decisions);
         if (res.opaque)
             printf("%s: %" PRIu64 " events were stored without payload; their rejections were "
                    "taken as logged\n", name, res.opaque);

@@ -71,7 +71,20 @@ typedef struct slate_log_opts {
      * slate_log_verify()'s result.  A divergence the replay reports stands
      * only if that result is SLATE_OK: verification names tampering first. */
     int verify;
+    /* Non-zero: create a *partitioned* log, the archive of a cluster whose
+     * cases are split into this many partitions, each run by its own engine
+     * (`slate archive --log`, docs/audit-log.md "Partitioned logs").  Its
+     * entries carry their partition and stream sequence (slate_log_set_part()),
+     * each partition's entries form one block that starts with a policy entry,
+     * and meta's sealed row `partitions` records the count.  Only a new log can
+     * be made so; a partitioned log takes no entries from a handle opened
+     * without it (nor the reverse).  Ignored in check mode, which follows the
+     * log. */
+    unsigned partitions;
 } slate_log_opts;
+
+/* The largest partition count (as `slate publish` and `slate serve` allow). */
+#define SLATE_LOG_MAX_PARTITIONS 1024
 
 /* Open the log at `path`, creating it (with its schema) if it does not exist.
  * `opts` may be NULL.  On success *log is a new handle the caller closes with
@@ -133,6 +146,17 @@ SLATE_API int slate_log_begin_event(slate_log *log, const slate_log_event *ev);
 
 /* Begin the entry of slate_engine_advance(eng, now, ...). */
 SLATE_API int slate_log_begin_advance(slate_log *log, int64_t now);
+
+/* Partitioned logs: the entries begun from now on come from partition `part`
+ * (below the log's partition count), from the message at `stream_seq` of its
+ * event stream (0: from none, as a partition's first policy entry).  Stored in
+ * the events columns `part` and `stream_seq`, so chained.  Every entry of a
+ * partitioned log needs it; an entry of another partition than the last must
+ * be a policy entry (a partition's block starts with the policy its engine
+ * starts with) and partitions come in increasing order.  SLATE_MISUSE on a
+ * log that is not partitioned, with an entry open, or a partition out of
+ * range. */
+SLATE_API int slate_log_set_part(slate_log *log, unsigned part, uint64_t stream_seq);
 
 /* A slate_sink: records one decision of the open entry (`ud` is the log).
  * Decisions must arrive in seq order, gap-free across the whole log.  Returns
@@ -222,6 +246,9 @@ typedef struct slate_log_stored {
     const char *type;         /* the event's type name, or NULL */
     const char *status;       /* "accepted", "rejected", or NULL (not an event) */
     int64_t ndecisions;       /* the decisions it caused, stored right after it */
+    int64_t part;             /* partitioned logs: its partition; -1 in other logs */
+    int64_t stream_seq;       /* partitioned logs: the stream sequence of the message
+                                 it applies; 0 when none */
 } slate_log_stored;
 
 /* Check mode opened with `verify`: the next stored entry in log order, for

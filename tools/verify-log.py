@@ -6,6 +6,11 @@ Python's standard library: it recomputes every row's chain hash in log order and
 compares the head with meta.  It checks the chain only; `slate replay` also checks
 the structure and re-runs the decisions.  Prints the head and exits 0, or names
 the first row that does not verify and exits 1.
+
+A partitioned log (an archive of a cluster, `slate archive --log`) is checked by
+the same recipe: its sealed meta row `partitions` is one of the rows hashed into
+the chain's start, and its events rows' columns `part` and `stream_seq` are
+hashed like every other column (SELECT * gives them in schema order).
 """
 import hashlib
 import sqlite3
@@ -46,7 +51,8 @@ def main(path):
             return "%s: the row at pos %d does not match its chain hash" % (table, pos)
     if int(meta["state.pos"]) != len(rows) or meta["state.chain"] != head.hex():
         return "meta: state.pos/state.chain do not name the last row"
-    print("ok %d rows, head %s" % (len(rows), head.hex()))
+    parts = " (partitioned: %s partitions)" % meta["partitions"] if "partitions" in meta else ""
+    print("ok %d rows, head %s%s" % (len(rows), head.hex(), parts))
     return None
 
 

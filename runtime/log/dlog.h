@@ -38,7 +38,9 @@
     X(reason, "TEXT")                                                              \
     X(payload, "TEXT")                                                             \
     X(policy_hash, "TEXT NOT NULL")                                                \
-    X(ndecisions, "INTEGER NOT NULL")
+    X(ndecisions, "INTEGER NOT NULL")                                              \
+    X(part, "INTEGER NOT NULL")                                                    \
+    X(stream_seq, "INTEGER")
 
 #define DLOG_DECISION_COLS(X)                                                      \
     X(seq, "INTEGER PRIMARY KEY")                                                  \
@@ -64,6 +66,15 @@ enum {
     DLOG_NEVENT_COLS = 0 DLOG_EVENT_COLS(DLOG_COUNT_),
     DLOG_NDECISION_COLS = 0 DLOG_DECISION_COLS(DLOG_COUNT_)
 };
+
+/* The last two events columns (`part`, `stream_seq`) exist only in a
+ * partitioned log (an archive of a cluster's history: meta's sealed row
+ * DLOG_PARTITIONS_KEY); a log of one engine (schema version 1 as `slate run
+ * --log` writes it) has the first DLOG_NEVENT_COLS_V1 columns alone, so its
+ * schema, rows and chain are what they always were. */
+enum { DLOG_NEVENT_COLS_V1 = DLOG_NEVENT_COLS - 2 };
+#define DLOG_PARTITIONS_KEY "partitions"
+#define DLOG_NEVENT(partitioned) ((size_t)((partitioned) ? DLOG_NEVENT_COLS : DLOG_NEVENT_COLS_V1))
 
 /* Column indices in schema order, for code that reads rows by column:
  * DLOG_PO_hash, DLOG_EV_kind, DLOG_DE_args, ... */

@@ -241,8 +241,8 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
     }
     int64_t ev_pos = ++*pos, stored_n = -1;
     char ev_chain[2][65]; /* computed, stored: compared once all columns matched */
-    r = compare_row(log, log->ins_event, 1, "events", dlog_event_names, ev, DLOG_NEVENT_COLS, ev_pos,
-                    head, DLOG_NEVENT_COLS - 1, &stored_n, ev_chain, &m);
+    r = compare_row(log, log->ins_event, 1, "events", dlog_event_names, ev, log->nev, ev_pos,
+                    head, DLOG_EV_ndecisions, &stored_n, ev_chain, &m);
     if (r == CMP_TAMPERED) goto tampered;
     if (r) {
         if (r == CMP_MISSING) {
@@ -389,6 +389,8 @@ int slate_log_check_next(slate_log *log, slate_log_stored *e)
     e->ndecisions = stored_int(&v[DLOG_EV_ndecisions]);
     e->payload_len = text_len(&v[DLOG_EV_payload], e->payload);
     e->case_len = text_len(&v[DLOG_EV_case_id], e->case_id);
+    e->part = log->partitions ? stored_int(&v[DLOG_EV_part]) : -1;
+    e->stream_seq = log->partitions ? stored_int(&v[DLOG_EV_stream_seq]) : 0;
     return SLATE_OK;
 }
 

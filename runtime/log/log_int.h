@@ -102,6 +102,15 @@ struct slate_log {
     size_t key_len;
     char **opt_keys, **opt_values; /* sealed options (without the `opt.` prefix) */
     size_t nopts;
+    /* A partitioned log (meta `partitions`, DLOG_NEVENT_COLS columns of events):
+     * the partition count, else 0 (DLOG_NEVENT_COLS_V1 columns). */
+    unsigned partitions;
+    size_t nev;            /* the events columns of this log: DLOG_NEVENT(partitions) */
+    /* Partitioned: where the next entries come from (slate_log_set_part()). */
+    int part_set;
+    unsigned part;
+    uint64_t stream_seq;   /* 0: none (stored as NULL) */
+    int64_t last_part;     /* the partition of the last entry, -1 before any */
 
     /* What is written (committed or in the open transaction). */
     int64_t pos, entry_id;
@@ -117,6 +126,7 @@ struct slate_log {
         uint64_t last_event_seq, last_decision_seq;
         uint8_t head[32];
         char policy_hash[65];
+        int64_t last_part;
     } committed;
 
     /* The open entry. */
@@ -174,6 +184,11 @@ void dlog_close_ro(sqlite3 *db, char *cleanup);
  * naming the first object that is extra, changed or missing ("schema: table
  * `decisions` is missing"), or SLATE_NOMEM. */
 int dlog_check_schema(sqlite3 *db, char *msg, size_t size);
+
+/* The partition count meta's sealed row `partitions` records: 0 when the log
+ * has none (a log of one engine), -1 when it is not a number from 1 to
+ * SLATE_LOG_MAX_PARTITIONS or cannot be read. */
+int dlog_partitions(sqlite3 *db);
 
 /* Check meta's schema_version value (NULL: no such row): SLATE_OK when it is
  * the version this library reads, else SLATE_ERROR with msg saying what it is

@@ -28,6 +28,7 @@ struct slate_log_reader {
     sqlite3 *db;
     char *cleanup;                 /* for dlog_close_ro() */
     int verified;                  /* opened with verify: rows come from verified tables only */
+    int partitioned;               /* events has the columns part and stream_seq */
     char *path;
     char **meta_keys, **meta_vals; /* meta rows in table order */
     size_t nmeta;
@@ -99,7 +100,7 @@ static int prepare(slate_log_reader *rd, dlog_buf *b, sqlite3_stmt **st)
 }
 
 /* The events row st stands on (columns in DLOG_EVENT_COLS order). */
-static void read_entry(sqlite3_stmt *st, slate_log_stored *e)
+static void read_entry(sqlite3_stmt *st, slate_log_stored *e, int partitioned)
 {
     memset(e, 0, sizeof *e);
     e->found = 1;
@@ -115,6 +116,8 @@ static void read_entry(sqlite3_stmt *st, slate_log_stored *e)
     e->payload = col_text(st, DLOG_EV_payload, &e->payload_len);
     e->policy_hash = col_text(st, DLOG_EV_policy_hash, NULL);
     e->ndecisions = sqlite3_column_int64(st, DLOG_EV_ndecisions);
+    e->part = partitioned ? sqlite3_column_int64(st, DLOG_EV_part) : -1;
+    e->stream_seq = partitioned ? col_int(st, DLOG_EV_stream_seq, 0) : 0;
 }
 
 /* The decisions row st stands on (columns in DLOG_DECISION_COLS order). */
@@ -273,6 +276,7 @@ static int open_log(slate_log_reader *rd, const slate_log_read_opts *opts)
     rc = dlog_check_schema(rd->db, msg, sizeof msg);
     if (rc == SLATE_NOMEM) return rd_fail(rd, rc, "out of memory");
     if (rc) return rd_fail(rd, rc, "%s", msg);
+    rd->partitioned = dlog_partitions(rd->db) > 0; /* valid: the schema check read it */
     if (opts && opts->verify) {
         dlog_verifier *ver;
         char *err = NULL;
@@ -404,7 +408,7 @@ static int lookup_entry(slate_log_reader *rd, sqlite3_stmt **st, const char *whe
     if (!rd) return SLATE_MISUSE;
     if (!*st) {
         dlog_buf b = {0};
-        select_cols(&b, "events", dlog_event_names, DLOG_NEVENT_COLS);
+        select_cols(&b, "events", dlog_event_names, DLOG_NEVENT(rd->partitioned));
         dlog_buf_puts(&b, where);
         int rc = prepare(rd, &b, st);
         dlog_buf_free(&b);
@@ -413,7 +417,7 @@ static int lookup_entry(slate_log_reader *rd, sqlite3_stmt **st, const char *whe
     sqlite3_reset(*st);
     if (bind) sqlite3_bind_int64(*st, 1, value);
     int step = sqlite3_step(*st);
-    if (step == SQLITE_ROW) read_entry(*st, e);
+    if (step == SQLITE_ROW) read_entry(*st, e, rd->partitioned);
     else if (step != SQLITE_DONE) return sql_fail(rd);
     return SLATE_OK;
 }
@@ -464,7 +468,7 @@ int slate_log_read_case(slate_log_reader *rd, const char *case_id, size_t len,
 static int scan_stmt(slate_log_reader *rd, const slate_log_scan *s, int events, sqlite3_stmt **st)
 {
     dlog_buf b = {0};
-    if (events) select_cols(&b, "events", dlog_event_names, DLOG_NEVENT_COLS);
+    if (events) select_cols(&b, "events", dlog_event_names, DLOG_NEVENT(rd->partitioned));
     else select_cols(&b, "decisions", dlog_decision_names, DLOG_NDECISION_COLS);
     const char *and = " WHERE ";
     if (s->case_id && rd->verified) {
@@ -572,7 +576,7 @@ int slate_log_cursor_next(slate_log_cursor *c, slate_log_row *row)
         row->what = SLATE_LOG_SCAN_DECISIONS;
         c->d_given = 1;
     } else if (e_row) {
-        read_entry(c->es, &row->entry);
+        read_entry(c->es, &row->entry, c->rd->partitioned);
         row->what = SLATE_LOG_SCAN_ENTRIES;
         c->entry = row->entry.id;
         c->e_given = 1;

@@ -86,8 +86,9 @@ static void free_objects(schema_obj *o, size_t n)
 }
 
 /* Every object of the schema, in the order they are created.  The SQL of each
- * is the statement that creates it, as SQLite keeps it in sqlite_master. */
-static int schema_objects(schema_obj *o, size_t *n)
+ * is the statement that creates it, as SQLite keeps it in sqlite_master.  A
+ * partitioned log's events table has two columns more (dlog.h). */
+static int schema_objects(schema_obj *o, size_t *n, int partitioned)
 {
     *n = 0;
     static const char *const index_sql[][3] = {
@@ -100,7 +101,8 @@ static int schema_objects(schema_obj *o, size_t *n)
     add_obj(o, n, "table", "meta", "meta", meta);
     add_obj(o, n, "index", "meta", "sqlite_autoindex_meta_1", NULL);
     int rc = add_table(o, n, "policies", dlog_policy_names, policy_types, DLOG_NPOLICY_COLS);
-    if (!rc) rc = add_table(o, n, "events", dlog_event_names, event_types, DLOG_NEVENT_COLS);
+    if (!rc)
+        rc = add_table(o, n, "events", dlog_event_names, event_types, DLOG_NEVENT(partitioned));
     if (!rc)
         rc = add_table(o, n, "decisions", dlog_decision_names, decision_types, DLOG_NDECISION_COLS);
     for (size_t i = 0; !rc && i < sizeof index_sql / sizeof *index_sql; i++) {
@@ -112,12 +114,40 @@ static int schema_objects(schema_obj *o, size_t *n)
     return rc;
 }
 
+int dlog_partitions(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    /* no meta table (not a log): no row either; the schema check says why */
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = '" DLOG_PARTITIONS_KEY "'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    int n = 0, step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        size_t len = v ? strlen(v) : 0;
+        n = -1;
+        if (sqlite3_column_type(st, 0) == SQLITE_TEXT && len && len < 6 &&
+            strspn(v, "0123456789") == len && v[0] != '0' && atoi(v) <= SLATE_LOG_MAX_PARTITIONS)
+            n = atoi(v);
+    } else if (step != SQLITE_DONE) {
+        n = -1;
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
 int dlog_check_schema(sqlite3 *db, char *msg, size_t size)
 {
     schema_obj want[NSCHEMA_MAX];
     size_t n;
     int seen[NSCHEMA_MAX] = {0};
-    if (schema_objects(want, &n)) return SLATE_NOMEM;
+    int parts = dlog_partitions(db);
+    if (parts < 0) {
+        snprintf(msg, size, "meta: `" DLOG_PARTITIONS_KEY "` is not a partition count from 1 to "
+                            "%d: it was edited outside slate", SLATE_LOG_MAX_PARTITIONS);
+        return SLATE_ERROR;
+    }
+    if (schema_objects(want, &n, parts > 0)) return SLATE_NOMEM;
     sqlite3_stmt *st;
     int rc = SLATE_OK, step;
     if (sqlite3_prepare_v2(db, "SELECT type, name, tbl_name, sql FROM sqlite_master", -1, &st,
@@ -194,7 +224,8 @@ static int create_schema(slate_log *log)
 {
     schema_obj objs[NSCHEMA_MAX];
     size_t nobjs;
-    if (schema_objects(objs, &nobjs)) return dlog_fail(log, SLATE_NOMEM, "out of memory");
+    if (schema_objects(objs, &nobjs, log->partitions > 0))
+        return dlog_fail(log, SLATE_NOMEM, "out of memory");
     dlog_buf b = {0};
     for (size_t i = 0; i < nobjs; i++)
         if (objs[i].sql) dlog_buf_printf(&b, "%s;\n", objs[i].sql);
@@ -208,10 +239,10 @@ static int create_schema(slate_log *log)
     if (rc) return rc;
 
     /* Sealed meta: these rows never change and start the chain. */
-    size_t n = 3 + (log->key ? 1 : 0) + log->nopts;
+    size_t n = 3 + (log->key ? 1 : 0) + (log->partitions ? 1 : 0) + log->nopts;
     const char **keys = calloc(n, sizeof *keys), **vals = calloc(n, sizeof *vals);
     char **owned = calloc(n, sizeof *owned);
-    char check[65], ver[16];
+    char check[65], ver[16], parts[16];
     if (!keys || !vals || !owned) {
         free(keys);
         free(vals);
@@ -226,6 +257,10 @@ static int create_schema(slate_log *log)
     if (log->key) {
         slate_log_pseudonym(log->key, log->key_len, "slate pseudonym key check", 25, check);
         keys[k] = "pseudonym_check", vals[k++] = check;
+    }
+    if (log->partitions) { /* absent from a log of one engine: its genesis is unchanged */
+        snprintf(parts, sizeof parts, "%u", log->partitions);
+        keys[k] = DLOG_PARTITIONS_KEY, vals[k++] = parts;
     }
     for (size_t i = 0; i < log->nopts; i++) {
         size_t len = strlen(log->opt_keys[i]) + 5;
@@ -325,6 +360,16 @@ static int load_existing(slate_log *log)
                                      : dlog_fail(log, rc, "%s", msg);
     if (dlog_meta_get(log, "pseudonym", v, sizeof v) != 1)
         return dlog_fail(log, SLATE_ERROR, "meta has no `pseudonym` setting");
+    int parts = dlog_partitions(log->db); /* a valid count: the schema check passed */
+    if (log->check)
+        log->partitions = (unsigned)parts;
+    else if (log->partitions)
+        return dlog_fail(log, SLATE_ERROR, "the file exists: a partitioned log (an archive) is "
+                                           "written to a new file");
+    else if (parts > 0)
+        return dlog_fail(log, SLATE_ERROR, "the log is a partitioned archive of %d partitions "
+                                           "(`slate archive --log`): it takes no other entries",
+                         parts);
     if (log->check) {
         /* replaying what is stored: ids are already what the log keeps */
     } else if (!strcmp(v, "none") && log->key)
@@ -462,7 +507,7 @@ static int prepare_check(slate_log *log)
     select_sql(&b, "policies", dlog_policy_names, DLOG_NPOLICY_COLS);
     if (!b.failed) rc = prepare(log, &log->ins_policy, b.p);
     b.len = 0;
-    select_sql(&b, "events", dlog_event_names, DLOG_NEVENT_COLS);
+    select_sql(&b, "events", dlog_event_names, log->nev);
     if (!rc && !b.failed) rc = prepare(log, &log->ins_event, b.p);
     b.len = 0;
     select_sql(&b, "decisions", dlog_decision_names, DLOG_NDECISION_COLS);
@@ -482,7 +527,7 @@ static int prepare_all(slate_log *log)
     insert_sql(&b, "policies", dlog_policy_names, DLOG_NPOLICY_COLS);
     if (!b.failed) rc = prepare(log, &log->ins_policy, b.p);
     b.len = 0;
-    insert_sql(&b, "events", dlog_event_names, DLOG_NEVENT_COLS);
+    insert_sql(&b, "events", dlog_event_names, log->nev);
     if (!rc && !b.failed) rc = prepare(log, &log->ins_event, b.p);
     b.len = 0;
     insert_sql(&b, "decisions", dlog_decision_names, DLOG_NDECISION_COLS);
@@ -584,7 +629,13 @@ int slate_log_open_opts(const char *path, const slate_log_opts *opts, slate_log 
     }
     log->batch = opts->batch ? opts->batch : 4096;
     log->check = opts->check;
-    int rc = parse_options(log, opts->options);
+    log->partitions = opts->check ? 0 : opts->partitions;
+    log->last_part = -1;
+    int rc0 = opts->partitions > SLATE_LOG_MAX_PARTITIONS && !opts->check
+                  ? dlog_fail(log, SLATE_MISUSE, "%u partitions: at most %d", opts->partitions,
+                              SLATE_LOG_MAX_PARTITIONS)
+                  : SLATE_OK;
+    int rc = rc0 ? rc0 : parse_options(log, opts->options);
     if (!rc && opts->pseudonym_key && !log->check) {
         log->key = malloc(opts->pseudonym_key_len ? opts->pseudonym_key_len : 1);
         if (!log->key) rc = dlog_fail(log, SLATE_NOMEM, "out of memory");
@@ -645,6 +696,7 @@ int slate_log_open_opts(const char *path, const slate_log_opts *opts, slate_log 
             else sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
         }
     }
+    log->nev = DLOG_NEVENT(log->partitions);
     if (!rc) rc = prepare_all(log);
     /* verify mode: a problem the verifier finds is kept for the replay to meet
      * (and slate_log_check_verify() to name); only running out of memory fails here */

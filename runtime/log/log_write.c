@@ -115,6 +115,7 @@ void dlog_remember_committed(slate_log *log)
     c->last_decision_seq = log->last_decision_seq;
     memcpy(c->head, log->head, 32);
     memcpy(c->policy_hash, log->policy_hash, 65);
+    c->last_part = log->last_part;
 }
 
 /* A write or the commit failed: roll the open batch back (none of its entries
@@ -134,6 +135,7 @@ static void rollback_batch(slate_log *log)
     memcpy(log->head, c->head, 32);
     dlog_hex(log->head, 32, log->head_hex);
     memcpy(log->policy_hash, c->policy_hash, 65);
+    log->last_part = c->last_part;
     log->in_txn = 0;
     log->in_batch = 0;
     log->broken = 1;
@@ -164,6 +166,36 @@ int slate_log_flush(slate_log *log)
     return rc;
 }
 
+int slate_log_set_part(slate_log *log, unsigned part, uint64_t stream_seq)
+{
+    if (!log) return SLATE_MISUSE;
+    if (!log->partitions) return dlog_fail(log, SLATE_MISUSE, "the log is not partitioned");
+    if (log->open) return dlog_fail(log, SLATE_MISUSE, "an entry is open");
+    if (part >= log->partitions)
+        return dlog_fail(log, SLATE_MISUSE, "partition %u of a log of %u", part, log->partitions);
+    if (stream_seq > INT64_MAX) return dlog_fail(log, SLATE_MISUSE, "stream sequence too large");
+    log->part_set = 1;
+    log->part = part;
+    log->stream_seq = stream_seq;
+    return SLATE_OK;
+}
+
+/* Partitioned logs: an entry of `kind` may come from the partition set now. */
+static int check_part(slate_log *log, enum dlog_kind kind)
+{
+    if (!log->partitions) return SLATE_OK;
+    if (!log->part_set)
+        return dlog_fail(log, SLATE_MISUSE, "an entry of a partitioned log without its partition");
+    if ((int64_t)log->part == log->last_part) return SLATE_OK;
+    if ((int64_t)log->part < log->last_part)
+        return dlog_fail(log, SLATE_MISUSE, "partition %u after partition %" PRId64
+                         ": partitions come in increasing order", log->part, log->last_part);
+    if (kind != DLOG_K_POLICY)
+        return dlog_fail(log, SLATE_MISUSE, "partition %u starts with a%s entry, not its policy",
+                         log->part, kind == DLOG_K_EVENT ? "n event" : "n advance");
+    return SLATE_OK;
+}
+
 static int check_begin(slate_log *log)
 {
     if (log->broken) /* errmsg still says what went wrong */
@@ -183,6 +215,7 @@ int slate_log_begin_policy(slate_log *log, const slate_log_policy *p)
     if (!log || !p || !p->hash || strlen(p->hash) != 64 || !p->image)
         return log ? dlog_fail(log, SLATE_MISUSE, "slate_log_begin_policy: bad policy") : SLATE_MISUSE;
     int rc = check_begin(log);
+    if (!rc) rc = check_part(log, DLOG_K_POLICY);
     if (rc) return rc;
     log->kind = DLOG_K_POLICY;
     memcpy(log->pol_hash, p->hash, 65);
@@ -200,6 +233,7 @@ int slate_log_begin_event(slate_log *log, const slate_log_event *ev)
 {
     if (!log || !ev) return log ? dlog_fail(log, SLATE_MISUSE, "NULL event") : SLATE_MISUSE;
     int rc = check_begin(log);
+    if (!rc) rc = check_part(log, DLOG_K_EVENT);
     if (rc) return rc;
     if (!log->policy_hash[0])
         return dlog_fail(log, SLATE_MISUSE, "an event was logged before any policy");
@@ -240,6 +274,7 @@ int slate_log_begin_advance(slate_log *log, int64_t now)
 {
     if (!log) return SLATE_MISUSE;
     int rc = check_begin(log);
+    if (!rc) rc = check_part(log, DLOG_K_ADVANCE);
     if (rc) return rc;
     if (!log->policy_hash[0]) return dlog_fail(log, SLATE_MISUSE, "time advanced before any policy");
     log->kind = DLOG_K_ADVANCE;
@@ -396,6 +431,8 @@ static int write_entry(slate_log *log, int64_t *pos, uint8_t head[32], int64_t i
         text(log, log->payload),
         sval(hash),
         ival((int64_t)log->npends),
+        ival(log->part), /* these two only in a partitioned log (log->nev) */
+        log->stream_seq ? ival((int64_t)log->stream_seq) : sval(NULL),
     };
     if (log->check) return dlog_check_entry(log, new_policy ? pv : NULL, ev, pos, head, id, hash);
 
@@ -405,7 +442,7 @@ static int write_entry(slate_log *log, int64_t *pos, uint8_t head[32], int64_t i
         if (rc) return rc;
     }
     ++*pos;
-    rc = insert_row(log, log->ins_event, "events", ev, DLOG_NEVENT_COLS, *pos, head);
+    rc = insert_row(log, log->ins_event, "events", ev, log->nev, *pos, head);
     for (size_t i = 0; i < log->npends && !rc; i++) {
         dlog_val dv[DLOG_NDECISION_COLS];
         char dat[32];
@@ -476,6 +513,7 @@ static int commit_entry(slate_log *log, int64_t pos, int64_t id, const uint8_t h
     dlog_hex(head, 32, log->head_hex);
     if (log->npends) log->last_decision_seq = log->pends[log->npends - 1].seq;
     if (log->kind == DLOG_K_EVENT) log->last_event_seq = log->seq;
+    if (log->partitions) log->last_part = log->part;
     if (log->kind == DLOG_K_POLICY) {
         memcpy(log->policy_hash, log->pol_hash, 65);
         char *file = strdup(log->pol_file.off == DLOG_NONE ? "" : log->arena.p + log->pol_file.off);

@@ -399,7 +399,8 @@ static int begin(vstate *v)
      * cover (a handful of rows): every row the table holds is verified */
     if ((rc = open_cursor(v, T_POLICY, "policies", policy_names, policy_types, DLOG_NPOLICY_COLS,
                           0, "+pos")) ||
-        (rc = open_cursor(v, T_EVENT, "events", event_names, event_types, DLOG_NEVENT_COLS, 1,
+        (rc = open_cursor(v, T_EVENT, "events", event_names, event_types,
+                          (int)DLOG_NEVENT(dlog_partitions(v->db) > 0), 1,
                           v->by_rowid ? "id" : "pos")) ||
         (rc = open_cursor(v, T_DECISION, "decisions", decision_names, decision_types,
                           DLOG_NDECISION_COLS, 1, v->by_rowid ? "seq" : "pos")))

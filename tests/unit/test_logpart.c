@@ -1,0 +1,258 @@
+/*
+ * test_logpart.c - partitioned decision logs (the archive of a cluster,
+ * docs/audit-log.md "Partitioned logs"): the sealed `partitions` row and the
+ * events columns part and stream_seq exist only there, every entry carries
+ * them in the chain, partitions come as blocks that start with a policy entry,
+ * and neither kind of log takes the other's entries.  The engine is not used
+ * (logsynth.h); the archive itself is tested by tests/cli/archive-log.sh.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "log/dlog.h"
+#include "logsynth.h"
+
+typedef struct fixture {
+    char *dir, *db;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->dir = syn_tmpdir();
+    f->db = syn_path(f->dir, "audit.db");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    syn_rmdir(f->dir);
+    free(f->db);
+    free(f);
+    return 0;
+}
+
+static void sql(const char *path, const char *stmt)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, stmt, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static int64_t sql_int(const char *path, const char *query)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, query, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Events seq first..first+n-1 of partition p at stream sequences 2, 3, ...
+ * (1 is the partition's policy marker in this synthetic stream), one decision
+ * each. */
+static void part_events(slate_log *log, unsigned p, uint64_t first, int n, uint64_t *dseq)
+{
+    for (int i = 0; i < n; i++) {
+        uint64_t seq = first + (uint64_t)i;
+        int64_t at = SYN_T0 + (int64_t)seq * 60000;
+        char payload[96], cid[16];
+        snprintf(cid, sizeof cid, "p%uc%d", p, i % 2);
+        int len = snprintf(payload, sizeof payload, "{\"case\":\"%s\",\"type\":\"updated\"}", cid);
+        assert_int_equal(slate_log_set_part(log, p, 2 + (uint64_t)i), SLATE_OK);
+        slate_log_event ev = {seq, at, "updated", cid, strlen(cid), payload, (size_t)len, NULL};
+        assert_int_equal(slate_log_begin_event(log, &ev), SLATE_OK);
+        slate_decision d = syn_dec((*dseq)++, at, cid, SLATE_A_NOTIFY, seq, 10);
+        d.to = "supervisor";
+        assert_int_equal(slate_log_sink(log, &d), 0);
+        assert_int_equal(slate_log_end(log), SLATE_OK);
+    }
+}
+
+/* Two partitions (0 and 2 of 3): each a policy, 3 events, an advance. */
+static void write_parts(const char *path)
+{
+    slate_log_opts o = {.partitions = 3};
+    slate_log *log = NULL;
+    char *err = NULL;
+    assert_int_equal(slate_log_open_opts(path, &o, &log, &err), SLATE_OK);
+    uint64_t dseq = 1, eseq = 1;
+    for (unsigned p = 0; p < 3; p += 2) {
+        assert_int_equal(slate_log_set_part(log, p, 0), SLATE_OK);
+        assert_int_equal(syn_policy(log, p ? SYN_HASH2 : SYN_HASH1, "svc.slate", NULL), SLATE_OK);
+        part_events(log, p, eseq, 3, &dseq);
+        eseq += 3;
+        assert_int_equal(slate_log_set_part(log, p, 9), SLATE_OK);
+        assert_int_equal(slate_log_begin_advance(log, SYN_T0 + 86400000), SLATE_OK);
+        assert_int_equal(slate_log_end(log), SLATE_OK);
+    }
+    assert_int_equal(slate_log_close(log, &err), SLATE_OK);
+}
+
+static void test_partitioned_log(void **state)
+{
+    fixture *f = *state;
+    write_parts(f->db);
+    assert_int_equal(sql_int(f->db, "SELECT value FROM meta WHERE key = 'partitions'"), 3);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM pragma_table_info('events')"),
+                     DLOG_NEVENT_COLS + 1);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events WHERE part = 2"), 5);
+    assert_int_equal(sql_int(f->db, "SELECT stream_seq FROM events WHERE id = 1"), -1); /* NULL */
+    assert_int_equal(sql_int(f->db, "SELECT stream_seq FROM events WHERE seq = 5"), 3);
+    slate_log_summary sum;
+    char *err = NULL;
+    assert_int_equal(slate_log_verify(f->db, &sum, &err), SLATE_OK);
+    assert_null(err);
+    assert_int_equal(sum.entries, 10);
+    assert_int_equal(sum.decisions, 6);
+
+    /* the reader hands out both columns */
+    slate_log_reader *rd = NULL;
+    slate_log_read_opts ro = {.verify = 1};
+    assert_int_equal(slate_log_read_open(f->db, &ro, &rd, &err), SLATE_OK);
+    assert_string_equal(slate_log_read_meta(rd, "partitions"), "3");
+    slate_log_stored e;
+    assert_int_equal(slate_log_read_event(rd, 5, &e), SLATE_OK);
+    assert_int_equal(e.found, 1);
+    assert_int_equal(e.part, 2);
+    assert_int_equal(e.stream_seq, 3);
+    slate_log_cursor *cur;
+    slate_log_scan scan = {.rows = SLATE_LOG_SCAN_ENTRIES};
+    assert_int_equal(slate_log_cursor_open(rd, &scan, &cur), SLATE_OK);
+    slate_log_row row;
+    int n = 0;
+    while (slate_log_cursor_next(cur, &row) == SLATE_OK && row.what) {
+        assert_int_equal(row.entry.part, n < 5 ? 0 : 2);
+        assert_int_equal(row.entry.stream_seq, n % 5 == 0 ? 0 : n % 5 == 4 ? 9 : n % 5 + 1);
+        n++;
+    }
+    assert_int_equal(n, 10);
+    slate_log_cursor_close(cur);
+    slate_log_read_close(rd);
+
+    /* check mode reads them as stored */
+    slate_log_opts co = {.check = 1, .verify = 1};
+    slate_log *log = NULL;
+    assert_int_equal(slate_log_open_opts(f->db, &co, &log, &err), SLATE_OK);
+    assert_int_equal(slate_log_check_next(log, &e), SLATE_OK);
+    assert_int_equal(e.part, 0);
+    assert_string_equal(e.kind, "policy");
+    slate_log_close(log, NULL);
+}
+
+static void test_one_engine_log_unchanged(void **state)
+{
+    fixture *f = *state;
+    slate_log *log = NULL;
+    assert_int_equal(slate_log_open(f->db, &log, NULL), SLATE_OK);
+    assert_int_equal(slate_log_set_part(log, 0, 1), SLATE_MISUSE); /* not partitioned */
+    assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", NULL), SLATE_OK);
+    assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM pragma_table_info('events')"),
+                     DLOG_NEVENT_COLS_V1 + 1);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM meta WHERE key = 'partitions'"), 0);
+    slate_log_reader *rd = NULL;
+    assert_int_equal(slate_log_read_open(f->db, NULL, &rd, NULL), SLATE_OK);
+    slate_log_stored e;
+    assert_int_equal(slate_log_read_last(rd, &e), SLATE_OK);
+    assert_int_equal(e.part, -1);
+    slate_log_read_close(rd);
+
+    /* neither takes the other's entries */
+    slate_log_opts po = {.partitions = 2};
+    char *err = NULL;
+    assert_int_equal(slate_log_open_opts(f->db, &po, &log, &err), SLATE_ERROR);
+    assert_non_null(strstr(err, "new file"));
+    slate_log_free(err);
+    char *arch = syn_path(f->dir, "arch.db");
+    write_parts(arch);
+    assert_int_equal(slate_log_open(arch, &log, &err), SLATE_ERROR);
+    assert_non_null(strstr(err, "partitioned archive of 3 partitions"));
+    slate_log_free(err);
+    free(arch);
+}
+
+static void test_part_misuse(void **state)
+{
+    fixture *f = *state;
+    slate_log_opts o = {.partitions = 4};
+    slate_log *log = NULL;
+    assert_int_equal(slate_log_open_opts(f->db, &o, &log, NULL), SLATE_OK);
+    slate_log_policy pol = {SYN_HASH1, "svc", "1", "svc.slate", NULL, 0, "img", 3};
+    assert_int_equal(slate_log_begin_policy(log, &pol), SLATE_MISUSE); /* no partition yet */
+    assert_int_equal(slate_log_set_part(log, 4, 0), SLATE_MISUSE);      /* out of range */
+    assert_int_equal(slate_log_set_part(log, 1, 0), SLATE_OK);
+    assert_int_equal(slate_log_begin_advance(log, SYN_T0), SLATE_MISUSE); /* not its policy */
+    assert_non_null(strstr(slate_log_errmsg(log), "not its policy"));
+    assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", NULL), SLATE_OK);
+    assert_int_equal(slate_log_set_part(log, 1, 5), SLATE_OK);
+    assert_int_equal(slate_log_begin_advance(log, SYN_T0), SLATE_OK);
+    assert_int_equal(slate_log_set_part(log, 2, 0), SLATE_MISUSE); /* an entry is open */
+    assert_int_equal(slate_log_end(log), SLATE_OK);
+    assert_int_equal(slate_log_set_part(log, 0, 0), SLATE_OK);
+    assert_int_equal(slate_log_begin_policy(log, &pol), SLATE_MISUSE); /* backwards */
+    assert_non_null(strstr(slate_log_errmsg(log), "increasing order"));
+    assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
+    assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK);
+    slate_log_opts big = {.partitions = SLATE_LOG_MAX_PARTITIONS + 1};
+    char *other = syn_path(f->dir, "big.db"), *err = NULL;
+    assert_int_equal(slate_log_open_opts(other, &big, &log, &err), SLATE_MISUSE);
+    slate_log_free(err);
+    free(other);
+}
+
+static void expect_problem(const char *path, const char *needle)
+{
+    char *err = NULL;
+    assert_int_equal(slate_log_verify(path, NULL, &err), SLATE_ERROR);
+    assert_non_null(err);
+    if (!strstr(err, needle)) fail_msg("message `%s` lacks `%s`", err, needle);
+    slate_log_free(err);
+}
+
+static void test_part_tamper(void **state)
+{
+    fixture *f = *state;
+    write_parts(f->db);
+    char *copy = syn_path(f->dir, "t.db"), cmd[1024];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
+    assert_int_equal(system(cmd), 0);
+    sql(copy, "UPDATE events SET part = 1 WHERE id = 7");
+    expect_problem(copy, "events row id 7");
+    assert_int_equal(system(cmd), 0);
+    sql(copy, "UPDATE events SET stream_seq = 4 WHERE seq = 5");
+    expect_problem(copy, "the row was edited");
+    assert_int_equal(system(cmd), 0);
+    sql(copy, "UPDATE meta SET value = '4' WHERE key = 'partitions'");
+    expect_problem(copy, "sealed settings");
+    assert_int_equal(system(cmd), 0);
+    sql(copy, "UPDATE meta SET value = 'x' WHERE key = 'partitions'");
+    expect_problem(copy, "partition count");
+    assert_int_equal(system(cmd), 0);
+    sql(copy, "DELETE FROM meta WHERE key = 'partitions'"); /* read as a log of one engine */
+    expect_problem(copy, "schema: table `events` is not the one slate creates");
+    free(copy);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_partitioned_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_engine_log_unchanged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_part_misuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_part_tamper, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
