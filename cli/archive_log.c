@@ -34,11 +34,9 @@
 #include "rerun.h"
 #include "runner.h"
 #include "status.h"
+#include "worker.h"
 
-/* The bucket where workers store policy images (img.<hash>) and the policy each
- * partition's history starts with (init.<p>): WK_POLICY_BUCKET of serve/wk_int.h,
- * the worker's private header, and docs/deploy.md "Policy reloads". */
-#define AL_POLICY_BUCKET "slate_policies"
+#define AL_POLICY_BUCKET SW_POLICY_BUCKET /* worker.h */
 
 /* A policy image taken from the bucket, loaded once. */
 typedef struct al_prog {

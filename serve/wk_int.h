@@ -22,7 +22,7 @@
 #include "slate.h"
 #include "worker.h"
 
-#define WK_POLICY_BUCKET "slate_policies" /* img.<hash>, init.<p> */
+#define WK_POLICY_BUCKET SW_POLICY_BUCKET /* img.<hash>, init.<p> */
 
 /* A loaded program and its hash; kept until the worker ends (engines may use it). */
 typedef struct wk_prog {

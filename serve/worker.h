@@ -20,6 +20,11 @@
  * worker owns p (its position and ack floor outlive the owners). */
 #define SW_DURABLE_FMT "slate_ev_%u"
 
+/* The key-value bucket where workers store policy images (img.<hash>) and the
+ * policy each partition's history starts with (init.<p>); `slate archive
+ * --log` reads both (docs/deploy.md, "Policy reloads"). */
+#define SW_POLICY_BUCKET "slate_policies"
+
 typedef struct sw_opts {
     const char *policy;       /* the policy file (.slate or .slc) */
     const char *url;          /* NATS servers, comma-separated; NULL: the default */
