@@ -60,7 +60,8 @@ const cli_cmd cmd_archive_args = {
         "\n"
         "Write every decision `slate serve` published to NATS JetStream (the streams\n"
         "SLATE_DEC_<p>) to OUT (`-`: standard output) as JSON Lines: partition 0 first,\n"
-        "each partition in stream order.\n"
+        "each partition in `seq` order (a batch a worker sent again after an outage\n"
+        "is stored after later decisions).\n"
         "\n",
     .opts = opts,
     .nopts = CLI_NOPTS(opts),
@@ -72,27 +73,87 @@ const cli_cmd cmd_archive_args = {
     .unknown = "unknown argument `%s`",
 };
 
+/* One partition's decision lines, kept until the whole stream is read: the
+ * stream holds them in the order they were stored, and a batch a worker sent
+ * again after a partial failure (a server stopping) lands after later ones.
+ * Their order of truth is their `seq` (the Slate-Decision-Seq header), so
+ * they are written sorted by it; a message without one keeps its place. */
+typedef struct line_ref {
+    uint64_t key, pos;
+    size_t off, len;
+} line_ref;
+
 typedef struct dump {
-    FILE *out;
     unsigned p;
     int meta;
-    uint64_t n;
+    uint64_t n, key;
+    char *buf;
+    size_t len, cap;
+    line_ref *refs;
+    size_t nref, capref;
+    int nomem;
 } dump;
+
+static int put(dump *d, const void *s, size_t n)
+{
+    if (d->len + n > d->cap) {
+        size_t cap = d->cap ? d->cap : 1 << 16;
+        while (cap < d->len + n) cap *= 2;
+        char *b = realloc(d->buf, cap);
+        if (!b) return d->nomem = 1;
+        d->buf = b;
+        d->cap = cap;
+    }
+    memcpy(d->buf + d->len, s, n);
+    d->len += n;
+    return 0;
+}
 
 static int on_msg(void *ud, const sjs_msg *m)
 {
     dump *d = ud;
+    if (d->nref == d->capref) {
+        size_t cap = d->capref ? d->capref * 2 : 1024;
+        line_ref *r = realloc(d->refs, cap * sizeof *r);
+        if (!r) return d->nomem = 1;
+        d->refs = r;
+        d->capref = cap;
+    }
+    const char *ds = sjs_msg_header(m, "Slate-Decision-Seq");
+    char *end;
+    unsigned long long k = ds ? strtoull(ds, &end, 10) : 0;
+    if (ds && *ds && !*end) d->key = k;
+    line_ref *r = &d->refs[d->nref++];
+    *r = (line_ref){d->key, d->n, d->len, 0};
     if (d->meta) {
         const char *es = sjs_msg_header(m, "Slate-Event-Seq");
-        char when[TS_FORMAT_MAX + 1];
+        char when[TS_FORMAT_MAX + 1], head[160];
         ts_format(m->time_ns / 1000000, when);
-        fprintf(d->out, "{\"partition\":%u,\"stream_seq\":%" PRIu64 ",\"event_seq\":%s,"
-                "\"stored\":\"%s\",\"decision\":", d->p, m->seq, es && *es ? es : "null", when);
+        int hn = snprintf(head, sizeof head, "{\"partition\":%u,\"stream_seq\":%" PRIu64
+                          ",\"event_seq\":%s,\"stored\":\"%s\",\"decision\":", d->p, m->seq,
+                          es && *es && strlen(es) < 24 ? es : "null", when);
+        if (put(d, head, (size_t)hn)) return 1;
     }
-    fwrite(m->data, 1, m->len, d->out);
-    fputs(d->meta ? "}\n" : "\n", d->out);
+    if (put(d, m->data, m->len) || put(d, d->meta ? "}\n" : "\n", d->meta ? 2 : 1)) return 1;
+    r->len = d->len - r->off;
     d->n++;
-    return ferror(d->out) != 0;
+    return 0;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    const line_ref *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Write the partition's lines in `seq` order and empty d for the next. */
+static int write_sorted(dump *d, FILE *out)
+{
+    qsort(d->refs, d->nref, sizeof *d->refs, by_key);
+    for (size_t i = 0; i < d->nref; i++) fwrite(d->buf + d->refs[i].off, 1, d->refs[i].len, out);
+    d->len = d->nref = 0;
+    return ferror(out) != 0;
 }
 
 /* --consumers: one line per partition.  An exit status. */
@@ -202,25 +263,35 @@ int cmd_archive(int argc, char **argv)
         nparts = 0;
         quiet = 1;
     }
+    dump d = {.meta = meta};
     for (unsigned p = 0; status == EXIT_OK && p < (unsigned)nparts; p++) {
         char stream[48];
         sjs_stream_name(SJS_DECISIONS, p, stream, sizeof stream);
         sjs_stream_state st;
         sjs_status s = sjs_stream_state_of(c, stream, &st, &e);
         if (s == SJS_NOTFOUND) continue;
-        dump d = {out, p, meta, 0};
+        d.p = p;
+        d.n = d.key = 0;
         if (s == SJS_OK && st.last_seq > 0)
             s = sjs_read_range(c, stream, st.first_seq ? st.first_seq : 1, st.last_seq, 0, on_msg,
                                &d, &e);
+        if (d.nomem) {
+            fprintf(stderr, "slate archive: out of memory\n");
+            status = EXIT_IO;
+            break;
+        }
         if (s != SJS_OK) {
             fprintf(stderr, "slate archive: %s\n", e.msg);
             status = EXIT_IO;
         }
+        if (write_sorted(&d, out)) status = EXIT_IO; /* said below */
         if (!quiet)
             fprintf(stderr, "slate archive: partition %u: %" PRIu64 " decisions\n", p, d.n);
         total += d.n;
         streams++;
     }
+    free(d.buf);
+    free(d.refs);
     if (fflush(out) || ferror(out)) {
         fprintf(stderr, "slate archive: cannot write %s: %s\n", jsonl, strerror(errno));
         status = EXIT_IO;
