@@ -12,7 +12,9 @@
 # checkpoints and publishes nothing.
 # Then the failures a user meets first: a server nobody listens on (retries with
 # a message, exit 3), streams made for another partition count (exit 1), a
-# worker name already live (exit 1).  Skipped without nats-server or python3.
+# worker name already live (exit 1).  Last, decisions stored out of their `seq`
+# order (as a batch sent again after an outage is) come out of `slate archive`
+# in `seq` order.  Skipped without nats-server or python3.
 set -u
 SLATE=${SLATE:?set SLATE to the slate binary}
 cd "$(dirname "$0")/../.."
@@ -131,4 +133,15 @@ st=$?
 [ $st -eq 1 ] || fail "same name: exit $st: $(cat "$tmp/dup.err")"
 grep -q "a worker named w5 is live already" "$tmp/dup.err" || fail "same name: $(cat "$tmp/dup.err")"
 serve_term w5 40 || fail "w5 SIGTERM"
+
+# 6. decisions stored out of their seq order (a batch sent again after an
+#    outage lands after later ones): archive writes them in seq order
+python3 tests/cli/lib/nats_hpub.py "$NATS_URL" slate.decisions.7 \
+    'Slate-Decision-Seq: 1000002' '{"seq":1000002,"case":"Z","action":"late-stored"}' \
+    'Slate-Decision-Seq: 1000001' '{"seq":1000001,"case":"Z","action":"early"}' || fail "hpub"
+sleep 0.5
+"$SLATE" archive -q --nats "$NATS_URL" --jsonl "$tmp/arch3.jsonl" || fail "archive 3"
+[ "$(grep '"case":"Z"' "$tmp/arch3.jsonl" | tr -d '\n')" = \
+  '{"seq":1000001,"case":"Z","action":"early"}{"seq":1000002,"case":"Z","action":"late-stored"}' ] ||
+    fail "archive not in seq order: $(grep '"case":"Z"' "$tmp/arch3.jsonl")"
 echo "serve.sh: ok"
