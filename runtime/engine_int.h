@@ -21,6 +21,8 @@
  *   decide.c     decisions: building, numbering, rendering values; running a
  *                code block and its actions
  *   prepare.c    the tables derived from a program (eng_aux)
+ *   batch.c      slate_engine_push_batch: pushes, with the next events' case
+ *                records prefetched
  *   fields.c     fields an event must bring: `required on`, and strict mode
  *   swap.c       hot swap of the program under open cases
  *   trim.c       giving memory back: unused strings, a store past its peak
@@ -506,6 +508,8 @@ void eng_begin(slate_engine *e, slate_sink sink, void *ud);
 /* Apply one event now, at its own time or, when the watermark has passed it, at
  * the watermark (the caller has set e->ctx for it). */
 int eng_apply_now(slate_engine *e, const slate_event *ev);
+/* slate_engine_push without the busy guard, which the caller holds. */
+int eng_push(slate_engine *e, const slate_event *ev, slate_sink sink, void *ud);
 
 /* watermark.c */
 /* Fire every timer due at or before t (each at its instant), then now = t.

@@ -4,7 +4,8 @@
  * or opened or brought back, and the order of everything that happens for it
  * (docs/semantics.md, "Event processing order"): timers, case creation, fields
  * and SLA selection, clock operations, pause conditions, rules and their
- * actions, closing.  slate_engine_push and slate_engine_reject.
+ * actions, closing.  slate_engine_push and slate_engine_reject (a batch of
+ * pushes: batch.c).
  *
  * Part of the engine (see engine_int.h).  Not here: time moving by itself and
  * the held events (watermark.c), clock arithmetic (clock.c), actions and
@@ -297,6 +298,12 @@ static int push(slate_engine *e, const slate_event *ev, slate_sink sink, void *u
     if (ev->type != EV_TICK && lb_insert(e, ev)) return eng_fail(e, SLATE_NOMEM, "out of memory");
     e->high = high;
     return eng_drain(e, w);
+}
+
+/* For slate_engine_push_batch (batch.c), which holds e->busy itself. */
+int eng_push(slate_engine *e, const slate_event *ev, slate_sink sink, void *ud)
+{
+    return push(e, ev, sink, ud);
 }
 
 /* The entry points hold e->busy while they run, so a sink that calls back into
