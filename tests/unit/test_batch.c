@@ -208,7 +208,7 @@ static size_t side_by_side(slate_engine *one, slate_engine *bat, const evlist *l
         assert_int_equal(done, m);
         char what[64];
         snprintf(what, sizeof what, "after events [%zu, %zu)", j, j + m);
-        tu_assert_same(ta, tb, what);
+        if (ta->len || tb->len) tu_assert_same(ta, tb, what); /* (no text yet: NULL) */
         assert_int_equal(slate_engine_decisions(one), slate_engine_decisions(bat));
         assert_int_equal(slate_engine_buffered(one), slate_engine_buffered(bat));
         assert_int_equal(slate_engine_open_cases(one), slate_engine_open_cases(bat));
@@ -384,7 +384,7 @@ static void test_store_shrinks_under_a_batch(void **state)
     int opened = slate_program_event_id(p, "opened"), closed = slate_program_event_id(p, "closed");
     int paused = slate_program_event_id(p, "paused"), resumed = slate_program_event_id(p, "resumed");
     enum { N = 6000, KEEP = 100 };
-    static char ids[N][16];
+    static char ids[N][24];
     evlist o = {0}, l = {0};
     int64_t t = INT64_C(1741593600000);
     uint64_t s = 7;
