@@ -643,9 +643,9 @@ void hw_push(hw_engine *h, const slate_event *ev, hw_sink sink, void *ud)
  * so the two stay comparable: the bucket HW_FAR events ahead, the record (all of
  * it: four lines, fields and clocks) HW_NEAR ahead, the clocks' heap entries
  * HW_HEAP ahead. */
-#define HW_FAR 8
-#define HW_NEAR 4
-#define HW_HEAP 2
+#define HW_FAR 16
+#define HW_NEAR 8
+#define HW_HEAP 4
 
 static int hw_keyed(const slate_event *ev)
 {
