@@ -639,10 +639,11 @@ void hw_push(hw_engine *h, const slate_event *ev, hw_sink sink, void *ud)
 
 /* ---- batches ---------------------------------------------------------------------------- */
 
-/* The same three-stage prefetch as slate_engine_push_batch (runtime/batch.c),
- * so the two stay comparable: the bucket HW_FAR events ahead, the record (all of
- * it: four lines, fields and clocks) HW_NEAR ahead, the clocks' heap entries
- * HW_HEAP ahead. */
+/* The same staged prefetch as slate_engine_push_batch (runtime/batch.c), so the
+ * two stay comparable: the case id HW_ID events ahead, the bucket HW_FAR ahead,
+ * the record (all of it: four lines, fields and clocks) HW_NEAR ahead, the
+ * clocks' heap entries HW_HEAP ahead. */
+#define HW_ID 32
 #define HW_FAR 16
 #define HW_NEAR 8
 #define HW_HEAP 4
@@ -671,7 +672,9 @@ void hw_push_batch(hw_engine *h, const slate_event *evs, size_t n, hw_sink sink,
             hash[j] = bs_fnv(evs[j].case_id, evs[j].case_len);
             __builtin_prefetch(&h->tab[(uint32_t)hash[j] & h->tabmask]);
         }
+    for (size_t j = HW_FAR; j < n && j < HW_ID; j++) __builtin_prefetch(evs[j].case_id);
     for (size_t i = 0; i < n; i++) {
+        if (i + HW_ID < n) __builtin_prefetch(evs[i + HW_ID].case_id);
         size_t j = i + HW_FAR, r = j % HW_FAR;
         if (j < n && (keyed[r] = (uint8_t)hw_keyed(&evs[j]))) {
             hash[r] = bs_fnv(evs[j].case_id, evs[j].case_len);
