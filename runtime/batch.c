@@ -8,8 +8,8 @@
  * memory: the case table's bucket, then the case record it points to, then the
  * clocks' timer-heap entries, each a miss to DRAM that the next load depends
  * on.  One push at a time cannot overlap them.  Given the events to come, this
- * file overlaps them with the work of the current event, in three stages so
- * that each load it makes itself hits what an earlier stage prefetched:
+ * file overlaps them with the work of the current event, in stages, so that
+ * each load it makes itself hits what an earlier stage prefetched:
  *   PB_ID events ahead    prefetch the case id's bytes;
  *   PB_FAR events ahead   hash the case id, prefetch its bucket;
  *   PB_NEAR events ahead  read the bucket, prefetch the record's header, the
@@ -29,10 +29,12 @@
 #include "engine_int.h"
 
 /* Distances, in events.  A stage's loads must have arrived by the next stage
- * (an event takes ~150-400 ns, a miss ~100 ns), and the lines prefetched must
- * still be cached when the event comes (16 events touch a few dozen lines).
- * On the scale benchmark at 1M open cases, 16/8/4 did at least as well as 8/4/2
- * and 32/16/8 (the differences were within the shared machine's noise). */
+ * (an event takes ~70-400 ns, a miss ~100 ns or more), and the lines
+ * prefetched must still be cached when the event comes (32 events touch a few
+ * dozen lines).  On the scale benchmark at 1M open cases (bench/RESULTS.md,
+ * "Batched push") prefetching the id took the batched figure from ~4.5M to
+ * ~8.3M events/s; of the other stages, 8/4/2, 16/8/4 and 32/16/8 did alike
+ * within the shared machine's noise. */
 #define PB_ID 32  /* the case id's bytes (a load of its own when ids are not
                      in a buffer just read) */
 #define PB_FAR 16 /* a power of two: the ring below */
@@ -85,9 +87,9 @@ static inline uint32_t pb_record(const slate_engine *e, const slate_event *ev, u
     return slot;
 }
 
-/* `slot` is what pb_record found two events ago: an event since may have closed
- * that case or a trim moved it, so the slot is only trusted to be in the store
- * (then reading it is safe, and at worst prefetches entries for nothing). */
+/* `slot` is what pb_record found PB_NEAR - PB_HEAP events ago: an event since may
+ * have closed that case or a trim moved it, so the slot is only trusted to be in
+ * the store (then reading it is safe, and at worst prefetches for nothing). */
 static inline void pb_heap(const slate_engine *e, const slate_event *ev, uint32_t slot)
 {
     if (slot >= e->cs.cap) return;

@@ -382,7 +382,8 @@ static void test_store_shrinks_under_a_batch(void **state)
     (void)state;
     slate_program *p = reference();
     int opened = slate_program_event_id(p, "opened"), closed = slate_program_event_id(p, "closed");
-    int paused = slate_program_event_id(p, "paused"), resumed = slate_program_event_id(p, "resumed");
+    int paused = slate_program_event_id(p, "paused");
+    int resumed = slate_program_event_id(p, "resumed");
     enum { N = 6000, KEEP = 100 };
     static char ids[N][24];
     evlist o = {0}, l = {0};
