@@ -4,12 +4,17 @@
  *
  *   slate-bench capi  POLICY EVENTS RUNS    median events/s of slate_engine_push
  *   slate-bench hand  POLICY EVENTS RUNS    the same for bench/handwritten.c
+ *   slate-bench capi-batch / hand-batch POLICY EVENTS RUNS
+ *                                           the same in batches of BATCH events
+ *                                           (slate_engine_push_batch, hw_push_batch)
  *   slate-bench equiv POLICY EVENTS         compare the subset (bstream.h)
  *   slate-bench mem   POLICY CASES          bytes per open case, peak RSS
  *   slate-bench scale POLICY OPEN EVENTS RUNS events/s with OPEN open cases
  *   slate-bench scale-hand POLICY OPEN EVENTS RUNS  the same for bench/handwritten.c
  *                                           (the hardware's own curve: what a
  *                                           hand-coded engine loses to cache misses)
+ *   slate-bench scale-batch / scale-hand-batch POLICY OPEN EVENTS RUNS
+ *                                           the same two in batches of BATCH events
  *   slate-bench compile POLICY RUNS         compile ms, image bytes, load+verify us,
  *                                           compile-to-a-loaded-program ms
  *   slate-bench jsonl POLICY EVENTS RUNS    what `slate run` does until it lands: the
@@ -53,7 +58,32 @@ static void hw_count_sink(void *ud, const hw_dec *d)
 
 /* ---- timing -------------------------------------------------------------------- */
 
-static int run_capi(const slate_program *p, const bs_stream *s, int runs)
+/* Events per call in the batched modes: what an embedder reading a socket or a
+ * file in blocks would hand over at once. */
+#define BATCH 256
+
+/* The events through slate, one push each (batch 0) or in batches. */
+static void push_all(slate_engine *e, const slate_event *ev, size_t n, int batch, counter *c)
+{
+    if (!batch) {
+        for (size_t j = 0; j < n; j++) slate_engine_push(e, &ev[j], count_sink, c);
+        return;
+    }
+    for (size_t j = 0; j < n; j += BATCH)
+        slate_engine_push_batch(e, ev + j, n - j < BATCH ? n - j : BATCH, count_sink, c, NULL);
+}
+
+static void hw_push_all(hw_engine *h, const slate_event *ev, size_t n, int batch, counter *c)
+{
+    if (!batch) {
+        for (size_t j = 0; j < n; j++) hw_push(h, &ev[j], hw_count_sink, c);
+        return;
+    }
+    for (size_t j = 0; j < n; j += BATCH)
+        hw_push_batch(h, ev + j, n - j < BATCH ? n - j : BATCH, hw_count_sink, c);
+}
+
+static int run_capi(const slate_program *p, const bs_stream *s, int runs, int batch)
 {
     double *r = malloc(sizeof *r * (size_t)runs);
     counter c = {0, 0};
@@ -61,7 +91,7 @@ static int run_capi(const slate_program *p, const bs_stream *s, int runs)
         slate_engine *e = slate_engine_new(p, NULL);
         c = (counter){0, 0};
         double t0 = bs_now();
-        for (size_t j = 0; j < s->n; j++) slate_engine_push(e, &s->ev[j], count_sink, &c);
+        push_all(e, s->ev, s->n, batch, &c);
         r[i] = (double)s->n / (bs_now() - t0);
         slate_engine_free(e);
     }
@@ -72,7 +102,7 @@ static int run_capi(const slate_program *p, const bs_stream *s, int runs)
     return 0;
 }
 
-static int run_hand(const slate_program *p, const bs_stream *s, int runs)
+static int run_hand(const slate_program *p, const bs_stream *s, int runs, int batch)
 {
     double *r = malloc(sizeof *r * (size_t)runs);
     counter c = {0, 0};
@@ -81,7 +111,7 @@ static int run_hand(const slate_program *p, const bs_stream *s, int runs)
         if (!h) return 3;
         c = (counter){0, 0};
         double t0 = bs_now();
-        for (size_t j = 0; j < s->n; j++) hw_push(h, &s->ev[j], hw_count_sink, &c);
+        hw_push_all(h, s->ev, s->n, batch, &c);
         r[i] = (double)s->n / (bs_now() - t0);
         hw_free(h);
     }
@@ -242,16 +272,19 @@ static int run_mem(const slate_program *p, size_t ncases)
 /* The timed loop, out of line so that a profiler can collect it alone:
  *   valgrind --tool=callgrind --cache-sim=yes --toggle-collect=scale_work ... */
 __attribute__((noinline)) static void scale_work(slate_engine *e, hw_engine *h,
-                                                 const slate_event *work, size_t nev, counter *k)
+                                                 const slate_event *work, size_t nev, int batch,
+                                                 counter *k)
 {
     if (h)
-        for (size_t j = 0; j < nev; j++) hw_push(h, &work[j], hw_count_sink, k);
+        hw_push_all(h, work, nev, batch, k);
     else
-        for (size_t j = 0; j < nev; j++) slate_engine_push(e, &work[j], count_sink, k);
+        push_all(e, work, nev, batch, k);
 }
 
-/* hand != 0: the same workload through bench/handwritten.c. */
-static int run_scale(const slate_program *p, size_t open, size_t nev, int runs, int hand)
+/* hand != 0: the same workload through bench/handwritten.c; batch != 0: pushed
+ * in batches. */
+static int run_scale(const slate_program *p, size_t open, size_t nev, int runs, int hand,
+                     int batch)
 {
     int paused = slate_program_event_id(p, "paused"), resumed = slate_program_event_id(p, "resumed");
     if (paused < 0 || resumed < 0) return 3;
@@ -283,13 +316,13 @@ static int run_scale(const slate_program *p, size_t open, size_t nev, int runs, 
                 work[j + 1] = (slate_event){c->case_id, c->case_len, resumed, ++t, NULL, 0, NULL, 0, j + 2};
         }
         double s0 = bs_now();
-        scale_work(e, h, work, nev, &k);
+        scale_work(e, h, work, nev, batch, &k);
         r[i] = (double)nev / (bs_now() - s0);
         slate_engine_free(e);
         hw_free(h);
     }
-    printf("%s open %zu events %zu median_eps %.0f\n", hand ? "hand" : "slate", open, nev,
-           bs_median(r, runs));
+    printf("%s%s open %zu events %zu median_eps %.0f\n", hand ? "hand" : "slate",
+           batch ? "-batch" : "", open, nev, bs_median(r, runs));
     free(r);
     free(work);
     free(ev);
@@ -348,7 +381,8 @@ static int run_compile(const char *path, int runs)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: slate-bench capi|hand|equiv|jsonl|mem|scale|scale-hand|compile POLICY ...\n");
+        fprintf(stderr, "usage: slate-bench capi|hand|capi-batch|hand-batch|equiv|jsonl|mem|scale|"
+                        "scale-hand|scale-batch|scale-hand-batch|compile POLICY ...\n");
         return 2;
     }
     const char *mode = argv[1];
@@ -358,9 +392,9 @@ int main(int argc, char **argv)
     int rc = 2;
     if (!strcmp(mode, "mem") && argc > 3) {
         rc = run_mem(p, (size_t)atol(argv[3]));
-    } else if ((!strcmp(mode, "scale") || !strcmp(mode, "scale-hand")) && argc > 5) {
+    } else if (!strncmp(mode, "scale", 5) && argc > 5) {
         rc = run_scale(p, (size_t)atol(argv[3]), (size_t)atol(argv[4]), atoi(argv[5]),
-                       !strcmp(mode, "scale-hand"));
+                       strstr(mode, "-hand") != NULL, strstr(mode, "-batch") != NULL);
     } else if (!strcmp(mode, "jsonl") && argc > 3) {
         rc = run_jsonl(p, argv[3], argc > 4 ? atoi(argv[4]) : 5);
     } else if (argc > 3) {
@@ -369,8 +403,10 @@ int main(int argc, char **argv)
         if (s.rejected) fprintf(stderr, "bench: %zu lines rejected by the reader\n", s.rejected);
         int runs = argc > 4 ? atoi(argv[4]) : 5;
         if (runs < 1) runs = 1;
-        if (!strcmp(mode, "capi")) rc = run_capi(p, &s, runs);
-        else if (!strcmp(mode, "hand")) rc = run_hand(p, &s, runs);
+        if (!strcmp(mode, "capi")) rc = run_capi(p, &s, runs, 0);
+        else if (!strcmp(mode, "hand")) rc = run_hand(p, &s, runs, 0);
+        else if (!strcmp(mode, "capi-batch")) rc = run_capi(p, &s, runs, 1);
+        else if (!strcmp(mode, "hand-batch")) rc = run_hand(p, &s, runs, 1);
         else if (!strcmp(mode, "equiv")) rc = run_equiv(p, &s);
         bs_free(&s);
     }

@@ -637,6 +637,70 @@ void hw_push(hw_engine *h, const slate_event *ev, hw_sink sink, void *ud)
     advance(h, ev->at); /* steps the event made due at once */
 }
 
+/* ---- batches ---------------------------------------------------------------------------- */
+
+/* The same staged prefetch as slate_engine_push_batch (runtime/batch.c), so the
+ * two stay comparable: the case id HW_ID events ahead, the bucket HW_FAR ahead,
+ * the record (all of it: four lines, fields and clocks) HW_NEAR ahead, the
+ * clocks' heap entries HW_HEAP ahead. */
+#define HW_ID 32
+#define HW_FAR 16
+#define HW_NEAR 8
+#define HW_HEAP 4
+
+static int hw_keyed(const slate_event *ev)
+{
+    return ev->case_id && ev->case_len > 0 && ev->type != E_TICK;
+}
+
+/* The slot of the first bucket whose case has the hash, or UINT32_MAX (the
+ * hash is in the record here, so this reads the records it passes). */
+static uint32_t hw_slot(const hw_engine *h, uint64_t hash)
+{
+    for (uint32_t i = (uint32_t)hash & h->tabmask;; i = (i + 1) & h->tabmask) {
+        uint32_t s = h->tab[i];
+        if (!s || h->cases[s - 1].hash == hash) return s ? s - 1 : UINT32_MAX;
+    }
+}
+
+void hw_push_batch(hw_engine *h, const slate_event *evs, size_t n, hw_sink sink, void *ud)
+{
+    uint64_t hash[HW_FAR];
+    uint8_t keyed[HW_FAR];
+    for (size_t j = 0; j < n && j < HW_FAR; j++)
+        if ((keyed[j] = (uint8_t)hw_keyed(&evs[j]))) {
+            hash[j] = bs_fnv(evs[j].case_id, evs[j].case_len);
+            __builtin_prefetch(&h->tab[(uint32_t)hash[j] & h->tabmask]);
+        }
+    for (size_t j = HW_FAR; j < n && j < HW_ID; j++) __builtin_prefetch(evs[j].case_id);
+    for (size_t i = 0; i < n; i++) {
+        if (i + HW_ID < n) __builtin_prefetch(evs[i + HW_ID].case_id);
+        size_t j = i + HW_FAR, r = j % HW_FAR;
+        if (j < n && (keyed[r] = (uint8_t)hw_keyed(&evs[j]))) {
+            hash[r] = bs_fnv(evs[j].case_id, evs[j].case_len);
+            __builtin_prefetch(&h->tab[(uint32_t)hash[r] & h->tabmask]);
+        }
+        j = i + HW_NEAR, r = j % HW_FAR;
+        if (j < n && keyed[r]) {
+            uint32_t s = (uint32_t)hash[r] & h->tabmask;
+            if (h->tab[s]) { /* the first bucket's record: mostly the case itself */
+                const char *c = (const char *)&h->cases[h->tab[s] - 1];
+                for (size_t b = 0; b < sizeof(hcase); b += 64) __builtin_prefetch(c + b, 1);
+                __builtin_prefetch(c + sizeof(hcase) - 1, 1);
+            }
+        }
+        j = i + HW_HEAP, r = j % HW_FAR;
+        if (j < n && keyed[r]) {
+            uint32_t s = hw_slot(h, hash[r]);
+            if (s != UINT32_MAX)
+                for (int ci = 0; ci < NCLK; ci++)
+                    if (h->cases[s].k[ci].heap < h->nheap)
+                        __builtin_prefetch(&h->heap[h->cases[s].k[ci].heap], 1);
+        }
+        hw_push(h, &evs[i], sink, ud);
+    }
+}
+
 /* ---- life ------------------------------------------------------------------------------ */
 
 hw_engine *hw_new(const slate_program *prog, size_t expected_cases)

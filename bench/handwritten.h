@@ -40,6 +40,9 @@ hw_engine *hw_new(const slate_program *prog, size_t expected_cases);
 void hw_free(hw_engine *h);
 /* Apply one event (timers due first).  Unusable events are skipped. */
 void hw_push(hw_engine *h, const slate_event *ev, hw_sink sink, void *ud);
+/* hw_push of evs[0..n) in order, with the next events' table buckets, records
+ * and timer entries prefetched (as slate_engine_push_batch does). */
+void hw_push_batch(hw_engine *h, const slate_event *evs, size_t n, hw_sink sink, void *ud);
 size_t hw_open_cases(const hw_engine *h);
 /* Bytes the engine holds now (case table, records, ids, timer heap). */
 size_t hw_bytes(const hw_engine *h);

@@ -53,13 +53,16 @@ secs() { # secs CMD...: wall seconds of one run (its output to $R/secs.out)
     awk -v s="$s" -v e="$e" 'BEGIN { print e - s }'
 }
 declare -A eps ratio
-floor_split="" floor_parse="" floor_ratio=""
-drivers=(capi hand jsonl cli)
+floor_split="" floor_parse="" floor_ratio="" hb_ratio=""
+drivers=(capi hand capi-batch hand-batch jsonl cli)
 : > "$R/rounds.txt"
 for round in $(seq "$RUNS"); do
     declare -A this
     this[capi]=$("$SB" capi $POL "$D/big.jsonl" 1 | tee -a "$R/capi.txt" | field median_eps)
     this[hand]=$("$SB" hand $POL "$D/big.jsonl" 1 | tee -a "$R/hand.txt" | field median_eps)
+    # the same two with the events handed over 256 at a time (slate_engine_push_batch)
+    this[capi-batch]=$("$SB" capi-batch $POL "$D/big.jsonl" 1 | tee -a "$R/capi-batch.txt" | field median_eps)
+    this[hand-batch]=$("$SB" hand-batch $POL "$D/big.jsonl" 1 | tee -a "$R/hand-batch.txt" | field median_eps)
     this[jsonl]=$("$SB" jsonl $POL "$D/big.jsonl" 1 | tee -a "$R/jsonl.txt" | field median_eps)
     t=$(secs "$SLATE" run $POL "$D/big.jsonl" -o /dev/null)
     this[cli]=$(awk -v t="$t" -v n="$nbig" 'BEGIN { print n / t }')
@@ -75,7 +78,10 @@ for round in $(seq "$RUNS"); do
         eps[$d]+="${this[$d]} "
         ratio[$d]+="$(awk -v e="${this[$d]}" -v b="${this[capi]}" 'BEGIN { print e / b }') "
     done
-    echo "round $round capi ${this[capi]} hand ${this[hand]} jsonl ${this[jsonl]} cli ${this[cli]}" >> "$R/rounds.txt"
+    echo "round $round capi ${this[capi]} hand ${this[hand]} capi-batch ${this[capi-batch]}" \
+        "hand-batch ${this[hand-batch]} jsonl ${this[jsonl]} cli ${this[cli]}" >> "$R/rounds.txt"
+    # the batched C API against the batched hand-written C, round by round
+    hb_ratio+="$(awk -v h="${this[hand-batch]}" -v c="${this[capi-batch]}" 'BEGIN { print h / c }') "
     unset this
 done
 m_eps() { printf '%s\n' ${eps[$1]} | med; }
@@ -91,6 +97,10 @@ printf '%-26s %12s %8s  %-22s %s\n' driver "events/s" "x capi" equivalence note
 row "slate C API" "$base" 1 "reference" "$decisions decisions, all actions; pre-parsed events, counting sink"
 row "hand-written C (subset)" "$(m_eps hand)" "$(m_ratio hand)" "$(status "$eq_big" | cut -d' ' -f1) (subset)" \
     "$(head -1 "$R/hand.txt" | field decisions) decisions, subset only (bench/handwritten.c)"
+row "slate C API, batched" "$(m_eps capi-batch)" "$(m_ratio capi-batch)" "same engine" \
+    "slate_engine_push_batch, 256 events a call"
+row "hand-written C, batched" "$(m_eps hand-batch)" "$(m_ratio hand-batch)" "same as hand" \
+    "hw_push_batch: the same prefetching"
 row "JSONL reader+engine+JSON" "$(m_eps jsonl)" "$(m_ratio jsonl)" "same engine" \
     "in process: io/events.c reader, decisions as JSON to /dev/null"
 row "slate run (JSONL)" "$(m_eps cli)" "$(m_ratio cli)" "same engine" \
@@ -230,11 +240,13 @@ for _ in $(seq "$RUNS"); do
     for n in 10000 100000 1000000; do
         "$SB" scale $POL $n 200000 1 >> "$R/scale.txt"
         "$SB" scale-hand $POL $n 200000 1 >> "$R/scale.txt"
+        "$SB" scale-batch $POL $n 200000 1 >> "$R/scale.txt"
+        "$SB" scale-hand-batch $POL $n 200000 1 >> "$R/scale.txt"
     done
 done
-for d in slate hand; do
+for d in slate hand slate-batch hand-batch; do
     for n in 10000 100000 1000000; do
-        printf '  %-5s %8d open: %12.0f events/s\n' $d $n \
+        printf '  %-11s %8d open: %12.0f events/s\n' $d $n \
             "$(awk -v d=$d -v n=$n '$1 == d && $3 == n { print $7 }' "$R/scale.txt" | med)"
     done
 done
@@ -287,6 +299,17 @@ lv=$(field load_verify_us < "$R/compile-ref.txt")
 goal "load+verify a typical image < 10 ms" "$(fmt "$lv" " us") (service-2025)" "$(ge 10000 "$lv")"
 lv10k=$(echo "$c10k" | field load_verify_us)
 goal "  (and the 10k-rule image)" "$(fmt "$(awk -v u="$lv10k" 'BEGIN { print u / 1e3 }')" " ms")" "$(ge 10000 "$lv10k")"
+echo
+echo "goals (issue 16, item 3: the batched push):"
+cb=$(m_eps capi-batch)
+goal "C API >= 5M events/s (batched)" "$(fmt "$(awk -v e="$cb" 'BEGIN { print e / 1e6 }')" M)" "$(ge "$cb" 5e6)"
+hbr=$(printf '%s\n' $hb_ratio | med)
+goal "C API time <= 2x hand-written (both batched)" "$(fmt "$hbr" x)" "$(ge 2 "$hbr")"
+bdrop=$(awk -v a="$(sc slate-batch 10000)" -v b="$(sc slate-batch 1000000)" 'BEGIN { print (b / a - 1) * 100 }')
+hbdrop=$(awk -v a="$(sc hand-batch 10000)" -v b="$(sc hand-batch 1000000)" 'BEGIN { print (b / a - 1) * 100 }')
+goal "events/s within 30% from 10k to 1M open (batched)" \
+    "$(fmt "$bdrop" "%") (hand-written batched: $(fmt "$hbdrop" "%"))" \
+    "$(awk -v d="$bdrop" 'BEGIN { print (d >= -30) ? 1 : 0 }')"
 
 # ---- issue 14: run --threads, JetStream end to end, breach latency ----------------------
 echo

@@ -273,6 +273,27 @@ SLATE_API void slate_engine_free(slate_engine *eng);
 SLATE_API int slate_engine_push(slate_engine *eng, const slate_event *ev, slate_sink sink,
                                 void *ud);
 
+/* Apply evs[0], evs[1], ... evs[n-1] in order: the same as n calls of
+ * slate_engine_push, the same decisions byte for byte to the same sink, each
+ * event with the same result, until one does not return SLATE_OK.  There it
+ * stops and returns that event's code (SLATE_SINK, SLATE_MISUSE, SLATE_ERROR,
+ * SLATE_NOMEM; slate_errmsg as its push sets it), with that event's own
+ * effect (a push refused by its sink has applied its event; a refused one has
+ * changed nothing) and the events after it not looked at.  *done (when not
+ * NULL) is how many events returned SLATE_OK: all n with SLATE_OK, else the
+ * index of the event that stopped the batch, so the caller can deal with it
+ * and call again from evs + *done + 1 (or from evs + *done after a SLATE_NOMEM
+ * that did not take the event).  n == 0: SLATE_OK.  evs may be NULL only when
+ * n is 0.  From a sink: SLATE_MISUSE and *done = 0, like every entry point.
+ *
+ * Why: while applying one event it asks the memory system for the case table
+ * buckets, case records and timer entries of the next few, so that with more
+ * open cases than the CPU's caches hold the misses overlap instead of coming
+ * one after the other.  The events, and what they point to, must stay valid
+ * and unchanged until it returns. */
+SLATE_API int slate_engine_push_batch(slate_engine *eng, const slate_event *evs, size_t n,
+                                      slate_sink sink, void *ud, size_t *done);
+
 /* Advance time to `now`, firing due timers.  With a tolerance, this moves the
  * watermark itself to `now` (a tick event moves the latest time, and so the
  * watermark only to its time less the tolerance): the events held up to `now`
@@ -341,9 +362,9 @@ SLATE_API const char *slate_errmsg(const slate_engine *eng);
 
 /* ---- re-entrancy and threads ------------------------------------------------
  *
- * A sink runs inside slate_engine_push, _advance, _flush, _swap or _reject, while the
- * engine is between two steps of the event.  From a sink, the application MAY
- * call:
+ * A sink runs inside slate_engine_push, _push_batch, _advance, _flush, _swap or
+ * _reject, while the engine is between two steps of the event.  From a sink, the
+ * application MAY call:
  *   - slate_decision_json, slate_errstr, slate_libversion(_number), slate_free;
  *   - every slate_program_* lookup (a program is immutable);
  *   - the read-only engine queries (slate_engine_now, _open_cases, _decisions,
@@ -353,9 +374,9 @@ SLATE_API const char *slate_errmsg(const slate_engine *eng);
  *     closed still counted);
  *   - any function on a DIFFERENT engine (feeding decisions of one engine into
  *     another is fine).
- * It MAY NOT call slate_engine_push, _advance, _flush, _swap, _reject, _trim or _free on
- * the engine whose sink it is: each refuses with SLATE_MISUSE (slate_errmsg
- * says so) and changes nothing; slate_engine_free, which has no result, leaves
+ * It MAY NOT call slate_engine_push, _push_batch, _advance, _flush, _swap, _reject,
+ * _trim or _free on the engine whose sink it is: each refuses with SLATE_MISUSE
+ * (slate_errmsg says so) and changes nothing; slate_engine_free, which has no result, leaves
  * the engine allocated and valid (free it after the call returns).  Nor may it
  * free the program the engine runs.  To act on a decision, queue it and act after the call returns;
  * to stop early, return non-zero (SLATE_SINK).

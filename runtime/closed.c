@@ -15,7 +15,7 @@
  *
  * Allocation happens only in cl_reserve (before the event changes anything,
  * like the case store) and in the snapshot and swap paths.  Not here: when a
- * case closes or comes back (engine.c), the clocks' reopening (clock.c).
+ * case closes or comes back (push.c), the clocks' reopening (clock.c).
  */
 #include <stdio.h>
 #include <string.h>

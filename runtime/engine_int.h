@@ -1,8 +1,8 @@
 /*
  * engine_int.h - the engine's private state, shared by its files.
  *
- * Private to libslate.  The engine (runtime/engine.c) turns events into decisions
- * for one stream of cases.  Its parts, one file each:
+ * Private to libslate.  The engine turns events into decisions for one stream of
+ * cases.  Its parts, one file each:
  *
  *   casestore.c  open cases: a hash table keyed by case id over pages of
  *                fixed-size case records, ids in a size-classed arena
@@ -12,7 +12,17 @@
  *                text formatting of decisions (RFC 3339 times, JSON)
  *   clock.c      clock state: start/stop/pause/resume/reset, working time,
  *                ladder steps and their timers, SLA (re)selection
- *   engine.c     the public API: events, time, rules, actions, decisions
+ *   engine.c     an engine's life (new, free, trim), the read-only queries, the
+ *                guard of the entry points
+ *   push.c       applying one event: checks, verdict, case lookup, the order of
+ *                everything it does (slate_engine_push, _reject)
+ *   watermark.c  moving time: timers firing, held events applied as the
+ *                watermark passes them (slate_engine_advance, _flush)
+ *   decide.c     decisions: building, numbering, rendering values; running a
+ *                code block and its actions
+ *   prepare.c    the tables derived from a program (eng_aux)
+ *   batch.c      slate_engine_push_batch: pushes, with the next events' case
+ *                records prefetched
  *   fields.c     fields an event must bring: `required on`, and strict mode
  *   swap.c       hot swap of the program under open cases
  *   trim.c       giving memory back: unused strings, a store past its peak
@@ -486,11 +496,22 @@ static inline const tq_entry *tq_top(const slate_engine *e)
 int eng_trim(slate_engine *e, int force);
 
 /* engine.c */
+/* errmsg from a printf format; returns rc. */
+int eng_fail(slate_engine *e, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Refuse an entry point called while another runs on the same engine (from its
  * sink): SLATE_MISUSE, with errmsg naming `fn`. */
 int eng_reentered(slate_engine *e, const char *fn);
 /* Start an API call: decisions go to sink(ud), no case or event yet. */
 void eng_begin(slate_engine *e, slate_sink sink, void *ud);
+
+/* push.c */
+/* Apply one event now, at its own time or, when the watermark has passed it, at
+ * the watermark (the caller has set e->ctx for it). */
+int eng_apply_now(slate_engine *e, const slate_event *ev);
+/* slate_engine_push without the busy guard, which the caller holds. */
+int eng_push(slate_engine *e, const slate_event *ev, slate_sink sink, void *ud);
+
+/* watermark.c */
 /* Fire every timer due at or before t (each at its instant), then now = t.
  * Inline: most calls (two per event) find nothing due. */
 void eng_advance_due(slate_engine *e, int64_t t);
@@ -500,6 +521,26 @@ void eng_advance_due(slate_engine *e, int64_t t);
  * cannot get (SLATE_NOMEM: that event stays buffered); the rest wait for the
  * next call. */
 int eng_drain(slate_engine *e, int64_t t);
+/* Why the engine may not move its time to t (the errmsg; the code returned). */
+__attribute__((cold)) int eng_time_refused(slate_engine *e, int64_t t, const char *what);
+/* Whether the engine may move its time to t: SLATE_MISUSE outside the years
+ * 0000-9999 (so no clock arithmetic can overflow), SLATE_ERROR for a jump
+ * forward past the limit (one stray instant would breach every open case and
+ * make every later event late); nothing has changed either way. */
+static inline int eng_check_time(slate_engine *e, int64_t t, const char *what)
+{
+    if (t >= SLATE_AT_MIN && t <= SLATE_AT_MAX &&
+        (e->high == INT64_MIN || t <= e->high || t - e->high <= e->max_jump))
+        return SLATE_OK;
+    return eng_time_refused(e, t, what);
+}
+/* The watermark when the latest time seen is `high`: high less the tolerance
+ * (never before the first instant the engine accepts). */
+static inline int64_t eng_mark_of(const slate_engine *e, int64_t high)
+{
+    if (high == INT64_MIN) return INT64_MIN;
+    return high - SLATE_AT_MIN > e->tolerance ? high - e->tolerance : SLATE_AT_MIN;
+}
 static inline void eng_advance(slate_engine *e, int64_t t)
 {
     const tq_entry *first = tq_top(e);
@@ -509,6 +550,8 @@ static inline void eng_advance(slate_engine *e, int64_t t)
     }
     if (t > e->now) e->now = t;
 }
+
+/* decide.c */
 void eng_decision_init(slate_engine *e, slate_decision *d, slate_action a, uint32_t line);
 void eng_emit(slate_engine *e, slate_decision *d);
 const char *eng_str(const slate_engine *e, int64_t id);  /* interned id -> string */
@@ -517,6 +560,7 @@ int64_t eng_run(slate_engine *e, int32_t pc);
 /* Make sure the JSON scratch fits program x's decisions with the strings
  * interned so far (0 or SLATE_NOMEM). */
 int eng_scratch_fit(slate_engine *e, const eng_aux *x);
+/* prepare.c */
 /* Build the tables for program p (interning its strings); 0 or SLATE_NOMEM. */
 int eng_prepare(slate_engine *e, const slate_program *p, eng_aux *x);
 void eng_aux_free(slate_engine *e, eng_aux *x);

@@ -13,7 +13,7 @@
  *                        must have a value, from this event or an earlier one of
  *                        the case (the `given` bits of its record).
  *
- * Not here: the reading of values (the VM), the reject itself (engine.c).
+ * Not here: the reading of values (the VM), the reject itself (push.c).
  */
 #include <stdio.h>
 #include <string.h>

@@ -16,7 +16,7 @@
  * seen.  lb_trim gives it all back when nothing waits.
  *
  * Not here: when events are buffered or taken out, or how they are applied
- * (engine.c).
+ * (push.c, watermark.c).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -2,8 +2,9 @@
  * test_bench_equiv.c - the benchmark's hand-written baseline (bench/handwritten.c)
  * decides what slate decides, on the compared subset of bench/bstream.h: tiers,
  * and start/stop/pause/resume/warn/breach of the four declared clocks of
- * service-2025.  A few thousand generated events, in process; no timing here
- * (the benchmarks time; tests only check).
+ * service-2025; and its batched push decides what its single pushes do.  A few
+ * thousand generated events, in process; no timing here (the benchmarks time;
+ * tests only check).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -70,6 +71,19 @@ static void compare_seed(const char *seed, const char *cases, const char *rate)
     char msg[512];
     long at = bs_compare(&a, &b, msg, sizeof msg);
     if (at >= 0) fail_msg("seed %s: %s", seed, msg);
+
+    /* the baseline's batched push (the benchmark's hand-batch modes) decides
+     * what its single pushes decide */
+    bs_list c = {0};
+    hw_engine *hb = hw_new(p, 0);
+    assert_non_null(hb);
+    for (size_t i = 0; i < s.n; i += 100)
+        hw_push_batch(hb, s.ev + i, s.n - i < 100 ? s.n - i : 100, hw_subset_sink, &c);
+    at = bs_compare(&b, &c, msg, sizeof msg);
+    if (at >= 0) fail_msg("seed %s, hw_push_batch: %s", seed, msg);
+    assert_int_equal(hw_open_cases(hb), hw_open_cases(h));
+    free(c.v);
+    hw_free(hb);
 
     free(a.v);
     free(b.v);
