@@ -132,6 +132,8 @@ _PROTOS = {
     "slate_engine_new": (_P, [_P, ctypes.POINTER(_EngineOpts)]),
     "slate_engine_free": (None, [_P]),
     "slate_engine_push": (ctypes.c_int, [_P, ctypes.POINTER(_Event), _SINK, _P]),
+    "slate_engine_push_batch": (ctypes.c_int, [_P, ctypes.POINTER(_Event), ctypes.c_size_t, _SINK,
+                                               _P, ctypes.POINTER(ctypes.c_size_t)]),
     "slate_engine_advance": (ctypes.c_int, [_P, ctypes.c_int64, _SINK, _P]),
     "slate_engine_swap": (ctypes.c_int, [_P, _P, _SINK, _P]),
     "slate_engine_reject": (ctypes.c_int, [_P, ctypes.POINTER(_Event), ctypes.c_char_p, _SINK, _P]),
@@ -384,10 +386,10 @@ class Engine:
             self._error = e
             return 1
 
-    def _call(self, fn, *args):
+    def _call(self, fn, *args, extra=()):
         self._out = []
         self._error = None
-        rc = fn(self._h, *args, self._sink, None)
+        rc = fn(self._h, *args, self._sink, None, *extra)
         out, self._out = self._out, []
         if self._error is not None:
             raise self._error
@@ -473,6 +475,23 @@ class Engine:
         keep = []
         c = self._event(event, keep)
         return self._call(_lib().slate_engine_push, ctypes.byref(c))
+
+    def push_many(self, events):
+        """Apply a list of events (dicts) in one call of slate_engine_push_batch,
+        as push() one by one would; returns all their decisions.  A dict that
+        cannot be converted raises before any event is applied; an event the
+        engine refuses raises SlateError after the ones before it were applied,
+        its `done` attribute saying how many those were."""
+        self._check()
+        keep = []
+        arr = (_Event * len(events))(*[self._event(ev, keep) for ev in events])
+        done = ctypes.c_size_t(0)
+        try:
+            return self._call(_lib().slate_engine_push_batch, arr, len(events),
+                              extra=(ctypes.byref(done),))
+        except SlateError as e:
+            e.done = done.value
+            raise
 
     def advance(self, now):
         """Move time to `now`, firing due timers; returns their decisions."""

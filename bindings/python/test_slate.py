@@ -93,6 +93,33 @@ class Binding(unittest.TestCase):
         for g, w in zip(got, want):
             self.assertEqual(g, w)
 
+    def test_push_many_is_push_one_by_one(self):
+        lines = cli("gen", "--cases", "300", "--seed", "9").decode().splitlines()
+        events = [json.loads(x) for x in lines]
+        one = []
+        with slate.Engine(self.prog) as eng:
+            for ev in events:
+                one.extend(eng.push(ev))
+        many = []
+        with slate.Engine(self.prog) as eng:
+            for i in range(0, len(events), 97):
+                many.extend(eng.push_many(events[i:i + 97]))
+            self.assertEqual(eng.decisions, len(many))
+            self.assertEqual(eng.push_many([]), [])
+        self.assertGreater(len(one), 500)
+        self.assertEqual(many, one)
+        # an event the engine refuses stops the batch: the ones before it applied
+        first = dict(events[0])
+        far = dict(events[1], at="2099-01-01T00:00:00Z")
+        with slate.Engine(self.prog) as eng:
+            alone = len(eng.push(first))
+        with slate.Engine(self.prog, max_jump_ms=3600 * 1000) as eng:
+            with self.assertRaises(slate.SlateError) as cm:
+                eng.push_many([first, far, events[2]])
+            self.assertEqual(cm.exception.done, 1)
+            self.assertGreater(alone, 0)
+            self.assertEqual(eng.decisions, alone)
+
     def test_next_due_advance_and_cases(self):
         eng = slate.Engine(self.prog)
         self.assertIsNone(eng.next_due)
