@@ -568,8 +568,9 @@ static void late_starts(slate_engine *e, uint32_t slot)
  * clocks waiting for a target start, and the case's timers are recomputed:
  * steps already fired stay fired, steps whose point has already passed come due
  * now. */
-void clk_select(slate_engine *e, uint32_t slot, int force)
+void clk_select(slate_engine *e, uint32_t slot, int how)
 {
+    int force = how & CLK_FORCE;
     uint16_t tier = run_select(e, slot);
     eng_case *c = cs_case(&e->cs, slot);
     /* the same tier: nothing to do, unless a field moved a clock to another
@@ -579,6 +580,7 @@ void clk_select(slate_engine *e, uint32_t slot, int force)
     c->tier = tier;
     retarget(e, slot);
     if (tier != PROG_NONE || old != PROG_NONE || force) emit_sla(e, slot);
+    if (how & CLK_FRESH) return; /* nothing waits, runs or is queued yet */
     late_starts(e, slot);
     clk_schedule_all(e, slot);
 }

@@ -656,8 +656,13 @@ void clk_require(slate_engine *e, uint32_t slot, uint32_t ci, uint32_t target,
                  slate_action a, uint32_t line, const char *label);
 /* Re-evaluate every `pauses while` of the case; pause/resume what changed. */
 void clk_eval_holds(slate_engine *e, uint32_t slot);
-/* Choose the case's tier again; emit `sla` when it changed (or `force`). */
-void clk_select(slate_engine *e, uint32_t slot, int force);
+/* Choose the case's tier again; emit `sla` when it changed (or CLK_FORCE).
+ * CLK_FRESH: the case was opened by this event, so no clock of it runs, waits
+ * for a target or has a timer, and the passes that look for such clocks (late
+ * starts, rescheduling: 14 slots a case in service-2025) are skipped. */
+#define CLK_FORCE 1
+#define CLK_FRESH 2
+void clk_select(slate_engine *e, uint32_t slot, int how);
 /* Hot swap: choose the tier under the new program; emit `sla` only when the tier
  * name or any target differs from what `old_sig` (clk_sla_sig before) says. */
 void clk_reselect_swapped(slate_engine *e, uint32_t slot, uint64_t old_sig);

@@ -184,7 +184,8 @@ static void apply_event(slate_engine *e, const slate_event *ev, uint32_t slot, u
 
     /* fields, then the tier they choose (`sla` before any clock starts; a case
      * that comes back has no tier until it chooses one again) */
-    if (apply_fields(e, slot, ev) || opened || revived) clk_select(e, slot, 0);
+    if (apply_fields(e, slot, ev) || opened || revived)
+        clk_select(e, slot, opened ? CLK_FRESH : 0);
 
     /* clocks: reopening, then the event's operations in stored order (stops,
      * starts, pauses, resumes, resets), then ad-hoc clocks this event meets */
