@@ -491,6 +491,16 @@ static void emit_sla(slate_engine *e, uint32_t slot)
         const prog_tier *t = &p->tiers[c->tier];
         const eng_clock *clocks = case_clocks(e, c);
         d.tier = prog_str(p, t->name);
+        if (e->aux.sla_plain) { /* no deadline unless some clock counts */
+            uint32_t i = 0;
+            while (i < t->ntargets && !counting(&clocks[p->targets[t->first_target + i].clock]))
+                i++;
+            if (i == t->ntargets) {
+                d.targets = e->aux.sla_plain + e->aux.sla_plain_off[c->tier];
+                eng_emit(e, &d);
+                return;
+            }
+        }
         for (uint32_t i = 0; i < t->ntargets; i++) {
             uint32_t ti = t->first_target + i;
             const eng_clock *k = &clocks[p->targets[ti].clock];

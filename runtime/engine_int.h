@@ -387,6 +387,10 @@ typedef struct eng_aux {
     uint32_t *until_clock; /* the ad-hoc clocks each event meets, by event */
     char *sla_frag;        /* per target: `{"clock":NAME,"target_s":N` of `sla` JSON */
     uint32_t *sla_off;     /* target -> offset in sla_frag (ntargets + 1) */
+    char *sla_plain;       /* per tier: its whole `sla` targets list with no
+                              deadline (no clock counting), NUL-terminated; NULL
+                              when a field chooses calendars (variants) */
+    uint32_t *sla_plain_off; /* tier -> offset in sla_plain */
     uint32_t *declared;    /* the declared clocks (tier targets), in index order */
     uint32_t ndeclared;
     uint8_t *sel_field;    /* field -> 1 when the selection block reads it */
