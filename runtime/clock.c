@@ -158,9 +158,10 @@ static int next_step(const slate_engine *e, const eng_clock *k, step_view *out, 
     return (int)i;
 }
 
-static void schedule(slate_engine *e, uint32_t slot, uint32_t ci)
+/* k is clock ci of the case in `slot` (the caller has it: records do not move
+ * while an event or a timer is applied, code run included). */
+static void schedule(slate_engine *e, uint32_t slot, uint32_t ci, eng_clock *k)
 {
-    eng_clock *k = clock_at(e, slot, ci);
     step_view v;
     int64_t p = 0;
     if (!armed(k) || next_step(e, k, &v, &p) < 0) {
@@ -185,9 +186,9 @@ void clk_schedule_all(slate_engine *e, uint32_t slot)
     /* most slots of a case are idle (service-2025: 14 slots, 10 of them
      * require/review clocks): a clock that is not running and has no timer has
      * nothing to schedule, so skip it without the call */
-    const eng_clock *k = case_clocks(e, cs_case(&e->cs, slot));
+    eng_clock *k = case_clocks(e, cs_case(&e->cs, slot));
     for (uint32_t ci = 0; ci < e->nclocks; ci++)
-        if (k[ci].heap != ENG_NONE || armed(&k[ci])) schedule(e, slot, ci);
+        if (k[ci].heap != ENG_NONE || armed(&k[ci])) schedule(e, slot, ci, &k[ci]);
 }
 
 void clk_drop_timers(slate_engine *e, uint32_t slot)
@@ -209,10 +210,9 @@ static void clock_decision(slate_engine *e, uint32_t ci, const eng_clock *k, sla
     d->elapsed_ms = k->elapsed;
 }
 
-static void emit_clock(slate_engine *e, uint32_t slot, uint32_t ci, slate_action a)
+static void emit_clock(slate_engine *e, uint32_t ci, const eng_clock *k, slate_action a)
 {
     slate_decision d;
-    const eng_clock *k = clock_at(e, slot, ci);
     clock_decision(e, ci, k, a, 0, &d);
     if (a == SLATE_A_START || a == SLATE_A_RESUME) d.deadline = clk_deadline(e, k);
     if (a == SLATE_A_STOP) {
@@ -229,12 +229,12 @@ static void emit_clock(slate_engine *e, uint32_t slot, uint32_t ci, slate_action
 void clk_fire(slate_engine *e, uint32_t slot, uint32_t ci)
 {
     e->ctx.slot = slot;
-    settle(e, clock_at(e, slot, ci));
+    eng_clock *k = clock_at(e, slot, ci);
+    settle(e, k);
     /* a clock that stopped counting may have left its timer queued (clk_pause):
      * nothing fires unless a new target put a step at or below its working
      * time, and schedule() below removes the timer */
     for (;;) {
-        eng_clock *k = clock_at(e, slot, ci);
         step_view v;
         int64_t p = 0;
         if (!armed(k) || next_step(e, k, &v, &p) < 0 || p > k->elapsed) break;
@@ -269,7 +269,7 @@ void clk_fire(slate_engine *e, uint32_t slot, uint32_t ci)
         }
         e->ctx.line = 0;
     }
-    schedule(e, slot, ci);
+    schedule(e, slot, ci, k);
 }
 
 /* ---- clock operations ---------------------------------------------------------- */
@@ -282,11 +282,10 @@ static int hold_of(slate_engine *e, uint32_t slot, uint32_t ci)
     return eng_run(e, pc) == 1;
 }
 
-/* Begin a new run: working time 0, no steps fired. */
-static void begin_run(slate_engine *e, uint32_t slot, uint32_t ci)
+/* Begin a new run: working time 0, no steps fired.  k is the clock's state. */
+static void begin_run(slate_engine *e, uint32_t slot, uint32_t ci, eng_clock *k)
 {
     int held = hold_of(e, slot, ci);
-    eng_clock *k = clock_at(e, slot, ci);
     k->state = CS_ACTIVE;
     k->elapsed = 0;
     k->fired = 0;
@@ -309,9 +308,9 @@ void clk_start(slate_engine *e, uint32_t slot, uint32_t ci)
         }
         return;
     }
-    begin_run(e, slot, ci);
-    emit_clock(e, slot, ci, SLATE_A_START);
-    schedule(e, slot, ci);
+    begin_run(e, slot, ci, k);
+    emit_clock(e, ci, k, SLATE_A_START);
+    schedule(e, slot, ci, k);
 }
 
 void clk_stop(slate_engine *e, uint32_t slot, uint32_t ci)
@@ -326,7 +325,7 @@ void clk_stop(slate_engine *e, uint32_t slot, uint32_t ci)
     settle(e, k);
     k->state = CS_STOPPED;
     tq_remove(e, k);
-    if (k->target != ENG_NONE) emit_clock(e, slot, ci, SLATE_A_STOP);
+    if (k->target != ENG_NONE) emit_clock(e, ci, k, SLATE_A_STOP);
 }
 
 void clk_pause(slate_engine *e, uint32_t slot, uint32_t ci)
@@ -336,7 +335,7 @@ void clk_pause(slate_engine *e, uint32_t slot, uint32_t ci)
     int was = counting(k);
     settle(e, k);
     k->paused = 1;
-    if (was) emit_clock(e, slot, ci, SLATE_A_PAUSE);
+    if (was) emit_clock(e, ci, k, SLATE_A_PAUSE);
     /* The timer stays queued: a resume moves it (usually a level or two) where a
      * removal now and an insertion then would cost two sifts.  Should it come due
      * while the clock is still paused, clk_fire fires nothing and removes it. */
@@ -348,8 +347,8 @@ void clk_resume(slate_engine *e, uint32_t slot, uint32_t ci)
     if (k->state != CS_ACTIVE || !k->paused) return;
     settle(e, k);
     k->paused = 0;
-    if (counting(k)) emit_clock(e, slot, ci, SLATE_A_RESUME);
-    schedule(e, slot, ci);
+    if (counting(k)) emit_clock(e, ci, k, SLATE_A_RESUME);
+    schedule(e, slot, ci, k);
 }
 
 void clk_reset(slate_engine *e, uint32_t slot, uint32_t ci)
@@ -371,8 +370,8 @@ void clk_reset(slate_engine *e, uint32_t slot, uint32_t ci)
     k->elapsed = 0;
     k->fired = 0;
     k->breach = 0;
-    if (k->target != ENG_NONE) emit_clock(e, slot, ci, SLATE_A_START);
-    schedule(e, slot, ci);
+    if (k->target != ENG_NONE) emit_clock(e, ci, k, SLATE_A_START);
+    schedule(e, slot, ci, k);
 }
 
 /* `reopened`: stopped clocks that start on `opened` run again, keeping their
@@ -386,18 +385,17 @@ void clk_reopen(slate_engine *e, uint32_t slot)
         eng_clock *k = clock_at(e, slot, ci);
         if (k->state != CS_STOPPED) continue;
         if (pc->flags & PCF_RESETS_ON_REOPEN) {
-            begin_run(e, slot, ci);
-            if (clock_at(e, slot, ci)->target != ENG_NONE) emit_clock(e, slot, ci, SLATE_A_START);
+            begin_run(e, slot, ci, k);
+            if (k->target != ENG_NONE) emit_clock(e, ci, k, SLATE_A_START);
         } else {
             int held = hold_of(e, slot, ci);
-            k = clock_at(e, slot, ci);
             k->state = CS_ACTIVE;
             k->paused = 0;
             k->held = (unsigned)held;
             k->since = e->now;
-            if (counting(k)) emit_clock(e, slot, ci, SLATE_A_RESUME);
+            if (counting(k)) emit_clock(e, ci, k, SLATE_A_RESUME);
         }
-        schedule(e, slot, ci);
+        schedule(e, slot, ci, k);
     }
 }
 
@@ -407,14 +405,13 @@ void clk_require(slate_engine *e, uint32_t slot, uint32_t ci, uint32_t target,
     eng_clock *k = clock_at(e, slot, ci);
     if (k->state == CS_ACTIVE) return; /* already pending: the first deadline stands */
     k->target = target;
-    begin_run(e, slot, ci);
+    begin_run(e, slot, ci, k);
     slate_decision d;
-    k = clock_at(e, slot, ci); /* again after begin_run ran code, as elsewhere here */
     clock_decision(e, ci, k, a, line, &d);
     d.rule_label = label;
     d.deadline = clk_deadline(e, k);
     eng_emit(e, &d);
-    schedule(e, slot, ci);
+    schedule(e, slot, ci, k);
 }
 
 void clk_eval_holds(slate_engine *e, uint32_t slot)
@@ -422,17 +419,17 @@ void clk_eval_holds(slate_engine *e, uint32_t slot)
     if (!e->aux.has_holds) return; /* runs per event and per timer: skip the scan */
     for (uint32_t ci = 0; ci < e->nclocks; ci++) {
         if (e->prog->clocks[ci].pause_while == PROG_NO_CODE) continue;
-        if (clock_at(e, slot, ci)->state != CS_ACTIVE) continue;
-        int held = hold_of(e, slot, ci);
         eng_clock *k = clock_at(e, slot, ci);
+        if (k->state != CS_ACTIVE) continue;
+        int held = hold_of(e, slot, ci);
         if (held == k->held) continue;
         int was = counting(k);
         settle(e, k);
         k->held = (unsigned)held;
         int is = counting(k);
-        if (was && !is) emit_clock(e, slot, ci, SLATE_A_PAUSE);
-        if (!was && is) emit_clock(e, slot, ci, SLATE_A_RESUME);
-        schedule(e, slot, ci);
+        if (was && !is) emit_clock(e, ci, k, SLATE_A_PAUSE);
+        if (!was && is) emit_clock(e, ci, k, SLATE_A_RESUME);
+        schedule(e, slot, ci, k);
     }
 }
 
@@ -494,6 +491,16 @@ static void emit_sla(slate_engine *e, uint32_t slot)
         const prog_tier *t = &p->tiers[c->tier];
         const eng_clock *clocks = case_clocks(e, c);
         d.tier = prog_str(p, t->name);
+        if (e->aux.sla_plain) { /* no deadline unless some clock counts */
+            uint32_t i = 0;
+            while (i < t->ntargets && !counting(&clocks[p->targets[t->first_target + i].clock]))
+                i++;
+            if (i == t->ntargets) {
+                d.targets = e->aux.sla_plain + e->aux.sla_plain_off[c->tier];
+                eng_emit(e, &d);
+                return;
+            }
+        }
         for (uint32_t i = 0; i < t->ntargets; i++) {
             uint32_t ti = t->first_target + i;
             const eng_clock *k = &clocks[p->targets[ti].clock];
@@ -549,8 +556,7 @@ static void late_starts(slate_engine *e, uint32_t slot)
         eng_clock *k = clock_at(e, slot, ci);
         if (k->state != CS_WAITING || k->target == ENG_NONE) continue;
         int64_t from = e->prog->clocks[ci].flags & PCF_LATE_FROM_CHANGE ? e->now : k->elapsed;
-        begin_run(e, slot, ci);
-        k = clock_at(e, slot, ci);
+        begin_run(e, slot, ci, k);
         k->elapsed = work(e, target_of(e, k)->calendar, from, e->now);
         slate_decision d;
         clock_decision(e, ci, k, SLATE_A_START, 0, &d);
@@ -568,8 +574,9 @@ static void late_starts(slate_engine *e, uint32_t slot)
  * clocks waiting for a target start, and the case's timers are recomputed:
  * steps already fired stay fired, steps whose point has already passed come due
  * now. */
-void clk_select(slate_engine *e, uint32_t slot, int force)
+void clk_select(slate_engine *e, uint32_t slot, int how)
 {
+    int force = how & CLK_FORCE;
     uint16_t tier = run_select(e, slot);
     eng_case *c = cs_case(&e->cs, slot);
     /* the same tier: nothing to do, unless a field moved a clock to another
@@ -579,6 +586,7 @@ void clk_select(slate_engine *e, uint32_t slot, int force)
     c->tier = tier;
     retarget(e, slot);
     if (tier != PROG_NONE || old != PROG_NONE || force) emit_sla(e, slot);
+    if (how & CLK_FRESH) return; /* nothing waits, runs or is queued yet */
     late_starts(e, slot);
     clk_schedule_all(e, slot);
 }

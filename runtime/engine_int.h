@@ -387,6 +387,10 @@ typedef struct eng_aux {
     uint32_t *until_clock; /* the ad-hoc clocks each event meets, by event */
     char *sla_frag;        /* per target: `{"clock":NAME,"target_s":N` of `sla` JSON */
     uint32_t *sla_off;     /* target -> offset in sla_frag (ntargets + 1) */
+    char *sla_plain;       /* per tier: its whole `sla` targets list with no
+                              deadline (no clock counting), NUL-terminated; NULL
+                              when a field chooses calendars (variants) */
+    uint32_t *sla_plain_off; /* tier -> offset in sla_plain */
     uint32_t *declared;    /* the declared clocks (tier targets), in index order */
     uint32_t ndeclared;
     uint8_t *sel_field;    /* field -> 1 when the selection block reads it */
@@ -573,7 +577,17 @@ int fld_prepare(slate_engine *e, const slate_program *p, eng_aux *x);
  * type requires (`required on`), or in strict mode one its type needs that
  * neither it nor the case (`slot`, ENG_NONE for a new case; or the closed case
  * at `closed` it brings back, CL_NONE for none) has given. */
-int fld_missing(slate_engine *e, const slate_event *ev, uint32_t slot, size_t closed);
+int fld_check(slate_engine *e, const slate_event *ev, uint32_t slot, size_t closed);
+/* fld_check's answer, inline for the usual event: no field its type requires
+ * and no strict mode (a call that checks nothing cost ~30 instructions per
+ * event, most of them saving registers for the error path). */
+static inline int fld_missing(slate_engine *e, const slate_event *ev, uint32_t slot,
+                              size_t closed)
+{
+    uint32_t t = (uint32_t)ev->type;
+    if (!e->nset && e->aux.req_first[t] == e->aux.req_first[t + 1]) return 0;
+    return fld_check(e, ev, slot, closed);
+}
 /* Strict mode: note that the case has a value for field f. */
 static inline void fld_given(slate_engine *e, eng_case *c, uint32_t f)
 {
@@ -646,8 +660,13 @@ void clk_require(slate_engine *e, uint32_t slot, uint32_t ci, uint32_t target,
                  slate_action a, uint32_t line, const char *label);
 /* Re-evaluate every `pauses while` of the case; pause/resume what changed. */
 void clk_eval_holds(slate_engine *e, uint32_t slot);
-/* Choose the case's tier again; emit `sla` when it changed (or `force`). */
-void clk_select(slate_engine *e, uint32_t slot, int force);
+/* Choose the case's tier again; emit `sla` when it changed (or CLK_FORCE).
+ * CLK_FRESH: the case was opened by this event, so no clock of it runs, waits
+ * for a target or has a timer, and the passes that look for such clocks (late
+ * starts, rescheduling: 14 slots a case in service-2025) are skipped. */
+#define CLK_FORCE 1
+#define CLK_FRESH 2
+void clk_select(slate_engine *e, uint32_t slot, int how);
 /* Hot swap: choose the tier under the new program; emit `sla` only when the tier
  * name or any target differs from what `old_sig` (clk_sla_sig before) says. */
 void clk_reselect_swapped(slate_engine *e, uint32_t slot, uint64_t old_sig);

@@ -108,7 +108,7 @@ out:
     return rc;
 }
 
-int fld_missing(slate_engine *e, const slate_event *ev, uint32_t slot, size_t closed)
+int fld_check(slate_engine *e, const slate_event *ev, uint32_t slot, size_t closed)
 {
     const slate_program *p = e->prog;
     const eng_aux *x = &e->aux;

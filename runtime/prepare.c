@@ -129,7 +129,38 @@ static int sla_frags(slate_engine *e, const slate_program *p, eng_aux *x)
         sb_int(&b, tg->target_ms / 1000);
     }
     x->sla_off[p->ntargets] = (uint32_t)b.len;
-    return sb_done(&b) ? SLATE_OK : SLATE_NOMEM; /* always fits: n is an upper bound */
+    if (!sb_done(&b)) return SLATE_NOMEM; /* never: n is an upper bound */
+    /* Each tier's list as emit_sla writes it when no clock counts (a case just
+     * opened: its clocks start after `sla`), so that decision copies nothing.
+     * With variants the list depends on the case, and emit_sla builds it. */
+    if (p->ntarget_cals) return SLATE_OK;
+    size_t m = 1;
+    for (uint32_t t = 0; t < p->ntiers; t++) {
+        m += 3;
+        for (uint32_t i = 0; i < p->tiers[t].ntargets; i++) {
+            uint32_t ti = p->tiers[t].first_target + i;
+            m += x->sla_off[ti + 1] - x->sla_off[ti] + 2;
+        }
+    }
+    x->sla_plain = eng_realloc(&e->al, NULL, m);
+    x->sla_plain_off = eng_realloc(&e->al, NULL, sizeof *x->sla_plain_off * (p->ntiers ? p->ntiers : 1));
+    if (!x->sla_plain || !x->sla_plain_off) return SLATE_NOMEM;
+    size_t at = 0;
+    for (uint32_t t = 0; t < p->ntiers; t++) {
+        x->sla_plain_off[t] = (uint32_t)at;
+        sbuf s = {x->sla_plain + at, m - at, 0};
+        sb_puts(&s, "[", 1);
+        for (uint32_t i = 0; i < p->tiers[t].ntargets; i++) {
+            uint32_t ti = p->tiers[t].first_target + i;
+            if (i) sb_puts(&s, ",", 1);
+            sb_puts(&s, x->sla_frag + x->sla_off[ti], x->sla_off[ti + 1] - x->sla_off[ti]);
+            sb_puts(&s, "}", 1);
+        }
+        sb_puts(&s, "]", 1);
+        if (!sb_done(&s)) return SLATE_NOMEM; /* never: m is an upper bound */
+        at += s.len + 1;
+    }
+    return SLATE_OK;
 }
 
 /* Each calendar's derived tables (calendar.h: cal_pre), so cal_between/cal_add
@@ -199,6 +230,8 @@ void eng_aux_free(slate_engine *e, eng_aux *x)
     eng_realloc(&e->al, x->until_clock, 0);
     eng_realloc(&e->al, x->sla_frag, 0);
     eng_realloc(&e->al, x->sla_off, 0);
+    eng_realloc(&e->al, x->sla_plain, 0);
+    eng_realloc(&e->al, x->sla_plain_off, 0);
     eng_realloc(&e->al, x->declared, 0);
     eng_realloc(&e->al, x->sel_field, 0);
     eng_realloc(&e->al, x->req_first, 0);

@@ -64,21 +64,25 @@ static int too_late(slate_engine *e, const slate_event *ev)
  * open_case reuses; *closed is the record of a closed case it reopens (or an
  * `opened` makes new), else CL_NONE. */
 static int unusable(slate_engine *e, const slate_event *ev, uint32_t *slot, uint32_t *hash,
-                    size_t *closed)
+                    size_t *closed, int *strings)
 {
     const slate_program *p = e->prog;
     const char *tname = prog_str(p, p->events[ev->type].name);
+    *strings = 1; /* unknown until the values are looked at below */
     if (ev->type == EV_TICK) return 0;
     if (!ev->case_id || ev->case_len == 0) return reasonf(e, "event `%s` has no case", tname);
     if (ev->case_len > ENG_MAX_ID)
         return reasonf(e, "case id is %zu bytes long (at most %d)", ev->case_len, ENG_MAX_ID);
+    int str = 0;
     for (size_t i = 0; i < ev->nvalues; i++) {
         const slate_value *v = &ev->values[i];
         const prog_field *f = &p->fields[v->field];
         if (f->type == PT_ENUM && (v->i < 0 || (uint64_t)v->i >= f->nvalues))
             return reasonf(e, "value %lld is not a value of the enum of field `%s`",
                            (long long)v->i, prog_str(p, f->name));
+        str |= f->type == PT_STRING;
     }
+    *strings = str;
     *hash = cs_hash(ev->case_id, ev->case_len);
     *slot = cs_find(&e->cs, ev->case_id, ev->case_len, *hash);
     int len = (int)ev->case_len;
@@ -100,11 +104,12 @@ static int unusable(slate_engine *e, const slate_event *ev, uint32_t *slot, uint
 }
 
 /* Everything an event may need to allocate, before it changes anything
- * (`revive`: it brings a closed case back). */
-static int preflight(slate_engine *e, const slate_event *ev, int revive)
+ * (`revive`: it brings a closed case back; `maybe_strings`: 0 when unusable's
+ * pass over the values found no string, so this one is skipped). */
+static int preflight(slate_engine *e, const slate_event *ev, int revive, int maybe_strings)
 {
     int strings = 0;
-    for (size_t i = 0; i < ev->nvalues; i++) {
+    for (size_t i = 0; maybe_strings && i < ev->nvalues; i++) {
         const slate_value *v = &ev->values[i];
         if (e->prog->fields[v->field].type != PT_STRING) continue;
         if (st_intern(&e->st, v->s ? v->s : "", v->s ? v->len : 0) < 0) return SLATE_NOMEM;
@@ -179,7 +184,8 @@ static void apply_event(slate_engine *e, const slate_event *ev, uint32_t slot, u
 
     /* fields, then the tier they choose (`sla` before any clock starts; a case
      * that comes back has no tier until it chooses one again) */
-    if (apply_fields(e, slot, ev) || opened || revived) clk_select(e, slot, 0);
+    if (apply_fields(e, slot, ev) || opened || revived)
+        clk_select(e, slot, opened ? CLK_FRESH : 0);
 
     /* clocks: reopening, then the event's operations in stored order (stops,
      * starts, pauses, resumes, resets), then ad-hoc clocks this event meets */
@@ -241,12 +247,12 @@ static int apply_now(slate_engine *e, const slate_event *ev)
 {
     uint32_t slot = ENG_NONE, hash = 0;
     size_t closed = CL_NONE;
-    int rc;
+    int rc, strings;
     /* any usable event moves time (firing what is due), then is applied or
      * rejected; timers never open or close cases, so the verdict (and, for a
      * usable event, everything it must allocate) is settled first */
-    int bad = unusable(e, ev, &slot, &hash, &closed);
-    if (!bad && (rc = preflight(e, ev, ev->type != EV_OPENED && closed != CL_NONE)))
+    int bad = unusable(e, ev, &slot, &hash, &closed, &strings);
+    if (!bad && (rc = preflight(e, ev, ev->type != EV_OPENED && closed != CL_NONE, strings)))
         return eng_fail(e, rc, "out of memory");
     if (e->high == INT64_MIN || ev->at > e->high) e->high = ev->at;
     int64_t t = e->now != INT64_MIN && ev->at < e->now ? e->now : ev->at;

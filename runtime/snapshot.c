@@ -70,6 +70,7 @@ _Static_assert(SZ(eng_aux, str_ids) + SZ(eng_aux, regs) + SZ(eng_aux, nregs) +
                        SZ(eng_aux, target_breach) + SZ(eng_aux, jbase) + SZ(eng_aux, maxargs) +
                        SZ(eng_aux, has_holds) + SZ(eng_aux, until_first) +
                        SZ(eng_aux, until_clock) + SZ(eng_aux, sla_frag) + SZ(eng_aux, sla_off) +
+                       SZ(eng_aux, sla_plain) + SZ(eng_aux, sla_plain_off) +
                        SZ(eng_aux, declared) + SZ(eng_aux, ndeclared) + SZ(eng_aux, sel_field) +
                        SZ(eng_aux, sel_level) + SZ(eng_aux, req_first) + SZ(eng_aux, need_first) +
                        SZ(eng_aux, need_field) + SZ(eng_aux, cal_mem) + SZ(eng_aux, cal_pre) +
