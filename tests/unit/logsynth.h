@@ -3,7 +3,8 @@
  *
  * Builds slate_decision values by hand and feeds them to the log sink, so the
  * log, its verifier and the audit tools are tested without the engine.  Header
- * only (static functions): each test executable includes it once.
+ * only (static functions): each test executable includes it once, after
+ * cmocka.h (syn_sql fails the test with cmocka's fail_msg).
  */
 #ifndef SLATE_LOGSYNTH_H
 #define SLATE_LOGSYNTH_H
@@ -13,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "slate_log.h"
 
@@ -28,6 +31,18 @@ SYN_FN char *syn_tmpdir(void)
     char tmpl[] = "/tmp/slate-test-XXXXXX";
     char *d = mkdtemp(tmpl);
     return d ? strdup(d) : NULL;
+}
+
+/* Run `stmt` on the database at `path` (a tamperer's edit, a check's setup);
+ * any failure fails the test, naming the statement. */
+SYN_FN void syn_sql(const char *path, const char *stmt)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open(path, &db) != SQLITE_OK) fail_msg("cannot open %s", path);
+    char *msg = NULL;
+    if (sqlite3_exec(db, stmt, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", stmt, msg ? msg : "?");
+    sqlite3_close(db);
 }
 
 SYN_FN char *syn_path(const char *dir, const char *name)

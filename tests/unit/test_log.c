@@ -51,17 +51,6 @@ static void write_basic(const char *path, const slate_log_opts *opts)
     assert_int_equal(slate_log_close(log, &err), SLATE_OK);
 }
 
-static void sql(const char *path, const char *stmt)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    char *msg = NULL;
-    int rc = sqlite3_exec(db, stmt, NULL, NULL, &msg);
-    if (rc != SQLITE_OK) fprintf(stderr, "%s: %s\n", stmt, msg);
-    assert_int_equal(rc, SQLITE_OK);
-    sqlite3_close(db);
-}
-
 static int64_t sql_int(const char *path, const char *query)
 {
     sqlite3 *db;
@@ -287,7 +276,7 @@ static void test_deterministic_head(void **state)
 static void test_not_a_log(void **state)
 {
     fixture *f = *state;
-    sql(f->db, "CREATE TABLE t (x)");
+    syn_sql(f->db, "CREATE TABLE t (x)");
     slate_log *log = NULL;
     char *err = NULL;
     assert_int_equal(slate_log_open(f->db, &log, &err), SLATE_ERROR);
@@ -354,7 +343,7 @@ static void test_tamper_edited_decision(void **state)
 {
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "UPDATE decisions SET args = '{\"to\":\"nobody\"}' WHERE seq = 7");
+    syn_sql(f->db, "UPDATE decisions SET args = '{\"to\":\"nobody\"}' WHERE seq = 7");
     expect_problem(f->db, "decisions row seq 7", "edited", NULL);
 }
 
@@ -364,7 +353,7 @@ static void test_tamper_edited_decision_rehashed(void **state)
      * row no longer follows from it. */
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "UPDATE decisions SET chain = (SELECT chain FROM decisions WHERE seq = 8) "
+    syn_sql(f->db, "UPDATE decisions SET chain = (SELECT chain FROM decisions WHERE seq = 8) "
                "WHERE seq = 7");
     expect_problem(f->db, "decisions row seq 7", "edited", NULL);
 }
@@ -374,7 +363,7 @@ static void test_tamper_blob_pos(void **state)
     /* a BLOB '5' hashes as the integer 5 but sorts after every integer */
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "UPDATE decisions SET pos = CAST(pos AS BLOB) WHERE seq = 5");
+    syn_sql(f->db, "UPDATE decisions SET pos = CAST(pos AS BLOB) WHERE seq = 5");
     expect_problem(f->db, "decisions row seq 5", "deleted", NULL);
 }
 
@@ -382,7 +371,7 @@ static void test_tamper_event_pos_zero(void **state)
 {
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "UPDATE events SET pos = 0 WHERE id = 3");
+    syn_sql(f->db, "UPDATE events SET pos = 0 WHERE id = 3");
     expect_problem(f->db, "events row id 3", "out of order", NULL);
 }
 
@@ -390,7 +379,7 @@ static void test_tamper_deleted_decision(void **state)
 {
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "DELETE FROM decisions WHERE seq = 5");
+    syn_sql(f->db, "DELETE FROM decisions WHERE seq = 5");
     expect_problem(f->db, "decisions row seq 5", "deleted", NULL);
 }
 
@@ -398,7 +387,7 @@ static void test_tamper_deleted_last_decision(void **state)
 {
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "DELETE FROM decisions WHERE seq = 18");
+    syn_sql(f->db, "DELETE FROM decisions WHERE seq = 18");
     expect_problem(f->db, "decisions row seq 18", "deleted", NULL);
 }
 
@@ -407,7 +396,7 @@ static void test_tamper_inserted_decision(void **state)
     fixture *f = *state;
     write_basic(f->db, NULL);
     /* A decision appended at the end, claiming the last entry. */
-    sql(f->db, "INSERT INTO decisions SELECT seq + 1, 33, 13, event_seq, event_id, "
+    syn_sql(f->db, "INSERT INTO decisions SELECT seq + 1, 33, 13, event_seq, event_id, "
                "case_id, at_ms, at, rule, rule_line, rule_label, action, clock, tier, args, "
                "policy_hash, chain FROM decisions WHERE seq = 18");
     expect_problem(f->db, "decisions row seq 19", "inserted", NULL);
@@ -417,7 +406,7 @@ static void test_tamper_inserted_event(void **state)
 {
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "INSERT INTO events SELECT id + 1, pos + 1, kind, seq + 1, at_ms, at, case_id, "
+    syn_sql(f->db, "INSERT INTO events SELECT id + 1, pos + 1, kind, seq + 1, at_ms, at, case_id, "
                "type, status, reason, payload, policy_hash, 0, chain FROM events WHERE id = 13");
     expect_problem(f->db, "events row id 14", "inserted", NULL);
 }
@@ -426,7 +415,7 @@ static void test_tamper_inserted_policy(void **state)
 {
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "INSERT INTO policies SELECT 33, '" SYN_HASH2 "', name, version, file, source, "
+    syn_sql(f->db, "INSERT INTO policies SELECT 33, '" SYN_HASH2 "', name, version, file, source, "
                "image, chain FROM policies");
     expect_problem(f->db, "policies row 222222222222", "inserted", NULL);
 }
@@ -435,7 +424,7 @@ static void test_tamper_inserted_same_pos(void **state)
 {
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "INSERT INTO decisions SELECT seq + 1, pos + 1, entry, event_seq, event_id, "
+    syn_sql(f->db, "INSERT INTO decisions SELECT seq + 1, pos + 1, entry, event_seq, event_id, "
                "case_id, at_ms, at, rule, rule_line, rule_label, action, clock, tier, args, "
                "policy_hash, chain FROM decisions WHERE seq = 18");
     expect_problem(f->db, "decisions row seq 19", "events row id 13", "inserted", NULL);
@@ -446,7 +435,7 @@ static void test_tamper_inserted_decision_middle(void **state)
     fixture *f = *state;
     write_basic(f->db, NULL);
     /* Make room by shifting every later position, then insert at pos 6. */
-    sql(f->db, "UPDATE decisions SET pos = pos + 1000 WHERE pos >= 6;"
+    syn_sql(f->db, "UPDATE decisions SET pos = pos + 1000 WHERE pos >= 6;"
                "UPDATE events SET pos = pos + 1000 WHERE pos >= 6;"
                "UPDATE decisions SET pos = pos - 999 WHERE pos >= 1006;"
                "UPDATE events SET pos = pos - 999 WHERE pos >= 1006;"
@@ -462,7 +451,7 @@ static void test_tamper_edited_payload(void **state)
 {
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "UPDATE events SET payload = replace(payload, 'updated', 'resolved') "
+    syn_sql(f->db, "UPDATE events SET payload = replace(payload, 'updated', 'resolved') "
                "WHERE seq = 4");
     expect_problem(f->db, "events row id 5 (event seq 4", "edited", NULL);
 }
@@ -471,7 +460,7 @@ static void test_tamper_deleted_event(void **state)
 {
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "DELETE FROM events WHERE seq = 4"); /* seq 4 has no decisions */
+    syn_sql(f->db, "DELETE FROM events WHERE seq = 4"); /* seq 4 has no decisions */
     expect_problem(f->db, "events row id 5", "deleted", NULL);
 }
 
@@ -479,7 +468,7 @@ static void test_tamper_deleted_event_and_decisions(void **state)
 {
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "DELETE FROM decisions WHERE entry = 4; DELETE FROM events WHERE id = 4");
+    syn_sql(f->db, "DELETE FROM decisions WHERE entry = 4; DELETE FROM events WHERE id = 4");
     expect_problem(f->db, "events row id 4", "deleted", NULL);
 }
 
@@ -487,7 +476,7 @@ static void test_tamper_truncated(void **state)
 {
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "DELETE FROM decisions WHERE entry = 13; DELETE FROM events WHERE id = 13");
+    syn_sql(f->db, "DELETE FROM decisions WHERE entry = 13; DELETE FROM events WHERE id = 13");
     expect_problem(f->db, "last rows were deleted", NULL);
 }
 
@@ -495,7 +484,7 @@ static void test_tamper_edited_policy(void **state)
 {
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "UPDATE policies SET source = 'policy \"evil\"'");
+    syn_sql(f->db, "UPDATE policies SET source = 'policy \"evil\"'");
     expect_problem(f->db, "policies row 111111111111", "edited", NULL);
 }
 
@@ -503,7 +492,7 @@ static void test_tamper_deleted_policy(void **state)
 {
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "DELETE FROM policies");
+    syn_sql(f->db, "DELETE FROM policies");
     expect_problem(f->db, "policies row 111111111111 was deleted", NULL);
 }
 
@@ -511,7 +500,7 @@ static void test_tamper_meta(void **state)
 {
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "UPDATE meta SET value = 'hmac-sha256' WHERE key = 'pseudonym'");
+    syn_sql(f->db, "UPDATE meta SET value = 'hmac-sha256' WHERE key = 'pseudonym'");
     expect_problem(f->db, "meta", "sealed", NULL);
 }
 
@@ -519,7 +508,7 @@ static void test_tampered_log_refuses_append(void **state)
 {
     fixture *f = *state;
     write_basic(f->db, NULL);
-    sql(f->db, "DELETE FROM decisions WHERE seq = 18");
+    syn_sql(f->db, "DELETE FROM decisions WHERE seq = 18");
     slate_log *log = NULL;
     char *err = NULL;
     assert_int_equal(slate_log_open(f->db, &log, &err), SLATE_ERROR);
@@ -547,7 +536,7 @@ static void test_independent_recipe(void **state)
     assert_int_equal(pclose(p), 0);
     snprintf(want, sizeof want, "ok 32 rows, head %s\n", sum.head);
     assert_string_equal(line, want);
-    sql(f->db, "UPDATE events SET payload = '{}' WHERE seq = 3");
+    syn_sql(f->db, "UPDATE events SET payload = '{}' WHERE seq = 3");
     snprintf(cmd, sizeof cmd, "python3 tools/verify-log.py '%s' 2>/dev/null", f->db);
     assert_int_not_equal(system(cmd), 0);
 }
@@ -816,7 +805,7 @@ static void test_failed_write_rolls_back_batch(void **state)
     slate_log_opts opts = {.batch = 4};
     assert_int_equal(slate_log_open_opts(f->db, &opts, &log, NULL), SLATE_OK);
     /* added once the writer is open: opening refuses a log with a trigger */
-    sql(f->db, "CREATE TRIGGER refuse BEFORE INSERT ON decisions WHEN NEW.seq = 9 "
+    syn_sql(f->db, "CREATE TRIGGER refuse BEFORE INSERT ON decisions WHEN NEW.seq = 9 "
                "BEGIN SELECT RAISE(ABORT, 'refused'); END");
     uint64_t dseq = 1;
     /* events 1-4 (decisions 1-6) commit as a batch; 5 is pending; 6 fails */
@@ -837,7 +826,7 @@ static void test_failed_write_rolls_back_batch(void **state)
     assert_non_null(strstr(err, "refused"));
     slate_log_free(err);
 
-    sql(f->db, "DROP TRIGGER refuse");
+    syn_sql(f->db, "DROP TRIGGER refuse");
     check_whole(f->db);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events"), 5);
     assert_int_equal(sql_int(f->db, "SELECT max(seq) FROM decisions"), 6);
@@ -854,7 +843,7 @@ static void test_failed_commit_reported_at_close(void **state)
     assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
     assert_int_equal(slate_log_open(f->db, &log, NULL), SLATE_OK);
     /* added once the writer is open: opening refuses a log with a trigger */
-    sql(f->db, "CREATE TRIGGER refuse BEFORE UPDATE ON meta WHEN NEW.key = 'state.pos' "
+    syn_sql(f->db, "CREATE TRIGGER refuse BEFORE UPDATE ON meta WHEN NEW.key = 'state.pos' "
                "BEGIN SELECT RAISE(ABORT, 'disk full'); END");
     uint64_t dseq = 1;
     assert_int_equal(syn_events(log, 1, 2, &dseq), SLATE_OK);
@@ -864,7 +853,7 @@ static void test_failed_commit_reported_at_close(void **state)
     assert_non_null(err);
     assert_non_null(strstr(err, "disk full"));
     slate_log_free(err);
-    sql(f->db, "DROP TRIGGER refuse");
+    syn_sql(f->db, "DROP TRIGGER refuse");
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events"), 1);
 }
 

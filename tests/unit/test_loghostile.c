@@ -66,21 +66,12 @@ static int teardown(void **state)
 }
 
 /* Run stmt on the log at path (a connection of its own: one schema per statement). */
-static void sql(const char *path, const char *stmt)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    char *msg = NULL;
-    if (sqlite3_exec(db, stmt, NULL, NULL, &msg) != SQLITE_OK) fail_msg("%s: %s", stmt, msg);
-    sqlite3_close(db);
-}
-
 /* A fresh copy of the scenario's log at f->db, then `stmt` run on it. */
 static void fresh(fixture *f, const char *stmt)
 {
     unlink(f->db);
     copy_file(f->base, f->db);
-    if (stmt) sql(f->db, stmt);
+    if (stmt) syn_sql(f->db, stmt);
 }
 
 static void says(const char *err, const char *want)
@@ -203,9 +194,9 @@ static void test_meta_rows(void **state)
              "UPDATE sqlite_master SET sql = 'CREATE TABLE meta (key TEXT, value TEXT NOT NULL)'"
              "  WHERE name = 'meta';"
              "DELETE FROM sqlite_master WHERE name = 'sqlite_autoindex_meta_1'");
-    sql(f->db, "INSERT INTO meta VALUES ('pseudonym', 'hmac-sha256')");
+    syn_sql(f->db, "INSERT INTO meta VALUES ('pseudonym', 'hmac-sha256')");
     /* meta and its key index are the first objects slate creates: pages 2, 3 */
-    sql(f->db, "PRAGMA writable_schema = ON;"
+    syn_sql(f->db, "PRAGMA writable_schema = ON;"
                "UPDATE sqlite_master SET sql = 'CREATE TABLE meta (key TEXT PRIMARY KEY, "
                "value TEXT NOT NULL)' WHERE name = 'meta';"
                "INSERT INTO sqlite_master VALUES ('index', 'sqlite_autoindex_meta_1', 'meta', 3, "

@@ -39,14 +39,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void sql(const char *path, const char *stmt)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, stmt, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-}
-
 static int64_t sql_int(const char *path, const char *query)
 {
     sqlite3 *db;
@@ -229,19 +221,19 @@ static void test_part_tamper(void **state)
     char *copy = syn_path(f->dir, "t.db"), cmd[1024];
     snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
     assert_int_equal(system(cmd), 0);
-    sql(copy, "UPDATE events SET part = 1 WHERE id = 7");
+    syn_sql(copy, "UPDATE events SET part = 1 WHERE id = 7");
     expect_problem(copy, "events row id 7");
     assert_int_equal(system(cmd), 0);
-    sql(copy, "UPDATE events SET stream_seq = 4 WHERE seq = 5");
+    syn_sql(copy, "UPDATE events SET stream_seq = 4 WHERE seq = 5");
     expect_problem(copy, "the row was edited");
     assert_int_equal(system(cmd), 0);
-    sql(copy, "UPDATE meta SET value = '4' WHERE key = 'partitions'");
+    syn_sql(copy, "UPDATE meta SET value = '4' WHERE key = 'partitions'");
     expect_problem(copy, "sealed settings");
     assert_int_equal(system(cmd), 0);
-    sql(copy, "UPDATE meta SET value = 'x' WHERE key = 'partitions'");
+    syn_sql(copy, "UPDATE meta SET value = 'x' WHERE key = 'partitions'");
     expect_problem(copy, "partition count");
     assert_int_equal(system(cmd), 0);
-    sql(copy, "DELETE FROM meta WHERE key = 'partitions'"); /* read as a log of one engine */
+    syn_sql(copy, "DELETE FROM meta WHERE key = 'partitions'"); /* read as a log of one engine */
     expect_problem(copy, "schema: table `events` is not the one slate creates");
     free(copy);
 }

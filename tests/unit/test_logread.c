@@ -92,15 +92,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void sql(const char *path, const char *stmt)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    char *msg = NULL;
-    if (sqlite3_exec(db, stmt, NULL, NULL, &msg) != SQLITE_OK) fail_msg("%s: %s", stmt, msg);
-    sqlite3_close(db);
-}
-
 static slate_log_reader *open_ok(const char *path)
 {
     slate_log_reader *rd = NULL;
@@ -369,7 +360,7 @@ static void test_verify_on_open(void **state)
     assert_string_equal(sum.head, f->head);
     slate_log_read_close(rd);
 
-    sql(f->db, "UPDATE decisions SET args = '{}' WHERE seq = 5");
+    syn_sql(f->db, "UPDATE decisions SET args = '{}' WHERE seq = 5");
     assert_int_equal(slate_log_read_open(f->db, &o, &rd, &err), SLATE_ERROR);
     assert_null(rd);
     assert_non_null(strstr(err, "decisions row seq 5"));
@@ -394,18 +385,18 @@ static void test_not_logs(void **state)
     free(text);
 
     char *other = syn_path(f->dir, "other.db");
-    sql(other, "CREATE TABLE x (a)");
+    syn_sql(other, "CREATE TABLE x (a)");
     open_fails(other, SLATE_ERROR, "not a slate decision log");
     free(other);
 
-    sql(f->db, "UPDATE meta SET value = '7' WHERE key = 'schema_version'");
+    syn_sql(f->db, "UPDATE meta SET value = '7' WHERE key = 'schema_version'");
     open_fails(f->db, SLATE_ERROR, "log schema version 7, this slate reads version 1");
-    sql(f->db, "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    syn_sql(f->db, "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
 
     /* a missing table is named on open (issue 12: the input's fault) */
-    sql(f->db, "DROP TABLE decisions");
+    syn_sql(f->db, "DROP TABLE decisions");
     open_fails(f->db, SLATE_ERROR, "schema: table `decisions` is missing");
-    sql(f->db, "DROP TABLE policies");
+    syn_sql(f->db, "DROP TABLE policies");
     open_fails(f->db, SLATE_ERROR, "schema: table `policies` is missing");
 }
 

@@ -187,15 +187,6 @@ static void golden(const char *name, char *got)
     tu_golden(path, got);
 }
 
-static void sql(const char *path, const char *stmt)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    char *msg = NULL;
-    if (sqlite3_exec(db, stmt, NULL, NULL, &msg) != SQLITE_OK) fail_msg("%s: %s", stmt, msg);
-    sqlite3_close(db);
-}
-
 /* Recompute every chain hash and meta's head, as a forger with write access
  * would after editing rows. */
 static void rechain(const char *path)
@@ -291,7 +282,7 @@ static void test_replay_forged_decision(void **state)
     fixture *f = *state;
     build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
     /* B's late response made to look on time, chain rebuilt: only replay sees it */
-    sql(f->db, "UPDATE decisions SET args = replace(args, '\"met\":false', '\"met\":true') "
+    syn_sql(f->db, "UPDATE decisions SET args = replace(args, '\"met\":false', '\"met\":true') "
                "WHERE seq = 19");
     rechain(f->db);
     assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK);
@@ -310,7 +301,7 @@ static void test_replay_forged_event(void **state)
     fixture *f = *state;
     build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
     /* B's response moved earlier in the payload, chain rebuilt */
-    sql(f->db, "UPDATE events SET payload = replace(payload, '12:00:00Z', '10:00:00Z') "
+    syn_sql(f->db, "UPDATE events SET payload = replace(payload, '12:00:00Z', '10:00:00Z') "
                "WHERE seq = 8");
     rechain(f->db);
     char *out, *err;
@@ -324,7 +315,7 @@ static void test_replay_edited_not_rechained(void **state)
 {
     fixture *f = *state;
     build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
-    sql(f->db, "UPDATE events SET payload = replace(payload, 'attitude', 'process') WHERE seq = 2");
+    syn_sql(f->db, "UPDATE events SET payload = replace(payload, 'attitude', 'process') WHERE seq = 2");
     char *out, *err;
     assert_int_equal(run_cmd(f, &out, &err, cmd_replay, "replay", f->db, NULL), EXIT_INPUT);
     assert_non_null(strstr(err, "events row id 3 (event seq 2, pos 7): its content does not "
@@ -340,10 +331,10 @@ static void test_replay_names_tampering_before_divergence(void **state)
 {
     fixture *f = *state;
     build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
-    sql(f->db, "UPDATE decisions SET args = replace(args, '\"met\":false', '\"met\":true') "
+    syn_sql(f->db, "UPDATE decisions SET args = replace(args, '\"met\":false', '\"met\":true') "
                "WHERE seq = 19");
     rechain(f->db);
-    sql(f->db, "UPDATE events SET reason = 'x' WHERE id = (SELECT max(id) FROM events)");
+    syn_sql(f->db, "UPDATE events SET reason = 'x' WHERE id = (SELECT max(id) FROM events)");
     char *verr = NULL;
     assert_int_equal(slate_log_verify(f->db, NULL, &verr), SLATE_ERROR);
     char *out, *err;
@@ -365,7 +356,7 @@ static void test_check_verify_is_verify(void **state)
     slate_log_opts opts = {.check = 1, .verify = 1};
     for (int tampered = 0; tampered < 2; tampered++) {
         /* an edit: a deleted row would already fail the open (row count) */
-        if (tampered) sql(f->db, "UPDATE decisions SET args = args || ' ' WHERE seq = 10");
+        if (tampered) syn_sql(f->db, "UPDATE decisions SET args = args || ' ' WHERE seq = 10");
         slate_log_summary a, b;
         char *ea = NULL, *eb = NULL;
         int ra = slate_log_verify(f->db, &a, &ea);
@@ -404,7 +395,7 @@ static void test_verify_names_problems_in_pos_order(void **state)
 {
     fixture *f = *state;
     build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
-    sql(f->db, "CREATE TEMP TABLE t AS SELECT seq, pos FROM decisions WHERE seq IN (5, 9);"
+    syn_sql(f->db, "CREATE TEMP TABLE t AS SELECT seq, pos FROM decisions WHERE seq IN (5, 9);"
                "UPDATE decisions SET pos = -pos WHERE seq IN (5, 9);"
                "UPDATE decisions SET pos = (SELECT pos FROM t WHERE t.seq = 14 - decisions.seq) "
                "WHERE seq IN (5, 9)");
