@@ -433,6 +433,87 @@ static int cmd_write(const char *src, const char *out, int full, int nocases)
 
 /* One forward read of the entries, each row's columns gathered as netstrings and
  * hashed (the verifier's work without its checks). */
+/* DECODE=1 with a BLOCK layout: after hashing, take every block apart as replay
+ * would: each entry's fields (strings unescaped into a scratch buffer, the payload
+ * included) and each decision's fields, its args kept as the raw object text.  A
+ * minimal decoder of the prototype's own output, not a JSON parser. */
+typedef struct {
+    const char *p, *end;
+    buf s; /* unescaped strings */
+    size_t fields;
+    int bad;
+} dec;
+static void skip_ws(dec *d) { while (d->p < d->end && (*d->p == ' ' || *d->p == '\n')) d->p++; }
+static void dec_string(dec *d)
+{
+    d->p++; /* the opening quote */
+    for (;;) {
+        const char *r = d->p;
+        while (r < d->end && *r != '"' && *r != '\\') r++;
+        put(&d->s, d->p, (size_t)(r - d->p));
+        if (r >= d->end) { d->bad = 1; return; }
+        if (*r == '"') { d->p = r + 1; break; }
+        char c = r[1];
+        if (c == 'u') { /* the prototype escapes controls only: \u00XX */
+            char t = (char)strtol((char[]){r[4], r[5], 0}, NULL, 16);
+            put(&d->s, &t, 1);
+            d->p = r + 6;
+        } else {
+            char t = c == 'n' ? '\n' : c == 't' ? '\t' : c;
+            put(&d->s, &t, 1);
+            d->p = r + 2;
+        }
+    }
+    put(&d->s, "", 1); /* NUL-terminated, as the reader hands strings out */
+    d->fields++;
+}
+/* Skip a composite value, returning its span (args are kept as text). */
+static void dec_skip(dec *d)
+{
+    int depth = 0, in = 0;
+    for (; d->p < d->end; d->p++) {
+        char c = *d->p;
+        if (in) { if (c == '\\') d->p++; else if (c == '"') in = 0; continue; }
+        if (c == '"') in = 1;
+        else if (c == '{' || c == '[') depth++;
+        else if (c == '}' || c == ']') { if (--depth == 0) { d->p++; break; } }
+    }
+    d->fields++;
+}
+static void dec_value(dec *d)
+{
+    skip_ws(d);
+    char c = *d->p;
+    if (c == '"') dec_string(d);
+    else if (c == 'n') d->p += 4, d->fields++;
+    else if (c == '[' || c == '{') dec_skip(d);
+    else { char *e; (void)strtoll(d->p, &e, 10); d->p = e; d->fields++; }
+    skip_ws(d);
+    if (d->p < d->end && *d->p == ',') d->p++;
+}
+static void dec_block(dec *d)
+{
+    d->p++; /* [ of the block */
+    while (d->p < d->end && *d->p == '[') {
+        d->p++; /* [ of an entry: 13 values, then the decisions */
+        for (int k = 0; k < 13; k++) dec_value(d);
+        if (*d->p == '[') {
+            d->p++;
+            while (*d->p == '[') { /* a decision: 8 values */
+                d->p++;
+                for (int k = 0; k < 8; k++) dec_value(d);
+                d->p++; /* ] */
+                if (*d->p == ',') d->p++;
+            }
+            d->p++; /* ] of the decisions */
+        } else d->p += 4; /* null */
+        d->p++; /* ] of the entry */
+        if (*d->p == ',') d->p++;
+        d->s.len = 0;
+    }
+    d->p++; /* ] of the block */
+}
+
 static int cmd_read(const char *path, const char *how)
 {
     sqlite3 *db;
@@ -453,6 +534,7 @@ static int cmd_read(const char *path, const char *how)
     buf hb = {0};
     uint8_t head[32] = {0};
     size_t n = 0, bad = 0;
+    dec dd = {0};
     while (sqlite3_step(st) == SQLITE_ROW) {
         hb.len = 0;
         put(&hb, head, 32);
@@ -480,6 +562,12 @@ static int cmd_read(const char *path, const char *how)
             EVP_DigestFinal_ex(mc, head, NULL);
         }
         if (strcmp(how, "none") && memcmp(head, sqlite3_column_blob(st, nc - 1), 32)) bad++;
+        if (table[0] == 'b' && getenv("DECODE")) {
+            dd.p = (const char *)sqlite3_column_text(st, 2);
+            dd.end = dd.p + sqlite3_column_bytes(st, 2);
+            dec_block(&dd);
+            if (dd.p != dd.end) dd.bad = 1;
+        }
         n++;
     }
     sqlite3_finalize(st);
@@ -494,6 +582,8 @@ static int cmd_read(const char *path, const char *how)
     sqlite3_close(db);
     EVP_MD_CTX_free(mc);
     EVP_MD_free(md);
+    if (getenv("DECODE")) printf("decoded %zu fields%s\n", dd.fields, dd.bad ? ", MALFORMED" : "");
+    free(dd.s.p);
     printf("read %s: %zu entries, %zu bad, %.3f s (%.3f s CPU): %.0f entries/s (%.0f by CPU)\n",
            how, n, bad, t, c, (double)n / t, (double)n / c);
     return 0;
