@@ -9,9 +9,9 @@
  *       encoding, hashing, INSERTs, the case index (`cases`, rows sorted per batch),
  *       commits every 4096 entries, as the writer would; prints wall and CPU time.
  *   read OUT.DB nettle|evp|openssl|none  one forward read of every row, hashed as
- *       the verifier would (replay's floor: no JSON decoding, no engine, no
- *       comparison); nettle's SHA-256 against OpenSSL's (EVP with the digest
- *       fetched once, and the one-shot SHA256()).
+ *       the verifier would (replay's floor: no engine, no comparison); nettle's
+ *       SHA-256 against OpenSSL's (EVP with the digest fetched once, and the
+ *       one-shot SHA256()); DECODE=1 also takes blocks apart as replay must.
  * Environment: BLOCK=K (entries per row; 0 or unset: one row per entry),
  * PAGE_SIZE=N (SQLite page size), LOAD_ONLY=1 (stop after loading, for profiles).
  * The auditors' views over each layout: bench/logv2_views.sql and
