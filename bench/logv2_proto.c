@@ -13,6 +13,7 @@
  *       SHA-256 against OpenSSL's (EVP with the digest fetched once, and the
  *       one-shot SHA256()); DECODE=1 also takes blocks apart as replay must.
  * Environment: BLOCK=K (entries per row; 0 or unset: one row per entry),
+ * ENCODE_ONLY=1 (write: encode and hash, store nothing),
  * PAGE_SIZE=N (SQLite page size), LOAD_ONLY=1 (stop after loading, for profiles).
  * The auditors' views over each layout: bench/logv2_views.sql and
  * bench/logv2_views_blocks.sql.  Figures: bench/RESULTS.md, "Decision log v2".
@@ -251,6 +252,9 @@ static int cmd_write(const char *src, const char *out, int full, int nocases)
     }
     if (sqlite3_exec(db, pragmas, NULL, NULL, NULL)) die(db, "pragmas");
     int K = getenv("BLOCK") ? atoi(getenv("BLOCK")) : 0;
+    /* ENCODE_ONLY=1: encode and hash as for writing, store nothing (what replay's
+     * comparison costs when it re-renders rows with the writer's code) */
+    int encode_only = getenv("ENCODE_ONLY") != NULL;
     if (sqlite3_exec(db, K ? BLOCKS : SCHEMA, NULL, NULL, NULL)) die(db, "schema");
     if (!nocases && sqlite3_exec(db, CASES, NULL, NULL, NULL)) die(db, "cases");
     sqlite3_stmt *ins, *cins = NULL;
@@ -350,7 +354,7 @@ static int cmd_write(const char *src, const char *out, int full, int nocases)
                 sqlite3_bind_int64(ins, 2, bfirst);
                 sqlite3_bind_text(ins, 3, bk.p, (int)bk.len, SQLITE_STATIC);
                 sqlite3_bind_blob(ins, 4, head, 32, SQLITE_STATIC);
-                if (sqlite3_step(ins) != SQLITE_DONE) die(db, "step");
+                if (!encode_only && sqlite3_step(ins) != SQLITE_DONE) die(db, "step");
                 sqlite3_reset(ins);
                 bk.len = 0;
             }
@@ -395,7 +399,7 @@ static int cmd_write(const char *src, const char *out, int full, int nocases)
         e->nd ? sqlite3_bind_text(ins, 14, js.p, (int)js.len, SQLITE_STATIC)
               : sqlite3_bind_null(ins, 14);
         sqlite3_bind_blob(ins, 15, head, 32, SQLITE_STATIC);
-        if (sqlite3_step(ins) != SQLITE_DONE) die(db, "step");
+        if (!encode_only && sqlite3_step(ins) != SQLITE_DONE) die(db, "step");
         sqlite3_reset(ins);
         dseq += (uint64_t)e->nd;
     cases:
@@ -412,11 +416,12 @@ static int cmd_write(const char *src, const char *out, int full, int nocases)
             }
         }
         if ((i + 1) % 4096 == 0) {
-            if (cins) flush_pairs(db, cins, P, &np);
+            if (cins && !encode_only) flush_pairs(db, cins, P, &np);
+            np = 0;
             if (sqlite3_exec(db, "COMMIT; BEGIN", NULL, NULL, NULL)) die(db, "commit");
         }
     }
-    if (cins) flush_pairs(db, cins, P, &np);
+    if (cins && !encode_only) flush_pairs(db, cins, P, &np);
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) die(db, "commit");
     sqlite3_finalize(ins);
     sqlite3_finalize(cins);
