@@ -180,6 +180,21 @@ static void flush_pairs(sqlite3 *db, sqlite3_stmt *cins, pair *P, size_t *np)
     *np = 0;
 }
 
+static void free_loaded(entry *E, size_t ne, decision *D, size_t nd)
+{
+    for (size_t i = 0; i < ne; i++) {
+        entry *e = &E[i];
+        free(e->kind), free(e->case_id), free(e->type), free(e->status);
+        free(e->reason), free(e->payload), free(e->phash);
+    }
+    for (size_t i = 0; i < nd; i++) {
+        decision *d = &D[i];
+        free(d->event_id), free(d->case_id), free(d->label), free(d->action), free(d->args);
+    }
+    free(E);
+    free(D);
+}
+
 static int cmd_write(const char *src, const char *out, int full, int nocases)
 {
     sqlite3 *in, *db;
@@ -233,7 +248,10 @@ static int cmd_write(const char *src, const char *out, int full, int nocases)
     sqlite3_finalize(st);
     sqlite3_close(in);
 
-    if (getenv("LOAD_ONLY")) return 0; /* for profiles: the loading alone */
+    if (getenv("LOAD_ONLY")) { /* for profiles: the loading alone */
+        free_loaded(E, ne, D, nd);
+        return 0;
+    }
     double t0 = now(), c0 = cpu();
     remove(out);
     if (sqlite3_open_v2(out, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -433,6 +451,8 @@ static int cmd_write(const char *src, const char *out, int full, int nocases)
            " (%.0f by CPU); %lld bytes\n",
            full ? "full" : "normal", nocases ? " nocases" : "", ne, nd, t, c, (double)nd / t,
            (double)nd / c, (long long)sb.st_size);
+    free_loaded(E, ne, D, nd);
+    free(js.p), free(hb.p), free(bk.p), free(P);
     return 0;
 }
 
@@ -589,6 +609,7 @@ static int cmd_read(const char *path, const char *how)
     EVP_MD_free(md);
     if (getenv("DECODE")) printf("decoded %zu fields%s\n", dd.fields, dd.bad ? ", MALFORMED" : "");
     free(dd.s.p);
+    free(hb.p);
     printf("read %s: %zu entries, %zu bad, %.3f s (%.3f s CPU): %.0f entries/s (%.0f by CPU)\n",
            how, n, bad, t, c, (double)n / t, (double)n / c);
     return 0;
