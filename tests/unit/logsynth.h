@@ -61,6 +61,31 @@ SYN_FN void syn_rmdir(char *dir)
     free(dir);
 }
 
+/* The usual fixture of a log test: a fresh directory and "audit.db" in it
+ * (not created), removed after the test. */
+typedef struct syn_fixture {
+    char *dir, *db;
+} syn_fixture;
+
+SYN_FN int syn_setup(void **state)
+{
+    syn_fixture *f = calloc(1, sizeof *f);
+    if (!f) return -1;
+    f->dir = syn_tmpdir();
+    f->db = syn_path(f->dir, "audit.db");
+    *state = f;
+    return 0;
+}
+
+SYN_FN int syn_teardown(void **state)
+{
+    syn_fixture *f = *state;
+    syn_rmdir(f->dir);
+    free(f->db);
+    free(f);
+    return 0;
+}
+
 SYN_FN int syn_policy(slate_log *log, const char *hash, const char *file, const char *source)
 {
     static const unsigned char image[] = {'S', 'L', 'A', 'T', 0, 1, 2, 3};

@@ -16,27 +16,7 @@
 #include "log/dlog.h"
 #include "logsynth.h"
 
-typedef struct fixture {
-    char *dir, *db;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    f->dir = syn_tmpdir();
-    f->db = syn_path(f->dir, "audit.db");
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    syn_rmdir(f->dir);
-    free(f->db);
-    free(f);
-    return 0;
-}
+typedef syn_fixture fixture;
 
 /* A log of one policy and 12 events (18 decisions), closed. */
 static void write_basic(const char *path, const slate_log_opts *opts)
@@ -875,7 +855,7 @@ static void test_abort_drops_entry(void **state)
     check_whole(f->db);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, syn_setup, syn_teardown)
 int main(void)
 {
     const struct CMUnitTest tests[] = {

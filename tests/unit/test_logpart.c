@@ -17,27 +17,7 @@
 #include "log/dlog.h"
 #include "logsynth.h"
 
-typedef struct fixture {
-    char *dir, *db;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    f->dir = syn_tmpdir();
-    f->db = syn_path(f->dir, "audit.db");
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    syn_rmdir(f->dir);
-    free(f->db);
-    free(f);
-    return 0;
-}
+typedef syn_fixture fixture;
 
 static int64_t sql_int(const char *path, const char *query)
 {
@@ -241,10 +221,10 @@ static void test_part_tamper(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_partitioned_log, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_one_engine_log_unchanged, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_part_misuse, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_part_tamper, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partitioned_log, syn_setup, syn_teardown),
+        cmocka_unit_test_setup_teardown(test_one_engine_log_unchanged, syn_setup, syn_teardown),
+        cmocka_unit_test_setup_teardown(test_part_misuse, syn_setup, syn_teardown),
+        cmocka_unit_test_setup_teardown(test_part_tamper, syn_setup, syn_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
