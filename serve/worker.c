@@ -28,6 +28,7 @@
 #define BALANCE_MS 1000      /* how often the shares are looked at */
 #define TICK_MS 1000         /* how often ticks are published */
 #define COOLDOWN_MS 10000    /* a partition that failed here is left alone this long */
+#define GIVEN_UP_MS 5000     /* a partition given up to share is not taken back sooner */
 #define ORPHAN_LOOKS 2       /* free this many looks (1 s apart) before any worker takes it */
 
 /* ---- shared helpers (wk_int.h) ------------------------------------------------------ */
@@ -323,8 +324,13 @@ static void reap(ctl *c)
             wk_log(w, "partition %u: stopped on an error; released, not taken again for %d s", p,
                    COOLDOWN_MS / 1000);
             c->cooldown[p] = wk_mono_ms() + COOLDOWN_MS;
-        } else if (c->giving_up[p] && !w->o->quiet) {
-            wk_log(w, "partition %u: given up", p);
+        } else if (c->giving_up[p]) {
+            /* Not taken back as an orphan at once: two workers over their share
+             * were seen handing one partition to each other every 2 s, each
+             * taking it back as "left free" and giving it up again, while the
+             * worker under its share missed every short window it was free. */
+            c->cooldown[p] = wk_mono_ms() + GIVEN_UP_MS;
+            if (!w->o->quiet) wk_log(w, "partition %u: given up", p);
         }
         c->giving_up[p] = 0;
         sjs_lease_release(c->l, p, NULL);
