@@ -131,14 +131,6 @@ static slate_program *reference(void)
     return p;
 }
 
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 /* The generated events with rejects mixed in: now and then a copy for a case
  * never opened, a copy two days late, and an `opened` again of its case. */
 static void with_rejects(const slate_program *p, const evlist *in, evlist *out)
@@ -243,18 +235,6 @@ static void test_generated_traffic_with_rejects(void **state)
     slate_program_free(p);
 }
 
-typedef struct keyed {
-    int64_t key;
-    size_t i;
-} keyed;
-
-static int by_key(const void *a, const void *b)
-{
-    const keyed *x = a, *y = b;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
-}
-
 static void test_tolerance_holds_events(void **state)
 {
     (void)state;
@@ -264,14 +244,11 @@ static void test_tolerance_holds_events(void **state)
     with_rejects(p, &gen, &mixed);
     /* arrival order: each event late by up to the tolerance */
     const int64_t tol = 2 * HOUR_MS;
-    keyed *k = malloc(sizeof *k * mixed.n);
-    assert_non_null(k);
-    uint64_t s = 99;
-    for (size_t i = 0; i < mixed.n; i++)
-        k[i] = (keyed){mixed.v[i].at + (int64_t)(rnd(&s) % (uint64_t)tol), i};
-    qsort(k, mixed.n, sizeof *k, by_key);
-    for (size_t i = 0; i < mixed.n; i++) add_copy(&l, &mixed.v[k[i].i]);
-    free(k);
+    size_t *order = malloc(sizeof *order * mixed.n);
+    assert_non_null(order);
+    tu_arrival_order(mixed.v, mixed.n, tol, 99, order);
+    for (size_t i = 0; i < mixed.n; i++) add_copy(&l, &mixed.v[order[i]]);
+    free(order);
 
     slate_engine *one = engine(p, tol), *bat = engine(p, tol);
     tu_transcript ta = {0}, tb = {0};
@@ -397,7 +374,7 @@ static void test_store_shrinks_under_a_batch(void **state)
      * (often one closed since) */
     for (int i = KEEP; i < N; i++) {
         add(&l, (slate_event){ids[i], strlen(ids[i]), closed, t++, NULL, 0, NULL, 0, 0});
-        int c = (int)(rnd(&s) % N);
+        int c = (int)(tu_rnd(&s) % N);
         add(&l, (slate_event){ids[c], strlen(ids[c]), i % 2 ? paused : resumed, t++, NULL, 0,
                               NULL, 0, 0});
     }

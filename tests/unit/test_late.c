@@ -44,21 +44,6 @@
 typedef tu_transcript transcript;
 
 
-/* ---- random streams --------------------------------------------------------------- */
-
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
-static uint64_t below(uint64_t *s, uint64_t n)
-{
-    return rnd(s) % n;
-}
-
 /* A stream of events for example.slate: NCASES cases, each opened with random
  * fields and then given random events a whole number of minutes apart (often
  * none: events at the same instant), some for cases never opened, some ticks.
@@ -93,18 +78,18 @@ static size_t random_values(const slate_program *p, uint64_t *s, slate_value *v,
     static const char *const enums[] = {"tier", "kind", "severity", "channel"};
     size_t n = 0;
     if (opened) {
-        value(p, &v[n++], "tier", (int64_t)below(s, 4), NULL);
-        value(p, &v[n++], "kind", (int64_t)below(s, 5), NULL);
-        value(p, &v[n++], "severity", (int64_t)below(s, 3), NULL);
-        value(p, &v[n++], "complex", (int64_t)below(s, 2), NULL);
+        value(p, &v[n++], "tier", (int64_t)tu_below(s, 4), NULL);
+        value(p, &v[n++], "kind", (int64_t)tu_below(s, 5), NULL);
+        value(p, &v[n++], "severity", (int64_t)tu_below(s, 3), NULL);
+        value(p, &v[n++], "complex", (int64_t)tu_below(s, 2), NULL);
         return n;
     }
-    switch (below(s, 6)) {
-    case 0: value(p, &v[n++], enums[below(s, 4)], (int64_t)below(s, 3), NULL); break;
-    case 1: value(p, &v[n++], "waiting_on_customer", (int64_t)below(s, 2), NULL); break;
-    case 2: value(p, &v[n++], "agent", 0, agents[below(s, 4)]); break;
-    case 3: value(p, &v[n++], "score", (int64_t)below(s, 7), NULL); break;
-    case 4: value(p, &v[n++], "budget", (int64_t)below(s, 4) * HOUR_MS, NULL); break;
+    switch (tu_below(s, 6)) {
+    case 0: value(p, &v[n++], enums[tu_below(s, 4)], (int64_t)tu_below(s, 3), NULL); break;
+    case 1: value(p, &v[n++], "waiting_on_customer", (int64_t)tu_below(s, 2), NULL); break;
+    case 2: value(p, &v[n++], "agent", 0, agents[tu_below(s, 4)]); break;
+    case 3: value(p, &v[n++], "score", (int64_t)tu_below(s, 7), NULL); break;
+    case 4: value(p, &v[n++], "budget", (int64_t)tu_below(s, 4) * HOUR_MS, NULL); break;
     default: break;
     }
     return n;
@@ -122,8 +107,8 @@ static void make_stream(const slate_program *p, uint64_t seed, stream *st)
     int left[NCASES + 4], opened[NCASES + 4] = {0};
     for (int c = 0; c < NCASES + 4; c++) {
         snprintf(st->cases[c], sizeof st->cases[c], "c%02d", c);
-        next[c] = T0 + (int64_t)below(&s, 2 * 24 * 60) * MIN_MS;
-        left[c] = c < NCASES ? 2 + (int)below(&s, PER_CASE - 2) : 1; /* the last: never opened */
+        next[c] = T0 + (int64_t)tu_below(&s, 2 * 24 * 60) * MIN_MS;
+        left[c] = c < NCASES ? 2 + (int)tu_below(&s, PER_CASE - 2) : 1; /* the last: never opened */
     }
     int tick_type = slate_program_event_id(p, "tick");
     for (;;) {
@@ -140,7 +125,7 @@ static void make_stream(const slate_program *p, uint64_t seed, stream *st)
             nv = random_values(p, &s, v, 1);
             opened[c] = 1;
         } else {
-            type = left[c] == 1 && below(&s, 2) ? "closed" : types[below(&s, 12)];
+            type = left[c] == 1 && tu_below(&s, 2) ? "closed" : types[tu_below(&s, 12)];
             nv = random_values(p, &s, v, 0);
         }
         e->case_id = st->cases[c];
@@ -157,8 +142,8 @@ static void make_stream(const slate_program *p, uint64_t seed, stream *st)
         st->n++;
         left[c]--;
         /* often the same instant, else up to 3 hours on */
-        next[c] += below(&s, 3) == 0 ? 0 : (int64_t)below(&s, 180) * MIN_MS;
-        if (below(&s, 25) == 0 && st->n < MAXEV) { /* a tick at the same instant */
+        next[c] += tu_below(&s, 3) == 0 ? 0 : (int64_t)tu_below(&s, 180) * MIN_MS;
+        if (tu_below(&s, 25) == 0 && st->n < MAXEV) { /* a tick at the same instant */
             slate_event *k = &st->ev[st->n];
             memset(k, 0, sizeof *k);
             k->type = tick_type;
@@ -168,46 +153,16 @@ static void make_stream(const slate_program *p, uint64_t seed, stream *st)
     }
 }
 
-/* `order` (indices into ev) shuffled so that no event comes after an event more
- * than `tol` later than it: each is given an arrival instant at + [0, tol] and
- * they come in that order (ties: as they were). */
-typedef struct keyed {
-    int64_t key;
-    size_t i;
-} keyed;
-
-static int by_key(const void *a, const void *b)
-{
-    const keyed *x = a, *y = b;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
-}
-
-static void shuffle_within(const slate_event *ev, size_t n, int64_t tol, uint64_t seed,
-                           size_t *order)
-{
-    keyed *k = malloc(n * sizeof *k);
-    assert_non_null(k);
-    uint64_t s = seed * 0x9e3779b97f4a7c15u + 7;
-    for (size_t i = 0; i < n; i++) {
-        k[i].key = ev[i].at + (tol ? (int64_t)below(&s, (uint64_t)tol + 1) : 0);
-        k[i].i = i;
-    }
-    qsort(k, n, sizeof *k, by_key);
-    for (size_t i = 0; i < n; i++) order[i] = k[i].i;
-    free(k);
-}
-
 /* The arrival order sorted by time, ties kept in arrival order. */
 static void sorted_by_time(const slate_event *ev, size_t n, const size_t *order, size_t *out)
 {
-    keyed *k = malloc(n * sizeof *k);
+    tu_keyed *k = malloc(n * sizeof *k);
     assert_non_null(k);
     for (size_t i = 0; i < n; i++) {
         k[i].key = ev[order[i]].at;
         k[i].i = i; /* the place of arrival breaks ties */
     }
-    qsort(k, n, sizeof *k, by_key);
+    qsort(k, n, sizeof *k, tu_by_key);
     for (size_t i = 0; i < n; i++) out[i] = order[k[i].i];
     free(k);
 }
@@ -295,7 +250,7 @@ static void check(const slate_program *p, const slate_event *ev, size_t n, int64
     size_t *order = malloc(n * sizeof *order), *sorted = malloc(n * sizeof *sorted);
     assert_non_null(order);
     assert_non_null(sorted);
-    shuffle_within(ev, n, tol, seed, order);
+    tu_arrival_order(ev, n, tol, seed, order);
     sorted_by_time(ev, n, order, sorted);
     outcome want, got, cutrun;
     run(p, ev, sorted, n, 0, 0, &want);

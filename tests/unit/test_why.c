@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "slate.h"
+#include "testutil.h"
 #include "slatec.h"
 
 static const char policy[] =
@@ -186,14 +187,6 @@ static int sink(void *ud, const slate_decision *d)
     return 0;
 }
 
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 static void test_agrees_with_engine(void **state)
 {
     (void)state;
@@ -212,9 +205,9 @@ static void test_agrees_with_engine(void **state)
     int counts[4] = {0};
     for (int i = 0; i < 4000; i++) {
         slate_value v[NF];
-        int r = (int)(rnd(&seed) % 6);
-        set_case(v, (int)(rnd(&seed) % 4), (int)(rnd(&seed) % 2), seats[rnd(&seed) % 7],
-                 regions[r].s, regions[r].len, budgets[rnd(&seed) % 5]);
+        int r = (int)(tu_rnd(&seed) % 6);
+        set_case(v, (int)(tu_rnd(&seed) % 4), (int)(tu_rnd(&seed) % 2), seats[tu_rnd(&seed) % 7],
+                 regions[r].s, regions[r].len, budgets[tu_rnd(&seed) % 5]);
         char id[16];
         snprintf(id, sizeof id, "c%d", i);
         slate_event ev = {id, strlen(id), opened, 1741600000000 + i, NULL, 0, v, NF, (uint64_t)i + 1};

@@ -2,12 +2,14 @@
  * testutil.h - small helpers the unit tests share: an in-memory stream to catch
  * what the code under test prints, and a fake program whose only content is the
  * name of its source file (for the decision writers), decisions as JSON lines
- * for equivalence tests, golden files.  All static inline;
+ * for equivalence tests, golden files, a seeded random stream and an arrival
+ * order of events that are late by up to a tolerance.  All static inline;
  * include it after <cmocka.h>.
  */
 #ifndef SLATE_TESTUTIL_H
 #define SLATE_TESTUTIL_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +166,53 @@ static inline void tu_assert_same(const tu_transcript *want, const tu_transcript
     fail_msg("%s: decision %zu differs (of %llu)\nwant %.*s\ngot  %.*s", what, line,
              (unsigned long long)want->n, we ? (int)(we - want->text - (long)start) : 0,
              want->text + start, ge ? (int)(ge - got->text - (long)start) : 0, got->text + start);
+}
+
+/* ---- random streams and arrival orders ------------------------------------------ */
+
+/* xorshift64: a reproducible stream from a nonzero seed. */
+static inline uint64_t tu_rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static inline uint64_t tu_below(uint64_t *s, uint64_t n)
+{
+    return tu_rnd(s) % n;
+}
+
+typedef struct tu_keyed {
+    int64_t key;
+    size_t i;
+} tu_keyed;
+
+/* By key, ties by index: qsort made stable. */
+static inline int tu_by_key(const void *a, const void *b)
+{
+    const tu_keyed *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* `order` (indices into ev) shuffled so that no event comes after an event more
+ * than `tol` later than it: each is given an arrival instant at + [0, tol] and
+ * they come in that order (ties: as they were). */
+static inline void tu_arrival_order(const slate_event *ev, size_t n, int64_t tol, uint64_t seed,
+                                    size_t *order)
+{
+    tu_keyed *k = malloc((n ? n : 1) * sizeof *k);
+    assert_non_null(k);
+    uint64_t s = seed * 0x9e3779b97f4a7c15u + 7;
+    for (size_t i = 0; i < n; i++) {
+        k[i].key = ev[i].at + (tol ? (int64_t)tu_below(&s, (uint64_t)tol + 1) : 0);
+        k[i].i = i;
+    }
+    qsort(k, n, sizeof *k, tu_by_key);
+    for (size_t i = 0; i < n; i++) order[i] = k[i].i;
+    free(k);
 }
 
 #endif
