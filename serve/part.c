@@ -244,6 +244,16 @@ static void too_long(part *pt, const sjs_msg *m)
     runner_feed(&pt->r, &res);
 }
 
+/* What the tick publisher (worker.c) looks at: the engine's time, and whether
+ * the partition needs ticks: while a case is open or an event is held back by
+ * the tolerance (only a tick past it releases it). */
+static void tick_gauges(part *pt)
+{
+    atomic_store(&pt->now, slate_engine_now(pt->r.eng));
+    atomic_store(&pt->m->open_cases, slate_engine_open_cases(pt->r.eng));
+    atomic_store(&pt->m->held, slate_engine_buffered(pt->r.eng));
+}
+
 static void apply(part *pt, const sjs_msg *m)
 {
     pt->cur_seq = m->seq;
@@ -270,11 +280,7 @@ static void apply(part *pt, const sjs_msg *m)
     }
     pt->applied = m->seq;
     pt->since_ckpt++;
-    atomic_store(&pt->now, slate_engine_now(pt->r.eng));
-    /* the ticks look: a partition needs them while a case is open or an event
-     * is held back by the tolerance (only a tick past it releases it) */
-    atomic_store(&pt->m->open_cases, slate_engine_open_cases(pt->r.eng));
-    atomic_store(&pt->m->held, slate_engine_buffered(pt->r.eng));
+    tick_gauges(pt);
     atomic_store(&pt->m->applied, m->seq);
     atomic_fetch_add(pt->publishing ? &pt->m->consumed : &pt->m->replayed, 1);
 }
@@ -455,10 +461,7 @@ static int takeover(part *pt)
                covered ? " after a checkpoint" : "", pt->applied - from,
                (double)(wk_mono_ms() - t0) / 1000, pt->applied);
     pt->ckpt_mono = wk_mono_ms();
-    /* for the ticks: a restored engine may have applied nothing here */
-    atomic_store(&pt->now, slate_engine_now(pt->r.eng));
-    atomic_store(&pt->m->open_cases, slate_engine_open_cases(pt->r.eng));
-    atomic_store(&pt->m->held, slate_engine_buffered(pt->r.eng));
+    tick_gauges(pt); /* a restored engine may have applied nothing here */
     atomic_store(&pt->live, 1);
     return 0;
 }
@@ -613,18 +616,13 @@ static void consume(part *pt)
              * consumer handles its acks in order, so when that one is answered
              * every earlier one has been handled: the drain's "every event
              * processed is acknowledged" is then the server's word, not ours. */
-            int sync_last = atomic_load(&w->stopping);
-            for (int i = 0; i < b.count; i++) {
-                if (!(sync_last && i == b.count - 1)) {
-                    sjs_ack_msg(&b.msgs[i], NULL);
-                    continue;
-                }
-                sjs_err ae;
-                if (sjs_ack_sync(&b.msgs[i], &ae) != SJS_OK) {
-                    wk_log(w, "partition %u: %s; its events are done again by the next owner",
-                           pt->p, ae.msg);
-                    atomic_store(&pt->failed, 1); /* the drain then says so */
-                }
+            int sync_last = atomic_load(&w->stopping) != 0;
+            for (int i = 0; i < b.count - sync_last; i++) sjs_ack_msg(&b.msgs[i], NULL);
+            sjs_err ae;
+            if (sync_last && sjs_ack_sync(&b.msgs[b.count - 1], &ae) != SJS_OK) {
+                wk_log(w, "partition %u: %s; its events are done again by the next owner",
+                       pt->p, ae.msg);
+                atomic_store(&pt->failed, 1); /* the drain then says so */
             }
         }
         atomic_store(&pt->m->lag, b.msgs[b.count - 1].pending);
