@@ -32,7 +32,7 @@
 #include "timestamp.h"
 
 enum {
-    O_OUT, O_UNTIL, O_TOLERANCE, O_MAX_SKIP, O_STRICT, O_LOG, O_RESUME, O_LOG_BATCH, O_LOG_SYNC,
+    O_OUT, O_UNTIL, O_TOLERANCE, O_MAX_SKIP, O_STRICT, O_LOG, O_RESUME, O_LOG_BATCH, O_LOG_SYNC, O_LOG_SCHEMA,
     O_KEY, O_QUIET, O_THREADS
 };
 
@@ -61,6 +61,10 @@ static const cli_opt opts[] = {
     [O_LOG_BATCH] = {"log-batch", 0, "N", "events per log transaction (default 4096)", NULL},
     [O_LOG_SYNC] = {"log-sync", 0, "MODE", "`full` (default: a committed batch survives a power\n"
                                            "loss) or `normal` (survives a killed process)", NULL},
+    [O_LOG_SCHEMA] = {"log-schema", 0, "N", "the schema version of a new log: 2 (default: an\n"
+                                            "entry's decisions packed in its row) or 1 (a row per\n"
+                                            "decision, as slates before 2 wrote); an existing log\n"
+                                            "is continued in its own version", NULL},
     [O_KEY] = {"pseudonymize-key", 0, "FILE", "store HMAC-SHA256(key, case id) in the log instead\n"
                                               "of case ids (the key is FILE's bytes)", NULL},
     [O_QUIET] = {"quiet", 'q', NULL, "print nothing on stderr but errors", NULL},
@@ -115,6 +119,7 @@ typedef struct run_opts {
     unsigned log_batch;
     unsigned threads;     /* --threads: 0 or 1 for one engine */
     int log_sync_normal, strict, quiet, resume;
+    unsigned log_schema;  /* --log-schema: 0 for the default */
 } run_opts;
 
 static int all_digits(const char *s)
@@ -215,6 +220,11 @@ static int parse_args(int argc, char **argv, run_opts *o)
             else if (!strcmp(val, "full")) o->log_sync_normal = 0;
             else return cli_usage_error("run", "--log-sync: expected `full` or `normal`, not `%s`", val);
             break;
+        case O_LOG_SCHEMA:
+            if (strcmp(val, "1") && strcmp(val, "2"))
+                return cli_usage_error("run", "--log-schema: expected 1 or 2, not `%s`", val);
+            o->log_schema = (unsigned)atoi(val);
+            break;
         case O_STRICT: o->strict = 1; break;
         case O_QUIET: o->quiet = 1; break;
         case O_RESUME: o->resume = 1; break;
@@ -233,9 +243,10 @@ static int parse_args(int argc, char **argv, run_opts *o)
     if (!o->policy) return cli_usage_error("run", "no policy given");
     if (npos > 2) return cli_usage_error("run", "too many arguments: one policy, one event file");
     if (!o->events) o->events = "-";
-    if (!o->log && (o->key_file || o->log_batch || o->log_sync_normal || o->resume))
-        return cli_usage_error("run", "--log-batch, --log-sync, --pseudonymize-key and --resume "
-                                      "need --log");
+    if (!o->log && (o->key_file || o->log_batch || o->log_sync_normal || o->resume ||
+                    o->log_schema))
+        return cli_usage_error("run", "--log-batch, --log-sync, --log-schema, --pseudonymize-key "
+                                      "and --resume need --log");
     if (o->threads > 1 && o->log)
         return cli_usage_error("run", "--threads with --log: the decision log is written by one "
                                       "engine; use --threads 1 (the default) with --log");
@@ -340,6 +351,7 @@ static int open_log(const run_opts *o, slate_log **log)
     slate_log_opts lo = {0};
     lo.batch = o->log_batch;
     lo.sync_normal = o->log_sync_normal;
+    lo.schema = o->log_schema;
     lo.options = options;
     char *key = NULL;
     if (o->key_file) {

@@ -33,8 +33,9 @@
 extern "C" {
 #endif
 
-/* The schema this library writes and reads (meta key `schema_version`). */
-#define SLATE_LOG_SCHEMA_VERSION 1
+/* The schema this library writes (meta key `schema_version`).  It reads
+ * logs of version 1 too, and continues them as version 1 (docs/audit-log.md). */
+#define SLATE_LOG_SCHEMA_VERSION 2
 
 /* "No time known" for slate_log_event.at (an event that could not be parsed). */
 #define SLATE_LOG_NO_TIME INT64_MIN
@@ -81,6 +82,10 @@ typedef struct slate_log_opts {
      * without it (nor the reverse).  Ignored in check mode, which follows the
      * log. */
     unsigned partitions;
+    /* The schema version of a new log: 0 for SLATE_LOG_SCHEMA_VERSION, or 1
+     * (one row per decision, as slates before version 2 wrote).  An existing
+     * log is continued in its own version whatever this says. */
+    unsigned schema;
 } slate_log_opts;
 
 /* The largest partition count (as `slate publish` and `slate serve` allow). */

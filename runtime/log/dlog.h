@@ -40,7 +40,9 @@
     X(policy_hash, "TEXT NOT NULL")                                                \
     X(ndecisions, "INTEGER NOT NULL")                                              \
     X(part, "INTEGER NOT NULL")                                                    \
-    X(stream_seq, "INTEGER")
+    X(stream_seq, "INTEGER")                                                       \
+    X(dseq, "INTEGER")                                                             \
+    X(decisions, "TEXT")
 
 #define DLOG_DECISION_COLS(X)                                                      \
     X(seq, "INTEGER PRIMARY KEY")                                                  \
@@ -67,14 +69,20 @@ enum {
     DLOG_NDECISION_COLS = 0 DLOG_DECISION_COLS(DLOG_COUNT_)
 };
 
-/* The last two events columns (`part`, `stream_seq`) exist only in a
+/* Which events columns a log has.  Schema version 1 (the layout of earlier
+ * slates, still read, and written when such a log is continued): the first
+ * DLOG_NEVENT_COLS_V1 columns, and `part` and `stream_seq` too in a
  * partitioned log (an archive of a cluster's history: meta's sealed row
- * DLOG_PARTITIONS_KEY); a log of one engine (schema version 1 as `slate run
- * --log` writes it) has the first DLOG_NEVENT_COLS_V1 columns alone, so its
- * schema, rows and chain are what they always were. */
-enum { DLOG_NEVENT_COLS_V1 = DLOG_NEVENT_COLS - 2 };
+ * DLOG_PARTITIONS_KEY), the decisions in their own table.  Version 2: every
+ * column, the entry's decisions packed in its row (`dseq`, `decisions`: pack.c),
+ * `part` 0 and `stream_seq` NULL in a log of one engine. */
+enum { DLOG_NEVENT_COLS_V1 = DLOG_NEVENT_COLS - 4 };
 #define DLOG_PARTITIONS_KEY "partitions"
-#define DLOG_NEVENT(partitioned) ((size_t)((partitioned) ? DLOG_NEVENT_COLS : DLOG_NEVENT_COLS_V1))
+#define DLOG_NEVENT(version, partitioned)                                           \
+    ((size_t)((version) >= 2 ? DLOG_NEVENT_COLS                                     \
+              : (partitioned) ? DLOG_NEVENT_COLS_V1 + 2 : DLOG_NEVENT_COLS_V1))
+/* The most columns a chained row of any table has (without `chain`). */
+enum { DLOG_MAXCOLS = DLOG_NEVENT_COLS > DLOG_NDECISION_COLS ? DLOG_NEVENT_COLS : DLOG_NDECISION_COLS };
 
 /* Column indices in schema order, for code that reads rows by column:
  * DLOG_PO_hash, DLOG_EV_kind, DLOG_DE_args, ... */

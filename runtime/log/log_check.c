@@ -131,7 +131,7 @@ static int seek_row(slate_log *log, sqlite3_stmt *st, int t, int pos_col, int64_
 static int compare_row(slate_log *log, sqlite3_stmt *st, int t, const char *table,
                        const char *const *names, const dlog_val *v, size_t n, int64_t pos,
                        uint8_t head[32], int skip, int64_t *stored_skip, char chain_out[2][65],
-                       dlog_buf *msg)
+                       dlog_buf *msg, dlog_val *stored_packed)
 {
     uint8_t next[32], prev[32];
     char hex[65];
@@ -157,6 +157,10 @@ static int compare_row(slate_log *log, sqlite3_stmt *st, int t, const char *tabl
     size_t older = n; /* the column older_args() let pass, if any */
     for (size_t i = 0; i < n && r == CMP_SAME; i++) {
         dlog_val x = sv ? sv[i] : col_val(st, (int)i);
+        if (stored_packed && i == DLOG_EV_decisions) {
+            *stored_packed = x; /* compared by the caller, decision by decision */
+            continue;
+        }
         if ((int)i == skip) {
             if (stored_skip) *stored_skip = x.type == DV_INT ? x.i : -1;
             continue;
@@ -199,7 +203,14 @@ static int compare_row(slate_log *log, sqlite3_stmt *st, int t, const char *tabl
 static void describe_pos(slate_log *log, int64_t pos, dlog_buf *b)
 {
     char sql[640];
-    snprintf(sql, sizeof sql,
+    if (log->version >= 2)
+        snprintf(sql, sizeof sql,
+                 "SELECT 'entry ' || id || ' (' || kind || coalesce(' seq ' || seq, '') || ')' "
+                 "FROM events WHERE pos = %" PRId64 " UNION ALL "
+                 "SELECT 'policy ' || substr(hash, 1, 12) FROM policies WHERE pos = %" PRId64,
+                 pos, pos);
+    else
+        snprintf(sql, sizeof sql,
              "SELECT 'decision seq ' || seq || ' (' || action || ' ' || args || ', entry ' || "
              "entry || ')' FROM decisions WHERE pos = %" PRId64 " UNION ALL "
              "SELECT 'entry ' || id || ' (' || kind || coalesce(' seq ' || seq, '') || ')' "
@@ -217,6 +228,91 @@ static void describe_pend(const slate_log *log, const dlog_pend *p, dlog_buf *b)
                     log->arena.p + p->args.off);
 }
 
+/* A packed string or integer column of a decision, for a message. */
+static void show_pstr(dlog_buf *b, dlog_pstr s)
+{
+    if (!s.p) {
+        dlog_buf_puts(b, "NULL");
+        return;
+    }
+    dlog_buf_put(b, s.p, s.n < 300 ? s.n : 300);
+    if (s.n > 300) dlog_buf_puts(b, "...");
+}
+
+static int pstr_eq(dlog_pstr a, dlog_pstr b)
+{
+    return (!a.p) == (!b.p) && a.n == b.n && (!a.n || !memcmp(a.p, b.p, a.n));
+}
+
+/* Version 2: the replay's packed decisions (mine) differ from the stored ones
+ * (an entry that declares stored_n): name the first decision that differs,
+ * and its first column, as version 1's rows were named. */
+static void compare_packed(slate_log *log, const dlog_val *mine, const dlog_val *stored,
+                           const char *where, int64_t stored_n)
+{
+    dlog_buf m = {0};
+    dlog_unpacker a, b;
+    dlog_unpacked x, y;
+    dlog_unpack_start(&a, mine->type == DV_TEXT ? mine->p : NULL, mine->n);
+    dlog_unpack_start(&b, stored->type == DV_TEXT ? stored->p : NULL, stored->n);
+    uint64_t seq = log->next_decision - log->npends;
+    for (;; seq++) {
+        int ra = mine->type == DV_TEXT ? dlog_unpack_next(&a, &x) : 0;
+        int rb = stored->type == DV_TEXT ? dlog_unpack_next(&b, &y) : 0;
+        if (rb < 0) {
+            dlog_buf_printf(&m, "decision seq %" PRIu64 ": the log's is not as slate packs it", seq);
+            break;
+        }
+        if (ra > 0 && rb == 0) {
+            dlog_buf_printf(&m, "decision seq %" PRIu64 ": the replay made decision seq %" PRIu64
+                                " (%.*s %.*s), which the log does not hold", seq, seq,
+                            (int)x.action.n, x.action.p, (int)x.args_len, x.args);
+            break;
+        }
+        if (ra <= 0 && rb > 0) {
+            dlog_buf_printf(&m, "the log holds %" PRId64 " decisions for it, the replay made %zu; "
+                                "the first one the replay did not make is decision seq %" PRIu64
+                                " (%.*s %.*s)", stored_n, log->npends, seq,
+                            (int)y.action.n, y.action.p, (int)y.args_len, y.args);
+            break;
+        }
+        if (ra <= 0 && rb <= 0) {
+            dlog_buf_puts(&m, "the decisions differ"); /* not reached: one packing per list */
+            break;
+        }
+        const char *col = NULL;
+        dlog_pstr ex = {0}, fo = {0};
+        char ebuf[24], fbuf[24];
+        int64_t ei = 0, fi = 0;
+        int ints = 0;
+        if (!pstr_eq(x.action, y.action)) col = "action", ex = x.action, fo = y.action;
+        else if (x.rule_line != y.rule_line) col = "rule_line", ei = x.rule_line, fi = y.rule_line, ints = 1;
+        else if (!pstr_eq(x.rule_label, y.rule_label)) col = "rule_label", ex = x.rule_label, fo = y.rule_label;
+        else if (x.at != y.at) col = "at_ms", ei = x.at, fi = y.at, ints = 1;
+        else if (!pstr_eq(x.case_id, y.case_id)) col = "case_id", ex = x.case_id, fo = y.case_id;
+        else if (x.event_seq != y.event_seq) col = "event_seq", ei = x.event_seq, fi = y.event_seq, ints = 2;
+        else if (!pstr_eq(x.event_id, y.event_id)) col = "event_id", ex = x.event_id, fo = y.event_id;
+        else if (x.args_len != y.args_len || memcmp(x.args, y.args, x.args_len))
+            col = "args", ex = (dlog_pstr){x.args, x.args_len}, fo = (dlog_pstr){y.args, y.args_len};
+        if (!col) continue;
+        if (ints) {
+            /* event_seq 0 is a timer's: NULL, as version 1 showed it */
+            snprintf(ebuf, sizeof ebuf, "%" PRId64, ei);
+            snprintf(fbuf, sizeof fbuf, "%" PRId64, fi);
+            ex = (dlog_pstr){ints == 2 && !ei ? "NULL" : ebuf, strlen(ints == 2 && !ei ? "NULL" : ebuf)};
+            fo = (dlog_pstr){ints == 2 && !fi ? "NULL" : fbuf, strlen(ints == 2 && !fi ? "NULL" : fbuf)};
+        }
+        dlog_buf_printf(&m, "decision seq %" PRIu64 ": `%s`: expected ", seq, col);
+        show_pstr(&m, ex);
+        dlog_buf_puts(&m, ", found ");
+        show_pstr(&m, fo);
+        break;
+    }
+    if (m.failed) dlog_fail(log, SLATE_NOMEM, "out of memory");
+    else dlog_fail(log, SLATE_ERROR, "first divergence at %s, %s", where, m.p ? m.p : "");
+    dlog_buf_free(&m);
+}
+
 /* Check the open entry against the stored rows it would have written. */
 int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, int64_t *pos,
                      uint8_t head[32], int64_t id, const char *hash)
@@ -231,7 +327,7 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
     if (pol) {
         ++*pos;
         r = compare_row(log, log->ins_policy, 0, "policies", dlog_policy_names, pol,
-                        DLOG_NPOLICY_COLS, *pos, head, -1, NULL, NULL, &m);
+                        DLOG_NPOLICY_COLS, *pos, head, -1, NULL, NULL, &m, NULL);
         if (r == CMP_TAMPERED) goto tampered;
         if (r) {
             dlog_fail(log, SLATE_ERROR, "first divergence at %s, policy %.12s: %s", where, log->pol_hash,
@@ -241,8 +337,10 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
     }
     int64_t ev_pos = ++*pos, stored_n = -1;
     char ev_chain[2][65]; /* computed, stored: compared once all columns matched */
+    dlog_val stored_packed = {DV_NULL, 0, NULL, 0};
     r = compare_row(log, log->ins_event, 1, "events", dlog_event_names, ev, log->nev, ev_pos,
-                    head, DLOG_EV_ndecisions, &stored_n, ev_chain, &m);
+                    head, DLOG_EV_ndecisions, &stored_n, ev_chain, &m,
+                    log->version >= 2 ? &stored_packed : NULL);
     if (r == CMP_TAMPERED) goto tampered;
     if (r) {
         if (r == CMP_MISSING) {
@@ -253,7 +351,13 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
         dlog_fail(log, SLATE_ERROR, "first divergence at %s: %s", where, m.p ? m.p : "");
         goto out;
     }
-    for (size_t i = 0; i < log->npends; i++) {
+    if (log->version >= 2) {
+        if (!val_eq(&ev[DLOG_EV_decisions], &stored_packed)) {
+            compare_packed(log, &ev[DLOG_EV_decisions], &stored_packed, where, stored_n);
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < log->npends && log->version < 2; i++) {
         const dlog_pend *p = &log->pends[i];
         int64_t dpos = ++*pos;
         if ((int64_t)i >= stored_n) {
@@ -273,7 +377,8 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
          * row's, checked last; equal columns give equal chains in a verified log) */
         char dchain[2][65]; /* not compared: see above */
         r = compare_row(log, log->ins_decision, 2, "decisions", dlog_decision_names, dv,
-                        DLOG_NDECISION_COLS, dpos, head, DLOG_NDECISION_COLS, NULL, dchain, &m);
+                        DLOG_NDECISION_COLS, dpos, head, DLOG_NDECISION_COLS, NULL, dchain, &m,
+                        NULL);
         if (r == CMP_TAMPERED) goto tampered;
         if (r) {
             if (r == CMP_MISSING) {

@@ -88,6 +88,8 @@ struct slate_log {
     char *ro_cleanup;      /* check mode: dlog_close_ro()'s path, or NULL */
     /* INSERTs, or in check mode SELECTs of the row at a position */
     sqlite3_stmt *ins_policy, *ins_event, *ins_decision, *has_policy, *set_state;
+    sqlite3_stmt *ins_case;  /* version 2: a case_index row */
+    int version;             /* the log's schema version: 1 or 2 */
     unsigned batch, in_batch;
     int in_txn, broken;
     int check;             /* compare with the stored rows instead of writing */
@@ -105,7 +107,7 @@ struct slate_log {
     /* A partitioned log (meta `partitions`, DLOG_NEVENT_COLS columns of events):
      * the partition count, else 0 (DLOG_NEVENT_COLS_V1 columns). */
     unsigned partitions;
-    size_t nev;            /* the events columns of this log: DLOG_NEVENT(partitions) */
+    size_t nev;            /* the events columns of this log: DLOG_NEVENT() */
     /* Partitioned: where the next entries come from (slate_log_set_part()). */
     int part_set;
     unsigned part;
@@ -143,6 +145,8 @@ struct slate_log {
     dlog_pend *pends;
     size_t npends, cap_pends;
     uint64_t next_decision;   /* seq expected next in this entry */
+
+    dlog_buf packed;          /* version 2: the open entry's decisions packed (pack.c) */
 
     dlog_row_hook hook;
     void *hook_ud;
@@ -190,6 +194,9 @@ int dlog_check_schema(sqlite3 *db, char *msg, size_t size);
  * SLATE_LOG_MAX_PARTITIONS or cannot be read. */
 int dlog_partitions(sqlite3 *db);
 
+/* meta's schema_version as a version this library reads (1 or 2), or -1. */
+int dlog_schema_version(sqlite3 *db);
+
 /* Check meta's schema_version value (NULL: no such row): SLATE_OK when it is
  * the version this library reads, else SLATE_ERROR with msg saying what it is
  * (a version number, or a value that is not one). */
@@ -229,6 +236,50 @@ void dlog_reset_entry(slate_log *log);
  * time text), so all must outlive dv. */
 void dlog_decision_values(const slate_log *log, const dlog_pend *p, int64_t pos, int64_t id,
                           const char *hash, char at[32], dlog_val dv[DLOG_NDECISION_COLS]);
+
+/* ---- pack.c: an entry's decisions in one column (schema version 2) -------- */
+
+/* Append the open entry's decisions (log->pends) to b, packed: a JSON array
+ * of [action, rule_line, rule_label, at_ms, case_id, event_seq, event_id,
+ * args] (docs/audit-log.md). */
+void dlog_pack(const slate_log *log, dlog_buf *b);
+
+/* Append s (n bytes) as a packed string: quoted, `"`, `\` and bytes below
+ * 0x20 escaped, every other byte as it is. */
+void dlog_buf_pstr(dlog_buf *b, const char *s, size_t n);
+
+/* A packed string as stored: the bytes between its quotes (escaped), or
+ * p NULL for null. */
+typedef struct dlog_pstr {
+    const char *p;
+    size_t n;
+} dlog_pstr;
+
+/* One packed decision, pointing into the column it was read from. */
+typedef struct dlog_unpacked {
+    dlog_pstr action, rule_label, case_id, event_id;
+    int64_t rule_line, at;
+    int64_t event_seq;        /* 0: null (a timer's) */
+    const char *args;         /* the args object, as stored */
+    size_t args_len;
+} dlog_unpacked;
+
+typedef struct dlog_unpacker {
+    const char *s;
+    size_t n, i;
+    int state;                /* 0 before the array, 1 in it, 2 after, -1 bad */
+} dlog_unpacker;
+
+/* Take the packed column s (n bytes) apart, one decision per call of
+ * dlog_unpack_next(): 1 the next one is in *d, 0 the array ended where the
+ * column does, -1 the column is not what dlog_pack() writes (every later call
+ * says so again). */
+void dlog_unpack_start(dlog_unpacker *u, const char *s, size_t n);
+int dlog_unpack_next(dlog_unpacker *u, dlog_unpacked *d);
+
+/* Unescape a string dlog_unpack_next() gave into out (at least s.n + 1
+ * bytes), NUL-terminated; returns its length. */
+size_t dlog_unescape(dlog_pstr s, char *out);
 
 /* ---- log_check.c: check mode --------------------------------------------- */
 

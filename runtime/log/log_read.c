@@ -28,7 +28,8 @@ struct slate_log_reader {
     sqlite3 *db;
     char *cleanup;                 /* for dlog_close_ro() */
     int verified;                  /* opened with verify: rows come from verified tables only */
-    int partitioned;               /* events has the columns part and stream_seq */
+    int partitioned;               /* a partitioned log (meta `partitions`) */
+    int version;                   /* its schema version (2: decisions packed in events) */
     char *path;
     char **meta_keys, **meta_vals; /* meta rows in table order */
     size_t nmeta;
@@ -47,6 +48,17 @@ struct slate_log_cursor {
     int64_t entry;                 /* the id of the entry handed out last */
     int64_t only_entry;            /* slate_log_scan.entry */
     int failed;
+    /* Version 2: the decisions of the events row es stands on, handed out
+     * from its packed column after the entry (pack.c). */
+    unsigned rows;                 /* what the scan hands out (SLATE_LOG_SCAN_*) */
+    char *case_id;                 /* the scan's case, or NULL */
+    size_t case_len;
+    int unpacking;                 /* up holds the current row's decisions */
+    dlog_unpacker up;
+    int64_t up_entry, up_pos, up_seq;
+    const char *up_policy;         /* the row's policy_hash */
+    const char *up_file;           /* that policy's file, for `rule` */
+    dlog_buf strs;                 /* the decision handed out last: its strings */
 };
 
 /* ---- errors and columns -------------------------------------------------------- */
@@ -277,6 +289,7 @@ static int open_log(slate_log_reader *rd, const slate_log_read_opts *opts)
     if (rc == SLATE_NOMEM) return rd_fail(rd, rc, "out of memory");
     if (rc) return rd_fail(rd, rc, "%s", msg);
     rd->partitioned = dlog_partitions(rd->db) > 0; /* valid: the schema check read it */
+    rd->version = dlog_schema_version(rd->db);
     if (opts && opts->verify) {
         dlog_verifier *ver;
         char *err = NULL;
@@ -374,10 +387,16 @@ int slate_log_read_info(slate_log_reader *rd, slate_log_info *info)
     if (!rd) return SLATE_MISUSE;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(rd->db,
-                           "SELECT (SELECT count(*) FROM policies), (SELECT count(*) FROM events), "
-                           "(SELECT count(*) FROM decisions), "
-                           "(SELECT coalesce(max(seq), 0) FROM events), "
-                           "(SELECT coalesce(max(seq), 0) FROM decisions)",
+                           rd->version >= 2
+                               ? "SELECT (SELECT count(*) FROM policies), (SELECT count(*) FROM events), "
+                                 "(SELECT coalesce(sum(ndecisions), 0) FROM events), "
+                                 "(SELECT coalesce(max(seq), 0) FROM events), "
+                                 "(SELECT coalesce((SELECT dseq + ndecisions - 1 FROM events "
+                                 "WHERE dseq IS NOT NULL ORDER BY id DESC LIMIT 1), 0))"
+                               : "SELECT (SELECT count(*) FROM policies), (SELECT count(*) FROM events), "
+                                 "(SELECT count(*) FROM decisions), "
+                                 "(SELECT coalesce(max(seq), 0) FROM events), "
+                                 "(SELECT coalesce(max(seq), 0) FROM decisions)",
                            -1, &st, NULL) != SQLITE_OK)
         return sql_fail(rd);
     int rc = SLATE_OK;
@@ -408,7 +427,7 @@ static int lookup_entry(slate_log_reader *rd, sqlite3_stmt **st, const char *whe
     if (!rd) return SLATE_MISUSE;
     if (!*st) {
         dlog_buf b = {0};
-        select_cols(&b, "events", dlog_event_names, DLOG_NEVENT(rd->partitioned));
+        select_cols(&b, "events", dlog_event_names, DLOG_NEVENT(rd->version, rd->partitioned));
         dlog_buf_puts(&b, where);
         int rc = prepare(rd, &b, st);
         dlog_buf_free(&b);
@@ -440,11 +459,63 @@ int slate_log_read_last(slate_log_reader *rd, slate_log_stored *e)
     return lookup_entry(rd, rd ? &rd->last : NULL, " ORDER BY id DESC LIMIT 1", 0, 0, e);
 }
 
+/* Whether packed string s unescapes to id (len bytes). */
+static int pstr_is(dlog_pstr s, const char *id, size_t len)
+{
+    if (!s.p) return 0;
+    size_t k = 0;
+    for (size_t i = 0; i < s.n; i++, k++) {
+        char c = s.p[i];
+        if (c == '\\') {
+            if (s.p[i + 1] == 'u') {
+                int lo = s.p[i + 5];
+                c = (char)((s.p[i + 4] - '0') * 16 + (lo <= '9' ? lo - '0' : lo - 'a' + 10));
+                i += 5;
+            } else {
+                c = s.p[++i];
+            }
+        }
+        if (k >= len || id[k] != c) return 0;
+    }
+    return k == len;
+}
+
+/* Version 2: the counts by case_index, each entry's decisions unpacked. */
+static int read_case_v2(slate_log_reader *rd, const char *case_id, size_t len,
+                        uint64_t *entries, uint64_t *decisions)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(rd->db, "SELECT e.case_id = ?1, e.decisions FROM case_index c "
+                                   "JOIN events e ON e.id = c.entry WHERE c.case_id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(rd);
+    sqlite3_bind_text(st, 1, case_id, (int)len, SQLITE_STATIC);
+    int step, rc = SLATE_OK;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_int(st, 0)) ++*entries;
+        size_t n;
+        const char *p = col_text(st, 1, &n);
+        dlog_unpacker u;
+        dlog_unpacked d;
+        dlog_unpack_start(&u, p, n);
+        int r = 0;
+        while (p && (r = dlog_unpack_next(&u, &d)) > 0)
+            if (pstr_is(d.case_id, case_id, len)) ++*decisions;
+        if (r < 0)
+            rc = rd_fail(rd, SLATE_ERROR, "an entry's decisions are not as slate packs them: the "
+                                          "file was changed outside slate");
+    }
+    if (!rc && step != SQLITE_DONE) rc = sql_fail(rd);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int slate_log_read_case(slate_log_reader *rd, const char *case_id, size_t len,
                         uint64_t *entries, uint64_t *decisions)
 {
     *entries = *decisions = 0;
     if (!rd || !case_id) return SLATE_MISUSE;
+    if (rd->version >= 2) return read_case_v2(rd, case_id, len, entries, decisions);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(rd->db, "SELECT (SELECT count(*) FROM events WHERE case_id = ?1), "
                                    "(SELECT count(*) FROM decisions WHERE case_id = ?1)",
@@ -468,7 +539,25 @@ int slate_log_read_case(slate_log_reader *rd, const char *case_id, size_t len,
 static int scan_stmt(slate_log_reader *rd, const slate_log_scan *s, int events, sqlite3_stmt **st)
 {
     dlog_buf b = {0};
-    if (events) select_cols(&b, "events", dlog_event_names, DLOG_NEVENT(rd->partitioned));
+    if (rd->version >= 2) {
+        /* The entries, all of them in a verified reader (the chain does not
+         * cover case_index): a case's decisions may be in any entry, and are
+         * picked from each one's column (slate_log_cursor_next). */
+        select_cols(&b, "events", dlog_event_names, DLOG_NEVENT(rd->version, rd->partitioned));
+        if (s->entry) dlog_buf_puts(&b, " WHERE id = ?2");
+        else if (s->case_id && !rd->verified)
+            dlog_buf_puts(&b, " WHERE id IN (SELECT entry FROM case_index WHERE case_id = ?1 "
+                              "UNION ALL SELECT id FROM events WHERE kind = 'policy')");
+        dlog_buf_puts(&b, " ORDER BY id");
+        int rc = prepare(rd, &b, st);
+        dlog_buf_free(&b);
+        if (rc) return rc;
+        if (s->case_id && !s->entry && !rd->verified)
+            sqlite3_bind_text(*st, 1, s->case_id, (int)s->case_len, SQLITE_TRANSIENT);
+        if (s->entry) sqlite3_bind_int64(*st, 2, s->entry);
+        return SLATE_OK;
+    }
+    if (events) select_cols(&b, "events", dlog_event_names, DLOG_NEVENT(rd->version, rd->partitioned));
     else select_cols(&b, "decisions", dlog_decision_names, DLOG_NDECISION_COLS);
     const char *and = " WHERE ";
     if (s->case_id && rd->verified) {
@@ -513,7 +602,24 @@ int slate_log_cursor_open(slate_log_reader *rd, const slate_log_scan *scan,
     c->rd = rd;
     c->only_entry = scan->entry;
     c->e_state = c->d_state = SQLITE_DONE;
+    c->rows = rows;
     int rc = SLATE_OK;
+    if (rd->version >= 2) {
+        if (scan->case_id) {
+            c->case_id = malloc(scan->case_len + 1);
+            if (!c->case_id) rc = rd_fail(rd, SLATE_NOMEM, "out of memory");
+            else memcpy(c->case_id, scan->case_id, scan->case_len);
+            c->case_len = scan->case_len;
+        }
+        if (!rc) rc = scan_stmt(rd, scan, 1, &c->es);
+        c->e_state = 0;
+        if (rc) {
+            slate_log_cursor_close(c);
+            return rc;
+        }
+        *out = c;
+        return SLATE_OK;
+    }
     if (rows & SLATE_LOG_SCAN_ENTRIES) {
         rc = scan_stmt(rd, scan, 1, &c->es);
         c->e_state = 0;
@@ -539,6 +645,138 @@ static int step(slate_log_cursor *c, sqlite3_stmt *st, int *state)
     return sql_fail(c->rd);
 }
 
+/* Version 2: hand out decision d of the row the cursor stands on, its
+ * strings unescaped into the cursor's buffer. */
+static int give_decision(slate_log_cursor *c, const dlog_unpacked *x, slate_log_stored_decision *d)
+{
+    dlog_buf *b = &c->strs;
+    b->len = 0;
+    /* offsets first: the buffer may move while it grows */
+    size_t off[7];
+    const dlog_pstr strs[4] = {x->event_id, x->case_id, x->rule_label, x->action};
+    size_t lens[4] = {0};
+    for (int i = 0; i < 4; i++) {
+        off[i] = SIZE_MAX;
+        if (!strs[i].p) continue;
+        off[i] = b->len;
+        char *tmp = malloc(strs[i].n + 1);
+        if (!tmp) return rd_fail(c->rd, SLATE_NOMEM, "out of memory");
+        lens[i] = dlog_unescape(strs[i], tmp);
+        dlog_buf_put(b, tmp, lens[i] + 1);
+        free(tmp);
+    }
+    off[4] = b->len; /* args */
+    dlog_buf_put(b, x->args, x->args_len);
+    dlog_buf_put(b, "", 1);
+    off[5] = off[6] = SIZE_MAX; /* tier, clock: the args' first members when present */
+    const char *a = x->args, *end = x->args + x->args_len;
+    static const char *const keys[2] = {"{\"tier\":\"", "\"clock\":\""};
+    for (int k = 0; k < 2; k++) {
+        size_t kl = strlen(keys[k]);
+        if (k == 1 && a < end && *a == '{') a++;
+        else if (k == 1 && a < end && *a == ',') a++;
+        const char *key = k == 0 ? keys[0] : keys[1];
+        if ((size_t)(end - a) < kl || memcmp(a, key, kl)) continue;
+        a += kl;
+        off[5 + k] = b->len;
+        while (a < end && *a != '"') {
+            if (*a == '\\' && a + 1 < end) a++;
+            dlog_buf_put(b, a++, 1);
+        }
+        dlog_buf_put(b, "", 1);
+        if (a < end) a++;
+    }
+    size_t rule_off = SIZE_MAX;
+    if (x->rule_line > 0) {
+        rule_off = b->len;
+        dlog_buf_printf(b, "%s:%" PRId64, c->up_file ? c->up_file : "", x->rule_line);
+        dlog_buf_put(b, "", 1);
+    }
+    if (b->failed) return rd_fail(c->rd, SLATE_NOMEM, "out of memory");
+#define AT_(o) ((o) == SIZE_MAX ? NULL : b->p + (o))
+    memset(d, 0, sizeof *d);
+    d->seq = c->up_seq;
+    d->pos = c->up_pos; /* no row of its own: its entry's */
+    d->entry = c->up_entry;
+    d->event_seq = x->event_seq;
+    d->event_id = AT_(off[0]);
+    d->event_id_len = lens[0];
+    d->case_id = AT_(off[1]);
+    d->case_len = lens[1];
+    d->at = x->at;
+    d->rule = AT_(rule_off);
+    d->rule_line = (uint32_t)x->rule_line;
+    d->rule_label = AT_(off[2]);
+    d->action = AT_(off[3]);
+    d->tier = AT_(off[5]);
+    d->clock = AT_(off[6]);
+    d->args = AT_(off[4]);
+    d->args_len = x->args_len;
+    d->policy_hash = c->up_policy;
+#undef AT_
+    return SLATE_OK;
+}
+
+static int cursor_next_v2(slate_log_cursor *c, slate_log_row *row)
+{
+    for (;;) {
+        if (c->unpacking) {
+            dlog_unpacked x;
+            int r = dlog_unpack_next(&c->up, &x);
+            if (r < 0) {
+                c->failed = 1;
+                return rd_fail(c->rd, SLATE_ERROR, "entry %" PRId64 ": its decisions are not as "
+                                                   "slate packs them: the file was changed outside "
+                                                   "slate", c->up_entry);
+            }
+            if (r > 0) {
+                int mine = !c->case_id || pstr_is(x.case_id, c->case_id, c->case_len);
+                if (mine && (c->rows & SLATE_LOG_SCAN_DECISIONS)) {
+                    int rc = give_decision(c, &x, &row->decision);
+                    c->up_seq++;
+                    if (rc) return rc;
+                    row->what = SLATE_LOG_SCAN_DECISIONS;
+                    return SLATE_OK;
+                }
+                c->up_seq++;
+                continue;
+            }
+            c->unpacking = 0;
+        }
+        if (step(c, c->es, &c->e_state)) return SLATE_ERROR;
+        if (c->e_state != SQLITE_ROW) return SLATE_OK; /* the end: row->what 0 */
+        slate_log_stored e;
+        read_entry(c->es, &e, c->rd->partitioned);
+        if (c->only_entry && e.id != c->only_entry) {
+            c->failed = 1;
+            return rd_fail(c->rd, SLATE_ERROR, "the events table gives entry %" PRId64 " for entry %"
+                                               PRId64 ": the file was changed outside slate",
+                           e.id, c->only_entry);
+        }
+        size_t n;
+        const char *packed = col_text(c->es, DLOG_EV_decisions, &n);
+        if (packed) {
+            dlog_unpack_start(&c->up, packed, n);
+            c->unpacking = 1;
+            c->up_entry = e.id;
+            c->up_pos = e.pos;
+            c->up_seq = col_int(c->es, DLOG_EV_dseq, 0);
+            c->up_policy = e.policy_hash;
+            const slate_log_policy *p = slate_log_read_policy(c->rd, e.policy_hash);
+            c->up_file = p ? p->file : NULL;
+        }
+        int mine = !c->case_id || (e.case_id && e.case_len == c->case_len &&
+                                   !memcmp(e.case_id, c->case_id, c->case_len)) ||
+                   (e.kind && !strcmp(e.kind, "policy"));
+        if (mine && (c->rows & SLATE_LOG_SCAN_ENTRIES)) {
+            row->entry = e;
+            row->what = SLATE_LOG_SCAN_ENTRIES;
+            c->entry = e.id;
+            return SLATE_OK;
+        }
+    }
+}
+
 /* A merge of the two scans by entry: each entry, then the decisions that name
  * it; a decision whose entry is not in the scan (a case's timer fired by
  * another entry) before the first entry after it.  A row is stepped past only
@@ -548,6 +786,7 @@ int slate_log_cursor_next(slate_log_cursor *c, slate_log_row *row)
     row->what = 0;
     if (!c) return SLATE_MISUSE;
     if (c->failed) return SLATE_ERROR;
+    if (c->rd->version >= 2) return cursor_next_v2(c, row);
     if (c->d_state == 0 || c->d_given) {
         c->d_given = 0;
         if (step(c, c->ds, &c->d_state)) return SLATE_ERROR;
@@ -589,5 +828,7 @@ void slate_log_cursor_close(slate_log_cursor *c)
     if (!c) return;
     sqlite3_finalize(c->es);
     sqlite3_finalize(c->ds);
+    free(c->case_id);
+    dlog_buf_free(&c->strs);
     free(c);
 }

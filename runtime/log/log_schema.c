@@ -85,10 +85,45 @@ static void free_objects(schema_obj *o, size_t n)
     for (size_t i = 0; i < n; i++) free(o[i].sql);
 }
 
+/* Version 2's auditors' views (docs/audit-log.md): one row per decision, as
+ * version 1's decisions table held it, taken out of each entry's packed
+ * `decisions` column (pack.c), and a case's decisions through case_index. */
+#define DLOG_DECISION_VIEW_COLS                                                                  \
+    "e.dseq + d.key AS seq, e.id AS entry, "                                                     \
+    "json_extract(d.value, '$[5]') AS event_seq, json_extract(d.value, '$[6]') AS event_id, "    \
+    "json_extract(d.value, '$[4]') AS case_id, json_extract(d.value, '$[3]') AS at_ms, "         \
+    "strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(d.value, '$[3]') / 1000.0, 'unixepoch') AS at, " \
+    "CASE WHEN json_extract(d.value, '$[1]') > 0 "                                               \
+    "THEN coalesce(p.file, '') || ':' || json_extract(d.value, '$[1]') END AS rule, "            \
+    "json_extract(d.value, '$[1]') AS rule_line, json_extract(d.value, '$[2]') AS rule_label, "  \
+    "json_extract(d.value, '$[0]') AS action, json_extract(d.value, '$[7].clock') AS clock, "    \
+    "json_extract(d.value, '$[7].tier') AS tier, json_extract(d.value, '$[7]') AS args, "        \
+    "e.policy_hash AS policy_hash, e.part AS part"
+
+static const char *const v2_sql[][3] = {
+    {"index", "events_policy", "CREATE INDEX events_policy ON events(id) WHERE kind = 'policy'"},
+    {"table", "case_index",
+     "CREATE TABLE case_index (case_id TEXT NOT NULL, entry INTEGER NOT NULL, "
+     "PRIMARY KEY (case_id, entry)) WITHOUT ROWID"},
+    {"view", "decisions",
+     "CREATE VIEW decisions AS SELECT " DLOG_DECISION_VIEW_COLS
+     " FROM events e JOIN json_each(e.decisions) d LEFT JOIN policies p ON p.hash = e.policy_hash "
+     "WHERE e.decisions IS NOT NULL"},
+    {"view", "breaches", "CREATE VIEW breaches AS SELECT * FROM decisions WHERE action = 'breach'"},
+    {"view", "case_decisions",
+     "CREATE VIEW case_decisions AS SELECT c.case_id AS case_key, " DLOG_DECISION_VIEW_COLS
+     " FROM case_index c JOIN events e ON e.id = c.entry JOIN json_each(e.decisions) d "
+     "LEFT JOIN policies p ON p.hash = e.policy_hash "
+     "WHERE json_extract(d.value, '$[4]') = c.case_id"},
+    {"view", "cases",
+     "CREATE VIEW cases AS SELECT case_id, count(*) AS entries, min(entry) AS first_entry, "
+     "max(entry) AS last_entry FROM case_index GROUP BY case_id"},
+};
+
 /* Every object of the schema, in the order they are created.  The SQL of each
  * is the statement that creates it, as SQLite keeps it in sqlite_master.  A
- * partitioned log's events table has two columns more (dlog.h). */
-static int schema_objects(schema_obj *o, size_t *n, int partitioned)
+ * partitioned version 1 log's events table has two columns more (dlog.h). */
+static int schema_objects(schema_obj *o, size_t *n, int version, int partitioned)
 {
     *n = 0;
     static const char *const index_sql[][3] = {
@@ -102,7 +137,19 @@ static int schema_objects(schema_obj *o, size_t *n, int partitioned)
     add_obj(o, n, "index", "meta", "sqlite_autoindex_meta_1", NULL);
     int rc = add_table(o, n, "policies", dlog_policy_names, policy_types, DLOG_NPOLICY_COLS);
     if (!rc)
-        rc = add_table(o, n, "events", dlog_event_names, event_types, DLOG_NEVENT(partitioned));
+        rc = add_table(o, n, "events", dlog_event_names, event_types,
+                       DLOG_NEVENT(version, partitioned));
+    if (version >= 2) {
+        for (size_t i = 0; !rc && i < sizeof v2_sql / sizeof *v2_sql; i++) {
+            char *sql = strdup(v2_sql[i][2]);
+            if (!sql) rc = SLATE_NOMEM;
+            /* an index names its table; a table or view is its own */
+            else add_obj(o, n, v2_sql[i][0], strcmp(v2_sql[i][0], "index") ? v2_sql[i][1] : "events",
+                         v2_sql[i][1], sql);
+        }
+        if (rc) free_objects(o, *n);
+        return rc;
+    }
     if (!rc)
         rc = add_table(o, n, "decisions", dlog_decision_names, decision_types, DLOG_NDECISION_COLS);
     for (size_t i = 0; !rc && i < sizeof index_sql / sizeof *index_sql; i++) {
@@ -112,6 +159,22 @@ static int schema_objects(schema_obj *o, size_t *n, int partitioned)
     }
     if (rc) free_objects(o, *n);
     return rc;
+}
+
+int dlog_schema_version(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    int v = -1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        if (t && !strcmp(t, "1")) v = 1;
+        else if (t && !strcmp(t, "2")) v = 2;
+    }
+    sqlite3_finalize(st);
+    return v;
 }
 
 int dlog_partitions(sqlite3 *db)
@@ -147,7 +210,12 @@ int dlog_check_schema(sqlite3 *db, char *msg, size_t size)
                             "%d: it was edited outside slate", SLATE_LOG_MAX_PARTITIONS);
         return SLATE_ERROR;
     }
-    if (schema_objects(want, &n, parts > 0)) return SLATE_NOMEM;
+    int version = dlog_schema_version(db);
+    if (version < 0) {
+        snprintf(msg, size, "meta: schema_version is not a version this slate reads");
+        return SLATE_ERROR;
+    }
+    if (schema_objects(want, &n, version, parts > 0)) return SLATE_NOMEM;
     sqlite3_stmt *st;
     int rc = SLATE_OK, step;
     if (sqlite3_prepare_v2(db, "SELECT type, name, tbl_name, sql FROM sqlite_master", -1, &st,
@@ -207,12 +275,12 @@ int dlog_check_version(const char *v, char *msg, size_t size)
     size_t n = strlen(v);
     if (!n || n > 9 || strspn(v, "0123456789") != n) {
         snprintf(msg, size, "meta's schema_version is `%.40s`%s, not a version number: not a "
-                            "log this slate reads (it reads version %d)",
+                            "log this slate reads (it reads versions 1 to %d)",
                  v, n > 40 ? "..." : "", SLATE_LOG_SCHEMA_VERSION);
         return SLATE_ERROR;
     }
-    if (atoi(v) != SLATE_LOG_SCHEMA_VERSION) {
-        snprintf(msg, size, "log schema version %s, this slate reads version %d", v,
+    if (atoi(v) < 1 || atoi(v) > SLATE_LOG_SCHEMA_VERSION || (n > 1 && v[0] == '0')) {
+        snprintf(msg, size, "log schema version %s, this slate reads versions 1 to %d", v,
                  SLATE_LOG_SCHEMA_VERSION);
         return SLATE_ERROR;
     }
@@ -224,7 +292,7 @@ static int create_schema(slate_log *log)
 {
     schema_obj objs[NSCHEMA_MAX];
     size_t nobjs;
-    if (schema_objects(objs, &nobjs, log->partitions > 0))
+    if (schema_objects(objs, &nobjs, log->version, log->partitions > 0))
         return dlog_fail(log, SLATE_NOMEM, "out of memory");
     dlog_buf b = {0};
     for (size_t i = 0; i < nobjs; i++)
@@ -250,7 +318,7 @@ static int create_schema(slate_log *log)
         return dlog_fail(log, SLATE_NOMEM, "out of memory");
     }
     size_t k = 0;
-    snprintf(ver, sizeof ver, "%d", SLATE_LOG_SCHEMA_VERSION);
+    snprintf(ver, sizeof ver, "%d", log->version);
     keys[k] = "schema_version", vals[k++] = ver;
     keys[k] = "slate_version", vals[k++] = SLATE_VERSION;
     keys[k] = "pseudonym", vals[k++] = log->key ? "hmac-sha256" : "none";
@@ -360,6 +428,7 @@ static int load_existing(slate_log *log)
                                      : dlog_fail(log, rc, "%s", msg);
     if (dlog_meta_get(log, "pseudonym", v, sizeof v) != 1)
         return dlog_fail(log, SLATE_ERROR, "meta has no `pseudonym` setting");
+    log->version = dlog_schema_version(log->db); /* 1 or 2: the version check passed */
     int parts = dlog_partitions(log->db); /* a valid count: the schema check passed */
     if (log->check)
         log->partitions = (unsigned)parts;
@@ -410,24 +479,31 @@ static int load_existing(slate_log *log)
 
     /* The head must be the last row: otherwise rows were added or removed
      * behind the writer's back, and appending would hide it. */
-    int64_t maxpos = query_int(log, "SELECT max(m) FROM (SELECT max(pos) m FROM policies "
-                                    "UNION ALL SELECT max(pos) FROM events "
-                                    "UNION ALL SELECT max(pos) FROM decisions)");
+    /* (version 2 has no decisions table: its decisions are in the events rows) */
+    const char *v2 = log->version >= 2 ? "" : "UNION ALL SELECT max(pos) FROM decisions";
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT max(m) FROM (SELECT max(pos) m FROM policies "
+                              "UNION ALL SELECT max(pos) FROM events %s)", v2);
+    int64_t maxpos = query_int(log, sql);
     if (maxpos < 0) maxpos = 0;
-    int64_t nrows = query_int(log, "SELECT (SELECT count(*) FROM policies) + "
-                                   "(SELECT count(*) FROM events) + (SELECT count(*) FROM decisions)");
+    snprintf(sql, sizeof sql, "SELECT (SELECT count(*) FROM policies) + "
+                              "(SELECT count(*) FROM events)%s",
+             log->version >= 2 ? "" : " + (SELECT count(*) FROM decisions)");
+    int64_t nrows = query_int(log, sql);
     if (maxpos != log->pos || nrows != log->pos)
         return dlog_fail(log, SLATE_ERROR,
                     "the log holds %" PRId64 " rows up to pos %" PRId64 " but meta records %" PRId64
                     ": it was changed outside slate (`slate replay` names the damage)",
                     nrows, maxpos, log->pos);
     if (log->pos > 0) {
-        char sql[256], chain[80] = "";
+        char chain[80] = "";
+        char num[24] = "";
+        if (log->version < 2) snprintf(num, sizeof num, "%" PRId64, log->pos);
         snprintf(sql, sizeof sql,
                  "SELECT chain FROM policies WHERE pos = %" PRId64 " UNION ALL "
-                 "SELECT chain FROM events WHERE pos = %" PRId64 " UNION ALL "
-                 "SELECT chain FROM decisions WHERE pos = %" PRId64,
-                 log->pos, log->pos, log->pos);
+                 "SELECT chain FROM events WHERE pos = %" PRId64 "%s%s",
+                 log->pos, log->pos,
+                 log->version < 2 ? " UNION ALL SELECT chain FROM decisions WHERE pos = " : "", num);
         if (dlog_query_text(log, sql, NULL, chain, sizeof chain) != 1 || strcmp(chain, log->head_hex))
             return dlog_fail(log, SLATE_ERROR,
                         "the log's last row does not carry the recorded chain head: it was "
@@ -436,7 +512,10 @@ static int load_existing(slate_log *log)
     log->entry_id = query_int(log, "SELECT coalesce(max(id), 0) FROM events");
     log->last_event_seq = (uint64_t)query_int(log, "SELECT coalesce(max(seq), 0) FROM events");
     log->last_decision_seq =
-        (uint64_t)query_int(log, "SELECT coalesce(max(seq), 0) FROM decisions");
+        (uint64_t)query_int(log, log->version >= 2
+                                     ? "SELECT coalesce((SELECT dseq + ndecisions - 1 FROM events "
+                                       "WHERE dseq IS NOT NULL ORDER BY id DESC LIMIT 1), 0)"
+                                     : "SELECT coalesce(max(seq), 0) FROM decisions");
     if (dlog_query_text(log, "SELECT policy_hash FROM events ORDER BY id DESC LIMIT 1", NULL,
                    log->policy_hash, sizeof log->policy_hash) < 0)
         return dlog_sql_fail(log, "cannot read the log");
@@ -511,7 +590,7 @@ static int prepare_check(slate_log *log)
     if (!rc && !b.failed) rc = prepare(log, &log->ins_event, b.p);
     b.len = 0;
     select_sql(&b, "decisions", dlog_decision_names, DLOG_NDECISION_COLS);
-    if (!rc && !b.failed) rc = prepare(log, &log->ins_decision, b.p);
+    if (!rc && !b.failed && log->version < 2) rc = prepare(log, &log->ins_decision, b.p);
     if (!rc && b.failed) rc = dlog_fail(log, SLATE_NOMEM, "out of memory");
     dlog_buf_free(&b);
     /* the writer stores a policy the first time it sees it: before this position */
@@ -531,7 +610,10 @@ static int prepare_all(slate_log *log)
     if (!rc && !b.failed) rc = prepare(log, &log->ins_event, b.p);
     b.len = 0;
     insert_sql(&b, "decisions", dlog_decision_names, DLOG_NDECISION_COLS);
-    if (!rc && !b.failed) rc = prepare(log, &log->ins_decision, b.p);
+    if (!rc && !b.failed && log->version < 2) rc = prepare(log, &log->ins_decision, b.p);
+    if (!rc && log->version >= 2)
+        rc = prepare(log, &log->ins_case,
+                     "INSERT OR IGNORE INTO case_index (case_id, entry) VALUES (?1, ?2)");
     if (!rc && b.failed) rc = dlog_fail(log, SLATE_NOMEM, "out of memory");
     dlog_buf_free(&b);
     if (!rc) rc = prepare(log, &log->has_policy, "SELECT 1 FROM policies WHERE hash = ?1");
@@ -589,6 +671,7 @@ void dlog_free_log(slate_log *log)
     sqlite3_finalize(log->ins_policy);
     sqlite3_finalize(log->ins_event);
     sqlite3_finalize(log->ins_decision);
+    sqlite3_finalize(log->ins_case);
     sqlite3_finalize(log->has_policy);
     sqlite3_finalize(log->set_state);
     if (log->check) dlog_close_ro(log->db, log->ro_cleanup);
@@ -603,6 +686,7 @@ void dlog_free_log(slate_log *log)
     free(log->policy_file);
     dlog_buf_free(&log->arena);
     free(log->pends);
+    dlog_buf_free(&log->packed);
     free(log);
 }
 
@@ -631,9 +715,14 @@ int slate_log_open_opts(const char *path, const slate_log_opts *opts, slate_log 
     log->check = opts->check;
     log->partitions = opts->check ? 0 : opts->partitions;
     log->last_part = -1;
+    /* a new log's version; an existing one's is read from it (load_existing) */
+    log->version = opts->schema ? (int)opts->schema : SLATE_LOG_SCHEMA_VERSION;
     int rc0 = opts->partitions > SLATE_LOG_MAX_PARTITIONS && !opts->check
                   ? dlog_fail(log, SLATE_MISUSE, "%u partitions: at most %d", opts->partitions,
                               SLATE_LOG_MAX_PARTITIONS)
+              : opts->schema > SLATE_LOG_SCHEMA_VERSION && !opts->check
+                  ? dlog_fail(log, SLATE_MISUSE, "schema version %u: this slate writes 1 to %d",
+                              opts->schema, SLATE_LOG_SCHEMA_VERSION)
                   : SLATE_OK;
     int rc = rc0 ? rc0 : parse_options(log, opts->options);
     if (!rc && opts->pseudonym_key && !log->check) {
@@ -696,7 +785,7 @@ int slate_log_open_opts(const char *path, const slate_log_opts *opts, slate_log 
             else sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
         }
     }
-    log->nev = DLOG_NEVENT(log->partitions);
+    log->nev = DLOG_NEVENT(log->version, log->partitions);
     if (!rc) rc = prepare_all(log);
     /* verify mode: a problem the verifier finds is kept for the replay to meet
      * (and slate_log_check_verify() to name); only running out of memory fails here */

@@ -390,8 +390,43 @@ void dlog_decision_values(const slate_log *log, const dlog_pend *p, int64_t pos,
 }
 
 
+/* Version 2: a case_index row for the entry's case and each case its
+ * decisions name.  Repeats are ignored by the INSERT; those next to each other
+ * (most of them) are not even tried. */
+static int index_case(slate_log *log, dlog_astr c, int64_t id)
+{
+    if (c.off == DLOG_NONE) return SLATE_OK;
+    sqlite3_stmt *st = log->ins_case;
+    sqlite3_reset(st);
+    sqlite3_bind_text64(st, 1, log->arena.p + c.off, c.len, SQLITE_STATIC, SQLITE_UTF8);
+    sqlite3_bind_int64(st, 2, id);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return dlog_sql_fail(log, "cannot write the case index");
+    return SLATE_OK;
+}
+
+static int same_astr(const slate_log *log, dlog_astr a, dlog_astr b)
+{
+    if (a.off == DLOG_NONE || b.off == DLOG_NONE) return a.off == b.off;
+    return a.len == b.len && !memcmp(log->arena.p + a.off, log->arena.p + b.off, a.len);
+}
+
+static int index_cases(slate_log *log, int64_t id)
+{
+    int rc = index_case(log, log->case_id, id);
+    dlog_astr last = log->case_id;
+    for (size_t i = 0; i < log->npends && !rc; i++) {
+        dlog_astr c = log->pends[i].case_id;
+        if (same_astr(log, c, last) || same_astr(log, c, log->case_id)) continue;
+        rc = index_case(log, c, id);
+        last = c;
+    }
+    return rc;
+}
+
 /* Write (or in check mode, compare) the open entry: [policy row], events row,
- * decision rows. */
+ * and in version 1 the decision rows. */
 static int write_entry(slate_log *log, int64_t *pos, uint8_t head[32], int64_t id)
 {
     int rc = SLATE_OK;
@@ -415,6 +450,16 @@ static int write_entry(slate_log *log, int64_t *pos, uint8_t head[32], int64_t i
             new_policy = 1;
         }
     }
+    dlog_val packed = {DV_NULL, 0, NULL, 0};
+    if (log->version >= 2 && log->npends) {
+        log->packed.len = 0;
+        dlog_pack(log, &log->packed);
+        if (log->packed.failed) {
+            log->packed.failed = 0;
+            return dlog_fail(log, SLATE_NOMEM, "out of memory");
+        }
+        packed = (dlog_val){DV_TEXT, 0, log->packed.p, log->packed.len};
+    }
     char at[32];
     int has_at = log->kind != DLOG_K_POLICY && log->at != SLATE_LOG_NO_TIME;
     dlog_val ev[DLOG_NEVENT_COLS] = {
@@ -431,8 +476,10 @@ static int write_entry(slate_log *log, int64_t *pos, uint8_t head[32], int64_t i
         text(log, log->payload),
         sval(hash),
         ival((int64_t)log->npends),
-        ival(log->part), /* these two only in a partitioned log (log->nev) */
+        ival(log->part), /* version 1: these two only in a partitioned log (log->nev) */
         log->stream_seq ? ival((int64_t)log->stream_seq) : sval(NULL),
+        log->npends ? ival((int64_t)log->pends[0].seq) : sval(NULL), /* version 2 only */
+        packed,
     };
     if (log->check) return dlog_check_entry(log, new_policy ? pv : NULL, ev, pos, head, id, hash);
 
@@ -443,6 +490,7 @@ static int write_entry(slate_log *log, int64_t *pos, uint8_t head[32], int64_t i
     }
     ++*pos;
     rc = insert_row(log, log->ins_event, "events", ev, log->nev, *pos, head);
+    if (log->version >= 2) return rc ? rc : index_cases(log, id);
     for (size_t i = 0; i < log->npends && !rc; i++) {
         dlog_val dv[DLOG_NDECISION_COLS];
         char dat[32];

@@ -40,7 +40,7 @@ enum { T_POLICY, T_EVENT, T_DECISION, T__N };
 typedef struct cursor {
     const char *table;
     const char *const *names;
-    unsigned char want[DLOG_NDECISION_COLS]; /* the storage class each column declares */
+    unsigned char want[DLOG_MAXCOLS]; /* the storage class each column declares */
     int ncols;          /* without chain */
     int pos_col;
     sqlite3_stmt *st;
@@ -56,10 +56,11 @@ struct dlog_verifier {
     int rc;              /* SLATE_OK until a problem: then its code */
     int ended;           /* every row was read and the end checks ran */
     int by_rowid;        /* events and decisions read in id/seq order (see begin()) */
+    int version;         /* the log's schema version: 2 has no decisions table */
     cursor cur[T__N];
     int t;               /* the current (verified, not yet stepped) row's table, or -1 */
-    dlog_val vals[DLOG_NDECISION_COLS + 1];
-    unsigned char types[DLOG_NDECISION_COLS + 1]; /* their SQLite storage classes */
+    dlog_val vals[DLOG_MAXCOLS + 1];
+    unsigned char types[DLOG_MAXCOLS + 1]; /* their SQLite storage classes */
     dlog_val given[DLOG_NEVENT_COLS]; /* the events row dlog_verifier_next_event() gave */
     unsigned char given_types[DLOG_NEVENT_COLS];
     int64_t given_pos;
@@ -377,6 +378,7 @@ static int begin(vstate *v)
     int rc, found = meta_text(v->db, "schema_version", buf, sizeof buf);
     if (dlog_check_version(found ? buf : NULL, msg, sizeof msg))
         return problem(v, "meta: %s", msg);
+    v->version = dlog_schema_version(v->db);
     /* the exact schema: the chain covers rows, not the objects around them (a
      * trigger, a view in a table's place, an index that answers otherwise) */
     if ((rc = dlog_check_schema(v->db, msg, sizeof msg)))
@@ -400,16 +402,68 @@ static int begin(vstate *v)
     if ((rc = open_cursor(v, T_POLICY, "policies", policy_names, policy_types, DLOG_NPOLICY_COLS,
                           0, "+pos")) ||
         (rc = open_cursor(v, T_EVENT, "events", event_names, event_types,
-                          (int)DLOG_NEVENT(dlog_partitions(v->db) > 0), 1,
+                          (int)DLOG_NEVENT(v->version, dlog_partitions(v->db) > 0), 1,
                           v->by_rowid ? "id" : "pos")) ||
-        (rc = open_cursor(v, T_DECISION, "decisions", decision_names, decision_types,
-                          DLOG_NDECISION_COLS, 1, v->by_rowid ? "seq" : "pos")))
+        (v->version < 2 &&
+         (rc = open_cursor(v, T_DECISION, "decisions", decision_names, decision_types,
+                           DLOG_NDECISION_COLS, 1, v->by_rowid ? "seq" : "pos"))))
         return rc;
+    v->cur[T_DECISION].table = "decisions"; /* version 2: never has a row */
 
     /* rows past the head meta records were added outside slate */
     v->head_pos = meta_text(v->db, "state.pos", buf, sizeof buf) ? strtoll(buf, NULL, 10)
                                                                   : INT64_MAX;
     v->expect = 1;
+    return SLATE_OK;
+}
+
+/* Version 2: the decisions the current events row holds, packed (pack.c):
+ * as many as it declares, each as slate packs it, numbered on from the last. */
+static int packed_decisions(vstate *v, const char *name)
+{
+    static const char *const actions[] = {
+#define X(id, nm) nm,
+        SLATE_ACTIONS(X)
+#undef X
+    };
+    const dlog_val *col = &v->vals[DLOG_EV_decisions], *first = &v->vals[DLOG_EV_dseq];
+    int64_t n = vint(v, DLOG_EV_ndecisions);
+    v->remaining = 0;
+    if (n <= 0) {
+        if (n < 0 || col->type != DV_NULL || first->type != DV_NULL)
+            return problem(v, "%s: declares %" PRId64 " decisions but holds some: the row was "
+                              "edited", name, n);
+        return SLATE_OK;
+    }
+    if (col->type != DV_TEXT || first->type != DV_INT)
+        return problem(v, "%s: declares %" PRId64 " decisions but holds none: the row was "
+                          "edited", name, n);
+    if (first->i != v->last_seq + 1)
+        return problem(v, "%s: its decisions start at seq %" PRId64 ", expected %" PRId64
+                          ": decisions were inserted or deleted", name, first->i, v->last_seq + 1);
+    dlog_unpacker u;
+    dlog_unpacked d;
+    dlog_unpack_start(&u, col->p, col->n);
+    int64_t k = 0;
+    int r;
+    while ((r = dlog_unpack_next(&u, &d)) > 0) {
+        size_t a = 0;
+        while (a < sizeof actions / sizeof *actions &&
+               (strlen(actions[a]) != d.action.n || memcmp(actions[a], d.action.p, d.action.n)))
+            a++;
+        if (a == sizeof actions / sizeof *actions) break;
+        if (!v->sum.decisions) v->sum.first_at = d.at;
+        v->sum.last_at = d.at;
+        v->sum.decisions++;
+        k++;
+    }
+    if (r != 0)
+        return problem(v, "%s: decision seq %" PRId64 " is not as slate packs it: the row was "
+                          "edited", name, v->last_seq + 1 + k);
+    if (k != n)
+        return problem(v, "%s: declares %" PRId64 " decisions but holds %" PRId64 ": the row was "
+                          "edited", name, n, k);
+    v->last_seq += n;
     return SLATE_OK;
 }
 
@@ -546,6 +600,11 @@ static int next_row(vstate *v)
     if (!chain_is(next, sqlite3_column_text(c->st, c->ncols)))
         return problem(v, "%s: its content does not match its chain hash: the row was edited",
                        NAME);
+    if (t == T_EVENT && v->version >= 2) {
+        /* its decisions, packed in the row (the chain just covered them) */
+        row_name(v, c, t, name, sizeof name);
+        if ((rc = packed_decisions(v, name))) return rc;
+    }
 #undef NAME
     memcpy(v->head, next, 32);
     v->expect++;
