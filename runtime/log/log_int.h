@@ -82,6 +82,14 @@ int dlog_verifier_finish(dlog_verifier *v, slate_log_summary *sum, char **err);
 
 void dlog_verifier_free(dlog_verifier *v);
 
+/* Version 2, check mode: leave each events row's packed decisions unchecked
+ * until the replay has compared them; dlog_verifier_packed_same() says the
+ * current row's column is byte for byte the replay's (n decisions, times
+ * first_at..last_at), which is then well formed.  A row not so confirmed is
+ * taken apart before the verifier moves past it. */
+void dlog_verifier_defer_packed(dlog_verifier *v);
+void dlog_verifier_packed_same(dlog_verifier *v, int64_t n, int64_t first_at, int64_t last_at);
+
 /* The handle: one open log, the state it continues from, and the open entry. */
 struct slate_log {
     sqlite3 *db;

@@ -792,6 +792,7 @@ int slate_log_open_opts(const char *path, const slate_log_opts *opts, slate_log 
     if (!rc && log->check && opts->verify &&
         dlog_verifier_open(log->db, &log->ver) == SLATE_NOMEM)
         rc = dlog_fail(log, SLATE_NOMEM, "out of memory");
+    if (!rc && log->ver) dlog_verifier_defer_packed(log->ver); /* the replay compares them */
     if (rc) {
         if (strncmp(log->errmsg, path, strlen(path)))
             dlog_set_err(err, "%s: %s", path, log->errmsg);
