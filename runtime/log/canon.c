@@ -50,7 +50,7 @@ static size_t i64_dec(int64_t v, char *out)
     return k + sizeof tmp - n;
 }
 
-static int buf_reserve(dlog_buf *b, size_t extra)
+int dlog_buf_reserve(dlog_buf *b, size_t extra)
 {
     if (b->failed) return -1;
     if (b->len + extra + 1 <= b->cap) return 0;
@@ -66,14 +66,6 @@ static int buf_reserve(dlog_buf *b, size_t extra)
     return 0;
 }
 
-void dlog_buf_put(dlog_buf *b, const void *s, size_t n)
-{
-    if (buf_reserve(b, n)) return;
-    if (n) memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
 void dlog_buf_puts(dlog_buf *b, const char *s) { dlog_buf_put(b, s, strlen(s)); }
 
 void dlog_buf_printf(dlog_buf *b, const char *fmt, ...)
@@ -82,7 +74,7 @@ void dlog_buf_printf(dlog_buf *b, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0 || buf_reserve(b, (size_t)n)) return;
+    if (n < 0 || dlog_buf_reserve(b, (size_t)n)) return;
     va_start(ap, fmt);
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -95,11 +87,11 @@ void dlog_buf_printf(dlog_buf *b, const char *fmt, ...)
 void dlog_buf_json_str(dlog_buf *b, const char *s, size_t n)
 {
     dlog_buf_put(b, "\"", 1);
-    if (buf_reserve(b, n)) return;
+    if (dlog_buf_reserve(b, n)) return;
     size_t room = b->cap - b->len - 1;
     size_t k = jstr_escape(b->p + b->len, room, s, n);
     if (k > room) {
-        if (buf_reserve(b, k)) return;
+        if (dlog_buf_reserve(b, k)) return;
         jstr_escape(b->p + b->len, k, s, n);
     }
     b->len += k;

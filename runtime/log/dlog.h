@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "slate_log.h"
 
@@ -126,7 +127,18 @@ typedef struct dlog_buf {
     size_t len, cap;
     int failed;
 } dlog_buf;
-void dlog_buf_put(dlog_buf *b, const void *s, size_t n);
+/* Room for `extra` more bytes and a NUL: 0, or -1 (b->failed set). */
+int dlog_buf_reserve(dlog_buf *b, size_t extra);
+/* Inline: the writer and the replay append a few bytes at a time, millions
+ * of times (a call per append was ~10% of a replay). */
+static inline void dlog_buf_put(dlog_buf *b, const void *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap && dlog_buf_reserve(b, n)) return;
+    if (b->failed) return;
+    if (n) memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
 void dlog_buf_puts(dlog_buf *b, const char *s);
 void dlog_buf_printf(dlog_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dlog_buf_json_str(dlog_buf *b, const char *s, size_t n); /* quoted, escaped */

@@ -321,8 +321,8 @@ int slate_log_sink(void *ud, const slate_decision *d)
     } else {
         p->case_id = keep(log, d->case_id, d->case_len);
     }
-    p->rule = (dlog_astr){DLOG_NONE, 0};
-    if (d->rule_line) {
+    p->rule = p->clock = p->tier = (dlog_astr){DLOG_NONE, 0};
+    if (log->version < 2 && d->rule_line) { /* version 2 keeps the line alone */
         const char *file = log->kind == DLOG_K_POLICY
                                ? (log->pol_file.off == DLOG_NONE ? "" : log->arena.p + log->pol_file.off)
                                : (log->policy_file ? log->policy_file : "");
@@ -340,8 +340,10 @@ int slate_log_sink(void *ud, const slate_decision *d)
         p->rule = keep(log, rule, n + dl);
     }
     p->rule_label = keeps(log, d->rule_label);
-    p->clock = keeps(log, d->clock);
-    p->tier = keeps(log, d->tier);
+    if (log->version < 2) { /* version 2 reads them from the args */
+        p->clock = keeps(log, d->clock);
+        p->tier = keeps(log, d->tier);
+    }
     size_t args_off = log->arena.len;
     dlog_args(&log->arena, d);
     size_t args_len = log->arena.len - args_off;

@@ -425,30 +425,35 @@ static int begin(vstate *v)
  * the replay compares the column byte for byte with the one it packs, and a
  * column equal to that one is well formed; only one that differs, or that
  * the replay never compared, is taken apart here. */
-static int packed_count(vstate *v, const char *name)
+/* The current events row's name, for a message. */
+#define EVNAME (row_name(v, &v->cur[T_EVENT], T_EVENT, name, sizeof name), name)
+
+static int packed_count(vstate *v)
 {
+    char name[160];
     const dlog_val *col = &v->vals[DLOG_EV_decisions], *first = &v->vals[DLOG_EV_dseq];
     int64_t n = vint(v, DLOG_EV_ndecisions);
     v->remaining = 0;
     if (n <= 0) {
         if (n < 0 || col->type != DV_NULL || first->type != DV_NULL)
             return problem(v, "%s: declares %" PRId64 " decisions but holds some: the row was "
-                              "edited", name, n);
+                              "edited", EVNAME, n);
         return SLATE_OK;
     }
     if (col->type != DV_TEXT || first->type != DV_INT)
         return problem(v, "%s: declares %" PRId64 " decisions but holds none: the row was "
-                          "edited", name, n);
+                          "edited", EVNAME, n);
     if (first->i != v->last_seq + 1)
         return problem(v, "%s: its decisions start at seq %" PRId64 ", expected %" PRId64
-                          ": decisions were inserted or deleted", name, first->i, v->last_seq + 1);
+                          ": decisions were inserted or deleted", EVNAME, first->i, v->last_seq + 1);
     v->last_seq += n;
     v->packed_pending = 1;
     return SLATE_OK;
 }
 
-static int packed_body(vstate *v, const char *name)
+static int packed_body(vstate *v)
 {
+    char name[160];
     static const char *const actions[] = {
 #define X(id, nm) nm,
         SLATE_ACTIONS(X)
@@ -475,10 +480,10 @@ static int packed_body(vstate *v, const char *name)
     }
     if (r != 0)
         return problem(v, "%s: decision seq %" PRId64 " is not as slate packs it: the row was "
-                          "edited", name, first + k);
+                          "edited", EVNAME, first + k);
     if (k != n)
         return problem(v, "%s: declares %" PRId64 " decisions but holds %" PRId64 ": the row was "
-                          "edited", name, n, k);
+                          "edited", EVNAME, n, k);
     return SLATE_OK;
 }
 
@@ -502,9 +507,7 @@ static int next_row(vstate *v)
     if (v->packed_pending) {
         /* the row check mode did not find equal to the replay's: its
          * decisions are checked before the log moves past it */
-        char pname[160];
-        row_name(v, &v->cur[T_EVENT], T_EVENT, pname, sizeof pname);
-        if ((rc = packed_body(v, pname))) return rc;
+        if ((rc = packed_body(v))) return rc;
     }
     if (v->t >= 0) {
         int prev = v->t;
@@ -636,9 +639,8 @@ static int next_row(vstate *v)
                        NAME);
     if (t == T_EVENT && v->version >= 2) {
         /* its decisions, packed in the row (the chain just covered them) */
-        row_name(v, c, t, name, sizeof name);
-        if ((rc = packed_count(v, name))) return rc;
-        if (!v->defer_packed && v->packed_pending && (rc = packed_body(v, name))) return rc;
+        if ((rc = packed_count(v))) return rc;
+        if (!v->defer_packed && v->packed_pending && (rc = packed_body(v))) return rc;
     }
 #undef NAME
     memcpy(v->head, next, 32);
