@@ -352,7 +352,10 @@ SLATE_API int slate_log_read_case(slate_log_reader *rd, const char *case_id, siz
 
 /* A stored decision (one decisions row); strings as in slate_log_stored. */
 typedef struct slate_log_stored_decision {
-    int64_t seq, pos;
+    int64_t seq;
+    int64_t pos;              /* its row's place in the log; in a version 2 log,
+                                 where decisions are packed in their entry's row,
+                                 the entry's */
     int64_t entry;            /* the id of the entry that caused it */
     int64_t event_seq;        /* that entry's input event seq; 0 for a timer */
     const char *event_id;     /* the event's own id, or NULL */
