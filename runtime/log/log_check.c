@@ -313,6 +313,30 @@ static void compare_packed(slate_log *log, const dlog_val *mine, const dlog_val 
     dlog_buf_free(&m);
 }
 
+/* Version 2 with verify: the stored row is the replay's, byte for byte; tell
+ * the verifier so, with the cases the entry names (for case_index). */
+static int confirm_entry(slate_log *log)
+{
+    size_t n = 0;
+    if (log->npends + 1 > log->cap_cids) {
+        size_t cap = log->npends + 16;
+        dlog_pstr *p = realloc(log->cids, cap * sizeof *p);
+        if (!p) return SLATE_NOMEM;
+        log->cids = p;
+        log->cap_cids = cap;
+    }
+    if (log->case_id.off != DLOG_NONE)
+        log->cids[n++] = (dlog_pstr){log->arena.p + log->case_id.off, log->case_id.len};
+    for (size_t i = 0; i < log->npends; i++)
+        if (log->pends[i].case_id.off != DLOG_NONE)
+            log->cids[n++] = (dlog_pstr){log->arena.p + log->pends[i].case_id.off,
+                                         log->pends[i].case_id.len};
+    int64_t first = log->npends ? log->pends[0].at : 0;
+    int64_t last = log->npends ? log->pends[log->npends - 1].at : 0;
+    dlog_verifier_entry_same(log->ver, (int64_t)log->npends, first, last, log->cids, n);
+    return SLATE_OK;
+}
+
 /* The open entry's name in messages: "event seq 4 (entry 5)". */
 static void where_of(const slate_log *log, int64_t id, char *out, size_t size)
 {
@@ -364,9 +388,10 @@ int dlog_check_entry(slate_log *log, const dlog_val *pol, const dlog_val *ev, in
             compare_packed(log, &ev[DLOG_EV_decisions], &stored_packed, where, stored_n);
             goto out;
         }
-        if (log->ver && log->npends)
-            dlog_verifier_packed_same(log->ver, (int64_t)log->npends, log->pends[0].at,
-                                      log->pends[log->npends - 1].at);
+        if (log->ver && confirm_entry(log)) {
+            rc = dlog_fail(log, SLATE_NOMEM, "out of memory");
+            goto out;
+        }
     }
     for (size_t i = 0; i < log->npends && log->version < 2; i++) {
         const dlog_pend *p = &log->pends[i];

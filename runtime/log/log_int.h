@@ -83,12 +83,16 @@ int dlog_verifier_finish(dlog_verifier *v, slate_log_summary *sum, char **err);
 void dlog_verifier_free(dlog_verifier *v);
 
 /* Version 2, check mode: leave each events row's packed decisions unchecked
- * until the replay has compared them; dlog_verifier_packed_same() says the
+ * until the replay has compared them; dlog_verifier_entry_same() says the
  * current row's column is byte for byte the replay's (n decisions, times
- * first_at..last_at), which is then well formed.  A row not so confirmed is
- * taken apart before the verifier moves past it. */
+ * first_at..last_at), which is then well formed, and gives the case ids the
+ * entry names (its own, its decisions': raw bytes, repeats allowed; sorted in
+ * place) for the check of case_index.  A row not so confirmed is taken apart
+ * before the verifier moves past it. */
 void dlog_verifier_defer_packed(dlog_verifier *v);
-void dlog_verifier_packed_same(dlog_verifier *v, int64_t n, int64_t first_at, int64_t last_at);
+struct dlog_pstr;
+void dlog_verifier_entry_same(dlog_verifier *v, int64_t n, int64_t first_at, int64_t last_at,
+                              struct dlog_pstr *ids, size_t nids);
 
 /* The handle: one open log, the state it continues from, and the open entry. */
 struct slate_log {
@@ -155,6 +159,8 @@ struct slate_log {
     uint64_t next_decision;   /* seq expected next in this entry */
 
     dlog_buf packed;          /* version 2: the open entry's decisions packed (pack.c) */
+    struct dlog_pstr *cids;   /* version 2 check mode: the cases the entry names */
+    size_t cap_cids;
 
     dlog_row_hook hook;
     void *hook_ud;

@@ -687,6 +687,7 @@ void dlog_free_log(slate_log *log)
     dlog_buf_free(&log->arena);
     free(log->pends);
     dlog_buf_free(&log->packed);
+    free(log->cids);
     free(log);
 }
 

@@ -58,7 +58,11 @@ struct dlog_verifier {
     int by_rowid;        /* events and decisions read in id/seq order (see begin()) */
     int version;         /* the log's schema version: 2 has no decisions table */
     int defer_packed;    /* check mode: packed decisions checked only if they differ */
-    int packed_pending;  /* the current events row's packed decisions are not checked yet */
+    int row_pending;     /* the current events row's decisions and cases are not checked yet */
+    uint64_t want_cases[5]; /* the sum of the case_index rows the entries name, and their count */
+    dlog_buf idbuf;      /* row_body(): the row's case ids, unescaped */
+    dlog_pstr *ids;
+    size_t cap_ids;
     cursor cur[T__N];
     int t;               /* the current (verified, not yet stepped) row's table, or -1 */
     dlog_val vals[DLOG_MAXCOLS + 1];
@@ -419,13 +423,17 @@ static int begin(vstate *v)
     return SLATE_OK;
 }
 
+/* ---- version 2: packed decisions and case_index ------------------------------ */
+
 /* Version 2: the decisions the current events row holds, packed (pack.c):
  * as many as it declares, numbered on from the last (packed_count), each as
- * slate packs it (packed_body).  In check mode the body waits (defer_packed):
- * the replay compares the column byte for byte with the one it packs, and a
- * column equal to that one is well formed; only one that differs, or that
- * the replay never compared, is taken apart here. */
-/* The current events row's name, for a message. */
+ * slate packs it (row_body).  The row's cases go into the sum case_index is
+ * checked against at the end (cases_add).  In check mode the body waits
+ * (defer_packed): the replay compares the column byte for byte with the one
+ * it packs, and a column equal to that one is well formed and names the
+ * cases the replay's decisions name (dlog_verifier_entry_same); only a row
+ * that differs, or that the replay never compared, is taken apart here. */
+/* The current events row's name, for a message (into a local `name`). */
 #define EVNAME (row_name(v, &v->cur[T_EVENT], T_EVENT, name, sizeof name), name)
 
 static int packed_count(vstate *v)
@@ -434,6 +442,7 @@ static int packed_count(vstate *v)
     const dlog_val *col = &v->vals[DLOG_EV_decisions], *first = &v->vals[DLOG_EV_dseq];
     int64_t n = vint(v, DLOG_EV_ndecisions);
     v->remaining = 0;
+    v->row_pending = 1;
     if (n <= 0) {
         if (n < 0 || col->type != DV_NULL || first->type != DV_NULL)
             return problem(v, "%s: declares %" PRId64 " decisions but holds some: the row was "
@@ -447,56 +456,154 @@ static int packed_count(vstate *v)
         return problem(v, "%s: its decisions start at seq %" PRId64 ", expected %" PRId64
                           ": decisions were inserted or deleted", EVNAME, first->i, v->last_seq + 1);
     v->last_seq += n;
-    v->packed_pending = 1;
     return SLATE_OK;
 }
 
-static int packed_body(vstate *v)
+/* The order-free sum of SHA-256(case_index row) over a set of rows. */
+static void cases_sum(uint64_t sum[5], const char *id, size_t len, int64_t entry)
 {
-    char name[160];
+    static const uint8_t zero[32];
+    uint8_t h[32];
+    dlog_val row[2] = {{DV_TEXT, 0, id, len}, {DV_INT, entry, NULL, 0}};
+    dlog_chain(zero, "case_index", row, 2, h);
+    for (int i = 0; i < 4; i++) {
+        uint64_t w;
+        memcpy(&w, h + 8 * i, 8);
+        sum[i] += w;
+    }
+    sum[4]++;
+}
+
+static int cmp_pstr(const void *a, const void *b)
+{
+    const dlog_pstr *x = a, *y = b;
+    size_t n = x->n < y->n ? x->n : y->n;
+    int c = n ? memcmp(x->p, y->p, n) : 0;
+    return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+void dlog_verifier_cases(dlog_verifier *v, int64_t entry, dlog_pstr *ids, size_t n)
+{
+    /* each case once per entry, as the writer's INSERT OR IGNORE keeps it */
+    qsort(ids, n, sizeof *ids, cmp_pstr);
+    for (size_t i = 0; i < n; i++)
+        if (!i || cmp_pstr(&ids[i - 1], &ids[i]))
+            cases_sum(v->want_cases, ids[i].p, ids[i].n, entry);
+}
+
+/* Room for n case ids in v->ids. */
+static int ids_room(vstate *v, size_t n)
+{
+    if (n <= v->cap_ids) return SLATE_OK;
+    size_t cap = v->cap_ids ? v->cap_ids : 16;
+    while (cap < n) cap *= 2;
+    dlog_pstr *p = realloc(v->ids, cap * sizeof *p);
+    if (!p) return SLATE_NOMEM;
+    v->ids = p;
+    v->cap_ids = cap;
+    return SLATE_OK;
+}
+
+static int row_body(vstate *v)
+{
     static const char *const actions[] = {
 #define X(id, nm) nm,
         SLATE_ACTIONS(X)
 #undef X
     };
-    v->packed_pending = 0;
-    const dlog_val *col = &v->vals[DLOG_EV_decisions];
+    char name[160];
+    v->row_pending = 0;
+    const dlog_val *col = &v->vals[DLOG_EV_decisions], *cid = &v->vals[DLOG_EV_case_id];
     int64_t n = vint(v, DLOG_EV_ndecisions), first = vint(v, DLOG_EV_dseq);
-    dlog_unpacker u;
-    dlog_unpacked d;
-    dlog_unpack_start(&u, col->p, col->n);
-    int64_t k = 0;
-    int r;
-    while ((r = dlog_unpack_next(&u, &d)) > 0) {
-        size_t a = 0;
-        while (a < sizeof actions / sizeof *actions &&
-               (strlen(actions[a]) != d.action.n || memcmp(actions[a], d.action.p, d.action.n)))
-            a++;
-        if (a == sizeof actions / sizeof *actions) break;
-        if (!v->sum.decisions) v->sum.first_at = d.at;
-        v->sum.last_at = d.at;
-        v->sum.decisions++;
-        k++;
+    size_t coln = n > 0 && col->type == DV_TEXT ? col->n : 0;
+    /* room for every id at once (unescaped, an id is never longer than its
+     * packing), so the pointers into idbuf stay put while it fills */
+    v->idbuf.len = 0;
+    if (dlog_buf_reserve(&v->idbuf, coln + (cid->type == DV_TEXT ? cid->n : 0) + 1))
+        return SLATE_NOMEM;
+    size_t nids = 0;
+    if (cid->type == DV_TEXT) {
+        if (ids_room(v, 1)) return SLATE_NOMEM;
+        memcpy(v->idbuf.p, cid->p, cid->n);
+        v->ids[nids++] = (dlog_pstr){v->idbuf.p, cid->n};
+        v->idbuf.len = cid->n;
     }
-    if (r != 0)
-        return problem(v, "%s: decision seq %" PRId64 " is not as slate packs it: the row was "
-                          "edited", EVNAME, first + k);
-    if (k != n)
-        return problem(v, "%s: declares %" PRId64 " decisions but holds %" PRId64 ": the row was "
-                          "edited", EVNAME, n, k);
+    int64_t k = 0;
+    if (n > 0) {
+        dlog_unpacker u;
+        dlog_unpacked d;
+        dlog_unpack_start(&u, col->p, coln);
+        int r;
+        while ((r = dlog_unpack_next(&u, &d)) > 0) {
+            size_t a = 0;
+            while (a < sizeof actions / sizeof *actions &&
+                   (strlen(actions[a]) != d.action.n || memcmp(actions[a], d.action.p, d.action.n)))
+                a++;
+            if (a == sizeof actions / sizeof *actions) break;
+            if (!v->sum.decisions) v->sum.first_at = d.at;
+            v->sum.last_at = d.at;
+            v->sum.decisions++;
+            k++;
+            if (d.case_id.p) {
+                if (ids_room(v, nids + 1)) return SLATE_NOMEM;
+                char *at = v->idbuf.p + v->idbuf.len;
+                size_t len = dlog_unescape(d.case_id, at); /* writes len + 1 bytes */
+                v->idbuf.len += len;
+                v->ids[nids++] = (dlog_pstr){at, len};
+            }
+        }
+        if (r != 0)
+            return problem(v, "%s: decision seq %" PRId64 " is not as slate packs it: the row was "
+                              "edited", EVNAME, first + k);
+        if (k != n)
+            return problem(v, "%s: declares %" PRId64 " decisions but holds %" PRId64 ": the row "
+                              "was edited", EVNAME, n, k);
+    }
+    dlog_verifier_cases(v, vint(v, DLOG_EV_id), v->ids, nids);
     return SLATE_OK;
 }
 
 void dlog_verifier_defer_packed(dlog_verifier *v) { v->defer_packed = 1; }
 
-void dlog_verifier_packed_same(dlog_verifier *v, int64_t n, int64_t first_at, int64_t last_at)
+void dlog_verifier_entry_same(dlog_verifier *v, int64_t n, int64_t first_at, int64_t last_at,
+                              dlog_pstr *ids, size_t nids)
 {
     /* a count other than the row declares: the body check names it */
-    if (!v->packed_pending || n != vint(v, DLOG_EV_ndecisions)) return;
-    v->packed_pending = 0;
-    if (!v->sum.decisions) v->sum.first_at = first_at;
-    v->sum.last_at = last_at;
-    v->sum.decisions += (uint64_t)n;
+    if (!v->row_pending || n != vint(v, DLOG_EV_ndecisions)) return;
+    v->row_pending = 0;
+    if (n > 0) {
+        if (!v->sum.decisions) v->sum.first_at = first_at;
+        v->sum.last_at = last_at;
+        v->sum.decisions += (uint64_t)n;
+    }
+    dlog_verifier_cases(v, vint(v, DLOG_EV_id), ids, nids);
+}
+
+/* After the last row: case_index holds exactly the rows the entries name. */
+static int check_case_index(vstate *v)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(v->db, "SELECT case_id, entry FROM case_index", -1, &st, NULL) !=
+        SQLITE_OK)
+        return problem(v, "case_index: %s", sqlite3_errmsg(v->db));
+    uint64_t have[5] = {0};
+    int rc = SLATE_OK, step;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) != SQLITE_TEXT || sqlite3_column_type(st, 1) != SQLITE_INTEGER) {
+            rc = problem(v, "case_index: a row is not a case id and an entry as slate writes "
+                            "them: it was edited outside slate");
+            break;
+        }
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        cases_sum(have, id, (size_t)sqlite3_column_bytes(st, 0), sqlite3_column_int64(st, 1));
+    }
+    if (!rc && step != SQLITE_DONE) rc = problem(v, "case_index: %s", sqlite3_errmsg(v->db));
+    sqlite3_finalize(st);
+    if (!rc && memcmp(have, v->want_cases, sizeof have))
+        rc = problem(v, "case_index: its %" PRIu64 " rows are not the %" PRIu64 " (case, entry) "
+                        "pairs the entries name: rows were added, deleted or edited outside "
+                        "slate", have[4], v->want_cases[4]);
+    return rc;
 }
 
 /* Step past the current row, then verify the next one in log order, which
@@ -504,10 +611,10 @@ void dlog_verifier_packed_same(dlog_verifier *v, int64_t n, int64_t first_at, in
 static int next_row(vstate *v)
 {
     int rc;
-    if (v->packed_pending) {
+    if (v->row_pending) {
         /* the row check mode did not find equal to the replay's: its
          * decisions are checked before the log moves past it */
-        if ((rc = packed_body(v))) return rc;
+        if ((rc = row_body(v))) return rc;
     }
     if (v->t >= 0) {
         int prev = v->t;
@@ -640,7 +747,7 @@ static int next_row(vstate *v)
     if (t == T_EVENT && v->version >= 2) {
         /* its decisions, packed in the row (the chain just covered them) */
         if ((rc = packed_count(v))) return rc;
-        if (!v->defer_packed && v->packed_pending && (rc = packed_body(v))) return rc;
+        if (!v->defer_packed && (rc = row_body(v))) return rc;
     }
 #undef NAME
     memcpy(v->head, next, 32);
@@ -673,6 +780,7 @@ static int finish(vstate *v)
     dlog_hex(v->head, 32, hex);
     if (!meta_text(v->db, "state.chain", want, sizeof want) || strcmp(want, hex))
         return problem(v, "meta: state.chain is not the last row's chain hash: meta was edited");
+    if (v->version >= 2 && check_case_index(v)) return SLATE_ERROR;
     memcpy(v->sum.head, hex, 65);
     return SLATE_OK;
 }
@@ -783,6 +891,8 @@ void dlog_verifier_free(dlog_verifier *v)
     if (!v) return;
     for (int i = 0; i < T__N; i++) sqlite3_finalize(v->cur[i].st);
     free(v->hashes);
+    free(v->ids);
+    dlog_buf_free(&v->idbuf);
     free(v->err);
     free(v);
 }
