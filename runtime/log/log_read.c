@@ -755,7 +755,7 @@ static int cursor_next_v2(slate_log_cursor *c, slate_log_row *row)
         }
         size_t n;
         const char *packed = col_text(c->es, DLOG_EV_decisions, &n);
-        if (packed) {
+        if (packed && (c->rows & SLATE_LOG_SCAN_DECISIONS)) {
             dlog_unpack_start(&c->up, packed, n);
             c->unpacking = 1;
             c->up_entry = e.id;
