@@ -136,9 +136,18 @@ static int schema_objects(schema_obj *o, size_t *n, int version, int partitioned
     add_obj(o, n, "table", "meta", "meta", meta);
     add_obj(o, n, "index", "meta", "sqlite_autoindex_meta_1", NULL);
     int rc = add_table(o, n, "policies", dlog_policy_names, policy_types, DLOG_NPOLICY_COLS);
-    if (!rc)
-        rc = add_table(o, n, "events", dlog_event_names, event_types,
-                       DLOG_NEVENT(version, partitioned));
+    if (!rc) {
+        /* Version 2 checks `kind` with ORs: SQLite evaluates `IN ('event',
+         * 'policy', 'advance')` by building a temporary table for every row
+         * inserted, ~40% of the writer's SQLite instructions (callgrind).
+         * Version 1 keeps its text: existing logs are checked against it. */
+        const char *types[DLOG_NEVENT_COLS];
+        memcpy(types, event_types, sizeof types);
+        if (version >= 2)
+            types[DLOG_EV_kind] = "TEXT NOT NULL CHECK (kind = 'event' OR kind = 'policy' OR "
+                                  "kind = 'advance')";
+        rc = add_table(o, n, "events", dlog_event_names, types, DLOG_NEVENT(version, partitioned));
+    }
     if (version >= 2) {
         for (size_t i = 0; !rc && i < sizeof v2_sql / sizeof *v2_sql; i++) {
             char *sql = strdup(v2_sql[i][2]);
