@@ -184,6 +184,13 @@ static inline void put_esc(jw *w, const char *s, size_t len)
 
 static inline void put_str(jw *w, const char *s, size_t len)
 {
+    /* case and event ids are mostly short and plain: no call */
+    if (len - 4 <= 12 && w->n + 18 < w->size && jstr_copy_short(w->buf + w->n + 1, s, len)) {
+        w->buf[w->n] = '"';
+        w->buf[w->n + 1 + len] = '"';
+        w->n += len + 2;
+        return;
+    }
     PUTL(w, "\"");
     put_esc(w, s, len);
     PUTL(w, "\"");

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "decision_json.h"
+#include "jsonstr.h"
 #include "program.h"
 #include "slate.h"
 #include "testutil.h"
@@ -301,6 +302,44 @@ static void test_escaping(void **state)
     d.case_len = 3;
     EXPECT(d, "{\"seq\":7,\"at\":\"2025-03-07T09:00:00.000Z\",\"case\":\"a\\u0000b\","
               "\"action\":\"close\",\"rule\":\"svc.slate:42\",\"event\":3}");
+}
+
+/* Case and event ids of every length up to 20 bytes, plain and with each kind
+ * of byte that needs escaping or checking at each place (the short ones take
+ * an inline copy): always jstr_escape's bytes, never a read past the id (each
+ * is a heap block of its exact length, for the sanitizer build). */
+static void test_short_ids(void **state)
+{
+    (void)state;
+    static const char odd[] = {'"', '\\', 0x01, 0x1f, 0x7f, (char)0x80, (char)0xc3, (char)0xff, 0};
+    dj_memo m;
+    dj_memo_init(&m);
+    for (size_t len = 0; len <= 20; len++) {
+        for (size_t at = 0; at <= len; at++) {
+            for (size_t k = 0; k < sizeof odd; k++) {
+                if (at == len && k) break; /* at == len: the plain id, once */
+                char *id = malloc(len ? len : 1);
+                assert_non_null(id);
+                for (size_t i = 0; i < len; i++) id[i] = (char)('a' + (i * 7 + len) % 26);
+                if (at < len) id[at] = odd[k];
+                slate_decision d = base(SLATE_A_CLOSE);
+                d.case_id = id;
+                d.case_len = len;
+                d.event_id = id;
+                d.event_id_len = len;
+                char esc[6 * 20 + 1], want[512], got[512];
+                size_t n = jstr_escape(esc, sizeof esc, id, len);
+                snprintf(want, sizeof want,
+                         "{\"seq\":7,\"at\":\"2025-03-07T09:00:00.000Z\",\"case\":\"%.*s\","
+                         "\"action\":\"close\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                         "\"id\":\"%.*s\"}",
+                         (int)n, esc, (int)n, esc);
+                assert_int_equal(dj_render(&d, 7, got, sizeof got, &m), strlen(want));
+                assert_string_equal(got, want);
+                free(id);
+            }
+        }
+    }
 }
 
 static void test_snprintf_contract(void **state)
@@ -638,6 +677,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_sla, setup),
+        cmocka_unit_test_setup(test_short_ids, setup),
         cmocka_unit_test_setup(test_start_resume, setup),
         cmocka_unit_test_setup(test_pause_stop, setup),
         cmocka_unit_test_setup(test_retroactive_start, setup),
