@@ -423,13 +423,13 @@ size_t slate_decision_json(const slate_decision *d, char *buf, size_t size)
  * case and event ids (at most 6 bytes a byte escaped: JSTR_MAX_GROWTH), fixed-size
  * copies' spill included: seq and event 20 digits each, `at` and `deadline` and
  * `since` 30 bytes, the file and a rule tail and each program string DJ_TEXT or
- * DJ_FILE_MAX / 2, a few integers; about 700 in all for the longest action taken
- * here.  An action with members of no known bound (sla's targets, set's value,
- * emit's args, reject's reason) is not taken, and a member that turns out
- * unbounded (a string not the program's, or too long for its slot) gives up the
- * attempt: render_fast returns SIZE_MAX and dj_render writes it again the
- * checked way.  What it changed in the memo then is what the checked way finds
- * there: the memo only ever holds renderings of what it is keyed on. */
+ * DJ_FILE_MAX / 2, a few integers: under 600 in all for the longest action.  A
+ * member of no such bound (a string not the program's or too long for its slot,
+ * sla's targets, set's value, emit's args) is measured first and needs room for
+ * itself and FAST_ROOM more.  Without it (or for a file name or rule the memo
+ * cannot hold) render_fast gives up, returning SIZE_MAX, and dj_render writes
+ * the decision again the checked way.  What it changed in the memo then is what
+ * the checked way finds there: the memo only holds renderings of its keys. */
 #define FAST_ROOM 1024
 #define FAST_ID_MAX 256
 
@@ -477,40 +477,66 @@ static inline char *f_id(char *o, const char *s, size_t len)
     return o + n + 2;
 }
 
-/* A program string through its slot; NULL: not one the fast path can bound. */
-static inline char *f_str(char *o, const char *s, dj_memo *m)
+/* Is there room at o for `need` bytes and then FAST_ROOM more?  (The fixed
+ * pieces of a decision, written or not, take less than FAST_ROOM.) */
+static inline int f_room(const char *o, const char *end, size_t need)
+{
+    size_t left = (size_t)(end - o);
+    return left >= FAST_ROOM && left - FAST_ROOM >= need;
+}
+
+/* A string member: a program string through its slot, another escaped here;
+ * NULL when there is no room for it. */
+static inline char *f_str(char *o, const char *end, const char *s, dj_memo *m)
 {
     if (!s) {
         FL(o, "null");
         return o;
     }
-    if (!in_strtab(m, s)) return NULL;
-    const dj_text *t = str_slot(m, s);
-    if (t->len == UINT32_MAX) return NULL;
-    memcpy(o, t->text, DJ_TEXT); /* the rest is written over */
-    return o + t->len;
+    if (in_strtab(m, s)) {
+        const dj_text *t = str_slot(m, s);
+        if (t->len != UINT32_MAX) {
+            memcpy(o, t->text, DJ_TEXT); /* the rest is written over */
+            return o + t->len;
+        }
+    }
+    size_t len = strlen(s);
+    if (len > (size_t)(end - o) / (2 * JSTR_MAX_GROWTH) || !f_room(o, end, JSTR_MAX_GROWTH * len + 2))
+        return NULL;
+    *o = '"';
+    size_t n = jstr_escape(o + 1, JSTR_MAX_GROWTH * len, s, len);
+    o[1 + n] = '"';
+    return o + n + 2;
+}
+
+/* A member the engine rendered as JSON (`dflt` when it gave none); NULL when
+ * there is no room for it. */
+static inline char *f_raw(char *o, const char *end, const char *json, const char *dflt)
+{
+    const char *s = json ? json : dflt;
+    size_t len = strlen(s);
+    if (!f_room(o, end, len)) return NULL;
+    memcpy(o, s, len);
+    return o + len;
 }
 
 #define FKEY(o, k) FL(o, ",\"" k "\":")
 #define FSTR(o, k, s) \
     do { \
         FKEY(o, k); \
-        if (!((o) = f_str((o), (s), m))) return SIZE_MAX; \
+        if (!((o) = f_str((o), end, (s), m))) return SIZE_MAX; \
+    } while (0)
+#define FRAW(o, k, json, dflt) \
+    do { \
+        FKEY(o, k); \
+        if (!((o) = f_raw((o), end, (json), (dflt)))) return SIZE_MAX; \
     } while (0)
 #define FSEC(o, k, ms) (FKEY(o, k), (o) = f_int((o), civil_floor_div((ms), 1000)))
 
 static size_t render_fast(const slate_decision *d, uint64_t seq, char *buf, size_t size,
                           dj_memo *m)
 {
-    switch (d->action) {
-    case SLATE_A_START: case SLATE_A_RESUME: case SLATE_A_PAUSE: case SLATE_A_STOP:
-    case SLATE_A_WARN: case SLATE_A_BREACH: case SLATE_A_ESCALATE: case SLATE_A_NOTIFY:
-    case SLATE_A_ROUTE: case SLATE_A_ASSIGN: case SLATE_A_REQUIRE: case SLATE_A_REVIEW:
-    case SLATE_A_CLOSE:
-        break;
-    default:
-        return SIZE_MAX;
-    }
+    if ((unsigned)d->action >= SLATE_A__COUNT) return SIZE_MAX;
     size_t clen = d->case_id ? d->case_len : 0, ilen = d->event_id ? d->event_id_len : 0;
     const slate_program *p = d->program;
     if (clen > FAST_ID_MAX || ilen > FAST_ID_MAX || !p ||
@@ -524,6 +550,7 @@ static size_t render_fast(const slate_decision *d, uint64_t seq, char *buf, size
     if (rt->len == UINT32_MAX) return SIZE_MAX;
 
     char *o = buf;
+    const char *end = buf + size;
     FL(o, "{\"seq\":");
     o = f_count(o, seq, &m->seq);
     FKEY(o, "at");
@@ -549,6 +576,10 @@ static size_t render_fast(const slate_decision *d, uint64_t seq, char *buf, size
     }
 
     switch (d->action) {
+    case SLATE_A_SLA:
+        FSTR(o, "tier", d->tier);
+        FRAW(o, "targets", d->targets, "[]");
+        break;
     case SLATE_A_START:
     case SLATE_A_RESUME:
         FSTR(o, "clock", d->clock);
@@ -607,6 +638,10 @@ static size_t render_fast(const slate_decision *d, uint64_t seq, char *buf, size
     case SLATE_A_ASSIGN:
         FSTR(o, "to", d->to);
         break;
+    case SLATE_A_SET:
+        FSTR(o, "field", d->field);
+        FRAW(o, "value", d->value, "null");
+        break;
     case SLATE_A_REQUIRE:
     case SLATE_A_REVIEW:
         FSTR(o, "name", d->clock);
@@ -616,6 +651,14 @@ static size_t render_fast(const slate_decision *d, uint64_t seq, char *buf, size
             o = f_time(o, d->deadline, &m->deadline);
         }
         break;
+    case SLATE_A_EMIT:
+        FSTR(o, "name", d->field ? d->field : d->to);
+        FRAW(o, "args", d->value, "[]");
+        break;
+    case SLATE_A_REJECT:
+        FSTR(o, "reason", d->message);
+        break;
+    case SLATE_A_CLOSE:
     default:
         break;
     }

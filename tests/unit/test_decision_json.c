@@ -709,8 +709,10 @@ static void test_fast_path_same_bytes(void **state)
     dj_memo m;
     dj_memo_init(&m);
     uint64_t x = 77, seq = 0;
-    char *big = malloc(8192);
+    char *big = malloc(16384);
     assert_non_null(big);
+    static char longstr[1500]; /* needs more than the fast path's room when escaped */
+    for (size_t i = 0; i < sizeof longstr - 1; i++) longstr[i] = i % 100 ? 'x' : '\n';
     for (int i = 0; i < 60000; i++) {
         x = x * 6364136223846793005u + 1442695040888963407u;
         uint64_t r = x >> 11;
@@ -732,14 +734,14 @@ static void test_fast_path_same_bytes(void **state)
         d.met = (int)(r / 11 % 2);
         d.percent = r / 13 % 3 ? 0 : (int)(r % 100);
         const char *const strings[] = {tab + strs[2].off, tab + strs[3].off, tab + strs[5].off,
-                                       tab + strs[6].off, "not the program's", NULL};
+                                       tab + strs[6].off, "not the program's", NULL, longstr};
         d.clock = PICK(strings);
         d.to = PICK(strings);
         d.message = PICK(strings);
         d.field = PICK(strings);
         d.tier = PICK(strings);
-        d.value = r % 2 ? "[1,2]" : NULL;
-        d.targets = r % 3 ? "[{\"clock\":\"x\"}]" : NULL;
+        d.value = r % 2 ? "[1,2]" : r % 3 ? NULL : longstr;
+        d.targets = r % 3 ? "[{\"clock\":\"x\"}]" : r % 4 ? NULL : longstr;
         d.rule_label = r % 4 == 0 ? NULL : r % 4 == 1 ? tab + strs[4].off : r % 4 == 2 ? tab + strs[6].off : "lit";
         d.rule_line = (uint32_t)(r % 1000);
         d.target_ms = PICK(nums);
@@ -752,7 +754,7 @@ static void test_fast_path_same_bytes(void **state)
         char *want = render(&d);
         size_t len = strlen(want);
         d.seq = 0; /* dj_render's own seq wins */
-        assert_int_equal(dj_render(&d, seq, big, 8192, &m), len);
+        assert_int_equal(dj_render(&d, seq, big, 16384, &m), len);
         assert_string_equal(big, want);
         /* about the fast path's limit of room */
         size_t size = 1000 + (size_t)(r % 64) + 6 * (d.case_id ? d.case_len : 0) +
