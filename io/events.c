@@ -5,7 +5,7 @@
  * time is served at once, and an endless line costs no memory past EV_MAX_LINE),
  * then each is parsed and checked against the program's schema.  A line in the
  * plainest flat shape is scanned here (scan_flat, which takes the bytes around
- * each value whole where they repeat the line before); any other goes to jansson;
+ * each value whole where they repeat earlier lines'); any other goes to jansson;
  * both fill the same member list, which one checker (check_members) reads.
  * Names (fields, event types, enum values) are looked up in one small
  * open-addressing table built once from the program.  The first problem found
@@ -30,8 +30,9 @@
 #include "timestamp.h"
 
 #define CHUNK (64 * 1024)
-#define SHAPE_MAX 32 /* members a line's shape holds (scan_shape) */
+#define SHAPE_MAX 32 /* positions of members the shape keeps (scan_flat) */
 #define SEP_MAX 32   /* longest bytes between two values a shape holds */
+#define SHAPE_WAYS 4 /* shapes kept for each position */
 
 /* Every name a line may spell, in one open-addressing table: keys (the declared
  * fields; classify() knows the reserved ones), event types, and each enum
@@ -73,12 +74,13 @@ struct ev_reader {
     size_t scratch_cap;
     uint32_t *seen;       /* fast path: seen[slot + 5] == gen when the line has it */
     uint32_t gen;
-    struct shape_ent {    /* fast path: the last line's shape (scan_shape) */
+    struct shape_ent {    /* fast path: the bytes around members (scan_flat) */
         uint64_t w[SEP_MAX / 8], m[SEP_MAX / 8]; /* the bytes before the value */
         uint8_t seplen, koff, klen; /* their length; the key's place in them */
         uint8_t str;      /* they end in a string value's opening quote */
         int slot;         /* what classify() made of the key */
-    } shape[SHAPE_MAX];
+    } shape[SHAPE_MAX][SHAPE_WAYS]; /* seplen 0: an empty way */
+    uint8_t shape_next[SHAPE_MAX]; /* the way of each position to fill next */
     uint64_t tail_w[SEP_MAX / 8], tail_m[SEP_MAX / 8]; /* the bytes after a last value */
     uint32_t tail_len;    /* 0: none yet */
     char idbuf[24];       /* an integer `id` as text */
@@ -656,15 +658,18 @@ static void next_gen(ev_reader *r)
 
 /* ---- the line's shape -------------------------------------------------------
  * Lines of a stream mostly spell the same keys in the same order with the same
- * punctuation as the line before.  So the last line scanned leaves its shape:
- * for each member the bytes from the end of the previous value (or the line's
- * start) to the start of this one's (`","type":"`: a closing quote's successor,
- * the comma, the key in its quotes, the colon, and a string value's opening
- * quote), with the key's place and slot in them, and the bytes after the last
- * value.  A line that repeats every one of those byte strings has exactly the
- * tokens the scanner would find there, so only the values need scanning; at the
- * first difference the line is scanned afresh from a clean copy.  The bytes are
- * compared as four masked words (SEP_MAX), which SCAN_PAD allows past the end. */
+ * punctuation as lines before them.  So each member scanned token by token
+ * leaves its bytes as a way of its position: those from the end of the
+ * previous value (or the line's start) to the start of its own (`","type":"`:
+ * what follows a closing quote, the comma, the key in its quotes, the colon,
+ * and a string value's opening quote), with the key's place and slot in them;
+ * and the bytes after a last value (ws, '}', ws) are kept too.  A member that
+ * repeats one of its position's ways has exactly the tokens the scanner would
+ * find there, so only its value needs scanning; one that repeats none is
+ * scanned token by token (and kept).  Every way of position 0 starts at a
+ * line's start and every other at a value's end, so any sequence of them reads
+ * as valid JSON.  The bytes are compared as four masked words (SEP_MAX), which
+ * SCAN_PAD allows past the end. */
 
 static inline uint64_t load64(const char *p)
 {
@@ -711,6 +716,39 @@ static inline int after_value(char **pp)
     return 0;
 }
 
+/* Member k of the line at p (on the line's start when k is 0, else just past
+ * member k - 1's value) by the shape: a way of position k whose bytes p
+ * repeats, its value scanned.  1: taken; 0: no way matches; -1: the line is
+ * not for the fast path (the bytes matched, so the scan below would fail on the
+ * same ones). */
+static inline int shape_member(ev_reader *r, char **pp, const char *end, uint32_t k)
+{
+    char *p = *pp;
+    const struct shape_ent *e = r->shape[k], *last = e + SHAPE_WAYS;
+    for (; e < last; e++)
+        if (e->seplen && sep_match(p, e->w, e->m, e->seplen > 16)) break;
+    if (e == last) return 0;
+    char *key = p + e->koff;
+    key[e->klen] = '\0';
+    p += e->seplen;
+    jval v;
+    if (e->str) {
+        char *q = plain_run(p);
+        if (*q != '"') return -1;
+        *q = '\0';
+        v.kind = JSON_STRING;
+        v.s = p;
+        v.len = (size_t)(q - p);
+        v.i = 0;
+        p = q + 1;
+    } else if (scan_value(&p, end, &v)) {
+        return -1;
+    }
+    if (add_member(r, key, e->klen, e->slot, &v)) return -1;
+    *pp = p;
+    return 1;
+}
+
 static int scan_flat(ev_reader *r, const char *line, size_t len)
 {
     if (len + SCAN_PAD > r->scratch_cap) {
@@ -727,50 +765,39 @@ static int scan_flat(ev_reader *r, const char *line, size_t len)
     const char *end = p + len;
     next_gen(r);
 
-    /* the members of the last line's shape, while this line repeats it: once
-     * the bytes before a value matched, a failure is the line's, not the
-     * shape's (the scan below would fail on the same bytes) */
-    uint32_t k = 0;
-    for (; k < SHAPE_MAX; k++) {
-        const struct shape_ent *e = &r->shape[k];
-        if (!e->seplen || !sep_match(p, e->w, e->m, e->seplen > 16)) break;
-        char *key = p + e->koff;
-        key[e->klen] = '\0';
-        p += e->seplen;
-        jval v;
-        if (e->str) {
-            char *q = plain_run(p);
-            if (*q != '"') return -1;
-            *q = '\0';
-            v.kind = JSON_STRING;
-            v.s = p;
-            v.len = (size_t)(q - p);
-            v.i = 0;
-            p = q + 1;
-        } else if (scan_value(&p, end, &v)) {
-            return -1;
+    for (uint32_t k = 0;; k++) {
+        if (k < SHAPE_MAX) {
+            int got = shape_member(r, &p, end, k);
+            if (got < 0) return -1;
+            if (got) continue;
         }
-        if (add_member(r, key, e->klen, e->slot, &v)) return -1;
-    }
-    if (k && r->tail_len && sep_match(p, r->tail_w, r->tail_m, r->tail_len > 16) &&
-        p + r->tail_len == end)
-        return 0;
+        if (k && r->tail_len && sep_match(p, r->tail_w, r->tail_m, r->tail_len > 16) &&
+            p + r->tail_len == end)
+            return 0;
 
-    /* the rest token by token, each member's bytes kept as the shape's at its
-     * position */
-    const char *from = p; /* where the bytes before the next value start */
-    int closed;
-    if (k == 0) {
-        while (sp(*p)) p++;
-        if (*p != '{') return -1;
-        p++;
-        while (sp(*p)) p++;
-        closed = *p == '}';
-        if (closed) p++;
-    } else {
-        closed = after_value(&p);
-    }
-    while (closed == 0) {
+        /* this member token by token, its bytes kept as a way of position k */
+        const char *from = p; /* where the bytes before the value start */
+        int closed;
+        if (k == 0) {
+            while (sp(*p)) p++;
+            if (*p != '{') return -1;
+            p++;
+            while (sp(*p)) p++;
+            closed = *p == '}';
+            if (closed) p++;
+        } else {
+            closed = after_value(&p);
+            if (closed < 0) return -1;
+        }
+        if (closed) {
+            while (sp(*p)) p++;
+            if (p != end) return -1;
+            if (k && (size_t)(end - from) <= SEP_MAX) { /* after a value: ws, '}', ws */
+                sep_set(r->tail_w, r->tail_m, line + (from - r->scratch), (size_t)(end - from));
+                r->tail_len = (uint32_t)(end - from);
+            }
+            return 0;
+        }
         if (*p != '"') return -1;
         size_t klen;
         char *key = scan_string(&p, end, &klen);
@@ -783,10 +810,9 @@ static int scan_flat(ev_reader *r, const char *line, size_t len)
         char *vstart = p + (*p == '"');
         jval v;
         if (scan_value(&p, end, &v) || add_member(r, key, klen, slot, &v)) return -1;
-        if (r->nmem <= SHAPE_MAX) {
-            struct shape_ent *e = &r->shape[r->nmem - 1];
-            e->seplen = 0;
-            if ((size_t)(vstart - from) > SEP_MAX) goto next; /* not kept */
+        if (k < SHAPE_MAX && (size_t)(vstart - from) <= SEP_MAX) {
+            struct shape_ent *e = &r->shape[k][r->shape_next[k]];
+            r->shape_next[k] = (uint8_t)((r->shape_next[k] + 1) % SHAPE_WAYS);
             sep_set(e->w, e->m, line + (from - r->scratch), (size_t)(vstart - from));
             e->seplen = (uint8_t)(vstart - from);
             e->koff = (uint8_t)(key - from);
@@ -794,18 +820,7 @@ static int scan_flat(ev_reader *r, const char *line, size_t len)
             e->slot = slot;
             e->str = v.kind == JSON_STRING;
         }
-    next:
-        from = p;
-        closed = after_value(&p);
     }
-    if (closed < 0) return -1;
-    while (sp(*p)) p++;
-    if (p != end) return -1;
-    if (r->nmem > 0 && (size_t)(end - from) <= SEP_MAX) {
-        sep_set(r->tail_w, r->tail_m, line + (from - r->scratch), (size_t)(end - from));
-        r->tail_len = (uint32_t)(end - from);
-    }
-    return 0;
 }
 
 static int members_of(ev_reader *r, json_t *root);
