@@ -11,9 +11,6 @@
 
 #include <stdint.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 /* A bounded writer: writes what fits in `room`, counts everything. */
 typedef struct jout {
@@ -105,17 +102,6 @@ static size_t plain_len(const unsigned char *p, size_t len)
     return i;
 }
 
-#ifdef __SSE2__
-/* The bits (one per byte) of the bytes of v jstr_escape cannot copy as they are. */
-static inline unsigned not_plain16(__m128i v)
-{
-    /* c - 0xA0 as signed bytes: 0x20..0x7E map to -128..-34, all others above */
-    __m128i out = _mm_cmpgt_epi8(_mm_sub_epi8(v, _mm_set1_epi8((char)0xA0)), _mm_set1_epi8(-34));
-    __m128i bad = _mm_or_si128(out, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-    return (unsigned)_mm_movemask_epi8(bad);
-}
-#endif
 
 /* When s[0..len) fits as it is: copies its plain prefix into place while
  * finding where it ends, and returns that length (len: all of it).  Copies whole
@@ -132,11 +118,11 @@ static size_t copy_plain(char *o, const unsigned char *p, size_t len)
         for (; len - i > 16; i += 16) {
             v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
             _mm_storeu_si128((__m128i *)(void *)(o + i), v);
-            if ((m = not_plain16(v))) return i + (size_t)__builtin_ctz(m);
+            if ((m = jstr_not_plain16(v))) return i + (size_t)__builtin_ctz(m);
         }
         v = _mm_loadu_si128((const __m128i *)(const void *)(p + len - 16));
         _mm_storeu_si128((__m128i *)(void *)(o + len - 16), v);
-        return (m = not_plain16(v)) ? len - 16 + (size_t)__builtin_ctz(m) : len;
+        return (m = jstr_not_plain16(v)) ? len - 16 + (size_t)__builtin_ctz(m) : len;
     }
     if (len >= 8) {
         /* the first 8 bytes and the last 8 (overlapping) in one vector */
@@ -145,7 +131,7 @@ static size_t copy_plain(char *o, const unsigned char *p, size_t len)
         memcpy(&hi, p + len - 8, 8);
         memcpy(o, &lo, 8);
         memcpy(o + len - 8, &hi, 8);
-        if (!not_plain16(_mm_set_epi64x((long long)hi, (long long)lo))) return len;
+        if (!jstr_not_plain16(_mm_set_epi64x((long long)hi, (long long)lo))) return len;
         return plain_len(p, len);
     }
 #else

@@ -19,6 +19,11 @@
 #define SLATE_JSONSTR_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* The escaped text is at most this many times as long as the string (a
  * control byte becomes \u00XX). */
@@ -29,5 +34,48 @@
  * (so a result above `room` says it did not fit).  out may be NULL when room
  * is 0.  Nothing past the text (or past out[room - 1]) is written. */
 size_t jstr_escape(char *out, size_t room, const char *s, size_t n);
+
+/* The bits (one per byte, SSE2's movemask) of the bytes of v jstr_escape cannot
+ * copy as they are: below 0x20, '"', '\\', DEL, above 0x7F. */
+#ifdef __SSE2__
+static inline unsigned jstr_not_plain16(__m128i v)
+{
+    /* c - 0xA0 as signed bytes: 0x20..0x7E map to -128..-34, all others above */
+    __m128i out = _mm_cmpgt_epi8(_mm_sub_epi8(v, _mm_set1_epi8((char)0xA0)), _mm_set1_epi8(-34));
+    __m128i bad = _mm_or_si128(out, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+    return (unsigned)_mm_movemask_epi8(bad);
+}
+#endif
+
+/* jstr_escape for the usual short string inline: when s[0..n), 4 <= n <= 16,
+ * needs no escape, copies it to out (16 bytes of room) with two overlapping
+ * moves and returns 1; else returns 0, having perhaps written some of out.
+ * Reads only s[0..n). */
+static inline int jstr_copy_short(char *out, const char *s, size_t n)
+{
+#ifdef __SSE2__
+    uint64_t a, b;
+    if (n >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        if (jstr_not_plain16(_mm_set_epi64x((long long)b, (long long)a))) return 0;
+        memcpy(out, &a, 8);
+        memcpy(out + n - 8, &b, 8);
+        return 1;
+    }
+    uint32_t x, y;
+    memcpy(&x, s, 4);
+    memcpy(&y, s + n - 4, 4);
+    a = x | (uint64_t)y << 32;
+    if (jstr_not_plain16(_mm_set_epi64x(0x2020202020202020, (long long)a))) return 0;
+    memcpy(out, &x, 4);
+    memcpy(out + n - 4, &y, 4);
+    return 1;
+#else
+    (void)out, (void)s, (void)n;
+    return 0;
+#endif
+}
 
 #endif

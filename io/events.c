@@ -4,7 +4,8 @@
  * Lines are cut by hand from read(2) chunks (so a pipe that delivers a line at a
  * time is served at once, and an endless line costs no memory past EV_MAX_LINE),
  * then each is parsed and checked against the program's schema.  A line in the
- * plainest flat shape is scanned here (scan_flat); any other goes to jansson;
+ * plainest flat shape is scanned here (scan_flat, which takes the bytes around
+ * each value whole where they repeat earlier lines'); any other goes to jansson;
  * both fill the same member list, which one checker (check_members) reads.
  * Names (fields, event types, enum values) are looked up in one small
  * open-addressing table built once from the program.  The first problem found
@@ -29,6 +30,9 @@
 #include "timestamp.h"
 
 #define CHUNK (64 * 1024)
+#define SHAPE_MAX 32 /* positions of members the shape keeps (scan_flat) */
+#define SEP_MAX 32   /* longest bytes between two values a shape holds */
+#define SHAPE_WAYS 4 /* shapes kept for each position */
 
 /* Every name a line may spell, in one open-addressing table: keys (the declared
  * fields; classify() knows the reserved ones), event types, and each enum
@@ -70,6 +74,15 @@ struct ev_reader {
     size_t scratch_cap;
     uint32_t *seen;       /* fast path: seen[slot + 5] == gen when the line has it */
     uint32_t gen;
+    struct shape_ent {    /* fast path: the bytes around members (scan_flat) */
+        uint64_t w[SEP_MAX / 8], m[SEP_MAX / 8]; /* the bytes before the value */
+        uint8_t seplen, koff, klen; /* their length; the key's place in them */
+        uint8_t str;      /* they end in a string value's opening quote */
+        int slot;         /* what classify() made of the key */
+    } shape[SHAPE_MAX][SHAPE_WAYS]; /* seplen 0: an empty way */
+    uint8_t shape_next[SHAPE_MAX]; /* the way of each position to fill next */
+    uint64_t tail_w[SEP_MAX / 8], tail_m[SEP_MAX / 8]; /* the bytes after a last value */
+    uint32_t tail_len;    /* 0: none yet */
     char idbuf[24];       /* an integer `id` as text */
     ts_memo at_memo;      /* the last `at` date read: most lines repeat it */
 
@@ -522,7 +535,7 @@ static int digit(char c)
  * 0x7F) is exact, so its position is the answer.  Reads past `end`, which
  * r->scratch allows: the line is followed there by SCAN_PAD NUL bytes, which stop
  * the scan. */
-#define SCAN_PAD 16
+#define SCAN_PAD 32 /* the shape's separators are compared 32 bytes at a time */
 #ifdef __SSE2__
 static inline char *plain_run(char *p)
 {
@@ -573,6 +586,169 @@ static inline char *scan_string(char **pp, const char *end, size_t *len)
     return s;
 }
 
+/* A value after its key's colon and any white space: a string (NUL-ended in
+ * place), an integer of at most 18 digits, true or false.  -1: anything else. */
+static inline int scan_value(char **pp, const char *end, jval *v)
+{
+    char *p = *pp;
+    v->kind = JSON_STRING;
+    v->s = NULL;
+    v->len = 0;
+    v->i = 0;
+    if (*p == '"') {
+        v->s = scan_string(&p, end, &v->len);
+        if (!v->s) return -1;
+    } else if (*p == '-' || digit(*p)) {
+        int neg = *p == '-';
+        if (neg) p++;
+        if (!digit(*p)) return -1;
+        if (*p == '0' && digit(p[1])) return -1;
+        const char *d0 = p;
+        json_int_t n = 0;
+        while (digit(*p)) {
+            if (p - d0 >= 18) return -1;
+            n = n * 10 + (*p++ - '0');
+        }
+        v->kind = JSON_INTEGER;
+        v->i = neg ? -n : n;
+    } else if (memcmp(p, "true", 4) == 0) {
+        v->kind = JSON_TRUE;
+        p += 4;
+    } else if (memcmp(p, "false", 5) == 0) {
+        v->kind = JSON_FALSE;
+        p += 5;
+    } else {
+        return -1;
+    }
+    *pp = p;
+    return 0;
+}
+
+/* Record a member; -1 when its key is on the line already (jansson's message;
+ * declared and reserved keys by their slot, undeclared ones by name). */
+static inline int add_member(ev_reader *r, char *key, size_t klen, int slot, const jval *v)
+{
+    if (slot == K_UNDECLARED) {
+        for (size_t k = 0; k < r->nmem; k++)
+            if (r->mem[k].slot == K_UNDECLARED && r->mem[k].klen == klen &&
+                memcmp(r->mem[k].key, key, klen) == 0)
+                return -1;
+    } else {
+        if (r->seen[slot + 5] == r->gen) return -1;
+        r->seen[slot + 5] = r->gen;
+    }
+    if (r->nmem == r->mem_cap && grow_members(r)) return -1;
+    struct member *m = &r->mem[r->nmem++];
+    m->key = key;
+    m->klen = klen;
+    m->slot = slot;
+    m->v = *v;
+    return 0;
+}
+
+/* A new generation of r->seen: no key seen yet. */
+static void next_gen(ev_reader *r)
+{
+    r->nmem = 0;
+    if (++r->gen == 0) {
+        memset(r->seen, 0, ((size_t)r->nfields + 5) * sizeof *r->seen);
+        r->gen = 1;
+    }
+}
+
+/* ---- the line's shape -------------------------------------------------------
+ * Lines of a stream mostly spell the same keys in the same order with the same
+ * punctuation as lines before them.  So each member scanned token by token
+ * leaves its bytes as a way of its position: those from the end of the
+ * previous value (or the line's start) to the start of its own (`","type":"`:
+ * what follows a closing quote, the comma, the key in its quotes, the colon,
+ * and a string value's opening quote), with the key's place and slot in them;
+ * and the bytes after a last value (ws, '}', ws) are kept too.  A member that
+ * repeats one of its position's ways has exactly the tokens the scanner would
+ * find there, so only its value needs scanning; one that repeats none is
+ * scanned token by token (and kept).  Every way of position 0 starts at a
+ * line's start and every other at a value's end, so any sequence of them reads
+ * as valid JSON.  The bytes are compared as four masked words (SEP_MAX), which
+ * SCAN_PAD allows past the end. */
+
+static inline uint64_t load64(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
+/* Does p start with the separator (words w under masks m)? */
+static inline int sep_match(const char *p, const uint64_t *w, const uint64_t *m, int wide)
+{
+    uint64_t d = ((load64(p) & m[0]) ^ w[0]) | ((load64(p + 8) & m[1]) ^ w[1]);
+    if (wide) d |= ((load64(p + 16) & m[2]) ^ w[2]) | ((load64(p + 24) & m[3]) ^ w[3]);
+    return d == 0;
+}
+
+/* Keep bytes s[0..n) (n <= SEP_MAX) as words and masks. */
+static void sep_set(uint64_t *w, uint64_t *m, const char *s, size_t n)
+{
+    char pad[SEP_MAX] = {0};
+    memcpy(pad, s, n);
+    for (int k = 0; k < SEP_MAX / 8; k++) {
+        size_t left = n > (size_t)k * 8 ? n - (size_t)k * 8 : 0;
+        memcpy(&w[k], pad + 8 * k, 8);
+        m[k] = first_bytes(left);
+        w[k] &= m[k];
+    }
+}
+
+/* After a value: white space, then the object's end (1, *pp past the '}') or a
+ * comma and white space (0, *pp on the next key); -1 for anything else. */
+static inline int after_value(char **pp)
+{
+    char *p = *pp;
+    while (sp(*p)) p++;
+    if (*p == '}') {
+        *pp = p + 1;
+        return 1;
+    }
+    if (*p != ',') return -1;
+    p++;
+    while (sp(*p)) p++;
+    *pp = p;
+    return 0;
+}
+
+/* Member k of the line at p (on the line's start when k is 0, else just past
+ * member k - 1's value) by the shape: a way of position k whose bytes p
+ * repeats, its value scanned.  1: taken; 0: no way matches; -1: the line is
+ * not for the fast path (the bytes matched, so the scan below would fail on the
+ * same ones). */
+static inline int shape_member(ev_reader *r, char **pp, const char *end, uint32_t k)
+{
+    char *p = *pp;
+    const struct shape_ent *e = r->shape[k], *last = e + SHAPE_WAYS;
+    for (; e < last; e++)
+        if (e->seplen && sep_match(p, e->w, e->m, e->seplen > 16)) break;
+    if (e == last) return 0;
+    char *key = p + e->koff;
+    key[e->klen] = '\0';
+    p += e->seplen;
+    jval v;
+    if (e->str) {
+        char *q = plain_run(p);
+        if (*q != '"') return -1;
+        *q = '\0';
+        v.kind = JSON_STRING;
+        v.s = p;
+        v.len = (size_t)(q - p);
+        v.i = 0;
+        p = q + 1;
+    } else if (scan_value(&p, end, &v)) {
+        return -1;
+    }
+    if (add_member(r, key, e->klen, e->slot, &v)) return -1;
+    *pp = p;
+    return 1;
+}
+
 static int scan_flat(ev_reader *r, const char *line, size_t len)
 {
     if (len + SCAN_PAD > r->scratch_cap) {
@@ -587,83 +763,64 @@ static int scan_flat(ev_reader *r, const char *line, size_t len)
     memset(r->scratch + len, 0, SCAN_PAD);
     char *p = r->scratch;
     const char *end = p + len;
-    r->nmem = 0;
-    if (++r->gen == 0) {
-        memset(r->seen, 0, ((size_t)r->nfields + 5) * sizeof *r->seen);
-        r->gen = 1;
-    }
-    while (sp(*p)) p++;
-    if (*p != '{') return -1;
-    p++;
-    while (sp(*p)) p++;
-    if (*p == '}') {
+    next_gen(r);
+
+    for (uint32_t k = 0;; k++) {
+        if (k < SHAPE_MAX) {
+            int got = shape_member(r, &p, end, k);
+            if (got < 0) return -1;
+            if (got) continue;
+        }
+        if (k && r->tail_len && sep_match(p, r->tail_w, r->tail_m, r->tail_len > 16) &&
+            p + r->tail_len == end)
+            return 0;
+
+        /* this member token by token, its bytes kept as a way of position k */
+        const char *from = p; /* where the bytes before the value start */
+        int closed;
+        if (k == 0) {
+            while (sp(*p)) p++;
+            if (*p != '{') return -1;
+            p++;
+            while (sp(*p)) p++;
+            closed = *p == '}';
+            if (closed) p++;
+        } else {
+            closed = after_value(&p);
+            if (closed < 0) return -1;
+        }
+        if (closed) {
+            while (sp(*p)) p++;
+            if (p != end) return -1;
+            if (k && (size_t)(end - from) <= SEP_MAX) { /* after a value: ws, '}', ws */
+                sep_set(r->tail_w, r->tail_m, line + (from - r->scratch), (size_t)(end - from));
+                r->tail_len = (uint32_t)(end - from);
+            }
+            return 0;
+        }
+        if (*p != '"') return -1;
+        size_t klen;
+        char *key = scan_string(&p, end, &klen);
+        if (!key) return -1;
+        while (sp(*p)) p++;
+        if (*p != ':') return -1;
         p++;
-    } else {
-        for (;;) {
-            if (*p != '"') return -1;
-            size_t klen;
-            char *key = scan_string(&p, end, &klen);
-            if (!key) return -1;
-            while (sp(*p)) p++;
-            if (*p != ':') return -1;
-            p++;
-            while (sp(*p)) p++;
-            jval v = {JSON_STRING, NULL, 0, 0};
-            if (*p == '"') {
-                v.s = scan_string(&p, end, &v.len);
-                if (!v.s) return -1;
-            } else if (*p == '-' || digit(*p)) {
-                int neg = *p == '-';
-                if (neg) p++;
-                if (!digit(*p)) return -1;
-                if (*p == '0' && digit(p[1])) return -1;
-                const char *d0 = p;
-                json_int_t n = 0;
-                while (digit(*p)) {
-                    if (p - d0 >= 18) return -1;
-                    n = n * 10 + (*p++ - '0');
-                }
-                v.kind = JSON_INTEGER;
-                v.i = neg ? -n : n;
-            } else if (memcmp(p, "true", 4) == 0) {
-                v.kind = JSON_TRUE;
-                p += 4;
-            } else if (memcmp(p, "false", 5) == 0) {
-                v.kind = JSON_FALSE;
-                p += 5;
-            } else {
-                return -1;
-            }
-            /* a key twice: jansson's message; declared and reserved keys by
-             * their slot, undeclared ones by name */
-            int slot = classify(r, key, klen, 1);
-            if (slot == K_UNDECLARED) {
-                for (size_t k = 0; k < r->nmem; k++)
-                    if (r->mem[k].slot == K_UNDECLARED && r->mem[k].klen == klen &&
-                        memcmp(r->mem[k].key, key, klen) == 0)
-                        return -1;
-            } else {
-                if (r->seen[slot + 5] == r->gen) return -1;
-                r->seen[slot + 5] = r->gen;
-            }
-            if (r->nmem == r->mem_cap && grow_members(r)) return -1;
-            struct member *m = &r->mem[r->nmem++];
-            m->key = key;
-            m->klen = klen;
-            m->slot = slot;
-            m->v = v;
-            while (sp(*p)) p++;
-            if (*p == '}') {
-                p++;
-                break;
-            }
-            if (*p != ',') return -1;
-            p++;
-            while (sp(*p)) p++;
+        while (sp(*p)) p++;
+        int slot = classify(r, key, klen, 1);
+        char *vstart = p + (*p == '"');
+        jval v;
+        if (scan_value(&p, end, &v) || add_member(r, key, klen, slot, &v)) return -1;
+        if (k < SHAPE_MAX && (size_t)(vstart - from) <= SEP_MAX) {
+            struct shape_ent *e = &r->shape[k][r->shape_next[k]];
+            r->shape_next[k] = (uint8_t)((r->shape_next[k] + 1) % SHAPE_WAYS);
+            sep_set(e->w, e->m, line + (from - r->scratch), (size_t)(vstart - from));
+            e->seplen = (uint8_t)(vstart - from);
+            e->koff = (uint8_t)(key - from);
+            e->klen = (uint8_t)klen;
+            e->slot = slot;
+            e->str = v.kind == JSON_STRING;
         }
     }
-    while (sp(*p)) p++;
-    return p == end ? 0 : -1;
 }
 
 static int members_of(ev_reader *r, json_t *root);

@@ -8,6 +8,9 @@
  * does not depend on jansson.  dj_render (decision_json.h) is the same with a
  * caller's memo of the policy file's escape and the last dates written, for a
  * sink that renders decision after decision; the bytes do not depend on it.
+ * Given room to spare, dj_render writes the usual decision through a bare
+ * pointer without checking room piece by piece (render_fast), else, and for
+ * the rest, through the bounded writer: the same bytes either way.
  *
  * The shape (docs/io.md, "Decisions out", pins it; ../shared/design/INTERFACES.md
  * is the outside contract).  Keys always appear in this order; a key marked "?" is
@@ -146,12 +149,8 @@ static void put_int(jw *w, int64_t v)
 
 /* A non-negative count (seq, event) through its memo: the digits of the last
  * one again, or incremented in place when it is one more. */
-static void put_count(jw *w, uint64_t v, dj_count *c)
+static inline void count_update(dj_count *c, uint64_t v)
 {
-    if (v > INT64_MAX) { /* as put_int writes it */
-        put_int(w, (int64_t)v);
-        return;
-    }
     if (v != c->v || !c->len) {
         size_t i = 0;
         if (v == c->v + 1 && c->len) {
@@ -167,6 +166,15 @@ static void put_count(jw *w, uint64_t v, dj_count *c)
         }
         c->v = v;
     }
+}
+
+static void put_count(jw *w, uint64_t v, dj_count *c)
+{
+    if (v > INT64_MAX) { /* as put_int writes it */
+        put_int(w, (int64_t)v);
+        return;
+    }
+    count_update(c, v);
     if (w->n + sizeof c->text < w->size) {
         memcpy(w->buf + w->n, c->text, sizeof c->text); /* fixed size; the rest is written over */
         w->n += c->len;
@@ -184,6 +192,13 @@ static inline void put_esc(jw *w, const char *s, size_t len)
 
 static inline void put_str(jw *w, const char *s, size_t len)
 {
+    /* case and event ids are mostly short and plain: no call */
+    if (len - 4 <= 12 && w->n + 18 < w->size && jstr_copy_short(w->buf + w->n + 1, s, len)) {
+        w->buf[w->n] = '"';
+        w->buf[w->n + 1 + len] = '"';
+        w->n += len + 2;
+        return;
+    }
     PUTL(w, "\"");
     put_esc(w, s, len);
     PUTL(w, "\"");
@@ -222,6 +237,19 @@ static void text_done(dj_text *t, const jw *fw)
     t->len = fw->n < DJ_TEXT ? (uint32_t)fw->n : UINT32_MAX;
 }
 
+/* The slot of program string s, filled. */
+static inline const dj_text *str_slot(dj_memo *m, const char *s)
+{
+    dj_text *t = text_slot(m->str, s, 0);
+    if (t->key != s || !t->len) {
+        jw fw = {t->text, DJ_TEXT, 0};
+        put_str(&fw, s, strlen(s));
+        t->key = s;
+        text_done(t, &fw);
+    }
+    return t;
+}
+
 static void vstr(jw *w, const char *s, dj_memo *m)
 {
     if (!s) {
@@ -229,13 +257,7 @@ static void vstr(jw *w, const char *s, dj_memo *m)
         return;
     }
     if (in_strtab(m, s)) {
-        dj_text *t = text_slot(m->str, s, 0);
-        if (t->key != s || !t->len) {
-            jw fw = {t->text, DJ_TEXT, 0};
-            put_str(&fw, s, strlen(s));
-            t->key = s;
-            text_done(t, &fw);
-        }
+        const dj_text *t = str_slot(m, s);
         if (t->len != UINT32_MAX) {
             put_text(w, t);
             return;
@@ -311,6 +333,20 @@ static void rule_tail(jw *w, uint32_t line, const char *label)
     PUTL(w, "\"");
 }
 
+/* The slot of a rule's tail (label NULL or a program string), filled. */
+static inline const dj_text *rule_slot(dj_memo *m, const char *label, uint32_t line)
+{
+    dj_text *t = text_slot(m->rule, label, line);
+    if (t->key != label || t->line != line || !t->len) {
+        jw fw = {t->text, DJ_TEXT, 0};
+        rule_tail(&fw, line, label);
+        t->key = label;
+        t->line = line;
+        text_done(t, &fw);
+    }
+    return t;
+}
+
 static void rule(jw *w, const slate_decision *d, dj_memo *m)
 {
     key(w, "rule");
@@ -332,14 +368,7 @@ static void rule(jw *w, const slate_decision *d, dj_memo *m)
     }
     const char *label = d->rule_label && d->rule_label[0] ? d->rule_label : NULL;
     if (m->texts && (!label || in_strtab(m, label))) {
-        dj_text *t = text_slot(m->rule, label, d->rule_line);
-        if (t->key != label || t->line != d->rule_line || !t->len) {
-            jw fw = {t->text, DJ_TEXT, 0};
-            rule_tail(&fw, d->rule_line, label);
-            t->key = label;
-            t->line = d->rule_line;
-            text_done(t, &fw);
-        }
+        const dj_text *t = rule_slot(m, label, d->rule_line);
         if (t->len != UINT32_MAX) {
             put_text(w, t);
             return;
@@ -388,8 +417,262 @@ size_t slate_decision_json(const slate_decision *d, char *buf, size_t size)
     return dj_render(d, d->seq, buf, size, &m);
 }
 
+/* ---- the fast path -------------------------------------------------------------
+ * The usual decision with room to spare: the same pieces written through a bare
+ * pointer, no room checked piece by piece.  FAST_ROOM bounds every piece but the
+ * case and event ids (at most 6 bytes a byte escaped: JSTR_MAX_GROWTH), fixed-size
+ * copies' spill included: seq and event 20 digits each, `at` and `deadline` and
+ * `since` 30 bytes, the file and a rule tail and each program string DJ_TEXT or
+ * DJ_FILE_MAX / 2, a few integers: under 600 in all for the longest action.  A
+ * member of no such bound (a string not the program's or too long for its slot,
+ * sla's targets, set's value, emit's args) is measured first and needs room for
+ * itself and FAST_ROOM more.  Without it (or for a file name or rule the memo
+ * cannot hold) render_fast gives up, returning SIZE_MAX, and dj_render writes
+ * the decision again the checked way.  What it changed in the memo then is what
+ * the checked way finds there: the memo only holds renderings of its keys. */
+#define FAST_ROOM 1024
+#define FAST_ID_MAX 256
+
+#define FL(o, lit) (memcpy((o), (lit), sizeof(lit) - 1), (o) += sizeof(lit) - 1)
+
+static inline char *f_int(char *o, int64_t v)
+{
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    char tmp[48];
+    char *s = digits_back(tmp + 24, u);
+    if (v < 0) *--s = '-';
+    memcpy(o, s, 24); /* fixed size; the rest is written over */
+    return o + (tmp + 24 - s);
+}
+
+static inline char *f_count(char *o, uint64_t v, dj_count *c)
+{
+    if (v > INT64_MAX) return f_int(o, (int64_t)v); /* as put_int writes it */
+    count_update(c, v);
+    memcpy(o, c->text, sizeof c->text);
+    return o + c->len;
+}
+
+static inline char *f_time(char *o, int64_t ms, ts_memo *tm)
+{
+    *o = '"';
+    if (ms == tm->ms) {
+        memcpy(o + 1, tm->text, 24);
+        o[25] = '"';
+        return o + 26;
+    }
+    size_t n = ts_format_memo(ms, o + 1, tm);
+    o[1 + n] = '"';
+    return o + n + 2;
+}
+
+/* A case or event id, quoted and escaped (room: JSTR_MAX_GROWTH bytes a byte). */
+static inline char *f_id(char *o, const char *s, size_t len)
+{
+    *o = '"';
+    size_t n = len;
+    if (!(len - 4 <= 12 && jstr_copy_short(o + 1, s, len)))
+        n = jstr_escape(o + 1, JSTR_MAX_GROWTH * len, s, len);
+    o[1 + n] = '"';
+    return o + n + 2;
+}
+
+/* Is there room at o for `need` bytes and then FAST_ROOM more?  (The fixed
+ * pieces of a decision, written or not, take less than FAST_ROOM.) */
+static inline int f_room(const char *o, const char *end, size_t need)
+{
+    size_t left = (size_t)(end - o);
+    return left >= FAST_ROOM && left - FAST_ROOM >= need;
+}
+
+/* A string member: a program string through its slot, another escaped here;
+ * NULL when there is no room for it. */
+static inline char *f_str(char *o, const char *end, const char *s, dj_memo *m)
+{
+    if (!s) {
+        FL(o, "null");
+        return o;
+    }
+    if (in_strtab(m, s)) {
+        const dj_text *t = str_slot(m, s);
+        if (t->len != UINT32_MAX) {
+            memcpy(o, t->text, DJ_TEXT); /* the rest is written over */
+            return o + t->len;
+        }
+    }
+    size_t len = strlen(s);
+    if (len > (size_t)(end - o) / (2 * JSTR_MAX_GROWTH) || !f_room(o, end, JSTR_MAX_GROWTH * len + 2))
+        return NULL;
+    *o = '"';
+    size_t n = jstr_escape(o + 1, JSTR_MAX_GROWTH * len, s, len);
+    o[1 + n] = '"';
+    return o + n + 2;
+}
+
+/* A member the engine rendered as JSON (`dflt` when it gave none); NULL when
+ * there is no room for it. */
+static inline char *f_raw(char *o, const char *end, const char *json, const char *dflt)
+{
+    const char *s = json ? json : dflt;
+    size_t len = strlen(s);
+    if (!f_room(o, end, len)) return NULL;
+    memcpy(o, s, len);
+    return o + len;
+}
+
+#define FKEY(o, k) FL(o, ",\"" k "\":")
+#define FSTR(o, k, s) \
+    do { \
+        FKEY(o, k); \
+        if (!((o) = f_str((o), end, (s), m))) return SIZE_MAX; \
+    } while (0)
+#define FRAW(o, k, json, dflt) \
+    do { \
+        FKEY(o, k); \
+        if (!((o) = f_raw((o), end, (json), (dflt)))) return SIZE_MAX; \
+    } while (0)
+#define FSEC(o, k, ms) (FKEY(o, k), (o) = f_int((o), civil_floor_div((ms), 1000)))
+
+static size_t render_fast(const slate_decision *d, uint64_t seq, char *buf, size_t size,
+                          dj_memo *m)
+{
+    if ((unsigned)d->action >= SLATE_A__COUNT) return SIZE_MAX;
+    size_t clen = d->case_id ? d->case_len : 0, ilen = d->event_id ? d->event_id_len : 0;
+    const slate_program *p = d->program;
+    if (clen > FAST_ID_MAX || ilen > FAST_ID_MAX || !p ||
+        size < FAST_ROOM + JSTR_MAX_GROWTH * (clen + ilen))
+        return SIZE_MAX;
+    if (p != m->prog) memo_file(m, p);
+    if (m->file_len >= DJ_FILE_MAX / 2) return SIZE_MAX;
+    const char *label = d->rule_label && d->rule_label[0] ? d->rule_label : NULL;
+    if (label && !in_strtab(m, label)) return SIZE_MAX;
+    const dj_text *rt = rule_slot(m, label, d->rule_line);
+    if (rt->len == UINT32_MAX) return SIZE_MAX;
+
+    char *o = buf;
+    const char *end = buf + size;
+    FL(o, "{\"seq\":");
+    o = f_count(o, seq, &m->seq);
+    FKEY(o, "at");
+    o = f_time(o, d->at, &m->at);
+    if (d->case_id) {
+        FKEY(o, "case");
+        o = f_id(o, d->case_id, d->case_len);
+    }
+    memcpy(o, action_json[d->action].json, ACTION_TEXT);
+    o += action_json[d->action].len;
+    FKEY(o, "rule");
+    memcpy(o, m->file, DJ_FILE_MAX / 2); /* fixed size; the rest is written over */
+    o += m->file_len;
+    memcpy(o, rt->text, DJ_TEXT);
+    o += rt->len;
+    if (d->event_seq) {
+        FKEY(o, "event");
+        o = f_count(o, d->event_seq, &m->event);
+    }
+    if (d->event_id) {
+        FKEY(o, "id");
+        o = f_id(o, d->event_id, d->event_id_len);
+    }
+
+    switch (d->action) {
+    case SLATE_A_SLA:
+        FSTR(o, "tier", d->tier);
+        FRAW(o, "targets", d->targets, "[]");
+        break;
+    case SLATE_A_START:
+    case SLATE_A_RESUME:
+        FSTR(o, "clock", d->clock);
+        FSEC(o, "target_s", d->target_ms);
+        if (d->deadline != INT64_MIN) {
+            FKEY(o, "deadline");
+            o = f_time(o, d->deadline, &m->deadline);
+        }
+        if (d->retroactive && d->action == SLATE_A_START) {
+            FL(o, ",\"retroactive\":true");
+            FKEY(o, "since");
+            o = f_time(o, d->since, &m->deadline);
+            FSEC(o, "elapsed_s", d->elapsed_ms);
+        }
+        break;
+    case SLATE_A_PAUSE:
+        FSTR(o, "clock", d->clock);
+        FSEC(o, "elapsed_s", d->elapsed_ms);
+        break;
+    case SLATE_A_STOP:
+        FSTR(o, "clock", d->clock);
+        if (d->met) FL(o, ",\"met\":true");
+        else FL(o, ",\"met\":false");
+        FSEC(o, "elapsed_s", d->elapsed_ms);
+        FSEC(o, "target_s", d->target_ms);
+        if (d->breached_ms) {
+            FL(o, ",\"breached\":true");
+            FSEC(o, "breach_target_s", d->breached_ms);
+        }
+        break;
+    case SLATE_A_WARN:
+        FSTR(o, "clock", d->clock);
+        if (d->percent > 0) {
+            FKEY(o, "percent");
+            o = f_int(o, d->percent);
+        } else {
+            FSEC(o, "before_s", d->before_ms);
+        }
+        FSEC(o, "elapsed_s", d->elapsed_ms);
+        FSEC(o, "target_s", d->target_ms);
+        break;
+    case SLATE_A_BREACH:
+        FSTR(o, "clock", d->clock);
+        FSEC(o, "target_s", d->target_ms);
+        FSEC(o, "elapsed_s", d->elapsed_ms);
+        if (d->after_ms > 0) FSEC(o, "after_s", d->after_ms);
+        break;
+    case SLATE_A_ESCALATE:
+        FSTR(o, "level", d->to);
+        break;
+    case SLATE_A_NOTIFY:
+        FSTR(o, "to", d->to);
+        FSTR(o, "message", d->message);
+        break;
+    case SLATE_A_ROUTE:
+    case SLATE_A_ASSIGN:
+        FSTR(o, "to", d->to);
+        break;
+    case SLATE_A_SET:
+        FSTR(o, "field", d->field);
+        FRAW(o, "value", d->value, "null");
+        break;
+    case SLATE_A_REQUIRE:
+    case SLATE_A_REVIEW:
+        FSTR(o, "name", d->clock);
+        FSEC(o, "target_s", d->target_ms);
+        if (d->deadline != INT64_MIN) {
+            FKEY(o, "deadline");
+            o = f_time(o, d->deadline, &m->deadline);
+        }
+        break;
+    case SLATE_A_EMIT:
+        FSTR(o, "name", d->field ? d->field : d->to);
+        FRAW(o, "args", d->value, "[]");
+        break;
+    case SLATE_A_REJECT:
+        FSTR(o, "reason", d->message);
+        break;
+    case SLATE_A_CLOSE:
+    default:
+        break;
+    }
+    *o++ = '}';
+    *o = '\0';
+    return (size_t)(o - buf);
+}
+
 size_t dj_render(const slate_decision *d, uint64_t seq, char *buf, size_t size, dj_memo *m)
 {
+    if (m->texts && size >= FAST_ROOM) {
+        size_t n = render_fast(d, seq, buf, size, m);
+        if (n != SIZE_MAX) return n;
+    }
     jw w = {buf, size, 0};
     PUTL(&w, "{\"seq\":");
     put_count(&w, seq, &m->seq);

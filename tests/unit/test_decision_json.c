@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "decision_json.h"
+#include "jsonstr.h"
 #include "program.h"
 #include "slate.h"
 #include "testutil.h"
@@ -301,6 +302,44 @@ static void test_escaping(void **state)
     d.case_len = 3;
     EXPECT(d, "{\"seq\":7,\"at\":\"2025-03-07T09:00:00.000Z\",\"case\":\"a\\u0000b\","
               "\"action\":\"close\",\"rule\":\"svc.slate:42\",\"event\":3}");
+}
+
+/* Case and event ids of every length up to 20 bytes, plain and with each kind
+ * of byte that needs escaping or checking at each place (the short ones take
+ * an inline copy): always jstr_escape's bytes, never a read past the id (each
+ * is a heap block of its exact length, for the sanitizer build). */
+static void test_short_ids(void **state)
+{
+    (void)state;
+    static const char odd[] = {'"', '\\', 0x01, 0x1f, 0x7f, (char)0x80, (char)0xc3, (char)0xff, 0};
+    dj_memo m;
+    dj_memo_init(&m);
+    for (size_t len = 0; len <= 20; len++) {
+        for (size_t at = 0; at <= len; at++) {
+            for (size_t k = 0; k < sizeof odd; k++) {
+                if (at == len && k) break; /* at == len: the plain id, once */
+                char *id = malloc(len ? len : 1);
+                assert_non_null(id);
+                for (size_t i = 0; i < len; i++) id[i] = (char)('a' + (i * 7 + len) % 26);
+                if (at < len) id[at] = odd[k];
+                slate_decision d = base(SLATE_A_CLOSE);
+                d.case_id = id;
+                d.case_len = len;
+                d.event_id = id;
+                d.event_id_len = len;
+                char esc[6 * 20 + 1], want[512], got[512];
+                size_t n = jstr_escape(esc, sizeof esc, id, len);
+                snprintf(want, sizeof want,
+                         "{\"seq\":7,\"at\":\"2025-03-07T09:00:00.000Z\",\"case\":\"%.*s\","
+                         "\"action\":\"close\",\"rule\":\"svc.slate:42\",\"event\":3,"
+                         "\"id\":\"%.*s\"}",
+                         (int)n, esc, (int)n, esc);
+                assert_int_equal(dj_render(&d, 7, got, sizeof got, &m), strlen(want));
+                assert_string_equal(got, want);
+                free(id);
+            }
+        }
+    }
 }
 
 static void test_snprintf_contract(void **state)
@@ -634,10 +673,104 @@ static void test_memo_program_strings(void **state)
     }
 }
 
+/* Decisions of every action, with members drawn at random (program strings and
+ * others, short, long and escaped ids, extreme numbers and instants, optional
+ * members present and not), rendered through one memo into a roomy buffer (the
+ * fast path, or its giving up half way) and into buffers around the limit of
+ * the fast path's room: always slate_decision_json's bytes. */
+static void test_fast_path_same_bytes(void **state)
+{
+    (void)state;
+    static const char tab[] =
+        "\0f.slate\0response\0desk\0vip_alert\0a\"b\xe2\x80\xa8\xff\0"
+        "a string long enough not to fit in one slot of the memo, not even close\0";
+    prog_string strs[8];
+    uint32_t n = 0, off = 0;
+    while (off < sizeof tab - 1) {
+        uint32_t len = (uint32_t)strlen(tab + off);
+        strs[n].off = off;
+        strs[n].len = len;
+        n++;
+        off += len + 1;
+    }
+    slate_program pa;
+    memset(&pa, 0, sizeof pa);
+    pa.strtab = tab;
+    pa.strings = strs;
+    pa.nstrings = n;
+    pa.source = 1;
+    static const char *const ids[] = {"C000001", "e0000001", "", "a", "abcd", "0123456789abcdef",
+                                      "0123456789abcdefg", "q\"uote", "tab\there", "\xc3\xa9t\xc3\xa9",
+                                      "\xff\xfe", "0123456789012345678901234567890123456789"};
+    static const int64_t nums[] = {0, 1, -1, 999, -1000, 86400000, INT64_MAX, INT64_MIN,
+                                   INT64_C(1741338000000)};
+    static const int64_t instants[] = {T0, T0 + 1, T0 + 86399999, INT64_C(-62135596800001),
+                                       INT64_C(253402300800000), INT64_MAX, INT64_MIN + 1, 0};
+    dj_memo m;
+    dj_memo_init(&m);
+    uint64_t x = 77, seq = 0;
+    char *big = malloc(16384);
+    assert_non_null(big);
+    static char longstr[1500]; /* needs more than the fast path's room when escaped */
+    for (size_t i = 0; i < sizeof longstr - 1; i++) longstr[i] = i % 100 ? 'x' : '\n';
+    for (int i = 0; i < 60000; i++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        uint64_t r = x >> 11;
+#define PICK(a) (a)[(r = r * 31 + 7) % (sizeof(a) / sizeof((a)[0]))]
+        slate_decision d = base((slate_action)(r % (SLATE_A__COUNT + 1)));
+        r /= SLATE_A__COUNT + 1;
+        d.program = r % 11 ? &pa : NULL;
+        const char *cid = PICK(ids), *eid = PICK(ids);
+        d.case_id = r % 9 ? cid : NULL;
+        d.case_len = strlen(cid);
+        d.event_id = r % 5 ? eid : NULL;
+        d.event_id_len = strlen(eid);
+        seq = r % 13 ? seq + 1 : (uint64_t)PICK(nums);
+        d.event_seq = r % 4 ? seq / 3 : (r % 8 ? 0 : UINT64_MAX - r % 2);
+        d.at = r % 3 ? T0 + (int64_t)(seq % 5) * 1000 : PICK(instants);
+        d.deadline = r % 6 ? PICK(instants) : INT64_MIN;
+        d.since = PICK(instants);
+        d.retroactive = (int)(r / 7 % 2);
+        d.met = (int)(r / 11 % 2);
+        d.percent = r / 13 % 3 ? 0 : (int)(r % 100);
+        const char *const strings[] = {tab + strs[2].off, tab + strs[3].off, tab + strs[5].off,
+                                       tab + strs[6].off, "not the program's", NULL, longstr};
+        d.clock = PICK(strings);
+        d.to = PICK(strings);
+        d.message = PICK(strings);
+        d.field = PICK(strings);
+        d.tier = PICK(strings);
+        d.value = r % 2 ? "[1,2]" : r % 3 ? NULL : longstr;
+        d.targets = r % 3 ? "[{\"clock\":\"x\"}]" : r % 4 ? NULL : longstr;
+        d.rule_label = r % 4 == 0 ? NULL : r % 4 == 1 ? tab + strs[4].off : r % 4 == 2 ? tab + strs[6].off : "lit";
+        d.rule_line = (uint32_t)(r % 1000);
+        d.target_ms = PICK(nums);
+        d.elapsed_ms = PICK(nums);
+        d.before_ms = PICK(nums);
+        d.after_ms = PICK(nums);
+        d.breached_ms = PICK(nums);
+#undef PICK
+        d.seq = seq;
+        char *want = render(&d);
+        size_t len = strlen(want);
+        d.seq = 0; /* dj_render's own seq wins */
+        assert_int_equal(dj_render(&d, seq, big, 16384, &m), len);
+        assert_string_equal(big, want);
+        /* about the fast path's limit of room */
+        size_t size = 1000 + (size_t)(r % 64) + 6 * (d.case_id ? d.case_len : 0) +
+                      6 * (d.event_id ? d.event_id_len : 0);
+        assert_int_equal(dj_render(&d, seq, big, size, &m), len);
+        assert_memory_equal(big, want, len < size ? len + 1 : size - 1);
+        free(want);
+    }
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_sla, setup),
+        cmocka_unit_test_setup(test_short_ids, setup),
         cmocka_unit_test_setup(test_start_resume, setup),
         cmocka_unit_test_setup(test_pause_stop, setup),
         cmocka_unit_test_setup(test_retroactive_start, setup),
@@ -653,6 +786,7 @@ int main(void)
         cmocka_unit_test_setup(test_memo_same_bytes, setup),
         cmocka_unit_test(test_parse_memo),
         cmocka_unit_test_setup(test_memo_program_strings, setup),
+        cmocka_unit_test_setup(test_fast_path_same_bytes, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

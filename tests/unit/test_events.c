@@ -789,8 +789,9 @@ static size_t diff_lines(ev_reader *fast, ev_reader *slow, const char *line, siz
 }
 
 /* 100,000 mutants of the test_mutants seeds and 100,000 of plain flat lines (the
- * fast path's shape, so most mutants exercise its edges), each read with the fast
- * path and with jansson alone, in lenient and strict readers. */
+ * fast path's shape, so most mutants exercise its edges; each after its seed, so
+ * the fast path meets it with the seed's bytes as the shape to repeat), each read
+ * with the fast path and with jansson alone, in lenient and strict readers. */
 static void test_fast_path_equals_jansson(void **state)
 {
     (void)state;
@@ -824,6 +825,26 @@ static void test_fast_path_equals_jansson(void **state)
         "{\"case\":\"a\",\"type\":\"opened\",\"at\":1}x",
         "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,}",
         "{}", " {\t} ", "[]", "{\"case\":\"a\"\n}",
+        /* a line, then lines that repeat its shape (scan_flat keeps the last
+         * line's bytes around each value) up to a difference */
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"score\":2}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"score\":\"2\"}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"score\":2} ",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"score\":2,\"score\":3}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"score\":2}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"score\":2}}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"scor\":2}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"zz\":2,\"zz\":2}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"zz\":2,\"zz\":2}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"zz\":2,\"zy\":2}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"zz\":2,\"zy\":2}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"zz\":2,\"zz\":2}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"zz\":2,\"zy\":2,\"zy\":2}",
+        "{\"case\":\"b\\u0041\",\"type\":\"opened\",\"at\":1}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"complex\":true}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"complex\":null}",
+        "{\"case\":\"a\",\"type\":\"opened\",\"at\":1,\"complex\":false}",
     };
     for (int strict = 0; strict <= 1; strict++) {
         ev_reader *fast = ev_reader_new(&fx.p, strict), *slow = ev_reader_new(&fx.p, strict);
@@ -853,6 +874,9 @@ static void test_fast_path_equals_jansson(void **state)
                 case 5: break; /* unchanged */
                 }
             }
+            /* a plain mutant right after its seed: the fast path meets it with
+             * the seed's shape */
+            if (plain) diff_lines(fast, slow, seed, strlen(seed));
             ok += diff_lines(fast, slow, line, len);
         }
         assert_true(ok > 5000); /* enough lines get all the way through */
