@@ -368,16 +368,22 @@ SYN_FN int syn_scenario_feed(slate_log *log, int variant)
     return c.failed ? -1 : 0;
 }
 
-/* Write the scenario's log at `path` (key may be NULL).  Returns 0 or -1. */
-SYN_FN int syn_scenario(const char *path, const void *key, size_t key_len)
+/* Write the scenario's log at `path` (key may be NULL) in schema version
+ * `schema` (0: the version new logs get).  Returns 0 or -1. */
+SYN_FN int syn_scenario_v(const char *path, const void *key, size_t key_len, unsigned schema)
 {
     slate_log_opts opts = {.pseudonym_key = key, .pseudonym_key_len = key_len,
-                           .options = (const char *[]){"tolerance_ms=0", NULL}};
+                           .options = (const char *[]){"tolerance_ms=0", NULL}, .schema = schema};
     slate_log *log;
     if (slate_log_open_opts(path, &opts, &log, NULL)) return -1;
     int rc = syn_scenario_feed(log, SYN_SAME);
     if (slate_log_close(log, NULL)) return -1;
     return rc;
+}
+
+SYN_FN int syn_scenario(const char *path, const void *key, size_t key_len)
+{
+    return syn_scenario_v(path, key, key_len, 0);
 }
 
 #undef H

@@ -2,6 +2,8 @@
  * test_log.c - the SQLite decision log: schema, canonical renderings, the hash
  * chain and its verifier against every kind of tampering, pseudonyms, resuming
  * an existing log, and atomicity when the writer dies in the middle of a batch.
+ * The tests that edit rows do it on logs of schema version 1 (a row per
+ * decision), made so explicitly; version 2's layout: test_logv2.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +31,14 @@ static void write_basic(const char *path, const slate_log_opts *opts)
     uint64_t dseq = 1;
     assert_int_equal(syn_events(log, 1, 12, &dseq), SLATE_OK);
     assert_int_equal(slate_log_close(log, &err), SLATE_OK);
+}
+
+/* write_basic() in schema version 1 (one row per decision): the tests of
+ * that layout edit its decisions table (version 2's: test_logv2.c). */
+static void write_v1(const char *path)
+{
+    slate_log_opts opts = {.schema = 1};
+    write_basic(path, &opts);
 }
 
 static int64_t sql_int(const char *path, const char *query)
@@ -188,7 +198,7 @@ static void test_schema(void **state)
 {
     fixture *f = *state;
     const char *opts_list[] = {"tolerance_ms=0", "strict=0", NULL};
-    slate_log_opts opts = {.options = opts_list};
+    slate_log_opts opts = {.options = opts_list, .schema = 1}; /* version 2: test_logv2.c */
     write_basic(f->db, &opts);
     char *s = sql_text(f->db, "PRAGMA journal_mode");
     assert_string_equal(s, "wal");
@@ -322,7 +332,7 @@ static void test_reject_marks_event(void **state)
 static void test_tamper_edited_decision(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    write_v1(f->db);
     syn_sql(f->db, "UPDATE decisions SET args = '{\"to\":\"nobody\"}' WHERE seq = 7");
     expect_problem(f->db, "decisions row seq 7", "edited", NULL);
 }
@@ -332,7 +342,7 @@ static void test_tamper_edited_decision_rehashed(void **state)
     /* Edit a row and give it a chain hash that fits its new content: the next
      * row no longer follows from it. */
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    write_v1(f->db);
     syn_sql(f->db, "UPDATE decisions SET chain = (SELECT chain FROM decisions WHERE seq = 8) "
                "WHERE seq = 7");
     expect_problem(f->db, "decisions row seq 7", "edited", NULL);
@@ -342,7 +352,7 @@ static void test_tamper_blob_pos(void **state)
 {
     /* a BLOB '5' hashes as the integer 5 but sorts after every integer */
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    write_v1(f->db);
     syn_sql(f->db, "UPDATE decisions SET pos = CAST(pos AS BLOB) WHERE seq = 5");
     expect_problem(f->db, "decisions row seq 5", "deleted", NULL);
 }
@@ -358,7 +368,7 @@ static void test_tamper_event_pos_zero(void **state)
 static void test_tamper_deleted_decision(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    write_v1(f->db);
     syn_sql(f->db, "DELETE FROM decisions WHERE seq = 5");
     expect_problem(f->db, "decisions row seq 5", "deleted", NULL);
 }
@@ -366,7 +376,7 @@ static void test_tamper_deleted_decision(void **state)
 static void test_tamper_deleted_last_decision(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    write_v1(f->db);
     syn_sql(f->db, "DELETE FROM decisions WHERE seq = 18");
     expect_problem(f->db, "decisions row seq 18", "deleted", NULL);
 }
@@ -374,7 +384,7 @@ static void test_tamper_deleted_last_decision(void **state)
 static void test_tamper_inserted_decision(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    write_v1(f->db);
     /* A decision appended at the end, claiming the last entry. */
     syn_sql(f->db, "INSERT INTO decisions SELECT seq + 1, 33, 13, event_seq, event_id, "
                "case_id, at_ms, at, rule, rule_line, rule_label, action, clock, tier, args, "
@@ -385,7 +395,7 @@ static void test_tamper_inserted_decision(void **state)
 static void test_tamper_inserted_event(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    write_v1(f->db);
     syn_sql(f->db, "INSERT INTO events SELECT id + 1, pos + 1, kind, seq + 1, at_ms, at, case_id, "
                "type, status, reason, payload, policy_hash, 0, chain FROM events WHERE id = 13");
     expect_problem(f->db, "events row id 14", "inserted", NULL);
@@ -394,7 +404,7 @@ static void test_tamper_inserted_event(void **state)
 static void test_tamper_inserted_policy(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    write_v1(f->db);
     syn_sql(f->db, "INSERT INTO policies SELECT 33, '" SYN_HASH2 "', name, version, file, source, "
                "image, chain FROM policies");
     expect_problem(f->db, "policies row 222222222222", "inserted", NULL);
@@ -403,7 +413,7 @@ static void test_tamper_inserted_policy(void **state)
 static void test_tamper_inserted_same_pos(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    write_v1(f->db);
     syn_sql(f->db, "INSERT INTO decisions SELECT seq + 1, pos + 1, entry, event_seq, event_id, "
                "case_id, at_ms, at, rule, rule_line, rule_label, action, clock, tier, args, "
                "policy_hash, chain FROM decisions WHERE seq = 18");
@@ -413,7 +423,7 @@ static void test_tamper_inserted_same_pos(void **state)
 static void test_tamper_inserted_decision_middle(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    write_v1(f->db);
     /* Make room by shifting every later position, then insert at pos 6. */
     syn_sql(f->db, "UPDATE decisions SET pos = pos + 1000 WHERE pos >= 6;"
                "UPDATE events SET pos = pos + 1000 WHERE pos >= 6;"
@@ -447,7 +457,7 @@ static void test_tamper_deleted_event(void **state)
 static void test_tamper_deleted_event_and_decisions(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    write_v1(f->db);
     syn_sql(f->db, "DELETE FROM decisions WHERE entry = 4; DELETE FROM events WHERE id = 4");
     expect_problem(f->db, "events row id 4", "deleted", NULL);
 }
@@ -455,7 +465,7 @@ static void test_tamper_deleted_event_and_decisions(void **state)
 static void test_tamper_truncated(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    write_v1(f->db);
     syn_sql(f->db, "DELETE FROM decisions WHERE entry = 13; DELETE FROM events WHERE id = 13");
     expect_problem(f->db, "last rows were deleted", NULL);
 }
@@ -487,7 +497,7 @@ static void test_tamper_meta(void **state)
 static void test_tampered_log_refuses_append(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    write_v1(f->db);
     syn_sql(f->db, "DELETE FROM decisions WHERE seq = 18");
     slate_log *log = NULL;
     char *err = NULL;
@@ -503,7 +513,8 @@ static void test_independent_recipe(void **state)
     if (access("tools/verify-log.py", R_OK) || system("python3 -c '' 2>/dev/null")) skip();
     static const char key[] = "k";
     slate_log_opts opts = {.pseudonym_key = key, .pseudonym_key_len = 1,
-                           .options = (const char *[]){"tolerance_ms=0", NULL}};
+                           .options = (const char *[]){"tolerance_ms=0", NULL},
+                           .schema = 1}; /* version 2: test_logv2.c */
     write_basic(f->db, &opts);
     slate_log_summary sum;
     assert_int_equal(slate_log_verify(f->db, &sum, NULL), SLATE_OK);
@@ -778,7 +789,8 @@ static void test_failed_write_rolls_back_batch(void **state)
 {
     fixture *f = *state;
     slate_log *log = NULL;
-    assert_int_equal(slate_log_open(f->db, &log, NULL), SLATE_OK);
+    slate_log_opts v1 = {.schema = 1}; /* version 2: test_logv2.c */
+    assert_int_equal(slate_log_open_opts(f->db, &v1, &log, NULL), SLATE_OK);
     assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", NULL), SLATE_OK);
     assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
 
