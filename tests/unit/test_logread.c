@@ -4,7 +4,8 @@
  * case's rows, one entry's decisions, meta, policies (a source holding a NUL
  * byte), lookups, counts and head, the snapshot it reads, verification on
  * open, and what it says of files that are not logs or lack a table (more
- * hostile logs: test_loghostile.c).
+ * hostile logs: test_loghostile.c).  Every test runs on a log of schema
+ * version 1 and on one of version 2: the reader hands out the same rows.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include "logsynth.h"
 
 typedef struct fixture {
+    unsigned schema;   /* the log's schema version */
     char *dir, *db;
     char head[65];     /* the writer's head after the last entry */
     int64_t advance_id, rejected_id;
@@ -41,7 +43,7 @@ static void policy(slate_log *log, const char *hash, const char *source, size_t 
 static void write_log(fixture *f)
 {
     const char *options[] = {"tolerance_ms=5", NULL};
-    slate_log_opts o = {.options = options};
+    slate_log_opts o = {.options = options, .schema = f->schema};
     slate_log *log = NULL;
     char *err = NULL;
     assert_int_equal(slate_log_open_opts(f->db, &o, &log, &err), SLATE_OK);
@@ -73,15 +75,19 @@ static void write_log(fixture *f)
     f->rejected_id = 10;
 }
 
-static int setup(void **state)
+static int setup(void **state, unsigned schema)
 {
     fixture *f = calloc(1, sizeof *f);
+    f->schema = schema;
     f->dir = syn_tmpdir();
     f->db = syn_path(f->dir, "audit.db");
     write_log(f);
     *state = f;
     return 0;
 }
+
+static int setup1(void **state) { return setup(state, 1); }
+static int setup2(void **state) { return setup(state, 2); }
 
 static int teardown(void **state)
 {
@@ -157,7 +163,10 @@ static void test_iterate_all(void **state)
             assert_int_equal(d->entry, entry);
             assert_true(owed-- > 0);
             assert_int_equal(d->seq, next_dseq++);
-            assert_true(d->pos == ++last_pos); /* right after its entry or sibling */
+            if (f->schema == 1)
+                assert_true(d->pos == ++last_pos); /* right after its entry or sibling */
+            else
+                assert_true(d->pos == last_pos); /* in its entry's row */
             assert_non_null(d->args);
             assert_int_equal(d->args_len, strlen(d->args));
             assert_int_equal(d->args[0], '{');
@@ -177,7 +186,8 @@ static void test_iterate_all(void **state)
     assert_int_equal(info.decisions, 11);
     assert_int_equal(info.last_event_seq, 8);
     assert_int_equal(info.last_decision_seq, 11);
-    assert_int_equal(info.pos, 24);
+    /* version 1: 2 policies, 11 entries, 11 decisions; 2: no decision rows */
+    assert_int_equal(info.pos, f->schema == 1 ? 24 : 13);
     assert_string_equal(info.head, f->head);
     slate_log_read_close(rd);
 }
@@ -276,7 +286,7 @@ static void test_meta_policies_lookups(void **state)
 {
     fixture *f = *state;
     slate_log_reader *rd = open_ok(f->db);
-    assert_string_equal(slate_log_read_meta(rd, "schema_version"), "1");
+    assert_string_equal(slate_log_read_meta(rd, "schema_version"), f->schema == 1 ? "1" : "2");
     assert_string_equal(slate_log_read_meta(rd, "pseudonym"), "none");
     assert_string_equal(slate_log_read_meta(rd, "opt.tolerance_ms"), "5");
     assert_null(slate_log_read_meta(rd, "opt.strict"));
@@ -360,10 +370,15 @@ static void test_verify_on_open(void **state)
     assert_string_equal(sum.head, f->head);
     slate_log_read_close(rd);
 
-    syn_sql(f->db, "UPDATE decisions SET args = '{}' WHERE seq = 5");
+    /* decision 5 is the second of event 3's (entry 4) */
+    if (f->schema == 1)
+        syn_sql(f->db, "UPDATE decisions SET args = '{}' WHERE seq = 5");
+    else
+        syn_sql(f->db, "UPDATE events SET decisions = replace(decisions, '\"supervisor\"', "
+                       "'\"nobody\"') WHERE id = 4");
     assert_int_equal(slate_log_read_open(f->db, &o, &rd, &err), SLATE_ERROR);
     assert_null(rd);
-    assert_non_null(strstr(err, "decisions row seq 5"));
+    assert_non_null(strstr(err, f->schema == 1 ? "decisions row seq 5" : "events row id 4"));
     slate_log_free(err);
     rd = open_ok(f->db);
     slate_log_read_close(rd);
@@ -390,26 +405,37 @@ static void test_not_logs(void **state)
     free(other);
 
     syn_sql(f->db, "UPDATE meta SET value = '7' WHERE key = 'schema_version'");
-    open_fails(f->db, SLATE_ERROR, "log schema version 7, this slate reads version 1");
-    syn_sql(f->db, "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    open_fails(f->db, SLATE_ERROR, "log schema version 7, this slate reads versions 1 to 2");
+    syn_sql(f->db, f->schema == 1 ? "UPDATE meta SET value = '1' WHERE key = 'schema_version'"
+                                  : "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
 
-    /* a missing table is named on open (issue 12: the input's fault) */
-    syn_sql(f->db, "DROP TABLE decisions");
-    open_fails(f->db, SLATE_ERROR, "schema: table `decisions` is missing");
+    /* a missing table (or view) is named on open (issue 12: the input's fault) */
+    if (f->schema == 1) {
+        syn_sql(f->db, "DROP TABLE decisions");
+        open_fails(f->db, SLATE_ERROR, "schema: table `decisions` is missing");
+    } else {
+        syn_sql(f->db, "DROP VIEW breaches");
+        open_fails(f->db, SLATE_ERROR, "schema: view `breaches` is missing");
+        syn_sql(f->db, "DROP TABLE case_index");
+        open_fails(f->db, SLATE_ERROR, "schema: table `case_index` is missing");
+    }
     syn_sql(f->db, "DROP TABLE policies");
     open_fails(f->db, SLATE_ERROR, "schema: table `policies` is missing");
 }
 
 int main(void)
 {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup1, teardown), \
+        cmocka_unit_test_setup_teardown(fn, setup2, teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_iterate_all, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_case, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_entry_scans, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_meta_policies_lookups, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_snapshot, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_verify_on_open, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_not_logs, setup, teardown),
+        T(test_iterate_all),
+        T(test_case),
+        T(test_entry_scans),
+        T(test_meta_policies_lookups),
+        T(test_snapshot),
+        T(test_verify_on_open),
+        T(test_not_logs),
     };
+#undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
