@@ -6,7 +6,8 @@
  * type than slate writes (which the chain alone does not see), an index that
  * answers for another table, and how the files are opened (immutable, no -wal
  * or -shm left behind, a directory, a FIFO).  The CLI side is
- * tests/cli/hostile-log.sh.
+ * tests/cli/hostile-log.sh.  Each test runs on the scenario's log in schema
+ * version 1 and in version 2, with the objects and columns of each.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include "logsynth.h"
 
 typedef struct fixture {
+    unsigned schema;  /* the logs' schema version */
     char *dir, *base, *db;
 } fixture;
 
@@ -44,16 +46,20 @@ static int exists(const char *path, const char *suffix)
     return stat(p, &st) == 0;
 }
 
-static int setup(void **state)
+static int setup(void **state, unsigned schema)
 {
     fixture *f = calloc(1, sizeof *f);
+    f->schema = schema;
     f->dir = syn_tmpdir();
     f->base = syn_path(f->dir, "base.db");
     f->db = syn_path(f->dir, "audit.db");
-    assert_int_equal(syn_scenario(f->base, NULL, 0), 0);
+    assert_int_equal(syn_scenario_v(f->base, NULL, 0, schema), 0);
     *state = f;
     return 0;
 }
+
+static int setup1(void **state) { return setup(state, 1); }
+static int setup2(void **state) { return setup(state, 2); }
 
 static int teardown(void **state)
 {
@@ -131,10 +137,10 @@ static void test_schema_objects(void **state)
 {
     fixture *f = *state;
     fresh(f, "CREATE TRIGGER t AFTER INSERT ON events BEGIN "
-             "UPDATE decisions SET args = '{}' WHERE seq = 1; END");
+             "UPDATE policies SET name = 'x' WHERE pos = 1; END");
     all_refuse(f->db, "schema: the log holds trigger `t` on `events`, which slate does not "
                       "create");
-    fresh(f, "CREATE VIEW v AS SELECT * FROM decisions");
+    fresh(f, "CREATE VIEW v AS SELECT * FROM events");
     all_refuse(f->db, "view `v`");
     fresh(f, "CREATE INDEX extra ON events(type)");
     all_refuse(f->db, "index `extra` on `events`");
@@ -142,11 +148,36 @@ static void test_schema_objects(void **state)
     all_refuse(f->db, "table `notes`");
     fresh(f, "ANALYZE");
     all_refuse(f->db, "table `sqlite_stat1`");
-    fresh(f, "DROP INDEX decisions_entry");
-    all_refuse(f->db, "schema: index `decisions_entry` on `decisions` is missing");
-    /* defect 9: a missing table is the input's fault, named */
-    fresh(f, "DROP TABLE decisions");
-    all_refuse(f->db, "schema: table `decisions` is missing");
+    if (f->schema == 1) {
+        fresh(f, "DROP INDEX decisions_entry");
+        all_refuse(f->db, "schema: index `decisions_entry` on `decisions` is missing");
+        /* defect 9: a missing table is the input's fault, named */
+        fresh(f, "DROP TABLE decisions");
+        all_refuse(f->db, "schema: table `decisions` is missing");
+    } else {
+        fresh(f, "DROP INDEX events_policy");
+        all_refuse(f->db, "schema: index `events_policy` on `events` is missing");
+        fresh(f, "DROP TABLE case_index");
+        all_refuse(f->db, "schema: table `case_index` is missing");
+        fresh(f, "DROP VIEW decisions");
+        all_refuse(f->db, "schema: view `decisions` is missing");
+        /* an auditor's view that answers otherwise (the rows and chain intact) */
+        fresh(f, "DROP VIEW breaches; CREATE VIEW breaches AS SELECT * FROM decisions "
+                 "WHERE action = 'breach' AND case_id <> 'B'");
+        all_refuse(f->db, "schema: view `breaches` is not the one slate creates");
+        fresh(f, "DROP VIEW cases; CREATE VIEW cases AS SELECT case_id, count(*) AS entries, "
+                 "min(entry) AS first_entry, max(entry) AS last_entry FROM case_index "
+                 "GROUP BY case_id HAVING count(*) > 1");
+        all_refuse(f->db, "schema: view `cases` is not the one slate creates");
+        /* a trigger that would change what the index holds as rows come */
+        fresh(f, "CREATE TRIGGER ci AFTER INSERT ON case_index BEGIN "
+                 "DELETE FROM case_index WHERE case_id = 'B'; END");
+        all_refuse(f->db, "schema: the log holds trigger `ci` on `case_index`");
+        /* case_index rebuilt as a rowid table (same columns) */
+        fresh(f, "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, "
+                 "' WITHOUT ROWID', '') WHERE name = 'case_index'");
+        all_refuse(f->db, "schema: table `case_index` is not the one slate creates");
+    }
     /* a table rebuilt without a constraint (the rows and the chain intact) */
     fresh(f, "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, "
              "'status TEXT CHECK (status IN (''accepted'',''rejected''))', 'status TEXT') "
@@ -164,7 +195,13 @@ static void test_version_text(void **state)
     fresh(f, "UPDATE meta SET value = 'abc' WHERE key = 'schema_version'");
     all_refuse(f->db, "schema_version is `abc`, not a version number");
     fresh(f, "UPDATE meta SET value = '7' WHERE key = 'schema_version'");
-    all_refuse(f->db, "log schema version 7, this slate reads version 1");
+    all_refuse(f->db, "log schema version 7, this slate reads versions 1 to 2");
+    fresh(f, "UPDATE meta SET value = '02' WHERE key = 'schema_version'");
+    all_refuse(f->db, "log schema version 02, this slate reads versions 1 to 2");
+    /* the other version than the tables are: the schema is not its */
+    fresh(f, f->schema == 1 ? "UPDATE meta SET value = '2' WHERE key = 'schema_version'"
+                            : "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    all_refuse(f->db, "schema: ");
     fresh(f, "DELETE FROM meta WHERE key = 'schema_version'");
     all_refuse(f->db, "not a slate decision log");
 }
@@ -209,15 +246,31 @@ static void test_meta_rows(void **state)
 static void test_value_types(void **state)
 {
     fixture *f = *state;
-    fresh(f, "UPDATE decisions SET args = CAST(args AS BLOB) WHERE seq = 3");
-    verify_refuses(f->db, "decisions row seq 3 (pos");
-    verify_refuses(f->db, "`args` is stored as a blob, not text");
+    if (f->schema == 1) {
+        fresh(f, "UPDATE decisions SET args = CAST(args AS BLOB) WHERE seq = 3");
+        verify_refuses(f->db, "decisions row seq 3 (pos");
+        verify_refuses(f->db, "`args` is stored as a blob, not text");
+        fresh(f, "UPDATE decisions SET rule_line = rule_line + 0.5 WHERE seq = 2");
+        verify_refuses(f->db, "`rule_line` is stored as a real, not an integer");
+    } else {
+        /* entry 2 is A's opened: decisions 1-3 */
+        fresh(f, "UPDATE events SET decisions = CAST(decisions AS BLOB) WHERE id = 2");
+        verify_refuses(f->db, "events row id 2 (event seq 1, pos");
+        verify_refuses(f->db, "`decisions` is stored as a blob, not text");
+        fresh(f, "UPDATE events SET dseq = dseq + 0.5 WHERE id = 2");
+        verify_refuses(f->db, "`dseq` is stored as a real, not an integer");
+        /* (CAST AS TEXT would come back an integer: the columns' affinity) */
+        fresh(f, "UPDATE events SET dseq = CAST(dseq AS BLOB) WHERE id = 3");
+        verify_refuses(f->db, "`dseq` is stored as a blob, not an integer");
+        fresh(f, "UPDATE events SET part = CAST(part AS BLOB) WHERE id = 3");
+        verify_refuses(f->db, "`part` is stored as a blob, not an integer");
+        fresh(f, "UPDATE events SET ndecisions = CAST(ndecisions AS BLOB) WHERE id = 3");
+        verify_refuses(f->db, "`ndecisions` is stored as a blob, not an integer");
+    }
     fresh(f, "UPDATE events SET chain = CAST(chain AS BLOB) WHERE id = 2");
     verify_refuses(f->db, "`chain` is stored as a blob, not text");
     fresh(f, "UPDATE policies SET image = CAST(image AS TEXT)");
     verify_refuses(f->db, "`image` is stored as text, not a blob");
-    fresh(f, "UPDATE decisions SET rule_line = rule_line + 0.5 WHERE seq = 2");
-    verify_refuses(f->db, "`rule_line` is stored as a real, not an integer");
 }
 
 /* Rows of one case from a reader, as "E<id>" and "D<seq>" words. */
@@ -237,10 +290,18 @@ static void case_rows(slate_log_reader *rd, const char *case_id, char *out, size
     slate_log_cursor_close(cur);
 }
 
-/* The chain covers tables, not indexes: with the case indexes swapped (the
- * rows and the chain untouched, so the log verifies), a verified reader still
- * finds exactly the case's rows, and an entry's decisions found through an
- * index that answers for another table are refused. */
+/* A reader's rows of one case.  (Not slate_log_read_case(): it counts by the
+ * case index, verified or not, as slate_log.h says.) */
+static void case_view(slate_log_reader *rd, const char *case_id, char *out, size_t size)
+{
+    case_rows(rd, case_id, out, size);
+}
+
+/* The chain covers tables, not indexes: with the case indexes swapped
+ * (version 1) or case_index rows deleted and added (version 2; the rows and
+ * the chain untouched, so the log verifies), a verified reader still finds
+ * exactly the case's rows, and an entry's decisions found through an index
+ * that answers for another table are refused. */
 static void test_indexes_not_trusted(void **state)
 {
     fixture *f = *state;
@@ -249,17 +310,21 @@ static void test_indexes_not_trusted(void **state)
     slate_log_read_opts vo = {.verify = 1};
     slate_log_reader *rd = NULL;
     assert_int_equal(slate_log_read_open(f->db, &vo, &rd, NULL), SLATE_OK);
-    case_rows(rd, "B", want, sizeof want);
+    case_view(rd, "B", want, sizeof want);
     slate_log_read_close(rd);
     assert_non_null(strchr(want, 'D'));
 
-    fresh(f, "CREATE TEMP TABLE r AS SELECT name, rootpage FROM main.sqlite_master "
-             "  WHERE name IN ('events_case', 'decisions_case');"
-             "PRAGMA writable_schema = ON;"
-             "UPDATE main.sqlite_master SET rootpage = (SELECT rootpage FROM r "
-             "  WHERE name = 'decisions_case') WHERE name = 'events_case';"
-             "UPDATE main.sqlite_master SET rootpage = (SELECT rootpage FROM r "
-             "  WHERE name = 'events_case') WHERE name = 'decisions_case';");
+    if (f->schema == 1)
+        fresh(f, "CREATE TEMP TABLE r AS SELECT name, rootpage FROM main.sqlite_master "
+                 "  WHERE name IN ('events_case', 'decisions_case');"
+                 "PRAGMA writable_schema = ON;"
+                 "UPDATE main.sqlite_master SET rootpage = (SELECT rootpage FROM r "
+                 "  WHERE name = 'decisions_case') WHERE name = 'events_case';"
+                 "UPDATE main.sqlite_master SET rootpage = (SELECT rootpage FROM r "
+                 "  WHERE name = 'events_case') WHERE name = 'decisions_case';");
+    else /* B's opened (entry 3) unlisted, A's opened (entry 2) listed for B */
+        fresh(f, "DELETE FROM case_index WHERE case_id = 'B' AND entry = 3;"
+                 "INSERT INTO case_index VALUES ('B', 2)");
     assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK);
     /* through the indexes the case's rows are others (what the test guards) */
     assert_int_equal(slate_log_read_open(f->db, NULL, &rd, NULL), SLATE_OK);
@@ -267,7 +332,7 @@ static void test_indexes_not_trusted(void **state)
     slate_log_read_close(rd);
     assert_string_not_equal(got, want);
     assert_int_equal(slate_log_read_open(f->db, &vo, &rd, NULL), SLATE_OK);
-    case_rows(rd, "B", got, sizeof got);
+    case_view(rd, "B", got, sizeof got);
     slate_log_read_close(rd);
     assert_string_equal(got, want);
 }
@@ -335,13 +400,16 @@ static void test_files(void **state)
 
 int main(void)
 {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup1, teardown), \
+        cmocka_unit_test_setup_teardown(fn, setup2, teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_schema_objects, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_version_text, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_meta_rows, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_value_types, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_indexes_not_trusted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+        T(test_schema_objects),
+        T(test_version_text),
+        T(test_meta_rows),
+        T(test_value_types),
+        T(test_indexes_not_trusted),
+        T(test_files),
     };
+#undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
