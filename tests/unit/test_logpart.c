@@ -3,7 +3,9 @@
  * docs/audit-log.md "Partitioned logs"): the sealed `partitions` row and the
  * events columns part and stream_seq exist only there, every entry carries
  * them in the chain, partitions come as blocks that start with a policy entry,
- * and neither kind of log takes the other's entries.  The engine is not used
+ * and neither kind of log takes the other's entries; in schema version 1
+ * (where a log of one engine has neither column) and in version 2 (where
+ * every log has both).  The engine is not used
  * (logsynth.h); the archive itself is tested by tests/cli/archive-log.sh.
  */
 #include <setjmp.h>
@@ -54,9 +56,9 @@ static void part_events(slate_log *log, unsigned p, uint64_t first, int n, uint6
 }
 
 /* Two partitions (0 and 2 of 3): each a policy, 3 events, an advance. */
-static void write_parts(const char *path)
+static void write_parts_v(const char *path, unsigned schema)
 {
-    slate_log_opts o = {.partitions = 3};
+    slate_log_opts o = {.partitions = 3, .schema = schema};
     slate_log *log = NULL;
     char *err = NULL;
     assert_int_equal(slate_log_open_opts(path, &o, &log, &err), SLATE_OK);
@@ -73,13 +75,12 @@ static void write_parts(const char *path)
     assert_int_equal(slate_log_close(log, &err), SLATE_OK);
 }
 
-static void test_partitioned_log(void **state)
+static void partitioned_log(fixture *f, unsigned schema)
 {
-    fixture *f = *state;
-    write_parts(f->db);
+    write_parts_v(f->db, schema);
     assert_int_equal(sql_int(f->db, "SELECT value FROM meta WHERE key = 'partitions'"), 3);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM pragma_table_info('events')"),
-                     DLOG_NEVENT_COLS + 1);
+                     schema == 1 ? DLOG_NEVENT_COLS_V1 + 2 + 1 : DLOG_NEVENT_COLS + 1);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events WHERE part = 2"), 5);
     assert_int_equal(sql_int(f->db, "SELECT stream_seq FROM events WHERE id = 1"), -1); /* NULL */
     assert_int_equal(sql_int(f->db, "SELECT stream_seq FROM events WHERE seq = 5"), 3);
@@ -124,17 +125,33 @@ static void test_partitioned_log(void **state)
     slate_log_close(log, NULL);
 }
 
-static void test_one_engine_log_unchanged(void **state)
+static void test_partitioned_log(void **state) { partitioned_log(*state, 2); }
+
+static void test_partitioned_log_v1(void **state)
 {
     fixture *f = *state;
+    partitioned_log(f, 1);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM decisions WHERE pos > 0"), 6);
+}
+
+/* A log of one engine: version 1 has neither column (its schema, rows and
+ * chain what they always were), version 2 has both, part 0 and stream_seq
+ * NULL, which the reader hands out as part -1 (not partitioned). */
+static void one_engine_log(fixture *f, unsigned schema)
+{
     slate_log *log = NULL;
-    assert_int_equal(slate_log_open(f->db, &log, NULL), SLATE_OK);
+    slate_log_opts one = {.schema = schema};
+    assert_int_equal(slate_log_open_opts(f->db, &one, &log, NULL), SLATE_OK);
     assert_int_equal(slate_log_set_part(log, 0, 1), SLATE_MISUSE); /* not partitioned */
     assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", NULL), SLATE_OK);
     assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM pragma_table_info('events')"),
-                     DLOG_NEVENT_COLS_V1 + 1);
+                     schema == 1 ? DLOG_NEVENT_COLS_V1 + 1 : DLOG_NEVENT_COLS + 1);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM meta WHERE key = 'partitions'"), 0);
+    if (schema != 1) {
+        assert_int_equal(sql_int(f->db, "SELECT part FROM events WHERE id = 1"), 0);
+        assert_int_equal(sql_int(f->db, "SELECT stream_seq FROM events WHERE id = 1"), -1);
+    }
     slate_log_reader *rd = NULL;
     assert_int_equal(slate_log_read_open(f->db, NULL, &rd, NULL), SLATE_OK);
     slate_log_stored e;
@@ -149,12 +166,15 @@ static void test_one_engine_log_unchanged(void **state)
     assert_non_null(strstr(err, "new file"));
     slate_log_free(err);
     char *arch = syn_path(f->dir, "arch.db");
-    write_parts(arch);
+    write_parts_v(arch, schema);
     assert_int_equal(slate_log_open(arch, &log, &err), SLATE_ERROR);
     assert_non_null(strstr(err, "partitioned archive of 3 partitions"));
     slate_log_free(err);
     free(arch);
 }
+
+static void test_one_engine_log_unchanged(void **state) { one_engine_log(*state, 1); }
+static void test_one_engine_log_v2(void **state) { one_engine_log(*state, 2); }
 
 static void test_part_misuse(void **state)
 {
@@ -194,10 +214,9 @@ static void expect_problem(const char *path, const char *needle)
     slate_log_free(err);
 }
 
-static void test_part_tamper(void **state)
+static void part_tamper(fixture *f, unsigned schema)
 {
-    fixture *f = *state;
-    write_parts(f->db);
+    write_parts_v(f->db, schema);
     char *copy = syn_path(f->dir, "t.db"), cmd[1024];
     snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
     assert_int_equal(system(cmd), 0);
@@ -214,9 +233,15 @@ static void test_part_tamper(void **state)
     expect_problem(copy, "partition count");
     assert_int_equal(system(cmd), 0);
     syn_sql(copy, "DELETE FROM meta WHERE key = 'partitions'"); /* read as a log of one engine */
-    expect_problem(copy, "schema: table `events` is not the one slate creates");
+    /* version 1: its events table has two columns too many; version 2: the
+     * same schema, and the sealed settings without the row hash otherwise */
+    expect_problem(copy, schema == 1 ? "schema: table `events` is not the one slate creates"
+                                     : "sealed settings");
     free(copy);
 }
+
+static void test_part_tamper(void **state) { part_tamper(*state, 2); }
+static void test_part_tamper_v1(void **state) { part_tamper(*state, 1); }
 
 int main(void)
 {
@@ -225,6 +250,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_one_engine_log_unchanged, syn_setup, syn_teardown),
         cmocka_unit_test_setup_teardown(test_part_misuse, syn_setup, syn_teardown),
         cmocka_unit_test_setup_teardown(test_part_tamper, syn_setup, syn_teardown),
+        cmocka_unit_test_setup_teardown(test_partitioned_log_v1, syn_setup, syn_teardown),
+        cmocka_unit_test_setup_teardown(test_one_engine_log_v2, syn_setup, syn_teardown),
+        cmocka_unit_test_setup_teardown(test_part_tamper_v1, syn_setup, syn_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
