@@ -5,6 +5,7 @@
  * does), then `slate replay`, `explain`, `report` and `diff` on that log:
  * golden outputs, a replay that matches, forged logs whose chain was rebuilt
  * (only replay can tell), pseudonyms, a hot swap, and diff against svc2.slate.
+ * Every test runs on a log of schema version 1 and on one of version 2.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,18 +27,23 @@
 #define UNTIL 1741111200000LL /* 2025-03-04T18:00:00Z */
 
 typedef struct fixture {
+    unsigned schema; /* the logs' schema version */
     char *dir, *db, *out;
 } fixture;
 
-static int setup(void **state)
+static int setup(void **state, unsigned schema)
 {
     fixture *f = calloc(1, sizeof *f);
+    f->schema = schema;
     f->dir = syn_tmpdir();
     f->db = syn_path(f->dir, "audit.db");
     f->out = syn_path(f->dir, "out.txt");
     *state = f;
     return 0;
 }
+
+static int setup1(void **state) { return setup(state, 1); }
+static int setup2(void **state) { return setup(state, 2); }
 
 static int teardown(void **state)
 {
@@ -53,12 +59,12 @@ static int teardown(void **state)
  * --log` does: policy `p1`, and from event `swap_at` on (0: never) policy `p2`
  * (a hot swap, which slate run cannot do yet).  `key` may be NULL. */
 static void build_log(const char *db, const char *p1, const char *p2, uint64_t swap_at,
-                      const char *key)
+                      const char *key, unsigned schema)
 {
     char skip[48];
     snprintf(skip, sizeof skip, "max_skip_ms=%lld", (long long)RUNNER_MAX_SKIP_DEFAULT_MS);
     const char *opts_list[] = {"tolerance_ms=0", "strict=0", skip, NULL};
-    slate_log_opts opts = {.options = opts_list, .batch = 4};
+    slate_log_opts opts = {.options = opts_list, .batch = 4, .schema = schema};
     if (key) {
         opts.pseudonym_key = key;
         opts.pseudonym_key_len = strlen(key);
@@ -194,8 +200,14 @@ static void rechain(const char *path)
     static const char *const tables[] = {"policies", "events", "decisions"};
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    /* version 2 has no decisions table (`decisions` is a view) */
     uint8_t head[32];
     sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='schema_version'",
+                                        -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int ntables = strcmp((const char *)sqlite3_column_text(st, 0), "1") ? 2 : 3;
+    sqlite3_finalize(st);
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='state.genesis'", -1,
                                         &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -209,7 +221,7 @@ static void rechain(const char *path)
     int64_t pos = 0;
     for (;; pos++) {
         int found = 0;
-        for (int t = 0; t < 3 && !found; t++) {
+        for (int t = 0; t < ntables && !found; t++) {
             char q[128];
             snprintf(q, sizeof q, "SELECT * FROM %s WHERE pos = %lld", tables[t], (long long)pos + 1);
             assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
@@ -256,12 +268,24 @@ static void rechain(const char *path)
     sqlite3_close(db);
 }
 
+/* B's late response (decision 19, the one decision of event 8) made to look
+ * on time: in its decisions row (version 1) or its entry's packed column. */
+static void forge_decision_19(const fixture *f)
+{
+    if (f->schema == 1)
+        syn_sql(f->db, "UPDATE decisions SET args = replace(args, '\"met\":false', "
+                       "'\"met\":true') WHERE seq = 19");
+    else
+        syn_sql(f->db, "UPDATE events SET decisions = replace(decisions, '\"met\":false', "
+                       "'\"met\":true') WHERE seq = 8 AND dseq = 19 AND ndecisions = 1");
+}
+
 /* ---- replay ------------------------------------------------------------------- */
 
 static void test_replay_matches(void **state)
 {
     fixture *f = *state;
-    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL, f->schema);
     char *out;
     assert_int_equal(run_cmd(f, &out, NULL, cmd_replay, "replay", f->db, NULL), EXIT_OK);
     assert_non_null(strstr(out, "audit.db: replay matches: 15 events (2 rejected), 1 policy "
@@ -269,7 +293,7 @@ static void test_replay_matches(void **state)
     free(out);
     /* the same input gives the same log, head included */
     char *again = syn_path(f->dir, "again.db");
-    build_log(again, "tests/audit/svc.slate", NULL, 0, NULL);
+    build_log(again, "tests/audit/svc.slate", NULL, 0, NULL, f->schema);
     slate_log_summary a, b;
     assert_int_equal(slate_log_verify(f->db, &a, NULL), SLATE_OK);
     assert_int_equal(slate_log_verify(again, &b, NULL), SLATE_OK);
@@ -280,10 +304,9 @@ static void test_replay_matches(void **state)
 static void test_replay_forged_decision(void **state)
 {
     fixture *f = *state;
-    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL, f->schema);
     /* B's late response made to look on time, chain rebuilt: only replay sees it */
-    syn_sql(f->db, "UPDATE decisions SET args = replace(args, '\"met\":false', '\"met\":true') "
-               "WHERE seq = 19");
+    forge_decision_19(f);
     rechain(f->db);
     assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK);
     char *out, *err;
@@ -299,7 +322,7 @@ static void test_replay_forged_decision(void **state)
 static void test_replay_forged_event(void **state)
 {
     fixture *f = *state;
-    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL, f->schema);
     /* B's response moved earlier in the payload, chain rebuilt */
     syn_sql(f->db, "UPDATE events SET payload = replace(payload, '12:00:00Z', '10:00:00Z') "
                "WHERE seq = 8");
@@ -314,12 +337,16 @@ static void test_replay_forged_event(void **state)
 static void test_replay_edited_not_rechained(void **state)
 {
     fixture *f = *state;
-    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL, f->schema);
     syn_sql(f->db, "UPDATE events SET payload = replace(payload, 'attitude', 'process') WHERE seq = 2");
     char *out, *err;
     assert_int_equal(run_cmd(f, &out, &err, cmd_replay, "replay", f->db, NULL), EXIT_INPUT);
-    assert_non_null(strstr(err, "events row id 3 (event seq 2, pos 7): its content does not "
-                                "match its chain hash: the row was edited"));
+    /* positions before it: the policies row, the policy entry, event 1 and
+     * (version 1) its 3 decisions rows */
+    assert_non_null(strstr(err, f->schema == 1 ? "events row id 3 (event seq 2, pos 7): "
+                                               : "events row id 3 (event seq 2, pos 4): "));
+    assert_non_null(strstr(err, "its content does not match its chain hash: the row was "
+                                "edited"));
     free(out);
     free(err);
 }
@@ -330,9 +357,8 @@ static void test_replay_edited_not_rechained(void **state)
 static void test_replay_names_tampering_before_divergence(void **state)
 {
     fixture *f = *state;
-    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
-    syn_sql(f->db, "UPDATE decisions SET args = replace(args, '\"met\":false', '\"met\":true') "
-               "WHERE seq = 19");
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL, f->schema);
+    forge_decision_19(f);
     rechain(f->db);
     syn_sql(f->db, "UPDATE events SET reason = 'x' WHERE id = (SELECT max(id) FROM events)");
     char *verr = NULL;
@@ -352,11 +378,15 @@ static void test_replay_names_tampering_before_divergence(void **state)
 static void test_check_verify_is_verify(void **state)
 {
     fixture *f = *state;
-    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL, f->schema);
     slate_log_opts opts = {.check = 1, .verify = 1};
     for (int tampered = 0; tampered < 2; tampered++) {
         /* an edit: a deleted row would already fail the open (row count) */
-        if (tampered) syn_sql(f->db, "UPDATE decisions SET args = args || ' ' WHERE seq = 10");
+        if (tampered)
+            syn_sql(f->db, f->schema == 1
+                               ? "UPDATE decisions SET args = args || ' ' WHERE seq = 10"
+                               : "UPDATE events SET decisions = replace(decisions, '}]', '} ]') "
+                                 "WHERE dseq <= 10 AND dseq + ndecisions > 10");
         slate_log_summary a, b;
         char *ea = NULL, *eb = NULL;
         int ra = slate_log_verify(f->db, &a, &ea);
@@ -394,15 +424,24 @@ static void test_check_verify_is_verify(void **state)
 static void test_verify_names_problems_in_pos_order(void **state)
 {
     fixture *f = *state;
-    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
-    syn_sql(f->db, "CREATE TEMP TABLE t AS SELECT seq, pos FROM decisions WHERE seq IN (5, 9);"
-               "UPDATE decisions SET pos = -pos WHERE seq IN (5, 9);"
-               "UPDATE decisions SET pos = (SELECT pos FROM t WHERE t.seq = 14 - decisions.seq) "
-               "WHERE seq IN (5, 9)");
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL, f->schema);
     char *verr = NULL;
-    assert_int_equal(slate_log_verify(f->db, NULL, &verr), SLATE_ERROR);
-    assert_non_null(strstr(verr, "decisions row seq 9 ("));
-    assert_non_null(strstr(verr, "expected decision seq 5"));
+    if (f->schema == 1) {
+        syn_sql(f->db, "CREATE TEMP TABLE t AS SELECT seq, pos FROM decisions WHERE seq IN (5, 9);"
+                   "UPDATE decisions SET pos = -pos WHERE seq IN (5, 9);"
+                   "UPDATE decisions SET pos = (SELECT pos FROM t WHERE t.seq = 14 - decisions.seq) "
+                   "WHERE seq IN (5, 9)");
+        assert_int_equal(slate_log_verify(f->db, NULL, &verr), SLATE_ERROR);
+        assert_non_null(strstr(verr, "decisions row seq 9 ("));
+        assert_non_null(strstr(verr, "expected decision seq 5"));
+    } else { /* two entries' positions swapped: entries 4 and 8 */
+        syn_sql(f->db, "CREATE TEMP TABLE t AS SELECT id, pos FROM events WHERE id IN (4, 8);"
+                   "UPDATE events SET pos = -pos WHERE id IN (4, 8);"
+                   "UPDATE events SET pos = (SELECT pos FROM t WHERE t.id = 12 - events.id) "
+                   "WHERE id IN (4, 8)");
+        assert_int_equal(slate_log_verify(f->db, NULL, &verr), SLATE_ERROR);
+        assert_non_null(strstr(verr, "events row id 8 ("));
+    }
     char *out, *err;
     assert_int_equal(run_cmd(f, &out, &err, cmd_replay, "replay", f->db, NULL), EXIT_INPUT);
     assert_non_null(strstr(err, verr));
@@ -414,7 +453,7 @@ static void test_verify_names_problems_in_pos_order(void **state)
 static void test_replay_pseudonyms(void **state)
 {
     fixture *f = *state;
-    build_log(f->db, "tests/audit/svc.slate", NULL, 0, "k3y");
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, "k3y", f->schema);
     char *out;
     assert_int_equal(run_cmd(f, &out, NULL, cmd_replay, "replay", f->db, NULL), EXIT_OK);
     free(out);
@@ -433,7 +472,7 @@ static void test_replay_pseudonyms(void **state)
 static void test_replay_swap(void **state)
 {
     fixture *f = *state;
-    build_log(f->db, "tests/audit/svc.slate", "tests/audit/svc2.slate", 7, NULL);
+    build_log(f->db, "tests/audit/svc.slate", "tests/audit/svc2.slate", 7, NULL, f->schema);
     char *out;
     assert_int_equal(run_cmd(f, &out, NULL, cmd_replay, "replay", f->db, NULL), EXIT_OK);
     assert_non_null(strstr(out, "2 policy entries"));
@@ -444,7 +483,8 @@ static void test_replay_of_slate_run(void **state)
 {
     fixture *f = *state;
     char *out, *err;
-    assert_int_equal(run_cmd(f, &out, &err, cmd_run, "run", "-q", "--log", f->db, "--until",
+    assert_int_equal(run_cmd(f, &out, &err, cmd_run, "run", "-q", "--log", f->db, "--log-schema",
+                             f->schema == 1 ? "1" : "2", "--until",
                              "2025-03-04T18:00:00Z", "tests/audit/svc.slate",
                              "tests/audit/svc.events.jsonl", NULL),
                      EXIT_OK);
@@ -457,7 +497,7 @@ static void test_replay_of_slate_run(void **state)
     free(err);
     /* the runner's log and slate run's log are the same log */
     char *mine = syn_path(f->dir, "mine.db");
-    build_log(mine, "tests/audit/svc.slate", NULL, 0, NULL);
+    build_log(mine, "tests/audit/svc.slate", NULL, 0, NULL, f->schema);
     slate_log_summary a, b;
     assert_int_equal(slate_log_verify(f->db, &a, NULL), SLATE_OK);
     assert_int_equal(slate_log_verify(mine, &b, NULL), SLATE_OK);
@@ -470,7 +510,7 @@ static void test_replay_of_slate_run(void **state)
 static void test_goldens(void **state)
 {
     fixture *f = *state;
-    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL, f->schema);
     char *out;
     assert_int_equal(run_cmd(f, &out, NULL, cmd_explain, "explain", f->db, "B", NULL), EXIT_OK);
     golden("svc.explain-B.txt", out);
@@ -503,7 +543,7 @@ static void test_goldens(void **state)
 static void test_diff(void **state)
 {
     fixture *f = *state;
-    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL);
+    build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL, f->schema);
     char *out;
     /* the same policy: no case differs */
     assert_int_equal(run_cmd(f, &out, NULL, cmd_diff, "diff", "--exit-code", "--policy",
@@ -531,7 +571,8 @@ static void test_diff(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup1, teardown), \
+        cmocka_unit_test_setup_teardown(fn, setup2, teardown)
     const struct CMUnitTest tests[] = {
         T(test_replay_matches),   T(test_replay_forged_decision), T(test_replay_forged_event),
         T(test_replay_edited_not_rechained), T(test_replay_pseudonyms), T(test_replay_swap),
@@ -539,5 +580,6 @@ int main(void)
         T(test_check_verify_is_verify), T(test_verify_names_problems_in_pos_order),
         T(test_goldens),          T(test_diff),
     };
+#undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
