@@ -645,6 +645,40 @@ static int step(slate_log_cursor *c, sqlite3_stmt *st, int *state)
     return sql_fail(c->rd);
 }
 
+/* The JSON escape at a (after its backslash) into b, decoded: the args'
+ * strings are escaped by canon.c (\n, \u0001, \u2028, ...), and version 1
+ * stored the tier and clock as given.  Returns what follows it. */
+static const char *put_unescaped(dlog_buf *b, const char *a, const char *end)
+{
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    const char *m = memchr(from, *a, sizeof from - 1);
+    if (m) {
+        dlog_buf_put(b, &to[m - from], 1);
+        return a + 1;
+    }
+    unsigned cp = 0;
+    int i = 1;
+    for (; *a == 'u' && i <= 4 && a + i < end; i++) {
+        char c = (char)(a[i] | 0x20);
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) break;
+        cp = cp * 16 + (unsigned)(c <= '9' ? c - '0' : c - 'a' + 10);
+    }
+    if (i != 5) { /* not an escape canon.c writes: kept */
+        dlog_buf_put(b, a, 1);
+        return a + 1;
+    }
+    char u[3] = {(char)cp, 0, 0};
+    size_t n = 1;
+    if (cp >= 0x800) {
+        u[0] = (char)(0xe0 | cp >> 12), u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+        u[2] = (char)(0x80 | (cp & 0x3f)), n = 3;
+    } else if (cp >= 0x80) {
+        u[0] = (char)(0xc0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3f)), n = 2;
+    }
+    dlog_buf_put(b, u, n);
+    return a + 5;
+}
+
 /* Version 2: hand out decision d of the row the cursor stands on, its
  * strings unescaped into the cursor's buffer. */
 static int give_decision(slate_log_cursor *c, const dlog_unpacked *x, slate_log_stored_decision *d)
@@ -680,8 +714,8 @@ static int give_decision(slate_log_cursor *c, const dlog_unpacked *x, slate_log_
         a += kl;
         off[5 + k] = b->len;
         while (a < end && *a != '"') {
-            if (*a == '\\' && a + 1 < end) a++;
-            dlog_buf_put(b, a++, 1);
+            if (*a == '\\' && a + 1 < end) a = put_unescaped(b, a + 1, end);
+            else dlog_buf_put(b, a++, 1);
         }
         dlog_buf_put(b, "", 1);
         if (a < end) a++;
