@@ -298,10 +298,10 @@ static void case_view(slate_log_reader *rd, const char *case_id, char *out, size
 }
 
 /* The chain covers tables, not indexes: with the case indexes swapped
- * (version 1) or case_index rows deleted and added (version 2; the rows and
- * the chain untouched, so the log verifies), a verified reader still finds
- * exactly the case's rows, and an entry's decisions found through an index
- * that answers for another table are refused. */
+ * (version 1: the rows and the chain untouched, so the log verifies), a
+ * verified reader still finds exactly the case's rows.  Version 2's
+ * case_index, which auditors' per-case SQL reads through, is verified as a
+ * whole: rows deleted and added there are refused. */
 static void test_indexes_not_trusted(void **state)
 {
     fixture *f = *state;
@@ -325,16 +325,19 @@ static void test_indexes_not_trusted(void **state)
     else /* B's opened (entry 3) unlisted, A's opened (entry 2) listed for B */
         fresh(f, "DELETE FROM case_index WHERE case_id = 'B' AND entry = 3;"
                  "INSERT INTO case_index VALUES ('B', 2)");
-    assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK);
+    if (f->schema == 1) assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK);
+    else verify_refuses(f->db, "case_index: ");
     /* through the indexes the case's rows are others (what the test guards) */
     assert_int_equal(slate_log_read_open(f->db, NULL, &rd, NULL), SLATE_OK);
     case_rows(rd, "B", got, sizeof got);
     slate_log_read_close(rd);
     assert_string_not_equal(got, want);
-    assert_int_equal(slate_log_read_open(f->db, &vo, &rd, NULL), SLATE_OK);
-    case_view(rd, "B", got, sizeof got);
-    slate_log_read_close(rd);
-    assert_string_equal(got, want);
+    if (f->schema == 1) {
+        assert_int_equal(slate_log_read_open(f->db, &vo, &rd, NULL), SLATE_OK);
+        case_view(rd, "B", got, sizeof got);
+        slate_log_read_close(rd);
+        assert_string_equal(got, want);
+    }
 }
 
 /* The reader's files: nothing left beside the log, immutable on request, a

@@ -480,6 +480,50 @@ static void test_tamper_inserted_entry(void **state)
     free(copy);
 }
 
+/* case_index is not chained but verified as a whole against the cases the
+ * verified entries name: a row added, deleted, edited or stored as another
+ * class is refused (auditors' per-case SQL reads through it). */
+static void test_tamper_case_index(void **state)
+{
+    fixture *f = *state;
+    write_basic(f->db, NULL);
+    char *copy = syn_path(f->dir, "t.db"), cmd[1024];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
+    static const char *const edits[] = {
+        "DELETE FROM case_index WHERE entry = 4",
+        "INSERT INTO case_index VALUES ('c1', 3)",
+        "INSERT INTO case_index VALUES ('nope', 3)",
+        "UPDATE case_index SET case_id = 'c9' WHERE entry = 4",
+        "UPDATE case_index SET entry = 5 WHERE entry = 4",
+        "UPDATE case_index SET case_id = CAST(case_id AS BLOB) WHERE entry = 4",
+        "DELETE FROM case_index",
+        /* two rows' cases swapped: the same count, the same ids */
+        "UPDATE case_index SET case_id = CASE case_id WHEN 'c1' THEN 'c2' ELSE 'c1' END "
+        "WHERE entry IN (2, 3)",
+    };
+    for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
+        assert_int_equal(system(cmd), 0);
+        syn_sql(copy, edits[i]);
+        char *m = expect_problem(copy, "case_index: ", NULL);
+        free(m);
+        /* a verifying reader refuses it; one that does not opens it */
+        slate_log_reader *rd = NULL;
+        slate_log_read_opts vo = {.verify = 1};
+        char *err = NULL;
+        assert_int_equal(slate_log_read_open(copy, &vo, &rd, &err), SLATE_ERROR);
+        assert_non_null(strstr(err, "case_index: "));
+        slate_log_free(err);
+        assert_int_equal(slate_log_read_open(copy, NULL, &rd, NULL), SLATE_OK);
+        slate_log_read_close(rd);
+    }
+    /* the rows put back as they were: it verifies */
+    assert_int_equal(system(cmd), 0);
+    syn_sql(copy, "CREATE TEMP TABLE k AS SELECT * FROM case_index; DELETE FROM case_index; "
+              "INSERT INTO case_index SELECT * FROM k ORDER BY entry DESC");
+    assert_int_equal(slate_log_verify(copy, NULL, NULL), SLATE_OK);
+    free(copy);
+}
+
 /* A packed column that is not what slate writes, the chain rebuilt so the
  * structure check alone can refuse it: the verifier names the row, an
  * unverified reader fails at that entry (or hands out what is there), check
@@ -1284,6 +1328,7 @@ int main(void)
         T(test_tamper_counts),
         T(test_tamper_deleted_entry),
         T(test_tamper_inserted_entry),
+        T(test_tamper_case_index),
         T(test_malformed_packed),
         T(test_independent_recipe),
         T(test_failed_write_rolls_back_batch),
