@@ -485,7 +485,7 @@ static int cmp_pstr(const void *a, const void *b)
 void dlog_verifier_cases(dlog_verifier *v, int64_t entry, dlog_pstr *ids, size_t n)
 {
     /* each case once per entry, as the writer's INSERT OR IGNORE keeps it */
-    qsort(ids, n, sizeof *ids, cmp_pstr);
+    if (n > 1) qsort(ids, n, sizeof *ids, cmp_pstr); /* ids is NULL when n is 0 */
     for (size_t i = 0; i < n; i++)
         if (!i || cmp_pstr(&ids[i - 1], &ids[i]))
             cases_sum(v->want_cases, ids[i].p, ids[i].n, entry);
