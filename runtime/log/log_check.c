@@ -479,7 +479,7 @@ static int64_t stored_int(const dlog_val *x)
     if (x->type == DV_NULL) return 0;
     char buf[32];
     size_t n = x->n < sizeof buf - 1 ? x->n : sizeof buf - 1;
-    memcpy(buf, x->p, n);
+    if (n) memcpy(buf, x->p, n); /* an empty blob's p is NULL */
     buf[n] = 0;
     return strtoll(buf, NULL, 10);
 }
