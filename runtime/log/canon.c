@@ -22,9 +22,7 @@
 
 /* ---- buffers ------------------------------------------------------------ */
 
-/* Decimal digits of v into out (at least 21 bytes), no NUL; returns the count.
- * The same digits as printf's %" PRId64 ", without its cost per call. */
-static size_t i64_dec(int64_t v, char *out)
+size_t dlog_i64_dec(int64_t v, char *out)
 {
     static const char pairs[] = "00010203040506070809101112131415161718192021222324"
                                 "25262728293031323334353637383940414243444546474849"
@@ -151,10 +149,10 @@ static void ns(hbuf *hb, const dlog_val *v)
         return;
     }
     if (v->type == DV_INT) {
-        n = i64_dec(v->i, num);
+        n = dlog_i64_dec(v->i, num);
         p = num;
     }
-    size_t ln = i64_dec((int64_t)n, len);
+    size_t ln = dlog_i64_dec((int64_t)n, len);
     len[ln++] = ':';
     hb_put(hb, len, ln);
     if (n) hb_put(hb, p, n);
@@ -177,6 +175,17 @@ void dlog_chain(const uint8_t prev[32], const char *table, const dlog_val *v, si
     dlog_val t = {DV_TEXT, 0, table, strlen(table)};
     ns(&hb, &t);
     for (size_t i = 0; i < n; i++) ns(&hb, &v[i]);
+    hb_digest(&hb, out);
+}
+
+void dlog_case_row_hash(const char *id, size_t len, int64_t entry, uint8_t out[32])
+{
+    hbuf hb;
+    sha256_init(&hb.h);
+    hb.len = 0;
+    dlog_val v[2] = {{DV_TEXT, 0, id, len}, {DV_INT, entry, NULL, 0}};
+    ns(&hb, &v[0]);
+    ns(&hb, &v[1]);
     hb_digest(&hb, out);
 }
 
@@ -264,7 +273,7 @@ static void int_member(dlog_buf *b, int *first, const char *key, int64_t v)
 {
     char num[24];
     key_of(b, first, key);
-    dlog_buf_put(b, num, i64_dec(v, num));
+    dlog_buf_put(b, num, dlog_i64_dec(v, num));
 }
 
 /*

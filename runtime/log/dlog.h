@@ -120,6 +120,14 @@ void dlog_genesis(const char *const *keys, const char *const *values, size_t n,
 
 void dlog_hex(const uint8_t *b, size_t n, char *out); /* 2n digits and a NUL */
 
+/* SHA-256(ns(id) || ns(entry)): one case_index row, for the order-free sum
+ * the verifier checks that table by (verify.c). */
+void dlog_case_row_hash(const char *id, size_t len, int64_t entry, uint8_t out[32]);
+
+/* Decimal digits of v into out (at least 21 bytes), no NUL; returns the count.
+ * The same digits as printf's %" PRId64 ", without its cost per call. */
+size_t dlog_i64_dec(int64_t v, char *out);
+
 /* A growable byte buffer; on allocation failure `failed` is set and appends
  * become no-ops, so callers check once at the end. */
 typedef struct dlog_buf {

@@ -24,11 +24,7 @@
 static void put_int(dlog_buf *b, int64_t v)
 {
     char num[24];
-    size_t k = sizeof num;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do num[--k] = (char)('0' + u % 10); while (u /= 10);
-    if (v < 0) num[--k] = '-';
-    dlog_buf_put(b, num + k, sizeof num - k);
+    dlog_buf_put(b, num, dlog_i64_dec(v, num));
 }
 
 void dlog_buf_pstr(dlog_buf *b, const char *s, size_t n)

@@ -462,10 +462,8 @@ static int packed_count(vstate *v)
 /* The order-free sum of SHA-256(case_index row) over a set of rows. */
 static void cases_sum(uint64_t sum[5], const char *id, size_t len, int64_t entry)
 {
-    static const uint8_t zero[32];
     uint8_t h[32];
-    dlog_val row[2] = {{DV_TEXT, 0, id, len}, {DV_INT, entry, NULL, 0}};
-    dlog_chain(zero, "case_index", row, 2, h);
+    dlog_case_row_hash(id, len, entry, h);
     for (int i = 0; i < 4; i++) {
         uint64_t w;
         memcpy(&w, h + 8 * i, 8);
