@@ -94,6 +94,35 @@ struct dlog_pstr;
 void dlog_verifier_entry_same(dlog_verifier *v, int64_t n, int64_t first_at, int64_t last_at,
                               struct dlog_pstr *ids, size_t nids);
 
+/* ---- log_queue.c: version 2's rows inserted many per statement ------------- */
+
+enum { DLOG_QUEUE_ROWS = 64 }; /* rows per multi-row INSERT */
+
+/* A queued events row: its values (text and blobs by offset into the
+ * handle's qtext, in `i`) and its chain hash in hex. */
+typedef struct dlog_qrow {
+    dlog_val v[DLOG_NEVENT_COLS];
+    char chain[64];
+} dlog_qrow;
+
+typedef struct dlog_qcase {
+    size_t off, len;
+    int64_t entry;
+} dlog_qcase;
+
+/* Queue an events row (n values, its chain's 64 hex digits) or a case_index
+ * row; a full queue is inserted at once.  SLATE_OK, or SLATE_ERROR/NOMEM with
+ * errmsg set (the caller rolls the batch back). */
+int dlog_queue_event(slate_log *log, const dlog_val *v, size_t n, const char chain[64]);
+int dlog_queue_case(slate_log *log, const char *id, size_t len, int64_t entry);
+/* Insert every queued row (before a commit); the queue is empty after,
+ * whatever the result. */
+int dlog_queue_flush(slate_log *log);
+/* Forget the queued rows (a rolled-back batch). */
+void dlog_queue_drop(slate_log *log);
+/* Prepare the multi-row INSERTs (after the single-row ones). */
+int dlog_queue_prepare(slate_log *log);
+
 /* The handle: one open log, the state it continues from, and the open entry. */
 struct slate_log {
     sqlite3 *db;
@@ -159,6 +188,13 @@ struct slate_log {
     uint64_t next_decision;   /* seq expected next in this entry */
 
     dlog_buf packed;          /* version 2: the open entry's decisions packed (pack.c) */
+    /* Version 2: rows waiting for their multi-row INSERT (log_queue.c). */
+    dlog_buf qtext;
+    dlog_qrow *qrows;
+    size_t nqrows, cap_qrows;
+    dlog_qcase *qcases;
+    size_t nqcases, cap_qcases;
+    sqlite3_stmt *ins_events_k, *ins_cases_k;
     struct dlog_pstr *cids;   /* version 2 check mode: the cases the entry names */
     size_t cap_cids;
 

@@ -623,6 +623,7 @@ static int prepare_all(slate_log *log)
     if (!rc && log->version >= 2)
         rc = prepare(log, &log->ins_case,
                      "INSERT OR IGNORE INTO case_index (case_id, entry) VALUES (?1, ?2)");
+    if (!rc && log->version >= 2) rc = dlog_queue_prepare(log);
     if (!rc && b.failed) rc = dlog_fail(log, SLATE_NOMEM, "out of memory");
     dlog_buf_free(&b);
     if (!rc) rc = prepare(log, &log->has_policy, "SELECT 1 FROM policies WHERE hash = ?1");
@@ -681,6 +682,8 @@ void dlog_free_log(slate_log *log)
     sqlite3_finalize(log->ins_event);
     sqlite3_finalize(log->ins_decision);
     sqlite3_finalize(log->ins_case);
+    sqlite3_finalize(log->ins_events_k);
+    sqlite3_finalize(log->ins_cases_k);
     sqlite3_finalize(log->has_policy);
     sqlite3_finalize(log->set_state);
     if (log->check) dlog_close_ro(log->db, log->ro_cleanup);
@@ -696,6 +699,9 @@ void dlog_free_log(slate_log *log)
     dlog_buf_free(&log->arena);
     free(log->pends);
     dlog_buf_free(&log->packed);
+    dlog_buf_free(&log->qtext);
+    free(log->qrows);
+    free(log->qcases);
     free(log->cids);
     free(log);
 }

@@ -72,6 +72,11 @@ static int insert_row(slate_log *log, sqlite3_stmt *st, const char *table, const
     if (log->hook) log->hook(log->hook_ud, table, pos);
     dlog_chain(head, table, v, n, next);
     dlog_hex(next, 32, hex);
+    if (log->version >= 2 && st == log->ins_event) { /* inserted with others (log_queue.c) */
+        int rc = dlog_queue_event(log, v, n, hex);
+        if (!rc) memcpy(head, next, 32);
+        return rc;
+    }
     sqlite3_reset(st);
     /* every parameter is bound below: no sqlite3_clear_bindings() needed */
     for (size_t i = 0; i < n; i++) {
@@ -126,6 +131,7 @@ static void rollback_batch(slate_log *log)
     char keepmsg[sizeof log->errmsg];
     memcpy(keepmsg, log->errmsg, sizeof keepmsg);
     if (log->in_txn) sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
+    dlog_queue_drop(log);
     memcpy(log->errmsg, keepmsg, sizeof keepmsg);
     struct dlog_committed *c = &log->committed;
     log->pos = c->pos;
@@ -152,7 +158,8 @@ int slate_log_flush(slate_log *log)
     if (!log->in_txn) return SLATE_OK;
     char pos[32];
     snprintf(pos, sizeof pos, "%" PRId64, log->pos);
-    int rc = set_state(log, "state.pos", pos);
+    int rc = dlog_queue_flush(log); /* the rows still queued go in this commit */
+    if (!rc) rc = set_state(log, "state.pos", pos);
     if (!rc) rc = set_state(log, "state.chain", log->head_hex);
     if (!rc) rc = set_state(log, "state.writer", SLATE_VERSION);
     if (!rc) rc = dlog_exec(log, "COMMIT");
@@ -393,19 +400,12 @@ void dlog_decision_values(const slate_log *log, const dlog_pend *p, int64_t pos,
 
 
 /* Version 2: a case_index row for the entry's case and each case its
- * decisions name.  Repeats are ignored by the INSERT; those next to each other
- * (most of them) are not even tried. */
+ * decisions name, queued (log_queue.c).  Repeats are ignored by the INSERT;
+ * those next to each other (most of them) are not even queued. */
 static int index_case(slate_log *log, dlog_astr c, int64_t id)
 {
     if (c.off == DLOG_NONE) return SLATE_OK;
-    sqlite3_stmt *st = log->ins_case;
-    sqlite3_reset(st);
-    sqlite3_bind_text64(st, 1, log->arena.p + c.off, c.len, SQLITE_STATIC, SQLITE_UTF8);
-    sqlite3_bind_int64(st, 2, id);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) return dlog_sql_fail(log, "cannot write the case index");
-    return SLATE_OK;
+    return dlog_queue_case(log, log->arena.p + c.off, c.len, id);
 }
 
 static int same_astr(const slate_log *log, dlog_astr a, dlog_astr b)
