@@ -10,8 +10,8 @@
 # no number, the wrong pseudonym key, and `check` on a directory.
 # Logs are of schema version 2 (the default); the tamperings of version 1's own
 # tables are made on a `--log-schema 1` log, each with its version 2 counterpart
-# (the packed `decisions` column edited, an entry deleted, a view or case_index
-# changed).
+# (the packed `decisions` column edited, an entry deleted, a view changed, a
+# case_index row added, deleted or edited).
 # Run by tests/run.sh with $SLATE and $BUILD set; the sanitizer build's slate
 # (build/san/slate) also runs the NUL case when it has been built.
 set -u
@@ -176,21 +176,12 @@ schema "index (v1)" "CREATE INDEX i ON decisions(action)" "index \`i\` on \`deci
 schema index "CREATE INDEX i ON events(decisions)" "index \`i\` on \`events\`"
 schema "index dropped" "DROP INDEX events_policy" "index \`events_policy\` on \`events\` is missing"
 
-# version 2's case_index is not chained (as version 1's indexes are not): edited,
-# what a verified reader prints does not change, as it reads the chained rows
+# version 2's case_index is not chained, but the auditors' per-case SQL reads
+# through it: verified as a whole, a row added, deleted or edited is refused
 for q in "DELETE FROM case_index WHERE case_id = '$case_id'" \
     "UPDATE case_index SET entry = entry + 1 WHERE case_id = '$case_id'" \
     "INSERT INTO case_index SELECT '$case_id', id FROM events WHERE case_id <> '$case_id'"; do
-    fresh
-    sqlite3 "$tmp/t.db" "$q" || fail "case_index: sqlite3"
-    for db in a t; do
-        expect_rc 0 "$SLATE" explain "$tmp/$db.db" "$case_id"
-        sed "s|$tmp/$db.db|LOG|" "$tmp/out" >"$tmp/explain.$db"
-        expect_rc 0 "$SLATE" report --json "$tmp/$db.db"
-        sed "s|$tmp/$db.db|LOG|" "$tmp/out" >"$tmp/report.$db"
-    done
-    cmp -s "$tmp/explain.a" "$tmp/explain.t" || fail "$q: explain changed"
-    cmp -s "$tmp/report.a" "$tmp/report.t" || fail "$q: report changed"
+    tamper "case_index: $q" "$q" "case_index"
 done
 
 # ---- defect 9 (readers): what is wrong with the log, exit 1 -----------------------
