@@ -9,9 +9,10 @@
 # dseq or ndecisions; version 1: the decisions table), one time in four the
 # chain rebuilt over it (tests/cli/lib/rechain.py), which the replay's re-run
 # must find where the chain cannot (not done for an input, a payload say: the
-# edited input may decide the same, and replay then rightly agrees).  An edit that leaves the row as it was is drawn again.  Not
-# tampered: case_index (not chained, like version 1's indexes; hostile-log.sh)
-# and state.writer (docs/audit-log.md: no check can judge it).
+# edited input may decide the same, and replay then rightly agrees).  An edit
+# that leaves the row as it was is drawn again.  Version 2's case_index
+# (verified as a whole) is tampered too: a row deleted, added or edited.  Not
+# tampered: state.writer (docs/audit-log.md: no check can judge it).
 # SLATE_TAMPER_SEED picks the sequence (default fixed); SLATE_LONG=1 does 5x.
 # Run by tests/run.sh with $SLATE set; about half a minute.
 set -u
@@ -43,6 +44,7 @@ tables = [t for t in ("policies", "events", "decisions")
 assert len(tables) == (3 if version == "1" else 2), tables
 cols = {t: [r[1] for r in db0.execute("PRAGMA table_info(%s)" % t)] for t in tables}
 rowids = {t: [r for (r,) in db0.execute("SELECT rowid FROM %s" % t)] for t in tables}
+index = db0.execute("SELECT case_id, entry FROM case_index").fetchall() if version != "1" else []
 db0.close()
 
 
@@ -91,6 +93,22 @@ def bind(v):
 def tamper(db):
     """One random edit; returns its description, or None if it changed nothing."""
     k = rnd.random()
+    if index and k < .08:  # version 2's case_index, verified as a whole
+        c, e = rnd.choice(index)
+        try:
+            if k < .03:
+                db.execute("DELETE FROM case_index WHERE case_id = ? AND entry = ?", (c, e))
+                return "case_index row (%r, %d) deleted" % (c, e)
+            if k < .05:
+                e2 = rnd.choice(index)[1]
+                db.execute("INSERT INTO case_index VALUES (?, ?)", (c, e2))
+                return "case_index row (%r, %d) added" % (c, e2)
+            new = (text_edit(c), e) if k < .065 else (c, e + rnd.choice([-1, 1]))
+            db.execute("UPDATE case_index SET case_id = ?, entry = ? WHERE case_id = ? AND entry = ?",
+                       (bind(new[0]), new[1], c, e))
+            return None if new == (c, e) else "case_index row (%r, %d) -> %r" % (c, e, new)
+        except sqlite3.IntegrityError:
+            return None
     t = rnd.choice(tables)
     # version 2's packed decisions column drawn as often as version 1's table
     if version != "1" and rnd.random() < .3:
@@ -146,7 +164,7 @@ def tamper(db):
     return "%s.%s of rowid %d: %r -> %r" % (t, col, rid, old[0], new)
 
 
-done = rechained = 0
+done = rechained = indexed = 0
 while done < count:
     for f in (work, work + "-wal", work + "-shm"):
         if os.path.exists(f):
@@ -176,7 +194,9 @@ while done < count:
         sys.exit("version %s, tampering %d (%s): replay exited %d: %s"
                  % (version, done + 1, what, r.returncode, r.stderr.decode(errors="replace")[:300]))
     done += 1
-print("version %s: %d tamperings found (%d with the chain rebuilt)" % (version, done, rechained))
+    indexed += what.startswith("case_index")
+print("version %s: %d tamperings found (%d with the chain rebuilt, %d of case_index)"
+      % (version, done, rechained, indexed))
 PY
         fail "version $v: a tampering was not found"
 done
