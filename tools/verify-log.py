@@ -11,6 +11,11 @@ A partitioned log (an archive of a cluster, `slate archive --log`) is checked by
 the same recipe: its sealed meta row `partitions` is one of the rows hashed into
 the chain's start, and its events rows' columns `part` and `stream_seq` are
 hashed like every other column (SELECT * gives them in schema order).
+
+The chained tables are those of policies, events and decisions that are tables:
+all three in schema version 1; policies and events in version 2, whose
+`decisions` is a view over the events rows (not read: the rows it shows are
+hashed as the events rows' packed `decisions` column).
 """
 import hashlib
 import sqlite3
@@ -36,7 +41,12 @@ def main(path):
     if head.hex() != meta["state.genesis"]:
         return "meta: sealed rows do not hash to state.genesis"
     rows = []
-    for table in ("policies", "events", "decisions"):
+    tables = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    chained = [t for t in ("policies", "events", "decisions") if t in tables]
+    if len(chained) != (3 if meta["schema_version"] == "1" else 2):
+        return "schema: tables %s are not those of schema version %s" % (
+            ", ".join(chained), meta["schema_version"])
+    for table in chained:
         cur = db.execute("SELECT * FROM %s" % table)
         cols = [d[0] for d in cur.description]
         assert cols[-1] == "chain"

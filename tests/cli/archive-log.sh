@@ -11,8 +11,8 @@
 #      sequence on every entry;
 #   2. `slate replay` passes (each partition through its own engine);
 #   3. `slate report`, `slate explain` and `slate diff` work on it;
-#   4. a row edited with sqlite3: replay exits 1 naming it; tools/verify-log.py
-#      refuses it too;
+#   4. a row edited with sqlite3 (a stream sequence, a packed decision): replay
+#      exits 1 naming it; tools/verify-log.py refuses it too;
 #   5. archiving with another --tolerance than the worker's is refused (exit 1)
 #      and leaves no file; an existing file is not overwritten (exit 3);
 #   6. a case opened now and a worker with wall-clock ticks: the ticks are
@@ -143,6 +143,23 @@ st=$?
 [ $st -eq 1 ] || fail "tampered replay: exit $st: $(cat "$tmp/tampered.txt")"
 grep -q "events row id .* edited" "$tmp/tampered.txt" || fail "tampered: $(cat "$tmp/tampered.txt")"
 python3 tools/verify-log.py "$tmp/tampered.db" >/dev/null 2>&1 && fail "verify-log.py took the edit"
+# the same for a decision of partition 1 edited in its entry's packed column
+# (the archive is of schema version 2)
+cp "$tmp/audit.db" "$tmp/tampered.db"
+python3 - "$tmp/tampered.db" <<'PY' || fail "tamper decisions"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+db.execute("UPDATE events SET decisions = replace(decisions, '\"breach\"', '\"warn\"') WHERE id = "
+           "(SELECT min(id) FROM events WHERE part = 1 AND decisions LIKE '%\"breach\"%')")
+assert db.total_changes == 1
+db.commit()
+PY
+"$SLATE" replay "$tmp/tampered.db" >"$tmp/tampered.txt" 2>&1
+st=$?
+[ $st -eq 1 ] || fail "tampered decisions, replay: exit $st: $(cat "$tmp/tampered.txt")"
+grep -q "events row id .* edited" "$tmp/tampered.txt" || fail "tampered: $(cat "$tmp/tampered.txt")"
+python3 tools/verify-log.py "$tmp/tampered.db" >/dev/null 2>&1 && fail "verify-log.py took the decisions' edit"
 
 # 5. another tolerance than the worker's: refused, no file; no overwriting
 "$SLATE" archive -q --nats "$NATS_URL" --partitions 4 --tolerance 1h --log "$tmp/tol.db" \

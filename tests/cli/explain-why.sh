@@ -60,9 +60,12 @@ grep -q "why: not" "$tmp/out" && fail "after a swap: $(grep 'why: not' "$tmp/out
 # ---- logs changed to mislead it (read with --no-verify) -------------------------
 slates="$SLATE"
 [ -n "${BUILD:-}" ] && [ -x "$BUILD/san/slate" ] && slates="$slates $BUILD/san/slate"
-hostile() { # hostile NAME SQL TEXT: explain the changed log; it says TEXT
+# version 1's decisions table on a --log-schema 1 log (a1.db), the same edits
+# of version 2's packed decisions column on a.db
+expect_rc 0 "$SLATE" run -q --log-schema 1 --log "$tmp/a1.db" "$D/why.slate" "$D/events.jsonl" -o /dev/null
+hostile() { # hostile NAME SQL TEXT [a1]: explain the changed log; it says TEXT
     rm -f "$tmp/t.db"*
-    cp "$tmp/a.db" "$tmp/t.db"
+    cp "$tmp/${4:-a}.db" "$tmp/t.db"
     sqlite3 "$tmp/t.db" "$2" || fail "$1: sqlite3"
     expect_rc 1 "$SLATE" explain "$tmp/t.db" c1 # the chain names the change
     for s in $slates; do
@@ -76,16 +79,28 @@ hostile "edited payload" \
 hostile "payload that is no event" \
     "UPDATE events SET payload = '{\"case\":\"c1\",\"type\":\"updated\",\"at\":\"x\",\"impact\":\"nope\"}' WHERE seq = 2" \
     "why: not known (the case's values are not all in the log: event 2's payload does not read"
-hostile "renamed tier" "UPDATE decisions SET tier = 'gold' WHERE seq = 1" \
-    'choose `std`, but the engine chose `gold`'
-hostile "set naming no field" \
+hostile "renamed tier (v1)" "UPDATE decisions SET tier = 'gold' WHERE seq = 1" \
+    'choose `std`, but the engine chose `gold`' a1
+hostile "set naming no field (v1)" \
     "UPDATE decisions SET args = '{\"field\":\"nope\",\"value\":1}' WHERE action = 'set'" \
-    'why: not known (the case'"'"'s values are not all in the log: a `set` decision names no field'
-hostile "set of the wrong type" \
+    'why: not known (the case'"'"'s values are not all in the log: a `set` decision names no field' a1
+hostile "set of the wrong type (v1)" \
     "UPDATE decisions SET args = '{\"field\":\"vip\",\"value\":\"yes\"}' WHERE action = 'set'" \
-    'a `set` decision'"'"'s value does not fit its field'
-hostile "escalate naming no level" \
+    'a `set` decision'"'"'s value does not fit its field' a1
+hostile "escalate naming no level (v1)" \
     "UPDATE decisions SET args = '{\"level\":\"pope\"}' WHERE action = 'escalate'" \
+    'an `escalate` decision names no level of the policy' a1
+packed() { # packed FROM TO: the SQL replacing FROM with TO in every entry's packed decisions
+    echo "UPDATE events SET decisions = replace(decisions, '$1', '$2') WHERE decisions IS NOT NULL"
+}
+hostile "renamed tier" "$(packed '{"tier":"std","targets":[{"clock":"response","target_s":14400},{"clock":"resolution","target_s":259200}]}' \
+    '{"tier":"gold","targets":[{"clock":"response","target_s":14400},{"clock":"resolution","target_s":259200}]}')" \
+    'choose `std`, but the engine chose `gold`'
+hostile "set naming no field" "$(packed '{"field":"vip","value":true}' '{"field":"nope","value":1}')" \
+    'why: not known (the case'"'"'s values are not all in the log: a `set` decision names no field'
+hostile "set of the wrong type" "$(packed '{"field":"vip","value":true}' '{"field":"vip","value":"yes"}')" \
+    'a `set` decision'"'"'s value does not fit its field'
+hostile "escalate naming no level" "$(packed '{"level":"manager"}' '{"level":"pope"}')" \
     'an `escalate` decision names no level of the policy'
 hostile "source of NUL bytes" "UPDATE policies SET source = CAST(x'00730000ff' AS TEXT)" \
     "why: not known (the stored source does not compile with this slate)"
@@ -104,4 +119,4 @@ for s in $slates; do
     says "$tmp/out" "sla v when vip # a"
     says "$tmp/out" "s chosen: the default tier (no condition), n.slate:6"
 done
-echo "explain-why.sh: 8 tier choices explained, 8 changed logs survived"
+echo "explain-why.sh: 8 tier choices explained, 12 changed logs survived"

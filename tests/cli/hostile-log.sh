@@ -8,6 +8,10 @@
 # read-only mount, no -wal/-shm left behind, terminal escapes in ids and fields,
 # invalid UTF-8 in a policy string, a missing table, a schema_version that is
 # no number, the wrong pseudonym key, and `check` on a directory.
+# Logs are of schema version 2 (the default); the tamperings of version 1's own
+# tables are made on a `--log-schema 1` log, each with its version 2 counterpart
+# (the packed `decisions` column edited, an entry deleted, a view changed, a
+# case_index row added, deleted or edited).
 # Run by tests/run.sh with $SLATE and $BUILD set; the sanitizer build's slate
 # (build/san/slate) also runs the NUL case when it has been built.
 set -u
@@ -45,10 +49,15 @@ POLICY=policies/service-2025.slate
 "$SLATE" gen --seed 5 --cases 60 -o "$tmp/events.jsonl" || fail "gen"
 expect_rc 0 "$SLATE" run -q --log "$tmp/a.db" --until 2025-04-01T00:00:00Z "$POLICY" \
     "$tmp/events.jsonl"
+expect_rc 0 "$SLATE" run -q --log-schema 1 --log "$tmp/a1.db" --until 2025-04-01T00:00:00Z \
+    "$POLICY" "$tmp/events.jsonl"
+[ "$(sqlite3 "$tmp/a1.db" "SELECT value FROM meta WHERE key = 'schema_version'")" = 1 ] &&
+    [ "$(sqlite3 "$tmp/a.db" "SELECT value FROM meta WHERE key = 'schema_version'")" = 2 ] ||
+    fail "the logs are not of versions 2 (a.db) and 1 (a1.db)"
 case_id=$(sqlite3 -batch -noheader "$tmp/a.db" \
     "SELECT case_id FROM decisions WHERE action = 'stop' LIMIT 1")
 [ -n "$case_id" ] || fail "the log has no stop decision"
-fresh() { rm -f "$tmp/t.db"*; cp "$tmp/a.db" "$tmp/t.db"; }
+fresh() { rm -f "$tmp/t.db"*; cp "$tmp/${1:-a}.db" "$tmp/t.db"; } # fresh [a1]: of version 1
 
 # ---- defect 1: a NUL byte in the policy source, a forged policies row ----------
 printf 'policy "x" version "1"\n# c \0 d\nclock c starts on opened stops on responded\nsla s { c within 1h }\n' \
@@ -69,8 +78,8 @@ grep -q "(null)" "$tmp/out" && fail "explain prints (null): $(grep null "$tmp/ou
 says "$tmp/out" "policy ? ? (?) from ?"
 
 # ---- defect 2: every reader verifies; --no-verify marks every output -----------
-tamper() { # tamper NAME SQL WANT: each reader refuses the tampered log naming WANT
-    fresh
+tamper() { # tamper NAME SQL WANT [a1]: each reader refuses the tampered log naming WANT
+    fresh "${4:-a}"
     sqlite3 "$tmp/t.db" "$2" || fail "$1: sqlite3"
     for cmd in "report" "report --json" "explain" "diff" "replay"; do
         case $cmd in
@@ -83,20 +92,38 @@ tamper() { # tamper NAME SQL WANT: each reader refuses the tampered log naming W
     done
     no_leftovers "$tmp/t.db"
 }
-tamper "met edited" "UPDATE decisions SET args = replace(args, '\"met\":false', '\"met\":true') \
-    WHERE action = 'stop' AND args LIKE '%\"met\":false%'" "its content does not match its chain hash"
+# version 1: rows of the decisions table
+tamper "met edited (v1)" "UPDATE decisions SET args = replace(args, '\"met\":false', '\"met\":true') \
+    WHERE action = 'stop' AND args LIKE '%\"met\":false%'" "its content does not match its chain hash" a1
 expect_rc 1 "$SLATE" report "$tmp/t.db"
 grep -q "t.db: the log does not verify: decisions row seq [0-9]* (pos [0-9]*): its content" \
     "$tmp/err" || fail "no row named: $(cat "$tmp/err")"
-tamper "decision deleted" "DELETE FROM decisions WHERE seq = 10" "decisions row seq 10 was deleted"
-tamper "image broken" "UPDATE policies SET image = x'00'" "policies row"
-tamper "payload edited" "UPDATE events SET payload = replace(payload, '\"type\"', ' \"type\"') \
-    WHERE seq = 5" "event seq 5"
+tamper "decision deleted (v1)" "DELETE FROM decisions WHERE seq = 10" "decisions row seq 10 was deleted" a1
+# version 2: the packed decisions of an events row
+tamper "met edited" "UPDATE events SET decisions = replace(decisions, '\"met\":false', '\"met\":true') \
+    WHERE id = (SELECT min(id) FROM events WHERE decisions LIKE '%\"met\":false%')" \
+    "its content does not match its chain hash"
+expect_rc 1 "$SLATE" report "$tmp/t.db"
+grep -q "t.db: the log does not verify: events row id [0-9]* (event seq [0-9]*, pos [0-9]*): its content" \
+    "$tmp/err" || fail "no row named: $(cat "$tmp/err")"
+tamper "decision deleted" "UPDATE events SET decisions = json_remove(decisions, '\$[1]'), \
+    ndecisions = ndecisions - 1 WHERE id = 2" "events row id 2 (event seq 1, pos 3): its content"
+tamper "decisions moved" "UPDATE events SET decisions = (SELECT decisions FROM events WHERE id = 3) \
+    WHERE id = 2" "events row id 2 (event seq 1, pos 3): its content"
+tamper "packing spaced" "UPDATE events SET decisions = replace(decisions, '],[', '], [') WHERE id = 2" \
+    "events row id 2 (event seq 1, pos 3): its content"
+tamper "entry deleted" "DELETE FROM events WHERE id = 10" "events row id 10 was deleted (pos 11 is missing)"
+tamper "last entry deleted" "DELETE FROM events WHERE id = (SELECT max(id) FROM events)" \
+    "the last rows were deleted"
+for v in a1 a; do
+    tamper "image broken ($v)" "UPDATE policies SET image = x'00'" "policies row" $v
+    tamper "payload edited ($v)" "UPDATE events SET payload = replace(payload, '\"type\"', ' \"type\"') \
+        WHERE seq = 5" "event seq 5" $v
+done
 
 # --no-verify: a warning on stderr and in the text, JSON and HTML
 fresh
-sqlite3 "$tmp/t.db" "UPDATE decisions SET args = replace(args, '\"met\":false', '\"met\":true') \
-    WHERE action = 'stop'"
+sqlite3 "$tmp/t.db" "UPDATE events SET decisions = replace(decisions, '\"met\":false', '\"met\":true')"
 expect_rc 0 "$SLATE" report --no-verify --html "$tmp/r.html" "$tmp/t.db"
 says "$tmp/err" "warning: NOT VERIFIED (--no-verify)"
 head -1 "$tmp/out" | grep -q "^NOT VERIFIED" || fail "report text: $(head -2 "$tmp/out")"
@@ -116,8 +143,8 @@ expect_rc 0 "$SLATE" report --json "$tmp/a.db"
 grep -q "verified\|NOT VERIFIED" "$tmp/out" "$tmp/err" && fail "a verified report warns"
 
 # ---- defect 3: objects added to the schema --------------------------------------
-schema() { # schema NAME SQL WANT
-    fresh
+schema() { # schema NAME SQL WANT [a1]
+    fresh "${4:-a}"
     sqlite3 "$tmp/t.db" "$2" || fail "$1: sqlite3"
     local before
     before=$(sha256sum <"$tmp/t.db")
@@ -129,24 +156,48 @@ schema() { # schema NAME SQL WANT
     says "$tmp/err" "$3"
     [ "$(sha256sum <"$tmp/t.db")" = "$before" ] || fail "$1: run --resume changed the log"
 }
+schema "trigger (v1)" "CREATE TRIGGER t AFTER INSERT ON events BEGIN \
+    UPDATE decisions SET args = '{}' WHERE seq = 1; END" "trigger \`t\` on \`events\`" a1
 schema trigger "CREATE TRIGGER t AFTER INSERT ON events BEGIN \
-    UPDATE decisions SET args = '{}' WHERE seq = 1; END" "trigger \`t\` on \`events\`"
+    UPDATE events SET decisions = '[]' WHERE id = 1; END" "trigger \`t\` on \`events\`"
+schema "trigger on case_index" "CREATE TRIGGER t BEFORE INSERT ON case_index BEGIN \
+    SELECT RAISE(IGNORE); END" "trigger \`t\` on \`case_index\`"
+# version 2's views: one added, one changed (a decision hidden from the auditor's
+# breaches), one missing
+schema "view (v1)" "CREATE VIEW v AS SELECT 1" "view \`v\`" a1
 schema view "CREATE VIEW v AS SELECT 1" "view \`v\`"
 # an object named with a terminal escape: named, but safely
 schema escape "CREATE VIEW \"$(printf '\033[2J')x\" AS SELECT 1" "view \`?[2Jx\`"
 has_controls "$tmp/err" && fail "run --resume prints control characters: $(cat -A "$tmp/err")"
-schema index "CREATE INDEX i ON decisions(action)" "index \`i\` on \`decisions\`"
+schema "view changed" "DROP VIEW breaches; CREATE VIEW breaches AS \
+    SELECT * FROM decisions WHERE action = 'breach' AND seq > 1" "view \`breaches\` is not the one slate creates"
+schema "view dropped" "DROP VIEW case_decisions" "view \`case_decisions\` is missing"
+schema "index (v1)" "CREATE INDEX i ON decisions(action)" "index \`i\` on \`decisions\`" a1
+schema index "CREATE INDEX i ON events(decisions)" "index \`i\` on \`events\`"
+schema "index dropped" "DROP INDEX events_policy" "index \`events_policy\` on \`events\` is missing"
+
+# version 2's case_index is not chained, but the auditors' per-case SQL reads
+# through it: verified as a whole, a row added, deleted or edited is refused
+for q in "DELETE FROM case_index WHERE case_id = '$case_id'" \
+    "UPDATE case_index SET entry = entry + 1 WHERE case_id = '$case_id'" \
+    "INSERT INTO case_index SELECT '$case_id', id FROM events WHERE case_id <> '$case_id'"; do
+    tamper "case_index: $q" "$q" "case_index"
+done
 
 # ---- defect 9 (readers): what is wrong with the log, exit 1 -----------------------
-fresh
-sqlite3 "$tmp/t.db" "DROP TABLE decisions"
-for cmd in report explain diff replay; do
-    case $cmd in
-    explain) expect_rc 1 "$SLATE" explain "$tmp/t.db" "$case_id" ;;
-    diff) expect_rc 1 "$SLATE" diff --policy "$POLICY" "$tmp/t.db" ;;
-    *) expect_rc 1 "$SLATE" $cmd "$tmp/t.db" ;;
-    esac
-    says "$tmp/err" "table \`decisions\` is missing"
+for drop in "a1 TABLE decisions" "a VIEW decisions" "a TABLE case_index"; do
+    set -- $drop
+    fresh "$1"
+    sqlite3 "$tmp/t.db" "DROP $2 $3"
+    what=$(echo "$2" | tr A-Z a-z)
+    for cmd in report explain diff replay; do
+        case $cmd in
+        explain) expect_rc 1 "$SLATE" explain "$tmp/t.db" "$case_id" ;;
+        diff) expect_rc 1 "$SLATE" diff --policy "$POLICY" "$tmp/t.db" ;;
+        *) expect_rc 1 "$SLATE" $cmd "$tmp/t.db" ;;
+        esac
+        says "$tmp/err" "$what \`$3\` is missing"
+    done
 done
 fresh
 sqlite3 "$tmp/t.db" "UPDATE meta SET value = 'abc' WHERE key = 'schema_version'"
@@ -171,7 +222,7 @@ expect_rc 2 "$SLATE" explain --pseudonymize-key "$tmp/k1" "$tmp/a.db" "$case_id"
 says "$tmp/err" "stores case ids in clear"
 
 # ---- defect 4: read-only logs; nothing left beside a log -----------------------
-for db in "$tmp/a.db" "$tmp/n.db" "$tmp/k.db"; do no_leftovers "$db"; done
+for db in "$tmp/a.db" "$tmp/a1.db" "$tmp/n.db" "$tmp/k.db"; do no_leftovers "$db"; done
 mkdir -p "$tmp/ro" "$tmp/src"
 cp "$tmp/a.db" "$tmp/src/a.db"
 if mount --bind "$tmp/src" "$tmp/ro" 2>/dev/null; then

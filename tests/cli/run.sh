@@ -146,6 +146,10 @@ expect_rc 2 "$SLATE" run "$POL" --until 2025-02-29T00:00:00Z
 expect_rc 2 "$SLATE" run "$POL" --tolerance 5x
 expect_rc 2 "$SLATE" run "$POL" -o
 expect_rc 2 "$SLATE" run "$POL" --log-batch 5
+expect_rc 2 "$SLATE" run "$POL" --log-schema 1
+expect_rc 2 "$SLATE" run "$POL" "$EV" --log "$T/x.db" --log-schema 3
+grep -q -- '--log-schema: expected 1 or 2, not `3`' "$T/err" || fail "--log-schema 3: $(cat "$T/err")"
+[ -e "$T/x.db" ] && fail "--log-schema 3 made a log"
 expect_rc 0 "$SLATE" run --help
 grep -q '^usage: slate run' "$T/out" || fail "--help"
 
@@ -190,15 +194,39 @@ if command -v sqlite3 >/dev/null; then
     h1=$(sqlite3 "$T/a.db" "SELECT value FROM meta WHERE key='opt.strict' OR key='state.chain' ORDER BY key")
     h2=$(sqlite3 "$T/b.db" "SELECT value FROM meta WHERE key='opt.strict' OR key='state.chain' ORDER BY key")
     [ "$h1" = "$h2" ] || fail "two logs of the same run differ: $h1 / $h2"
+    # version 2 by default; --log-schema 1 writes version 1, a decisions table of
+    # the same rows as version 2's view shows, and that --resume continues as 1
+    step
+    expect_rc 0 "$SLATE" run -q "$POL" "$EV" --until $UNTIL --log "$T/one.db" --log-schema 1
+    cmp -s "$T/out" "$T/golden" || fail "--log-schema 1 changed the decisions"
+    [ "$(sqlite3 "$T/a.db" "SELECT value FROM meta WHERE key = 'schema_version'")" = 2 ] ||
+        fail "a new log is not of version 2"
+    [ "$(sqlite3 "$T/one.db" "SELECT value FROM meta WHERE key = 'schema_version';
+        SELECT type FROM sqlite_master WHERE name = 'decisions'" | tr '\n' ' ')" = "1 table " ] ||
+        fail "--log-schema 1 wrote no version 1 log"
+    got1=$(sqlite3 "$T/one.db" "SELECT count(*) FROM decisions; SELECT count(*) FROM events WHERE kind='event';
+                           SELECT count(*) FROM events WHERE status='rejected'; SELECT max(seq) FROM decisions;" | tr '\n' ' ')
+    [ "$got1" = "$got" ] || fail "version 1 log counts: $got1, version 2: $got"
+    head -5 "$EV" >"$T/head.jsonl"
+    expect_rc 0 "$SLATE" run -q "$POL" "$T/head.jsonl" --log "$T/r1.db" --log-schema 1
+    expect_rc 0 "$SLATE" run -q --resume "$POL" "$EV" --until $UNTIL --log "$T/r1.db"
+    [ "$(sqlite3 "$T/r1.db" "SELECT value FROM meta WHERE key = 'schema_version'")" = 1 ] ||
+        fail "--resume did not continue a version 1 log as version 1"
+    [ "$(sqlite3 "$T/r1.db" "SELECT value FROM meta WHERE key = 'state.chain'")" = \
+      "$(sqlite3 "$T/one.db" "SELECT value FROM meta WHERE key = 'state.chain'")" ] ||
+        fail "a resumed version 1 log differs from one written at once"
 fi
 if command -v python3 >/dev/null && [ -f tools/verify-log.py ]; then
     step
     python3 tools/verify-log.py "$T/a.db" >/dev/null || fail "tools/verify-log.py refuses the log"
+    python3 tools/verify-log.py "$T/one.db" >/dev/null || fail "tools/verify-log.py refuses the version 1 log"
 fi
 # slate replay re-derives every row of the logs, the CLI's rejects and a line
 # too long to keep included
-expect_rc 0 "$SLATE" replay "$T/a.db"
-grep -q 'replay matches: 19 events' "$T/out" "$T/err" || fail "replay: $(cat "$T/out" "$T/err")"
+for db in a one; do
+    expect_rc 0 "$SLATE" replay "$T/$db.db"
+    grep -q 'replay matches: 19 events' "$T/out" "$T/err" || fail "replay: $(cat "$T/out" "$T/err")"
+done
 printf '\xef\xbb\xbf\n' >"$T/odd.jsonl"          # a BOM alone: a blank line
 sed -n 1p "$EV" | sed 's/^/\xef\xbb\xbf/' >>"$T/odd.jsonl"   # a BOM before the first event
 cat "$T/long.jsonl" >>"$T/odd.jsonl"
