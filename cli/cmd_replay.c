@@ -42,6 +42,19 @@ const cli_cmd cmd_replay_args = {
         "2 usage error, 3 I/O or internal error\n",
 };
 
+/* Whether the log at path keeps a row per decision (schema version 1); in
+ * version 2 decisions are packed in their entry's row, so the chain's rows
+ * are the policies and the entries alone. */
+static int decision_rows(const char *path)
+{
+    slate_log_reader *rd;
+    if (slate_log_read_open(path, NULL, &rd, NULL)) return 0;
+    const char *v = slate_log_read_meta(rd, "schema_version");
+    int one = v && !strcmp(v, "1");
+    slate_log_read_close(rd);
+    return one;
+}
+
 int cmd_replay(int argc, char **argv)
 {
     const char *path = NULL;
@@ -73,7 +86,7 @@ int cmd_replay(int argc, char **argv)
         aud_txt t = {0};
         const char *name = aud_txt_s(&t, path);
         printf("%s: chain verified: %" PRIu64 " rows, head %s\n", name,
-               sum.policies + sum.entries + sum.decisions, sum.head);
+               sum.policies + sum.entries + (decision_rows(path) ? sum.decisions : 0), sum.head);
         if (res.partitions) /* an archive: each partition ran through its own engine */
             printf("%s: replay matches: %" PRIu64 " events (%" PRIu64 " rejected), %" PRIu64
                    " policy entries, %" PRIu64 " decisions, %" PRIu64 " partitions\n",

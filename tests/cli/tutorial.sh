@@ -122,7 +122,7 @@ has o 'helpdesk.slc: 6336 bytes, at most 23 steps per event or timer, hash ed9dc
 slate run --log audit.db helpdesk.slc rules.jsonl --until 2025-03-12T00:00:00Z > decisions.jsonl 2> e || fail "run --log"
 has e 'slate run: 8 events (0 rejected), 28 decisions, 2 cases open, T s'
 slate replay audit.db > o 2>&1 || { cat o; fail "replay"; }
-has o 'audit.db: chain verified: 39 rows, head 772818a9a87187c6eabdd626c9c6451944dcabc4e6590cfbdd5b16125010de9f'
+has o 'audit.db: chain verified: 11 rows, head 772818a9a87187c6eabdd626c9c6451944dcabc4e6590cfbdd5b16125010de9f'
 has o 'audit.db: replay matches: 8 events (0 rejected), 1 policy entries, 28 decisions'
 slate explain audit.db c11 > o 2>&1 || fail "explain"
 has o 'policy helpdesk 7 (ed9dc9873ff8) from helpdesk.slate'
