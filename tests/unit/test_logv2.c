@@ -355,66 +355,52 @@ static void test_tamper_edited_packed_rechained(void **state)
     assert_int_equal(before.decisions, after.decisions);
 }
 
+/* The counts around the packed column (event seq 6 is entry 7: decisions 8
+ * and 9): edited alone, the chain refuses them; with the chain rebuilt, the
+ * structure check names each. */
 static void test_tamper_counts(void **state)
 {
+    static const struct {
+        const char *sql;
+        int rechained;
+        const char *want[3];
+    } cases[] = {
+        {"UPDATE events SET ndecisions = 3 WHERE id = 7",
+         0, {"events row id 7", "edited", NULL}},
+        {"UPDATE events SET dseq = 9 WHERE id = 7",
+         0, {"events row id 7", "edited", NULL}},
+        {"UPDATE events SET ndecisions = 3 WHERE id = 7",
+         1, {"events row id 7 (event seq 6", "declares 3 decisions but holds 2", NULL}},
+        {"UPDATE events SET ndecisions = 1 WHERE id = 7",
+         1, {"events row id 7", "declares 1 decisions but holds 2", NULL}},
+        {"UPDATE events SET ndecisions = 0 WHERE id = 7",
+         1, {"events row id 7", "declares 0 decisions but holds some", NULL}},
+        {"UPDATE events SET dseq = 9 WHERE id = 7",
+         1, {"events row id 7", "its decisions start at seq 9, expected 8", NULL}},
+        {"UPDATE events SET dseq = NULL WHERE id = 7",
+         1, {"events row id 7", "declares 2 decisions but holds none", NULL}},
+        {"UPDATE events SET decisions = NULL WHERE id = 7",
+         1, {"events row id 7", "declares 2 decisions but holds none", NULL}},
+        {"UPDATE events SET decisions = (SELECT decisions FROM events WHERE id = 2) WHERE id = 5",
+         1, {"events row id 5 (event seq 4", "declares 0 decisions but holds some", NULL}},
+        {"UPDATE events SET decisions = json_remove(decisions, '$[1]'), ndecisions = 1 WHERE id = 7",
+         1, {"events row id 8 (event seq 7", "its decisions start at seq 10, expected 9",
+             "inserted or deleted"}},
+        {"UPDATE events SET decisions = json_insert(decisions, '$[#]', "
+         "json_extract(decisions, '$[0]')), ndecisions = 3 WHERE id = 7",
+         1, {"events row id 8 (event seq 7", "its decisions start at seq 10, expected 11", NULL}},
+    };
     fixture *f = *state;
     write_basic(f->db, NULL);
+    assert_int_equal(sql_int(f->db, "SELECT dseq FROM events WHERE id = 7"), 8);
     char *copy = syn_path(f->dir, "t.db"), cmd[1024];
     snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
-    /* event seq 6 (entry 7): decisions 8 and 9 */
-    assert_int_equal(sql_int(f->db, "SELECT dseq FROM events WHERE id = 7"), 8);
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "UPDATE events SET ndecisions = 3 WHERE id = 7");
-    EXPECT(copy, "events row id 7", "edited");
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "UPDATE events SET dseq = 9 WHERE id = 7");
-    EXPECT(copy, "events row id 7", "edited");
-
-    /* the chain rebuilt: the structure check alone refuses them */
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "UPDATE events SET ndecisions = 3 WHERE id = 7");
-    rechain(copy);
-    EXPECT(copy, "events row id 7 (event seq 6", "declares 3 decisions but holds 2");
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "UPDATE events SET ndecisions = 1 WHERE id = 7");
-    rechain(copy);
-    EXPECT(copy, "events row id 7", "declares 1 decisions but holds 2");
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "UPDATE events SET ndecisions = 0 WHERE id = 7");
-    rechain(copy);
-    EXPECT(copy, "events row id 7", "declares 0 decisions but holds some");
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "UPDATE events SET dseq = 9 WHERE id = 7");
-    rechain(copy);
-    EXPECT(copy, "events row id 7", "its decisions start at seq 9, expected 8");
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "UPDATE events SET dseq = NULL WHERE id = 7");
-    rechain(copy);
-    EXPECT(copy, "events row id 7", "declares 2 decisions but holds none");
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "UPDATE events SET decisions = NULL WHERE id = 7");
-    rechain(copy);
-    EXPECT(copy, "events row id 7", "declares 2 decisions but holds none");
-    /* decisions given to an entry that had none (event seq 4, entry 5) */
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "UPDATE events SET decisions = (SELECT decisions FROM events WHERE id = 2) "
-              "WHERE id = 5");
-    rechain(copy);
-    EXPECT(copy, "events row id 5 (event seq 4", "declares 0 decisions but holds some");
-    /* a decision taken out of an entry, its count with it: the next entry's
-     * first seq no longer follows */
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "UPDATE events SET decisions = json_remove(decisions, '$[1]'), ndecisions = 1 "
-              "WHERE id = 7");
-    rechain(copy);
-    EXPECT(copy, "events row id 8 (event seq 7", "its decisions start at seq 10, expected 9",
-           "inserted or deleted");
-    /* a decision added at the end of an entry */
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "UPDATE events SET decisions = json_insert(decisions, '$[#]', "
-              "json_extract(decisions, '$[0]')), ndecisions = 3 WHERE id = 7");
-    rechain(copy);
-    EXPECT(copy, "events row id 8 (event seq 7", "its decisions start at seq 10, expected 11");
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        assert_int_equal(system(cmd), 0);
+        syn_sql(copy, cases[i].sql);
+        if (cases[i].rechained) rechain(copy);
+        EXPECT(copy, cases[i].want[0], cases[i].want[1], cases[i].want[2]);
+    }
     free(copy);
 }
 
