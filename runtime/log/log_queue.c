@@ -116,45 +116,48 @@ static void bind_val(slate_log *log, sqlite3_stmt *st, int c, const dlog_val *x)
     }
 }
 
-static int run(slate_log *log, sqlite3_stmt *st, const char *what)
+/* Bind queued row j (of the statement's rows) of events (t 0) or case_index (t 1). */
+static void bind_row(slate_log *log, sqlite3_stmt *st, int t, size_t row, size_t j)
 {
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? SLATE_OK : dlog_sql_fail(log, what);
+    if (t == 0) {
+        size_t per = log->nev + 1;
+        const dlog_qrow *q = &log->qrows[row];
+        for (size_t i = 0; i < log->nev; i++) bind_val(log, st, (int)(j * per + i + 1), &q->v[i]);
+        sqlite3_bind_text(st, (int)(j * per + per), q->chain, 64, SQLITE_STATIC);
+    } else {
+        const dlog_qcase *q = &log->qcases[row];
+        sqlite3_bind_text64(st, (int)(2 * j + 1), log->qtext.p + q->off, q->len, SQLITE_STATIC,
+                            SQLITE_UTF8);
+        sqlite3_bind_int64(st, (int)(2 * j + 2), q->entry);
+    }
+}
+
+/* Insert the n queued rows of table t: a full statement while the queue fills
+ * one, then the rows one by one. */
+static int insert_queued(slate_log *log, int t, size_t n, sqlite3_stmt *many, sqlite3_stmt *one,
+                         const char *what)
+{
+    for (size_t r = 0; r < n;) {
+        int full = n - r >= DLOG_QUEUE_ROWS;
+        sqlite3_stmt *st = full ? many : one;
+        size_t k = full ? DLOG_QUEUE_ROWS : 1;
+        sqlite3_reset(st);
+        for (size_t j = 0; j < k; j++) bind_row(log, st, t, r + j, j);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) return dlog_sql_fail(log, what);
+        r += k;
+    }
+    return SLATE_OK;
 }
 
 int dlog_queue_flush(slate_log *log)
 {
-    int rc = SLATE_OK;
-    size_t per = log->nev + 1;
-    for (size_t r = 0; r < log->nqrows && !rc;) {
-        /* a full statement while the queue fills one, then the rows one by one */
-        int full = log->nqrows - r >= DLOG_QUEUE_ROWS;
-        sqlite3_stmt *st = full ? log->ins_events_k : log->ins_event;
-        size_t k = full ? DLOG_QUEUE_ROWS : 1;
-        sqlite3_reset(st);
-        for (size_t j = 0; j < k; j++) {
-            const dlog_qrow *q = &log->qrows[r + j];
-            for (size_t i = 0; i < log->nev; i++) bind_val(log, st, (int)(j * per + i + 1), &q->v[i]);
-            sqlite3_bind_text(st, (int)(j * per + per), q->chain, 64, SQLITE_STATIC);
-        }
-        rc = run(log, st, "cannot write events rows");
-        r += k;
-    }
-    for (size_t r = 0; r < log->nqcases && !rc;) {
-        int full = log->nqcases - r >= DLOG_QUEUE_ROWS;
-        sqlite3_stmt *st = full ? log->ins_cases_k : log->ins_case;
-        size_t k = full ? DLOG_QUEUE_ROWS : 1;
-        sqlite3_reset(st);
-        for (size_t j = 0; j < k; j++) {
-            const dlog_qcase *q = &log->qcases[r + j];
-            sqlite3_bind_text64(st, (int)(2 * j + 1), log->qtext.p + q->off, q->len, SQLITE_STATIC,
-                                SQLITE_UTF8);
-            sqlite3_bind_int64(st, (int)(2 * j + 2), q->entry);
-        }
-        rc = run(log, st, "cannot write the case index");
-        r += k;
-    }
+    int rc = insert_queued(log, 0, log->nqrows, log->ins_events_k, log->ins_event,
+                           "cannot write events rows");
+    if (!rc)
+        rc = insert_queued(log, 1, log->nqcases, log->ins_cases_k, log->ins_case,
+                           "cannot write the case index");
     dlog_queue_drop(log);
     return rc;
 }
