@@ -1,5 +1,7 @@
 /*
  * logv2_proto.c - a measuring prototype of the decision log's schema v2 (issue 16).
+ * Kept for its measurements (bench/RESULTS.md); the schema 2 slate writes is the
+ * one described in docs/audit-log.md (runtime/log/), not this prototype's.
  *
  * It answers, before the writer is rewritten, what packing costs and gains: the
  * entry and its decisions in one row (a JSON array of decisions, one chain hash per

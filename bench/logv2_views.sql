@@ -1,4 +1,6 @@
 -- logv2_views.sql - the auditors' views over the prototype v2 layout (bench/logv2_proto.c).
+-- (The prototype's layout, kept for its measurements; slate's own views are in
+-- runtime/log/log_schema.c and docs/audit-log.md.)
 -- One row per decision, built from the packed `decisions` JSON array of each entry:
 -- element [action, rule_line, rule_label, at (ms after the entry's time), case (0: the
 -- entry's), event seq (0: the entry's, null: a timer), event id, args].  A prototype

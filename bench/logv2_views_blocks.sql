@@ -1,4 +1,6 @@
 -- logv2_views_blocks.sql - the auditors' views over the prototype's BLOCK=K layout
+-- (The prototype's layout, kept for its measurements; slate's own views are in
+-- runtime/log/log_schema.c and docs/audit-log.md.)
 -- (bench/logv2_proto.c): each `blocks` row holds K entries as a JSON array, each
 -- entry [id, kind, seq, at_ms, case, type, status, reason, payload, policy_hash,
 -- policy, dseq, ndecisions, decisions], decisions as in logv2_views.sql; `cases`
