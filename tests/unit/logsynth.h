@@ -4,11 +4,13 @@
  * Builds slate_decision values by hand and feeds them to the log sink, so the
  * log, its verifier and the audit tools are tested without the engine.  Header
  * only (static functions): each test executable includes it once, after
- * cmocka.h (syn_sql fails the test with cmocka's fail_msg).
+ * cmocka.h (syn_sql and the checking helpers fail the test with cmocka's
+ * assertions).
  */
 #ifndef SLATE_LOGSYNTH_H
 #define SLATE_LOGSYNTH_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,6 +386,111 @@ SYN_FN int syn_scenario_v(const char *path, const void *key, size_t key_len, uns
 SYN_FN int syn_scenario(const char *path, const void *key, size_t key_len)
 {
     return syn_scenario_v(path, key, key_len, 0);
+}
+
+/* ---- reading and checking a log's tables (test_log.c, test_logv2.c) ------------- */
+
+/* A log of one policy and 12 events (18 decisions: seq%4 for event seq),
+ * closed; opts NULL: the version new logs get. */
+SYN_FN void syn_write_basic(const char *path, const slate_log_opts *opts)
+{
+    slate_log *log = NULL;
+    char *err = NULL;
+    assert_int_equal(slate_log_open_opts(path, opts, &log, &err), SLATE_OK);
+    assert_null(err);
+    assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", "policy \"svc\"\n"), SLATE_OK);
+    uint64_t dseq = 1;
+    assert_int_equal(syn_events(log, 1, 12, &dseq), SLATE_OK);
+    assert_int_equal(slate_log_close(log, &err), SLATE_OK);
+}
+
+/* The first row of `query` on the database at path, prepared and stepped
+ * (the caller finalizes st and closes db). */
+SYN_FN void syn_sql_row(const char *path, const char *query, sqlite3 **db, sqlite3_stmt **st)
+{
+    assert_int_equal(sqlite3_open(path, db), SQLITE_OK);
+    if (sqlite3_prepare_v2(*db, query, -1, st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", query, sqlite3_errmsg(*db));
+    assert_int_equal(sqlite3_step(*st), SQLITE_ROW);
+}
+
+/* The first column of the first row of `query`: an integer (-1 for NULL). */
+SYN_FN int64_t syn_sql_int(const char *path, const char *query)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    syn_sql_row(path, query, &db, &st);
+    int64_t v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* The same as text, malloc'd ("(null)" for NULL). */
+SYN_FN char *syn_sql_text(const char *path, const char *query)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    syn_sql_row(path, query, &db, &st);
+    const unsigned char *t = sqlite3_column_text(st, 0);
+    char *v = strdup(t ? (const char *)t : "(null)");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Verifying the log at path must fail with a message containing every one
+ * of the NULL-ended needles in ap; returns the message (malloc'd). */
+SYN_FN char *syn_problem_v(const char *path, va_list ap)
+{
+    char *err = NULL;
+    int rc = slate_log_verify(path, NULL, &err);
+    if (rc == SLATE_OK) fail_msg("tampering was not detected");
+    assert_int_equal(rc, SLATE_ERROR);
+    assert_non_null(err);
+    if (getenv("SLATE_TEST_VERBOSE")) fprintf(stderr, "  verify: %s\n", err);
+    for (const char *s; (s = va_arg(ap, const char *));)
+        if (!strstr(err, s)) fail_msg("message `%s` lacks `%s`", err, s);
+    char *m = strdup(err);
+    slate_log_free(err);
+    return m;
+}
+
+/* syn_problem_v() with the needles as arguments, NULL-ended. */
+SYN_FN char *syn_problem(const char *path, ...)
+{
+    va_list ap;
+    va_start(ap, path);
+    char *m = syn_problem_v(path, ap);
+    va_end(ap);
+    return m;
+}
+
+/* The same, the message dropped. */
+SYN_FN void syn_expect_problem(const char *path, ...)
+{
+    va_list ap;
+    va_start(ap, path);
+    free(syn_problem_v(path, ap));
+    va_end(ap);
+}
+
+/* Feed a variant of the scenario to a check-mode handle on the scenario's
+ * log; returns the message of the first divergence (malloc'd), or NULL when
+ * all matched. */
+SYN_FN char *syn_check_variant(const char *path, int variant)
+{
+    slate_log_opts opts = {.check = 1};
+    slate_log *log = NULL;
+    char *err = NULL;
+    assert_int_equal(slate_log_open_opts(path, &opts, &log, &err), SLATE_OK);
+    assert_string_equal(slate_log_option(log, "tolerance_ms"), "0");
+    int rc = syn_scenario_feed(log, variant);
+    if (!rc && slate_log_check_end(log)) rc = -1;
+    char *msg = rc ? strdup(slate_log_errmsg(log)) : NULL;
+    if (msg && getenv("SLATE_TEST_VERBOSE")) fprintf(stderr, "  check: %s\n", msg);
+    slate_log_close(log, NULL);
+    return msg;
 }
 
 #undef H

@@ -31,48 +31,6 @@ typedef syn_fixture fixture;
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-/* A log of one policy and 12 events (18 decisions: seq%4 for event seq),
- * closed; schema version 2 unless opts says otherwise. */
-static void write_basic(const char *path, const slate_log_opts *opts)
-{
-    slate_log *log = NULL;
-    char *err = NULL;
-    assert_int_equal(slate_log_open_opts(path, opts, &log, &err), SLATE_OK);
-    assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", "policy \"svc\"\n"), SLATE_OK);
-    uint64_t dseq = 1;
-    assert_int_equal(syn_events(log, 1, 12, &dseq), SLATE_OK);
-    assert_int_equal(slate_log_close(log, &err), SLATE_OK);
-}
-
-static int64_t sql_int(const char *path, const char *query)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    if (sqlite3_prepare_v2(db, query, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", query, sqlite3_errmsg(db));
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
-static char *sql_text(const char *path, const char *query)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    if (sqlite3_prepare_v2(db, query, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", query, sqlite3_errmsg(db));
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    const unsigned char *t = sqlite3_column_text(st, 0);
-    char *v = strdup(t ? (const char *)t : "(null)");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 /* Set events.decisions of entry `id` to the n bytes at s (as text). */
 static void set_packed(const char *path, int64_t id, const char *s, size_t n)
 {
@@ -90,27 +48,7 @@ static void set_packed(const char *path, int64_t id, const char *s, size_t n)
     sqlite3_close(db);
 }
 
-/* verify must fail with a message containing every one of the NULL-ended
- * needles; returns the message (malloc'd). */
-static char *expect_problem(const char *path, ...)
-{
-    char *err = NULL;
-    int rc = slate_log_verify(path, NULL, &err);
-    if (rc == SLATE_OK) fail_msg("tampering was not detected");
-    assert_int_equal(rc, SLATE_ERROR);
-    assert_non_null(err);
-    if (getenv("SLATE_TEST_VERBOSE")) fprintf(stderr, "  verify: %s\n", err);
-    va_list ap;
-    va_start(ap, path);
-    for (const char *s; (s = va_arg(ap, const char *));)
-        if (!strstr(err, s)) fail_msg("message `%s` lacks `%s`", err, s);
-    va_end(ap);
-    char *m = strdup(err);
-    slate_log_free(err);
-    return m;
-}
-
-#define EXPECT(...) free(expect_problem(__VA_ARGS__, NULL))
+#define EXPECT(...) syn_expect_problem(__VA_ARGS__, NULL)
 
 /* Recompute every chain hash (policies and events in pos order) and meta's
  * head, as a forger with write access would after editing rows. */
@@ -187,14 +125,14 @@ static void check_whole(const char *path)
 {
     char *err = NULL;
     if (slate_log_verify(path, NULL, &err) != SLATE_OK) fail_msg("verify: %s", err);
-    assert_int_equal(sql_int(path, "SELECT count(*) FROM events WHERE ndecisions <> "
+    assert_int_equal(syn_sql_int(path, "SELECT count(*) FROM events WHERE ndecisions <> "
                                    "coalesce(json_array_length(decisions), 0)"),
                      0);
-    assert_int_equal(sql_int(path, "SELECT (SELECT count(*) FROM policies) + "
+    assert_int_equal(syn_sql_int(path, "SELECT (SELECT count(*) FROM policies) + "
                                    "(SELECT count(*) FROM events) - "
                                    "(SELECT value FROM meta WHERE key = 'state.pos')"),
                      0);
-    assert_int_equal(sql_int(path, "SELECT count(*) FROM case_index WHERE entry NOT IN "
+    assert_int_equal(syn_sql_int(path, "SELECT count(*) FROM case_index WHERE entry NOT IN "
                                    "(SELECT id FROM events)"),
                      0);
 }
@@ -206,45 +144,46 @@ static void test_schema(void **state)
     fixture *f = *state;
     const char *opts_list[] = {"tolerance_ms=0", NULL};
     slate_log_opts opts = {.options = opts_list};
-    write_basic(f->db, &opts);
-    char *s = sql_text(f->db, "SELECT value FROM meta WHERE key = 'schema_version'");
+    syn_write_basic(f->db, &opts);
+    char *s = syn_sql_text(f->db, "SELECT value FROM meta WHERE key = 'schema_version'");
     assert_string_equal(s, "2");
     free(s);
     /* no decisions table: a view */
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master WHERE name = 'decisions' "
-                                    "AND type = 'view'"), 1);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM pragma_table_info('events')"),
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM sqlite_master WHERE "
+                                        "name = 'decisions' AND type = 'view'"), 1);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM pragma_table_info('events')"),
                      DLOG_NEVENT_COLS + 1);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events"), 13);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM events"), 13);
     /* positions count policies and events rows only */
-    assert_int_equal(sql_int(f->db, "SELECT max(pos) FROM events"), 1 + 13);
-    assert_int_equal(sql_int(f->db, "SELECT value FROM meta WHERE key = 'state.pos'"), 14);
+    assert_int_equal(syn_sql_int(f->db, "SELECT max(pos) FROM events"), 1 + 13);
+    assert_int_equal(syn_sql_int(f->db, "SELECT value FROM meta WHERE key = 'state.pos'"), 14);
     /* an entry without decisions: both columns NULL; with: dseq its first */
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events WHERE ndecisions = 0 AND "
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM events WHERE ndecisions = 0 AND "
                                     "(dseq IS NOT NULL OR decisions IS NOT NULL)"), 0);
-    assert_int_equal(sql_int(f->db, "SELECT dseq FROM events WHERE seq = 3"), 4);
-    assert_int_equal(sql_int(f->db, "SELECT sum(ndecisions) FROM events"), 18);
-    assert_int_equal(sql_int(f->db, "SELECT part FROM events WHERE seq = 3"), 0);
-    assert_int_equal(sql_int(f->db, "SELECT stream_seq FROM events WHERE seq = 3"), -1);
-    s = sql_text(f->db, "SELECT decisions FROM events WHERE seq = 1");
+    assert_int_equal(syn_sql_int(f->db, "SELECT dseq FROM events WHERE seq = 3"), 4);
+    assert_int_equal(syn_sql_int(f->db, "SELECT sum(ndecisions) FROM events"), 18);
+    assert_int_equal(syn_sql_int(f->db, "SELECT part FROM events WHERE seq = 3"), 0);
+    assert_int_equal(syn_sql_int(f->db, "SELECT stream_seq FROM events WHERE seq = 3"), -1);
+    s = syn_sql_text(f->db, "SELECT decisions FROM events WHERE seq = 1");
     assert_string_equal(s, "[[\"notify\",10,null,1740992460000,\"c1\",1,null,"
                            "{\"to\":\"supervisor\",\"message\":\"a \\\"quoted\\\" message\"}]]");
     free(s);
     /* the views: one row per decision */
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM decisions"), 18);
-    assert_int_equal(sql_int(f->db, "SELECT count(DISTINCT seq) FROM decisions"), 18);
-    s = sql_text(f->db, "SELECT rule || ' ' || at || ' ' || args || ' ' || entry "
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM decisions"), 18);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(DISTINCT seq) FROM decisions"), 18);
+    s = syn_sql_text(f->db, "SELECT rule || ' ' || at || ' ' || args || ' ' || entry "
                         "FROM decisions WHERE seq = 1");
     assert_string_equal(s, "svc.slate:10 2025-03-03T09:01:00.000Z "
                            "{\"to\":\"supervisor\",\"message\":\"a \\\"quoted\\\" message\"} 2");
     free(s);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM breaches"), 0);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM breaches"), 0);
     /* case_index: each event's case, once per entry */
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM case_index"), 12);
-    assert_int_equal(sql_int(f->db, "SELECT entries FROM cases WHERE case_id = 'c1'"), 4);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM case_decisions WHERE case_key = 'c1'"),
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM case_index"), 12);
+    assert_int_equal(syn_sql_int(f->db, "SELECT entries FROM cases WHERE case_id = 'c1'"), 4);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM case_decisions "
+                                        "WHERE case_key = 'c1'"),
                      1 + 3 + 2);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM decisions WHERE case_id = 'c1'"),
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM decisions WHERE case_id = 'c1'"),
                      1 + 3 + 2);
 
     slate_log_summary sum;
@@ -255,7 +194,7 @@ static void test_schema(void **state)
     assert_int_equal(sum.events, 12);
     assert_int_equal(sum.decisions, 18);
     assert_int_equal(sum.first_at, 1740992460000LL);
-    s = sql_text(f->db, "SELECT value FROM meta WHERE key = 'state.chain'");
+    s = syn_sql_text(f->db, "SELECT value FROM meta WHERE key = 'state.chain'");
     assert_string_equal(s, sum.head);
     free(s);
 }
@@ -268,12 +207,12 @@ static void test_version_choice(void **state)
     fixture *f = *state;
     char *v1 = syn_path(f->dir, "v1.db"), *v2 = syn_path(f->dir, "v2.db");
     slate_log_opts o1 = {.schema = 1}, o2 = {.schema = 2};
-    write_basic(v1, &o1);
-    write_basic(v2, &o2);
-    write_basic(f->db, NULL);
-    assert_int_equal(sql_int(v1, "SELECT value FROM meta WHERE key = 'schema_version'"), 1);
-    assert_int_equal(sql_int(v2, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
-    assert_int_equal(sql_int(f->db, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    syn_write_basic(v1, &o1);
+    syn_write_basic(v2, &o2);
+    syn_write_basic(f->db, NULL);
+    assert_int_equal(syn_sql_int(v1, "SELECT value FROM meta WHERE key = 'schema_version'"), 1);
+    assert_int_equal(syn_sql_int(v2, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    assert_int_equal(syn_sql_int(f->db, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
     /* the same input, the same entries, another chain */
     slate_log_summary a, b, c;
     assert_int_equal(slate_log_verify(v1, &a, NULL), SLATE_OK);
@@ -293,13 +232,13 @@ static void test_version_choice(void **state)
     assert_int_equal(syn_events(log, 13, 3, &dseq), SLATE_OK);
     assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
     /* events 13-15: 1, 2 and 3 decisions */
-    assert_int_equal(sql_int(v1, "SELECT count(*) FROM decisions WHERE pos > 0"), 18 + 6);
+    assert_int_equal(syn_sql_int(v1, "SELECT count(*) FROM decisions WHERE pos > 0"), 18 + 6);
     assert_int_equal(slate_log_open_opts(v2, &o1, &log, NULL), SLATE_OK);
     dseq = 19;
     assert_int_equal(syn_events(log, 13, 3, &dseq), SLATE_OK);
     assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
-    assert_int_equal(sql_int(v2, "SELECT sum(ndecisions) FROM events"), 18 + 6);
-    assert_int_equal(sql_int(v2, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    assert_int_equal(syn_sql_int(v2, "SELECT sum(ndecisions) FROM events"), 18 + 6);
+    assert_int_equal(syn_sql_int(v2, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
     check_whole(v2);
     assert_int_equal(slate_log_verify(v1, &a, NULL), SLATE_OK);
     assert_int_equal(slate_log_verify(v2, &b, NULL), SLATE_OK);
@@ -318,12 +257,12 @@ static void test_version_choice(void **state)
 
 /* ---- tampering with entries ---------------------------------------------------------- */
 
-/* Entry ids in write_basic(): 1 the policy entry, 1 + seq for event seq. */
+/* Entry ids in syn_write_basic(): 1 the policy entry, 1 + seq for event seq. */
 
 static void test_tamper_edited_packed(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    syn_write_basic(f->db, NULL);
     syn_sql(f->db, "UPDATE events SET decisions = replace(decisions, 'supervisor', 'nobody') "
                "WHERE seq = 6");
     EXPECT(f->db, "events row id 7 (event seq 6", "edited");
@@ -333,7 +272,7 @@ static void test_tamper_edited_packed_rehashed(void **state)
 {
     /* a chain that fits no row: the next row no longer follows from it */
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    syn_write_basic(f->db, NULL);
     syn_sql(f->db, "UPDATE events SET decisions = replace(decisions, 'supervisor', 'nobody'), "
                "chain = (SELECT chain FROM events WHERE id = 8) WHERE id = 7");
     EXPECT(f->db, "events row id 7", "edited");
@@ -344,7 +283,7 @@ static void test_tamper_edited_packed_rechained(void **state)
     /* The whole chain rebuilt after the edit: the log verifies (as in
      * version 1, only a replay, or a head kept elsewhere, tells). */
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    syn_write_basic(f->db, NULL);
     slate_log_summary before, after;
     assert_int_equal(slate_log_verify(f->db, &before, NULL), SLATE_OK);
     syn_sql(f->db, "UPDATE events SET decisions = replace(decisions, 'supervisor', 'nobody') "
@@ -391,8 +330,8 @@ static void test_tamper_counts(void **state)
          1, {"events row id 8 (event seq 7", "its decisions start at seq 10, expected 11", NULL}},
     };
     fixture *f = *state;
-    write_basic(f->db, NULL);
-    assert_int_equal(sql_int(f->db, "SELECT dseq FROM events WHERE id = 7"), 8);
+    syn_write_basic(f->db, NULL);
+    assert_int_equal(syn_sql_int(f->db, "SELECT dseq FROM events WHERE id = 7"), 8);
     char *copy = syn_path(f->dir, "t.db"), cmd[1024];
     snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -407,7 +346,7 @@ static void test_tamper_counts(void **state)
 static void test_tamper_deleted_entry(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    syn_write_basic(f->db, NULL);
     char *copy = syn_path(f->dir, "t.db"), cmd[1024];
     snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
     assert_int_equal(system(cmd), 0);
@@ -435,7 +374,7 @@ static void test_tamper_deleted_entry(void **state)
 static void test_tamper_inserted_entry(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    syn_write_basic(f->db, NULL);
     char *copy = syn_path(f->dir, "t.db"), cmd[1024];
     snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
     /* the last entry again, its seqs moved on, appended */
@@ -472,7 +411,7 @@ static void test_tamper_inserted_entry(void **state)
 static void test_tamper_case_index(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    syn_write_basic(f->db, NULL);
     char *copy = syn_path(f->dir, "t.db"), cmd[1024];
     snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
     static const char *const edits[] = {
@@ -490,7 +429,7 @@ static void test_tamper_case_index(void **state)
     for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
         assert_int_equal(system(cmd), 0);
         syn_sql(copy, edits[i]);
-        char *m = expect_problem(copy, "case_index: ", NULL);
+        char *m = syn_problem(copy, "case_index: ", NULL);
         free(m);
         /* a verifying reader refuses it; one that does not opens it */
         slate_log_reader *rd = NULL;
@@ -517,9 +456,9 @@ static void test_tamper_case_index(void **state)
 static void test_malformed_packed(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    syn_write_basic(f->db, NULL);
     /* entry 2 (event seq 1): one decision */
-    char *orig = sql_text(f->db, "SELECT decisions FROM events WHERE id = 2");
+    char *orig = syn_sql_text(f->db, "SELECT decisions FROM events WHERE id = 2");
     const char *args = strchr(orig, '{');
     assert_non_null(args);
     char deep[400];
@@ -595,7 +534,7 @@ static void test_malformed_packed(void **state)
         assert_int_equal(system(cmd), 0);
         set_packed(copy, 2, s, n);
         rechain(copy);
-        char *m = expect_problem(copy, "events row id 2 (event seq 1", says, NULL);
+        char *m = syn_problem(copy, "events row id 2 (event seq 1", says, NULL);
         if (!strstr(m, "the row was edited")) fail_msg("case %zu: %s", i, m);
         free(m);
 
@@ -710,7 +649,7 @@ static int64_t recipe(const char *path, char head_out[65])
     sha256_digest(&s.h, 32, h);
     char hex[65];
     hexof(h, hex);
-    char *genesis = sql_text(path, "SELECT value FROM meta WHERE key = 'state.genesis'");
+    char *genesis = syn_sql_text(path, "SELECT value FROM meta WHERE key = 'state.genesis'");
     assert_string_equal(hex, genesis);
     free(genesis);
 
@@ -746,8 +685,9 @@ static int64_t recipe(const char *path, char head_out[65])
     sqlite3_finalize(st);
     sqlite3_close(db);
     if (!bad) {
-        char *head = sql_text(path, "SELECT value FROM meta WHERE key = 'state.chain'");
-        if (strcmp(head, hex) || sql_int(path, "SELECT value FROM meta WHERE key = 'state.pos'") != n)
+        char *head = syn_sql_text(path, "SELECT value FROM meta WHERE key = 'state.chain'");
+        if (strcmp(head, hex) ||
+            syn_sql_int(path, "SELECT value FROM meta WHERE key = 'state.pos'") != n)
             bad = n;
         free(head);
     }
@@ -761,7 +701,7 @@ static void test_independent_recipe(void **state)
     static const char key[] = "k";
     slate_log_opts opts = {.pseudonym_key = key, .pseudonym_key_len = 1,
                            .options = (const char *[]){"tolerance_ms=0", NULL}};
-    write_basic(f->db, &opts);
+    syn_write_basic(f->db, &opts);
     /* and a hot swap, an advance and a rejected line: every kind of entry */
     slate_log *log = NULL;
     assert_int_equal(slate_log_open_opts(f->db, &opts, &log, NULL), SLATE_OK);
@@ -784,13 +724,13 @@ static void test_independent_recipe(void **state)
     assert_int_equal(recipe(f->db, head), 0);
     assert_string_equal(head, sum.head);
     /* 2 policies rows, 13 + 3 entries */
-    assert_int_equal(sql_int(f->db, "SELECT value FROM meta WHERE key = 'state.pos'"), 2 + 16);
+    assert_int_equal(syn_sql_int(f->db, "SELECT value FROM meta WHERE key = 'state.pos'"), 2 + 16);
 
     /* an edited packed decision: the recipe finds its row */
     char *copy = syn_path(f->dir, "t.db"), cmd[1024];
     snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
     assert_int_equal(system(cmd), 0);
-    int64_t pos = sql_int(copy, "SELECT pos FROM events WHERE seq = 5");
+    int64_t pos = syn_sql_int(copy, "SELECT pos FROM events WHERE seq = 5");
     syn_sql(copy, "UPDATE events SET decisions = replace(decisions, '\"notify\"', '\"route\"') "
               "WHERE seq = 5");
     assert_int_equal(recipe(copy, head), pos);
@@ -833,7 +773,7 @@ static void failed_write(const char *path, const char *trigger)
     assert_non_null(strstr(slate_log_errmsg(log), "refused"));
     assert_int_equal(slate_log_last_event_seq(log), 4);
     assert_int_equal(slate_log_last_decision_seq(log), 6);
-    char *head = sql_text(path, "SELECT value FROM meta WHERE key = 'state.chain'");
+    char *head = syn_sql_text(path, "SELECT value FROM meta WHERE key = 'state.chain'");
     assert_string_equal(slate_log_head(log), head);
     free(head);
     slate_log_event ev = {7, 0, "opened", "a", 1, "{}", 2, NULL};
@@ -846,16 +786,16 @@ static void failed_write(const char *path, const char *trigger)
 
     syn_sql(path, "DROP TRIGGER refuse");
     check_whole(path);
-    assert_int_equal(sql_int(path, "SELECT count(*) FROM events"), 5);
-    assert_int_equal(sql_int(path, "SELECT max(seq) FROM decisions"), 6);
-    assert_int_equal(sql_int(path, "SELECT max(entry) FROM case_index"), 5);
+    assert_int_equal(syn_sql_int(path, "SELECT count(*) FROM events"), 5);
+    assert_int_equal(syn_sql_int(path, "SELECT max(seq) FROM decisions"), 6);
+    assert_int_equal(syn_sql_int(path, "SELECT max(entry) FROM case_index"), 5);
     /* and the log is continued from there */
     assert_int_equal(slate_log_open(path, &log, NULL), SLATE_OK);
     dseq = 7;
     assert_int_equal(syn_events(log, 5, 2, &dseq), SLATE_OK);
     assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
     check_whole(path);
-    assert_int_equal(sql_int(path, "SELECT max(seq) FROM decisions"), 6 + 1 + 2);
+    assert_int_equal(syn_sql_int(path, "SELECT max(seq) FROM decisions"), 6 + 1 + 2);
 }
 
 static void test_failed_write_rolls_back_batch(void **state)
@@ -872,28 +812,14 @@ static void test_failed_write_rolls_back_batch(void **state)
 
 /* ---- check mode ------------------------------------------------------------------ */
 
-static char *check_variant(const char *path, int variant)
-{
-    slate_log_opts opts = {.check = 1};
-    slate_log *log = NULL;
-    char *err = NULL;
-    assert_int_equal(slate_log_open_opts(path, &opts, &log, &err), SLATE_OK);
-    int rc = syn_scenario_feed(log, variant);
-    if (!rc && slate_log_check_end(log)) rc = -1;
-    char *msg = rc ? strdup(slate_log_errmsg(log)) : NULL;
-    if (msg && getenv("SLATE_TEST_VERBOSE")) fprintf(stderr, "  check: %s\n", msg);
-    slate_log_close(log, NULL);
-    return msg;
-}
-
 static void test_check_mode(void **state)
 {
     fixture *f = *state;
     assert_int_equal(syn_scenario_v(f->db, NULL, 0, 2), 0);
-    char *before = sql_text(f->db, "SELECT value FROM meta WHERE key = 'state.chain'");
-    assert_null(check_variant(f->db, SYN_SAME));
+    char *before = syn_sql_text(f->db, "SELECT value FROM meta WHERE key = 'state.chain'");
+    assert_null(syn_check_variant(f->db, SYN_SAME));
 
-    char *m = check_variant(f->db, SYN_ELAPSED);
+    char *m = syn_check_variant(f->db, SYN_ELAPSED);
     assert_non_null(m);
     assert_non_null(strstr(m, "event seq 8"));
     assert_non_null(strstr(m, "decision seq 19: `args`: expected {\"clock\":\"response\","
@@ -902,19 +828,19 @@ static void test_check_mode(void **state)
                               "\"elapsed_ms\":10500000,\"met\":false}"));
     free(m);
 
-    m = check_variant(f->db, SYN_NO_ROUTE); /* the replay lacks decision 7 */
+    m = syn_check_variant(f->db, SYN_NO_ROUTE); /* the replay lacks decision 7 */
     assert_non_null(m);
     assert_non_null(strstr(m, "event seq 2"));
     assert_non_null(strstr(m, "decision seq 7 (route"));
     free(m);
 
-    m = check_variant(f->db, SYN_EXTRA);
+    m = syn_check_variant(f->db, SYN_EXTRA);
     assert_non_null(m);
     assert_non_null(strstr(m, "event seq 8"));
     assert_non_null(strstr(m, "the replay made decision seq 20 (notify"));
     free(m);
 
-    m = check_variant(f->db, SYN_SHORT);
+    m = syn_check_variant(f->db, SYN_SHORT);
     assert_non_null(m);
     assert_non_null(strstr(m, "holds more than the replay made"));
     assert_non_null(strstr(m, "advance"));
@@ -928,7 +854,7 @@ static void test_check_mode(void **state)
     syn_sql(copy, "UPDATE events SET decisions = json_set(decisions, '$[1][1]', 99) WHERE seq = 1");
     rechain(copy);
     assert_int_equal(slate_log_verify(copy, NULL, NULL), SLATE_OK);
-    m = check_variant(copy, SYN_SAME);
+    m = syn_check_variant(copy, SYN_SAME);
     assert_non_null(m);
     assert_non_null(strstr(m, "event seq 1"));
     assert_non_null(strstr(m, "decision seq 2: `rule_line`: expected 18, found 99"));
@@ -936,14 +862,14 @@ static void test_check_mode(void **state)
     assert_int_equal(system(cmd), 0);
     syn_sql(copy, "UPDATE events SET decisions = json_set(decisions, '$[2][4]', 'Z') WHERE seq = 1");
     rechain(copy);
-    m = check_variant(copy, SYN_SAME);
+    m = syn_check_variant(copy, SYN_SAME);
     assert_non_null(m);
     assert_non_null(strstr(m, "decision seq 3: `case_id`: expected A, found Z"));
     free(m);
     free(copy);
 
     /* the log was only read */
-    char *after = sql_text(f->db, "SELECT value FROM meta WHERE key = 'state.chain'");
+    char *after = syn_sql_text(f->db, "SELECT value FROM meta WHERE key = 'state.chain'");
     assert_string_equal(before, after);
     free(before);
     free(after);
