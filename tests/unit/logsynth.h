@@ -475,6 +475,37 @@ SYN_FN void syn_expect_problem(const char *path, ...)
     va_end(ap);
 }
 
+/* Copy the file at `from` to `to` (a log to tamper with, its original kept). */
+SYN_FN void syn_copy(const char *from, const char *to)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", from, to);
+    if (system(cmd) != 0) fail_msg("cannot copy %s to %s", from, to);
+}
+
+/* A tampering: an edit of a log's rows, whether the chain is rebuilt after
+ * it (as a forger with write access would), and the needles verify's message
+ * must then hold (unused ones NULL). */
+typedef struct syn_tamper {
+    const char *sql;
+    int rechained;
+    const char *want[3];
+} syn_tamper;
+
+/* Each of the n tamperings on a fresh copy of the log at `log` at `copy`
+ * (the log left as it is; the copy holds the last case), the chain rebuilt
+ * by rechain() where the case says so: verify must refuse it. */
+SYN_FN void syn_tamper_cases(const char *log, const char *copy, const syn_tamper *cases,
+                             size_t n, void (*rechain)(const char *))
+{
+    for (size_t i = 0; i < n; i++) {
+        syn_copy(log, copy);
+        syn_sql(copy, cases[i].sql);
+        if (cases[i].rechained) rechain(copy);
+        syn_expect_problem(copy, cases[i].want[0], cases[i].want[1], cases[i].want[2], NULL);
+    }
+}
+
 /* Feed a variant of the scenario to a check-mode handle on the scenario's
  * log; returns the message of the first divergence (malloc'd), or NULL when
  * all matched. */

@@ -259,23 +259,27 @@ static void test_version_choice(void **state)
 
 /* Entry ids in syn_write_basic(): 1 the policy entry, 1 + seq for event seq. */
 
+/* Each tampering on a fresh copy of f's log at copy (the copy holds the
+ * last case). */
+#define TAMPER(f, copy, cases) \
+    syn_tamper_cases((f)->db, copy, cases, sizeof cases / sizeof *cases, rechain)
+
 static void test_tamper_edited_packed(void **state)
 {
+    static const syn_tamper cases[] = {
+        {"UPDATE events SET decisions = replace(decisions, 'supervisor', 'nobody') "
+         "WHERE seq = 6",
+         0, {"events row id 7 (event seq 6", "edited"}},
+        /* a chain that fits no row: the next row no longer follows from it */
+        {"UPDATE events SET decisions = replace(decisions, 'supervisor', 'nobody'), "
+         "chain = (SELECT chain FROM events WHERE id = 8) WHERE id = 7",
+         0, {"events row id 7", "edited"}},
+    };
     fixture *f = *state;
     syn_write_basic(f->db, NULL);
-    syn_sql(f->db, "UPDATE events SET decisions = replace(decisions, 'supervisor', 'nobody') "
-               "WHERE seq = 6");
-    EXPECT(f->db, "events row id 7 (event seq 6", "edited");
-}
-
-static void test_tamper_edited_packed_rehashed(void **state)
-{
-    /* a chain that fits no row: the next row no longer follows from it */
-    fixture *f = *state;
-    syn_write_basic(f->db, NULL);
-    syn_sql(f->db, "UPDATE events SET decisions = replace(decisions, 'supervisor', 'nobody'), "
-               "chain = (SELECT chain FROM events WHERE id = 8) WHERE id = 7");
-    EXPECT(f->db, "events row id 7", "edited");
+    char *copy = syn_path(f->dir, "t.db");
+    TAMPER(f, copy, cases);
+    free(copy);
 }
 
 static void test_tamper_edited_packed_rechained(void **state)
@@ -299,11 +303,7 @@ static void test_tamper_edited_packed_rechained(void **state)
  * structure check names each. */
 static void test_tamper_counts(void **state)
 {
-    static const struct {
-        const char *sql;
-        int rechained;
-        const char *want[3];
-    } cases[] = {
+    static const syn_tamper cases[] = {
         {"UPDATE events SET ndecisions = 3 WHERE id = 7",
          0, {"events row id 7", "edited", NULL}},
         {"UPDATE events SET dseq = 9 WHERE id = 7",
@@ -332,36 +332,25 @@ static void test_tamper_counts(void **state)
     fixture *f = *state;
     syn_write_basic(f->db, NULL);
     assert_int_equal(syn_sql_int(f->db, "SELECT dseq FROM events WHERE id = 7"), 8);
-    char *copy = syn_path(f->dir, "t.db"), cmd[1024];
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        assert_int_equal(system(cmd), 0);
-        syn_sql(copy, cases[i].sql);
-        if (cases[i].rechained) rechain(copy);
-        EXPECT(copy, cases[i].want[0], cases[i].want[1], cases[i].want[2]);
-    }
+    char *copy = syn_path(f->dir, "t.db");
+    TAMPER(f, copy, cases);
     free(copy);
 }
 
 static void test_tamper_deleted_entry(void **state)
 {
+    static const syn_tamper cases[] = {
+        {"DELETE FROM events WHERE seq = 4", 0, {"events row id 5", "deleted"}}, /* no decisions */
+        {"DELETE FROM events WHERE id = 4; DELETE FROM case_index WHERE entry = 4",
+         0, {"events row id 4", "deleted"}},
+        /* the last entry: the head names a row the log no longer has */
+        {"DELETE FROM events WHERE id = 13", 0, {"last rows were deleted"}},
+        {"DELETE FROM events WHERE id >= 10", 0, {"last rows were deleted"}},
+    };
     fixture *f = *state;
     syn_write_basic(f->db, NULL);
-    char *copy = syn_path(f->dir, "t.db"), cmd[1024];
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "DELETE FROM events WHERE seq = 4"); /* no decisions */
-    EXPECT(copy, "events row id 5", "deleted");
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "DELETE FROM events WHERE id = 4; DELETE FROM case_index WHERE entry = 4");
-    EXPECT(copy, "events row id 4", "deleted");
-    /* the last entry: the head names a row the log no longer has */
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "DELETE FROM events WHERE id = 13");
-    EXPECT(copy, "last rows were deleted");
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "DELETE FROM events WHERE id >= 10");
-    EXPECT(copy, "last rows were deleted");
+    char *copy = syn_path(f->dir, "t.db");
+    TAMPER(f, copy, cases);
     /* a tampered log is not appended to */
     slate_log *log = NULL;
     char *err = NULL;
@@ -373,35 +362,33 @@ static void test_tamper_deleted_entry(void **state)
 
 static void test_tamper_inserted_entry(void **state)
 {
+    static const syn_tamper cases[] = {
+        /* the last entry again, its seqs moved on, appended */
+        {"INSERT INTO events SELECT id + 1, pos + 1, kind, seq + 1, at_ms, at, case_id, "
+         "type, status, reason, payload, policy_hash, ndecisions, part, stream_seq, "
+         "dseq + ndecisions, decisions, chain FROM events WHERE id = 13",
+         0, {"events row id 14", "inserted"}},
+        /* a policies row at the same position as the last entry */
+        {"INSERT INTO policies SELECT 14, '" SYN_HASH2 "', name, version, file, source, "
+         "image, chain FROM policies",
+         0, {"policies row 222222222222", "inserted"}},
+        /* in the middle: later positions and ids shifted to make room */
+        {"UPDATE events SET pos = pos + 1000, id = id + 1000, seq = seq + 1000 "
+         "WHERE id >= 6;"
+         "UPDATE events SET pos = pos - 999, id = id - 999, seq = seq - 999 WHERE id >= 1006;"
+         "INSERT INTO events SELECT 6, 7, kind, seq + 1, at_ms, at, case_id, type, status, "
+         "reason, payload, policy_hash, ndecisions, part, stream_seq, dseq, decisions, "
+         "chain FROM events WHERE id = 5",
+         0, {"events row id 6"}},
+        /* a policy row: its position is taken */
+        {"INSERT INTO policies SELECT 15, '" SYN_HASH2 "', name, version, file, source, "
+         "image, chain FROM policies",
+         0, {"policies row 222222222222", "inserted"}},
+    };
     fixture *f = *state;
     syn_write_basic(f->db, NULL);
-    char *copy = syn_path(f->dir, "t.db"), cmd[1024];
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
-    /* the last entry again, its seqs moved on, appended */
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "INSERT INTO events SELECT id + 1, pos + 1, kind, seq + 1, at_ms, at, case_id, "
-              "type, status, reason, payload, policy_hash, ndecisions, part, stream_seq, "
-              "dseq + ndecisions, decisions, chain FROM events WHERE id = 13");
-    EXPECT(copy, "events row id 14", "inserted");
-    /* a policies row at the same position as the last entry */
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "INSERT INTO policies SELECT 14, '" SYN_HASH2 "', name, version, file, source, "
-              "image, chain FROM policies");
-    EXPECT(copy, "policies row 222222222222", "inserted");
-    /* in the middle: later positions and ids shifted to make room */
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "UPDATE events SET pos = pos + 1000, id = id + 1000, seq = seq + 1000 "
-              "WHERE id >= 6;"
-              "UPDATE events SET pos = pos - 999, id = id - 999, seq = seq - 999 WHERE id >= 1006;"
-              "INSERT INTO events SELECT 6, 7, kind, seq + 1, at_ms, at, case_id, type, status, "
-              "reason, payload, policy_hash, ndecisions, part, stream_seq, dseq, decisions, "
-              "chain FROM events WHERE id = 5");
-    EXPECT(copy, "events row id 6");
-    /* a policy row: its position is taken */
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "INSERT INTO policies SELECT 15, '" SYN_HASH2 "', name, version, file, source, "
-              "image, chain FROM policies");
-    EXPECT(copy, "policies row 222222222222", "inserted");
+    char *copy = syn_path(f->dir, "t.db");
+    TAMPER(f, copy, cases);
     free(copy);
 }
 
@@ -412,8 +399,7 @@ static void test_tamper_case_index(void **state)
 {
     fixture *f = *state;
     syn_write_basic(f->db, NULL);
-    char *copy = syn_path(f->dir, "t.db"), cmd[1024];
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
+    char *copy = syn_path(f->dir, "t.db");
     static const char *const edits[] = {
         "DELETE FROM case_index WHERE entry = 4",
         "INSERT INTO case_index VALUES ('c1', 3)",
@@ -427,7 +413,7 @@ static void test_tamper_case_index(void **state)
         "WHERE entry IN (2, 3)",
     };
     for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
-        assert_int_equal(system(cmd), 0);
+        syn_copy(f->db, copy);
         syn_sql(copy, edits[i]);
         char *m = syn_problem(copy, "case_index: ", NULL);
         free(m);
@@ -442,7 +428,7 @@ static void test_tamper_case_index(void **state)
         slate_log_read_close(rd);
     }
     /* the rows put back as they were: it verifies */
-    assert_int_equal(system(cmd), 0);
+    syn_copy(f->db, copy);
     syn_sql(copy, "CREATE TEMP TABLE k AS SELECT * FROM case_index; DELETE FROM case_index; "
               "INSERT INTO case_index SELECT * FROM k ORDER BY entry DESC");
     assert_int_equal(slate_log_verify(copy, NULL, NULL), SLATE_OK);
@@ -525,13 +511,12 @@ static void test_malformed_packed(void **state)
          "[\"notify\",10,null,1740992460000,\"c1\",1,null,{}]]", 0, "declares 1 decisions but holds 2"},
     };
 #undef D
-    char *copy = syn_path(f->dir, "t.db"), cmd[1024];
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
+    char *copy = syn_path(f->dir, "t.db");
     for (size_t i = 0; i <= sizeof bad / sizeof *bad; i++) {
         const char *s = i < sizeof bad / sizeof *bad ? bad[i].s : deep;
         size_t n = i < sizeof bad / sizeof *bad && bad[i].n ? bad[i].n : strlen(s);
         const char *says = i < sizeof bad / sizeof *bad ? bad[i].says : "not as slate packs it";
-        assert_int_equal(system(cmd), 0);
+        syn_copy(f->db, copy);
         set_packed(copy, 2, s, n);
         rechain(copy);
         char *m = syn_problem(copy, "events row id 2 (event seq 1", says, NULL);
@@ -727,9 +712,8 @@ static void test_independent_recipe(void **state)
     assert_int_equal(syn_sql_int(f->db, "SELECT value FROM meta WHERE key = 'state.pos'"), 2 + 16);
 
     /* an edited packed decision: the recipe finds its row */
-    char *copy = syn_path(f->dir, "t.db"), cmd[1024];
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
-    assert_int_equal(system(cmd), 0);
+    char *copy = syn_path(f->dir, "t.db");
+    syn_copy(f->db, copy);
     int64_t pos = syn_sql_int(copy, "SELECT pos FROM events WHERE seq = 5");
     syn_sql(copy, "UPDATE events SET decisions = replace(decisions, '\"notify\"', '\"route\"') "
               "WHERE seq = 5");
@@ -848,9 +832,8 @@ static void test_check_mode(void **state)
 
     /* the first divergent decision of an entry of several, by seq and column:
      * A's opened holds decisions 1-3; its second (a start) edited, rechained */
-    char *copy = syn_path(f->dir, "t.db"), cmd[1024];
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
-    assert_int_equal(system(cmd), 0);
+    char *copy = syn_path(f->dir, "t.db");
+    syn_copy(f->db, copy);
     syn_sql(copy, "UPDATE events SET decisions = json_set(decisions, '$[1][1]', 99) WHERE seq = 1");
     rechain(copy);
     assert_int_equal(slate_log_verify(copy, NULL, NULL), SLATE_OK);
@@ -859,7 +842,7 @@ static void test_check_mode(void **state)
     assert_non_null(strstr(m, "event seq 1"));
     assert_non_null(strstr(m, "decision seq 2: `rule_line`: expected 18, found 99"));
     free(m);
-    assert_int_equal(system(cmd), 0);
+    syn_copy(f->db, copy);
     syn_sql(copy, "UPDATE events SET decisions = json_set(decisions, '$[2][4]', 'Z') WHERE seq = 1");
     rechain(copy);
     m = syn_check_variant(copy, SYN_SAME);
@@ -1239,7 +1222,6 @@ int main(void)
         T(test_schema),
         T(test_version_choice),
         T(test_tamper_edited_packed),
-        T(test_tamper_edited_packed_rehashed),
         T(test_tamper_edited_packed_rechained),
         T(test_tamper_counts),
         T(test_tamper_deleted_entry),
