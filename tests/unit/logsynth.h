@@ -524,6 +524,39 @@ SYN_FN char *syn_check_variant(const char *path, int variant)
     return msg;
 }
 
+/* Check mode on the log at path fed `variant` of the scenario must stop, its
+ * message holding every one of the NULL-ended needles. */
+SYN_FN void syn_check_says_a(const char *path, int variant, const char *const *needles)
+{
+    char *m = syn_check_variant(path, variant);
+    if (!m) fail_msg("check mode took variant %d of the scenario", variant);
+    for (; *needles; needles++)
+        if (!strstr(m, *needles)) fail_msg("check mode's `%s` lacks `%s`", m, *needles);
+    free(m);
+}
+#define SYN_CHECK_SAYS(path, variant, ...) \
+    syn_check_says_a(path, variant, (const char *const[]){__VA_ARGS__, NULL})
+
+/* Check mode on the scenario's log at path (either schema version): the same
+ * input matches; a replay with another elapsed time (its message holding the
+ * NULL-ended needles `elapsed`), lacking a decision, making one more or
+ * ending early is refused at the first divergence; the log is only read. */
+SYN_FN void syn_check_scenario(const char *path, const char *const *elapsed)
+{
+    char *before = syn_sql_text(path, "SELECT value FROM meta WHERE key = 'state.chain'");
+    assert_null(syn_check_variant(path, SYN_SAME));
+    syn_check_says_a(path, SYN_ELAPSED, elapsed);
+    /* the replay lacks decision 7 */
+    SYN_CHECK_SAYS(path, SYN_NO_ROUTE, "event seq 2", "decision seq 7 (route");
+    SYN_CHECK_SAYS(path, SYN_EXTRA, "event seq 8", "the replay made decision seq 20 (notify");
+    SYN_CHECK_SAYS(path, SYN_SHORT, "holds more than the replay made", "advance");
+    char *after = syn_sql_text(path, "SELECT value FROM meta WHERE key = 'state.chain'");
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    assert_int_equal(slate_log_verify(path, NULL, NULL), SLATE_OK);
+}
+
 #undef H
 #undef M
 #undef NODL
