@@ -557,6 +557,48 @@ SYN_FN void syn_check_scenario(const char *path, const char *const *elapsed)
     assert_int_equal(slate_log_verify(path, NULL, NULL), SLATE_OK);
 }
 
+/* A log at path of one policy entry (schema version `schema`, 0: the
+ * default), continued with batches of 4 entries after `trigger` (a CREATE
+ * TRIGGER named refuse whose RAISE says "refused") is added: events 1-4
+ * (decisions 1-6) commit as a batch; 5 is pending; 6 fails, at its own end()
+ * or, where `at_end` is 0, possibly at the flush after it (its row queued for
+ * a multi-row INSERT, log_queue.c, fails at the commit that inserts it).
+ * The handle's state must be the committed one, it refuses further entries
+ * and its close reports the failure again.  The trigger is dropped after. */
+SYN_FN void syn_failed_batch(const char *path, unsigned schema, const char *trigger, int at_end)
+{
+    slate_log *log = NULL;
+    slate_log_opts first = {.schema = schema};
+    assert_int_equal(slate_log_open_opts(path, &first, &log, NULL), SLATE_OK);
+    assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", NULL), SLATE_OK);
+    assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
+
+    slate_log_opts opts = {.batch = 4};
+    assert_int_equal(slate_log_open_opts(path, &opts, &log, NULL), SLATE_OK);
+    /* added once the writer is open: opening refuses a log with a trigger */
+    syn_sql(path, trigger);
+    uint64_t dseq = 1;
+    int rc = syn_events(log, 1, 6, &dseq);
+    if (rc == SLATE_OK && !at_end) rc = slate_log_flush(log);
+    assert_int_not_equal(rc, SLATE_OK);
+    assert_non_null(strstr(slate_log_errmsg(log), "refused"));
+    assert_int_equal(slate_log_last_event_seq(log), 4);
+    assert_int_equal(slate_log_last_decision_seq(log), 6);
+    char *head = syn_sql_text(path, "SELECT value FROM meta WHERE key = 'state.chain'");
+    assert_string_equal(slate_log_head(log), head);
+    free(head);
+    /* the handle refuses further entries */
+    slate_log_event ev = {7, 0, "opened", "a", 1, "{}", 2, NULL};
+    assert_int_not_equal(slate_log_begin_event(log, &ev), SLATE_OK);
+    /* and close says again that the batch was lost */
+    char *err = NULL;
+    assert_int_equal(slate_log_close(log, &err), SLATE_ERROR);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "refused"));
+    slate_log_free(err);
+    syn_sql(path, "DROP TRIGGER refuse");
+}
+
 #undef H
 #undef M
 #undef NODL

@@ -685,37 +685,9 @@ static void test_atomic_when_killed(void **state)
 static void test_failed_write_rolls_back_batch(void **state)
 {
     fixture *f = *state;
-    slate_log *log = NULL;
-    slate_log_opts v1 = {.schema = 1}; /* version 2: test_logv2.c */
-    assert_int_equal(slate_log_open_opts(f->db, &v1, &log, NULL), SLATE_OK);
-    assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", NULL), SLATE_OK);
-    assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
-
-    slate_log_opts opts = {.batch = 4};
-    assert_int_equal(slate_log_open_opts(f->db, &opts, &log, NULL), SLATE_OK);
-    /* added once the writer is open: opening refuses a log with a trigger */
-    syn_sql(f->db, "CREATE TRIGGER refuse BEFORE INSERT ON decisions WHEN NEW.seq = 9 "
-               "BEGIN SELECT RAISE(ABORT, 'refused'); END");
-    uint64_t dseq = 1;
-    /* events 1-4 (decisions 1-6) commit as a batch; 5 is pending; 6 fails */
-    assert_int_not_equal(syn_events(log, 1, 6, &dseq), SLATE_OK);
-    assert_non_null(strstr(slate_log_errmsg(log), "refused"));
-    assert_int_equal(slate_log_last_event_seq(log), 4);
-    assert_int_equal(slate_log_last_decision_seq(log), 6);
-    char *head = syn_sql_text(f->db, "SELECT value FROM meta WHERE key = 'state.chain'");
-    assert_string_equal(slate_log_head(log), head);
-    free(head);
-    /* the handle refuses further entries */
-    slate_log_event ev = {7, 0, "opened", "a", 1, "{}", 2, NULL};
-    assert_int_not_equal(slate_log_begin_event(log, &ev), SLATE_OK);
-    /* and close says again that the batch was lost */
-    char *err = NULL;
-    assert_int_equal(slate_log_close(log, &err), SLATE_ERROR);
-    assert_non_null(err);
-    assert_non_null(strstr(err, "refused"));
-    slate_log_free(err);
-
-    syn_sql(f->db, "DROP TRIGGER refuse");
+    /* version 2: test_logv2.c */
+    syn_failed_batch(f->db, 1, "CREATE TRIGGER refuse BEFORE INSERT ON decisions WHEN NEW.seq = 9 "
+                               "BEGIN SELECT RAISE(ABORT, 'refused'); END", 1);
     check_whole(f->db);
     assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM events"), 5);
     assert_int_equal(syn_sql_int(f->db, "SELECT max(seq) FROM decisions"), 6);

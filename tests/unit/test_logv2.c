@@ -738,44 +738,15 @@ static void test_independent_recipe(void **state)
  * and the handle's state is the committed one. */
 static void failed_write(const char *path, const char *trigger)
 {
-    slate_log *log = NULL;
-    assert_int_equal(slate_log_open(path, &log, NULL), SLATE_OK);
-    assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", NULL), SLATE_OK);
-    assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
-
-    slate_log_opts opts = {.batch = 4};
-    assert_int_equal(slate_log_open_opts(path, &opts, &log, NULL), SLATE_OK);
-    /* added once the writer is open: opening refuses a log with a trigger */
-    syn_sql(path, trigger);
-    uint64_t dseq = 1;
-    /* events 1-4 (decisions 1-6) commit as a batch; 5 is pending; 6 fails:
-     * at its own end() or, its row queued for a multi-row INSERT
-     * (log_queue.c), at the commit that inserts it */
-    int rc = syn_events(log, 1, 6, &dseq);
-    if (rc == SLATE_OK) rc = slate_log_flush(log);
-    assert_int_not_equal(rc, SLATE_OK);
-    assert_non_null(strstr(slate_log_errmsg(log), "refused"));
-    assert_int_equal(slate_log_last_event_seq(log), 4);
-    assert_int_equal(slate_log_last_decision_seq(log), 6);
-    char *head = syn_sql_text(path, "SELECT value FROM meta WHERE key = 'state.chain'");
-    assert_string_equal(slate_log_head(log), head);
-    free(head);
-    slate_log_event ev = {7, 0, "opened", "a", 1, "{}", 2, NULL};
-    assert_int_not_equal(slate_log_begin_event(log, &ev), SLATE_OK);
-    char *err = NULL;
-    assert_int_equal(slate_log_close(log, &err), SLATE_ERROR);
-    assert_non_null(err);
-    assert_non_null(strstr(err, "refused"));
-    slate_log_free(err);
-
-    syn_sql(path, "DROP TRIGGER refuse");
+    syn_failed_batch(path, 0, trigger, 0);
     check_whole(path);
     assert_int_equal(syn_sql_int(path, "SELECT count(*) FROM events"), 5);
     assert_int_equal(syn_sql_int(path, "SELECT max(seq) FROM decisions"), 6);
     assert_int_equal(syn_sql_int(path, "SELECT max(entry) FROM case_index"), 5);
     /* and the log is continued from there */
+    slate_log *log = NULL;
     assert_int_equal(slate_log_open(path, &log, NULL), SLATE_OK);
-    dseq = 7;
+    uint64_t dseq = 7;
     assert_int_equal(syn_events(log, 5, 2, &dseq), SLATE_OK);
     assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
     check_whole(path);
