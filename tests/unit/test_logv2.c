@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "log/dlog.h"
+#include "logforge.h"
 #include "logsynth.h"
 
 typedef syn_fixture fixture;
@@ -49,74 +50,6 @@ static void set_packed(const char *path, int64_t id, const char *s, size_t n)
 }
 
 #define EXPECT(...) syn_expect_problem(__VA_ARGS__, NULL)
-
-/* Recompute every chain hash (policies and events in pos order) and meta's
- * head, as a forger with write access would after editing rows. */
-static void rechain(const char *path)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    uint8_t head[32];
-    sqlite3_stmt *st, *row, *up;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='state.genesis'",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    const char *g = (const char *)sqlite3_column_text(st, 0);
-    for (int i = 0; i < 32; i++) {
-        unsigned x;
-        sscanf(g + 2 * i, "%2x", &x);
-        head[i] = (uint8_t)x;
-    }
-    sqlite3_finalize(st);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT 'policies', pos FROM policies UNION ALL "
-                                            "SELECT 'events', pos FROM events ORDER BY 2",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    int64_t last = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(st, 0);
-        char table[16], q[128], hex[65];
-        snprintf(table, sizeof table, "%s", t);
-        last = sqlite3_column_int64(st, 1);
-        snprintf(q, sizeof q, "SELECT * FROM %s WHERE pos = %" PRId64, table, last);
-        assert_int_equal(sqlite3_prepare_v2(db, q, -1, &row, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_step(row), SQLITE_ROW);
-        int n = sqlite3_column_count(row) - 1;
-        dlog_val v[DLOG_MAXCOLS];
-        assert_true(n <= DLOG_MAXCOLS);
-        for (int i = 0; i < n; i++) {
-            v[i] = (dlog_val){DV_NULL, 0, NULL, 0};
-            switch (sqlite3_column_type(row, i)) {
-            case SQLITE_INTEGER: v[i] = (dlog_val){DV_INT, sqlite3_column_int64(row, i), NULL, 0}; break;
-            case SQLITE_BLOB:
-                v[i] = (dlog_val){DV_BLOB, 0, sqlite3_column_blob(row, i),
-                                  (size_t)sqlite3_column_bytes(row, i)};
-                break;
-            case SQLITE_NULL: break;
-            default:
-                v[i] = (dlog_val){DV_TEXT, 0, sqlite3_column_text(row, i),
-                                  (size_t)sqlite3_column_bytes(row, i)};
-            }
-        }
-        dlog_chain(head, table, v, (size_t)n, head);
-        sqlite3_finalize(row);
-        dlog_hex(head, 32, hex);
-        snprintf(q, sizeof q, "UPDATE %s SET chain = ?1 WHERE pos = %" PRId64, table, last);
-        assert_int_equal(sqlite3_prepare_v2(db, q, -1, &up, NULL), SQLITE_OK);
-        sqlite3_bind_text(up, 1, hex, 64, SQLITE_TRANSIENT);
-        assert_int_equal(sqlite3_step(up), SQLITE_DONE);
-        sqlite3_finalize(up);
-    }
-    sqlite3_finalize(st);
-    char hex[65], u[256];
-    dlog_hex(head, 32, hex);
-    snprintf(u, sizeof u, "UPDATE meta SET value = '%s' WHERE key = 'state.chain';"
-                          "UPDATE meta SET value = '%" PRId64 "' WHERE key = 'state.pos'",
-             hex, last);
-    assert_int_equal(sqlite3_exec(db, u, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-}
 
 /* The log verifies; every entry holds exactly the decisions it declares, the
  * positions run without a gap over policies and events, and case_index names
@@ -262,7 +195,7 @@ static void test_version_choice(void **state)
 /* Each tampering on a fresh copy of f's log at copy (the copy holds the
  * last case). */
 #define TAMPER(f, copy, cases) \
-    syn_tamper_cases((f)->db, copy, cases, sizeof cases / sizeof *cases, rechain)
+    syn_tamper_cases((f)->db, copy, cases, sizeof cases / sizeof *cases, forge_rechain)
 
 static void test_tamper_edited_packed(void **state)
 {
@@ -292,7 +225,7 @@ static void test_tamper_edited_packed_rechained(void **state)
     assert_int_equal(slate_log_verify(f->db, &before, NULL), SLATE_OK);
     syn_sql(f->db, "UPDATE events SET decisions = replace(decisions, 'supervisor', 'nobody') "
                "WHERE seq = 6");
-    rechain(f->db);
+    forge_rechain(f->db);
     assert_int_equal(slate_log_verify(f->db, &after, NULL), SLATE_OK);
     assert_string_not_equal(before.head, after.head);
     assert_int_equal(before.decisions, after.decisions);
@@ -518,7 +451,7 @@ static void test_malformed_packed(void **state)
         const char *says = i < sizeof bad / sizeof *bad ? bad[i].says : "not as slate packs it";
         syn_copy(f->db, copy);
         set_packed(copy, 2, s, n);
-        rechain(copy);
+        forge_rechain(copy);
         char *m = syn_problem(copy, "events row id 2 (event seq 1", says, NULL);
         if (!strstr(m, "the row was edited")) fail_msg("case %zu: %s", i, m);
         free(m);
@@ -562,7 +495,7 @@ static void test_malformed_packed(void **state)
     }
     /* the original, put back: the log verifies again */
     set_packed(copy, 2, orig, strlen(orig));
-    rechain(copy);
+    forge_rechain(copy);
     assert_int_equal(slate_log_verify(copy, NULL, NULL), SLATE_OK);
     free(orig);
     free(copy);
@@ -719,7 +652,7 @@ static void test_independent_recipe(void **state)
               "WHERE seq = 5");
     assert_int_equal(recipe(copy, head), pos);
     /* rechained by slate's own code: the recipe agrees with it */
-    rechain(copy);
+    forge_rechain(copy);
     assert_int_equal(recipe(copy, head), 0);
     assert_int_equal(slate_log_verify(copy, &sum, NULL), SLATE_OK);
     assert_string_equal(head, sum.head);
@@ -783,13 +716,13 @@ static void test_check_mode(void **state)
     char *copy = syn_path(f->dir, "t.db");
     syn_copy(f->db, copy);
     syn_sql(copy, "UPDATE events SET decisions = json_set(decisions, '$[1][1]', 99) WHERE seq = 1");
-    rechain(copy);
+    forge_rechain(copy);
     assert_int_equal(slate_log_verify(copy, NULL, NULL), SLATE_OK);
     SYN_CHECK_SAYS(copy, SYN_SAME, "event seq 1",
                    "decision seq 2: `rule_line`: expected 18, found 99");
     syn_copy(f->db, copy);
     syn_sql(copy, "UPDATE events SET decisions = json_set(decisions, '$[2][4]', 'Z') WHERE seq = 1");
-    rechain(copy);
+    forge_rechain(copy);
     SYN_CHECK_SAYS(copy, SYN_SAME, "decision seq 3: `case_id`: expected A, found Z");
     free(copy);
     /* the log was only read */
