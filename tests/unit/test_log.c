@@ -262,7 +262,7 @@ static void test_reject_marks_event(void **state)
     assert_string_equal(s, "rejected: unknown tier `gold`");
     free(s);
     s = syn_sql_text(f->db, "SELECT status || ': ' || reason || ' ' || coalesce(at, '-') "
-                        "FROM events WHERE seq = 8");
+                            "FROM events WHERE seq = 8");
     assert_string_equal(s, "rejected: not JSON -");
     free(s);
     slate_log_summary sum;
@@ -507,11 +507,11 @@ static void test_resume_and_swap(void **state)
     assert_null(err);
     assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM policies"), 2);
     char *s = syn_sql_text(f->db, "SELECT rule || ' ' || policy_hash FROM decisions "
-                              "WHERE action = 'sla'");
+                                  "WHERE action = 'sla'");
     assert_string_equal(s, "svc2.slate:3 " SYN_HASH2);
     free(s);
     s = syn_sql_text(f->db, "SELECT group_concat(kind, ',') FROM (SELECT kind FROM events "
-                        "WHERE kind <> 'event' ORDER BY id)");
+                            "WHERE kind <> 'event' ORDER BY id)");
     assert_string_equal(s, "policy,policy,policy,advance");
     free(s);
 }
@@ -566,7 +566,7 @@ static void test_pseudonyms(void **state)
     snprintf(q, sizeof q, "SELECT count(*) FROM decisions WHERE case_id = '%s'", c1);
     assert_int_equal(syn_sql_int(f->db, q), 1 + 3 + 2); /* seq 1, 7, 10: 1, 3, 2 decisions */
     assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM events WHERE payload LIKE '%\"c1\"%' "
-                                    "OR case_id = 'c1'"), 0);
+                                        "OR case_id = 'c1'"), 0);
     assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM decisions WHERE case_id = 'c1'"), 0);
     char *s = syn_sql_text(f->db, "SELECT payload FROM events WHERE seq = 1");
     char want[256];
@@ -639,7 +639,7 @@ static void check_whole(const char *path)
     char *err = NULL;
     if (slate_log_verify(path, NULL, &err) != SLATE_OK) fail_msg("verify: %s", err);
     assert_int_equal(syn_sql_int(path, "SELECT count(*) FROM events e WHERE ndecisions <> "
-                                   "(SELECT count(*) FROM decisions d WHERE d.entry = e.id)"),
+                                       "(SELECT count(*) FROM decisions d WHERE d.entry = e.id)"),
                      0);
 }
 

@@ -59,14 +59,14 @@ static void check_whole(const char *path)
     char *err = NULL;
     if (slate_log_verify(path, NULL, &err) != SLATE_OK) fail_msg("verify: %s", err);
     assert_int_equal(syn_sql_int(path, "SELECT count(*) FROM events WHERE ndecisions <> "
-                                   "coalesce(json_array_length(decisions), 0)"),
+                                       "coalesce(json_array_length(decisions), 0)"),
                      0);
     assert_int_equal(syn_sql_int(path, "SELECT (SELECT count(*) FROM policies) + "
-                                   "(SELECT count(*) FROM events) - "
-                                   "(SELECT value FROM meta WHERE key = 'state.pos')"),
+                                       "(SELECT count(*) FROM events) - "
+                                       "(SELECT value FROM meta WHERE key = 'state.pos')"),
                      0);
     assert_int_equal(syn_sql_int(path, "SELECT count(*) FROM case_index WHERE entry NOT IN "
-                                   "(SELECT id FROM events)"),
+                                       "(SELECT id FROM events)"),
                      0);
 }
 
@@ -92,7 +92,7 @@ static void test_schema(void **state)
     assert_int_equal(syn_sql_int(f->db, "SELECT value FROM meta WHERE key = 'state.pos'"), 14);
     /* an entry without decisions: both columns NULL; with: dseq its first */
     assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM events WHERE ndecisions = 0 AND "
-                                    "(dseq IS NOT NULL OR decisions IS NOT NULL)"), 0);
+                                        "(dseq IS NOT NULL OR decisions IS NOT NULL)"), 0);
     assert_int_equal(syn_sql_int(f->db, "SELECT dseq FROM events WHERE seq = 3"), 4);
     assert_int_equal(syn_sql_int(f->db, "SELECT sum(ndecisions) FROM events"), 18);
     assert_int_equal(syn_sql_int(f->db, "SELECT part FROM events WHERE seq = 3"), 0);
@@ -105,7 +105,7 @@ static void test_schema(void **state)
     assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM decisions"), 18);
     assert_int_equal(syn_sql_int(f->db, "SELECT count(DISTINCT seq) FROM decisions"), 18);
     s = syn_sql_text(f->db, "SELECT rule || ' ' || at || ' ' || args || ' ' || entry "
-                        "FROM decisions WHERE seq = 1");
+                            "FROM decisions WHERE seq = 1");
     assert_string_equal(s, "svc.slate:10 2025-03-03T09:01:00.000Z "
                            "{\"to\":\"supervisor\",\"message\":\"a \\\"quoted\\\" message\"} 2");
     free(s);
