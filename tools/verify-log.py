@@ -16,6 +16,9 @@ The chained tables are those of policies, events and decisions that are tables:
 all three in schema version 1; policies and events in version 2, whose
 `decisions` is a view over the events rows (not read: the rows it shows are
 hashed as the events rows' packed `decisions` column).
+
+ns(), chained_tables() and link() are also what tests/cli/lib/rechain.py
+rebuilds a chain with; this file stays a standalone script.
 """
 import hashlib
 import sqlite3
@@ -33,6 +36,19 @@ def ns(v):
     return b"%d:%s," % (len(v), v)
 
 
+def chained_tables(db):
+    """The chained tables of the open log db, in the recipe's order: those of
+    policies, events and decisions that are tables."""
+    tables = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return [t for t in ("policies", "events", "decisions") if t in tables]
+
+
+def link(head, table, values):
+    """The chain hash of a row of `table` after the hash `head`: values are the
+    row's columns in SELECT * order but the last (chain)."""
+    return hashlib.sha256(head + ns(table) + b"".join(ns(v) for v in values)).digest()
+
+
 def main(path):
     db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
     meta = dict(db.execute("SELECT key, value FROM meta"))
@@ -41,8 +57,7 @@ def main(path):
     if head.hex() != meta["state.genesis"]:
         return "meta: sealed rows do not hash to state.genesis"
     rows = []
-    tables = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    chained = [t for t in ("policies", "events", "decisions") if t in tables]
+    chained = chained_tables(db)
     if len(chained) != (3 if meta["schema_version"] == "1" else 2):
         return "schema: tables %s are not those of schema version %s" % (
             ", ".join(chained), meta["schema_version"])
@@ -56,7 +71,7 @@ def main(path):
     for n, (pos, table, values, chain) in enumerate(rows, 1):
         if pos != n:
             return "%s: pos %d found where %d was expected" % (table, pos, n)
-        head = hashlib.sha256(head + ns(table) + b"".join(ns(v) for v in values)).digest()
+        head = link(head, table, values)
         if head.hex() != chain:
             return "%s: the row at pos %d does not match its chain hash" % (table, pos)
     if int(meta["state.pos"]) != len(rows) or meta["state.chain"] != head.hex():

@@ -4,11 +4,13 @@
  * Builds slate_decision values by hand and feeds them to the log sink, so the
  * log, its verifier and the audit tools are tested without the engine.  Header
  * only (static functions): each test executable includes it once, after
- * cmocka.h (syn_sql fails the test with cmocka's fail_msg).
+ * cmocka.h (syn_sql and the checking helpers fail the test with cmocka's
+ * assertions).
  */
 #ifndef SLATE_LOGSYNTH_H
 #define SLATE_LOGSYNTH_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,6 +386,217 @@ SYN_FN int syn_scenario_v(const char *path, const void *key, size_t key_len, uns
 SYN_FN int syn_scenario(const char *path, const void *key, size_t key_len)
 {
     return syn_scenario_v(path, key, key_len, 0);
+}
+
+/* ---- reading and checking a log's tables (test_log.c, test_logv2.c) ------------- */
+
+/* A log of one policy and 12 events (18 decisions: seq%4 for event seq),
+ * closed; opts NULL: the version new logs get. */
+SYN_FN void syn_write_basic(const char *path, const slate_log_opts *opts)
+{
+    slate_log *log = NULL;
+    char *err = NULL;
+    assert_int_equal(slate_log_open_opts(path, opts, &log, &err), SLATE_OK);
+    assert_null(err);
+    assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", "policy \"svc\"\n"), SLATE_OK);
+    uint64_t dseq = 1;
+    assert_int_equal(syn_events(log, 1, 12, &dseq), SLATE_OK);
+    assert_int_equal(slate_log_close(log, &err), SLATE_OK);
+}
+
+/* The first row of `query` on the database at path, prepared and stepped
+ * (the caller finalizes st and closes db). */
+SYN_FN void syn_sql_row(const char *path, const char *query, sqlite3 **db, sqlite3_stmt **st)
+{
+    assert_int_equal(sqlite3_open(path, db), SQLITE_OK);
+    if (sqlite3_prepare_v2(*db, query, -1, st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", query, sqlite3_errmsg(*db));
+    assert_int_equal(sqlite3_step(*st), SQLITE_ROW);
+}
+
+/* The first column of the first row of `query`: an integer (-1 for NULL). */
+SYN_FN int64_t syn_sql_int(const char *path, const char *query)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    syn_sql_row(path, query, &db, &st);
+    int64_t v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* The same as text, malloc'd ("(null)" for NULL). */
+SYN_FN char *syn_sql_text(const char *path, const char *query)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    syn_sql_row(path, query, &db, &st);
+    const unsigned char *t = sqlite3_column_text(st, 0);
+    char *v = strdup(t ? (const char *)t : "(null)");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Verifying the log at path must fail with a message containing every one
+ * of the NULL-ended needles in ap; returns the message (malloc'd). */
+SYN_FN char *syn_problem_v(const char *path, va_list ap)
+{
+    char *err = NULL;
+    int rc = slate_log_verify(path, NULL, &err);
+    if (rc == SLATE_OK) fail_msg("tampering was not detected");
+    assert_int_equal(rc, SLATE_ERROR);
+    assert_non_null(err);
+    if (getenv("SLATE_TEST_VERBOSE")) fprintf(stderr, "  verify: %s\n", err);
+    for (const char *s; (s = va_arg(ap, const char *));)
+        if (!strstr(err, s)) fail_msg("message `%s` lacks `%s`", err, s);
+    char *m = strdup(err);
+    slate_log_free(err);
+    return m;
+}
+
+/* syn_problem_v() with the needles as arguments, NULL-ended. */
+SYN_FN char *syn_problem(const char *path, ...)
+{
+    va_list ap;
+    va_start(ap, path);
+    char *m = syn_problem_v(path, ap);
+    va_end(ap);
+    return m;
+}
+
+/* The same, the message dropped. */
+SYN_FN void syn_expect_problem(const char *path, ...)
+{
+    va_list ap;
+    va_start(ap, path);
+    free(syn_problem_v(path, ap));
+    va_end(ap);
+}
+
+/* Copy the file at `from` to `to` (a log to tamper with, its original kept). */
+SYN_FN void syn_copy(const char *from, const char *to)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", from, to);
+    if (system(cmd) != 0) fail_msg("cannot copy %s to %s", from, to);
+}
+
+/* A tampering: an edit of a log's rows, whether the chain is rebuilt after
+ * it (as a forger with write access would), and the needles verify's message
+ * must then hold (unused ones NULL). */
+typedef struct syn_tamper {
+    const char *sql;
+    int rechained;
+    const char *want[3];
+} syn_tamper;
+
+/* Each of the n tamperings on a fresh copy of the log at `log` at `copy`
+ * (the log left as it is; the copy holds the last case), the chain rebuilt
+ * by rechain() where the case says so: verify must refuse it. */
+SYN_FN void syn_tamper_cases(const char *log, const char *copy, const syn_tamper *cases,
+                             size_t n, void (*rechain)(const char *))
+{
+    for (size_t i = 0; i < n; i++) {
+        syn_copy(log, copy);
+        syn_sql(copy, cases[i].sql);
+        if (cases[i].rechained) rechain(copy);
+        syn_expect_problem(copy, cases[i].want[0], cases[i].want[1], cases[i].want[2], NULL);
+    }
+}
+
+/* Feed a variant of the scenario to a check-mode handle on the scenario's
+ * log; returns the message of the first divergence (malloc'd), or NULL when
+ * all matched. */
+SYN_FN char *syn_check_variant(const char *path, int variant)
+{
+    slate_log_opts opts = {.check = 1};
+    slate_log *log = NULL;
+    char *err = NULL;
+    assert_int_equal(slate_log_open_opts(path, &opts, &log, &err), SLATE_OK);
+    assert_string_equal(slate_log_option(log, "tolerance_ms"), "0");
+    int rc = syn_scenario_feed(log, variant);
+    if (!rc && slate_log_check_end(log)) rc = -1;
+    char *msg = rc ? strdup(slate_log_errmsg(log)) : NULL;
+    if (msg && getenv("SLATE_TEST_VERBOSE")) fprintf(stderr, "  check: %s\n", msg);
+    slate_log_close(log, NULL);
+    return msg;
+}
+
+/* Check mode on the log at path fed `variant` of the scenario must stop, its
+ * message holding every one of the NULL-ended needles. */
+SYN_FN void syn_check_says_a(const char *path, int variant, const char *const *needles)
+{
+    char *m = syn_check_variant(path, variant);
+    if (!m) fail_msg("check mode took variant %d of the scenario", variant);
+    for (; *needles; needles++)
+        if (!strstr(m, *needles)) fail_msg("check mode's `%s` lacks `%s`", m, *needles);
+    free(m);
+}
+#define SYN_CHECK_SAYS(path, variant, ...) \
+    syn_check_says_a(path, variant, (const char *const[]){__VA_ARGS__, NULL})
+
+/* Check mode on the scenario's log at path (either schema version): the same
+ * input matches; a replay with another elapsed time (its message holding the
+ * NULL-ended needles `elapsed`), lacking a decision, making one more or
+ * ending early is refused at the first divergence; the log is only read. */
+SYN_FN void syn_check_scenario(const char *path, const char *const *elapsed)
+{
+    char *before = syn_sql_text(path, "SELECT value FROM meta WHERE key = 'state.chain'");
+    assert_null(syn_check_variant(path, SYN_SAME));
+    syn_check_says_a(path, SYN_ELAPSED, elapsed);
+    /* the replay lacks decision 7 */
+    SYN_CHECK_SAYS(path, SYN_NO_ROUTE, "event seq 2", "decision seq 7 (route");
+    SYN_CHECK_SAYS(path, SYN_EXTRA, "event seq 8", "the replay made decision seq 20 (notify");
+    SYN_CHECK_SAYS(path, SYN_SHORT, "holds more than the replay made", "advance");
+    char *after = syn_sql_text(path, "SELECT value FROM meta WHERE key = 'state.chain'");
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    assert_int_equal(slate_log_verify(path, NULL, NULL), SLATE_OK);
+}
+
+/* A log at path of one policy entry (schema version `schema`, 0: the
+ * default), continued with batches of 4 entries after `trigger` (a CREATE
+ * TRIGGER named refuse whose RAISE says "refused") is added: events 1-4
+ * (decisions 1-6) commit as a batch; 5 is pending; 6 fails, at its own end()
+ * or, where `at_end` is 0, possibly at the flush after it (its row queued for
+ * a multi-row INSERT, log_queue.c, fails at the commit that inserts it).
+ * The handle's state must be the committed one, it refuses further entries
+ * and its close reports the failure again.  The trigger is dropped after. */
+SYN_FN void syn_failed_batch(const char *path, unsigned schema, const char *trigger, int at_end)
+{
+    slate_log *log = NULL;
+    slate_log_opts first = {.schema = schema};
+    assert_int_equal(slate_log_open_opts(path, &first, &log, NULL), SLATE_OK);
+    assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", NULL), SLATE_OK);
+    assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
+
+    slate_log_opts opts = {.batch = 4};
+    assert_int_equal(slate_log_open_opts(path, &opts, &log, NULL), SLATE_OK);
+    /* added once the writer is open: opening refuses a log with a trigger */
+    syn_sql(path, trigger);
+    uint64_t dseq = 1;
+    int rc = syn_events(log, 1, 6, &dseq);
+    if (rc == SLATE_OK && !at_end) rc = slate_log_flush(log);
+    assert_int_not_equal(rc, SLATE_OK);
+    assert_non_null(strstr(slate_log_errmsg(log), "refused"));
+    assert_int_equal(slate_log_last_event_seq(log), 4);
+    assert_int_equal(slate_log_last_decision_seq(log), 6);
+    char *head = syn_sql_text(path, "SELECT value FROM meta WHERE key = 'state.chain'");
+    assert_string_equal(slate_log_head(log), head);
+    free(head);
+    /* the handle refuses further entries */
+    slate_log_event ev = {7, 0, "opened", "a", 1, "{}", 2, NULL};
+    assert_int_not_equal(slate_log_begin_event(log, &ev), SLATE_OK);
+    /* and close says again that the batch was lost */
+    char *err = NULL;
+    assert_int_equal(slate_log_close(log, &err), SLATE_ERROR);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "refused"));
+    slate_log_free(err);
+    syn_sql(path, "DROP TRIGGER refuse");
 }
 
 #undef H

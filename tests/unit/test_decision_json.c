@@ -622,6 +622,29 @@ static void test_parse_memo(void **state)
     }
 }
 
+/* A program (source 1) whose string table is `tab`, `size` bytes of
+ * NUL-ended strings after a leading NUL: strs[] (room enough) gets their
+ * places, *n their count. */
+static slate_program tab_program(const char *tab, size_t size, prog_string *strs, uint32_t *n)
+{
+    uint32_t off = 0;
+    *n = 0;
+    while (off < size - 1) {
+        uint32_t len = (uint32_t)strlen(tab + off);
+        strs[*n].off = off;
+        strs[*n].len = len;
+        ++*n;
+        off += len + 1;
+    }
+    slate_program p;
+    memset(&p, 0, sizeof p);
+    p.strtab = tab;
+    p.strings = strs;
+    p.nstrings = *n;
+    p.source = 1;
+    return p;
+}
+
 /* Program strings (clock, to, labels) are kept rendered in the memo's slots by
  * address: the bytes stay slate_decision_json's, for short and long strings,
  * escapes, the length at the slot's limit, and two programs taking turns. */
@@ -634,21 +657,8 @@ static void test_memo_program_strings(void **state)
         "sixty-one-bytes-of-text-that-fill-a-slot-to-its-last-byte-xx\0"
         "a string long enough not to fit in one slot of the memo, not even close\0";
     prog_string strs[16];
-    uint32_t n = 0, off = 0;
-    while (off < sizeof tab - 1) {
-        uint32_t len = (uint32_t)strlen(tab + off);
-        strs[n].off = off;
-        strs[n].len = len;
-        n++;
-        off += len + 1;
-    }
-    slate_program pa, pb;
-    memset(&pa, 0, sizeof pa);
-    pa.strtab = tab;
-    pa.strings = strs;
-    pa.nstrings = n;
-    pa.source = 1;
-    pb = pa;
+    uint32_t n;
+    slate_program pa = tab_program(tab, sizeof tab, strs, &n), pb = pa;
     pb.source = 2;
     dj_memo m;
     dj_memo_init(&m);
@@ -685,20 +695,8 @@ static void test_fast_path_same_bytes(void **state)
         "\0f.slate\0response\0desk\0vip_alert\0a\"b\xe2\x80\xa8\xff\0"
         "a string long enough not to fit in one slot of the memo, not even close\0";
     prog_string strs[8];
-    uint32_t n = 0, off = 0;
-    while (off < sizeof tab - 1) {
-        uint32_t len = (uint32_t)strlen(tab + off);
-        strs[n].off = off;
-        strs[n].len = len;
-        n++;
-        off += len + 1;
-    }
-    slate_program pa;
-    memset(&pa, 0, sizeof pa);
-    pa.strtab = tab;
-    pa.strings = strs;
-    pa.nstrings = n;
-    pa.source = 1;
+    uint32_t n;
+    slate_program pa = tab_program(tab, sizeof tab, strs, &n);
     static const char *const ids[] = {"C000001", "e0000001", "", "a", "abcd", "0123456789abcdef",
                                       "0123456789abcdefg", "q\"uote", "tab\there", "\xc3\xa9t\xc3\xa9",
                                       "\xff\xfe", "0123456789012345678901234567890123456789"};

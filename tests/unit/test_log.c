@@ -20,69 +20,12 @@
 
 typedef syn_fixture fixture;
 
-/* A log of one policy and 12 events (18 decisions), closed. */
-static void write_basic(const char *path, const slate_log_opts *opts)
-{
-    slate_log *log = NULL;
-    char *err = NULL;
-    assert_int_equal(slate_log_open_opts(path, opts, &log, &err), SLATE_OK);
-    assert_null(err);
-    assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", "policy \"svc\"\n"), SLATE_OK);
-    uint64_t dseq = 1;
-    assert_int_equal(syn_events(log, 1, 12, &dseq), SLATE_OK);
-    assert_int_equal(slate_log_close(log, &err), SLATE_OK);
-}
-
-/* write_basic() in schema version 1 (one row per decision): the tests of
+/* syn_write_basic() in schema version 1 (one row per decision): the tests of
  * that layout edit its decisions table (version 2's: test_logv2.c). */
 static void write_v1(const char *path)
 {
     slate_log_opts opts = {.schema = 1};
-    write_basic(path, &opts);
-}
-
-static int64_t sql_int(const char *path, const char *query)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, query, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
-static char *sql_text(const char *path, const char *query)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, query, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    const unsigned char *t = sqlite3_column_text(st, 0);
-    char *v = strdup(t ? (const char *)t : "(null)");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
-/* verify must fail with a message containing every one of the NULL-ended needles */
-static void expect_problem(const char *path, ...)
-{
-    char *err = NULL;
-    int rc = slate_log_verify(path, NULL, &err);
-    if (rc == SLATE_OK) fail_msg("tampering was not detected");
-    assert_int_equal(rc, SLATE_ERROR);
-    assert_non_null(err);
-    if (getenv("SLATE_TEST_VERBOSE")) fprintf(stderr, "  verify: %s\n", err);
-    va_list ap;
-    va_start(ap, path);
-    for (const char *s; (s = va_arg(ap, const char *));)
-        if (!strstr(err, s)) fail_msg("message `%s` lacks `%s`", err, s);
-    va_end(ap);
-    slate_log_free(err);
+    syn_write_basic(path, &opts);
 }
 
 /* ---- renderings ------------------------------------------------------------ */
@@ -199,30 +142,30 @@ static void test_schema(void **state)
     fixture *f = *state;
     const char *opts_list[] = {"tolerance_ms=0", "strict=0", NULL};
     slate_log_opts opts = {.options = opts_list, .schema = 1}; /* version 2: test_logv2.c */
-    write_basic(f->db, &opts);
-    char *s = sql_text(f->db, "PRAGMA journal_mode");
+    syn_write_basic(f->db, &opts);
+    char *s = syn_sql_text(f->db, "PRAGMA journal_mode");
     assert_string_equal(s, "wal");
     free(s);
-    s = sql_text(f->db, "SELECT value FROM meta WHERE key = 'schema_version'");
+    s = syn_sql_text(f->db, "SELECT value FROM meta WHERE key = 'schema_version'");
     assert_string_equal(s, "1");
     free(s);
-    s = sql_text(f->db, "SELECT value FROM meta WHERE key = 'opt.tolerance_ms'");
+    s = syn_sql_text(f->db, "SELECT value FROM meta WHERE key = 'opt.tolerance_ms'");
     assert_string_equal(s, "0");
     free(s);
-    s = sql_text(f->db, "SELECT value FROM meta WHERE key = 'slate_version'");
+    s = syn_sql_text(f->db, "SELECT value FROM meta WHERE key = 'slate_version'");
     assert_string_equal(s, SLATE_VERSION);
     free(s);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM policies"), 1);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events"), 13);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events WHERE kind = 'event'"), 12);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM policies"), 1);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM events"), 13);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM events WHERE kind = 'event'"), 12);
     /* seq%4 decisions for seq 1..12: three rounds of 1+2+3 */
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM decisions"), 18);
-    assert_int_equal(sql_int(f->db, "SELECT max(pos) FROM events"), 1 + 13 + 18);
-    s = sql_text(f->db, "SELECT rule || ' ' || at || ' ' || args FROM decisions WHERE seq = 1");
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM decisions"), 18);
+    assert_int_equal(syn_sql_int(f->db, "SELECT max(pos) FROM events"), 1 + 13 + 18);
+    s = syn_sql_text(f->db, "SELECT rule || ' ' || at || ' ' || args FROM decisions WHERE seq = 1");
     assert_string_equal(s, "svc.slate:10 2025-03-03T09:01:00.000Z "
                            "{\"to\":\"supervisor\",\"message\":\"a \\\"quoted\\\" message\"}");
     free(s);
-    s = sql_text(f->db, "SELECT payload FROM events WHERE seq = 2");
+    s = syn_sql_text(f->db, "SELECT payload FROM events WHERE seq = 2");
     assert_string_equal(s, "{\"case\":\"c2\",\"type\":\"updated\",\"at\":1740992520000,\"n\":1}");
     free(s);
 
@@ -234,7 +177,7 @@ static void test_schema(void **state)
     assert_int_equal(sum.entries, 13);
     assert_int_equal(sum.events, 12);
     assert_int_equal(sum.decisions, 18);
-    s = sql_text(f->db, "SELECT value FROM meta WHERE key = 'state.chain'");
+    s = syn_sql_text(f->db, "SELECT value FROM meta WHERE key = 'state.chain'");
     assert_string_equal(s, sum.head);
     free(s);
 
@@ -254,8 +197,8 @@ static void test_deterministic_head(void **state)
 {
     fixture *f = *state;
     char *other = syn_path(f->dir, "again.db");
-    write_basic(f->db, NULL);
-    write_basic(other, NULL);
+    syn_write_basic(f->db, NULL);
+    syn_write_basic(other, NULL);
     slate_log_summary a, b;
     assert_int_equal(slate_log_verify(f->db, &a, NULL), SLATE_OK);
     assert_int_equal(slate_log_verify(other, &b, NULL), SLATE_OK);
@@ -315,11 +258,11 @@ static void test_reject_marks_event(void **state)
     assert_int_equal(slate_log_begin_event(log, &bad), SLATE_OK);
     assert_int_equal(slate_log_end(log), SLATE_OK);
     assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
-    char *s = sql_text(f->db, "SELECT status || ': ' || reason FROM events WHERE seq = 7");
+    char *s = syn_sql_text(f->db, "SELECT status || ': ' || reason FROM events WHERE seq = 7");
     assert_string_equal(s, "rejected: unknown tier `gold`");
     free(s);
-    s = sql_text(f->db, "SELECT status || ': ' || reason || ' ' || coalesce(at, '-') "
-                        "FROM events WHERE seq = 8");
+    s = syn_sql_text(f->db, "SELECT status || ': ' || reason || ' ' || coalesce(at, '-') "
+                            "FROM events WHERE seq = 8");
     assert_string_equal(s, "rejected: not JSON -");
     free(s);
     slate_log_summary sum;
@@ -334,7 +277,7 @@ static void test_tamper_edited_decision(void **state)
     fixture *f = *state;
     write_v1(f->db);
     syn_sql(f->db, "UPDATE decisions SET args = '{\"to\":\"nobody\"}' WHERE seq = 7");
-    expect_problem(f->db, "decisions row seq 7", "edited", NULL);
+    syn_expect_problem(f->db, "decisions row seq 7", "edited", NULL);
 }
 
 static void test_tamper_edited_decision_rehashed(void **state)
@@ -345,7 +288,7 @@ static void test_tamper_edited_decision_rehashed(void **state)
     write_v1(f->db);
     syn_sql(f->db, "UPDATE decisions SET chain = (SELECT chain FROM decisions WHERE seq = 8) "
                "WHERE seq = 7");
-    expect_problem(f->db, "decisions row seq 7", "edited", NULL);
+    syn_expect_problem(f->db, "decisions row seq 7", "edited", NULL);
 }
 
 static void test_tamper_blob_pos(void **state)
@@ -354,15 +297,15 @@ static void test_tamper_blob_pos(void **state)
     fixture *f = *state;
     write_v1(f->db);
     syn_sql(f->db, "UPDATE decisions SET pos = CAST(pos AS BLOB) WHERE seq = 5");
-    expect_problem(f->db, "decisions row seq 5", "deleted", NULL);
+    syn_expect_problem(f->db, "decisions row seq 5", "deleted", NULL);
 }
 
 static void test_tamper_event_pos_zero(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    syn_write_basic(f->db, NULL);
     syn_sql(f->db, "UPDATE events SET pos = 0 WHERE id = 3");
-    expect_problem(f->db, "events row id 3", "out of order", NULL);
+    syn_expect_problem(f->db, "events row id 3", "out of order", NULL);
 }
 
 static void test_tamper_deleted_decision(void **state)
@@ -370,7 +313,7 @@ static void test_tamper_deleted_decision(void **state)
     fixture *f = *state;
     write_v1(f->db);
     syn_sql(f->db, "DELETE FROM decisions WHERE seq = 5");
-    expect_problem(f->db, "decisions row seq 5", "deleted", NULL);
+    syn_expect_problem(f->db, "decisions row seq 5", "deleted", NULL);
 }
 
 static void test_tamper_deleted_last_decision(void **state)
@@ -378,7 +321,7 @@ static void test_tamper_deleted_last_decision(void **state)
     fixture *f = *state;
     write_v1(f->db);
     syn_sql(f->db, "DELETE FROM decisions WHERE seq = 18");
-    expect_problem(f->db, "decisions row seq 18", "deleted", NULL);
+    syn_expect_problem(f->db, "decisions row seq 18", "deleted", NULL);
 }
 
 static void test_tamper_inserted_decision(void **state)
@@ -389,7 +332,7 @@ static void test_tamper_inserted_decision(void **state)
     syn_sql(f->db, "INSERT INTO decisions SELECT seq + 1, 33, 13, event_seq, event_id, "
                "case_id, at_ms, at, rule, rule_line, rule_label, action, clock, tier, args, "
                "policy_hash, chain FROM decisions WHERE seq = 18");
-    expect_problem(f->db, "decisions row seq 19", "inserted", NULL);
+    syn_expect_problem(f->db, "decisions row seq 19", "inserted", NULL);
 }
 
 static void test_tamper_inserted_event(void **state)
@@ -398,7 +341,7 @@ static void test_tamper_inserted_event(void **state)
     write_v1(f->db);
     syn_sql(f->db, "INSERT INTO events SELECT id + 1, pos + 1, kind, seq + 1, at_ms, at, case_id, "
                "type, status, reason, payload, policy_hash, 0, chain FROM events WHERE id = 13");
-    expect_problem(f->db, "events row id 14", "inserted", NULL);
+    syn_expect_problem(f->db, "events row id 14", "inserted", NULL);
 }
 
 static void test_tamper_inserted_policy(void **state)
@@ -407,7 +350,7 @@ static void test_tamper_inserted_policy(void **state)
     write_v1(f->db);
     syn_sql(f->db, "INSERT INTO policies SELECT 33, '" SYN_HASH2 "', name, version, file, source, "
                "image, chain FROM policies");
-    expect_problem(f->db, "policies row 222222222222", "inserted", NULL);
+    syn_expect_problem(f->db, "policies row 222222222222", "inserted", NULL);
 }
 
 static void test_tamper_inserted_same_pos(void **state)
@@ -417,7 +360,7 @@ static void test_tamper_inserted_same_pos(void **state)
     syn_sql(f->db, "INSERT INTO decisions SELECT seq + 1, pos + 1, entry, event_seq, event_id, "
                "case_id, at_ms, at, rule, rule_line, rule_label, action, clock, tier, args, "
                "policy_hash, chain FROM decisions WHERE seq = 18");
-    expect_problem(f->db, "decisions row seq 19", "events row id 13", "inserted", NULL);
+    syn_expect_problem(f->db, "decisions row seq 19", "events row id 13", "inserted", NULL);
 }
 
 static void test_tamper_inserted_decision_middle(void **state)
@@ -434,24 +377,24 @@ static void test_tamper_inserted_decision_middle(void **state)
                "INSERT INTO decisions SELECT 3, 6, entry, event_seq, event_id, "
                "case_id, at_ms, at, rule, rule_line, rule_label, action, clock, tier, args, "
                "policy_hash, chain FROM decisions WHERE seq = 2");
-    expect_problem(f->db, "decisions row seq 3", NULL);
+    syn_expect_problem(f->db, "decisions row seq 3", NULL);
 }
 
 static void test_tamper_edited_payload(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    syn_write_basic(f->db, NULL);
     syn_sql(f->db, "UPDATE events SET payload = replace(payload, 'updated', 'resolved') "
                "WHERE seq = 4");
-    expect_problem(f->db, "events row id 5 (event seq 4", "edited", NULL);
+    syn_expect_problem(f->db, "events row id 5 (event seq 4", "edited", NULL);
 }
 
 static void test_tamper_deleted_event(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    syn_write_basic(f->db, NULL);
     syn_sql(f->db, "DELETE FROM events WHERE seq = 4"); /* seq 4 has no decisions */
-    expect_problem(f->db, "events row id 5", "deleted", NULL);
+    syn_expect_problem(f->db, "events row id 5", "deleted", NULL);
 }
 
 static void test_tamper_deleted_event_and_decisions(void **state)
@@ -459,7 +402,7 @@ static void test_tamper_deleted_event_and_decisions(void **state)
     fixture *f = *state;
     write_v1(f->db);
     syn_sql(f->db, "DELETE FROM decisions WHERE entry = 4; DELETE FROM events WHERE id = 4");
-    expect_problem(f->db, "events row id 4", "deleted", NULL);
+    syn_expect_problem(f->db, "events row id 4", "deleted", NULL);
 }
 
 static void test_tamper_truncated(void **state)
@@ -467,31 +410,31 @@ static void test_tamper_truncated(void **state)
     fixture *f = *state;
     write_v1(f->db);
     syn_sql(f->db, "DELETE FROM decisions WHERE entry = 13; DELETE FROM events WHERE id = 13");
-    expect_problem(f->db, "last rows were deleted", NULL);
+    syn_expect_problem(f->db, "last rows were deleted", NULL);
 }
 
 static void test_tamper_edited_policy(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    syn_write_basic(f->db, NULL);
     syn_sql(f->db, "UPDATE policies SET source = 'policy \"evil\"'");
-    expect_problem(f->db, "policies row 111111111111", "edited", NULL);
+    syn_expect_problem(f->db, "policies row 111111111111", "edited", NULL);
 }
 
 static void test_tamper_deleted_policy(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    syn_write_basic(f->db, NULL);
     syn_sql(f->db, "DELETE FROM policies");
-    expect_problem(f->db, "policies row 111111111111 was deleted", NULL);
+    syn_expect_problem(f->db, "policies row 111111111111 was deleted", NULL);
 }
 
 static void test_tamper_meta(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    syn_write_basic(f->db, NULL);
     syn_sql(f->db, "UPDATE meta SET value = 'hmac-sha256' WHERE key = 'pseudonym'");
-    expect_problem(f->db, "meta", "sealed", NULL);
+    syn_expect_problem(f->db, "meta", "sealed", NULL);
 }
 
 static void test_tampered_log_refuses_append(void **state)
@@ -515,7 +458,7 @@ static void test_independent_recipe(void **state)
     slate_log_opts opts = {.pseudonym_key = key, .pseudonym_key_len = 1,
                            .options = (const char *[]){"tolerance_ms=0", NULL},
                            .schema = 1}; /* version 2: test_logv2.c */
-    write_basic(f->db, &opts);
+    syn_write_basic(f->db, &opts);
     slate_log_summary sum;
     assert_int_equal(slate_log_verify(f->db, &sum, NULL), SLATE_OK);
     char cmd[512], want[128];
@@ -537,7 +480,7 @@ static void test_independent_recipe(void **state)
 static void test_resume_and_swap(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    syn_write_basic(f->db, NULL);
     slate_log *log = NULL;
     char *err = NULL;
     assert_int_equal(slate_log_open(f->db, &log, &err), SLATE_OK);
@@ -562,13 +505,13 @@ static void test_resume_and_swap(void **state)
 
     assert_int_equal(slate_log_verify(f->db, NULL, &err), SLATE_OK);
     assert_null(err);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM policies"), 2);
-    char *s = sql_text(f->db, "SELECT rule || ' ' || policy_hash FROM decisions "
-                              "WHERE action = 'sla'");
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM policies"), 2);
+    char *s = syn_sql_text(f->db, "SELECT rule || ' ' || policy_hash FROM decisions "
+                                  "WHERE action = 'sla'");
     assert_string_equal(s, "svc2.slate:3 " SYN_HASH2);
     free(s);
-    s = sql_text(f->db, "SELECT group_concat(kind, ',') FROM (SELECT kind FROM events "
-                        "WHERE kind <> 'event' ORDER BY id)");
+    s = syn_sql_text(f->db, "SELECT group_concat(kind, ',') FROM (SELECT kind FROM events "
+                            "WHERE kind <> 'event' ORDER BY id)");
     assert_string_equal(s, "policy,policy,policy,advance");
     free(s);
 }
@@ -583,9 +526,9 @@ static void test_batches_commit_between_entries(void **state)
     uint64_t dseq = 1;
     assert_int_equal(syn_events(log, 1, 5, &dseq), SLATE_OK);
     /* 6 entries with a batch of 4: the first 4 are committed, 2 pending. */
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events"), 4);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM events"), 4);
     assert_int_equal(slate_log_flush(log), SLATE_OK);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events"), 6);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM events"), 6);
     assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK); /* a reader meanwhile */
     assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
 }
@@ -593,7 +536,7 @@ static void test_batches_commit_between_entries(void **state)
 static void test_one_writer(void **state)
 {
     fixture *f = *state;
-    write_basic(f->db, NULL);
+    syn_write_basic(f->db, NULL);
     slate_log *a = NULL, *b = NULL;
     assert_int_equal(slate_log_open(f->db, &a, NULL), SLATE_OK);
     assert_int_equal(slate_log_open(f->db, &b, NULL), SLATE_OK);
@@ -614,18 +557,18 @@ static void test_pseudonyms(void **state)
     fixture *f = *state;
     static const char key[] = "0123456789abcdef";
     slate_log_opts opts = {.pseudonym_key = key, .pseudonym_key_len = 16};
-    write_basic(f->db, &opts);
+    syn_write_basic(f->db, &opts);
     char c1[65];
     slate_log_pseudonym(key, 16, "c1", 2, c1);
     char q[256];
     snprintf(q, sizeof q, "SELECT count(*) FROM events WHERE case_id = '%s'", c1);
-    assert_int_equal(sql_int(f->db, q), 4);
+    assert_int_equal(syn_sql_int(f->db, q), 4);
     snprintf(q, sizeof q, "SELECT count(*) FROM decisions WHERE case_id = '%s'", c1);
-    assert_int_equal(sql_int(f->db, q), 1 + 3 + 2); /* seq 1, 7, 10: 1, 3, 2 decisions */
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events WHERE payload LIKE '%\"c1\"%' "
-                                    "OR case_id = 'c1'"), 0);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM decisions WHERE case_id = 'c1'"), 0);
-    char *s = sql_text(f->db, "SELECT payload FROM events WHERE seq = 1");
+    assert_int_equal(syn_sql_int(f->db, q), 1 + 3 + 2); /* seq 1, 7, 10: 1, 3, 2 decisions */
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM events WHERE payload LIKE '%\"c1\"%' "
+                                        "OR case_id = 'c1'"), 0);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM decisions WHERE case_id = 'c1'"), 0);
+    char *s = syn_sql_text(f->db, "SELECT payload FROM events WHERE seq = 1");
     char want[256];
     snprintf(want, sizeof want, "{\"case\":\"%s\",\"type\":\"updated\",\"at\":1740992460000,\"n\":0}", c1);
     assert_string_equal(s, want);
@@ -650,67 +593,19 @@ static void test_pseudonyms(void **state)
     assert_int_equal(slate_log_begin_event(log, &ev), SLATE_OK);
     assert_int_equal(slate_log_end(log), SLATE_OK);
     assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
-    assert_int_equal(sql_int(f->db, "SELECT payload IS NULL FROM events WHERE seq = 99"), 1);
+    assert_int_equal(syn_sql_int(f->db, "SELECT payload IS NULL FROM events WHERE seq = 99"), 1);
 }
 
 /* ---- check mode (replay) ------------------------------------------------------- */
-
-/* Feed a variant of the scenario to a check-mode handle on the scenario's log;
- * returns the message of the first divergence, or NULL when all matched. */
-static char *check_variant(const char *path, int variant)
-{
-    slate_log_opts opts = {.check = 1};
-    slate_log *log = NULL;
-    char *err = NULL;
-    assert_int_equal(slate_log_open_opts(path, &opts, &log, &err), SLATE_OK);
-    assert_string_equal(slate_log_option(log, "tolerance_ms"), "0");
-    int rc = syn_scenario_feed(log, variant);
-    if (!rc && slate_log_check_end(log)) rc = -1;
-    char *msg = rc ? strdup(slate_log_errmsg(log)) : NULL;
-    if (msg && getenv("SLATE_TEST_VERBOSE")) fprintf(stderr, "  check: %s\n", msg);
-    slate_log_close(log, NULL);
-    return msg;
-}
 
 static void test_check_mode(void **state)
 {
     fixture *f = *state;
     assert_int_equal(syn_scenario(f->db, NULL, 0), 0);
-    char *before = sql_text(f->db, "SELECT value FROM meta WHERE key = 'state.chain'");
-    assert_null(check_variant(f->db, SYN_SAME));
-
-    char *m = check_variant(f->db, SYN_ELAPSED);
-    assert_non_null(m);
-    assert_non_null(strstr(m, "event seq 8"));
-    assert_non_null(strstr(m, "decision seq 19"));
-    assert_non_null(strstr(m, "`args`: expected {\"clock\":\"response\",\"target_ms\":7200000,"
-                              "\"elapsed_ms\":10440000,\"met\":false}, found {"));
-    free(m);
-
-    m = check_variant(f->db, SYN_NO_ROUTE); /* the replay lacks decision 7 */
-    assert_non_null(m);
-    assert_non_null(strstr(m, "event seq 2"));
-    assert_non_null(strstr(m, "decision seq 7 (route"));
-    free(m);
-
-    m = check_variant(f->db, SYN_EXTRA);
-    assert_non_null(m);
-    assert_non_null(strstr(m, "event seq 8"));
-    assert_non_null(strstr(m, "the replay made decision seq 20 (notify"));
-    free(m);
-
-    m = check_variant(f->db, SYN_SHORT);
-    assert_non_null(m);
-    assert_non_null(strstr(m, "holds more than the replay made"));
-    assert_non_null(strstr(m, "advance"));
-    free(m);
-
-    /* the log was only read */
-    char *after = sql_text(f->db, "SELECT value FROM meta WHERE key = 'state.chain'");
-    assert_string_equal(before, after);
-    free(before);
-    free(after);
-    assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK);
+    syn_check_scenario(f->db, (const char *const[]){
+        "event seq 8", "decision seq 19",
+        "`args`: expected {\"clock\":\"response\",\"target_ms\":7200000,"
+        "\"elapsed_ms\":10440000,\"met\":false}, found {", NULL});
 }
 
 /* ---- atomicity ------------------------------------------------------------------ */
@@ -743,8 +638,8 @@ static void check_whole(const char *path)
 {
     char *err = NULL;
     if (slate_log_verify(path, NULL, &err) != SLATE_OK) fail_msg("verify: %s", err);
-    assert_int_equal(sql_int(path, "SELECT count(*) FROM events e WHERE ndecisions <> "
-                                   "(SELECT count(*) FROM decisions d WHERE d.entry = e.id)"),
+    assert_int_equal(syn_sql_int(path, "SELECT count(*) FROM events e WHERE ndecisions <> "
+                                       "(SELECT count(*) FROM decisions d WHERE d.entry = e.id)"),
                      0);
 }
 
@@ -773,12 +668,13 @@ static void test_atomic_when_killed(void **state)
             assert_int_equal(waitpid(pid, &status, 0), pid);
             assert_true(WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) == 0));
             check_whole(f->db);
-            int64_t n = sql_int(f->db, "SELECT count(*) FROM events");
+            int64_t n = syn_sql_int(f->db, "SELECT count(*) FROM events");
             assert_true(n >= total); /* committed entries never disappear */
             total = n;
         }
         /* What is there is a prefix of what was written: seqs gap-free. */
-        assert_int_equal(sql_int(f->db, "SELECT coalesce(max(seq), 0) - count(seq) FROM events"), 0);
+        assert_int_equal(
+            syn_sql_int(f->db, "SELECT coalesce(max(seq), 0) - count(seq) FROM events"), 0);
     }
 }
 
@@ -789,40 +685,12 @@ static void test_atomic_when_killed(void **state)
 static void test_failed_write_rolls_back_batch(void **state)
 {
     fixture *f = *state;
-    slate_log *log = NULL;
-    slate_log_opts v1 = {.schema = 1}; /* version 2: test_logv2.c */
-    assert_int_equal(slate_log_open_opts(f->db, &v1, &log, NULL), SLATE_OK);
-    assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", NULL), SLATE_OK);
-    assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
-
-    slate_log_opts opts = {.batch = 4};
-    assert_int_equal(slate_log_open_opts(f->db, &opts, &log, NULL), SLATE_OK);
-    /* added once the writer is open: opening refuses a log with a trigger */
-    syn_sql(f->db, "CREATE TRIGGER refuse BEFORE INSERT ON decisions WHEN NEW.seq = 9 "
-               "BEGIN SELECT RAISE(ABORT, 'refused'); END");
-    uint64_t dseq = 1;
-    /* events 1-4 (decisions 1-6) commit as a batch; 5 is pending; 6 fails */
-    assert_int_not_equal(syn_events(log, 1, 6, &dseq), SLATE_OK);
-    assert_non_null(strstr(slate_log_errmsg(log), "refused"));
-    assert_int_equal(slate_log_last_event_seq(log), 4);
-    assert_int_equal(slate_log_last_decision_seq(log), 6);
-    char *head = sql_text(f->db, "SELECT value FROM meta WHERE key = 'state.chain'");
-    assert_string_equal(slate_log_head(log), head);
-    free(head);
-    /* the handle refuses further entries */
-    slate_log_event ev = {7, 0, "opened", "a", 1, "{}", 2, NULL};
-    assert_int_not_equal(slate_log_begin_event(log, &ev), SLATE_OK);
-    /* and close says again that the batch was lost */
-    char *err = NULL;
-    assert_int_equal(slate_log_close(log, &err), SLATE_ERROR);
-    assert_non_null(err);
-    assert_non_null(strstr(err, "refused"));
-    slate_log_free(err);
-
-    syn_sql(f->db, "DROP TRIGGER refuse");
+    /* version 2: test_logv2.c */
+    syn_failed_batch(f->db, 1, "CREATE TRIGGER refuse BEFORE INSERT ON decisions WHEN NEW.seq = 9 "
+                               "BEGIN SELECT RAISE(ABORT, 'refused'); END", 1);
     check_whole(f->db);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events"), 5);
-    assert_int_equal(sql_int(f->db, "SELECT max(seq) FROM decisions"), 6);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM events"), 5);
+    assert_int_equal(syn_sql_int(f->db, "SELECT max(seq) FROM decisions"), 6);
 }
 
 static void test_failed_commit_reported_at_close(void **state)
@@ -847,7 +715,7 @@ static void test_failed_commit_reported_at_close(void **state)
     assert_non_null(strstr(err, "disk full"));
     slate_log_free(err);
     syn_sql(f->db, "DROP TRIGGER refuse");
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events"), 1);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM events"), 1);
 }
 
 static void test_abort_drops_entry(void **state)

@@ -130,59 +130,76 @@ static void verify_refuses(const char *path, const char *want)
     slate_log_read_close(rd);
 }
 
+/* An edit of the scenario's log and what refusing it must say (one or two
+ * needles, each checked on its own). */
+typedef struct edit {
+    const char *sql;
+    const char *says[2];
+} edit;
+
+/* Each edit on a fresh copy of the log, refused by refuses() for each needle. */
+static void each_refused(fixture *f, const edit *e, size_t n,
+                         void (*refuses)(const char *, const char *))
+{
+    for (size_t i = 0; i < n; i++) {
+        fresh(f, e[i].sql);
+        for (int k = 0; k < 2 && e[i].says[k]; k++) refuses(f->db, e[i].says[k]);
+    }
+}
+#define ALL_REFUSE(f, edits) each_refused(f, edits, sizeof edits / sizeof *edits, all_refuse)
+#define VERIFY_REFUSES(f, edits) \
+    each_refused(f, edits, sizeof edits / sizeof *edits, verify_refuses)
+
 /* Issue 12, defect 3: a trigger (it would rewrite rows as `run --resume`
  * writes), a view, an index, a table: every object slate does not create is
  * refused by name, and so is one missing or changed. */
 static void test_schema_objects(void **state)
 {
-    fixture *f = *state;
-    fresh(f, "CREATE TRIGGER t AFTER INSERT ON events BEGIN "
-             "UPDATE policies SET name = 'x' WHERE pos = 1; END");
-    all_refuse(f->db, "schema: the log holds trigger `t` on `events`, which slate does not "
-                      "create");
-    fresh(f, "CREATE VIEW v AS SELECT * FROM events");
-    all_refuse(f->db, "view `v`");
-    fresh(f, "CREATE INDEX extra ON events(type)");
-    all_refuse(f->db, "index `extra` on `events`");
-    fresh(f, "CREATE TABLE notes (x)");
-    all_refuse(f->db, "table `notes`");
-    fresh(f, "ANALYZE");
-    all_refuse(f->db, "table `sqlite_stat1`");
-    if (f->schema == 1) {
-        fresh(f, "DROP INDEX decisions_entry");
-        all_refuse(f->db, "schema: index `decisions_entry` on `decisions` is missing");
+    static const edit both[] = {
+        {"CREATE TRIGGER t AFTER INSERT ON events BEGIN "
+         "UPDATE policies SET name = 'x' WHERE pos = 1; END",
+         {"schema: the log holds trigger `t` on `events`, which slate does not create"}},
+        {"CREATE VIEW v AS SELECT * FROM events", {"view `v`"}},
+        {"CREATE INDEX extra ON events(type)", {"index `extra` on `events`"}},
+        {"CREATE TABLE notes (x)", {"table `notes`"}},
+        {"ANALYZE", {"table `sqlite_stat1`"}},
+        /* a table rebuilt without a constraint (the rows and the chain intact) */
+        {"PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, "
+         "'status TEXT CHECK (status IN (''accepted'',''rejected''))', 'status TEXT') "
+         "WHERE name = 'events'",
+         {"schema: table `events` is not the one slate creates"}},
+    };
+    static const edit v1[] = {
+        {"DROP INDEX decisions_entry",
+         {"schema: index `decisions_entry` on `decisions` is missing"}},
         /* defect 9: a missing table is the input's fault, named */
-        fresh(f, "DROP TABLE decisions");
-        all_refuse(f->db, "schema: table `decisions` is missing");
-    } else {
-        fresh(f, "DROP INDEX events_policy");
-        all_refuse(f->db, "schema: index `events_policy` on `events` is missing");
-        fresh(f, "DROP TABLE case_index");
-        all_refuse(f->db, "schema: table `case_index` is missing");
-        fresh(f, "DROP VIEW decisions");
-        all_refuse(f->db, "schema: view `decisions` is missing");
+        {"DROP TABLE decisions", {"schema: table `decisions` is missing"}},
+    };
+    static const edit v2[] = {
+        {"DROP INDEX events_policy", {"schema: index `events_policy` on `events` is missing"}},
+        {"DROP TABLE case_index", {"schema: table `case_index` is missing"}},
+        {"DROP VIEW decisions", {"schema: view `decisions` is missing"}},
         /* an auditor's view that answers otherwise (the rows and chain intact) */
-        fresh(f, "DROP VIEW breaches; CREATE VIEW breaches AS SELECT * FROM decisions "
-                 "WHERE action = 'breach' AND case_id <> 'B'");
-        all_refuse(f->db, "schema: view `breaches` is not the one slate creates");
-        fresh(f, "DROP VIEW cases; CREATE VIEW cases AS SELECT case_id, count(*) AS entries, "
-                 "min(entry) AS first_entry, max(entry) AS last_entry FROM case_index "
-                 "GROUP BY case_id HAVING count(*) > 1");
-        all_refuse(f->db, "schema: view `cases` is not the one slate creates");
+        {"DROP VIEW breaches; CREATE VIEW breaches AS SELECT * FROM decisions "
+         "WHERE action = 'breach' AND case_id <> 'B'",
+         {"schema: view `breaches` is not the one slate creates"}},
+        {"DROP VIEW cases; CREATE VIEW cases AS SELECT case_id, count(*) AS entries, "
+         "min(entry) AS first_entry, max(entry) AS last_entry FROM case_index "
+         "GROUP BY case_id HAVING count(*) > 1",
+         {"schema: view `cases` is not the one slate creates"}},
         /* a trigger that would change what the index holds as rows come */
-        fresh(f, "CREATE TRIGGER ci AFTER INSERT ON case_index BEGIN "
-                 "DELETE FROM case_index WHERE case_id = 'B'; END");
-        all_refuse(f->db, "schema: the log holds trigger `ci` on `case_index`");
+        {"CREATE TRIGGER ci AFTER INSERT ON case_index BEGIN "
+         "DELETE FROM case_index WHERE case_id = 'B'; END",
+         {"schema: the log holds trigger `ci` on `case_index`"}},
         /* case_index rebuilt as a rowid table (same columns) */
-        fresh(f, "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, "
-                 "' WITHOUT ROWID', '') WHERE name = 'case_index'");
-        all_refuse(f->db, "schema: table `case_index` is not the one slate creates");
-    }
-    /* a table rebuilt without a constraint (the rows and the chain intact) */
-    fresh(f, "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, "
-             "'status TEXT CHECK (status IN (''accepted'',''rejected''))', 'status TEXT') "
-             "WHERE name = 'events'");
-    all_refuse(f->db, "schema: table `events` is not the one slate creates");
+        {"PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, "
+         "' WITHOUT ROWID', '') WHERE name = 'case_index'",
+         {"schema: table `case_index` is not the one slate creates"}},
+    };
+    fixture *f = *state;
+    ALL_REFUSE(f, both);
+    if (f->schema == 1) ALL_REFUSE(f, v1);
+    else ALL_REFUSE(f, v2);
     fresh(f, NULL);
     assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK);
 }
@@ -192,38 +209,40 @@ static void test_schema_objects(void **state)
 static void test_version_text(void **state)
 {
     fixture *f = *state;
-    fresh(f, "UPDATE meta SET value = 'abc' WHERE key = 'schema_version'");
-    all_refuse(f->db, "schema_version is `abc`, not a version number");
-    fresh(f, "UPDATE meta SET value = '7' WHERE key = 'schema_version'");
-    all_refuse(f->db, "log schema version 7, this slate reads versions 1 to 2");
-    fresh(f, "UPDATE meta SET value = '02' WHERE key = 'schema_version'");
-    all_refuse(f->db, "log schema version 02, this slate reads versions 1 to 2");
-    /* the other version than the tables are: the schema is not its */
-    fresh(f, f->schema == 1 ? "UPDATE meta SET value = '2' WHERE key = 'schema_version'"
-                            : "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
-    all_refuse(f->db, "schema: ");
-    fresh(f, "DELETE FROM meta WHERE key = 'schema_version'");
-    all_refuse(f->db, "not a slate decision log");
+    const edit edits[] = {
+        {"UPDATE meta SET value = 'abc' WHERE key = 'schema_version'",
+         {"schema_version is `abc`, not a version number"}},
+        {"UPDATE meta SET value = '7' WHERE key = 'schema_version'",
+         {"log schema version 7, this slate reads versions 1 to 2"}},
+        {"UPDATE meta SET value = '02' WHERE key = 'schema_version'",
+         {"log schema version 02, this slate reads versions 1 to 2"}},
+        /* the other version than the tables are: the schema is not its */
+        {f->schema == 1 ? "UPDATE meta SET value = '2' WHERE key = 'schema_version'"
+                        : "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
+         {"schema: "}},
+        {"DELETE FROM meta WHERE key = 'schema_version'", {"not a slate decision log"}},
+    };
+    ALL_REFUSE(f, edits);
 }
 
 /* Meta rows the chain cannot seal must still be the ones slate writes. */
 static void test_meta_rows(void **state)
 {
+    static const edit edits[] = {
+        {"INSERT INTO meta VALUES ('state.note', 'x')",
+         {"meta: `state.note` is not a row slate writes"}},
+        {"INSERT INTO meta VALUES (NULL, 'x')", {"meta: the row `NULL` is not text"}},
+        /* a sealed value as a blob of the same bytes hashes the same */
+        {"UPDATE meta SET value = CAST(value AS BLOB) WHERE key = 'pseudonym'",
+         {"meta: the row `pseudonym` is not text"}},
+        /* a NUL byte would cut the sealed value the genesis hashes */
+        {"UPDATE meta SET value = value || char(0) || 'x' WHERE key = 'pseudonym'",
+         {"meta: the row `pseudonym` is not text"}},
+        {"UPDATE meta SET value = value || 'x' WHERE key = 'state.pos'", {"is not a position"}},
+        {"DELETE FROM meta WHERE key = 'state.writer'", {"meta: state.writer is missing"}},
+    };
     fixture *f = *state;
-    fresh(f, "INSERT INTO meta VALUES ('state.note', 'x')");
-    verify_refuses(f->db, "meta: `state.note` is not a row slate writes");
-    fresh(f, "INSERT INTO meta VALUES (NULL, 'x')");
-    verify_refuses(f->db, "meta: the row `NULL` is not text");
-    /* a sealed value as a blob of the same bytes hashes the same */
-    fresh(f, "UPDATE meta SET value = CAST(value AS BLOB) WHERE key = 'pseudonym'");
-    verify_refuses(f->db, "meta: the row `pseudonym` is not text");
-    /* a NUL byte would cut the sealed value the genesis hashes */
-    fresh(f, "UPDATE meta SET value = value || char(0) || 'x' WHERE key = 'pseudonym'");
-    verify_refuses(f->db, "meta: the row `pseudonym` is not text");
-    fresh(f, "UPDATE meta SET value = value || 'x' WHERE key = 'state.pos'");
-    verify_refuses(f->db, "is not a position");
-    fresh(f, "DELETE FROM meta WHERE key = 'state.writer'");
-    verify_refuses(f->db, "meta: state.writer is missing");
+    VERIFY_REFUSES(f, edits);
     /* a key held twice by the table, once by its index (the file edited below
      * SQL): the genesis read through the index would hash the sealed value
      * while the reader's meta would take the other */
@@ -245,32 +264,36 @@ static void test_meta_rows(void **state)
  * bytes, hashes alike: the verifier names the type. */
 static void test_value_types(void **state)
 {
-    fixture *f = *state;
-    if (f->schema == 1) {
-        fresh(f, "UPDATE decisions SET args = CAST(args AS BLOB) WHERE seq = 3");
-        verify_refuses(f->db, "decisions row seq 3 (pos");
-        verify_refuses(f->db, "`args` is stored as a blob, not text");
-        fresh(f, "UPDATE decisions SET rule_line = rule_line + 0.5 WHERE seq = 2");
-        verify_refuses(f->db, "`rule_line` is stored as a real, not an integer");
-    } else {
+    static const edit both[] = {
+        {"UPDATE events SET chain = CAST(chain AS BLOB) WHERE id = 2",
+         {"`chain` is stored as a blob, not text"}},
+        {"UPDATE policies SET image = CAST(image AS TEXT)",
+         {"`image` is stored as text, not a blob"}},
+    };
+    static const edit v1[] = {
+        {"UPDATE decisions SET args = CAST(args AS BLOB) WHERE seq = 3",
+         {"decisions row seq 3 (pos", "`args` is stored as a blob, not text"}},
+        {"UPDATE decisions SET rule_line = rule_line + 0.5 WHERE seq = 2",
+         {"`rule_line` is stored as a real, not an integer"}},
+    };
+    static const edit v2[] = {
         /* entry 2 is A's opened: decisions 1-3 */
-        fresh(f, "UPDATE events SET decisions = CAST(decisions AS BLOB) WHERE id = 2");
-        verify_refuses(f->db, "events row id 2 (event seq 1, pos");
-        verify_refuses(f->db, "`decisions` is stored as a blob, not text");
-        fresh(f, "UPDATE events SET dseq = dseq + 0.5 WHERE id = 2");
-        verify_refuses(f->db, "`dseq` is stored as a real, not an integer");
+        {"UPDATE events SET decisions = CAST(decisions AS BLOB) WHERE id = 2",
+         {"events row id 2 (event seq 1, pos", "`decisions` is stored as a blob, not text"}},
+        {"UPDATE events SET dseq = dseq + 0.5 WHERE id = 2",
+         {"`dseq` is stored as a real, not an integer"}},
         /* (CAST AS TEXT would come back an integer: the columns' affinity) */
-        fresh(f, "UPDATE events SET dseq = CAST(dseq AS BLOB) WHERE id = 3");
-        verify_refuses(f->db, "`dseq` is stored as a blob, not an integer");
-        fresh(f, "UPDATE events SET part = CAST(part AS BLOB) WHERE id = 3");
-        verify_refuses(f->db, "`part` is stored as a blob, not an integer");
-        fresh(f, "UPDATE events SET ndecisions = CAST(ndecisions AS BLOB) WHERE id = 3");
-        verify_refuses(f->db, "`ndecisions` is stored as a blob, not an integer");
-    }
-    fresh(f, "UPDATE events SET chain = CAST(chain AS BLOB) WHERE id = 2");
-    verify_refuses(f->db, "`chain` is stored as a blob, not text");
-    fresh(f, "UPDATE policies SET image = CAST(image AS TEXT)");
-    verify_refuses(f->db, "`image` is stored as text, not a blob");
+        {"UPDATE events SET dseq = CAST(dseq AS BLOB) WHERE id = 3",
+         {"`dseq` is stored as a blob, not an integer"}},
+        {"UPDATE events SET part = CAST(part AS BLOB) WHERE id = 3",
+         {"`part` is stored as a blob, not an integer"}},
+        {"UPDATE events SET ndecisions = CAST(ndecisions AS BLOB) WHERE id = 3",
+         {"`ndecisions` is stored as a blob, not an integer"}},
+    };
+    fixture *f = *state;
+    if (f->schema == 1) VERIFY_REFUSES(f, v1);
+    else VERIFY_REFUSES(f, v2);
+    VERIFY_REFUSES(f, both);
 }
 
 /* Rows of one case from a reader, as "E<id>" and "D<seq>" words. */

@@ -21,19 +21,6 @@
 
 typedef syn_fixture fixture;
 
-static int64_t sql_int(const char *path, const char *query)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, query, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 /* Events seq first..first+n-1 of partition p at stream sequences 2, 3, ...
  * (1 is the partition's policy marker in this synthetic stream), one decision
  * each. */
@@ -78,12 +65,13 @@ static void write_parts_v(const char *path, unsigned schema)
 static void partitioned_log(fixture *f, unsigned schema)
 {
     write_parts_v(f->db, schema);
-    assert_int_equal(sql_int(f->db, "SELECT value FROM meta WHERE key = 'partitions'"), 3);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM pragma_table_info('events')"),
+    assert_int_equal(syn_sql_int(f->db, "SELECT value FROM meta WHERE key = 'partitions'"), 3);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM pragma_table_info('events')"),
                      schema == 1 ? DLOG_NEVENT_COLS_V1 + 2 + 1 : DLOG_NEVENT_COLS + 1);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM events WHERE part = 2"), 5);
-    assert_int_equal(sql_int(f->db, "SELECT stream_seq FROM events WHERE id = 1"), -1); /* NULL */
-    assert_int_equal(sql_int(f->db, "SELECT stream_seq FROM events WHERE seq = 5"), 3);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM events WHERE part = 2"), 5);
+    /* NULL */
+    assert_int_equal(syn_sql_int(f->db, "SELECT stream_seq FROM events WHERE id = 1"), -1);
+    assert_int_equal(syn_sql_int(f->db, "SELECT stream_seq FROM events WHERE seq = 5"), 3);
     slate_log_summary sum;
     char *err = NULL;
     assert_int_equal(slate_log_verify(f->db, &sum, &err), SLATE_OK);
@@ -131,7 +119,7 @@ static void test_partitioned_log_v1(void **state)
 {
     fixture *f = *state;
     partitioned_log(f, 1);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM decisions WHERE pos > 0"), 6);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM decisions WHERE pos > 0"), 6);
 }
 
 /* A log of one engine: version 1 has neither column (its schema, rows and
@@ -145,12 +133,12 @@ static void one_engine_log(fixture *f, unsigned schema)
     assert_int_equal(slate_log_set_part(log, 0, 1), SLATE_MISUSE); /* not partitioned */
     assert_int_equal(syn_policy(log, SYN_HASH1, "svc.slate", NULL), SLATE_OK);
     assert_int_equal(slate_log_close(log, NULL), SLATE_OK);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM pragma_table_info('events')"),
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM pragma_table_info('events')"),
                      schema == 1 ? DLOG_NEVENT_COLS_V1 + 1 : DLOG_NEVENT_COLS + 1);
-    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM meta WHERE key = 'partitions'"), 0);
+    assert_int_equal(syn_sql_int(f->db, "SELECT count(*) FROM meta WHERE key = 'partitions'"), 0);
     if (schema != 1) {
-        assert_int_equal(sql_int(f->db, "SELECT part FROM events WHERE id = 1"), 0);
-        assert_int_equal(sql_int(f->db, "SELECT stream_seq FROM events WHERE id = 1"), -1);
+        assert_int_equal(syn_sql_int(f->db, "SELECT part FROM events WHERE id = 1"), 0);
+        assert_int_equal(syn_sql_int(f->db, "SELECT stream_seq FROM events WHERE id = 1"), -1);
     }
     slate_log_reader *rd = NULL;
     assert_int_equal(slate_log_read_open(f->db, NULL, &rd, NULL), SLATE_OK);
@@ -205,38 +193,23 @@ static void test_part_misuse(void **state)
     free(other);
 }
 
-static void expect_problem(const char *path, const char *needle)
-{
-    char *err = NULL;
-    assert_int_equal(slate_log_verify(path, NULL, &err), SLATE_ERROR);
-    assert_non_null(err);
-    if (!strstr(err, needle)) fail_msg("message `%s` lacks `%s`", err, needle);
-    slate_log_free(err);
-}
-
 static void part_tamper(fixture *f, unsigned schema)
 {
+    const syn_tamper cases[] = {
+        {"UPDATE events SET part = 1 WHERE id = 7", 0, {"events row id 7"}},
+        {"UPDATE events SET stream_seq = 4 WHERE seq = 5", 0, {"the row was edited"}},
+        {"UPDATE meta SET value = '4' WHERE key = 'partitions'", 0, {"sealed settings"}},
+        {"UPDATE meta SET value = 'x' WHERE key = 'partitions'", 0, {"partition count"}},
+        /* read as a log of one engine; version 1: its events table has two
+         * columns too many; version 2: the same schema, and the sealed
+         * settings without the row hash otherwise */
+        {"DELETE FROM meta WHERE key = 'partitions'", 0,
+         {schema == 1 ? "schema: table `events` is not the one slate creates"
+                      : "sealed settings"}},
+    };
     write_parts_v(f->db, schema);
-    char *copy = syn_path(f->dir, "t.db"), cmd[1024];
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->db, copy);
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "UPDATE events SET part = 1 WHERE id = 7");
-    expect_problem(copy, "events row id 7");
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "UPDATE events SET stream_seq = 4 WHERE seq = 5");
-    expect_problem(copy, "the row was edited");
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "UPDATE meta SET value = '4' WHERE key = 'partitions'");
-    expect_problem(copy, "sealed settings");
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "UPDATE meta SET value = 'x' WHERE key = 'partitions'");
-    expect_problem(copy, "partition count");
-    assert_int_equal(system(cmd), 0);
-    syn_sql(copy, "DELETE FROM meta WHERE key = 'partitions'"); /* read as a log of one engine */
-    /* version 1: its events table has two columns too many; version 2: the
-     * same schema, and the sealed settings without the row hash otherwise */
-    expect_problem(copy, schema == 1 ? "schema: table `events` is not the one slate creates"
-                                     : "sealed settings");
+    char *copy = syn_path(f->dir, "t.db");
+    syn_tamper_cases(f->db, copy, cases, sizeof cases / sizeof *cases, NULL);
     free(copy);
 }
 

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "log/dlog.h"
 #include "runner.h"
+#include "logforge.h"
 #include "logsynth.h"
 #include "testutil.h"
 #include "rerun.h"
@@ -193,81 +194,6 @@ static void golden(const char *name, char *got)
     tu_golden(path, got);
 }
 
-/* Recompute every chain hash and meta's head, as a forger with write access
- * would after editing rows. */
-static void rechain(const char *path)
-{
-    static const char *const tables[] = {"policies", "events", "decisions"};
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    /* version 2 has no decisions table (`decisions` is a view) */
-    uint8_t head[32];
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='schema_version'",
-                                        -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int ntables = strcmp((const char *)sqlite3_column_text(st, 0), "1") ? 2 : 3;
-    sqlite3_finalize(st);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='state.genesis'", -1,
-                                        &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    const char *g = (const char *)sqlite3_column_text(st, 0);
-    for (int i = 0; i < 32; i++) {
-        unsigned x;
-        sscanf(g + 2 * i, "%2x", &x);
-        head[i] = (uint8_t)x;
-    }
-    sqlite3_finalize(st);
-    int64_t pos = 0;
-    for (;; pos++) {
-        int found = 0;
-        for (int t = 0; t < ntables && !found; t++) {
-            char q[128];
-            snprintf(q, sizeof q, "SELECT * FROM %s WHERE pos = %lld", tables[t], (long long)pos + 1);
-            assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
-            if (sqlite3_step(st) == SQLITE_ROW) {
-                found = 1;
-                int n = sqlite3_column_count(st) - 1;
-                dlog_val v[32];
-                for (int i = 0; i < n; i++) {
-                    memset(&v[i], 0, sizeof v[i]);
-                    switch (sqlite3_column_type(st, i)) {
-                    case SQLITE_NULL: v[i].type = DV_NULL; break;
-                    case SQLITE_INTEGER:
-                        v[i].type = DV_INT;
-                        v[i].i = sqlite3_column_int64(st, i);
-                        break;
-                    case SQLITE_BLOB:
-                        v[i].type = DV_BLOB;
-                        v[i].p = sqlite3_column_blob(st, i);
-                        v[i].n = (size_t)sqlite3_column_bytes(st, i);
-                        break;
-                    default:
-                        v[i].type = DV_TEXT;
-                        v[i].p = sqlite3_column_text(st, i);
-                        v[i].n = (size_t)sqlite3_column_bytes(st, i);
-                    }
-                }
-                dlog_chain(head, tables[t], v, (size_t)n, head);
-                char hex[65], u[256];
-                dlog_hex(head, 32, hex);
-                sqlite3_finalize(st);
-                snprintf(u, sizeof u, "UPDATE %s SET chain = '%s' WHERE pos = %lld", tables[t], hex,
-                         (long long)pos + 1);
-                assert_int_equal(sqlite3_exec(db, u, NULL, NULL, NULL), SQLITE_OK);
-                snprintf(u, sizeof u, "UPDATE meta SET value = '%s' WHERE key = 'state.chain';"
-                                      "UPDATE meta SET value = '%lld' WHERE key = 'state.pos'",
-                         hex, (long long)pos + 1);
-                assert_int_equal(sqlite3_exec(db, u, NULL, NULL, NULL), SQLITE_OK);
-            } else {
-                sqlite3_finalize(st);
-            }
-        }
-        if (!found) break;
-    }
-    sqlite3_close(db);
-}
-
 /* B's late response (decision 19, the one decision of event 8) made to look
  * on time: in its decisions row (version 1) or its entry's packed column. */
 static void forge_decision_19(const fixture *f)
@@ -307,7 +233,7 @@ static void test_replay_forged_decision(void **state)
     build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL, f->schema);
     /* B's late response made to look on time, chain rebuilt: only replay sees it */
     forge_decision_19(f);
-    rechain(f->db);
+    forge_rechain(f->db);
     assert_int_equal(slate_log_verify(f->db, NULL, NULL), SLATE_OK);
     char *out, *err;
     assert_int_equal(run_cmd(f, &out, &err, cmd_replay, "replay", f->db, NULL), EXIT_INPUT);
@@ -326,7 +252,7 @@ static void test_replay_forged_event(void **state)
     /* B's response moved earlier in the payload, chain rebuilt */
     syn_sql(f->db, "UPDATE events SET payload = replace(payload, '12:00:00Z', '10:00:00Z') "
                "WHERE seq = 8");
-    rechain(f->db);
+    forge_rechain(f->db);
     char *out, *err;
     assert_int_equal(run_cmd(f, &out, &err, cmd_replay, "replay", f->db, NULL), EXIT_INPUT);
     assert_non_null(strstr(err, "first divergence at event seq 8"));
@@ -359,7 +285,7 @@ static void test_replay_names_tampering_before_divergence(void **state)
     fixture *f = *state;
     build_log(f->db, "tests/audit/svc.slate", NULL, 0, NULL, f->schema);
     forge_decision_19(f);
-    rechain(f->db);
+    forge_rechain(f->db);
     syn_sql(f->db, "UPDATE events SET reason = 'x' WHERE id = (SELECT max(id) FROM events)");
     char *verr = NULL;
     assert_int_equal(slate_log_verify(f->db, NULL, &verr), SLATE_ERROR);

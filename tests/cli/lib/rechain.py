@@ -9,35 +9,35 @@ version 1: all three; version 2: policies and events).  Not a tool for users:
 it rewrites the file in place, and checks nothing.  tamper-random.sh imports
 rechain().
 """
-import hashlib
+import importlib.util
+import os
 import sqlite3
 import sys
 
-
-def ns(v):
-    if v is None:
-        return b"~"
-    if isinstance(v, int):
-        v = str(v).encode()
-    elif isinstance(v, str):
-        v = v.encode()
-    return b"%d:%s," % (len(v), v)
+# The chained tables and the chain step are tools/verify-log.py's (a file
+# name with a hyphen: loaded by path), so the two cannot drift apart; no
+# bytecode is left in tools/.
+_spec = importlib.util.spec_from_file_location(
+    "verify_log", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                               "tools", "verify-log.py"))
+verify_log = importlib.util.module_from_spec(_spec)
+_dont_write, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+_spec.loader.exec_module(verify_log)
+sys.dont_write_bytecode = _dont_write
 
 
 def rechain(db):
     """Rewrite every chain hash of the open log db and meta's head; commit."""
     head = bytes.fromhex(db.execute("SELECT value FROM meta WHERE key = 'state.genesis'").fetchone()[0])
-    tables = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-              if n in ("policies", "events", "decisions")]
     rows = []
-    for t in tables:
+    for t in verify_log.chained_tables(db):
         cur = db.execute("SELECT rowid, * FROM %s" % t)
         cols = [d[0] for d in cur.description][1:-1]
         for r in cur:
             rows.append((r[1 + cols.index("pos")], t, r[0], r[1:-1]))
     rows.sort(key=lambda r: (r[0] if isinstance(r[0], int) else 0))
     for pos, t, rowid, values in rows:
-        head = hashlib.sha256(head + ns(t) + b"".join(ns(v) for v in values)).digest()
+        head = verify_log.link(head, t, values)
         db.execute("UPDATE %s SET chain = ? WHERE rowid = ?" % t, (head.hex(), rowid))
     db.execute("UPDATE meta SET value = ? WHERE key = 'state.chain'", (head.hex(),))
     db.execute("UPDATE meta SET value = ? WHERE key = 'state.pos'", (str(len(rows)),))
