@@ -331,6 +331,9 @@ int dlog_unpack_next(dlog_unpacker *u, dlog_unpacked *d);
  * bytes), NUL-terminated; returns its length. */
 size_t dlog_unescape(dlog_pstr s, char *out);
 
+/* Whether a string dlog_unpack_next() gave unescapes to id (len bytes). */
+int dlog_pstr_is(dlog_pstr s, const char *id, size_t len);
+
 /* ---- log_check.c: check mode --------------------------------------------- */
 
 /* Check mode: compare the open entry's rows (pol, the policy row or NULL; ev,

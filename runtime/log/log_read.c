@@ -459,27 +459,6 @@ int slate_log_read_last(slate_log_reader *rd, slate_log_stored *e)
     return lookup_entry(rd, rd ? &rd->last : NULL, " ORDER BY id DESC LIMIT 1", 0, 0, e);
 }
 
-/* Whether packed string s unescapes to id (len bytes). */
-static int pstr_is(dlog_pstr s, const char *id, size_t len)
-{
-    if (!s.p) return 0;
-    size_t k = 0;
-    for (size_t i = 0; i < s.n; i++, k++) {
-        char c = s.p[i];
-        if (c == '\\') {
-            if (s.p[i + 1] == 'u') {
-                int lo = s.p[i + 5];
-                c = (char)((s.p[i + 4] - '0') * 16 + (lo <= '9' ? lo - '0' : lo - 'a' + 10));
-                i += 5;
-            } else {
-                c = s.p[++i];
-            }
-        }
-        if (k >= len || id[k] != c) return 0;
-    }
-    return k == len;
-}
-
 /* Version 2: the counts by case_index, each entry's decisions unpacked. */
 static int read_case_v2(slate_log_reader *rd, const char *case_id, size_t len,
                         uint64_t *entries, uint64_t *decisions)
@@ -500,7 +479,7 @@ static int read_case_v2(slate_log_reader *rd, const char *case_id, size_t len,
         dlog_unpack_start(&u, p, n);
         int r = 0;
         while (p && (r = dlog_unpack_next(&u, &d)) > 0)
-            if (pstr_is(d.case_id, case_id, len)) ++*decisions;
+            if (dlog_pstr_is(d.case_id, case_id, len)) ++*decisions;
         if (r < 0)
             rc = rd_fail(rd, SLATE_ERROR, "an entry's decisions are not as slate packs them: the "
                                           "file was changed outside slate");
@@ -764,7 +743,7 @@ static int cursor_next_v2(slate_log_cursor *c, slate_log_row *row)
                                                    "slate", c->up_entry);
             }
             if (r > 0) {
-                int mine = !c->case_id || pstr_is(x.case_id, c->case_id, c->case_len);
+                int mine = !c->case_id || dlog_pstr_is(x.case_id, c->case_id, c->case_len);
                 if (mine && (c->rows & SLATE_LOG_SCAN_DECISIONS)) {
                     int rc = give_decision(c, &x, &row->decision);
                     c->up_seq++;

@@ -241,22 +241,32 @@ bad:
     return -1;
 }
 
+/* The byte packed string s holds at s.p[*i], its escape decoded (\" \\ or
+ * \u00XX, the only ones the unpacker lets through); *i moves past it. */
+static char pstr_byte(dlog_pstr s, size_t *i)
+{
+    char c = s.p[(*i)++];
+    if (c != '\\') return c;
+    if (s.p[*i] != 'u') return s.p[(*i)++];
+    int hi = s.p[*i + 3] - '0', lo = s.p[*i + 4];
+    lo = lo <= '9' ? lo - '0' : lo - 'a' + 10;
+    *i += 5;
+    return (char)(hi * 16 + lo);
+}
+
 size_t dlog_unescape(dlog_pstr s, char *out)
 {
     size_t k = 0;
-    for (size_t i = 0; i < s.n; i++) {
-        char c = s.p[i];
-        if (c != '\\') {
-            out[k++] = c;
-        } else if (s.p[i + 1] == 'u') { /* \u00XX: unpacked, so well formed */
-            int hi = s.p[i + 4] - '0', lo = s.p[i + 5];
-            lo = lo <= '9' ? lo - '0' : lo - 'a' + 10;
-            out[k++] = (char)(hi * 16 + lo);
-            i += 5;
-        } else {
-            out[k++] = s.p[++i];
-        }
-    }
+    for (size_t i = 0; i < s.n;) out[k++] = pstr_byte(s, &i);
     out[k] = 0;
     return k;
+}
+
+int dlog_pstr_is(dlog_pstr s, const char *id, size_t len)
+{
+    if (!s.p) return 0;
+    size_t k = 0;
+    for (size_t i = 0; i < s.n; k++)
+        if (k >= len || id[k] != pstr_byte(s, &i)) return 0;
+    return k == len;
 }
