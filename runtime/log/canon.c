@@ -439,11 +439,10 @@ static void put_utf8(dlog_buf *b, unsigned cp)
     dlog_buf_put(b, u, n);
 }
 
-/* Decode the JSON string token s[a..b) (quotes included) into out (replacing
- * its contents).  Returns 0, or -1 for a bad escape or a lone surrogate. */
-static int decode_string(const char *s, size_t a, size_t b, dlog_buf *out)
+/* Decode the JSON string token s[a..b) (quotes included), appending to out.
+ * Returns 0, or -1 for a bad escape or a lone surrogate. */
+static int decode_append(const char *s, size_t a, size_t b, dlog_buf *out)
 {
-    out->len = 0;
     for (size_t i = a + 1; i + 1 < b; i++) {
         char ch = s[i];
         if ((unsigned char)ch < 0x20) return -1;
@@ -478,6 +477,26 @@ static int decode_string(const char *s, size_t a, size_t b, dlog_buf *out)
         }
     }
     return out->failed ? -1 : 0;
+}
+
+/* The same into out, replacing its contents. */
+static int decode_string(const char *s, size_t a, size_t b, dlog_buf *out)
+{
+    out->len = 0;
+    return decode_append(s, a, b, out);
+}
+
+int dlog_json_str(const char *s, size_t n, size_t *i, dlog_buf *out)
+{
+    scan c = {s, n, *i};
+    size_t keep = out->len;
+    if (skip_string(&c) || decode_append(s, *i, c.i, out)) {
+        out->len = keep;
+        if (out->p) out->p[keep] = 0;
+        return -1;
+    }
+    *i = c.i;
+    return 0;
 }
 
 int dlog_replace_case(const char *payload, size_t len, const void *key, size_t key_len,

@@ -152,6 +152,11 @@ void dlog_buf_printf(dlog_buf *b, const char *fmt, ...) __attribute__((format(pr
 void dlog_buf_json_str(dlog_buf *b, const char *s, size_t n); /* quoted, escaped */
 void dlog_buf_free(dlog_buf *b);
 
+/* Decode the JSON string token at s[*i] (its opening quote; s holds n bytes)
+ * and append its bytes to b; *i moves past the closing quote.  Returns 0, or
+ * -1 (nothing appended, *i unchanged) when it is no well-formed JSON string. */
+int dlog_json_str(const char *s, size_t n, size_t *i, dlog_buf *b);
+
 /* Append the canonical args object of d to b. */
 void dlog_args(dlog_buf *b, const slate_decision *d);
 

@@ -624,80 +624,42 @@ static int step(slate_log_cursor *c, sqlite3_stmt *st, int *state)
     return sql_fail(c->rd);
 }
 
-/* The JSON escape at a (after its backslash) into b, decoded: the args'
- * strings are escaped by canon.c (\n, \u0001, \u2028, ...), and version 1
- * stored the tier and clock as given.  Returns what follows it. */
-static const char *put_unescaped(dlog_buf *b, const char *a, const char *end)
-{
-    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-    const char *m = memchr(from, *a, sizeof from - 1);
-    if (m) {
-        dlog_buf_put(b, &to[m - from], 1);
-        return a + 1;
-    }
-    unsigned cp = 0;
-    int i = 1;
-    for (; *a == 'u' && i <= 4 && a + i < end; i++) {
-        char c = (char)(a[i] | 0x20);
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) break;
-        cp = cp * 16 + (unsigned)(c <= '9' ? c - '0' : c - 'a' + 10);
-    }
-    if (i != 5) { /* not an escape canon.c writes: kept */
-        dlog_buf_put(b, a, 1);
-        return a + 1;
-    }
-    char u[3] = {(char)cp, 0, 0};
-    size_t n = 1;
-    if (cp >= 0x800) {
-        u[0] = (char)(0xe0 | cp >> 12), u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-        u[2] = (char)(0x80 | (cp & 0x3f)), n = 3;
-    } else if (cp >= 0x80) {
-        u[0] = (char)(0xc0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3f)), n = 2;
-    }
-    dlog_buf_put(b, u, n);
-    return a + 5;
-}
-
 /* Version 2: hand out decision d of the row the cursor stands on, its
  * strings unescaped into the cursor's buffer. */
 static int give_decision(slate_log_cursor *c, const dlog_unpacked *x, slate_log_stored_decision *d)
 {
     dlog_buf *b = &c->strs;
     b->len = 0;
-    /* offsets first: the buffer may move while it grows */
+    /* offsets, not pointers: the buffer may move while it grows */
     size_t off[7];
     const dlog_pstr strs[4] = {x->event_id, x->case_id, x->rule_label, x->action};
-    size_t lens[4] = {0};
+    size_t lens[4] = {0}, room = 0;
+    for (int i = 0; i < 4; i++) room += strs[i].n + 1;
+    /* unescaped, a string is never longer than its packing */
+    if (dlog_buf_reserve(b, room)) return rd_fail(c->rd, SLATE_NOMEM, "out of memory");
     for (int i = 0; i < 4; i++) {
         off[i] = SIZE_MAX;
         if (!strs[i].p) continue;
         off[i] = b->len;
-        char *tmp = malloc(strs[i].n + 1);
-        if (!tmp) return rd_fail(c->rd, SLATE_NOMEM, "out of memory");
-        lens[i] = dlog_unescape(strs[i], tmp);
-        dlog_buf_put(b, tmp, lens[i] + 1);
-        free(tmp);
+        lens[i] = dlog_unescape(strs[i], b->p + b->len);
+        b->len += lens[i] + 1;
     }
     off[4] = b->len; /* args */
     dlog_buf_put(b, x->args, x->args_len);
     dlog_buf_put(b, "", 1);
-    off[5] = off[6] = SIZE_MAX; /* tier, clock: the args' first members when present */
-    const char *a = x->args, *end = x->args + x->args_len;
-    static const char *const keys[2] = {"{\"tier\":\"", "\"clock\":\""};
+    /* tier, clock: the args' first members when present (canon.c's order),
+     * their JSON decoded, as version 1 stored them; absent when not JSON */
+    static const char *const keys[2] = {"\"tier\":", "\"clock\":"};
+    size_t at = 1; /* past the args' `{` */
     for (int k = 0; k < 2; k++) {
-        size_t kl = strlen(keys[k]);
-        if (k == 1 && a < end && *a == '{') a++;
-        else if (k == 1 && a < end && *a == ',') a++;
-        const char *key = k == 0 ? keys[0] : keys[1];
-        if ((size_t)(end - a) < kl || memcmp(a, key, kl)) continue;
-        a += kl;
-        off[5 + k] = b->len;
-        while (a < end && *a != '"') {
-            if (*a == '\\' && a + 1 < end) a = put_unescaped(b, a + 1, end);
-            else dlog_buf_put(b, a++, 1);
-        }
+        size_t kl = strlen(keys[k]), i = at + kl;
+        off[5 + k] = SIZE_MAX;
+        if (x->args_len < i || memcmp(x->args + at, keys[k], kl)) continue;
+        size_t start = b->len;
+        if (dlog_json_str(x->args, x->args_len, &i, b)) continue;
         dlog_buf_put(b, "", 1);
-        if (a < end) a++;
+        off[5 + k] = start;
+        at = i + 1; /* past the `,` after it */
     }
     size_t rule_off = SIZE_MAX;
     if (x->rule_line > 0) {
