@@ -428,12 +428,13 @@ static int begin(vstate *v)
 /* Version 2: the decisions the current events row holds, packed (pack.c):
  * as many as it declares, numbered on from the last (packed_count), each as
  * slate packs it (row_body).  The row's cases go into the sum case_index is
- * checked against at the end (cases_add).  In check mode the body waits
- * (defer_packed): the replay compares the column byte for byte with the one
- * it packs, and a column equal to that one is well formed and names the
+ * checked against at the end (cases_sum, check_case_index).  In check mode
+ * the body waits (defer_packed): the replay compares the column byte for byte
+ * with the one it packs, and a column equal to that one is well formed and names the
  * cases the replay's decisions name (dlog_verifier_entry_same); only a row
- * that differs, or that the replay never compared, is taken apart here. */
-/* The current events row's name, for a message (into a local `name`). */
+ * that differs, or that the replay never compared, is taken apart here.
+ *
+ * EVNAME: the current events row's name, for a message (into a local `name`). */
 #define EVNAME (row_name(v, &v->cur[T_EVENT], T_EVENT, name, sizeof name), name)
 
 static int packed_count(vstate *v)
@@ -504,11 +505,6 @@ static int ids_room(vstate *v, size_t n)
 
 static int row_body(vstate *v)
 {
-    static const char *const actions[] = {
-#define X(id, nm) nm,
-        SLATE_ACTIONS(X)
-#undef X
-    };
     char name[160];
     v->row_pending = 0;
     const dlog_val *col = &v->vals[DLOG_EV_decisions], *cid = &v->vals[DLOG_EV_case_id];
@@ -534,10 +530,10 @@ static int row_body(vstate *v)
         int r;
         while ((r = dlog_unpack_next(&u, &d)) > 0) {
             size_t a = 0;
-            while (a < sizeof actions / sizeof *actions &&
-                   (strlen(actions[a]) != d.action.n || memcmp(actions[a], d.action.p, d.action.n)))
+            while (a < SLATE_A__COUNT && (strlen(dlog_action_names[a]) != d.action.n ||
+                                          memcmp(dlog_action_names[a], d.action.p, d.action.n)))
                 a++;
-            if (a == sizeof actions / sizeof *actions) break;
+            if (a == SLATE_A__COUNT) break;
             if (!v->sum.decisions) v->sum.first_at = d.at;
             v->sum.last_at = d.at;
             v->sum.decisions++;
