@@ -430,9 +430,10 @@ static int begin(vstate *v)
  * slate packs it (row_body).  The row's cases go into the sum case_index is
  * checked against at the end (cases_sum, check_case_index).  In check mode
  * the body waits (defer_packed): the replay compares the column byte for byte
- * with the one it packs, and a column equal to that one is well formed and names the
- * cases the replay's decisions name (dlog_verifier_entry_same); only a row
- * that differs, or that the replay never compared, is taken apart here.
+ * with the one it packs, and a column equal to that one is well formed and
+ * names the cases the replay's decisions name (dlog_verifier_entry_same);
+ * only a row that differs, or that the replay never compared, is taken
+ * apart here.
  *
  * EVNAME: the current events row's name, for a message (into a local `name`). */
 #define EVNAME (row_name(v, &v->cur[T_EVENT], T_EVENT, name, sizeof name), name)
