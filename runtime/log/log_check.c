@@ -317,20 +317,8 @@ static void compare_packed(slate_log *log, const dlog_val *mine, const dlog_val 
  * the verifier so, with the cases the entry names (for case_index). */
 static int confirm_entry(slate_log *log)
 {
-    size_t n = 0;
-    if (log->npends + 1 > log->cap_cids) {
-        size_t cap = log->npends + 16;
-        dlog_pstr *p = realloc(log->cids, cap * sizeof *p);
-        if (!p) return SLATE_NOMEM;
-        log->cids = p;
-        log->cap_cids = cap;
-    }
-    if (log->case_id.off != DLOG_NONE)
-        log->cids[n++] = (dlog_pstr){log->arena.p + log->case_id.off, log->case_id.len};
-    for (size_t i = 0; i < log->npends; i++)
-        if (log->pends[i].case_id.off != DLOG_NONE)
-            log->cids[n++] = (dlog_pstr){log->arena.p + log->pends[i].case_id.off,
-                                         log->pends[i].case_id.len};
+    size_t n = dlog_entry_cases(log);
+    if (n == SIZE_MAX) return SLATE_NOMEM;
     int64_t first = log->npends ? log->pends[0].at : 0;
     int64_t last = log->npends ? log->pends[log->npends - 1].at : 0;
     dlog_verifier_entry_same(log->ver, (int64_t)log->npends, first, last, log->cids, n);

@@ -195,7 +195,7 @@ struct slate_log {
     dlog_qcase *qcases;
     size_t nqcases, cap_qcases;
     sqlite3_stmt *ins_events_k, *ins_cases_k;
-    struct dlog_pstr *cids;   /* version 2 check mode: the cases the entry names */
+    struct dlog_pstr *cids;   /* version 2: the cases the open entry names (dlog_entry_cases) */
     size_t cap_cids;
 
     dlog_row_hook hook;
@@ -286,6 +286,13 @@ void dlog_reset_entry(slate_log *log);
  * time text), so all must outlive dv. */
 void dlog_decision_values(const slate_log *log, const dlog_pend *p, int64_t pos, int64_t id,
                           const char *hash, char at[32], dlog_val dv[DLOG_NDECISION_COLS]);
+
+/* Version 2: the cases the open entry names, into log->cids: its own case
+ * (first, when it has one), then each decision's, repeats included, pointing
+ * into the arena.  Their count, or SIZE_MAX when memory ran out.  The writer
+ * indexes these (case_index) and check mode gives them to the verifier, so
+ * both hold one definition of what case_index lists. */
+size_t dlog_entry_cases(slate_log *log);
 
 /* ---- pack.c: an entry's decisions in one column (schema version 2) -------- */
 

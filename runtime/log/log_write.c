@@ -399,30 +399,44 @@ void dlog_decision_values(const slate_log *log, const dlog_pend *p, int64_t pos,
 }
 
 
-/* Version 2: a case_index row for the entry's case and each case its
- * decisions name, queued (log_queue.c).  Repeats are ignored by the INSERT;
- * those next to each other (most of them) are not even queued. */
-static int index_case(slate_log *log, dlog_astr c, int64_t id)
+size_t dlog_entry_cases(slate_log *log)
 {
-    if (c.off == DLOG_NONE) return SLATE_OK;
-    return dlog_queue_case(log, log->arena.p + c.off, c.len, id);
+    if (log->npends + 1 > log->cap_cids) {
+        size_t cap = log->npends + 16;
+        dlog_pstr *p = realloc(log->cids, cap * sizeof *p);
+        if (!p) return SIZE_MAX;
+        log->cids = p;
+        log->cap_cids = cap;
+    }
+    size_t n = 0;
+    if (log->case_id.off != DLOG_NONE)
+        log->cids[n++] = (dlog_pstr){log->arena.p + log->case_id.off, log->case_id.len};
+    for (size_t i = 0; i < log->npends; i++)
+        if (log->pends[i].case_id.off != DLOG_NONE)
+            log->cids[n++] = (dlog_pstr){log->arena.p + log->pends[i].case_id.off,
+                                         log->pends[i].case_id.len};
+    return n;
 }
 
-static int same_astr(const slate_log *log, dlog_astr a, dlog_astr b)
+static int same_pstr(dlog_pstr a, dlog_pstr b)
 {
-    if (a.off == DLOG_NONE || b.off == DLOG_NONE) return a.off == b.off;
-    return a.len == b.len && !memcmp(log->arena.p + a.off, log->arena.p + b.off, a.len);
+    return a.n == b.n && !memcmp(a.p, b.p, a.n);
 }
 
+/* Version 2: a case_index row for each case the entry names, queued
+ * (log_queue.c).  Repeats are ignored by the INSERT; those of the entry's own
+ * case or next to each other (most of them) are not even queued. */
 static int index_cases(slate_log *log, int64_t id)
 {
-    int rc = index_case(log, log->case_id, id);
-    dlog_astr last = log->case_id;
-    for (size_t i = 0; i < log->npends && !rc; i++) {
-        dlog_astr c = log->pends[i].case_id;
-        if (same_astr(log, c, last) || same_astr(log, c, log->case_id)) continue;
-        rc = index_case(log, c, id);
-        last = c;
+    size_t n = dlog_entry_cases(log);
+    if (n == SIZE_MAX) return dlog_fail(log, SLATE_NOMEM, "out of memory");
+    int rc = SLATE_OK;
+    int own = log->case_id.off != DLOG_NONE; /* cids[0] is the entry's case */
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (i && (same_pstr(log->cids[i], log->cids[i - 1]) ||
+                  (own && same_pstr(log->cids[i], log->cids[0]))))
+            continue;
+        rc = dlog_queue_case(log, log->cids[i].p, log->cids[i].n, id);
     }
     return rc;
 }
